@@ -1,0 +1,72 @@
+// The diagnostic type every stage reports with, and the catalogue of codes.
+// Codes are stable: users filter on them and quick fixes key on them.
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+/** A span on one line; characters are UTF-16 code units, as in LSP. */
+export interface Span {
+  line: number;
+  start: number;
+  end: number;
+}
+
+export interface Diagnostic {
+  code: DiagnosticCode;
+  severity: Severity;
+  span: Span;
+  message: string;
+  /** Marks unused or deprecated code for the editor's faded / struck-through look. */
+  tag?: 'unnecessary' | 'deprecated';
+}
+
+export const CODES = {
+  // The file as a whole
+  'binary-file': 'The file is not text.',
+  'file-too-large': 'The file is larger than the configured limit; it is not analysed.',
+  'crlf': 'Windows line endings: iptables-restore reads the carriage return as part of the line.',
+  // The save/restore format
+  'outside-table': 'A line outside any `*table` ... `COMMIT` block.',
+  'missing-commit': 'A table block that never reaches `COMMIT`.',
+  'unknown-table': 'A table name the kernel does not have.',
+  'table-repeated': 'The same table appears twice; the later block replaces the earlier one.',
+  'bad-chain-line': 'A `:CHAIN POLICY [packets:bytes]` line that iptables-restore cannot read.',
+  'bad-counters': 'A `[packets:bytes]` counter prefix that is malformed.',
+  'unterminated-quote': 'A double quote that is never closed.',
+  // Commands and their arguments
+  'no-command': 'A line with options but no command such as `-A`.',
+  'command-conflict': 'Two commands on one line.',
+  'bad-argument': 'A word that is neither an option nor an option\'s value.',
+  'unknown-option': 'An option that neither iptables nor a loaded module defines.',
+  'missing-value': 'An option given without its value.',
+  'invalid-value': 'A value iptables refuses.',
+  'duplicate-option': 'An option given twice where only one is allowed.',
+  'cannot-invert': '`!` before an option that cannot be negated.',
+  'option-conflict': 'Options that cannot be combined.',
+  'missing-option': 'A module or target missing an option it needs.',
+  'option-not-allowed': 'An option that does not fit the command.',
+  'unknown-match': 'A `-m` module iptables does not have.',
+  'wrong-family': 'Something that exists only for the other address family.',
+  'removed': 'A module or option that current iptables no longer has.',
+  'deprecated': 'Still accepted, but there is a better way.',
+  'machine-dependent': 'Something only the machine that loads the rules can provide: a DNS name, an ipset.',
+  'restore-only': 'An option that iptables-restore does not accept inside its input.',
+  // Chains and the ruleset
+  'chain-name': 'A chain name iptables refuses.',
+  'chain-not-in-table': 'A chain that does not exist in this table.',
+  'duplicate-chain': 'A chain declared twice.',
+  'policy-on-user-chain': 'A policy on a user-defined chain (only built-in chains have one).',
+  'invalid-policy': 'A policy other than ACCEPT or DROP.',
+  'undefined-jump': 'A jump or goto to a chain that is not defined.',
+  'unused-chain': 'A user-defined chain that no rule jumps to.',
+  'jump-loop': 'Chains that jump to each other in a circle.',
+  'rule-number': 'A rule number that does not fit the chain.',
+  'no-such-rule': 'A delete of a rule that is not there.',
+  'chain-in-use': 'Deleting or renaming a chain that rules still jump to.',
+  'nat-drop': 'DROP in the nat table, which iptables refuses.',
+  'needs-protocol': 'A match or target that works only with a given `-p`.',
+  'interface-direction': '`-i` where packets have no input interface, or `-o` where they have no output interface.',
+  'target-not-allowed': 'A target the kernel refuses in this table or chain.',
+  'match-not-allowed': 'A match the kernel refuses in this table or chain.',
+} as const;
+
+export type DiagnosticCode = keyof typeof CODES;

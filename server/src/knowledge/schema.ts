@@ -1,0 +1,161 @@
+// The shape of everything the extension knows about iptables. The data lives in
+// tables.ts, matches.ts, targets.ts and vocabulary.ts; completion, hover,
+// diagnostics and the engine all read it through knowledge/index.ts.
+
+export type Family = 'ipv4' | 'ipv6';
+export type TableName = 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
+export type Hook = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
+
+/**
+ * How an option's argument is written. Simple kinds are names; kinds with
+ * parameters are objects. Each kind has one parser in values.ts.
+ */
+export type ValueSpec =
+  | SimpleValueKind
+  /**
+   * Unsigned integer, written in decimal, hex (0x) or octal (leading 0), like
+   * strtoul; `words` are names accepted instead of a number (case-insensitive).
+   */
+  | { kind: 'uint'; min?: number; max: number; decimalOnly?: boolean; words?: readonly string[] }
+  /**
+   * `a`, `a:b`, `a:` or `:b` of unsigned integers; an omitted end is min or max.
+   * With `proper`, only `a:b` with a < b is accepted.
+   */
+  | { kind: 'uintRange'; min?: number; max: number; proper?: boolean }
+  | { kind: 'double'; min?: number; max?: number }
+  /** With `truncate`, iptables silently cuts longer text to `maxLength` instead of refusing it. */
+  | { kind: 'string'; minLength?: number; maxLength?: number; truncate?: boolean }
+  /**
+   * One word out of a fixed list. With `prefix`, iptables also takes any
+   * abbreviation and picks the first name it begins.
+   */
+  | { kind: 'enum'; values: readonly string[]; ignoreCase?: boolean; prefix?: boolean }
+  /** A comma-separated list of words out of a fixed list (`prefix`: abbreviations allowed). */
+  | { kind: 'enumList'; values: readonly string[]; ignoreCase?: boolean; prefix?: boolean; maxItems?: number };
+
+export type SimpleValueKind =
+  /** A port number 0-65535 or a service name from /etc/services. */
+  | 'port'
+  /** `port`, `port:port`, `port:`, `:port` or `:`. */
+  | 'portRange'
+  /** multiport: up to 15 ports separated by commas, a range `a:b` counts as two. */
+  | 'portList'
+  /** A single address or host name, no mask. */
+  | 'host'
+  /** `address[/prefix-length|/dotted-mask]`. */
+  | 'hostMask'
+  /** -s/-d: comma-separated `address[/mask]` or host names. */
+  | 'addressList'
+  /** `address[-address]` (iprange). */
+  | 'addressRange'
+  /** A prefix length or a dotted mask. */
+  | 'prefixLength'
+  /** `value[/mask]`, 32-bit each. */
+  | 'markMask'
+  /** `value[/mask]` 8-bit, or a symbolic TOS name. */
+  | 'tosMask'
+  | 'mac'
+  | 'logLevel'
+  /** A protocol name (tcp, udp, ...) or number 0-255. */
+  | 'protocol'
+  /** An ICMP type name, or `type[/code]`. */
+  | 'icmpType'
+  | 'icmpv6Type'
+  /** `rate[/second|/minute|/hour|/day]` for the limit family. */
+  | 'rate'
+  /** hashlimit: packets as for `rate`, or bytes such as `512kb/s`. */
+  | 'hashlimitRate'
+  /** NAT: `[address[-address]][:port[-port]]` (IPv6 addresses in brackets when a port follows). */
+  | 'natRange'
+  /** NAT: `port[-port]`. */
+  | 'natPorts'
+  /** An interface name (at most 15 characters, `+` as a trailing wildcard). */
+  | 'interface'
+  /** `hh:mm[:ss]`. */
+  | 'timeOfDay'
+  /** `YYYY[-MM[-DD[Thh[:mm[:ss]]]]]`. */
+  | 'dateTime'
+  /** Comma-separated weekdays: Mon..Sun or 1..7. */
+  | 'weekdays'
+  /** Comma-separated days of the month 1..31. */
+  | 'monthdays'
+  /** A string with `|hex|` blocks (string match). */
+  | 'hexString'
+  /** A u32 test expression. */
+  | 'u32'
+  /** BPF byte code as `n,op jt jf k,...`. */
+  | 'bpf'
+  /** An ipset name: only the running machine knows which sets exist. */
+  | 'setName'
+  /** A TCP flag list (SYN,ACK,FIN,RST,URG,PSH,ALL,NONE). */
+  | 'tcpFlagList'
+  /** A DSCP class name (EF, AF11, CS1...). */
+  | 'dscpClass'
+  /** Packet/byte counters `packets,bytes` or `packets bytes`. */
+  | 'counters';
+
+export interface OptionSpec {
+  /** Long name without the leading `--`. */
+  name: string;
+  /** Other spellings iptables accepts for the same option. */
+  aliases?: readonly string[];
+  /** Omitted: the option is a flag and takes no argument. */
+  value?: ValueSpec;
+  /** Some options take two words (`--tcp-flags mask comp`, `--match-set name flags`). */
+  second?: ValueSpec;
+  /** `! --option` is accepted. */
+  invert?: boolean;
+  /** iptables refuses the rule without this option. */
+  mandatory?: boolean;
+  /** The option may be given more than once. */
+  repeatable?: boolean;
+  /** Options (long names) that cannot be used together with this one. */
+  excludes?: readonly string[];
+  /** Options (long names) that must also be given when this one is. */
+  requires?: readonly string[];
+  /** Removed from current iptables: what to write instead. */
+  removed?: string;
+  /** The kernel refuses the option outside these hooks. */
+  hooks?: readonly Hook[];
+  /** Values that work only with a given `-p` (e.g. REJECT's `tcp-reset` needs tcp). */
+  valueNeedsProtocol?: Readonly<Record<string, readonly string[]>>;
+  /** What the option does, in our own words (Markdown). */
+  doc: string;
+}
+
+export interface ExtensionSpec {
+  name: string;
+  kind: 'match' | 'target';
+  /** Omitted: both families. */
+  family?: Family;
+  /** What the extension is for, in our own words (Markdown). */
+  doc: string;
+  options: readonly OptionSpec[];
+  /** The kernel refuses the rule unless `-p` names one of these, not negated. */
+  protocols?: readonly string[];
+  /** Tables the kernel accepts it in. Omitted: every table. */
+  tables?: readonly TableName[];
+  /** Hooks the kernel accepts it from (for a user chain: every hook that reaches it). Omitted: all. */
+  hooks?: readonly Hook[];
+  /** For targets: traversal ends at this rule (the packet gets a verdict). */
+  terminating?: boolean;
+  /** iptables refuses the extension when none of its options is given. */
+  needsAnOption?: boolean;
+  /** Options of which at least one must be given (iptables says which). */
+  needsOneOf?: readonly string[];
+  /**
+   * The kernel refuses it unless the same rule also uses this match with one
+   * of these options (TCPMSS works only on SYN segments).
+   */
+  needsMatch?: { name: string; options: readonly string[] };
+  /** Still accepted, but there is a better way: shown as a hint. */
+  deprecated?: string;
+  /** No longer exists in current iptables or kernels: why, and what to use. */
+  removed?: string;
+  /**
+   * Value syntax, protocol needs and where it is legal are fully described and
+   * checked against iptables' own syntax tests. Without it only names and
+   * options are known, and value checks are lenient.
+   */
+  complete?: boolean;
+}

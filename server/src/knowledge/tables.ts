@@ -1,0 +1,72 @@
+import type { Hook, TableName } from './schema';
+
+export interface TableSpec {
+  name: TableName;
+  /** Built-in chains, in hook order. */
+  chains: readonly Hook[];
+  /** Priority of this table's hook functions (lower runs first); nat differs per hook. */
+  priority: Partial<Record<Hook, number>>;
+  doc: string;
+}
+
+/** The hooks in the order a packet can meet them. */
+export const HOOKS: readonly Hook[] = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
+
+export const HOOK_DOCS: Record<Hook, string> = {
+  PREROUTING: 'Every packet that arrives on an interface, before the routing decision.',
+  INPUT: 'Packets routed to this host itself.',
+  FORWARD: 'Packets routed through this host from one interface to another.',
+  OUTPUT: 'Packets created by local processes, right after their routing decision.',
+  POSTROUTING: 'Every packet about to leave on an interface, forwarded or local.',
+};
+
+/** Connection tracking runs between raw and mangle (priority -200). */
+export const CONNTRACK_PRIORITY = -200;
+
+export const TABLES: readonly TableSpec[] = [
+  {
+    name: 'raw',
+    chains: ['PREROUTING', 'OUTPUT'],
+    priority: { PREROUTING: -300, OUTPUT: -300 },
+    doc: 'Seen before connection tracking: the place to exempt traffic from tracking (`-j CT --notrack`) or to attach conntrack zones and helpers.',
+  },
+  {
+    name: 'mangle',
+    chains: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+    priority: { PREROUTING: -150, INPUT: -150, FORWARD: -150, OUTPUT: -150, POSTROUTING: -150 },
+    doc: 'For changing packet headers and metadata: TOS/DSCP, TTL, firewall marks and connection marks, MSS clamping.',
+  },
+  {
+    name: 'nat',
+    chains: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+    priority: { PREROUTING: -100, OUTPUT: -100, INPUT: 100, POSTROUTING: 100 },
+    doc: 'Address translation, consulted only for the first packet of each connection: port forwarding (DNAT, REDIRECT) before routing, masquerading and SNAT after it. Not for filtering: DROP is refused here.',
+  },
+  {
+    name: 'filter',
+    chains: ['INPUT', 'FORWARD', 'OUTPUT'],
+    priority: { INPUT: 0, FORWARD: 0, OUTPUT: 0 },
+    doc: 'The default table, where packets are accepted, dropped or rejected.',
+  },
+  {
+    name: 'security',
+    chains: ['INPUT', 'FORWARD', 'OUTPUT'],
+    priority: { INPUT: 50, FORWARD: 50, OUTPUT: 50 },
+    doc: 'Mandatory access control (SELinux): SECMARK and CONNSECMARK labels, after the filter table.',
+  },
+];
+
+export const POLICIES = ['ACCEPT', 'DROP'] as const;
+
+/** The verdicts iptables itself knows, without loading an extension. */
+export const STANDARD_TARGETS: Record<string, string> = {
+  ACCEPT: 'Stop here and let the packet through this chain\'s hook (later tables and hooks still see it).',
+  DROP: 'Stop here and discard the packet silently.',
+  RETURN: 'Leave this chain and continue after the rule that jumped here; in a built-in chain, apply its policy.',
+  QUEUE: 'Hand the packet to a user-space program on queue 0 (NFQUEUE is the modern form); dropped if nobody listens.',
+};
+
+/** iptables accepts chain names below this length. */
+export const MAX_CHAIN_NAME = 28;
+/** Interface names are at most 15 characters (IFNAMSIZ - 1). */
+export const MAX_INTERFACE_NAME = 15;

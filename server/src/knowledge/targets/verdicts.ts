@@ -1,0 +1,121 @@
+import type { ExtensionSpec } from '../schema';
+import { REJECT_TYPES_V4, REJECT_TYPES_V6 } from '../vocabulary';
+
+/**
+ * iptables tries each reject type in table order and takes the first whose
+ * name or alias begins with the text (case-insensitively), so the list keeps
+ * that order: name, alias, next name...
+ */
+function rejectWords(types: readonly { name: string; alias: string }[]): string[] {
+  const words: string[] = [];
+  for (const t of types) {
+    for (const w of [t.name, t.alias]) if (!words.includes(w)) words.push(w);
+  }
+  return words;
+}
+
+const REJECT_DOC =
+  'Throws the packet away and tells the sender so, by default with an ICMP port-unreachable. Only the filter table accepts it, and it ends the rule walk like DROP.';
+
+export const VERDICT_TARGETS: readonly ExtensionSpec[] = [
+  {
+    name: 'REJECT',
+    kind: 'target',
+    family: 'ipv4',
+    complete: true,
+    tables: ['filter'],
+    terminating: true,
+    doc: REJECT_DOC,
+    options: [
+      {
+        name: 'reject-with',
+        value: { kind: 'enum', values: rejectWords(REJECT_TYPES_V4), ignoreCase: true, prefix: true },
+        valueNeedsProtocol: { 'tcp-reset': ['tcp'], 'tcp-rst': ['tcp'] },
+        doc: 'What to answer with, for example `icmp-admin-prohibited` or `tcp-reset`. Short aliases (`port-unreach`) and abbreviations work. `tcp-reset` needs `-p tcp` in the rule, otherwise the kernel refuses it.',
+      },
+    ],
+  },
+  {
+    name: 'REJECT',
+    kind: 'target',
+    family: 'ipv6',
+    complete: true,
+    tables: ['filter'],
+    terminating: true,
+    doc: REJECT_DOC.replace('an ICMP port-unreachable', 'an ICMPv6 port-unreachable'),
+    options: [
+      {
+        name: 'reject-with',
+        value: { kind: 'enum', values: rejectWords(REJECT_TYPES_V6), ignoreCase: true, prefix: true },
+        valueNeedsProtocol: { 'tcp-reset': ['tcp'] },
+        doc: 'What to answer with, for example `icmp6-adm-prohibited` or `tcp-reset`. Short aliases (`adm-prohibited`) and abbreviations work. `tcp-reset` needs `-p tcp` in the rule, otherwise the kernel refuses it.',
+      },
+    ],
+  },
+  {
+    name: 'NFQUEUE',
+    kind: 'target',
+    complete: true,
+    terminating: true,
+    doc: 'Hands the packet to a user-space program (an IPS, a custom filter) listening on a netfilter queue; that program decides its fate. Without a listener the packet is dropped unless `--queue-bypass` is given.',
+    options: [
+      { name: 'queue-num', value: { kind: 'uint', max: 65535 }, excludes: ['queue-balance'],
+        doc: 'Queue number to send to, `0` by default.' },
+      { name: 'queue-balance', value: { kind: 'uintRange', max: 65534, proper: true }, excludes: ['queue-num'],
+        doc: 'Spreads flows over a range of queues, written `first:last` with first below last, such as `0:3`.' },
+      { name: 'queue-bypass',
+        doc: 'If no program is bound to the queue, let the packet pass this hook as if accepted instead of dropping it.' },
+      { name: 'queue-cpu-fanout', requires: ['queue-balance'],
+        doc: 'With `--queue-balance`, picks the queue by the CPU handling the packet instead of by a flow hash.' },
+    ],
+  },
+  {
+    name: 'SYNPROXY',
+    kind: 'target',
+    complete: true,
+    protocols: ['tcp'],
+    hooks: ['INPUT', 'FORWARD'],
+    terminating: true,
+    doc: 'Answers TCP handshakes itself with SYN cookies and only opens the real connection once the client has completed it, to blunt SYN floods. Use it on `-m conntrack --ctstate INVALID,UNTRACKED` packets, with the SYNs made untracked in raw (`-j CT --notrack`).',
+    options: [
+      { name: 'sack-perm', doc: 'Tell the client selective acknowledgements are allowed; match the backend server.' },
+      { name: 'timestamp', doc: 'Offer TCP timestamps; match the backend server.' },
+      { name: 'wscale', value: { kind: 'uint', max: 255 },
+        doc: 'Window scale factor to announce, as the backend uses (TCP allows up to `14`), for example `7`.' },
+      { name: 'mss', value: { kind: 'uint', max: 65535 },
+        doc: 'Maximum segment size to announce, the backend\'s value such as `1460`.' },
+      { name: 'ecn', doc: 'Announce ECN support (RFC 3168) to the client.' },
+    ],
+  },
+  {
+    name: 'TEE',
+    kind: 'target',
+    complete: true,
+    terminating: false,
+    doc: 'Sends a copy of the packet to another host on the local network, for example a traffic analyser; the original carries on unchanged.',
+    options: [
+      { name: 'gateway', value: 'host', mandatory: true,
+        doc: 'Next hop the copy is routed through, such as `192.168.0.50`; it must be directly reachable.' },
+      { name: 'oif', value: 'interface',
+        doc: 'Send the copy out through this interface, for example `eth1`.' },
+    ],
+  },
+  {
+    name: 'TPROXY',
+    kind: 'target',
+    complete: true,
+    tables: ['mangle'],
+    hooks: ['PREROUTING'],
+    protocols: ['tcp', 'udp'],
+    terminating: true,
+    doc: 'Transparent proxying: delivers the packet to a local socket (opened with `IP_TRANSPARENT`) without changing its addresses. Needs a policy route for the mark it sets, and drops the packet when no socket is found.',
+    options: [
+      { name: 'on-port', value: 'port', mandatory: true,
+        doc: 'Local port the proxy listens on, `0` to keep the original destination port.' },
+      { name: 'on-ip', value: 'host',
+        doc: 'Local address of the proxy socket; by default the address the packet arrived on.' },
+      { name: 'tproxy-mark', value: 'markMask',
+        doc: 'Firewall mark to set on the packet for the policy route, `value[/mask]` such as `0x1/0x1`.' },
+    ],
+  },
+];
