@@ -1,0 +1,736 @@
+// Parses the words of one iptables command (`-A INPUT -p tcp --dport 22 -j
+// ACCEPT`) the way iptables' own option parser does: getopt_long over the base
+// options plus the options of every module loaded so far (newest first), the
+// protocol match loaded on demand, `!` before the option it negates.
+// It knows nothing about which chains exist: that is the model's job.
+import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostics';
+import {
+  ExtensionSpec, Family, MAX_CHAIN_NAME, OptionSpec, ValueSpec, findMatch, findTarget, isStandardTarget,
+  modulesDefining, optionNames, otherFamilyExtension,
+} from '../knowledge';
+import { checkValue, describeValue, ValueContext } from '../knowledge/values';
+import { protocolName } from '../knowledge/vocabulary';
+import { spanOf, Token } from './token';
+
+export type CommandKind =
+  | 'append' | 'insert' | 'delete' | 'replace' | 'check' | 'list' | 'listRules'
+  | 'flush' | 'zero' | 'newChain' | 'deleteChain' | 'renameChain' | 'policy';
+
+/** A base criterion such as `-s 10.0.0.0/8` or `! -i eth0`. */
+export interface Criterion<T = unknown> {
+  flag: Token;
+  value: Token;
+  negated: boolean;
+  parsed?: T;
+}
+
+export interface OptionUse {
+  spec: OptionSpec;
+  flag: Token;
+  /** The option's words: one, two for options like `--tcp-flags`, none for flags. */
+  values: Token[];
+  negated: boolean;
+  /** What each value means (see knowledge/values.ts), where it parsed. */
+  parsed: unknown[];
+}
+
+export interface MatchUse {
+  name: string;
+  spec?: ExtensionSpec;
+  /** `-m` and the module name after it; absent for the protocol match loaded by `-p`. */
+  flag?: Token;
+  nameToken?: Token;
+  implicit: boolean;
+  options: OptionUse[];
+}
+
+export interface TargetUse {
+  name: string;
+  flag: Token;
+  nameToken: Token;
+  goto: boolean;
+  /** The target extension, when the name is one (else a verdict or a chain). */
+  spec?: ExtensionSpec;
+  options: OptionUse[];
+}
+
+export interface RuleSpec {
+  protocol?: Criterion<number>;
+  source?: Criterion;
+  destination?: Criterion;
+  inInterface?: Criterion<string>;
+  outInterface?: Criterion<string>;
+  fragment?: { flag: Token; negated: boolean };
+  matches: MatchUse[];
+  target?: TargetUse;
+  counters?: Token[];
+}
+
+export interface Command {
+  kind?: CommandKind;
+  flag?: Token;
+  chain?: Token;
+  ruleNumber?: { value: number; token: Token };
+  newName?: Token;
+  policy?: Token;
+  table?: Token;
+  /** `-4`/`-6` for the other family: iptables-restore skips the line. */
+  otherFamily?: boolean;
+  rule: RuleSpec;
+  words: Token[];
+}
+
+export interface ParseContext {
+  family: Family;
+  /** Inside iptables-restore input: `-t`, `-w` and friends are refused. */
+  restore: boolean;
+  /** The table the command applies to (restore: the current `*table`). */
+  table: string;
+}
+
+type Report = (code: DiagnosticCode, token: { line: number; start: number; end: number }, message: string, severity?: Severity) => void;
+
+// The base options of iptables (iptables.c original_opts), by long name and short letter.
+interface BaseOption { letter: string; arg: 'none' | 'required' | 'optional' }
+const BASE_LONG: ReadonlyMap<string, BaseOption> = new Map(Object.entries({
+  append: { letter: 'A', arg: 'required' }, delete: { letter: 'D', arg: 'required' },
+  check: { letter: 'C', arg: 'required' }, insert: { letter: 'I', arg: 'required' },
+  replace: { letter: 'R', arg: 'required' }, list: { letter: 'L', arg: 'optional' },
+  'list-rules': { letter: 'S', arg: 'optional' }, flush: { letter: 'F', arg: 'optional' },
+  zero: { letter: 'Z', arg: 'optional' }, 'new-chain': { letter: 'N', arg: 'required' },
+  'delete-chain': { letter: 'X', arg: 'optional' }, 'rename-chain': { letter: 'E', arg: 'required' },
+  policy: { letter: 'P', arg: 'required' }, source: { letter: 's', arg: 'required' },
+  destination: { letter: 'd', arg: 'required' }, src: { letter: 's', arg: 'required' },
+  dst: { letter: 'd', arg: 'required' }, protocol: { letter: 'p', arg: 'required' },
+  'in-interface': { letter: 'i', arg: 'required' }, jump: { letter: 'j', arg: 'required' },
+  table: { letter: 't', arg: 'required' }, match: { letter: 'm', arg: 'required' },
+  numeric: { letter: 'n', arg: 'none' }, 'out-interface': { letter: 'o', arg: 'required' },
+  verbose: { letter: 'v', arg: 'none' }, wait: { letter: 'w', arg: 'optional' },
+  'wait-interval': { letter: 'W', arg: 'optional' }, exact: { letter: 'x', arg: 'none' },
+  fragments: { letter: 'f', arg: 'none' }, version: { letter: 'V', arg: 'none' },
+  help: { letter: 'h', arg: 'optional' }, 'line-numbers': { letter: '0', arg: 'none' },
+  modprobe: { letter: 'M', arg: 'required' }, 'set-counters': { letter: 'c', arg: 'required' },
+  goto: { letter: 'g', arg: 'required' }, ipv4: { letter: '4', arg: 'none' }, ipv6: { letter: '6', arg: 'none' },
+}));
+
+// IPT_OPTSTRING: letter -> argument kind.
+const BASE_SHORT: ReadonlyMap<string, BaseOption['arg']> = (() => {
+  const spec = 'A:C:D:E:F::I:L::M:N:P:R:S::VX::Z::c:d:i:j:o:p:s:t:vW::46fg:h::m:nw::x';
+  const map = new Map<string, BaseOption['arg']>();
+  for (let i = 0; i < spec.length; i++) {
+    const letter = spec[i];
+    if (spec[i + 1] === ':' && spec[i + 2] === ':') { map.set(letter, 'optional'); i += 2; }
+    else if (spec[i + 1] === ':') { map.set(letter, 'required'); i += 1; }
+    else map.set(letter, 'none');
+  }
+  return map;
+})();
+
+const LONG_NAME_OF: Record<string, string> = {
+  s: '--source', d: '--destination', p: '--protocol', j: '--jump', g: '--goto', i: '--in-interface',
+  o: '--out-interface', f: '--fragments', c: '--set-counters', v: '--verbose', n: '--numeric', x: '--exact',
+  '0': '--line-numbers',
+};
+
+const COMMANDS: Record<string, CommandKind> = {
+  A: 'append', I: 'insert', D: 'delete', R: 'replace', C: 'check', L: 'list', S: 'listRules',
+  F: 'flush', Z: 'zero', N: 'newChain', X: 'deleteChain', E: 'renameChain', P: 'policy',
+};
+
+const RULE_COMMANDS: ReadonlySet<CommandKind> = new Set(['append', 'insert', 'delete', 'replace', 'check']);
+
+/** The name iptables would print for a command kind, for messages. */
+export function commandFlag(kind: CommandKind): string {
+  return '-' + Object.keys(COMMANDS).find((k) => COMMANDS[k] === kind);
+}
+
+/** An option name, as the user could have typed it, resolved against what is loaded. */
+interface Resolved {
+  kind: 'base';
+  letter: string;
+  arg: BaseOption['arg'];
+}
+interface ResolvedExt {
+  kind: 'ext';
+  owner: MatchUse | TargetUse;
+  spec: OptionSpec;
+}
+
+class CommandParser {
+  private readonly cmd: Command;
+  private readonly rule: RuleSpec = { matches: [] };
+  private i = 0;
+  private negation?: Token;
+  private protocolUsed = false;
+  private readonly seenBase = new Map<string, Token>();
+
+  constructor(
+    private readonly words: Token[],
+    private readonly ctx: ParseContext,
+    private readonly report: Report,
+  ) {
+    this.cmd = { rule: this.rule, words };
+  }
+
+  parse(): Command {
+    const words = this.words;
+    while (this.i < words.length) {
+      const word = words[this.i++];
+      const text = word.text;
+      if (text.length > 1 && text.charCodeAt(0) === 45 /* - */) {
+        if (text.charCodeAt(1) === 45) {
+          if (text.length === 2) {
+            this.report('bad-argument', word, '`--` ends the options; iptables then refuses every word after it');
+            continue;
+          }
+          this.longOption(word);
+        } else {
+          this.shortOptions(word);
+        }
+        if (this.cmd.otherFamily) return this.cmd;
+        continue;
+      }
+      if (text === '!') {
+        if (this.negation) this.report('bad-argument', word, 'two `!` in a row are not allowed');
+        this.negation = word;
+        continue;
+      }
+      this.report('bad-argument', word, this.badArgumentMessage(word));
+    }
+    this.finish();
+    return this.cmd;
+  }
+
+  private badArgumentMessage(word: Token): string {
+    const prev = this.words[this.words.indexOf(word) - 1];
+    if (prev?.text === '!' && this.words[this.words.indexOf(word) - 2]?.text.startsWith('-')) {
+      const opt = this.words[this.words.indexOf(word) - 2].text;
+      return `\`${word.text}\` is not an option: \`${opt} ! value\` is no longer accepted; write \`! ${opt} ${word.text}\``;
+    }
+    if (/^-?\d/.test(word.text) && prev && /^-[DIR]$|^--(delete|insert|replace)$/.test(prev.text)) {
+      return `\`${word.text}\` is not a valid rule number`;
+    }
+    return `\`${word.text}\` is not an option or the value of one`;
+  }
+
+  // ---- getopt -------------------------------------------------------------
+
+  private longOption(word: Token): void {
+    const eq = word.text.indexOf('=');
+    const name = word.text.slice(2, eq >= 0 ? eq : undefined);
+    const inline = eq >= 0 ? word.text.slice(eq + 1) : undefined;
+    const flag: Token = eq >= 0 ? { ...word, end: word.start + eq } : word;
+    let resolved = this.resolveLong(name);
+    // getopt fails on unknown and on ambiguous names alike; either way iptables
+    // then loads the protocol's match and tries again.
+    if (!resolved || 'ambiguous' in resolved) {
+      const loaded = this.loadProtocolMatch();
+      if (loaded) {
+        resolved = this.resolveLong(name);
+        // iptables stops at this error anyway; dropping the match avoids follow-up noise.
+        if (!resolved || 'ambiguous' in resolved) this.rule.matches.splice(this.rule.matches.indexOf(loaded), 1);
+      }
+    }
+    if (resolved && 'ambiguous' in resolved) {
+      this.takeNegation();
+      this.report('unknown-option', flag, `\`--${name}\` is ambiguous: it could be ${resolved.ambiguous.map((n) => '`--' + n + '`').join(' or ')}`);
+      this.skipValues(inline !== undefined);
+      return;
+    }
+    if (!resolved) {
+      this.unknownOption(flag, name);
+      this.skipValues(inline !== undefined);
+      return;
+    }
+    const valueToken = (): Token | undefined => {
+      if (inline !== undefined) return { ...word, text: inline, start: word.start + eq + 1 };
+      return this.words[this.i] ? this.words[this.i++] : undefined;
+    };
+    if (resolved.kind === 'base') {
+      const arg = resolved.arg === 'required' ? valueToken()
+        : resolved.arg === 'optional' && inline !== undefined ? valueToken() : undefined;
+      if (resolved.arg === 'required' && !arg) {
+        this.report('missing-value', flag, `\`--${name}\` needs a value`);
+        return;
+      }
+      if (resolved.arg === 'none' && inline !== undefined) {
+        this.report('bad-argument', word, `\`--${name}\` takes no value`);
+      }
+      this.baseOption(resolved.letter, flag, arg, resolved.arg === 'optional' && inline === undefined);
+    } else {
+      if (resolved.spec.value === undefined && inline !== undefined) {
+        this.report('bad-argument', word, `\`--${resolved.spec.name}\` takes no value`);
+      }
+      this.extensionOption(resolved.owner, resolved.spec, flag, resolved.spec.value ? valueToken() : undefined);
+    }
+  }
+
+  private shortOptions(word: Token): void {
+    const text = word.text;
+    for (let k = 1; k < text.length; k++) {
+      const letter = text[k];
+      const flag: Token = { ...word, text: '-' + letter, start: word.start + k - (k === 1 ? 1 : 0), end: word.start + k + 1 };
+      const arg = BASE_SHORT.get(letter);
+      if (arg === undefined) {
+        this.unknownOption(flag, letter, true);
+        return;
+      }
+      const rest = text.slice(k + 1);
+      if (arg === 'none') {
+        this.baseOption(letter, flag, undefined, false);
+        continue;
+      }
+      let value: Token | undefined;
+      if (rest !== '') value = { ...word, text: rest, start: word.start + k + 1 };
+      else if (arg === 'required') value = this.words[this.i] ? this.words[this.i++] : undefined;
+      if (arg === 'required' && !value) {
+        this.report('missing-value', word, `\`-${letter}\` needs a value`);
+        return;
+      }
+      this.baseOption(letter, rest === '' ? word : flag, value, arg === 'optional' && rest === '');
+      return;
+    }
+  }
+
+  /** getopt_long's lookup: exact name first (base options, then newest module), else a unique prefix. */
+  private resolveLong(name: string): Resolved | ResolvedExt | { ambiguous: string[] } | undefined {
+    const base = BASE_LONG.get(name);
+    if (base) return { kind: 'base', letter: base.letter, arg: base.arg };
+    const owners = this.loadedNewestFirst();
+    for (const owner of owners) {
+      const spec = owner.spec?.options.find((o) => optionNames(o).includes(name));
+      if (spec) return { kind: 'ext', owner, spec };
+    }
+    if (name === '') return undefined;
+    const candidates: (Resolved | ResolvedExt)[] = [];
+    const fullNames: string[] = [];
+    for (const [long, b] of BASE_LONG) {
+      if (long.startsWith(name) && !candidates.some((c) => c.kind === 'base' && c.letter === b.letter)) {
+        candidates.push({ kind: 'base', letter: b.letter, arg: b.arg });
+        fullNames.push(long);
+      }
+    }
+    for (const owner of owners) {
+      for (const spec of owner.spec?.options ?? []) {
+        const hit = optionNames(spec).find((n) => n.startsWith(name));
+        if (hit) { candidates.push({ kind: 'ext', owner, spec }); fullNames.push(hit); }
+      }
+    }
+    if (candidates.length === 1) return candidates[0];
+    return candidates.length > 1 ? { ambiguous: fullNames } : undefined;
+  }
+
+  private loadedNewestFirst(): (MatchUse | TargetUse)[] {
+    // Loading a module again closes the earlier copy: its options go to the new one.
+    const seen = new Set<string>();
+    const list: (MatchUse | TargetUse)[] = [];
+    for (let k = this.rule.matches.length - 1; k >= 0; k--) {
+      const m = this.rule.matches[k];
+      if (!seen.has(m.name)) list.push(m);
+      seen.add(m.name);
+    }
+    // A target's options are looked up before the matches' (command_default).
+    if (this.rule.target?.spec) list.unshift(this.rule.target);
+    return list;
+  }
+
+  /** `-p tcp --dport 22`: the protocol's match is loaded when an unknown option appears. */
+  private loadProtocolMatch(): MatchUse | undefined {
+    const proto = this.rule.protocol;
+    if (!proto || this.protocolUsed) return undefined;
+    this.protocolUsed = true;
+    const name = protocolMatchName(proto.value.text.toLowerCase(), this.ctx.family);
+    const spec = name ? findMatch(name, this.ctx.family) : undefined;
+    if (!spec) return undefined;
+    const use: MatchUse = { name: spec.name, spec, implicit: true, options: [] };
+    this.rule.matches.push(use);
+    return use;
+  }
+
+  private unknownOption(flag: Token, name: string, short = false): void {
+    this.takeNegation();
+    if (short) {
+      this.report('unknown-option', flag, `unknown option \`-${name}\``);
+      return;
+    }
+    const owners = modulesDefining(name, this.ctx.family);
+    const loadedNames = new Set(this.rule.matches.map((m) => m.name));
+    const removed = owners.flatMap((o) => o.options.filter((opt) => optionNames(opt).includes(name) && opt.removed));
+    if (removed.length && owners.some((o) => loadedNames.has(o.name) || o.name === this.rule.target?.name)) {
+      this.report('removed', flag, `\`--${name}\` was removed from iptables: ${removed[0].removed}`);
+      return;
+    }
+    if (owners.length) {
+      const needs = owners.map((o) => (o.kind === 'match' ? `\`-m ${o.name}\`` : `\`-j ${o.name}\``));
+      const proto = owners.find((o) => o.kind === 'match' && o.protocols?.includes(o.name));
+      const hint = proto && !this.rule.protocol ? ` (or \`-p ${proto.name}\`, which loads it)` : '';
+      this.report('unknown-option', flag, `\`--${name}\` needs ${needs.slice(0, 3).join(' or ')}${hint} before it`);
+      return;
+    }
+    this.report('unknown-option', flag, `unknown option \`--${name}\``);
+  }
+
+  /** After an unknown option, skip the words that are evidently its values. */
+  private skipValues(hadInline: boolean): void {
+    if (hadInline) return;
+    while (this.i < this.words.length && !this.words[this.i].text.startsWith('-') && this.words[this.i].text !== '!') this.i++;
+  }
+
+  private takeNegation(): Token | undefined {
+    const neg = this.negation;
+    this.negation = undefined;
+    return neg;
+  }
+
+  // ---- base options ----------------------------------------------------------
+
+  private baseOption(letter: string, flag: Token, value: Token | undefined, optionalArg: boolean): void {
+    const negation = this.takeNegation();
+    const command = COMMANDS[letter];
+    if (command) {
+      this.command(command, flag, value, optionalArg, negation);
+      return;
+    }
+    switch (letter) {
+      case 'p': case 's': case 'd': case 'i': case 'o': case 'f':
+        this.criterion(letter, flag, value, negation);
+        return;
+      case 'j': case 'g':
+        this.jump(flag, value!, letter === 'g', negation);
+        return;
+      case 'm':
+        this.match(flag, value!, negation);
+        return;
+      case 'c':
+        this.counters(flag, value!, negation);
+        return;
+      case 't':
+        if (negation) this.report('cannot-invert', negation, '`!` cannot negate `-t`');
+        if (this.ctx.restore) this.report('restore-only', flag, 'iptables-restore takes the table from the `*table` line; `-t` is refused here');
+        this.cmd.table = value;
+        return;
+      case 'w': case 'W':
+        if (this.ctx.restore) this.report('restore-only', flag, `iptables-restore refuses \`-${letter}\` inside its input; pass it to iptables-restore itself`);
+        return;
+      case '4': case '6': {
+        const mine = this.ctx.family === 'ipv4' ? '4' : '6';
+        if (letter !== mine) {
+          if (this.ctx.restore) this.cmd.otherFamily = true;
+          else this.report('wrong-family', flag, `\`-${letter}\` marks a command for the other address family`);
+        }
+        return;
+      }
+      case 'h': case 'V':
+        this.report('bad-argument', flag, `\`-${letter}\` prints ${letter === 'h' ? 'help' : 'the version'} and exits: the rest is never applied`);
+        return;
+      case 'v': case 'n': case 'x': case '0': case 'M':
+        if (negation) this.report('cannot-invert', negation, `\`!\` cannot negate \`-${letter}\``);
+        if ('nx0'.includes(letter)) this.once(letter, flag);
+        return;
+    }
+  }
+
+  private once(letter: string, flag: Token): boolean {
+    if (this.seenBase.has(letter)) {
+      this.report('duplicate-option', flag, `\`${LONG_NAME_OF[letter] ?? '-' + letter}\` can be given only once per rule`);
+      return false;
+    }
+    this.seenBase.set(letter, flag);
+    return true;
+  }
+
+  private command(kind: CommandKind, flag: Token, value: Token | undefined, optionalArg: boolean, negation?: Token): void {
+    if (negation) this.report('cannot-invert', negation, '`!` cannot negate a command');
+    if (this.cmd.kind) {
+      this.report('command-conflict', flag, `only one command per line: \`${flag.text}\` after \`${this.cmd.flag!.text}\``);
+      return;
+    }
+    this.cmd.kind = kind;
+    this.cmd.flag = flag;
+    let chain = value;
+    if (optionalArg && !chain && this.hasPlainArg()) chain = this.words[this.i++];
+    if (chain) {
+      this.cmd.chain = chain;
+      this.checkChainName(chain, kind === 'newChain');
+    }
+    switch (kind) {
+      case 'insert':
+      case 'delete':
+      case 'replace':
+        if (this.hasPlainArg()) {
+          const tok = this.words[this.i++];
+          const n = /^\d+$/.test(tok.text) ? Number(tok.text) : NaN;
+          if (!(n >= 1 && n <= 2147483647)) {
+            this.report('rule-number', tok, `\`${tok.text}\` is not a rule number (1 or more)`);
+          } else {
+            this.cmd.ruleNumber = { value: n, token: tok };
+          }
+        } else if (kind === 'replace') {
+          this.report('missing-value', flag, '`-R` needs a rule number after the chain name');
+        }
+        return;
+      case 'renameChain':
+        if (this.hasPlainArg()) {
+          this.cmd.newName = this.words[this.i++];
+          this.checkChainName(this.cmd.newName, true);
+        } else {
+          this.report('missing-value', flag, '`-E` needs the old and the new chain name');
+        }
+        return;
+      case 'policy':
+        if (this.hasPlainArg()) this.cmd.policy = this.words[this.i++];
+        else this.report('missing-value', flag, '`-P` needs a chain and a policy (ACCEPT or DROP)');
+        return;
+      case 'list': case 'listRules': case 'zero':
+        if (chain && this.hasPlainArg()) this.i++;
+        return;
+    }
+  }
+
+  /** xs_has_arg: the next word exists and starts with neither `-` nor `!`. */
+  private hasPlainArg(): boolean {
+    const next = this.words[this.i];
+    return next !== undefined && !next.text.startsWith('-') && !next.text.startsWith('!');
+  }
+
+  private checkChainName(token: Token, creating: boolean): void {
+    const name = token.text;
+    if (name.length > MAX_CHAIN_NAME) {
+      this.report('chain-name', token, `chain name \`${name}\` is ${name.length} characters long; iptables allows at most ${MAX_CHAIN_NAME}`);
+    } else if (creating && (name.startsWith('-') || name.startsWith('!'))) {
+      this.report('chain-name', token, `a chain name cannot start with \`${name[0]}\``);
+    } else if (creating && /\s/.test(name)) {
+      this.report('chain-name', token, `chain name \`${name}\` contains white space`);
+    } else if (creating && name === '') {
+      this.report('chain-name', token, 'empty chain name');
+    } else if (creating && (isStandardTarget(name) || findTarget(name, this.ctx.family))) {
+      this.report('chain-name', token, `\`${name}\` is the name of a target; a chain cannot be called that`);
+    }
+  }
+
+  private criterion(letter: string, flag: Token, value: Token | undefined, negation?: Token): void {
+    if (!this.once(letter, flag)) return;
+    const negated = negation !== undefined;
+    const rule = this.rule;
+    if (letter === 'f') {
+      if (this.ctx.family === 'ipv6') this.report('wrong-family', flag, '`-f` does not exist for IPv6; use `-m frag`');
+      rule.fragment = { flag, negated };
+      return;
+    }
+    const v = value!;
+    const ctx: ValueContext = { family: this.ctx.family };
+    switch (letter) {
+      case 'p': {
+        const r = checkValue('protocol', v.text.toLowerCase(), ctx);
+        if (r.error) this.report('invalid-value', v, r.error);
+        rule.protocol = { flag, value: v, negated, parsed: r.value as number | undefined };
+        if (negated && r.value === 0) this.report('invalid-value', v, `\`! -p ${v.text}\` can never match: every packet has some protocol`);
+        return;
+      }
+      case 's': case 'd': {
+        // `-d ! addr` (the old syntax): the stray address is reported as a bad argument.
+        if (v.text === '!') return;
+        const r = checkValue('addressList', v.text, ctx);
+        if (r.error) this.report('invalid-value', v, r.error);
+        else if (r.warning) this.report('machine-dependent', v, r.warning, 'warning');
+        if (negated && Array.isArray(r.value)) {
+          this.report('invalid-value', negation!, '`!` cannot negate a list of several addresses; write one rule per address');
+        }
+        rule[letter === 's' ? 'source' : 'destination'] = { flag, value: v, negated, parsed: r.value };
+        return;
+      }
+      case 'i': case 'o': {
+        if (v.text === '') this.report('invalid-value', v, 'empty interface name');
+        const r = checkValue('interface', v.text, ctx);
+        if (r.error) this.report('invalid-value', v, r.error);
+        else if (/[/ ]/.test(v.text)) this.report('invalid-value', v, `interface name \`${v.text}\` contains \`/\` or a space, which the kernel never uses`, 'warning');
+        rule[letter === 'i' ? 'inInterface' : 'outInterface'] = { flag, value: v, negated, parsed: v.text };
+        return;
+      }
+    }
+  }
+
+  private jump(flag: Token, name: Token, goto: boolean, negation?: Token): void {
+    if (negation) this.report('cannot-invert', negation, `\`!\` cannot negate \`${flag.text}\``);
+    if (this.rule.target) {
+      this.report('duplicate-option', flag, `only one \`-j\` or \`-g\` per rule (already \`${this.rule.target.flag.text} ${this.rule.target.name}\`)`);
+      return;
+    }
+    if (name.text === '') {
+      this.report('invalid-value', name, 'empty target name');
+    } else if (name.text.length > MAX_CHAIN_NAME) {
+      this.report('invalid-value', name, `target name \`${name.text}\` is longer than ${MAX_CHAIN_NAME} characters`);
+    } else if (/\s/.test(name.text)) {
+      this.report('invalid-value', name, `target name \`${name.text}\` contains white space`);
+    }
+    // `-j CONTINUE` is accepted and means "no target".
+    if (!goto && name.text === 'CONTINUE') return;
+    const spec = goto ? undefined : findTarget(name.text, this.ctx.family);
+    if (spec?.removed) this.report('removed', name, `the ${spec.name} target no longer exists: ${spec.removed}`);
+    this.rule.target = { name: name.text, flag, nameToken: name, goto, spec, options: [] };
+  }
+
+  private match(flag: Token, name: Token, negation?: Token): void {
+    if (negation) this.report('cannot-invert', negation, '`!` cannot come before `-m`; put it before the module\'s option');
+    const spec = findMatch(name.text, this.ctx.family);
+    const use: MatchUse = { name: name.text, spec, flag, nameToken: name, implicit: false, options: [] };
+    this.rule.matches.push(use);
+    if (spec) {
+      if (spec.removed) this.report('removed', name, `the ${spec.name} match no longer exists: ${spec.removed}`);
+      else if (spec.deprecated) this.report('deprecated', name, spec.deprecated, 'hint');
+      return;
+    }
+    const other = otherFamilyExtension(name.text, 'match', this.ctx.family);
+    if (other) {
+      this.report('wrong-family', name, `\`-m ${name.text}\` exists only for ${other.family === 'ipv6' ? 'IPv6 (ip6tables)' : 'IPv4 (iptables)'}`);
+    } else {
+      const lower = findMatch(name.text.toLowerCase(), this.ctx.family);
+      const hint = lower ? `; module names are lower case: \`-m ${lower.name}\`` : '';
+      this.report('unknown-match', name, `iptables has no match module \`${name.text}\`${hint}`);
+    }
+  }
+
+  private counters(flag: Token, first: Token, negation?: Token): void {
+    if (negation) this.report('cannot-invert', negation, '`!` cannot negate `-c`');
+    if (!this.once('c', flag)) return;
+    const values = [first];
+    if (!first.text.includes(',') && this.hasPlainArg()) values.push(this.words[this.i++]);
+    const joined = values.map((v) => v.text).join(',');
+    if (!/^\d+,\d+$/.test(joined)) {
+      this.report('invalid-value', spanOf(first, values[values.length - 1]), '`-c` needs two numbers: `-c packets bytes` or `-c packets,bytes`');
+    }
+    this.rule.counters = values;
+  }
+
+  // ---- module options --------------------------------------------------------
+
+  private extensionOption(owner: MatchUse | TargetUse, spec: OptionSpec, flag: Token, value: Token | undefined): void {
+    const negation = this.takeNegation();
+    const label = `\`--${spec.name}\``;
+    if (spec.value && !value) {
+      this.report('missing-value', flag, `${label} needs a value: ${describeValue(spec.value)}`);
+      return;
+    }
+    if (spec.removed) this.report('removed', flag, `${label} was removed from iptables: ${spec.removed}`);
+    if (negation && !spec.invert) this.report('cannot-invert', negation, `${label} cannot be negated with \`!\``);
+    if (!spec.repeatable && owner.options.some((o) => o.spec === spec)) {
+      this.report('duplicate-option', flag, `${label} can be given only once`);
+    }
+    const values: Token[] = value ? [value] : [];
+    const parsed: unknown[] = [];
+    const ctx: ValueContext = { family: this.ctx.family, protocol: this.ruleProtocol() };
+    if (value && spec.value) parsed.push(this.checkOptionValue(spec.value, value, ctx));
+    if (spec.second) {
+      const next = this.words[this.i];
+      if (!next || next.text.startsWith('-') || next.text.startsWith('!')) {
+        this.report('missing-value', flag, `${label} needs two values: ${describeValue(spec.value!)}, then ${describeValue(spec.second)}`);
+      } else {
+        this.i++;
+        values.push(next);
+        parsed.push(this.checkOptionValue(spec.second, next, ctx));
+      }
+    }
+    owner.options.push({ spec, flag, values, negated: negation !== undefined, parsed });
+  }
+
+  private checkOptionValue(spec: ValueSpec, token: Token, ctx: ValueContext): unknown {
+    const r = checkValue(spec, token.text, ctx);
+    if (r.error) this.report('invalid-value', token, r.error);
+    else if (r.warning) this.report(spec === 'addressList' || spec === 'host' || spec === 'hostMask' ? 'machine-dependent' : 'invalid-value', token, r.warning, 'warning');
+    else if (r.note) this.report('machine-dependent', token, r.note, 'information');
+    return r.value;
+  }
+
+  /** The rule's protocol by name (`-p 6` is tcp), unless negated. */
+  private ruleProtocol(): string | undefined {
+    const p = this.rule.protocol;
+    if (!p || p.negated) return undefined;
+    const text = p.value.text.toLowerCase();
+    return /^\d+$/.test(text) ? protocolName(Number(text)) ?? text : text;
+  }
+
+  // ---- after the last word: what iptables checks once everything is parsed ----
+
+  private finish(): void {
+    const { cmd, rule, ctx } = this;
+    if (this.negation) this.report('bad-argument', this.negation, '`!` at the end of the line negates nothing');
+    if (ctx.table === 'nat') {
+      if (rule.target?.name === 'DROP' && !rule.target.goto) {
+        this.report('nat-drop', rule.target.nameToken, 'the nat table is not for filtering: iptables refuses DROP here; drop in the filter table (or raw/mangle) instead');
+      }
+      if (cmd.kind === 'policy' && cmd.policy?.text === 'DROP') {
+        this.report('nat-drop', cmd.policy, 'the nat table is not for filtering: iptables refuses a DROP policy here');
+      }
+    }
+    for (const m of rule.matches) if (m.spec) this.finalCheck(m.spec, m.options, m.nameToken ?? rule.protocol?.value ?? cmd.flag ?? this.words[0]);
+    if (rule.target?.spec) this.finalCheck(rule.target.spec, rule.target.options, rule.target.nameToken);
+    if (!cmd.kind) {
+      if (this.words.length) this.report('no-command', spanOf(this.words[0], this.words[this.words.length - 1]), 'no command: start the rule with `-A CHAIN` (append) or another command such as `-I`, `-N`, `-P`');
+      return;
+    }
+    const isRule = RULE_COMMANDS.has(cmd.kind);
+    if (!isRule) {
+      for (const [key, c] of [['-s', rule.source], ['-d', rule.destination], ['-p', rule.protocol], ['-i', rule.inInterface], ['-o', rule.outInterface]] as const) {
+        if (c) this.report('option-not-allowed', c.flag, `\`${key}\` has no meaning with \`${cmd.flag!.text}\``);
+      }
+      if (rule.target) this.report('option-not-allowed', rule.target.flag, `\`${rule.target.flag.text}\` has no meaning with \`${cmd.flag!.text}\``);
+      if (rule.counters && cmd.kind !== 'policy') this.report('option-not-allowed', this.seenBase.get('c')!, `\`-c\` has no meaning with \`${cmd.flag!.text}\``);
+    } else if (rule.counters && (cmd.kind === 'delete' || cmd.kind === 'check')) {
+      this.report('option-not-allowed', this.seenBase.get('c')!, `\`-c\` has no meaning with \`${cmd.flag!.text}\``);
+    }
+    if (cmd.chain && isRule) {
+      const chain = cmd.chain.text;
+      if ((chain === 'PREROUTING' || chain === 'INPUT') && rule.outInterface) {
+        this.report('interface-direction', rule.outInterface.flag, `packets in ${chain} have no output interface yet: iptables refuses \`-o\` here`);
+      }
+      if ((chain === 'POSTROUTING' || chain === 'OUTPUT') && rule.inInterface) {
+        this.report('interface-direction', rule.inInterface.flag, `packets in ${chain} have no input interface: iptables refuses \`-i\` here`);
+      }
+    }
+  }
+
+  /** The extension's final check: mandatory options, conflicts, options that need each other. */
+  private finalCheck(spec: ExtensionSpec, options: OptionUse[], anchor: Token): void {
+    const given = new Set(options.map((o) => o.spec.name));
+    const where = spec.kind === 'match' ? `\`-m ${spec.name}\`` : `\`-j ${spec.name}\``;
+    for (const opt of spec.options) {
+      if (opt.mandatory && !given.has(opt.name)) {
+        this.report('missing-option', anchor, `${where} needs \`--${opt.name}\``);
+      }
+    }
+    if (spec.needsAnOption && options.length === 0) {
+      this.report('missing-option', anchor, `${where} needs at least one of its options: ${spec.options.filter((o) => !o.removed).slice(0, 6).map((o) => '`--' + o.name + '`').join(', ')}`);
+    }
+    if (spec.needsOneOf && !spec.needsOneOf.some((n) => given.has(n))) {
+      this.report('missing-option', anchor, `${where} needs one of ${spec.needsOneOf.map((n) => '`--' + n + '`').join(', ')}`);
+    }
+    const reported = new Set<string>();
+    for (const use of options) {
+      for (const other of use.spec.excludes ?? []) {
+        const key = [use.spec.name, other].sort().join(' ');
+        if (given.has(other) && !reported.has(key)) {
+          reported.add(key);
+          this.report('option-conflict', use.flag, `\`--${use.spec.name}\` cannot be combined with \`--${other}\``);
+        }
+      }
+      for (const needed of use.spec.requires ?? []) {
+        if (!given.has(needed)) this.report('missing-option', use.flag, `\`--${use.spec.name}\` also needs \`--${needed}\``);
+      }
+    }
+  }
+}
+
+/** The match `-p NAME` loads on demand, by protocol name or number. */
+export function protocolMatchName(protocol: string, family: Family): string | undefined {
+  const byNumber: Record<string, string> = { '6': 'tcp', '17': 'udp', '1': 'icmp', '58': 'icmp6', '132': 'sctp', '33': 'dccp', '50': 'esp', '51': 'ah', '135': 'mh' };
+  const name = byNumber[protocol] ?? (protocol === 'ipv6-icmp' || protocol === 'icmpv6' ? 'icmp6' : protocol);
+  if (name === 'icmp6' && family === 'ipv4') return undefined;
+  return name;
+}
+
+export function parseCommand(words: Token[], ctx: ParseContext, diagnostics: Diagnostic[]): Command {
+  const report: Report = (code, span, message, severity = 'error') => {
+    diagnostics.push({ code, severity, span: { line: span.line, start: span.start, end: span.end }, message });
+  };
+  return new CommandParser(words, ctx, report).parse();
+}

@@ -1,0 +1,54 @@
+// Splits one line of iptables-restore input into words, the way
+// iptables-restore does: only double quotes group, a backslash escapes the
+// next character inside quotes only, a closing quote ends the word, and only
+// space, tab and newline separate words (a carriage return does not).
+import type { Token } from './token';
+
+export interface Words {
+  words: Token[];
+  /** Column of an opening quote that is never closed. */
+  unterminatedQuote?: number;
+}
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+function isSeparator(c: number): boolean {
+  return c === 32 || c === 9 || c === 10;
+}
+
+export function splitRestoreWords(text: string, line: number, from = 0): Words {
+  const words: Token[] = [];
+  const n = text.length;
+  let i = from;
+  while (i < n) {
+    while (i < n && isSeparator(text.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const start = i;
+    // Plain words (nearly all of them) are one slice.
+    while (i < n && !isSeparator(text.charCodeAt(i)) && text.charCodeAt(i) !== QUOTE) i++;
+    if (i >= n || text.charCodeAt(i) !== QUOTE) {
+      words.push({ text: text.slice(start, i), line, start, end: i });
+      continue;
+    }
+    let value = text.slice(start, i);
+    const quoteStart = i++;
+    let closed = false;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === BACKSLASH && i + 1 < n) {
+        value += text[i + 1];
+        i += 2;
+      } else if (c === QUOTE) {
+        i++;
+        closed = true;
+        break;
+      } else {
+        value += text[i++];
+      }
+    }
+    words.push({ text: value, line, start, end: i, quoted: true });
+    if (!closed) return { words, unterminatedQuote: quoteStart };
+  }
+  return { words };
+}

@@ -1,0 +1,13 @@
+import type { Span } from '../diagnostics';
+
+/** One word of a command, with where it was written. */
+export interface Token extends Span {
+  /** The word as iptables receives it: quotes removed, escapes resolved. */
+  text: string;
+  /** Double quotes were part of the word. */
+  quoted?: boolean;
+}
+
+export function spanOf(first: Span, last: Span = first): Span {
+  return { line: first.line, start: first.start, end: last.line === first.line ? last.end : first.end };
+}
