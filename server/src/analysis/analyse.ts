@@ -1,0 +1,61 @@
+// The whole analysis of one iptables-save document: text in, diagnostics and
+// the ruleset model out. Pure: no editor, no file system.
+import type { Diagnostic } from '../diagnostics';
+import type { Family } from '../knowledge';
+import { rulesetFromSave } from '../model/fromSave';
+import type { Ruleset } from '../model/ruleset';
+import { parseSaveFile, SaveFile } from '../syntax/saveFile';
+import { checkRuleset } from './rulesetChecks';
+
+export interface AnalysisOptions {
+  /** Chains created by other tools or files; `*` is a wildcard. */
+  externalChains: readonly string[];
+  /** Larger documents are not analysed (bytes). */
+  maxFileSize: number;
+  family?: Family;
+  fileName?: string;
+}
+
+/** Chains that well-known tools create: jumps to them are not errors by default. */
+export const DEFAULT_EXTERNAL_CHAINS: readonly string[] = [
+  'DOCKER', 'DOCKER-USER', 'DOCKER-ISOLATION-STAGE-1', 'DOCKER-ISOLATION-STAGE-2', 'DOCKER-INGRESS',
+  'KUBE-*', 'ufw-*', 'ufw6-*', 'f2b-*', 'fail2ban-*', 'CNI-*', 'cali-*',
+];
+
+export const DEFAULT_OPTIONS: AnalysisOptions = {
+  externalChains: DEFAULT_EXTERNAL_CHAINS,
+  maxFileSize: 10 * 1024 * 1024,
+};
+
+export interface Analysis {
+  file?: SaveFile;
+  ruleset?: Ruleset;
+  diagnostics: Diagnostic[];
+}
+
+export function analyseSaveText(text: string, options: AnalysisOptions = DEFAULT_OPTIONS): Analysis {
+  const refusal = refuseInput(text, options.maxFileSize);
+  if (refusal) return { diagnostics: [refusal] };
+  const file = parseSaveFile(text, { family: options.family, fileName: options.fileName });
+  const diagnostics = file.diagnostics;
+  const ruleset = rulesetFromSave(file, options, diagnostics);
+  checkRuleset(ruleset, diagnostics);
+  diagnostics.sort((a, b) => a.span.line - b.span.line || a.span.start - b.span.start);
+  return { file, ruleset, diagnostics };
+}
+
+/** Binary or oversized input gets one clear diagnostic instead of thousands of wrong ones. */
+function refuseInput(text: string, maxFileSize: number): Diagnostic | undefined {
+  const firstLine = { line: 0, start: 0, end: Math.max(1, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')) };
+  if (text.length > maxFileSize) {
+    return { code: 'file-too-large', severity: 'warning', span: firstLine, message: `this file is ${(text.length / 1048576).toFixed(1)} MB, over the ${(maxFileSize / 1048576).toFixed(1)} MB limit (setting iptables.maxFileSize): it is not analysed` };
+  }
+  const sample = text.slice(0, 65536);
+  // NUL bytes and U+FFFD (what undecodable bytes become) mark binary data.
+  const nul = sample.indexOf('\0');
+  const bad = (sample.match(/\uFFFD/g)?.length ?? 0) > 8;
+  if (nul >= 0 || bad) {
+    return { code: 'binary-file', severity: 'error', span: firstLine, message: 'this file is binary, not iptables-save text: it is not analysed' };
+  }
+  return undefined;
+}

@@ -1,0 +1,73 @@
+// The ruleset as the kernel would hold it after loading: tables, their chains
+// and rules in order, and for every chain where it is reached from.
+import type { ExtensionSpec, Family, Hook, TableSpec } from '../knowledge';
+import type { Command, RuleSpec } from '../syntax/command';
+import type { Token } from '../syntax/token';
+
+export interface Ruleset {
+  family: Family;
+  tables: Map<string, Table>;
+}
+
+export interface Table {
+  name: string;
+  /** Undefined for a table the kernel does not have. */
+  spec?: TableSpec;
+  /** The `*table` line (the last one, when the table appears twice). */
+  header?: Token;
+  chains: Map<string, Chain>;
+  /**
+   * No built-in chain gets a policy: the block is a fragment meant to be
+   * layered onto rules loaded elsewhere (`iptables-restore --noflush`).
+   */
+  fragment: boolean;
+}
+
+export interface Chain {
+  name: string;
+  table: string;
+  builtin: boolean;
+  /** ACCEPT or DROP for a built-in chain; undefined for a user chain. */
+  policy?: string;
+  /** Where the policy was set (`:INPUT DROP` or `-P INPUT DROP`). */
+  policyToken?: Token;
+  /** Where a user chain was created (`:NAME -` or `-N NAME`). */
+  declaration?: Token;
+  rules: Rule[];
+  /** Rules that jump or go to this chain. */
+  references: Reference[];
+  /** Built-in hooks from which packets can reach this chain. */
+  hooks: Set<Hook>;
+}
+
+export type TargetRef =
+  | { kind: 'none' }
+  | { kind: 'verdict'; name: string }
+  | { kind: 'extension'; spec: ExtensionSpec }
+  | { kind: 'chain'; name: string; goto: boolean }
+  /** Neither a verdict, an extension nor a chain of this table: created elsewhere or a mistake. */
+  | { kind: 'unresolved'; name: string; goto: boolean };
+
+export interface Rule {
+  table: string;
+  chain: string;
+  /** 1-based position in its chain, as `iptables -L --line-numbers` shows it. */
+  index: number;
+  spec: RuleSpec;
+  command: Command;
+  target: TargetRef;
+  /** A `[packets:bytes]` prefix from iptables-save -c. */
+  counters?: Token;
+}
+
+export interface Reference {
+  rule: Rule;
+  token: Token;
+  goto: boolean;
+}
+
+/** The rule's target, as `-j NAME`/`-g NAME` names it, or undefined. */
+export function jumpTarget(rule: Rule): string | undefined {
+  const t = rule.target;
+  return t.kind === 'chain' || t.kind === 'unresolved' ? t.name : undefined;
+}
