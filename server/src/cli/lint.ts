@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// iptables-lint: the extension's checks on the command line, for terminals and CI.
+import { readFileSync, statSync } from 'node:fs';
+import { analyseSaveText, DEFAULT_OPTIONS } from '../analysis/analyse';
+import type { Diagnostic } from '../diagnostics';
+import type { Family } from '../knowledge';
+
+const USAGE = `usage: iptables-lint [--format text|json] [--family 4|6] [--external CHAIN]... FILE... | -
+
+Checks iptables-save / iptables-restore files the way iptables-restore would
+load them, and prints one line per problem:
+  file:line:column: severity: message [code]
+
+  --format json      print a JSON array of {file, line, column, endLine, endColumn,
+                     severity, code, message} (1-based positions)
+  --family 4|6       IPv4 or IPv6 (default: from the header comment, file name or content)
+  --external CHAIN   a chain created elsewhere (wildcard *); jumps to it are not errors
+                     (repeatable; adds to the defaults for Docker, kube-proxy, ufw, fail2ban)
+  -                  read standard input
+
+Exit status: 0 no errors, 1 errors found, 2 usage or read error.`;
+
+interface Finding {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  severity: Diagnostic['severity'];
+  code: string;
+  message: string;
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]) {
+  let format: 'text' | 'json' = 'text';
+  let family: Family | undefined;
+  const external = [...DEFAULT_OPTIONS.externalChains];
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new UsageError(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--help' || a === '-h') { process.stdout.write(USAGE + '\n'); process.exit(0); }
+    else if (a === '--format') {
+      const f = value();
+      if (f !== 'text' && f !== 'json') throw new UsageError(`unknown format \`${f}\` (text or json)`);
+      format = f;
+    } else if (a === '--family') {
+      const f = value();
+      if (f !== '4' && f !== '6') throw new UsageError(`--family takes 4 or 6, not \`${f}\``);
+      family = f === '4' ? 'ipv4' : 'ipv6';
+    } else if (a === '--external') external.push(value());
+    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+    else files.push(a);
+  }
+  if (files.length === 0) throw new UsageError('no file given');
+  return { format, family, external, files };
+}
+
+/** Reads a file or stdin; refuses what is not text before decoding it all. */
+function readInput(file: string): string {
+  if (file !== '-') {
+    const size = statSync(file).size;
+    if (size > DEFAULT_OPTIONS.maxFileSize) {
+      throw new Error(`${(size / 1048576).toFixed(1)} MB is too large to analyse (limit ${DEFAULT_OPTIONS.maxFileSize / 1048576} MB)`);
+    }
+  }
+  const bytes = readFileSync(file === '-' ? 0 : file);
+  if (bytes.length > DEFAULT_OPTIONS.maxFileSize) throw new Error('input is too large to analyse');
+  if (bytes.subarray(0, 65536).includes(0)) throw new Error('this is a binary file, not iptables-save text');
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
+function main(argv: string[]): number {
+  let args;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`iptables-lint: ${(e as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const findings: Finding[] = [];
+  let readFailed = false;
+  for (const file of args.files) {
+    const name = file === '-' ? '<stdin>' : file;
+    let text: string;
+    try {
+      text = readInput(file);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
+      process.stderr.write(`${name}: error: ${why}\n`);
+      readFailed = true;
+      continue;
+    }
+    const { diagnostics } = analyseSaveText(text, {
+      ...DEFAULT_OPTIONS, externalChains: args.external, family: args.family, fileName: file === '-' ? undefined : file,
+    });
+    for (const d of diagnostics) {
+      findings.push({
+        file: name, line: d.span.line + 1, column: d.span.start + 1, endLine: d.span.line + 1, endColumn: d.span.end + 1,
+        severity: d.severity, code: d.code, message: d.message,
+      });
+    }
+  }
+  if (args.format === 'json') {
+    process.stdout.write(JSON.stringify(findings, null, 2) + '\n');
+  } else {
+    for (const f of findings) process.stdout.write(`${f.file}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.code}]\n`);
+  }
+  if (readFailed) return 2;
+  return findings.some((f) => f.severity === 'error') ? 1 : 0;
+}
+
+process.exitCode = main(process.argv.slice(2));
