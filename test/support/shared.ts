@@ -1,0 +1,25 @@
+// Access to ../shared (the corpus, kernel cases): read in place, never copied.
+import { existsSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const SHARED = path.resolve(REPO, '..', 'shared');
+export const CORPUS = path.join(SHARED, 'corpus');
+
+/** A reason to skip, or undefined when the corpus is here. */
+export function corpusMissing(): string | undefined {
+  return existsSync(path.join(CORPUS, 'save')) ? undefined : `../shared/corpus is not present beside the repository (${CORPUS})`;
+}
+
+export interface CorpusFile {
+  /** Relative to the corpus, e.g. `save/nn-veroneau.rules`. */
+  name: string;
+  path: string;
+}
+
+export function corpusSaveFiles(): CorpusFile[] {
+  if (corpusMissing()) return [];
+  return ['save', 'save6'].flatMap((dir) =>
+    readdirSync(path.join(CORPUS, dir)).sort().map((f) => ({ name: `${dir}/${f}`, path: path.join(CORPUS, dir, f) })),
+  );
+}
