@@ -17,7 +17,8 @@ export function checkRuleset(ruleset: Ruleset, diagnostics: Diagnostic[]): void 
   };
   for (const table of ruleset.tables.values()) {
     for (const chain of table.chains.values()) {
-      for (const rule of chain.rules) checkRule(table, chain, rule, report);
+      const reach = reachOf(chain);
+      for (const rule of chain.rules) checkRule(table, chain, reach, rule, report);
       if (!chain.builtin && chain.references.length === 0 && chain.declaration) {
         report('unused-chain', chain.declaration, `no rule jumps to chain ${chain.name}, so its rules never run${table.fragment ? ' (unless rules loaded from elsewhere jump here)' : ''}`, 'hint', 'unnecessary');
       }
@@ -33,29 +34,41 @@ export function checkRuleset(ruleset: Ruleset, diagnostics: Diagnostic[]): void 
 
 type Report = (code: DiagnosticCode, span: Span, message: string, severity?: Severity) => void;
 
-function checkRule(table: Table, chain: Chain, rule: Rule, report: Report): void {
+/** Where a user chain is reached from, worked out once per chain. */
+interface Reach {
+  onlyOutgoing: boolean;
+  onlyIncoming: boolean;
+}
+
+function reachOf(chain: Chain): Reach {
+  const hooks = [...chain.hooks];
+  const some = !chain.builtin && hooks.length > 0;
+  return {
+    onlyOutgoing: some && hooks.every((h) => h === 'OUTPUT' || h === 'POSTROUTING'),
+    onlyIncoming: some && hooks.every((h) => h === 'PREROUTING' || h === 'INPUT'),
+  };
+}
+
+function checkRule(table: Table, chain: Chain, reach: Reach, rule: Rule, report: Report): void {
   const spec = rule.spec;
-  const uses: { ext: ExtensionSpec; anchor: Span | undefined; options: OptionUse[] }[] = spec.matches
-    .filter((m) => m.spec)
-    .map((m) => ({ ext: m.spec!, anchor: m.nameToken ?? spec.protocol?.value, options: m.options }));
-  if (rule.target.kind === 'extension') uses.push({ ext: rule.target.spec, anchor: spec.target!.nameToken, options: spec.target!.options });
-  for (const { ext, anchor, options } of uses) {
-    if (!anchor) continue;
-    checkPlacement(table, chain, ext, anchor, report);
-    checkProtocol(rule, ext, anchor, report);
-    if (ext.needsMatch) checkNeededMatch(rule, ext, ext.needsMatch, anchor, report);
-    for (const use of options) checkOption(chain, rule, use, report);
+  for (const m of spec.matches) {
+    const anchor = m.nameToken ?? spec.protocol?.value;
+    if (m.spec && anchor) checkExtension(table, chain, rule, m.spec, anchor, m.options, report);
   }
-  if (!chain.builtin && chain.hooks.size > 0) {
-    const onlyOut = [...chain.hooks].every((h) => h === 'OUTPUT' || h === 'POSTROUTING');
-    const onlyIn = [...chain.hooks].every((h) => h === 'PREROUTING' || h === 'INPUT');
-    if (onlyOut && spec.inInterface && !spec.inInterface.negated) {
-      report('interface-direction', spec.inInterface.flag, `${chain.name} is reached only from ${list(chain.hooks)}, where packets have no input interface: this rule never matches`, 'warning');
-    }
-    if (onlyIn && spec.outInterface && !spec.outInterface.negated) {
-      report('interface-direction', spec.outInterface.flag, `${chain.name} is reached only from ${list(chain.hooks)}, where packets have no output interface yet: this rule never matches`, 'warning');
-    }
+  if (rule.target.kind === 'extension') checkExtension(table, chain, rule, rule.target.spec, spec.target!.nameToken, spec.target!.options, report);
+  if (reach.onlyOutgoing && spec.inInterface && !spec.inInterface.negated) {
+    report('interface-direction', spec.inInterface.flag, `${chain.name} is reached only from ${list(chain.hooks)}, where packets have no input interface: this rule never matches`, 'warning');
   }
+  if (reach.onlyIncoming && spec.outInterface && !spec.outInterface.negated) {
+    report('interface-direction', spec.outInterface.flag, `${chain.name} is reached only from ${list(chain.hooks)}, where packets have no output interface yet: this rule never matches`, 'warning');
+  }
+}
+
+function checkExtension(table: Table, chain: Chain, rule: Rule, ext: ExtensionSpec, anchor: Span, options: OptionUse[], report: Report): void {
+  checkPlacement(table, chain, ext, anchor, report);
+  checkProtocol(rule, ext, anchor, report);
+  if (ext.needsMatch) checkNeededMatch(rule, ext, ext.needsMatch, anchor, report);
+  for (const use of options) checkOption(chain, rule, use, report);
 }
 
 function checkPlacement(table: Table, chain: Chain, ext: ExtensionSpec, anchor: Span, report: Report): void {

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 // iptables-lint: the extension's checks on the command line, for terminals and CI.
 import { readFileSync, statSync } from 'node:fs';
 import { analyseSaveText, DEFAULT_OPTIONS } from '../analysis/analyse';
@@ -116,4 +116,9 @@ function main(argv: string[]): number {
   return findings.some((f) => f.severity === 'error') ? 1 : 0;
 }
 
+// `iptables-lint ... | head` closes the pipe early: stop quietly.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 process.exitCode = main(process.argv.slice(2));

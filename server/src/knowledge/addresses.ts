@@ -21,6 +21,8 @@ export function familyBits(family: Family): number {
 
 /** Unsigned integer as C's strtoul with base 0 reads it (decimal, 0x hex, 0 octal); whole string. */
 export function parseCNumber(text: string, decimalOnly = false): bigint | undefined {
+  const plain = plainDecimal(text);
+  if (plain >= 0) return BigInt(plain);
   const m = /^\s*\+?(?:(0[xX][0-9a-fA-F]+)|(0[0-7]*)|([1-9][0-9]*))$/.exec(text);
   if (!m) return undefined;
   if (decimalOnly && !m[3] && m[2] !== '0') return undefined;
@@ -29,9 +31,24 @@ export function parseCNumber(text: string, decimalOnly = false): bigint | undefi
   return BigInt(m[3]);
 }
 
-function smallNumber(text: string, max: number): number | undefined {
+/** The common case, a short decimal without a leading zero, or -1. */
+function plainDecimal(text: string): number {
+  const n = text.length;
+  if (n === 0 || n > 9 || (n > 1 && text.charCodeAt(0) === 48)) return -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+function octet(text: string): number {
+  const plain = plainDecimal(text);
+  if (plain >= 0) return plain <= 255 ? plain : -1;
   const v = parseCNumber(text);
-  return v !== undefined && v <= BigInt(max) ? Number(v) : undefined;
+  return v !== undefined && v <= 255n ? Number(v) : -1;
 }
 
 /**
@@ -39,19 +56,21 @@ function smallNumber(text: string, max: number): number | undefined {
  * prefix padded with zeros, unless `isMask` is set.
  */
 export function parseIPv4(text: string, isMask = false): bigint | undefined {
-  const parts = text.split('.');
-  if (parts.length > 4 || (isMask && parts.length !== 4)) return undefined;
-  let value = 0n;
-  for (let i = 0; i < 4; i++) {
-    let octet = 0;
-    if (i < parts.length) {
-      const n = smallNumber(parts[i], 255);
-      if (n === undefined) return undefined;
-      octet = n;
-    }
-    value = (value << 8n) | BigInt(octet);
+  let value = 0;
+  let parts = 0;
+  let start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    if (i < text.length && text.charCodeAt(i) !== 46 /* . */) continue;
+    if (parts === 4) return undefined;
+    const o = octet(text.slice(start, i));
+    if (o < 0) return undefined;
+    value = value * 256 + o;
+    parts++;
+    start = i + 1;
   }
-  return value;
+  if (isMask && parts !== 4) return undefined;
+  for (; parts < 4; parts++) value *= 256;
+  return BigInt(value);
 }
 
 /** A numeric IPv6 address as inet_pton accepts it (with an optional trailing IPv4 part). */
@@ -91,20 +110,28 @@ export function parseAddress(text: string, family: Family): bigint | undefined {
   return family === 'ipv4' ? parseIPv4(text) : parseIPv6(text);
 }
 
+function masks(all: bigint, bits: number): bigint[] {
+  return Array.from({ length: bits + 1 }, (_, p) => (p === 0 ? 0n : (all << BigInt(bits - p)) & all));
+}
+
+const MASKS: Record<Family, bigint[]> = { ipv4: masks(V4_ALL, 32), ipv6: masks(V6_ALL, 128) };
+const PREFIX_OF: Record<Family, Map<bigint, number>> = {
+  ipv4: new Map(MASKS.ipv4.map((m, p) => [m, p])),
+  ipv6: new Map(MASKS.ipv6.map((m, p) => [m, p])),
+};
+
 export function maskFromPrefix(prefix: number, family: Family): bigint {
-  const bits = BigInt(familyBits(family));
-  const all = family === 'ipv4' ? V4_ALL : V6_ALL;
-  return prefix === 0 ? 0n : (all << (bits - BigInt(prefix))) & all;
+  return MASKS[family][prefix];
 }
 
 export function prefixOfMask(mask: bigint, family: Family): number {
-  const bits = familyBits(family);
-  for (let p = 0; p <= bits; p++) if (maskFromPrefix(p, family) === mask) return p;
-  return -1;
+  return PREFIX_OF[family].get(mask) ?? -1;
 }
 
 /** `/n` or `/dotted-mask` as iptables reads it; undefined when invalid. */
 export function parseMask(text: string, family: Family): bigint | undefined {
+  const plain = plainDecimal(text);
+  if (plain >= 0) return plain <= familyBits(family) ? MASKS[family][plain] : undefined;
   const dotted = family === 'ipv4' ? parseIPv4(text, true) : text.includes(':') ? parseIPv6(text) : undefined;
   if (dotted !== undefined) return dotted;
   const n = parseCNumber(text);

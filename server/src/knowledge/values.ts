@@ -13,6 +13,8 @@ export interface ValueContext {
   family: Family;
   /** The rule's `-p` so far, lower case, when given and not negated. */
   protocol?: string;
+  /** Only say whether the value is accepted; skip building its meaning (the parser's hot path). */
+  validateOnly?: boolean;
 }
 
 export interface ValueResult {
@@ -34,7 +36,8 @@ export interface NatRange {
 }
 export type HostValue = Cidr | { hostname: string };
 
-const ok = (value?: unknown): ValueResult => ({ value });
+const ACCEPTED: ValueResult = Object.freeze({});
+const ok = (value?: unknown): ValueResult => (value === undefined ? ACCEPTED : { value });
 const fail = (error: string): ValueResult => ({ error });
 
 // ---- numbers -------------------------------------------------------------
@@ -203,7 +206,7 @@ function hostMask(text: string, ctx: ValueContext, allowMask = true): ValueResul
     if (m === 0n) return ok(makeCidr(0n, 0n, ctx.family));
   }
   const address = parseAddress(addrText, ctx.family);
-  if (address !== undefined) return ok(makeCidr(address, mask, ctx.family));
+  if (address !== undefined) return ctx.validateOnly ? ACCEPTED : ok(makeCidr(address, mask, ctx.family));
   if (ctx.family === 'ipv4' && /^[0-9.]+$/.test(addrText)) return fail(`\`${addrText}\` is not a valid IPv4 address`);
   if (ctx.family === 'ipv6' && addrText.includes(':')) return fail(`\`${addrText}\` is not a valid IPv6 address`);
   if (ctx.family === 'ipv6' && parseAddress(addrText, 'ipv4') !== undefined && /^\d+(\.\d+){3}$/.test(addrText)) {

@@ -107,17 +107,12 @@ export class RulesetBuilder {
   apply(table: Table, command: Command, counters?: Token): void {
     if (!command.kind || command.otherFamily) return;
     const chainToken = command.chain;
-    const chainName = chainToken?.text;
-    const chain = chainName !== undefined ? table.chains.get(chainName) : undefined;
-    const needChain = (): Chain | undefined => {
-      if (chainToken && !chain) this.missingChain(table, chainToken);
-      return chain;
-    };
+    const chain = chainToken ? table.chains.get(chainToken.text) : undefined;
     switch (command.kind) {
       case 'append':
       case 'insert':
       case 'replace': {
-        const c = needChain();
+        const c = this.needChain(table, chainToken, chain);
         if (!c) return;
         const rule = this.makeRule(table, c, command, counters);
         const n = command.ruleNumber?.value;
@@ -140,7 +135,7 @@ export class RulesetBuilder {
         return;
       }
       case 'delete': {
-        const c = needChain();
+        const c = this.needChain(table, chainToken, chain);
         if (!c) return;
         const n = command.ruleNumber?.value;
         if (n !== undefined) {
@@ -161,7 +156,7 @@ export class RulesetBuilder {
         return;
       }
       case 'check':
-        needChain();
+        this.needChain(table, chainToken, chain);
         return;
       case 'newChain': {
         if (!chainToken) return;
@@ -176,7 +171,7 @@ export class RulesetBuilder {
       case 'flush':
       case 'zero':
         if (chainToken) {
-          const c = needChain();
+          const c = this.needChain(table, chainToken, chain);
           if (c && command.kind === 'flush') c.rules = [];
         } else if (command.kind === 'flush') {
           for (const c of table.chains.values()) c.rules = [];
@@ -186,7 +181,7 @@ export class RulesetBuilder {
         this.deleteChain(table, chainToken, command);
         return;
       case 'renameChain': {
-        const c = needChain();
+        const c = this.needChain(table, chainToken, chain);
         const newName = command.newName;
         if (!c || !newName) return;
         if (c.builtin) {
@@ -211,7 +206,7 @@ export class RulesetBuilder {
       }
       case 'policy': {
         if (!chainToken || !command.policy) return;
-        const c = needChain();
+        const c = this.needChain(table, chainToken, chain);
         if (!c) return;
         if (!c.builtin) {
           this.report('policy-on-user-chain', chainToken, `${c.name} is a user-defined chain: only built-in chains have a policy`);
@@ -225,6 +220,11 @@ export class RulesetBuilder {
         this.report('option-not-allowed', command.flag!, `\`${command.flag!.text}\` only prints the rules; it has no place in a file for iptables-restore`, 'warning');
         return;
     }
+  }
+
+  private needChain(table: Table, token: Token | undefined, chain: Chain | undefined): Chain | undefined {
+    if (token && !chain) this.missingChain(table, token);
+    return chain;
   }
 
   private deleteChain(table: Table, chainToken: Token | undefined, command: Command): void {
@@ -282,7 +282,7 @@ export class RulesetBuilder {
     const t = spec.target;
     if (!t) return rule;
     let target: TargetRef;
-    if (!t.goto && STANDARD_TARGETS[t.name] !== undefined) target = { kind: 'verdict', name: t.name };
+    if (!t.goto && STANDARD_TARGETS[t.name] !== undefined) target = VERDICTS[t.name];
     else if (table.chains.has(t.name)) target = { kind: 'chain', name: t.name, goto: t.goto };
     else if (t.spec) target = { kind: 'extension', spec: t.spec };
     else {
@@ -325,6 +325,11 @@ export class RulesetBuilder {
     return this.ruleset;
   }
 }
+
+/** Shared, immutable: thousands of rules end in the same verdict. */
+const VERDICTS: Record<string, TargetRef> = Object.fromEntries(
+  Object.keys(STANDARD_TARGETS).map((name) => [name, Object.freeze({ kind: 'verdict', name })]),
+);
 
 function newChain(name: string, table: string, builtin: boolean): Chain {
   return { name, table, builtin, policy: builtin ? 'ACCEPT' : undefined, rules: [], references: [], hooks: new Set() };

@@ -16,12 +16,14 @@ export type CommandKind =
   | 'append' | 'insert' | 'delete' | 'replace' | 'check' | 'list' | 'listRules'
   | 'flush' | 'zero' | 'newChain' | 'deleteChain' | 'renameChain' | 'policy';
 
-/** A base criterion such as `-s 10.0.0.0/8` or `! -i eth0`. */
-export interface Criterion<T = unknown> {
+/**
+ * A base criterion such as `-s 10.0.0.0/8` or `! -i eth0`. Its value is kept
+ * as written; checkValue() gives its meaning to whoever needs it.
+ */
+export interface Criterion {
   flag: Token;
   value: Token;
   negated: boolean;
-  parsed?: T;
 }
 
 export interface OptionUse {
@@ -55,11 +57,11 @@ export interface TargetUse {
 }
 
 export interface RuleSpec {
-  protocol?: Criterion<number>;
+  protocol?: Criterion;
   source?: Criterion;
   destination?: Criterion;
-  inInterface?: Criterion<string>;
-  outInterface?: Criterion<string>;
+  inInterface?: Criterion;
+  outInterface?: Criterion;
   fragment?: { flag: Token; negated: boolean };
   matches: MatchUse[];
   target?: TargetUse;
@@ -88,7 +90,8 @@ export interface ParseContext {
   table: string;
 }
 
-type Report = (code: DiagnosticCode, token: { line: number; start: number; end: number }, message: string, severity?: Severity) => void;
+/** Base options that may appear once per rule. */
+const ONCE_LETTERS = 'psdiofcnx0';
 
 // The base options of iptables (iptables.c original_opts), by long name and short letter.
 interface BaseOption { letter: string; arg: 'none' | 'required' | 'optional' }
@@ -162,14 +165,23 @@ class CommandParser {
   private i = 0;
   private negation?: Token;
   private protocolUsed = false;
-  private readonly seenBase = new Map<string, Token>();
+  /** Base options given so far, as bits of ONCE_LETTERS (a Map per rule costs too much). */
+  private seen = 0;
+  private countersFlag?: Token;
+  private readonly valueContext: ValueContext;
 
   constructor(
     private readonly words: Token[],
     private readonly ctx: ParseContext,
-    private readonly report: Report,
+    private readonly diagnostics: Diagnostic[],
   ) {
     this.cmd = { rule: this.rule, words };
+    // Base criteria keep only their text; the engine asks for their meaning when it needs it.
+    this.valueContext = { family: ctx.family, validateOnly: true };
+  }
+
+  private report(code: DiagnosticCode, span: { line: number; start: number; end: number }, message: string, severity: Severity = 'error'): void {
+    this.diagnostics.push({ code, severity, span: { line: span.line, start: span.start, end: span.end }, message });
   }
 
   parse(): Command {
@@ -269,7 +281,8 @@ class CommandParser {
     const text = word.text;
     for (let k = 1; k < text.length; k++) {
       const letter = text[k];
-      const flag: Token = { ...word, text: '-' + letter, start: word.start + k - (k === 1 ? 1 : 0), end: word.start + k + 1 };
+      const flag: Token = text.length === 2 ? word
+        : { text: '-' + letter, line: word.line, start: word.start + (k === 1 ? 0 : k), end: word.start + k + 1 };
       const arg = BASE_SHORT.get(letter);
       if (arg === undefined) {
         this.unknownOption(flag, letter, true);
@@ -431,11 +444,12 @@ class CommandParser {
   }
 
   private once(letter: string, flag: Token): boolean {
-    if (this.seenBase.has(letter)) {
+    const bit = 1 << ONCE_LETTERS.indexOf(letter);
+    if (this.seen & bit) {
       this.report('duplicate-option', flag, `\`${LONG_NAME_OF[letter] ?? '-' + letter}\` can be given only once per rule`);
       return false;
     }
-    this.seenBase.set(letter, flag);
+    this.seen |= bit;
     return true;
   }
 
@@ -518,12 +532,12 @@ class CommandParser {
       return;
     }
     const v = value!;
-    const ctx: ValueContext = { family: this.ctx.family };
+    const ctx = this.valueContext;
     switch (letter) {
       case 'p': {
         const r = checkValue('protocol', v.text.toLowerCase(), ctx);
         if (r.error) this.report('invalid-value', v, r.error);
-        rule.protocol = { flag, value: v, negated, parsed: r.value as number | undefined };
+        rule.protocol = { flag, value: v, negated };
         if (negated && r.value === 0) this.report('invalid-value', v, `\`! -p ${v.text}\` can never match: every packet has some protocol`);
         return;
       }
@@ -536,7 +550,7 @@ class CommandParser {
         if (negated && Array.isArray(r.value)) {
           this.report('invalid-value', negation!, '`!` cannot negate a list of several addresses; write one rule per address');
         }
-        rule[letter === 's' ? 'source' : 'destination'] = { flag, value: v, negated, parsed: r.value };
+        rule[letter === 's' ? 'source' : 'destination'] = { flag, value: v, negated };
         return;
       }
       case 'i': case 'o': {
@@ -544,7 +558,7 @@ class CommandParser {
         const r = checkValue('interface', v.text, ctx);
         if (r.error) this.report('invalid-value', v, r.error);
         else if (/[/ ]/.test(v.text)) this.report('invalid-value', v, `interface name \`${v.text}\` contains \`/\` or a space, which the kernel never uses`, 'warning');
-        rule[letter === 'i' ? 'inInterface' : 'outInterface'] = { flag, value: v, negated, parsed: v.text };
+        rule[letter === 'i' ? 'inInterface' : 'outInterface'] = { flag, value: v, negated };
         return;
       }
     }
@@ -593,6 +607,7 @@ class CommandParser {
   private counters(flag: Token, first: Token, negation?: Token): void {
     if (negation) this.report('cannot-invert', negation, '`!` cannot negate `-c`');
     if (!this.once('c', flag)) return;
+    this.countersFlag = flag;
     const values = [first];
     if (!first.text.includes(',') && this.hasPlainArg()) values.push(this.words[this.i++]);
     const joined = values.map((v) => v.text).join(',');
@@ -674,9 +689,9 @@ class CommandParser {
         if (c) this.report('option-not-allowed', c.flag, `\`${key}\` has no meaning with \`${cmd.flag!.text}\``);
       }
       if (rule.target) this.report('option-not-allowed', rule.target.flag, `\`${rule.target.flag.text}\` has no meaning with \`${cmd.flag!.text}\``);
-      if (rule.counters && cmd.kind !== 'policy') this.report('option-not-allowed', this.seenBase.get('c')!, `\`-c\` has no meaning with \`${cmd.flag!.text}\``);
+      if (rule.counters && cmd.kind !== 'policy') this.report('option-not-allowed', this.countersFlag!, `\`-c\` has no meaning with \`${cmd.flag!.text}\``);
     } else if (rule.counters && (cmd.kind === 'delete' || cmd.kind === 'check')) {
-      this.report('option-not-allowed', this.seenBase.get('c')!, `\`-c\` has no meaning with \`${cmd.flag!.text}\``);
+      this.report('option-not-allowed', this.countersFlag!, `\`-c\` has no meaning with \`${cmd.flag!.text}\``);
     }
     if (cmd.chain && isRule) {
       const chain = cmd.chain.text;
@@ -729,8 +744,5 @@ export function protocolMatchName(protocol: string, family: Family): string | un
 }
 
 export function parseCommand(words: Token[], ctx: ParseContext, diagnostics: Diagnostic[]): Command {
-  const report: Report = (code, span, message, severity = 'error') => {
-    diagnostics.push({ code, severity, span: { line: span.line, start: span.start, end: span.end }, message });
-  };
-  return new CommandParser(words, ctx, report).parse();
+  return new CommandParser(words, ctx, diagnostics).parse();
 }

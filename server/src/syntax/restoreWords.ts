@@ -4,12 +4,6 @@
 // space, tab and newline separate words (a carriage return does not).
 import type { Token } from './token';
 
-export interface Words {
-  words: Token[];
-  /** Column of an opening quote that is never closed. */
-  unterminatedQuote?: number;
-}
-
 const QUOTE = 34;
 const BACKSLASH = 92;
 
@@ -17,7 +11,8 @@ function isSeparator(c: number): boolean {
   return c === 32 || c === 9 || c === 10;
 }
 
-export function splitRestoreWords(text: string, line: number, from = 0): Words {
+/** `onUnterminatedQuote` hears the column of a quote that is never closed. */
+export function splitRestoreWords(text: string, line: number, from = 0, onUnterminatedQuote?: (column: number) => void): Token[] {
   const words: Token[] = [];
   const n = text.length;
   let i = from;
@@ -48,7 +43,7 @@ export function splitRestoreWords(text: string, line: number, from = 0): Words {
       }
     }
     words.push({ text: value, line, start, end: i, quoted: true });
-    if (!closed) return { words, unterminatedQuote: quoteStart };
+    if (!closed) onUnterminatedQuote?.(quoteStart);
   }
-  return { words };
+  return words;
 }

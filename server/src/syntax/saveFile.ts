@@ -103,7 +103,7 @@ export function parseSaveFile(text: string, options: SaveParseOptions = {}): Sav
       continue;
     }
     if (first === 42 /* * */) {
-      const name = splitRestoreWords(lineText, line, 1).words[0];
+      const name = splitRestoreWords(lineText, line, 1)[0];
       if (block) {
         report('missing-commit', whole, `\`${lineText}\` starts a new table, but the \`*${block.name.text}\` block above has no COMMIT: iptables-restore fails here; add COMMIT on the line before`);
       }
@@ -136,10 +136,9 @@ export function parseSaveFile(text: string, options: SaveParseOptions = {}): Sav
       if (!/^\[\d+:\d+\]$/.test(counters.text)) report('bad-counters', counters, '`[packets:bytes]` needs two numbers', 'warning');
       from = close + 1;
     }
-    const { words, unterminatedQuote } = splitRestoreWords(lineText, line, from);
-    if (unterminatedQuote !== undefined) {
-      report('unterminated-quote', { line, start: unterminatedQuote, end: lineText.length }, 'this double quote is never closed: the rest of the line becomes one word', 'warning');
-    }
+    const words = splitRestoreWords(lineText, line, from, (column) => {
+      report('unterminated-quote', { line, start: column, end: lineText.length }, 'this double quote is never closed: the rest of the line becomes one word', 'warning');
+    });
     if (words.length === 0) {
       report('no-command', whole, 'a line of only spaces inside a table: iptables-restore refuses it; leave the line empty');
       continue;
@@ -154,7 +153,7 @@ export function parseSaveFile(text: string, options: SaveParseOptions = {}): Sav
 }
 
 function chainDeclaration(lineText: string, line: number, report: (code: DiagnosticCode, span: Span, message: string, severity?: Severity) => void): ChainDeclaration {
-  const [name, policy, counters] = splitRestoreWords(lineText, line, 1).words;
+  const [name, policy, counters] = splitRestoreWords(lineText, line, 1);
   const decl: ChainDeclaration = { kind: 'chain', line, name: name ?? { text: '', line, start: 0, end: 1 }, policy, counters };
   if (!name) {
     report('bad-chain-line', { line, start: 0, end: lineText.length }, 'a chain line needs a name and a policy: `:NAME - [0:0]` or `:INPUT ACCEPT [0:0]`');

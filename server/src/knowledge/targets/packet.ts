@@ -1,9 +1,23 @@
-import type { ExtensionSpec, Family } from '../schema';
+import type { ExtensionSpec, Family, OptionSpec } from '../schema';
 
 const MARK_OPS = ['set-xmark', 'set-mark', 'and-mark', 'or-mark', 'xor-mark'];
 const CONNMARK_OPS = [...MARK_OPS, 'save-mark', 'restore-mark'];
 const TOS_OPS = ['set-tos', 'and-tos', 'or-tos', 'xor-tos'];
 const others = (all: readonly string[], self: string) => all.filter((o) => o !== self);
+
+/** The five ways MARK changes the packet mark and CONNMARK the connection mark. */
+function markOperations(mark: string, ops: readonly string[]): OptionSpec[] {
+  const word = { kind: 'uint', max: 0xffffffff } as const;
+  return [
+    { name: 'set-xmark', value: 'markMask', excludes: others(ops, 'set-xmark'),
+      doc: `Clears the bits of the mask in the ${mark}, then XORs the value in: \`0x10/0xff\`. This is how iptables-save writes every such rule.` },
+    { name: 'set-mark', value: 'markMask', excludes: others(ops, 'set-mark'),
+      doc: `Sets the ${mark} to a value, or with \`value/mask\` only the masked bits: \`0x1\` or \`0x100/0xff00\`.` },
+    { name: 'and-mark', value: word, excludes: others(ops, 'and-mark'), doc: `ANDs the ${mark} with these bits, keeping only them: \`0xff\`.` },
+    { name: 'or-mark', value: word, excludes: others(ops, 'or-mark'), doc: `ORs these bits into the ${mark}: \`0x4\`.` },
+    { name: 'xor-mark', value: word, excludes: others(ops, 'xor-mark'), doc: `Flips these bits of the ${mark}: \`0x1\`.` },
+  ];
+}
 
 /** TCPMSS differs per family only in the largest MSS (65535 minus the IP header). */
 function tcpmss(family: Family, maxMss: number): ExtensionSpec {
@@ -34,18 +48,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     terminating: false,
     needsOneOf: MARK_OPS,
     doc: 'Sets the packet\'s firewall mark (nfmark), a 32-bit number only this host sees; policy routing (`ip rule fwmark`), tc and later rules can act on it. Choose exactly one operation.',
-    options: [
-      { name: 'set-xmark', value: 'markMask', excludes: others(MARK_OPS, 'set-xmark'),
-        doc: 'Clears the bits of the mask, then XORs the value in: `0x10/0xff`. This is how iptables-save writes every MARK rule.' },
-      { name: 'set-mark', value: 'markMask', excludes: others(MARK_OPS, 'set-mark'),
-        doc: 'Sets the mark to a value, or with `value/mask` only the masked bits: `0x1` or `0x100/0xff00`.' },
-      { name: 'and-mark', value: { kind: 'uint', max: 0xffffffff }, excludes: others(MARK_OPS, 'and-mark'),
-        doc: 'ANDs the mark with these bits, keeping only them: `0xff`.' },
-      { name: 'or-mark', value: { kind: 'uint', max: 0xffffffff }, excludes: others(MARK_OPS, 'or-mark'),
-        doc: 'ORs these bits into the mark: `0x4`.' },
-      { name: 'xor-mark', value: { kind: 'uint', max: 0xffffffff }, excludes: others(MARK_OPS, 'xor-mark'),
-        doc: 'Flips these bits of the mark: `0x1`.' },
-    ],
+    options: markOperations('packet mark', MARK_OPS),
   },
   {
     name: 'CONNMARK',
@@ -55,16 +58,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     needsOneOf: CONNMARK_OPS,
     doc: 'Sets the mark stored with the connection (ctmark), or copies between it and the packet mark: `--save-mark` after marking the first packet, `--restore-mark` early for every later one. Choose exactly one operation.',
     options: [
-      { name: 'set-xmark', value: 'markMask', excludes: others(CONNMARK_OPS, 'set-xmark'),
-        doc: 'Clears the mask bits of the ctmark, then XORs the value in: `0x2/0xff`.' },
-      { name: 'set-mark', value: 'markMask', excludes: others(CONNMARK_OPS, 'set-mark'),
-        doc: 'Sets the ctmark, or with `value/mask` only the masked bits: `0x2` or `0x20/0xf0`.' },
-      { name: 'and-mark', value: { kind: 'uint', max: 0xffffffff }, excludes: others(CONNMARK_OPS, 'and-mark'),
-        doc: 'ANDs the ctmark with these bits.' },
-      { name: 'or-mark', value: { kind: 'uint', max: 0xffffffff }, excludes: others(CONNMARK_OPS, 'or-mark'),
-        doc: 'ORs these bits into the ctmark.' },
-      { name: 'xor-mark', value: { kind: 'uint', max: 0xffffffff }, excludes: others(CONNMARK_OPS, 'xor-mark'),
-        doc: 'Flips these bits of the ctmark.' },
+      ...markOperations('connection mark', CONNMARK_OPS),
       { name: 'save-mark', excludes: others(CONNMARK_OPS, 'save-mark'),
         doc: 'Copies the packet mark into the connection mark (through `--nfmask` and `--ctmask`).' },
       { name: 'restore-mark', excludes: others(CONNMARK_OPS, 'restore-mark'),

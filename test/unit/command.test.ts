@@ -1,0 +1,91 @@
+// How one command line is understood: the same decisions iptables' own parser makes.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Diagnostic } from '../../server/src/diagnostics';
+import { parseCommand } from '../../server/src/syntax/command';
+import { splitRestoreWords } from '../../server/src/syntax/restoreWords';
+
+function parse(line: string, family: 'ipv4' | 'ipv6' = 'ipv4', table = 'filter') {
+  const diagnostics: Diagnostic[] = [];
+  const command = parseCommand(splitRestoreWords(line, 0), { family, restore: true, table }, diagnostics);
+  return { command, messages: diagnostics.map((d) => `${d.code}: ${d.message}`) };
+}
+
+test('-p tcp loads the tcp match when one of its options appears', () => {
+  const { command, messages } = parse('-A INPUT -p tcp --dport 22 -j ACCEPT');
+  assert.deepEqual(messages, []);
+  assert.deepEqual(command.rule.matches.map((m) => [m.name, m.implicit, m.options.map((o) => o.spec.name)]), [['tcp', true, ['destination-port']]]);
+  assert.equal(command.rule.target?.name, 'ACCEPT');
+});
+
+test('the protocol may be given by number', () => {
+  assert.deepEqual(parse('-A INPUT -p 6 --dport 22').messages, []);
+});
+
+test('long options may be abbreviated when the prefix is unique among loaded modules', () => {
+  const { command, messages } = parse('-A PREROUTING -p tcp -j DNAT --to 10.0.0.1:80', 'ipv4', 'nat');
+  assert.deepEqual(messages, []);
+  assert.equal(command.rule.target?.options[0].spec.name, 'to-destination');
+  assert.deepEqual(parse('-A INPUT --d 10.0.0.1').messages, [
+    'unknown-option: `--d` is ambiguous: it could be `--delete` or `--delete-chain` or `--destination`',
+  ]);
+});
+
+test('a prefix of a loaded module wins over loading the protocol match', () => {
+  // multiport's --dports takes `--dport` as an abbreviation; tcp is never loaded.
+  const { command } = parse('-A INPUT -p tcp -m multiport --dport 80,443');
+  assert.deepEqual(command.rule.matches.map((m) => m.name), ['multiport']);
+});
+
+test('loading a module twice gives its options to the newer copy', () => {
+  const { command, messages } = parse('-A INPUT -p tcp -m tcp --dport 1 -m tcp --dport 2');
+  assert.deepEqual(messages, []);
+  assert.deepEqual(command.rule.matches.map((m) => m.options.map((o) => o.values[0].text)), [['1'], ['2']]);
+});
+
+test('! negates the next option only, and only where allowed', () => {
+  const { command } = parse('-A INPUT ! -s 10.0.0.0/8 -p tcp ! --dport 22');
+  assert.equal(command.rule.source?.negated, true);
+  assert.equal(command.rule.matches[0].options[0].negated, true);
+  assert.deepEqual(parse('-A INPUT ! -j ACCEPT').messages, ['cannot-invert: `!` cannot negate `-j`']);
+  assert.deepEqual(parse('-A INPUT -s 1.2.3.4 !').messages, ['bad-argument: `!` at the end of the line negates nothing']);
+});
+
+test('long options with =, attached short values, and two-word options', () => {
+  assert.deepEqual(parse('-A INPUT --protocol=tcp --dport=22 -jACCEPT').messages, []);
+  const { command } = parse('-A INPUT -p tcp --tcp-flags SYN,ACK SYN');
+  assert.deepEqual(command.rule.matches[0].options[0].values.map((v) => v.text), ['SYN,ACK', 'SYN']);
+  assert.deepEqual(parse('-A INPUT -p tcp --tcp-flags SYN -j ACCEPT').messages, [
+    'missing-value: `--tcp-flags` needs two values: TCP flags such as `SYN,ACK`, then TCP flags such as `SYN,ACK`',
+  ]);
+});
+
+test('commands take their positional arguments the way iptables does', () => {
+  assert.equal(parse('-I INPUT 3 -j ACCEPT').command.ruleNumber?.value, 3);
+  assert.equal(parse('-I INPUT -j ACCEPT').command.ruleNumber, undefined);
+  assert.equal(parse('-D INPUT 2').command.ruleNumber?.value, 2);
+  assert.equal(parse('-E old new').command.newName?.text, 'new');
+  assert.equal(parse('-P INPUT DROP').command.policy?.text, 'DROP');
+  assert.deepEqual(parse('-R INPUT -j ACCEPT').messages, ['missing-value: `-R` needs a rule number after the chain name']);
+});
+
+test('-4 and -6 select the family; restore skips lines of the other one', () => {
+  assert.equal(parse('-6 -A INPUT -s ::1 -j ACCEPT').command.otherFamily, true);
+  assert.equal(parse('-4 -A INPUT -j ACCEPT').command.otherFamily, undefined);
+});
+
+test('counters with -c, and where they are allowed', () => {
+  assert.deepEqual(parse('-A INPUT -c 10 2000 -j ACCEPT').messages, []);
+  assert.deepEqual(parse('-A INPUT -c 10,2000 -j ACCEPT').messages, []);
+  assert.deepEqual(parse('-A INPUT -c x -j ACCEPT').messages, ['invalid-value: `-c` needs two numbers: `-c packets bytes` or `-c packets,bytes`']);
+});
+
+test('a mistyped module gets a hint; a module of the other family says so', () => {
+  assert.deepEqual(parse('-A INPUT -m TCP --dport 1').messages.slice(0, 1), ['unknown-match: iptables has no match module `TCP`; module names are lower case: `-m tcp`']);
+  assert.deepEqual(parse('-A INPUT -p icmp -m icmp --icmp-type 8', 'ipv6').messages.slice(0, 1), ['wrong-family: `-m icmp` exists only for IPv4 (iptables)']);
+});
+
+test('ipv6-icmp and icmpv6 name the icmp6 module', () => {
+  assert.deepEqual(parse('-A INPUT -p ipv6-icmp --icmpv6-type 128 -j ACCEPT', 'ipv6').messages, []);
+  assert.deepEqual(parse('-A INPUT -p icmpv6 -m icmpv6 --icmpv6-type 128 -j ACCEPT', 'ipv6').messages, []);
+});

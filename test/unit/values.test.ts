@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatAddress } from '../../server/src/knowledge/addresses';
+import { checkValue, ValueContext } from '../../server/src/knowledge/values';
+import type { ValueSpec } from '../../server/src/knowledge/schema';
+
+const v4: ValueContext = { family: 'ipv4' };
+const v6: ValueContext = { family: 'ipv6' };
+const accepts = (spec: ValueSpec, text: string, ctx = v4) => checkValue(spec, text, ctx).error === undefined;
+
+test('ports: numbers, service names, ranges with open ends', () => {
+  assert.deepEqual(checkValue('portRange', '1024:', v4).value, { from: 1024, to: 65535 });
+  assert.deepEqual(checkValue('portRange', ':', v4).value, { from: 0, to: 65535 });
+  assert.deepEqual(checkValue('portRange', 'ssh', v4).value, { from: 22, to: 22 });
+  assert.equal(checkValue('portRange', '65536', v4).error, 'port `65536` is out of range 0-65535');
+  assert.equal(checkValue('portRange', '4:3', v4).error, 'the port range `4:3` is reversed: write `3:4`');
+  assert.equal(checkValue('port', 'ntp', { family: 'ipv4', protocol: 'tcp' }).error, 'service `ntp` is not defined for tcp; write its port number (123)');
+});
+
+test('multiport lists count ranges twice and stop at 15', () => {
+  assert.ok(accepts('portList', '80,443,8000:8080'));
+  const sixteen = Array.from({ length: 16 }, (_, i) => String(i + 1)).join(',');
+  assert.equal(checkValue('portList', sixteen, v4).error, 'too many ports: multiport takes at most 15 (a range counts as two), this list uses 16');
+});
+
+test('IPv4 addresses as iptables reads them: short forms, dotted and numeric masks, any/0', () => {
+  const cidr = (text: string) => {
+    const c = checkValue('addressList', text, v4).value as { address: bigint; prefix: number };
+    return `${formatAddress(c.address, 'ipv4')}/${c.prefix}`;
+  };
+  assert.equal(cidr('10/8'), '10.0.0.0/8');
+  assert.equal(cidr('192.168.1.77/255.255.255.0'), '192.168.1.0/24');
+  assert.equal(cidr('0x0a.0.0.1'), '10.0.0.1/32');
+  assert.equal(cidr('whatever/0'), '0.0.0.0/0');
+  assert.equal(checkValue('addressList', '10.0.0.256', v4).error, '`10.0.0.256` is not a valid IPv4 address');
+  assert.equal(checkValue('addressList', '10.0.0.0/33', v4).error, '`33` is not a valid IPv4 mask or prefix length');
+  assert.equal(checkValue('addressList', 'fe80::1', v4).error, '`fe80::1` is an IPv6 address in an IPv4 rule');
+  assert.equal(checkValue('addressList', '<private_ip>/32', v4).error, '`<private_ip>` is not a valid address or host name');
+});
+
+test('IPv6 addresses, including compressed and embedded IPv4 forms', () => {
+  for (const a of ['::1', '2001:db8::/32', '::ffff:192.0.2.1', 'fe80::1:2:3:4/64']) assert.ok(accepts('addressList', a, v6), a);
+  for (const a of ['2001:db8:::1', '1:2:3:4:5:6:7:8:9', 'g::1']) assert.ok(!accepts('addressList', a, v6), a);
+});
+
+test('host names are accepted with a warning about DNS', () => {
+  const r = checkValue('addressList', 'ntp.example.net', v4);
+  assert.equal(r.error, undefined);
+  assert.match(r.warning!, /looked up once when the rules load/);
+});
+
+test('ICMP types by name, prefix, number and type/code', () => {
+  assert.deepEqual(checkValue('icmpType', 'echo-request', v4).value, { type: 8, codeFrom: 0, codeTo: 255, any: false });
+  assert.deepEqual(checkValue('icmpType', 'port-unr', v4).value, { type: 3, codeFrom: 3, codeTo: 3, any: false });
+  assert.deepEqual(checkValue('icmpType', '3/4', v4).value, { type: 3, codeFrom: 4, codeTo: 4, any: false });
+  assert.equal(checkValue('icmpType', 'echo', v4).error, 'ambiguous ICMP type `echo`: `echo-reply` or `echo-request`?');
+});
+
+test('MAC addresses need six hex bytes', () => {
+  assert.ok(accepts('mac', '00:1A:2b:3c:4d:5e'));
+  assert.equal(checkValue('mac', 'XX:XX:XX:XX:XX:XX', v4).error, '`XX:XX:XX:XX:XX:XX` is not a MAC address; write six hex bytes such as `00:1a:2b:3c:4d:5e`');
+});
+
+test('NAT ranges: addresses, ports, IPv6 in brackets, ports need a protocol', () => {
+  const tcp = { family: 'ipv4', protocol: 'tcp' } as const;
+  assert.deepEqual(checkValue('natRange', '10.0.0.1:8080', tcp).value, { portFrom: 8080, portTo: 8080, addressFrom: 0x0a000001n, addressTo: 0x0a000001n });
+  assert.ok(accepts('natRange', '[2001:db8::1]:80', { family: 'ipv6', protocol: 'tcp' }));
+  assert.equal(checkValue('natRange', '10.0.0.1:80', v4).error, 'a port needs `-p tcp`, `udp`, `sctp` or `dccp` earlier in the rule');
+  assert.equal(checkValue('natPorts', '1024:2048', tcp).error, 'write the port range `1024:2048` with a dash: `1024-2048`');
+  assert.ok(accepts('natPorts', 'ftp-data', tcp));
+});
+
+test('numbers follow strtoul: hex and octal, no minus, 64-bit limits exact', () => {
+  assert.equal(checkValue({ kind: 'uint', max: 255 }, '0x1f', v4).value, 31);
+  assert.equal(checkValue({ kind: 'uint', max: 255 }, '010', v4).value, 8);
+  assert.ok(!accepts({ kind: 'uint', max: 255 }, '-1'));
+  assert.ok(accepts({ kind: 'uint', max: 2 ** 64 - 1 }, '18446744073709551615'));
+  assert.ok(!accepts({ kind: 'uint', max: 2 ** 64 - 1 }, '18446744073709551616'));
+});
+
+test('enumerations: case, abbreviations and list limits', () => {
+  const states = { kind: 'enumList', values: ['NEW', 'ESTABLISHED'], ignoreCase: true, prefix: true } as const;
+  assert.deepEqual(checkValue(states, 'new,est', v4).value, ['NEW', 'ESTABLISHED']);
+  assert.equal(checkValue(states, 'NEW,BOGUS', v4).error, 'unknown value `BOGUS` in `NEW,BOGUS`; expected NEW, ESTABLISHED');
+});
+
+test('weekdays: iptables compares the first two letters, case-sensitively', () => {
+  assert.deepEqual(checkValue('weekdays', 'Mon,Tuesday,7', v4).value, [1, 2, 7]);
+  assert.ok(!accepts('weekdays', 'mon'));
+});
+
+test('strings that iptables cuts short give a warning, not an error', () => {
+  const r = checkValue({ kind: 'string', maxLength: 5, truncate: true }, 'abcdefg', v4);
+  assert.equal(r.error, undefined);
+  assert.equal(r.warning, 'the text is 7 characters long; the limit is 5, so iptables keeps only the first 5');
+});
