@@ -102,14 +102,17 @@ function requireProtocol(rule: Rule, protocols: readonly string[], what: string,
 /** Option-level rules: hooks an option is limited to, values that need a protocol. */
 function checkOption(chain: Chain, rule: Rule, use: OptionUse, report: Report): void {
   const opt = use.spec;
-  if (opt.hooks) {
-    const bad = [...chain.hooks].filter((h) => !opt.hooks!.includes(h));
+  const value = use.parsed[0];
+  const valueHooks = typeof value === 'string' ? opt.valueHooks?.[value] : undefined;
+  const hooks = valueHooks ?? opt.hooks;
+  if (hooks) {
+    const bad = [...chain.hooks].filter((h) => !hooks.includes(h));
     if (bad.length) {
+      const what = valueHooks ? `\`--${opt.name} ${value}\`` : `\`--${opt.name}\``;
       const via = chain.builtin ? `in ${chain.name}` : `in ${chain.name}, which is reached from ${list(new Set(bad))}`;
-      report('option-not-allowed', use.flag, `\`--${opt.name}\` works only in ${opt.hooks.join(', ')}; the kernel refuses it ${via}`);
+      report('option-not-allowed', use.flag, `${what} works only in ${hooks.join(', ')}; the kernel refuses it ${via}`);
     }
   }
-  const value = use.parsed[0];
   const needs = typeof value === 'string' ? opt.valueNeedsProtocol?.[value] : undefined;
   if (needs) requireProtocol(rule, needs, `\`--${opt.name} ${value}\``, use.values[0], report);
 }

@@ -117,6 +117,8 @@ export interface OptionSpec {
   removed?: string;
   /** The kernel refuses the option outside these hooks. */
   hooks?: readonly Hook[];
+  /** The same, per value (`-m policy --dir in` works only where packets come in). */
+  valueHooks?: Readonly<Record<string, readonly Hook[]>>;
   /** Values that work only with a given `-p` (e.g. REJECT's `tcp-reset` needs tcp). */
   valueNeedsProtocol?: Readonly<Record<string, readonly string[]>>;
   /** What the option does, in our own words (Markdown). */

@@ -211,6 +211,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
     doc: 'Matches on the IPsec policy used to decapsulate (`--dir in`) or that will encapsulate (`--dir out`) the packet. `--dir in` works only in PREROUTING, INPUT and FORWARD; `--dir out` only in FORWARD, OUTPUT and POSTROUTING.',
     options: [
       { name: 'dir', value: { kind: 'enum', values: ['in', 'out'] }, mandatory: true,
+        valueHooks: { in: ['PREROUTING', 'INPUT', 'FORWARD'], out: ['FORWARD', 'OUTPUT', 'POSTROUTING'] },
         doc: '`in` for policy applied on receive (decapsulation), `out` for policy that will be applied on send.' },
       { name: 'pol', value: { kind: 'enum', values: ['none', 'ipsec'] },
         doc: '`ipsec` (the default) matches packets handled by IPsec; `none` matches those that are not.' },

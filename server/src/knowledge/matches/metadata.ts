@@ -17,9 +17,9 @@ function addrtypeOptions(types: readonly string[]): OptionSpec[] {
       doc: 'Comma-separated route types of the source address: `LOCAL`, `UNICAST`, `BROADCAST`, `MULTICAST`... Names may be shortened.' },
     { name: 'dst-type', value: list, invert: true,
       doc: 'Comma-separated route types of the destination address, such as `LOCAL` for "addressed to this host".' },
-    { name: 'limit-iface-in', excludes: ['limit-iface-out'],
+    { name: 'limit-iface-in', excludes: ['limit-iface-out'], hooks: ['PREROUTING', 'INPUT', 'FORWARD'],
       doc: 'Look the address up only on the incoming interface. Only in PREROUTING, INPUT and FORWARD.' },
-    { name: 'limit-iface-out', excludes: ['limit-iface-in'],
+    { name: 'limit-iface-out', excludes: ['limit-iface-in'], hooks: ['FORWARD', 'OUTPUT', 'POSTROUTING'],
       doc: 'Look the address up only on the outgoing interface. Only in FORWARD, OUTPUT and POSTROUTING.' },
   ];
 }
@@ -166,9 +166,9 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     needsAnOption: true,
     doc: 'Matches the device group of the incoming or outgoing interface (`ip link set dev X group N`). `--src-group` works only in PREROUTING, INPUT and FORWARD; `--dst-group` only in FORWARD, OUTPUT and POSTROUTING.',
     options: [
-      { name: 'src-group', value: { kind: 'string', minLength: 1 }, invert: true,
+      { name: 'src-group', value: { kind: 'string', minLength: 1 }, invert: true, hooks: ['PREROUTING', 'INPUT', 'FORWARD'],
         doc: 'Group of the incoming interface: a number with optional mask (`0x10/0xf0`) or a name from `/etc/iproute2/group`.' },
-      { name: 'dst-group', value: { kind: 'string', minLength: 1 }, invert: true,
+      { name: 'dst-group', value: { kind: 'string', minLength: 1 }, invert: true, hooks: ['FORWARD', 'OUTPUT', 'POSTROUTING'],
         doc: 'Group of the outgoing interface, written like `--src-group`.' },
     ],
   },

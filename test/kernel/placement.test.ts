@@ -1,0 +1,85 @@
+// Where each match and target is legal, checked against the real kernel: every
+// rule that iptables' own tests expect to load is tried in every built-in chain
+// of every table, with the real iptables in a private network namespace, and
+// our verdict (error or not) must be the kernel's.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { findMatch, findTarget, TABLES } from '../../server/src/knowledge';
+import { iptablesMissing, Namespace } from '../support/iptables';
+import { CORPUS, corpusMissing } from '../support/shared';
+import { ourError, readXtFile, XtCase } from '../support/xtTests';
+
+interface Trial {
+  c: XtCase;
+  table: string;
+  chain: string;
+}
+
+/** Runs `iptables -t table -A chain rule` in the namespace; resolves to "refused?". */
+function kernelRefuses(ns: Namespace, lockFile: string, t: Trial): Promise<boolean> {
+  const tool = t.c.family === 'ipv4' ? 'iptables-legacy' : 'ip6tables-legacy';
+  // Quotes in .t lines are shell quotes; the rules have no other shell syntax.
+  const cmd = `${tool} -t ${t.table} -A ${t.chain} ${t.c.rule} && ${tool} -t ${t.table} -F ${t.chain}`;
+  return new Promise((resolve) => {
+    const p = spawn('ip', ['netns', 'exec', ns.name, 'sh', '-c', cmd], { stdio: 'ignore', env: { ...process.env, XTABLES_LOCKFILE: lockFile } });
+    p.on('close', (code) => resolve(code !== 0));
+  });
+}
+
+/** The extension a .t file is about, when the knowledge base claims it complete. */
+function completeModule(file: string): boolean {
+  const name = file.replace(/^lib(xt|ipt|ip6t)_/, '').replace(/\.t$/, '');
+  const family = file.startsWith('libip6t_') ? 'ipv6' : 'ipv4';
+  const spec = name === name.toUpperCase() ? findTarget(name, family) : findMatch(name, family);
+  return spec?.complete === true;
+}
+
+const skip = corpusMissing() ?? iptablesMissing();
+
+test('placement of complete matches and targets agrees with the kernel in every table and chain', { skip, timeout: 30 * 60_000 }, async () => {
+  const files = readdirSync(path.join(CORPUS, 'xt-tests')).filter((f) => /^lib(xt|ipt|ip6t)_.*\.t$/.test(f) && completeModule(f));
+  const trials: Trial[] = [];
+  for (const f of files) {
+    for (const c of readXtFile(f)) {
+      if (c.expect !== 'OK') continue;
+      for (const t of TABLES) for (const chain of t.chains) trials.push({ c, table: t.name, chain });
+    }
+  }
+  const workers = 4;
+  const namespaces = Array.from({ length: workers }, () => new Namespace('ipt-place'));
+  const refused: boolean[] = new Array(trials.length);
+  try {
+    let next = 0;
+    await Promise.all(namespaces.map(async (ns, w) => {
+      while (next < trials.length) {
+        const i = next++;
+        refused[i] = await kernelRefuses(ns, `/tmp/ipt-place-${process.pid}-${w}.lock`, trials[i]);
+      }
+    }));
+  } finally {
+    namespaces.forEach((ns) => ns.delete());
+  }
+  // A rule the kernel (or this iptables) refuses in every chain is not a placement question:
+  // a newer iptables syntax, or something the machine lacks (SELinux, a module). Listed apart.
+  const everywhere = new Map<XtCase, boolean>();
+  trials.forEach((t, i) => everywhere.set(t.c, (everywhere.get(t.c) ?? true) && refused[i]));
+  let agree = 0, total = 0;
+  const disagreements: string[] = [];
+  trials.forEach((t, i) => {
+    if (everywhere.get(t.c)) return;
+    total++;
+    const ours = ourError(t.c.family, t.table, t.chain, t.c.rule);
+    if ((ours !== undefined) === refused[i]) agree++;
+    else disagreements.push(`${t.c.file}:${t.c.lineNo} [${t.c.family}] -t ${t.table} -A ${t.chain} ${t.c.rule}: kernel ${refused[i] ? 'refuses' : 'accepts'}, we ${ours ? `say: ${ours}` : 'see no error'}`);
+  });
+  const pct = ((100 * agree) / total).toFixed(2);
+  console.log(`placement: ${agree}/${total} table/chain trials agree with the kernel (${pct}%)`);
+  for (const d of disagreements) console.log(`  disagree: ${d}`);
+  for (const c of [...everywhere].filter(([, all]) => all).map(([c]) => c)) {
+    console.log(`  refused in every chain by this iptables and kernel (not a placement question): ${c.file}:${c.lineNo} [${c.family}] ${c.rule}`);
+  }
+  assert.ok(agree / total >= 0.99, `placement agreement ${pct}% is below 99%`);
+});
