@@ -1,7 +1,11 @@
-// The extension host side: starts the language server and nothing else yet.
+// The extension host side: starts the language server, keeps it alive, and
+// does nothing else at activation.
 import * as path from 'node:path';
-import type { ExtensionContext } from 'vscode';
-import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { commands, ExtensionContext, LogOutputChannel, window } from 'vscode';
+import {
+  CloseAction, CloseHandlerResult, ErrorAction, ErrorHandler, ErrorHandlerResult, LanguageClient, LanguageClientOptions,
+  Message, ServerOptions, TransportKind,
+} from 'vscode-languageclient/node';
 
 let client: LanguageClient | undefined;
 
@@ -12,7 +16,12 @@ let client: LanguageClient | undefined;
  */
 const SERVER_FLAGS = ['--max-semi-space-size=64'];
 
+/** More crashes than this within the window and we stop restarting. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 3 * 60_000;
+
 export async function activate(context: ExtensionContext): Promise<void> {
+  const output = window.createOutputChannel('iptables', { log: true });
   const module = context.asAbsolutePath(path.join('server', 'out', 'server.js'));
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc, options: { execArgv: SERVER_FLAGS } },
@@ -21,9 +30,59 @@ export async function activate(context: ExtensionContext): Promise<void> {
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: 'iptables' }],
     synchronize: { configurationSection: 'iptables' },
+    outputChannel: output,
+    errorHandler: new RestartOnceHandler(output),
+    // Errors are reported once by RestartOnceHandler, not as a popup per failure.
+    revealOutputChannelOn: 4 /* RevealOutputChannelOn.Never */,
   };
-  client = new LanguageClient('iptables', 'iptables', serverOptions, clientOptions);
-  await client.start();
+  client = new LanguageClient('iptables', 'iptables language server', serverOptions, clientOptions);
+  context.subscriptions.push(
+    output,
+    commands.registerCommand('iptables.restartServer', async () => {
+      output.info('Restarting the language server (command).');
+      await client?.restart();
+    }),
+  );
+  try {
+    await client.start();
+  } catch (e) {
+    output.error(`The language server could not start: ${(e as Error).message}`);
+    void window.showErrorMessage(`iptables: the language server could not start (${(e as Error).message}). See the "iptables" output for details.`);
+  }
+}
+
+/**
+ * Restarts a crashed server and says so once; gives up with one error message
+ * when it keeps crashing, instead of a loop of restarts and popups.
+ */
+class RestartOnceHandler implements ErrorHandler {
+  private crashes: number[] = [];
+  private told = false;
+
+  constructor(private readonly output: LogOutputChannel) {}
+
+  error(error: Error, _message: Message | undefined, count: number | undefined): ErrorHandlerResult {
+    this.output.error(`Connection error: ${error.message}`);
+    return { action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true };
+  }
+
+  closed(): CloseHandlerResult {
+    const now = Date.now();
+    this.crashes = this.crashes.filter((t) => now - t < RESTART_WINDOW_MS);
+    this.crashes.push(now);
+    if (this.crashes.length > MAX_RESTARTS) {
+      const message = `The iptables language server stopped ${this.crashes.length} times in a few minutes and will not be restarted. See the "iptables" output; run "iptables: Restart Language Server" to try again.`;
+      this.output.error(message);
+      void window.showErrorMessage(message);
+      return { action: CloseAction.DoNotRestart, handled: true };
+    }
+    this.output.warn('The language server stopped unexpectedly; restarting it.');
+    if (!this.told) {
+      this.told = true;
+      void window.showWarningMessage('The iptables language server stopped unexpectedly and was restarted.');
+    }
+    return { action: CloseAction.Restart, handled: true };
+  }
 }
 
 export async function deactivate(): Promise<void> {

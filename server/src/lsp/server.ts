@@ -28,6 +28,7 @@ connection.onInitialize(() => ({
 }));
 
 connection.onInitialized(async () => {
+  connection.console.info(`iptables language server started (Node ${process.version}, pid ${process.pid})`);
   await loadSettings();
   documents.all().forEach(validate);
 });
@@ -76,7 +77,11 @@ function validate(doc: TextDocument): void {
     maxFileSize: settings.maxFileSize,
     fileName: decodeURIComponent(doc.uri.replace(/^[a-z]+:\/\//, '')),
   };
+  const started = performance.now();
   const { diagnostics } = analyseSaveText(doc.getText(), options);
+  const ms = performance.now() - started;
+  // Only slow analyses are worth a line in the output.
+  if (ms > 100) connection.console.info(`analysed ${doc.uri} (${doc.lineCount} lines) in ${ms.toFixed(0)} ms`);
   connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: diagnostics.map(toLsp) });
 }
 
