@@ -1,0 +1,21 @@
+// npm run package: the .vsix, built from a staging folder with production
+// bundles, so packaging never rewrites the development build under test.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildBundles } from './bundles.mjs';
+
+const out = resolve(process.argv[2] ?? 'iptables-vscode.vsix');
+const stage = mkdtempSync(join(tmpdir(), 'iptables-vsix-'));
+try {
+  for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'language-configuration.json', 'images', 'syntaxes']) {
+    if (existsSync(f)) cpSync(f, join(stage, f), { recursive: true });
+  }
+  await buildBundles({ production: true, outRoot: stage });
+  const vsce = resolve('node_modules/.bin/vsce');
+  const r = spawnSync(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out], { cwd: stage, stdio: 'inherit' });
+  process.exitCode = r.status ?? 1;
+} finally {
+  rmSync(stage, { recursive: true, force: true });
+}

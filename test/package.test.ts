@@ -1,0 +1,27 @@
+// The .vsix holds only what the extension needs at run time, and is small.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { REPO } from './support/shared';
+import { listZip } from './support/zip';
+
+test('the packaged .vsix contains the bundles and metadata only, under 2 MB', { timeout: 120_000 }, () => {
+  const vsix = path.join(mkdtempSync(path.join(tmpdir(), 'iptables-vsix-test-')), 'test.vsix');
+  const r = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'package.mjs'), vsix], { cwd: REPO, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  const names = listZip(vsix).map((e) => e.name).sort();
+  const files = names.filter((n) => n.startsWith('extension/')).map((n) => n.slice('extension/'.length));
+  const grammars = files.filter((f) => f.startsWith('syntaxes/'));
+  assert.deepEqual(files.filter((f) => !f.startsWith('syntaxes/')), [
+    'LICENSE.txt', 'changelog.md', 'client/out/extension.js', 'images/icon.png', 'language-configuration.json',
+    'package.json', 'readme.md', 'server/out/server.js',
+  ]);
+  assert.ok(grammars.every((g) => g.endsWith('.json')), `unexpected files under syntaxes/: ${grammars.join(', ')}`);
+  assert.ok(!names.some((n) => /node_modules|\.ts$|\.map$|test\/|shared/.test(n)), names.join('\n'));
+  const size = statSync(vsix).size;
+  console.log(`vsix: ${names.length} entries, ${(size / 1024).toFixed(0)} KB`);
+  assert.ok(size < 2 * 1024 * 1024, `${size} bytes`);
+});
