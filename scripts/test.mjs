@@ -1,4 +1,5 @@
-// Runs every test/**/*.test.ts with Node's test runner (TypeScript through tsx).
+// Runs every test/**/*.test.ts with Node's test runner (TypeScript through tsx);
+// with --e2e, the editor tests test/**/*.e2e.ts instead.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,11 +8,15 @@ function find(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return find(path);
-    return name.endsWith('.test.ts') ? [path] : [];
+    return [path];
   });
 }
 
-const only = process.argv.slice(2);
-const files = find('test').filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+const e2e = process.argv.includes('--e2e');
+const only = process.argv.slice(2).filter((a) => a !== '--e2e');
+const suffix = e2e ? '.e2e.ts' : '.test.ts';
+const files = find('test').filter((f) => f.endsWith(suffix) && (only.length === 0 || only.some((o) => f.includes(o)))).sort();
+// Editor tests share one machine's CPUs and ports: one file at a time.
+const concurrency = e2e ? ['--test-concurrency=1'] : [];
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...concurrency, ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -1,0 +1,17 @@
+// The workspace the editor tests open: the bundled examples plus files that
+// exercise language detection, diagnostics and settings.
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { REPO } from '../../support/shared';
+
+export function prepareWorkspace(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'iptables-e2e-ws-'));
+  cpSync(path.join(REPO, 'examples'), dir, { recursive: true });
+  writeFileSync(path.join(dir, 'firewall-dump'), '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n');
+  mkdirSync(path.join(dir, 'etc', 'sysconfig'), { recursive: true });
+  writeFileSync(path.join(dir, 'etc', 'sysconfig', 'iptables'), '*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n');
+  writeFileSync(path.join(dir, 'broken.rules'), '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 99999 -j ACCEPT\nCOMMIT\n');
+  writeFileSync(path.join(dir, 'external.rules'), '*filter\n:INPUT DROP [0:0]\n-A INPUT -j corp-audit\nCOMMIT\n');
+  return dir;
+}
