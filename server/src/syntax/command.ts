@@ -374,10 +374,11 @@ class CommandParser {
       return;
     }
     if (owners.length) {
-      const needs = owners.map((o) => (o.kind === 'match' ? `\`-m ${o.name}\`` : `\`-j ${o.name}\``));
-      const proto = owners.find((o) => o.kind === 'match' && o.protocols?.includes(o.name));
-      const hint = proto && !this.rule.protocol ? ` (or \`-p ${proto.name}\`, which loads it)` : '';
-      this.report('unknown-option', flag, `\`--${name}\` needs ${needs.slice(0, 3).join(' or ')}${hint} before it`);
+      // Options of protocol matches (tcp, udp...) come with `-p`, which loads the match.
+      const protocolOnly = owners.every((o) => o.kind === 'match' && o.protocols?.includes(o.name));
+      const needs = owners.map((o) => (protocolOnly ? `\`-p ${o.name}\`` : o.kind === 'match' ? `\`-m ${o.name}\`` : `\`-j ${o.name}\``));
+      const list = needs.length > 2 ? `${needs.slice(0, -1).join(', ')} or ${needs[needs.length - 1]}` : needs.join(' or ');
+      this.report('unknown-option', flag, `\`--${name}\` needs ${list} before it`);
       return;
     }
     this.report('unknown-option', flag, `unknown option \`--${name}\``);
