@@ -1,20 +1,28 @@
-// npm run bench: bundles the benchmarks like the shipped code (esbuild, no
-// test-time transpiler in the way) and runs them.
+// npm run bench: bundles each test/bench/*.bench.ts like the shipped code
+// (esbuild, no test-time transpiler in the way) and runs them one by one.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 mkdirSync('out/bench', { recursive: true });
-await esbuild.build({
-  entryPoints: ['test/bench/analyse.bench.ts'],
-  outfile: 'out/bench/analyse.bench.js',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  logLevel: 'warning',
-  define: { __dirname: JSON.stringify(process.cwd() + '/test/support') },
-});
-// The same V8 flags as the language server and the CLI run with.
-const r = spawnSync(process.execPath, ['--max-semi-space-size=64', 'out/bench/analyse.bench.js'], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+const benches = readdirSync('test/bench').filter((f) => f.endsWith('.bench.ts')).sort();
+let failed = false;
+for (const file of benches) {
+  const outfile = `out/bench/${file.replace(/\.ts$/, '.js')}`;
+  await esbuild.build({
+    entryPoints: [`test/bench/${file}`],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
+    // test/support/shared.ts finds the repository from its own folder.
+    define: { __dirname: JSON.stringify(process.cwd() + '/test/support') },
+  });
+  console.log(`\n== ${file}`);
+  // The same V8 flags as the language server and the CLI run with.
+  const r = spawnSync(process.execPath, ['--max-semi-space-size=64', outfile], { stdio: 'inherit' });
+  failed ||= r.status !== 0;
+}
+process.exit(failed ? 1 : 0);
