@@ -42,7 +42,7 @@ export function findMatch(name: string, family: Family): ExtensionSpec | undefin
 }
 
 /** iptables maps these names to the icmp6 module, in `-m` and for `-p`. */
-const MATCH_ALIASES: Record<string, string> = { icmpv6: 'icmp6', 'ipv6-icmp': 'icmp6' };
+export const MATCH_ALIASES: Readonly<Record<string, string>> = { icmpv6: 'icmp6', 'ipv6-icmp': 'icmp6' };
 
 /** The target extension `-j NAME` loads for this family (not the standard verdicts). */
 export function findTarget(name: string, family: Family): ExtensionSpec | undefined {

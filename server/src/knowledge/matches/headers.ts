@@ -19,7 +19,8 @@ function portOptions(proto: string): OptionSpec[] {
   ];
 }
 
-const DCCP_TYPES = [
+/** DCCP packet types in number order (0-9); INVALID stands for the unassigned ones. */
+export const DCCP_TYPES = [
   'REQUEST', 'RESPONSE', 'DATA', 'ACK', 'DATAACK', 'CLOSEREQ', 'CLOSE', 'RESET', 'SYNC', 'SYNCACK', 'INVALID',
 ];
 
