@@ -19,6 +19,8 @@ for (const file of benches) {
     logLevel: 'warning',
     // test/support/shared.ts finds the repository from its own folder.
     define: { __dirname: JSON.stringify(process.cwd() + '/test/support') },
+    // As in scripts/bundles.mjs: the CommonJS build of web-tree-sitter.
+    alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/tree-sitter.cjs' },
   });
   console.log(`\n== ${file}`);
   // The same V8 flags as the language server and the CLI run with.

@@ -66,7 +66,41 @@ export const CODES = {
   'needs-protocol': 'A match or target that works only with a given `-p`.',
   'interface-direction': '`-i` where packets have no input interface, or `-o` where they have no output interface.',
   'target-not-allowed': 'A target the kernel refuses in this table or chain.',
+  // Scripts
+  'not-reached': 'An iptables command the script never reaches (it stops earlier).',
   'match-not-allowed': 'A match the kernel refuses in this table or chain.',
 } as const;
 
 export type DiagnosticCode = keyof typeof CODES;
+
+/** ` (did you mean `X`?)` for a likely typo of one of `candidates`, else ''. */
+export function didYouMean(name: string, candidates: Iterable<string>): string {
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.min(2, Math.floor(name.length / 3)));
+  for (const c of candidates) {
+    if (c === name) continue;
+    const d = editDistance(name.toLowerCase(), c.toLowerCase());
+    if (d <= bestDistance) {
+      best = c;
+      bestDistance = d - 1;
+    }
+  }
+  return best ? ` (did you mean \`${best}\`?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let before: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      // A swap of two neighbours counts as one edit (ACCPET for ACCEPT).
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) cur[j] = Math.min(cur[j], before[j - 2] + 1);
+    }
+    before = prev;
+    prev = cur;
+  }
+  return prev[b.length];
+}

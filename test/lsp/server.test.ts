@@ -65,5 +65,5 @@ test('a binary document gets one clear diagnostic', async () => {
   const uri = 'file:///tmp/lsp-test/blob.rules';
   await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'iptables', version: 1, text: '\0\0\0ELF\0' } });
   const d = await nextDiagnostics(uri, 1);
-  assert.deepEqual(d.diagnostics.map((x) => [x.code, x.message]), [['binary-file', 'this file is binary, not iptables-save text: it is not analysed']]);
+  assert.deepEqual(d.diagnostics.map((x) => [x.code, x.message]), [['binary-file', 'this file is binary, not text: it is not analysed']]);
 });

@@ -5,14 +5,17 @@ import { test } from 'node:test';
 import { analyseSaveText, DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
 import { CODES, DiagnosticCode, Severity } from '../../server/src/diagnostics';
 import type { Family } from '../../server/src/knowledge';
+import { nodeBashParser } from '../../server/src/node/bashWasm';
+import { analyseScript } from '../../server/src/shell/analyseScript';
 
 interface Case {
   code: DiagnosticCode;
   severity: Severity;
-  /** Save-file text with the expected range between ⟪ and ⟫. */
+  /** Save-file text (or a shell script, with `script`) with the expected range between ⟪ and ⟫. */
   text: string;
   message: string;
   family?: Family;
+  script?: boolean;
 }
 
 /** Strips the markers and returns the text and the marked span. */
@@ -108,14 +111,19 @@ const CASES: Case[] = [
     message: 'packets in OUTPUT have no input interface: iptables refuses `-i` here' },
   { code: 'target-not-allowed', severity: 'error', text: filter('-A INPUT -p tcp -j ⟪DNAT⟫ --to-destination 10.0.0.1'),
     message: 'the DNAT target works only in the nat table; the kernel refuses it in filter' },
+  { code: 'not-reached', severity: 'hint', script: true,
+    text: '#!/bin/bash\nset -e\niptables -A INPUT -j NOWHERE\n⟪iptables -A INPUT -j DROP⟫\n',
+    message: 'never runs: set -e: the script stops at line 3, where a command fails' },
   { code: 'match-not-allowed', severity: 'error', text: filter('-A OUTPUT -m ⟪mac⟫ --mac-source 00:11:22:33:44:55 -j ACCEPT'),
     message: 'the mac match is allowed only in INPUT, FORWARD; the kernel refuses it in OUTPUT' },
 ];
 
 for (const c of CASES) {
-  test(`diagnostic ${c.code}`, () => {
+  test(`diagnostic ${c.code}`, async () => {
     const { text, line, start, end } = marked(c.text);
-    const { diagnostics } = analyseSaveText(text, { ...DEFAULT_OPTIONS, family: c.family ?? 'ipv4' });
+    const { diagnostics } = c.script
+      ? analyseScript(text, await nodeBashParser(), DEFAULT_OPTIONS)
+      : analyseSaveText(text, { ...DEFAULT_OPTIONS, family: c.family ?? 'ipv4' });
     const found = diagnostics.filter((d) => d.code === c.code);
     assert.equal(found.length, 1, `expected one ${c.code}, got: ${JSON.stringify(diagnostics, null, 1)}`);
     const d = found[0];
@@ -128,7 +136,7 @@ for (const c of CASES) {
 test('binary and oversized input get one diagnostic and no analysis', () => {
   const binary = analyseSaveText('*filter\n\0\0\x01ELF\nCOMMIT\n');
   assert.deepEqual(binary.diagnostics.map((d) => [d.code, d.severity, d.message]), [
-    ['binary-file', 'error', 'this file is binary, not iptables-save text: it is not analysed'],
+    ['binary-file', 'error', 'this file is binary, not text: it is not analysed'],
   ]);
   const big = analyseSaveText('# x\n' + '-A INPUT -j ACCEPT\n'.repeat(100), { ...DEFAULT_OPTIONS, maxFileSize: 1024 });
   assert.deepEqual(big.diagnostics.map((d) => [d.code, d.severity, d.span]), [['file-too-large', 'warning', { line: 0, start: 0, end: 3 }]]);

@@ -5,7 +5,8 @@ import type { Family } from '../knowledge';
 import { rulesetFromSave } from '../model/fromSave';
 import type { Ruleset } from '../model/ruleset';
 import { parseSaveFile, SaveFile } from '../syntax/saveFile';
-import { checkRuleset } from './rulesetChecks';
+import { tableCommitProblems } from '../model/kernelChecks';
+import { reviewRuleset } from './rulesetChecks';
 
 export interface AnalysisOptions {
   /** Chains created by other tools or files; `*` is a wildcard. */
@@ -39,13 +40,14 @@ export function analyseSaveText(text: string, options: AnalysisOptions = DEFAULT
   const file = parseSaveFile(text, { family: options.family, fileName: options.fileName });
   const diagnostics = file.diagnostics;
   const ruleset = rulesetFromSave(file, options, diagnostics);
-  checkRuleset(ruleset, diagnostics);
+  for (const table of ruleset.tables.values()) tableCommitProblems(table, diagnostics);
+  reviewRuleset(ruleset, diagnostics);
   diagnostics.sort((a, b) => a.span.line - b.span.line || a.span.start - b.span.start);
   return { file, ruleset, diagnostics };
 }
 
 /** Binary or oversized input gets one clear diagnostic instead of thousands of wrong ones. */
-function refuseInput(text: string, maxFileSize: number): Diagnostic | undefined {
+export function refuseInput(text: string, maxFileSize: number): Diagnostic | undefined {
   const firstLine = { line: 0, start: 0, end: Math.max(1, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')) };
   if (text.length > maxFileSize) {
     return { code: 'file-too-large', severity: 'warning', span: firstLine, message: `this file is ${(text.length / 1048576).toFixed(1)} MB, over the ${(maxFileSize / 1048576).toFixed(1)} MB limit (setting iptables.maxFileSize): it is not analysed` };
@@ -55,7 +57,7 @@ function refuseInput(text: string, maxFileSize: number): Diagnostic | undefined 
   const nul = sample.indexOf('\0');
   const bad = (sample.match(/\uFFFD/g)?.length ?? 0) > 8;
   if (nul >= 0 || bad) {
-    return { code: 'binary-file', severity: 'error', span: firstLine, message: 'this file is binary, not iptables-save text: it is not analysed' };
+    return { code: 'binary-file', severity: 'error', span: firstLine, message: 'this file is binary, not text: it is not analysed' };
   }
   return undefined;
 }

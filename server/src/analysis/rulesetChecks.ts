@@ -1,15 +1,11 @@
-// Checks on the loaded ruleset that the kernel makes when a table is committed:
-// where each match and target may be used (tables, and every hook that reaches
-// the chain), which protocol it needs, loops between chains. Plus the advice a
-// careful reviewer would give: unused chains, interfaces that can never match.
+// The advice a careful reviewer gives on a loaded ruleset: chains nothing
+// jumps to, interfaces that can never match where a chain is reached.
+// (What the kernel itself refuses is in model/kernelChecks.ts.)
 import type { Diagnostic, DiagnosticCode, Severity, Span } from '../diagnostics';
-import { ExtensionSpec, Hook, HOOKS } from '../knowledge';
-import { PROTOCOLS } from '../knowledge/vocabulary';
-import { findJumpCycles } from '../model/graph';
-import type { Chain, Rule, Ruleset, Table } from '../model/ruleset';
-import type { OptionUse } from '../syntax/command';
+import { Hook, HOOKS } from '../knowledge';
+import type { Chain, Rule, Ruleset } from '../model/ruleset';
 
-export function checkRuleset(ruleset: Ruleset, diagnostics: Diagnostic[]): void {
+export function reviewRuleset(ruleset: Ruleset, diagnostics: Diagnostic[]): void {
   const report = (code: DiagnosticCode, span: Span, message: string, severity: Severity = 'error', tag?: Diagnostic['tag']) => {
     const d: Diagnostic = { code, severity, span: { line: span.line, start: span.start, end: span.end }, message };
     if (tag) d.tag = tag;
@@ -18,16 +14,10 @@ export function checkRuleset(ruleset: Ruleset, diagnostics: Diagnostic[]): void 
   for (const table of ruleset.tables.values()) {
     for (const chain of table.chains.values()) {
       const reach = reachOf(chain);
-      for (const rule of chain.rules) checkRule(table, chain, reach, rule, report);
+      for (const rule of chain.rules) checkInterfaces(chain, reach, rule, report);
       if (!chain.builtin && chain.references.length === 0 && chain.declaration) {
         report('unused-chain', chain.declaration, `no rule jumps to chain ${chain.name}, so its rules never run${table.fragment ? ' (unless rules loaded from elsewhere jump here)' : ''}`, 'hint', 'unnecessary');
       }
-    }
-    for (const cycle of findJumpCycles(table)) {
-      const names = [...cycle.map((r) => r.chain), cycle[0].chain].join(' → ');
-      const closing = cycle[cycle.length - 1];
-      const reachable = table.chains.get(cycle[0].chain)!.hooks.size > 0;
-      report('jump-loop', closing.spec.target!.nameToken, `these chains jump in a circle (${names}): the kernel refuses the table ("Too many levels of symbolic links")`, reachable ? 'error' : 'warning');
     }
   }
 }
@@ -49,85 +39,14 @@ function reachOf(chain: Chain): Reach {
   };
 }
 
-function checkRule(table: Table, chain: Chain, reach: Reach, rule: Rule, report: Report): void {
+function checkInterfaces(chain: Chain, reach: Reach, rule: Rule, report: Report): void {
   const spec = rule.spec;
-  for (const m of spec.matches) {
-    const anchor = m.nameToken ?? spec.protocol?.value;
-    if (m.spec && anchor) checkExtension(table, chain, rule, m.spec, anchor, m.options, report);
-  }
-  if (rule.target.kind === 'extension') checkExtension(table, chain, rule, rule.target.spec, spec.target!.nameToken, spec.target!.options, report);
   if (reach.onlyOutgoing && spec.inInterface && !spec.inInterface.negated) {
     report('interface-direction', spec.inInterface.flag, `${chain.name} is reached only from ${list(chain.hooks)}, where packets have no input interface: this rule never matches`, 'warning');
   }
   if (reach.onlyIncoming && spec.outInterface && !spec.outInterface.negated) {
     report('interface-direction', spec.outInterface.flag, `${chain.name} is reached only from ${list(chain.hooks)}, where packets have no output interface yet: this rule never matches`, 'warning');
   }
-}
-
-function checkExtension(table: Table, chain: Chain, rule: Rule, ext: ExtensionSpec, anchor: Span, options: OptionUse[], report: Report): void {
-  checkPlacement(table, chain, ext, anchor, report);
-  checkProtocol(rule, ext, anchor, report);
-  if (ext.needsMatch) checkNeededMatch(rule, ext, ext.needsMatch, anchor, report);
-  for (const use of options) checkOption(chain, rule, use, report);
-}
-
-function checkPlacement(table: Table, chain: Chain, ext: ExtensionSpec, anchor: Span, report: Report): void {
-  const what = ext.kind === 'match' ? `the ${ext.name} match` : `the ${ext.name} target`;
-  const code = ext.kind === 'match' ? 'match-not-allowed' : 'target-not-allowed';
-  if (ext.tables && !ext.tables.includes(table.name as never)) {
-    report(code, anchor, `${what} works only in the ${ext.tables.join(' or ')} table${ext.tables.length > 1 ? 's' : ''}; the kernel refuses it in ${table.name}`);
-    return;
-  }
-  if (!ext.hooks) return;
-  const bad = [...chain.hooks].filter((h) => !ext.hooks!.includes(h));
-  if (bad.length === 0) return;
-  const allowed = HOOKS.filter((h) => ext.hooks!.includes(h) && table.spec?.chains.includes(h));
-  const via = chain.builtin ? `in ${chain.name}` : `in ${chain.name}, which is reached from ${list(new Set(bad))}`;
-  report(code, anchor, `${what} is allowed only in ${allowed.join(', ') || 'other tables\' chains'}; the kernel refuses it ${via}`);
-}
-
-function checkProtocol(rule: Rule, ext: ExtensionSpec, anchor: Span, report: Report): void {
-  if (ext.protocols) requireProtocol(rule, ext.protocols, ext.kind === 'match' ? `\`-m ${ext.name}\`` : `\`-j ${ext.name}\``, anchor, report);
-}
-
-function requireProtocol(rule: Rule, protocols: readonly string[], what: string, anchor: Span, report: Report): void {
-  const p = rule.spec.protocol;
-  const number = p && !p.negated ? protocolNumber(p.value.text) : undefined;
-  if (number !== undefined && protocols.some((name) => PROTOCOLS.get(name) === number)) return;
-  const need = protocols.map((x) => `\`-p ${x}\``).join(' or ');
-  const have = p ? (p.negated ? ` (a negated \`! -p ${p.value.text}\` does not count)` : ` (this rule has \`-p ${p.value.text}\`)`) : '';
-  report('needs-protocol', anchor, `${what} needs ${need} in the same rule${have}; the kernel refuses it otherwise`);
-}
-
-/** Option-level rules: hooks an option is limited to, values that need a protocol. */
-function checkOption(chain: Chain, rule: Rule, use: OptionUse, report: Report): void {
-  const opt = use.spec;
-  const value = use.parsed[0];
-  const valueHooks = typeof value === 'string' ? opt.valueHooks?.[value] : undefined;
-  const hooks = valueHooks ?? opt.hooks;
-  if (hooks) {
-    const bad = [...chain.hooks].filter((h) => !hooks.includes(h));
-    if (bad.length) {
-      const what = valueHooks ? `\`--${opt.name} ${value}\`` : `\`--${opt.name}\``;
-      const via = chain.builtin ? `in ${chain.name}` : `in ${chain.name}, which is reached from ${list(new Set(bad))}`;
-      report('option-not-allowed', use.flag, `${what} works only in ${hooks.join(', ')}; the kernel refuses it ${via}`);
-    }
-  }
-  const needs = typeof value === 'string' ? opt.valueNeedsProtocol?.[value] : undefined;
-  if (needs) requireProtocol(rule, needs, `\`--${opt.name} ${value}\``, use.values[0], report);
-}
-
-/** TCPMSS and friends: the kernel looks for a particular match in the same rule. */
-function checkNeededMatch(rule: Rule, ext: ExtensionSpec, need: { name: string; options: readonly string[] }, anchor: Span, report: Report): void {
-  const found = rule.spec.matches.some((m) => m.name === need.name && m.options.some((o) => need.options.includes(o.spec.name) && !o.negated));
-  if (found) return;
-  const opts = need.options.map((o) => `\`--${o}\``).join(' or ');
-  report('missing-option', anchor, `the kernel refuses \`-j ${ext.name}\` unless the rule also matches with \`-m ${need.name}\` ${opts}`);
-}
-
-function protocolNumber(text: string): number | undefined {
-  const lower = text.toLowerCase();
-  return /^\d+$/.test(lower) ? Number(lower) : PROTOCOLS.get(lower);
 }
 
 function list(hooks: Set<Hook>): string {

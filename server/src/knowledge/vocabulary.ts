@@ -23,6 +23,15 @@ export const PROTOCOLS: ReadonlyMap<string, number> = new Map([
   ['ethernet', 143],
 ]);
 
+/** The name iptables-save prints for a protocol number: /etc/protocols' (58 is ipv6-icmp). */
+export function savedProtocolName(n: number): string | undefined {
+  if (n === 0) return 'all';
+  const names = [...PROTOCOLS].filter(([, num]) => num === n).map(([name]) => name);
+  return SAVED_NAMES[n] ?? names[0];
+}
+
+const SAVED_NAMES: Record<number, string> = { 58: 'ipv6-icmp', 135: 'mobility-header' };
+
 /** The usual name of a protocol number (6 is tcp). */
 export function protocolName(n: number): string | undefined {
   for (const [name, num] of PROTOCOLS) if (num === n && name !== 'all') return name;
@@ -202,3 +211,12 @@ export const PACKET_TYPES: readonly Named[] = [
 ];
 
 export const WEEKDAYS: readonly string[] = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+/** SCTP chunk types by name, as the sctp match spells them (RFC 9260 and extensions). */
+export const SCTP_CHUNK_TYPES: ReadonlyMap<string, number> = new Map([
+  ['DATA', 0], ['INIT', 1], ['INIT_ACK', 2], ['SACK', 3], ['HEARTBEAT', 4], ['HEARTBEAT_ACK', 5],
+  ['ABORT', 6], ['SHUTDOWN', 7], ['SHUTDOWN_ACK', 8], ['ERROR', 9], ['COOKIE_ECHO', 10],
+  ['COOKIE_ACK', 11], ['ECN_ECNE', 12], ['ECN_CWR', 13], ['SHUTDOWN_COMPLETE', 14], ['I_DATA', 64],
+  ['RE_CONFIG', 130], ['PAD', 132], ['ASCONF', 193], ['ASCONF_ACK', 128], ['FORWARD_TSN', 192],
+  ['I_FORWARD_TSN', 194],
+]);

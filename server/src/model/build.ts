@@ -2,13 +2,16 @@
 // the way iptables-restore and libiptc would, reporting what they would refuse
 // at that moment (a rule for a chain that does not exist yet, a jump to a chain
 // declared further down, a delete of a rule that is not there...).
-import type { Diagnostic, DiagnosticCode, Severity, Span } from '../diagnostics';
+import { didYouMean, Diagnostic, DiagnosticCode, Severity, Span } from '../diagnostics';
 import {
-  Family, POLICIES, STANDARD_TARGETS, findTable, isBuiltinChain, isStandardTarget,
+  Family, POLICIES, STANDARD_TARGETS, findTable, isBuiltinChain, isStandardTarget, targetsFor,
 } from '../knowledge';
 import type { Command } from '../syntax/command';
+import type { SaveFile } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
 import { linkChains } from './graph';
+import { canonicalRule } from './saveText';
+import { loopProblems, ruleCommitProblems, tableCommitProblems } from './kernelChecks';
 import type { Chain, Rule, Ruleset, Table, TargetRef } from './ruleset';
 
 export interface BuildOptions {
@@ -37,10 +40,14 @@ export class RulesetBuilder {
   ) {
     this.ruleset = { family, tables: new Map() };
     this.external = options.externalChains.map(globToRegExp);
+    this.sink = diagnostics;
   }
 
+  /** Where diagnostics go; a script's evaluation swaps it per command. */
+  private sink: Diagnostic[];
+
   private report(code: DiagnosticCode, span: Span, message: string, severity: Severity = 'error'): void {
-    this.diagnostics.push({ code, severity, span: { line: span.line, start: span.start, end: span.end }, message });
+    this.sink.push({ code, severity, span: { line: span.line, start: span.start, end: span.end }, message });
   }
 
   /** A table's chains as a fresh kernel table has them: built-ins with policy ACCEPT, no rules. */
@@ -51,20 +58,34 @@ export class RulesetBuilder {
     return table;
   }
 
-  /** `*table` without --noflush: the table is emptied and its user chains deleted. */
-  beginTable(name: Token): Table | undefined {
+  /**
+   * `*table`: without --noflush the table is emptied and its user chains
+   * deleted; with it (`noflush`), the rules loaded before stay.
+   */
+  beginTable(name: Token, restore: { noflush?: boolean; inScript?: boolean } = {}): Table | undefined {
     this.endBlock();
     if (!findTable(name.text)) {
       this.report('unknown-table', name, `there is no table \`${name.text}\`; the tables are filter, nat, mangle, raw and security`);
       return undefined;
     }
-    if (this.ruleset.tables.has(name.text)) {
+    const existing = this.ruleset.tables.get(name.text);
+    this.noflush = restore.noflush === true;
+    this.inScript = restore.inScript === true;
+    if (existing && restore.noflush) return existing;
+    if (existing && !restore.inScript) {
       this.report('table-repeated', name, `\`*${name.text}\` appears a second time: iptables-restore flushes the table again, so the rules of the earlier block are lost`, 'warning');
     }
     const table = this.freshTable(name.text, name);
+    if (existing) table.fragment = existing.fragment;
     this.ruleset.tables.set(name.text, table);
     return table;
   }
+
+  /** Restore input inside a script: the ruleset before it is known, so nothing is a fragment. */
+  private inScript = false;
+
+  /** Inside an `iptables-restore --noflush` block: declaring an existing chain empties it. */
+  private noflush = false;
 
   /** `:CHAIN POLICY [counters]`. */
   declareChain(table: Table, name: Token, policy: Token | undefined): void {
@@ -72,16 +93,19 @@ export class RulesetBuilder {
     if (chainName === '') return;
     const builtin = isBuiltinChain(table.name as never, chainName);
     if (!builtin) {
-      if (table.chains.has(chainName)) {
-        this.report('duplicate-chain', name, `chain \`${chainName}\` is already declared${where(table.chains.get(chainName)!.declaration)}: iptables-restore fails with "File exists"`);
+      const existing = table.chains.get(chainName);
+      if (existing && this.noflush) {
+        existing.rules = [];
+      } else if (existing) {
+        this.report('duplicate-chain', name, `chain \`${chainName}\` is already declared${where(existing.declaration)}: iptables-restore fails with "File exists"`);
         return;
-      }
-      if (isStandardTarget(chainName)) {
+      } else if (isStandardTarget(chainName)) {
         this.report('chain-name', name, `\`${chainName}\` is a built-in verdict and cannot be a chain name`);
         return;
+      } else {
+        table.chains.set(chainName, { ...newChain(chainName, table.name, false), declaration: name });
+        this.declaredInBlock.set(chainName, name);
       }
-      table.chains.set(chainName, { ...newChain(chainName, table.name, false), declaration: name });
-      this.declaredInBlock.set(chainName, name);
     }
     if (!policy || policy.text === '-') return;
     if (!builtin) {
@@ -104,8 +128,9 @@ export class RulesetBuilder {
     table.fragment = false;
   }
 
-  apply(table: Table, command: Command, counters?: Token): void {
-    if (!command.kind || command.otherFamily) return;
+  /** Applies a command; returns the rules it added (for -A, -I, -R). */
+  apply(table: Table, command: Command, counters?: Token): Rule[] {
+    if (!command.kind || command.otherFamily) return [];
     const chainToken = command.chain;
     const chain = chainToken ? table.chains.get(chainToken.text) : undefined;
     switch (command.kind) {
@@ -113,30 +138,35 @@ export class RulesetBuilder {
       case 'insert':
       case 'replace': {
         const c = this.needChain(table, chainToken, chain);
-        if (!c) return;
-        const rule = this.makeRule(table, c, command, counters);
+        if (!c) return [];
+        const rules = this.withAddresses(this.makeRule(table, c, command, counters));
         const n = command.ruleNumber?.value;
         if (command.kind === 'append') {
-          c.rules.push(rule);
+          c.rules.push(...rules);
         } else if (command.kind === 'insert') {
           const at = n ?? 1;
           if (at > c.rules.length + 1) {
             this.report('rule-number', command.ruleNumber!.token, `chain ${c.name} has ${c.rules.length} rule${c.rules.length === 1 ? '' : 's'} at this point: \`-I ${c.name} ${at}\` fails ("Index of insertion too big"); use at most ${c.rules.length + 1}`);
-            return;
+            return [];
           }
-          c.rules.splice(at - 1, 0, rule);
+          // Each address pair is inserted at the same position, so they end up in reverse order.
+          for (const rule of rules) c.rules.splice(at - 1, 0, rule);
         } else if (n !== undefined) {
           if (n > c.rules.length) {
             this.report('no-such-rule', command.ruleNumber!.token, `chain ${c.name} has ${c.rules.length} rule${c.rules.length === 1 ? '' : 's'} at this point: there is no rule ${n} to replace`);
-            return;
+            return [];
           }
-          c.rules[n - 1] = rule;
+          if (rules.length > 1) {
+            this.report('invalid-value', command.rule.source?.value ?? command.rule.destination!.value, '`-R` replaces one rule: it takes a single source and destination address');
+            return [];
+          }
+          c.rules[n - 1] = rules[0];
         }
-        return;
+        return rules;
       }
       case 'delete': {
         const c = this.needChain(table, chainToken, chain);
-        if (!c) return;
+        if (!c) return [];
         const n = command.ruleNumber?.value;
         if (n !== undefined) {
           if (n > c.rules.length) {
@@ -144,29 +174,33 @@ export class RulesetBuilder {
           } else {
             c.rules.splice(n - 1, 1);
           }
-          return;
+          return [];
         }
-        const key = ruleKey(command);
-        const at = c.rules.findIndex((r) => ruleKey(r.command) === key);
-        if (at < 0) {
-          this.report('no-such-rule', command.flag!, `no rule of ${c.name} matches this one at this point, so the delete fails ("Bad rule")`);
-        } else {
-          c.rules.splice(at, 1);
+        const remaining = [...c.rules];
+        for (const wanted of this.withAddresses(this.ruleLike(table, c, command))) {
+          const key = canonicalRule(wanted, this.ruleset.family);
+          const at = remaining.findIndex((r) => canonicalRule(r, this.ruleset.family) === key);
+          if (at < 0) {
+            this.report('no-such-rule', command.flag!, `no rule of ${c.name} matches this one at this point, so the delete fails ("Bad rule")`);
+            return [];
+          }
+          remaining.splice(at, 1);
         }
-        return;
+        c.rules = remaining;
+        return [];
       }
       case 'check':
         this.needChain(table, chainToken, chain);
-        return;
+        return [];
       case 'newChain': {
-        if (!chainToken) return;
+        if (!chainToken) return [];
         if (table.chains.has(chainToken.text)) {
           this.report('duplicate-chain', chainToken, `chain \`${chainToken.text}\` already exists${where(table.chains.get(chainToken.text)!.declaration)}: \`-N\` fails`);
-          return;
+          return [];
         }
         table.chains.set(chainToken.text, { ...newChain(chainToken.text, table.name, false), declaration: chainToken });
         this.declaredInBlock.set(chainToken.text, chainToken);
-        return;
+        return [];
       }
       case 'flush':
       case 'zero':
@@ -176,21 +210,21 @@ export class RulesetBuilder {
         } else if (command.kind === 'flush') {
           for (const c of table.chains.values()) c.rules = [];
         }
-        return;
+        return [];
       case 'deleteChain':
         this.deleteChain(table, chainToken, command);
-        return;
+        return [];
       case 'renameChain': {
         const c = this.needChain(table, chainToken, chain);
         const newName = command.newName;
-        if (!c || !newName) return;
+        if (!c || !newName) return [];
         if (c.builtin) {
           this.report('chain-name', chainToken!, `${c.name} is a built-in chain and cannot be renamed`);
-          return;
+          return [];
         }
         if (table.chains.has(newName.text)) {
           this.report('duplicate-chain', newName, `chain \`${newName.text}\` already exists`);
-          return;
+          return [];
         }
         table.chains.delete(c.name);
         c.name = newName.text;
@@ -202,23 +236,23 @@ export class RulesetBuilder {
             if (r.chain === chainToken!.text) r.chain = c.name;
           }
         }
-        return;
+        return [];
       }
       case 'policy': {
-        if (!chainToken || !command.policy) return;
+        if (!chainToken || !command.policy) return [];
         const c = this.needChain(table, chainToken, chain);
-        if (!c) return;
+        if (!c) return [];
         if (!c.builtin) {
           this.report('policy-on-user-chain', chainToken, `${c.name} is a user-defined chain: only built-in chains have a policy`);
-          return;
+          return [];
         }
         this.setPolicy(table, c, command.policy);
-        return;
+        return [];
       }
       case 'list':
       case 'listRules':
         this.report('option-not-allowed', command.flag!, `\`${command.flag!.text}\` only prints the rules; it has no place in a file for iptables-restore`, 'warning');
-        return;
+        return [];
     }
   }
 
@@ -276,6 +310,30 @@ export class RulesetBuilder {
     return table.chains.has(name) ? undefined : this.ahead.get(name);
   }
 
+  /** For a name that is no target: the chain or target it is probably a typo of. */
+  private targetHint(table: Table, name: string): string {
+    const sameLetters = [...table.chains.keys()].find((c) => c.toLowerCase() === name.toLowerCase());
+    if (sameLetters) return ` (chain names are case-sensitive: did you mean \`${sameLetters}\`?)`;
+    return didYouMean(name, [...Object.keys(STANDARD_TARGETS), ...targetsFor(this.ruleset.family).map((t) => t.name), ...table.chains.keys()]);
+  }
+
+  /** `-s a,b -d c,d`: one rule per address pair, sources outermost, as iptables adds them. */
+  private withAddresses(rule: Rule): Rule[] {
+    const split = (c: Command['rule']['source']) => (c && !c.value.unknown && c.value.text.includes(',') ? c.value.text.split(',').map((a) => a.trim()) : [undefined]);
+    const sources = split(rule.spec.source);
+    const destinations = split(rule.spec.destination);
+    if (sources.length === 1 && destinations.length === 1) return [rule];
+    return sources.flatMap((source) => destinations.map((destination) => ({ ...rule, addresses: { source, destination } })));
+  }
+
+  /** A rule as a command describes it, only to compare with existing ones (-D, -C). */
+  private ruleLike(table: Table, chain: Chain, command: Command): Rule {
+    const t = command.rule.target;
+    const target: TargetRef = !t ? { kind: 'none' } : !t.goto && STANDARD_TARGETS[t.name] !== undefined ? VERDICTS[t.name]
+      : table.chains.has(t.name) ? { kind: 'chain', name: t.name, goto: t.goto } : t.spec ? { kind: 'extension', spec: t.spec } : { kind: 'unresolved', name: t.name, goto: t.goto };
+    return { table: table.name, chain: chain.name, index: 0, spec: command.rule, command, target };
+  }
+
   private makeRule(table: Table, chain: Chain, command: Command, counters?: Token): Rule {
     const spec = command.rule;
     const rule: Rule = { table: table.name, chain: chain.name, index: 0, spec, command, target: { kind: 'none' }, counters };
@@ -306,17 +364,176 @@ export class RulesetBuilder {
         this.report('undefined-jump', p.token, `this rule ${verb} \`${name}\` before the chain is created (line ${later.line + 1}): iptables-restore fails here; declare the chain at the top of the table`);
       } else if (this.external.some((re) => re.test(name))) {
         this.report('undefined-jump', p.token, `\`${name}\` is not defined in this file; it is taken to be created elsewhere (setting iptables.externalChains), and loading fails if it does not exist then`, 'warning');
-      } else if (p.table.fragment) {
-        this.report('undefined-jump', p.token, `\`${name}\` is not defined in this file; as this table sets no policies it looks like a fragment for \`iptables-restore --noflush\`, so the chain must exist when it is loaded`, 'warning');
+      } else if (p.table.fragment && !this.inScript) {
+        this.report('undefined-jump', p.token, `\`${name}\` is not defined in this file${this.targetHint(p.table, name)}; as this table sets no policies it looks like a fragment for \`iptables-restore --noflush\`, so the chain must exist when it is loaded`, 'warning');
       } else {
-        const lower = [...p.table.chains.keys()].find((c) => c.toLowerCase() === name.toLowerCase());
-        const hint = lower ? ` (did you mean \`${lower}\`? chain names are case-sensitive)` : isStandardTarget(name.toUpperCase()) ? ` (did you mean \`${name.toUpperCase()}\`?)` : '';
-        this.report('undefined-jump', p.token, `\`${name}\` is neither a target nor a chain of the ${p.table.name} table${hint}: declare it with \`:${name} - [0:0]\`, or add it to iptables.externalChains if another tool creates it`);
+        this.report('undefined-jump', p.token, `\`${name}\` is neither a target nor a chain of the ${p.table.name} table${this.targetHint(p.table, name)}: declare it with \`:${name} - [0:0]\`, or add it to iptables.externalChains if another tool creates it`);
       }
     }
     this.pending = [];
     this.declaredInBlock = new Map();
     this.ahead = new Map();
+  }
+
+  // ---- scripts: each iptables command is its own commit, from an empty ruleset ----
+
+  /** A table comes to exist when a command first names it, even `-F`. */
+  private touchTable(name: string): Table {
+    let table = this.ruleset.tables.get(name);
+    if (!table) {
+      table = this.freshTable(name);
+      this.ruleset.tables.set(name, table);
+      this.stale.add(table);
+    }
+    return table;
+  }
+
+  /**
+   * Runs one iptables command of a script, as the kernel would take it:
+   * applied and committed at once, or refused with nothing changed.
+   * Diagnostics go to `sink`; the result says whether iptables succeeds.
+   */
+  runCommand(command: Command, sink: Diagnostic[]): boolean {
+    this.sink = sink;
+    try {
+      return this.runScriptCommand(command);
+    } finally {
+      this.sink = this.diagnostics;
+    }
+  }
+
+  private runScriptCommand(command: Command): boolean {
+    if (!command.kind || hasError(this.sink)) return false;
+    const tableName = command.table?.text ?? 'filter';
+    if (command.table?.unknown) return true;
+    if (!findTable(tableName)) {
+      this.report('unknown-table', command.table!, `there is no table \`${tableName}\`; the tables are filter, nat, mangle, raw and security`);
+      return false;
+    }
+    const table = this.touchTable(tableName);
+    if (command.chain?.unknown) return true;
+    if (command.kind === 'check') return this.hasRule(table, command);
+    if (command.kind === 'list' || command.kind === 'listRules') {
+      if (command.chain && !table.chains.has(command.chain.text)) this.missingChain(table, command.chain);
+      return !hasError(this.sink);
+    }
+    const target = command.rule.target;
+    if (target && !target.nameToken.unknown && (command.kind === 'append' || command.kind === 'insert' || command.kind === 'replace')) {
+      const name = target.name;
+      const resolved = (!target.goto && isStandardTarget(name)) || table.chains.has(name) || (!target.goto && target.spec);
+      if (!resolved && !this.external.some((re) => re.test(name))) {
+        const hint = this.targetHint(table, name);
+        this.report('undefined-jump', target.nameToken, target.goto
+          ? `\`-g ${name}\` fails: there is no chain \`${name}\` in the ${table.name} table at this point${hint}`
+          : `\`${name}\` is neither a target nor a chain of the ${table.name} table at this point, so iptables fails ("Couldn't load target")${hint}; create it first with \`iptables -N ${name}\``);
+        return false;
+      }
+      if (!resolved) {
+        this.report('undefined-jump', target.nameToken, `\`${name}\` is not created by this script; it is taken to be created elsewhere (setting iptables.externalChains)`, 'warning');
+      }
+    }
+    const jumps = (rules: Rule[]) => rules.some((r) => r.target.kind === 'chain');
+    const chain = command.chain ? table.chains.get(command.chain.text) : undefined;
+    // Appends and inserts are undone by removing what they added; other commands keep a copy of the table.
+    const adds = command.kind === 'append' || command.kind === 'insert';
+    const before = adds && chain ? undefined : snapshotChains(table);
+    this.pending = [];
+    const added = this.apply(table, command);
+    this.pending = [];
+    const undo = () => {
+      if (before) restoreChains(table, before);
+      else if (chain) {
+        const drop = new Set(added);
+        chain.rules = chain.rules.filter((r) => !drop.has(r));
+      }
+      this.relink(table, true);
+    };
+    if (hasError(this.sink)) {
+      undo();
+      return false;
+    }
+    const hooksMayChange = !adds || jumps(added);
+    const hooksBefore = hooksMayChange ? new Map([...table.chains].map(([n, c]) => [n, new Set(c.hooks)])) : undefined;
+    this.relink(table, hooksMayChange);
+    const problems: Diagnostic[] = [];
+    for (const c of table.chains.values()) {
+      // The rules the command added; after any other command, or where a chain gained a hook, all of them.
+      const recheckAll = !adds || (hooksBefore !== undefined && !sameHooks(hooksBefore.get(c.name) ?? new Set(), c.hooks));
+      for (const rule of recheckAll ? c.rules : c === chain ? added : []) ruleCommitProblems(table, c, rule, problems);
+    }
+    if (hooksMayChange) loopProblems(table, problems);
+    const refused = problems.filter((d) => d.severity === 'error');
+    for (const d of refused) this.sink.push(d);
+    if (refused.length) {
+      undo();
+      return false;
+    }
+    return true;
+  }
+
+  /** Tables whose jump graph changed since it was last linked. */
+  private stale = new Set<Table>();
+
+  /** Re-links a table's chains (hooks, references, rule positions) when needed. */
+  private relink(table: Table, changed: boolean): void {
+    if (changed) this.stale.add(table);
+    if (!this.stale.has(table)) return;
+    linkChains(table);
+    this.stale.delete(table);
+  }
+
+  /** `-C`: does an identical rule exist? */
+  private hasRule(table: Table, command: Command): boolean {
+    const chain = command.chain ? table.chains.get(command.chain.text) : undefined;
+    if (!chain) {
+      if (command.chain) this.missingChain(table, command.chain);
+      return false;
+    }
+    const wanted = this.withAddresses(this.ruleLike(table, chain, command));
+    return wanted.every((w) => chain.rules.some((r) => canonicalRule(r, this.ruleset.family) === canonicalRule(w, this.ruleset.family)));
+  }
+
+  /**
+   * `iptables-restore [--noflush]` inside a script: all or nothing. Returns
+   * whether it loads; when it does not, the ruleset is left as it was.
+   */
+  runRestore(file: SaveFile, noflush: boolean, sink: Diagnostic[]): boolean {
+    const saved = new Map([...this.ruleset.tables].map(([name, t]) => [name, { table: t, chains: snapshotChains(t) }]));
+    this.sink = sink;
+    const errors = sink.filter((d) => d.severity === 'error').length;
+    try {
+      for (const block of file.blocks) {
+        const table = this.beginTable(block.name, { noflush, inScript: true });
+        if (!table) break;
+        const declared = new Map<string, Token>();
+        for (const st of block.statements) {
+          if (st.kind === 'chain') declared.set(st.name.text, st.name);
+          else if (st.command.kind === 'newChain' && st.command.chain) declared.set(st.command.chain.text, st.command.chain);
+        }
+        this.declareAhead(declared);
+        for (const st of block.statements) {
+          if (st.kind === 'chain') this.declareChain(table, st.name, st.policy);
+          else this.apply(table, st.command, st.counters);
+        }
+        this.endBlock();
+        linkChains(table);
+        tableCommitProblems(table, sink);
+      }
+      this.endBlock();
+      this.noflush = false;
+      this.inScript = false;
+      const failed = sink.filter((d) => d.severity === 'error').length > errors;
+      if (failed) {
+        this.ruleset.tables = new Map([...saved].map(([name, s]) => {
+          restoreChains(s.table, s.chains);
+          linkChains(s.table);
+          return [name, s.table];
+        }));
+      }
+      return !failed;
+    } finally {
+      this.sink = this.diagnostics;
+    }
   }
 
   finish(): Ruleset {
@@ -331,6 +548,28 @@ const VERDICTS: Record<string, TargetRef> = Object.fromEntries(
   Object.keys(STANDARD_TARGETS).map((name) => [name, Object.freeze({ kind: 'verdict', name })]),
 );
 
+function hasError(sink: Diagnostic[]): boolean {
+  return sink.some((d) => d.severity === 'error');
+}
+
+/** The chains of a table as they are now: enough to undo a refused command. */
+function snapshotChains(table: Table): Map<string, { chain: Chain; rules: Rule[]; policy?: string; hooks: Set<string> }> {
+  return new Map([...table.chains].map(([name, c]) => [name, { chain: c, rules: [...c.rules], policy: c.policy, hooks: new Set(c.hooks) }]));
+}
+
+function restoreChains(table: Table, saved: ReturnType<typeof snapshotChains>): void {
+  table.chains = new Map([...saved].map(([name, s]) => {
+    s.chain.rules = s.rules;
+    s.chain.policy = s.policy;
+    s.chain.name = name;
+    return [name, s.chain];
+  }));
+}
+
+function sameHooks(a: Set<string>, b: Set<string>): boolean {
+  return a.size === b.size && [...a].every((h) => b.has(h));
+}
+
 function newChain(name: string, table: string, builtin: boolean): Chain {
   return { name, table, builtin, policy: builtin ? 'ACCEPT' : undefined, rules: [], references: [], hooks: new Set() };
 }
@@ -343,21 +582,3 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp('^' + glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
 }
 
-/**
- * What makes two rules "the same" for `-D chain rule`: every word but the
- * command, chain, rule number and counters; `-m tcp` after `-p tcp` is the
- * match iptables would load anyway, so it does not count.
- */
-export function ruleKey(command: Command): string {
-  const skip = new Set<Token | undefined>([command.flag, command.chain, command.ruleNumber?.token, ...(command.rule.counters ?? [])]);
-  const proto = command.rule.protocol?.value.text.toLowerCase();
-  const parts: string[] = [];
-  const words = command.words;
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i];
-    if (skip.has(w) || w.text === '-c' || w.text === '--set-counters') continue;
-    if ((w.text === '-m' || w.text === '--match') && words[i + 1]?.text === proto) { i++; continue; }
-    parts.push(w.text);
-  }
-  return parts.join(' ');
-}

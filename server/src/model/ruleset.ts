@@ -58,6 +58,11 @@ export interface Rule {
   target: TargetRef;
   /** A `[packets:bytes]` prefix from iptables-save -c. */
   counters?: Token;
+  /**
+   * `-s a,b -d c,d` makes one rule per pair of addresses: the pair this rule
+   * has (each side only when the command listed several).
+   */
+  addresses?: { source?: string; destination?: string };
 }
 
 export interface Reference {

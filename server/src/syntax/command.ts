@@ -3,18 +3,19 @@
 // options plus the options of every module loaded so far (newest first), the
 // protocol match loaded on demand, `!` before the option it negates.
 // It knows nothing about which chains exist: that is the model's job.
-import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostics';
+import { didYouMean, Diagnostic, DiagnosticCode, Severity } from '../diagnostics';
 import {
   ExtensionSpec, Family, MAX_CHAIN_NAME, OptionSpec, ValueSpec, findMatch, findTarget, isStandardTarget,
-  modulesDefining, optionNames, otherFamilyExtension,
+  matchesFor, modulesDefining, optionNames, otherFamilyExtension,
 } from '../knowledge';
+import {
+  BASE_LONG_OPTIONS as BASE_LONG, BASE_SHORT_OPTIONS as BASE_SHORT, BaseOption, COMMAND_LETTERS as COMMANDS, CommandKind,
+} from '../knowledge/baseOptions';
 import { checkValue, describeValue, ValueContext } from '../knowledge/values';
 import { protocolName } from '../knowledge/vocabulary';
 import { spanOf, Token } from './token';
 
-export type CommandKind =
-  | 'append' | 'insert' | 'delete' | 'replace' | 'check' | 'list' | 'listRules'
-  | 'flush' | 'zero' | 'newChain' | 'deleteChain' | 'renameChain' | 'policy';
+export type { CommandKind };
 
 /**
  * A base criterion such as `-s 10.0.0.0/8` or `! -i eth0`. Its value is kept
@@ -69,6 +70,8 @@ export interface RuleSpec {
 }
 
 export interface Command {
+  /** In a script: some word's value is only known when the script runs. */
+  symbolic?: boolean;
   kind?: CommandKind;
   flag?: Token;
   chain?: Token;
@@ -93,51 +96,10 @@ export interface ParseContext {
 /** Base options that may appear once per rule. */
 const ONCE_LETTERS = 'psdiofcnx0';
 
-// The base options of iptables (iptables.c original_opts), by long name and short letter.
-interface BaseOption { letter: string; arg: 'none' | 'required' | 'optional' }
-const BASE_LONG: ReadonlyMap<string, BaseOption> = new Map(Object.entries({
-  append: { letter: 'A', arg: 'required' }, delete: { letter: 'D', arg: 'required' },
-  check: { letter: 'C', arg: 'required' }, insert: { letter: 'I', arg: 'required' },
-  replace: { letter: 'R', arg: 'required' }, list: { letter: 'L', arg: 'optional' },
-  'list-rules': { letter: 'S', arg: 'optional' }, flush: { letter: 'F', arg: 'optional' },
-  zero: { letter: 'Z', arg: 'optional' }, 'new-chain': { letter: 'N', arg: 'required' },
-  'delete-chain': { letter: 'X', arg: 'optional' }, 'rename-chain': { letter: 'E', arg: 'required' },
-  policy: { letter: 'P', arg: 'required' }, source: { letter: 's', arg: 'required' },
-  destination: { letter: 'd', arg: 'required' }, src: { letter: 's', arg: 'required' },
-  dst: { letter: 'd', arg: 'required' }, protocol: { letter: 'p', arg: 'required' },
-  'in-interface': { letter: 'i', arg: 'required' }, jump: { letter: 'j', arg: 'required' },
-  table: { letter: 't', arg: 'required' }, match: { letter: 'm', arg: 'required' },
-  numeric: { letter: 'n', arg: 'none' }, 'out-interface': { letter: 'o', arg: 'required' },
-  verbose: { letter: 'v', arg: 'none' }, wait: { letter: 'w', arg: 'optional' },
-  'wait-interval': { letter: 'W', arg: 'optional' }, exact: { letter: 'x', arg: 'none' },
-  fragments: { letter: 'f', arg: 'none' }, version: { letter: 'V', arg: 'none' },
-  help: { letter: 'h', arg: 'optional' }, 'line-numbers': { letter: '0', arg: 'none' },
-  modprobe: { letter: 'M', arg: 'required' }, 'set-counters': { letter: 'c', arg: 'required' },
-  goto: { letter: 'g', arg: 'required' }, ipv4: { letter: '4', arg: 'none' }, ipv6: { letter: '6', arg: 'none' },
-}));
-
-// IPT_OPTSTRING: letter -> argument kind.
-const BASE_SHORT: ReadonlyMap<string, BaseOption['arg']> = (() => {
-  const spec = 'A:C:D:E:F::I:L::M:N:P:R:S::VX::Z::c:d:i:j:o:p:s:t:vW::46fg:h::m:nw::x';
-  const map = new Map<string, BaseOption['arg']>();
-  for (let i = 0; i < spec.length; i++) {
-    const letter = spec[i];
-    if (spec[i + 1] === ':' && spec[i + 2] === ':') { map.set(letter, 'optional'); i += 2; }
-    else if (spec[i + 1] === ':') { map.set(letter, 'required'); i += 1; }
-    else map.set(letter, 'none');
-  }
-  return map;
-})();
-
 const LONG_NAME_OF: Record<string, string> = {
   s: '--source', d: '--destination', p: '--protocol', j: '--jump', g: '--goto', i: '--in-interface',
   o: '--out-interface', f: '--fragments', c: '--set-counters', v: '--verbose', n: '--numeric', x: '--exact',
   '0': '--line-numbers',
-};
-
-const COMMANDS: Record<string, CommandKind> = {
-  A: 'append', I: 'insert', D: 'delete', R: 'replace', C: 'check', L: 'list', S: 'listRules',
-  F: 'flush', Z: 'zero', N: 'newChain', X: 'deleteChain', E: 'renameChain', P: 'policy',
 };
 
 const RULE_COMMANDS: ReadonlySet<CommandKind> = new Set(['append', 'insert', 'delete', 'replace', 'check']);
@@ -189,6 +151,11 @@ class CommandParser {
     while (this.i < words.length) {
       const word = words[this.i++];
       const text = word.text;
+      if (word.unknown) {
+        // A word only the running script knows (`$OPTS` from the environment): nothing to judge.
+        this.cmd.symbolic = true;
+        continue;
+      }
       if (text.length > 1 && text.charCodeAt(0) === 45 /* - */) {
         if (text.charCodeAt(1) === 45) {
           if (text.length === 2) {
@@ -381,7 +348,9 @@ class CommandParser {
       this.report('unknown-option', flag, `\`--${name}\` needs ${list} before it`);
       return;
     }
-    this.report('unknown-option', flag, `unknown option \`--${name}\``);
+    const protocolMatch = this.rule.protocol ? findMatch(protocolMatchName(this.rule.protocol.value.text.toLowerCase(), this.ctx.family) ?? '', this.ctx.family) : undefined;
+    const known = [...BASE_LONG.keys(), ...[...this.loadedNewestFirst().map((o) => o.spec), protocolMatch].flatMap((spec) => spec?.options.flatMap(optionNames) ?? [])];
+    this.report('unknown-option', flag, `unknown option \`--${name}\`${didYouMean(name, known).replace(/`([^`]+)`/, '`--$1`')}`);
   }
 
   /** After an unknown option, skip the words that are evidently its values. */
@@ -425,6 +394,8 @@ class CommandParser {
         return;
       case 'w': case 'W':
         if (this.ctx.restore) this.report('restore-only', flag, `iptables-restore refuses \`-${letter}\` inside its input; pass it to iptables-restore itself`);
+        // `-w 5`: the seconds may follow as a word of their own.
+        if (optionalArg && this.hasPlainArg()) this.i++;
         return;
       case '4': case '6': {
         const mine = this.ctx.family === 'ipv4' ? '4' : '6';
@@ -509,6 +480,7 @@ class CommandParser {
   }
 
   private checkChainName(token: Token, creating: boolean): void {
+    if (token.unknown) return;
     const name = token.text;
     if (name.length > MAX_CHAIN_NAME) {
       this.report('chain-name', token, `chain name \`${name}\` is ${name.length} characters long; iptables allows at most ${MAX_CHAIN_NAME}`);
@@ -533,6 +505,13 @@ class CommandParser {
       return;
     }
     const v = value!;
+    if (v.unknown) {
+      this.cmd.symbolic = true;
+      if (letter === 'p') rule.protocol = { flag, value: v, negated };
+      else if (letter === 's' || letter === 'd') rule[letter === 's' ? 'source' : 'destination'] = { flag, value: v, negated };
+      else if (letter === 'i' || letter === 'o') rule[letter === 'i' ? 'inInterface' : 'outInterface'] = { flag, value: v, negated };
+      return;
+    }
     const ctx = this.valueContext;
     switch (letter) {
       case 'p': {
@@ -571,6 +550,11 @@ class CommandParser {
       this.report('duplicate-option', flag, `only one \`-j\` or \`-g\` per rule (already \`${this.rule.target.flag.text} ${this.rule.target.name}\`)`);
       return;
     }
+    if (name.unknown) {
+      this.cmd.symbolic = true;
+      this.rule.target = { name: name.text, flag, nameToken: name, goto, options: [] };
+      return;
+    }
     if (name.text === '') {
       this.report('invalid-value', name, 'empty target name');
     } else if (name.text.length > MAX_CHAIN_NAME) {
@@ -586,6 +570,10 @@ class CommandParser {
   }
 
   private match(flag: Token, name: Token, negation?: Token): void {
+    if (name.unknown) {
+      this.cmd.symbolic = true;
+      return;
+    }
     if (negation) this.report('cannot-invert', negation, '`!` cannot come before `-m`; put it before the module\'s option');
     const spec = findMatch(name.text, this.ctx.family);
     const use: MatchUse = { name: name.text, spec, flag, nameToken: name, implicit: false, options: [] };
@@ -600,7 +588,7 @@ class CommandParser {
       this.report('wrong-family', name, `\`-m ${name.text}\` exists only for ${other.family === 'ipv6' ? 'IPv6 (ip6tables)' : 'IPv4 (iptables)'}`);
     } else {
       const lower = findMatch(name.text.toLowerCase(), this.ctx.family);
-      const hint = lower ? `; module names are lower case: \`-m ${lower.name}\`` : '';
+      const hint = lower ? `; module names are lower case: \`-m ${lower.name}\`` : didYouMean(name.text, matchesFor(this.ctx.family).map((m) => m.name));
       this.report('unknown-match', name, `iptables has no match module \`${name.text}\`${hint}`);
     }
   }
@@ -650,6 +638,10 @@ class CommandParser {
   }
 
   private checkOptionValue(spec: ValueSpec, token: Token, ctx: ValueContext): unknown {
+    if (token.unknown) {
+      this.cmd.symbolic = true;
+      return undefined;
+    }
     const r = checkValue(spec, token.text, ctx);
     if (r.error) this.report('invalid-value', token, r.error);
     else if (r.warning) this.report(spec === 'addressList' || spec === 'host' || spec === 'hostMask' ? 'machine-dependent' : 'invalid-value', token, r.warning, 'warning');
@@ -670,7 +662,7 @@ class CommandParser {
   private finish(): void {
     const { cmd, rule, ctx } = this;
     if (this.negation) this.report('bad-argument', this.negation, '`!` at the end of the line negates nothing');
-    if (ctx.table === 'nat') {
+    if ((cmd.table?.text ?? ctx.table) === 'nat') {
       if (rule.target?.name === 'DROP' && !rule.target.goto) {
         this.report('nat-drop', rule.target.nameToken, 'the nat table is not for filtering: iptables refuses DROP here; drop in the filter table (or raw/mangle) instead');
       }

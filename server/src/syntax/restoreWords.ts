@@ -11,8 +11,11 @@ function isSeparator(c: number): boolean {
   return c === 32 || c === 9 || c === 10;
 }
 
-/** `onUnterminatedQuote` hears the column of a quote that is never closed. */
-export function splitRestoreWords(text: string, line: number, from = 0, onUnterminatedQuote?: (column: number) => void): Token[] {
+/**
+ * `onUnterminatedQuote` hears the column of a quote that is never closed.
+ * `offset` shifts the columns (text embedded in a script, such as a heredoc).
+ */
+export function splitRestoreWords(text: string, line: number, from = 0, onUnterminatedQuote?: (column: number) => void, offset = 0): Token[] {
   const words: Token[] = [];
   const n = text.length;
   let i = from;
@@ -23,7 +26,7 @@ export function splitRestoreWords(text: string, line: number, from = 0, onUnterm
     // Plain words (nearly all of them) are one slice.
     while (i < n && !isSeparator(text.charCodeAt(i)) && text.charCodeAt(i) !== QUOTE) i++;
     if (i >= n || text.charCodeAt(i) !== QUOTE) {
-      words.push({ text: text.slice(start, i), line, start, end: i });
+      words.push({ text: text.slice(start, i), line, start: start + offset, end: i + offset });
       continue;
     }
     let value = text.slice(start, i);
@@ -42,8 +45,8 @@ export function splitRestoreWords(text: string, line: number, from = 0, onUnterm
         value += text[i++];
       }
     }
-    words.push({ text: value, line, start, end: i, quoted: true });
-    if (!closed) onUnterminatedQuote?.(quoteStart);
+    words.push({ text: value, line, start: start + offset, end: i + offset, quoted: true });
+    if (!closed) onUnterminatedQuote?.(quoteStart + offset);
   }
   return words;
 }

@@ -47,6 +47,8 @@ export interface SaveParseOptions {
   /** Overrides the family found in the header comment or the file name. */
   family?: Family;
   fileName?: string;
+  /** Input embedded in a script (a heredoc): where each of its lines is in the script. */
+  origin?: (line: number) => { line: number; column: number } | undefined;
 }
 
 /** IPv4 or IPv6: from the header comment, the file name, then the addresses in the text. */
@@ -72,8 +74,11 @@ export function parseSaveFile(text: string, options: SaveParseOptions = {}): Sav
   let block: TableBlock | undefined;
   let crlfReported = false;
 
-  let line = 0;
-  for (let pos = 0; pos <= text.length; line++) {
+  let inputLine = 0;
+  for (let pos = 0; pos <= text.length; inputLine++) {
+    const at = options.origin?.(inputLine);
+    const line = at?.line ?? inputLine;
+    const col = at?.column ?? 0;
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = text.length;
     let lineText = text.slice(pos, nl);
@@ -86,7 +91,7 @@ export function parseSaveFile(text: string, options: SaveParseOptions = {}): Sav
       // iptables-restore keeps the \r: the first line that is not a comment fails.
       if (!crlfReported && !lineText.startsWith('#')) {
         crlfReported = true;
-        report('crlf', { line, start: 0, end: lineText.length }, 'this file has Windows (CRLF) line endings: iptables-restore reads the carriage return as part of each line and fails here; save it with LF line endings');
+        report('crlf', { line, start: col, end: col + lineText.length }, 'this file has Windows (CRLF) line endings: iptables-restore reads the carriage return as part of each line and fails here; save it with LF line endings');
       }
     }
     if (lineText === '') continue;
@@ -95,15 +100,15 @@ export function parseSaveFile(text: string, options: SaveParseOptions = {}): Sav
       comments.push(line);
       continue;
     }
-    const whole = { line, start: 0, end: lineText.length };
+    const whole = { line, start: col, end: col + lineText.length };
 
     if (block && lineText === 'COMMIT') {
-      block.commit = { text: 'COMMIT', line, start: 0, end: 6 };
+      block.commit = { text: 'COMMIT', line, start: col, end: col + 6 };
       block = undefined;
       continue;
     }
     if (first === 42 /* * */) {
-      const name = splitRestoreWords(lineText, line, 1)[0];
+      const name = splitRestoreWords(lineText, line, 1, undefined, col)[0];
       if (block) {
         report('missing-commit', whole, `\`${lineText}\` starts a new table, but the \`*${block.name.text}\` block above has no COMMIT: iptables-restore fails here; add COMMIT on the line before`);
       }
@@ -121,7 +126,7 @@ export function parseSaveFile(text: string, options: SaveParseOptions = {}): Sav
       continue;
     }
     if (first === 58 /* : */) {
-      block.statements.push(chainDeclaration(lineText, line, report));
+      block.statements.push(chainDeclaration(lineText, line, col, report));
       continue;
     }
     let from = 0;
@@ -132,13 +137,13 @@ export function parseSaveFile(text: string, options: SaveParseOptions = {}): Sav
         report('bad-counters', whole, 'a counter prefix must look like `[packets:bytes]`');
         continue;
       }
-      counters = { text: lineText.slice(0, close + 1), line, start: 0, end: close + 1 };
+      counters = { text: lineText.slice(0, close + 1), line, start: col, end: col + close + 1 };
       if (!/^\[\d+:\d+\]$/.test(counters.text)) report('bad-counters', counters, '`[packets:bytes]` needs two numbers', 'warning');
       from = close + 1;
     }
     const words = splitRestoreWords(lineText, line, from, (column) => {
-      report('unterminated-quote', { line, start: column, end: lineText.length }, 'this double quote is never closed: the rest of the line becomes one word', 'warning');
-    });
+      report('unterminated-quote', { line, start: column, end: col + lineText.length }, 'this double quote is never closed: the rest of the line becomes one word', 'warning');
+    }, col);
     if (words.length === 0) {
       report('no-command', whole, 'a line of only spaces inside a table: iptables-restore refuses it; leave the line empty');
       continue;
@@ -152,11 +157,11 @@ export function parseSaveFile(text: string, options: SaveParseOptions = {}): Sav
   return { family, blocks, comments, diagnostics };
 }
 
-function chainDeclaration(lineText: string, line: number, report: (code: DiagnosticCode, span: Span, message: string, severity?: Severity) => void): ChainDeclaration {
-  const [name, policy, counters] = splitRestoreWords(lineText, line, 1);
-  const decl: ChainDeclaration = { kind: 'chain', line, name: name ?? { text: '', line, start: 0, end: 1 }, policy, counters };
+function chainDeclaration(lineText: string, line: number, col: number, report: (code: DiagnosticCode, span: Span, message: string, severity?: Severity) => void): ChainDeclaration {
+  const [name, policy, counters] = splitRestoreWords(lineText, line, 1, undefined, col);
+  const decl: ChainDeclaration = { kind: 'chain', line, name: name ?? { text: '', line, start: col, end: col + 1 }, policy, counters };
   if (!name) {
-    report('bad-chain-line', { line, start: 0, end: lineText.length }, 'a chain line needs a name and a policy: `:NAME - [0:0]` or `:INPUT ACCEPT [0:0]`');
+    report('bad-chain-line', { line, start: col, end: col + lineText.length }, 'a chain line needs a name and a policy: `:NAME - [0:0]` or `:INPUT ACCEPT [0:0]`');
   } else if (!policy) {
     report('bad-chain-line', name, `\`:${name.text}\` needs a policy after the name: \`-\` for a user-defined chain, ACCEPT or DROP for a built-in one`);
   } else if (policy.text !== '-' && counters && !/^\[\d+:\d+/.test(counters.text)) {

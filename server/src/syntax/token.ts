@@ -6,6 +6,11 @@ export interface Token extends Span {
   text: string;
   /** Double quotes were part of the word. */
   quoted?: boolean;
+  /**
+   * In a script: the word's value is not known statically (it comes from the
+   * environment or another program); why. Such a word is never judged.
+   */
+  unknown?: string;
 }
 
 export function spanOf(first: Span, last: Span = first): Span {

@@ -1,0 +1,46 @@
+// One entry point for any document: an iptables-save file, or a shell script
+// that calls iptables. Decides which, and runs the right analysis.
+import type { Parser } from 'web-tree-sitter';
+import type { Diagnostic } from '../diagnostics';
+import type { Family } from '../knowledge';
+import type { Ruleset } from '../model/ruleset';
+import { analyseScript, callsIptables } from '../shell/analyseScript';
+import type { Machine } from '../shell/utilities';
+import { AnalysisOptions, analyseSaveText, refuseInput } from './analyse';
+
+export type DocumentKind = 'save' | 'script';
+
+export interface DocumentAnalysis {
+  kind: DocumentKind;
+  diagnostics: Diagnostic[];
+  /** The rulesets the document loads or builds, by family. */
+  rulesets: Partial<Record<Family, Ruleset>>;
+}
+
+export interface DocumentOptions extends AnalysisOptions {
+  machine?: Machine;
+}
+
+/**
+ * Which analysis a document gets, from the editor's language id when there is
+ * one, else from the content: a shebang or shell file name means a script.
+ * Undefined: a shell script that never calls iptables (we stay out of it).
+ */
+export function documentKind(text: string, fileName?: string, languageId?: string): DocumentKind | undefined {
+  if (languageId === 'iptables') return 'save';
+  const script = languageId === 'shellscript' || /^#!.*\b(ba|da|k|z)?sh\b/.test(text) || /\.(sh|bash)$/.test(fileName ?? '');
+  if (script) return callsIptables(text) ? 'script' : undefined;
+  const saveFormat = /^(\*\s*\w+\s*|:\S+ \S+.*|-[AIDNXPFRE] .*|COMMIT\s*)$/m.test(text);
+  return !saveFormat && callsIptables(text) ? 'script' : 'save';
+}
+
+export async function analyseDocument(text: string, kind: DocumentKind, options: DocumentOptions, bash: () => Promise<Parser>): Promise<DocumentAnalysis> {
+  if (kind === 'save') {
+    const a = analyseSaveText(text, options);
+    return { kind, diagnostics: a.diagnostics, rulesets: a.ruleset ? { [a.ruleset.family]: a.ruleset } : {} };
+  }
+  const refusal = refuseInput(text, options.maxFileSize);
+  if (refusal) return { kind, diagnostics: [refusal], rulesets: {} };
+  const a = analyseScript(text, await bash(), options);
+  return { kind, diagnostics: a.diagnostics, rulesets: a.rulesets };
+}

@@ -1,0 +1,116 @@
+// What the kernel checks when a table is committed: where each match and
+// target may be used (the table, and every hook that reaches the chain: legality
+// is reachability), which protocol it needs, option limits, and loops between
+// chains. A rejected check means the whole commit fails.
+import type { Diagnostic, DiagnosticCode, Severity, Span } from '../diagnostics';
+import { ExtensionSpec, Hook, HOOKS } from '../knowledge';
+import { PROTOCOLS } from '../knowledge/vocabulary';
+import type { OptionUse } from '../syntax/command';
+import { findJumpCycles } from './graph';
+import type { Chain, Rule, Table } from './ruleset';
+
+type Report = (code: DiagnosticCode, span: Span, message: string, severity?: Severity) => void;
+
+function reporter(diagnostics: Diagnostic[]): Report {
+  return (code, span, message, severity = 'error') => {
+    diagnostics.push({ code, severity, span: { line: span.line, start: span.start, end: span.end }, message });
+  };
+}
+
+/** The kernel's checks of one rule in its chain (with the chain's current hooks). */
+export function ruleCommitProblems(table: Table, chain: Chain, rule: Rule, diagnostics: Diagnostic[]): void {
+  const report = reporter(diagnostics);
+  const spec = rule.spec;
+  for (const m of spec.matches) {
+    const anchor = m.nameToken ?? spec.protocol?.value;
+    if (m.spec && anchor) checkExtension(table, chain, rule, m.spec, anchor, m.options, report);
+  }
+  if (rule.target.kind === 'extension') checkExtension(table, chain, rule, rule.target.spec, spec.target!.nameToken, spec.target!.options, report);
+}
+
+/** Loops between chains: the kernel refuses the table (ELOOP). */
+export function loopProblems(table: Table, diagnostics: Diagnostic[]): void {
+  const report = reporter(diagnostics);
+  for (const cycle of findJumpCycles(table)) {
+    const names = [...cycle.map((r) => r.chain), cycle[0].chain].join(' → ');
+    const closing = cycle[cycle.length - 1];
+    const reachable = table.chains.get(cycle[0].chain)!.hooks.size > 0;
+    report('jump-loop', closing.spec.target!.nameToken, `these chains jump in a circle (${names}): the kernel refuses the table ("Too many levels of symbolic links")`, reachable ? 'error' : 'warning');
+  }
+}
+
+/** Every check of a whole table, as at an iptables-restore COMMIT. */
+export function tableCommitProblems(table: Table, diagnostics: Diagnostic[]): void {
+  for (const chain of table.chains.values()) for (const rule of chain.rules) ruleCommitProblems(table, chain, rule, diagnostics);
+  loopProblems(table, diagnostics);
+}
+
+function checkExtension(table: Table, chain: Chain, rule: Rule, ext: ExtensionSpec, anchor: Span, options: OptionUse[], report: Report): void {
+  checkPlacement(table, chain, ext, anchor, report);
+  checkProtocol(rule, ext, anchor, report);
+  if (ext.needsMatch) checkNeededMatch(rule, ext, ext.needsMatch, anchor, report);
+  for (const use of options) checkOption(chain, rule, use, report);
+}
+
+function checkPlacement(table: Table, chain: Chain, ext: ExtensionSpec, anchor: Span, report: Report): void {
+  const what = ext.kind === 'match' ? `the ${ext.name} match` : `the ${ext.name} target`;
+  const code = ext.kind === 'match' ? 'match-not-allowed' : 'target-not-allowed';
+  if (ext.tables && !ext.tables.includes(table.name as never)) {
+    report(code, anchor, `${what} works only in the ${ext.tables.join(' or ')} table${ext.tables.length > 1 ? 's' : ''}; the kernel refuses it in ${table.name}`);
+    return;
+  }
+  if (!ext.hooks) return;
+  const bad = [...chain.hooks].filter((h) => !ext.hooks!.includes(h));
+  if (bad.length === 0) return;
+  const allowed = HOOKS.filter((h) => ext.hooks!.includes(h) && table.spec?.chains.includes(h));
+  const via = chain.builtin ? `in ${chain.name}` : `in ${chain.name}, which is reached from ${list(new Set(bad))}`;
+  report(code, anchor, `${what} is allowed only in ${allowed.join(', ') || 'other tables\' chains'}; the kernel refuses it ${via}`);
+}
+
+function checkProtocol(rule: Rule, ext: ExtensionSpec, anchor: Span, report: Report): void {
+  if (ext.protocols) requireProtocol(rule, ext.protocols, ext.kind === 'match' ? `\`-m ${ext.name}\`` : `\`-j ${ext.name}\``, anchor, report);
+}
+
+function requireProtocol(rule: Rule, protocols: readonly string[], what: string, anchor: Span, report: Report): void {
+  const p = rule.spec.protocol;
+  const number = p && !p.negated ? protocolNumber(p.value.text) : undefined;
+  if (number !== undefined && protocols.some((name) => PROTOCOLS.get(name) === number)) return;
+  const need = protocols.map((x) => `\`-p ${x}\``).join(' or ');
+  const have = p ? (p.negated ? ` (a negated \`! -p ${p.value.text}\` does not count)` : ` (this rule has \`-p ${p.value.text}\`)`) : '';
+  report('needs-protocol', anchor, `${what} needs ${need} in the same rule${have}; the kernel refuses it otherwise`);
+}
+
+/** Option-level rules: hooks an option is limited to, values that need a protocol. */
+function checkOption(chain: Chain, rule: Rule, use: OptionUse, report: Report): void {
+  const opt = use.spec;
+  const value = use.parsed[0];
+  const valueHooks = typeof value === 'string' ? opt.valueHooks?.[value] : undefined;
+  const hooks = valueHooks ?? opt.hooks;
+  if (hooks) {
+    const bad = [...chain.hooks].filter((h) => !hooks.includes(h));
+    if (bad.length) {
+      const what = valueHooks ? `\`--${opt.name} ${value}\`` : `\`--${opt.name}\``;
+      const via = chain.builtin ? `in ${chain.name}` : `in ${chain.name}, which is reached from ${list(new Set(bad))}`;
+      report('option-not-allowed', use.flag, `${what} works only in ${hooks.join(', ')}; the kernel refuses it ${via}`);
+    }
+  }
+  const needs = typeof value === 'string' ? opt.valueNeedsProtocol?.[value] : undefined;
+  if (needs) requireProtocol(rule, needs, `\`--${opt.name} ${value}\``, use.values[0], report);
+}
+
+/** TCPMSS and friends: the kernel looks for a particular match in the same rule. */
+function checkNeededMatch(rule: Rule, ext: ExtensionSpec, need: { name: string; options: readonly string[] }, anchor: Span, report: Report): void {
+  const found = rule.spec.matches.some((m) => m.name === need.name && m.options.some((o) => need.options.includes(o.spec.name) && !o.negated));
+  if (found) return;
+  const opts = need.options.map((o) => `\`--${o}\``).join(' or ');
+  report('missing-option', anchor, `the kernel refuses \`-j ${ext.name}\` unless the rule also matches with \`-m ${need.name}\` ${opts}`);
+}
+
+function protocolNumber(text: string): number | undefined {
+  const lower = text.toLowerCase();
+  return /^\d+$/.test(lower) ? Number(lower) : PROTOCOLS.get(lower);
+}
+
+function list(hooks: Set<Hook>): string {
+  return HOOKS.filter((h) => hooks.has(h)).join(', ');
+}

@@ -1,0 +1,61 @@
+// The analysis of a shell script that runs iptables: evaluate the script,
+// collect what iptables would say about each of its calls, and keep the IPv4
+// and IPv6 rulesets it builds. Only iptables command lines get diagnostics.
+import type { Diagnostic } from '../diagnostics';
+import type { Family } from '../knowledge';
+import type { BuildOptions } from '../model/build';
+import type { Ruleset } from '../model/ruleset';
+import type { Parser } from 'web-tree-sitter';
+import { parseBash, SyntaxNode } from './bashParser';
+import { ShellInterpreter } from './interpreter';
+import { IptablesCall, ScriptFirewall } from './scriptFirewall';
+import { iptablesTool } from './tools';
+import type { Machine } from './utilities';
+
+export interface ScriptAnalysis {
+  diagnostics: Diagnostic[];
+  rulesets: Record<Family, Ruleset>;
+  calls: IptablesCall[];
+}
+
+/** Does this shell text call iptables at all? (Cheap: decides whether to analyse.) */
+export function callsIptables(text: string): boolean {
+  return /(^|[\s;|&(`$"'{/])(ip6?tables(-legacy|-nft)?(-restore)?|xtables-(legacy|nft)-multi)\b|\$\{?[A-Za-z_]*(IPT|ipt|iptables)[A-Za-z_]*\}?/m.test(text);
+}
+
+export interface ScriptOptions extends BuildOptions {
+  /** The machine the script is for: its interfaces and addresses, when known. */
+  machine?: Machine;
+}
+
+export function analyseScript(text: string, parser: Parser, options: ScriptOptions): ScriptAnalysis {
+  const tree = parseBash(parser, text);
+  const posix = /^#!\s*\/(usr\/)?bin\/(env\s+)?(sh|dash)\b/.test(text);
+  const firewall = new ScriptFirewall(options);
+  const interpreter = new ShellInterpreter(text, firewall, { posix, machine: options.machine }, (code) => parseBash(parser, code));
+  interpreter.run(tree);
+  const diagnostics = firewall.diagnostics();
+  for (const node of iptablesCommandNodes(tree.rootNode)) {
+    if (interpreter.executed.has(node.id)) continue;
+    const span = interpreter.spanOf(node);
+    if (interpreter.stoppedAt && span.line > interpreter.stoppedAt.span.line) {
+      diagnostics.push({ code: 'not-reached', severity: 'hint', span, message: `never runs: ${interpreter.stoppedAt.reason}`, tag: 'unnecessary' });
+    }
+  }
+  diagnostics.sort((a, b) => a.span.line - b.span.line || a.span.start - b.span.start);
+  return { diagnostics, rulesets: firewall.rulesets(), calls: firewall.calls };
+}
+
+/** Command nodes whose name is an iptables tool written literally. */
+function iptablesCommandNodes(root: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const walk = (n: SyntaxNode) => {
+    if (n.type === 'command') {
+      const name = n.childForFieldName('name')?.text;
+      if (name && iptablesTool(name)) out.push(n);
+    }
+    for (const c of n.namedChildren) if (c) walk(c);
+  };
+  walk(root);
+  return out;
+}

@@ -1,0 +1,463 @@
+// Word expansion as bash does it, on tree-sitter-bash nodes: quotes, escapes,
+// parameter expansion with its operators, command and arithmetic substitution,
+// brace expansion, then field splitting of the unquoted parts on IFS.
+// Every resulting field keeps the span of the word the user wrote.
+import type { Span } from '../diagnostics';
+import type { SyntaxNode } from './bashParser';
+import { concat, Field, known, ShellString, unknown, VariableValue } from './values';
+
+export interface ExpansionHost {
+  variable(name: string): VariableValue | undefined;
+  assign(name: string, value: ShellString): void;
+  /** $1.., with the spans of the words they came from. */
+  positional(): Field[];
+  special(name: string): ShellString;
+  commandSubstitution(node: SyntaxNode): ShellString;
+  arithmetic(text: string): ShellString;
+  spanOf(node: SyntaxNode): Span;
+  ifs(): string;
+}
+
+/** A piece of a word before splitting: quoted pieces are never split. */
+interface Piece {
+  value: ShellString;
+  quoted: boolean;
+  /** Text written in the script (brace expansion applies only to it, not to expansion results). */
+  literal?: boolean;
+  /** Separate fields that must stay separate ("$@", "${a[@]}"). */
+  breakBefore?: boolean;
+}
+
+export class Expander {
+  constructor(private readonly host: ExpansionHost) {}
+
+  /** Expands command arguments into fields (with splitting and brace expansion). */
+  fields(nodes: SyntaxNode[]): Field[] {
+    const out: Field[] = [];
+    for (const node of nodes) out.push(...this.wordFields(node));
+    return out;
+  }
+
+  /** One word, no splitting (assignments, case subjects, redirect targets). */
+  single(node: SyntaxNode): ShellString {
+    return concat(this.pieces(node, false).map((p) => p.value));
+  }
+
+  private wordFields(node: SyntaxNode): Field[] {
+    const span = this.host.spanOf(node);
+    const pieces = this.pieces(node, false);
+    const words = braceExpand(pieces);
+    const out: Field[] = [];
+    for (const w of words) out.push(...this.split(w, span, node.text));
+    return out;
+  }
+
+  /** Field splitting: only unquoted expansion results split; empty unquoted results vanish. */
+  private split(pieces: Piece[], span: Span, source: string): Field[] {
+    const ifs = this.host.ifs();
+    const fields: Field[] = [];
+    let current: ShellString[] = [];
+    let hasQuoted = false;
+    let splitHappened = false;
+    const flush = (force: boolean) => {
+      if (current.length || (force && hasQuoted)) {
+        const v = concat(current);
+        const field: Field = { ...v, span };
+        fields.push(field);
+      }
+      current = [];
+      hasQuoted = false;
+    };
+    for (const p of pieces) {
+      if (p.breakBefore) flush(true);
+      if (p.quoted || p.value.unknown) {
+        current.push(p.value);
+        if (p.quoted) hasQuoted = true;
+        continue;
+      }
+      const text = p.value.text;
+      const piece = (t: string): ShellString => (p.value.assumes ? { text: t, assumes: p.value.assumes } : known(t));
+      let buf = '';
+      for (const c of text) {
+        if (ifs.includes(c)) {
+          if (buf) current.push(piece(buf));
+          buf = '';
+          // IFS white space separates; other IFS characters delimit (and may make empty fields).
+          if (current.length || !' \t\n'.includes(c)) {
+            flush(true);
+            splitHappened = true;
+          }
+        } else {
+          buf += c;
+        }
+      }
+      if (buf) current.push(piece(buf));
+    }
+    flush(false);
+    if (splitHappened && fields.length > 1) for (const f of fields) f.splitFrom = source;
+    return fields;
+  }
+
+  /** The pieces of a word node; `inQuotes` is true inside "...". */
+  private pieces(node: SyntaxNode, inQuotes: boolean): Piece[] {
+    switch (node.type) {
+      case 'word':
+      case 'number':
+      case 'extglob_pattern':
+        return [{ value: known(inQuotes ? node.text : unescapeWord(node.text)), quoted: inQuotes || node.text.includes('\\'), literal: !inQuotes }];
+      case 'raw_string':
+        return [{ value: known(node.text.slice(1, -1)), quoted: true }];
+      case 'ansi_c_string':
+        return [{ value: known(ansiC(node.text.slice(2, -1))), quoted: true }];
+      case 'string':
+        return this.stringPieces(node);
+      case 'translated_string':
+        return this.stringPieces(node.namedChildren[0] ?? node);
+      case 'concatenation': {
+        const out: Piece[] = [];
+        for (const c of node.children) if (c) out.push(...this.pieces(c, inQuotes));
+        return out;
+      }
+      case 'simple_expansion':
+      case 'expansion':
+        return this.parameter(node, inQuotes);
+      case 'command_substitution':
+        // Inside a re-parsed heredoc, tree-sitter may read $((...)) as $( (...) ).
+        if (node.text.startsWith('$((') && node.text.endsWith('))')) return [{ value: this.host.arithmetic(node.text.slice(3, -2)), quoted: inQuotes }];
+        return [{ value: this.host.commandSubstitution(node), quoted: inQuotes }];
+      case 'arithmetic_expansion':
+        return [{ value: this.host.arithmetic(arithmeticText(node)), quoted: inQuotes }];
+      case 'brace_expression':
+        return [{ value: known(node.text), quoted: false, literal: true }];
+      case 'process_substitution':
+        return [{ value: this.host.commandSubstitution(node), quoted: true }];
+      default:
+        return [{ value: known(node.text), quoted: inQuotes }];
+    }
+  }
+
+  private stringPieces(node: SyntaxNode): Piece[] {
+    const out: Piece[] = [];
+    const inner = node.text.slice(1, -1);
+    // Text between the children (tree-sitter does not always give string_content nodes).
+    let at = node.startIndex + 1;
+    const end = node.endIndex - 1;
+    const literal = (from: number, to: number) => {
+      if (to > from) out.push({ value: known(unescapeDouble(inner.slice(from - node.startIndex - 1, to - node.startIndex - 1))), quoted: true });
+    };
+    for (const c of node.namedChildren) {
+      if (!c) continue;
+      if (c.type === 'string_content') continue;
+      literal(at, c.startIndex);
+      out.push(...this.pieces(c, true).map((p) => ({ ...p, quoted: true })));
+      at = c.endIndex;
+    }
+    literal(at, end);
+    if (out.length === 0) out.push({ value: known(''), quoted: true });
+    return out;
+  }
+
+  /** $name, ${name}, ${name op word}, ${#name}, ${a[i]}, ${!name}, $@, $*, $1... */
+  private parameter(node: SyntaxNode, inQuotes: boolean): Piece[] {
+    const text = node.text;
+    if (node.type === 'simple_expansion') {
+      const name = text.slice(1);
+      return this.named(name, undefined, inQuotes);
+    }
+    const body = text.slice(2, -1);
+    // ${#name}: length
+    const len = /^#([A-Za-z_]\w*|\d+|[@*])(\[(.*)\])?$/.exec(body);
+    if (len) {
+      if (len[2]) {
+        const v = this.host.variable(len[1]);
+        if (len[3] === '@' || len[3] === '*') return [{ value: known(String(arrayValues(v).length)), quoted: inQuotes }];
+        const item = this.subscript(len[1], len[3]);
+        return [{ value: item.unknown ? item : known(String([...item.text].length)), quoted: inQuotes }];
+      }
+      const v = this.scalar(len[1]);
+      return [{ value: v.unknown ? v : known(String([...v.text].length)), quoted: inQuotes }];
+    }
+    const m = /^(!?)([A-Za-z_]\w*|\d+|[@*#?$!-])(\[([^\]]*)\])?(.*)$/s.exec(body);
+    if (!m) return [{ value: unknown(text), quoted: inQuotes }];
+    let [, indirect, name] = m;
+    const index = m[4];
+    const rest = m[5];
+    if (indirect) {
+      const target = this.scalar(name);
+      if (target.unknown) return [{ value: target, quoted: inQuotes }];
+      name = target.text;
+    }
+    const base = this.named(name, index, inQuotes);
+    if (rest === '') return base;
+    return this.operator(name, index, base, rest, node, inQuotes);
+  }
+
+  private named(name: string, index: string | undefined, inQuotes: boolean): Piece[] {
+    if (name === '@' || name === '*' || (index !== undefined && (index === '@' || index === '*'))) {
+      const values: ShellString[] = index !== undefined
+        ? arrayValues(this.host.variable(name))
+        : this.host.positional();
+      const all = index === '@' || name === '@';
+      if (inQuotes && all) {
+        if (values.length === 0) return [];
+        return values.map((v, i) => ({ value: v, quoted: true, breakBefore: i > 0 }));
+      }
+      const sep = inQuotes ? (this.host.ifs()[0] ?? '') : ' ';
+      return [{ value: concat(values.flatMap((v, i) => (i ? [known(sep), v] : [v]))), quoted: inQuotes }];
+    }
+    if (index !== undefined) return [{ value: this.subscript(name, index), quoted: inQuotes }];
+    return [{ value: this.scalar(name), quoted: inQuotes }];
+  }
+
+  private scalar(name: string): ShellString {
+    if (/^\d+$/.test(name)) {
+      const n = Number(name);
+      return n === 0 ? this.host.special('0') : (this.host.positional()[n - 1] ?? known(''));
+    }
+    if (/^[#?$!-]$/.test(name)) return this.host.special(name);
+    const v = this.host.variable(name);
+    if (!v) {
+      const given = MACHINE_VARIABLES[name];
+      if (given) return { text: given.value, assumes: [given.assumption] };
+      // Never set by the script: empty, as when it runs with a clean environment (and said so).
+      return SHELL_VARIABLES.has(name) ? known('') : { text: '', assumes: [`$${name} is unset, as in a clean environment`] };
+    }
+    if (v.kind === 'scalar') return v.value;
+    if (v.kind === 'indexed') return v.items[0] ?? known('');
+    return v.items.get('0') ?? known('');
+  }
+
+  private subscript(name: string, index: string): ShellString {
+    const v = this.host.variable(name);
+    if (!v) return known('');
+    if (v.kind === 'assoc') {
+      const key = this.expandText(index);
+      return key.unknown ? key : (v.items.get(key.text) ?? known(''));
+    }
+    const i = this.host.arithmetic(index);
+    if (i.unknown) return i;
+    if (v.kind === 'scalar') return Number(i.text) === 0 ? v.value : known('');
+    const n = Number(i.text);
+    return v.items[n < 0 ? v.items.length + n : n] ?? known('');
+  }
+
+  /** Expands `$x` references inside text such as an associative-array key. */
+  private expandText(text: string): ShellString {
+    const m = /^\$\{?([A-Za-z_]\w*)\}?$/.exec(text);
+    return m ? this.scalar(m[1]) : known(text.replace(/^["']|["']$/g, ''));
+  }
+
+  private operator(name: string, index: string | undefined, base: Piece[], rest: string, node: SyntaxNode, inQuotes: boolean): Piece[] {
+    const value = concat(base.map((p) => p.value));
+    const isSet = index !== undefined || name === '@' || name === '*' || this.host.variable(name) !== undefined || /^\d+$/.test(name) && this.host.positional().length >= Number(name);
+    const word = (): ShellString => concat(operatorWords(node).flatMap((n) => this.pieces(n, inQuotes).map((p) => p.value)));
+    const piece = (v: ShellString): Piece[] => [{ value: v, quoted: inQuotes }];
+    const op = /^(:?[-=+?]|##?|%%?|\/\/?|\/#|\/%|\^\^?|,,?|:)/.exec(rest)?.[0];
+    if (value.unknown && op !== ':-' && op !== '-' && op !== ':=' && op !== '=') return piece(value);
+    switch (op) {
+      case ':-': return value.unknown ? piece(value) : value.text === '' ? piece(withAssumptions(word(), value)) : base;
+      case '-': return isSet ? base : piece(withAssumptions(word(), value));
+      case ':=':
+      case '=': {
+        if ((op === ':=' && value.text === '' && !value.unknown) || (op === '=' && !isSet)) {
+          const w = withAssumptions(word(), value);
+          this.host.assign(name, w);
+          return piece(w);
+        }
+        return base;
+      }
+      case ':+': return value.text === '' ? piece(known('')) : piece(word());
+      case '+': return isSet ? piece(word()) : piece(known(''));
+      case ':?':
+      case '?': return base;
+      case '#':
+      case '##':
+      case '%':
+      case '%%': {
+        const pattern = this.patternText(node, op) ?? word();
+        if (pattern.unknown) return piece(pattern);
+        return piece(known(trimPattern(value.text, pattern.text, op)));
+      }
+      case '/':
+      case '//':
+      case '/#':
+      case '/%': {
+        const [pat, rep] = replaceParts(node, this, inQuotes);
+        if (pat.unknown || rep.unknown) return piece(pat.unknown ? pat : rep);
+        return piece(known(replacePattern(value.text, pat.text, rep.text, op)));
+      }
+      case '^^': return piece(known(value.text.toUpperCase()));
+      case '^': return piece(known(value.text.charAt(0).toUpperCase() + value.text.slice(1)));
+      case ',,': return piece(known(value.text.toLowerCase()));
+      case ',': return piece(known(value.text.charAt(0).toLowerCase() + value.text.slice(1)));
+      case ':': {
+        const m = /^:\s*(-?\d+|[^:]+)(?::\s*(-?\d+|.+))?$/.exec(rest);
+        if (!m) return piece(unknown(node.text));
+        const off = this.host.arithmetic(m[1]);
+        const len = m[2] === undefined ? undefined : this.host.arithmetic(m[2]);
+        if (off.unknown || len?.unknown) return piece(unknown(node.text));
+        const chars = [...value.text];
+        let start = Number(off.text);
+        if (start < 0) start = Math.max(0, chars.length + start);
+        const count = len === undefined ? chars.length : Number(len.text) < 0 ? chars.length - start + Number(len.text) : Number(len.text);
+        return piece(known(chars.slice(start, start + count).join('')));
+      }
+      default:
+        return piece(unknown(node.text));
+    }
+  }
+
+  /**
+   * A trim pattern as written, when it is plain text: tree-sitter drops a
+   * leading space from `${v%% *}`, which changes what it matches.
+   */
+  private patternText(node: SyntaxNode, op: string): ShellString | undefined {
+    const body = node.text.slice(2, -1);
+    const at = body.indexOf(op, body.search(/[#%]/) === 0 && op.startsWith('#') ? 1 : 0);
+    const raw = at < 0 ? undefined : body.slice(at + op.length);
+    return raw !== undefined && !/[$`"'\\]/.test(raw) ? known(raw) : undefined;
+  }
+
+  /** Public for replaceParts: pieces of a child node. */
+  piecesOf(node: SyntaxNode, inQuotes: boolean): ShellString {
+    return concat(this.pieces(node, inQuotes).map((p) => p.value));
+  }
+}
+
+/** Variables every root shell has: their usual value, said to be assumed. */
+const MACHINE_VARIABLES: Record<string, { value: string; assumption: string }> = {
+  HOME: { value: '/root', assumption: '$HOME is /root (the script runs as root)' },
+  USER: { value: 'root', assumption: '$USER is root (the script runs as root)' },
+  LOGNAME: { value: 'root', assumption: '$LOGNAME is root (the script runs as root)' },
+  UID: { value: '0', assumption: '$UID is 0 (the script runs as root)' },
+  EUID: { value: '0', assumption: '$EUID is 0 (the script runs as root)' },
+  PATH: { value: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', assumption: '$PATH is the usual system path' },
+};
+
+/** Variables bash itself provides: never "assumed unset". */
+const SHELL_VARIABLES = new Set(['HOME', 'PATH', 'PWD', 'OLDPWD', 'SHELL', 'USER', 'LOGNAME', 'HOSTNAME', 'UID', 'EUID', 'BASH', 'BASH_VERSION', 'RANDOM', 'LINENO', 'SECONDS', 'PPID', 'OPTIND', 'OPTARG', 'REPLY', 'LANG', 'LC_ALL', 'TERM']);
+
+/** A default used because a variable was unset keeps the assumption that it was. */
+function withAssumptions(word: ShellString, from: ShellString): ShellString {
+  return from.assumes ? { ...word, assumes: [...new Set([...(word.assumes ?? []), ...from.assumes])] } : word;
+}
+
+/** The nodes after the operator token in ${name op word}. */
+function operatorWords(node: SyntaxNode): SyntaxNode[] {
+  const kids = node.children.filter((c): c is SyntaxNode => c !== null);
+  const opAt = kids.findIndex((c) => /^(:?[-=+?]|##?|%%?|\/\/?|\/#|\/%|\^\^?|,,?)$/.test(c.type));
+  return opAt < 0 ? [] : kids.slice(opAt + 1).filter((c) => c.type !== '}');
+}
+
+function replaceParts(node: SyntaxNode, expander: Expander, inQuotes: boolean): [ShellString, ShellString] {
+  const kids = node.children.filter((c): c is SyntaxNode => c !== null && c.type !== '}' && c.type !== '${');
+  const opAt = kids.findIndex((c) => /^(\/\/?|\/#|\/%)$/.test(c.type));
+  const rest = kids.slice(opAt + 1);
+  const slash = rest.findIndex((c) => c.type === '/');
+  const patNodes = slash < 0 ? rest : rest.slice(0, slash);
+  const repNodes = slash < 0 ? [] : rest.slice(slash + 1);
+  const join = (nodes: SyntaxNode[]) => concat(nodes.map((n) => (n.type === 'regex' ? known(n.text) : expander.piecesOf(n, inQuotes))));
+  return [join(patNodes), join(repNodes)];
+}
+
+function arrayValues(v: VariableValue | undefined): ShellString[] {
+  if (!v) return [];
+  if (v.kind === 'scalar') return [v.value];
+  if (v.kind === 'indexed') return v.items.filter((x): x is ShellString => x !== undefined);
+  return [...v.items.values()];
+}
+
+function arithmeticText(node: SyntaxNode): string {
+  const t = node.text;
+  return t.startsWith('$((') ? t.slice(3, -2) : t.startsWith('$[') ? t.slice(2, -1) : t;
+}
+
+/** Outside quotes, a backslash keeps the next character literally. */
+export function unescapeWord(text: string): string {
+  return text.replace(/\\\n/g, '').replace(/\\(.)/gs, '$1');
+}
+
+/** Inside "...", a backslash only escapes $ ` " \ and newline. */
+function unescapeDouble(text: string): string {
+  return text.replace(/\\\n/g, '').replace(/\\([$`"\\])/g, '$1');
+}
+
+function ansiC(text: string): string {
+  const map: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', e: '\x1b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"' };
+  return text.replace(/\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)/g, (_, e: string) => {
+    if (e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16));
+    if (/^[0-7]/.test(e)) return String.fromCharCode(parseInt(e, 8));
+    return map[e] ?? '\\' + e;
+  });
+}
+
+/** A shell glob as a regular expression (for case patterns and ${x#pat}). */
+export function globToRegExp(glob: string, anchored = true): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const close = glob.indexOf(']', i + 2);
+      if (close < 0) { re += '\\['; continue; }
+      let cls = glob.slice(i + 1, close);
+      if (cls.startsWith('!')) cls = '^' + cls.slice(1);
+      re += `[${cls.replace(/\\/g, '\\\\')}]`;
+      i = close;
+    } else if (c === '\\' && i + 1 < glob.length) {
+      re += glob[++i].replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(anchored ? `^${re}$` : re, 's');
+}
+
+function trimPattern(value: string, pattern: string, op: string): string {
+  const re = globToRegExp(pattern);
+  const chars = [...value];
+  const cuts = chars.map((_, i) => i).concat(chars.length);
+  if (op === '#' || op === '##') {
+    // Shortest (#) or longest (##) matching prefix.
+    for (const n of op === '#' ? cuts : [...cuts].reverse()) if (re.test(chars.slice(0, n).join(''))) return chars.slice(n).join('');
+  } else {
+    // Shortest (%) or longest (%%) matching suffix.
+    for (const n of op === '%' ? [...cuts].reverse() : cuts) if (re.test(chars.slice(n).join(''))) return chars.slice(0, n).join('');
+  }
+  return value;
+}
+
+function replacePattern(value: string, pattern: string, replacement: string, op: string): string {
+  if (pattern === '') return value;
+  const body = globToRegExp(pattern, false).source;
+  const anchor = op === '/#' ? '^' : '';
+  const tail = op === '/%' ? '$' : '';
+  return value.replace(new RegExp(anchor + body + tail, op === '//' ? 'gs' : 's'), () => replacement);
+}
+
+/** Brace expansion of literal parts: {a,b,c} and {1..5}. */
+function braceExpand(pieces: Piece[]): Piece[][] {
+  const i = pieces.findIndex((p) => p.literal && /\{[^{}]*(,|\.\.)[^{}]*\}/.test(p.value.text));
+  if (i < 0) return [pieces];
+  const p = pieces[i];
+  const m = /\{([^{}]*(?:,|\.\.)[^{}]*)\}/.exec(p.value.text)!;
+  const inner = m[1];
+  let items: string[] | undefined;
+  const range = /^(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?$/.exec(inner) ?? /^([a-zA-Z])\.\.([a-zA-Z])$/.exec(inner);
+  if (range) {
+    const alpha = /[a-zA-Z]/.test(range[1]);
+    const from = alpha ? range[1].charCodeAt(0) : Number(range[1]);
+    const to = alpha ? range[2].charCodeAt(0) : Number(range[2]);
+    const step = Math.abs(Number(range[3] ?? 1)) || 1;
+    items = [];
+    for (let n = from; from <= to ? n <= to : n >= to; n += from <= to ? step : -step) items.push(alpha ? String.fromCharCode(n) : String(n));
+    if (items.length > 10_000) return [pieces];
+  } else if (inner.includes(',')) {
+    items = inner.split(',');
+  }
+  if (!items) return [pieces];
+  const before = p.value.text.slice(0, m.index);
+  const after = p.value.text.slice(m.index + m[0].length);
+  return items.flatMap((item) => braceExpand([...pieces.slice(0, i), { ...p, value: known(before + item + after) }, ...pieces.slice(i + 1)]));
+}
+
+export { known };

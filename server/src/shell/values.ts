@@ -1,0 +1,59 @@
+// What the static shell evaluator knows about values: a string it can compute,
+// or an "unknown" that says why not (an environment variable, the output of a
+// program it cannot run). Unknowns are carried along, never guessed.
+import type { Span } from '../diagnostics';
+
+/** A string, or a placeholder for a value only the running machine knows. */
+export interface ShellString {
+  text: string;
+  /** Why the real value is unknown (`$(ip -o addr ...)`), when it is. */
+  unknown?: string;
+  /** The few values it can take, when branches the evaluator cannot decide disagree. */
+  alternatives?: string[];
+  /**
+   * Variables the script never sets, taken as unset (as in a clean
+   * environment): the value is right unless the environment sets them.
+   */
+  assumes?: string[];
+}
+
+/** One word of a command after expansion, with where the user wrote it. */
+export interface Field extends ShellString {
+  span: Span;
+  /** Came from an unquoted expansion that the shell split: the source text (`$DESC`). */
+  splitFrom?: string;
+}
+
+export type VariableValue =
+  | { kind: 'scalar'; value: ShellString; origin?: Span }
+  | { kind: 'indexed'; items: (ShellString | undefined)[] }
+  | { kind: 'assoc'; items: Map<string, ShellString> };
+
+export const known = (text: string): ShellString => ({ text });
+
+export function unknown(reason: string, alternatives?: string[]): ShellString {
+  return alternatives ? { text: `<${reason}>`, unknown: reason, alternatives } : { text: `<${reason}>`, unknown: reason };
+}
+
+/** Concatenation: unknown if any part is (alternatives survive when only one part has them). */
+export function concat(parts: ShellString[]): ShellString {
+  if (parts.length === 1) return parts[0];
+  const unknowns = parts.filter((p) => p.unknown);
+  const text = parts.map((p) => p.text).join('');
+  const assumes = [...new Set(parts.flatMap((p) => p.assumes ?? []))];
+  const result: ShellString = { text };
+  if (assumes.length) result.assumes = assumes;
+  if (unknowns.length === 0) return result;
+  result.unknown = unknowns[0].unknown;
+  const only = unknowns.length === 1 ? unknowns[0] : undefined;
+  if (only?.alternatives) {
+    const at = parts.indexOf(only);
+    const before = parts.slice(0, at).map((p) => p.text).join('');
+    const after = parts.slice(at + 1).map((p) => p.text).join('');
+    result.alternatives = only.alternatives.map((a) => before + a + after);
+  }
+  return result;
+}
+
+/** Exit status of a command; `undefined` when it depends on the machine. */
+export type Status = number | undefined;

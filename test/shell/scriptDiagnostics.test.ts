@@ -1,0 +1,80 @@
+// What a user sees on a firewall script: diagnostics on the exact words of
+// iptables commands, and nothing on the rest of the shell script.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
+import { documentKind } from '../../server/src/analysis/document';
+import { rulesetText } from '../../server/src/model/saveText';
+import { nodeBashParser } from '../../server/src/node/bashWasm';
+import { analyseScript } from '../../server/src/shell/analyseScript';
+
+async function analyse(script: string) {
+  return analyseScript(script, await nodeBashParser(), DEFAULT_OPTIONS);
+}
+
+const summary = (d: { span: { line: number; start: number; end: number }; severity: string; message: string }) =>
+  `${d.span.line + 1}:${d.span.start + 1}-${d.span.end + 1} ${d.severity}: ${d.message}`;
+
+test('a shell script without iptables is left alone; one with iptables is analysed', () => {
+  assert.equal(documentKind('#!/bin/bash\necho hello\nls -l /etc\n', 'hello.sh'), undefined);
+  assert.equal(documentKind('#!/bin/sh\niptables -F\n', 'fw.sh'), 'script');
+  assert.equal(documentKind('IPT=/sbin/iptables\n$IPT -F\n'), 'script');
+  assert.equal(documentKind('*filter\n-A INPUT -j ACCEPT\nCOMMIT\n', 'rules'), 'save');
+});
+
+test('only iptables command lines get diagnostics, whatever else the script does', async () => {
+  const r = await analyse('#!/bin/bash\nfrobnicate --now $((1/0)) "unclosed\n' + 'iptables -A INPUT -p tcp --dport 80 -j ACCEPT\nsystemctl restart nothing || exit 7\n');
+  assert.deepEqual(r.diagnostics.map(summary), []);
+});
+
+test('a value that comes through a variable is reported at the place it is used', async () => {
+  const r = await analyse('#!/bin/bash\nPORT=99999\niptables -A INPUT -p tcp --dport "$PORT" -j ACCEPT\n');
+  assert.deepEqual(r.diagnostics.map(summary), ['3:34-41 error: port `99999` is out of range 0-65535']);
+});
+
+test('a failure the script guards against is not reported; the same failure unguarded is', async () => {
+  const guarded = await analyse('#!/bin/bash\nfor i in 1 2; do\n  iptables -N web 2>/dev/null || true\ndone\nif ! iptables -C INPUT -j web; then iptables -A INPUT -j web; fi\n');
+  assert.deepEqual(guarded.diagnostics.map(summary), []);
+  const plain = await analyse('#!/bin/bash\niptables -N web\niptables -N web\n');
+  assert.deepEqual(plain.diagnostics.map(summary), ['3:13-16 error: chain `web` already exists on line 2: `-N` fails']);
+});
+
+test('a loop reports a problem once, with how many times it happens', async () => {
+  const r = await analyse('#!/bin/bash\nfor p in 80 443 8080; do\n  iptables -A INPUT --dport $p -j ACCEPT\ndone\n');
+  assert.deepEqual(r.diagnostics.map(summary), ['3:21-28 error: `--dport` needs `-p tcp`, `-p udp`, `-p sctp` or `-p dccp` before it (each of the 3 times this runs)']);
+});
+
+test('what only the machine knows stays unknown: no error, and the rule is kept as written', async () => {
+  const r = await analyse('#!/bin/bash\nADMIN=$(cat /etc/admin-ip)\niptables -A INPUT -s "$ADMIN" -p tcp --dport 22 -j ACCEPT\n');
+  assert.deepEqual(r.diagnostics.map(summary), []);
+  assert.match(rulesetText(r.rulesets.ipv4), /-A INPUT -s <\$\(cat \/etc\/admin-ip\)> -p tcp -m tcp --dport 22 -j ACCEPT/);
+  assert.equal(r.calls[0].command.symbolic, true);
+});
+
+test('a branch that cannot be decided is followed both ways and marked conditional', async () => {
+  const r = await analyse('#!/bin/bash\nif [ -f /etc/fw/open-web ]; then\n  iptables -A INPUT -p tcp --dport 80 -j ACCEPT\nelse\n  iptables -A INPUT -p tcp --dport 80 -j DROP\nfi\n');
+  assert.deepEqual(r.calls.map((c) => [c.command.rule.target?.name, c.conditional !== undefined]), [['ACCEPT', true], ['DROP', true]]);
+});
+
+test('a value taken from an unset variable says it assumes a clean environment', async () => {
+  const r = await analyse('#!/bin/bash\nSSH=${SSH_PORT:-2222}\niptables -A INPUT -p tcp --dport $SSH -j ACCEPT\n');
+  assert.deepEqual(r.diagnostics.map(summary), ['3:34-38 information: `2222` assumes $SSH_PORT is unset, as in a clean environment; where that is not so, this rule changes']);
+});
+
+test('set -e and exec end the script: the iptables commands after them never run', async () => {
+  const r = await analyse('#!/bin/bash\nexec iptables -A INPUT -j ACCEPT\niptables -A INPUT -j DROP\n');
+  assert.deepEqual(r.diagnostics.map(summary), ['3:1-26 hint: never runs: `exec` on line 2 replaces the script']);
+  assert.match(rulesetText(r.rulesets.ipv4), /-A INPUT -j ACCEPT\nCOMMIT/);
+});
+
+test('errors inside a heredoc fed to iptables-restore point into the script, tabs of <<- included', async () => {
+  const script = '#!/bin/bash\niptables-restore <<-EOF\n\t*filter\n\t-A INPUT -p tcp --dport 70000 -j ACCEPT\n\tCOMMIT\nEOF\n';
+  const r = await analyse(script);
+  assert.deepEqual(r.diagnostics.map(summary), ['4:26-31 error: port `70000` is out of range 0-65535']);
+});
+
+test('a restore block that fails loads nothing, and the script goes on', async () => {
+  const r = await analyse("#!/bin/bash\niptables-restore --noflush <<'EOF'\n*filter\n:web - [0:0]\n-A web -j ACCPET\nCOMMIT\nEOF\niptables -A INPUT -j DROP\n");
+  assert.deepEqual(r.diagnostics.map((d) => d.span.line + 1), [5]);
+  assert.equal(rulesetText(r.rulesets.ipv4), '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -j DROP\nCOMMIT\n');
+});
