@@ -1,5 +1,9 @@
-// The esbuild bundles of the extension: the client, the language server and the CLI.
+// The esbuild bundles of the extension: the client, the language server and the CLI,
+// and the TextMate grammars generated from the knowledge base.
 import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
@@ -18,12 +22,43 @@ export async function buildBundles({ production = false, watch = false, outRoot 
   };
   const builds = [
     { ...common, entryPoints: ['client/src/extension.ts'], outfile: join(outRoot, 'client/out/extension.js'), external: ['vscode'] },
-    { ...common, entryPoints: ['server/src/lsp/server.ts'], outfile: join(outRoot, 'server/out/server.js') },
+    { ...common, ...cjsTreeSitter, entryPoints: ['server/src/lsp/server.ts'], outfile: join(outRoot, 'server/out/server.js') },
   ];
-  if (!production) builds.push({ ...common, entryPoints: ['server/src/cli/lint.ts'], outfile: join(outRoot, 'server/out/cli.js') });
+  if (!production) builds.push({ ...common, ...cjsTreeSitter, entryPoints: ['server/src/cli/lint.ts'], outfile: join(outRoot, 'server/out/cli.js') });
+  copyBashGrammar(outRoot);
+  await buildGrammars(outRoot);
   if (watch) {
     for (const b of builds) await (await esbuild.context(b)).watch();
   } else {
     await Promise.all(builds.map((b) => esbuild.build(b)));
+  }
+}
+
+/**
+ * web-tree-sitter's ES module build needs import.meta.url, which a CommonJS
+ * bundle does not have: bundle its CommonJS build instead.
+ */
+const cjsTreeSitter = { alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/tree-sitter.cjs' } };
+
+/** The server parses shell scripts with tree-sitter-bash: its two WebAssembly files go next to the bundle. */
+function copyBashGrammar(outRoot) {
+  const require = createRequire(import.meta.url);
+  mkdirSync(join(outRoot, 'server/out'), { recursive: true });
+  copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), join(outRoot, 'server/out/tree-sitter.wasm'));
+  copyFileSync(require.resolve('tree-sitter-bash/tree-sitter-bash.wasm'), join(outRoot, 'server/out/tree-sitter-bash.wasm'));
+}
+
+/** Writes syntaxes/*.tmLanguage.json from server/src/grammar/tmGrammars.ts. */
+export async function buildGrammars(outRoot = '.') {
+  const dir = mkdtempSync(join(tmpdir(), 'iptables-grammars-'));
+  try {
+    const outfile = join(dir, 'tmGrammars.cjs');
+    await esbuild.build({ entryPoints: ['server/src/grammar/tmGrammars.ts'], outfile, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
+    const { saveFileGrammar, shellInjectionGrammar } = createRequire(import.meta.url)(outfile);
+    mkdirSync(join(outRoot, 'syntaxes'), { recursive: true });
+    writeFileSync(join(outRoot, 'syntaxes', 'iptables.tmLanguage.json'), JSON.stringify(saveFileGrammar(), null, 2) + '\n');
+    writeFileSync(join(outRoot, 'syntaxes', 'iptables-shell.tmLanguage.json'), JSON.stringify(shellInjectionGrammar(), null, 2) + '\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -28,7 +28,8 @@ export async function activate(context: ExtensionContext): Promise<void> {
     debug: { module, transport: TransportKind.ipc, options: { execArgv: [...SERVER_FLAGS, '--nolazy', '--inspect=6009'] } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ language: 'iptables' }],
+    // Shell scripts too: the server only reports on their iptables command lines.
+    documentSelector: [{ language: 'iptables' }, { language: 'shellscript' }],
     synchronize: { configurationSection: 'iptables' },
     outputChannel: output,
     errorHandler: new RestartOnceHandler(output),

@@ -1,14 +1,18 @@
 #!/usr/bin/env -S node --max-semi-space-size=64
 // iptables-lint: the extension's checks on the command line, for terminals and CI.
 import { readFileSync, statSync } from 'node:fs';
-import { analyseSaveText, DEFAULT_OPTIONS } from '../analysis/analyse';
+import { DEFAULT_OPTIONS } from '../analysis/analyse';
+import { analyseDocument, documentKind } from '../analysis/document';
 import type { Diagnostic } from '../diagnostics';
 import type { Family } from '../knowledge';
+import { rulesetText } from '../model/saveText';
+import { nodeBashParser } from '../node/bashWasm';
 
-const USAGE = `usage: iptables-lint [--format text|json] [--family 4|6] [--external CHAIN]... FILE... | -
+const USAGE = `usage: iptables-lint [--format text|json] [--family 4|6] [--external CHAIN]... [--print-ruleset] FILE... | -
 
 Checks iptables-save / iptables-restore files the way iptables-restore would
-load them, and prints one line per problem:
+load them, and shell scripts that run iptables the way their commands would
+run, and prints one line per problem:
   file:line:column: severity: message [code]
 
   --format json      print a JSON array of {file, line, column, endLine, endColumn,
@@ -16,6 +20,9 @@ load them, and prints one line per problem:
   --family 4|6       IPv4 or IPv6 (default: from the header comment, file name or content)
   --external CHAIN   a chain created elsewhere (wildcard *); jumps to it are not errors
                      (repeatable; adds to the defaults for Docker, kube-proxy, ufw, fail2ban)
+  --print-ruleset    instead of problems, print the ruleset each file loads or builds,
+                     in iptables-save format (a "# ip6tables" line before the IPv6 part);
+                     errors still go to standard error
   -                  read standard input
 
 Exit status: 0 no errors, 1 errors found, 2 usage or read error.`;
@@ -35,6 +42,7 @@ class UsageError extends Error {}
 
 function parseArgs(argv: string[]) {
   let format: 'text' | 'json' = 'text';
+  let printRuleset = false;
   let family: Family | undefined;
   const external = [...DEFAULT_OPTIONS.externalChains];
   const files: string[] = [];
@@ -54,11 +62,12 @@ function parseArgs(argv: string[]) {
       if (f !== '4' && f !== '6') throw new UsageError(`--family takes 4 or 6, not \`${f}\``);
       family = f === '4' ? 'ipv4' : 'ipv6';
     } else if (a === '--external') external.push(value());
+    else if (a === '--print-ruleset') printRuleset = true;
     else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
     else files.push(a);
   }
   if (files.length === 0) throw new UsageError('no file given');
-  return { format, family, external, files };
+  return { format, family, external, files, printRuleset };
 }
 
 /** Reads a file or stdin; refuses what is not text before decoding it all. */
@@ -75,7 +84,7 @@ function readInput(file: string): string {
   return new TextDecoder('utf-8').decode(bytes);
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   let args;
   try {
     args = parseArgs(argv);
@@ -97,9 +106,16 @@ function main(argv: string[]): number {
       readFailed = true;
       continue;
     }
-    const { diagnostics } = analyseSaveText(text, {
-      ...DEFAULT_OPTIONS, externalChains: args.external, family: args.family, fileName: file === '-' ? undefined : file,
-    });
+    const fileName = file === '-' ? undefined : file;
+    const kind = documentKind(text, fileName) ?? 'script';
+    const analysis = await analyseDocument(text, kind, { ...DEFAULT_OPTIONS, externalChains: args.external, family: args.family, fileName }, nodeBashParser);
+    const { diagnostics } = analysis;
+    if (args.printRuleset) {
+      const v4 = analysis.rulesets.ipv4;
+      const v6 = analysis.rulesets.ipv6;
+      if (v4?.tables.size) process.stdout.write(rulesetText(v4));
+      if (v6?.tables.size) process.stdout.write(`# ip6tables\n${rulesetText(v6)}`);
+    }
     for (const d of diagnostics) {
       findings.push({
         file: name, line: d.span.line + 1, column: d.span.start + 1, endLine: d.span.line + 1, endColumn: d.span.end + 1,
@@ -107,7 +123,9 @@ function main(argv: string[]): number {
       });
     }
   }
-  if (args.format === 'json') {
+  if (args.printRuleset) {
+    for (const f of findings.filter((x) => x.severity === 'error')) process.stderr.write(`${f.file}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.code}]\n`);
+  } else if (args.format === 'json') {
     process.stdout.write(JSON.stringify(findings, null, 2) + '\n');
   } else {
     for (const f of findings) process.stdout.write(`${f.file}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.code}]\n`);
@@ -121,4 +139,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw e;
 });
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then((status) => { process.exitCode = status; }, (e: Error) => {
+  process.stderr.write(`iptables-lint: internal error: ${e.stack ?? e.message}\n`);
+  process.exitCode = 2;
+});

@@ -4,8 +4,10 @@ import {
   TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { AnalysisOptions, analyseSaveText, DEFAULT_OPTIONS } from '../analysis/analyse';
+import { DEFAULT_OPTIONS } from '../analysis/analyse';
+import { analyseDocument, documentKind, DocumentOptions } from '../analysis/document';
 import type { Diagnostic } from '../diagnostics';
+import { nodeBashParser } from '../node/bashWasm';
 
 interface Settings {
   diagnostics: { enable: boolean };
@@ -30,12 +32,12 @@ connection.onInitialize(() => ({
 connection.onInitialized(async () => {
   connection.console.info(`iptables language server started (Node ${process.version}, pid ${process.pid})`);
   await loadSettings();
-  documents.all().forEach(validate);
+  documents.all().forEach((d) => void validate(d));
 });
 
 connection.onDidChangeConfiguration(async () => {
   await loadSettings();
-  documents.all().forEach(validate);
+  documents.all().forEach((d) => void validate(d));
 });
 
 async function loadSettings(): Promise<void> {
@@ -57,7 +59,7 @@ documents.onDidChangeContent((change) => {
   pending.set(uri, setTimeout(() => {
     pending.delete(uri);
     const doc = documents.get(uri);
-    if (doc) validate(doc);
+    if (doc) void validate(doc);
   }, 150));
 });
 
@@ -67,21 +69,31 @@ documents.onDidClose((e) => {
   connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 
-function validate(doc: TextDocument): void {
-  if (!settings.diagnostics.enable) {
+async function validate(doc: TextDocument): Promise<void> {
+  const text = doc.getText();
+  const kind = documentKind(text, undefined, doc.languageId);
+  if (!settings.diagnostics.enable || !kind) {
     connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
     return;
   }
-  const options: AnalysisOptions = {
+  const options: DocumentOptions = {
     externalChains: settings.externalChains,
     maxFileSize: settings.maxFileSize,
     fileName: decodeURIComponent(doc.uri.replace(/^[a-z]+:\/\//, '')),
   };
   const started = performance.now();
-  const { diagnostics } = analyseSaveText(doc.getText(), options);
+  let diagnostics: Diagnostic[];
+  try {
+    ({ diagnostics } = await analyseDocument(text, kind, options, nodeBashParser));
+  } catch (e) {
+    connection.console.error(`analysis of ${doc.uri} failed: ${(e as Error).stack ?? e}`);
+    return;
+  }
   const ms = performance.now() - started;
   // Only slow analyses are worth a line in the output.
   if (ms > 100) connection.console.info(`analysed ${doc.uri} (${doc.lineCount} lines) in ${ms.toFixed(0)} ms`);
+  // A newer version may have arrived while a script was being evaluated.
+  if (documents.get(doc.uri)?.version !== doc.version) return;
   connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: diagnostics.map(toLsp) });
 }
 
