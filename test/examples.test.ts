@@ -5,6 +5,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { analyseSaveText, DEFAULT_OPTIONS } from '../server/src/analysis/analyse';
+import { rulesetText } from '../server/src/model/saveText';
+import { nodeBashParser } from '../server/src/node/bashWasm';
+import { analyseScript } from '../server/src/shell/analyseScript';
 import { iptablesMissing, Namespace } from './support/iptables';
 import { REPO } from './support/shared';
 
@@ -22,6 +25,18 @@ test('the clean examples load into a real kernel', { skip: iptablesMissing() }, 
   try {
     assert.deepEqual(ns.restore(read('rules.v4'), 'ipv4', false), { loads: true });
     assert.deepEqual(ns.restore(read('ip6tables.rules'), 'ipv6', false), { loads: true });
+  } finally {
+    ns.delete();
+  }
+});
+
+test('the host firewall script is clean and builds rulesets a real kernel loads', { skip: iptablesMissing() }, async () => {
+  const analysis = analyseScript(read('host-firewall.sh'), await nodeBashParser(), DEFAULT_OPTIONS);
+  assert.deepEqual(analysis.diagnostics.map((d) => `${d.span.line + 1}: ${d.message}`), []);
+  const ns = new Namespace('ipt-examples');
+  try {
+    assert.deepEqual(ns.restore(rulesetText(analysis.rulesets.ipv4), 'ipv4', false), { loads: true });
+    assert.deepEqual(ns.restore(rulesetText(analysis.rulesets.ipv6), 'ipv6', false), { loads: true });
   } finally {
     ns.delete();
   }

@@ -74,6 +74,26 @@ it('changing iptables.externalChains takes effect without a reload', async () =>
   }
 });
 
+it('a firewall script gets its diagnostic on the exact word, and only there', async () => {
+  const doc = await vscode.workspace.openTextDocument(workspaceFile('broken-firewall.sh'));
+  assert.equal(doc.languageId, 'shellscript');
+  await vscode.window.showTextDocument(doc);
+  const found = await waitFor('diagnostics on the script', () => {
+    const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => x.source === 'iptables');
+    return d.length ? d : undefined;
+  });
+  assert.deepEqual(found.map(summary), ['4:34 port `99999` is out of range 0-65535']);
+  assert.equal(found[0].range.end.character, 40, "the squiggle covers \"$PORT\" with its quotes");
+});
+
+it('a shell script that does not run iptables gets nothing from us', async () => {
+  const doc = await vscode.workspace.openTextDocument(workspaceFile('plain.sh'));
+  await vscode.window.showTextDocument(doc);
+  // Give the server time to answer a document change; it must stay silent.
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.deepEqual(vscode.languages.getDiagnostics(doc.uri).filter((x) => x.source === 'iptables').map(summary), []);
+});
+
 it('a crashed server is restarted and diagnostics keep working', async () => {
   const servers = () => execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
     .split('\n').filter((l) => l.includes('server.js')).map((l) => Number(l.trim().split(/\s+/)[0]));

@@ -13,5 +13,7 @@ export function prepareWorkspace(): string {
   writeFileSync(path.join(dir, 'etc', 'sysconfig', 'iptables'), '*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n');
   writeFileSync(path.join(dir, 'broken.rules'), '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 99999 -j ACCEPT\nCOMMIT\n');
   writeFileSync(path.join(dir, 'external.rules'), '*filter\n:INPUT DROP [0:0]\n-A INPUT -j corp-audit\nCOMMIT\n');
+  writeFileSync(path.join(dir, 'broken-firewall.sh'), '#!/bin/bash\nPORT=99999\nmissing_tool --frobnicate\niptables -A INPUT -p tcp --dport "$PORT" -j ACCEPT\n');
+  writeFileSync(path.join(dir, 'plain.sh'), '#!/bin/bash\nfor f in *.log; do gzip "$f"; done\nundefined_command --with-args\n');
   return dir;
 }
