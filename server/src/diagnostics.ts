@@ -17,6 +17,8 @@ export interface Diagnostic {
   message: string;
   /** Marks unused or deprecated code for the editor's faded / struck-through look. */
   tag?: 'unnecessary' | 'deprecated';
+  /** Other places that explain this one (the earlier rule that shadows a rule). */
+  related?: { span: Span; message: string }[];
 }
 
 export const CODES = {

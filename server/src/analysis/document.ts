@@ -5,6 +5,8 @@ import type { Diagnostic } from '../diagnostics';
 import type { Family } from '../knowledge';
 import type { Ruleset } from '../model/ruleset';
 import { analyseScript, callsIptables } from '../shell/analyseScript';
+import type { IptablesCall } from '../shell/scriptFirewall';
+import type { SaveFile } from '../syntax/saveFile';
 import type { Machine } from '../shell/utilities';
 import { AnalysisOptions, analyseSaveText, refuseInput } from './analyse';
 
@@ -15,6 +17,10 @@ export interface DocumentAnalysis {
   diagnostics: Diagnostic[];
   /** The rulesets the document loads or builds, by family. */
   rulesets: Partial<Record<Family, Ruleset>>;
+  /** A save file as read, line by line. */
+  file?: SaveFile;
+  /** A script's iptables commands, in the order they ran. */
+  calls?: IptablesCall[];
 }
 
 export interface DocumentOptions extends AnalysisOptions {
@@ -37,10 +43,10 @@ export function documentKind(text: string, fileName?: string, languageId?: strin
 export async function analyseDocument(text: string, kind: DocumentKind, options: DocumentOptions, bash: () => Promise<Parser>): Promise<DocumentAnalysis> {
   if (kind === 'save') {
     const a = analyseSaveText(text, options);
-    return { kind, diagnostics: a.diagnostics, rulesets: a.ruleset ? { [a.ruleset.family]: a.ruleset } : {} };
+    return { kind, diagnostics: a.diagnostics, rulesets: a.ruleset ? { [a.ruleset.family]: a.ruleset } : {}, file: a.file };
   }
   const refusal = refuseInput(text, options.maxFileSize);
   if (refusal) return { kind, diagnostics: [refusal], rulesets: {} };
   const a = analyseScript(text, await bash(), options);
-  return { kind, diagnostics: a.diagnostics, rulesets: a.rulesets };
+  return { kind, diagnostics: a.diagnostics, rulesets: a.rulesets, calls: a.calls };
 }

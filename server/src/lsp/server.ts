@@ -1,12 +1,12 @@
 // The language server: wires LSP requests to the pure analysis. Kept thin on purpose.
 import {
-  createConnection, Diagnostic as LspDiagnostic, DiagnosticSeverity, DiagnosticTag, ProposedFeatures,
+  createConnection, Diagnostic as LspDiagnostic, DiagnosticSeverity, DiagnosticTag, ProposedFeatures, Range,
   TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DEFAULT_OPTIONS } from '../analysis/analyse';
-import { analyseDocument, documentKind, DocumentOptions } from '../analysis/document';
-import type { Diagnostic } from '../diagnostics';
+import { analyseDocument, DocumentAnalysis, documentKind, DocumentOptions } from '../analysis/document';
+import type { Diagnostic, Span } from '../diagnostics';
 import { nodeBashParser } from '../node/bashWasm';
 
 interface Settings {
@@ -23,6 +23,8 @@ let settings: Settings = {
   maxFileSize: DEFAULT_OPTIONS.maxFileSize,
 };
 const pending = new Map<string, NodeJS.Timeout>();
+/** The last analysis of each open document, and the version it was made from. */
+const analyses = new Map<string, { version: number; analysis: DocumentAnalysis }>();
 
 connection.onInitialize(() => ({
   capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
@@ -66,25 +68,42 @@ documents.onDidChangeContent((change) => {
 documents.onDidClose((e) => {
   clearTimeout(pending.get(e.document.uri));
   pending.delete(e.document.uri);
+  analyses.delete(e.document.uri);
   connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 
-async function validate(doc: TextDocument): Promise<void> {
-  const text = doc.getText();
-  const kind = documentKind(text, undefined, doc.languageId);
-  if (!settings.diagnostics.enable || !kind) {
-    connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
-    return;
-  }
-  const options: DocumentOptions = {
+function optionsFor(doc: TextDocument): DocumentOptions {
+  return {
     externalChains: settings.externalChains,
     maxFileSize: settings.maxFileSize,
     fileName: decodeURIComponent(doc.uri.replace(/^[a-z]+:\/\//, '')),
   };
+}
+
+/**
+ * The analysis of the document as it is now: the cached one when the version
+ * matches, else a new one. Undefined for a document we stay out of.
+ */
+async function currentAnalysis(doc: TextDocument): Promise<DocumentAnalysis | undefined> {
+  const cached = analyses.get(doc.uri);
+  if (cached?.version === doc.version) return cached.analysis;
+  const kind = documentKind(doc.getText(), undefined, doc.languageId);
+  if (!kind) return undefined;
+  const analysis = await analyseDocument(doc.getText(), kind, optionsFor(doc), nodeBashParser);
+  if (documents.get(doc.uri)?.version === doc.version) analyses.set(doc.uri, { version: doc.version, analysis });
+  return analysis;
+}
+
+async function validate(doc: TextDocument): Promise<void> {
+  const kind = documentKind(doc.getText(), undefined, doc.languageId);
+  if (!settings.diagnostics.enable || !kind) {
+    connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
+    return;
+  }
   const started = performance.now();
-  let diagnostics: Diagnostic[];
+  let analysis: DocumentAnalysis | undefined;
   try {
-    ({ diagnostics } = await analyseDocument(text, kind, options, nodeBashParser));
+    analysis = await currentAnalysis(doc);
   } catch (e) {
     connection.console.error(`analysis of ${doc.uri} failed: ${(e as Error).stack ?? e}`);
     return;
@@ -93,8 +112,8 @@ async function validate(doc: TextDocument): Promise<void> {
   // Only slow analyses are worth a line in the output.
   if (ms > 100) connection.console.info(`analysed ${doc.uri} (${doc.lineCount} lines) in ${ms.toFixed(0)} ms`);
   // A newer version may have arrived while a script was being evaluated.
-  if (documents.get(doc.uri)?.version !== doc.version) return;
-  connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: diagnostics.map(toLsp) });
+  if (!analysis || documents.get(doc.uri)?.version !== doc.version) return;
+  connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: analysis.diagnostics.map((d) => toLsp(d, doc.uri)) });
 }
 
 const SEVERITY: Record<Diagnostic['severity'], DiagnosticSeverity> = {
@@ -104,14 +123,19 @@ const SEVERITY: Record<Diagnostic['severity'], DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
-function toLsp(d: Diagnostic): LspDiagnostic {
+function rangeOf(span: Span): Range {
+  return { start: { line: span.line, character: span.start }, end: { line: span.line, character: span.end } };
+}
+
+function toLsp(d: Diagnostic, uri: string): LspDiagnostic {
   const out: LspDiagnostic = {
-    range: { start: { line: d.span.line, character: d.span.start }, end: { line: d.span.line, character: d.span.end } },
+    range: rangeOf(d.span),
     severity: SEVERITY[d.severity],
     code: d.code,
     source: 'iptables',
     message: d.message,
   };
+  if (d.related) out.relatedInformation = d.related.map((r) => ({ location: { uri, range: rangeOf(r.span) }, message: r.message }));
   if (d.tag) out.tags = [d.tag === 'unnecessary' ? DiagnosticTag.Unnecessary : DiagnosticTag.Deprecated];
   return out;
 }

@@ -1,0 +1,67 @@
+// A JSON-RPC client for the built language server, as VS Code talks to it:
+// the server is spawned from server/out, documents are opened and edited, and
+// requests go over the real connection.
+import { ChildProcess, spawn } from 'node:child_process';
+import * as path from 'node:path';
+import {
+  createProtocolConnection, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, InitializeRequest,
+  InitializedNotification, ProtocolConnection, PublishDiagnosticsNotification, PublishDiagnosticsParams,
+  StreamMessageReader, StreamMessageWriter, TextDocumentContentChangeEvent,
+} from 'vscode-languageserver-protocol/node';
+import { REPO } from './shared';
+
+export class LspClient {
+  private server!: ChildProcess;
+  connection!: ProtocolConnection;
+  private readonly published = new Map<string, PublishDiagnosticsParams[]>();
+  private readonly waiters: (() => void)[] = [];
+  private readonly versions = new Map<string, number>();
+
+  /** Starts the server; `settings` is what it reads as the `iptables` configuration. */
+  async start(settings: Record<string, unknown> = {}): Promise<this> {
+    this.server = spawn(process.execPath, [path.join(REPO, 'server', 'out', 'server.js'), '--stdio'], { stdio: 'pipe' });
+    this.connection = createProtocolConnection(new StreamMessageReader(this.server.stdout!), new StreamMessageWriter(this.server.stdin!));
+    this.connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
+      this.published.set(p.uri, [...(this.published.get(p.uri) ?? []), p]);
+      this.waiters.splice(0).forEach((w) => w());
+    });
+    this.connection.onRequest('workspace/configuration', () => [settings]);
+    this.connection.listen();
+    await this.connection.sendRequest(InitializeRequest.type, {
+      processId: process.pid, rootUri: null,
+      capabilities: {
+        workspace: { configuration: true },
+        textDocument: { completion: { completionItem: { snippetSupport: true, documentationFormat: ['markdown'] } }, hover: { contentFormat: ['markdown'] } },
+      },
+    });
+    await this.connection.sendNotification(InitializedNotification.type, {});
+    return this;
+  }
+
+  stop(): void {
+    this.connection.dispose();
+    this.server.kill();
+  }
+
+  async open(uri: string, text: string, languageId = 'iptables'): Promise<void> {
+    this.versions.set(uri, 1);
+    await this.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version: 1, text } });
+  }
+
+  async change(uri: string, ...contentChanges: TextDocumentContentChangeEvent[]): Promise<number> {
+    const version = (this.versions.get(uri) ?? 1) + 1;
+    this.versions.set(uri, version);
+    await this.connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges });
+    return version;
+  }
+
+  /** The `count`-th diagnostics published for `uri` (1-based), waiting up to 10 s. */
+  async diagnostics(uri: string, count = 1): Promise<PublishDiagnosticsParams> {
+    const deadline = Date.now() + 10_000;
+    while ((this.published.get(uri)?.length ?? 0) < count) {
+      if (Date.now() > deadline) throw new Error(`no diagnostics for ${uri}`);
+      await new Promise<void>((resolve) => { this.waiters.push(resolve); setTimeout(resolve, 200); });
+    }
+    return this.published.get(uri)![count - 1];
+  }
+}
