@@ -19,6 +19,20 @@ export interface Diagnostic {
   tag?: 'unnecessary' | 'deprecated';
   /** Other places that explain this one (the earlier rule that shadows a rule). */
   related?: { span: Span; message: string }[];
+  /** What a quick fix needs to know that the code and span do not say, filled in by the check. */
+  fix?: FixFacts;
+}
+
+/** Facts for quick fixes; each one present offers its fix. */
+export interface FixFacts {
+  /** The word probably meant instead of the span's text (a typo, a renamed option). */
+  replaceWith?: string;
+  /** Words of which any one, inserted before `at`, makes the line right: `-m conntrack`, `-p tcp`. */
+  insert?: { words: string[]; at: Span };
+  /** A user chain the command needs that does not exist, and the table it belongs in. */
+  createChain?: { name: string; table: string };
+  /** `-s ! x`: the option and the `!` after it, which iptables now wants before the option. */
+  negation?: { option: Span; bang: Span };
 }
 
 export const CODES = {
@@ -75,8 +89,13 @@ export const CODES = {
 
 export type DiagnosticCode = keyof typeof CODES;
 
-/** ` (did you mean `X`?)` for a likely typo of one of `candidates`, else ''. */
-export function didYouMean(name: string, candidates: Iterable<string>): string {
+/** ` (did you mean `X`?)` for the word the user probably meant, else ''. */
+export function didYouMean(meant: string | undefined): string {
+  return meant ? ` (did you mean \`${meant}\`?)` : '';
+}
+
+/** The one of `candidates` that `name` is likely a typo of. */
+export function closest(name: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(1, Math.min(2, Math.floor(name.length / 3)));
   for (const c of candidates) {
@@ -87,7 +106,7 @@ export function didYouMean(name: string, candidates: Iterable<string>): string {
       bestDistance = d - 1;
     }
   }
-  return best ? ` (did you mean \`${best}\`?)` : '';
+  return best;
 }
 
 function editDistance(a: string, b: string): number {

@@ -115,6 +115,8 @@ export interface OptionSpec {
   requires?: readonly string[];
   /** Removed from current iptables: what to write instead. */
   removed?: string;
+  /** A removed option whose current name takes the same value: a quick fix renames it. */
+  renamedTo?: string;
   /** The kernel refuses the option outside these hooks. */
   hooks?: readonly Hook[];
   /** The same, per value (`-m policy --dir in` works only where packets come in). */
@@ -152,6 +154,8 @@ export interface ExtensionSpec {
   needsMatch?: { name: string; options: readonly string[] };
   /** Still accepted, but there is a better way: shown as a hint. */
   deprecated?: string;
+  /** A deprecated alias: the match that does the same, and its names for our options (for a quick fix). */
+  replacement?: { name: string; options: Readonly<Record<string, string>> };
   /** No longer exists in current iptables or kernels: why, and what to use. */
   removed?: string;
   /**

@@ -1,6 +1,6 @@
 // The language server: wires LSP requests to the pure analysis. Kept thin on purpose.
 import {
-  createConnection, Diagnostic as LspDiagnostic, DiagnosticSeverity, DiagnosticTag, ProposedFeatures, Range,
+  CodeAction, CodeActionKind, createConnection, Diagnostic as LspDiagnostic, DiagnosticSeverity, DiagnosticTag, ProposedFeatures, Range,
   TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -8,6 +8,7 @@ import { DEFAULT_OPTIONS } from '../analysis/analyse';
 import { analyseDocument, DocumentAnalysis, documentKind, DocumentOptions } from '../analysis/document';
 import type { Diagnostic, Span } from '../diagnostics';
 import { nodeBashParser } from '../node/bashWasm';
+import { quickFixes } from '../services/quickFixes';
 
 interface Settings {
   diagnostics: { enable: boolean };
@@ -27,7 +28,10 @@ const pending = new Map<string, NodeJS.Timeout>();
 const analyses = new Map<string, { version: number; analysis: DocumentAnalysis }>();
 
 connection.onInitialize(() => ({
-  capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
+  capabilities: {
+    textDocumentSync: TextDocumentSyncKind.Incremental,
+    codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+  },
   serverInfo: { name: 'iptables-language-server' },
 }));
 
@@ -138,6 +142,36 @@ function toLsp(d: Diagnostic, uri: string): LspDiagnostic {
   if (d.related) out.relatedInformation = d.related.map((r) => ({ location: { uri, range: rangeOf(r.span) }, message: r.message }));
   if (d.tag) out.tags = [d.tag === 'unnecessary' ? DiagnosticTag.Unnecessary : DiagnosticTag.Deprecated];
   return out;
+}
+
+// Quick fixes for the editor's diagnostics, found again in the analysis by code and range.
+connection.onCodeAction(async ({ textDocument, context }) => {
+  const doc = documents.get(textDocument.uri);
+  if (!doc || (context.only && !context.only.some((k) => k === CodeActionKind.QuickFix || k === CodeActionKind.Empty))) return [];
+  try {
+    const analysis = await currentAnalysis(doc);
+    if (!analysis) return [];
+    const actions: CodeAction[] = [];
+    const text = doc.getText();
+    for (const shown of context.diagnostics) {
+      const core = analysis.diagnostics.find((d) => d.code === shown.code && d.message === shown.message && sameRange(rangeOf(d.span), shown.range));
+      if (!core) continue;
+      for (const fix of quickFixes(core, analysis, text)) {
+        actions.push({
+          title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [shown], isPreferred: fix.preferred,
+          edit: { changes: { [doc.uri]: fix.edits } },
+        });
+      }
+    }
+    return actions;
+  } catch (e) {
+    connection.console.error(`quick fixes for ${doc.uri} failed: ${(e as Error).stack ?? e}`);
+    return [];
+  }
+});
+
+function sameRange(a: Range, b: Range): boolean {
+  return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
 }
 
 documents.listen(connection);

@@ -2,7 +2,7 @@
 // the way iptables-restore and libiptc would, reporting what they would refuse
 // at that moment (a rule for a chain that does not exist yet, a jump to a chain
 // declared further down, a delete of a rule that is not there...).
-import { didYouMean, Diagnostic, DiagnosticCode, Severity, Span } from '../diagnostics';
+import { closest, didYouMean, Diagnostic, DiagnosticCode, FixFacts, Severity, Span } from '../diagnostics';
 import {
   Family, POLICIES, STANDARD_TARGETS, findTable, isBuiltinChain, isStandardTarget, targetsFor,
 } from '../knowledge';
@@ -46,8 +46,10 @@ export class RulesetBuilder {
   /** Where diagnostics go; a script's evaluation swaps it per command. */
   private sink: Diagnostic[];
 
-  private report(code: DiagnosticCode, span: Span, message: string, severity: Severity = 'error'): void {
-    this.sink.push({ code, severity, span: { line: span.line, start: span.start, end: span.end }, message });
+  private report(code: DiagnosticCode, span: Span, message: string, severity: Severity = 'error', fix?: FixFacts): void {
+    const d: Diagnostic = { code, severity, span: { line: span.line, start: span.start, end: span.end }, message };
+    if (fix) d.fix = fix;
+    this.sink.push(d);
   }
 
   /** A table's chains as a fresh kernel table has them: built-ins with policy ACCEPT, no rules. */
@@ -119,8 +121,9 @@ export class RulesetBuilder {
   private setPolicy(table: Table, chain: Chain, policy: Token): void {
     if (!(POLICIES as readonly string[]).includes(policy.text)) {
       const lower = policy.text.toUpperCase();
-      const hint = (POLICIES as readonly string[]).includes(lower) ? ` (policies are upper case: \`${lower}\`)` : '';
-      this.report('invalid-policy', policy, `\`${policy.text}\` is not a policy: a built-in chain's policy is ACCEPT or DROP${hint}`);
+      const upper = (POLICIES as readonly string[]).includes(lower);
+      const hint = upper ? ` (policies are upper case: \`${lower}\`)` : '';
+      this.report('invalid-policy', policy, `\`${policy.text}\` is not a policy: a built-in chain's policy is ACCEPT or DROP${hint}`, 'error', upper ? { replaceWith: lower } : undefined);
       return;
     }
     chain.policy = policy.text;
@@ -137,7 +140,7 @@ export class RulesetBuilder {
       case 'append':
       case 'insert':
       case 'replace': {
-        const c = this.needChain(table, chainToken, chain);
+        const c = this.needChain(table, chainToken, chain, true);
         if (!c) return [];
         const rules = this.withAddresses(this.makeRule(table, c, command, counters));
         const n = command.ruleNumber?.value;
@@ -256,8 +259,9 @@ export class RulesetBuilder {
     }
   }
 
-  private needChain(table: Table, token: Token | undefined, chain: Chain | undefined): Chain | undefined {
-    if (token && !chain) this.missingChain(table, token);
+  /** `creating`: the command adds rules, so creating the chain first is a fix. */
+  private needChain(table: Table, token: Token | undefined, chain: Chain | undefined, creating = false): Chain | undefined {
+    if (token && !chain) this.missingChain(table, token, creating);
     return chain;
   }
 
@@ -286,16 +290,19 @@ export class RulesetBuilder {
     }
   }
 
-  private missingChain(table: Table, token: Token): void {
+  private missingChain(table: Table, token: Token, creating = false): void {
     const elsewhere = ['raw', 'mangle', 'nat', 'filter', 'security'].filter((t) => t !== table.name && isBuiltinChain(t as never, token.text));
     if (elsewhere.length) {
       this.report('chain-not-in-table', token, `the ${table.name} table has no ${token.text} chain (${token.text} is built into ${elsewhere.join(', ')}); its built-in chains are ${table.spec?.chains.join(', ')}`);
       return;
     }
     const later = this.declaredLater(table, token.text);
-    this.report('chain-not-in-table', token, later
-      ? `chain \`${token.text}\` is only created further down (line ${later.line + 1}); iptables-restore needs it before this line`
-      : `chain \`${token.text}\` does not exist in the ${table.name} table: declare it first with \`:${token.text} - [0:0]\` or \`-N ${token.text}\``);
+    if (later) {
+      this.report('chain-not-in-table', token, `chain \`${token.text}\` is only created further down (line ${later.line + 1}); iptables-restore needs it before this line`);
+    } else {
+      this.report('chain-not-in-table', token, `chain \`${token.text}\` does not exist in the ${table.name} table: declare it first with \`:${token.text} - [0:0]\` or \`-N ${token.text}\``,
+        'error', creating ? { createChain: { name: token.text, table: table.name } } : undefined);
+    }
   }
 
   /** Filled in by the caller that knows the whole block (see declareAhead). */
@@ -310,11 +317,12 @@ export class RulesetBuilder {
     return table.chains.has(name) ? undefined : this.ahead.get(name);
   }
 
-  /** For a name that is no target: the chain or target it is probably a typo of. */
-  private targetHint(table: Table, name: string): string {
+  /** For a name that is no target: the chain or target it is probably a typo of, for the message and a quick fix. */
+  private targetGuess(table: Table, name: string): { hint: string; fix?: FixFacts } {
     const sameLetters = [...table.chains.keys()].find((c) => c.toLowerCase() === name.toLowerCase());
-    if (sameLetters) return ` (chain names are case-sensitive: did you mean \`${sameLetters}\`?)`;
-    return didYouMean(name, [...Object.keys(STANDARD_TARGETS), ...targetsFor(this.ruleset.family).map((t) => t.name), ...table.chains.keys()]);
+    if (sameLetters) return { hint: ` (chain names are case-sensitive: did you mean \`${sameLetters}\`?)`, fix: { replaceWith: sameLetters } };
+    const meant = closest(name, [...Object.keys(STANDARD_TARGETS), ...targetsFor(this.ruleset.family).map((t) => t.name), ...table.chains.keys()]);
+    return { hint: didYouMean(meant), fix: meant ? { replaceWith: meant } : undefined };
   }
 
   /** `-s a,b -d c,d`: one rule per address pair, sources outermost, as iptables adds them. */
@@ -365,9 +373,12 @@ export class RulesetBuilder {
       } else if (this.external.some((re) => re.test(name))) {
         this.report('undefined-jump', p.token, `\`${name}\` is not defined in this file; it is taken to be created elsewhere (setting iptables.externalChains), and loading fails if it does not exist then`, 'warning');
       } else if (p.table.fragment && !this.inScript) {
-        this.report('undefined-jump', p.token, `\`${name}\` is not defined in this file${this.targetHint(p.table, name)}; as this table sets no policies it looks like a fragment for \`iptables-restore --noflush\`, so the chain must exist when it is loaded`, 'warning');
+        const guess = this.targetGuess(p.table, name);
+        this.report('undefined-jump', p.token, `\`${name}\` is not defined in this file${guess.hint}; as this table sets no policies it looks like a fragment for \`iptables-restore --noflush\`, so the chain must exist when it is loaded`, 'warning', guess.fix);
       } else {
-        this.report('undefined-jump', p.token, `\`${name}\` is neither a target nor a chain of the ${p.table.name} table${this.targetHint(p.table, name)}: declare it with \`:${name} - [0:0]\`, or add it to iptables.externalChains if another tool creates it`);
+        const guess = this.targetGuess(p.table, name);
+        this.report('undefined-jump', p.token, `\`${name}\` is neither a target nor a chain of the ${p.table.name} table${guess.hint}: declare it with \`:${name} - [0:0]\`, or add it to iptables.externalChains if another tool creates it`,
+          'error', { ...guess.fix, createChain: { name, table: p.table.name } });
       }
     }
     this.pending = [];
@@ -422,10 +433,11 @@ export class RulesetBuilder {
       const name = target.name;
       const resolved = (!target.goto && isStandardTarget(name)) || table.chains.has(name) || (!target.goto && target.spec);
       if (!resolved && !this.external.some((re) => re.test(name))) {
-        const hint = this.targetHint(table, name);
+        const { hint, fix } = this.targetGuess(table, name);
         this.report('undefined-jump', target.nameToken, target.goto
           ? `\`-g ${name}\` fails: there is no chain \`${name}\` in the ${table.name} table at this point${hint}`
-          : `\`${name}\` is neither a target nor a chain of the ${table.name} table at this point, so iptables fails ("Couldn't load target")${hint}; create it first with \`iptables -N ${name}\``);
+          : `\`${name}\` is neither a target nor a chain of the ${table.name} table at this point, so iptables fails ("Couldn't load target")${hint}; create it first with \`iptables -N ${name}\``,
+          'error', { ...fix, createChain: { name, table: table.name } });
         return false;
       }
       if (!resolved) {

@@ -2,18 +2,20 @@
 // target may be used (the table, and every hook that reaches the chain: legality
 // is reachability), which protocol it needs, option limits, and loops between
 // chains. A rejected check means the whole commit fails.
-import type { Diagnostic, DiagnosticCode, Severity, Span } from '../diagnostics';
+import type { Diagnostic, DiagnosticCode, FixFacts, Severity, Span } from '../diagnostics';
 import { ExtensionSpec, Hook, HOOKS } from '../knowledge';
 import { PROTOCOLS } from '../knowledge/vocabulary';
 import type { OptionUse } from '../syntax/command';
 import { findJumpCycles } from './graph';
 import type { Chain, Rule, Table } from './ruleset';
 
-type Report = (code: DiagnosticCode, span: Span, message: string, severity?: Severity) => void;
+type Report = (code: DiagnosticCode, span: Span, message: string, severity?: Severity, fix?: FixFacts) => void;
 
 function reporter(diagnostics: Diagnostic[]): Report {
-  return (code, span, message, severity = 'error') => {
-    diagnostics.push({ code, severity, span: { line: span.line, start: span.start, end: span.end }, message });
+  return (code, span, message, severity = 'error', fix) => {
+    const d: Diagnostic = { code, severity, span: { line: span.line, start: span.start, end: span.end }, message };
+    if (fix) d.fix = fix;
+    diagnostics.push(d);
   };
 }
 
@@ -77,7 +79,18 @@ function requireProtocol(rule: Rule, protocols: readonly string[], what: string,
   if (number !== undefined && protocols.some((name) => PROTOCOLS.get(name) === number)) return;
   const need = protocols.map((x) => `\`-p ${x}\``).join(' or ');
   const have = p ? (p.negated ? ` (a negated \`! -p ${p.value.text}\` does not count)` : ` (this rule has \`-p ${p.value.text}\`)`) : '';
-  report('needs-protocol', anchor, `${what} needs ${need} in the same rule${have}; the kernel refuses it otherwise`);
+  report('needs-protocol', anchor, `${what} needs ${need} in the same rule${have}; the kernel refuses it otherwise`, 'error', p ? undefined : addProtocol(rule, protocols));
+}
+
+/** `-p X` goes where iptables-save puts it: before the first `-m`, else before `-j`. */
+function addProtocol(rule: Rule, protocols: readonly string[]): FixFacts | undefined {
+  const flags = [...rule.spec.matches.map((m) => m.flag), rule.spec.target?.flag].filter((f) => f !== undefined);
+  const at = flags.sort((a, b) => a.line - b.line || a.start - b.start)[0];
+  if (!at) return undefined;
+  // Names for one protocol number (ipv6-icmp, icmpv6) are offered once.
+  const byNumber = new Map<number | string, string>();
+  for (const name of protocols) if (!byNumber.has(PROTOCOLS.get(name) ?? name)) byNumber.set(PROTOCOLS.get(name) ?? name, name);
+  return { insert: { words: [...byNumber.values()].map((name) => `-p ${name}`), at } };
 }
 
 /** Option-level rules: hooks an option is limited to, values that need a protocol. */

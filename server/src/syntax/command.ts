@@ -3,7 +3,7 @@
 // options plus the options of every module loaded so far (newest first), the
 // protocol match loaded on demand, `!` before the option it negates.
 // It knows nothing about which chains exist: that is the model's job.
-import { didYouMean, Diagnostic, DiagnosticCode, Severity } from '../diagnostics';
+import { closest, Diagnostic, didYouMean, DiagnosticCode, FixFacts, Severity } from '../diagnostics';
 import {
   ExtensionSpec, Family, MAX_CHAIN_NAME, OptionSpec, ValueSpec, findMatch, findTarget, isStandardTarget,
   matchesFor, modulesDefining, optionNames, otherFamilyExtension,
@@ -142,8 +142,10 @@ class CommandParser {
     this.valueContext = { family: ctx.family, validateOnly: true };
   }
 
-  private report(code: DiagnosticCode, span: { line: number; start: number; end: number }, message: string, severity: Severity = 'error'): void {
-    this.diagnostics.push({ code, severity, span: { line: span.line, start: span.start, end: span.end }, message });
+  private report(code: DiagnosticCode, span: { line: number; start: number; end: number }, message: string, severity: Severity = 'error', fix?: FixFacts): void {
+    const d: Diagnostic = { code, severity, span: { line: span.line, start: span.start, end: span.end }, message };
+    if (fix) d.fix = fix;
+    this.diagnostics.push(d);
   }
 
   parse(): Command {
@@ -174,22 +176,24 @@ class CommandParser {
         this.negation = word;
         continue;
       }
-      this.report('bad-argument', word, this.badArgumentMessage(word));
+      this.badArgument(word);
     }
     this.finish();
     return this.cmd;
   }
 
-  private badArgumentMessage(word: Token): string {
-    const prev = this.words[this.words.indexOf(word) - 1];
-    if (prev?.text === '!' && this.words[this.words.indexOf(word) - 2]?.text.startsWith('-')) {
-      const opt = this.words[this.words.indexOf(word) - 2].text;
-      return `\`${word.text}\` is not an option: \`${opt} ! value\` is no longer accepted; write \`! ${opt} ${word.text}\``;
+  private badArgument(word: Token): void {
+    const at = this.words.indexOf(word);
+    const prev = this.words[at - 1];
+    const option = this.words[at - 2];
+    if (prev?.text === '!' && option?.text.startsWith('-')) {
+      this.report('bad-argument', word, `\`${word.text}\` is not an option: \`${option.text} ! value\` is no longer accepted; write \`! ${option.text} ${word.text}\``,
+        'error', { negation: { option, bang: prev } });
+    } else if (/^-?\d/.test(word.text) && prev && /^-[DIR]$|^--(delete|insert|replace)$/.test(prev.text)) {
+      this.report('bad-argument', word, `\`${word.text}\` is not a valid rule number`);
+    } else {
+      this.report('bad-argument', word, `\`${word.text}\` is not an option or the value of one`);
     }
-    if (/^-?\d/.test(word.text) && prev && /^-[DIR]$|^--(delete|insert|replace)$/.test(prev.text)) {
-      return `\`${word.text}\` is not a valid rule number`;
-    }
-    return `\`${word.text}\` is not an option or the value of one`;
   }
 
   // ---- getopt -------------------------------------------------------------
@@ -328,7 +332,7 @@ class CommandParser {
   }
 
   private unknownOption(flag: Token, name: string, short = false): void {
-    this.takeNegation();
+    const negation = this.takeNegation();
     if (short) {
       this.report('unknown-option', flag, `unknown option \`-${name}\``);
       return;
@@ -345,12 +349,27 @@ class CommandParser {
       const protocolOnly = owners.every((o) => o.kind === 'match' && o.protocols?.includes(o.name));
       const needs = owners.map((o) => (protocolOnly ? `\`-p ${o.name}\`` : o.kind === 'match' ? `\`-m ${o.name}\`` : `\`-j ${o.name}\``));
       const list = needs.length > 2 ? `${needs.slice(0, -1).join(', ')} or ${needs[needs.length - 1]}` : needs.join(' or ');
-      this.report('unknown-option', flag, `\`--${name}\` needs ${list} before it`);
+      const words = [...new Set(owners.flatMap((o) => this.wordsLoading(o)))];
+      this.report('unknown-option', flag, `\`--${name}\` needs ${list} before it`, 'error', words.length ? { insert: { words, at: negation ?? flag } } : undefined);
       return;
     }
     const protocolMatch = this.rule.protocol ? findMatch(protocolMatchName(this.rule.protocol.value.text.toLowerCase(), this.ctx.family) ?? '', this.ctx.family) : undefined;
     const known = [...BASE_LONG.keys(), ...[...this.loadedNewestFirst().map((o) => o.spec), protocolMatch].flatMap((spec) => spec?.options.flatMap(optionNames) ?? [])];
-    this.report('unknown-option', flag, `unknown option \`--${name}\`${didYouMean(name, known).replace(/`([^`]+)`/, '`--$1`')}`);
+    const meant = closest(name, known);
+    const replaceWith = meant && `--${meant}`;
+    this.report('unknown-option', flag, `unknown option \`--${name}\`${didYouMean(replaceWith)}`, 'error', replaceWith ? { replaceWith } : undefined);
+  }
+
+  /**
+   * The words that would load a match's options here: `-p tcp` for a protocol
+   * match (and only where the rule has no `-p` yet), `-m NAME` for the others.
+   * Targets are left out: a rule has one `-j`, and it is the user's choice.
+   */
+  private wordsLoading(ext: ExtensionSpec): string[] {
+    if (ext.kind !== 'match') return [];
+    const protocol = ext.protocols?.[0];
+    if (protocol && protocolMatchName(protocol, this.ctx.family) === ext.name) return this.rule.protocol ? [] : [`-p ${protocol}`];
+    return [`-m ${ext.name}`];
   }
 
   /** After an unknown option, skip the words that are evidently its values. */
@@ -588,8 +607,9 @@ class CommandParser {
       this.report('wrong-family', name, `\`-m ${name.text}\` exists only for ${other.family === 'ipv6' ? 'IPv6 (ip6tables)' : 'IPv4 (iptables)'}`);
     } else {
       const lower = findMatch(name.text.toLowerCase(), this.ctx.family);
-      const hint = lower ? `; module names are lower case: \`-m ${lower.name}\`` : didYouMean(name.text, matchesFor(this.ctx.family).map((m) => m.name));
-      this.report('unknown-match', name, `iptables has no match module \`${name.text}\`${hint}`);
+      const meant = lower?.name ?? closest(name.text, matchesFor(this.ctx.family).map((m) => m.name));
+      const hint = lower ? `; module names are lower case: \`-m ${lower.name}\`` : didYouMean(meant);
+      this.report('unknown-match', name, `iptables has no match module \`${name.text}\`${hint}`, 'error', meant ? { replaceWith: meant } : undefined);
     }
   }
 
@@ -615,7 +635,7 @@ class CommandParser {
       this.report('missing-value', flag, `${label} needs a value: ${describeValue(spec.value)}`);
       return;
     }
-    if (spec.removed) this.report('removed', flag, `${label} was removed from iptables: ${spec.removed}`);
+    if (spec.removed) this.report('removed', flag, `${label} was removed from iptables: ${spec.removed}`, 'error', spec.renamedTo ? { replaceWith: `--${spec.renamedTo}` } : undefined);
     if (negation && !spec.invert) this.report('cannot-invert', negation, `${label} cannot be negated with \`!\``);
     if (!spec.repeatable && owner.options.some((o) => o.spec === spec)) {
       this.report('duplicate-option', flag, `${label} can be given only once`);

@@ -11,6 +11,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
     kind: 'match',
     complete: true,
     deprecated: '`-m state --state X` is an old alias; write `-m conntrack --ctstate X` instead.',
+    replacement: { name: 'conntrack', options: { state: 'ctstate' } },
     doc: 'Matches the connection-tracking state of the packet. It is an alias kept for old rule sets: the kernel runs the conntrack match underneath.',
     options: [
       { name: 'state', value: { kind: 'enumList', values: STATE_NAMES, ignoreCase: true, prefix: true }, invert: true, mandatory: true,

@@ -327,7 +327,7 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
         doc: 'Interpret the times in the kernel\'s time zone instead of UTC (beware of daylight saving). `--localtz` is the old name.' },
       { name: 'utc', excludes: ['kerneltz'],
         doc: 'Interpret the times as UTC, which is the default anyway.' },
-      { name: 'days', value: 'weekdays', removed: 'use `--weekdays` with the same day names',
+      { name: 'days', value: 'weekdays', removed: 'use `--weekdays` with the same day names', renamedTo: 'weekdays',
         doc: 'Old spelling of the weekday list from the pre-2.6.22 time match.' },
     ],
   },
