@@ -1,4 +1,4 @@
-// The esbuild bundles of the extension: the client, the language server and the CLI,
+// The esbuild bundles of the extension: the client, the language server and the CLIs,
 // and the TextMate grammars generated from the knowledge base.
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,12 @@ export async function buildBundles({ production = false, watch = false, outRoot 
     { ...common, entryPoints: ['client/src/extension.ts'], outfile: join(outRoot, 'client/out/extension.js'), external: ['vscode'] },
     { ...common, ...cjsTreeSitter, entryPoints: ['server/src/lsp/server.ts'], outfile: join(outRoot, 'server/out/server.js') },
   ];
-  if (!production) builds.push({ ...common, ...cjsTreeSitter, entryPoints: ['server/src/cli/lint.ts'], outfile: join(outRoot, 'server/out/cli.js') });
+  if (!production) {
+    builds.push(
+      { ...common, ...cjsTreeSitter, entryPoints: ['server/src/cli/lint.ts'], outfile: join(outRoot, 'server/out/cli.js') },
+      { ...common, ...cjsTreeSitter, entryPoints: ['server/src/cli/trace.ts'], outfile: join(outRoot, 'server/out/trace.js') },
+    );
+  }
   copyBashGrammar(outRoot);
   await buildGrammars(outRoot);
   if (watch) {

@@ -2,6 +2,7 @@
 // the ruleset model out. Pure: no editor, no file system.
 import type { Diagnostic } from '../diagnostics';
 import type { Family } from '../knowledge';
+import { CHAIN_OWNERS } from '../knowledge/wellKnownChains';
 import { rulesetFromSave } from '../model/fromSave';
 import type { Ruleset } from '../model/ruleset';
 import { parseSaveFile, SaveFile } from '../syntax/saveFile';
@@ -18,10 +19,7 @@ export interface AnalysisOptions {
 }
 
 /** Chains that well-known tools create: jumps to them are not errors by default. */
-export const DEFAULT_EXTERNAL_CHAINS: readonly string[] = [
-  'DOCKER', 'DOCKER-USER', 'DOCKER-ISOLATION-STAGE-1', 'DOCKER-ISOLATION-STAGE-2', 'DOCKER-INGRESS',
-  'KUBE-*', 'ufw-*', 'ufw6-*', 'f2b-*', 'fail2ban-*', 'CNI-*', 'cali-*',
-];
+export const DEFAULT_EXTERNAL_CHAINS: readonly string[] = CHAIN_OWNERS.flatMap((owner) => owner.external);
 
 export const DEFAULT_OPTIONS: AnalysisOptions = {
   externalChains: DEFAULT_EXTERNAL_CHAINS,

@@ -1,6 +1,7 @@
 // The options of the iptables command itself, before any module is loaded:
 // the commands (-A, -I, ...), the base criteria (-s, -p, ...), -j/-g/-m/-t and
 // the rest of iptables.c's original_opts, by long name and by short letter.
+import type { Hook, ValueSpec } from './schema';
 
 export type CommandKind =
   | 'append' | 'insert' | 'delete' | 'replace' | 'check' | 'list' | 'listRules'
@@ -46,4 +47,50 @@ export const BASE_SHORT_OPTIONS: ReadonlyMap<string, BaseOption['arg']> = (() =>
 export const COMMAND_LETTERS: Readonly<Record<string, CommandKind>> = {
   A: 'append', I: 'insert', D: 'delete', R: 'replace', C: 'check', L: 'list', S: 'listRules',
   F: 'flush', Z: 'zero', N: 'newChain', X: 'deleteChain', E: 'renameChain', P: 'policy',
+};
+
+export interface BaseOptionDoc {
+  /** How it is written, with its arguments. */
+  usage: string;
+  /** What it does (Markdown, our own words). */
+  doc: string;
+  /** The kind of its value, for the criteria. */
+  value?: ValueSpec;
+  /** Packets have what it tests only in chains reached from these hooks; iptables refuses it in other built-in chains. */
+  hooks?: readonly Hook[];
+  /** Only for the iptables command: refused or pointless inside iptables-restore input. */
+  commandLineOnly?: boolean;
+}
+
+/** What each base option does, by short letter. */
+export const BASE_OPTION_DOCS: Readonly<Record<string, BaseOptionDoc>> = {
+  A: { usage: '-A chain rule', doc: 'Appends the rule at the end of the chain.' },
+  I: { usage: '-I chain [position] rule', doc: 'Inserts the rule at a position of the chain; without one, at the top (position 1).' },
+  D: { usage: '-D chain rule | -D chain position', doc: 'Deletes one rule, named by its position (1 is the first) or by repeating its whole specification.' },
+  R: { usage: '-R chain position rule', doc: 'Replaces the rule at this position with a new one.' },
+  C: { usage: '-C chain rule', doc: 'Checks whether the chain already holds exactly this rule (exit status 0 if it does), so that a script can add a rule only once: `iptables -C ... || iptables -A ...`.' },
+  L: { usage: '-L [chain]', doc: 'Lists the rules of one chain, or of every chain of the table, as a table for reading.', commandLineOnly: true },
+  S: { usage: '-S [chain]', doc: 'Prints the rules of one chain, or of the whole table, as the commands that create them.', commandLineOnly: true },
+  F: { usage: '-F [chain]', doc: 'Flushes: deletes every rule of the chain, or of every chain of the table. Policies and user chains stay.' },
+  Z: { usage: '-Z [chain [position]]', doc: 'Sets the packet and byte counters of the rules back to zero.' },
+  N: { usage: '-N chain', doc: 'Creates a user-defined chain. Packets reach it only through a `-j` or `-g` from another chain.' },
+  X: { usage: '-X [chain]', doc: 'Deletes a user-defined chain, which must be empty and unreferenced; without a name, every user chain of the table.' },
+  E: { usage: '-E old-name new-name', doc: 'Renames a user-defined chain; the rules that jump to it follow.' },
+  P: { usage: '-P chain policy', doc: 'Sets the policy of a built-in chain, ACCEPT or DROP: the fate of packets that reach its end without a verdict.' },
+  t: { usage: '-t table', doc: 'The table the command works on: `filter` (the default), `nat`, `mangle`, `raw` or `security`.', commandLineOnly: true },
+  p: { usage: '[!] -p protocol', value: 'protocol', doc: 'The packet\'s layer-4 protocol, by name (`tcp`, `udp`, `icmp`...) or number. It also loads the match of that protocol, so that its options (`--dport`...) can follow.' },
+  s: { usage: '[!] -s address[/mask][,...]', value: 'addressList', doc: 'Source address or network. A comma-separated list makes one rule per entry; a host name is looked up once, when the rule is loaded.' },
+  d: { usage: '[!] -d address[/mask][,...]', value: 'addressList', doc: 'Destination address or network. A comma-separated list makes one rule per entry; a host name is looked up once, when the rule is loaded.' },
+  i: { usage: '[!] -i interface', value: 'interface', hooks: ['PREROUTING', 'INPUT', 'FORWARD'], doc: 'The interface the packet arrived on; a `+` at the end matches every name that begins so (`eth+`).' },
+  o: { usage: '[!] -o interface', value: 'interface', hooks: ['FORWARD', 'OUTPUT', 'POSTROUTING'], doc: 'The interface the packet will leave by; a `+` at the end matches every name that begins so.' },
+  f: { usage: '[!] -f', doc: 'Only the second and later fragments of a fragmented IPv4 packet, which carry no port numbers.' },
+  j: { usage: '-j target', doc: 'What to do with a packet that matches: a verdict (ACCEPT, DROP, RETURN), a target extension (REJECT, LOG, DNAT...), or a user chain to run, coming back afterwards unless it gives a verdict.' },
+  g: { usage: '-g chain', doc: 'Goes on in a user chain without coming back: when that chain ends, processing continues after the rule that called the current chain (or the policy applies).' },
+  m: { usage: '-m match', doc: 'Loads a match module, whose options follow: `-m conntrack --ctstate NEW`.' },
+  c: { usage: '-c packets bytes', doc: 'Sets the packet and byte counters of the rule as it is created.' },
+  w: { usage: '-w [seconds]', doc: 'Waits for the xtables lock (for ever, or this many seconds) instead of failing while another iptables runs.', commandLineOnly: true },
+  '4': { usage: '-4', doc: 'This line is for IPv4 only: ip6tables(-restore) skips it, so one file can feed both.' },
+  '6': { usage: '-6', doc: 'This line is for IPv6 only: iptables(-restore) skips it, so one file can feed both.' },
+  v: { usage: '-v', doc: 'Verbose output.', commandLineOnly: true },
+  n: { usage: '-n', doc: 'With `-L`: print addresses and ports as numbers, without DNS lookups.', commandLineOnly: true },
 };

@@ -6,6 +6,8 @@ export interface TableSpec {
   chains: readonly Hook[];
   /** Priority of this table's hook functions (lower runs first); nat differs per hook. */
   priority: Partial<Record<Hook, number>>;
+  /** Verdicts the table refuses, as a target and as a policy. */
+  refuses?: readonly string[];
   doc: string;
 }
 
@@ -40,6 +42,7 @@ export const TABLES: readonly TableSpec[] = [
     name: 'nat',
     chains: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
     priority: { PREROUTING: -100, OUTPUT: -100, INPUT: 100, POSTROUTING: 100 },
+    refuses: ['DROP'],
     doc: 'Address translation, consulted only for the first packet of each connection: port forwarding (DNAT, REDIRECT) before routing, masquerading and SNAT after it. Not for filtering: DROP is refused here.',
   },
   {

@@ -8,6 +8,11 @@ import { DEFAULT_OPTIONS } from '../analysis/analyse';
 import { analyseDocument, DocumentAnalysis, documentKind, DocumentOptions } from '../analysis/document';
 import type { Diagnostic, Span } from '../diagnostics';
 import { nodeBashParser } from '../node/bashWasm';
+import {
+  CompletionItem, CompletionItemKind, CompletionItemTag, InsertTextFormat, MarkupKind,
+} from 'vscode-languageserver/node';
+import { CompletionEntry, CompletionKind, completions } from '../services/completion';
+import { hover } from '../services/hover';
 import { quickFixes } from '../services/quickFixes';
 
 interface Settings {
@@ -30,6 +35,8 @@ const analyses = new Map<string, { version: number; analysis: DocumentAnalysis }
 connection.onInitialize(() => ({
   capabilities: {
     textDocumentSync: TextDocumentSyncKind.Incremental,
+    completionProvider: { triggerCharacters: [' ', '-', ',', '*', ':'] },
+    hoverProvider: true,
     codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
   },
   serverInfo: { name: 'iptables-language-server' },
@@ -173,6 +180,64 @@ connection.onCodeAction(async ({ textDocument, context }) => {
 function sameRange(a: Range, b: Range): boolean {
   return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
 }
+
+// Completion reads the text as it is now with the last analysis, even one edit
+// old (chains rarely change while typing): it never waits for a re-analysis.
+connection.onCompletion(async ({ textDocument, position }) => {
+  const doc = documents.get(textDocument.uri);
+  if (!doc) return null;
+  try {
+    const analysis = analyses.get(doc.uri)?.analysis ?? await currentAnalysis(doc);
+    if (!analysis) return null;
+    const list = completions({ text: doc.getText(), kind: analysis.kind, analysis }, position);
+    return { isIncomplete: list.incomplete, items: list.items.map(toCompletionItem) };
+  } catch (e) {
+    connection.console.error(`completion in ${doc.uri} failed: ${(e as Error).stack ?? e}`);
+    return null;
+  }
+});
+
+const COMPLETION_KIND: Record<CompletionKind, CompletionItemKind> = {
+  table: CompletionItemKind.Struct,
+  chain: CompletionItemKind.Function,
+  target: CompletionItemKind.EnumMember,
+  module: CompletionItemKind.Module,
+  option: CompletionItemKind.Property,
+  command: CompletionItemKind.Method,
+  value: CompletionItemKind.Value,
+  keyword: CompletionItemKind.Keyword,
+  snippet: CompletionItemKind.Snippet,
+};
+
+function toCompletionItem(e: CompletionEntry): CompletionItem {
+  const item: CompletionItem = {
+    label: e.label,
+    kind: COMPLETION_KIND[e.kind],
+    detail: e.detail,
+    sortText: e.sortText,
+    documentation: { kind: MarkupKind.Markdown, value: e.documentation },
+    textEdit: { range: rangeOf(e.range), newText: e.insert ?? e.label },
+    insertTextFormat: e.snippet ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
+  };
+  if (e.deprecated) item.tags = [CompletionItemTag.Deprecated];
+  return item;
+}
+
+connection.onHover(async ({ textDocument, position }) => {
+  const doc = documents.get(textDocument.uri);
+  if (!doc) return null;
+  // The text the analysis is made from: the document may change while it runs.
+  const text = doc.getText();
+  try {
+    const analysis = await currentAnalysis(doc);
+    if (!analysis) return null;
+    const found = hover({ text, kind: analysis.kind, analysis }, position);
+    return found ? { contents: { kind: MarkupKind.Markdown, value: found.contents }, range: rangeOf(found.range) } : null;
+  } catch (e) {
+    connection.console.error(`hover in ${doc.uri} failed: ${(e as Error).stack ?? e}`);
+    return null;
+  }
+});
 
 documents.listen(connection);
 connection.listen();

@@ -1,0 +1,278 @@
+#!/usr/bin/env -S node --max-semi-space-size=64
+// iptables-trace: follow one packet through a ruleset as the Linux kernel
+// would, on a simulated host, and say which rules it hits and what becomes of it.
+import { readFileSync, statSync } from 'node:fs';
+import { DEFAULT_OPTIONS } from '../analysis/analyse';
+import { analyseDocument, documentKind } from '../analysis/document';
+import {
+  DEFAULT_HOST_JSON, defaultHost, Outcome, packetFromShorthand, parseHost, parseScenario, ScenarioError, SHORTHAND_HELP, Step, Trace,
+  traceScenario,
+} from '../engine';
+import type { Family } from '../knowledge';
+import { nodeBashParser } from '../node/bashWasm';
+
+const HOST_HELP = DEFAULT_HOST_JSON.interfaces
+  .map((i) => `  ${i.name.padEnd(5)}${i.addresses.join(', ')}${'mac' in i ? `  (${i.mac})` : ''}`)
+  .join('\n');
+
+const USAGE = `usage: iptables-trace RULES (--scenario FILE.json | --packet 'PACKET') [options]
+
+Follows one packet through an iptables-save / iptables-restore file (or the
+rules a shell script builds) as the Linux kernel would: every table and chain
+in hook order, each rule tried and why it did or did not match, NAT and mark
+changes, and the verdict.
+
+  --scenario FILE   a scenario JSON: {"host": ..., "packet": ..., "conntrack": "auto"|"on",
+                    "history": [packets seen before], "state": {...}} (see README.md)
+  --packet 'TEXT'   the packet in short form (replaces the scenario's packet):
+                    ${SHORTHAND_HELP.split('\n').join('\n                    ')}
+  --format text|json   text (default) or the whole trace as JSON
+  --brief           text: show only rules that matched, not every rule tried
+  --family 4|6      IPv4 or IPv6 rules (default: from the file)
+  --conntrack on    conntrack runs even if no rule needs it (a host with Docker...)
+  --fresh           the rules were just loaded: rate limits, quotas and recent lists
+                    start empty instead of unknown
+  --external CHAIN  a chain created elsewhere (wildcard *), as for iptables-lint
+  RULES             an iptables-save file or a firewall script, or - for standard input
+
+Without a host in the scenario, the host is a router:
+${HOST_HELP}
+  routes: 10/8, 172.16/12, 192.168/16 via 10.0.0.2 on eth1, fd00::/8 via fd00::2 on eth1;
+          default via 203.0.113.254 (IPv6: 2001:db8:1::fe) on eth0; forwarding on
+
+Example: iptables-trace rules.v4 --packet 'tcp 198.51.100.7:40000 -> 203.0.113.1:22 in eth0 syn'
+
+Exit status: 0 traced, 2 usage error, unreadable input, a ruleset with errors or a bad packet.`;
+
+class UsageError extends Error {}
+
+interface Args {
+  rules: string;
+  scenario?: string;
+  packet?: string;
+  format: 'text' | 'json';
+  brief: boolean;
+  family?: Family;
+  conntrack?: 'on';
+  fresh: boolean;
+  external: string[];
+}
+
+function oneOf<T extends string>(option: string, value: string, allowed: readonly T[], hint = ''): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${option} takes ${allowed.join(' or ')}, not \`${value}\`${hint}`);
+  return value as T;
+}
+
+/** Each option and what it sets; `value()` takes the next word. */
+const OPTIONS: Record<string, (args: Args, value: () => string) => void> = {
+  '--scenario': (args, value) => { args.scenario = value(); },
+  '--packet': (args, value) => { args.packet = value(); },
+  '--format': (args, value) => { args.format = oneOf('--format', value(), ['text', 'json'] as const); },
+  '--family': (args, value) => { args.family = oneOf('--family', value(), ['4', '6'] as const) === '4' ? 'ipv4' : 'ipv6'; },
+  '--conntrack': (args, value) => { args.conntrack = oneOf('--conntrack', value(), ['on'] as const, ' (without it, conntrack runs when a rule needs it)'); },
+  '--brief': (args) => { args.brief = true; },
+  '--fresh': (args) => { args.fresh = true; },
+  '--external': (args, value) => { args.external.push(value()); },
+};
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { rules: '', format: 'text', brief: false, fresh: false, external: [...DEFAULT_OPTIONS.externalChains] };
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i];
+    if (word === '--help' || word === '-h') {
+      process.stdout.write(USAGE + '\n');
+      process.exit(0);
+    }
+    const set = OPTIONS[word];
+    if (set) {
+      set(args, () => {
+        if (i + 1 >= argv.length) throw new UsageError(`${word} needs a value`);
+        return argv[++i];
+      });
+    } else if (word.startsWith('-') && word !== '-') throw new UsageError(`unknown option ${word}`);
+    else positional.push(word);
+  }
+  if (positional.length === 0) throw new UsageError('no rules file given');
+  if (positional.length > 1) throw new UsageError(`one rules file only (got \`${positional[0]}\` and \`${positional[1]}\`)`);
+  if (!args.scenario && !args.packet) throw new UsageError('give the packet: --scenario FILE or --packet \'...\'');
+  return { ...args, rules: positional[0] };
+}
+
+/** A file or stdin as text; what is not text is refused before decoding it all. */
+function readText(file: string, what: string): string {
+  if (file !== '-' && statSync(file).size > DEFAULT_OPTIONS.maxFileSize) throw new Error(`${what} is too large (limit ${DEFAULT_OPTIONS.maxFileSize / 1048576} MB)`);
+  const bytes = readFileSync(file === '-' ? 0 : file);
+  if (bytes.subarray(0, 65536).includes(0)) throw new Error(`${what} is a binary file, not text`);
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
+function readError(e: unknown, name: string): string {
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
+  return `${name}: ${why}`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`iptables-trace: ${(e as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const fail = (message: string): number => {
+    process.stderr.write(`iptables-trace: ${message}\n`);
+    return 2;
+  };
+  const rulesName = args.rules === '-' ? '<stdin>' : args.rules;
+  let rulesText: string;
+  try {
+    rulesText = readText(args.rules, rulesName);
+  } catch (e) {
+    return fail(readError(e, rulesName));
+  }
+  const fileName = args.rules === '-' ? undefined : args.rules;
+  const analysis = await analyseDocument(rulesText, documentKind(rulesText, fileName) ?? 'script', {
+    ...DEFAULT_OPTIONS, externalChains: args.external, family: args.family, fileName,
+  }, nodeBashParser);
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) {
+    const lines = errors.slice(0, 10).map((d) => `  ${rulesName}:${d.span.line + 1}:${d.span.start + 1}: ${d.message} [${d.code}]`);
+    const more = errors.length > 10 ? [`  ... and ${errors.length - 10} more (iptables-lint lists them all)`] : [];
+    const load = analysis.kind === 'save' ? 'iptables-restore would refuse it' : 'iptables would refuse these commands';
+    return fail(`${rulesName} has ${errors.length} error${errors.length === 1 ? '' : 's'}; ${load}, so there is nothing to trace:\n${[...lines, ...more].join('\n')}`);
+  }
+  let json: Record<string, unknown> = {};
+  if (args.scenario) {
+    try {
+      json = JSON.parse(readText(args.scenario, args.scenario));
+    } catch (e) {
+      return fail(e instanceof SyntaxError ? `${args.scenario}: not valid JSON: ${e.message}` : readError(e, args.scenario));
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail(`${args.scenario}: expected a JSON object`);
+  }
+  let trace: Trace;
+  try {
+    if (args.packet) {
+      const host = json.host === undefined ? defaultHost() : parseHost(json.host);
+      json = { ...json, packet: packetFromShorthand(args.packet, host) };
+    }
+    if (args.conntrack) json.conntrack = 'on';
+    if (args.fresh) json.state = { ...(json.state as object | undefined), fresh: true };
+    const scenario = parseScenario(json);
+    const family = scenario.packet.family;
+    const ruleset = analysis.rulesets[family];
+    if (!ruleset) {
+      const name = family === 'ipv4' ? 'IPv4 (iptables)' : 'IPv6 (ip6tables)';
+      return fail(`${rulesName} has no ${name} rules, and the packet is ${family === 'ipv4' ? 'IPv4' : 'IPv6'}${args.family ? '' : ' (--family says which family a file is)'}`);
+    }
+    trace = traceScenario(ruleset, scenario);
+  } catch (e) {
+    if (e instanceof ScenarioError) return fail(`${args.scenario && !args.packet ? args.scenario + ': ' : ''}${e.message}`);
+    throw e;
+  }
+  if (args.format === 'json') {
+    // Each outcome carries only its steps after the shared ones, so a long walk is written once.
+    const outcomes = trace.outcomes.map((o) => ({ ...o, steps: o.steps.slice(trace.steps.length) }));
+    process.stdout.write(JSON.stringify({ ...trace, outcomes }, null, 2) + '\n');
+  }
+  else process.stdout.write(renderText(trace, rulesName, args.brief));
+  return 0;
+}
+
+// ---- text output ---------------------------------------------------------------------------------
+
+function renderSteps(steps: Step[], file: string, brief: boolean, out: string[]): void {
+  let hook: string | undefined;
+  let place: string | undefined;
+  for (const s of steps) {
+    if (s.hook && s.hook !== hook) {
+      hook = s.hook;
+      place = undefined;
+      out.push('', s.hook);
+    }
+    if (s.kind === 'event') {
+      // Routing and the like happen between hooks: they stand apart.
+      if (!s.hook) [hook, place] = [undefined, undefined];
+      out.push(s.hook ? `  ${s.message}` : `» ${s.message}`);
+      for (const c of s.changed ?? []) out.push(`      ${c}`);
+      continue;
+    }
+    const where = `${s.table}/${s.chain}`;
+    if (where !== place && s.kind !== 'return') {
+      place = where;
+      out.push(`  ${where}`);
+    }
+    if (s.kind === 'return') {
+      out.push(`    ↩ ${s.message}`);
+      place = undefined;
+      continue;
+    }
+    if (s.kind === 'policy') {
+      out.push(`    ${s.action}`);
+      continue;
+    }
+    if (brief && !s.matched && !s.maybe) continue;
+    const result = s.maybe ? `maybe → ${s.action}` : s.matched ? `match → ${s.action ?? ''}` : `no match: ${s.failed}`;
+    out.push(`    ${file}:${(s.line ?? 0) + 1}  ${s.text}`, `        ${result}`);
+    if (s.assumed) out.push(`        ? ${s.assumed}`);
+    for (const c of s.changed ?? []) out.push(`        ${c}`);
+    for (const n of s.notes ?? []) out.push(`        (${n})`);
+  }
+}
+
+function verdictLine(o: Pick<Outcome, 'fate' | 'inInterface' | 'outInterface' | 'rejectWith' | 'sendError' | 'dropReason'>): string {
+  switch (o.fate) {
+    case 'delivered': return `delivered to this host (arrived on ${o.inInterface})`;
+    case 'forwarded': return `forwarded out ${o.outInterface}`;
+    case 'sent': return `sent out ${o.outInterface}`;
+    default: {
+      const extra = [o.rejectWith && `answered with ${o.rejectWith}`, o.sendError && `sendto() fails with ${o.sendError}`].filter(Boolean).join('; ');
+      return `dropped: ${o.dropReason}${extra ? ` (${extra})` : ''}`;
+    }
+  }
+}
+
+function packetLine(p: Record<string, unknown> | null): string {
+  if (!p) return '(differs between outcomes)';
+  const ports = p.sourcePort !== undefined ? [`:${p.sourcePort}`, `:${p.destinationPort}`] : ['', ''];
+  const v6 = p.family === 'ipv6' && ports[0];
+  const at = (a: unknown, port: string) => (v6 ? `[${a}]${port}` : `${a}${port}`);
+  const flags = Array.isArray(p.tcpFlags) ? ` ${p.tcpFlags.join(',')}` : '';
+  const undetermined = p.undetermined ? ` (${Object.entries(p.undetermined as object).map(([k, v]) => `${k} ${v}`).join('; ')})` : '';
+  return `${p.protocol} ${at(p.source, ports[0])} -> ${at(p.destination, ports[1])}${flags} ${p.family === 'ipv6' ? 'hl' : 'ttl'} ${p.ttl} mark 0x${Number(p.mark).toString(16)}${undetermined}`;
+}
+
+function renderText(t: Trace, file: string, brief: boolean): string {
+  const out: string[] = [];
+  for (const s of t.setup) out.push(`before the probe, ${s.label}: ${s.fate}; hits ${s.hits.join(' ') || '(none)'}`);
+  if (!t.conntrack) out.push('conntrack is not running: no rule needs it, so the nat table is never consulted');
+  renderSteps(t.steps, file, brief, out);
+  if (t.decided) {
+    out.push('', `Verdict: ${verdictLine({ ...t, fate: t.fate as Outcome['fate'] })}`);
+  } else {
+    out.push('', `Undecided: ${t.outcomes.length}${t.truncated ? '+' : ''} possible outcomes${t.fate !== 'unknown' ? `, all ${t.fate}` : ''}.`);
+    t.outcomes.forEach((o, i) => {
+      const chance = o.probability === undefined ? '' : ` (probability ${Math.round(o.probability * 1000) / 10}%)`;
+      out.push('', `Outcome ${i + 1}${chance}, if:`);
+      for (const a of o.assumptions) out.push(`  ${a.packet === 'probe' ? '' : a.packet + ': '}${a.rule} ${a.criterion} ${a.assumed === 'match' ? 'matches' : 'does not match'} — ${a.reason}`);
+      renderSteps(o.steps.slice(t.steps.length), file, brief, out);
+      out.push(`  Verdict: ${verdictLine(o)}`, `  Hits: ${o.hits.join(' ')}`);
+    });
+  }
+  out.push(`Hits: ${t.hits.join(' ') || '(none)'}${t.decided ? '' : ' (in every outcome)'}`);
+  if (t.maybeHits.length) out.push(`Maybe: ${t.maybeHits.join(' ')} (rules that only count or log, on an uncertain match)`);
+  out.push(`Packet out: ${packetLine(t.packetOut)}`);
+  for (const n of t.notes) out.push(`Note: ${n}`);
+  return out.join('\n').replace(/^\n/, '') + '\n';
+}
+
+// `iptables-trace ... | head` closes the pipe early: stop quietly.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,227 @@
+// The ruleset turned into what the kernel holds after loading: rules with
+// their tests ready to run, targets resolved, and whether any rule makes the
+// kernel start connection tracking. Compiled once per ruleset.
+import type { Family, Hook } from '../knowledge';
+import { CONNTRACK_PRIORITY, TABLES } from '../knowledge/tables';
+import { checkValue } from '../knowledge/values';
+import type { Chain, Rule, Ruleset } from '../model/ruleset';
+import type { Criterion as RuleCriterion } from '../syntax/command';
+import { Criterion, EvalContext, uncertain } from './context';
+import type { Interface } from './host';
+import { CompileContext, quoteWord } from './matches/common';
+import { compileMatch } from './matches';
+import { CompiledTarget, compileTarget } from './targets';
+
+export type RuleAction =
+  | { kind: 'verdict'; verdict: 'ACCEPT' | 'DROP' | 'RETURN' | 'QUEUE' }
+  | { kind: 'jump'; chain: string; goto: boolean }
+  | { kind: 'continue' }
+  | { kind: 'target'; target: CompiledTarget }
+  /** A chain this file does not define, or a target a script computes. */
+  | { kind: 'unresolved'; chain: string; goto: boolean; reason: string };
+
+export interface CompiledRule {
+  /** Counter notation: `filter/INPUT/3`, with the kernel's index. */
+  id: string;
+  table: string;
+  chain: string;
+  index: number;
+  /** The rule as written (one line may give several kernel rules). */
+  text: string;
+  /** 0-based line of the rule in its file, for the editor. */
+  line: number;
+  criteria: Criterion[];
+  action: RuleAction;
+}
+
+export interface CompiledChain {
+  name: string;
+  builtin: boolean;
+  policy: 'ACCEPT' | 'DROP';
+  rules: CompiledRule[];
+}
+
+export interface CompiledTable {
+  name: string;
+  chains: Map<string, CompiledChain>;
+}
+
+/** A step of a hook: a table's chain at its priority, or the conntrack lookup. */
+export type HookStage = { kind: 'table'; table: CompiledTable; priority: number } | { kind: 'conntrack'; priority: number };
+
+export interface CompiledRuleset {
+  family: Family;
+  tables: Map<string, CompiledTable>;
+  /** A rule makes the kernel start connection tracking (trap: otherwise nat is never consulted). */
+  conntrack: boolean;
+  /** A rule turns on defragmentation before the tables (conntrack, socket, TPROXY). */
+  defrag: boolean;
+  /** Per hook, the stages in priority order (conntrack included only when it runs). */
+  stages(hook: Hook, conntrack: boolean): HookStage[];
+}
+
+const CACHE = new WeakMap<Ruleset, CompiledRuleset>();
+
+export function compileRuleset(ruleset: Ruleset): CompiledRuleset {
+  const hit = CACHE.get(ruleset);
+  if (hit) return hit;
+  const tables = new Map<string, CompiledTable>();
+  let conntrack = false;
+  let defrag = false;
+  for (const table of ruleset.tables.values()) {
+    if (!table.spec) continue;
+    const chains = new Map<string, CompiledChain>();
+    for (const chain of table.chains.values()) {
+      const compiled = compileChain(ruleset.family, chain);
+      chains.set(chain.name, compiled.chain);
+      conntrack ||= compiled.conntrack;
+      defrag ||= compiled.defrag;
+    }
+    tables.set(table.name, { name: table.name, chains });
+  }
+  const stageCache = new Map<string, HookStage[]>();
+  const compiled: CompiledRuleset = {
+    family: ruleset.family,
+    tables,
+    conntrack,
+    defrag: defrag || conntrack,
+    stages(hook, withConntrack) {
+      const key = `${hook}|${withConntrack}`;
+      let stages = stageCache.get(key);
+      if (!stages) {
+        stages = [];
+        for (const spec of TABLES) {
+          const t = tables.get(spec.name);
+          const priority = spec.priority[hook];
+          if (t && priority !== undefined) stages.push({ kind: 'table', table: t, priority });
+        }
+        if (withConntrack && (hook === 'PREROUTING' || hook === 'OUTPUT')) stages.push({ kind: 'conntrack', priority: CONNTRACK_PRIORITY });
+        stages.sort((a, b) => a.priority - b.priority);
+        stageCache.set(key, stages);
+      }
+      return stages;
+    },
+  };
+  CACHE.set(ruleset, compiled);
+  return compiled;
+}
+
+function compileChain(family: Family, chain: Chain): { chain: CompiledChain; conntrack: boolean; defrag: boolean } {
+  const rules: CompiledRule[] = [];
+  let conntrack = false;
+  let defrag = false;
+  for (const rule of chain.rules) {
+    const cc: CompileContext = { family, table: chain.table, ruleId: `${chain.table}/${chain.name}/${rule.index}`, hooks: chain.hooks };
+    const criteria = baseCriteria(family, rule);
+    for (const use of rule.spec.matches) {
+      const m = compileMatch(use, cc);
+      criteria.push(...m.criteria);
+      conntrack ||= m.conntrack === true;
+      defrag ||= m.defrag === true;
+    }
+    const action = compileAction(rule, cc);
+    if (action.kind === 'target') {
+      conntrack ||= action.target.conntrack === true;
+      defrag ||= action.target.defrag === true;
+    }
+    rules.push({ id: cc.ruleId, table: chain.table, chain: chain.name, index: rule.index, text: ruleText(rule), line: rule.command.words[0]?.line ?? 0, criteria, action });
+  }
+  const policy = chain.policy === 'DROP' ? 'DROP' : 'ACCEPT';
+  return { chain: { name: chain.name, builtin: chain.builtin, policy, rules }, conntrack, defrag };
+}
+
+function ruleText(rule: Rule): string {
+  return rule.command.words.map((w) => quoteWord(w.text)).join(' ');
+}
+
+function compileAction(rule: Rule, cc: CompileContext): RuleAction {
+  const t = rule.target;
+  switch (t.kind) {
+    case 'none': return { kind: 'continue' };
+    case 'verdict': return { kind: 'verdict', verdict: t.name as 'ACCEPT' | 'DROP' | 'RETURN' | 'QUEUE' };
+    case 'chain': return { kind: 'jump', chain: t.name, goto: t.goto };
+    case 'unresolved': {
+      const scripted = rule.spec.target?.nameToken.unknown !== undefined;
+      const reason = scripted ? `the target is \`${t.name}\`, known only when the script runs` : `chain \`${t.name}\` is not in this file (created by another tool?)`;
+      return { kind: 'unresolved', chain: t.name, goto: t.goto, reason };
+    }
+    case 'extension': return { kind: 'target', target: compileTarget(rule.spec.target!, cc) };
+  }
+}
+
+// ---- the base criteria: -s -d -i -o -p -f, in the order ip_packet_match tests them -------------------
+
+function criterionText(c: RuleCriterion, value: string = c.value.text): string {
+  return `${c.negated ? '! ' : ''}${c.flag.text} ${value}`;
+}
+
+/** A value only the running script knows: the criterion cannot be decided. */
+function scriptValue(c: RuleCriterion): Criterion | undefined {
+  const why = c.value.unknown;
+  return why === undefined ? undefined : { text: criterionText(c), test: () => uncertain(`${c.flag.text} takes a value only the running script knows (${why})`) };
+}
+
+/** `-s`/`-d` of one kernel rule: the model gives each rule of `-s a,b` its own address. */
+function addressTest(family: Family, c: RuleCriterion | undefined, text: string | undefined, pick: (ctx: EvalContext) => bigint): Criterion | undefined {
+  if (!c) return undefined;
+  const unknown = scriptValue(c);
+  if (unknown) return unknown;
+  const value = text ?? c.value.text;
+  const v = checkValue('hostMask', value, { family }).value as { address: bigint; mask: bigint } | { hostname: string } | undefined;
+  const label = criterionText(c, value);
+  if (!v || !('address' in v)) {
+    return { text: label, test: () => uncertain(`\`${value}\` is a host name: its address is looked up when the rules load`) };
+  }
+  const { address, mask } = v;
+  return { text: label, test: (ctx) => ((pick(ctx) & mask) === address) !== c.negated };
+}
+
+/** ifname_compare: `eth+` matches every name starting with `eth`; no device compares as the empty name. */
+function interfaceTest(c: RuleCriterion, pick: (ctx: EvalContext) => Interface | null): Criterion {
+  const unknown = scriptValue(c);
+  if (unknown) return unknown;
+  const name = c.value.text;
+  const wildcard = name.endsWith('+');
+  const stem = wildcard ? name.slice(0, -1) : name;
+  return {
+    text: criterionText(c),
+    test: (ctx) => {
+      const dev = pick(ctx)?.name ?? '';
+      return (wildcard ? dev.startsWith(stem) : dev === stem) !== c.negated;
+    },
+  };
+}
+
+function baseCriteria(family: Family, rule: Rule): Criterion[] {
+  const spec = rule.spec;
+  const out: Criterion[] = [];
+  const push = (c: Criterion | undefined) => c && out.push(c);
+  push(addressTest(family, spec.source, rule.addresses?.source, (ctx) => ctx.pkt.source));
+  push(addressTest(family, spec.destination, rule.addresses?.destination, (ctx) => ctx.pkt.destination));
+  if (spec.inInterface) out.push(interfaceTest(spec.inInterface, (ctx) => ctx.inDev));
+  if (spec.outInterface) out.push(interfaceTest(spec.outInterface, (ctx) => ctx.outDev));
+  const p = spec.protocol;
+  if (p) {
+    const n = p.value.unknown === undefined ? (checkValue('protocol', p.value.text.toLowerCase(), { family }).value as number | undefined) : undefined;
+    if (p.value.unknown !== undefined) push(scriptValue(p));
+    else if (n !== undefined && n !== 0) out.push({ text: criterionText(p), test: (ctx) => (ctx.pkt.protocol === n) !== p.negated });
+    else if (n === 0 && p.negated) out.push({ text: criterionText(p), test: () => false });
+  }
+  const f = spec.fragment;
+  if (f) out.push({ text: `${f.negated ? '! ' : ''}-f`, test: (ctx) => (ctx.pkt.fragmentOffset !== 0) !== f.negated });
+  const loose = looseScriptWords(rule);
+  if (loose.length) {
+    out.push({ text: loose.join(' '), test: () => uncertain(`${loose.join(' ')} stands for words only the running script knows (${loose.length === 1 ? 'an option' : 'options'} of this rule)`) });
+  }
+  return out;
+}
+
+/** Words of a script whose value is unknown and that stand where options go (`$OPTS`), not as an option's value. */
+function looseScriptWords(rule: Rule): string[] {
+  if (!rule.command.symbolic) return [];
+  const spec = rule.spec;
+  const used = new Set([spec.source?.value, spec.destination?.value, spec.inInterface?.value, spec.outInterface?.value, spec.protocol?.value,
+    ...spec.matches.flatMap((m) => [m.nameToken, ...m.options.flatMap((o) => o.values)]),
+    spec.target?.nameToken, ...(spec.target?.options.flatMap((o) => o.values) ?? [])]);
+  return rule.command.words.filter((w) => w.unknown !== undefined && !used.has(w)).map((w) => w.text);
+}

@@ -1,0 +1,384 @@
+// The simulated host: interfaces, addresses, routes and sysctls, and the
+// routing decisions the kernel makes with them (input and output routes,
+// martians, address types, the source address a route prefers).
+import type { Family } from '../knowledge';
+import { familyBits, maskFromPrefix, parseMask } from '../knowledge/addresses';
+import { PROTOCOLS } from '../knowledge/vocabulary';
+import { Fields, ScenarioError, readAddress, readMac, showAddress } from './json';
+
+export interface HostAddress {
+  family: Family;
+  address: bigint;
+  prefix: number;
+  mask: bigint;
+  /** The first address of its subnet on the interface; later ones are secondary (`ip addr` semantics). */
+  primary: boolean;
+}
+
+export interface Interface {
+  name: string;
+  addresses: HostAddress[];
+  mac: string | null;
+  /** Device group (`ip link set dev X group N`); 0 unless set. */
+  group: number;
+  loopback: boolean;
+}
+
+export type RouteType = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit';
+
+export interface Route {
+  family: Family;
+  network: bigint;
+  mask: bigint;
+  prefix: number;
+  dev: string | null;
+  via: bigint | null;
+  type: RouteType;
+  /** Added by the kernel for an interface address (`proto kernel scope link`). */
+  connected: boolean;
+}
+
+export interface Socket {
+  family: Family;
+  protocol: number;
+  port: number;
+  /** null: bound to the wildcard address. */
+  address: bigint | null;
+  transparent: boolean;
+}
+
+export interface Host {
+  interfaces: Map<string, Interface>;
+  /** Connected routes first, then the configured ones; lookups take the longest prefix. */
+  routes: Route[];
+  ipForward: boolean;
+  /** net.ipv4.conf.*.rp_filter: 0 off, 1 strict, 2 loose. */
+  rpFilter: 0 | 1 | 2;
+  routeLocalnet: boolean;
+  /** Local sockets, for `-m socket` and TPROXY; null when the scenario does not say. */
+  sockets: Socket[] | null;
+  /** NFQUEUE numbers a user-space program listens on. */
+  queues: number[];
+}
+
+const V4_LOOPBACK = 0x7f000000n;
+const V4_LOOPBACK_MASK = 0xff000000n;
+const V4_LIMITED_BROADCAST = 0xffffffffn;
+
+export function isLoopbackAddress(family: Family, a: bigint): boolean {
+  return family === 'ipv4' ? (a & V4_LOOPBACK_MASK) === V4_LOOPBACK : a === 1n;
+}
+
+export function isMulticast(family: Family, a: bigint): boolean {
+  return family === 'ipv4' ? a >> 28n === 0xen : a >> 120n === 0xffn;
+}
+
+/** Since Linux 5.3 only 0.0.0.0 itself is special; the rest of 0.0.0.0/8 is ordinary unicast. */
+function isZero(a: bigint): boolean {
+  return a === 0n;
+}
+
+function inNet(a: bigint, network: bigint, mask: bigint): boolean {
+  return (a & mask) === network;
+}
+
+// ---- the default host ------------------------------------------------------
+
+/**
+ * The router of ../shared/kernel: eth0 outside (203.0.113.1/24 plus the
+ * secondary .9), eth1 inside (10.0.0.1/24), private networks via 10.0.0.2,
+ * everything else via 203.0.113.254. The IPv6 addresses mirror it.
+ */
+export const DEFAULT_HOST_JSON = {
+  interfaces: [
+    { name: 'lo', addresses: ['127.0.0.1/8', '::1/128'] },
+    { name: 'eth0', addresses: ['203.0.113.1/24', '203.0.113.9/24', '2001:db8:1::1/64', '2001:db8:1::9/64'], mac: '02:00:00:00:00:01' },
+    { name: 'eth1', addresses: ['10.0.0.1/24', 'fd00::1/64'], mac: '02:00:00:00:01:01' },
+  ],
+  routes: [
+    { to: '10.0.0.0/8', dev: 'eth1', via: '10.0.0.2' },
+    { to: '172.16.0.0/12', dev: 'eth1', via: '10.0.0.2' },
+    { to: '192.168.0.0/16', dev: 'eth1', via: '10.0.0.2' },
+    { to: 'default', dev: 'eth0', via: '203.0.113.254' },
+    { to: 'fd00::/8', dev: 'eth1', via: 'fd00::2' },
+    { to: 'default6', dev: 'eth0', via: '2001:db8:1::fe' },
+  ],
+  ipForward: true,
+};
+
+export function defaultHost(): Host {
+  return parseHost(DEFAULT_HOST_JSON);
+}
+
+// ---- reading a host description -----------------------------------------------
+
+export function parseHost(json: unknown, path = 'host'): Host {
+  const f: Fields = Fields.of(path, json);
+  f.only(['interfaces', 'routes', 'ipForward', 'rpFilter', 'routeLocalnet', 'sockets', 'queues']);
+  const interfaces = new Map<string, Interface>();
+  for (const [i, item] of (f.array('interfaces') ?? []).entries()) {
+    const itf = parseInterface(Fields.of(`${f.at('interfaces')}[${i}]`, item));
+    if (interfaces.has(itf.name)) throw new ScenarioError(`${f.at('interfaces')}[${i}].name`, `interface "${itf.name}" is listed twice`);
+    interfaces.set(itf.name, itf);
+  }
+  // Every Linux host has a loopback interface.
+  if (!interfaces.has('lo')) interfaces.set('lo', parseInterface(Fields.of('lo', DEFAULT_HOST_JSON.interfaces[0])));
+  interfaces.get('lo')!.loopback = true;
+  const routes: Route[] = [];
+  for (const itf of interfaces.values()) {
+    for (const a of itf.addresses) {
+      if (a.primary && !itf.loopback) {
+        routes.push({ family: a.family, network: a.address & a.mask, mask: a.mask, prefix: a.prefix, dev: itf.name, via: null, type: 'unicast', connected: true });
+      }
+    }
+  }
+  for (const [i, item] of (f.array('routes') ?? []).entries()) routes.push(parseRoute(Fields.of(`${f.at('routes')}[${i}]`, item), interfaces, routes));
+  const rp = f.int('rpFilter', 0, 2) ?? 0;
+  const sockets = f.array('sockets')?.map((s, i) => parseSocket(Fields.of(`${f.at('sockets')}[${i}]`, s))) ?? null;
+  const queues = (f.array('queues') ?? []).map((q, i) => {
+    if (typeof q !== 'number' || !Number.isInteger(q) || q < 0 || q > 65535) throw new ScenarioError(`${f.at('queues')}[${i}]`, 'expected a queue number 0-65535');
+    return q;
+  });
+  return {
+    interfaces, routes, ipForward: f.boolean('ipForward') ?? true, rpFilter: rp as 0 | 1 | 2,
+    routeLocalnet: f.boolean('routeLocalnet') ?? false, sockets, queues,
+  };
+}
+
+function parseInterface(f: Fields): Interface {
+  f.only(['name', 'addresses', 'mac', 'group']);
+  const name = f.string('name');
+  if (!name || name.length > 15 || /[\s/]/.test(name)) f.fail('name', 'expected an interface name of 1-15 characters without spaces or "/"');
+  const addresses: HostAddress[] = [];
+  for (const [i, text] of (f.array('addresses') ?? []).entries()) {
+    const at = `${f.at('addresses')}[${i}]`;
+    if (typeof text !== 'string') throw new ScenarioError(at, 'expected "address/prefix" such as "203.0.113.1/24"');
+    const [addr, len] = text.split('/');
+    const a = readAddress(at, addr);
+    const bits = familyBits(a.family);
+    const prefix = len === undefined ? bits : Number(len);
+    if (!/^\d+$/.test(len ?? String(bits)) || prefix > bits) throw new ScenarioError(at, `"${len}" is not a prefix length 0-${bits}`);
+    const mask = maskFromPrefix(prefix, a.family);
+    const primary = !addresses.some((o) => o.family === a.family && o.prefix === prefix && o.primary && inNet(a.address, o.address & o.mask, mask));
+    addresses.push({ family: a.family, address: a.address, prefix, mask, primary });
+  }
+  const mac = f.string('mac');
+  return { name: name!, addresses, mac: mac === undefined ? null : readMac(f.at('mac'), mac), group: f.int('group', 0, 0xffffffff) ?? 0, loopback: name === 'lo' };
+}
+
+function parseRoute(f: Fields, interfaces: Map<string, Interface>, sofar: Route[]): Route {
+  f.only(['to', 'dev', 'via', 'type']);
+  const to = f.string('to');
+  if (!to) f.fail('to', 'expected a destination such as "10.0.0.0/8" or "default"');
+  const via = f.string('via');
+  const viaAddr = via === undefined ? undefined : readAddress(f.at('via'), via);
+  let family: Family;
+  let network: bigint;
+  let prefix: number;
+  if (to === 'default' || to === 'default6') {
+    family = to === 'default6' ? 'ipv6' : viaAddr?.family ?? 'ipv4';
+    network = 0n;
+    prefix = 0;
+  } else {
+    const [addr, len] = to.split('/');
+    const a = readAddress(f.at('to'), addr);
+    family = a.family;
+    const m = len === undefined ? maskFromPrefix(familyBits(family), family) : parseMask(len, family);
+    if (m === undefined) f.fail('to', `"${len}" is not a prefix length`);
+    prefix = len === undefined ? familyBits(family) : Number(len);
+    network = a.address & m;
+  }
+  if (viaAddr && viaAddr.family !== family) f.fail('via', `the gateway is ${viaAddr.family === 'ipv4' ? 'IPv4' : 'IPv6'} but the destination is not`);
+  const type = f.oneOf('type', ['unicast', 'blackhole', 'unreachable', 'prohibit'] as const) ?? 'unicast';
+  let dev = f.string('dev') ?? null;
+  if (dev !== null && !interfaces.has(dev)) f.fail('dev', `the host has no interface "${dev}" (it has ${[...interfaces.keys()].join(', ')})`);
+  if (type === 'unicast' && dev === null) {
+    // `ip route add X via G` finds the device from the route to the gateway.
+    const r = viaAddr && longestMatch(sofar, family, viaAddr.address, null);
+    if (!r?.dev) f.fail(viaAddr ? 'via' : 'dev', viaAddr ? `no interface reaches the gateway ${via}: give "dev"` : 'give "dev" or "via"');
+    dev = r.dev;
+  }
+  return { family, network, mask: maskFromPrefix(prefix, family), prefix, dev, via: viaAddr?.address ?? null, type, connected: false };
+}
+
+function parseSocket(f: Fields): Socket {
+  f.only(['protocol', 'port', 'address', 'transparent']);
+  const proto = f.oneOf('protocol', ['tcp', 'udp'] as const) ?? 'tcp';
+  const port = f.int('port', 0, 65535);
+  if (port === undefined) f.fail('port', 'expected the port the socket is bound to');
+  const text = f.string('address');
+  const a = text === undefined || text === '0.0.0.0' || text === '::' ? undefined : readAddress(f.at('address'), text);
+  const family: Family = a?.family ?? (text === '::' ? 'ipv6' : 'ipv4');
+  return { family, protocol: PROTOCOLS.get(proto)!, port, address: a?.address ?? null, transparent: f.boolean('transparent') ?? false };
+}
+
+// ---- address facts -------------------------------------------------------------
+
+function addressesOf(host: Host, family: Family): Iterable<[Interface, HostAddress]> {
+  const out: [Interface, HostAddress][] = [];
+  for (const itf of host.interfaces.values()) for (const a of itf.addresses) if (a.family === family) out.push([itf, a]);
+  return out;
+}
+
+/** The interface holding a local address (127/8 belongs to lo), if the address is local. */
+export function localOwner(host: Host, family: Family, a: bigint): Interface | undefined {
+  if (family === 'ipv4' && isLoopbackAddress(family, a)) return host.interfaces.get('lo');
+  for (const [itf, ha] of addressesOf(host, family)) if (ha.address === a) return itf;
+  return undefined;
+}
+
+/** Subnet broadcast addresses of the interfaces (IPv4, prefixes up to /30). */
+function broadcastOwner(host: Host, a: bigint): Interface | undefined {
+  for (const [itf, ha] of addressesOf(host, 'ipv4')) {
+    if (ha.prefix < 31 && !itf.loopback && (ha.address | (~ha.mask & 0xffffffffn)) === a) return itf;
+  }
+  return undefined;
+}
+
+export type AddressType = 'UNSPEC' | 'UNICAST' | 'LOCAL' | 'BROADCAST' | 'ANYCAST' | 'MULTICAST' | 'BLACKHOLE' | 'UNREACHABLE' | 'PROHIBIT';
+
+/**
+ * The route type of an IPv4 address as `-m addrtype` sees it: only the local
+ * routing table is consulted, so an address without a local route is
+ * UNICAST (routable or not); 0.0.0.0 and 255.255.255.255 are BROADCAST.
+ * With `dev`, a local or broadcast route of another device counts as UNICAST.
+ */
+export function addressTypeV4(host: Host, a: bigint, dev: Interface | null): AddressType {
+  if (isZero(a) || a === V4_LIMITED_BROADCAST) return 'BROADCAST';
+  if (isMulticast('ipv4', a)) return 'MULTICAST';
+  const local = localOwner(host, 'ipv4', a);
+  if (local) return !dev || dev === local ? 'LOCAL' : 'UNICAST';
+  const brd = broadcastOwner(host, a);
+  if (brd) return !dev || dev === brd ? 'BROADCAST' : 'UNICAST';
+  return 'UNICAST';
+}
+
+/** The main-table route with the longest prefix (first configured wins a tie). */
+function longestMatch(routes: readonly Route[], family: Family, dst: bigint, dev: string | null): Route | undefined {
+  let best: Route | undefined;
+  for (const r of routes) {
+    if (r.family !== family || (dev !== null && r.dev !== dev) || !inNet(dst, r.network, r.mask)) continue;
+    if (!best || r.prefix > best.prefix) best = r;
+  }
+  return best;
+}
+
+export function lookupRoute(host: Host, family: Family, dst: bigint, dev: string | null = null): Route | undefined {
+  return longestMatch(host.routes, family, dst, dev);
+}
+
+/**
+ * The source address the kernel picks for a route (inet_select_addr): a primary
+ * address of the device in the gateway's subnet, else its first primary one.
+ */
+export function preferredSource(host: Host, family: Family, dev: string, nextHop: bigint): bigint | undefined {
+  const itf = host.interfaces.get(dev);
+  const mine = itf?.addresses.filter((a) => a.family === family && a.primary) ?? [];
+  return (mine.find((a) => inNet(nextHop, a.address & a.mask, a.mask)) ?? mine[0])?.address;
+}
+
+/** The first primary address of an interface, as REDIRECT uses. */
+export function primaryAddress(itf: Interface, family: Family): bigint | undefined {
+  return itf.addresses.find((a) => a.family === family && a.primary)?.address;
+}
+
+// ---- routing decisions -------------------------------------------------------
+
+export type InputRoute =
+  | { kind: 'local'; broadcast: boolean }
+  | { kind: 'forward'; dev: string; nextHop: bigint }
+  | { kind: 'drop'; reason: string; icmp?: string };
+
+/**
+ * ip_route_input for a packet that arrived on `inDev` (after PREROUTING):
+ * martians first, then local, broadcast, or forwarded by the longest route.
+ */
+export function routeInput(host: Host, family: Family, src: bigint, dst: bigint, inDev: Interface): InputRoute {
+  const show = (a: bigint) => showAddress(a, family);
+  if (family === 'ipv4') {
+    if (isMulticast(family, src) || src === V4_LIMITED_BROADCAST) return { kind: 'drop', reason: `martian source ${show(src)} (multicast or broadcast)` };
+    if (dst === V4_LIMITED_BROADCAST) return { kind: 'local', broadcast: true };
+    if (isZero(src)) return { kind: 'drop', reason: 'martian source 0.0.0.0 (only a broadcast may come from it)' };
+    if (isZero(dst)) return { kind: 'drop', reason: 'martian destination 0.0.0.0' };
+    if (!inDev.loopback && !host.routeLocalnet) {
+      if (isLoopbackAddress(family, dst)) return { kind: 'drop', reason: `martian destination ${show(dst)}: 127.0.0.0/8 arriving on ${inDev.name} (route_localnet=0)` };
+      if (isLoopbackAddress(family, src)) return { kind: 'drop', reason: `martian source ${show(src)}: 127.0.0.0/8 arriving on ${inDev.name} (route_localnet=0)` };
+    }
+    if (isMulticast(family, dst)) {
+      // Every host is in the all-hosts group; no other membership is modelled.
+      return dst === 0xe0000001n ? { kind: 'local', broadcast: true } : { kind: 'drop', reason: `${show(dst)}: this host has joined no such multicast group` };
+    }
+  } else if (isMulticast(family, dst)) {
+    return dst === 0xff020000000000000000000000000001n ? { kind: 'local', broadcast: true } : { kind: 'drop', reason: `${show(dst)}: this host has joined no such multicast group` };
+  }
+  const martianSource = validateSource(host, family, src, inDev);
+  if (localOwner(host, family, dst)) return martianSource ?? { kind: 'local', broadcast: false };
+  if (family === 'ipv4' && broadcastOwner(host, dst)) return martianSource ?? { kind: 'local', broadcast: true };
+  // ip_error answers routing failures only on a router: with forwarding off it drops silently.
+  if (!host.ipForward) return { kind: 'drop', reason: `${show(dst)} is not local and forwarding is off (ip_forward=0)` };
+  const route = lookupRoute(host, family, dst);
+  if (!route) return { kind: 'drop', reason: `no route to ${show(dst)}`, icmp: family === 'ipv4' ? 'icmp-net-unreachable' : 'icmp6-no-route' };
+  if (route.type !== 'unicast') return routeTypeDrop(route, show(dst));
+  return martianSource ?? { kind: 'forward', dev: route.dev!, nextHop: route.via ?? dst };
+}
+
+function routeTypeDrop(route: Route, dst: string): InputRoute {
+  if (route.type === 'blackhole') return { kind: 'drop', reason: `${dst} is routed to a blackhole` };
+  const v4 = route.family === 'ipv4';
+  return route.type === 'unreachable'
+    ? { kind: 'drop', reason: `${dst} has an unreachable route`, icmp: v4 ? 'icmp-host-unreachable' : 'icmp6-addr-unreachable' }
+    : { kind: 'drop', reason: `${dst} has a prohibit route`, icmp: v4 ? 'icmp-admin-prohibited' : 'icmp6-adm-prohibited' };
+}
+
+/**
+ * fib_validate_source: with rp_filter off an IPv4 packet from outside may not
+ * carry one of this host's addresses as its source; strict mode also wants the
+ * reply routed back out the interface it came in on, loose mode any route.
+ */
+function validateSource(host: Host, family: Family, src: bigint, inDev: Interface): InputRoute | undefined {
+  if (family !== 'ipv4' || inDev.loopback) return undefined;
+  if (localOwner(host, family, src)) return { kind: 'drop', reason: `martian source ${showAddress(src, family)}: a packet from outside with this host's own address` };
+  if (host.rpFilter === 0) return undefined;
+  const back = lookupRoute(host, family, src);
+  const ok = back && back.type === 'unicast' && (host.rpFilter === 2 || back.dev === inDev.name);
+  return ok ? undefined : { kind: 'drop', reason: `reverse-path filter (rp_filter=${host.rpFilter}): replies to ${showAddress(src, family)} would not leave by ${inDev.name}` };
+}
+
+export type OutputRoute =
+  | { kind: 'local' }
+  | { kind: 'out'; dev: string; nextHop: bigint; source: bigint | undefined }
+  | { kind: 'drop'; reason: string; errno: string };
+
+/** ip_route_output for a locally generated packet; `oif` is a socket's bound device. */
+export function routeOutput(host: Host, family: Family, dst: bigint, oif: string | null): OutputRoute {
+  if (localOwner(host, family, dst)) return { kind: 'local' };
+  if (family === 'ipv4' && dst === V4_LIMITED_BROADCAST && !oif) return { kind: 'drop', reason: 'a broadcast needs SO_BROADCAST and a bound device', errno: 'EACCES' };
+  const route = lookupRoute(host, family, dst, oif);
+  // Bound to a device no route uses: the kernel assumes the destination is on that link.
+  if (!route && oif) return { kind: 'out', dev: oif, nextHop: dst, source: preferredSource(host, family, oif, dst) };
+  if (!route) return { kind: 'drop', reason: `no route to ${showAddress(dst, family)}`, errno: 'ENETUNREACH' };
+  if (route.type !== 'unicast') {
+    const errno = route.type === 'blackhole' ? 'EINVAL' : route.type === 'prohibit' ? 'EACCES' : 'EHOSTUNREACH';
+    return { kind: 'drop', reason: `${showAddress(dst, family)} has a ${route.type} route`, errno };
+  }
+  const nextHop = route.via ?? dst;
+  return { kind: 'out', dev: route.dev!, nextHop, source: preferredSource(host, family, route.dev!, nextHop) };
+}
+
+/**
+ * The rpfilter match: would the reverse route (source as destination, from
+ * loopback) leave by the incoming interface?
+ */
+export function reversePathOk(host: Host, family: Family, src: bigint, inDev: Interface, loose: boolean, acceptLocal: boolean): boolean {
+  if (localOwner(host, family, src)) return acceptLocal && (loose || localOwner(host, family, src) === inDev);
+  const r = lookupRoute(host, family, src);
+  if (!r || r.type !== 'unicast') return false;
+  return loose || r.dev === inDev.name;
+}
+
+export function findInterface(host: Host, path: string, name: string): Interface {
+  const itf = host.interfaces.get(name);
+  if (!itf) throw new ScenarioError(path, `the host has no interface "${name}" (it has ${[...host.interfaces.keys()].join(', ')})`);
+  return itf;
+}
+

@@ -1,0 +1,291 @@
+// Matches on the packet's connection (state, conntrack fields, marks, labels,
+// counters, helpers, connection counts) and on what the host associates with
+// it: cluster share, IPVS, local sockets, IPsec policy, ipsets.
+import type { Cidr } from '../../knowledge/addresses';
+import type { PortRange } from '../../knowledge/values';
+import type { MatchUse, OptionUse } from '../../syntax/command';
+import { Connection, CtInfo, expiresIn } from '../conntrack';
+import { Criterion, EvalContext, Tri, uncertain } from '../context';
+import { jhash2, jhashWords, rawWords, reciprocalScale } from '../jhash';
+import { hasPorts, Packet } from '../packet';
+import type { SetPart } from '../state';
+import { CompiledMatch, criterion, maskedEquals, num, option, range, unless, whole } from './common';
+
+function conn(ct: CtInfo): Connection | undefined {
+  return ct.kind === 'tracked' ? ct.conn : undefined;
+}
+
+/** The state bits the state and conntrack matches compare (a reply counts as ESTABLISHED/RELATED). */
+function stateBits(ctx: EvalContext): Set<string> {
+  const ct = ctx.skb.ct;
+  if (ct.kind === 'tracked') {
+    const bits = new Set<string>([ct.state]);
+    if (ct.conn.srcNat) bits.add('SNAT');
+    if (ct.conn.dstNat) bits.add('DNAT');
+    return bits;
+  }
+  // No connection yet (raw table, or conntrack said INVALID): the match sees INVALID.
+  return new Set([ct.kind === 'untracked' ? 'UNTRACKED' : 'INVALID']);
+}
+
+function stateCriterion(o: OptionUse): Criterion {
+  const wanted = (o.parsed[0] as string[]).map((s) => s.toUpperCase());
+  return criterion(o, (ctx) => {
+    const bits = stateBits(ctx);
+    return wanted.some((w) => bits.has(w));
+  });
+}
+
+/** A test that needs the connection: without one it is false whatever the negation. */
+function onConnection(o: OptionUse, test: (c: Connection, ctx: EvalContext) => Tri, withoutConnection = false): Criterion {
+  return unless(criterion(o, (ctx) => test(conn(ctx.skb.ct)!, ctx)), (ctx) => (conn(ctx.skb.ct) ? undefined : withoutConnection));
+}
+
+function state(use: MatchUse): CompiledMatch {
+  return { criteria: [stateCriterion(use.options[0])], conntrack: true };
+}
+
+function cidrHas(c: Cidr, a: bigint): boolean {
+  return (a & c.mask) === c.address;
+}
+
+const STATUS_BITS: Record<string, keyof Pick<Connection, 'seenReply' | 'assured' | 'confirmed'> | 'expected' | 'none'> = {
+  EXPECTED: 'expected', SEEN_REPLY: 'seenReply', ASSURED: 'assured', CONFIRMED: 'confirmed', NONE: 'none',
+};
+
+/**
+ * conntrack_mt: the state is tested first; a packet without a connection
+ * (untracked or invalid) then matches if --ctstate was given and passed, and
+ * fails every other option.
+ */
+function conntrack(use: MatchUse): CompiledMatch {
+  const hasState = option(use, 'ctstate') !== undefined;
+  const criteria: Criterion[] = [];
+  const st = option(use, 'ctstate');
+  if (st) criteria.push(stateCriterion(st));
+  const order = ['ctdir', 'ctorigsrc', 'ctorigdst', 'ctreplsrc', 'ctrepldst', 'ctproto', 'ctorigsrcport', 'ctorigdstport', 'ctreplsrcport', 'ctrepldstport', 'ctstatus', 'ctexpire'];
+  for (const name of order) {
+    const o = option(use, name);
+    if (!o) continue;
+    const v = o.parsed[0];
+    let test: (c: Connection, ctx: EvalContext) => Tri;
+    switch (name) {
+      case 'ctdir': test = (_c, ctx) => (ctx.skb.ct as { dir: string }).dir === String(v).toLowerCase(); break;
+      case 'ctorigsrc': test = (c) => cidrHas(v as Cidr, c.orig.src); break;
+      case 'ctorigdst': test = (c) => cidrHas(v as Cidr, c.orig.dst); break;
+      case 'ctreplsrc': test = (c) => cidrHas(v as Cidr, c.reply.src); break;
+      case 'ctrepldst': test = (c) => cidrHas(v as Cidr, c.reply.dst); break;
+      case 'ctproto': test = (c) => c.orig.protocol === v; break;
+      case 'ctorigsrcport': test = (c) => inRange(c.orig.sport, v); break;
+      case 'ctorigdstport': test = (c) => inRange(c.orig.dport, v); break;
+      case 'ctreplsrcport': test = (c) => inRange(c.reply.sport, v); break;
+      case 'ctrepldstport': test = (c) => inRange(c.reply.dport, v); break;
+      case 'ctstatus': {
+        const names = (v as string[]).map((s) => STATUS_BITS[s.toUpperCase()]);
+        test = (c) => names.some((n) => (n === 'expected' ? c.master !== null : n === 'none' ? false : c[n]));
+        break;
+      }
+      default: test = (c, ctx) => expiry(c, ctx, v as PortRange);
+    }
+    criteria.push(onConnection(o, test, hasState));
+  }
+  return { criteria, conntrack: true };
+}
+
+function inRange(n: number, r: unknown): boolean {
+  const { from, to } = r as PortRange;
+  return n >= from && n <= to;
+}
+
+/** A connection refreshed by this very packet has its full timeout, or a jiffy less. */
+function expiry(c: Connection, ctx: EvalContext, r: PortRange): Tri {
+  const left = expiresIn(c, ctx.state.now);
+  const a = left >= r.from && left <= r.to;
+  if (!c.confirmed || c.lastSeen !== ctx.state.now) return a;
+  const b = left - 1 >= r.from && left - 1 <= r.to;
+  return a === b ? a : uncertain(`the entry has ${left - 1} or ${left} seconds left, depending on the clock tick`);
+}
+
+function connmark(use: MatchUse): CompiledMatch {
+  const o = use.options[0];
+  const equals = maskedEquals(o);
+  return { criteria: [onConnection(o, (c) => equals(c.mark))], conntrack: true };
+}
+
+/** Groups for connlimit: the address (source unless --connlimit-daddr) under the mask. */
+function connlimit(use: MatchUse, cc: { family: string; ruleId: string }): CompiledMatch {
+  const limitOpt = option(use, 'connlimit-upto') ?? option(use, 'connlimit-above')!;
+  const limit = num(limitOpt);
+  const above = limitOpt.spec.name === 'connlimit-above';
+  const maskOpt = option(use, 'connlimit-mask');
+  const mask = maskOpt ? (maskOpt.parsed[0] as bigint) : cc.family === 'ipv4' ? 0xffffffffn : (1n << 128n) - 1n;
+  const byDst = option(use, 'connlimit-daddr') !== undefined;
+  const test = (ctx: EvalContext): Tri => {
+    if (!ctx.state.fresh) return uncertain('how many connections this client already has is not known (state.fresh)');
+    const p = ctx.pkt;
+    const group = `${(byDst ? p.destination : p.source) & mask}`;
+    let groups = ctx.state.connlimit.get(ctx.ruleId);
+    if (!groups) ctx.state.connlimit.set(ctx.ruleId, (groups = new Map()));
+    let ids = groups.get(group);
+    if (!ids) groups.set(group, (ids = new Set()));
+    const c = conn(ctx.skb.ct);
+    const id = c ? c.id : -1;
+    // Connections that never got confirmed (their first packet was dropped) are gone.
+    const live = ctx.state.conntrack.connections().filter((x) => ids!.has(x.id)).map((x) => x.id);
+    const count = new Set([...live, id]).size;
+    if (c) ids.add(c.id);
+    return above ? count > limit : count <= limit;
+  };
+  return { criteria: [criterion(limitOpt, test, true)], conntrack: true };
+}
+
+function connbytes(use: MatchUse): CompiledMatch {
+  const o = option(use, 'connbytes')!;
+  const text = o.values[0].text;
+  const r = range(o);
+  // A single number has no upper bound; `!` swaps the bounds, which turns the test around.
+  let from = r.from;
+  let to = text.includes(':') ? r.to : Number.MAX_SAFE_INTEGER;
+  if (o.negated) [from, to] = [to, from];
+  const dir = String(option(use, 'connbytes-dir')?.parsed[0] ?? 'original');
+  const mode = String(option(use, 'connbytes-mode')?.parsed[0] ?? 'packets');
+  const c: Criterion = {
+    text: `-m connbytes ${o.negated ? '! ' : ''}--connbytes ${text} --connbytes-dir ${dir} --connbytes-mode ${mode}`,
+    test: (ctx) => {
+      const cn = conn(ctx.skb.ct);
+      if (!cn) return false;
+      const pick = (i: 0 | 1) => (mode === 'bytes' ? cn.bytes[i] : cn.packets[i]);
+      let what: number;
+      if (mode === 'avgpkt') {
+        const idx = dir === 'original' ? [0] : dir === 'reply' ? [1] : [0, 1];
+        const pk = idx.reduce((n, i) => n + cn.packets[i], 0);
+        what = pk === 0 ? 0 : Math.floor(idx.reduce((n, i) => n + cn.bytes[i], 0) / pk);
+      } else what = dir === 'original' ? pick(0) : dir === 'reply' ? pick(1) : pick(0) + pick(1);
+      return to >= from ? what >= from && what <= to : what < to || what > from;
+    },
+  };
+  return { criteria: [c], conntrack: true };
+}
+
+function connlabel(use: MatchUse): CompiledMatch {
+  const o = option(use, 'label')!;
+  const set = option(use, 'set') !== undefined;
+  const text = String(o.parsed[0]);
+  if (!/^\d+$/.test(text) || Number(text) > 127) {
+    return { criteria: [criterion(o, () => uncertain(`label \`${text}\` is a name from /etc/xtables/connlabel.conf on the machine`))], conntrack: true };
+  }
+  const bit = 1n << BigInt(text);
+  const c = criterion(o, (ctx) => {
+    const cn = conn(ctx.skb.ct)!;
+    if (cn.labels & bit) return true;
+    if (!set) return false;
+    cn.labels |= bit;
+    ctx.notes.push(`connection label ${text} set`);
+    return true;
+  }, set);
+  // Without a connection connlabel_mt returns the inversion.
+  return { criteria: [unless(c, (ctx) => (conn(ctx.skb.ct) ? undefined : o.negated))], conntrack: true };
+}
+
+/** Only a connection a helper expected (ftp data...) has a master whose helper can match. */
+function helper(use: MatchUse): CompiledMatch {
+  const o = use.options[0];
+  const name = String(o.parsed[0]);
+  const c = criterion(o, (ctx) => {
+    const master = conn(ctx.skb.ct)!.master!;
+    if (master.helper === undefined) return uncertain('the scenario declares the packet RELATED without saying which helper expected it');
+    return name === '' ? master.helper !== null : master.helper === name;
+  });
+  return { criteria: [unless(c, (ctx) => (conn(ctx.skb.ct)?.master ? undefined : o.negated))], conntrack: true };
+}
+
+/** xt_cluster: the original source address hashed onto the nodes. */
+function cluster(use: MatchUse, cc: { family: string }): CompiledMatch {
+  const total = num(option(use, 'cluster-total-nodes')!);
+  const seed = num(option(use, 'cluster-hash-seed')!);
+  const nodeOpt = option(use, 'cluster-local-node');
+  const maskOpt = option(use, 'cluster-local-nodemask');
+  const nodeMask = nodeOpt ? 1 << (num(nodeOpt) - 1) : num(maskOpt!);
+  const negated = (nodeOpt ?? maskOpt)!.negated;
+  return {
+    criteria: [whole(use, (ctx) => {
+      const cn = conn(ctx.skb.ct);
+      if (!cn) return false;
+      const src = (cn.master ?? cn).orig.src;
+      const hash = cc.family === 'ipv4' ? jhashWords(rawWords(src, 32)[0], 0, 0, seed, 1) : jhash2(rawWords(src, 128), seed);
+      const node = reciprocalScale(hash, total);
+      return (((1 << node) & nodeMask) !== 0) !== negated;
+    })],
+    conntrack: true,
+  };
+}
+
+/** The simulated host runs no IPVS: no packet belongs to an IPVS connection. */
+function ipvs(use: MatchUse): CompiledMatch {
+  const only = use.options.length === 1 && use.options[0].spec.name === 'ipvs';
+  return { criteria: [whole(use, () => (only ? use.options[0].negated : false))] };
+}
+
+/**
+ * socket_match: a local socket for the packet's destination port; one bound to
+ * the wildcard address counts only with --nowildcard, a non-transparent one
+ * not with --transparent.
+ */
+function socket(use: MatchUse): CompiledMatch {
+  const nowildcard = option(use, 'nowildcard') !== undefined;
+  const transparent = option(use, 'transparent') !== undefined;
+  return {
+    criteria: [whole(use, (ctx) => {
+      const sockets = ctx.host.sockets;
+      if (!sockets) return uncertain('the host\'s sockets are not described (host.sockets)');
+      const p = ctx.pkt;
+      const s = sockets.find((k) => k.family === p.family && k.protocol === p.protocol && k.port === p.destinationPort && (k.address === null || k.address === p.destination));
+      if (!s || (s.address === null && !nowildcard) || (transparent && !s.transparent)) return false;
+      return true;
+    })],
+    defrag: true,
+  };
+}
+
+/** No IPsec on the simulated host: only `--pol none` matches. */
+function policy(use: MatchUse): CompiledMatch {
+  const none = String(option(use, 'pol')?.parsed[0] ?? 'ipsec') === 'none';
+  return { criteria: [whole(use, () => none)] };
+}
+
+function partMatches(part: SetPart, p: Packet, src: boolean, inName: string | null, outName: string | null): boolean {
+  switch (part.kind) {
+    case 'address': {
+      const a = src ? p.source : p.destination;
+      return part.family === p.family && a >= part.from && a <= part.to;
+    }
+    case 'port': {
+      if (!hasPorts(p.protocol) || (part.protocol !== null && part.protocol !== p.protocol)) return false;
+      const port = src ? p.sourcePort : p.destinationPort;
+      return port >= part.from && port <= part.to;
+    }
+    case 'interface':
+      return (src ? inName : outName) === part.name;
+  }
+}
+
+function set(use: MatchUse): CompiledMatch {
+  const o = option(use, 'match-set')!;
+  const name = String(o.parsed[0]);
+  const dirs = (o.parsed[1] as string[]).map((d) => d === 'src');
+  const counters = use.options.some((x) => /^(packets|bytes)-/.test(x.spec.name));
+  const test = (ctx: EvalContext): Tri => {
+    const members = ctx.state.sets.get(name);
+    if (!members) return uncertain(`the members of ipset \`${name}\` are not given (state.sets)`);
+    if (counters) return uncertain('the packet and byte counters of ipset entries are not modelled');
+    const p = ctx.pkt;
+    return members.some((m) => m.every((part, i) => i >= dirs.length || partMatches(part, p, dirs[i], ctx.inDev?.name ?? null, ctx.outDev?.name ?? null)));
+  };
+  return { criteria: [criterion(o, test)] };
+}
+
+export const CONNECTION_EVALUATORS = {
+  state, conntrack, connmark, connlimit, connbytes, connlabel, helper, cluster, ipvs, socket, policy, set,
+  nfacct: (use: MatchUse): CompiledMatch => ({ criteria: [whole(use, () => true)] }),
+};
+

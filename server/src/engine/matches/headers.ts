@@ -1,0 +1,251 @@
+// Matches on protocol headers: ports, TCP flags and options, ICMP types, SPIs,
+// TTL, length, TOS/DSCP/ECN, MSS. All of them are false on a later fragment,
+// which has no layer-4 header of its own.
+import { DCCP_TYPES } from '../../knowledge/matches/headers';
+import type { IcmpMatch, PortRange } from '../../knowledge/values';
+import { SCTP_CHUNK_TYPES } from '../../knowledge/vocabulary';
+import type { MatchUse, OptionUse } from '../../syntax/command';
+import type { Criterion, EvalContext, Tri } from '../context';
+import { Packet, TCP_FLAG_BITS } from '../packet';
+import { CompileContext, CompiledMatch, criterion, laterFragment, maskedEquals, num, option, range, unless } from './common';
+
+function inPortRange(port: number, r: PortRange): boolean {
+  return port >= r.from && port <= r.to;
+}
+
+/** `--sport`/`--dport` of tcp, udp, sctp and dccp. */
+function portCriteria(use: MatchUse): Criterion[] {
+  const out: Criterion[] = [];
+  for (const o of use.options) {
+    if (o.spec.name !== 'source-port' && o.spec.name !== 'destination-port') continue;
+    const r = range(o);
+    const src = o.spec.name === 'source-port';
+    out.push(criterion(o, (ctx) => !laterFragment(ctx) && inPortRange(src ? ctx.pkt.sourcePort : ctx.pkt.destinationPort, r)));
+  }
+  return out;
+}
+
+/** A later fragment fails every option, negated or not. */
+function headerGuard(c: Criterion): Criterion {
+  return unless(c, (ctx) => (laterFragment(ctx) ? false : undefined));
+}
+
+const FLAG_WORDS: Record<string, number> = { ...TCP_FLAG_BITS, ALL: 0x3f, NONE: 0 };
+
+function flagBits(names: unknown): number {
+  return (names as string[]).reduce((bits, n) => bits | FLAG_WORDS[n.toUpperCase()], 0);
+}
+
+/** The option kinds in the TCP header, MSS included. */
+function tcpOptionKinds(p: Packet): number[] {
+  return p.mss === null ? p.tcpOptions : [2, ...p.tcpOptions];
+}
+
+function tcp(use: MatchUse): CompiledMatch {
+  const criteria = portCriteria(use);
+  for (const o of use.options) {
+    if (o.spec.name === 'tcp-flags') {
+      // `ALL` is FIN,SYN,RST,PSH,ACK,URG: ECE and CWR are never compared.
+      const mask = flagBits(o.parsed[0]);
+      const comp = flagBits(o.parsed[1]);
+      criteria.push(headerGuard(criterion(o, (ctx) => (ctx.pkt.tcpFlags & mask) === comp)));
+    } else if (o.spec.name === 'syn') {
+      criteria.push(headerGuard(criterion(o, (ctx) => (ctx.pkt.tcpFlags & 0x17) === TCP_FLAG_BITS.SYN)));
+    } else if (o.spec.name === 'tcp-option') {
+      const kind = num(o);
+      criteria.push(headerGuard(criterion(o, (ctx) => tcpOptionKinds(ctx.pkt).includes(kind))));
+    }
+  }
+  // tcp_mt drops a fragment at offset 1 outright: it could overwrite the flags of the first.
+  criteria.unshift({
+    text: '-p tcp (header present)',
+    test: (ctx) => {
+      if (ctx.pkt.fragmentOffset === 1) ctx.skb.hotdrop = 'a TCP fragment at offset 8 could overwrite the flags of the first one (tcp_mt drops it)';
+      return !laterFragment(ctx);
+    },
+  });
+  return { criteria };
+}
+
+function ports(use: MatchUse): CompiledMatch {
+  return { criteria: [{ text: `-p ${use.name} (header present)`, test: (ctx) => !laterFragment(ctx) }, ...portCriteria(use)] };
+}
+
+const SCTP_FLAG_LETTERS: Record<number, Record<string, number>> = { 0: { I: 8, U: 4, B: 2, E: 1 }, 6: { T: 1 }, 14: { T: 1 } };
+
+function sctp(use: MatchUse): CompiledMatch {
+  const criteria = ports(use).criteria;
+  const o = option(use, 'chunk-types');
+  if (o) {
+    const mode = String(o.parsed[0]).toLowerCase();
+    const wanted = new Map<number, { value: number; mask: number } | null>();
+    const list = o.values[1]?.text ?? '';
+    for (const item of list.split(',')) {
+      const [name, flags] = item.split(':');
+      const upper = name.toUpperCase();
+      if (upper === 'ALL') for (const t of SCTP_CHUNK_TYPES.values()) wanted.set(t, null);
+      else if (upper !== 'NONE') {
+        const type = SCTP_CHUNK_TYPES.get(upper);
+        if (type === undefined) continue;
+        let value = 0;
+        let mask = 0;
+        for (const ch of flags ?? '') {
+          const bit = SCTP_FLAG_LETTERS[type]?.[ch.toUpperCase()] ?? 0;
+          mask |= bit;
+          if (ch === ch.toUpperCase()) value |= bit;
+        }
+        wanted.set(type, flags ? { value, mask } : null);
+      }
+    }
+    const flagsOk = (type: number, flags: number) => {
+      const f = wanted.get(type);
+      return !f || (flags & f.mask) === f.value;
+    };
+    criteria.push(headerGuard(criterion(o, (ctx) => {
+      const chunks = ctx.pkt.sctpChunks;
+      if (mode === 'any') return chunks.some((c) => wanted.has(c.type) && flagsOk(c.type, c.flags));
+      if (mode === 'only') return chunks.every((c) => wanted.has(c.type) && flagsOk(c.type, c.flags));
+      const seen = new Set(chunks.filter((c) => wanted.has(c.type) && flagsOk(c.type, c.flags)).map((c) => c.type));
+      return [...wanted.keys()].every((t) => seen.has(t));
+    })));
+  }
+  return { criteria };
+}
+
+function dccp(use: MatchUse): CompiledMatch {
+  const criteria = ports(use).criteria;
+  for (const o of use.options) {
+    if (o.spec.name === 'dccp-types') {
+      const types = new Set((o.parsed[0] as string[]).map((n) => DCCP_TYPES.indexOf(n.toUpperCase())));
+      criteria.push(headerGuard(criterion(o, (ctx) => types.has(ctx.pkt.dccpType))));
+    } else if (o.spec.name === 'dccp-option') {
+      const kind = num(o);
+      criteria.push(headerGuard(criterion(o, (ctx) => ctx.pkt.dccpOptions.includes(kind))));
+    }
+  }
+  return { criteria };
+}
+
+/** icmp_type_code_match: type 255 (`any`) matches every message. */
+function icmpLike(use: MatchUse): CompiledMatch {
+  const o = use.options[0];
+  const m = o.parsed[0] as IcmpMatch;
+  return {
+    criteria: [headerGuard(criterion(o, (ctx) => m.any || (ctx.pkt.icmpType === m.type && ctx.pkt.icmpCode >= m.codeFrom && ctx.pkt.icmpCode <= m.codeTo)))],
+  };
+}
+
+function multiport(use: MatchUse): CompiledMatch {
+  const o = use.options[0];
+  const list = o.parsed[0] as PortRange[];
+  const which = o.spec.name;
+  const hit = (port: number) => list.some((r) => inPortRange(port, r));
+  return {
+    criteria: [headerGuard(criterion(o, (ctx) => {
+      const p = ctx.pkt;
+      if (which === 'source-ports') return hit(p.sourcePort);
+      if (which === 'destination-ports') return hit(p.destinationPort);
+      return hit(p.sourcePort) || hit(p.destinationPort);
+    }))],
+  };
+}
+
+/** esp, ah (IPv4) and ipcomp: the SPI (or CPI) of the header. */
+function spi(use: MatchUse): CompiledMatch {
+  const criteria = use.options.map((o) => {
+    const r = range(o);
+    return headerGuard(criterion(o, (ctx) => spiTest(ctx, r)));
+  });
+  return { criteria };
+}
+
+function spiTest(ctx: EvalContext, r: { from: number; to: number }): Tri {
+  const v = ctx.pkt.spi;
+  if (v === null) return { reason: 'the packet\'s SPI is not given (packet.spi)' };
+  return v >= r.from && v <= r.to;
+}
+
+/** ah for IPv6: an Authentication Header anywhere in the extension header chain. */
+function ah6(use: MatchUse): CompiledMatch {
+  const present: Criterion = { text: '-m ah (an Authentication Header)', test: (ctx) => ctx.pkt.extensionHeaders.some((h) => h.type === 'auth') };
+  const criteria = [present];
+  for (const o of use.options) {
+    if (o.spec.name === 'ahspi') {
+      const r = range(o);
+      criteria.push(criterion(o, (ctx) => spiTest(ctx, r)));
+    } else if (o.spec.name === 'ahlen') {
+      const len = num(o);
+      criteria.push(criterion(o, (ctx) => (ctx.pkt.extensionHeaders.find((h) => h.type === 'auth')?.length ?? 1) === len));
+    } else {
+      criteria.push(criterion(o, () => true));
+    }
+  }
+  return { criteria };
+}
+
+function mh(use: MatchUse): CompiledMatch {
+  const o = use.options[0];
+  if (!o) return { criteria: [] };
+  const m = /^(\d+)(?::(\d+))?$/.exec(o.values[0].text);
+  if (!m) return { criteria: [criterion(o, () => ({ reason: 'mobility header type names are not modelled; write the number' }))] };
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : Number(m[2]);
+  return { criteria: [headerGuard(criterion(o, (ctx) => ctx.pkt.icmpType >= from && ctx.pkt.icmpType <= to))] };
+}
+
+/** ttl (IPv4) and hl (IPv6): eq, lt, gt; only eq can be negated. */
+function hopCount(use: MatchUse): CompiledMatch {
+  const criteria = use.options.map((o) => {
+    const v = num(o);
+    const name = o.spec.name;
+    const test = name.endsWith('-lt') ? (t: number) => t < v : name.endsWith('-gt') ? (t: number) => t > v : (t: number) => t === v;
+    return criterion(o, (ctx) => test(ctx.pkt.ttl));
+  });
+  return { criteria };
+}
+
+function length(use: MatchUse): CompiledMatch {
+  const o = use.options[0];
+  const r = range(o);
+  return { criteria: [criterion(o, (ctx) => ctx.pkt.length >= r.from && ctx.pkt.length <= r.to)] };
+}
+
+function tos(use: MatchUse): CompiledMatch {
+  const o = use.options[0];
+  const equals = maskedEquals(o);
+  return { criteria: [criterion(o, (ctx) => equals(ctx.pkt.tos))] };
+}
+
+function dscp(use: MatchUse): CompiledMatch {
+  return {
+    criteria: use.options.map((o) => {
+      const v = num(o);
+      return criterion(o, (ctx) => ctx.pkt.tos >> 2 === v);
+    }),
+  };
+}
+
+function ecn(use: MatchUse): CompiledMatch {
+  const criteria = use.options.map((o: OptionUse) => {
+    if (o.spec.name === 'ecn-ip-ect') {
+      const v = num(o);
+      return criterion(o, (ctx) => (ctx.pkt.tos & 3) === v);
+    }
+    const bit = o.spec.name === 'ecn-tcp-cwr' ? TCP_FLAG_BITS.CWR : TCP_FLAG_BITS.ECE;
+    return headerGuard(criterion(o, (ctx) => (ctx.pkt.tcpFlags & bit) !== 0));
+  });
+  return { criteria };
+}
+
+/** Without an MSS option only `! --mss` matches (tcpmss_mt returns the inversion). */
+function tcpmss(use: MatchUse): CompiledMatch {
+  const o = use.options[0];
+  const r = range(o);
+  return { criteria: [headerGuard(criterion(o, (ctx) => ctx.pkt.mss !== null && ctx.pkt.mss >= r.from && ctx.pkt.mss <= r.to))] };
+}
+
+export const HEADER_EVALUATORS = {
+  tcp, udp: ports, sctp, dccp, icmp: icmpLike, icmp6: icmpLike, multiport, esp: spi, ipcomp: spi,
+  mh, ttl: hopCount, hl: hopCount, length, tos, dscp, ecn, tcpmss,
+  ah: (use: MatchUse, cc: CompileContext) => (cc.family === 'ipv6' ? ah6(use) : spi(use)),
+};

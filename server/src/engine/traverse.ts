@@ -1,0 +1,468 @@
+// One packet through the host, hook by hook in kernel priority order: receive
+// (PREROUTING, routing, INPUT or FORWARD + POSTROUTING) or send (routing,
+// OUTPUT, POSTROUTING, and through lo back in for local destinations). Within
+// a hook each table's chain is walked as ipt_do_table does: rules in order,
+// jumps and gotos on a return stack, RETURN and the end of a built-in chain
+// applying its policy (which counts like a rule).
+import type { Hook } from '../knowledge';
+import { CompiledRule, CompiledRuleset, CompiledTable } from './compile';
+import { Connection, conntrackIn, CtInfo, ctStateName } from './conntrack';
+import { EvalContext, Skb, Uncertain } from './context';
+import { Host, Interface, OutputRoute, routeInput, routeOutput } from './host';
+import { showAddress } from './json';
+import { linkType } from './matches/metadata';
+import { applyBinding, Manip, translateIcmpError } from './nat';
+import { clonePacket, describePacket, isFragment, isIcmpError, Packet } from './packet';
+import type { EngineState } from './state';
+import { queueVerdict, TargetChoice, TargetResult } from './targets';
+
+export type Fate = 'delivered' | 'forwarded' | 'sent' | 'dropped';
+
+export interface Step {
+  kind: 'rule' | 'policy' | 'return' | 'event';
+  hook?: Hook;
+  table?: string;
+  chain?: string;
+  /** Kernel index of the rule in its chain (1-based). */
+  rule?: number;
+  /** 0-based line of the rule in its file. */
+  line?: number;
+  text?: string;
+  matched?: boolean;
+  /** Matched or not depending on an uncertain criterion, with no effect on the rest of the walk. */
+  maybe?: boolean;
+  /** The first criterion that did not match. */
+  failed?: string;
+  /** An uncertain criterion and the answer this outcome assumes. */
+  assumed?: string;
+  action?: string;
+  changed?: string[];
+  message?: string;
+  notes?: string[];
+}
+
+/** An answer the engine could not decide, and the one this outcome takes. */
+export interface Assumption {
+  /** Which packet of the scenario: `probe`, `history[0]`, `opener`... */
+  packet: string;
+  /** Counter notation of the rule. */
+  rule: string;
+  criterion: string;
+  assumed: 'match' | 'no match';
+  reason: string;
+  /** The chance of the assumed answer, when the kernel decides at random. */
+  probability?: number;
+}
+
+/** Chooses answers to uncertain criteria: given ones first, then "matches"; records each. */
+export class Decider {
+  readonly taken: Assumption[] = [];
+  constructor(private readonly forced: readonly boolean[] = []) {}
+
+  decide(u: Uncertain, packet: string, rule: string, criterion: string): boolean {
+    const i = this.taken.length;
+    const yes = i < this.forced.length ? this.forced[i] : true;
+    const probability = u.probability === undefined ? undefined : yes ? u.probability : 1 - u.probability;
+    this.taken.push({ packet, rule, criterion, assumed: yes ? 'match' : 'no match', reason: u.reason, ...(probability === undefined ? {} : { probability }) });
+    return yes;
+  }
+}
+
+export interface PacketResult {
+  steps: Step[];
+  hits: string[];
+  /** Counters that move or not depending on something uncertain that changes nothing else. */
+  maybeHits: string[];
+  fate: Fate;
+  inInterface?: string;
+  outInterface?: string;
+  /** What the host sent back instead of letting the packet through. */
+  rejectWith?: string;
+  /** A locally generated packet: the error sendto() returns. */
+  sendError?: string;
+  /** Why the packet was dropped, in words. */
+  dropReason?: string;
+  /** The packet as it left, was delivered, or was dropped. */
+  packet: Packet;
+  /** Connection-tracking state the packet got, when conntrack ran. */
+  ctState?: string;
+  /** The connection, for the scenario runner (a reply is built from it). */
+  connection?: Connection;
+  undetermined: Skb['undetermined'];
+  notes: string[];
+}
+
+export interface RunOptions {
+  conntrack: boolean;
+  /** The scenario declares the packet's state instead of letting conntrack derive it. */
+  declared?: CtInfo;
+  /** Label of this packet in assumptions (`probe`, `history[1]`...). */
+  label: string;
+}
+
+type Verdict = { verdict: 'accept' } | { verdict: 'drop'; reason: string; rejectWith?: string };
+
+const MAX_RULE_VISITS = 1_000_000;
+
+/** One packet's walk through the host. */
+export class PacketRun {
+  private readonly steps: Step[] = [];
+  private readonly hits: string[] = [];
+  private readonly maybeHits: string[] = [];
+  private readonly notes: string[] = [];
+  private readonly skb: Skb;
+  private visits = 0;
+
+  constructor(
+    private readonly rs: CompiledRuleset,
+    private readonly host: Host,
+    private readonly state: EngineState,
+    private readonly decider: Decider,
+    private readonly options: RunOptions,
+    packet: Packet,
+  ) {
+    this.skb = {
+      pkt: clonePacket(packet), ct: { kind: 'none' }, ctTemplate: null, priority: 0, secmark: 0, traced: false, hotdrop: null, undetermined: {},
+    };
+  }
+
+  run(): PacketResult {
+    const p = this.skb.pkt;
+    return p.inInterface === null ? this.send() : this.receive(this.host.interfaces.get(p.inInterface)!);
+  }
+
+  // ---- paths ---------------------------------------------------------------------------------
+
+  private receive(inDev: Interface): PacketResult {
+    const p = this.skb.pkt;
+    this.event(undefined, `arrives on ${inDev.name}: ${describePacket(p)}`);
+    if (linkType(p, inDev) === 'otherhost') return this.dropped(`the frame is addressed to another host's MAC (${p.destinationMac}): dropped before any hook`);
+    const early = ipv6Reject(p, inDev);
+    if (early) return this.dropped(early);
+    if (this.rs.defrag && isFragment(p)) {
+      return this.dropped('defragmentation (priority -400, on because a rule needs conntrack or sockets) holds a lone fragment until the others come: no table sees it');
+    }
+    const pre = this.hook('PREROUTING', inDev, null, null);
+    if (pre.verdict === 'drop') return this.dropped(pre.reason, pre.rejectWith);
+    const route = routeInput(this.host, p.family, p.source, p.destination, inDev);
+    if (route.kind === 'drop') {
+      this.event(undefined, `routing: ${route.reason}`);
+      return this.dropped(`routing: ${route.reason}`, route.icmp);
+    }
+    if (route.kind === 'local') {
+      this.event(undefined, `routing: ${route.broadcast ? 'a broadcast, delivered locally' : `${showAddress(p.destination, p.family)} is local`} (INPUT)`);
+      if (p.family === 'ipv4' && isFragment(p)) {
+        return this.dropped('IPv4 local delivery reassembles fragments before INPUT: a lone fragment waits there and no INPUT rule sees it');
+      }
+      const input = this.hook('INPUT', inDev, null, null);
+      if (input.verdict === 'drop') return this.dropped(input.reason, input.rejectWith);
+      this.confirm();
+      return this.finish('delivered', { inInterface: inDev.name });
+    }
+    const outDev = this.host.interfaces.get(route.dev)!;
+    this.event(undefined, `routing: forwarded out ${outDev.name} via ${showAddress(route.nextHop, p.family)} (FORWARD)`);
+    if (linkType(p, inDev) !== 'host') return this.dropped('a frame sent to a broadcast or multicast MAC address is not forwarded');
+    if (p.ttl <= 1) {
+      return this.dropped(`${p.family === 'ipv4' ? 'TTL' : 'hop limit'} ${p.ttl} would reach 0: answered with time exceeded before FORWARD`, p.family === 'ipv4' ? 'icmp-time-exceeded' : 'icmp6-time-exceeded');
+    }
+    p.ttl -= 1;
+    this.event(undefined, `forwarding lowers the ${p.family === 'ipv4' ? 'TTL' : 'hop limit'} to ${p.ttl} before FORWARD`);
+    const fwd = this.hook('FORWARD', inDev, outDev, route.nextHop);
+    if (fwd.verdict === 'drop') return this.dropped(fwd.reason, fwd.rejectWith);
+    const post = this.hook('POSTROUTING', null, outDev, route.nextHop);
+    if (post.verdict === 'drop') return this.dropped(post.reason, post.rejectWith);
+    this.confirm();
+    return this.finish('forwarded', { outInterface: outDev.name });
+  }
+
+  private send(): PacketResult {
+    const p = this.skb.pkt;
+    this.event(undefined, `sent by this host: ${describePacket(p)}`);
+    const first = routeOutput(this.host, p.family, p.destination, p.outInterface);
+    if (first.kind === 'drop') {
+      this.event(undefined, `routing: ${first.reason}`);
+      return this.dropped(`routing: ${first.reason}`, undefined, first.errno);
+    }
+    const lo = this.host.interfaces.get('lo')!;
+    const firstDev = first.kind === 'local' ? lo : this.host.interfaces.get(first.dev)!;
+    this.event(undefined, `routing: out ${firstDev.name}${first.kind === 'local' ? ' (a local destination)' : ''}`);
+    const dst = p.destination;
+    const mark = p.mark;
+    // The hook's output device is fixed when OUTPUT starts: a reroute after nat OUTPUT DNAT
+    // changes where the packet goes, not what `-o` sees in the rest of OUTPUT.
+    const out = this.hook('OUTPUT', null, firstDev, first.kind === 'out' ? first.nextHop : null);
+    if (out.verdict === 'drop') return this.dropped(out.reason, out.rejectWith, 'EPERM');
+    let route: OutputRoute = first;
+    if (p.destination !== dst || p.mark !== mark) {
+      route = routeOutput(this.host, p.family, p.destination, p.outInterface);
+      if (route.kind === 'drop') return this.dropped(`rerouting after OUTPUT: ${route.reason}`, undefined, route.errno);
+    }
+    const dev = route.kind === 'local' ? lo : this.host.interfaces.get(route.dev)!;
+    if (dev !== firstDev) this.event(undefined, `rerouted after OUTPUT: now out ${dev.name}`);
+    const post = this.hook('POSTROUTING', null, dev, route.kind === 'out' ? route.nextHop : null);
+    if (post.verdict === 'drop') return this.dropped(post.reason, post.rejectWith, 'EPERM');
+    this.confirm();
+    if (route.kind === 'out') return this.finish('sent', { outInterface: dev.name });
+    // Local to local: out through lo and back in; raw and mangle PREROUTING see it again,
+    // but NAT was decided in OUTPUT/POSTROUTING.
+    this.event(undefined, 'loops back through lo');
+    p.inInterface = 'lo';
+    return this.receive(lo);
+  }
+
+  // ---- hooks and tables ---------------------------------------------------------------------------
+
+  private hook(hook: Hook, inDev: Interface | null, outDev: Interface | null, nextHop: bigint | null): Verdict {
+    for (const stage of this.rs.stages(hook, this.options.conntrack)) {
+      if (stage.kind === 'conntrack') {
+        this.conntrackStage(hook);
+        continue;
+      }
+      const v = stage.table.name === 'nat' ? this.natStage(stage.table, hook, inDev, outDev, nextHop) : this.walk(stage.table, hook, inDev, outDev, nextHop);
+      if (v.verdict === 'drop') return v;
+    }
+    return { verdict: 'accept' };
+  }
+
+  private conntrackStage(hook: Hook): void {
+    const skb = this.skb;
+    // A packet that already has its state (untracked in raw, or looped back over lo) is left alone.
+    if (skb.ct.kind === 'tracked' || skb.ct.kind === 'untracked') return;
+    let message: string;
+    if (this.options.declared) {
+      skb.ct = this.options.declared;
+      message = `${ctStateName(skb.ct)}, as the scenario declares`;
+    } else {
+      const r = conntrackIn(this.state.conntrack, skb.pkt, this.state.now);
+      skb.ct = r.ct;
+      message = r.explain;
+    }
+    if (skb.ct.kind === 'tracked' && !skb.ct.conn.confirmed && skb.ctTemplate) {
+      skb.ct.conn.helper = skb.ctTemplate.helper;
+      skb.ct.conn.zone = skb.ctTemplate.zone;
+    }
+    this.event(hook, `conntrack: ${message}`);
+  }
+
+  /**
+   * The nat table runs only for a connection whose NAT is not decided yet (its
+   * first packet); later packets, and ICMP errors about it, are translated from
+   * the connection's binding without any nat rule or policy counting.
+   */
+  private natStage(table: CompiledTable, hook: Hook, inDev: Interface | null, outDev: Interface | null, nextHop: bigint | null): Verdict {
+    const manip: Manip = hook === 'PREROUTING' || hook === 'OUTPUT' ? 'dst' : 'src';
+    const ct = this.skb.ct;
+    if (ct.kind !== 'tracked') {
+      const why = ct.kind === 'none' ? 'conntrack is not running (no rule needs it)' : ct.kind === 'untracked' ? 'the packet is UNTRACKED' : 'the packet is INVALID';
+      this.event(hook, `nat ${hook} skipped: ${why}, and NAT needs a connection`, 'nat');
+      return { verdict: 'accept' };
+    }
+    const p = this.skb.pkt;
+    if (ct.state === 'RELATED' && isIcmpError(p)) {
+      const changed = translateIcmpError(ct.conn, ct.dir, p, manip);
+      this.event(hook, `nat ${hook} skipped: an ICMP error about a known connection is translated with it`, 'nat', changed);
+      return { verdict: 'accept' };
+    }
+    if (ct.state !== 'ESTABLISHED' && !ct.conn.natDone[manip]) {
+      const v = this.walk(table, hook, inDev, outDev, nextHop);
+      if (v.verdict === 'accept') ct.conn.natDone[manip] = true;
+      return v;
+    }
+    const changed = applyBinding(ct.conn, ct.dir, p, manip);
+    const why = ct.state === 'ESTABLISHED' || ct.conn.confirmed ? 'not the first packet of its connection' : 'NAT was decided for this packet on its way out';
+    this.event(hook, `nat ${hook} skipped: ${why}${changed.length ? '; translated from the connection\'s binding' : ''}`, 'nat', changed);
+    return { verdict: 'accept' };
+  }
+
+  private walk(table: CompiledTable, hook: Hook, inDev: Interface | null, outDev: Interface | null, nextHop: bigint | null): Verdict {
+    const start = table.chains.get(hook)!;
+    const ctx: EvalContext = {
+      family: this.rs.family, host: this.host, state: this.state, skb: this.skb, pkt: this.skb.pkt, hook, table: table.name,
+      inDev, outDev, nextHop, ruleId: '', notes: [],
+    };
+    const stack: { chain: string; index: number }[] = [];
+    let chain = start;
+    let i = 0;
+    const policy = (): Verdict => {
+      this.hits.push(`${table.name}/${hook}/policy:${start.policy}`);
+      this.steps.push({ kind: 'policy', hook, table: table.name, chain: hook, action: `policy ${start.policy}` });
+      return start.policy === 'ACCEPT' ? { verdict: 'accept' } : { verdict: 'drop', reason: `${table.name}/${hook} policy DROP` };
+    };
+    const pop = (why: string): boolean => {
+      const back = stack.pop();
+      if (!back) return false;
+      this.steps.push({ kind: 'return', hook, table: table.name, chain: chain.name, message: `${why}: back to ${back.chain}` });
+      chain = table.chains.get(back.chain)!;
+      i = back.index;
+      return true;
+    };
+    for (;;) {
+      if (i >= chain.rules.length) {
+        if (chain === start || !pop(`end of ${chain.name}`)) return policy();
+        continue;
+      }
+      if (++this.visits > MAX_RULE_VISITS) throw new Error('the rule walk does not end (a jump loop?)');
+      const rule = chain.rules[i];
+      ctx.ruleId = rule.id;
+      const matched = this.evaluate(rule, ctx);
+      if (this.skb.hotdrop) {
+        this.steps.push(this.ruleStep(rule, hook, false, `dropped on the spot: ${this.skb.hotdrop}`));
+        return { verdict: 'drop', reason: this.skb.hotdrop };
+      }
+      const step = this.ruleStep(rule, hook, matched.ok === true, matched.failed, matched.assumed);
+      this.steps.push(step);
+      if (ctx.notes.length) step.notes = ctx.notes.splice(0);
+      if (matched.ok === 'maybe') {
+        step.maybe = true;
+        delete step.matched;
+        step.action = rule.action.kind === 'target' ? rule.action.target.text.replace(/^-[jg] /, '') : 'no target: continue';
+        this.maybeHits.push(rule.id);
+      }
+      if (matched.ok !== true) {
+        i++;
+        continue;
+      }
+      this.hits.push(rule.id);
+      const a = rule.action;
+      switch (a.kind) {
+        case 'continue':
+          step.action = 'no target: continue';
+          i++;
+          continue;
+        case 'verdict':
+          step.action = a.verdict;
+          if (a.verdict === 'ACCEPT') return { verdict: 'accept' };
+          if (a.verdict === 'DROP') return { verdict: 'drop', reason: `${rule.id} DROP` };
+          if (a.verdict === 'QUEUE') {
+            const r = this.choose(queueVerdict(ctx), rule, '-j QUEUE');
+            step.action = r.action;
+            return r.verdict === 'accept' ? { verdict: 'accept' } : { verdict: 'drop', reason: `${rule.id} ${r.action}` };
+          }
+          if (chain === start || !pop('RETURN')) {
+            step.action = `RETURN in ${hook}: the policy applies`;
+            return policy();
+          }
+          continue;
+        case 'jump': {
+          step.action = `${a.goto ? 'goto' : 'jump to'} ${a.chain}`;
+          if (!a.goto) stack.push({ chain: chain.name, index: i + 1 });
+          chain = table.chains.get(a.chain)!;
+          i = 0;
+          continue;
+        }
+        case 'unresolved': {
+          const r = this.choose({
+            choose: { reason: a.reason },
+            yes: { verdict: 'continue', action: `${a.goto ? 'goto' : 'jump to'} ${a.chain} (taken to return)`, changed: [] },
+            no: { verdict: 'drop', action: `${a.goto ? 'goto' : 'jump to'} ${a.chain} (taken to drop)`, changed: [] },
+          }, rule, `${a.goto ? '-g' : '-j'} ${a.chain}`);
+          step.action = r.action;
+          if (r.verdict === 'drop') return { verdict: 'drop', reason: `${rule.id} ${r.action}` };
+          if (a.goto && (chain === start || !pop(`return from ${a.chain}`))) return policy();
+          if (!a.goto) i++;
+          continue;
+        }
+        case 'target': {
+          const r = this.choose(a.target.run(ctx), rule, a.target.text);
+          step.action = r.action;
+          if (r.changed.length) step.changed = r.changed;
+          if (r.notes?.length) step.notes = [...(step.notes ?? []), ...r.notes];
+          if (r.verdict === 'accept') return { verdict: 'accept' };
+          if (r.verdict === 'drop') return { verdict: 'drop', reason: `${rule.id} ${r.action}`, rejectWith: r.rejectWith };
+          i++;
+          continue;
+        }
+      }
+    }
+  }
+
+  /** A target whose effect the scenario does not settle: the decider picks, and the outcome records it. */
+  private choose(r: TargetResult | TargetChoice, rule: CompiledRule, what: string): TargetResult {
+    if (!('choose' in r)) return r;
+    return this.decider.decide(r.choose, this.options.label, rule.id, what) ? r.yes : r.no;
+  }
+
+  /**
+   * The criteria in order. An uncertain one is settled by the decider, unless a
+   * later criterion without side effects fails anyway.
+   */
+  private evaluate(rule: CompiledRule, ctx: EvalContext): { ok: boolean | 'maybe'; failed?: string; assumed?: string } {
+    const cs = rule.criteria;
+    let assumed: string | undefined;
+    for (let k = 0; k < cs.length; k++) {
+      const r = cs[k].test(ctx);
+      if (r === true) continue;
+      if (r === false || this.skb.hotdrop) return { ok: false, failed: cs[k].text, assumed };
+      let sideEffects = false;
+      for (let later = k + 1; later < cs.length; later++) {
+        if (cs[later].stateful) sideEffects = true;
+        else if (cs[later].test(ctx) === false) return { ok: false, failed: cs[later].text, assumed };
+      }
+      // A rule that only counts or logs changes nothing either way: no need to follow two outcomes.
+      if (!sideEffects && inert(rule)) {
+        return { ok: 'maybe', assumed: `${cs[k].text}: may or may not match (${r.reason}); the walk goes on the same either way` };
+      }
+      const yes = this.decider.decide(r, this.options.label, rule.id, cs[k].text);
+      const chance = r.probability === undefined ? '' : ` (probability ${round(yes ? r.probability : 1 - r.probability)})`;
+      assumed = `${cs[k].text}: assumed to ${yes ? 'match' : 'not match'}${chance}: ${r.reason}`;
+      if (!yes) return { ok: false, failed: cs[k].text, assumed };
+    }
+    return { ok: true, assumed };
+  }
+
+  private ruleStep(rule: CompiledRule, hook: Hook, matched: boolean, failed?: string, assumed?: string): Step {
+    const step: Step = { kind: 'rule', hook, table: rule.table, chain: rule.chain, rule: rule.index, line: rule.line, text: rule.text, matched };
+    if (failed) step.failed = failed;
+    if (assumed) step.assumed = assumed;
+    return step;
+  }
+
+  private event(hook: Hook | undefined, message: string, table?: string, changed?: string[]): void {
+    const step: Step = { kind: 'event', message };
+    if (hook) step.hook = hook;
+    if (table) step.table = table;
+    if (changed?.length) step.changed = changed;
+    this.steps.push(step);
+  }
+
+  // ---- conntrack confirmation and the result ------------------------------------------------------------
+
+  /** nf_conntrack_confirm at the end of INPUT or POSTROUTING: the connection now exists for later packets. */
+  private confirm(): void {
+    const ct = this.skb.ct;
+    if (ct.kind === 'tracked' && !ct.conn.confirmed) this.state.conntrack.confirm(ct.conn);
+  }
+
+  private dropped(reason: string, rejectWith?: string, sendError?: string): PacketResult {
+    this.event(undefined, `dropped: ${reason}`);
+    return this.finish('dropped', { dropReason: reason, rejectWith, sendError });
+  }
+
+  private finish(fate: Fate, extra: Partial<PacketResult>): PacketResult {
+    const ct = this.skb.ct;
+    const result: PacketResult = {
+      steps: this.steps, hits: this.hits, maybeHits: this.maybeHits, fate, packet: this.skb.pkt, notes: this.notes, undetermined: this.skb.undetermined,
+    };
+    for (const [k, v] of Object.entries(extra)) if (v !== undefined) (result as unknown as Record<string, unknown>)[k] = v;
+    const name = ctStateName(ct);
+    if (name) result.ctState = name;
+    if (ct.kind === 'tracked') result.connection = ct.conn;
+    return result;
+  }
+}
+
+function inert(rule: CompiledRule): boolean {
+  return rule.action.kind === 'continue' || (rule.action.kind === 'target' && rule.action.target.inert === true);
+}
+
+/** ip6_rcv_core drops these before PREROUTING: loopback addresses from outside, multicast sources. */
+function ipv6Reject(p: Packet, inDev: Interface): string | undefined {
+  if (p.family !== 'ipv6' || inDev.loopback) return undefined;
+  if (p.destination === 1n || p.source === 1n) return 'the loopback address ::1 arriving from outside is dropped before any hook (RFC 4291)';
+  if (p.source >> 120n === 0xffn) return 'a multicast source address is dropped before any hook';
+  return undefined;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

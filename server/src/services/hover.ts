@@ -1,0 +1,106 @@
+// Hover: what the word under the mouse means, in our own words from the
+// knowledge base, and for chains what the model knows (declaration, policy,
+// rules, the hooks that reach it, who jumps to it, which tool creates it).
+import type { Span } from '../diagnostics';
+import { findTable, STANDARD_TARGETS, ValueSpec } from '../knowledge';
+import { BASE_OPTION_DOCS } from '../knowledge/baseOptions';
+import { describeWord } from '../knowledge/valueWords';
+import type { Table } from '../model/ruleset';
+import { parseCommand } from '../syntax/command';
+import type { Token } from '../syntax/token';
+import { CommandPart, partAt } from './commandParts';
+import { CommandContext, ContextSource, cursorContext, Position } from './cursorContext';
+import { baseOptionDoc, chainDoc, extensionDoc, optionDoc, tableDoc, valueDoc, verdictDoc } from './docs';
+
+export interface HoverResult {
+  /** Markdown. */
+  contents: string;
+  range: Span;
+}
+
+const COMMIT_DOC = '**COMMIT**\n\nEnds the table block: iptables-restore checks the whole block and swaps it in as one step; without this line nothing of the block applies.';
+
+export function hover(source: ContextSource, pos: Position): HoverResult | undefined {
+  const ctx = cursorContext(source, pos);
+  // The mouse is on a character: the one just after a word is not in it.
+  if (!ctx || pos.character >= ctx.word.token.end) return undefined;
+  const token = ctx.word.token;
+  const result = (contents: string | undefined): HoverResult | undefined => contents ? { contents, range: spanOf(token) } : undefined;
+  const model = 'table' in ctx && ctx.table ? source.analysis?.rulesets[ctx.family]?.tables.get(ctx.table) : undefined;
+  switch (ctx.kind) {
+    case 'header': {
+      const spec = findTable(token.text);
+      return result(spec && tableDoc(spec));
+    }
+    case 'chainLine':
+      if (ctx.field === 0) return result(chainDoc(token.text, model, ctx.table));
+      return ctx.field === 1 ? result(verdictDoc(token.text)) : undefined;
+    case 'lineStart':
+      return token.text === 'COMMIT' ? result(COMMIT_DOC) : undefined;
+    case 'command': {
+      const command = parseCommand(ctx.words, { family: ctx.family, restore: ctx.restore, table: ctx.table }, []);
+      const part = partAt(command, pos.line, pos.character);
+      return part && partHover(part, ctx, model, pos);
+    }
+  }
+}
+
+function partHover(part: CommandPart, ctx: CommandContext, model: Table | undefined, pos: Position): HoverResult | undefined {
+  const at = (contents: string | undefined, range: Span = part.token) => contents ? { contents, range: spanOf(range) } : undefined;
+  switch (part.kind) {
+    case 'base':
+      return at(baseOptionDoc(part.letter));
+    case 'table': {
+      const spec = findTable(part.token.text);
+      return at(spec && tableDoc(spec));
+    }
+    case 'chain':
+      return at(chainDoc(part.token.text, model, ctx.table));
+    case 'policy':
+      return at(verdictDoc(part.token.text));
+    case 'other':
+      return undefined;
+    case 'criterion': {
+      const base = BASE_OPTION_DOCS[part.letter];
+      return at(valueDoc(describe(base.value!, part.letter, ctx, part.token, pos), baseOptionDoc(part.letter)!), itemSpan(part.token, pos));
+    }
+    case 'target': {
+      const name = part.token.text;
+      const use = part.use;
+      if (use.spec) return at(extensionDoc(use.spec));
+      if (!use.goto && name in STANDARD_TARGETS) return at(verdictDoc(name));
+      return at(chainDoc(name, model, ctx.table));
+    }
+    case 'match':
+      return at(part.use.spec && extensionDoc(part.use.spec));
+    case 'option':
+      return at(part.owner.spec && optionDoc(part.use.spec, part.owner.spec));
+    case 'value': {
+      const opt = part.use.spec;
+      const spec = part.index === 0 ? opt.value : opt.second;
+      const owner = part.owner.spec;
+      if (!spec || !owner) return undefined;
+      return at(valueDoc(describe(spec, opt.name, ctx, part.token, pos), optionDoc(opt, owner)), itemSpan(part.token, pos));
+    }
+  }
+}
+
+function spanOf(s: Span): Span {
+  return { line: s.line, start: s.start, end: s.end };
+}
+
+/** The comma-separated item of a value under the cursor (the whole value when quoted). */
+function itemSpan(token: Token, pos: Position): Span {
+  if (token.quoted) return spanOf(token);
+  const offset = pos.character - token.start;
+  const from = token.text.lastIndexOf(',', offset - 1) + 1;
+  const next = token.text.indexOf(',', offset);
+  return { line: token.line, start: token.start + from, end: token.start + (next < 0 ? token.text.length : next) };
+}
+
+function describe(spec: ValueSpec, optionName: string, ctx: CommandContext, token: Token, pos: Position) {
+  const item = itemSpan(token, pos);
+  const word = token.text.slice(item.start - token.start, item.end - token.start);
+  return describeWord(spec, optionName, ctx.family, word);
+}
+
