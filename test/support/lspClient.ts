@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import {
   createProtocolConnection, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, InitializeRequest,
   InitializedNotification, ProtocolConnection, PublishDiagnosticsNotification, PublishDiagnosticsParams,
-  StreamMessageReader, StreamMessageWriter, TextDocumentContentChangeEvent,
+  ServerCapabilities, StreamMessageReader, StreamMessageWriter, TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node';
 import { REPO } from './shared';
 
@@ -16,6 +16,8 @@ export class LspClient {
   private readonly published = new Map<string, PublishDiagnosticsParams[]>();
   private readonly waiters: (() => void)[] = [];
   private readonly versions = new Map<string, number>();
+  /** What the server announced it can do. */
+  capabilities!: ServerCapabilities;
 
   /** Starts the server; `settings` is what it reads as the `iptables` configuration. */
   async start(settings: Record<string, unknown> = {}): Promise<this> {
@@ -27,13 +29,14 @@ export class LspClient {
     });
     this.connection.onRequest('workspace/configuration', () => [settings]);
     this.connection.listen();
-    await this.connection.sendRequest(InitializeRequest.type, {
+    const init = await this.connection.sendRequest(InitializeRequest.type, {
       processId: process.pid, rootUri: null,
       capabilities: {
         workspace: { configuration: true },
         textDocument: { completion: { completionItem: { snippetSupport: true, documentationFormat: ['markdown'] } }, hover: { contentFormat: ['markdown'] } },
       },
     });
+    this.capabilities = init.capabilities;
     await this.connection.sendNotification(InitializedNotification.type, {});
     return this;
   }

@@ -21,6 +21,8 @@ export interface DocumentAnalysis {
   file?: SaveFile;
   /** A script's iptables commands, in the order they ran. */
   calls?: IptablesCall[];
+  /** A script's iptables-restore inputs (heredocs), positioned in the script. */
+  restores?: SaveFile[];
 }
 
 export interface DocumentOptions extends AnalysisOptions {
@@ -48,5 +50,5 @@ export async function analyseDocument(text: string, kind: DocumentKind, options:
   const refusal = refuseInput(text, options.maxFileSize);
   if (refusal) return { kind, diagnostics: [refusal], rulesets: {} };
   const a = analyseScript(text, await bash(), options);
-  return { kind, diagnostics: a.diagnostics, rulesets: a.rulesets, calls: a.calls };
+  return { kind, diagnostics: a.diagnostics, rulesets: a.rulesets, calls: a.calls, restores: a.restores };
 }

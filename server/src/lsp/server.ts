@@ -14,6 +14,13 @@ import {
 import { CompletionEntry, CompletionKind, completions } from '../services/completion';
 import { hover } from '../services/hover';
 import { quickFixes } from '../services/quickFixes';
+import {
+  DocumentHighlightKind, DocumentSymbol, FoldingRangeKind, LSPErrorCodes, ResponseError, SymbolKind,
+} from 'vscode-languageserver/node';
+import { chainIndex } from '../services/chainOccurrences';
+import { definition, HighlightKind, highlights, prepareRename, references, rename } from '../services/navigation';
+import { SEMANTIC_TOKEN_LEGEND, semanticTokens } from '../services/semanticTokens';
+import { documentSymbols, foldingRanges, OutlineSymbol } from '../services/symbols';
 
 interface Settings {
   diagnostics: { enable: boolean };
@@ -38,6 +45,13 @@ connection.onInitialize(() => ({
     completionProvider: { triggerCharacters: [' ', '-', ',', '*', ':'] },
     hoverProvider: true,
     codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+    definitionProvider: true,
+    referencesProvider: true,
+    documentHighlightProvider: true,
+    renameProvider: { prepareProvider: true },
+    documentSymbolProvider: true,
+    foldingRangeProvider: true,
+    semanticTokensProvider: { legend: { tokenTypes: [...SEMANTIC_TOKEN_LEGEND.tokenTypes], tokenModifiers: [...SEMANTIC_TOKEN_LEGEND.tokenModifiers] }, full: true },
   },
   serverInfo: { name: 'iptables-language-server' },
 }));
@@ -238,6 +252,72 @@ connection.onHover(async ({ textDocument, position }) => {
     return null;
   }
 });
+
+/** Answers a navigation or outline request from the document's analysis; null when there is none. */
+async function fromAnalysis<T>(uri: string, feature: string, answer: (analysis: DocumentAnalysis, text: string) => T): Promise<T | null> {
+  const doc = documents.get(uri);
+  if (!doc) return null;
+  // The text the analysis is made from: the document may change while a script is evaluated.
+  const text = doc.getText();
+  try {
+    const analysis = await currentAnalysis(doc);
+    return analysis ? answer(analysis, text) : null;
+  } catch (e) {
+    connection.console.error(`${feature} in ${uri} failed: ${(e as Error).stack ?? e}`);
+    return null;
+  }
+}
+
+connection.onDefinition(({ textDocument: { uri }, position }) => fromAnalysis(uri, 'definition', (a, text) =>
+  definition(chainIndex(a, text), position).map((span) => ({ uri, range: rangeOf(span) }))));
+
+connection.onReferences(({ textDocument: { uri }, position, context }) => fromAnalysis(uri, 'references', (a, text) =>
+  references(chainIndex(a, text), position, context.includeDeclaration).map((span) => ({ uri, range: rangeOf(span) }))));
+
+const HIGHLIGHT: Record<HighlightKind, DocumentHighlightKind> = {
+  read: DocumentHighlightKind.Read,
+  write: DocumentHighlightKind.Write,
+  text: DocumentHighlightKind.Text,
+};
+
+connection.onDocumentHighlight(({ textDocument: { uri }, position }) => fromAnalysis(uri, 'highlight', (a, text) =>
+  highlights(chainIndex(a, text), position).map((h) => ({ range: rangeOf(h.span), kind: HIGHLIGHT[h.kind] }))));
+
+// A refused rename is an error response: the editor shows its message.
+connection.onPrepareRename(({ textDocument: { uri }, position }) => fromAnalysis(uri, 'rename', (a, text) => {
+  const found = prepareRename(chainIndex(a, text), position);
+  if (!found) return null;
+  if ('refused' in found) return new ResponseError(LSPErrorCodes.RequestFailed, found.refused);
+  return { range: rangeOf(found.span), placeholder: found.name };
+}));
+
+connection.onRenameRequest(({ textDocument: { uri }, position, newName }) => fromAnalysis(uri, 'rename', (a, text) => {
+  const edits = rename(chainIndex(a, text), position, newName);
+  if (!edits) return null;
+  if ('refused' in edits) return new ResponseError(LSPErrorCodes.RequestFailed, edits.refused);
+  return { changes: { [uri]: edits.map((e) => ({ range: rangeOf(e.span), newText: e.newText })) } };
+}));
+
+const SYMBOL_KIND: Record<OutlineSymbol['kind'], SymbolKind> = {
+  family: SymbolKind.Namespace,
+  table: SymbolKind.Struct,
+  chain: SymbolKind.Function,
+};
+
+function toDocumentSymbol(s: OutlineSymbol): DocumentSymbol {
+  return {
+    name: s.name, detail: s.detail, kind: SYMBOL_KIND[s.kind], range: s.range, selectionRange: rangeOf(s.selection),
+    children: s.children.map(toDocumentSymbol),
+  };
+}
+
+connection.onDocumentSymbol(({ textDocument: { uri } }) => fromAnalysis(uri, 'outline', (a, text) => documentSymbols(a, text).map(toDocumentSymbol)));
+
+connection.onFoldingRanges(({ textDocument: { uri } }) => fromAnalysis(uri, 'folding', (a) =>
+  foldingRanges(a)?.map((f) => (f.kind ? { startLine: f.startLine, endLine: f.endLine, kind: FoldingRangeKind.Comment } : { startLine: f.startLine, endLine: f.endLine })) ?? null));
+
+connection.languages.semanticTokens.on(async ({ textDocument: { uri } }) =>
+  (await fromAnalysis(uri, 'semantic tokens', (a, text) => ({ data: semanticTokens(chainIndex(a, text)) }))) ?? { data: [] });
 
 documents.listen(connection);
 connection.listen();

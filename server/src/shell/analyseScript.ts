@@ -9,6 +9,7 @@ import type { Parser } from 'web-tree-sitter';
 import { parseBash, SyntaxNode } from './bashParser';
 import { ShellInterpreter } from './interpreter';
 import { IptablesCall, ScriptFirewall } from './scriptFirewall';
+import type { SaveFile } from '../syntax/saveFile';
 import { iptablesTool } from './tools';
 import type { Machine } from './utilities';
 
@@ -16,6 +17,8 @@ export interface ScriptAnalysis {
   diagnostics: Diagnostic[];
   rulesets: Record<Family, Ruleset>;
   calls: IptablesCall[];
+  /** What each iptables-restore in the script read (heredocs), positioned in the script. */
+  restores: SaveFile[];
 }
 
 /** Does this shell text call iptables at all? (Cheap: decides whether to analyse.) */
@@ -43,7 +46,7 @@ export function analyseScript(text: string, parser: Parser, options: ScriptOptio
     }
   }
   diagnostics.sort((a, b) => a.span.line - b.span.line || a.span.start - b.span.start);
-  return { diagnostics, rulesets: firewall.rulesets(), calls: firewall.calls };
+  return { diagnostics, rulesets: firewall.rulesets(), calls: firewall.calls, restores: firewall.restores };
 }
 
 /** Command nodes whose name is an iptables tool written literally. */

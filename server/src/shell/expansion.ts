@@ -15,6 +15,11 @@ export interface ExpansionHost {
   commandSubstitution(node: SyntaxNode): ShellString;
   arithmetic(text: string): ShellString;
   spanOf(node: SyntaxNode): Span;
+  /**
+   * Where `text`, found `offset` characters into the node, is written in the
+   * script; undefined for text the script only evaluates (eval, heredocs).
+   */
+  literalSpan(node: SyntaxNode, offset: number, text: string): Span | undefined;
   ifs(): string;
 }
 
@@ -76,6 +81,11 @@ export class Expander {
         continue;
       }
       const text = p.value.text;
+      // Nothing to split: the value stays as it is, with where it was written.
+      if (text !== '' && ![...text].some((c) => ifs.includes(c))) {
+        current.push(p.value);
+        continue;
+      }
       const piece = (t: string): ShellString => (p.value.assumes ? { text: t, assumes: p.value.assumes } : known(t));
       let buf = '';
       for (const c of text) {
@@ -103,10 +113,16 @@ export class Expander {
     switch (node.type) {
       case 'word':
       case 'number':
-      case 'extglob_pattern':
-        return [{ value: known(inQuotes ? node.text : unescapeWord(node.text)), quoted: inQuotes || node.text.includes('\\'), literal: !inQuotes }];
-      case 'raw_string':
-        return [{ value: known(node.text.slice(1, -1)), quoted: true }];
+      case 'extglob_pattern': {
+        const raw = node.text;
+        const text = inQuotes ? raw : unescapeWord(raw);
+        const source = text === raw ? this.host.literalSpan(node, 0, text) : undefined;
+        return [{ value: written(text, source), quoted: inQuotes || raw.includes('\\'), literal: !inQuotes }];
+      }
+      case 'raw_string': {
+        const text = node.text.slice(1, -1);
+        return [{ value: written(text, this.host.literalSpan(node, 1, text)), quoted: true }];
+      }
       case 'ansi_c_string':
         return [{ value: known(ansiC(node.text.slice(2, -1))), quoted: true }];
       case 'string':
@@ -143,7 +159,10 @@ export class Expander {
     let at = node.startIndex + 1;
     const end = node.endIndex - 1;
     const literal = (from: number, to: number) => {
-      if (to > from) out.push({ value: known(unescapeDouble(inner.slice(from - node.startIndex - 1, to - node.startIndex - 1))), quoted: true });
+      if (to <= from) return;
+      const raw = inner.slice(from - node.startIndex - 1, to - node.startIndex - 1);
+      const text = unescapeDouble(raw);
+      out.push({ value: written(text, text === raw ? this.host.literalSpan(node, from - node.startIndex, text) : undefined), quoted: true });
     };
     for (const c of node.namedChildren) {
       if (!c) continue;
@@ -322,6 +341,11 @@ export class Expander {
   piecesOf(node: SyntaxNode, inQuotes: boolean): ShellString {
     return concat(this.pieces(node, inQuotes).map((p) => p.value));
   }
+}
+
+/** Text as the script writes it, with where, when that is known. */
+function written(text: string, source: Span | undefined): ShellString {
+  return source ? { text, source } : known(text);
 }
 
 /** Variables every root shell has: their usual value, said to be assumed. */

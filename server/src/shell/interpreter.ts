@@ -105,6 +105,8 @@ export class ShellInterpreter implements ExpansionHost {
   private steps = 0;
   private readonly expander: Expander;
   private readonly lines: string[];
+  /** The script's own tree (code from eval and heredocs is parsed into others). */
+  private tree: Tree | undefined;
   /** Command nodes that ran at least once. */
   readonly executed = new Set<number>();
   readonly notes: EvaluationNote[] = [];
@@ -123,6 +125,7 @@ export class ShellInterpreter implements ExpansionHost {
   }
 
   run(tree: Tree): void {
+    this.tree = tree;
     try {
       this.block(tree.rootNode.namedChildren);
     } catch (e) {
@@ -143,6 +146,12 @@ export class ShellInterpreter implements ExpansionHost {
     const { row, column } = node.startPosition;
     const end = node.endPosition.row === row ? node.endPosition.column : (this.lines[row] ?? '').length;
     return { line: row, start: column, end };
+  }
+
+  literalSpan(node: SyntaxNode, offset: number, text: string): Span | undefined {
+    if (this.spanOverride || node.tree !== this.tree || text.includes('\n')) return undefined;
+    const { row, column } = node.startPosition;
+    return { line: row, start: column + offset, end: column + offset + text.length };
   }
 
   // ---- variables (ExpansionHost) ---------------------------------------------------
@@ -582,7 +591,7 @@ export class ShellInterpreter implements ExpansionHost {
       return 0;
     }
     for (const f of fields) {
-      this.setVariable(variable, { kind: 'scalar', value: known(f.text), origin: f.span });
+      this.setVariable(variable, { kind: 'scalar', value: f.source ? { text: f.text, source: f.source } : known(f.text), origin: f.span });
       if (this.loopBody(body) === 'break') break;
     }
     return 0;
@@ -1415,8 +1424,9 @@ function mergeSnapshots(states: Snapshot[], reason: string): Snapshot {
       const values = maps.map((m) => m.get(name));
       const texts = values.map((v) => (v?.kind === 'scalar' ? (v.value.unknown ? undefined : v.value.text) : v === undefined ? '' : undefined));
       const first = values[0];
-      if (values.every((v) => JSON.stringify(serialise(v)) === JSON.stringify(serialise(first)))) {
-        if (first) out.set(name, first);
+      if (values.every((v) => sameValue(v, first, false))) {
+        // The same value written in two places is no longer one literal to edit.
+        if (first) out.set(name, values.every((v) => sameValue(v, first, true)) ? first : withoutSources(first));
       } else if (texts.every((t) => t !== undefined)) {
         out.set(name, { kind: 'scalar', value: unknown(`$${name}, which depends on ${reason}`, [...new Set(texts as string[])]) });
       } else {
@@ -1431,6 +1441,19 @@ function mergeSnapshots(states: Snapshot[], reason: string): Snapshot {
     globals: mergeVars(states.map((s) => s.globals)),
     frames: base.frames.map((f, i) => ({ locals: mergeVars(states.map((s) => s.frames[i]?.locals ?? new Map())), positional: f.positional })),
   };
+}
+
+function sameValue(a: VariableValue | undefined, b: VariableValue | undefined, withSources: boolean): boolean {
+  const replacer = withSources ? undefined : (key: string, x: unknown) => (key === 'source' ? undefined : x);
+  const json = (v: VariableValue | undefined) => JSON.stringify(serialise(v), replacer);
+  return json(a) === json(b);
+}
+
+function withoutSources(v: VariableValue): VariableValue {
+  const strip = (s: ShellString): ShellString => (s.source ? { ...s, source: undefined } : s);
+  if (v.kind === 'scalar') return { ...v, value: strip(v.value) };
+  if (v.kind === 'indexed') return { kind: 'indexed', items: v.items.map((s) => s && strip(s)) };
+  return { kind: 'assoc', items: new Map([...v.items].map(([k, s]) => [k, strip(s)])) };
 }
 
 function serialise(v: VariableValue | undefined): unknown {

@@ -1,13 +1,13 @@
 // The firewall a script builds, command by command: each iptables call the
 // evaluator meets is parsed as iptables parses it and applied to the IPv4 or
 // IPv6 ruleset, starting from an empty one, the way the kernel would see it.
-import type { Diagnostic } from '../diagnostics';
+import type { Diagnostic, Span } from '../diagnostics';
 import type { Family } from '../knowledge';
 import { BuildOptions, RulesetBuilder } from '../model/build';
 import { linkChains } from '../model/graph';
 import type { Ruleset } from '../model/ruleset';
 import { Command, parseCommand } from '../syntax/command';
-import { parseSaveFile } from '../syntax/saveFile';
+import { parseSaveFile, SaveFile } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
 import type { CallContext, FirewallHost, RestoreInput } from './interpreter';
 import type { IptablesTool } from './tools';
@@ -24,6 +24,8 @@ export interface IptablesCall {
   /** Where the command is written in the script. */
   line: number;
   conditional?: string;
+  /** For each of `command.words`: where its text is written literally in the script, when it is. */
+  sources: (Span | undefined)[];
 }
 
 export class ScriptFirewall implements FirewallHost {
@@ -31,6 +33,8 @@ export class ScriptFirewall implements FirewallHost {
   /** Each diagnostic once, with how many times its command produced it. */
   private readonly found = new Map<string, { diagnostic: Diagnostic; count: number }>();
   readonly calls: IptablesCall[] = [];
+  /** The input of each iptables-restore the script ran, positioned in the script. */
+  readonly restores: SaveFile[] = [];
 
   constructor(options: BuildOptions) {
     this.builders = {
@@ -46,7 +50,7 @@ export class ScriptFirewall implements FirewallHost {
     noteAssumptions(sink, args);
     const ok = !command.otherFamily && this.builders[tool.family].runCommand(command, sink);
     this.collect(sink, ctx);
-    this.calls.push({ family: tool.family, command, ok, line: ctx.node.startPosition.row, conditional: ctx.conditional });
+    this.calls.push({ family: tool.family, command, ok, line: ctx.node.startPosition.row, conditional: ctx.conditional, sources: args.map((a) => a.source) });
     // iptables exits 2 for what it refuses while parsing, 1 for what fails later.
     return ok ? 0 : sink.some((d) => d.severity === 'error' && !STATE_CODES.has(d.code)) ? 2 : 1;
   }
@@ -63,6 +67,7 @@ export class ScriptFirewall implements FirewallHost {
       return undefined;
     }
     const file = parseSaveFile(input.text.text, { family: tool.family, origin: input.origin });
+    this.restores.push(file);
     sink.push(...file.diagnostics);
     let ok = !sink.some((d) => d.severity === 'error');
     if (ok && !testOnly) ok = this.builders[tool.family].runRestore(file, noflush, sink);

@@ -15,6 +15,12 @@ export interface ShellString {
    * environment): the value is right unless the environment sets them.
    */
   assumes?: string[];
+  /**
+   * Where this exact text is written in the script, when the value is one
+   * piece of literal text there (a word, the inside of quotes, or a variable
+   * set from one): the place to edit to change it (renaming a chain).
+   */
+  source?: Span;
 }
 
 /** One word of a command after expansion, with where the user wrote it. */

@@ -500,18 +500,8 @@ class CommandParser {
 
   private checkChainName(token: Token, creating: boolean): void {
     if (token.unknown) return;
-    const name = token.text;
-    if (name.length > MAX_CHAIN_NAME) {
-      this.report('chain-name', token, `chain name \`${name}\` is ${name.length} characters long; iptables allows at most ${MAX_CHAIN_NAME}`);
-    } else if (creating && (name.startsWith('-') || name.startsWith('!'))) {
-      this.report('chain-name', token, `a chain name cannot start with \`${name[0]}\``);
-    } else if (creating && /\s/.test(name)) {
-      this.report('chain-name', token, `chain name \`${name}\` contains white space`);
-    } else if (creating && name === '') {
-      this.report('chain-name', token, 'empty chain name');
-    } else if (creating && (isStandardTarget(name) || findTarget(name, this.ctx.family))) {
-      this.report('chain-name', token, `\`${name}\` is the name of a target; a chain cannot be called that`);
-    }
+    const problem = chainNameProblem(token.text, this.ctx.family, creating);
+    if (problem) this.report('chain-name', token, problem);
   }
 
   private criterion(letter: string, flag: Token, value: Token | undefined, negation?: Token): void {
@@ -746,6 +736,20 @@ class CommandParser {
       }
     }
   }
+}
+
+/**
+ * Why iptables refuses `name` as a chain name, or undefined. `creating`: the
+ * name of a new chain (`-N`, `-E`), which must also be one a rule can jump to.
+ */
+export function chainNameProblem(name: string, family: Family, creating: boolean): string | undefined {
+  if (name.length > MAX_CHAIN_NAME) return `chain name \`${name}\` is ${name.length} characters long; iptables allows at most ${MAX_CHAIN_NAME}`;
+  if (!creating) return undefined;
+  if (name.startsWith('-') || name.startsWith('!')) return `a chain name cannot start with \`${name[0]}\``;
+  if (/\s/.test(name)) return `chain name \`${name}\` contains white space`;
+  if (name === '') return 'empty chain name';
+  if (isStandardTarget(name) || findTarget(name, family)) return `\`${name}\` is the name of a target; a chain cannot be called that`;
+  return undefined;
 }
 
 /** The match `-p NAME` loads on demand, by protocol name or number. */

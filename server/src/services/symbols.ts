@@ -1,0 +1,166 @@
+// The outline and folding of a document. A save file shows its tables and
+// their chains, with each chain's policy and rule count; a script shows, per
+// address family, the tables and chains its commands work on. Save files fold
+// by table block, by run of rules of one chain, and by comment block.
+import type { DocumentAnalysis } from '../analysis/document';
+import type { Span } from '../diagnostics';
+import type { Family } from '../knowledge';
+import type { Ruleset } from '../model/ruleset';
+import { ChainOccurrence, chainIndex, Position } from './chainOccurrences';
+
+export interface OutlineSymbol {
+  name: string;
+  detail?: string;
+  kind: 'family' | 'table' | 'chain';
+  /** The whole symbol (a table: its block, `*table` to COMMIT). */
+  range: { start: Position; end: Position };
+  /** The name to reveal when the symbol is picked. */
+  selection: Span;
+  children: OutlineSymbol[];
+}
+
+export interface Fold {
+  startLine: number;
+  endLine: number;
+  kind?: 'comment';
+}
+
+const FAMILY_NAMES: Record<Family, { name: string; tool: string }> = {
+  ipv4: { name: 'IPv4', tool: 'iptables' },
+  ipv6: { name: 'IPv6', tool: 'ip6tables' },
+};
+
+/** Occurrences that say a chain is worked on here (a jump alone names a chain of elsewhere too). */
+const OWNS = new Set(['declare', 'rename-from', 'rename-to', 'rule', 'command']);
+
+export function documentSymbols(analysis: DocumentAnalysis, text: string): OutlineSymbol[] {
+  const occurrences = chainIndex(analysis, text).occurrences.filter((o) => OWNS.has(o.kind));
+  const lineEnd = lineLengths(text);
+  if (analysis.file) {
+    const ruleset = analysis.rulesets[analysis.file.family];
+    let next = 0;
+    return analysis.file.blocks.map((block) => {
+      const last = block.commit?.line ?? block.statements[block.statements.length - 1]?.line ?? block.header.line;
+      const inBlock: ChainOccurrence[] = [];
+      while (next < occurrences.length && occurrences[next].span.line <= last) {
+        if (occurrences[next].span.line > block.header.line) inBlock.push(occurrences[next]);
+        next++;
+      }
+      return {
+        name: block.name.text, kind: 'table',
+        range: { start: { line: block.header.line, character: block.header.start }, end: { line: last, character: lineEnd(last) } },
+        selection: { line: block.name.line, start: block.name.start, end: block.name.end },
+        children: chainSymbols(inBlock, ruleset, lineEnd),
+      };
+    });
+  }
+  const families = groupBy(occurrences, (o) => o.family);
+  return [...families].map(([family, inFamily]) => ({
+    ...group(FAMILY_NAMES[family].name, 'family', inFamily, lineEnd),
+    detail: FAMILY_NAMES[family].tool,
+    children: [...groupBy(inFamily, (o) => o.table)].map(([table, inTable]) => ({
+      ...group(table, 'table', inTable, lineEnd),
+      children: chainSymbols(inTable, analysis.rulesets[family], lineEnd),
+    })),
+  }));
+}
+
+/** A family or a table of a script: from the first to the last line naming one of its chains. */
+function group(name: string, kind: OutlineSymbol['kind'], occurrences: ChainOccurrence[], lineEnd: (line: number) => number): Omit<OutlineSymbol, 'children'> {
+  const lines = occurrences.flatMap((o) => (o.literal ? [o.span.line, o.literal.line] : [o.span.line]));
+  const first = Math.min(...lines);
+  const last = Math.max(...lines);
+  return { name, kind, range: { start: { line: first, character: 0 }, end: { line: last, character: lineEnd(last) } }, selection: placeOf(occurrences[0]) };
+}
+
+/**
+ * The chains of one table of one family, in the order they first appear,
+ * each at its declaration if it has one.
+ */
+function chainSymbols(occurrences: ChainOccurrence[], ruleset: Ruleset | undefined, lineEnd: (line: number) => number): OutlineSymbol[] {
+  return [...groupBy(occurrences, (o) => o.name).values()].map((uses) => {
+    const at = placeOf(uses.find((o) => o.kind === 'declare') ?? uses[0]);
+    const { name, table } = uses[0];
+    return {
+      name, kind: 'chain', detail: chainDetail(ruleset, table, name),
+      range: { start: { line: at.line, character: 0 }, end: { line: at.line, character: lineEnd(at.line) } },
+      selection: at,
+      children: [],
+    };
+  });
+}
+
+/** Where a chain is named for the user: a script's wrapper function passes on a name its caller wrote. */
+function placeOf(o: ChainOccurrence): Span {
+  return o.literal ?? o.span;
+}
+
+/** "policy DROP, 3 rules", from the ruleset the document loads. */
+function chainDetail(ruleset: Ruleset | undefined, table: string, name: string): string | undefined {
+  const chain = ruleset?.tables.get(table)?.chains.get(name);
+  if (!chain) return undefined;
+  const n = chain.rules.length;
+  const rules = `${n} rule${n === 1 ? '' : 's'}`;
+  return chain.policy ? `policy ${chain.policy}, ${rules}` : rules;
+}
+
+/**
+ * Folds of a save file. A script gets none: the editor's own folding by
+ * indentation serves shell code better, and any answer from us replaces it.
+ */
+export function foldingRanges(analysis: DocumentAnalysis): Fold[] | undefined {
+  const file = analysis.file;
+  if (!file) return undefined;
+  const folds: Fold[] = [];
+  const add = (startLine: number, endLine: number, kind?: Fold['kind']) => {
+    if (endLine > startLine) folds.push(kind ? { startLine, endLine, kind } : { startLine, endLine });
+  };
+  for (const block of file.blocks) {
+    const last = block.statements[block.statements.length - 1]?.line ?? block.header.line;
+    add(block.header.line, block.commit?.line ?? last);
+    // Runs of rules appended or inserted into one chain.
+    let run: { chain: string; start: number; end: number } | undefined;
+    for (const st of block.statements) {
+      const kind = st.kind === 'command' ? st.command.kind : undefined;
+      const chain = st.kind === 'command' && (kind === 'append' || kind === 'insert') ? st.command.chain?.text : undefined;
+      if (run && chain === run.chain) {
+        run.end = st.line;
+        continue;
+      }
+      if (run) add(run.start, run.end);
+      run = chain === undefined ? undefined : { chain, start: st.line, end: st.line };
+    }
+    if (run) add(run.start, run.end);
+  }
+  let start = -1;
+  file.comments.forEach((line, i) => {
+    if (start < 0) start = line;
+    if (file.comments[i + 1] !== line + 1) {
+      add(start, line, 'comment');
+      start = -1;
+    }
+  });
+  return folds.sort((a, b) => a.startLine - b.startLine);
+}
+
+function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+/** The length of each line, without its line break. */
+function lineLengths(text: string): (line: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (line) => {
+    const from = starts[line] ?? text.length;
+    const to = line + 1 < starts.length ? starts[line + 1] - 1 : text.length;
+    return Math.max(0, to - from - (text.charCodeAt(to - 1) === 13 ? 1 : 0));
+  };
+}
