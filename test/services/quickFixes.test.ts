@@ -167,6 +167,21 @@ test('script: a jump to a missing chain creates it before its first use, run the
     '#!/bin/bash\nip6tables -N LOGDROP\nip6tables -A LOGDROP -j DROP\nip6tables -A INPUT -j LOGDROP\n');
 });
 
+test('script: a prefix that runs the command (`sudo`) is kept; a wrapper function gets no fix', async () => {
+  const sudo = await fixesFor('#!/bin/sh\nif true; then\n\tsudo iptables -A INPUT -j LOGDROP\nfi\n', 'undefined-jump', 'script');
+  assert.equal(await sudo.apply('Create chain LOGDROP (`sudo iptables -N LOGDROP`)'), '#!/bin/sh\nif true; then\n\tsudo iptables -N LOGDROP\n\tsudo iptables -A INPUT -j LOGDROP\nfi\n');
+  const wrapped = await fixesFor('#!/bin/sh\nxtables-legacy-multi iptables -A INPUT -j LOGDROP\n', 'undefined-jump', 'script');
+  assert.deepEqual(wrapped.fixes, []);
+});
+
+test('script: iptables-restore input in a here-document gets the save-file fixes', async () => {
+  const script = (...lines: string[]) => `#!/bin/sh\niptables-restore <<EOF\n${lines.join('\n')}\nEOF\n`;
+  const jump = await fixesFor(script('*filter', ':INPUT DROP [0:0]', '-A INPUT -j LOGDROP', 'COMMIT'), 'undefined-jump', 'script');
+  assert.equal(await jump.apply('Declare chain LOGDROP (`:LOGDROP - [0:0]`)'), script('*filter', ':INPUT DROP [0:0]', ':LOGDROP - [0:0]', '-A INPUT -j LOGDROP', 'COMMIT'));
+  const commit = await fixesFor(script('*filter', ':INPUT DROP [0:0]', '-A INPUT -j ACCEPT'), 'missing-commit', 'script');
+  assert.equal(await commit.apply('Add COMMIT at the end of the *filter block'), script('*filter', ':INPUT DROP [0:0]', '-A INPUT -j ACCEPT', 'COMMIT'));
+});
+
 test('script: no chain is created where that would run twice or clash with a later `-N`', async () => {
   const later = await fixesFor('#!/bin/sh\niptables -A INPUT -j LOGDROP\niptables -N LOGDROP\n', 'undefined-jump', 'script');
   assert.deepEqual(later.fixes, []);

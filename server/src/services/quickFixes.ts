@@ -4,17 +4,13 @@
 // analysis. Edits are as small as they can be, so the user's layout survives.
 import type { DocumentAnalysis } from '../analysis/document';
 import type { Diagnostic, FixFacts, Span } from '../diagnostics';
-import { MAX_CHAIN_NAME } from '../knowledge';
+import type { Family } from '../knowledge';
 import type { IptablesCall } from '../shell/scriptFirewall';
-import { iptablesTool } from '../shell/tools';
-import type { Command } from '../syntax/command';
+import { iptablesTool, prefixLength } from '../shell/tools';
+import { chainNameProblem, Command } from '../syntax/command';
 import type { SaveFile, TableBlock } from '../syntax/saveFile';
-
-export interface Position {
-  line: number;
-  /** UTF-16 code units, as in LSP. */
-  character: number;
-}
+import type { Position } from './chainOccurrences';
+import { shellCommandAt } from './shellWords';
 
 export interface TextEdit {
   range: { start: Position; end: Position };
@@ -40,7 +36,7 @@ export function quickFixes(diagnostic: Diagnostic, analysis: DocumentAnalysis, t
       fixes.push(...lineEndingFix(doc));
       break;
     case 'missing-commit':
-      if (analysis.file) fixes.push(...commitFix(diagnostic.span, analysis.file, doc));
+      fixes.push(...commitFix(diagnostic.span, analysis, doc));
       break;
     case 'deprecated':
       fixes.push(...replacementFix(diagnostic.span, analysis, doc));
@@ -62,17 +58,14 @@ function factFixes(d: Diagnostic, facts: FixFacts, analysis: DocumentAnalysis, d
     for (const word of words) fixes.push({ title: `Add \`${word}\``, edits: [doc.insert(at, `${word} `)], doubtful: words.length > 1 });
   }
   if (facts.negation) fixes.push(...negationFix(d.span, facts.negation, doc));
-  if (facts.createChain && validChainName(facts.createChain.name)) {
+  if (facts.createChain) {
     const { name, table } = facts.createChain;
-    const create = analysis.file ? declareChainFix(d.span, name, table, analysis.file, doc) : scriptChainFix(d.span, name, table, analysis.calls ?? [], doc);
+    const input = restoreInputAt(analysis, d.span.line);
+    const create = input ? declareChainFix(d.span, name, table, input, doc) : scriptChainFix(d.span, name, table, analysis.calls ?? [], doc);
     // With a typo guess as well, a chain of the mistyped name is the less likely wish.
     fixes.push(...create.map((f) => ({ ...f, doubtful: facts.replaceWith !== undefined })));
   }
   return fixes;
-}
-
-function validChainName(name: string): boolean {
-  return name !== '' && name.length <= MAX_CHAIN_NAME && !/\s/.test(name) && !/^[-!]/.test(name);
 }
 
 // ---- the fixes --------------------------------------------------------------
@@ -83,8 +76,8 @@ function lineEndingFix(doc: DocumentText): Candidate[] {
 }
 
 /** COMMIT goes right after the block's last line (before any comments and blank lines that follow). */
-function commitFix(span: Span, file: SaveFile, doc: DocumentText): Candidate[] {
-  const open = file.blocks.filter((b) => !b.commit);
+function commitFix(span: Span, analysis: DocumentAnalysis, doc: DocumentText): Candidate[] {
+  const open = restoreInputAt(analysis, span.line)?.blocks.filter((b) => !b.commit) ?? [];
   // At the end of the file the block's name is marked; else the `*table` line that starts the next block.
   const block = open.find((b) => sameSpan(b.name, span)) ?? open.filter((b) => b.header.line < span.line).pop();
   if (!block) return [];
@@ -120,7 +113,7 @@ function negationFix(value: Span, { option, bang }: { option: Span; bang: Span }
 /** In a save file: `:NAME - [0:0]` after the chain lines at the top of the table's block. */
 function declareChainFix(span: Span, name: string, table: string, file: SaveFile, doc: DocumentText): Candidate[] {
   const block = blockAt(file, span.line);
-  if (!block || block.name.text !== table) return [];
+  if (!block || block.name.text !== table || !creatable(name, file.family)) return [];
   if (block.statements.some((s) => s.kind === 'chain' && s.name.text === name)) return [];
   let after = block.header.line;
   for (const s of block.statements) {
@@ -137,7 +130,7 @@ function declareChainFix(span: Span, name: string, table: string, file: SaveFile
  */
 function scriptChainFix(span: Span, name: string, table: string, calls: IptablesCall[], doc: DocumentText): Candidate[] {
   const here = callAt(calls, span);
-  if (!here) return [];
+  if (!here || !creatable(name, here.family)) return [];
   const sameTable = calls.filter((c) => c.family === here.family && tableOf(c.command) === table);
   // Created later on (used too early): a second `-N` would fail there.
   if (sameTable.some((c) => c.command.kind === 'newChain' && c.command.chain?.text === name)) return [];
@@ -147,7 +140,7 @@ function scriptChainFix(span: Span, name: string, table: string, calls: Iptables
   const start = commandStart(first, doc);
   if (!start) return [];
   const t = first.command.table;
-  const line = `${start.indent}${start.program}${t ? ` -t ${doc.slice(t)}` : ''} -N ${name}`;
+  const line = `${doc.indentation(first.line)}${start.program}${t ? ` -t ${doc.slice(t)}` : ''} -N ${name}`;
   return [{ title: `Create chain ${name} (\`${line.trim()}\`)`, edits: [doc.insertLineBefore(first.line, line)] }];
 }
 
@@ -155,6 +148,22 @@ function scriptChainFix(span: Span, name: string, table: string, calls: Iptables
 
 function sameSpan(a: Span, b: Span): boolean {
   return a.line === b.line && a.start === b.start && a.end === b.end;
+}
+
+/** A chain iptables would create under this name. */
+function creatable(name: string, family: Family): boolean {
+  return chainNameProblem(name, family, true) === undefined;
+}
+
+/** The iptables-restore input a line is in: the save file, or a script's here-document. */
+function restoreInputAt(analysis: DocumentAnalysis, line: number): SaveFile | undefined {
+  if (analysis.file) return analysis.file;
+  return analysis.restores?.find((f) => f.blocks.length > 0 && f.blocks[0].header.line <= line && line <= endLine(f));
+}
+
+function endLine(file: SaveFile): number {
+  const last = file.blocks[file.blocks.length - 1];
+  return last.commit?.line ?? lastLine(last);
 }
 
 function blockAt(file: SaveFile, line: number): TableBlock | undefined {
@@ -165,10 +174,11 @@ function lastLine(block: TableBlock): number {
   return block.statements.length ? block.statements[block.statements.length - 1].line : block.header.line;
 }
 
-/** The command a diagnostic is on: a save file's line, or the script call with a word there. */
+/** The command a diagnostic is on: a line of restore input, or the script call with a word there. */
 function commandAt(analysis: DocumentAnalysis, span: Span): Command | undefined {
-  if (analysis.file) {
-    const statement = blockAt(analysis.file, span.line)?.statements.find((s) => s.line === span.line);
+  const input = restoreInputAt(analysis, span.line);
+  if (input) {
+    const statement = blockAt(input, span.line)?.statements.find((s) => s.line === span.line);
     return statement?.kind === 'command' ? statement.command : undefined;
   }
   return callAt(analysis.calls ?? [], span)?.command;
@@ -183,24 +193,23 @@ function tableOf(command: Command): string {
 }
 
 /**
- * How a script command starts: its indentation, the word that runs iptables
- * (`iptables`, `/sbin/ip6tables`, `$IPT`), and what comes before that word.
+ * How a script command runs iptables, as written (`iptables`, `sudo
+ * /sbin/ip6tables`, `"$IPT"`).
  */
-function commandStart(call: IptablesCall, doc: DocumentText): { indent: string; program: string; before: string } | undefined {
+function commandStart(call: IptablesCall, doc: DocumentText): { program: string } | undefined {
   const first = call.command.words[0];
-  if (!first) return undefined;
-  const text = doc.line(call.line);
-  const head = first.line === call.line ? text.slice(0, first.start) : text.replace(/\\\s*$/, '');
-  const m = /^(\s*)(.*?)(\S+)\s*$/.exec(head);
-  if (!m) return undefined;
-  const program = m[3];
-  const isProgram = iptablesTool(program.replace(/^"|"$/g, '')) !== undefined || /^"?\$(\w+|\{\w+\})"?$/.test(program);
-  return isProgram ? { indent: m[1], program, before: m[2] } : undefined;
+  const name = first && shellCommandAt(doc.lines, { line: first.line, character: first.start })?.name;
+  if (!name || !(name.unknown || iptablesTool(name.text))) return undefined;
+  const before = doc.line(name.line).slice(doc.indentation(name.line).length, name.start);
+  const words = before.split(/\s+/).filter((w) => w !== '');
+  // `sudo` and the like run the command: they go with it.
+  const prefix = words.length > 0 && prefixLength(words) === words.length;
+  return { program: (prefix ? before : '') + doc.slice(name) };
 }
 
 /** The document's lines, and edits expressed on them. */
 class DocumentText {
-  private readonly lines: string[];
+  readonly lines: string[];
   private readonly eol: string;
 
   constructor(readonly text: string) {
@@ -212,6 +221,10 @@ class DocumentText {
   line(n: number): string {
     const l = this.lines[n] ?? '';
     return l.endsWith('\r') ? l.slice(0, -1) : l;
+  }
+
+  indentation(line: number): string {
+    return /^\s*/.exec(this.line(line))![0];
   }
 
   slice(span: Span): string {
