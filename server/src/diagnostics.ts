@@ -82,6 +82,8 @@ export const CODES = {
   'needs-protocol': 'A match or target that works only with a given `-p`.',
   'interface-direction': '`-i` where packets have no input interface, or `-o` where they have no output interface.',
   'target-not-allowed': 'A target the kernel refuses in this table or chain.',
+  'shadowed-rule': 'A rule that never matches: an earlier rule of the chain takes all its packets first.',
+  'duplicate-rule': 'A rule that repeats an earlier rule of the same chain word for word.',
   // Scripts
   'not-reached': 'An iptables command the script never reaches (it stops earlier).',
   'match-not-allowed': 'A match the kernel refuses in this table or chain.',

@@ -116,6 +116,10 @@ const CASES: Case[] = [
     message: 'never runs: set -e: the script stops at line 3, where a command fails' },
   { code: 'match-not-allowed', severity: 'error', text: filter('-A OUTPUT -m ⟪mac⟫ --mac-source 00:11:22:33:44:55 -j ACCEPT'),
     message: 'the mac match is allowed only in INPUT, FORWARD; the kernel refuses it in OUTPUT' },
+  { code: 'shadowed-rule', severity: 'warning', text: filter('-A INPUT -s 10.0.0.0/8 -p tcp -j ACCEPT', '⟪-A INPUT -s 10.1.0.0/16 -p tcp --dport 22 -j ACCEPT⟫'),
+    message: 'this rule never matches: rule 1 of INPUT (line 5) comes first, matches every packet this one would and stops them there (`-j ACCEPT`)' },
+  { code: 'duplicate-rule', severity: 'warning', text: filter('-A INPUT -p tcp --dport 22 -j ACCEPT', '⟪-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT⟫'),
+    message: 'this rule is the same as rule 1 of INPUT (line 5): that one already takes every packet it would match, so this one never matches' },
 ];
 
 for (const c of CASES) {

@@ -7,6 +7,7 @@ import { rulesetFromSave } from '../model/fromSave';
 import type { Ruleset } from '../model/ruleset';
 import { parseSaveFile, SaveFile } from '../syntax/saveFile';
 import { tableCommitProblems } from '../model/kernelChecks';
+import { findDeadRules } from './deadRules';
 import { reviewRuleset } from './rulesetChecks';
 
 export interface AnalysisOptions {
@@ -40,6 +41,7 @@ export function analyseSaveText(text: string, options: AnalysisOptions = DEFAULT
   const ruleset = rulesetFromSave(file, options, diagnostics);
   for (const table of ruleset.tables.values()) tableCommitProblems(table, diagnostics);
   reviewRuleset(ruleset, diagnostics);
+  findDeadRules(ruleset, diagnostics);
   diagnostics.sort((a, b) => a.span.line - b.span.line || a.span.start - b.span.start);
   return { file, ruleset, diagnostics };
 }

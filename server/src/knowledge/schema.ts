@@ -7,6 +7,16 @@ export type TableName = 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
 export type Hook = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
 
 /**
+ * What a target can change about a packet that a later rule could test:
+ * `mark` the firewall mark; `conntrack` the connection's state, mark, zone or
+ * helper; `addresses` source or destination address; `header` other header
+ * fields (TOS/DSCP, TTL/hop limit, TCP flags and options); `sets` ipset
+ * contents; `other` anything else a match can see (packet type, rate estimators,
+ * priority, security labels).
+ */
+export type PacketChange = 'mark' | 'conntrack' | 'addresses' | 'header' | 'sets' | 'other';
+
+/**
  * How an option's argument is written. Simple kinds are names; kinds with
  * parameters are objects. Each kind has one parser in values.ts.
  */
@@ -143,6 +153,14 @@ export interface ExtensionSpec {
   hooks?: readonly Hook[];
   /** For targets: traversal ends at this rule (the packet gets a verdict). */
   terminating?: boolean;
+  /** A terminating target that still sends some packets on to the next rule: which ones. */
+  mayContinue?: string;
+  /**
+   * For targets that send packets on to the next rule: what they change that a
+   * later match can test. Empty: nothing (they only log, count or copy).
+   * Omitted: not known, so anything.
+   */
+  changes?: readonly PacketChange[];
   /** iptables refuses the extension when none of its options is given. */
   needsAnOption?: boolean;
   /** Options of which at least one must be given (iptables says which). */

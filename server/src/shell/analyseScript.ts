@@ -1,6 +1,7 @@
 // The analysis of a shell script that runs iptables: evaluate the script,
 // collect what iptables would say about each of its calls, and keep the IPv4
 // and IPv6 rulesets it builds. Only iptables command lines get diagnostics.
+import { findDeadRulesInScript } from '../analysis/deadRules';
 import type { Diagnostic } from '../diagnostics';
 import type { Family } from '../knowledge';
 import type { BuildOptions } from '../model/build';
@@ -45,8 +46,10 @@ export function analyseScript(text: string, parser: Parser, options: ScriptOptio
       diagnostics.push({ code: 'not-reached', severity: 'hint', span, message: `never runs: ${interpreter.stoppedAt.reason}`, tag: 'unnecessary' });
     }
   }
+  const rulesets = firewall.rulesets();
+  findDeadRulesInScript(rulesets, firewall.calls, diagnostics);
   diagnostics.sort((a, b) => a.span.line - b.span.line || a.span.start - b.span.start);
-  return { diagnostics, rulesets: firewall.rulesets(), calls: firewall.calls, restores: firewall.restores };
+  return { diagnostics, rulesets, calls: firewall.calls, restores: firewall.restores };
 }
 
 /** Command nodes whose name is an iptables tool written literally. */

@@ -6,6 +6,7 @@ export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
     kind: 'target',
     complete: true,
     terminating: false,
+    changes: [],
     doc: 'Writes the packet headers to the kernel log (dmesg, journald, syslog) and lets the packet continue to the next rule; put it just before the DROP or ACCEPT it documents.',
     options: [
       { name: 'log-level', value: 'logLevel',
@@ -24,6 +25,7 @@ export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
     kind: 'target',
     complete: true,
     terminating: false,
+    changes: [],
     doc: 'Passes the packet to a user-space logger over netlink (ulogd2, tcpdump `-i nflog:N`, Suricata) and lets it continue to the next rule.',
     options: [
       { name: 'nflog-group', value: { kind: 'uint', max: 65535 },
@@ -43,6 +45,7 @@ export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
     kind: 'target',
     family: 'ipv4',
     terminating: false,
+    changes: [],
     removed: 'The kernel dropped ULOG in Linux 3.17; use `-j NFLOG --nflog-group N` with ulogd2 (its NFLOG input plugin).',
     doc: 'Old IPv4-only way to pass packets to a user-space logger (ulogd 1) over netlink.',
     options: [
@@ -60,6 +63,7 @@ export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
     name: 'AUDIT',
     kind: 'target',
     terminating: false,
+    changes: [],
     doc: 'Records the packet in the Linux audit log (auditd) with the verdict you give; it does not apply that verdict, so follow it with the real ACCEPT or DROP.',
     options: [
       { name: 'type', value: { kind: 'enum', values: ['accept', 'drop', 'reject'], ignoreCase: true }, mandatory: true,
@@ -70,6 +74,7 @@ export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
     name: 'LED',
     kind: 'target',
     terminating: false,
+    changes: [],
     doc: 'Blinks or lights an LED through a netfilter LED trigger when a packet matches, e.g. as an activity light on a router. The kernel must have LED support (many server kernels do not).',
     options: [
       { name: 'led-trigger-id', value: { kind: 'string', maxLength: 16 }, mandatory: true,
@@ -83,6 +88,7 @@ export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
     name: 'IDLETIMER',
     kind: 'target',
     terminating: false,
+    changes: [],
     doc: 'Starts or restarts a timer each time a packet matches; when no packet has come for the timeout, user space is notified through sysfs. Used to power down idle links.',
     options: [
       { name: 'timeout', value: { kind: 'uint', min: 1, max: 2147482 }, mandatory: true,
@@ -98,6 +104,7 @@ export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
     name: 'RATEEST',
     kind: 'target',
     terminating: false,
+    changes: ['other'],
     doc: 'Feeds matching packets into a named rate estimator, which the `rateest` match can then compare against, for example to fail over when a link is saturated.',
     options: [
       { name: 'rateest-name', value: { kind: 'string', maxLength: 15, truncate: true }, mandatory: true,
@@ -113,6 +120,7 @@ export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
     kind: 'target',
     complete: true,
     terminating: false,
+    changes: ['sets'],
     needsOneOf: ['add-set', 'del-set', 'map-set'],
     doc: 'Adds the packet\'s addresses or ports to an ipset, removes them, or copies values stored in a set entry onto the packet. The set must already exist (`ipset create`) when the rules load.',
     options: [
@@ -138,6 +146,7 @@ export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
     kind: 'target',
     family: 'ipv4',
     terminating: false,
+    changes: ['other'],
     removed: 'Linux 6.3 removed CLUSTERIP; share the address with the `cluster` match (`-m cluster --cluster-total-nodes N --cluster-local-node I`) instead.',
     doc: 'Old IPv4 load sharing: several hosts answer for one address and a multicast MAC, each taking the connections that hash to its node number.',
     options: [

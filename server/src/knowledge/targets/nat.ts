@@ -80,6 +80,7 @@ export const NAT_TARGETS: readonly ExtensionSpec[] = [
     tables: ['mangle'],
     hooks: ['PREROUTING', 'OUTPUT'],
     terminating: false,
+    changes: ['addresses'],
     doc: 'IPv6 network prefix translation (RFC 6296) for incoming traffic: swaps the destination prefix without tracking connections. Pair it with SNPT in the other direction.',
     options: [
       { name: 'src-pfx', value: 'hostMask', mandatory: true,
@@ -95,6 +96,7 @@ export const NAT_TARGETS: readonly ExtensionSpec[] = [
     tables: ['mangle'],
     hooks: ['INPUT', 'POSTROUTING'],
     terminating: false,
+    changes: ['addresses'],
     doc: 'IPv6 network prefix translation (RFC 6296) for outgoing traffic: swaps the source prefix without tracking connections. Pair it with DNPT for the replies.',
     options: [
       { name: 'src-pfx', value: 'hostMask', mandatory: true,

@@ -28,6 +28,7 @@ function tcpmss(family: Family, maxMss: number): ExtensionSpec {
     complete: true,
     protocols: ['tcp'],
     terminating: false,
+    changes: ['header'],
     needsOneOf: ['set-mss', 'clamp-mss-to-pmtu'],
     needsMatch: { name: 'tcp', options: ['syn', 'tcp-flags'] },
     doc: 'Rewrites the MSS option of TCP SYN packets, the usual cure for stalled connections over PPPoE or tunnels. The kernel insists the rule only matches SYNs: add `--tcp-flags SYN,RST SYN` (or `--syn`).',
@@ -46,6 +47,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     kind: 'target',
     complete: true,
     terminating: false,
+    changes: ['mark'],
     needsOneOf: MARK_OPS,
     doc: 'Sets the packet\'s firewall mark (nfmark), a 32-bit number only this host sees; policy routing (`ip rule fwmark`), tc and later rules can act on it. Choose exactly one operation.',
     options: markOperations('packet mark', MARK_OPS),
@@ -55,6 +57,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     kind: 'target',
     complete: true,
     terminating: false,
+    changes: ['mark', 'conntrack'],
     needsOneOf: CONNMARK_OPS,
     doc: 'Sets the mark stored with the connection (ctmark), or copies between it and the packet mark: `--save-mark` after marking the first packet, `--restore-mark` early for every later one. Choose exactly one operation.',
     options: [
@@ -81,6 +84,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     complete: true,
     tables: ['mangle'],
     terminating: false,
+    changes: ['header'],
     needsOneOf: TOS_OPS,
     doc: 'Changes the IPv4 Type of Service byte (the IPv6 traffic class). Mostly historic: use DSCP for QoS marking today. Choose exactly one operation.',
     options: [
@@ -100,6 +104,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     complete: true,
     tables: ['mangle'],
     terminating: false,
+    changes: ['header'],
     needsOneOf: ['set-dscp', 'set-dscp-class'],
     doc: 'Sets the DiffServ code point (the upper six bits of the TOS / traffic class byte) so routers and queues can prioritise the traffic.',
     options: [
@@ -116,6 +121,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     complete: true,
     tables: ['mangle'],
     terminating: false,
+    changes: ['header'],
     needsOneOf: ['ttl-set', 'ttl-dec', 'ttl-inc'],
     doc: 'Changes the IPv4 time-to-live field. Raising it can create routing loops that never expire, so be careful.',
     options: [
@@ -134,6 +140,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     complete: true,
     tables: ['mangle'],
     terminating: false,
+    changes: ['header'],
     needsOneOf: ['hl-set', 'hl-dec', 'hl-inc'],
     doc: 'Changes the IPv6 hop limit, the counterpart of the IPv4 TTL. Raising it can create routing loops that never expire.',
     options: [
@@ -153,6 +160,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     tables: ['mangle'],
     protocols: ['tcp'],
     terminating: false,
+    changes: ['header'],
     doc: 'Removes the listed options from the TCP header (they are overwritten with NOPs), for example to work around middleboxes that mishandle them.',
     options: [
       { name: 'strip-options', value: { kind: 'string' },
@@ -165,6 +173,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     complete: true,
     tables: ['mangle'],
     terminating: false,
+    changes: ['header'],
     deprecated: 'The kernel logs that CHECKSUM should be avoided. It only exists for old DHCP clients in virtual machines; if you need it, limit it to `-p udp` in OUTPUT, as the kernel advises.',
     doc: 'Fills in a missing checksum of packets whose checksum would normally be done by the network card, a workaround for old DHCP clients on virtual networks.',
     options: [
@@ -177,6 +186,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     family: 'ipv4',
     tables: ['mangle'],
     terminating: false,
+    changes: ['header'],
     needsAnOption: true,
     doc: 'Edits Explicit Congestion Notification bits, mostly to strip ECN negotiation for paths where broken equipment drops ECN traffic.',
     options: [
@@ -196,6 +206,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     complete: true,
     hooks: ['FORWARD', 'OUTPUT', 'POSTROUTING'],
     terminating: false,
+    changes: ['other'],
     doc: 'Puts the packet straight into a tc class of the outgoing interface\'s queueing discipline (its skb priority), so no tc filter is needed.',
     options: [
       { name: 'set-class', value: { kind: 'string' }, mandatory: true,
@@ -208,6 +219,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     complete: true,
     tables: ['mangle', 'security'],
     terminating: false,
+    changes: ['other'],
     doc: 'Labels the packet with an SELinux security context, so the policy can decide which domains may send or receive it. The kernel refuses the rule if the context is unknown to the loaded policy.',
     options: [
       { name: 'selctx', value: { kind: 'string', maxLength: 255 }, mandatory: true,
@@ -220,6 +232,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     complete: true,
     tables: ['mangle', 'security'],
     terminating: false,
+    changes: ['other'],
     needsOneOf: ['save', 'restore'],
     doc: 'Copies SELinux packet labels between packets and their connection, so replies and related traffic get the label of the first packet.',
     options: [
@@ -231,6 +244,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     name: 'HMARK',
     kind: 'target',
     terminating: false,
+    changes: ['mark'],
     needsOneOf: [
       'hmark-tuple', 'hmark-src-prefix', 'hmark-dst-prefix', 'hmark-sport-mask', 'hmark-dport-mask',
       'hmark-spi-mask', 'hmark-proto-mask', 'hmark-sport', 'hmark-dport', 'hmark-spi',

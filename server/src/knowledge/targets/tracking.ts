@@ -11,6 +11,7 @@ export const TRACKING_TARGETS: readonly ExtensionSpec[] = [
     complete: true,
     tables: ['raw'],
     terminating: false,
+    changes: ['conntrack'],
     doc: 'Sets up how connection tracking treats the packet\'s connection before it is tracked: exempt it (`--notrack`), attach a helper or timeout policy, or place it in a zone.',
     options: [
       { name: 'notrack',
@@ -37,6 +38,7 @@ export const TRACKING_TARGETS: readonly ExtensionSpec[] = [
     complete: true,
     tables: ['raw'],
     terminating: false,
+    changes: ['conntrack'],
     deprecated: 'NOTRACK is an old alias; write `-j CT --notrack`.',
     doc: 'Exempts the packet from connection tracking, exactly like `-j CT --notrack`.',
     options: [],
@@ -47,6 +49,7 @@ export const TRACKING_TARGETS: readonly ExtensionSpec[] = [
     complete: true,
     tables: ['raw'],
     terminating: false,
+    changes: [],
     doc: 'Logs every rule the packet hits in every table from here on, for debugging a ruleset. Read the trace with `xtables-monitor --trace` (nft-based iptables) or in the kernel log (legacy).',
     options: [],
   },

@@ -76,6 +76,8 @@ export const VERDICT_TARGETS: readonly ExtensionSpec[] = [
     protocols: ['tcp'],
     hooks: ['INPUT', 'FORWARD'],
     terminating: true,
+    mayContinue: 'segments that are neither a connection request nor the client\'s ACK (a RST or FIN, say) go on to the next rule',
+    changes: [],
     doc: 'Answers TCP handshakes itself with SYN cookies and only opens the real connection once the client has completed it, to blunt SYN floods. Use it on `-m conntrack --ctstate INVALID,UNTRACKED` packets, with the SYNs made untracked in raw (`-j CT --notrack`).',
     options: [
       { name: 'sack-perm', doc: 'Tell the client selective acknowledgements are allowed; match the backend server.' },
@@ -92,6 +94,7 @@ export const VERDICT_TARGETS: readonly ExtensionSpec[] = [
     kind: 'target',
     complete: true,
     terminating: false,
+    changes: [],
     doc: 'Sends a copy of the packet to another host on the local network, for example a traffic analyser; the original carries on unchanged.',
     options: [
       { name: 'gateway', value: 'host', mandatory: true,
