@@ -56,6 +56,17 @@ test('a shell script: creating the missing chain with the script\'s own iptables
   assert.equal(applied(uri, text, actions[0]), '#!/bin/bash\nIPT=/usr/sbin/iptables\n$IPT -P INPUT DROP\n$IPT -N SSH\n$IPT -A INPUT -p tcp --dport 22 -j SSH\n$IPT -A SSH -j ACCEPT\n');
 });
 
+test('a duplicate rule: the fix removes its line', async () => {
+  const uri = 'file:///tmp/lsp-quickfix/duplicate.rules';
+  const text = '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n';
+  await client.open(uri, text);
+  const [duplicate] = (await client.diagnostics(uri, 1)).diagnostics;
+  assert.deepEqual([duplicate.code, duplicate.range.start.line], ['duplicate-rule', 3]);
+  const actions = await actionsFor(uri, duplicate);
+  assert.deepEqual(actions.map((a) => [a.title, a.isPreferred]), [['Remove the duplicate rule', true]]);
+  assert.equal(applied(uri, text, actions[0]), '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n');
+});
+
 test('no quick fixes when the editor asks only for other kinds, or for a diagnostic that is not ours', async () => {
   const uri = 'file:///tmp/lsp-quickfix/crlf.rules';
   const text = '*filter\r\n:INPUT ACCEPT [0:0]\r\nCOMMIT\r\n';

@@ -198,12 +198,33 @@ test('script: the same fixes for options as in a save file', async () => {
   assert.equal(await g.apply('Add `-m conntrack`'), '#!/bin/sh\niptables -A INPUT -m conntrack --ctstate NEW -j ACCEPT\n');
 });
 
+test('a duplicate rule is removed with its line', async () => {
+  const f = await fixesFor(filter('-A INPUT -p tcp --dport 22 -j ACCEPT', '-A INPUT -p tcp --dport 22 -j ACCEPT', '-A INPUT -j DROP'), 'duplicate-rule');
+  assert.deepEqual(f.diagnostic.span.line, 5);
+  assert.deepEqual(titles(f), [['Remove the duplicate rule', true]]);
+  assert.equal(await f.apply('Remove the duplicate rule'), filter('-A INPUT -p tcp --dport 22 -j ACCEPT', '-A INPUT -j DROP'));
+
+  const lastLine = await fixesFor('*filter\n-A INPUT -j ACCEPT\nCOMMIT\n*filter\n-A FORWARD -j DROP\n-A FORWARD -j DROP', 'duplicate-rule');
+  assert.equal(lastLine.diagnostic.span.line, 5);
+  const removed = applyEdits('*filter\n-A INPUT -j ACCEPT\nCOMMIT\n*filter\n-A FORWARD -j DROP\n-A FORWARD -j DROP', lastLine.fixes[0].edits);
+  assert.equal(removed, '*filter\n-A INPUT -j ACCEPT\nCOMMIT\n*filter\n-A FORWARD -j DROP');
+});
+
+test('script: a duplicate command is removed with all its lines, but not out of a line it shares', async () => {
+  const script = '#!/bin/sh\niptables -P INPUT DROP\niptables -A INPUT -p tcp --dport 22 -j ACCEPT\niptables -A INPUT \\\n  -p tcp --dport 22 -j ACCEPT # again\niptables -A INPUT -j LOG\n';
+  const f = await fixesFor(script, 'duplicate-rule', 'script');
+  assert.equal(await f.apply('Remove the duplicate rule'), '#!/bin/sh\niptables -P INPUT DROP\niptables -A INPUT -p tcp --dport 22 -j ACCEPT\niptables -A INPUT -j LOG\n');
+
+  const shared = await fixesFor('#!/bin/sh\niptables -A INPUT -j LOG\ntrue && iptables -A INPUT -j LOG\n', 'duplicate-rule', 'script');
+  assert.deepEqual(shared.fixes, []);
+});
+
 test('diagnostics without a clear fix get none, and nonsense places never throw', async () => {
   const text = filter('-A INPUT -j LOG --log-level 99');
   const analysis = await analyse(text, 'save');
   const invalid = analysis.diagnostics.find((d) => d.code === 'invalid-value')!;
   assert.deepEqual(quickFixes(invalid, analysis, text), []);
-  for (const code of ['crlf', 'missing-commit', 'deprecated', 'undefined-jump'] as DiagnosticCode[]) {
+  for (const code of ['crlf', 'missing-commit', 'deprecated', 'duplicate-rule', 'undefined-jump'] as DiagnosticCode[]) {
     const far = { code, severity: 'error', span: { line: 999, start: 5, end: 9 }, message: '', fix: { replaceWith: 'x', createChain: { name: 'x', table: 'filter' } } } as Diagnostic;
     assert.doesNotThrow(() => quickFixes(far, analysis, text));
     assert.doesNotThrow(() => quickFixes(far, { kind: 'script', diagnostics: [], rulesets: {}, calls: [] }, ''));

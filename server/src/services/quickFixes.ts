@@ -41,6 +41,9 @@ export function quickFixes(diagnostic: Diagnostic, analysis: DocumentAnalysis, t
     case 'deprecated':
       fixes.push(...replacementFix(diagnostic.span, analysis, doc));
       break;
+    case 'duplicate-rule':
+      fixes.push(...removeRuleFix(diagnostic.span, analysis, doc));
+      break;
   }
   if (diagnostic.fix) fixes.push(...factFixes(diagnostic, diagnostic.fix, analysis, doc));
   const sure = fixes.filter((f) => !f.doubtful);
@@ -144,6 +147,22 @@ function scriptChainFix(span: Span, name: string, table: string, calls: Iptables
   return [{ title: `Create chain ${name} (\`${line.trim()}\`)`, edits: [doc.insertLineBefore(first.line, line)] }];
 }
 
+/** Deletes the line(s) of the rule the diagnostic marks. */
+function removeRuleFix(span: Span, analysis: DocumentAnalysis, doc: DocumentText): Candidate[] {
+  const title = 'Remove the duplicate rule';
+  if (restoreInputAt(analysis, span.line)) {
+    return commandAt(analysis, span) ? [{ title, edits: [doc.removeLines(span.line, span.line)] }] : [];
+  }
+  const calls = analysis.calls ?? [];
+  const call = callAt(calls, span);
+  if (!call || calls.filter((c) => c.line === call.line).length > 1) return [];
+  const start = commandStart(call, doc);
+  const last = call.command.words[call.command.words.length - 1];
+  // Only a command that has its lines to itself: nothing before it, nothing but a comment after.
+  if (!start?.alone || !/^\s*(#.*)?$/.test(doc.line(last.line).slice(last.end))) return [];
+  return [{ title, edits: [doc.removeLines(call.line, last.line)] }];
+}
+
 // ---- finding things -----------------------------------------------------------
 
 function sameSpan(a: Span, b: Span): boolean {
@@ -194,9 +213,9 @@ function tableOf(command: Command): string {
 
 /**
  * How a script command runs iptables, as written (`iptables`, `sudo
- * /sbin/ip6tables`, `"$IPT"`).
+ * /sbin/ip6tables`, `"$IPT"`), and whether the command starts its line.
  */
-function commandStart(call: IptablesCall, doc: DocumentText): { program: string } | undefined {
+function commandStart(call: IptablesCall, doc: DocumentText): { program: string; alone: boolean } | undefined {
   const first = call.command.words[0];
   const name = first && shellCommandAt(doc.lines, { line: first.line, character: first.start })?.name;
   if (!name || !(name.unknown || iptablesTool(name.text))) return undefined;
@@ -204,7 +223,7 @@ function commandStart(call: IptablesCall, doc: DocumentText): { program: string 
   const words = before.split(/\s+/).filter((w) => w !== '');
   // `sudo` and the like run the command: they go with it.
   const prefix = words.length > 0 && prefixLength(words) === words.length;
-  return { program: (prefix ? before : '') + doc.slice(name) };
+  return { program: (prefix ? before : '') + doc.slice(name), alone: prefix || words.length === 0 };
 }
 
 /** The document's lines, and edits expressed on them. */
@@ -257,6 +276,13 @@ class DocumentText {
     if (line + 1 < this.lines.length) return this.insertLineBefore(line + 1, content);
     const end = this.line(line).length;
     return this.replace({ line, start: end, end }, this.eol + content);
+  }
+
+  /** Lines `first` to `last` and their line ending (at the end of the file, the one before them). */
+  removeLines(first: number, last: number): TextEdit {
+    if (last + 1 < this.lines.length) return { range: { start: { line: first, character: 0 }, end: { line: last + 1, character: 0 } }, newText: '' };
+    const start = first > 0 ? { line: first - 1, character: this.line(first - 1).length } : { line: first, character: 0 };
+    return { range: { start, end: { line: last, character: this.line(last).length } }, newText: '' };
   }
 
   whole(): TextEdit['range'] {
