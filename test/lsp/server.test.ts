@@ -29,3 +29,14 @@ test('a binary document gets one clear diagnostic', async () => {
   const d = await client.diagnostics(uri, 1);
   assert.deepEqual(d.diagnostics.map((x) => [x.code, x.message]), [['binary-file', 'this file is binary, not text: it is not analysed']]);
 });
+
+test('a settings change re-analyses open documents with the new settings', async () => {
+  const uri = 'file:///tmp/lsp-test/external.rules';
+  await client.open(uri, '*filter\n:INPUT DROP [0:0]\n-A INPUT -j audit-log\nCOMMIT\n');
+  const before = await client.diagnostics(uri, 1);
+  assert.deepEqual(before.diagnostics.map((d) => [d.code, d.severity]), [['undefined-jump', 1]]);
+  await client.configure({ externalChains: ['corp-*', 'audit-*'] });
+  const after = await client.diagnostics(uri, 2);
+  assert.deepEqual(after.diagnostics.map((d) => [d.code, d.severity]), [['undefined-jump', 2]]);
+  await client.configure({ externalChains: ['corp-*'] });
+});

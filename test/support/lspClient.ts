@@ -4,7 +4,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import {
-  createProtocolConnection, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, InitializeRequest,
+  createProtocolConnection, DidChangeConfigurationNotification, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, InitializeRequest,
   InitializedNotification, ProtocolConnection, PublishDiagnosticsNotification, PublishDiagnosticsParams,
   ServerCapabilities, StreamMessageReader, StreamMessageWriter, TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node';
@@ -19,6 +19,8 @@ export class LspClient {
   /** What the server announced it can do. */
   capabilities!: ServerCapabilities;
 
+  private settings: Record<string, unknown> = {};
+
   /** Starts the server; `settings` is what it reads as the `iptables` configuration. */
   async start(settings: Record<string, unknown> = {}): Promise<this> {
     this.server = spawn(process.execPath, [path.join(REPO, 'server', 'out', 'server.js'), '--stdio'], { stdio: 'pipe' });
@@ -27,7 +29,8 @@ export class LspClient {
       this.published.set(p.uri, [...(this.published.get(p.uri) ?? []), p]);
       this.waiters.splice(0).forEach((w) => w());
     });
-    this.connection.onRequest('workspace/configuration', () => [settings]);
+    this.settings = settings;
+    this.connection.onRequest('workspace/configuration', () => [this.settings]);
     this.connection.listen();
     const init = await this.connection.sendRequest(InitializeRequest.type, {
       processId: process.pid, rootUri: null,
@@ -39,6 +42,12 @@ export class LspClient {
     this.capabilities = init.capabilities;
     await this.connection.sendNotification(InitializedNotification.type, {});
     return this;
+  }
+
+  /** Changes the `iptables` configuration and tells the server, as VS Code does. */
+  async configure(settings: Record<string, unknown>): Promise<void> {
+    this.settings = settings;
+    await this.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
   }
 
   stop(): void {
