@@ -10,6 +10,12 @@ export interface Span {
   end: number;
 }
 
+/** A place between two characters, as LSP counts them (UTF-16 code units). */
+export interface Position {
+  line: number;
+  character: number;
+}
+
 export interface Diagnostic {
   code: DiagnosticCode;
   severity: Severity;

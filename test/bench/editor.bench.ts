@@ -10,7 +10,7 @@ import { DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
 import { analyseDocument } from '../../server/src/analysis/document';
 import { nodeBashParser } from '../../server/src/node/bashWasm';
 import { completions } from '../../server/src/services/completion';
-import type { Position } from '../../server/src/services/cursorContext';
+import type { Position } from '../../server/src/diagnostics';
 import { hover } from '../../server/src/services/hover';
 import { LspClient } from '../support/lspClient';
 import { CORPUS, REPO } from '../support/shared';

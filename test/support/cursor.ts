@@ -3,7 +3,8 @@
 import { DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
 import { analyseDocument, DocumentKind } from '../../server/src/analysis/document';
 import { nodeBashParser } from '../../server/src/node/bashWasm';
-import type { ContextSource, Position } from '../../server/src/services/cursorContext';
+import type { Position } from '../../server/src/diagnostics';
+import type { ContextSource } from '../../server/src/services/cursorContext';
 
 export const CURSOR = '‸';
 

@@ -5,17 +5,11 @@
 // of one family: `web` in *filter and `web` in *nat are two chains.
 // Navigation, the outline and semantic tokens all read this one index.
 import type { DocumentAnalysis } from '../analysis/document';
-import type { Span } from '../diagnostics';
+import type { Position, Span } from '../diagnostics';
 import { Family, isBuiltinChain, isStandardTarget, TableName } from '../knowledge';
 import type { Command } from '../syntax/command';
 import type { SaveFile } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
-
-export interface Position {
-  line: number;
-  /** UTF-16 code units, as in LSP. */
-  character: number;
-}
 
 export type OccurrenceKind =
   /** `:NAME`, `-N NAME`. */

@@ -2,7 +2,7 @@
 // base and the model, each item with its documentation. Targets and matches are
 // filtered by the table and by every hook that reaches the chain (legality is
 // reachability); options by the modules the rule has loaded so far.
-import type { Span } from '../diagnostics';
+import type { Position, Span } from '../diagnostics';
 import {
   ExtensionSpec, Family, Hook, POLICIES, STANDARD_TARGETS, TABLES, ValueSpec, findMatch, findTable, isBuiltinChain,
   matchesFor, targetsFor,
@@ -15,7 +15,7 @@ import type { Table } from '../model/ruleset';
 import { Command, CommandKind, ParseContext, RuleSpec, parseCommand, protocolMatchName } from '../syntax/command';
 import type { Token } from '../syntax/token';
 import { CommandPart, partAt } from './commandParts';
-import { CommandContext, ContextSource, CursorContext, CursorWord, Position, cursorContext } from './cursorContext';
+import { CommandContext, ContextSource, CursorContext, CursorWord, cursorContext } from './cursorContext';
 import { baseOptionDoc, chainDoc, extensionDoc, optionDoc, tableDoc, valueDoc, verdictDoc } from './docs';
 import { usedValues, usedValuesFor } from './usedValues';
 

@@ -3,14 +3,13 @@
 // input (a save file or a script's heredoc), the kind of line, its table and the
 // words of the command; in a script, the iptables command on the cursor's line.
 import type { DocumentAnalysis, DocumentKind } from '../analysis/document';
+import type { Position } from '../diagnostics';
 import type { Family } from '../knowledge';
 import { isMultiCall, iptablesTool } from '../shell/tools';
 import { splitRestoreWords } from '../syntax/restoreWords';
 import { detectFamily } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
-import { heredocAt, Position, restoreFamilyOf, shellCommandAt } from './shellWords';
-
-export type { Position };
+import { heredocAt, restoreFamilyOf, shellCommandAt } from './shellWords';
 
 /** The word the cursor is in (empty between words), and how much of it is before the cursor. */
 export interface CursorWord {

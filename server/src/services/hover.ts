@@ -1,7 +1,7 @@
 // Hover: what the word under the mouse means, in our own words from the
 // knowledge base, and for chains what the model knows (declaration, policy,
 // rules, the hooks that reach it, who jumps to it, which tool creates it).
-import type { Span } from '../diagnostics';
+import type { Position, Span } from '../diagnostics';
 import { findTable, STANDARD_TARGETS, ValueSpec } from '../knowledge';
 import { BASE_OPTION_DOCS } from '../knowledge/baseOptions';
 import { describeWord } from '../knowledge/valueWords';
@@ -9,7 +9,7 @@ import type { Table } from '../model/ruleset';
 import { parseCommand } from '../syntax/command';
 import type { Token } from '../syntax/token';
 import { CommandPart, partAt } from './commandParts';
-import { CommandContext, ContextSource, cursorContext, Position } from './cursorContext';
+import { CommandContext, ContextSource, cursorContext } from './cursorContext';
 import { baseOptionDoc, chainDoc, extensionDoc, optionDoc, tableDoc, valueDoc, verdictDoc } from './docs';
 
 export interface HoverResult {

@@ -3,10 +3,10 @@
 // times by one word (a loop over tables or over iptables and ip6tables), and
 // its name may be written elsewhere (`CHAIN=web` ... `-N "$CHAIN"`): a rename
 // edits where the name is written, and refuses where it is not written whole.
-import type { Span } from '../diagnostics';
+import type { Position, Span } from '../diagnostics';
 import { isBuiltinChain, TableName } from '../knowledge';
 import { chainNameProblem } from '../syntax/command';
-import { ChainIndex, ChainOccurrence, contains, Position } from './chainOccurrences';
+import { ChainIndex, ChainOccurrence, contains } from './chainOccurrences';
 
 export type HighlightKind = 'read' | 'write' | 'text';
 

@@ -3,13 +3,12 @@
 // the diagnostic (`fix`); where things are in the document comes from the
 // analysis. Edits are as small as they can be, so the user's layout survives.
 import type { DocumentAnalysis } from '../analysis/document';
-import type { Diagnostic, FixFacts, Span } from '../diagnostics';
+import type { Diagnostic, FixFacts, Position, Span } from '../diagnostics';
 import type { Family } from '../knowledge';
 import type { IptablesCall } from '../shell/scriptFirewall';
 import { iptablesTool, prefixLength } from '../shell/tools';
 import { chainNameProblem, Command } from '../syntax/command';
 import type { SaveFile, TableBlock } from '../syntax/saveFile';
-import type { Position } from './chainOccurrences';
 import { shellCommandAt } from './shellWords';
 
 export interface TextEdit {

@@ -3,13 +3,9 @@
 // Quotes and escapes are resolved; `$VAR`, `$(...)` and backquotes are words
 // whose value only the running script knows. Backslash-continued lines are one
 // command; `;`, `&&`, `||`, `|` and parentheses separate commands.
+import type { Position } from '../diagnostics';
 import type { Token } from '../syntax/token';
 import { iptablesTool, prefixLength } from '../shell/tools';
-
-export interface Position {
-  line: number;
-  character: number;
-}
 
 export interface ShellCommand {
   /** The command's name word (after `sudo`, assignments, `then`...). */

@@ -3,10 +3,10 @@
 // address family, the tables and chains its commands work on. Save files fold
 // by table block, by run of rules of one chain, and by comment block.
 import type { DocumentAnalysis } from '../analysis/document';
-import type { Span } from '../diagnostics';
+import type { Position, Span } from '../diagnostics';
 import type { Family } from '../knowledge';
 import type { Ruleset } from '../model/ruleset';
-import { ChainOccurrence, chainIndex, Position } from './chainOccurrences';
+import { ChainOccurrence, chainIndex } from './chainOccurrences';
 
 export interface OutlineSymbol {
   name: string;

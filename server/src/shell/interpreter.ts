@@ -591,7 +591,7 @@ export class ShellInterpreter implements ExpansionHost {
       return 0;
     }
     for (const f of fields) {
-      this.setVariable(variable, { kind: 'scalar', value: f.source ? { text: f.text, source: f.source } : known(f.text), origin: f.span });
+      this.setVariable(variable, { kind: 'scalar', value: f.source ? { text: f.text, source: f.source } : known(f.text) });
       if (this.loopBody(body) === 'break') break;
     }
     return 0;
@@ -809,7 +809,7 @@ export class ShellInterpreter implements ExpansionHost {
       set({ kind: 'indexed', items: [...existing.items, value] });
       return;
     }
-    set({ kind: 'scalar', value, origin: valueNode ? this.spanOf(valueNode) : undefined });
+    set({ kind: 'scalar', value });
   }
 
   /** Expands a small piece of text written in the script (array keys and values). */

@@ -31,7 +31,7 @@ export interface Field extends ShellString {
 }
 
 export type VariableValue =
-  | { kind: 'scalar'; value: ShellString; origin?: Span }
+  | { kind: 'scalar'; value: ShellString }
   | { kind: 'indexed'; items: (ShellString | undefined)[] }
   | { kind: 'assoc'; items: Map<string, ShellString> };
 
