@@ -1,17 +1,18 @@
 // What a user sees, in a real VS Code (code-server) with the packaged .vsix
-// installed: the language in the status bar, squiggles, and the Problems panel.
+// installed: the language in the status bar, squiggles, the Problems panel, a
+// hover and the suggest widget.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { REPO } from '../support/shared';
-import { browserMissing, openBrowser, openFile, runCommand, screenshot } from './support/browser';
+import { browserMissing, goToLine, openBrowser, openFile, runCommand, screenshot } from './support/browser';
 import { loadCodeServer } from './support/vscode';
 import { prepareWorkspace } from './support/workspace';
 
-test('the packaged extension shows problems in the editor and the Problems panel', { skip: browserMissing(), timeout: 10 * 60_000 }, async () => {
+test('the packaged extension shows problems, hovers and completions in the editor', { skip: browserMissing(), timeout: 10 * 60_000 }, async () => {
   const { ensureCodeServer, installVsix, startCodeServer } = await loadCodeServer();
   await ensureCodeServer();
   const pack = spawnSync('npm', ['run', '--silent', 'package'], { cwd: REPO, encoding: 'utf8' });
@@ -38,6 +39,36 @@ test('the packaged extension shows problems in the editor and the Problems panel
     // The file list is the one a user sees too.
     const problems = await page.locator('.markers-panel .monaco-list-row').count();
     assert.ok(problems >= 12, `expected the mistakes to be listed, saw ${problems} rows`);
+
+    // A hover, then completion in the suggest widget, on the router example.
+    await openFile(page, 'rules.v4', 'home/office router');
+    const lines = readFileSync(path.join(workspace, 'rules.v4'), 'utf8').split('\n');
+    const jump = lines.findIndex((l) => l.endsWith('-j ssh-guard'));
+    await goToLine(page, jump + 1, lines[jump].length - 2);
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+I');
+    const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'ssh-guard' });
+    await hover.waitFor({ timeout: 20_000 });
+    assert.match((await hover.innerText()).replace(/\s+/g, ' '), /ssh-guard.*INPUT/);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'hover');
+    await page.keyboard.press('Escape');
+
+    await goToLine(page, lines.lastIndexOf('COMMIT') + 1);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.type('-A FORWARD -p tcp -j RE');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+Space');
+    const suggest = page.locator('.editor-widget.suggest-widget.visible');
+    await suggest.locator('.monaco-list-row').first().waitFor({ timeout: 20_000 });
+    const labels = await suggest.locator('.monaco-list-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
+    // Word-based suggestions say `Text`; ours are targets, fuzzy-matched on `RE` (R-at-E-est too).
+    // REDIRECT is a nat target, so filter FORWARD does not get it.
+    const targets = labels.filter((l) => !l.includes(', Text')).map((l) => l.split(',')[0]).sort();
+    assert.deepEqual(targets, ['RATEEST', 'REJECT', 'RETURN']);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'completion');
   } finally {
     await context.close();
     await server.stop();

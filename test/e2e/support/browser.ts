@@ -45,3 +45,11 @@ export async function openFile(page: Page, name: string, textOnPage: string): Pr
   await page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first().click();
   await page.locator('.editor-instance .view-line', { hasText: textOnPage }).first().waitFor({ timeout: 60_000 });
 }
+
+/** Moves the cursor with Go to Line (1-based line and column, as the editor shows them). */
+export async function goToLine(page: Page, line: number, column?: number): Promise<void> {
+  await page.keyboard.press('Control+G');
+  await page.keyboard.type(column ? `${line}:${column}` : String(line));
+  await page.keyboard.press('Enter');
+  if (!column) await page.keyboard.press('Home');
+}
