@@ -242,7 +242,8 @@ function shapeOf(rule: Rule, family: Family): Shape {
   if (s.fragment) shape.fragment = s.fragment.negated ? 'first' : 'later';
   for (const m of s.matches) readMatch(shape, m);
   if (shape.sport?.length === 0 || shape.dport?.length === 0 || shape.icmp?.length === 0 || shape.states === 0) shape.empty = true;
-  const h = mix(nameHash(s.target?.name ?? ''), s.matches.length, shape.protocol ? shape.protocol.number * 2 + +shape.protocol.negated : -1);
+  const h = mix(nameHash(s.target?.name ?? ''), s.matches.length, shape.protocol ? shape.protocol.number * 2 + +shape.protocol.negated : -1,
+    shape.sport?.[0]?.[0] ?? -1, shape.dport?.[0]?.[0] ?? -1, shape.dport?.[0]?.[1] ?? -1);
   shape.print = netHash(netHash(h, shape.source), shape.destination);
   return shape;
 }
@@ -256,8 +257,6 @@ function netHash(h: number, n: Net | undefined): number {
   return n ? mix(h, n.number ?? Number(BigInt.asUintN(32, n.address)), n.prefix * 2 + +n.negated) : mix(h, -1);
 }
 
-/** Caches that outlive one analysis are cleared when they grow this big. */
-const MAX_CACHED = 100_000;
 
 const NAME_HASHES = new Map<string, number>();
 
@@ -266,42 +265,27 @@ function nameHash(name: string): number {
   if (h === undefined) {
     h = 7;
     for (let i = 0; i < name.length; i++) h = mix(h, name.charCodeAt(i));
-    if (NAME_HASHES.size >= MAX_CACHED) NAME_HASHES.clear();
+    // Chain names come and go as the user types: keep the cache small.
+    if (NAME_HASHES.size >= 10_000) NAME_HASHES.clear();
     NAME_HASHES.set(name, h);
   }
   return h;
 }
 
-/**
- * Addresses as parsed, by family and text: after an edit the whole file is
- * analysed again, and big files are mostly address lists.
- */
-const NETWORKS: Record<Family, Map<string, Net | null>> = { ipv4: new Map(), ipv6: new Map() };
-
 function net(shape: Shape, c: Criterion | undefined, text: string | undefined, family: Family): Net | undefined {
   if (!c) return undefined;
-  const key = text ?? c.value.text;
-  const known = NETWORKS[family];
-  let n = known.get(key);
-  if (n === undefined) {
-    const cidr = checkValue('addressList', key, { family }).value as Cidr | undefined;
-    // Host names (and anything unparsed) are left to the machine that loads the rules.
-    n = cidr && typeof cidr === 'object' && 'address' in cidr
-      ? { address: cidr.address, mask: cidr.mask, prefix: cidr.prefix, negated: false, number: family === 'ipv4' ? Number(cidr.address) : undefined }
-      : null;
-    if (known.size >= MAX_CACHED) known.clear();
-    known.set(key, n);
-  }
-  if (!n) {
+  const cidr = checkValue('addressList', text ?? c.value.text, { family }).value as Cidr | undefined;
+  // Host names (and anything unparsed) are left to the machine that loads the rules.
+  if (!cidr || typeof cidr !== 'object' || !('address' in cidr)) {
     shape.exact = false;
     return undefined;
   }
-  if (n.mask === 0n) {
+  if (cidr.mask === 0n) {
     if (c.negated) shape.empty = true;
     return undefined;
   }
   shape.reads |= CHANGE.addresses;
-  return c.negated ? { ...n, negated: true } : n;
+  return { address: cidr.address, mask: cidr.mask, prefix: cidr.prefix, negated: c.negated, number: family === 'ipv4' ? Number(cidr.address) : undefined };
 }
 
 function networkInterface(shape: Shape, c: Criterion | undefined): InterfaceName | undefined {
@@ -396,14 +380,20 @@ function coversMasked(a: Mark, b: Mark): boolean {
     (x, y) => ((x.value ^ y.value) & x.mask & y.mask) !== 0n);
 }
 
-function unconditional(s: Shape): boolean {
+/** The rule matches every packet. Most rules have criteria that say at a glance they do not. */
+function unconditional(rule: Rule, family: Family): boolean {
+  const r = rule.spec;
+  if (r.fragment || r.matches.some((m) => m.spec?.name !== 'comment')) return false;
+  if (!r.protocol && !r.source && !r.destination && !r.inInterface && !r.outInterface) return true;
+  // `-s 0.0.0.0/0`, `-i +` and the like match everything too.
+  const s = shapeOf(rule, family);
   return s.exact && !s.empty && !s.protocol && !s.source && !s.destination && !s.inInterface && !s.outInterface && !s.fragment
     && !s.sport && !s.dport && !s.icmp && s.states === undefined && s.marks.length === 0 && s.tcpFlags.length === 0 && s.eitherPort.length === 0 && s.neitherPort.length === 0;
 }
 
 // ---- targets: which end the way through the chain, which change the packet ----------
 
-/** Per table: shapes, what each user chain may change, and which chain always stops packets. */
+/** Per table: what a jump into each user chain may change, and which chains stop every packet. */
 class TableFacts {
   private readonly changes = new Map<Chain, number>();
   private readonly stoppers = new Map<Chain, Rule | null>();
@@ -414,10 +404,6 @@ class TableFacts {
     private readonly trusted: (rule: Rule) => boolean,
     private readonly broken: (rule: Rule) => boolean,
   ) {}
-
-  shape(rule: Rule): Shape {
-    return shapeOf(rule, this.family);
-  }
 
   /** What a packet may carry changed after it meets this rule and goes on to the next (CHANGE bits). */
   changesBy(rule: Rule): number {
@@ -500,8 +486,7 @@ class TableFacts {
       const t = rule.target;
       if (rule.command.symbolic || this.broken(rule)) break;
       if ((t.kind === 'verdict' && t.name === 'RETURN') || ((t.kind === 'chain' || t.kind === 'unresolved') && t.goto)) break;
-      if (!this.trusted(rule) || !unconditional(this.shape(rule))) continue;
-      if (this.stops(rule)) {
+      if (unconditional(rule, this.family) && this.trusted(rule) && this.stops(rule)) {
         found = rule;
         break;
       }
@@ -520,45 +505,63 @@ interface Candidate {
   shape: Shape;
   /** It surely stops every packet it matches (and is understood exactly). */
   stops: boolean;
-  /** The next candidate in the same index bucket, and with the same fingerprint (lists without arrays: one of each per rule adds up). */
-  nextNear?: Candidate;
-  nextAlike?: Candidate;
+  /** The next candidate in the same index bucket (a list without an array per bucket: they add up). */
+  next?: Candidate;
 }
 
 /** Adds `c` to the front of a bucket's list. */
-function prepend<K>(buckets: Map<K, Candidate>, key: K, c: Candidate, link: 'nextNear' | 'nextAlike'): void {
-  c[link] = buckets.get(key);
+function prepend<K>(buckets: Map<K, Candidate>, key: K, c: Candidate): void {
+  c.next = buckets.get(key);
   buckets.set(key, c);
 }
 
-function visitAll(first: Candidate | undefined, visit: (c: Candidate) => void): void {
-  for (let c = first; c; c = c.nextNear) visit(c);
+/** Calls `visit` on each candidate of a bucket while it returns true; false if one said stop. */
+function visitAll(first: Candidate | undefined, visit: Visitor): boolean {
+  for (let c = first; c; c = c.next) if (!visit(c)) return false;
+  return true;
 }
+
+type Visitor = (c: Candidate) => boolean;
 
 /**
  * The earlier rules that stop packets, indexed so that a rule is compared only
  * with those that could hold it: by destination or source network (a rule
- * inside 10.1.0.0/16 looks up 10.0.0.0/8, 10.0.0.0/9, ...), else by protocol.
+ * inside 10.1.0.0/16 looks up 10.0.0.0/8, 10.0.0.0/9, ...), else by protocol
+ * and, when it is a single port, destination port.
  */
 class CandidateIndex {
   private readonly byDestination = new NetworkIndex();
   private readonly bySource = new NetworkIndex();
-  private readonly byProtocol = new Map<number, Candidate>();
+  /** By protocol (-1: any), then by destination port (-1: not a single port). */
+  private readonly byProtocol = new Map<number, Map<number, Candidate>>();
 
   add(c: Candidate): void {
     const { source, destination, protocol } = c.shape;
     if (destination && !destination.negated && destination.prefix >= 0) this.byDestination.add(destination, c);
     else if (source && !source.negated && source.prefix >= 0) this.bySource.add(source, c);
-    else prepend(this.byProtocol, protocol && !protocol.negated ? protocol.number : -1, c, 'nextNear');
+    else {
+      const key = protocol && !protocol.negated ? protocol.number : -1;
+      let byPort = this.byProtocol.get(key);
+      if (!byPort) this.byProtocol.set(key, (byPort = new Map()));
+      prepend(byPort, singlePort(c.shape.dport) ?? -1, c);
+    }
   }
 
-  /** Calls `visit` with each candidate that might hold `b`, in no particular order. */
-  near(b: Shape, visit: (c: Candidate) => void): void {
-    visitAll(this.byProtocol.get(-1), visit);
-    if (b.protocol && !b.protocol.negated) visitAll(this.byProtocol.get(b.protocol.number), visit);
-    if (b.destination && !b.destination.negated) this.byDestination.containing(b.destination, visit);
+  /** Calls `visit` with each candidate that might hold `b`, in no particular order, until it returns false. */
+  near(b: Shape, visit: Visitor): void {
+    // A rule for one destination port holds only rules for that same port.
+    const port = singlePort(b.dport);
+    for (const key of b.protocol && !b.protocol.negated ? [-1, b.protocol.number] : [-1]) {
+      const byPort = this.byProtocol.get(key);
+      if (byPort && (!visitAll(byPort.get(-1), visit) || (port !== undefined && !visitAll(byPort.get(port), visit)))) return;
+    }
+    if (b.destination && !b.destination.negated && !this.byDestination.containing(b.destination, visit)) return;
     if (b.source && !b.source.negated) this.bySource.containing(b.source, visit);
   }
+}
+
+function singlePort(r: Ranges | undefined): number | undefined {
+  return r && r.length === 1 && r[0][0] === r[0][1] ? r[0][0] : undefined;
 }
 
 /** Candidates by network: per prefix length, by the network's first bits. */
@@ -575,19 +578,19 @@ class NetworkIndex {
       this.prefixes.splice(i, 0, n.prefix);
       this.networks.splice(i, 0, new Map());
     }
-    prepend(this.networks[i], networkKey(n, n.prefix), c, 'nextNear');
+    prepend(this.networks[i], networkKey(n, n.prefix), c);
   }
 
-  /** Visits the candidates whose network holds all of `n`. */
-  containing(n: Net, visit: (c: Candidate) => void): void {
+  /** Visits the candidates whose network holds all of `n`; false if the visitor said stop. */
+  containing(n: Net, visit: Visitor): boolean {
     for (let i = 0; i < this.prefixes.length; i++) {
       const prefix = this.prefixes[i];
-      if (n.prefix >= 0 && prefix > n.prefix) return;
+      if (n.prefix >= 0 && prefix > n.prefix) break;
       // A mask that is not a prefix holds a network only if it has all of its bits.
-      if (n.prefix >= 0 || (maskFromPrefix(prefix, n.number === undefined ? 'ipv6' : 'ipv4') & ~n.mask) === 0n) {
-        visitAll(this.networks[i].get(networkKey(n, prefix)), visit);
-      }
+      const holds = n.prefix >= 0 || (maskFromPrefix(prefix, n.number === undefined ? 'ipv6' : 'ipv4') & ~n.mask) === 0n;
+      if (holds && !visitAll(this.networks[i].get(networkKey(n, prefix)), visit)) return false;
     }
+    return true;
   }
 }
 
@@ -603,8 +606,8 @@ function push<K, T>(map: Map<K, T[]>, key: K, value: T): void {
   else map.set(key, [value]);
 }
 
-/** Comparisons allowed per chain: a pathological chain is left partly unexamined rather than hang. */
-const COMPARISON_BUDGET = 2_000_000;
+/** Comparisons allowed per chain: a pathological chain is left partly unexamined rather than slow every keystroke. */
+const COMPARISON_BUDGET = 300_000;
 
 interface Finding {
   rule: Rule;
@@ -614,37 +617,71 @@ interface Finding {
   dead: boolean;
 }
 
+/** Trusted rules by canonical text, which is worked out only for rules whose fingerprint another rule shares. */
+class Copies {
+  private readonly byPrint = new Map<number, Candidate>();
+  private readonly byText = new Map<string, Candidate>();
+
+  constructor(private readonly family: Family) {}
+
+  /** The first rule with the same canonical text as `rule`. */
+  find(rule: Rule, print: number): Candidate | undefined {
+    return this.byPrint.has(print) ? this.byText.get(this.shared(print, rule)) : undefined;
+  }
+
+  add(c: Candidate): void {
+    if (!this.byPrint.has(c.shape.print)) this.byPrint.set(c.shape.print, c);
+    else {
+      const text = this.shared(c.shape.print, c.rule);
+      if (!this.byText.has(text)) this.byText.set(text, c);
+    }
+  }
+
+  /** The rule's canonical text, once the first rule with this fingerprint is filed under its own. */
+  private shared(print: number, rule: Rule): string {
+    const first = this.byPrint.get(print)!;
+    const firstText = canonicalRule(first.rule, this.family);
+    if (!this.byText.has(firstText)) this.byText.set(firstText, first);
+    return canonicalRule(rule, this.family);
+  }
+}
+
 function scanChain(chain: Chain, facts: TableFacts, trusted: (rule: Rule) => boolean, broken: (rule: Rule) => boolean): Finding[] {
   const findings: Finding[] = [];
   const index = new CandidateIndex();
   /** For each CHANGE bit, the position of the last rule that may change it. */
   const lastChange = new Array<number>(6).fill(-1);
   const stillHolds = (c: Candidate) => lastChange.every((at, bit) => !(c.shape.reads & (1 << bit)) || at < c.at);
-  /** Trusted rules by fingerprint: the canonical text is worked out only for rules that share one. */
-  const copies = new Map<number, Candidate>();
+  const copies = new Copies(facts.family);
   let budget = COMPARISON_BUDGET;
+  let stoppers = false;
   chain.rules.forEach((rule, at) => {
     if (!rule.command.symbolic && !broken(rule)) {
-      const shape = facts.shape(rule);
-      let copy = copies.get(shape.print);
-      const text = copy && canonicalRule(rule, facts.family);
-      while (copy && canonicalRule(copy.rule, facts.family) !== text) copy = copy.nextAlike;
+      const shape = shapeOf(rule, facts.family);
+      const copy = copies.find(rule, shape.print);
+      let dead = false;
       if (copy && copy.rule.command !== rule.command && !sameSpan(copy.rule, rule)) {
-        findings.push({ rule, by: copy.rule, duplicate: true, dead: copy.stops && stillHolds(copy) });
+        dead = copy.stops && stillHolds(copy);
+        findings.push({ rule, by: copy.rule, duplicate: true, dead });
       } else if (!shape.empty) {
         let best: Candidate | undefined;
         index.near(shape, (c) => {
-          if (--budget < 0 || (best && best.at < c.at) || c.rule.command === rule.command || sameSpan(c.rule, rule)) return;
-          if (stillHolds(c) && covers(c.shape, shape)) best = c;
+          if (--budget < 0) return false;
+          if ((!best || c.at < best.at) && c.rule.command !== rule.command && !sameSpan(c.rule, rule) && stillHolds(c) && covers(c.shape, shape)) best = c;
+          return true;
         });
-        if (best) findings.push({ rule, by: best.rule, duplicate: false, dead: true });
+        if (best) findings.push({ rule, by: best.rule, duplicate: false, dead: (dead = true) });
       }
       if (trusted(rule)) {
-        const candidate = { rule, at, shape, stops: shape.exact && !shape.empty && facts.stops(rule) };
-        if (!copy) prepend(copies, shape.print, candidate, 'nextAlike');
-        if (candidate.stops) index.add(candidate);
+        const candidate: Candidate = { rule, at, shape, stops: shape.exact && !shape.empty && facts.stops(rule), next: undefined };
+        if (!copy) copies.add(candidate);
+        // A dead rule holds nothing its shadow does not hold first (and reads no less, so no rule in between spares the shadow alone).
+        if (candidate.stops && !dead) index.add(candidate);
+        stoppers ||= candidate.stops;
       }
     }
+    // What a rule changes matters only to rules before it that stop packets.
+    if (!stoppers) return;
     const changes = facts.changesBy(rule);
     for (let bit = 0; bit < lastChange.length; bit++) if (changes & (1 << bit)) lastChange[bit] = at;
   });
