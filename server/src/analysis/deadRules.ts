@@ -111,7 +111,12 @@ const ANY_CHANGE = 63;
 const EXTRA_STATES = CT_STATES.map((s) => s.name).filter((n) => !STATE_NAMES.includes(n));
 const ALL_STATES = (1 << (STATE_NAMES.length << EXTRA_STATES.length)) - 1;
 
+const STATE_SETS = new Map<string, number>();
+
 function stateClasses(names: readonly string[], negated: boolean): number {
+  const key = `${negated ? '!' : ''}${names.join(',')}`;
+  const known = STATE_SETS.get(key);
+  if (known !== undefined) return known;
   let bits = 0;
   STATE_NAMES.forEach((primary, p) => {
     for (let extras = 0; extras < 1 << EXTRA_STATES.length; extras++) {
@@ -119,7 +124,10 @@ function stateClasses(names: readonly string[], negated: boolean): number {
       if (hit) bits |= 1 << ((p << EXTRA_STATES.length) | extras);
     }
   });
-  return negated ? ALL_STATES & ~bits : bits;
+  bits = negated ? ALL_STATES & ~bits : bits;
+  // Few distinct lists are ever written.
+  if (STATE_SETS.size < 10_000) STATE_SETS.set(key, bits);
+  return bits;
 }
 
 const NONE: readonly never[] = [];
@@ -272,20 +280,38 @@ function nameHash(name: string): number {
   return h;
 }
 
+/**
+ * Addresses as parsed, by family and text, kept from one analysis to the next:
+ * after each keystroke the whole file is analysed again, and big files are
+ * mostly addresses (IPv6 ones are slow to read).
+ */
+const NETWORKS: Record<Family, Map<string, Net | null>> = { ipv4: new Map(), ipv6: new Map() };
+const MAX_NETWORKS = 50_000;
+
 function net(shape: Shape, c: Criterion | undefined, text: string | undefined, family: Family): Net | undefined {
   if (!c) return undefined;
-  const cidr = checkValue('addressList', text ?? c.value.text, { family }).value as Cidr | undefined;
-  // Host names (and anything unparsed) are left to the machine that loads the rules.
-  if (!cidr || typeof cidr !== 'object' || !('address' in cidr)) {
+  const key = text ?? c.value.text;
+  const known = NETWORKS[family];
+  let n = known.get(key);
+  if (n === undefined) {
+    const cidr = checkValue('addressList', key, { family }).value as Cidr | undefined;
+    // Host names (and anything unparsed) are left to the machine that loads the rules.
+    n = cidr && typeof cidr === 'object' && 'address' in cidr
+      ? { address: cidr.address, mask: cidr.mask, prefix: cidr.prefix, negated: false, number: family === 'ipv4' ? Number(cidr.address) : undefined }
+      : null;
+    if (known.size >= MAX_NETWORKS) known.clear();
+    known.set(key, n);
+  }
+  if (!n) {
     shape.exact = false;
     return undefined;
   }
-  if (cidr.mask === 0n) {
+  if (n.mask === 0n) {
     if (c.negated) shape.empty = true;
     return undefined;
   }
   shape.reads |= CHANGE.addresses;
-  return { address: cidr.address, mask: cidr.mask, prefix: cidr.prefix, negated: c.negated, number: family === 'ipv4' ? Number(cidr.address) : undefined };
+  return c.negated ? { ...n, negated: true } : n;
 }
 
 function networkInterface(shape: Shape, c: Criterion | undefined): InterfaceName | undefined {
@@ -778,7 +804,8 @@ export function findDeadRules(ruleset: Ruleset, diagnostics: Diagnostic[], trust
     const facts = new TableFacts(table, ruleset.family, trusted, broken);
     for (const chain of table.chains.values()) report(scanChain(chain, facts, trusted, broken), chain, facts, found);
   }
-  const seen = new Set(diagnostics.map(diagnosticKey));
+  // A script's two families can find the same thing on the same words.
+  const seen = new Set(diagnostics.filter((d) => d.code === 'shadowed-rule' || d.code === 'duplicate-rule').map(diagnosticKey));
   for (const d of found) {
     if (seen.has(diagnosticKey(d))) continue;
     seen.add(diagnosticKey(d));
