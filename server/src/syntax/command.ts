@@ -5,7 +5,7 @@
 // It knows nothing about which chains exist: that is the model's job.
 import { closest, Diagnostic, didYouMean, DiagnosticCode, FixFacts, Severity } from '../diagnostics';
 import {
-  ExtensionSpec, Family, MAX_CHAIN_NAME, OptionSpec, ValueSpec, findMatch, findTarget, isStandardTarget,
+  ExtensionSpec, Family, MAX_CHAIN_NAME, findTable, OptionSpec, ValueSpec, findMatch, findTarget, isStandardTarget,
   matchesFor, modulesDefining, optionNames, otherFamilyExtension,
 } from '../knowledge';
 import {
@@ -672,13 +672,13 @@ class CommandParser {
   private finish(): void {
     const { cmd, rule, ctx } = this;
     if (this.negation) this.report('bad-argument', this.negation, '`!` at the end of the line negates nothing');
-    if ((cmd.table?.text ?? ctx.table) === 'nat') {
-      if (rule.target?.name === 'DROP' && !rule.target.goto) {
-        this.report('nat-drop', rule.target.nameToken, 'the nat table is not for filtering: iptables refuses DROP here; drop in the filter table (or raw/mangle) instead');
-      }
-      if (cmd.kind === 'policy' && cmd.policy?.text === 'DROP') {
-        this.report('nat-drop', cmd.policy, 'the nat table is not for filtering: iptables refuses a DROP policy here');
-      }
+    const table = cmd.table?.text ?? ctx.table;
+    const refused = findTable(table)?.refuses ?? [];
+    if (rule.target && !rule.target.goto && refused.includes(rule.target.name)) {
+      this.report('nat-drop', rule.target.nameToken, `the ${table} table is not for filtering: iptables refuses ${rule.target.name} here; drop in the filter table (or raw/mangle) instead`);
+    }
+    if (cmd.kind === 'policy' && cmd.policy && refused.includes(cmd.policy.text)) {
+      this.report('nat-drop', cmd.policy, `the ${table} table is not for filtering: iptables refuses a ${cmd.policy.text} policy here`);
     }
     for (const m of rule.matches) if (m.spec) this.finalCheck(m.spec, m.options, m.nameToken ?? rule.protocol?.value ?? cmd.flag ?? this.words[0]);
     if (rule.target?.spec) this.finalCheck(rule.target.spec, rule.target.options, rule.target.nameToken);
