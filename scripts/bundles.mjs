@@ -1,5 +1,5 @@
-// The esbuild bundles of the extension: the client, the language server and the CLIs,
-// and the TextMate grammars generated from the knowledge base.
+// The esbuild bundles of the extension: the client, the language server, the trace panel's
+// webview and the CLIs, and the TextMate grammars generated from the knowledge base.
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,6 +23,12 @@ export async function buildBundles({ production = false, watch = false, outRoot 
   const builds = [
     { ...common, entryPoints: ['client/src/extension.ts'], outfile: join(outRoot, 'client/out/extension.js'), external: ['vscode'] },
     { ...common, ...cjsTreeSitter, entryPoints: ['server/src/lsp/server.ts'], outfile: join(outRoot, 'server/out/server.js') },
+    // The trace panel's page: the engine runs there, in the browser.
+    {
+      ...common, platform: 'browser', format: 'iife', target: 'es2022',
+      entryPoints: ['client/webview/main.ts'], outfile: join(outRoot, 'client/out/webview.js'),
+    },
+    { ...common, platform: 'browser', entryPoints: ['client/webview/style.css'], outfile: join(outRoot, 'client/out/webview.css') },
   ];
   if (!production) {
     builds.push(
@@ -31,6 +37,7 @@ export async function buildBundles({ production = false, watch = false, outRoot 
     );
   }
   copyBashGrammar(outRoot);
+  copyPanelAssets(outRoot);
   await buildGrammars(outRoot);
   if (watch) {
     for (const b of builds) await (await esbuild.context(b)).watch();
@@ -51,6 +58,16 @@ function copyBashGrammar(outRoot) {
   mkdirSync(join(outRoot, 'server/out'), { recursive: true });
   copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), join(outRoot, 'server/out/tree-sitter.wasm'));
   copyFileSync(require.resolve('tree-sitter-bash/tree-sitter-bash.wasm'), join(outRoot, 'server/out/tree-sitter-bash.wasm'));
+}
+
+/** The trace panel's icon font (codicons, as VS Code's own UI has them) and the editor's gutter icons. */
+function copyPanelAssets(outRoot) {
+  const require = createRequire(import.meta.url);
+  const codicons = join(outRoot, 'client/out/codicons');
+  mkdirSync(codicons, { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(require.resolve(`@vscode/codicons/dist/${f}`), join(codicons, f));
+  mkdirSync(join(outRoot, 'client/out/media'), { recursive: true });
+  for (const f of ['trace-hit.svg', 'trace-decider.svg']) copyFileSync(join('client/media', f), join(outRoot, 'client/out/media', f));
 }
 
 /** Writes syntaxes/*.tmLanguage.json from server/src/grammar/tmGrammars.ts. */

@@ -16,7 +16,9 @@ test('the packaged .vsix contains the bundles and metadata only, under 2 MB', { 
   const files = names.filter((n) => n.startsWith('extension/')).map((n) => n.slice('extension/'.length));
   const grammars = files.filter((f) => f.startsWith('syntaxes/'));
   assert.deepEqual(files.filter((f) => !f.startsWith('syntaxes/')), [
-    'LICENSE.txt', 'changelog.md', 'client/out/extension.js', 'images/icon.png', 'language-configuration.json',
+    'LICENSE.txt', 'changelog.md', 'client/out/codicons/codicon.css', 'client/out/codicons/codicon.ttf', 'client/out/extension.js',
+    'client/out/media/trace-decider.svg', 'client/out/media/trace-hit.svg', 'client/out/webview.css', 'client/out/webview.js',
+    'images/icon.png', 'language-configuration.json',
     'package.json', 'readme.md', 'server/out/server.js', 'server/out/tree-sitter-bash.wasm', 'server/out/tree-sitter.wasm',
   ]);
   assert.deepEqual(grammars, ['syntaxes/iptables-shell.tmLanguage.json', 'syntaxes/iptables.tmLanguage.json']);

@@ -1,11 +1,13 @@
 // The extension host side: starts the language server, keeps it alive, and
-// does nothing else at activation.
+// registers the packet-trace panel (opened by a command, revived after a restart).
 import * as path from 'node:path';
-import { commands, ExtensionContext, LogOutputChannel, window } from 'vscode';
+import { commands, ExtensionContext, LogOutputChannel, Uri, window, workspace } from 'vscode';
 import {
   CloseAction, CloseHandlerResult, ErrorAction, ErrorHandler, ErrorHandlerResult, LanguageClient, LanguageClientOptions,
   Message, ServerOptions, TransportKind,
 } from 'vscode-languageclient/node';
+import { TRACE_COMMAND, TRACE_VIEW_TYPE, TracePacketArgs, WebviewState } from '../../server/src/lsp/protocol';
+import { TracePanel, updateTraceableContext } from './tracePanel';
 
 let client: LanguageClient | undefined;
 
@@ -44,8 +46,21 @@ export async function activate(context: ExtensionContext): Promise<void> {
       await client?.restart();
     }),
   );
+  const started = client.start();
+  const panelHost = { context, client: async () => (await started, client!) };
+  context.subscriptions.push(
+    commands.registerCommand(TRACE_COMMAND, (args?: TracePacketArgs | Uri) => TracePanel.show(panelHost, args)),
+    window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: WebviewState | undefined) => TracePanel.revive(panel, panelHost, state),
+    }),
+    window.onDidChangeActiveTextEditor(updateTraceableContext),
+    workspace.onDidChangeTextDocument((e) => {
+      if (e.document === window.activeTextEditor?.document && e.document.languageId === 'shellscript') updateTraceableContext();
+    }),
+  );
+  updateTraceableContext();
   try {
-    await client.start();
+    await started;
   } catch (e) {
     output.error(`The language server could not start: ${(e as Error).message}`);
     void window.showErrorMessage(`iptables: the language server could not start (${(e as Error).message}). See the "iptables" output for details.`);

@@ -8,6 +8,7 @@ import {
   DEFAULT_HOST_JSON, defaultHost, Outcome, packetFromShorthand, parseHost, parseScenario, ScenarioError, SHORTHAND_HELP, Step, Trace,
   traceScenario,
 } from '../engine';
+import { packetLine, verdictLine } from '../engine/describe';
 import type { Family } from '../knowledge';
 import { nodeBashParser } from '../node/bashWasm';
 
@@ -220,28 +221,6 @@ function renderSteps(steps: Step[], file: string, brief: boolean, out: string[])
     for (const c of s.changed ?? []) out.push(`        ${c}`);
     for (const n of s.notes ?? []) out.push(`        (${n})`);
   }
-}
-
-function verdictLine(o: Pick<Outcome, 'fate' | 'inInterface' | 'outInterface' | 'rejectWith' | 'sendError' | 'dropReason'>): string {
-  switch (o.fate) {
-    case 'delivered': return `delivered to this host (arrived on ${o.inInterface})`;
-    case 'forwarded': return `forwarded out ${o.outInterface}`;
-    case 'sent': return `sent out ${o.outInterface}`;
-    default: {
-      const extra = [o.rejectWith && `answered with ${o.rejectWith}`, o.sendError && `sendto() fails with ${o.sendError}`].filter(Boolean).join('; ');
-      return `dropped: ${o.dropReason}${extra ? ` (${extra})` : ''}`;
-    }
-  }
-}
-
-function packetLine(p: Record<string, unknown> | null): string {
-  if (!p) return '(differs between outcomes)';
-  const ports = p.sourcePort !== undefined ? [`:${p.sourcePort}`, `:${p.destinationPort}`] : ['', ''];
-  const v6 = p.family === 'ipv6' && ports[0];
-  const at = (a: unknown, port: string) => (v6 ? `[${a}]${port}` : `${a}${port}`);
-  const flags = Array.isArray(p.tcpFlags) ? ` ${p.tcpFlags.join(',')}` : '';
-  const undetermined = p.undetermined ? ` (${Object.entries(p.undetermined as object).map(([k, v]) => `${k} ${v}`).join('; ')})` : '';
-  return `${p.protocol} ${at(p.source, ports[0])} -> ${at(p.destination, ports[1])}${flags} ${p.family === 'ipv6' ? 'hl' : 'ttl'} ${p.ttl} mark 0x${Number(p.mark).toString(16)}${undetermined}`;
 }
 
 function renderText(t: Trace, file: string, brief: boolean): string {

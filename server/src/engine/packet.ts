@@ -34,7 +34,7 @@ function tcpFlagNames(bits: number): string[] {
 }
 
 export type CtStateName = 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED';
-const CT_STATE_NAMES: readonly CtStateName[] = ['NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED'];
+export const CT_STATE_NAMES: readonly CtStateName[] = ['NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED'];
 
 /** The header an ICMP error quotes: the packet it is about, as that packet was sent. */
 export interface InnerPacket {

@@ -21,6 +21,8 @@ import { chainIndex } from '../services/chainOccurrences';
 import { definition, HighlightKind, highlights, prepareRename, references, rename } from '../services/navigation';
 import { SEMANTIC_TOKEN_LEGEND, semanticTokens } from '../services/semanticTokens';
 import { documentSymbols, foldingRanges, OutlineSymbol } from '../services/symbols';
+import { traceLenses, traceModel } from '../services/trace';
+import { TRACE_COMMAND, TRACE_MODEL_REQUEST, TraceModel, TraceModelParams, TracePacketArgs } from './protocol';
 
 interface Settings {
   diagnostics: { enable: boolean };
@@ -52,6 +54,7 @@ connection.onInitialize(() => ({
     documentSymbolProvider: true,
     foldingRangeProvider: true,
     semanticTokensProvider: { legend: { tokenTypes: [...SEMANTIC_TOKEN_LEGEND.tokenTypes], tokenModifiers: [...SEMANTIC_TOKEN_LEGEND.tokenModifiers] }, full: true },
+    codeLensProvider: { resolveProvider: false },
   },
   serverInfo: { name: 'iptables-language-server' },
 }));
@@ -320,6 +323,18 @@ connection.onFoldingRanges(({ textDocument: { uri } }) => fromAnalysis(uri, 'fol
 
 connection.languages.semanticTokens.on(async ({ textDocument: { uri } }) =>
   (await fromAnalysis(uri, 'semantic tokens', (a, text) => ({ data: semanticTokens(chainIndex(a, text)) }))) ?? { data: [] });
+
+// The trace panel: the rulesets of a document for the engine in the webview, and lenses that open it.
+connection.onRequest(TRACE_MODEL_REQUEST, async ({ uri }: TraceModelParams): Promise<TraceModel | null> => {
+  const doc = documents.get(uri);
+  const version = doc?.version;
+  return fromAnalysis(uri, 'trace model', (a) => traceModel(a, uri, version ?? 0));
+});
+
+connection.onCodeLens(({ textDocument: { uri } }) => fromAnalysis(uri, 'code lens', (a) => traceLenses(a).map((l) => ({
+  range: rangeOf(l.span),
+  command: { title: `$(debug-start) Trace a packet through ${l.chain}`, command: TRACE_COMMAND, arguments: [{ uri, chain: l.chain } satisfies TracePacketArgs] },
+}))));
 
 documents.listen(connection);
 connection.listen();

@@ -6,7 +6,7 @@ import { closest, didYouMean, Diagnostic, DiagnosticCode, FixFacts, Severity, Sp
 import {
   Family, POLICIES, STANDARD_TARGETS, findTable, isBuiltinChain, isStandardTarget, targetsFor,
 } from '../knowledge';
-import type { Command } from '../syntax/command';
+import type { Command, TargetUse } from '../syntax/command';
 import type { SaveFile } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
 import { linkChains } from './graph';
@@ -336,10 +336,7 @@ export class RulesetBuilder {
 
   /** A rule as a command describes it, only to compare with existing ones (-D, -C). */
   private ruleLike(table: Table, chain: Chain, command: Command): Rule {
-    const t = command.rule.target;
-    const target: TargetRef = !t ? { kind: 'none' } : !t.goto && STANDARD_TARGETS[t.name] !== undefined ? VERDICTS[t.name]
-      : table.chains.has(t.name) ? { kind: 'chain', name: t.name, goto: t.goto } : t.spec ? { kind: 'extension', spec: t.spec } : { kind: 'unresolved', name: t.name, goto: t.goto };
-    return { table: table.name, chain: chain.name, index: 0, spec: command.rule, command, target };
+    return { table: table.name, chain: chain.name, index: 0, spec: command.rule, command, target: targetRef(table, command.rule.target) };
   }
 
   private makeRule(table: Table, chain: Chain, command: Command, counters?: Token): Rule {
@@ -347,14 +344,8 @@ export class RulesetBuilder {
     const rule: Rule = { table: table.name, chain: chain.name, index: 0, spec, command, target: { kind: 'none' }, counters };
     const t = spec.target;
     if (!t) return rule;
-    let target: TargetRef;
-    if (!t.goto && STANDARD_TARGETS[t.name] !== undefined) target = VERDICTS[t.name];
-    else if (table.chains.has(t.name)) target = { kind: 'chain', name: t.name, goto: t.goto };
-    else if (t.spec) target = { kind: 'extension', spec: t.spec };
-    else {
-      target = { kind: 'unresolved', name: t.name, goto: t.goto };
-      this.pending.push({ rule, token: t.nameToken, goto: t.goto, table });
-    }
+    const target = targetRef(table, t);
+    if (target.kind === 'unresolved') this.pending.push({ rule, token: t.nameToken, goto: t.goto, table });
     rule.target = target;
     if (target.kind === 'chain' && table.chains.get(t.name)!.builtin) {
       this.report('undefined-jump', t.nameToken, `${t.name} is a built-in chain: rules cannot jump to it (only to user-defined chains)`);
@@ -559,6 +550,14 @@ export class RulesetBuilder {
 const VERDICTS: Record<string, TargetRef> = Object.fromEntries(
   Object.keys(STANDARD_TARGETS).map((name) => [name, Object.freeze({ kind: 'verdict', name })]),
 );
+
+/** What a rule's `-j`/`-g` names, among the chains the table has now. */
+export function targetRef(table: Table, t: TargetUse | undefined): TargetRef {
+  if (!t) return { kind: 'none' };
+  if (!t.goto && STANDARD_TARGETS[t.name] !== undefined) return VERDICTS[t.name];
+  if (table.chains.has(t.name)) return { kind: 'chain', name: t.name, goto: t.goto };
+  return t.spec ? { kind: 'extension', spec: t.spec } : { kind: 'unresolved', name: t.name, goto: t.goto };
+}
 
 function hasError(sink: Diagnostic[]): boolean {
   return sink.some((d) => d.severity === 'error');

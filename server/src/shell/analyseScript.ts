@@ -22,10 +22,7 @@ export interface ScriptAnalysis {
   restores: SaveFile[];
 }
 
-/** Does this shell text call iptables at all? (Cheap: decides whether to analyse.) */
-export function callsIptables(text: string): boolean {
-  return /(^|[\s;|&(`$"'{/])(ip6?tables(-legacy|-nft)?(-restore)?|xtables-(legacy|nft)-multi)\b|\$\{?[A-Za-z_]*(IPT|ipt|iptables)[A-Za-z_]*\}?/m.test(text);
-}
+export { callsIptables } from './detect';
 
 export interface ScriptOptions extends BuildOptions {
   /** The machine the script is for: its interfaces and addresses, when known. */

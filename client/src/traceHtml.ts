@@ -1,0 +1,51 @@
+// The trace panel's page: a strict content security policy (nothing inline, one
+// script with a nonce, resources only from the extension), the stylesheets and
+// the bundled script. Free of the vscode API, so a test reads it as it is.
+
+export interface TracePageParts {
+  /** The webview's own source for the CSP (webview.cspSource). */
+  cspSource: string;
+  nonce: string;
+  script: string;
+  style: string;
+  codicons: string;
+}
+
+export function traceHtml(p: TracePageParts): string {
+  const csp = [
+    "default-src 'none'",
+    `img-src ${p.cspSource} data:`,
+    `font-src ${p.cspSource}`,
+    `style-src ${p.cspSource}`,
+    `script-src 'nonce-${p.nonce}'`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${p.codicons}">
+<link rel="stylesheet" href="${p.style}">
+<title>Packet trace</title>
+</head>
+<body>
+<main id="app"></main>
+<script nonce="${p.nonce}" src="${p.script}"></script>
+</body>
+</html>`;
+}
+
+/** Where a document's samples are kept in its workspace folder, so a team can commit them. */
+export const SAMPLES_DIR = '.vscode/iptables-trace';
+
+/** The folder of a document's samples: one per document, named by its path in the workspace. */
+export function samplesFolder(relativeDocumentPath: string): string {
+  return `${SAMPLES_DIR}/${relativeDocumentPath.replace(/\\/g, '/')}`;
+}
+
+/** A file name for a sample name: letters, digits, `.`, `_` and `-` kept, the rest made `-`. */
+export function sampleFileName(name: string): string {
+  const slug = name.trim().replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '').slice(0, 80);
+  return `${slug || 'sample'}.json`;
+}

@@ -1,0 +1,279 @@
+// The trace panel's extension side: the webview beside the editor, following
+// the active iptables document; the model from the server to the webview at
+// every change (debounced); the webview's clicks back to the editor, and the
+// decorations of the rules the packet hit. The engine itself runs in the webview.
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import {
+  commands, Disposable, ExtensionContext, OverviewRulerLane, Range, Selection, TextDocument, TextEditorDecorationType, TextEditorRevealType,
+  ThemeColor, Uri, ViewColumn, WebviewPanel, window, workspace,
+} from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import {
+  EditorRange, FromWebview, SavedSample, ToWebview, TRACE_MODEL_REQUEST, TRACE_VIEW_TYPE, TraceModel, TracePacketArgs, WebviewState,
+} from '../../server/src/lsp/protocol';
+import { callsIptables } from '../../server/src/shell/detect';
+import { sampleFileName, samplesFolder, traceHtml } from './traceHtml';
+
+/** Edits settle this long before the panel traces again. */
+const DEBOUNCE_MS = 250;
+
+/** Documents the panel can follow: rule files, and shell scripts that run iptables. */
+export function isTraceable(doc: TextDocument): boolean {
+  return doc.languageId === 'iptables' || (doc.languageId === 'shellscript' && callsIptables(doc.getText()));
+}
+
+/** Sets `iptables.traceable` for the editor title button. */
+export function updateTraceableContext(): void {
+  const doc = window.activeTextEditor?.document;
+  void commands.executeCommand('setContext', 'iptables.traceable', doc !== undefined && isTraceable(doc));
+}
+
+export interface PanelHost {
+  context: ExtensionContext;
+  /** The language client, once it runs. */
+  client(): Promise<LanguageClient>;
+}
+
+export class TracePanel {
+  private static current: TracePanel | undefined;
+
+  private followed: Uri | undefined;
+  private ready = false;
+  private queue: ToWebview[] = [];
+  /** The last model (or why there is none), sent again when the webview reloads after being hidden. */
+  private lastModel: ToWebview | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** Answers to model requests can cross: only the latest is sent. */
+  private request = 0;
+  private readonly hit: TextEditorDecorationType;
+  private readonly decider: TextEditorDecorationType;
+  private decorated: { uri: string; hits: EditorRange[]; decider: EditorRange[] } | undefined;
+  private readonly disposables: Disposable[] = [];
+
+  /** "iptables: Trace Packet": opens the panel beside the editor (or shows it) on the document. */
+  static async show(host: PanelHost, args?: TracePacketArgs | Uri): Promise<void> {
+    const uri = args instanceof Uri ? args : args?.uri ? Uri.parse(args.uri) : activeTraceable();
+    if (!TracePanel.current) {
+      const panel = window.createWebviewPanel(TRACE_VIEW_TYPE, 'Packet Trace', { viewColumn: ViewColumn.Beside, preserveFocus: true }, webviewOptions(host.context));
+      TracePanel.current = new TracePanel(panel, host, uri);
+    } else {
+      TracePanel.current.panel.reveal(undefined, true);
+      // The preset below applies to this document's packet: its model goes first.
+      if (uri) await TracePanel.current.follow(uri);
+    }
+    if (!uri) TracePanel.current.post({ type: 'noModel', message: 'Open an iptables rules file, or a shell script that runs iptables, to trace a packet through it.' });
+    if (args && !(args instanceof Uri) && args.chain) TracePanel.current.post({ type: 'preset', chain: args.chain });
+  }
+
+  /** The serializer's way back after a restart, with the state the webview saved. */
+  static revive(panel: WebviewPanel, host: PanelHost, state: WebviewState | undefined): void {
+    panel.webview.options = webviewOptions(host.context);
+    TracePanel.current?.panel.dispose();
+    TracePanel.current = new TracePanel(panel, host, activeTraceable() ?? (state?.uri ? Uri.parse(state.uri) : undefined));
+  }
+
+  private constructor(private readonly panel: WebviewPanel, private readonly host: PanelHost, uri: Uri | undefined) {
+    const media = (name: string) => host.context.asAbsolutePath(path.join('client', 'out', 'media', name));
+    this.hit = window.createTextEditorDecorationType({
+      gutterIconPath: media('trace-hit.svg'), gutterIconSize: 'contain',
+      overviewRulerColor: new ThemeColor('iptables.traceHit'), overviewRulerLane: OverviewRulerLane.Left,
+    });
+    this.decider = window.createTextEditorDecorationType({
+      gutterIconPath: media('trace-decider.svg'), gutterIconSize: 'contain', isWholeLine: true,
+      backgroundColor: new ThemeColor('iptables.traceDeciderBackground'),
+      overviewRulerColor: new ThemeColor('iptables.traceDecider'), overviewRulerLane: OverviewRulerLane.Full,
+    });
+    this.followed = uri;
+    this.setHtml();
+    this.disposables.push(
+      this.hit, this.decider,
+      panel.onDidDispose(() => this.dispose()),
+      // Hidden, the webview is gone (no retained context): messages wait for its next `ready`.
+      panel.onDidChangeViewState((e) => {
+        if (!e.webviewPanel.visible) this.ready = false;
+      }),
+      panel.webview.onDidReceiveMessage((m: FromWebview) => this.receive(m)),
+      window.onDidChangeActiveTextEditor((editor) => {
+        if (editor && isTraceable(editor.document) && editor.document.uri.toString() !== this.followed?.toString()) void this.follow(editor.document.uri);
+      }),
+      window.onDidChangeVisibleTextEditors(() => this.applyDecorations()),
+      workspace.onDidChangeTextDocument((e) => {
+        if (e.document.uri.toString() !== this.followed?.toString() || e.contentChanges.length === 0) return;
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => void this.refresh(), DEBOUNCE_MS);
+      }),
+    );
+    this.setTitle();
+    void this.refresh();
+  }
+
+  private setHtml(): void {
+    const webview = this.panel.webview;
+    const out = (...p: string[]) => webview.asWebviewUri(Uri.joinPath(this.host.context.extensionUri, 'client', 'out', ...p)).toString();
+    webview.html = traceHtml({
+      cspSource: webview.cspSource, nonce: randomBytes(16).toString('base64'),
+      script: out('webview.js'), style: out('webview.css'), codicons: out('codicons', 'codicon.css'),
+    });
+  }
+
+  private setTitle(): void {
+    this.panel.title = this.followed ? `Packet Trace: ${path.posix.basename(this.followed.path)}` : 'Packet Trace';
+  }
+
+  private follow(uri: Uri): Promise<void> {
+    this.clearDecorations();
+    this.followed = uri;
+    this.setTitle();
+    return this.refresh();
+  }
+
+  private post(m: ToWebview): void {
+    if (this.ready) void this.panel.webview.postMessage(m);
+    else this.queue.push(m);
+  }
+
+  private receive(m: FromWebview): void {
+    switch (m.type) {
+      case 'ready': {
+        // Also after the webview was hidden and shown again: it reloads and needs the model anew.
+        this.ready = true;
+        const queued = this.queue.splice(0);
+        if (this.lastModel && !queued.includes(this.lastModel)) queued.unshift(this.lastModel);
+        for (const q of queued) void this.panel.webview.postMessage(q);
+        return;
+      }
+      case 'reveal':
+        void this.reveal(m.uri, m.ranges);
+        return;
+      case 'decorate':
+        this.decorated = { uri: m.uri, hits: m.hits, decider: m.decider };
+        this.applyDecorations();
+        return;
+      case 'saveSample':
+        void this.saveSample(m.uri, m.name, m.scenario);
+        return;
+    }
+  }
+
+  /**
+   * Asks the server for the followed document's model and sends it. Started as
+   * soon as the panel opens: the request runs while the webview is loading.
+   */
+  private async refresh(): Promise<void> {
+    const uri = this.followed;
+    if (!uri) return;
+    const ticket = ++this.request;
+    const message = await this.modelMessage(uri);
+    if (ticket !== this.request) return;
+    this.lastModel = message;
+    this.post(message);
+  }
+
+  private async modelMessage(uri: Uri): Promise<ToWebview> {
+    try {
+      const doc = await workspace.openTextDocument(uri);
+      const client = await this.host.client();
+      // The workspace's samples are read while the server answers.
+      const samples = listSamples(uri);
+      let model = await client.sendRequest<TraceModel | null>(TRACE_MODEL_REQUEST, { uri: doc.uri.toString() });
+      // A document just opened may reach the server a moment after the request.
+      for (let i = 0; !model && isTraceable(doc) && i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        model = await client.sendRequest<TraceModel | null>(TRACE_MODEL_REQUEST, { uri: doc.uri.toString() });
+      }
+      if (!model) return { type: 'noModel', message: `${workspace.asRelativePath(uri)} does not run iptables: there is nothing to trace.` };
+      return { type: 'model', model, fileName: workspace.asRelativePath(uri), samples: await samples, canSave: workspace.getWorkspaceFolder(uri) !== undefined };
+    } catch (e) {
+      return { type: 'noModel', message: `The rules could not be read: ${(e as Error).message}` };
+    }
+  }
+
+  private async reveal(uri: string, ranges: EditorRange[]): Promise<void> {
+    const shown = window.visibleTextEditors.find((e) => e.document.uri.toString() === uri);
+    // The focus stays in the panel: the keyboard can go on down the steps.
+    const editor = await window.showTextDocument(shown?.document.uri ?? Uri.parse(uri), { viewColumn: shown?.viewColumn ?? ViewColumn.One, preserveFocus: true });
+    // Anchored at the end, the cursor at the start: the editor scrolls to where the rule begins.
+    editor.selections = ranges.map((r) => new Selection(r.line, r.end, r.line, r.start));
+    editor.revealRange(new Range(ranges[0].line, ranges[0].start, ranges[0].line, ranges[0].end), TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  private applyDecorations(): void {
+    const d = this.decorated;
+    for (const editor of window.visibleTextEditors) {
+      const mine = d !== undefined && editor.document.uri.toString() === d.uri;
+      const deciderLines = new Set(d?.decider.map((r) => r.line));
+      const toRange = (r: EditorRange) => new Range(r.line, r.start, r.line, r.end);
+      editor.setDecorations(this.hit, mine ? d.hits.filter((r) => !deciderLines.has(r.line)).map(toRange) : []);
+      editor.setDecorations(this.decider, mine ? d.decider.map(toRange) : []);
+    }
+  }
+
+  private clearDecorations(): void {
+    this.decorated = undefined;
+    this.applyDecorations();
+  }
+
+  private async saveSample(uri: string, name: string, scenario: Record<string, unknown>): Promise<void> {
+    const doc = Uri.parse(uri);
+    const dir = samplesDir(doc);
+    if (!dir) {
+      this.post({ type: 'status', message: 'Samples are saved in a workspace folder: open the folder of this file.', error: true });
+      return;
+    }
+    const file = Uri.joinPath(dir, sampleFileName(name));
+    try {
+      await workspace.fs.createDirectory(dir);
+      await workspace.fs.writeFile(file, new TextEncoder().encode(JSON.stringify(scenario, null, 2) + '\n'));
+      this.post({ type: 'status', message: `Saved ${workspace.asRelativePath(file)}` });
+      this.post({ type: 'samples', uri, samples: await listSamples(doc) });
+    } catch (e) {
+      this.post({ type: 'status', message: `Could not save the sample: ${(e as Error).message}`, error: true });
+    }
+  }
+
+  private dispose(): void {
+    clearTimeout(this.timer);
+    this.clearDecorations();
+    if (TracePanel.current === this) TracePanel.current = undefined;
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+function activeTraceable(): Uri | undefined {
+  const doc = window.activeTextEditor?.document;
+  return doc && isTraceable(doc) ? doc.uri : undefined;
+}
+
+function webviewOptions(context: ExtensionContext) {
+  return { enableScripts: true, localResourceRoots: [Uri.joinPath(context.extensionUri, 'client', 'out')] };
+}
+
+function samplesDir(doc: Uri): Uri | undefined {
+  const folder = workspace.getWorkspaceFolder(doc);
+  if (!folder) return undefined;
+  return Uri.joinPath(folder.uri, samplesFolder(path.posix.relative(folder.uri.path, doc.path)));
+}
+
+/** The samples saved for a document; unreadable files are left out. */
+async function listSamples(doc: Uri): Promise<SavedSample[]> {
+  const dir = samplesDir(doc);
+  if (!dir) return [];
+  let entries: [string, number][];
+  try {
+    entries = await workspace.fs.readDirectory(dir);
+  } catch {
+    return [];
+  }
+  const samples: SavedSample[] = [];
+  for (const [name] of entries.filter(([n, type]) => n.endsWith('.json') && type === 1).sort()) {
+    const file = Uri.joinPath(dir, name);
+    try {
+      const scenario = JSON.parse(new TextDecoder().decode(await workspace.fs.readFile(file)));
+      if (typeof scenario === 'object' && scenario !== null && !Array.isArray(scenario)) samples.push({ name: name.replace(/\.json$/, ''), path: workspace.asRelativePath(file), scenario });
+    } catch {
+      // Not JSON: someone's unfinished file. The panel lists the others.
+    }
+  }
+  return samples;
+}

@@ -1,0 +1,504 @@
+// The trace panel in the browser: the packet form, and the engine run on the
+// followed document's rules at every change, rendered by render.ts. Talks to
+// the extension only through the messages of server/src/lsp/protocol.ts.
+import { defaultHost, traceScenario, type Trace } from '../../server/src/engine';
+import { CT_STATE_NAMES, TCP_FLAG_BITS } from '../../server/src/engine/packet';
+import type { Family } from '../../server/src/knowledge';
+import { ICMP_TYPES, ICMPV6_TYPES } from '../../server/src/knowledge/vocabulary';
+import type { EditorRange, FromWebview, SavedSample, ToWebview, TraceModel, WebviewState } from '../../server/src/lsp/protocol';
+import { rulesetFromSnapshot } from '../../server/src/model/snapshot';
+import type { Ruleset } from '../../server/src/model/ruleset';
+import {
+  Field, FieldErrors, hasPortFields, isIcmp, isTcp, newSample, PacketFields, PRESETS, presetForChain, presetPacket, PresetId, Sample,
+  sampleFromScenario, scenarioJson, validate,
+} from './form';
+import { escapeHtml as e, renderHits, renderPicture, renderSteps, renderVerdict } from './render';
+import { traceView, type TraceView } from './viewModel';
+
+declare function acquireVsCodeApi(): { postMessage(m: FromWebview): void; getState(): WebviewState | undefined; setState(s: WebviewState): void };
+
+const vscode = acquireVsCodeApi();
+const state: WebviewState = vscode.getState() ?? { forms: {} };
+const post = (m: FromWebview) => vscode.postMessage(m);
+
+interface Loaded {
+  model: TraceModel;
+  rulesets: Map<Family, Ruleset>;
+  /** Counter id (`filter/INPUT/3`, `filter/INPUT/policy:DROP`) → where it is written. */
+  places: Map<string, EditorRange[]>;
+  samples: SavedSample[];
+  canSave: boolean;
+}
+
+let loaded: Loaded | undefined;
+let sample: Sample | undefined;
+let family: Family = 'ipv4';
+let outcome = 0;
+let expanded = new Set<string>();
+let view: TraceView | undefined;
+/** When the model arrived, until its first trace is on screen (reported in data-first-trace-ms). */
+let modelArrived: number | undefined;
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+// ---- the page ---------------------------------------------------------------------------------
+
+function field(name: keyof PacketFields | 'conntrackOn', label: string, control: string): string {
+  return `<div class="field" id="w-${name}"><label for="f-${name}">${label}</label>${control}<div class="error" id="e-${name}" aria-live="polite"></div></div>`;
+}
+
+const input = (name: string, extra = '') => `<input id="f-${name}" name="${name}" aria-describedby="e-${name}" autocomplete="off" spellcheck="false" ${extra}>`;
+
+function page(): string {
+  const flags = ['SYN', 'ACK', 'FIN', 'RST', 'PSH', 'URG', 'ECE', 'CWR'].filter((f) => f in TCP_FLAG_BITS)
+    .map((f) => `<label class="flag"><input type="checkbox" name="tcpFlags" value="${f}">${f}</label>`).join('');
+  const states = ['', ...CT_STATE_NAMES].map((s) => `<option value="${s}">${s || 'as conntrack sees it'}</option>`).join('');
+  return `
+<header class="top">
+  <h1><span class="codicon codicon-debug-start" aria-hidden="true"></span>Packet trace <span id="doc-name"></span></h1>
+  <div id="doc-status" role="status"></div>
+</header>
+<form id="packet-form" aria-label="The packet" novalidate>
+  <div class="presets" role="group" aria-label="Presets">
+    ${PRESETS.map((p) => `<button type="button" class="preset" data-preset="${p.id}">${p.label}</button>`).join('')}
+    <label class="family" id="w-family" hidden>Family <select id="f-family"><option value="ipv4">IPv4</option><option value="ipv6">IPv6</option></select></label>
+  </div>
+  <div class="grid">
+    ${field('inInterface', 'Arrives on', '<select id="f-inInterface" name="inInterface" aria-describedby="e-inInterface"></select>')}
+    ${field('outInterface', 'Socket bound to', '<select id="f-outInterface" name="outInterface" aria-describedby="e-outInterface"></select>')}
+    ${field('protocol', 'Protocol', input('protocol', 'list="protocols"'))}
+    ${field('source', 'Source', input('source', 'placeholder="chosen by the route"'))}
+    ${field('sourcePort', 'Source port', input('sourcePort', 'inputmode="numeric"'))}
+    ${field('destination', 'Destination', input('destination'))}
+    ${field('destinationPort', 'Destination port', input('destinationPort', 'inputmode="numeric"'))}
+    ${field('icmpType', 'ICMP type', input('icmpType', 'list="icmp-types"'))}
+    ${field('ctState', 'Conntrack state', `<select id="f-ctState" name="ctState" aria-describedby="e-ctState">${states}</select>`)}
+    ${field('ctDirection', 'Direction', '<select id="f-ctDirection" name="ctDirection" aria-describedby="e-ctDirection"><option value="original">original (from the opener)</option><option value="reply">reply</option></select>')}
+    ${field('mark', 'Mark', input('mark', 'placeholder="0"'))}
+    <div class="field" id="w-tcpFlags"><span class="label" id="l-tcpFlags">TCP flags</span><div class="flags" role="group" aria-labelledby="l-tcpFlags" aria-describedby="e-tcpFlags">${flags}</div><div class="error" id="e-tcpFlags" aria-live="polite"></div></div>
+    <div class="field check"><label><input type="checkbox" id="f-conntrackOn" name="conntrackOn">Conntrack always on (Docker and the like)</label></div>
+  </div>
+  <datalist id="protocols">${['tcp', 'udp', 'icmp', 'icmpv6', 'sctp', 'dccp', 'udplite', 'esp', 'ah', 'gre'].map((p) => `<option value="${p}">`).join('')}</datalist>
+  <datalist id="icmp-types"></datalist>
+  <details id="host">
+    <summary>Host: <span id="host-summary"></span></summary>
+    <div class="host-kind" role="radiogroup" aria-label="Host">
+      <label><input type="radio" name="hostKind" value="default">The example router (eth0 outside, eth1 inside)</label>
+      <label><input type="radio" name="hostKind" value="ip">From <code>ip -j addr</code> and <code>ip -j route</code></label>
+      <label><input type="radio" name="hostKind" value="json">Host JSON (as in a scenario file)</label>
+    </div>
+    <div class="field" id="w-hostAddr"><label for="f-hostAddr">Output of <code>ip -j addr</code></label><textarea id="f-hostAddr" name="hostAddr" rows="4" spellcheck="false" aria-describedby="e-hostAddr"></textarea><div class="error" id="e-hostAddr" aria-live="polite"></div></div>
+    <div class="field" id="w-hostRoute"><label for="f-hostRoute">Output of <code>ip -j route</code> (and <code>ip -j -6 route</code>)</label><textarea id="f-hostRoute" name="hostRoute" rows="4" spellcheck="false" aria-describedby="e-hostRoute"></textarea><div class="error" id="e-hostRoute" aria-live="polite"></div></div>
+    <div class="field" id="w-hostJson"><label for="f-hostJson">Host JSON</label><textarea id="f-hostJson" name="hostJson" rows="6" spellcheck="false" aria-describedby="e-hostJson"></textarea><div class="error" id="e-hostJson" aria-live="polite"></div></div>
+    <label class="check"><input type="checkbox" id="f-ipForward" name="ipForward">IP forwarding on</label>
+    <div class="error" id="e-host" aria-live="polite"></div>
+  </details>
+  <div class="samples">
+    <label for="f-sample">Sample</label><select id="f-sample"></select>
+    <label for="f-sampleName" class="visually-hidden">Name to save the sample as</label><input id="f-sampleName" placeholder="name, e.g. ssh-from-outside" autocomplete="off">
+    <button type="button" id="save-sample"><span class="codicon codicon-save" aria-hidden="true"></span>Save to workspace</button>
+    <span id="sample-status" role="status"></span>
+  </div>
+  <div class="error" id="e-scenario" aria-live="polite"></div>
+</form>
+<section id="result" aria-label="Trace">
+  <div id="verdict" aria-live="polite"></div>
+  <figure id="picture"></figure>
+  <div id="hits"></div>
+  <h2 id="steps-title">Steps</h2>
+  <ol id="steps" aria-labelledby="steps-title"></ol>
+</section>`;
+}
+
+// ---- the form ---------------------------------------------------------------------------------
+
+const form = () => $<HTMLFormElement>('packet-form');
+const control = <T extends HTMLElement>(name: string) => $<T>(`f-${name}`);
+
+function interfaceOptions(select: HTMLSelectElement, names: string[], empty: string, value: string): void {
+  const all = names.includes(value) || value === '' ? names : [...names, value];
+  select.innerHTML = `<option value="">${e(empty)}</option>` + all.map((n) => `<option value="${e(n)}">${e(n)}</option>`).join('');
+  select.value = value;
+}
+
+function fillForm(s: Sample): void {
+  const names = [...validate(s, families()).host.interfaces.keys()];
+  $('result').dataset.interfaces = names.join(' ');
+  interfaceOptions(control('inInterface'), names, 'this host (sent by it)', s.packet.inInterface);
+  interfaceOptions(control('outInterface'), names, 'any (the route decides)', s.packet.outInterface);
+  for (const key of ['protocol', 'source', 'destination', 'sourcePort', 'destinationPort', 'icmpType', 'ctState', 'ctDirection', 'mark'] as const) {
+    control<HTMLInputElement>(key).value = s.packet[key];
+  }
+  for (const box of form().querySelectorAll<HTMLInputElement>('input[name="tcpFlags"]')) box.checked = s.packet.tcpFlags.includes(box.value);
+  control<HTMLInputElement>('conntrackOn').checked = s.conntrackOn;
+  for (const r of form().querySelectorAll<HTMLInputElement>('input[name="hostKind"]')) r.checked = r.value === s.host.kind;
+  control<HTMLTextAreaElement>('hostAddr').value = s.host.addr;
+  control<HTMLTextAreaElement>('hostRoute').value = s.host.route;
+  control<HTMLTextAreaElement>('hostJson').value = s.host.json;
+  control<HTMLInputElement>('ipForward').checked = s.host.ipForward;
+  control<HTMLSelectElement>('family').value = family;
+  showFields(s);
+}
+
+function readForm(s: Sample): Sample {
+  const value = (name: string) => control<HTMLInputElement>(name).value;
+  const packet: PacketFields = {
+    ...s.packet,
+    inInterface: value('inInterface'), outInterface: value('outInterface'), protocol: value('protocol'), source: value('source'),
+    destination: value('destination'), sourcePort: value('sourcePort'), destinationPort: value('destinationPort'), icmpType: value('icmpType'),
+    ctState: value('ctState'), ctDirection: value('ctDirection') === 'reply' ? 'reply' : 'original', mark: value('mark'),
+    tcpFlags: [...form().querySelectorAll<HTMLInputElement>('input[name="tcpFlags"]:checked')].map((b) => b.value),
+  };
+  const kind = form().querySelector<HTMLInputElement>('input[name="hostKind"]:checked')?.value as Sample['host']['kind'] | undefined;
+  return {
+    ...s,
+    packet,
+    conntrackOn: control<HTMLInputElement>('conntrackOn').checked,
+    host: { kind: kind ?? 'default', addr: value('hostAddr'), route: value('hostRoute'), json: value('hostJson'), ipForward: control<HTMLInputElement>('ipForward').checked },
+  };
+}
+
+/** Fields the packet does not have are hidden (ports for ICMP, flags for UDP...). */
+function showFields(s: Sample): void {
+  const p = s.packet;
+  $('w-outInterface').hidden = p.inInterface !== '';
+  $('w-sourcePort').hidden = !hasPortFields(p);
+  $('w-destinationPort').hidden = !hasPortFields(p);
+  $('w-tcpFlags').hidden = !isTcp(p);
+  $('w-icmpType').hidden = !isIcmp(p);
+  $('w-ctDirection').hidden = p.ctState !== 'ESTABLISHED';
+  $('w-hostAddr').hidden = s.host.kind !== 'ip';
+  $('w-hostRoute').hidden = s.host.kind !== 'ip';
+  $('w-hostJson').hidden = s.host.kind !== 'json';
+  const types = family === 'ipv4' ? ICMP_TYPES : ICMPV6_TYPES;
+  $('icmp-types').innerHTML = types.filter((t) => t.name !== 'any').map((t) => `<option value="${e(t.name)}">`).join('');
+}
+
+const ERROR_FIELDS: Field[] = [
+  'inInterface', 'outInterface', 'protocol', 'source', 'destination', 'sourcePort', 'destinationPort', 'tcpFlags', 'icmpType', 'ctState', 'ctDirection', 'mark',
+  'host', 'hostAddr', 'hostRoute', 'hostJson', 'scenario',
+];
+
+function showErrors(errors: FieldErrors): void {
+  for (const f of ERROR_FIELDS) {
+    const box = $(`e-${f}`);
+    box.textContent = errors[f] ?? '';
+    const c = document.getElementById(`f-${f}`);
+    if (c) c.setAttribute('aria-invalid', String(errors[f] !== undefined));
+  }
+  if (errors.host || errors.hostAddr || errors.hostRoute || errors.hostJson) ($('host') as HTMLDetailsElement).open = true;
+}
+
+function families(): Family[] {
+  return loaded ? [...loaded.rulesets.keys()] : ['ipv4', 'ipv6'];
+}
+
+function saveState(): void {
+  if (loaded && sample) state.forms[loaded.model.uri] = { sample, family };
+  vscode.setState(state);
+}
+
+// ---- tracing ----------------------------------------------------------------------------------
+
+function update(started = performance.now()): void {
+  if (!loaded || !sample) return;
+  const result = $('result');
+  const checked = validate(sample, families());
+  showErrors(checked.errors);
+  const names = [...checked.host.interfaces.keys()];
+  $('host-summary').textContent = sample.host.kind === 'default' ? 'the example router' : names.join(', ');
+  if (result.dataset.interfaces !== names.join(' ')) {
+    result.dataset.interfaces = names.join(' ');
+    interfaceOptions(control('inInterface'), names, 'this host (sent by it)', sample.packet.inInterface);
+    interfaceOptions(control('outInterface'), names, 'any (the route decides)', sample.packet.outInterface);
+  }
+  const scenario = checked.scenario;
+  if (!scenario) {
+    // The last trace stays, dimmed, until the packet is right again: no flicker while typing.
+    result.classList.add('stale');
+    return;
+  }
+  let trace: Trace;
+  try {
+    trace = traceScenario(loaded.rulesets.get(scenario.packet.family)!, scenario);
+  } catch (err) {
+    result.classList.add('stale');
+    $('e-scenario').textContent = `The trace failed: ${(err as Error).message}`;
+    return;
+  }
+  const tables = new Set(loaded.rulesets.get(scenario.packet.family)!.tables.keys());
+  view = traceView(trace, { outcome, arrivedOn: scenario.packet.inInterface, tables, expanded });
+  render(view);
+  result.classList.remove('stale');
+  const ms = performance.now() - started;
+  document.body.dataset.traces = String(Number(document.body.dataset.traces ?? 0) + 1);
+  document.body.dataset.lastTraceMs = ms.toFixed(1);
+  // Until the next frame is drawn: what the user waits for.
+  requestAnimationFrame(() => { document.body.dataset.lastPaintMs = (performance.now() - started).toFixed(1); });
+  if (modelArrived !== undefined) {
+    document.body.dataset.firstTraceMs = (performance.now() - modelArrived).toFixed(1);
+    modelArrived = undefined;
+  }
+  post({
+    type: 'decorate', uri: loaded.model.uri, version: loaded.model.version,
+    hits: view.hits.flatMap((h) => loaded!.places.get(h) ?? []),
+    decider: view.decider ? loaded.places.get(view.decider) ?? [] : [],
+  });
+}
+
+function render(v: TraceView): void {
+  const steps = $('steps');
+  const focused = steps.contains(document.activeElement) ? (document.activeElement as HTMLElement).closest('li')?.dataset.row : undefined;
+  $('verdict').innerHTML = renderVerdict(v);
+  $('picture').innerHTML = renderPicture(v.picture);
+  $('hits').innerHTML = renderHits(v);
+  steps.innerHTML = renderSteps(v.rows);
+  steps.className = `fate-${v.shownFate}`;
+  const buttons = steps.querySelectorAll<HTMLElement>('button.step');
+  const keep = focused === undefined ? undefined : steps.querySelector<HTMLElement>(`li[data-row="${focused}"] button.step`);
+  (keep ?? buttons[0])?.setAttribute('tabindex', '0');
+  keep?.focus();
+}
+
+// ---- the model and the samples -------------------------------------------------------------------
+
+/** Where each rule and policy is written, by counter id. */
+function placesOf(model: TraceModel): Map<string, EditorRange[]> {
+  const places = new Map<string, EditorRange[]>();
+  for (const rs of model.rulesets) {
+    for (const t of rs.tables) {
+      for (const c of t.chains) {
+        c.rules.forEach((r, i) => places.set(`${t.name}/${c.name}/${i + 1}`, r.at));
+        if (c.policyAt && c.policy) places.set(`${t.name}/${c.name}/policy:${c.policy}`, c.policyAt);
+      }
+    }
+  }
+  return places;
+}
+
+function receiveModel(m: Extract<ToWebview, { type: 'model' }>): void {
+  const fresh = loaded?.model.uri !== m.model.uri;
+  modelArrived = performance.now();
+  document.body.dataset.modelAtMs = modelArrived.toFixed(0);
+
+  const rulesets = new Map<Family, Ruleset>(m.model.rulesets.map((s) => [s.family, rulesetFromSnapshot(s)]));
+  loaded = { model: m.model, rulesets, places: placesOf(m.model), samples: m.samples, canSave: m.canSave };
+  $('doc-name').textContent = m.fileName;
+  showDocumentStatus(m.model);
+  $('w-family').hidden = rulesets.size < 2;
+  if (fresh) {
+    const saved = state.forms[m.model.uri] as { sample: Sample; family: Family } | undefined;
+    family = saved?.family && rulesets.has(saved.family) ? saved.family : rulesets.has('ipv4') || rulesets.size === 0 ? 'ipv4' : 'ipv6';
+    sample = saved?.sample ?? newSample(defaultHost(), family);
+    outcome = 0;
+    expanded = new Set();
+    fillForm(sample);
+  }
+  showSamples();
+  state.uri = m.model.uri;
+  saveState();
+  if (rulesets.size === 0) {
+    $('verdict').innerHTML = '<div class="verdict fate-unknown">This document has no rules to trace.</div>';
+    return;
+  }
+  update(modelArrived);
+}
+
+function showDocumentStatus(model: TraceModel): void {
+  const box = $('doc-status');
+  if (!model.errors.length) {
+    box.innerHTML = '';
+    box.className = '';
+    return;
+  }
+  const refuse = model.kind === 'save' ? 'iptables-restore would refuse this file' : 'iptables would refuse these commands';
+  const items = model.errors.slice(0, 5).map((er) => `<li><button type="button" class="link" data-action="reveal-error" data-line="${er.line}" data-start="${er.start}" data-end="${er.end}">line ${er.line + 1}</button>: ${e(er.message)}</li>`);
+  const more = model.errors.length > 5 ? `<li>and ${model.errors.length - 5} more (see the Problems panel)</li>` : '';
+  box.className = 'errors';
+  box.innerHTML = `<span class="codicon codicon-warning" aria-hidden="true"></span><strong>${model.errors.length} error${model.errors.length === 1 ? '' : 's'}: ${refuse}.</strong> `
+    + `The trace shows the rules as read, without the commands in error, so it may not be what the kernel would do.<ul>${items.join('')}${more}</ul>`;
+}
+
+function showSamples(): void {
+  const select = $<HTMLSelectElement>('f-sample');
+  const samples = loaded?.samples ?? [];
+  select.innerHTML = '<option value="">(this panel\'s packet)</option>' + samples.map((s, i) => `<option value="${i}">${e(s.name)}</option>`).join('');
+  $('save-sample').toggleAttribute('disabled', !loaded?.canSave);
+  if (!loaded?.canSave) $('sample-status').textContent = 'Open a workspace folder to save samples.';
+}
+
+// ---- events -------------------------------------------------------------------------------------
+
+function changed(): void {
+  if (!sample) return;
+  const started = performance.now();
+  sample = readForm(sample);
+  showFields(sample);
+  saveState();
+  update(started);
+}
+
+function applyPreset(id: PresetId): void {
+  if (!sample) return;
+  const host = validate(sample, families()).host;
+  sample = { ...sample, packet: presetPacket(id, host, family), extra: {} };
+  outcome = 0;
+  fillForm(sample);
+  saveState();
+  update();
+}
+
+function reveal(ranges: EditorRange[]): void {
+  if (loaded && ranges.length) post({ type: 'reveal', uri: loaded.model.uri, version: loaded.model.version, ranges });
+}
+
+function onClick(ev: MouseEvent): void {
+  const target = (ev.target as HTMLElement).closest<HTMLElement>('[data-action], [data-preset]');
+  if (!target) return;
+  if (target.dataset.preset) return applyPreset(target.dataset.preset as PresetId);
+  switch (target.dataset.action) {
+    case 'reveal':
+      return reveal(loaded?.places.get(target.dataset.rule ?? '') ?? []);
+    case 'reveal-error':
+      return reveal([{ line: Number(target.dataset.line), start: Number(target.dataset.start), end: Number(target.dataset.end) }]);
+    case 'expand':
+      expanded.add(target.dataset.run ?? '');
+      return update();
+    case 'outcome':
+      outcome = Number(target.dataset.outcome);
+      return update();
+    case 'goto-row':
+      return focusRow(Number(target.dataset.row));
+  }
+}
+
+function focusRow(row: number): void {
+  const li = $('steps').querySelector<HTMLElement>(`li[data-row="${row}"]`);
+  if (!li) return;
+  li.scrollIntoView({ block: 'start' });
+  const next = li.querySelector<HTMLElement>('button.step') ?? nextStepButton(li);
+  if (next) moveFocus(next);
+}
+
+function nextStepButton(li: HTMLElement): HTMLElement | undefined {
+  for (let n = li.nextElementSibling; n; n = n.nextElementSibling) {
+    const b = n.querySelector<HTMLElement>('button.step');
+    if (b) return b;
+  }
+  return undefined;
+}
+
+/** Roving focus: one step button is in the tab order, arrows move between them. */
+function moveFocus(to: HTMLElement): void {
+  for (const b of $('steps').querySelectorAll<HTMLElement>('button.step[tabindex="0"]')) b.setAttribute('tabindex', '-1');
+  to.setAttribute('tabindex', '0');
+  to.focus();
+}
+
+function onStepsKey(ev: KeyboardEvent): void {
+  const buttons = [...$('steps').querySelectorAll<HTMLElement>('button.step')];
+  const at = buttons.indexOf(document.activeElement as HTMLElement);
+  if (at < 0) return;
+  const to = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: buttons.length - 1, PageDown: at + 10, PageUp: at - 10 }[ev.key];
+  if (to === undefined) return;
+  ev.preventDefault();
+  moveFocus(buttons[Math.max(0, Math.min(buttons.length - 1, to))]);
+}
+
+/** Arrows move between outcomes, as in any radio group. */
+function onOutcomesKey(ev: KeyboardEvent): void {
+  if (!view || view.decided || !(ev.target as HTMLElement).closest('.outcomes')) return;
+  const step = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1 }[ev.key];
+  if (step === undefined) return;
+  ev.preventDefault();
+  outcome = (view.shown + step + view.outcomes.length) % view.outcomes.length;
+  update();
+  $('verdict').querySelector<HTMLElement>('.outcome.shown')?.focus();
+}
+
+function onPictureKey(ev: KeyboardEvent): void {
+  if (ev.key !== 'Enter' && ev.key !== ' ') return;
+  const g = (ev.target as Element).closest<SVGElement>('[data-action="goto-row"]');
+  if (!g) return;
+  ev.preventDefault();
+  focusRow(Number(g.dataset.row));
+}
+
+function saveSample(): void {
+  if (!loaded || !sample) return;
+  const name = control<HTMLInputElement>('sampleName').value.trim();
+  if (!name) {
+    $('sample-status').textContent = 'Give the sample a name first.';
+    control<HTMLInputElement>('sampleName').focus();
+    return;
+  }
+  if (!validate(sample, families()).scenario) {
+    $('sample-status').textContent = 'Fix the packet first: the fields in error are marked.';
+    return;
+  }
+  post({ type: 'saveSample', uri: loaded.model.uri, name, scenario: scenarioJson(sample) });
+}
+
+function loadSample(index: string): void {
+  const saved = loaded?.samples[Number(index)];
+  if (!saved || index === '') return;
+  sample = sampleFromScenario(saved.scenario);
+  control<HTMLInputElement>('sampleName').value = saved.name;
+  outcome = 0;
+  fillForm(sample);
+  saveState();
+  update();
+}
+
+function onMessage(ev: MessageEvent<ToWebview>): void {
+  const m = ev.data;
+  switch (m.type) {
+    case 'model':
+      return receiveModel(m);
+    case 'noModel':
+      $('doc-status').className = 'info';
+      $('doc-status').textContent = m.message;
+      return;
+    case 'preset':
+      return applyPreset(presetForChain(m.chain));
+    case 'samples':
+      if (loaded && m.uri === loaded.model.uri) {
+        loaded.samples = m.samples;
+        showSamples();
+      }
+      return;
+    case 'status':
+      $('sample-status').textContent = m.message;
+      $('sample-status').classList.toggle('failed', m.error === true);
+      return;
+  }
+}
+
+function start(): void {
+  // Since this page began to load: the measure of the panel's own start.
+  document.body.dataset.startedAtMs = performance.now().toFixed(0);
+  $('app').innerHTML = page();
+  const f = form();
+  // Every field, checkbox and select reports `input`; the sample and family choices replace the packet.
+  f.addEventListener('input', (ev) => {
+    if (!['f-sample', 'f-family', 'f-sampleName'].includes((ev.target as HTMLElement).id)) changed();
+  });
+  f.addEventListener('change', (ev) => {
+    const id = (ev.target as HTMLElement).id;
+    if (id === 'f-sample') loadSample((ev.target as HTMLSelectElement).value);
+    if (id === 'f-family') {
+      family = (ev.target as HTMLSelectElement).value === 'ipv6' ? 'ipv6' : 'ipv4';
+      applyPreset('incoming');
+    }
+  });
+  f.addEventListener('submit', (ev) => ev.preventDefault());
+  $('save-sample').addEventListener('click', saveSample);
+  document.addEventListener('click', onClick);
+  $('steps').addEventListener('keydown', onStepsKey);
+  $('verdict').addEventListener('keydown', onOutcomesKey);
+  $('picture').addEventListener('keydown', onPictureKey);
+  window.addEventListener('message', onMessage);
+  post({ type: 'ready' });
+}
+
+start();

@@ -1,0 +1,27 @@
+// A trace's verdict and packet in words, the same for the CLI and the trace panel.
+import type { Outcome } from '.';
+
+export type VerdictFacts = Pick<Outcome, 'fate' | 'inInterface' | 'outInterface' | 'rejectWith' | 'sendError' | 'dropReason'>;
+
+export function verdictLine(o: VerdictFacts): string {
+  switch (o.fate) {
+    case 'delivered': return `delivered to this host (arrived on ${o.inInterface})`;
+    case 'forwarded': return `forwarded out ${o.outInterface}`;
+    case 'sent': return `sent out ${o.outInterface}`;
+    default: {
+      const extra = [o.rejectWith && `answered with ${o.rejectWith}`, o.sendError && `sendto() fails with ${o.sendError}`].filter(Boolean).join('; ');
+      return `dropped: ${o.dropReason}${extra ? ` (${extra})` : ''}`;
+    }
+  }
+}
+
+/** `tcp 198.51.100.7:40000 -> 10.0.0.2:8080 SYN ttl 63 mark 0x0`, from a packet's JSON form. */
+export function packetLine(p: Record<string, unknown> | null): string {
+  if (!p) return '(differs between outcomes)';
+  const ports = p.sourcePort !== undefined ? [`:${p.sourcePort}`, `:${p.destinationPort}`] : ['', ''];
+  const v6 = p.family === 'ipv6' && ports[0];
+  const at = (a: unknown, port: string) => (v6 ? `[${a}]${port}` : `${a}${port}`);
+  const flags = Array.isArray(p.tcpFlags) ? ` ${p.tcpFlags.join(',')}` : '';
+  const undetermined = p.undetermined ? ` (${Object.entries(p.undetermined as object).map(([k, v]) => `${k} ${v}`).join('; ')})` : '';
+  return `${p.protocol} ${at(p.source, ports[0])} -> ${at(p.destination, ports[1])}${flags} ${p.family === 'ipv6' ? 'hl' : 'ttl'} ${p.ttl} mark 0x${Number(p.mark).toString(16)}${undetermined}`;
+}

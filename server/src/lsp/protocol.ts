@@ -1,0 +1,88 @@
+// Every message between the extension (client), the language server and the
+// trace panel's webview, typed in one place (as rust-analyzer's lsp_ext.ts).
+// Types and names only: the client, the server and the webview all import it.
+import type { DocumentKind } from '../analysis/document';
+import type { Span } from '../diagnostics';
+import type { RulesetSnapshot } from '../model/snapshot';
+
+// ---- client → server (a custom LSP request) ----------------------------------------------------
+
+/** The rulesets a document loads or builds, for the trace panel to run the engine on. */
+export const TRACE_MODEL_REQUEST = 'iptables/traceModel';
+
+export interface TraceModelParams {
+  uri: string;
+}
+
+/** Null when the server stays out of the document (a shell script without iptables). */
+export interface TraceModel {
+  uri: string;
+  /** The document version the model was made from. */
+  version: number;
+  kind: DocumentKind;
+  /** One per address family the document has rules for. */
+  rulesets: RulesetSnapshot[];
+  /** The errors iptables would stop at: the trace shows the rules without them. */
+  errors: ModelError[];
+}
+
+export interface ModelError extends Span {
+  message: string;
+  code: string;
+}
+
+/** The CodeLens the server puts on built-in chains runs this command with `TracePacketArgs`. */
+export const TRACE_COMMAND = 'iptables.tracePacket';
+
+export interface TracePacketArgs {
+  uri: string;
+  /** Start from the preset that reaches this chain first. */
+  chain?: string;
+}
+
+// ---- extension ⇄ webview (postMessage) ----------------------------------------------------------
+
+/** A sample packet saved in the workspace: the scenario JSON that `iptables-trace --scenario` reads. */
+export interface SavedSample {
+  name: string;
+  /** Workspace-relative path of the file. */
+  path: string;
+  scenario: Record<string, unknown>;
+}
+
+export type ToWebview =
+  /** The followed document and its rules (again after every edit, debounced). */
+  | { type: 'model'; model: TraceModel; fileName: string; samples: SavedSample[]; canSave: boolean }
+  /** No iptables document to follow (yet), and why. */
+  | { type: 'noModel'; message: string }
+  /** The CodeLens of a built-in chain asks for a packet that reaches it. */
+  | { type: 'preset'; chain: string }
+  | { type: 'samples'; uri: string; samples: SavedSample[] }
+  /** A save failed or worked: shown beside the samples. */
+  | { type: 'status'; message: string; error?: boolean };
+
+/** A place in the followed document, as the editor counts (0-based). */
+export interface EditorRange {
+  line: number;
+  start: number;
+  end: number;
+}
+
+export type FromWebview =
+  | { type: 'ready' }
+  /** Select these ranges of the document (a rule's words) and show them. */
+  | { type: 'reveal'; uri: string; version: number; ranges: EditorRange[] }
+  /** Decorate the rules the packet hit; `decider` decided the verdict. */
+  | { type: 'decorate'; uri: string; version: number; hits: EditorRange[]; decider: EditorRange[] }
+  | { type: 'saveSample'; uri: string; name: string; scenario: Record<string, unknown> };
+
+/** What the webview keeps across hiding, reloads and restarts (vscode.setState; the serializer hands it back). */
+export interface WebviewState {
+  /** The document the panel followed last. */
+  uri?: string;
+  /** Per document: the packet and host forms as the user left them. */
+  forms: Record<string, unknown>;
+}
+
+/** The panel's view type, for the serializer and package.json's activation event. */
+export const TRACE_VIEW_TYPE = 'iptables.trace';

@@ -1,0 +1,20 @@
+// The trace panel's page and where its samples go: a strict policy, one script
+// with a nonce and nothing inline; sample files a team can commit.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { sampleFileName, samplesFolder, traceHtml } from '../../client/src/traceHtml';
+
+test('the page allows only the extension\'s own files and the one script with its nonce', () => {
+  const html = traceHtml({ cspSource: 'https://ext.example', nonce: 'n0nce', script: 'https://ext.example/webview.js', style: 'https://ext.example/webview.css', codicons: 'https://ext.example/codicon.css' });
+  const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
+  assert.equal(csp, "default-src 'none'; img-src https://ext.example data:; font-src https://ext.example; style-src https://ext.example; script-src 'nonce-n0nce'");
+  assert.deepEqual(html.match(/<script[^>]*>/g), ['<script nonce="n0nce" src="https://ext.example/webview.js">']);
+  assert.ok(!/\son[a-z]+=|style=|javascript:/i.test(html));
+});
+
+test('samples are saved under .vscode/iptables-trace, one folder per document, with tame file names', () => {
+  assert.equal(samplesFolder('examples\\rules.v4'), '.vscode/iptables-trace/examples/rules.v4');
+  assert.equal(sampleFileName('SSH from outside!'), 'SSH-from-outside.json');
+  assert.equal(sampleFileName('../../etc/passwd'), 'etc-passwd.json');
+  assert.equal(sampleFileName('  '), 'sample.json');
+});
