@@ -62,7 +62,7 @@ export class TracePanel {
       // The preset below applies to this document's packet: its model goes first.
       if (uri) await TracePanel.current.follow(uri);
     }
-    if (!uri) TracePanel.current.post({ type: 'noModel', message: 'Open an iptables rules file, or a shell script that runs iptables, to trace a packet through it.' });
+    if (!uri && !TracePanel.current.followed) TracePanel.current.post({ type: 'noModel', message: 'Open an iptables rules file, or a shell script that runs iptables, to trace a packet through it.' });
     if (args && !(args instanceof Uri) && args.chain) TracePanel.current.post({ type: 'preset', chain: args.chain });
   }
 

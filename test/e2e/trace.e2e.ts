@@ -200,6 +200,17 @@ test('the trace panel shows the packet\'s way, matches iptables-trace and leads 
     await runCommand(page, 'Preferences: Toggle between Light/Dark Themes');
     await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 30_000 });
 
+    // Hidden behind another editor and shown again, the panel reloads with its packet as it was.
+    await page.locator('.tabs-container .tab', { hasText: 'Packet Trace' }).click();
+    await runCommand(page, 'File: New Untitled Text File');
+    const untitled = page.locator('.tabs-container .tab', { hasText: 'Untitled-1' });
+    await untitled.waitFor({ timeout: 20_000 });
+    await untitled.locator('.codicon-close').click();
+    await waitForVerdict(panel, 'forwarded out eth1');
+    assert.equal(await panel.locator('#f-destinationPort').inputValue(), '80');
+    // Files open in the first group again, beside the panel.
+    await page.locator('.tabs-container .tab', { hasText: 'rules.v4' }).first().click();
+
     // The shell script: the panel follows the editor; the monitoring host reaches node exporter.
     await openFile(page, 'host-firewall.sh', 'node exporter');
     await panel.locator('#doc-name', { hasText: 'host-firewall.sh' }).waitFor({ timeout: 30_000 });

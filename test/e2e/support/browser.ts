@@ -42,7 +42,9 @@ export async function runCommand(page: Page, label: string): Promise<void> {
 
 /** Opens a workspace file from the explorer and waits for the editor to show it. */
 export async function openFile(page: Page, name: string, textOnPage: string): Promise<void> {
-  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first().click();
+  // The exact name: `firewall.sh` is not `broken-firewall.sh`.
+  const label = page.locator('.label-name', { hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
+  await page.locator('.explorer-folders-view .monaco-list-row').filter({ has: label }).first().click();
   await page.locator('.editor-instance .view-line', { hasText: textOnPage }).first().waitFor({ timeout: 60_000 });
 }
 
