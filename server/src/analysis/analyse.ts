@@ -5,6 +5,7 @@ import type { Family } from '../knowledge';
 import { CHAIN_OWNERS } from '../knowledge/wellKnownChains';
 import { rulesetFromSave } from '../model/fromSave';
 import type { Ruleset } from '../model/ruleset';
+import type { ParsedLines } from '../syntax/parsedLines';
 import { parseSaveFile, SaveFile } from '../syntax/saveFile';
 import { tableCommitProblems } from '../model/kernelChecks';
 import { findDeadRules } from './deadRules';
@@ -17,6 +18,8 @@ export interface AnalysisOptions {
   maxFileSize: number;
   family?: Family;
   fileName?: string;
+  /** The document's commands from its previous analysis, reused where lines did not change. */
+  reuse?: ParsedLines;
 }
 
 /** Chains that well-known tools create: jumps to them are not errors by default. */
@@ -36,7 +39,7 @@ export interface Analysis {
 export function analyseSaveText(text: string, options: AnalysisOptions = DEFAULT_OPTIONS): Analysis {
   const refusal = refuseInput(text, options.maxFileSize);
   if (refusal) return { diagnostics: [refusal] };
-  const file = parseSaveFile(text, { family: options.family, fileName: options.fileName });
+  const file = parseSaveFile(text, { family: options.family, fileName: options.fileName, reuse: options.reuse });
   const diagnostics = file.diagnostics;
   const ruleset = rulesetFromSave(file, options, diagnostics);
   for (const table of ruleset.tables.values()) tableCommitProblems(table, diagnostics);

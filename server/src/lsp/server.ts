@@ -8,6 +8,7 @@ import { DEFAULT_OPTIONS } from '../analysis/analyse';
 import { analyseDocument, DocumentAnalysis, documentKind, DocumentOptions } from '../analysis/document';
 import type { Diagnostic, Span } from '../diagnostics';
 import { nodeBashParser } from '../node/bashWasm';
+import { ParsedLines } from '../syntax/parsedLines';
 import {
   CompletionItem, CompletionItemKind, CompletionItemTag, InsertTextFormat, MarkupKind,
 } from 'vscode-languageserver/node';
@@ -40,6 +41,8 @@ let settings: Settings = {
 const pending = new Map<string, NodeJS.Timeout>();
 /** The last analysis of each open document, and the version it was made from. */
 const analyses = new Map<string, { version: number; analysis: DocumentAnalysis }>();
+/** Each open document's parsed lines, reused by its next analysis. */
+const parsedLines = new Map<string, ParsedLines>();
 
 connection.onInitialize(() => ({
   capabilities: {
@@ -99,14 +102,18 @@ documents.onDidClose((e) => {
   clearTimeout(pending.get(e.document.uri));
   pending.delete(e.document.uri);
   analyses.delete(e.document.uri);
+  parsedLines.delete(e.document.uri);
   connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 
 function optionsFor(doc: TextDocument): DocumentOptions {
+  let reuse = parsedLines.get(doc.uri);
+  if (!reuse) parsedLines.set(doc.uri, reuse = new ParsedLines());
   return {
     externalChains: settings.externalChains,
     maxFileSize: settings.maxFileSize,
     fileName: decodeURIComponent(doc.uri.replace(/^[a-z]+:\/\//, '')),
+    reuse,
   };
 }
 

@@ -5,7 +5,8 @@
 // A bad line is reported and skipped; the rest of the file is still read.
 import type { Diagnostic, DiagnosticCode, Severity, Span } from '../diagnostics';
 import type { Family } from '../knowledge';
-import { Command, parseCommand } from './command';
+import { Command, parseCommand, ParseContext } from './command';
+import { ParsedLine, ParsedLines } from './parsedLines';
 import { splitRestoreWords } from './restoreWords';
 import type { Token } from './token';
 
@@ -47,6 +48,8 @@ export interface SaveParseOptions {
   /** Overrides the family found in the header comment or the file name. */
   family?: Family;
   fileName?: string;
+  /** Commands parsed from the document's previous version, to reuse for unchanged lines. */
+  reuse?: ParsedLines;
   /** Input embedded in a script (a heredoc): where each of its lines is in the script. */
   origin?: (line: number) => { line: number; column: number } | undefined;
 }
@@ -129,33 +132,55 @@ export function parseSaveFile(text: string, options: SaveParseOptions = {}): Sav
       block.statements.push(chainDeclaration(lineText, line, col, report));
       continue;
     }
-    let from = 0;
-    let counters: Token | undefined;
-    if (first === 91 /* [ */) {
-      const close = lineText.indexOf(']');
-      if (close < 0 || lineText.indexOf(':') < 0 || lineText.indexOf(':') > close) {
-        report('bad-counters', whole, 'a counter prefix must look like `[packets:bytes]`');
-        continue;
-      }
-      counters = { text: lineText.slice(0, close + 1), line, start: col, end: col + close + 1 };
-      if (!/^\[\d+:\d+\]$/.test(counters.text)) report('bad-counters', counters, '`[packets:bytes]` needs two numbers', 'warning');
-      from = close + 1;
+    const key = options.reuse && ParsedLines.key(lineText, line, col, block.name.text, family);
+    let parsed = key ? options.reuse!.get(key) : undefined;
+    if (!parsed) {
+      parsed = parseCommandLine(lineText, line, col, { family, restore: true, table: block.name.text });
+      if (key) options.reuse!.set(key, parsed);
     }
-    const words = splitRestoreWords(lineText, line, from, (column) => {
-      report('unterminated-quote', { line, start: column, end: col + lineText.length }, 'this double quote is never closed: the rest of the line becomes one word', 'warning');
-    }, col);
-    if (words.length === 0) {
-      report('no-command', whole, 'a line of only spaces inside a table: iptables-restore refuses it; leave the line empty');
-      continue;
-    }
-    const command = parseCommand(words, { family, restore: true, table: block.name.text }, diagnostics);
+    for (const d of parsed.diagnostics) diagnostics.push(d);
+    if (!parsed.command.words.length) continue;
+    const { command, counters } = parsed;
     block.statements.push(counters ? { kind: 'command', line, counters, command } : { kind: 'command', line, command });
   }
+  options.reuse?.finish();
   if (block) {
     report('missing-commit', block.name, `the \`*${block.name.text}\` table is never committed: iptables-restore applies nothing without a COMMIT line at the end of the block`);
   }
   return { family, blocks, comments, diagnostics };
 }
+
+/** A command line inside a table block: its optional `[packets:bytes]` prefix, words and command. */
+function parseCommandLine(lineText: string, line: number, col: number, ctx: ParseContext): ParsedLine {
+  const diagnostics: Diagnostic[] = [];
+  const report = (code: DiagnosticCode, span: Span, message: string, severity: Severity = 'error') => {
+    diagnostics.push({ code, severity, span, message });
+  };
+  const whole = { line, start: col, end: col + lineText.length };
+  let from = 0;
+  let counters: Token | undefined;
+  if (lineText.charCodeAt(0) === 91 /* [ */) {
+    const close = lineText.indexOf(']');
+    if (close < 0 || lineText.indexOf(':') < 0 || lineText.indexOf(':') > close) {
+      report('bad-counters', whole, 'a counter prefix must look like `[packets:bytes]`');
+      return { command: EMPTY_COMMAND, diagnostics };
+    }
+    counters = { text: lineText.slice(0, close + 1), line, start: col, end: col + close + 1 };
+    if (!/^\[\d+:\d+\]$/.test(counters.text)) report('bad-counters', counters, '`[packets:bytes]` needs two numbers', 'warning');
+    from = close + 1;
+  }
+  const words = splitRestoreWords(lineText, line, from, (column) => {
+    report('unterminated-quote', { line, start: column, end: col + lineText.length }, 'this double quote is never closed: the rest of the line becomes one word', 'warning');
+  }, col);
+  if (words.length === 0) {
+    report('no-command', whole, 'a line of only spaces inside a table: iptables-restore refuses it; leave the line empty');
+    return { command: EMPTY_COMMAND, diagnostics };
+  }
+  return { command: parseCommand(words, ctx, diagnostics), counters, diagnostics };
+}
+
+/** Stands for a line that holds no command (its problem is reported). */
+const EMPTY_COMMAND: Command = Object.freeze({ rule: { matches: [] }, words: [] });
 
 function chainDeclaration(lineText: string, line: number, col: number, report: (code: DiagnosticCode, span: Span, message: string, severity?: Severity) => void): ChainDeclaration {
   const [name, policy, counters] = splitRestoreWords(lineText, line, 1, undefined, col);
