@@ -18,12 +18,19 @@ export const CHAIN_OWNERS: readonly ChainOwner[] = [
   {
     tool: 'Docker',
     doc: 'Docker creates its chains in the filter and nat tables when the daemon starts, and rewrites them as containers come and go.',
-    external: ['DOCKER', 'DOCKER-USER', 'DOCKER-ISOLATION-STAGE-1', 'DOCKER-ISOLATION-STAGE-2', 'DOCKER-INGRESS'],
+    external: [
+      'DOCKER', 'DOCKER-USER', 'DOCKER-ISOLATION-STAGE-1', 'DOCKER-ISOLATION-STAGE-2', 'DOCKER-INGRESS',
+      'DOCKER-FORWARD', 'DOCKER-BRIDGE', 'DOCKER-CT', 'DOCKER-INTERNAL',
+    ],
     chains: [
       { name: 'DOCKER', doc: 'Published container ports. In nat it holds a DNAT rule per published port (`-p 8080:80`), reached from PREROUTING and OUTPUT for local addresses; in filter it accepts the forwarded traffic to those ports. Docker owns it: rules added here by hand disappear when Docker rewrites it.' },
       { name: 'DOCKER-USER', doc: 'The place for your own rules about container traffic: FORWARD jumps here before any of Docker\'s rules, and Docker never flushes it. Filter here what may reach published ports (for example `-i eth0 ! -s 203.0.113.0/24 -j DROP`).' },
       { name: 'DOCKER-ISOLATION-STAGE-1', doc: 'First half of the isolation between Docker networks: traffic leaving one Docker bridge for another interface is sent on to stage 2.' },
       { name: 'DOCKER-ISOLATION-STAGE-2', doc: 'Second half of the isolation between Docker networks: drops packets about to enter another Docker bridge, so containers on different networks cannot talk.' },
+      { name: 'DOCKER-FORWARD', doc: 'Docker 28 and later: FORWARD jumps here once, and Docker keeps its own forwarding rules (connection tracking, bridges, isolation) in this chain instead of in FORWARD itself.' },
+      { name: 'DOCKER-BRIDGE', doc: 'Docker 28 and later: sends traffic headed into each Docker bridge on to the DOCKER chain, which holds the published ports.' },
+      { name: 'DOCKER-CT', doc: 'Docker 28 and later: accepts packets of established and related connections going into Docker bridges.' },
+      { name: 'DOCKER-INTERNAL', doc: 'Docker 28 and later: keeps networks created with `--internal` cut off from everything outside them.' },
       { name: 'DOCKER-INGRESS', doc: 'Swarm mode\'s routing mesh: sends traffic for a service\'s published port to the ingress network, whichever node it arrives on.' },
     ],
   },

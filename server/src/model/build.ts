@@ -6,6 +6,7 @@ import { closest, didYouMean, Diagnostic, DiagnosticCode, FixFacts, Severity, Sp
 import {
   Family, POLICIES, STANDARD_TARGETS, findTable, isBuiltinChain, isStandardTarget, targetsFor,
 } from '../knowledge';
+import { chainPattern } from '../knowledge/wellKnownChains';
 import type { Command, TargetUse } from '../syntax/command';
 import type { SaveFile } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
@@ -39,7 +40,7 @@ export class RulesetBuilder {
     private readonly diagnostics: Diagnostic[],
   ) {
     this.ruleset = { family, tables: new Map() };
-    this.external = options.externalChains.map(globToRegExp);
+    this.external = options.externalChains.map(chainPattern);
     this.sink = diagnostics;
   }
 
@@ -587,9 +588,5 @@ function newChain(name: string, table: string, builtin: boolean): Chain {
 
 function where(token: Token | undefined): string {
   return token ? ` on line ${token.line + 1}` : '';
-}
-
-function globToRegExp(glob: string): RegExp {
-  return new RegExp('^' + glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
 }
 
