@@ -71,7 +71,7 @@ function copyPanelAssets(outRoot) {
 }
 
 /** Writes syntaxes/*.tmLanguage.json from server/src/grammar/tmGrammars.ts. */
-export async function buildGrammars(outRoot = '.') {
+async function buildGrammars(outRoot = '.') {
   const dir = mkdtempSync(join(tmpdir(), 'iptables-grammars-'));
   try {
     const outfile = join(dir, 'tmGrammars.cjs');

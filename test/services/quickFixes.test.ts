@@ -15,7 +15,7 @@ function analyse(text: string, kind: DocumentKind): Promise<DocumentAnalysis> {
 }
 
 /** Applies LSP-style edits (positions in the original text), as an editor does. */
-export function applyEdits(text: string, edits: TextEdit[]): string {
+function applyEdits(text: string, edits: TextEdit[]): string {
   const starts = [0];
   for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
   const offset = (p: TextEdit['range']['start']) => starts[p.line] + p.character;

@@ -6,10 +6,10 @@ import { nodeBashParser } from '../../server/src/node/bashWasm';
 import type { Position } from '../../server/src/diagnostics';
 import type { ContextSource } from '../../server/src/services/cursorContext';
 
-export const CURSOR = '‸';
+const CURSOR = '‸';
 
 /** The text without the marker, and where the marker was. */
-export function splitCursor(marked: string): { text: string; position: Position } {
+function splitCursor(marked: string): { text: string; position: Position } {
   const offset = marked.indexOf(CURSOR);
   if (offset < 0) throw new Error('no cursor marker in the text');
   const before = marked.slice(0, offset).split('\n');

@@ -70,7 +70,7 @@ function headerFields(proto: string, hex: string): Json | undefined {
 }
 
 /** One oracle packet description as the engine's packet JSON. */
-export function packetOf(spec: Json, fallbackFrom?: string): Json {
+function packetOf(spec: Json, fallbackFrom?: string): Json {
   const from = origin(spec, fallbackFrom);
   const proto = String(spec.proto ?? spec.protocol ?? 'tcp').toLowerCase();
   const dst = String(spec.dst);
@@ -119,7 +119,7 @@ export function packetOf(spec: Json, fallbackFrom?: string): Json {
 }
 
 /** The whole oracle input as an engine scenario on the oracle's topology. */
-export function scenarioOf(c: KernelCase): Json {
+function scenarioOf(c: KernelCase): Json {
   const spec = c.packet;
   const from = origin(spec);
   const options = (spec.options ?? {}) as Json;

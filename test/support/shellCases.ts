@@ -21,7 +21,7 @@ export function shellCases(root: string): ShellCase[] {
 }
 
 /** The interfaces and addresses setup.ip creates (with lo), for `ip addr` in the script. */
-export function machineOf(dir: string): Machine | undefined {
+function machineOf(dir: string): Machine | undefined {
   const file = path.join(dir, 'setup.ip');
   if (!existsSync(file)) return undefined;
   const interfaces: Machine['interfaces'] = [{ name: 'lo', addresses: ['127.0.0.1/8'] }];

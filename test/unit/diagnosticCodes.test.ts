@@ -19,7 +19,7 @@ interface Case {
 }
 
 /** Strips the markers and returns the text and the marked span. */
-export function marked(text: string): { text: string; line: number; start: number; end: number } {
+function marked(text: string): { text: string; line: number; start: number; end: number } {
   const lines = text.split('\n');
   const line = lines.findIndex((l) => l.includes('⟪'));
   const start = lines[line].indexOf('⟪');

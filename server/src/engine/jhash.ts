@@ -71,6 +71,6 @@ export function rawWords(address: bigint, bits: 32 | 128): number[] {
   return addressWords(address, bits).map(swap32);
 }
 
-export function swap32(x: number): number {
+function swap32(x: number): number {
   return (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
 }

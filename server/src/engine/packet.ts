@@ -14,8 +14,8 @@ export const ICMPV6 = 58;
 export const SCTP = 132;
 export const DCCP = 33;
 export const UDPLITE = 136;
-export const ESP = 50;
-export const AH = 51;
+const ESP = 50;
+const AH = 51;
 const IPCOMP = 108;
 const MH = 135;
 

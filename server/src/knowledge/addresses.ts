@@ -124,7 +124,7 @@ export function maskFromPrefix(prefix: number, family: Family): bigint {
   return MASKS[family][prefix];
 }
 
-export function prefixOfMask(mask: bigint, family: Family): number {
+function prefixOfMask(mask: bigint, family: Family): number {
   return PREFIX_OF[family].get(mask) ?? -1;
 }
 

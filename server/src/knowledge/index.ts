@@ -59,11 +59,6 @@ export function isStandardTarget(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(STANDARD_TARGETS, name);
 }
 
-/** A name that `-j` resolves without any user chain: a verdict or a target extension. */
-export function isBuiltinTarget(name: string, family: Family): boolean {
-  return isStandardTarget(name) || findTarget(name, family) !== undefined;
-}
-
 export function findTable(name: string): TableSpec | undefined {
   return TABLE_INDEX.get(name);
 }

@@ -565,8 +565,8 @@ function hasError(sink: Diagnostic[]): boolean {
 }
 
 /** The chains of a table as they are now: enough to undo a refused command. */
-function snapshotChains(table: Table): Map<string, { chain: Chain; rules: Rule[]; policy?: string; hooks: Set<string> }> {
-  return new Map([...table.chains].map(([name, c]) => [name, { chain: c, rules: [...c.rules], policy: c.policy, hooks: new Set(c.hooks) }]));
+function snapshotChains(table: Table): Map<string, { chain: Chain; rules: Rule[]; policy?: string }> {
+  return new Map([...table.chains].map(([name, c]) => [name, { chain: c, rules: [...c.rules], policy: c.policy }]));
 }
 
 function restoreChains(table: Table, saved: ReturnType<typeof snapshotChains>): void {

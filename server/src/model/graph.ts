@@ -39,7 +39,7 @@ export function linkChains(table: Table): void {
 }
 
 /** The user chain a rule jumps or goes to, if it is one of this table. */
-export function jumpedChain(table: Table, rule: Rule): Chain | undefined {
+function jumpedChain(table: Table, rule: Rule): Chain | undefined {
   return rule.target.kind === 'chain' ? table.chains.get(rule.target.name) : undefined;
 }
 

@@ -70,9 +70,3 @@ export interface Reference {
   token: Token;
   goto: boolean;
 }
-
-/** The rule's target, as `-j NAME`/`-g NAME` names it, or undefined. */
-export function jumpTarget(rule: Rule): string | undefined {
-  const t = rule.target;
-  return t.kind === 'chain' || t.kind === 'unresolved' ? t.name : undefined;
-}

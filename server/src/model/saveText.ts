@@ -145,14 +145,14 @@ function tableOrder(t: Table): number {
 }
 
 /** Built-in chains in hook order, then user chains in byte order, as iptables-save lists them. */
-export function orderedChains(table: Table): Chain[] {
+function orderedChains(table: Table): Chain[] {
   const builtin = (table.spec?.chains ?? []).map((h) => table.chains.get(h)).filter((c): c is Chain => !!c);
   const user = [...table.chains.values()].filter((c) => !c.builtin).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return [...builtin, ...user];
 }
 
 /** A rule's text after `-A CHAIN`, as iptables-save prints it. */
-export function ruleText(rule: Rule, family: Family): string {
+function ruleText(rule: Rule, family: Family): string {
   const s = rule.spec;
   const parts: string[] = [];
   const neg = (c: { negated: boolean }) => (c.negated ? '! ' : '');

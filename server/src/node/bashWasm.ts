@@ -11,7 +11,7 @@ function wasm(file: string, module: string): Uint8Array {
   return readFileSync(existsSync(bundled) ? bundled : require.resolve(module));
 }
 
-export function readBashWasm(): BashWasm {
+function readBashWasm(): BashWasm {
   return {
     treeSitter: wasm('tree-sitter.wasm', 'web-tree-sitter/tree-sitter.wasm'),
     bash: wasm('tree-sitter-bash.wasm', 'tree-sitter-bash/tree-sitter-bash.wasm'),

@@ -21,7 +21,7 @@ export type CommandPart =
   | { kind: 'value'; owner: MatchUse | TargetUse; use: OptionUse; index: number; token: Token };
 
 /** The short letter of a base option word (`-p`, `--protocol`), if it is one. */
-export function baseLetter(word: string): string | undefined {
+function baseLetter(word: string): string | undefined {
   if (/^-[A-Za-z0-9]$/.test(word)) return word[1];
   return word.startsWith('--') ? BASE_LONG_OPTIONS.get(word.slice(2).split('=')[0])?.letter : undefined;
 }

@@ -397,7 +397,7 @@ function arithmeticText(node: SyntaxNode): string {
 }
 
 /** Outside quotes, a backslash keeps the next character literally. */
-export function unescapeWord(text: string): string {
+function unescapeWord(text: string): string {
   return text.replace(/\\\n/g, '').replace(/\\(.)/gs, '$1');
 }
 

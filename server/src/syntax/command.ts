@@ -104,11 +104,6 @@ const LONG_NAME_OF: Record<string, string> = {
 
 const RULE_COMMANDS: ReadonlySet<CommandKind> = new Set(['append', 'insert', 'delete', 'replace', 'check']);
 
-/** The name iptables would print for a command kind, for messages. */
-export function commandFlag(kind: CommandKind): string {
-  return '-' + Object.keys(COMMANDS).find((k) => COMMANDS[k] === kind);
-}
-
 /** An option name, as the user could have typed it, resolved against what is loaded. */
 interface Resolved {
   kind: 'base';
