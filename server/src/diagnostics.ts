@@ -41,6 +41,13 @@ export interface FixFacts {
   negation?: { option: Span; bang: Span };
 }
 
+/** A diagnostic on `span`, which may be a token: only its place is kept. */
+export function diagnostic(code: DiagnosticCode, span: Span, message: string, severity: Severity = 'error', fix?: FixFacts): Diagnostic {
+  const d: Diagnostic = { code, severity, span: { line: span.line, start: span.start, end: span.end }, message };
+  if (fix) d.fix = fix;
+  return d;
+}
+
 export const CODES = {
   // The file as a whole
   'binary-file': 'The file is not text.',

@@ -1,13 +1,13 @@
 // The advice a careful reviewer gives on a loaded ruleset: chains nothing
 // jumps to, interfaces that can never match where a chain is reached.
 // (What the kernel itself refuses is in model/kernelChecks.ts.)
-import type { Diagnostic, DiagnosticCode, Severity, Span } from '../diagnostics';
-import { Hook, HOOKS } from '../knowledge';
+import { Diagnostic, diagnostic, DiagnosticCode, Severity, Span } from '../diagnostics';
+import { hookList } from '../knowledge';
 import type { Chain, Rule, Ruleset } from '../model/ruleset';
 
 export function reviewRuleset(ruleset: Ruleset, diagnostics: Diagnostic[]): void {
   const report = (code: DiagnosticCode, span: Span, message: string, severity: Severity = 'error', tag?: Diagnostic['tag']) => {
-    const d: Diagnostic = { code, severity, span: { line: span.line, start: span.start, end: span.end }, message };
+    const d = diagnostic(code, span, message, severity);
     if (tag) d.tag = tag;
     diagnostics.push(d);
   };
@@ -42,13 +42,9 @@ function reachOf(chain: Chain): Reach {
 function checkInterfaces(chain: Chain, reach: Reach, rule: Rule, report: Report): void {
   const spec = rule.spec;
   if (reach.onlyOutgoing && spec.inInterface && !spec.inInterface.negated) {
-    report('interface-direction', spec.inInterface.flag, `${chain.name} is reached only from ${list(chain.hooks)}, where packets have no input interface: this rule never matches`, 'warning');
+    report('interface-direction', spec.inInterface.flag, `${chain.name} is reached only from ${hookList(chain.hooks)}, where packets have no input interface: this rule never matches`, 'warning');
   }
   if (reach.onlyIncoming && spec.outInterface && !spec.outInterface.negated) {
-    report('interface-direction', spec.outInterface.flag, `${chain.name} is reached only from ${list(chain.hooks)}, where packets have no output interface yet: this rule never matches`, 'warning');
+    report('interface-direction', spec.outInterface.flag, `${chain.name} is reached only from ${hookList(chain.hooks)}, where packets have no output interface yet: this rule never matches`, 'warning');
   }
-}
-
-function list(hooks: Set<Hook>): string {
-  return HOOKS.filter((h) => hooks.has(h)).join(', ');
 }

@@ -3,7 +3,7 @@
 // the JSON it is printed back as once rewritten.
 import type { Family } from '../knowledge';
 import { DCCP_TYPES } from '../knowledge/matches/headers';
-import { ICMP_TYPES, ICMPV6_TYPES, PROTOCOLS, SCTP_CHUNK_TYPES, protocolName } from '../knowledge/vocabulary';
+import { ICMP_TYPES, ICMPV6_TYPES, SCTP_CHUNK_TYPES, protocolName, protocolNumber } from '../knowledge/vocabulary';
 import { findInterface, Host, localOwner, lookupRoute } from './host';
 import { Fields, JsonObject, ScenarioError, readAddress, readMac, showAddress } from './json';
 
@@ -151,7 +151,7 @@ function readProtocol(f: Fields, key: string): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'number') return f.int(key, 0, 255);
   const text = f.string(key)!.toLowerCase();
-  const n = /^\d+$/.test(text) ? Number(text) : PROTOCOLS.get(text);
+  const n = protocolNumber(text);
   if (n === undefined || n > 255 || n === 0) f.fail(key, `"${text}" is not a protocol such as tcp, udp, icmp, icmpv6 or a number 1-255`);
   return n;
 }

@@ -7,6 +7,9 @@ export type CommandKind =
   | 'append' | 'insert' | 'delete' | 'replace' | 'check' | 'list' | 'listRules'
   | 'flush' | 'zero' | 'newChain' | 'deleteChain' | 'renameChain' | 'policy';
 
+/** The commands that take a rule specification. */
+export const RULE_COMMANDS: ReadonlySet<CommandKind> = new Set(['append', 'insert', 'delete', 'replace', 'check']);
+
 export interface BaseOption { letter: string; arg: 'none' | 'required' | 'optional' }
 
 export const BASE_LONG_OPTIONS: ReadonlyMap<string, BaseOption> = new Map(Object.entries({

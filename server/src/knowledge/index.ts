@@ -3,7 +3,7 @@ import { CONNECTION_MATCHES } from './matches/connections';
 import { HEADER_MATCHES } from './matches/headers';
 import { METADATA_MATCHES } from './matches/metadata';
 import type { ExtensionSpec, Family, Hook, OptionSpec, TableName } from './schema';
-import { STANDARD_TARGETS, TABLES, TableSpec } from './tables';
+import { HOOKS, STANDARD_TARGETS, TABLES, TableSpec } from './tables';
 import { LOGGING_TARGETS } from './targets/logging';
 import { NAT_TARGETS } from './targets/nat';
 import { PACKET_TARGETS } from './targets/packet';
@@ -65,6 +65,12 @@ export function findTable(name: string): TableSpec | undefined {
 
 export function isBuiltinChain(table: TableName, chain: string): chain is Hook {
   return findTable(table)?.chains.includes(chain as Hook) ?? false;
+}
+
+/** Hooks as a comma-separated list, in the order a packet meets them. */
+export function hookList(hooks: Iterable<Hook>): string {
+  const set = new Set(hooks);
+  return HOOKS.filter((h) => set.has(h)).join(', ');
 }
 
 /** Every built-in chain name in any table. */

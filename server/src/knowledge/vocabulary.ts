@@ -23,6 +23,12 @@ export const PROTOCOLS: ReadonlyMap<string, number> = new Map([
   ['ethernet', 143],
 ]);
 
+/** A protocol as `-p` takes it, by name or number: its number, if known. */
+export function protocolNumber(text: string): number | undefined {
+  const lower = text.toLowerCase();
+  return /^\d+$/.test(lower) ? Number(lower) : PROTOCOLS.get(lower);
+}
+
 /** The name iptables-save prints for a protocol number: /etc/protocols' (58 is ipv6-icmp). */
 export function savedProtocolName(n: number): string | undefined {
   if (n === 0) return 'all';

@@ -249,23 +249,12 @@ function toCompletionItem(e: CompletionEntry): CompletionItem {
   return item;
 }
 
-connection.onHover(async ({ textDocument, position }) => {
-  const doc = documents.get(textDocument.uri);
-  if (!doc) return null;
-  // The text the analysis is made from: the document may change while it runs.
-  const text = doc.getText();
-  try {
-    const analysis = await currentAnalysis(doc);
-    if (!analysis) return null;
-    const found = hover({ text, kind: analysis.kind, analysis }, position);
-    return found ? { contents: { kind: MarkupKind.Markdown, value: found.contents }, range: rangeOf(found.range) } : null;
-  } catch (e) {
-    connection.console.error(`hover in ${doc.uri} failed: ${(e as Error).stack ?? e}`);
-    return null;
-  }
-});
+connection.onHover(({ textDocument: { uri }, position }) => fromAnalysis(uri, 'hover', (analysis, text) => {
+  const found = hover({ text, kind: analysis.kind, analysis }, position);
+  return found ? { contents: { kind: MarkupKind.Markdown, value: found.contents }, range: rangeOf(found.range) } : null;
+}));
 
-/** Answers a navigation or outline request from the document's analysis; null when there is none. */
+/** Answers a request from the document's analysis; null when there is none. */
 async function fromAnalysis<T>(uri: string, feature: string, answer: (analysis: DocumentAnalysis, text: string) => T): Promise<T | null> {
   const doc = documents.get(uri);
   if (!doc) return null;

@@ -2,13 +2,13 @@
 // the way iptables-restore and libiptc would, reporting what they would refuse
 // at that moment (a rule for a chain that does not exist yet, a jump to a chain
 // declared further down, a delete of a rule that is not there...).
-import { closest, didYouMean, Diagnostic, DiagnosticCode, FixFacts, Severity, Span } from '../diagnostics';
+import { closest, didYouMean, Diagnostic, diagnostic, DiagnosticCode, FixFacts, Severity, Span } from '../diagnostics';
 import {
   Family, POLICIES, STANDARD_TARGETS, findTable, isBuiltinChain, isStandardTarget, targetsFor,
 } from '../knowledge';
 import { chainPattern } from '../knowledge/wellKnownChains';
 import type { Command, TargetUse } from '../syntax/command';
-import type { SaveFile } from '../syntax/saveFile';
+import type { SaveFile, TableBlock } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
 import { linkChains } from './graph';
 import { canonicalRule } from './saveText';
@@ -48,9 +48,7 @@ export class RulesetBuilder {
   private sink: Diagnostic[];
 
   private report(code: DiagnosticCode, span: Span, message: string, severity: Severity = 'error', fix?: FixFacts): void {
-    const d: Diagnostic = { code, severity, span: { line: span.line, start: span.start, end: span.end }, message };
-    if (fix) d.fix = fix;
-    this.sink.push(d);
+    this.sink.push(diagnostic(code, span, message, severity, fix));
   }
 
   /** A table's chains as a fresh kernel table has them: built-ins with policy ACCEPT, no rules. */
@@ -91,7 +89,7 @@ export class RulesetBuilder {
   private noflush = false;
 
   /** `:CHAIN POLICY [counters]`. */
-  declareChain(table: Table, name: Token, policy: Token | undefined): void {
+  private declareChain(table: Table, name: Token, policy: Token | undefined): void {
     const chainName = name.text;
     if (chainName === '') return;
     const builtin = isBuiltinChain(table.name as never, chainName);
@@ -133,7 +131,7 @@ export class RulesetBuilder {
   }
 
   /** Applies a command; returns the rules it added (for -A, -I, -R). */
-  apply(table: Table, command: Command, counters?: Token): Rule[] {
+  private apply(table: Table, command: Command, counters?: Token): Rule[] {
     if (!command.kind || command.otherFamily) return [];
     const chainToken = command.chain;
     const chain = chainToken ? table.chains.get(chainToken.text) : undefined;
@@ -306,12 +304,20 @@ export class RulesetBuilder {
     }
   }
 
-  /** Filled in by the caller that knows the whole block (see declareAhead). */
+  /** The chains the current block declares anywhere, so that "declared later" can be told apart from "never". */
   private ahead = new Map<string, Token>();
 
-  /** The chains a block declares anywhere, so that "declared later" can be told apart from "never". */
-  declareAhead(names: Map<string, Token>): void {
-    this.ahead = names;
+  /** The chain lines and commands of a `*table` block, in order. */
+  loadBlock(table: Table, block: TableBlock): void {
+    this.ahead = new Map();
+    for (const st of block.statements) {
+      if (st.kind === 'chain') this.ahead.set(st.name.text, st.name);
+      else if (st.command.kind === 'newChain' && st.command.chain) this.ahead.set(st.command.chain.text, st.command.chain);
+    }
+    for (const st of block.statements) {
+      if (st.kind === 'chain') this.declareChain(table, st.name, st.policy);
+      else this.apply(table, st.command, st.counters);
+    }
   }
 
   private declaredLater(table: Table, name: string): Token | undefined {
@@ -509,16 +515,7 @@ export class RulesetBuilder {
       for (const block of file.blocks) {
         const table = this.beginTable(block.name, { noflush, inScript: true });
         if (!table) break;
-        const declared = new Map<string, Token>();
-        for (const st of block.statements) {
-          if (st.kind === 'chain') declared.set(st.name.text, st.name);
-          else if (st.command.kind === 'newChain' && st.command.chain) declared.set(st.command.chain.text, st.command.chain);
-        }
-        this.declareAhead(declared);
-        for (const st of block.statements) {
-          if (st.kind === 'chain') this.declareChain(table, st.name, st.policy);
-          else this.apply(table, st.command, st.counters);
-        }
+        this.loadBlock(table, block);
         this.endBlock();
         linkChains(table);
         tableCommitProblems(table, sink);

@@ -2,9 +2,9 @@
 // target may be used (the table, and every hook that reaches the chain: legality
 // is reachability), which protocol it needs, option limits, and loops between
 // chains. A rejected check means the whole commit fails.
-import type { Diagnostic, DiagnosticCode, FixFacts, Severity, Span } from '../diagnostics';
-import { ExtensionSpec, Hook, HOOKS } from '../knowledge';
-import { PROTOCOLS } from '../knowledge/vocabulary';
+import { Diagnostic, diagnostic, DiagnosticCode, FixFacts, Severity, Span } from '../diagnostics';
+import { ExtensionSpec, HOOKS, hookList } from '../knowledge';
+import { PROTOCOLS, protocolNumber } from '../knowledge/vocabulary';
 import type { OptionUse } from '../syntax/command';
 import { findJumpCycles } from './graph';
 import type { Chain, Rule, Table } from './ruleset';
@@ -12,10 +12,8 @@ import type { Chain, Rule, Table } from './ruleset';
 type Report = (code: DiagnosticCode, span: Span, message: string, severity?: Severity, fix?: FixFacts) => void;
 
 function reporter(diagnostics: Diagnostic[]): Report {
-  return (code, span, message, severity = 'error', fix) => {
-    const d: Diagnostic = { code, severity, span: { line: span.line, start: span.start, end: span.end }, message };
-    if (fix) d.fix = fix;
-    diagnostics.push(d);
+  return (code, span, message, severity, fix) => {
+    diagnostics.push(diagnostic(code, span, message, severity, fix));
   };
 }
 
@@ -65,7 +63,7 @@ function checkPlacement(table: Table, chain: Chain, ext: ExtensionSpec, anchor: 
   const bad = [...chain.hooks].filter((h) => !ext.hooks!.includes(h));
   if (bad.length === 0) return;
   const allowed = HOOKS.filter((h) => ext.hooks!.includes(h) && table.spec?.chains.includes(h));
-  const via = chain.builtin ? `in ${chain.name}` : `in ${chain.name}, which is reached from ${list(new Set(bad))}`;
+  const via = chain.builtin ? `in ${chain.name}` : `in ${chain.name}, which is reached from ${hookList(bad)}`;
   report(code, anchor, `${what} is allowed only in ${allowed.join(', ') || 'other tables\' chains'}; the kernel refuses it ${via}`);
 }
 
@@ -103,7 +101,7 @@ function checkOption(chain: Chain, rule: Rule, use: OptionUse, report: Report): 
     const bad = [...chain.hooks].filter((h) => !hooks.includes(h));
     if (bad.length) {
       const what = valueHooks ? `\`--${opt.name} ${value}\`` : `\`--${opt.name}\``;
-      const via = chain.builtin ? `in ${chain.name}` : `in ${chain.name}, which is reached from ${list(new Set(bad))}`;
+      const via = chain.builtin ? `in ${chain.name}` : `in ${chain.name}, which is reached from ${hookList(bad)}`;
       report('option-not-allowed', use.flag, `${what} works only in ${hooks.join(', ')}; the kernel refuses it ${via}`);
     }
   }
@@ -117,13 +115,4 @@ function checkNeededMatch(rule: Rule, ext: ExtensionSpec, need: { name: string; 
   if (found) return;
   const opts = need.options.map((o) => `\`--${o}\``).join(' or ');
   report('missing-option', anchor, `the kernel refuses \`-j ${ext.name}\` unless the rule also matches with \`-m ${need.name}\` ${opts}`);
-}
-
-function protocolNumber(text: string): number | undefined {
-  const lower = text.toLowerCase();
-  return /^\d+$/.test(lower) ? Number(lower) : PROTOCOLS.get(lower);
-}
-
-function list(hooks: Set<Hook>): string {
-  return HOOKS.filter((h) => hooks.has(h)).join(', ');
 }

@@ -6,7 +6,7 @@
 import { familyBits, formatAddress } from '../knowledge/addresses';
 import type { ExtensionSpec, Family, OptionSpec, ValueSpec } from '../knowledge';
 import { checkValue, IcmpMatch, MarkMask, PortRange } from '../knowledge/values';
-import { DSCP_CLASSES, PROTOCOLS, REJECT_TYPES_V4, REJECT_TYPES_V6, savedProtocolName } from '../knowledge/vocabulary';
+import { DSCP_CLASSES, protocolNumber, REJECT_TYPES_V4, REJECT_TYPES_V6, savedProtocolName } from '../knowledge/vocabulary';
 import type { MatchUse, OptionUse, TargetUse } from '../syntax/command';
 import type { Chain, Rule, Ruleset, Table } from './ruleset';
 import type { Cidr } from '../knowledge/addresses';
@@ -172,7 +172,7 @@ function ruleText(rule: Rule, family: Family): string {
   if (s.outInterface) parts.push(`${neg(s.outInterface)}-o ${s.outInterface.value.text}`);
   if (s.protocol) {
     const p = s.protocol.value.text.toLowerCase();
-    const number = /^\d+$/.test(p) ? Number(p) : PROTOCOLS.get(p);
+    const number = protocolNumber(p);
     const name = number === undefined ? p : savedProtocolName(number) ?? p;
     if (!(name === 'all' && !s.protocol.negated)) parts.push(`${neg(s.protocol)}-p ${name}`);
   }

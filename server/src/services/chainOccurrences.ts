@@ -9,7 +9,7 @@ import type { Position, Span } from '../diagnostics';
 import { Family, isBuiltinChain, isStandardTarget, TableName } from '../knowledge';
 import type { Command } from '../syntax/command';
 import type { SaveFile } from '../syntax/saveFile';
-import type { Token } from '../syntax/token';
+import { spanOf, Token } from '../syntax/token';
 
 export type OccurrenceKind =
   /** `:NAME`, `-N NAME`. */
@@ -128,14 +128,14 @@ class IndexBuilder {
 
   unknownWord(token: Token, why: string): void {
     if (this.seen && this.repeated(`unknown ${spanKey(token)}`)) return;
-    this.unknown.push({ span: spanOnly(token), why });
+    this.unknown.push({ span: spanOf(token), why });
   }
 
   private add(token: Token, kind: OccurrenceKind, family: Family, table: string, source?: Span): void {
     const name = token.text;
     if (name === '') return;
     const literal = this.literalOf(token, source);
-    const span = literal && literal.line === token.line && literal.start >= token.start && literal.end <= token.end ? literal : spanOnly(token);
+    const span = literal && literal.line === token.line && literal.start >= token.start && literal.end <= token.end ? literal : spanOf(token);
     if (this.seen && this.repeated(`${family} ${table} ${name} ${kind} ${spanKey(span)} ${literal ? spanKey(literal) : '-'}`)) return;
     const asWritten = literal ? undefined : this.lines[span.line]?.slice(span.start, span.end);
     this.occurrences.push({ name, table, family, kind, builtin: isBuiltinChain(table as TableName, name), span, literal, asWritten });
@@ -144,10 +144,10 @@ class IndexBuilder {
   /** Where the name is written exactly: the word itself (inside its quotes), or where a script took it from. */
   private literalOf(token: Token, source: Span | undefined): Span | undefined {
     const name = token.text;
-    if (this.writes(token, name, 0)) return spanOnly(token);
+    if (this.writes(token, name, 0)) return spanOf(token);
     if (this.writes(token, name, 1)) return { line: token.line, start: token.start + 1, end: token.end - 1 };
     // A script's source is checked against the text too: a heredoc's expansions shift columns.
-    return source && this.writes(source, name, 0) ? spanOnly(source) : undefined;
+    return source && this.writes(source, name, 0) ? spanOf(source) : undefined;
   }
 
   /** Does the text at `span` hold exactly `name`, bare (0) or in a pair of quotes (1)? */
@@ -189,10 +189,6 @@ function chainWords(command: Command, visit: (token: Token, kind: OccurrenceKind
 function jumpsToChain(command: Command): boolean {
   const t = command.rule.target;
   return !!t && (t.goto || (!t.spec && !isStandardTarget(t.name)));
-}
-
-function spanOnly(s: Span): Span {
-  return { line: s.line, start: s.start, end: s.end };
 }
 
 function spanKey(s: Span): string {

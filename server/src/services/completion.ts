@@ -7,13 +7,13 @@ import {
   ExtensionSpec, Family, Hook, POLICIES, STANDARD_TARGETS, TABLES, ValueSpec, findMatch, findTable, isBuiltinChain,
   matchesFor, targetsFor,
 } from '../knowledge';
-import { BASE_OPTION_DOCS, COMMAND_LETTERS } from '../knowledge/baseOptions';
+import { BASE_OPTION_DOCS, COMMAND_LETTERS, RULE_COMMANDS } from '../knowledge/baseOptions';
 import { RULE_SNIPPETS, VALUE_SHAPES } from '../knowledge/snippets';
 import { valueWords } from '../knowledge/valueWords';
-import { PROTOCOLS } from '../knowledge/vocabulary';
+import { PROTOCOLS, protocolNumber } from '../knowledge/vocabulary';
 import type { Table } from '../model/ruleset';
 import { Command, CommandKind, ParseContext, RuleSpec, parseCommand, protocolMatchName } from '../syntax/command';
-import type { Token } from '../syntax/token';
+import { spanOf, Token } from '../syntax/token';
 import { CommandPart, partAt } from './commandParts';
 import { CommandContext, ContextSource, CursorContext, CursorWord, cursorContext } from './cursorContext';
 import { baseOptionDoc, chainDoc, extensionDoc, optionDoc, tableDoc, valueDoc, verdictDoc } from './docs';
@@ -46,8 +46,6 @@ export interface CompletionList {
 
 /** At most this many addresses or interfaces of the document are offered at once. */
 const MAX_USED_VALUES = 100;
-
-const RULE_COMMANDS: ReadonlySet<CommandKind> = new Set(['append', 'insert', 'delete', 'replace', 'check']);
 
 class Items {
   readonly list: CompletionEntry[] = [];
@@ -83,10 +81,6 @@ export function completions(source: ContextSource, pos: Position): CompletionLis
       break;
   }
   return { items: items.list, incomplete: items.incomplete };
-}
-
-function spanOf(t: Token): Span {
-  return { line: t.line, start: t.start, end: t.end };
 }
 
 // ---- restore input: `*table`, `:CHAIN`, COMMIT ------------------------------------
@@ -212,8 +206,7 @@ function legalHere(ext: ExtensionSpec, table: string, hooks: ReadonlySet<Hook>):
 function fitsProtocol(ext: ExtensionSpec, rule: RuleSpec): boolean {
   const p = rule.protocol;
   if (!ext.protocols || !p || p.negated) return true;
-  const text = p.value.text.toLowerCase();
-  const number = /^\d+$/.test(text) ? Number(text) : PROTOCOLS.get(text);
+  const number = protocolNumber(p.value.text);
   return ext.protocols.some((name) => PROTOCOLS.get(name) === number);
 }
 
@@ -366,7 +359,7 @@ function valueItems(
 /** In a comma-separated list, the item at the cursor: its range, typed part, and the items already listed. */
 function listItem(word: CursorWord, list: boolean): { range: Span; typed: string; listed: Set<string> } {
   const t = word.token;
-  const whole = { line: t.line, start: t.start, end: t.end };
+  const whole = spanOf(t);
   if (!list || t.quoted) return { range: whole, typed: word.typed, listed: new Set() };
   const from = word.typed.lastIndexOf(',') + 1;
   const next = t.text.indexOf(',', word.typed.length);

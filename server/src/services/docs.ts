@@ -2,7 +2,7 @@
 // completion (an item's documentation) and hover. Every sentence comes from a
 // `doc` field of the knowledge base or from facts of the model.
 import {
-  ExtensionSpec, HOOK_DOCS, HOOKS, Hook, OptionSpec, STANDARD_TARGETS, TableSpec, isBuiltinChain,
+  ExtensionSpec, HOOK_DOCS, Hook, OptionSpec, STANDARD_TARGETS, TableSpec, hookList, isBuiltinChain,
 } from '../knowledge';
 import { BASE_OPTION_DOCS } from '../knowledge/baseOptions';
 import { describeValue } from '../knowledge/values';
@@ -10,10 +10,6 @@ import { wellKnownChain } from '../knowledge/wellKnownChains';
 import type { Chain, Table } from '../model/ruleset';
 
 const code = (s: string) => '`' + s + '`';
-const hookList = (hooks: Iterable<Hook>) => {
-  const set = new Set(hooks);
-  return HOOKS.filter((h) => set.has(h)).join(', ');
-};
 
 export function tableDoc(spec: TableSpec): string {
   return `**${spec.name}** table\n\n${spec.doc}\n\nBuilt-in chains: ${spec.chains.join(', ')}.`;

@@ -7,7 +7,7 @@ import { BASE_OPTION_DOCS } from '../knowledge/baseOptions';
 import { describeWord } from '../knowledge/valueWords';
 import type { Table } from '../model/ruleset';
 import { parseCommand } from '../syntax/command';
-import type { Token } from '../syntax/token';
+import { spanOf, Token } from '../syntax/token';
 import { CommandPart, partAt } from './commandParts';
 import { CommandContext, ContextSource, cursorContext } from './cursorContext';
 import { baseOptionDoc, chainDoc, extensionDoc, optionDoc, tableDoc, valueDoc, verdictDoc } from './docs';
@@ -83,10 +83,6 @@ function partHover(part: CommandPart, ctx: CommandContext, model: Table | undefi
       return at(valueDoc(describe(spec, opt.name, ctx, part.token, pos), optionDoc(opt, owner)), itemSpan(part.token, pos));
     }
   }
-}
-
-function spanOf(s: Span): Span {
-  return { line: s.line, start: s.start, end: s.end };
 }
 
 /** The comma-separated item of a value under the cursor (the whole value when quoted). */

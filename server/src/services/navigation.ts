@@ -6,6 +6,7 @@
 import type { Position, Span } from '../diagnostics';
 import { isBuiltinChain, TableName } from '../knowledge';
 import { chainNameProblem } from '../syntax/command';
+import { sameSpan } from '../syntax/token';
 import { ChainIndex, ChainOccurrence, contains } from './chainOccurrences';
 
 export type HighlightKind = 'read' | 'write' | 'text';
@@ -157,8 +158,4 @@ function renamePlan(index: ChainIndex, at: Position): { chains: Chain[]; occurre
     return { refused: `the chain name on line ${unwritten.span.line + 1} is written as \`${unwritten.asWritten}\`, not spelled out in one piece, so renaming cannot edit it safely; rename it by hand` };
   }
   return { chains, occurrences };
-}
-
-function sameSpan(a: Span, b: Span): boolean {
-  return a.line === b.line && a.start === b.start && a.end === b.end;
 }

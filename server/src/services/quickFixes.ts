@@ -9,6 +9,7 @@ import type { IptablesCall } from '../shell/scriptFirewall';
 import { iptablesTool, prefixLength } from '../shell/tools';
 import { chainNameProblem, Command } from '../syntax/command';
 import type { SaveFile, TableBlock } from '../syntax/saveFile';
+import { sameSpan } from '../syntax/token';
 import { shellCommandAt } from './shellWords';
 
 export interface TextEdit {
@@ -163,10 +164,6 @@ function removeRuleFix(span: Span, analysis: DocumentAnalysis, doc: DocumentText
 }
 
 // ---- finding things -----------------------------------------------------------
-
-function sameSpan(a: Span, b: Span): boolean {
-  return a.line === b.line && a.start === b.start && a.end === b.end;
-}
 
 /** A chain iptables would create under this name. */
 function creatable(name: string, family: Family): boolean {

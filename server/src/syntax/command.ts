@@ -3,13 +3,13 @@
 // options plus the options of every module loaded so far (newest first), the
 // protocol match loaded on demand, `!` before the option it negates.
 // It knows nothing about which chains exist: that is the model's job.
-import { closest, Diagnostic, didYouMean, DiagnosticCode, FixFacts, Severity } from '../diagnostics';
+import { closest, Diagnostic, diagnostic, didYouMean, DiagnosticCode, FixFacts, Severity } from '../diagnostics';
 import {
   ExtensionSpec, Family, MAX_CHAIN_NAME, findTable, OptionSpec, ValueSpec, findMatch, findTarget, isStandardTarget,
   matchesFor, modulesDefining, optionNames, otherFamilyExtension,
 } from '../knowledge';
 import {
-  BASE_LONG_OPTIONS as BASE_LONG, BASE_SHORT_OPTIONS as BASE_SHORT, BaseOption, COMMAND_LETTERS as COMMANDS, CommandKind,
+  BASE_LONG_OPTIONS as BASE_LONG, BASE_SHORT_OPTIONS as BASE_SHORT, BaseOption, COMMAND_LETTERS as COMMANDS, CommandKind, RULE_COMMANDS,
 } from '../knowledge/baseOptions';
 import { checkValue, describeValue, ValueContext } from '../knowledge/values';
 import { protocolName } from '../knowledge/vocabulary';
@@ -96,13 +96,9 @@ export interface ParseContext {
 /** Base options that may appear once per rule. */
 const ONCE_LETTERS = 'psdiofcnx0';
 
-const LONG_NAME_OF: Record<string, string> = {
-  s: '--source', d: '--destination', p: '--protocol', j: '--jump', g: '--goto', i: '--in-interface',
-  o: '--out-interface', f: '--fragments', c: '--set-counters', v: '--verbose', n: '--numeric', x: '--exact',
-  '0': '--line-numbers',
-};
-
-const RULE_COMMANDS: ReadonlySet<CommandKind> = new Set(['append', 'insert', 'delete', 'replace', 'check']);
+/** The long name of a base option's letter, for messages: the first spelling iptables lists. */
+const LONG_NAME_OF = new Map<string, string>();
+for (const [name, { letter }] of BASE_LONG) if (!LONG_NAME_OF.has(letter)) LONG_NAME_OF.set(letter, `--${name}`);
 
 /** An option name, as the user could have typed it, resolved against what is loaded. */
 interface Resolved {
@@ -138,9 +134,7 @@ class CommandParser {
   }
 
   private report(code: DiagnosticCode, span: { line: number; start: number; end: number }, message: string, severity: Severity = 'error', fix?: FixFacts): void {
-    const d: Diagnostic = { code, severity, span: { line: span.line, start: span.start, end: span.end }, message };
-    if (fix) d.fix = fix;
-    this.diagnostics.push(d);
+    this.diagnostics.push(diagnostic(code, span, message, severity, fix));
   }
 
   parse(): Command {
@@ -432,7 +426,7 @@ class CommandParser {
   private once(letter: string, flag: Token): boolean {
     const bit = 1 << ONCE_LETTERS.indexOf(letter);
     if (this.seen & bit) {
-      this.report('duplicate-option', flag, `\`${LONG_NAME_OF[letter] ?? '-' + letter}\` can be given only once per rule`);
+      this.report('duplicate-option', flag, `\`${LONG_NAME_OF.get(letter) ?? '-' + letter}\` can be given only once per rule`);
       return false;
     }
     this.seen |= bit;

@@ -13,6 +13,11 @@ export interface Token extends Span {
   unknown?: string;
 }
 
+/** From `first` to `last` when they share a line, else `first`; given a token alone, its span without the rest. */
 export function spanOf(first: Span, last: Span = first): Span {
   return { line: first.line, start: first.start, end: last.line === first.line ? last.end : first.end };
+}
+
+export function sameSpan(a: Span, b: Span): boolean {
+  return a.line === b.line && a.start === b.start && a.end === b.end;
 }
