@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { REPO } from '../support/shared';
-import { browserMissing, goToLine, openBrowser, openFile, runCommand, screenshot } from './support/browser';
+import { browserMissing, goToLine, openBrowser, openFile, runCommand, screenshot, showHover } from './support/browser';
 import { loadCodeServer } from './support/vscode';
 import { prepareWorkspace } from './support/workspace';
 
@@ -45,10 +45,7 @@ test('the packaged extension shows problems, hovers and completions in the edito
     const lines = readFileSync(path.join(workspace, 'rules.v4'), 'utf8').split('\n');
     const jump = lines.findIndex((l) => l.endsWith('-j ssh-guard'));
     await goToLine(page, jump + 1, lines[jump].length - 2);
-    await page.keyboard.press('Control+K');
-    await page.keyboard.press('Control+I');
-    const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'ssh-guard' });
-    await hover.waitFor({ timeout: 20_000 });
+    const hover = await showHover(page, 'ssh-guard');
     assert.match((await hover.innerText()).replace(/\s+/g, ' '), /ssh-guard.*INPUT/);
     await page.waitForTimeout(300);
     await screenshot(page, 'hover');

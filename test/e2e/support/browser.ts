@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { BrowserContext, chromium, Page } from 'playwright-core';
+import { BrowserContext, chromium, Locator, Page } from 'playwright-core';
 import { REPO } from '../../support/shared';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -51,7 +51,27 @@ export async function openFile(page: Page, name: string, textOnPage: string): Pr
 /** Moves the cursor with Go to Line (1-based line and column, as the editor shows them). */
 export async function goToLine(page: Page, line: number, column?: number): Promise<void> {
   await page.keyboard.press('Control+G');
-  await page.keyboard.type(column ? `${line}:${column}` : String(line));
+  // Typed before the box is open, the digits would land in the file.
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ timeout: 20_000 });
+  await input.fill(':' + (column ? `${line}:${column}` : String(line)));
   await page.keyboard.press('Enter');
+  await page.locator('.editor-instance .monaco-editor.focused').first().waitFor({ timeout: 20_000 });
   if (!column) await page.keyboard.press('Home');
+}
+
+/** Shows the hover at the cursor and waits for it to hold `text`; asks again while the server is still busy. */
+export async function showHover(page: Page, text: string): Promise<Locator> {
+  const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: text });
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+I');
+    try {
+      await hover.waitFor({ timeout: 8_000 });
+      return hover;
+    } catch (e) {
+      if (attempt === 4) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
 }
