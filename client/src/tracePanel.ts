@@ -18,6 +18,9 @@ import { sampleFileName, samplesFolder, traceHtml } from './traceHtml';
 /** Edits settle this long before the panel traces again. */
 const DEBOUNCE_MS = 250;
 
+/** Models kept for documents the panel followed (an 8k-rule file's is about 1.5 MB). */
+const MODELS_KEPT = 4;
+
 /** Documents the panel can follow: rule files, and shell scripts that run iptables. */
 export function isTraceable(doc: TextDocument): boolean {
   return doc.languageId === 'iptables' || (doc.languageId === 'shellscript' && callsIptables(doc.getText()));
@@ -50,6 +53,8 @@ export class TracePanel {
   private readonly decider: TextEditorDecorationType;
   private decorated: { uri: string; hits: EditorRange[]; decider: EditorRange[] } | undefined;
   private readonly disposables: Disposable[] = [];
+  /** The last few documents' models as sent: coming back to an unchanged file does not ask the server again. */
+  private readonly models = new Map<string, { version: number; bytes: Uint8Array }>();
 
   /** "iptables: Trace Packet": opens the panel beside the editor (or shows it) on the document. */
   static async show(host: PanelHost, args?: TracePacketArgs | Uri): Promise<void> {
@@ -98,6 +103,11 @@ export class TracePanel {
         if (editor && isTraceable(editor.document) && editor.document.uri.toString() !== this.followed?.toString()) void this.follow(editor.document.uri);
       }),
       window.onDidChangeVisibleTextEditors(() => this.applyDecorations()),
+      // A file closed and read again starts at version 1; settings change what the server sees.
+      workspace.onDidCloseTextDocument((doc) => this.models.delete(doc.uri.toString())),
+      workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('iptables')) this.models.clear();
+      }),
       workspace.onDidChangeTextDocument((e) => {
         if (e.document.uri.toString() !== this.followed?.toString() || e.contentChanges.length === 0) return;
         clearTimeout(this.timer);
@@ -176,17 +186,22 @@ export class TracePanel {
       const client = await this.host.client();
       // The workspace's samples are read while the server answers.
       const samples = listSamples(uri);
-      let model = await client.sendRequest<TraceModel | null>(TRACE_MODEL_REQUEST, { uri: doc.uri.toString() });
-      // A document just opened may reach the server a moment after the request.
-      for (let i = 0; !model && isTraceable(doc) && i < 10; i++) {
-        await new Promise((r) => setTimeout(r, 200));
-        model = await client.sendRequest<TraceModel | null>(TRACE_MODEL_REQUEST, { uri: doc.uri.toString() });
-      }
-      if (!model) return { type: 'noModel', message: `${workspace.asRelativePath(uri)} does not run iptables: there is nothing to trace.` };
-      return { type: 'model', model, fileName: workspace.asRelativePath(uri), samples: await samples, canSave: workspace.getWorkspaceFolder(uri) !== undefined };
+      const key = doc.uri.toString();
+      const cached = this.models.get(key);
+      const found = cached?.version === doc.version ? cached : await requestModel(client, doc);
+      if (!found) return { type: 'noModel', message: `${workspace.asRelativePath(uri)} does not run iptables: there is nothing to trace.` };
+      this.remember(key, found);
+      return { type: 'model', model: found.bytes, fileName: workspace.asRelativePath(uri), samples: await samples, canSave: workspace.getWorkspaceFolder(uri) !== undefined };
     } catch (e) {
       return { type: 'noModel', message: `The rules could not be read: ${(e as Error).message}` };
     }
+  }
+
+  private remember(uri: string, model: { version: number; bytes: Uint8Array }): void {
+    this.models.delete(uri);
+    this.models.set(uri, model);
+    // Maps iterate in insertion order: the first is the least recently traced.
+    if (this.models.size > MODELS_KEPT) this.models.delete(this.models.keys().next().value!);
   }
 
   private async reveal(uri: string, ranges: EditorRange[]): Promise<void> {
@@ -238,6 +253,18 @@ export class TracePanel {
     if (TracePanel.current === this) TracePanel.current = undefined;
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+/** The server's model of the document, as the bytes the webview reads, and the version it is of. */
+async function requestModel(client: LanguageClient, doc: TextDocument): Promise<{ version: number; bytes: Uint8Array } | undefined> {
+  const params = { uri: doc.uri.toString() };
+  let model = await client.sendRequest<TraceModel | null>(TRACE_MODEL_REQUEST, params);
+  // A document just opened may reach the server a moment after the request.
+  for (let i = 0; !model && isTraceable(doc) && i < 10; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    model = await client.sendRequest<TraceModel | null>(TRACE_MODEL_REQUEST, params);
+  }
+  return model ? { version: model.version, bytes: new TextEncoder().encode(JSON.stringify(model)) } : undefined;
 }
 
 function activeTraceable(): Uri | undefined {

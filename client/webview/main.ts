@@ -277,17 +277,18 @@ function placesOf(model: TraceModel): Map<string, EditorRange[]> {
 }
 
 function receiveModel(m: Extract<ToWebview, { type: 'model' }>): void {
-  const fresh = loaded?.model.uri !== m.model.uri;
   modelArrived = performance.now();
+  const model = JSON.parse(new TextDecoder().decode(m.model)) as TraceModel;
+  const fresh = loaded?.model.uri !== model.uri;
   document.body.dataset.modelAtMs = modelArrived.toFixed(0);
 
-  const rulesets = new Map<Family, Ruleset>(m.model.rulesets.map((s) => [s.family, rulesetFromSnapshot(s)]));
-  loaded = { model: m.model, rulesets, places: placesOf(m.model), samples: m.samples, canSave: m.canSave };
+  const rulesets = new Map<Family, Ruleset>(model.rulesets.map((s) => [s.family, rulesetFromSnapshot(s)]));
+  loaded = { model, rulesets, places: placesOf(model), samples: m.samples, canSave: m.canSave };
   $('doc-name').textContent = m.fileName;
-  showDocumentStatus(m.model);
+  showDocumentStatus(model);
   $('w-family').hidden = rulesets.size < 2;
   if (fresh) {
-    const saved = state.forms[m.model.uri] as { sample: Sample; family: Family } | undefined;
+    const saved = state.forms[model.uri] as { sample: Sample; family: Family } | undefined;
     family = saved?.family && rulesets.has(saved.family) ? saved.family : rulesets.has('ipv4') || rulesets.size === 0 ? 'ipv4' : 'ipv6';
     sample = saved?.sample ?? newSample(defaultHost(), family);
     outcome = 0;
@@ -295,7 +296,7 @@ function receiveModel(m: Extract<ToWebview, { type: 'model' }>): void {
     fillForm(sample);
   }
   showSamples();
-  state.uri = m.model.uri;
+  state.uri = model.uri;
   saveState();
   if (rulesets.size === 0) {
     $('verdict').innerHTML = '<div class="verdict fate-unknown">This document has no rules to trace.</div>';

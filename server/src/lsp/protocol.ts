@@ -52,7 +52,12 @@ export interface SavedSample {
 
 export type ToWebview =
   /** The followed document and its rules (again after every edit, debounced). */
-  | { type: 'model'; model: TraceModel; fileName: string; samples: SavedSample[]; canSave: boolean }
+  | {
+    type: 'model';
+    /** The TraceModel as UTF-8 JSON: VS Code hands bytes to a webview as they are, an object it re-encodes on the way (several times slower for 8k rules). */
+    model: Uint8Array;
+    fileName: string; samples: SavedSample[]; canSave: boolean;
+  }
   /** No iptables document to follow (yet), and why. */
   | { type: 'noModel'; message: string }
   /** The CodeLens of a built-in chain asks for a packet that reaches it. */
