@@ -5,6 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { analyseSaveText, DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
+import { findDeadRules } from '../../server/src/analysis/deadRules';
+import { rulesetFromSave } from '../../server/src/model/fromSave';
+import { parseSaveFile } from '../../server/src/syntax/saveFile';
 import { iptablesMissing, Namespace } from '../support/iptables';
 import { CORPUS } from '../support/shared';
 import { generateRuleset } from './generate';
@@ -14,15 +17,22 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function timeAnalysis(text: string, runs: number): number {
-  for (let i = 0; i < 3; i++) analyseSaveText(text, DEFAULT_OPTIONS);
+function timeRuns(runs: number, run: () => void): number {
+  for (let i = 0; i < 3; i++) run();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    analyseSaveText(text, DEFAULT_OPTIONS);
+    run();
     times.push(performance.now() - t0);
   }
   return median(times);
+}
+
+/** The parse alone, and the dead-rule review alone (a review iptables-restore does not make). */
+function stages(text: string, runs: number): { parse: number; deadRules: number } {
+  const parse = timeRuns(runs, () => parseSaveFile(text));
+  const ruleset = rulesetFromSave(parseSaveFile(text), DEFAULT_OPTIONS, []);
+  return { parse, deadRules: timeRuns(runs, () => findDeadRules(ruleset, [])) };
 }
 
 function timeRestore(ns: Namespace | undefined, text: string, runs: number): number | undefined {
@@ -48,12 +58,14 @@ const missing = iptablesMissing();
 const ns = missing ? undefined : new Namespace('ipt-bench');
 if (missing) console.log(`(no iptables-restore timing: ${missing})`);
 try {
-  console.log('input                                  | ours: parse+analysis | iptables-legacy-restore --test (whole process) | ratio');
+  console.log('input                                  | ours: parse+analysis | iptables-legacy-restore --test (whole process) | ratio | without the dead-rule review');
   for (const { name, text } of inputs) {
-    const ours = timeAnalysis(text, 41);
+    const ours = timeRuns(41, () => analyseSaveText(text, DEFAULT_OPTIONS));
     const theirs = timeRestore(ns, text, 15);
-    const ratio = theirs ? `${(ours / theirs).toFixed(2)}x` : '-';
-    console.log(`${name.padEnd(38)} | ${ours.toFixed(1).padStart(17)} ms | ${(theirs ? theirs.toFixed(1) + ' ms' : 'n/a').padStart(46)} | ${ratio}`);
+    const { parse, deadRules } = stages(text, 21);
+    const ratio = (ms: number) => theirs ? `${(ms / theirs).toFixed(2)}x` : '-';
+    console.log(`${name.padEnd(38)} | ${ours.toFixed(1).padStart(17)} ms | ${(theirs ? theirs.toFixed(1) + ' ms' : 'n/a').padStart(46)} | ${ratio(ours).padStart(5)} | ${(ours - deadRules).toFixed(1)} ms, ${ratio(ours - deadRules)}`);
+    console.log(`${''.padEnd(38)}   of which: parse ${parse.toFixed(1)} ms, dead-rule review ${deadRules.toFixed(1)} ms`);
   }
 } finally {
   ns?.delete();

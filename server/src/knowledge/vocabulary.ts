@@ -29,19 +29,19 @@ export function protocolNumber(text: string): number | undefined {
   return /^\d+$/.test(lower) ? Number(lower) : PROTOCOLS.get(lower);
 }
 
+/** The first name of each protocol number, as /etc/protocols lists them. */
+const NAME_OF_NUMBER: ReadonlyMap<number, string> = new Map([...PROTOCOLS].reverse().filter(([name]) => name !== 'all').map(([name, n]) => [n, name]));
+
 /** The name iptables-save prints for a protocol number: /etc/protocols' (58 is ipv6-icmp). */
 export function savedProtocolName(n: number): string | undefined {
-  if (n === 0) return 'all';
-  const names = [...PROTOCOLS].filter(([, num]) => num === n).map(([name]) => name);
-  return SAVED_NAMES[n] ?? names[0];
+  return n === 0 ? 'all' : SAVED_NAMES[n] ?? NAME_OF_NUMBER.get(n);
 }
 
 const SAVED_NAMES: Record<number, string> = { 58: 'ipv6-icmp', 135: 'mobility-header' };
 
 /** The usual name of a protocol number (6 is tcp). */
 export function protocolName(n: number): string | undefined {
-  for (const [name, num] of PROTOCOLS) if (num === n && name !== 'all') return name;
-  return undefined;
+  return NAME_OF_NUMBER.get(n);
 }
 
 /** The protocols worth offering first in completion, with what they are. */
