@@ -2,6 +2,7 @@
 // with --e2e, the editor tests test/**/*.e2e.ts instead.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 function find(dir) {
@@ -16,7 +17,8 @@ const e2e = process.argv.includes('--e2e');
 const only = process.argv.slice(2).filter((a) => a !== '--e2e');
 const suffix = e2e ? '.e2e.ts' : '.test.ts';
 const files = find('test').filter((f) => f.endsWith(suffix) && (only.length === 0 || only.some((o) => f.includes(o)))).sort();
-// Editor tests share one machine's CPUs and ports: one file at a time.
-const concurrency = e2e ? ['--test-concurrency=1'] : [];
+// Editor tests share one machine's CPUs and ports: one file at a time. The others
+// spend much of their time starting up (tsx) and waiting on iptables: two at least.
+const concurrency = ['--test-concurrency=' + (e2e ? 1 : Math.max(2, availableParallelism()))];
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...concurrency, ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);
