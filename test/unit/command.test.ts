@@ -89,3 +89,19 @@ test('ipv6-icmp and icmpv6 name the icmp6 module', () => {
   assert.deepEqual(parse('-A INPUT -p ipv6-icmp --icmpv6-type 128 -j ACCEPT', 'ipv6').messages, []);
   assert.deepEqual(parse('-A INPUT -p icmpv6 -m icmpv6 --icmpv6-type 128 -j ACCEPT', 'ipv6').messages, []);
 });
+
+test('checks iptables makes between one option and another: a value, an order, one of a list, a smaller number', () => {
+  // Each refused line was accepted before; iptables 1.8.9 refuses it (its syntax tests say so too).
+  const cases: [string, string[]][] = [
+    ['-A INPUT -m policy --dir in --pol ipsec --tunnel-dst 10.0.0.0/8', ['missing-option: `--tunnel-dst` also needs `--mode tunnel`']],
+    ['-A INPUT -m policy --dir in --pol ipsec --mode transport --tunnel-src 10.0.0.1', ['missing-option: `--tunnel-src` works only with `--mode tunnel`']],
+    ['-A INPUT -m policy --dir in --pol ipsec --mode tunnel --tunnel-src 10.0.0.1', []],
+    ['-A INPUT -m policy --dir in --pol ipsec --strict', ['missing-option: `--strict` needs at least one of `--reqid`, `--spi`, `--tunnel-src`, `--tunnel-dst`, `--proto`, `--mode`']],
+    ['-A INPUT -m policy --dir in --pol ipsec --strict --reqid 1', []],
+    ['-A OUTPUT -m owner --suppl-groups --gid-owner 0-10', ['missing-option: `--suppl-groups` must come after `--gid-owner`: iptables reads the options in order']],
+    ['-A OUTPUT -m owner --gid-owner 0-10 --suppl-groups', []],
+    ['-A INPUT -m statistic --mode nth --every 5 --packet 5', ['invalid-value: `--packet` must be below `--every` (5): it counts from 0']],
+    ['-A INPUT -m statistic --mode nth --packet 4 --every 5', []],
+  ];
+  for (const [line, expected] of cases) assert.deepEqual(parse(line).messages, expected, line);
+});

@@ -121,8 +121,14 @@ export interface OptionSpec {
   repeatable?: boolean;
   /** Options (long names) that cannot be used together with this one. */
   excludes?: readonly string[];
-  /** Options (long names) that must also be given when this one is. */
+  /** Options (long names) that must also be given when this one is; `name=value` when only that value will do. */
   requires?: readonly string[];
+  /** With this option, at least one of these must be given too. */
+  requiresOneOf?: readonly string[];
+  /** Options iptables wants earlier on the line: it checks while reading the words. */
+  after?: readonly string[];
+  /** The value must be smaller than this option's value. */
+  below?: string;
   /** Removed from current iptables: what to write instead. */
   removed?: string;
   /** A removed option whose current name takes the same value: a quick fix renames it. */

@@ -721,7 +721,25 @@ class CommandParser {
         }
       }
       for (const needed of use.spec.requires ?? []) {
-        if (!given.has(needed)) this.report('missing-option', use.flag, `\`--${use.spec.name}\` also needs \`--${needed}\``);
+        const [name, value] = needed.split('=');
+        const what = value ? `\`--${name} ${value}\`` : `\`--${name}\``;
+        if (!given.has(name)) this.report('missing-option', use.flag, `\`--${use.spec.name}\` also needs ${what}`);
+        else if (value && !options.some((o) => o.spec.name === name && !o.negated && o.values[0]?.text === value)) {
+          this.report('missing-option', use.flag, `\`--${use.spec.name}\` works only with ${what}`);
+        }
+      }
+      const oneOf = use.spec.requiresOneOf;
+      if (oneOf && !oneOf.some((n) => given.has(n))) {
+        this.report('missing-option', use.flag, `\`--${use.spec.name}\` needs at least one of ${oneOf.map((n) => '`--' + n + '`').join(', ')}`);
+      }
+      for (const earlier of use.spec.after ?? []) {
+        if (given.has(earlier) && !options.slice(0, options.indexOf(use)).some((o) => o.spec.name === earlier)) {
+          this.report('missing-option', use.flag, `\`--${use.spec.name}\` must come after \`--${earlier}\`: iptables reads the options in order`);
+        }
+      }
+      const limit = use.spec.below && options.find((o) => o.spec.name === use.spec.below);
+      if (limit && typeof use.parsed[0] === 'number' && typeof limit.parsed[0] === 'number' && use.parsed[0] >= limit.parsed[0]) {
+        this.report('invalid-value', use.values[0], `\`--${use.spec.name}\` must be below \`--${limit.spec.name}\` (${limit.parsed[0]}): it counts from 0`);
       }
     }
   }
