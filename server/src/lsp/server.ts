@@ -9,6 +9,7 @@ import { analyseDocument, DocumentAnalysis, documentKind, DocumentOptions } from
 import type { Diagnostic, Span } from '../diagnostics';
 import { nodeBashParser } from '../node/bashWasm';
 import { ParsedLines } from '../syntax/parsedLines';
+import { AnalysisCache } from './analysisCache';
 import {
   CompletionItem, CompletionItemKind, CompletionItemTag, InsertTextFormat, MarkupKind,
 } from 'vscode-languageserver/node';
@@ -39,8 +40,7 @@ let settings: Settings = {
   maxFileSize: DEFAULT_OPTIONS.maxFileSize,
 };
 const pending = new Map<string, NodeJS.Timeout>();
-/** The last analysis of each open document, and the version it was made from. */
-const analyses = new Map<string, { version: number; analysis: DocumentAnalysis }>();
+const analyses = new AnalysisCache<DocumentAnalysis | undefined>();
 /** Each open document's parsed lines, reused by its next analysis. */
 const parsedLines = new Map<string, ParsedLines>();
 
@@ -121,14 +121,11 @@ function optionsFor(doc: TextDocument): DocumentOptions {
  * The analysis of the document as it is now: the cached one when the version
  * matches, else a new one. Undefined for a document we stay out of.
  */
-async function currentAnalysis(doc: TextDocument): Promise<DocumentAnalysis | undefined> {
-  const cached = analyses.get(doc.uri);
-  if (cached?.version === doc.version) return cached.analysis;
-  const kind = documentKind(doc.getText(), undefined, doc.languageId);
-  if (!kind) return undefined;
-  const analysis = await analyseDocument(doc.getText(), kind, optionsFor(doc), nodeBashParser);
-  if (documents.get(doc.uri)?.version === doc.version) analyses.set(doc.uri, { version: doc.version, analysis });
-  return analysis;
+function currentAnalysis(doc: TextDocument): Promise<DocumentAnalysis | undefined> {
+  return analyses.get(doc.uri, doc.version, async () => {
+    const kind = documentKind(doc.getText(), undefined, doc.languageId);
+    return kind ? analyseDocument(doc.getText(), kind, optionsFor(doc), nodeBashParser) : undefined;
+  });
 }
 
 async function validate(doc: TextDocument): Promise<void> {
@@ -213,7 +210,7 @@ connection.onCompletion(async ({ textDocument, position }) => {
   const doc = documents.get(textDocument.uri);
   if (!doc) return null;
   try {
-    const analysis = analyses.get(doc.uri)?.analysis ?? await currentAnalysis(doc);
+    const analysis = analyses.latest(doc.uri) ?? await currentAnalysis(doc);
     if (!analysis) return null;
     const list = completions({ text: doc.getText(), kind: analysis.kind, analysis }, position);
     return { isIncomplete: list.incomplete, items: list.items.map(toCompletionItem) };
