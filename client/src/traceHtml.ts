@@ -37,7 +37,7 @@ export function traceHtml(p: TracePageParts): string {
 }
 
 /** Where a document's samples are kept in its workspace folder, so a team can commit them. */
-export const SAMPLES_DIR = '.vscode/iptables-trace';
+const SAMPLES_DIR = '.vscode/iptables-trace';
 
 /** The folder of a document's samples: one per document, named by its path in the workspace. */
 export function samplesFolder(relativeDocumentPath: string): string {

@@ -22,7 +22,7 @@ const DEBOUNCE_MS = 250;
 const MODELS_KEPT = 4;
 
 /** Documents the panel can follow: rule files, and shell scripts that run iptables. */
-export function isTraceable(doc: TextDocument): boolean {
+function isTraceable(doc: TextDocument): boolean {
   return doc.languageId === 'iptables' || (doc.languageId === 'shellscript' && callsIptables(doc.getText()));
 }
 

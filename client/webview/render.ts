@@ -158,7 +158,7 @@ function diamond(p: Picture, node: PathNode, cx: number, cy: number, label: stri
 }
 
 /** A sentence for screen readers: where the packet went and what each table did. */
-export function pictureDescription(p: Picture): string {
+function pictureDescription(p: Picture): string {
   const names: Record<PathNode, string> = {
     in: `arrives on ${p.inInterface ?? 'an interface'}`, out: `leaves on ${p.outInterface ?? 'an interface'}`, local: 'a local process',
     'route-in': 'routing', 'route-out': 'routing', PREROUTING: 'PREROUTING', INPUT: 'INPUT', FORWARD: 'FORWARD', OUTPUT: 'OUTPUT', POSTROUTING: 'POSTROUTING',

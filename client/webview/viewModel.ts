@@ -80,9 +80,10 @@ export interface TraceView {
   conntrack: boolean;
 }
 
-/** Runs of rules that did not match longer than this are folded, after their first rules. */
-export const FOLD_AFTER = 3;
+/** Runs of at least this many rules that did not match fold into one row... */
 const FOLD_MIN = 8;
+/** ...after their first few, which stay in view. */
+const FOLD_AFTER = 3;
 
 export interface ViewOptions {
   outcome?: number;
@@ -153,7 +154,7 @@ function walkEnds(steps: Step[]): number[] {
  * that ended the last walk of the filter table (where verdicts belong), or of
  * any table when there is no filter table.
  */
-export function deciderIndex(steps: Step[], fate: Outcome['fate']): number | undefined {
+function deciderIndex(steps: Step[], fate: Outcome['fate']): number | undefined {
   const ends = walkEnds(steps);
   if (fate === 'dropped') {
     const last = steps.length - 2;
@@ -255,7 +256,7 @@ function isPlainMiss(r: Row): boolean {
 // ---- the picture ------------------------------------------------------------------------------
 
 /** The tables (and conntrack) of a hook in the order the kernel runs them, from the knowledge base. */
-export function hookStages(hook: Hook): string[] {
+function hookStages(hook: Hook): string[] {
   const stages = TABLES.filter((t) => t.priority[hook] !== undefined).map((t) => ({ name: t.name as string, priority: t.priority[hook]! }));
   if (hook === 'PREROUTING' || hook === 'OUTPUT') stages.push({ name: 'conntrack', priority: CONNTRACK_PRIORITY });
   return stages.sort((a, b) => a.priority - b.priority).map((s) => s.name);

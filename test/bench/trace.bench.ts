@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { analyseSaveText, DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
-import { defaultHost, parsePacket, Packet, simulate } from '../../server/src/engine';
+import { defaultHost, parsePacket, Packet, scenarioOf, traceScenario } from '../../server/src/engine';
 import type { Ruleset } from '../../server/src/model/ruleset';
 import { CORPUS } from '../support/shared';
 import { generateRuleset } from './generate';
@@ -22,12 +22,13 @@ function packet(json: Record<string, unknown>): Packet {
 
 /** Median milliseconds of one trace, after a warm-up, and the steps it takes. */
 function time(ruleset: Ruleset, p: Packet, runs: number): { ms: number; steps: number } {
-  const t = simulate(ruleset, host, p);
-  for (let i = 0; i < 20; i++) simulate(ruleset, host, p);
+  const scenario = scenarioOf(host, p);
+  const t = traceScenario(ruleset, scenario);
+  for (let i = 0; i < 20; i++) traceScenario(ruleset, scenario);
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    simulate(ruleset, host, p);
+    traceScenario(ruleset, scenario);
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
@@ -62,8 +63,9 @@ if (existsSync(gfwPath)) {
   const seconds = 1;
   let traces = 0;
   const end = performance.now() + seconds * 1000;
+  const scenario = scenarioOf(host, local);
   while (performance.now() < end) {
-    simulate(gfw, host, local);
+    traceScenario(gfw, scenario);
     traces++;
   }
   console.log(`gfw-list-ss-redir.rules (8.5k rules): ${Math.round(traces / seconds)} traces per second (${g.ms.toFixed(3)} ms median, ${g.steps} steps)`);

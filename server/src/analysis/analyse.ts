@@ -14,7 +14,7 @@ import { reviewRuleset } from './rulesetChecks';
 export interface AnalysisOptions {
   /** Chains created by other tools or files; `*` is a wildcard. */
   externalChains: readonly string[];
-  /** Larger documents are not analysed (bytes). */
+  /** Larger documents are not analysed (in characters: bytes, for the ASCII of rule files). */
   maxFileSize: number;
   family?: Family;
   fileName?: string;

@@ -1,13 +1,13 @@
 // The traversal engine: which rules a packet hits and what becomes of it, as
 // the Linux kernel decides. Pure (no Node, no VS Code): the CLI, the trace
-// panel and the tests all call simulate() / traceScenario().
+// panel and the tests all call traceScenario().
 import type { Ruleset } from '../model/ruleset';
 import { compileRuleset, CompiledRuleset } from './compile';
 import { CtInfo, declaredConnection } from './conntrack';
 import { Host, localOwner, lookupRoute } from './host';
 import type { JsonObject } from './json';
 import { clonePacket, ICMP, ICMPV6, Packet, packetJson, TCP, TCP_FLAG_BITS } from './packet';
-import { Scenario, scenarioOf } from './scenario';
+import type { Scenario } from './scenario';
 import type { EngineState } from './state';
 import { Assumption, Decider, Fate, PacketResult, PacketRun, Step } from './traverse';
 
@@ -56,19 +56,7 @@ export interface Trace extends Omit<Outcome, 'assumptions' | 'probability' | 'fa
   truncated: boolean;
 }
 
-export interface TraceOptions {
-  conntrack?: 'auto' | 'on';
-  history?: Packet[];
-  state?: JsonObject;
-  /** At most this many outcomes are explored (default 32). */
-  maxOutcomes?: number;
-}
-
-/** Traces one packet through a ruleset on a host. */
-export function simulate(ruleset: Ruleset, host: Host, packet: Packet, options: TraceOptions = {}): Trace {
-  return traceScenario(ruleset, scenarioOf(host, packet, options), options.maxOutcomes);
-}
-
+/** Traces one packet through a ruleset: every outcome where a match is undecided, up to `maxOutcomes`. */
 export function traceScenario(ruleset: Ruleset, scenario: Scenario, maxOutcomes = 32): Trace {
   const rs = compileRuleset(ruleset);
   const conntrack = scenario.conntrack === 'on' || rs.conntrack;
@@ -244,6 +232,6 @@ export type { Host } from './host';
 export { ScenarioError } from './json';
 export { packetFromShorthand, parsePacket, SHORTHAND_HELP } from './packet';
 export type { Packet } from './packet';
-export { parseScenario } from './scenario';
+export { parseScenario, scenarioOf } from './scenario';
 export type { Scenario } from './scenario';
 export type { Assumption, Fate, Step } from './traverse';

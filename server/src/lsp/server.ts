@@ -1,7 +1,8 @@
 // The language server: wires LSP requests to the pure analysis. Kept thin on purpose.
 import {
-  CodeAction, CodeActionKind, createConnection, Diagnostic as LspDiagnostic, DiagnosticSeverity, DiagnosticTag, ProposedFeatures, Range,
-  TextDocuments, TextDocumentSyncKind,
+  CodeAction, CodeActionKind, CompletionItem, CompletionItemKind, CompletionItemTag, createConnection, Diagnostic as LspDiagnostic,
+  DiagnosticSeverity, DiagnosticTag, DocumentHighlightKind, DocumentSymbol, FoldingRangeKind, InsertTextFormat, LSPErrorCodes,
+  MarkupKind, ProposedFeatures, Range, ResponseError, SymbolKind, TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DEFAULT_OPTIONS } from '../analysis/analyse';
@@ -10,15 +11,9 @@ import type { Diagnostic, Span } from '../diagnostics';
 import { nodeBashParser } from '../node/bashWasm';
 import { ParsedLines } from '../syntax/parsedLines';
 import { AnalysisCache } from './analysisCache';
-import {
-  CompletionItem, CompletionItemKind, CompletionItemTag, InsertTextFormat, MarkupKind,
-} from 'vscode-languageserver/node';
 import { CompletionEntry, CompletionKind, completions } from '../services/completion';
 import { hover } from '../services/hover';
 import { quickFixes } from '../services/quickFixes';
-import {
-  DocumentHighlightKind, DocumentSymbol, FoldingRangeKind, LSPErrorCodes, ResponseError, SymbolKind,
-} from 'vscode-languageserver/node';
 import { chainIndex } from '../services/chainOccurrences';
 import { definition, HighlightKind, highlights, prepareRename, references, rename } from '../services/navigation';
 import { SEMANTIC_TOKEN_LEGEND, semanticTokens } from '../services/semanticTokens';

@@ -81,7 +81,7 @@ function ruleSnapshot(rule: Rule, places: Places): RuleSnapshot {
 }
 
 /** One range per line, from the first span's start to the last one's end on it. */
-export function lineRanges(spans: readonly Span[]): Span[] {
+function lineRanges(spans: readonly Span[]): Span[] {
   const byLine = new Map<number, Span>();
   for (const { line, start, end } of spans) {
     const r = byLine.get(line);

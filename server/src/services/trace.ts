@@ -20,7 +20,7 @@ export function traceModel(analysis: DocumentAnalysis, uri: string, version: num
  * Where commands are written. A script's words may come through a variable or
  * a function's `"$@"`: the call's own words, where written literally, are the place.
  */
-export function placesIn(analysis: DocumentAnalysis): Places {
+function placesIn(analysis: DocumentAnalysis): Places {
   if (!analysis.calls) return TOKEN_PLACES;
   const byCommand = new Map(analysis.calls.map((c) => [c.command, c]));
   const byPolicy = new Map(analysis.calls.filter((c) => c.command.policy).map((c) => [c.command.policy!, c]));
