@@ -30,9 +30,14 @@ test('the clean examples load into a real kernel', { skip: iptablesMissing() }, 
   }
 });
 
-test('the host firewall script is clean and builds rulesets a real kernel loads', { skip: iptablesMissing() }, async () => {
+// Needs no kernel, so it runs where iptables is missing too.
+test('the host firewall script has no problems', async () => {
   const analysis = analyseScript(read('host-firewall.sh'), await nodeBashParser(), DEFAULT_OPTIONS);
   assert.deepEqual(analysis.diagnostics.map((d) => `${d.span.line + 1}: ${d.message}`), []);
+});
+
+test('the host firewall script builds rulesets a real kernel loads', { skip: iptablesMissing() }, async () => {
+  const analysis = analyseScript(read('host-firewall.sh'), await nodeBashParser(), DEFAULT_OPTIONS);
   const ns = new Namespace('ipt-examples');
   try {
     assert.deepEqual(ns.restore(rulesetText(analysis.rulesets.ipv4), 'ipv4', false), { loads: true });

@@ -172,17 +172,21 @@ test('chains in an iptables-restore heredoc are the script\'s chains too', async
   assert.deepEqual(definition(index, pos(7, 24)).map(at), ['3:1-4']);
 });
 
-test('half-typed lines and documents without chains answer nothing', async () => {
+test('half-typed lines answer nothing but the built-in chain they name, and documents without chains nothing at all', async () => {
+  const builtin = { refused: 'INPUT is a built-in chain of the filter table: it cannot be renamed' };
   for (const text of ['*filter\n-A\n-j\n:\nCOMMIT', '*filter\n-A INPUT -j\n', '', '\0\0binary']) {
     const index = await indexOf(text);
     for (let line = 0; line < 3; line++) {
       for (let character = 0; character < 12; character++) {
         const p = pos(line, character);
-        definition(index, p);
-        references(index, p, true);
-        highlights(index, p);
-        prepareRename(index, p);
-        rename(index, p, 'x');
+        const where = `${JSON.stringify(text)} at ${line}:${character}`;
+        // The one chain named anywhere: INPUT of `-A INPUT -j`, found but never declared or renamed.
+        const onInput = text.startsWith('*filter\n-A INPUT') && line === 1 && character >= 3 && character <= 8;
+        assert.deepEqual(definition(index, p), [], where);
+        assert.deepEqual(references(index, p, true).map(at), onInput ? ['1:3-8'] : [], where);
+        assert.deepEqual(highlights(index, p).map((h) => `${at(h.span)} ${h.kind}`), onInput ? ['1:3-8 read'] : [], where);
+        assert.deepEqual(prepareRename(index, p), onInput ? builtin : undefined, where);
+        assert.deepEqual(rename(index, p, 'x'), onInput ? builtin : undefined, where);
       }
     }
   }

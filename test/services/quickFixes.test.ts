@@ -219,14 +219,17 @@ test('script: a duplicate command is removed with all its lines, but not out of 
   assert.deepEqual(shared.fixes, []);
 });
 
-test('diagnostics without a clear fix get none, and nonsense places never throw', async () => {
+test('diagnostics without a clear fix get none, and a place past the end only what its facts still support', async () => {
   const text = filter('-A INPUT -j LOG --log-level 99');
   const analysis = await analyse(text, 'save');
   const invalid = analysis.diagnostics.find((d) => d.code === 'invalid-value')!;
   assert.deepEqual(quickFixes(invalid, analysis, text), []);
+  // Past the end of the file no repair of the code's own and no `Change to` applies; the line
+  // counts as in the last block, where chain x is still undeclared, so only that declaration is offered.
+  const declare = { title: 'Declare chain x (`:x - [0:0]`)', edits: [{ range: { start: { line: 4, character: 0 }, end: { line: 4, character: 0 } }, newText: ':x - [0:0]\n' }] };
   for (const code of ['crlf', 'missing-commit', 'deprecated', 'duplicate-rule', 'undefined-jump'] as DiagnosticCode[]) {
     const far = { code, severity: 'error', span: { line: 999, start: 5, end: 9 }, message: '', fix: { replaceWith: 'x', createChain: { name: 'x', table: 'filter' } } } as Diagnostic;
-    assert.doesNotThrow(() => quickFixes(far, analysis, text));
-    assert.doesNotThrow(() => quickFixes(far, { kind: 'script', diagnostics: [], rulesets: {}, calls: [] }, ''));
+    assert.deepEqual(quickFixes(far, analysis, text), [declare], code);
+    assert.deepEqual(quickFixes(far, { kind: 'script', diagnostics: [], rulesets: {}, calls: [] }, ''), [], code);
   }
 });

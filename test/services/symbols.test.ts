@@ -125,13 +125,21 @@ test('semantic tokens in a script: chain names where they are written, not the v
   ]);
 });
 
-test('the outline, folding and tokens of broken input are empty or partial, never an exception', async () => {
-  for (const text of ['*filter\n-A\n:\n-j\nCOMMIT\nCOMMIT\n', '*\n', '\0binary', '*filter\n-A INPUT -j "unclosed\n', 'COMMIT\n# a\n# b\n']) {
+test('the outline, folding and tokens of broken input show what can be read of it, or nothing', async () => {
+  const cases: [text: string, outline: string[], folds: ReturnType<typeof foldingRanges>, tokens: string[]][] = [
+    // The block up to its first COMMIT; the half-typed lines name no chain.
+    ['*filter\n-A\n:\n-j\nCOMMIT\nCOMMIT\n', ['filter 0:0-4:6 @0:1-7'], [{ startLine: 0, endLine: 4 }], []],
+    ['*\n', [], [], []],
+    // A binary file is not analysed: no folds of ours, so the editor keeps its own.
+    ['\0binary', [], undefined, []],
+    // An unclosed quote and no COMMIT still show the table and the chain the rule goes to.
+    ['*filter\n-A INPUT -j "unclosed\n', ['filter 0:0-1:21 @0:1-7', '  INPUT (policy ACCEPT, 1 rule) 1:0-1:21 @1:3-8'], [{ startLine: 0, endLine: 1 }], ['1:3 INPUT chain.defaultLibrary']],
+    ['COMMIT\n# a\n# b\n', [], [{ startLine: 1, endLine: 2, kind: 'comment' }], []],
+  ];
+  for (const [text, expected, folds, tokens] of cases) {
     const a = await analyse(text);
-    documentSymbols(a, text);
-    foldingRanges(a);
-    semanticTokens(chainIndex(a, text));
+    assert.deepEqual(outline(documentSymbols(a, text)), expected, text);
+    assert.deepEqual(foldingRanges(a), folds, text);
+    assert.deepEqual(decode(semanticTokens(chainIndex(a, text)), text), tokens, text);
   }
-  const a = await analyse('COMMIT\n# a\n# b\n');
-  assert.deepEqual(foldingRanges(a), [{ startLine: 1, endLine: 2, kind: 'comment' }]);
 });

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
 import { analyseDocument, DocumentAnalysis, documentKind } from '../../server/src/analysis/document';
 import { defaultHost, packetFromShorthand, parseScenario, traceScenario } from '../../server/src/engine';
+import type { Family } from '../../server/src/knowledge';
 import { rulesetFromSnapshot } from '../../server/src/model/snapshot';
 import { nodeBashParser } from '../../server/src/node/bashWasm';
 import { traceLenses, traceModel } from '../../server/src/services/trace';
@@ -17,13 +18,21 @@ async function analyse(name: string, text = readFileSync(path.join(REPO, 'exampl
   return analyseDocument(text, documentKind(text, name)!, { ...DEFAULT_OPTIONS, fileName: name }, nodeBashParser);
 }
 
-const PACKETS = [
-  'tcp 198.51.100.7:40000 -> 203.0.113.1:80 in eth0 syn',
-  'tcp 198.51.100.7:40000 -> 203.0.113.1:22 in eth0 syn',
-  'tcp 192.0.2.10:40000 -> 203.0.113.1:9100 in eth0 syn',
-  'udp 10.0.0.5:5353 -> 10.0.0.1:53 in eth1',
-  'icmp 203.0.113.1 -> 198.51.100.20',
-];
+const PACKETS: Record<Family, string[]> = {
+  ipv4: [
+    'tcp 198.51.100.7:40000 -> 203.0.113.1:80 in eth0 syn',
+    'tcp 198.51.100.7:40000 -> 203.0.113.1:22 in eth0 syn',
+    'tcp 192.0.2.10:40000 -> 203.0.113.1:9100 in eth0 syn',
+    'udp 10.0.0.5:5353 -> 10.0.0.1:53 in eth1',
+    'icmp 203.0.113.1 -> 198.51.100.20',
+  ],
+  ipv6: [
+    'tcp [2001:db8::7]:40000 -> [2001:db8:1::1]:80 in eth0 syn',
+    'tcp [2001:db8::7]:40000 -> [2001:db8:1::1]:9100 in eth0 syn',
+    'ipv6-icmp 2001:db8::7 -> 2001:db8:1::1 in eth0 type echo-request',
+    'udp [fd00::5]:5353 -> [fd00::1]:53 in eth1',
+  ],
+};
 
 for (const name of ['rules.v4', 'host-firewall.sh']) {
   test(`${name}: the model, through JSON and rebuilt, traces every packet as the document's own ruleset does`, async () => {
@@ -31,10 +40,14 @@ for (const name of ['rules.v4', 'host-firewall.sh']) {
     const model = JSON.parse(JSON.stringify(traceModel(analysis, 'file:///x', 3)));
     assert.equal(model.version, 3);
     assert.deepEqual(model.rulesets.map((r: { family: string }) => r.family), name === 'rules.v4' ? ['ipv4'] : ['ipv4', 'ipv6']);
-    const rebuilt = rulesetFromSnapshot(model.rulesets[0]);
-    for (const p of PACKETS) {
-      const scenario = parseScenario({ packet: packetFromShorthand(p, defaultHost()) });
-      assert.deepEqual(traceScenario(rebuilt, scenario), traceScenario(analysis.rulesets.ipv4!, scenario), p);
+    // Every family: a script's IPv6 ruleset goes to the panel as well.
+    for (const snapshot of model.rulesets) {
+      const family: Family = snapshot.family;
+      const rebuilt = rulesetFromSnapshot(snapshot);
+      for (const p of PACKETS[family]) {
+        const scenario = parseScenario({ packet: packetFromShorthand(p, defaultHost()) });
+        assert.deepEqual(traceScenario(rebuilt, scenario), traceScenario(analysis.rulesets[family]!, scenario), p);
+      }
     }
   });
 }
