@@ -4,7 +4,9 @@
 import { defaultHost, parseHost, parseScenario, ScenarioError, type Host, type Scenario } from '../../server/src/engine';
 import { hostFromIpJson } from '../../server/src/engine/ipJson';
 import { showAddress } from '../../server/src/engine/json';
+import { hasPorts, ICMP, ICMPV6, TCP } from '../../server/src/engine/packet';
 import type { Family } from '../../server/src/knowledge';
+import { protocolNumber } from '../../server/src/knowledge/vocabulary';
 
 type Json = Record<string, unknown>;
 
@@ -137,18 +139,23 @@ function numberOrText(text: string): number | string {
   return /^\d+$/.test(text.trim()) ? Number(text.trim()) : text.trim();
 }
 
-const ICMP_PROTOCOLS = new Set(['icmp', 'icmpv6', 'ipv6-icmp', '1', '58']);
+/** The protocol number the engine reads from the field, by name or number. */
+function protocolOf(p: PacketFields): number | undefined {
+  return protocolNumber(p.protocol.trim());
+}
 
 export function isTcp(p: PacketFields): boolean {
-  return ['tcp', '6'].includes(p.protocol.trim().toLowerCase());
+  return protocolOf(p) === TCP;
 }
 
 export function isIcmp(p: PacketFields): boolean {
-  return ICMP_PROTOCOLS.has(p.protocol.trim().toLowerCase());
+  const n = protocolOf(p);
+  return n === ICMP || n === ICMPV6;
 }
 
 export function hasPortFields(p: PacketFields): boolean {
-  return ['tcp', 'udp', 'sctp', 'dccp', 'udplite', '6', '17', '132', '33', '136'].includes(p.protocol.trim().toLowerCase());
+  const n = protocolOf(p);
+  return n !== undefined && hasPorts(n);
 }
 
 /** The packet's JSON: empty fields are left to the engine's defaults, fields the protocol has not are left out. */

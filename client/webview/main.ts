@@ -2,9 +2,9 @@
 // followed document's rules at every change, rendered by render.ts. Talks to
 // the extension only through the messages of server/src/lsp/protocol.ts.
 import { defaultHost, traceScenario, type Trace } from '../../server/src/engine';
-import { CT_STATE_NAMES, TCP_FLAG_BITS } from '../../server/src/engine/packet';
+import { TCP_FLAG_NAMES } from '../../server/src/engine/packet';
 import type { Family } from '../../server/src/knowledge';
-import { ICMP_TYPES, ICMPV6_TYPES } from '../../server/src/knowledge/vocabulary';
+import { COMMON_PROTOCOLS, ICMP_TYPES, ICMPV6_TYPES, protocolNumber, STATE_NAMES } from '../../server/src/knowledge/vocabulary';
 import type { EditorRange, FromWebview, SavedSample, ToWebview, TraceModel, WebviewState } from '../../server/src/lsp/protocol';
 import { rulesetFromSnapshot } from '../../server/src/model/snapshot';
 import type { Ruleset } from '../../server/src/model/ruleset';
@@ -50,9 +50,10 @@ function field(name: keyof PacketFields | 'conntrackOn', label: string, control:
 const input = (name: string, extra = '') => `<input id="f-${name}" name="${name}" aria-describedby="e-${name}" autocomplete="off" spellcheck="false" ${extra}>`;
 
 function page(): string {
-  const flags = ['SYN', 'ACK', 'FIN', 'RST', 'PSH', 'URG', 'ECE', 'CWR'].filter((f) => f in TCP_FLAG_BITS)
-    .map((f) => `<label class="flag"><input type="checkbox" name="tcpFlags" value="${f}">${f}</label>`).join('');
-  const states = ['', ...CT_STATE_NAMES].map((s) => `<option value="${s}">${s || 'as conntrack sees it'}</option>`).join('');
+  const flags = TCP_FLAG_NAMES.map((f) => `<label class="flag"><input type="checkbox" name="tcpFlags" value="${f}">${f}</label>`).join('');
+  const states = ['', ...STATE_NAMES].map((s) => `<option value="${s}">${s || 'as conntrack sees it'}</option>`).join('');
+  // A packet has a real protocol: not `all` (0).
+  const protocols = COMMON_PROTOCOLS.filter((p) => protocolNumber(p.name) !== 0).map((p) => `<option value="${p.name}">`).join('');
   return `
 <header class="top">
   <h1><span class="codicon codicon-debug-start" aria-hidden="true"></span>Packet trace <span id="doc-name"></span></h1>
@@ -78,7 +79,7 @@ function page(): string {
     <div class="field" id="w-tcpFlags"><span class="label" id="l-tcpFlags">TCP flags</span><div class="flags" role="group" aria-labelledby="l-tcpFlags" aria-describedby="e-tcpFlags">${flags}</div><div class="error" id="e-tcpFlags" aria-live="polite"></div></div>
     <div class="field check"><label><input type="checkbox" id="f-conntrackOn" name="conntrackOn">Conntrack always on (Docker and the like)</label></div>
   </div>
-  <datalist id="protocols">${['tcp', 'udp', 'icmp', 'icmpv6', 'sctp', 'dccp', 'udplite', 'esp', 'ah', 'gre'].map((p) => `<option value="${p}">`).join('')}</datalist>
+  <datalist id="protocols">${protocols}</datalist>
   <datalist id="icmp-types"></datalist>
   <details id="host">
     <summary>Host: <span id="host-summary"></span></summary>

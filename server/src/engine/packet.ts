@@ -3,7 +3,9 @@
 // the JSON it is printed back as once rewritten.
 import type { Family } from '../knowledge';
 import { DCCP_TYPES } from '../knowledge/matches/headers';
-import { ICMP_TYPES, ICMPV6_TYPES, SCTP_CHUNK_TYPES, protocolName, protocolNumber } from '../knowledge/vocabulary';
+import {
+  ICMP_TYPES, ICMPV6_TYPES, SCTP_CHUNK_TYPES, protocolName, protocolNumber, STATE_NAMES, StateName, TCP_HEADER_FLAGS,
+} from '../knowledge/vocabulary';
 import { findInterface, Host, localOwner, lookupRoute } from './host';
 import { Fields, JsonObject, ScenarioError, readAddress, readMac, showAddress } from './json';
 
@@ -24,17 +26,15 @@ export function hasPorts(protocol: number): boolean {
   return protocol === TCP || protocol === UDP || protocol === SCTP || protocol === DCCP || protocol === UDPLITE;
 }
 
-export const TCP_FLAG_BITS: Readonly<Record<string, number>> = {
-  FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ECE: 0x40, CWR: 0x80,
-};
+export const TCP_FLAG_BITS: Readonly<Record<string, number>> = Object.fromEntries(TCP_HEADER_FLAGS.map((f) => [f.name, f.bits]));
+
+/** The order a packet's flags are shown in: the handshake's SYN and ACK first, then bit order. */
+export const TCP_FLAG_NAMES: readonly string[] = ['SYN', 'ACK', ...TCP_HEADER_FLAGS.map((f) => f.name).filter((n) => n !== 'SYN' && n !== 'ACK')];
 
 function tcpFlagNames(bits: number): string[] {
-  const names = ['SYN', 'ACK', 'FIN', 'RST', 'PSH', 'URG', 'ECE', 'CWR'].filter((n) => bits & TCP_FLAG_BITS[n]);
+  const names = TCP_FLAG_NAMES.filter((n) => bits & TCP_FLAG_BITS[n]);
   return names.length ? names : ['NONE'];
 }
-
-export type CtStateName = 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED';
-export const CT_STATE_NAMES: readonly CtStateName[] = ['NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED'];
 
 /** The header an ICMP error quotes: the packet it is about, as that packet was sent. */
 export interface InnerPacket {
@@ -112,7 +112,7 @@ export interface Packet {
   dccpOptions: number[];
   extensionHeaders: ExtensionHeader[];
   /** Declared by the scenario; null: the engine derives it from the packet and the connection table. */
-  ctState: CtStateName | null;
+  ctState: StateName | null;
   ctDirection: 'original' | 'reply';
   /** History packets: how long before the probe this one was seen. */
   secondsBefore: number;
@@ -175,7 +175,7 @@ function readFlags(f: Fields, key: string): number | undefined {
   for (const n of names) {
     const name = String(n).toUpperCase();
     if (name === 'NONE') continue;
-    if (!(name in TCP_FLAG_BITS)) f.fail(key, `"${n}" is not a TCP flag (SYN, ACK, FIN, RST, PSH, URG, ECE, CWR)`);
+    if (!(name in TCP_FLAG_BITS)) f.fail(key, `"${n}" is not a TCP flag (${TCP_FLAG_NAMES.join(', ')})`);
     bits |= TCP_FLAG_BITS[name];
   }
   return bits;
@@ -235,7 +235,7 @@ export function parsePacket(json: unknown, ctx: PacketContext, path = 'packet'):
   const payloadHex = f.string('payloadHex');
   const payloadText = f.string('payload');
   const payload = payloadHex !== undefined ? hexBytes(f, 'payloadHex', payloadHex) : new TextEncoder().encode(payloadText ?? '');
-  const ctState = f.oneOf('ctState', CT_STATE_NAMES) ?? null;
+  const ctState = f.oneOf('ctState', STATE_NAMES as readonly StateName[]) ?? null;
   // The next packet of an established TCP connection is a plain ACK unless flags are given.
   const defaultFlags = ctState === 'ESTABLISHED' ? TCP_FLAG_BITS.ACK : TCP_FLAG_BITS.SYN;
   const p: Packet = {

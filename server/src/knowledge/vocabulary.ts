@@ -116,18 +116,29 @@ export const ICMPV6_TYPES: readonly IcmpType[] = [
   { name: 'redirect', type: 137 },
 ];
 
-export const CT_STATES: readonly Named[] = [
-  { name: 'NEW', doc: 'The first packet of a connection the kernel has not seen before (for TCP, usually a SYN).' },
-  { name: 'ESTABLISHED', doc: 'A packet of a connection that has already seen traffic in both directions.' },
-  { name: 'RELATED', doc: 'A new connection that belongs to an existing one, such as an ICMP error about it or an FTP data channel found by a helper.' },
-  { name: 'INVALID', doc: 'A packet conntrack could not place: for example a TCP packet that fits no known connection or a malformed header.' },
-  { name: 'UNTRACKED', doc: 'A packet exempted from tracking in the raw table (`-j CT --notrack`).' },
-  { name: 'SNAT', doc: 'The connection\'s source address was translated (conntrack only).' },
-  { name: 'DNAT', doc: 'The connection\'s destination address was translated (conntrack only).' },
+export interface CtState extends Named {
+  /** Place in the list iptables-save prints (libxt_conntrack's print_state), which is not this order. */
+  saveOrder: number;
+}
+
+/** A packet is in exactly one of these; `-m state` knows only them. */
+const PACKET_STATES = [
+  { name: 'NEW', saveOrder: 1, doc: 'The first packet of a connection the kernel has not seen before (for TCP, usually a SYN).' },
+  { name: 'ESTABLISHED', saveOrder: 3, doc: 'A packet of a connection that has already seen traffic in both directions.' },
+  { name: 'RELATED', saveOrder: 2, doc: 'A new connection that belongs to an existing one, such as an ICMP error about it or an FTP data channel found by a helper.' },
+  { name: 'INVALID', saveOrder: 0, doc: 'A packet conntrack could not place: for example a TCP packet that fits no known connection or a malformed header.' },
+  { name: 'UNTRACKED', saveOrder: 4, doc: 'A packet exempted from tracking in the raw table (`-j CT --notrack`).' },
+] as const satisfies readonly CtState[];
+
+export const CT_STATES: readonly CtState[] = [
+  ...PACKET_STATES,
+  { name: 'SNAT', saveOrder: 5, doc: 'The connection\'s source address was translated (conntrack only).' },
+  { name: 'DNAT', saveOrder: 6, doc: 'The connection\'s destination address was translated (conntrack only).' },
 ];
 
-/** `-m state` knows only the first five of CT_STATES. */
-export const STATE_NAMES = CT_STATES.slice(0, 5).map((s) => s.name);
+export type StateName = (typeof PACKET_STATES)[number]['name'];
+
+export const STATE_NAMES: readonly string[] = PACKET_STATES.map((s) => s.name);
 
 export const CT_STATUSES: readonly Named[] = [
   { name: 'NONE', doc: 'None of the other flags.' },
@@ -137,22 +148,48 @@ export const CT_STATUSES: readonly Named[] = [
   { name: 'CONFIRMED', doc: 'The first packet has left the box and the entry is in the table.' },
 ];
 
-export const TCP_FLAGS: readonly Named[] = [
-  { name: 'SYN', doc: 'Synchronise: opens a connection.' },
-  { name: 'ACK', doc: 'Acknowledgement field is valid.' },
-  { name: 'FIN', doc: 'The sender has finished sending.' },
-  { name: 'RST', doc: 'Reset: aborts the connection.' },
-  { name: 'URG', doc: 'Urgent pointer is valid.' },
-  { name: 'PSH', doc: 'Push the data to the application now.' },
-  { name: 'ALL', doc: 'All six flags.' },
-  { name: 'NONE', doc: 'No flag.' },
+export interface TcpFlag {
+  name: string;
+  /** Its bits in the TCP header's flags byte. */
+  bits: number;
+}
+
+/** The words `--tcp-flags` takes. */
+export const TCP_FLAGS: readonly (Named & TcpFlag)[] = [
+  { name: 'SYN', bits: 0x02, doc: 'Synchronise: opens a connection.' },
+  { name: 'ACK', bits: 0x10, doc: 'Acknowledgement field is valid.' },
+  { name: 'FIN', bits: 0x01, doc: 'The sender has finished sending.' },
+  { name: 'RST', bits: 0x04, doc: 'Reset: aborts the connection.' },
+  { name: 'URG', bits: 0x20, doc: 'Urgent pointer is valid.' },
+  { name: 'PSH', bits: 0x08, doc: 'Push the data to the application now.' },
+  { name: 'ALL', bits: 0x3f, doc: 'All six flags.' },
+  { name: 'NONE', bits: 0x00, doc: 'No flag.' },
 ];
 
-export const LOG_LEVELS: readonly Named[] = [
-  { name: 'emerg', doc: 'Level 0.' }, { name: 'alert', doc: 'Level 1.' }, { name: 'crit', doc: 'Level 2.' },
-  { name: 'error', doc: 'Level 3 (old name).' }, { name: 'warning', doc: 'Level 4 (the default).' },
-  { name: 'notice', doc: 'Level 5.' }, { name: 'info', doc: 'Level 6.' }, { name: 'debug', doc: 'Level 7.' },
-  { name: 'panic', doc: 'Level 0 (old name).' },
+/** The ECN flags (RFC 3168): `--tcp-flags` cannot name them, `-m ecn` tests them. */
+const TCP_ECN_FLAGS: readonly TcpFlag[] = [
+  { name: 'ECE', bits: 0x40 },
+  { name: 'CWR', bits: 0x80 },
+];
+
+/** Each flag of the TCP header (not ALL or NONE), in bit order. */
+export const TCP_HEADER_FLAGS: readonly TcpFlag[] = [...TCP_FLAGS, ...TCP_ECN_FLAGS]
+  .filter((f) => f.bits !== 0 && (f.bits & (f.bits - 1)) === 0)
+  .sort((a, b) => a.bits - b.bits);
+
+export interface LogLevel extends Named {
+  level: number;
+}
+
+function logLevel(name: string, level: number, note = ''): LogLevel {
+  return { name, level, doc: `Level ${level}${note}.` };
+}
+
+/** The syslog level names iptables accepts for `--log-level`. */
+export const LOG_LEVELS: readonly LogLevel[] = [
+  logLevel('emerg', 0), logLevel('alert', 1), logLevel('crit', 2), logLevel('error', 3, ' (old name)'),
+  logLevel('warning', 4, ' (the default)'), logLevel('notice', 5), logLevel('info', 6), logLevel('debug', 7),
+  logLevel('panic', 0, ' (old name)'),
 ];
 
 /** REJECT's answers for IPv4: the name, then its short alias. */

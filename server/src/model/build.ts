@@ -4,7 +4,7 @@
 // declared further down, a delete of a rule that is not there...).
 import { closest, didYouMean, Diagnostic, diagnostic, DiagnosticCode, FixFacts, Severity, Span } from '../diagnostics';
 import {
-  Family, POLICIES, STANDARD_TARGETS, findTable, isBuiltinChain, isStandardTarget, targetsFor,
+  Family, POLICIES, STANDARD_TARGETS, TABLES, findTable, isBuiltinChain, isStandardTarget, targetsFor,
 } from '../knowledge';
 import { chainPattern } from '../knowledge/wellKnownChains';
 import type { Command, TargetUse } from '../syntax/command';
@@ -290,7 +290,7 @@ export class RulesetBuilder {
   }
 
   private missingChain(table: Table, token: Token, creating = false): void {
-    const elsewhere = ['raw', 'mangle', 'nat', 'filter', 'security'].filter((t) => t !== table.name && isBuiltinChain(t as never, token.text));
+    const elsewhere = TABLES.map((t) => t.name).filter((t) => t !== table.name && isBuiltinChain(t, token.text));
     if (elsewhere.length) {
       this.report('chain-not-in-table', token, `the ${table.name} table has no ${token.text} chain (${token.text} is built into ${elsewhere.join(', ')}); its built-in chains are ${table.spec?.chains.join(', ')}`);
       return;

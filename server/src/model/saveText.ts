@@ -4,9 +4,11 @@
 // Two rulesets that load the same print the same, so this is also how a
 // script's ruleset is compared with the kernel's.
 import { familyBits, formatAddress } from '../knowledge/addresses';
-import type { ExtensionSpec, Family, OptionSpec, ValueSpec } from '../knowledge';
+import { TABLES, type ExtensionSpec, type Family, type OptionSpec, type ValueSpec } from '../knowledge';
 import { checkValue, IcmpMatch, MarkMask, PortRange } from '../knowledge/values';
-import { DSCP_CLASSES, protocolNumber, REJECT_TYPES_V4, REJECT_TYPES_V6, savedProtocolName } from '../knowledge/vocabulary';
+import {
+  CT_STATES, DSCP_CLASSES, LOG_LEVELS, protocolNumber, REJECT_TYPES_V4, REJECT_TYPES_V6, savedProtocolName, TCP_FLAGS, TCP_HEADER_FLAGS,
+} from '../knowledge/vocabulary';
 import type { MatchUse, OptionUse, TargetUse } from '../syntax/command';
 import type { Chain, Rule, Ruleset, Table } from './ruleset';
 import type { Cidr } from '../knowledge/addresses';
@@ -35,8 +37,9 @@ interface PrintedOption {
   negated: boolean;
 }
 
-const CT_STATE_ORDER = ['INVALID', 'NEW', 'RELATED', 'ESTABLISHED', 'UNTRACKED', 'SNAT', 'DNAT'];
-const SYSLOG_LEVELS: Record<string, number> = { emerg: 0, panic: 0, alert: 1, crit: 2, error: 3, err: 3, warning: 4, warn: 4, notice: 5, info: 6, debug: 7 };
+const CT_STATE_RANK = new Map(CT_STATES.map((s) => [s.name, s.saveOrder]));
+const LOG_LEVEL_NUMBER = new Map(LOG_LEVELS.map((l) => [l.name, l.level]));
+const TCP_FLAG_WORD_BITS = new Map(TCP_FLAGS.map((f) => [f.name, f.bits]));
 
 const canonical = new WeakMap<Rule, string>();
 
@@ -93,7 +96,6 @@ const FORMATS: Record<string, SaveFormat> = {
   limit: { omitWhen: { 'limit-burst': '5' }, defaults: { limit: '3/hour' } },
   LOG: { order: ['log-prefix', 'log-level'], omitWhen: { 'log-level': '4' }, quoted: ['log-prefix'] },
   NFLOG: { quoted: ['nflog-prefix'] },
-  REJECT: {},
   TPROXY: { order: ['on-port', 'on-ip', 'tproxy-mark'], rewrite: (options, family) => (options.some((o) => o.name === 'on-ip') ? options : [...options, { name: 'on-ip', values: [family === 'ipv4' ? '0.0.0.0' : '::'], negated: false }]) },
   MARK: { rewrite: markAsXmark },
   CONNMARK: {
@@ -141,7 +143,7 @@ export function rulesetText(ruleset: Ruleset): string {
 }
 
 function tableOrder(t: Table): number {
-  return ['raw', 'mangle', 'nat', 'filter', 'security'].indexOf(t.name);
+  return TABLES.findIndex((spec) => spec.name === t.name);
 }
 
 /** Built-in chains in hook order, then user chains in byte order, as iptables-save lists them. */
@@ -269,13 +271,13 @@ function canonicalValue(spec: ValueSpec | undefined, text: string, family: Famil
         return 'address' in (v as object) ? formatCidr(v as Cidr).replace(`/${familyBits(family)}`, option.name === 'mask' || spec === 'host' ? '' : `/${familyBits(family)}`) : text;
       case 'mac': return String(v);
       case 'tcpFlagList': return tcpFlagsText(v as string[]);
-      case 'logLevel': return typeof v === 'number' ? String(v) : String(SYSLOG_LEVELS[v as string] ?? v);
+      case 'logLevel': return typeof v === 'number' ? String(v) : String(LOG_LEVEL_NUMBER.get(v as string) ?? v);
       default: return text;
     }
   }
   if (spec.kind === 'enumList') {
     const items = v as string[];
-    if (option.name === 'ctstate' || option.name === 'state') return [...new Set(items)].sort((a, b) => CT_STATE_ORDER.indexOf(a) - CT_STATE_ORDER.indexOf(b)).join(',');
+    if (option.name === 'ctstate' || option.name === 'state') return [...new Set(items)].sort((a, b) => CT_STATE_RANK.get(a)! - CT_STATE_RANK.get(b)!).join(',');
     return items.join(',');
   }
   if (spec.kind === 'enum') {
@@ -289,9 +291,8 @@ function canonicalValue(spec: ValueSpec | undefined, text: string, family: Famil
 
 /** TCP flags as iptables-save lists them: in header order, ALL spelled out. */
 function tcpFlagsText(names: string[]): string {
-  const order = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG'];
-  const set = new Set(names.flatMap((n) => (n === 'ALL' ? order : n === 'NONE' ? [] : [n])));
-  const text = order.filter((f) => set.has(f)).join(',');
+  const bits = names.reduce((sum, n) => sum | (TCP_FLAG_WORD_BITS.get(n) ?? 0), 0);
+  const text = TCP_HEADER_FLAGS.filter((f) => bits & f.bits).map((f) => f.name).join(',');
   return text === '' ? 'NONE' : text;
 }
 

@@ -3,7 +3,7 @@
 // which has no layer-4 header of its own.
 import { DCCP_TYPES } from '../../knowledge/matches/headers';
 import type { IcmpMatch, PortRange } from '../../knowledge/values';
-import { SCTP_CHUNK_TYPES } from '../../knowledge/vocabulary';
+import { SCTP_CHUNK_TYPES, TCP_FLAGS } from '../../knowledge/vocabulary';
 import type { MatchUse, OptionUse } from '../../syntax/command';
 import type { Criterion, EvalContext, Tri } from '../context';
 import { Packet, TCP_FLAG_BITS } from '../packet';
@@ -30,7 +30,7 @@ function headerGuard(c: Criterion): Criterion {
   return unless(c, (ctx) => (laterFragment(ctx) ? false : undefined));
 }
 
-const FLAG_WORDS: Record<string, number> = { ...TCP_FLAG_BITS, ALL: 0x3f, NONE: 0 };
+const FLAG_WORDS: Record<string, number> = Object.fromEntries(TCP_FLAGS.map((f) => [f.name, f.bits]));
 
 function flagBits(names: unknown): number {
   return (names as string[]).reduce((bits, n) => bits | FLAG_WORDS[n.toUpperCase()], 0);
