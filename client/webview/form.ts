@@ -233,7 +233,7 @@ export function sampleFromScenario(json: Json): Sample {
 // ---- validation ---------------------------------------------------------------------------
 
 /** The form field an engine error path names (`packet.source` → source). */
-export function fieldOf(path: string): Field {
+function fieldOf(path: string): Field {
   const [head, key] = path.split(/[.[]/);
   if (head === 'packet') return (PACKET_KEYS as readonly string[]).includes(key) ? (key as Field) : 'scenario';
   if (head === 'host') return 'host';

@@ -28,6 +28,9 @@ export function hasPorts(protocol: number): boolean {
 
 export const TCP_FLAG_BITS: Readonly<Record<string, number>> = Object.fromEntries(TCP_HEADER_FLAGS.map((f) => [f.name, f.bits]));
 
+/** The flags `--syn` looks at (FIN, SYN, RST, ACK): a segment opens a connection when SYN is the only one of them. */
+export const SYN_MASK = TCP_FLAG_BITS.FIN | TCP_FLAG_BITS.SYN | TCP_FLAG_BITS.RST | TCP_FLAG_BITS.ACK;
+
 /** The order a packet's flags are shown in: the handshake's SYN and ACK first, then bit order. */
 export const TCP_FLAG_NAMES: readonly string[] = ['SYN', 'ACK', ...TCP_HEADER_FLAGS.map((f) => f.name).filter((n) => n !== 'SYN' && n !== 'ACK')];
 

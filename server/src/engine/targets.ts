@@ -13,7 +13,7 @@ import { showAddress } from './json';
 import { CompileContext, num, option, optionText, quoteWord } from './matches/common';
 import { applyPrefixTranslation } from './npt';
 import { Manip, NatRange, setupNat } from './nat';
-import { endpoint, hasPorts, isIcmpError, isLaterFragment, TCP, TCP_FLAG_BITS } from './packet';
+import { endpoint, hasPorts, isIcmpError, isLaterFragment, SYN_MASK, TCP, TCP_FLAG_BITS } from './packet';
 
 export interface TargetResult {
   /** continue: the next rule; accept/drop: the verdict of this table at this hook. */
@@ -108,8 +108,8 @@ const NFQUEUE = make((use) => {
 /** SYNPROXY answers a SYN itself with a cookie; the ACK that completes it is consumed too. */
 const SYNPROXY = make(() => (ctx) => {
   const f = ctx.pkt.tcpFlags;
-  if ((f & 0x17) === TCP_FLAG_BITS.SYN) return { verdict: 'drop', action: 'SYNPROXY answers the SYN with a SYN cookie', changed: [], rejectWith: 'tcp-syn-ack' };
-  if ((f & 0x17) === TCP_FLAG_BITS.ACK) return { verdict: 'drop', action: 'SYNPROXY checks the cookie and opens the connection to the server itself', changed: [] };
+  if ((f & SYN_MASK) === TCP_FLAG_BITS.SYN) return { verdict: 'drop', action: 'SYNPROXY answers the SYN with a SYN cookie', changed: [], rejectWith: 'tcp-syn-ack' };
+  if ((f & SYN_MASK) === TCP_FLAG_BITS.ACK) return { verdict: 'drop', action: 'SYNPROXY checks the cookie and opens the connection to the server itself', changed: [] };
   return go('SYNPROXY (not a SYN or ACK: continue)');
 }, { conntrack: true });
 

@@ -6,7 +6,7 @@ import type { IcmpMatch, PortRange } from '../../knowledge/values';
 import { SCTP_CHUNK_TYPES, TCP_FLAGS } from '../../knowledge/vocabulary';
 import type { MatchUse, OptionUse } from '../../syntax/command';
 import type { Criterion, EvalContext, Tri } from '../context';
-import { Packet, TCP_FLAG_BITS } from '../packet';
+import { Packet, SYN_MASK, TCP_FLAG_BITS } from '../packet';
 import { CompileContext, CompiledMatch, criterion, laterFragment, maskedEquals, num, option, range, unless } from './common';
 
 function inPortRange(port: number, r: PortRange): boolean {
@@ -50,7 +50,7 @@ function tcp(use: MatchUse): CompiledMatch {
       const comp = flagBits(o.parsed[1]);
       criteria.push(headerGuard(criterion(o, (ctx) => (ctx.pkt.tcpFlags & mask) === comp)));
     } else if (o.spec.name === 'syn') {
-      criteria.push(headerGuard(criterion(o, (ctx) => (ctx.pkt.tcpFlags & 0x17) === TCP_FLAG_BITS.SYN)));
+      criteria.push(headerGuard(criterion(o, (ctx) => (ctx.pkt.tcpFlags & SYN_MASK) === TCP_FLAG_BITS.SYN)));
     } else if (o.spec.name === 'tcp-option') {
       const kind = num(o);
       criteria.push(headerGuard(criterion(o, (ctx) => tcpOptionKinds(ctx.pkt).includes(kind))));
