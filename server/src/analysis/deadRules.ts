@@ -108,7 +108,8 @@ const ANY_CHANGE = 63;
  * Each packet has exactly one of the `-m state` states, plus any of the other
  * conntrack states (SNAT, DNAT) as extra flags: one class per combination.
  */
-const EXTRA_STATES = CT_STATES.map((s) => s.name).filter((n) => !STATE_NAMES.includes(n));
+const PRIMARY_STATES: ReadonlySet<string> = new Set(STATE_NAMES);
+const EXTRA_STATES = CT_STATES.map((s) => s.name).filter((n) => !PRIMARY_STATES.has(n));
 const ALL_STATES = (1 << (STATE_NAMES.length << EXTRA_STATES.length)) - 1;
 
 const STATE_SETS = new Map<string, number>();

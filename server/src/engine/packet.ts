@@ -238,7 +238,7 @@ export function parsePacket(json: unknown, ctx: PacketContext, path = 'packet'):
   const payloadHex = f.string('payloadHex');
   const payloadText = f.string('payload');
   const payload = payloadHex !== undefined ? hexBytes(f, 'payloadHex', payloadHex) : new TextEncoder().encode(payloadText ?? '');
-  const ctState = f.oneOf('ctState', STATE_NAMES as readonly StateName[]) ?? null;
+  const ctState = f.oneOf('ctState', STATE_NAMES) ?? null;
   // The next packet of an established TCP connection is a plain ACK unless flags are given.
   const defaultFlags = ctState === 'ESTABLISHED' ? TCP_FLAG_BITS.ACK : TCP_FLAG_BITS.SYN;
   const p: Packet = {

@@ -121,8 +121,10 @@ export interface OptionSpec {
   repeatable?: boolean;
   /** Options (long names) that cannot be used together with this one. */
   excludes?: readonly string[];
-  /** Options (long names) that must also be given when this one is; `name=value` when only that value will do. */
+  /** Options (long names) that must also be given when this one is. */
   requires?: readonly string[];
+  /** Valid only beside this option with this value (policy's `--tunnel-src` needs `--mode tunnel`). */
+  onlyWith?: { option: string; value: string };
   /** With this option, at least one of these must be given too. */
   requiresOneOf?: readonly string[];
   /** Options iptables wants earlier on the line: it checks while reading the words. */

@@ -138,7 +138,7 @@ export const CT_STATES: readonly CtState[] = [
 
 export type StateName = (typeof PACKET_STATES)[number]['name'];
 
-export const STATE_NAMES: readonly string[] = PACKET_STATES.map((s) => s.name);
+export const STATE_NAMES: readonly StateName[] = PACKET_STATES.map((s) => s.name);
 
 export const CT_STATUSES: readonly Named[] = [
   { name: 'NONE', doc: 'None of the other flags.' },

@@ -45,7 +45,8 @@ export function optionDoc(opt: OptionSpec, owner: ExtensionSpec): string {
     opt.repeatable ? 'May be given more than once.' : '',
     opt.hooks ? `Only in chains reached from ${hookList(opt.hooks)}.` : '',
     opt.excludes?.length ? `Not together with ${opt.excludes.map((e) => code('--' + e)).join(', ')}.` : '',
-    opt.requires?.length ? `Needs ${opt.requires.map((r) => code('--' + r.replace('=', ' '))).join(' and ')}${opt.after ? ', given before it' : ''}.` : '',
+    opt.requires?.length ? `Needs ${opt.requires.map((r) => code('--' + r)).join(' and ')}${opt.after ? ', given before it' : ''}.` : '',
+    opt.onlyWith ? `Only with ${code(`--${opt.onlyWith.option} ${opt.onlyWith.value}`)}.` : '',
     opt.requiresOneOf?.length ? `Needs one of ${opt.requiresOneOf.map((r) => code('--' + r)).join(', ')}.` : '',
     opt.aliases?.length ? `Also written ${opt.aliases.map((a) => code('--' + a)).join(', ')}.` : '',
   ].filter((f) => f !== '');

@@ -721,12 +721,12 @@ class CommandParser {
         }
       }
       for (const needed of use.spec.requires ?? []) {
-        const [name, value] = needed.split('=');
-        const what = value ? `\`--${name} ${value}\`` : `\`--${name}\``;
-        if (!given.has(name)) this.report('missing-option', use.flag, `\`--${use.spec.name}\` also needs ${what}`);
-        else if (value && !options.some((o) => o.spec.name === name && !o.negated && o.values[0]?.text === value)) {
-          this.report('missing-option', use.flag, `\`--${use.spec.name}\` works only with ${what}`);
-        }
+        if (!given.has(needed)) this.report('missing-option', use.flag, `\`--${use.spec.name}\` also needs \`--${needed}\``);
+      }
+      const w = use.spec.onlyWith;
+      if (w && !options.some((o) => o.spec.name === w.option && !o.negated && o.values[0]?.text === w.value)) {
+        const how = given.has(w.option) ? 'works only with' : 'also needs';
+        this.report('missing-option', use.flag, `\`--${use.spec.name}\` ${how} \`--${w.option} ${w.value}\``);
       }
       const oneOf = use.spec.requiresOneOf;
       if (oneOf && !oneOf.some((n) => given.has(n))) {
