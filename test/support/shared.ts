@@ -3,7 +3,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 
 export const REPO = path.resolve(__dirname, '..', '..');
-export const SHARED = path.resolve(REPO, '..', 'shared');
+/** ../shared beside the repository; from a git worktree in a folder of worktrees, one level further up. */
+export const SHARED = [path.resolve(REPO, '..', 'shared'), path.resolve(REPO, '..', '..', 'shared')].find((p) => existsSync(p)) ?? path.resolve(REPO, '..', 'shared');
 export const CORPUS = path.join(SHARED, 'corpus');
 
 /** A reason to skip, or undefined when the corpus is here. */
