@@ -2,7 +2,7 @@
 // web-tree-sitter. Loaded once, on first use: activation never pays for it.
 // Pure: the caller hands in the two WebAssembly files (Node reads them from
 // disk, a browser would fetch them).
-import { Language, Parser, Tree } from 'web-tree-sitter';
+import { Language, Node as SyntaxNode, Parser, Tree } from 'web-tree-sitter';
 
 export interface BashWasm {
   treeSitter: Uint8Array;
@@ -41,4 +41,14 @@ function avoidGrammarBugs(text: string): string {
   return text
     .replace(/^([ \t]*)\\(?=[A-Za-z_])/gm, '$1 ')
     .replace(/`#[^`\n]*`/g, (m) => ' '.repeat(m.length));
+}
+
+/** The first node of a type in a tree, depth first. */
+export function findNode(node: SyntaxNode, type: string): SyntaxNode | undefined {
+  if (node.type === type) return node;
+  for (const c of node.children) {
+    const f = c && findNode(c, type);
+    if (f) return f;
+  }
+  return undefined;
 }

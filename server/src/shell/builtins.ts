@@ -1,0 +1,258 @@
+// The shell builtins and simple commands firewall scripts use (echo, printf,
+// read, set, eval, source, exit...), computed on what the evaluator knows;
+// the text utilities are in utilities.ts.
+import type { SyntaxNode } from './bashParser';
+import type { ShellInterpreter } from './interpreter';
+import { ExitSignal, LoopSignal, ReturnSignal } from './control';
+import { testWords } from './testExpressions';
+import { runUtility } from './utilities';
+import { concat, Field, known, Status, unknown } from './values';
+
+const BUILTIN_NOOPS = new Set([':', 'true', 'cd', 'umask', 'trap', 'ulimit', 'hash', 'shopt', 'alias', 'unalias', 'wait', 'sleep', 'logger', 'modprobe', 'sysctl', 'systemctl', 'service', 'chmod', 'chown', 'mkdir', 'touch', 'sync', 'ln', 'rm', 'clear', 'stty', 'renice', 'disown', 'ipset', 'conntrack', 'tc']);
+const KNOWN_COMMANDS = /^(iptables|ip6tables|iptables-restore|ip6tables-restore|iptables-save|ip6tables-save|ip|grep|sort|uniq|awk|sed|cat|echo|printf|cut|tr|wc|seq|head|tail|mktemp|sysctl|modprobe|logger|id|sudo|ipset|tc|conntrack)$/;
+
+export function builtin(sh: ShellInterpreter, name: string, args: Field[], node: SyntaxNode): Status {
+  const words = args.map((a) => a.text);
+  const anyUnknown = args.some((a) => a.unknown);
+  switch (name) {
+    case 'echo': {
+      let i = 0;
+      let newline = true;
+      let escapes = false;
+      while (i < words.length && /^-[neE]+$/.test(words[i])) {
+        if (words[i].includes('n')) newline = false;
+        if (words[i].includes('e')) escapes = true;
+        i++;
+      }
+      const out = concat(args.slice(i).flatMap((a, k) => (k ? [known(' '), a] : [a])));
+      sh.write(concat([escapes ? { ...out, text: out.text.replace(/\\n/g, '\n').replace(/\\t/g, '\t') } : out, known(newline ? '\n' : '')]));
+      return 0;
+    }
+    case 'printf': {
+      if (anyUnknown) { sh.write(unknown('printf output')); return 0; }
+      const rest = words[0] === '--' ? words.slice(1) : words;
+      if (rest[0] === '-v' && rest[1]) {
+        sh.assign(rest[1], known(printf(rest[2] ?? '', rest.slice(3))));
+        return 0;
+      }
+      sh.write(known(printf(rest[0] ?? '', rest.slice(1))));
+      return 0;
+    }
+    case 'let': {
+      let last = 0;
+      for (const w of words) {
+        const v = sh.arithmetic(w);
+        if (v.unknown) return undefined;
+        last = Number(v.text);
+      }
+      return last !== 0 ? 0 : 1;
+    }
+    case 'read':
+      return read(sh, args);
+    case 'mapfile':
+    case 'readarray':
+      return mapfile(sh, words);
+    case 'test':
+    case '[': {
+      const list = name === '[' ? words.slice(0, -1) : words;
+      if (anyUnknown) return undefined;
+      return testWords(sh, list, node);
+    }
+    case 'false':
+      return 1;
+    case 'exit':
+      sh.stoppedAt ??= { span: sh.spanOf(node), reason: `the script exits at line ${node.startPosition.row + 1}` };
+      throw new ExitSignal(words[0] === undefined ? sh.lastStatus : Number(words[0]));
+    case 'return':
+      throw new ReturnSignal(words[0] === undefined ? sh.lastStatus : Number(words[0]));
+    case 'break':
+    case 'continue':
+      throw new LoopSignal(name, Number(words[0] ?? 1));
+    case 'shift': {
+      const n = Number(words[0] ?? 1);
+      sh.state.setPositional(sh.positional().slice(n));
+      return 0;
+    }
+    case 'set':
+      return set(sh, args);
+    case 'eval': {
+      const code = concat(args.flatMap((a, k) => (k ? [known(' '), a] : [a])));
+      if (code.unknown) return undefined;
+      return sh.evalText(code.text, node);
+    }
+    case 'source':
+    case '.': {
+      const f = sh.files.get(words[0] ?? '');
+      return f && !f.text.unknown ? sh.evalText(f.text.text, node) : undefined;
+    }
+    case 'local':
+    case 'declare':
+    case 'typeset':
+    case 'export':
+    case 'readonly':
+      for (const w of words.filter((x) => !x.startsWith('-'))) {
+        const eq = w.indexOf('=');
+        if (eq > 0) sh.state.setVariable(w.slice(0, eq), { kind: 'scalar', value: known(w.slice(eq + 1)) }, name === 'local');
+      }
+      return 0;
+    case 'unset':
+      return 0;
+    case 'command':
+    case 'type':
+    case 'which':
+      // command -v NAME: the tools a firewall script probes for are taken to be installed.
+      return words.some((w) => sh.state.functions.has(w) || KNOWN_COMMANDS.test(w.replace(/^.*\//, ''))) ? 0 : undefined;
+    case 'mktemp': {
+      const template = words.find((w) => !w.startsWith('-')) ?? '/tmp/tmp.XXXXXXXXXX';
+      const path = sh.tempFile({ parts: [] }, template);
+      sh.write(known(path + '\n'));
+      return 0;
+    }
+    case 'rm':
+      for (const w of words.filter((x) => !x.startsWith('-'))) sh.files.delete(w);
+      return 0;
+    case 'id':
+    case 'hostname':
+    case 'date':
+    case 'uname':
+    case 'whoami':
+      sh.write(unknown(`the output of \`${[name, ...words].join(' ')}\``));
+      return 0;
+  }
+  if (BUILTIN_NOOPS.has(name)) return 0;
+  if (!anyUnknown) {
+    const result = runUtility(name, {
+      args: words,
+      stdin: sh.stdin && !sh.stdin.text.unknown ? sh.stdin.text.text.slice(sh.stdin.at) : undefined,
+      readFile: (p) => {
+        const f = sh.files.get(p);
+        return f && !f.text.unknown ? f.text.text : undefined;
+      },
+      machine: sh.options.machine,
+    });
+    if (result) {
+      if (sh.stdin) sh.stdin.at = sh.stdin.text.text.length;
+      sh.write(known(result.stdout));
+      return result.status;
+    }
+  }
+  sh.write(unknown(`the output of \`${[name, ...words].join(' ')}\``));
+  return undefined;
+}
+
+function read(sh: ShellInterpreter, args: Field[]): Status {
+  const words = args.map((a) => a.text);
+  let delim = '\n';
+  let raw = false;
+  let arrayName: string | undefined;
+  const names: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if (w === '-r') raw = true;
+    else if (w === '-d') delim = words[++i] ?? '';
+    else if (w === '-a') arrayName = words[++i];
+    else if (/^-[pstnNui]$/.test(w)) i++;
+    else if (w.startsWith('-')) continue;
+    else names.push(w);
+  }
+  if (names.length === 0 && !arrayName) names.push('REPLY');
+  const input = sh.stdin;
+  if (!input || input.text.unknown) {
+    for (const n of names) sh.assign(n, unknown(input ? `a line of ${input.text.unknown}` : 'a line typed in'));
+    return input ? undefined : 1;
+  }
+  const rest = input.text.text.slice(input.at);
+  if (rest === '') {
+    for (const n of names) sh.assign(n, known(''));
+    return 1;
+  }
+  const end = delim === '' ? -1 : rest.indexOf(delim);
+  let line = end < 0 ? rest : rest.slice(0, end);
+  input.at += end < 0 ? rest.length : end + 1;
+  if (!raw) line = line.replace(/\\\n/g, '').replace(/\\(.)/g, '$1');
+  const ifs = sh.ifs();
+  const white = [...ifs].filter((c) => ' \t\n'.includes(c)).join('');
+  const trimmed = white ? line.replace(new RegExp(`^[${escapeClass(white)}]+|[${escapeClass(white)}]+$`, 'g'), '') : line;
+  const splitter = new RegExp(`[${escapeClass(white)}]*[${escapeClass(ifs.replace(/[ \t\n]/g, ''))}][${escapeClass(white)}]*|[${escapeClass(white)}]+`);
+  if (arrayName) {
+    const parts = trimmed === '' ? [] : trimmed.split(ifs ? splitter : /(?!)/);
+    sh.state.setVariable(arrayName, { kind: 'indexed', items: parts.map(known) });
+  } else {
+    let remaining = trimmed;
+    names.forEach((n, i) => {
+      if (i === names.length - 1) {
+        sh.assign(n, known(remaining));
+        return;
+      }
+      const m = ifs ? splitter.exec(remaining) : null;
+      if (!m) {
+        sh.assign(n, known(remaining));
+        remaining = '';
+      } else {
+        sh.assign(n, known(remaining.slice(0, m.index)));
+        remaining = remaining.slice(m.index + m[0].length);
+      }
+    });
+  }
+  return end < 0 && delim !== '' ? 1 : 0;
+}
+
+function mapfile(sh: ShellInterpreter, words: string[]): Status {
+  const name = words.filter((w) => !w.startsWith('-')).pop() ?? 'MAPFILE';
+  const strip = words.includes('-t');
+  const input = sh.stdin;
+  if (!input || input.text.unknown) {
+    sh.state.setVariable(name, { kind: 'scalar', value: unknown('lines read by mapfile') });
+    return undefined;
+  }
+  const rest = input.text.text.slice(input.at);
+  input.at = input.text.text.length;
+  const items = rest === '' ? [] : rest.replace(/\n$/, '').split('\n').map((l) => known(strip ? l : l + '\n'));
+  sh.state.setVariable(name, { kind: 'indexed', items });
+  return 0;
+}
+
+function set(sh: ShellInterpreter, args: Field[]): Status {
+  const words = args.map((a) => a.text);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if (w === '--') {
+      sh.state.setPositional(args.slice(i + 1));
+      return 0;
+    }
+    if (w === '-o' || w === '+o') {
+      if (words[i + 1] === 'errexit') sh.state.errexit = w === '-o';
+      if (words[i + 1] === 'pipefail') sh.state.pipefail = w === '-o';
+      i++;
+      continue;
+    }
+    if (/^[-+][a-zA-Z]+$/.test(w)) {
+      if (w.includes('e')) sh.state.errexit = w[0] === '-';
+      continue;
+    }
+    sh.state.setPositional(args.slice(i));
+    return 0;
+  }
+  return 0;
+}
+
+function escapeClass(chars: string): string {
+  return chars.replace(/[\]\\^-]/g, '\\$&');
+}
+
+/** printf's format language, for the conversions scripts use. */
+function printf(format: string, args: string[]): string {
+  const fmt = format.replace(/\\n/g, '\n').replace(/\\t/g, '\t').replace(/\\\\/g, '\\');
+  let out = '';
+  let i = 0;
+  do {
+    out += fmt.replace(/%(-?\d*)([sdbxc%])/g, (_, width: string, conv: string) => {
+      if (conv === '%') return '%';
+      const a = args[i++] ?? '';
+      const v = conv === 'd' ? String(parseInt(a, 10) || 0) : conv === 'x' ? (parseInt(a, 10) || 0).toString(16) : a;
+      const w = Number(width);
+      return w > 0 ? v.padStart(w) : w < 0 ? v.padEnd(-w) : v;
+    });
+  } while (i < args.length && /%[-\d]*[sdbxc]/.test(fmt));
+  return out;
+}

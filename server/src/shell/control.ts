@@ -1,0 +1,258 @@
+// Control flow: lists (&&, ||), pipelines, if, loops and case. A condition
+// the evaluator cannot decide runs every branch on a copy of the state, and the
+// states are merged after (a variable the branches disagree on becomes unknown).
+import type { SyntaxNode } from './bashParser';
+import { globToRegExp } from './expansion';
+import type { ShellInterpreter } from './interpreter';
+import { cloneSnapshot, mergeSnapshots, Snapshot } from './state';
+import { concat, known, Status, unknown } from './values';
+
+export class ExitSignal { constructor(readonly status: Status) {} }
+export class ReturnSignal { constructor(readonly status: Status) {} }
+export class LoopSignal { constructor(readonly kind: 'break' | 'continue', readonly levels: number) {} }
+
+/**
+ * Runs alternatives that the evaluator cannot choose between (an unknown
+ * condition): each on the state before, then merges the variables. An
+ * alternative that ends the script (exit) is taken to be the one that does
+ * not happen, since the script is read as it runs to its end.
+ */
+function undecided(sh: ShellInterpreter, reason: string, alternatives: (() => void)[]): void {
+  const before = sh.state.snapshot();
+  const after: Snapshot[] = [];
+  const outerConditional = sh.conditional;
+  let exits = 0;
+  let lastExit: ExitSignal | undefined;
+  for (const alt of alternatives) {
+    sh.state.restore(cloneSnapshot(before));
+    sh.conditional = outerConditional ?? reason;
+    try {
+      alt();
+      after.push(sh.state.snapshot());
+    } catch (e) {
+      if (e instanceof ExitSignal) { exits++; lastExit = e; continue; }
+      if (e instanceof ReturnSignal || e instanceof LoopSignal) { after.push(sh.state.snapshot()); continue; }
+      throw e;
+    } finally {
+      sh.conditional = outerConditional;
+    }
+  }
+  if (after.length === 0) {
+    sh.state.restore(before);
+    throw lastExit ?? new ExitSignal(undefined);
+  }
+  sh.state.restore(mergeSnapshots(after, reason));
+  if (exits) sh.lastStatus = 0;
+}
+
+export function list(sh: ShellInterpreter, node: SyntaxNode): Status {
+  const kids = node.children.filter((c): c is SyntaxNode => c !== null);
+  // Left-associative: (a && b) || c; the operands before the last operator are guarded.
+  const operators = kids.filter((k) => k.type === '&&' || k.type === '||');
+  const operands = kids.filter((k) => k.type !== '&&' && k.type !== '||');
+  let status = sh.guarded(() => sh.statement(operands[0]));
+  for (let i = 0; i < operators.length; i++) {
+    const op = operators[i].type;
+    const operand = operands[i + 1];
+    const last = i === operators.length - 1;
+    const run = () => (last ? sh.statement(operand) : sh.guarded(() => sh.statement(operand)));
+    if (status === undefined) {
+      const reason = `\`${operands[i].text.split('\n')[0]}\` may succeed or fail`;
+      undecided(sh, reason, [() => { status = run(); }, () => {}]);
+      status = undefined;
+      continue;
+    }
+    if ((op === '&&' && status === 0) || (op === '||' && status !== 0)) status = run();
+  }
+  sh.lastStatus = status;
+  return status;
+}
+
+export function pipeline(sh: ShellInterpreter, node: SyntaxNode): Status {
+  const stages = node.namedChildren.filter((c): c is SyntaxNode => c !== null);
+  let input = sh.stdin;
+  let status: Status = 0;
+  let failed: Status = 0;
+  for (let i = 0; i < stages.length; i++) {
+    const last = i === stages.length - 1;
+    const savedIn = sh.stdin;
+    sh.stdin = input;
+    try {
+      // Every stage of a pipeline runs in a subshell: its variables are lost (bash without lastpipe).
+      if (last) {
+        status = sh.inSubshell(() => sh.statement(stages[i]));
+      } else {
+        const out = sh.capture(() => { status = sh.inSubshell(() => sh.statement(stages[i])); });
+        input = { text: concat(out.parts), at: 0 };
+      }
+    } finally {
+      sh.stdin = savedIn;
+    }
+    if (status !== 0) failed = status;
+  }
+  return sh.state.pipefail ? failed : status;
+}
+
+export function ifStatement(sh: ShellInterpreter, node: SyntaxNode): Status {
+  // if COND then BODY [elif COND then BODY]... [else BODY]
+  const clauses: { cond?: SyntaxNode[]; body: SyntaxNode[] }[] = [];
+  let cur: { cond?: SyntaxNode[]; body: SyntaxNode[] } = { cond: [], body: [] };
+  let inCond = true;
+  for (const c of node.children) {
+    if (!c) continue;
+    if (c.type === 'if' || c.type === 'fi') continue;
+    if (c.type === 'then') { inCond = false; continue; }
+    if (c.type === 'elif_clause' || c.type === 'else_clause') {
+      clauses.push(cur);
+      const isElse = c.type === 'else_clause';
+      const parts = c.children.filter((x): x is SyntaxNode => x !== null);
+      const thenAt = parts.findIndex((x) => x.type === 'then');
+      cur = isElse
+        ? { body: parts.filter((x) => x.type !== 'else') }
+        : { cond: parts.slice(1, thenAt).filter((x) => x.isNamed), body: parts.slice(thenAt + 1).filter((x) => x.isNamed) };
+      inCond = false;
+      continue;
+    }
+    if (!c.isNamed) continue;
+    (inCond ? cur.cond! : cur.body).push(c);
+  }
+  clauses.push(cur);
+  return chooseClause(sh, clauses, 0);
+}
+
+function chooseClause(sh: ShellInterpreter, clauses: { cond?: SyntaxNode[]; body: SyntaxNode[] }[], i: number): Status {
+  if (i >= clauses.length) return 0;
+  const clause = clauses[i];
+  if (!clause.cond) return sh.block(clause.body);
+  const status = sh.guarded(() => sh.block(clause.cond!));
+  if (status === 0) return sh.block(clause.body);
+  if (status !== undefined) return chooseClause(sh, clauses, i + 1);
+  let result: Status;
+  const reason = `\`${clause.cond.map((c) => c.text).join('; ').split('\n')[0]}\` cannot be decided here`;
+  undecided(sh, reason, [() => { result = sh.block(clause.body); }, () => { result = chooseClause(sh, clauses, i + 1); }]);
+  return result;
+}
+
+function loopBody(sh: ShellInterpreter, body: SyntaxNode[]): 'break' | 'continue' | undefined {
+  try {
+    sh.block(body);
+    return undefined;
+  } catch (e) {
+    if (e instanceof LoopSignal) {
+      if (e.levels > 1) throw new LoopSignal(e.kind, e.levels - 1);
+      return e.kind;
+    }
+    throw e;
+  }
+}
+
+function doGroup(node: SyntaxNode): SyntaxNode[] {
+  const group = node.namedChildren.find((c) => c?.type === 'do_group' || c?.type === 'compound_statement');
+  return group ? group.namedChildren.filter((c): c is SyntaxNode => c !== null) : [];
+}
+
+export function whileStatement(sh: ShellInterpreter, node: SyntaxNode): Status {
+  const until = node.children[0]?.type === 'until';
+  const condNodes = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'do_group');
+  const body = doGroup(node);
+  for (let round = 0; ; round++) {
+    if (round >= 10_000) {
+      sh.notes.push({ span: sh.spanOf(node), message: 'this loop was followed for 10,000 rounds and then given up' });
+      return 0;
+    }
+    let status = sh.guarded(() => sh.block(condNodes));
+    if (status !== undefined && until) status = status === 0 ? 1 : 0;
+    if (status === undefined) {
+      undecided(sh, `whether \`${condNodes.map((c) => c.text).join('; ').split('\n')[0]}\` goes on`, [() => { loopBody(sh, body); }, () => {}]);
+      return 0;
+    }
+    if (status !== 0) return 0;
+    if (loopBody(sh, body) === 'break') return 0;
+  }
+}
+
+export function forStatement(sh: ShellInterpreter, node: SyntaxNode): Status {
+  const variable = node.childForFieldName('variable')?.text ?? node.namedChildren[0]?.text ?? '';
+  const valueNodes = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'variable_name' && c.type !== 'do_group' && c !== node.childForFieldName('variable'));
+  const hasIn = node.children.some((c) => c?.type === 'in');
+  const fields = hasIn ? sh.expander.fields(valueNodes) : sh.positional();
+  const body = doGroup(node);
+  if (fields.some((f) => f.unknown)) {
+    const reason = fields.find((f) => f.unknown)!.unknown!;
+    undecided(sh, `the list of the \`for\` loop (${reason})`, [() => {
+      sh.assign(variable, unknown(`each word of ${reason}`));
+      loopBody(sh, body);
+    }]);
+    return 0;
+  }
+  for (const f of fields) {
+    sh.state.setVariable(variable, { kind: 'scalar', value: f.source ? { text: f.text, source: f.source } : known(f.text) });
+    if (loopBody(sh, body) === 'break') break;
+  }
+  return 0;
+}
+
+export function cStyleFor(sh: ShellInterpreter, node: SyntaxNode): Status {
+  const m = /^for\s*\(\((.*?);(.*?);(.*?)\)\)/s.exec(node.text);
+  if (!m) return undefined;
+  const body = doGroup(node);
+  const run = (expr: string) => (expr.trim() ? sh.arithmetic(expr) : known('1'));
+  run(m[1]);
+  for (let round = 0; round < 10_000; round++) {
+    const cond = run(m[2]);
+    if (cond.unknown) {
+      undecided(sh, 'the condition of a `for ((...))` loop', [() => { loopBody(sh, body); }]);
+      return 0;
+    }
+    if (Number(cond.text) === 0) return 0;
+    if (loopBody(sh, body) === 'break') return 0;
+    run(m[3]);
+  }
+  return 0;
+}
+
+export function caseStatement(sh: ShellInterpreter, node: SyntaxNode): Status {
+  const subjectNode = node.childForFieldName('value') ?? node.namedChildren[0]!;
+  const subject = sh.expander.single(subjectNode);
+  const items = node.namedChildren.filter((c): c is SyntaxNode => c?.type === 'case_item');
+  const parsed = items.map((item) => {
+    const kids = item.children.filter((c): c is SyntaxNode => c !== null);
+    const close = kids.findIndex((c) => c.type === ')');
+    const patterns = kids.slice(0, close).filter((c) => c.type !== '|' && c.type !== '(');
+    const terminator = kids.find((c) => c.type === ';;' || c.type === ';&' || c.type === ';;&')?.type ?? ';;';
+    const body = kids.slice(close + 1).filter((c) => c.isNamed);
+    return { patterns, terminator, body };
+  });
+  const matches = (i: number): boolean | undefined => {
+    if (subject.unknown) return undefined;
+    return parsed[i].patterns.some((p) => patternRegExp(sh, p).test(subject.text));
+  };
+  if (subject.unknown) {
+    undecided(sh, `which branch of \`case ${subjectNode.text}\` runs`, [...parsed.map((p) => () => { sh.block(p.body); }), () => {}]);
+    return 0;
+  }
+  let status: Status = 0;
+  for (let i = 0; i < parsed.length; i++) {
+    if (!matches(i)) continue;
+    status = sh.block(parsed[i].body);
+    let t = parsed[i].terminator;
+    while (t === ';&' && i + 1 < parsed.length) {
+      i++;
+      status = sh.block(parsed[i].body);
+      t = parsed[i].terminator;
+    }
+    if (t !== ';;&') break;
+  }
+  return status;
+}
+
+/** A case pattern: quoted parts are literal, the rest is a glob. */
+function patternRegExp(sh: ShellInterpreter, node: SyntaxNode): RegExp {
+  const parts = node.type === 'concatenation' ? node.children.filter((c): c is SyntaxNode => c !== null) : [node];
+  let glob = '';
+  for (const p of parts) {
+    if (p.type === 'string' || p.type === 'raw_string') glob += sh.expander.single(p).text.replace(/[*?[\]\\]/g, '\\$&');
+    else glob += sh.expander.single(p).text;
+  }
+  return globToRegExp(glob);
+}

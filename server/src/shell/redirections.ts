@@ -1,0 +1,108 @@
+// Redirections: heredocs, here-strings and files the script wrote as standard
+// input, files as standard output. Files live in memory only: nothing is read
+// from or written to the machine.
+import { findNode, SyntaxNode } from './bashParser';
+import type { RestoreInput, ShellInterpreter } from './interpreter';
+import { concat, known, ShellString, Status, unknown } from './values';
+
+export function redirected(sh: ShellInterpreter, node: SyntaxNode): Status {
+  const body = node.childForFieldName('body') ?? node.namedChildren[0]!;
+  const redirects = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c !== body);
+  return withRedirects(sh, redirects, () => sh.statement(body));
+}
+
+/** Runs `body` with its redirections: heredocs and files as input, files as output. */
+export function withRedirects(sh: ShellInterpreter, redirects: SyntaxNode[], body: () => Status): Status {
+  const savedIn = sh.stdin;
+  const savedOut = sh.stdout;
+  let outFile: { path: string; append: boolean; parts: ShellString[] } | undefined;
+  let restoreOrigin: RestoreInput['origin'];
+  for (const r of redirects) {
+    if (r.type === 'heredoc_redirect') {
+      const doc = heredoc(sh, r);
+      sh.stdin = { text: doc.text, at: 0 };
+      restoreOrigin = doc.origin;
+    } else if (r.type === 'herestring_redirect') {
+      const word = r.namedChildren[0];
+      sh.stdin = { text: word ? concat([sh.expander.single(word), known('\n')]) : known('\n'), at: 0 };
+    } else if (r.type === 'file_redirect') {
+      const op = r.children.find((c) => c !== null && /^[<>&|]+$/.test(c.type))?.type ?? '>';
+      const fd = r.children.find((c) => c?.type === 'file_descriptor')?.text;
+      const target = r.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'file_descriptor').pop();
+      if (!target) continue;
+      const path = sh.expander.single(target);
+      if (op === '<') {
+        const f = path.unknown ? undefined : sh.files.get(path.text);
+        sh.stdin = { text: f ? f.text : unknown(`the contents of ${path.text}`), at: 0 };
+        restoreOrigin = f?.origin;
+      } else if ((op === '>' || op === '>>' || op === '>|') && (fd === undefined || fd === '1') && !path.unknown && path.text !== '/dev/null') {
+        outFile = { path: path.text, append: op === '>>', parts: [] };
+        sh.stdout = { parts: outFile.parts };
+      } else if ((op === '>' || op === '>>') && (fd === undefined || fd === '1')) {
+        sh.stdout = undefined;
+      } else if (op === '>&' && fd === undefined && path.text === '2') {
+        sh.stdout = undefined;
+      }
+    }
+  }
+  try {
+    sh.pendingRestoreOrigin = restoreOrigin;
+    return body();
+  } finally {
+    sh.pendingRestoreOrigin = undefined;
+    sh.stdin = savedIn;
+    sh.stdout = savedOut;
+    if (outFile) {
+      const prev = outFile.append ? sh.files.get(outFile.path) : undefined;
+      const text = concat([...(prev ? [prev.text] : []), ...outFile.parts]);
+      sh.files.set(outFile.path, { text, origin: outFile.append ? undefined : restoreOrigin });
+    }
+  }
+}
+
+/** A heredoc's text (expanded unless the delimiter is quoted), and where its lines are. */
+function heredoc(sh: ShellInterpreter, node: SyntaxNode): { text: ShellString; origin: RestoreInput['origin'] } {
+  const start = node.children.find((c) => c?.type === 'heredoc_start');
+  const bodyNode = node.children.find((c) => c?.type === 'heredoc_body') ?? heredocBodyAfter(node);
+  const quoted = !!start && /['"\\]/.test(start.text);
+  const stripTabs = node.children.some((c) => c?.type === '<<-');
+  if (!bodyNode) return { text: known(''), origin: undefined };
+  let raw = bodyNode.text;
+  const firstLine = bodyNode.startPosition.row;
+  const firstColumn = bodyNode.startPosition.column;
+  const tabs: number[] = [];
+  raw = raw.split('\n').map((l) => {
+    const stripped = stripTabs ? l.replace(/^\t+/, '') : l;
+    tabs.push(l.length - stripped.length);
+    return stripped;
+  }).join('\n');
+  const origin = (line: number) => ({ line: firstLine + line, column: (line === 0 ? firstColumn : 0) + (tabs[line] ?? 0) });
+  if (quoted) return { text: known(raw), origin };
+  return { text: expandHeredoc(sh, raw), origin };
+}
+
+function heredocBodyAfter(node: SyntaxNode): SyntaxNode | undefined {
+  return node.parent?.namedChildren.find((c) => c?.type === 'heredoc_body') ?? undefined;
+}
+
+/** Parameter, command and arithmetic expansion in an unquoted heredoc. */
+function expandHeredoc(sh: ShellInterpreter, raw: string): ShellString {
+  const tree = sh.reparse(`cat <<__HEREDOC__\n${raw}${raw.endsWith('\n') ? '' : '\n'}__HEREDOC__\n`);
+  const body = findNode(tree.rootNode, 'heredoc_body');
+  if (!body) return known(raw);
+  const parts: ShellString[] = [];
+  let at = body.startIndex;
+  for (const c of body.namedChildren) {
+    if (!c || c.type === 'heredoc_content') continue;
+    parts.push(known(unescapeHeredoc(body.text.slice(at - body.startIndex, c.startIndex - body.startIndex))));
+    parts.push(sh.expander.single(c));
+    at = c.endIndex;
+  }
+  parts.push(known(unescapeHeredoc(body.text.slice(at - body.startIndex))));
+  const text = concat(parts);
+  return raw.endsWith('\n') ? text : { ...text, text: text.text.replace(/\n$/, '') };
+}
+
+function unescapeHeredoc(text: string): string {
+  return text.replace(/\\\n/g, '').replace(/\\([$`\\])/g, '$1');
+}
