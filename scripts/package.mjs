@@ -1,7 +1,7 @@
 // npm run package: the .vsix, built from a staging folder with production
 // bundles, so packaging never rewrites the development build under test.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildBundles } from './bundles.mjs';
@@ -12,6 +12,11 @@ try {
   for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'language-configuration.json', 'images', 'syntaxes']) {
     if (existsSync(f)) cpSync(f, join(stage, f), { recursive: true });
   }
+  // npm pack's list of files (the CLIs and the server) is not the .vsix's: vsce
+  // takes its list from .vscodeignore and refuses a package.json with both.
+  const manifest = JSON.parse(readFileSync('package.json', 'utf8'));
+  delete manifest.files;
+  writeFileSync(join(stage, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
   await buildBundles({ production: true, outRoot: stage });
   const vsce = resolve('node_modules/.bin/vsce');
   const r = spawnSync(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out], { cwd: stage, stdio: 'inherit' });

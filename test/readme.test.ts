@@ -2,21 +2,10 @@
 // examples, so the README cannot drift from them again.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { blocks } from './support/readme';
 import { REPO } from './support/shared';
-
-const README = readFileSync(path.join(REPO, 'README.md'), 'utf8');
-
-/** The fenced blocks of the README section under `## heading`, each as its lines. */
-function blocks(heading: string): string[][] {
-  const start = README.indexOf(`\n## ${heading}\n`);
-  assert.ok(start >= 0, `README.md has no section "## ${heading}"`);
-  const end = README.indexOf('\n## ', start + 1);
-  const section = README.slice(start, end < 0 ? undefined : end);
-  return [...section.matchAll(/^```[^\n]*\n([\s\S]*?)^```$/gm)].map((m) => m[1].replace(/\n$/, '').split('\n'));
-}
 
 /** A bundled tool run as the README shows it. */
 function run(tool: 'cli.js' | 'trace.js', args: string[], cwd: string) {

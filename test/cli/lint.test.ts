@@ -82,7 +82,7 @@ test('unreadable, binary and wrong arguments exit 2 with one clear line', () => 
   assert.deepEqual([dirErr.status, dirErr.stderr], [2, `${dir}: error: is a directory\n`]);
   const usage = lint(['--format', 'xml', broken]);
   assert.equal(usage.status, 2);
-  assert.match(usage.stderr, /^iptables-lint: unknown format `xml` \(text or json\)\n\nusage: iptables-lint/);
+  assert.match(usage.stderr, /^iptables-lint: unknown format `xml` \(text, json or sarif\)\n\nusage: iptables-lint/);
   assert.equal(lint([]).status, 2);
 });
 

@@ -21,9 +21,12 @@ export class LspClient {
 
   private settings: Record<string, unknown> = {};
 
-  /** Starts the server; `settings` is what it reads as the `iptables` configuration. */
-  async start(settings: Record<string, unknown> = {}): Promise<this> {
-    this.server = spawn(process.execPath, [path.join(REPO, 'server', 'out', 'server.js'), '--stdio'], { stdio: 'pipe' });
+  /**
+   * Starts the server; `settings` is what it reads as the `iptables` configuration.
+   * `command`: another way to run it (an installed `iptables-language-server`).
+   */
+  async start(settings: Record<string, unknown> = {}, command = [process.execPath, path.join(REPO, 'server', 'out', 'server.js')]): Promise<this> {
+    this.server = spawn(command[0], [...command.slice(1), '--stdio'], { stdio: 'pipe' });
     this.connection = createProtocolConnection(new StreamMessageReader(this.server.stdout!), new StreamMessageWriter(this.server.stdin!));
     this.connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
       this.published.set(p.uri, [...(this.published.get(p.uri) ?? []), p]);

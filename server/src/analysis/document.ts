@@ -29,6 +29,9 @@ export interface DocumentOptions extends AnalysisOptions {
   machine?: Machine;
 }
 
+/** Shell script language ids: VS Code's, and those of Neovim, Helix and Emacs' eglot. */
+const SHELL_LANGUAGE_IDS = new Set(['shellscript', 'sh', 'bash']);
+
 /**
  * Which analysis a document gets, from the editor's language id when there is
  * one, else from the content: a shebang or shell file name means a script.
@@ -36,7 +39,7 @@ export interface DocumentOptions extends AnalysisOptions {
  */
 export function documentKind(text: string, fileName?: string, languageId?: string): DocumentKind | undefined {
   if (languageId === 'iptables') return 'save';
-  const script = languageId === 'shellscript' || /^#!.*\b(ba|da|k|z)?sh\b/.test(text) || /\.(sh|bash)$/.test(fileName ?? '');
+  const script = SHELL_LANGUAGE_IDS.has(languageId ?? '') || /^#!.*\b(ba|da|k|z)?sh\b/.test(text) || /\.(sh|bash)$/.test(fileName ?? '');
   if (script) return callsIptables(text) ? 'script' : undefined;
   const saveFormat = /^(\*\s*\w+\s*|:\S+ \S+.*|-[AIDNXPFRE] .*|COMMIT\s*)$/m.test(text);
   return !saveFormat && callsIptables(text) ? 'script' : 'save';

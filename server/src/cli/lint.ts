@@ -3,12 +3,13 @@
 import { readFileSync, statSync } from 'node:fs';
 import { DEFAULT_OPTIONS } from '../analysis/analyse';
 import { analyseDocument, documentKind } from '../analysis/document';
-import type { Diagnostic } from '../diagnostics';
 import type { Family } from '../knowledge';
 import { rulesetText } from '../model/saveText';
 import { nodeBashParser } from '../node/bashWasm';
+import { version } from '../../../package.json';
+import { Finding, ReadFailure, sarifLog } from './sarif';
 
-const USAGE = `usage: iptables-lint [--format text|json] [--family 4|6] [--external CHAIN]... [--print-ruleset] FILE... | -
+const USAGE = `usage: iptables-lint [--format text|json|sarif] [--family 4|6] [--external CHAIN]... [--print-ruleset] FILE... | -
 
 Checks iptables-save / iptables-restore files the way iptables-restore would
 load them, and shell scripts that run iptables the way their commands would
@@ -17,6 +18,8 @@ run, and prints one line per problem:
 
   --format json      print a JSON array of {file, line, column, endLine, endColumn,
                      severity, code, message} (1-based positions)
+  --format sarif     print a SARIF 2.1.0 log, for GitHub code scanning and other
+                     review tools (paths relative to the current directory)
   --family 4|6       IPv4 or IPv6 (default: from the header comment, file name or content)
   --external CHAIN   a chain created elsewhere (wildcard *); jumps to it are not errors
                      (repeatable; adds to the defaults for Docker, kube-proxy, ufw, fail2ban)
@@ -27,21 +30,10 @@ run, and prints one line per problem:
 
 Exit status: 0 no errors, 1 errors found, 2 usage or read error.`;
 
-interface Finding {
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  severity: Diagnostic['severity'];
-  code: string;
-  message: string;
-}
-
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]) {
-  let format: 'text' | 'json' = 'text';
+  let format: 'text' | 'json' | 'sarif' = 'text';
   let printRuleset = false;
   let family: Family | undefined;
   const external = [...DEFAULT_OPTIONS.externalChains];
@@ -55,7 +47,7 @@ function parseArgs(argv: string[]) {
     if (a === '--help' || a === '-h') { process.stdout.write(USAGE + '\n'); process.exit(0); }
     else if (a === '--format') {
       const f = value();
-      if (f !== 'text' && f !== 'json') throw new UsageError(`unknown format \`${f}\` (text or json)`);
+      if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`unknown format \`${f}\` (text, json or sarif)`);
       format = f;
     } else if (a === '--family') {
       const f = value();
@@ -93,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const findings: Finding[] = [];
-  let readFailed = false;
+  const failures: ReadFailure[] = [];
   for (const file of args.files) {
     const name = file === '-' ? '<stdin>' : file;
     let text: string;
@@ -103,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
       const err = e as NodeJS.ErrnoException;
       const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
       process.stderr.write(`${name}: error: ${why}\n`);
-      readFailed = true;
+      failures.push({ file: name, message: why });
       continue;
     }
     const fileName = file === '-' ? undefined : file;
@@ -125,12 +117,14 @@ async function main(argv: string[]): Promise<number> {
   }
   if (args.printRuleset) {
     for (const f of findings.filter((x) => x.severity === 'error')) process.stderr.write(`${f.file}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.code}]\n`);
+  } else if (args.format === 'sarif') {
+    process.stdout.write(JSON.stringify(sarifLog(findings, failures, version, process.cwd()), null, 2) + '\n');
   } else if (args.format === 'json') {
     process.stdout.write(JSON.stringify(findings, null, 2) + '\n');
   } else {
     for (const f of findings) process.stdout.write(`${f.file}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.code}]\n`);
   }
-  if (readFailed) return 2;
+  if (failures.length) return 2;
   return findings.some((f) => f.severity === 'error') ? 1 : 0;
 }
 

@@ -1,4 +1,6 @@
+#!/usr/bin/env -S node --max-semi-space-size=64
 // The language server: wires LSP requests to the pure analysis. Kept thin on purpose.
+// VS Code starts it over node IPC; other editors run `iptables-language-server --stdio`.
 import {
   CodeAction, CodeActionKind, CompletionItem, CompletionItemKind, CompletionItemTag, createConnection, Diagnostic as LspDiagnostic,
   DiagnosticSeverity, DiagnosticTag, DocumentHighlightKind, DocumentSymbol, FoldingRangeKind, InsertTextFormat, LSPErrorCodes,
@@ -25,6 +27,25 @@ interface Settings {
   diagnostics: { enable: boolean };
   externalChains: string[];
   maxFileSize: number;
+}
+
+const USAGE = `usage: iptables-language-server --stdio
+
+The iptables language server (LSP): diagnostics, completion, hover, navigation
+and quick fixes for iptables-save / iptables-restore files and firewall shell
+scripts. An editor starts it and talks to it on standard input and output;
+see README.md for Neovim, Helix and Emacs.
+
+  --stdio              talk LSP on standard input / output
+  --node-ipc           over Node's IPC channel (as VS Code starts it)
+  --socket=PORT        over a TCP socket to PORT on this machine
+  --pipe=NAME          over a named pipe`;
+
+// Run by hand without a transport, the LSP library would fail with a stack trace.
+if (!process.argv.slice(2).some((a) => /^--(stdio|node-ipc|socket=|pipe=)/.test(a))) {
+  const help = process.argv.includes('--help') || process.argv.includes('-h');
+  (help ? process.stdout : process.stderr).write(USAGE + '\n');
+  process.exit(help ? 0 : 2);
 }
 
 const connection = createConnection(ProposedFeatures.all);
