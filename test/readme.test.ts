@@ -38,3 +38,11 @@ test('README "iptables-trace": the sample trace is the real output for its comma
     next = at + 1;
   }
 });
+
+test('README "Packet tests": the sample run is what iptables-trace --test prints for the examples\' tests', () => {
+  const sample = blocks('Packet tests').find((b) => b[0].startsWith('$ cd examples && iptables-trace --test'));
+  assert.ok(sample, 'no `$ cd examples && iptables-trace --test` block');
+  const r = run('trace.js', ['--test'], path.join(REPO, 'examples'));
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(sample.slice(1), r.stdout.replace(/\n$/, '').split('\n'));
+});

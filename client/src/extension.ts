@@ -7,6 +7,7 @@ import {
   Message, ServerOptions, TransportKind,
 } from 'vscode-languageclient/node';
 import { TRACE_COMMAND, TRACE_VIEW_TYPE, TracePacketArgs, WebviewState } from '../../server/src/lsp/protocol';
+import { PacketTests } from './packetTests';
 import { TracePanel, updateTraceableContext } from './tracePanel';
 
 let client: LanguageClient | undefined;
@@ -49,6 +50,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
   const started = client.start();
   const panelHost = { context, client: async () => (await started, client!) };
   context.subscriptions.push(
+    new PacketTests(panelHost.client),
     commands.registerCommand(TRACE_COMMAND, (args?: TracePacketArgs | Uri) => TracePanel.show(panelHost, args)),
     window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: WebviewState | undefined) => TracePanel.revive(panel, panelHost, state),

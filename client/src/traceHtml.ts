@@ -1,6 +1,7 @@
 // The trace panel's page: a strict content security policy (nothing inline, one
 // script with a nonce, resources only from the extension), the stylesheets and
 // the bundled script. Free of the vscode API, so a test reads it as it is.
+import { SAMPLES_DIR } from '../../server/src/services/testFiles';
 
 export interface TracePageParts {
   /** The webview's own source for the CSP (webview.cspSource). */
@@ -35,9 +36,6 @@ export function traceHtml(p: TracePageParts): string {
 </body>
 </html>`;
 }
-
-/** Where a document's samples are kept in its workspace folder, so a team can commit them. */
-const SAMPLES_DIR = '.vscode/iptables-trace';
 
 /** The folder of a document's samples: one per document, named by its path in the workspace. */
 export function samplesFolder(relativeDocumentPath: string): string {

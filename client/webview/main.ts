@@ -1,8 +1,9 @@
 // The trace panel in the browser: the packet form, and the engine run on the
 // followed document's rules at every change, rendered by render.ts. Talks to
 // the extension only through the messages of server/src/lsp/protocol.ts.
-import { defaultHost, traceScenario, type Trace } from '../../server/src/engine';
-import { TCP_FLAG_NAMES } from '../../server/src/engine/packet';
+import { defaultHost, traceScenario, type Scenario, type Trace } from '../../server/src/engine';
+import { checkExpectation, expectationOf } from '../../server/src/engine/expectation';
+import { packetJson as enginePacketJson, TCP_FLAG_NAMES } from '../../server/src/engine/packet';
 import type { Family } from '../../server/src/knowledge';
 import { COMMON_PROTOCOLS, ICMP_TYPES, ICMPV6_TYPES, protocolNumber, STATE_NAMES } from '../../server/src/knowledge/vocabulary';
 import type { EditorRange, FromWebview, SavedSample, ToWebview, TraceModel, WebviewState } from '../../server/src/lsp/protocol';
@@ -36,6 +37,8 @@ let family: Family = 'ipv4';
 let outcome = 0;
 let expanded = new Set<string>();
 let view: TraceView | undefined;
+/** The last trace and the scenario it is of, for "Save as test". */
+let traced: { trace: Trace; scenario: Scenario } | undefined;
 /** When the model arrived, until its first trace is on screen (reported in data-first-trace-ms). */
 let modelArrived: number | undefined;
 
@@ -98,8 +101,10 @@ function page(): string {
     <label for="f-sample">Sample</label><select id="f-sample"></select>
     <label for="f-sampleName" class="visually-hidden">Name to save the sample as</label><input id="f-sampleName" placeholder="name, e.g. ssh-from-outside" autocomplete="off">
     <button type="button" id="save-sample"><span class="codicon codicon-save" aria-hidden="true"></span>Save to workspace</button>
+    <button type="button" id="save-test" title="Save the packet with this verdict as what it must get: a packet test of the Testing view and iptables-trace --test"><span class="codicon codicon-beaker" aria-hidden="true"></span>Save as test</button>
     <span id="sample-status" role="status"></span>
   </div>
+  <div id="test-status" role="status" aria-live="polite"></div>
   <div class="error" id="e-scenario" aria-live="polite"></div>
 </form>
 <section id="result" aria-label="Trace">
@@ -229,7 +234,9 @@ function update(started = performance.now()): void {
   }
   const tables = new Set(loaded.rulesets.get(scenario.packet.family)!.tables.keys());
   view = traceView(trace, { outcome, arrivedOn: scenario.packet.inInterface, tables, expanded });
+  traced = { trace, scenario };
   render(view);
+  showTestStatus(trace, scenario);
   result.classList.remove('stale');
   const ms = performance.now() - started;
   document.body.dataset.traces = String(Number(document.body.dataset.traces ?? 0) + 1);
@@ -245,6 +252,21 @@ function update(started = performance.now()): void {
     hits: view.hits.flatMap((h) => loaded!.places.get(h) ?? []),
     decider: view.decider ? loaded.places.get(view.decider) ?? [] : [],
   });
+}
+
+/** A loaded packet test: whether this trace meets its expectation, and where not. */
+function showTestStatus(trace: Trace, scenario: Scenario): void {
+  const box = $('test-status');
+  if (!scenario.expect) {
+    box.className = '';
+    box.innerHTML = '';
+    return;
+  }
+  const failures = checkExpectation(scenario.expect, trace);
+  box.className = failures.length ? 'test-fails' : 'test-passes';
+  box.innerHTML = failures.length
+    ? `<span class="codicon codicon-error" aria-hidden="true"></span><strong>This packet test fails:</strong><ul>${failures.map((f) => `<li>${e(f.field)}: expected ${e(f.expected)}, the trace gives ${e(f.actual)}</li>`).join('')}</ul>`
+    : `<span class="codicon codicon-pass" aria-hidden="true"></span>This packet test passes: the trace meets its expectation (${e(Object.keys(scenario.expect).join(', '))}).`;
 }
 
 function render(v: TraceView): void {
@@ -326,6 +348,7 @@ function showSamples(): void {
   const samples = loaded?.samples ?? [];
   select.innerHTML = '<option value="">(this panel\'s packet)</option>' + samples.map((s, i) => `<option value="${i}">${e(s.name)}</option>`).join('');
   $('save-sample').toggleAttribute('disabled', !loaded?.canSave);
+  $('save-test').toggleAttribute('disabled', !loaded?.canSave);
   if (!loaded?.canSave) $('sample-status').textContent = 'Open a workspace folder to save samples.';
 }
 
@@ -441,6 +464,20 @@ function saveSample(): void {
   post({ type: 'saveSample', uri: loaded.model.uri, name, scenario: scenarioJson(sample) });
 }
 
+/** Saves the packet with the current verdict as its expectation. */
+function saveTest(): void {
+  if (!loaded || !sample || !traced) return;
+  const expect = expectationOf(traced.trace, enginePacketJson(traced.scenario.packet));
+  if (!expect) {
+    $('sample-status').textContent = 'The verdict depends on something the packet cannot tell (see the outcomes): settle it in the scenario\'s state before saving a test.';
+    return;
+  }
+  sample = { ...sample, extra: { ...sample.extra, scenario: { ...sample.extra.scenario, expect } } };
+  saveState();
+  saveSample();
+  update();
+}
+
 function loadSample(index: string): void {
   const saved = loaded?.samples[Number(index)];
   if (!saved || index === '') return;
@@ -495,6 +532,7 @@ function start(): void {
   });
   f.addEventListener('submit', (ev) => ev.preventDefault());
   $('save-sample').addEventListener('click', saveSample);
+  $('save-test').addEventListener('click', saveTest);
   document.addEventListener('click', onClick);
   $('steps').addEventListener('keydown', onStepsKey);
   $('verdict').addEventListener('keydown', onOutcomesKey);

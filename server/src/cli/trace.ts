@@ -1,16 +1,15 @@
 #!/usr/bin/env -S node --max-semi-space-size=64
 // iptables-trace: follow one packet through a ruleset as the Linux kernel
 // would, on a simulated host, and say which rules it hits and what becomes of it.
-import { readFileSync, statSync } from 'node:fs';
 import { DEFAULT_OPTIONS } from '../analysis/analyse';
-import { analyseDocument, documentKind } from '../analysis/document';
 import {
   DEFAULT_HOST_JSON, defaultHost, Outcome, packetFromShorthand, parseHost, parseScenario, ScenarioError, SHORTHAND_HELP, Step, Trace,
   traceScenario,
 } from '../engine';
 import { packetLine, verdictLine } from '../engine/describe';
 import type { Family } from '../knowledge';
-import { nodeBashParser } from '../node/bashWasm';
+import { loadRules, quietOnClosedPipe, readError, readText, refusedRules } from './input';
+import { PACKET_TESTS_USAGE, runPacketTestsCommand } from './packetTests';
 
 const HOST_HELP = DEFAULT_HOST_JSON.interfaces
   .map((i) => `  ${i.name.padEnd(5)}${i.addresses.join(', ')}${'mac' in i ? `  (${i.mac})` : ''}`)
@@ -43,7 +42,10 @@ ${HOST_HELP}
 
 Example: iptables-trace rules.v4 --packet 'tcp 198.51.100.7:40000 -> 203.0.113.1:22 in eth0 syn'
 
-Exit status: 0 traced, 2 usage error, unreadable input, a ruleset with errors or a bad packet.`;
+${PACKET_TESTS_USAGE.split('\n').slice(2).join('\n')}
+
+Exit status: 0 traced (tests: all passed), 1 a test failed, 2 usage error, unreadable input,
+a ruleset with errors or a bad packet.`;
 
 class UsageError extends Error {}
 
@@ -100,21 +102,8 @@ function parseArgs(argv: string[]): Args {
   return { ...args, rules: positional[0] };
 }
 
-/** A file or stdin as text; what is not text is refused before decoding it all. */
-function readText(file: string, what: string): string {
-  if (file !== '-' && statSync(file).size > DEFAULT_OPTIONS.maxFileSize) throw new Error(`${what} is too large (limit ${DEFAULT_OPTIONS.maxFileSize / 1048576} MB)`);
-  const bytes = readFileSync(file === '-' ? 0 : file);
-  if (bytes.subarray(0, 65536).includes(0)) throw new Error(`${what} is a binary file, not text`);
-  return new TextDecoder('utf-8').decode(bytes);
-}
-
-function readError(e: unknown, name: string): string {
-  const err = e as NodeJS.ErrnoException;
-  const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
-  return `${name}: ${why}`;
-}
-
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--test')) return runPacketTestsCommand(argv.filter((a) => a !== '--test'), USAGE);
   let args: Args;
   try {
     args = parseArgs(argv);
@@ -126,24 +115,10 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`iptables-trace: ${message}\n`);
     return 2;
   };
-  const rulesName = args.rules === '-' ? '<stdin>' : args.rules;
-  let rulesText: string;
-  try {
-    rulesText = readText(args.rules, rulesName);
-  } catch (e) {
-    return fail(readError(e, rulesName));
-  }
-  const fileName = args.rules === '-' ? undefined : args.rules;
-  const analysis = await analyseDocument(rulesText, documentKind(rulesText, fileName) ?? 'script', {
-    ...DEFAULT_OPTIONS, externalChains: args.external, family: args.family, fileName,
-  }, nodeBashParser);
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) {
-    const lines = errors.slice(0, 10).map((d) => `  ${rulesName}:${d.span.line + 1}:${d.span.start + 1}: ${d.message} [${d.code}]`);
-    const more = errors.length > 10 ? [`  ... and ${errors.length - 10} more (iptables-lint lists them all)`] : [];
-    const load = analysis.kind === 'save' ? 'iptables-restore would refuse it' : 'iptables would refuse these commands';
-    return fail(`${rulesName} has ${errors.length} error${errors.length === 1 ? '' : 's'}; ${load}, so there is nothing to trace:\n${[...lines, ...more].join('\n')}`);
-  }
+  const rules = await loadRules(args.rules, { external: args.external, family: args.family });
+  if (typeof rules === 'string') return fail(rules);
+  if (rules.errors.length) return fail(refusedRules(rules, 'trace'));
+  const { analysis, name: rulesName } = rules;
   let json: Record<string, unknown> = {};
   if (args.scenario) {
     try {
@@ -247,11 +222,7 @@ function renderText(t: Trace, file: string, brief: boolean): string {
   return out.join('\n').replace(/^\n/, '') + '\n';
 }
 
-// `iptables-trace ... | head` closes the pipe early: stop quietly.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
+quietOnClosedPipe();
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

@@ -2,6 +2,7 @@
 // packet, whether conntrack is forced on, the packets seen before, and what is
 // known of kernel state. See README.md (iptables-trace) for the format.
 import type { Family } from '../knowledge';
+import { Expectation, parseExpectation } from './expectation';
 import { defaultHost, Host, parseHost } from './host';
 import { Fields, JsonObject, ScenarioError } from './json';
 import { Packet, parsePacket } from './packet';
@@ -16,9 +17,12 @@ export interface Scenario {
   history: Packet[];
   /** Kernel state at the start; a fresh copy for every outcome explored. */
   makeState(): EngineState;
+  /** A packet test's expectation (the trace itself ignores it). */
+  expect?: Expectation;
 }
 
-const SCENARIO_FIELDS = ['host', 'packet', 'conntrack', 'history', 'state'] as const;
+/** `expect` and `rules` make a scenario a packet test (see packetTests.ts); the trace reads the rest. */
+const SCENARIO_FIELDS = ['host', 'packet', 'conntrack', 'history', 'state', 'expect', 'rules'] as const;
 
 /** Reads a scenario; `family` is the ruleset's, so a packet of the other family is refused. */
 export function parseScenario(json: unknown, family?: Family): Scenario {
@@ -30,11 +34,14 @@ export function parseScenario(json: unknown, family?: Family): Scenario {
   const history = (f.array('history') ?? []).map((h, i) => parsePacket(h, { host, family: packet.family }, `history[${i}]`));
   const stateJson = f.obj.state;
   parseState(stateJson);
-  return {
+  f.string('rules');
+  const scenario: Scenario = {
     host, packet, history,
     conntrack: f.oneOf('conntrack', ['auto', 'on'] as const) ?? 'auto',
     makeState: () => parseState(stateJson),
   };
+  if (f.has('expect')) scenario.expect = parseExpectation(f.obj.expect, 'expect');
+  return scenario;
 }
 
 /** A scenario from parts already read (the CLI's --packet, the tests). */

@@ -4,6 +4,7 @@
 import type { DocumentKind } from '../analysis/document';
 import type { Span } from '../diagnostics';
 import type { RulesetSnapshot } from '../model/snapshot';
+import type { PacketTestResult } from '../services/packetTests';
 
 // ---- client → server (a custom LSP request) ----------------------------------------------------
 
@@ -30,6 +31,21 @@ export interface ModelError extends Span {
   message: string;
   code: string;
 }
+
+/** Runs packet tests (saved scenarios with `expect`) against a rule file or script, for the Testing view. */
+export const PACKET_TESTS_REQUEST = 'iptables/runPacketTests';
+
+export interface PacketTestsParams {
+  /** The rule file or script the tests belong to. */
+  uri: string;
+  /** Its text and version as the editor has it: used when the server does not have that version open. */
+  text: string;
+  version: number;
+  tests: { id: string; name: string; json: string }[];
+}
+
+/** One result per test, by id; null when the server stays out of the document (a script without iptables). */
+export type PacketTestsAnswer = { results: (PacketTestResult & { id: string })[] } | null;
 
 /** The CodeLens the server puts on built-in chains runs this command with `TracePacketArgs`. */
 export const TRACE_COMMAND = 'iptables.tracePacket';

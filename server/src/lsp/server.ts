@@ -20,8 +20,11 @@ import { chainIndex } from '../services/chainOccurrences';
 import { definition, HighlightKind, highlights, prepareRename, references, rename } from '../services/navigation';
 import { SEMANTIC_TOKEN_LEGEND, semanticTokens } from '../services/semanticTokens';
 import { documentSymbols, foldingRanges, OutlineSymbol } from '../services/symbols';
+import { runPacketTests } from '../services/packetTests';
 import { traceLenses, traceModel } from '../services/trace';
-import { TRACE_COMMAND, TRACE_MODEL_REQUEST, TraceModel, TraceModelParams, TracePacketArgs } from './protocol';
+import {
+  PACKET_TESTS_REQUEST, PacketTestsAnswer, PacketTestsParams, TRACE_COMMAND, TRACE_MODEL_REQUEST, TraceModel, TraceModelParams, TracePacketArgs,
+} from './protocol';
 
 interface Settings {
   diagnostics: { enable: boolean };
@@ -122,15 +125,16 @@ documents.onDidClose((e) => {
   connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 
+/** The analysis options for a document of this uri, as the settings say. */
+function baseOptions(uri: string): DocumentOptions {
+  return { externalChains: settings.externalChains, maxFileSize: settings.maxFileSize, fileName: decodeURIComponent(uri.replace(/^[a-z]+:\/\//, '')) };
+}
+
+/** An open document's options: its parsed lines are kept for the next analysis. */
 function optionsFor(doc: TextDocument): DocumentOptions {
   let reuse = parsedLines.get(doc.uri);
   if (!reuse) parsedLines.set(doc.uri, reuse = new ParsedLines());
-  return {
-    externalChains: settings.externalChains,
-    maxFileSize: settings.maxFileSize,
-    fileName: decodeURIComponent(doc.uri.replace(/^[a-z]+:\/\//, '')),
-    reuse,
-  };
+  return { ...baseOptions(doc.uri), reuse };
 }
 
 /**
@@ -338,6 +342,25 @@ connection.onRequest(TRACE_MODEL_REQUEST, async ({ uri }: TraceModelParams): Pro
   const doc = documents.get(uri);
   const version = doc?.version;
   return fromAnalysis(uri, 'trace model', (a) => traceModel(a, uri, version ?? 0));
+});
+
+// The Testing view: packet tests against the document as the editor has it (open here or not).
+connection.onRequest(PACKET_TESTS_REQUEST, async (p: PacketTestsParams): Promise<PacketTestsAnswer> => {
+  const open = documents.get(p.uri);
+  try {
+    let analysis: DocumentAnalysis | undefined;
+    if (open?.version === p.version) analysis = await currentAnalysis(open);
+    else {
+      const options = baseOptions(p.uri);
+      const kind = documentKind(p.text, options.fileName);
+      analysis = kind && await analyseDocument(p.text, kind, options, nodeBashParser);
+    }
+    if (!analysis) return null;
+    return { results: runPacketTests(analysis, p.tests).map(({ test, ...r }) => ({ ...r, id: test.id })) };
+  } catch (e) {
+    connection.console.error(`packet tests of ${p.uri} failed: ${(e as Error).stack ?? e}`);
+    return null;
+  }
 });
 
 connection.onCodeLens(({ textDocument: { uri } }) => fromAnalysis(uri, 'code lens', (a) => traceLenses(a).map((l) => ({

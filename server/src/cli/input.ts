@@ -1,0 +1,68 @@
+// Reading rule files and scripts for the command lines: size and binary
+// checks, a plain message for every way reading can fail, and the analysis
+// that gives their rulesets.
+import { readFileSync, statSync } from 'node:fs';
+import { DEFAULT_OPTIONS } from '../analysis/analyse';
+import { analyseDocument, DocumentAnalysis, documentKind } from '../analysis/document';
+import type { Family } from '../knowledge';
+import { nodeBashParser } from '../node/bashWasm';
+
+/** A file or stdin (`-`) as text; what is not text is refused before decoding it all. */
+export function readText(file: string, what: string): string {
+  if (file !== '-' && statSync(file).size > DEFAULT_OPTIONS.maxFileSize) throw new Error(`${what} is too large (limit ${DEFAULT_OPTIONS.maxFileSize / 1048576} MB)`);
+  const bytes = readFileSync(file === '-' ? 0 : file);
+  if (bytes.subarray(0, 65536).includes(0)) throw new Error(`${what} is a binary file, not text`);
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
+export function readError(e: unknown, name: string): string {
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
+  return `${name}: ${why}`;
+}
+
+export interface RulesOptions {
+  external: string[];
+  family?: Family;
+}
+
+export interface LoadedRules {
+  /** The file as the user named it (`<stdin>` for `-`). */
+  name: string;
+  analysis: DocumentAnalysis;
+  /** `file:line:column: message [code]` for each error iptables would stop at. */
+  errors: string[];
+}
+
+/** Reads and analyses a rule file or script; a string says why it could not be read. */
+export async function loadRules(file: string, options: RulesOptions): Promise<LoadedRules | string> {
+  const name = file === '-' ? '<stdin>' : file;
+  let text: string;
+  try {
+    text = readText(file, name);
+  } catch (e) {
+    return readError(e, name);
+  }
+  const fileName = file === '-' ? undefined : file;
+  const analysis = await analyseDocument(text, documentKind(text, fileName) ?? 'script', {
+    ...DEFAULT_OPTIONS, externalChains: options.external, family: options.family, fileName,
+  }, nodeBashParser);
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error').map((d) => `${name}:${d.span.line + 1}:${d.span.start + 1}: ${d.message} [${d.code}]`);
+  return { name, analysis, errors };
+}
+
+/** The message for rules with errors: the first ten, and how many more. */
+export function refusedRules(rules: LoadedRules, what: string): string {
+  const lines = rules.errors.slice(0, 10).map((e) => `  ${e}`);
+  if (rules.errors.length > 10) lines.push(`  ... and ${rules.errors.length - 10} more (iptables-lint lists them all)`);
+  const load = rules.analysis.kind === 'save' ? 'iptables-restore would refuse it' : 'iptables would refuse these commands';
+  return `${rules.name} has ${rules.errors.length} error${rules.errors.length === 1 ? '' : 's'}; ${load}, so there is nothing to ${what}:\n${lines.join('\n')}`;
+}
+
+/** `iptables-x ... | head` closes the pipe early: stop quietly. */
+export function quietOnClosedPipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}

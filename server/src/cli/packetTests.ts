@@ -1,0 +1,188 @@
+// `iptables-trace --test`: runs the saved packet tests (scenarios with an
+// `expect`) against the rule files and scripts they belong to, and reports
+// them as text, JSON or JUnit XML for CI. Exit status 1 when one fails.
+import { readdirSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_OPTIONS } from '../analysis/analyse';
+import type { Family } from '../knowledge';
+import type { Ruleset } from '../model/ruleset';
+import { PacketTestResult, runPacketTest } from '../services/packetTests';
+import { rulesPathOf, SAMPLES_DIR, testName } from '../services/testFiles';
+import { loadRules, LoadedRules, readError, readText } from './input';
+
+export const PACKET_TESTS_USAGE = `iptables-trace --test [DIR | FILE.json...] [--format text|json|junit] [--external CHAIN]...
+
+Packet tests (--test): each JSON file is a scenario with an "expect" (fate, hits,
+inInterface, outInterface, rejectWith, packetOut), saved by the trace panel's
+"Save as test" in .vscode/iptables-trace/<rule file>/<name>.json, or naming its
+rule file in a "rules" field (relative to the test). Without DIR or FILE, the
+tests are those of ./${SAMPLES_DIR}. --format json prints one entry per test
+({file, name, rules, passed, error, failures}); junit prints JUnit XML for CI.`;
+
+class UsageError extends Error {}
+
+interface TestArgs {
+  format: 'text' | 'json' | 'junit';
+  external: string[];
+  family?: Family;
+  paths: string[];
+}
+
+function parseTestArgs(argv: string[]): TestArgs {
+  const args: TestArgs = { format: 'text', external: [...DEFAULT_OPTIONS.externalChains], paths: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new UsageError(`${word} needs a value`);
+      return argv[++i];
+    };
+    if (word === '--format') {
+      const f = value();
+      if (f !== 'text' && f !== 'json' && f !== 'junit') throw new UsageError(`--format takes text, json or junit with --test, not \`${f}\``);
+      args.format = f;
+    } else if (word === '--external') args.external.push(value());
+    else if (word === '--family') {
+      const f = value();
+      if (f !== '4' && f !== '6') throw new UsageError(`--family takes 4 or 6, not \`${f}\``);
+      args.family = f === '4' ? 'ipv4' : 'ipv6';
+    } else if (word.startsWith('-')) throw new UsageError(`${word} does not go with --test`);
+    else args.paths.push(word);
+  }
+  return args;
+}
+
+/** The JSON files under a folder, in name order. */
+function jsonFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name)).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return jsonFiles(p);
+    return e.isFile() && e.name.endsWith('.json') ? [p] : [];
+  });
+}
+
+/** A sample the panel saved without an expectation is a packet to trace, not a test. */
+function isSample(file: string): boolean {
+  try {
+    const json = JSON.parse(readText(file, file));
+    return typeof json === 'object' && json !== null && !('expect' in json);
+  } catch {
+    return false;
+  }
+}
+
+/** The tests named, or found in the folders named: a folder's samples without `expect` are left out. */
+function findTests(paths: string[]): string[] {
+  const roots = paths.length ? paths : [SAMPLES_DIR];
+  return roots.flatMap((p) => {
+    let isDir: boolean;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch (e) {
+      throw new UsageError(readError(e, p) + (paths.length ? '' : ' (run in the folder that holds .vscode, or name the tests)'));
+    }
+    return isDir ? jsonFiles(p).filter((f) => !isSample(f)) : [p];
+  });
+}
+
+export interface TestReport extends PacketTestResult {
+  /** The test file, as found. */
+  file: string;
+  /** The rule file or script it ran against. */
+  rules: string | null;
+}
+
+async function runAll(files: string[], args: TestArgs): Promise<TestReport[]> {
+  const loaded = new Map<string, Promise<LoadedRules | string>>();
+  const reports: TestReport[] = [];
+  for (const file of files) {
+    const name = testName(file);
+    let json: unknown;
+    try {
+      json = JSON.parse(readText(file, file));
+    } catch (e) {
+      const error = e instanceof SyntaxError ? `not valid JSON: ${e.message}` : readError(e, file);
+      reports.push({ file, rules: null, name, passed: false, error, failures: [], expected: [], actual: [] });
+      continue;
+    }
+    const rulesPath = rulesPathOf(path.resolve(file), json);
+    if (!rulesPath) {
+      const error = `which rules does it test? Save it as ${SAMPLES_DIR}/<rule file>/${name}.json or give "rules": "path/to/rules.v4"`;
+      reports.push({ file, rules: null, name, passed: false, error, failures: [], expected: [], actual: [] });
+      continue;
+    }
+    const rulesShown = path.relative('.', rulesPath) || rulesPath;
+    if (!loaded.has(rulesPath)) loaded.set(rulesPath, loadRules(rulesPath, { external: args.external, family: args.family }));
+    const rules = await loaded.get(rulesPath)!;
+    if (typeof rules === 'string') {
+      reports.push({ file, rules: rulesShown, name, passed: false, error: `its rules cannot be read: ${rules}`, failures: [], expected: [], actual: [] });
+      continue;
+    }
+    const rulesets = rules.analysis.rulesets as Partial<Record<Family, Ruleset>>;
+    reports.push({ file, rules: rulesShown, ...runPacketTest(name, json, rulesets, rules.errors) });
+  }
+  return reports;
+}
+
+function textReport(reports: TestReport[]): string {
+  const out: string[] = [];
+  for (const r of reports) {
+    const status = r.error ? 'ERROR' : r.passed ? 'PASS ' : 'FAIL ';
+    out.push(`${status} ${r.rules ?? '?'}  ${r.name}${r.passed ? '' : `  (${r.file})`}`);
+    if (r.error) out.push(`        ${r.error}`);
+    for (const f of r.failures) out.push(`        ${f.field}: expected ${f.expected}, got ${f.actual}`);
+    if (r.failures.length) out.push(...r.actual.slice(r.actual.indexOf('') + 1).map((l) => `        ${l}`));
+  }
+  const failed = reports.filter((r) => !r.passed && !r.error).length;
+  const errors = reports.filter((r) => r.error).length;
+  out.push('', `${reports.length} test${reports.length === 1 ? '' : 's'}: ${reports.length - failed - errors} passed, ${failed} failed${errors ? `, ${errors} could not run` : ''}`);
+  return out.join('\n') + '\n';
+}
+
+function xml(text: string): string {
+  // XML 1.0 has no place for most control characters, even escaped.
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** JUnit XML as CI systems read it: one suite per rule file, one case per test. */
+function junitReport(reports: TestReport[]): string {
+  const suites = new Map<string, TestReport[]>();
+  for (const r of reports) suites.set(r.rules ?? '(no rules)', [...(suites.get(r.rules ?? '(no rules)') ?? []), r]);
+  const count = (rs: TestReport[]) => `tests="${rs.length}" failures="${rs.filter((r) => !r.passed && !r.error).length}" errors="${rs.filter((r) => r.error).length}"`;
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="iptables packet tests" ${count(reports)}>`];
+  for (const [rules, rs] of suites) {
+    out.push(`  <testsuite name="${xml(rules)}" ${count(rs)}>`);
+    for (const r of rs) {
+      const head = `    <testcase name="${xml(r.name)}" classname="${xml(rules)}" file="${xml(r.file)}"`;
+      if (r.passed) out.push(`${head}/>`);
+      else if (r.error) out.push(`${head}>`, `      <error message="${xml(r.error)}"/>`, '    </testcase>');
+      else {
+        const message = r.failures.map((f) => `${f.field}: expected ${f.expected}, got ${f.actual}`).join('; ');
+        out.push(`${head}>`, `      <failure message="${xml(message)}">${xml(['expected:', ...r.expected, '', 'actual:', ...r.actual].join('\n'))}</failure>`, '    </testcase>');
+      }
+    }
+    out.push('  </testsuite>');
+  }
+  out.push('</testsuites>');
+  return out.join('\n') + '\n';
+}
+
+/** `iptables-trace --test ...`: 0 all passed, 1 a test failed or could not run, 2 usage error. */
+export async function runPacketTestsCommand(argv: string[], usage: string): Promise<number> {
+  let args: TestArgs;
+  let files: string[];
+  try {
+    args = parseTestArgs(argv);
+    files = findTests(args.paths);
+    if (files.length === 0) throw new UsageError(`no packet tests (*.json) in ${args.paths.join(', ') || SAMPLES_DIR}`);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`iptables-trace: ${e.message}\n\n${usage}\n`);
+    return 2;
+  }
+  const reports = await runAll(files, args);
+  if (args.format === 'json') {
+    const entries = reports.map(({ file, name, rules, passed, error, failures }) => ({ file, name, rules, passed, ...(error ? { error } : {}), failures }));
+    process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
+  } else process.stdout.write(args.format === 'junit' ? junitReport(reports) : textReport(reports));
+  return reports.every((r) => r.passed) ? 0 : 1;
+}
