@@ -1,7 +1,8 @@
 // A trace's verdict and packet in words, the same for the CLI and the trace panel.
 import type { Outcome } from '.';
+import { STOP_WORDS } from './traverse';
 
-export type VerdictFacts = Pick<Outcome, 'fate' | 'inInterface' | 'outInterface' | 'rejectWith' | 'sendError' | 'dropReason'>;
+export type VerdictFacts = Pick<Outcome, 'fate' | 'inInterface' | 'outInterface' | 'rejectWith' | 'sendError' | 'dropReason'> & Partial<Pick<Outcome, 'stop'>>;
 
 export function verdictLine(o: VerdictFacts): string {
   switch (o.fate) {
@@ -10,7 +11,7 @@ export function verdictLine(o: VerdictFacts): string {
     case 'sent': return `sent out ${o.outInterface}`;
     default: {
       const extra = [o.rejectWith && `answered with ${o.rejectWith}`, o.sendError && `sendto() fails with ${o.sendError}`].filter(Boolean).join('; ');
-      return `dropped: ${o.dropReason}${extra ? ` (${extra})` : ''}`;
+      return `${o.stop ? STOP_WORDS[o.stop] : 'dropped'}: ${o.dropReason}${extra ? ` (${extra})` : ''}`;
     }
   }
 }

@@ -92,8 +92,8 @@ function inNet(a: bigint, network: bigint, mask: bigint): boolean {
 export const DEFAULT_HOST_JSON = {
   interfaces: [
     { name: 'lo', addresses: ['127.0.0.1/8', '::1/128'] },
-    { name: 'eth0', addresses: ['203.0.113.1/24', '203.0.113.9/24', '2001:db8:1::1/64', '2001:db8:1::9/64'], mac: '02:00:00:00:00:01' },
-    { name: 'eth1', addresses: ['10.0.0.1/24', 'fd00::1/64'], mac: '02:00:00:00:01:01' },
+    { name: 'eth0', addresses: ['203.0.113.1/24', '203.0.113.9/24', '2001:db8:1::1/64', '2001:db8:1::9/64', 'fe80::ff:fe00:1/64'], mac: '02:00:00:00:00:01' },
+    { name: 'eth1', addresses: ['10.0.0.1/24', 'fd00::1/64', 'fe80::ff:fe00:101/64'], mac: '02:00:00:00:01:01' },
   ],
   routes: [
     { to: '10.0.0.0/8', dev: 'eth1', via: '10.0.0.2' },
@@ -227,6 +227,59 @@ export function localOwner(host: Host, family: Family, a: bigint): Interface | u
   return undefined;
 }
 
+/** fe80::/10: valid on one link only, so routed and owned per interface. */
+export function isLinkLocal(a: bigint): boolean {
+  return a >> 118n === 0x3fan;
+}
+
+/** The scope of an IPv6 address (RFC 4291): a multicast group's scope field; 2 link-local, 1 loopback, 14 global. */
+export function scope6(a: bigint): number {
+  if (isMulticast('ipv6', a)) return Number((a >> 112n) & 0xfn);
+  return isLinkLocal(a) ? 2 : a === 1n ? 1 : 14;
+}
+
+/**
+ * The subnet-router anycast addresses a router has (RFC 4291 2.6.1): the
+ * prefix of each of its IPv6 addresses with the interface id all zeros. The
+ * kernel adds them while forwarding is on.
+ */
+export function anycastOwner(host: Host, a: bigint, dev?: Interface): Interface | undefined {
+  if (!host.ipForward || a === 0n) return undefined;
+  for (const [itf, ha] of addressesOf(host, 'ipv6')) {
+    if (!itf.loopback && (!dev || itf === dev) && ha.prefix < 127 && (ha.address & ha.mask) === a) return itf;
+  }
+  return undefined;
+}
+
+/**
+ * Is an IPv6 destination this host's own, for a packet that arrived on
+ * `inDev` (null: sent by the host)? A link-local address counts only on its
+ * own link; one looped back through lo was routed when it was sent.
+ */
+function isLocal6(host: Host, dst: bigint, inDev: Interface | null): boolean {
+  const owner = localOwner(host, 'ipv6', dst);
+  if (!isLinkLocal(dst) || !inDev || inDev.loopback) return owner !== undefined || anycastOwner(host, dst) !== undefined;
+  return owner === inDev || anycastOwner(host, dst, inDev) !== undefined;
+}
+
+const SOLICITED_NODE = 0xff0200000000000000000001ff000000n;
+
+/**
+ * The multicast groups an interface has joined: all-nodes (interface and
+ * link-local), all-routers (interface, link and site-local) while
+ * forwarding, and the solicited-node group of each of its addresses, anycast
+ * ones included (not on lo).
+ */
+export function joinedGroup(host: Host, itf: Interface, group: bigint): boolean {
+  const head = group >> 112n;
+  const id = group & ((1n << 112n) - 1n);
+  if (id === 1n) return head === 0xff01n || head === 0xff02n;
+  if (id === 2n) return host.ipForward && !itf.loopback && (head === 0xff01n || head === 0xff02n || head === 0xff05n);
+  if ((group & ~0xffffffn) !== SOLICITED_NODE || itf.loopback) return false;
+  const solicited = (a: bigint) => ((a & 0xffffffn) | SOLICITED_NODE) === group;
+  return itf.addresses.some((a) => a.family === 'ipv6' && (solicited(a.address) || (host.ipForward && a.prefix < 127 && solicited(a.address & a.mask))));
+}
+
 /** Subnet broadcast addresses of the interfaces (IPv4, prefixes up to /30). */
 function broadcastOwner(host: Host, a: bigint): Interface | undefined {
   for (const [itf, ha] of addressesOf(host, 'ipv4')) {
@@ -268,18 +321,59 @@ export function lookupRoute(host: Host, family: Family, dst: bigint, dev: string
 }
 
 /**
- * The source address the kernel picks for a route (inet_select_addr): a primary
- * address of the device in the gateway's subnet, else its first primary one.
+ * The source address the kernel picks for a route: IPv4 (inet_select_addr) a
+ * primary address of the device in the gateway's subnet, else its first
+ * primary one; IPv6 by the rules of RFC 6724 toward the destination.
  */
-export function preferredSource(host: Host, family: Family, dev: string, nextHop: bigint): bigint | undefined {
+export function preferredSource(host: Host, family: Family, dev: string, toward: bigint): bigint | undefined {
   const itf = host.interfaces.get(dev);
+  if (family === 'ipv6') return itf && selectSource6(itf, toward);
   const mine = itf?.addresses.filter((a) => a.family === family && a.primary) ?? [];
-  return (mine.find((a) => inNet(nextHop, a.address & a.mask, a.mask)) ?? mine[0])?.address;
+  return (mine.find((a) => inNet(toward, a.address & a.mask, a.mask)) ?? mine[0])?.address;
 }
 
-/** The first primary address of an interface, as REDIRECT uses. */
+/** An interface's IPv6 addresses in the kernel's list order: wider scope first, then as configured. */
+function addresses6(itf: Interface): HostAddress[] {
+  return itf.addresses.filter((a) => a.family === 'ipv6').sort((a, b) => scope6(b.address) - scope6(a.address));
+}
+
+/** The first address of an interface's list, as REDIRECT uses (IPv4: the first primary one). */
 export function primaryAddress(itf: Interface, family: Family): bigint | undefined {
+  if (family === 'ipv6') return addresses6(itf)[0]?.address;
   return itf.addresses.find((a) => a.family === family && a.primary)?.address;
+}
+
+/** The default policy table's labels (RFC 6724 2.1, as Linux has it), longest prefix first. */
+const LABELS: readonly [bigint, number, number][] = [
+  [1n, 128, 0], [0xffffn << 32n, 96, 4], [0n, 96, 3], [0x200100100n << 92n, 28, 7], [0x20010000n << 96n, 32, 6],
+  [0x2002n << 112n, 16, 2], [0x3ffen << 112n, 16, 12], [0xfec0n << 112n, 10, 11], [0xfcn << 120n, 7, 5], [0n, 0, 1],
+];
+
+function label6(a: bigint): number {
+  return LABELS.find(([net, len]) => (a & maskFromPrefix(len, 'ipv6')) === net)![2];
+}
+
+function commonPrefix(a: bigint, b: bigint): number {
+  let n = 0;
+  while (n < 128 && ((a >> BigInt(127 - n)) & 1n) === ((b >> BigInt(127 - n)) & 1n)) n++;
+  return n;
+}
+
+/** RFC 6724 source selection among an interface's addresses: same address, scope, label, longest common prefix; the list order breaks ties. */
+function selectSource6(itf: Interface, dst: bigint): bigint | undefined {
+  const want = scope6(dst);
+  const better = (a: HostAddress, b: HostAddress): boolean => {
+    if ((a.address === dst) !== (b.address === dst)) return a.address === dst;
+    const sa = scope6(a.address);
+    const sb = scope6(b.address);
+    if (sa !== sb) return sa < sb ? sa >= want : sb < want;
+    const la = label6(a.address) === label6(dst);
+    if (la !== (label6(b.address) === label6(dst))) return la;
+    return Math.min(commonPrefix(a.address, dst), a.prefix) > Math.min(commonPrefix(b.address, dst), b.prefix);
+  };
+  let best: HostAddress | undefined;
+  for (const a of addresses6(itf)) if (!best || better(a, best)) best = a;
+  return best?.address;
 }
 
 // ---- routing decisions -------------------------------------------------------
@@ -308,15 +402,19 @@ export function routeInput(host: Host, family: Family, src: bigint, dst: bigint,
       // Every host is in the all-hosts group; no other membership is modelled.
       return dst === 0xe0000001n ? { kind: 'local', broadcast: true } : { kind: 'drop', reason: `${show(dst)}: this host has joined no such multicast group` };
     }
-  } else if (isMulticast(family, dst)) {
-    return dst === 0xff020000000000000000000000000001n ? { kind: 'local', broadcast: true } : { kind: 'drop', reason: `${show(dst)}: this host has joined no such multicast group` };
+  } else {
+    if (isMulticast(family, dst)) {
+      return joinedGroup(host, inDev, dst) ? { kind: 'local', broadcast: true } : { kind: 'drop', reason: `${show(dst)}: ${inDev.name} has joined no such multicast group` };
+    }
+    if (isLocal6(host, dst, inDev)) return { kind: 'local', broadcast: false };
   }
   const martianSource = validateSource(host, family, src, inDev);
-  if (localOwner(host, family, dst)) return martianSource ?? { kind: 'local', broadcast: false };
+  if (family === 'ipv4' && localOwner(host, family, dst)) return martianSource ?? { kind: 'local', broadcast: false };
   if (family === 'ipv4' && broadcastOwner(host, dst)) return martianSource ?? { kind: 'local', broadcast: true };
   // ip_error answers routing failures only on a router: with forwarding off it drops silently.
-  if (!host.ipForward) return { kind: 'drop', reason: `${show(dst)} is not local and forwarding is off (ip_forward=0)` };
-  const route = lookupRoute(host, family, dst);
+  if (!host.ipForward) return { kind: 'drop', reason: `${show(dst)} is not local and forwarding is off (${family === 'ipv4' ? 'ip_forward' : 'net.ipv6.conf.all.forwarding'}=0)` };
+  // A link-local destination is looked up on the link it came from only.
+  const route = lookupRoute(host, family, dst, family === 'ipv6' && isLinkLocal(dst) ? inDev.name : null);
   if (!route) return { kind: 'drop', reason: `no route to ${show(dst)}`, icmp: family === 'ipv4' ? 'icmp-net-unreachable' : 'icmp6-no-route' };
   if (route.type !== 'unicast') return routeTypeDrop(route, show(dst));
   return martianSource ?? { kind: 'forward', dev: route.dev!, nextHop: route.via ?? dst };
@@ -351,7 +449,12 @@ export type OutputRoute =
 
 /** ip_route_output for a locally generated packet; `oif` is a socket's bound device. */
 export function routeOutput(host: Host, family: Family, dst: bigint, oif: string | null): OutputRoute {
-  if (localOwner(host, family, dst)) return { kind: 'local' };
+  if (family === 'ipv6') {
+    const linkScope = isMulticast(family, dst) ? scope6(dst) <= 2 : isLinkLocal(dst);
+    if (linkScope && !oif) return { kind: 'drop', reason: `${showAddress(dst, family)} is valid on one link only: the socket must name the interface`, errno: 'EINVAL' };
+    if (isLocal6(host, dst, oif === null ? null : host.interfaces.get(oif) ?? null)) return { kind: 'local' };
+    if (isMulticast(family, dst) && oif) return { kind: 'out', dev: oif, nextHop: dst, source: preferredSource(host, family, oif, dst) };
+  } else if (localOwner(host, family, dst)) return { kind: 'local' };
   if (family === 'ipv4' && dst === V4_LIMITED_BROADCAST && !oif) return { kind: 'drop', reason: 'a broadcast needs SO_BROADCAST and a bound device', errno: 'EACCES' };
   const route = lookupRoute(host, family, dst, oif);
   // Bound to a device no route uses: the kernel assumes the destination is on that link.
@@ -362,7 +465,7 @@ export function routeOutput(host: Host, family: Family, dst: bigint, oif: string
     return { kind: 'drop', reason: `${showAddress(dst, family)} has a ${route.type} route`, errno };
   }
   const nextHop = route.via ?? dst;
-  return { kind: 'out', dev: route.dev!, nextHop, source: preferredSource(host, family, route.dev!, nextHop) };
+  return { kind: 'out', dev: route.dev!, nextHop, source: preferredSource(host, family, route.dev!, family === 'ipv6' ? dst : nextHop) };
 }
 
 /**

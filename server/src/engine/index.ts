@@ -5,6 +5,7 @@ import type { Ruleset } from '../model/ruleset';
 import { compileRuleset, CompiledRuleset } from './compile';
 import { CtInfo, declaredConnection } from './conntrack';
 import { Host, localOwner, lookupRoute } from './host';
+import type { StackStop } from './ipv6Stack';
 import type { JsonObject } from './json';
 import { clonePacket, ICMP, ICMPV6, Packet, packetJson, TCP, TCP_FLAG_BITS } from './packet';
 import type { Scenario } from './scenario';
@@ -27,6 +28,8 @@ export interface Outcome {
   rejectWith: string | null;
   sendError: string | null;
   dropReason: string | null;
+  /** The IPv6 stack, not a rule, stopped the packet: before the hooks, held for reassembly, after INPUT, or before FORWARD. */
+  stop: StackStop | null;
   /** The packet as it left, was delivered or was dropped (after NAT, TTL decrement, marks). */
   packetOut: JsonObject;
   ctState: string | null;
@@ -182,7 +185,7 @@ function outcomeOf(r: PacketResult, assumptions: Assumption[]): Outcome {
     assumptions: [...assumptions],
     steps: r.steps, hits: r.hits, maybeHits: r.maybeHits, fate: r.fate,
     inInterface: r.inInterface ?? null, outInterface: r.outInterface ?? null, rejectWith: r.rejectWith ?? null,
-    sendError: r.sendError ?? null, dropReason: r.dropReason ?? null, packetOut, ctState: r.ctState ?? null, notes: r.notes,
+    sendError: r.sendError ?? null, dropReason: r.dropReason ?? null, stop: r.stop ?? null, packetOut, ctState: r.ctState ?? null, notes: r.notes,
   };
   if (assumptions.length && known) o.probability = assumptions.reduce((p, a) => p * a.probability!, 1);
   return o;
@@ -213,6 +216,7 @@ function summarise(outcomes: Outcome[], setup: SetupSummary[], conntrack: boolea
     rejectWith: pick('rejectWith'),
     sendError: pick('sendError'),
     dropReason: pick('dropReason'),
+    stop: pick('stop'),
     packetOut: pick('packetOut'),
     ctState: pick('ctState'),
     hits: decided ? first.hits : hitsEverywhere,
@@ -235,3 +239,4 @@ export type { Packet } from './packet';
 export { parseScenario, scenarioOf } from './scenario';
 export type { Scenario } from './scenario';
 export type { Assumption, Fate, Step } from './traverse';
+export type { StackStop } from './ipv6Stack';

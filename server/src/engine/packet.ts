@@ -6,7 +6,7 @@ import { DCCP_TYPES } from '../knowledge/matches/headers';
 import {
   ICMP_TYPES, ICMPV6_TYPES, SCTP_CHUNK_TYPES, protocolName, protocolNumber, STATE_NAMES, StateName, TCP_HEADER_FLAGS,
 } from '../knowledge/vocabulary';
-import { findInterface, Host, localOwner, lookupRoute } from './host';
+import { findInterface, Host, localOwner, lookupRoute, preferredSource } from './host';
 import { Fields, JsonObject, ScenarioError, readAddress, readMac, showAddress } from './json';
 
 export const TCP = 6;
@@ -57,19 +57,27 @@ export interface SctpChunk {
   flags: number;
 }
 
-export type ExtensionHeaderName = 'hop-by-hop' | 'destination' | 'routing' | 'fragment' | 'auth' | 'esp';
+export type ExtensionHeaderName = 'hop-by-hop' | 'destination' | 'routing' | 'fragment' | 'auth';
 
-/** An IPv6 extension header, with the fields the ip6tables matches read. */
+/** An option of a hop-by-hop or destination options header, as on the wire: Pad1 is type 0, PadN type 1. */
+export interface HeaderOption {
+  type: number;
+  data: Uint8Array;
+}
+
+/** An IPv6 extension header, with the fields the kernel and the ip6tables matches read. */
 export interface ExtensionHeader {
   type: ExtensionHeaderName;
-  /** The header's length field (in the header's own units). */
-  length: number;
-  /** Option types carried (hop-by-hop, destination options). */
-  options: { type: number; length: number }[];
+  /** The whole header in bytes: what --hbh-len, --dst-len, --rt-len and --ahlen compare. */
+  size: number;
+  /** Hop-by-hop and destination options in wire order, padding included. */
+  options: HeaderOption[];
   routingType: number;
   segmentsLeft: number;
-  /** Routing header type 0 addresses. */
+  /** The addresses a routing header lists. */
   addresses: bigint[];
+  /** The Authentication Header's security parameter index. */
+  spi: number;
 }
 
 export interface Packet {
@@ -130,8 +138,9 @@ export function isLaterFragment(p: Packet): boolean {
   return p.fragmentOffset !== 0;
 }
 
+/** A piece of a larger packet (an IPv6 atomic fragment, with a fragment header but whole, is not). */
 export function isFragment(p: Packet): boolean {
-  return p.fragmentOffset !== 0 || p.moreFragments || p.extensionHeaders.some((h) => h.type === 'fragment');
+  return p.fragmentOffset !== 0 || p.moreFragments;
 }
 
 export function isIcmpError(p: { family: Family; protocol: number; icmpType: number }): boolean {
@@ -227,7 +236,7 @@ export function parsePacket(json: unknown, ctx: PacketContext, path = 'packet'):
   if (family === 'ipv4' && protocol === ICMPV6) f.fail('protocol', 'icmpv6 is for IPv6 packets; use icmp');
   if (family === 'ipv6' && protocol === ICMP) f.fail('protocol', 'icmp is for IPv4 packets; use icmpv6');
   const srcText = f.string('source');
-  const src = srcText !== undefined ? readAddress(f.at('source'), srcText, family).address : defaultSource(ctx.host, family, dst.address, inItf?.name ?? null);
+  const src = srcText !== undefined ? readAddress(f.at('source'), srcText, family).address : defaultSource(ctx.host, family, dst.address, inItf?.name ?? null, outName);
   if (src === undefined) f.fail('source', 'give the source address: the host has no address to send this packet from');
   const icmpProto = protocol === ICMP || protocol === ICMPV6;
   const icmp = readIcmpType(f, 'icmpType', family);
@@ -239,6 +248,8 @@ export function parsePacket(json: unknown, ctx: PacketContext, path = 'packet'):
   const payloadText = f.string('payload');
   const payload = payloadHex !== undefined ? hexBytes(f, 'payloadHex', payloadHex) : new TextEncoder().encode(payloadText ?? '');
   const ctState = f.oneOf('ctState', STATE_NAMES) ?? null;
+  if (family === 'ipv6' && EXTENSION_PROTOCOLS[protocol]) f.fail('protocol', `${protocol} is the ${EXTENSION_PROTOCOLS[protocol]} extension header: list it in extensionHeaders and give the protocol that follows`);
+  const fragment: FragmentFields = {};
   // The next packet of an established TCP connection is a plain ACK unless flags are given.
   const defaultFlags = ctState === 'ESTABLISHED' ? TCP_FLAG_BITS.ACK : TCP_FLAG_BITS.SYN;
   const p: Packet = {
@@ -277,12 +288,13 @@ export function parsePacket(json: unknown, ctx: PacketContext, path = 'packet'):
     sctpChunks: readSctpChunks(f),
     dccpType: readDccpType(f),
     dccpOptions: readNumberList(f, 'dccpOptions', 255),
-    extensionHeaders: family === 'ipv6' ? readExtensionHeaders(f) : [],
+    extensionHeaders: family === 'ipv6' ? readExtensionHeaders(f, fragment) : [],
     ctState,
     ctDirection: f.oneOf('ctDirection', ['original', 'reply'] as const) ?? 'original',
     secondsBefore: f.number('secondsBefore', 0, 1e9) ?? 0,
   };
   if (family === 'ipv4' && f.has('extensionHeaders')) f.fail('extensionHeaders', 'extension headers are IPv6 only');
+  if (family === 'ipv6') placeFragmentHeader(f, p, fragment);
   if (f.has('inner')) p.inner = readInner(Fields.of(f.at('inner'), f.obj.inner), p);
   else if (isIcmpError(p)) p.inner = defaultInner(p);
   if (p.inner && !isIcmpError(p)) f.fail('inner', 'only ICMP error messages (destination unreachable, time exceeded...) quote a packet');
@@ -300,11 +312,12 @@ export function parsePacket(json: unknown, ctx: PacketContext, path = 'packet'):
 }
 
 /** A local packet's source: the address the route to its destination prefers. */
-function defaultSource(host: Host, family: Family, dst: bigint, inInterface: string | null): bigint | undefined {
+function defaultSource(host: Host, family: Family, dst: bigint, inInterface: string | null, outInterface: string | null): bigint | undefined {
   if (inInterface !== null) return undefined;
   if (localOwner(host, family, dst)) return dst;
-  const r = lookupRoute(host, family, dst);
-  return r?.dev ? host.interfaces.get(r.dev)?.addresses.find((a) => a.family === family && a.primary)?.address : undefined;
+  const dev = (family === 'ipv6' ? outInterface : null) ?? lookupRoute(host, family, dst)?.dev;
+  if (!dev) return undefined;
+  return family === 'ipv6' ? preferredSource(host, family, dev, dst) : host.interfaces.get(dev)?.addresses.find((a) => a.family === family && a.primary)?.address;
 }
 
 function readInner(f: Fields, outer: Packet): InnerPacket {
@@ -353,26 +366,105 @@ function readDccpType(f: Fields): number {
   return i;
 }
 
-const EXT_NAMES: readonly ExtensionHeaderName[] = ['hop-by-hop', 'destination', 'routing', 'fragment', 'auth', 'esp'];
+const EXT_NAMES: Readonly<Record<string, ExtensionHeaderName>> = {
+  'hop-by-hop': 'hop-by-hop', hbh: 'hop-by-hop', hop: 'hop-by-hop', destination: 'destination', dst: 'destination',
+  routing: 'routing', rt: 'routing', route: 'routing', fragment: 'fragment', frag: 'fragment', auth: 'auth', ah: 'auth',
+};
 
-function readExtensionHeaders(f: Fields): ExtensionHeader[] {
-  return (f.array('extensionHeaders') ?? []).map((h, i) => {
+const EXT_FIELDS: Record<ExtensionHeaderName, readonly string[]> = {
+  'hop-by-hop': ['options', 'pad'], destination: ['options', 'pad'], routing: ['routingType', 'segmentsLeft', 'addresses'],
+  fragment: ['offset', 'moreFragments', 'id'], auth: ['spi'],
+};
+
+/** Upper-layer protocol numbers that are IPv6 extension headers: they belong in `extensionHeaders`. */
+const EXTENSION_PROTOCOLS: Readonly<Record<number, string>> = { 0: 'hop-by-hop', 43: 'routing', 44: 'fragment', 51: 'auth', 60: 'destination' };
+
+/** The fragment header's fields, when the list has one. */
+interface FragmentFields {
+  listed?: boolean;
+  offset?: number;
+  moreFragments?: boolean;
+  id?: number;
+}
+
+/** Options as on the wire, padded with Pad1/PadN to a multiple of 8 bytes unless `pad` is false. */
+function readOptions(hf: Fields): HeaderOption[] {
+  const options = (hf.array('options') ?? []).map((o, k): HeaderOption => {
+    const of = Fields.of(`${hf.at('options')}[${k}]`, typeof o === 'number' ? { type: o } : o);
+    of.only(['type', 'data', 'length']);
+    const type = of.int('type', 0, 255) ?? of.fail('type', 'every option needs its type (0-255)');
+    const hex = of.string('data');
+    if (hex !== undefined && of.has('length')) of.fail('length', 'give the data or its length, not both');
+    const data = hex !== undefined ? hexBytes(of, 'data', hex) : new Uint8Array(of.int('length', 0, 255) ?? 0);
+    if (data.length > 255) of.fail('data', 'an option carries at most 255 bytes');
+    if (type === 0 && data.length) of.fail('type', 'Pad1 (type 0) is a single byte without data');
+    return { type, data };
+  });
+  const bytes = 2 + options.reduce((n, o) => n + optionSize(o), 0);
+  const pad = (8 - (bytes % 8)) % 8;
+  if (hf.boolean('pad') === false) {
+    if (pad) hf.fail('options', `with "pad": false the options must fill a multiple of 8 bytes with the 2-byte header (they fill ${bytes})`);
+  } else if (pad === 1) options.push({ type: 0, data: new Uint8Array(0) });
+  else if (pad) options.push({ type: 1, data: new Uint8Array(pad - 2) });
+  if (bytes + pad > 2048) hf.fail('options', 'an options header holds at most 2048 bytes');
+  return options;
+}
+
+export function optionSize(o: HeaderOption): number {
+  return o.type === 0 ? 1 : 2 + o.data.length;
+}
+
+function readExtensionHeaders(f: Fields, fragment: FragmentFields): ExtensionHeader[] {
+  const headers = (f.array('extensionHeaders') ?? []).map((h, i): ExtensionHeader => {
     const at = `${f.at('extensionHeaders')}[${i}]`;
     const hf: Fields = Fields.of(at, typeof h === 'string' ? { type: h } : h);
-    hf.only(['type', 'length', 'options', 'routingType', 'segmentsLeft', 'addresses']);
-    const type = hf.oneOf('type', EXT_NAMES);
-    if (!type) hf.fail('type', `expected one of ${EXT_NAMES.join(', ')}`);
-    const options = (hf.array('options') ?? []).map((o, k) => {
-      const of = Fields.of(`${hf.at('options')}[${k}]`, typeof o === 'number' ? { type: o } : o);
-      of.only(['type', 'length']);
-      return { type: of.int('type', 0, 255) ?? 0, length: of.int('length', 0, 255) ?? 0 };
-    });
-    const addresses = (hf.array('addresses') ?? []).map((a, k) => readAddress(`${hf.at('addresses')}[${k}]`, String(a), 'ipv6').address);
-    return {
-      type, length: hf.int('length', 0, 255) ?? 0, options, routingType: hf.int('routingType', 0, 255) ?? 0,
-      segmentsLeft: hf.int('segmentsLeft', 0, 255) ?? 0, addresses,
-    };
+    const name = hf.string('type') ?? hf.fail('type', `expected one of ${[...new Set(Object.values(EXT_NAMES))].join(', ')}`);
+    const type = EXT_NAMES[name.toLowerCase()];
+    if (!type) hf.fail('type', `"${name}" is not an extension header (${[...new Set(Object.values(EXT_NAMES))].join(', ')}); ESP ends the chain: give it as the protocol`);
+    hf.only(['type', ...EXT_FIELDS[type]]);
+    const header: ExtensionHeader = { type, size: 8, options: [], routingType: 0, segmentsLeft: 0, addresses: [], spi: 0 };
+    if (type === 'hop-by-hop' || type === 'destination') {
+      header.options = readOptions(hf);
+      header.size = 2 + header.options.reduce((n, o) => n + optionSize(o), 0);
+    } else if (type === 'routing') {
+      header.addresses = (hf.array('addresses') ?? []).map((a, k) => readAddress(`${hf.at('addresses')}[${k}]`, String(a), 'ipv6').address);
+      if (header.addresses.length > 127) hf.fail('addresses', 'a routing header holds at most 127 addresses');
+      header.routingType = hf.int('routingType', 0, 255) ?? 0;
+      header.segmentsLeft = hf.int('segmentsLeft', 0, 255) ?? header.addresses.length;
+      header.size = 8 + 16 * header.addresses.length;
+    } else if (type === 'fragment') {
+      if (fragment.listed) hf.fail('type', 'a packet has one fragment header');
+      Object.assign(fragment, { listed: true, offset: hf.int('offset', 0, 8191), moreFragments: hf.boolean('moreFragments'), id: hf.int('id', 0, 0xffffffff) });
+    } else {
+      // The oracle's AH: SPI 0x100 and a 4-byte ICV, 16 bytes in all.
+      header.spi = hf.int('spi', 0, 0xffffffff) ?? 0x100;
+      header.size = 16;
+    }
+    return header;
   });
+  return headers;
+}
+
+/**
+ * The packet's fragment header: where the list puts it, or (for top-level
+ * fragment fields) after the hop-by-hop and routing headers, as the oracle
+ * does. A later fragment carries nothing but data after it.
+ */
+function placeFragmentHeader(f: Fields, p: Packet, fragment: FragmentFields): void {
+  const headers = p.extensionHeaders;
+  if (fragment.listed) {
+    p.fragmentOffset = fragment.offset ?? p.fragmentOffset;
+    p.moreFragments = fragment.moreFragments ?? p.moreFragments;
+    p.fragmentId = fragment.id ?? p.fragmentId;
+  } else if (p.fragmentOffset || p.moreFragments || f.has('fragmentId')) {
+    let at = 0;
+    headers.forEach((h, i) => { if (h.type === 'hop-by-hop' || h.type === 'routing') at = i + 1; });
+    headers.splice(at, 0, { type: 'fragment', size: 8, options: [], routingType: 0, segmentsLeft: 0, addresses: [], spi: 0 });
+  }
+  const k = headers.findIndex((h) => h.type === 'fragment');
+  if (p.fragmentOffset && k >= 0 && k < headers.length - 1) {
+    f.fail('extensionHeaders', `a later fragment (offset ${p.fragmentOffset}) carries only data after its fragment header; the ${headers[k + 1].type} header cannot follow it`);
+  }
 }
 
 // ---- lengths and bytes -------------------------------------------------------------
@@ -392,14 +484,15 @@ function l4HeaderLength(p: Packet): number {
     case SCTP: return 12 + 4 * p.sctpChunks.length;
     case DCCP: return 16;
     case ESP: return 8;
-    case AH: return p.family === 'ipv4' ? 12 : 0;
+    case AH: return 12;
+    case MH: return 8;
     case IPCOMP: return 4;
     default: return 0;
   }
 }
 
 function extensionLength(p: Packet): number {
-  return p.extensionHeaders.reduce((n, h) => n + (h.type === 'fragment' ? 8 : h.type === 'auth' ? 12 : (h.length + 1) * 8), 0);
+  return p.extensionHeaders.reduce((n, h) => n + h.size, 0);
 }
 
 function headerLength(p: Packet): number {
@@ -458,15 +551,8 @@ export function packetBytes(p: Packet): Uint8Array {
     b[6] = chain[0];
     p.extensionHeaders.forEach((h, i) => {
       b[at] = chain[i + 1];
-      const size = h.type === 'fragment' ? 8 : h.type === 'auth' ? 12 : (h.length + 1) * 8;
-      if (h.type === 'fragment') {
-        put16(b, at + 2, (p.fragmentOffset << 3) | (p.moreFragments ? 1 : 0));
-        put32(b, at + 4, p.fragmentId);
-      } else {
-        b[at + 1] = h.type === 'auth' ? 1 : h.length;
-        if (h.type === 'routing') { b[at + 2] = h.routingType; b[at + 3] = h.segmentsLeft; }
-      }
-      at += size;
+      writeExtension(b, at, h, p);
+      at += h.size;
     });
   }
   const l4 = at;
@@ -475,7 +561,37 @@ export function packetBytes(p: Packet): Uint8Array {
   return b;
 }
 
-const EXT_PROTOCOL: Record<ExtensionHeaderName, number> = { 'hop-by-hop': 0, destination: 60, routing: 43, fragment: 44, auth: 51, esp: 50 };
+export const EXT_PROTOCOL: Record<ExtensionHeaderName, number> = { 'hop-by-hop': 0, destination: 60, routing: 43, fragment: 44, auth: 51 };
+
+/** One extension header's bytes after its next-header byte. */
+function writeExtension(b: Uint8Array, at: number, h: ExtensionHeader, p: Packet): void {
+  switch (h.type) {
+    case 'fragment':
+      put16(b, at + 2, (p.fragmentOffset << 3) | (p.moreFragments ? 1 : 0));
+      put32(b, at + 4, p.fragmentId);
+      return;
+    case 'auth':
+      b[at + 1] = h.size / 4 - 2;
+      put32(b, at + 4, h.spi);
+      put32(b, at + 8, 1);
+      return;
+    case 'routing':
+      b[at + 1] = h.size / 8 - 1;
+      b[at + 2] = h.routingType;
+      b[at + 3] = h.segmentsLeft;
+      h.addresses.forEach((a, k) => putAddress(b, at + 8 + 16 * k, a, 'ipv6'));
+      return;
+    default: {
+      b[at + 1] = h.size / 8 - 1;
+      let o = at + 2;
+      for (const opt of h.options) {
+        b[o] = opt.type;
+        if (opt.type !== 0) { b[o + 1] = opt.data.length; b.set(opt.data, o + 2); }
+        o += optionSize(opt);
+      }
+    }
+  }
+}
 
 function writeL4(b: Uint8Array, at: number, p: Packet): number {
   switch (p.protocol) {
@@ -526,8 +642,11 @@ function writeL4(b: Uint8Array, at: number, p: Packet): number {
     case ESP:
       put32(b, at, p.spi ?? 0);
       return at + 8;
+    case MH:
+      b[at] = 59;
+      b[at + 2] = p.icmpType;
+      return at + 8;
     case AH:
-      if (p.family === 'ipv6') return at;
       b[at + 1] = 1;
       put32(b, at + 4, p.spi ?? 0);
       return at + 12;
@@ -562,6 +681,7 @@ export function packetJson(p: Packet): JsonObject {
   }
   Object.assign(out, { ttl: p.ttl, tos: p.tos, length: p.length, mark: p.mark });
   if (p.fragmentOffset || p.moreFragments) Object.assign(out, { fragmentOffset: p.fragmentOffset, moreFragments: p.moreFragments });
+  if (p.extensionHeaders.length) out.extensionHeaders = p.extensionHeaders.map((h) => h.type);
   return out;
 }
 

@@ -187,7 +187,7 @@ const MASQUERADE = make((use) => {
   const ports = natRange(option(use, 'to-ports')?.parsed[0] as ParsedNat, use);
   return (ctx) => {
     const dev = ctx.outDev;
-    const src = dev ? preferredSource(ctx.host, ctx.family, dev.name, ctx.nextHop ?? ctx.pkt.destination) : undefined;
+    const src = dev ? preferredSource(ctx.host, ctx.family, dev.name, ctx.family === 'ipv6' ? ctx.pkt.destination : ctx.nextHop ?? ctx.pkt.destination) : undefined;
     if (src === undefined || !dev) return { verdict: 'drop', action: `MASQUERADE: ${dev?.name ?? 'the interface'} has no address`, changed: [] };
     return nat(ctx, 'src', { ...ports, addressFrom: src, addressTo: src }, `MASQUERADE (${dev.name}'s address)`);
   };

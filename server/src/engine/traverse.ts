@@ -11,6 +11,7 @@ import { EvalContext, Skb, Uncertain } from './context';
 import { Host, Interface, OutputRoute, routeInput, routeOutput } from './host';
 import { showAddress } from './json';
 import { linkType } from './matches/metadata';
+import { defragment, deliverChecks, forwardChecks, receiveChecks, StackDrop, StackStop } from './ipv6Stack';
 import { applyBinding, Manip, translateIcmpError } from './nat';
 import { clonePacket, describePacket, isFragment, isIcmpError, Packet } from './packet';
 import type { EngineState } from './state';
@@ -82,6 +83,8 @@ export interface PacketResult {
   sendError?: string;
   /** Why the packet was dropped, in words. */
   dropReason?: string;
+  /** The IPv6 stack, not a rule, stopped the packet: before the hooks, held for reassembly, after INPUT, or before FORWARD. */
+  stop?: StackStop;
   /** The packet as it left, was delivered, or was dropped. */
   packet: Packet;
   /** Connection-tracking state the packet got, when conntrack ran. */
@@ -137,10 +140,19 @@ export class PacketRun {
     const p = this.skb.pkt;
     this.event(undefined, `arrives on ${inDev.name}: ${describePacket(p)}`);
     if (linkType(p, inDev) === 'otherhost') return this.dropped(`the frame is addressed to another host's MAC (${p.destinationMac}): dropped before any hook`);
-    const early = ipv6Reject(p, inDev);
-    if (early) return this.dropped(early);
-    if (this.rs.defrag && isFragment(p)) {
-      return this.dropped('defragmentation (priority -400, on because a rule needs conntrack or sockets) holds a lone fragment until the others come: no table sees it');
+    const v6 = p.family === 'ipv6';
+    if (v6) {
+      const early = receiveChecks(p, inDev);
+      if (early) return this.stopped(early);
+    }
+    const defrag = this.rs.defrag || this.options.conntrack;
+    // A packet looped back through lo was gathered on its way out.
+    if (defrag && v6) {
+      const d = inDev.loopback ? { kind: 'pass' as const } : defragment(p);
+      if (d.kind === 'held') return this.stopped(d.drop);
+      if (d.kind === 'whole') this.event('PREROUTING', 'defragmentation (priority -400) turns the atomic fragment into a plain packet: its fragment header is removed');
+    } else if (defrag && isFragment(p)) {
+      return this.dropped('defragmentation (priority -400, on because conntrack or a socket match needs it) holds a lone fragment until the others come: no table sees it');
     }
     const pre = this.hook('PREROUTING', inDev, null, null);
     if (pre.verdict === 'drop') return this.dropped(pre.reason, pre.rejectWith);
@@ -150,23 +162,29 @@ export class PacketRun {
       return this.dropped(`routing: ${route.reason}`, route.icmp);
     }
     if (route.kind === 'local') {
-      this.event(undefined, `routing: ${route.broadcast ? 'a broadcast, delivered locally' : `${showAddress(p.destination, p.family)} is local`} (INPUT)`);
-      if (p.family === 'ipv4' && isFragment(p)) {
+      this.event(undefined, `routing: ${route.broadcast ? `${v6 ? 'a multicast group this host has joined' : 'a broadcast'}, delivered locally` : `${showAddress(p.destination, p.family)} is local`} (INPUT)`);
+      if (!v6 && isFragment(p)) {
         return this.dropped('IPv4 local delivery reassembles fragments before INPUT: a lone fragment waits there and no INPUT rule sees it');
       }
       const input = this.hook('INPUT', inDev, null, null);
       if (input.verdict === 'drop') return this.dropped(input.reason, input.rejectWith);
       this.confirm();
+      const late = v6 ? deliverChecks(p) : undefined;
+      if (late) return this.stopped(late);
       return this.finish('delivered', { inInterface: inDev.name });
     }
     const outDev = this.host.interfaces.get(route.dev)!;
     this.event(undefined, `routing: forwarded out ${outDev.name} via ${showAddress(route.nextHop, p.family)} (FORWARD)`);
     if (linkType(p, inDev) !== 'host') return this.dropped('a frame sent to a broadcast or multicast MAC address is not forwarded');
     if (p.ttl <= 1) {
-      return this.dropped(`${p.family === 'ipv4' ? 'TTL' : 'hop limit'} ${p.ttl} would reach 0: answered with time exceeded before FORWARD`, p.family === 'ipv4' ? 'icmp-time-exceeded' : 'icmp6-time-exceeded');
+      const drop = `${v6 ? 'hop limit' : 'TTL'} ${p.ttl} would reach 0: answered with time exceeded before FORWARD`;
+      if (v6) return this.stopped({ stop: 'not-forwarded', reason: `time exceeded: hop limit ${p.ttl} would reach 0`, icmp: 'icmp6-time-exceeded' });
+      return this.dropped(drop, 'icmp-time-exceeded');
     }
+    const scope = v6 ? forwardChecks(p, inDev, outDev) : undefined;
+    if (scope) return this.stopped(scope);
     p.ttl -= 1;
-    this.event(undefined, `forwarding lowers the ${p.family === 'ipv4' ? 'TTL' : 'hop limit'} to ${p.ttl} before FORWARD`);
+    this.event(undefined, `forwarding lowers the ${v6 ? 'hop limit' : 'TTL'} to ${p.ttl} before FORWARD`);
     const fwd = this.hook('FORWARD', inDev, outDev, route.nextHop);
     if (fwd.verdict === 'drop') return this.dropped(fwd.reason, fwd.rejectWith);
     const post = this.hook('POSTROUTING', null, outDev, route.nextHop);
@@ -438,6 +456,12 @@ export class PacketRun {
     return this.finish('dropped', { dropReason: reason, rejectWith, sendError });
   }
 
+  /** A packet the IPv6 stack stopped, in the words of where it stopped. */
+  private stopped(d: StackDrop): PacketResult {
+    this.event(undefined, `${STOP_WORDS[d.stop]}: ${d.reason}${d.icmp ? ` (answered with ${d.icmp})` : ''}`);
+    return this.finish('dropped', { dropReason: d.reason, rejectWith: d.icmp, stop: d.stop });
+  }
+
   private finish(fate: Fate, extra: Partial<PacketResult>): PacketResult {
     const ct = this.skb.ct;
     const result: PacketResult = {
@@ -451,16 +475,12 @@ export class PacketRun {
   }
 }
 
+export const STOP_WORDS: Readonly<Record<StackStop, string>> = {
+  'before-hooks': 'dropped before PREROUTING', held: 'held for reassembly', 'after-input': 'dropped after INPUT', 'not-forwarded': 'not forwarded',
+};
+
 function inert(rule: CompiledRule): boolean {
   return rule.action.kind === 'continue' || (rule.action.kind === 'target' && rule.action.target.inert === true);
-}
-
-/** ip6_rcv_core drops these before PREROUTING: loopback addresses from outside, multicast sources. */
-function ipv6Reject(p: Packet, inDev: Interface): string | undefined {
-  if (p.family !== 'ipv6' || inDev.loopback) return undefined;
-  if (p.destination === 1n || p.source === 1n) return 'the loopback address ::1 arriving from outside is dropped before any hook (RFC 4291)';
-  if (p.source >> 120n === 0xffn) return 'a multicast source address is dropped before any hook';
-  return undefined;
 }
 
 function round(x: number): number {

@@ -116,6 +116,14 @@ export const ICMPV6_TYPES: readonly IcmpType[] = [
   { name: 'redirect', type: 137 },
 ];
 
+/** Mobility Header types (RFC 6275) by the names and short forms ip6tables accepts; a name may be abbreviated. */
+export const MH_TYPES: readonly { name: string; alias: string; type: number }[] = [
+  { name: 'binding-refresh-request', alias: 'brr', type: 0 }, { name: 'home-test-init', alias: 'hoti', type: 1 },
+  { name: 'careof-test-init', alias: 'coti', type: 2 }, { name: 'home-test', alias: 'hot', type: 3 },
+  { name: 'careof-test', alias: 'cot', type: 4 }, { name: 'binding-update', alias: 'bu', type: 5 },
+  { name: 'binding-acknowledgement', alias: 'ba', type: 6 }, { name: 'binding-error', alias: 'be', type: 7 },
+];
+
 export interface CtState extends Named {
   /** Place in the list iptables-save prints (libxt_conntrack's print_state), which is not this order. */
   saveOrder: number;

@@ -3,7 +3,7 @@
 // which has no layer-4 header of its own.
 import { DCCP_TYPES } from '../../knowledge/matches/headers';
 import type { IcmpMatch, PortRange } from '../../knowledge/values';
-import { SCTP_CHUNK_TYPES, TCP_FLAGS } from '../../knowledge/vocabulary';
+import { MH_TYPES, SCTP_CHUNK_TYPES, TCP_FLAGS } from '../../knowledge/vocabulary';
 import type { MatchUse, OptionUse } from '../../syntax/command';
 import type { Criterion, EvalContext, Tri } from '../context';
 import { Packet, SYN_MASK, TCP_FLAG_BITS } from '../packet';
@@ -165,31 +165,38 @@ function spiTest(ctx: EvalContext, r: { from: number; to: number }): Tri {
   return v >= r.from && v <= r.to;
 }
 
-/** ah for IPv6: an Authentication Header anywhere in the extension header chain. */
+/** ah for IPv6: an Authentication Header in the extension header chain; --ahlen is its whole length in bytes. */
 function ah6(use: MatchUse): CompiledMatch {
-  const present: Criterion = { text: '-m ah (an Authentication Header)', test: (ctx) => ctx.pkt.extensionHeaders.some((h) => h.type === 'auth') };
-  const criteria = [present];
+  const auth = (ctx: EvalContext) => ctx.pkt.extensionHeaders.find((h) => h.type === 'auth');
+  const criteria: Criterion[] = [{ text: '-m ah (an Authentication Header)', test: (ctx) => auth(ctx) !== undefined }];
   for (const o of use.options) {
+    let test: (ctx: EvalContext) => Tri = () => true;
     if (o.spec.name === 'ahspi') {
       const r = range(o);
-      criteria.push(criterion(o, (ctx) => spiTest(ctx, r)));
+      test = (ctx) => auth(ctx)!.spi >= r.from && auth(ctx)!.spi <= r.to;
     } else if (o.spec.name === 'ahlen') {
       const len = num(o);
-      criteria.push(criterion(o, (ctx) => (ctx.pkt.extensionHeaders.find((h) => h.type === 'auth')?.length ?? 1) === len));
-    } else {
-      criteria.push(criterion(o, () => true));
+      test = (ctx) => auth(ctx)!.size === len;
     }
+    criteria.push(unless(criterion(o, test), (ctx) => (auth(ctx) ? undefined : false)));
   }
   return { criteria };
+}
+
+/** A Mobility Header type by number, short form, or the start of its name (as libip6t_mh reads it). */
+function mhType(word: string): number | undefined {
+  if (/^\d+$/.test(word)) return Number(word);
+  const w = word.toLowerCase();
+  return MH_TYPES.find((t) => t.alias === w || t.name === w)?.type ?? MH_TYPES.find((t) => t.name.startsWith(w))?.type;
 }
 
 function mh(use: MatchUse): CompiledMatch {
   const o = use.options[0];
   if (!o) return { criteria: [] };
-  const m = /^(\d+)(?::(\d+))?$/.exec(o.values[0].text);
-  if (!m) return { criteria: [criterion(o, () => ({ reason: 'mobility header type names are not modelled; write the number' }))] };
-  const from = Number(m[1]);
-  const to = m[2] === undefined ? from : Number(m[2]);
+  const [a, b] = o.values[0].text.split(':');
+  const from = mhType(a);
+  const to = b === undefined ? from : mhType(b);
+  if (from === undefined || to === undefined) return { criteria: [criterion(o, () => ({ reason: `"${o.values[0].text}" is not a Mobility Header type` }))] };
   return { criteria: [headerGuard(criterion(o, (ctx) => ctx.pkt.icmpType >= from && ctx.pkt.icmpType <= to))] };
 }
 

@@ -5,7 +5,10 @@ import type { Cidr } from '../../knowledge/addresses';
 import type { MatchUse } from '../../syntax/command';
 import type { Criterion, EvalContext, Tri } from '../context';
 import type { ExtensionHeader, ExtensionHeaderName } from '../packet';
-import { CompiledMatch, criterion, num, option, unless } from './common';
+import { CompiledMatch, criterion, num, option, optionText, unless } from './common';
+
+const ESP = 50;
+const NO_NEXT_HEADER = 59;
 
 function header(ctx: EvalContext, type: ExtensionHeaderName): ExtensionHeader | undefined {
   return ctx.pkt.extensionHeaders.find((h) => h.type === type);
@@ -28,10 +31,16 @@ function inRange(n: number, r: unknown): boolean {
   return n >= from && n <= to;
 }
 
-/** `type[:length]` items that must open the option list in this order. */
+/**
+ * `type[:length]` items that must open the option list in this order, the
+ * padding options included (Pad1 is type 0 and has no length).
+ */
 function optionsMatch(h: ExtensionHeader, text: unknown): boolean {
   const wanted = String(text).split(',').map((item) => item.split(':').map(Number));
-  return wanted.every(([type, len], i) => h.options[i]?.type === type && (len === undefined || h.options[i].length === len));
+  return wanted.every(([type, len], i) => {
+    const o = h.options[i];
+    return o !== undefined && o.type === type && (type === 0 || len === undefined || o.data.length === len);
+  });
 }
 
 function rt(use: MatchUse): CompiledMatch {
@@ -39,11 +48,13 @@ function rt(use: MatchUse): CompiledMatch {
   return onHeader(use, 'routing', {
     'rt-type': (h, v) => h.routingType === Number(v),
     'rt-segsleft': (h, v) => inRange(h.segmentsLeft, v),
-    'rt-len': (h, v) => h.length === Number(v),
+    // The whole header in bytes (ipv6_optlen), not the Hdr Ext Len field.
+    'rt-len': (h, v) => h.size === Number(v),
     'rt-0-res': () => true,
     'rt-0-addrs': (h, v) => {
       const wanted = (Array.isArray(v) ? v : [v]) as Cidr[];
-      if (strict) return wanted.every((c, i) => h.addresses[i] === c.address);
+      // Strict: exactly these addresses, in this order, and no others.
+      if (strict) return wanted.length === h.addresses.length && wanted.every((c, i) => h.addresses[i] === c.address);
       let at = 0;
       for (const c of wanted) {
         while (at < h.addresses.length && h.addresses[at] !== c.address) at++;
@@ -74,7 +85,7 @@ function frag(use: MatchUse): CompiledMatch {
 
 function options(name: 'hop-by-hop' | 'destination', prefix: string) {
   return (use: MatchUse): CompiledMatch => onHeader(use, name, {
-    [`${prefix}-len`]: (h, v) => h.length === Number(v),
+    [`${prefix}-len`]: (h, v) => h.size === Number(v),
     [`${prefix}-opts`]: (h, v) => optionsMatch(h, v),
   });
 }
@@ -90,23 +101,32 @@ const HEADER_BITS: Record<string, number> = {
   prot: 1, protocol: 1, '255': 1,
 };
 
-const EXT_BITS: Record<ExtensionHeaderName, number> = { 'hop-by-hop': 128, destination: 64, routing: 32, fragment: 16, auth: 8, esp: 4 };
+const EXT_BITS: Record<ExtensionHeaderName, number> = { 'hop-by-hop': 128, destination: 64, routing: 32, fragment: 16, auth: 8 };
+const ESP_BIT = 4;
+const NONE_BIT = 2;
+const PROTO_BIT = 1;
 
-/** ipv6header_mt6: the set of headers present, compared exactly (or as a subset with --soft). */
+/**
+ * ipv6header_mt6: the set of headers present (ESP and "no next header" end
+ * the chain, anything else is the upper-layer protocol), compared exactly, or
+ * with --soft as "all of these"; negated, --soft means "none of these".
+ */
 function ipv6header(use: MatchUse): CompiledMatch {
   const o = option(use, 'header')!;
   const wanted = (o.parsed[0] as string[]).reduce((m, n) => m | (HEADER_BITS[n] ?? 0), 0);
   const soft = option(use, 'soft') !== undefined;
+  const inverted = o.negated ? 0xff : 0;
   return {
-    criteria: [criterion(o, (ctx) => {
-      let present = 0;
-      for (const h of ctx.pkt.extensionHeaders) {
-        present |= EXT_BITS[h.type];
-        if (h.type === 'esp') break;
-      }
-      if (!ctx.pkt.extensionHeaders.some((h) => h.type === 'esp')) present |= ctx.pkt.protocol === 59 ? 2 : 1;
-      return soft ? (present & wanted) === wanted : present === wanted;
-    })],
+    criteria: [{
+      text: optionText(o),
+      test: (ctx) => {
+        const p = ctx.pkt;
+        let present = p.extensionHeaders.reduce((m, h) => m | EXT_BITS[h.type], 0);
+        present |= p.protocol === ESP ? ESP_BIT : p.protocol === NO_NEXT_HEADER ? NONE_BIT : PROTO_BIT;
+        if (soft) return ((present ^ wanted ^ inverted) & wanted) === 0;
+        return inverted ? present !== wanted : present === wanted;
+      },
+    }],
   };
 }
 
