@@ -213,10 +213,12 @@ function packetOf6(spec: Json, fallbackFrom?: string): Json {
   const payload = spec.payload as string | { hex: string } | undefined;
   if (typeof payload === 'object') {
     const hex = payload.hex;
+    const fields = headerFields(proto, hex);
     if (proto === 'mh' || proto === '135' || proto === 'mobility-header' || proto === 'ipv6-mh') {
       p.mhType = parseInt(hex.slice(4, 6), 16);
       p.payloadHex = hex.slice(16);
-    } else p.payloadHex = hex;
+    } else if (fields) Object.assign(p, fields);
+    else p.payloadHex = hex;
   } else if (spec.payload_len !== undefined) p.payloadHex = '00'.repeat(Number(spec.payload_len));
   else if (typeof payload === 'string' && payload !== '') p.payload = payload;
   return p;

@@ -3,7 +3,7 @@
 // conntrack hook (priority -200): NEW, ESTABLISHED, RELATED, INVALID or UNTRACKED.
 import type { Family } from '../knowledge';
 import {
-  DCCP, ICMP, ICMPV6, InnerPacket, isIcmpError, Packet, SCTP, TCP, TCP_FLAG_BITS, UDP, UDPLITE,
+  DCCP, ICMP, ICMPV6, InnerPacket, isIcmpError, isLaterFragment, Packet, SCTP, TCP, TCP_FLAG_BITS, UDP, UDPLITE,
 } from './packet';
 
 export interface Tuple {
@@ -202,7 +202,15 @@ export interface ConntrackResult {
  * nf_conntrack_in for one packet: find its connection (or the one an ICMP
  * error is about), or open a new unconfirmed one if the protocol allows.
  */
-export function conntrackIn(table: ConnectionTable, p: Packet, now: number): ConntrackResult {
+export function conntrackIn(table: ConnectionTable, p: Packet, now: number, incoming = false): ConntrackResult {
+  if (p.family === 'ipv6' && p.protocol === NO_NEXT_HEADER) {
+    const reason = 'no next header (59): conntrack finds no layer-4 header and leaves the packet without a connection';
+    return { ct: { kind: 'invalid', reason }, explain: `INVALID: ${reason}` };
+  }
+  if (incoming && checksumForAnotherHop(p)) {
+    const reason = 'the checksum was computed for the routing header\'s final destination, so it fails here (nf_conntrack_checksum)';
+    return { ct: { kind: 'invalid', reason }, explain: `INVALID: ${reason}` };
+  }
   // icmpv6_error: neighbour discovery and MLD are never tracked (so `--ctstate INVALID -j DROP` spares them).
   if (p.protocol === ICMPV6 && UNTRACKED_ICMPV6.includes(p.icmpType)) {
     return { ct: { kind: 'untracked' }, explain: 'UNTRACKED: conntrack does not track neighbour discovery and multicast listener messages' };
@@ -224,6 +232,19 @@ export function conntrackIn(table: ConnectionTable, p: Packet, now: number): Con
     ? 'a TCP packet without SYN opens a connection picked up mid-stream (nf_conntrack_tcp_loose=1)'
     : 'the first packet of a connection';
   return { ct: { kind: 'tracked', conn, dir: 'original', state: 'NEW' }, explain: `NEW: ${how}` };
+}
+
+const NO_NEXT_HEADER = 59;
+
+/**
+ * A sender computes the upper-layer checksum with the final destination of a
+ * routing header (RFC 8200 8.1); conntrack verifies incoming TCP, UDP,
+ * UDP-Lite, DCCP and ICMPv6 checksums with the address in the IPv6 header.
+ */
+function checksumForAnotherHop(p: Packet): boolean {
+  if (![TCP, UDP, UDPLITE, DCCP, ICMPV6].includes(p.protocol) || isLaterFragment(p)) return false;
+  const rt = p.extensionHeaders.find((h) => h.type === 'routing');
+  return rt !== undefined && rt.segmentsLeft > 0 && rt.addresses.length > 0 && rt.addresses[rt.addresses.length - 1] !== p.destination;
 }
 
 /** Why the first packet of a flow cannot open a connection, if it cannot. */

@@ -473,6 +473,9 @@ export function routeOutput(host: Host, family: Family, dst: bigint, oif: string
  * loopback) leave by the incoming interface?
  */
 export function reversePathOk(host: Host, family: Family, src: bigint, inDev: Interface, loose: boolean, acceptLocal: boolean): boolean {
+  // IPv6 (rpfilter_lookup_reverse6): a local route is enough with --accept-local, an anycast one never.
+  if (family === 'ipv6' && localOwner(host, family, src)) return acceptLocal;
+  if (family === 'ipv6' && anycastOwner(host, src)) return false;
   if (localOwner(host, family, src)) return acceptLocal && (loose || localOwner(host, family, src) === inDev);
   const r = lookupRoute(host, family, src);
   if (!r || r.type !== 'unicast') return false;

@@ -73,7 +73,10 @@ function parseOptions(p: Packet, h: ExtensionHeader, stop: StackStop): StackDrop
         if (o.data.length !== 2) return silently(`a router alert option of ${o.data.length} bytes instead of 2`);
         continue;
       }
-      if (o.type === JUMBO) return paramProblem(p, stop, 'a jumbo payload option in a packet that is not a jumbogram');
+      if (o.type === JUMBO) {
+        if (o.data.length !== 4 || at % 4 !== 2) return silently('a jumbo payload option of the wrong length or alignment');
+        return paramProblem(p, stop, 'a jumbo payload option in a packet that is not a jumbogram');
+      }
       if (o.type === CALIPSO) return silently('a CALIPSO option no security domain of this host accepts');
       if (o.type === IOAM) {
         if (at % 4) return silently('an IOAM option not aligned on 4 bytes');

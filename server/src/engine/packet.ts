@@ -480,7 +480,8 @@ function l4HeaderLength(p: Packet): number {
   switch (p.protocol) {
     case TCP: return 20 + tcpOptionBytes(p);
     case UDP: case UDPLITE: return 8;
-    case ICMP: case ICMPV6: return 8 + (p.inner ? (p.family === 'ipv4' ? 28 : 48) : 0);
+    case ICMP: return 8 + (p.inner ? 28 : 0);
+    case ICMPV6: return 8 + (p.inner ? 48 : NDP_BODY[p.icmpType] ?? 0) + (p.icmpType in NDP_LINK_OPTION && p.source !== 0n ? 8 : 0);
     case SCTP: return 12 + 4 * p.sctpChunks.length;
     case DCCP: return 16;
     case ESP: return 8;
@@ -490,6 +491,11 @@ function l4HeaderLength(p: Packet): number {
     default: return 0;
   }
 }
+
+/** What follows the 8 bytes of a neighbour discovery or MLD message: target and addresses (as the oracle builds them). */
+const NDP_BODY: Readonly<Record<number, number>> = { 130: 16, 131: 16, 132: 16, 134: 8, 135: 16, 136: 16, 137: 32 };
+/** Messages that carry the sender's link-layer address option (not when sent from ::). */
+const NDP_LINK_OPTION: Readonly<Record<number, true>> = { 133: true, 134: true, 135: true, 136: true };
 
 function extensionLength(p: Packet): number {
   return p.extensionHeaders.reduce((n, h) => n + h.size, 0);

@@ -251,7 +251,7 @@ export class PacketRun {
       skb.ct = this.options.declared;
       message = `${ctStateName(skb.ct)}, as the scenario declares`;
     } else {
-      const r = conntrackIn(this.state.conntrack, skb.pkt, this.state.now);
+      const r = conntrackIn(this.state.conntrack, skb.pkt, this.state.now, hook === 'PREROUTING');
       skb.ct = r.ct;
       message = r.explain;
     }

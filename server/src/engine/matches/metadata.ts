@@ -3,7 +3,7 @@
 // the sending socket, routing facts.
 import type { MatchUse } from '../../syntax/command';
 import { Criterion, EvalContext, Tri, uncertain } from '../context';
-import { AddressType, addressTypeV4, Host, Interface, isLoopbackAddress, isMulticast, localOwner, lookupRoute, reversePathOk } from '../host';
+import { AddressType, addressTypeV4, anycastOwner, Host, Interface, isLoopbackAddress, isMulticast, localOwner, lookupRoute, reversePathOk } from '../host';
 import type { Packet } from '../packet';
 import { CompiledMatch, criterion, maskedEquals, num, option, unless, valueMask, whole } from './common';
 
@@ -62,8 +62,9 @@ function addressType6(host: Host, a: bigint, dev: Interface | null, wanted: read
   if (byRoute.length === 0) return true;
   const owner = localOwner(host, 'ipv6', a) ?? (isLoopbackAddress('ipv6', a) ? host.interfaces.get('lo') : undefined);
   const local = owner !== undefined && (!dev || dev === owner);
-  const unreachable = !local && lookupRoute(host, 'ipv6', a)?.type !== 'unicast';
-  return (byRoute.includes('LOCAL') && local) || (byRoute.includes('UNREACHABLE') && unreachable);
+  const anycast = anycastOwner(host, a, dev ?? undefined) !== undefined;
+  const unreachable = !local && !anycast && lookupRoute(host, 'ipv6', a)?.type !== 'unicast';
+  return (byRoute.includes('LOCAL') && local) || (byRoute.includes('ANYCAST') && anycast) || (byRoute.includes('UNREACHABLE') && unreachable);
 }
 
 function addrtype(use: MatchUse, cc: { family: string }): CompiledMatch {
