@@ -67,14 +67,14 @@ test('the new fates read as where the IPv6 stack stopped the packet, with the IC
   const rules = V6(table('filter', '-A INPUT -j ACCEPT', '-A FORWARD -j ACCEPT'));
   const held = trace(rules, { protocol: 'udp', source: '2001:db8:5::7', destination: '2001:db8:1::1', inInterface: 'eth0', moreFragments: true, payloadHex: '00'.repeat(8) });
   assert.deepEqual([held.fate, held.stop, held.hits], ['dropped', 'held', ['filter/INPUT/1']]);
-  assert.match(verdictLine(held), /^held for reassembly: reassembly after INPUT holds a lone fragment/);
+  assert.match(verdictLine(held.outcomes[0]), /^held for reassembly: reassembly after INPUT holds a lone fragment/);
   const rh0 = trace(rules, {
     protocol: 'udp', source: '2001:db8:5::7', destination: '2001:db8:1::1', inInterface: 'eth0',
     extensionHeaders: [{ type: 'routing', routingType: 0, segmentsLeft: 1, addresses: ['fd00::5'] }],
   });
-  assert.equal(verdictLine(rh0), 'dropped after INPUT: parameter problem: a type-0 routing header with 1 segment left, which this host does not process (RFC 5095) (answered with icmp6-param-problem)');
+  assert.equal(verdictLine(rh0.outcomes[0]), 'dropped after INPUT: parameter problem: a type-0 routing header with 1 segment left, which this host does not process (RFC 5095) (answered with icmp6-param-problem)');
   const scope = trace(rules, 'udp [fe80::2]:40000 -> [fd00::2]:53 in eth0');
-  assert.equal(verdictLine(scope), 'not forwarded: beyond scope: a link-local source may not leave its link (eth0 to eth1) (answered with icmp6-beyond-scope)');
+  assert.equal(verdictLine(scope.outcomes[0]), 'not forwarded: beyond scope: a link-local source may not leave its link (eth0 to eth1) (answered with icmp6-beyond-scope)');
   assert.deepEqual(scope.hits, []);
 });
 
