@@ -8,7 +8,7 @@ import type { Hook } from '../knowledge';
 import { CompiledRule, CompiledRuleset, CompiledTable } from './compile';
 import { Connection, conntrackIn, CtInfo, ctStateName } from './conntrack';
 import { EvalContext, Skb, Uncertain } from './context';
-import { Host, Interface, OutputRoute, routeInput, routeOutput } from './host';
+import { Host, Interface, isMulticast, joinedGroup, OutputRoute, routeInput, routeOutput } from './host';
 import { showAddress } from './json';
 import { linkType } from './matches/metadata';
 import { defragment, deliverChecks, forwardChecks, receiveChecks, StackDrop, StackStop } from './ipv6Stack';
@@ -187,7 +187,8 @@ export class PacketRun {
     this.event(undefined, `forwarding lowers the ${v6 ? 'hop limit' : 'TTL'} to ${p.ttl} before FORWARD`);
     const fwd = this.hook('FORWARD', inDev, outDev, route.nextHop);
     if (fwd.verdict === 'drop') return this.dropped(fwd.reason, fwd.rejectWith);
-    const post = this.hook('POSTROUTING', null, outDev, route.nextHop);
+    // ip_output and ip6_output hand POSTROUTING the device the packet arrived on as its in-interface.
+    const post = this.hook('POSTROUTING', inDev, outDev, route.nextHop);
     if (post.verdict === 'drop') return this.dropped(post.reason, post.rejectWith);
     this.confirm();
     return this.finish('forwarded', { outInterface: outDev.name });
@@ -220,12 +221,32 @@ export class PacketRun {
     const post = this.hook('POSTROUTING', null, dev, route.kind === 'out' ? route.nextHop : null);
     if (post.verdict === 'drop') return this.dropped(post.reason, post.rejectWith, 'EPERM');
     this.confirm();
-    if (route.kind === 'out') return this.finish('sent', { outInterface: dev.name });
+    if (route.kind === 'out') {
+      if (p.family === 'ipv6' && isMulticast('ipv6', p.destination) && joinedGroup(this.host, dev, p.destination)) return this.loopedCopy(dev);
+      return this.finish('sent', { outInterface: dev.name });
+    }
     // Local to local: out through lo and back in; raw and mangle PREROUTING see it again,
     // but NAT was decided in OUTPUT/POSTROUTING.
     this.event(undefined, 'loops back through lo');
     p.inInterface = 'lo';
     return this.receive(lo);
+  }
+
+  /**
+   * ip6_finish_output2: a packet to a group the sending interface has joined
+   * also loops back to this host: the copy passes POSTROUTING again, then
+   * comes in on that interface (PREROUTING, INPUT). The original has left.
+   */
+  private loopedCopy(dev: Interface): PacketResult {
+    const sent = this.skb.pkt;
+    this.skb.pkt = clonePacket(sent);
+    this.event(undefined, `${dev.name} has joined ${showAddress(sent.destination, 'ipv6')}: a copy loops back to this host`);
+    const post = this.hook('POSTROUTING', null, dev, null);
+    const copy = post.verdict === 'drop' ? this.dropped(`the looped copy: ${post.reason}`, post.rejectWith) : this.receive(dev);
+    if (copy.fate === 'delivered') return copy;
+    this.skb.pkt = sent;
+    this.event(undefined, 'the packet itself was sent');
+    return this.finish('sent', { outInterface: dev.name });
   }
 
   // ---- hooks and tables ---------------------------------------------------------------------------
