@@ -8,6 +8,7 @@ import type { Ruleset } from '../model/ruleset';
 import type { ParsedLines } from '../syntax/parsedLines';
 import { parseSaveFile, SaveFile } from '../syntax/saveFile';
 import { tableCommitProblems } from '../model/kernelChecks';
+import { rememberFacts } from '../model/ruleFacts';
 import { findDeadRules } from './deadRules';
 import { reviewRuleset } from './rulesetChecks';
 
@@ -27,7 +28,7 @@ export const DEFAULT_EXTERNAL_CHAINS: readonly string[] = CHAIN_OWNERS.flatMap((
 
 export const DEFAULT_OPTIONS: AnalysisOptions = {
   externalChains: DEFAULT_EXTERNAL_CHAINS,
-  maxFileSize: 10 * 1024 * 1024,
+  maxFileSize: Infinity,
 };
 
 export interface Analysis {
@@ -39,7 +40,7 @@ export interface Analysis {
 export function analyseSaveText(text: string, options: AnalysisOptions = DEFAULT_OPTIONS): Analysis {
   const refusal = refuseInput(text, options.maxFileSize);
   if (refusal) return { diagnostics: [refusal] };
-  const file = parseSaveFile(text, { family: options.family, fileName: options.fileName, reuse: options.reuse });
+  const file = parseSaveFile(text, { family: options.family, fileName: options.fileName, reuse: options.reuse, onCommand: rememberFacts });
   const diagnostics = file.diagnostics;
   const ruleset = rulesetFromSave(file, options, diagnostics);
   for (const table of ruleset.tables.values()) tableCommitProblems(table, diagnostics);

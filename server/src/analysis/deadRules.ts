@@ -6,348 +6,14 @@
 // between that may change what it tests (MARK, a jump into a chain that marks)
 // breaks the argument.
 import type { Diagnostic, DiagnosticCode, Span } from '../diagnostics';
-import type { Family, PacketChange } from '../knowledge';
-import { Cidr, maskFromPrefix } from '../knowledge/addresses';
-import { checkValue, IcmpMatch, MarkMask, PortRange } from '../knowledge/values';
-import { CT_STATES, STATE_NAMES, TCP_FLAGS } from '../knowledge/vocabulary';
+import type { Family } from '../knowledge';
+import { maskFromPrefix } from '../knowledge/addresses';
+import type { RuleFacts } from '../model/ruleFacts';
 import type { Chain, Rule, Ruleset, Table } from '../model/ruleset';
 import { canonicalRule } from '../model/saveText';
+import { ANY_CHANGE, CHANGE, InterfaceName, intersect, Mark, Net, Ranges, Shape, within } from '../model/shape';
 import type { IptablesCall } from '../shell/scriptFirewall';
-import type { Command, Criterion, MatchUse, OptionUse } from '../syntax/command';
-
-// ---- sets of 16-bit numbers (ports; ICMP type * 256 + code) -------------------
-
-/** Sorted, disjoint, non-touching inclusive ranges. */
-type Ranges = readonly (readonly [number, number])[];
-
-const TOP = 0xffff;
-
-function ranges(list: (readonly [number, number])[], negated: boolean): Ranges {
-  const out: [number, number][] = [];
-  for (const [from, to] of [...list].sort((a, b) => a[0] - b[0])) {
-    const last = out[out.length - 1];
-    if (last && from <= last[1] + 1) last[1] = Math.max(last[1], to);
-    else out.push([from, to]);
-  }
-  if (!negated) return out;
-  const complement: [number, number][] = [];
-  let next = 0;
-  for (const [from, to] of out) {
-    if (from > next) complement.push([next, from - 1]);
-    next = to + 1;
-  }
-  if (next <= TOP) complement.push([next, TOP]);
-  return complement;
-}
-
-function intersect(a: Ranges, b: Ranges): Ranges {
-  const out: [number, number][] = [];
-  for (const [af, at] of a) {
-    for (const [bf, bt] of b) {
-      const from = Math.max(af, bf);
-      const to = Math.min(at, bt);
-      if (from <= to) out.push([from, to]);
-    }
-  }
-  return ranges(out, false);
-}
-
-/** Every number of `inner` is in `outer`. */
-function within(inner: Ranges, outer: Ranges): boolean {
-  return inner.every(([f, t]) => outer.some(([of, ot]) => of <= f && t <= ot));
-}
-
-// ---- what a rule matches ---------------------------------------------------------
-
-interface Net {
-  address: bigint;
-  mask: bigint;
-  prefix: number;
-  negated: boolean;
-  /** IPv4: the address as a number, for the index (bigint work is slow). */
-  number?: number;
-}
-interface InterfaceName { name: string; wildcard: boolean; negated: boolean }
-interface Mark { value: bigint; mask: bigint; negated: boolean }
-
-/** A rule's criteria, as far as they are understood. */
-interface Shape {
-  /** Every criterion is understood exactly: the shape is the rule's set of packets. Else it is a superset. */
-  exact: boolean;
-  /** The rule's own criteria can never all hold. */
-  empty: boolean;
-  protocol?: { number: number; negated: boolean };
-  source?: Net;
-  destination?: Net;
-  inInterface?: InterfaceName;
-  outInterface?: InterfaceName;
-  /** `-f`: later fragments only; `! -f` or a match that reads ports or ICMP types: first fragments and whole packets. */
-  fragment?: 'later' | 'first';
-  sport?: Ranges;
-  dport?: Ranges;
-  /** multiport `--ports`: the source or the destination port is in the set. */
-  eitherPort: readonly Ranges[];
-  /** multiport `! --ports`: neither port is in the set. */
-  neitherPort: readonly Ranges[];
-  /** Connection-tracking states, as a bit set (see stateClasses). */
-  states?: number;
-  icmp?: Ranges;
-  marks: readonly Mark[];
-  /** `--tcp-flags`: the flags under a mask compared with a value, like a mark. */
-  tcpFlags: readonly Mark[];
-  /** What the criteria test that a rule in between could change (CHANGE bits). */
-  reads: number;
-  /** A hash, equal for rules with the same canonical text (which is much dearer to work out). */
-  print: number;
-}
-
-const CHANGE: Record<PacketChange, number> = { mark: 1, conntrack: 2, addresses: 4, header: 8, sets: 16, other: 32 };
-const ANY_CHANGE = 63;
-
-/**
- * Each packet has exactly one of the `-m state` states, plus any of the other
- * conntrack states (SNAT, DNAT) as extra flags: one class per combination.
- */
-const PRIMARY_STATES: ReadonlySet<string> = new Set(STATE_NAMES);
-const EXTRA_STATES = CT_STATES.map((s) => s.name).filter((n) => !PRIMARY_STATES.has(n));
-const ALL_STATES = (1 << (STATE_NAMES.length << EXTRA_STATES.length)) - 1;
-
-const STATE_SETS = new Map<string, number>();
-
-function stateClasses(names: readonly string[], negated: boolean): number {
-  const key = `${negated ? '!' : ''}${names.join(',')}`;
-  const known = STATE_SETS.get(key);
-  if (known !== undefined) return known;
-  let bits = 0;
-  STATE_NAMES.forEach((primary, p) => {
-    for (let extras = 0; extras < 1 << EXTRA_STATES.length; extras++) {
-      const hit = names.includes(primary) || EXTRA_STATES.some((x, i) => extras & (1 << i) && names.includes(x));
-      if (hit) bits |= 1 << ((p << EXTRA_STATES.length) | extras);
-    }
-  });
-  bits = negated ? ALL_STATES & ~bits : bits;
-  // Few distinct lists are ever written.
-  if (STATE_SETS.size < 10_000) STATE_SETS.set(key, bits);
-  return bits;
-}
-
-const NONE: readonly never[] = [];
-
-type OptionReader = (shape: Shape, option: OptionUse, value: unknown) => boolean;
-
-const portRanges = (value: unknown): [number, number][] => (Array.isArray(value) ? value as PortRange[] : [value as PortRange]).map((p) => [p.from, p.to]);
-
-/** `--sport`/`--dport` (one range) and multiport's lists narrow the same port sets. */
-const addPorts = (key: 'sport' | 'dport'): OptionReader => (shape, o, value) => {
-  const set = ranges(portRanges(value), o.negated);
-  shape[key] = shape[key] ? intersect(shape[key], set) : set;
-  return true;
-};
-const ports: Record<string, OptionReader> = { 'source-port': addPorts('sport'), 'destination-port': addPorts('dport') };
-
-/** The six flags `ALL` stands for, one bit each. */
-const FLAG_BITS = new Map(TCP_FLAGS.map((f) => f.name).filter((n) => n !== 'ALL' && n !== 'NONE').map((n, i) => [n, 1n << BigInt(i)]));
-
-function flagBits(names: readonly string[]): bigint {
-  let bits = 0n;
-  for (const n of names) for (const [flag, bit] of FLAG_BITS) if (n === 'ALL' || n === flag) bits |= bit;
-  return bits;
-}
-
-/** A test `(field & mask) == value`, possibly negated: a mark, or TCP flags. */
-function addMasked(shape: Shape, key: 'marks' | 'tcpFlags', value: bigint, mask: bigint, negated: boolean): void {
-  // Bits outside the mask can never compare equal.
-  if ((value & ~mask) !== 0n) {
-    if (!negated) shape.empty = true;
-    return;
-  }
-  shape[key] = [...shape[key], { value, mask, negated }];
-}
-const icmpType: OptionReader = (shape, o, value) => {
-  const t = value as IcmpMatch;
-  // The kernel takes type 255 to mean any type, as `any` is stored.
-  const set = ranges(t.any || t.type === 255 ? [[0, TOP]] : [[t.type * 256 + t.codeFrom, t.type * 256 + t.codeTo]], o.negated);
-  shape.icmp = shape.icmp ? intersect(shape.icmp, set) : set;
-  return true;
-};
-const ctState: OptionReader = (shape, o, value) => {
-  const set = stateClasses(value as string[], o.negated);
-  shape.states = shape.states === undefined ? set : shape.states & set;
-  shape.reads |= CHANGE.conntrack;
-  return true;
-};
-
-/**
- * The matches understood here, by module: how each option narrows the shape.
- * `header`: the module reads the transport header, so it never matches a
- * later fragment (the kernel checks the fragment offset first).
- */
-const MATCHES: Record<string, { header?: boolean; options: Record<string, OptionReader> }> = {
-  tcp: {
-    header: true,
-    options: {
-      ...ports,
-      'tcp-flags': (shape, o, value) => {
-        const compared = o.parsed[1] as string[] | undefined;
-        if (!compared) return false;
-        shape.reads |= CHANGE.header;
-        addMasked(shape, 'tcpFlags', flagBits(compared), flagBits(value as string[]), o.negated);
-        return true;
-      },
-    },
-  },
-  udp: { header: true, options: ports },
-  sctp: { header: true, options: ports },
-  dccp: { header: true, options: ports },
-  multiport: {
-    header: true,
-    options: {
-      'source-ports': addPorts('sport'),
-      'destination-ports': addPorts('dport'),
-      ports: (s, o, v) => {
-        const set = ranges(portRanges(v), false);
-        if (o.negated) s.neitherPort = [...s.neitherPort, set];
-        else s.eitherPort = [...s.eitherPort, set];
-        return true;
-      },
-    },
-  },
-  icmp: { header: true, options: { 'icmp-type': icmpType } },
-  icmp6: { header: true, options: { 'icmpv6-type': icmpType } },
-  conntrack: { options: { ctstate: ctState } },
-  state: { options: { state: ctState } },
-  mark: {
-    options: {
-      mark: (shape, o, value) => {
-        const { value: v, mask } = value as MarkMask;
-        shape.reads |= CHANGE.mark;
-        addMasked(shape, 'marks', v, mask, o.negated);
-        return true;
-      },
-    },
-  },
-  comment: { options: { comment: () => true } },
-};
-
-function shapeOf(rule: Rule, family: Family): Shape {
-  const s = rule.spec;
-  // Every field set here, so that all shapes share one object layout.
-  const shape: Shape = {
-    exact: true, empty: false, protocol: undefined, source: undefined, destination: undefined, inInterface: undefined,
-    outInterface: undefined, fragment: undefined, sport: undefined, dport: undefined, eitherPort: NONE, neitherPort: NONE,
-    states: undefined, icmp: undefined, marks: NONE, tcpFlags: NONE, reads: 0, print: 0,
-  };
-  if (s.protocol) {
-    const n = checkValue('protocol', s.protocol.value.text, { family }).value as number | undefined;
-    if (n === undefined) shape.exact = false;
-    else if (n !== 0) shape.protocol = { number: n, negated: s.protocol.negated };
-    // ip6tables tests `-p all` against the header chain it can parse; iptables ignores it.
-    else if (s.protocol.negated || family === 'ipv6') shape.exact = false;
-  }
-  shape.source = net(shape, s.source, rule.addresses?.source, family);
-  shape.destination = net(shape, s.destination, rule.addresses?.destination, family);
-  shape.inInterface = networkInterface(shape, s.inInterface);
-  shape.outInterface = networkInterface(shape, s.outInterface);
-  if (s.fragment) shape.fragment = s.fragment.negated ? 'first' : 'later';
-  for (const m of s.matches) readMatch(shape, m);
-  if (shape.sport?.length === 0 || shape.dport?.length === 0 || shape.icmp?.length === 0 || shape.states === 0) shape.empty = true;
-  const h = mix(nameHash(s.target?.name ?? ''), s.matches.length, shape.protocol ? shape.protocol.number * 2 + +shape.protocol.negated : -1,
-    shape.sport?.[0]?.[0] ?? -1, shape.dport?.[0]?.[0] ?? -1, shape.dport?.[0]?.[1] ?? -1);
-  shape.print = netHash(netHash(h, shape.source), shape.destination);
-  return shape;
-}
-
-function mix(h: number, ...values: number[]): number {
-  for (const v of values) h = Math.imul(h ^ v, 0x9e3779b1) ^ (h >>> 15);
-  return h;
-}
-
-function netHash(h: number, n: Net | undefined): number {
-  return n ? mix(h, n.number ?? Number(BigInt.asUintN(32, n.address)), n.prefix * 2 + +n.negated) : mix(h, -1);
-}
-
-
-const NAME_HASHES = new Map<string, number>();
-
-function nameHash(name: string): number {
-  let h = NAME_HASHES.get(name);
-  if (h === undefined) {
-    h = 7;
-    for (let i = 0; i < name.length; i++) h = mix(h, name.charCodeAt(i));
-    // Chain names come and go as the user types: keep the cache small.
-    if (NAME_HASHES.size >= 10_000) NAME_HASHES.clear();
-    NAME_HASHES.set(name, h);
-  }
-  return h;
-}
-
-/**
- * Addresses as parsed, by family and text, kept from one analysis to the next:
- * after each keystroke the whole file is analysed again, and big files are
- * mostly addresses (IPv6 ones are slow to read).
- */
-const NETWORKS: Record<Family, Map<string, Net | null>> = { ipv4: new Map(), ipv6: new Map() };
-const MAX_NETWORKS = 50_000;
-
-function net(shape: Shape, c: Criterion | undefined, text: string | undefined, family: Family): Net | undefined {
-  if (!c) return undefined;
-  const key = text ?? c.value.text;
-  const known = NETWORKS[family];
-  let n = known.get(key);
-  if (n === undefined) {
-    const cidr = checkValue('addressList', key, { family }).value as Cidr | undefined;
-    // Host names (and anything unparsed) are left to the machine that loads the rules.
-    n = cidr && typeof cidr === 'object' && 'address' in cidr
-      ? { address: cidr.address, mask: cidr.mask, prefix: cidr.prefix, negated: false, number: family === 'ipv4' ? Number(cidr.address) : undefined }
-      : null;
-    if (known.size >= MAX_NETWORKS) known.clear();
-    known.set(key, n);
-  }
-  if (!n) {
-    shape.exact = false;
-    return undefined;
-  }
-  if (n.mask === 0n) {
-    if (c.negated) shape.empty = true;
-    return undefined;
-  }
-  shape.reads |= CHANGE.addresses;
-  return c.negated ? { ...n, negated: true } : n;
-}
-
-function networkInterface(shape: Shape, c: Criterion | undefined): InterfaceName | undefined {
-  if (!c) return undefined;
-  const text = c.value.text;
-  if (text === '' || checkValue('interface', text, { family: 'ipv4' }).error) {
-    shape.exact = false;
-    return undefined;
-  }
-  const wildcard = text.endsWith('+');
-  const name = wildcard ? text.slice(0, -1) : text;
-  // A bare `+` matches every interface.
-  if (wildcard && name === '') {
-    if (c.negated) shape.empty = true;
-    return undefined;
-  }
-  return { name, wildcard, negated: c.negated };
-}
-
-function readMatch(shape: Shape, m: MatchUse): void {
-  const known = m.spec && MATCHES[m.spec.name];
-  if (!known) {
-    shape.exact = false;
-    return;
-  }
-  if (known.header) {
-    if (shape.fragment === 'later') shape.empty = true;
-    shape.fragment = 'first';
-  }
-  for (const o of m.options) {
-    const read = known.options[o.spec.name];
-    const value = o.parsed[0];
-    if (!read || value === undefined || !read(shape, o, value)) shape.exact = false;
-  }
-}
+import type { Command } from '../syntax/command';
 
 // ---- does one rule's shape hold every packet of another's? ----------------------------
 
@@ -407,13 +73,9 @@ function coversMasked(a: Mark, b: Mark): boolean {
     (x, y) => ((x.value ^ y.value) & x.mask & y.mask) !== 0n);
 }
 
-/** The rule matches every packet. Most rules have criteria that say at a glance they do not. */
-function unconditional(rule: Rule, family: Family): boolean {
-  const r = rule.spec;
-  if (r.fragment || r.matches.some((m) => m.spec?.name !== 'comment')) return false;
-  if (!r.protocol && !r.source && !r.destination && !r.inInterface && !r.outInterface) return true;
-  // `-s 0.0.0.0/0`, `-i +` and the like match everything too.
-  const s = shapeOf(rule, family);
+/** The rule matches every packet (`-s 0.0.0.0/0`, `-i +` and the like too). */
+function unconditional(rule: Rule): boolean {
+  const s = rule.shape;
   return s.exact && !s.empty && !s.protocol && !s.source && !s.destination && !s.inInterface && !s.outInterface && !s.fragment
     && !s.sport && !s.dport && !s.icmp && s.states === undefined && s.marks.length === 0 && s.tcpFlags.length === 0 && s.eitherPort.length === 0 && s.neitherPort.length === 0;
 }
@@ -434,7 +96,7 @@ class TableFacts {
 
   /** What a packet may carry changed after it meets this rule and goes on to the next (CHANGE bits). */
   changesBy(rule: Rule): number {
-    if (rule.command.symbolic || this.broken(rule)) return ANY_CHANGE;
+    if (rule.facts.head.symbolic || this.broken(rule)) return ANY_CHANGE;
     const t = rule.target;
     switch (t.kind) {
       case 'none':
@@ -445,9 +107,8 @@ class TableFacts {
         return t.spec.changes ? t.spec.changes.reduce((bits, c) => bits | CHANGE[c], 0) : ANY_CHANGE;
       case 'chain': {
         // A goto never comes back to this chain, nor a jump into a chain that stops every packet.
-        const chain = this.table.chains.get(t.name);
-        if (t.goto || (chain && this.alwaysStops(chain))) return 0;
-        return chain ? this.chainChanges(chain) : ANY_CHANGE;
+        if (t.goto || this.alwaysStops(t.chain)) return 0;
+        return this.chainChanges(t.chain);
       }
       case 'unresolved':
         return t.goto ? 0 : ANY_CHANGE;
@@ -465,7 +126,7 @@ class TableFacts {
       const t = rule.target;
       // Inside a jumped chain a goto leads on, and a RETURN there comes back to our caller.
       const goto = (t.kind === 'chain' || t.kind === 'unresolved') && t.goto;
-      const next = goto && t.kind === 'chain' ? this.table.chains.get(t.name) : undefined;
+      const next = goto && t.kind === 'chain' ? t.chain : undefined;
       bits |= !goto ? this.changesBy(rule) : next ? this.chainChanges(next) : ANY_CHANGE;
     }
     this.changes.set(chain, bits);
@@ -482,7 +143,7 @@ class TableFacts {
         return !!t.spec.terminating && !t.spec.mayContinue;
       case 'chain':
       case 'unresolved': {
-        const chain = t.kind === 'chain' ? this.table.chains.get(t.name) : undefined;
+        const chain = t.kind === 'chain' ? t.chain : undefined;
         return t.goto || (chain !== undefined && this.alwaysStops(chain) !== undefined);
       }
       case 'none':
@@ -494,10 +155,10 @@ class TableFacts {
   howItStops(rule: Rule): string {
     const t = rule.target;
     if (t.kind === 'verdict' && t.name === 'RETURN') return 'sends them back out of this chain (`-j RETURN`)';
-    if (t.kind !== 'chain' && t.kind !== 'unresolved') return `stops them there (\`-j ${rule.spec.target?.name}\`)`;
+    if (t.kind !== 'chain' && t.kind !== 'unresolved') return `stops them there (\`-j ${rule.facts.head.target?.name}\`)`;
     if (t.goto) return `sends them on with \`-g ${t.name}\`, never to come back to this chain`;
-    const stop = this.alwaysStops(this.table.chains.get(t.name)!)!;
-    return `sends them to chain ${t.name}, where rule ${stop.index} (line ${stop.command.flag!.line + 1}) stops every one of them (\`-j ${stop.spec.target?.name}\`)`;
+    const stop = this.alwaysStops(t.kind === 'chain' ? t.chain : this.table.chains.get(t.name)!)!;
+    return `sends them to chain ${t.name}, where rule ${stop.index} (line ${stop.facts.head.flag!.line + 1}) stops every one of them (\`-j ${stop.facts.head.target?.name}\`)`;
   }
 
   /**
@@ -511,9 +172,9 @@ class TableFacts {
     let found: Rule | undefined;
     for (const rule of chain.rules) {
       const t = rule.target;
-      if (rule.command.symbolic || this.broken(rule)) break;
+      if (rule.facts.head.symbolic || this.broken(rule)) break;
       if ((t.kind === 'verdict' && t.name === 'RETURN') || ((t.kind === 'chain' || t.kind === 'unresolved') && t.goto)) break;
-      if (unconditional(rule, this.family) && this.trusted(rule) && this.stops(rule)) {
+      if (unconditional(rule) && this.trusted(rule) && this.stops(rule)) {
         found = rule;
         break;
       }
@@ -683,18 +344,18 @@ function scanChain(chain: Chain, facts: TableFacts, trusted: (rule: Rule) => boo
   let budget = COMPARISON_BUDGET;
   let stoppers = false;
   chain.rules.forEach((rule, at) => {
-    if (!rule.command.symbolic && !broken(rule)) {
-      const shape = shapeOf(rule, facts.family);
+    if (!rule.facts.head.symbolic && !broken(rule)) {
+      const shape = rule.shape;
       const copy = copies.find(rule, shape.print);
       let dead = false;
-      if (copy && copy.rule.command !== rule.command && !sameSpan(copy.rule, rule)) {
+      if (copy && copy.rule.facts !== rule.facts && !sameSpan(copy.rule, rule)) {
         dead = copy.stops && stillHolds(copy);
         findings.push({ rule, by: copy.rule, duplicate: true, dead });
       } else if (!shape.empty) {
         let best: Candidate | undefined;
         index.near(shape, (c) => {
           if (--budget < 0) return false;
-          if ((!best || c.at < best.at) && c.rule.command !== rule.command && !sameSpan(c.rule, rule) && stillHolds(c) && covers(c.shape, shape)) best = c;
+          if ((!best || c.at < best.at) && c.rule.facts !== rule.facts && !sameSpan(c.rule, rule) && stillHolds(c) && covers(c.shape, shape)) best = c;
           return true;
         });
         if (best) findings.push({ rule, by: best.rule, duplicate: false, dead: (dead = true) });
@@ -716,8 +377,8 @@ function scanChain(chain: Chain, facts: TableFacts, trusted: (rule: Rule) => boo
 }
 
 function sameSpan(a: Rule, b: Rule): boolean {
-  const x = a.command.flag;
-  const y = b.command.flag;
+  const x = a.facts.head.flag;
+  const y = b.facts.head.flag;
   return !!x && !!y && x.line === y.line && x.start === y.start;
 }
 
@@ -739,12 +400,12 @@ function ruleSpan(command: Command): Span | undefined {
 
 function report(findings: Finding[], chain: Chain, facts: TableFacts, out: Diagnostic[]): void {
   if (findings.length === 0) return;
-  const rulesOf = new Map<Command, number>();
-  for (const rule of chain.rules) rulesOf.set(rule.command, (rulesOf.get(rule.command) ?? 0) + 1);
-  const byCommand = new Map<Command, Finding[]>();
-  for (const f of findings) push(byCommand, f.rule.command, f);
+  const rulesOf = new Map<RuleFacts, number>();
+  for (const rule of chain.rules) rulesOf.set(rule.facts, (rulesOf.get(rule.facts) ?? 0) + 1);
+  const byCommand = new Map<RuleFacts, Finding[]>();
+  for (const f of findings) push(byCommand, f.rule.facts, f);
   for (const [command, list] of byCommand) {
-    const span = ruleSpan(command);
+    const span = ruleSpan(command.source.command);
     if (!span) continue;
     // A command that makes several rules (`-s a,b`) is a duplicate, or dead, only as a whole; else each dead pair says which it is.
     const whole = list.length === rulesOf.get(command);
@@ -754,12 +415,12 @@ function report(findings: Finding[], chain: Chain, facts: TableFacts, out: Diagn
   }
 }
 
-const place = (rule: Rule, chain: Chain) => `rule ${rule.index} of ${chain.name} (line ${rule.command.flag!.line + 1})`;
+const place = (rule: Rule, chain: Chain) => `rule ${rule.index} of ${chain.name} (line ${rule.facts.head.flag!.line + 1})`;
 
 function diagnostic(code: DiagnosticCode, span: Span, message: string, by: Rule[], relatedMessage: string): Diagnostic {
   // One entry per command: the rules of `-d a,b` share their words.
-  const related = [...new Set(by.map((r) => r.command))].flatMap((c) => {
-    const at = ruleSpan(c);
+  const related = [...new Set(by.map((r) => r.facts))].flatMap((c) => {
+    const at = ruleSpan(c.source.command);
     return at ? [{ span: at, message: relatedMessage }] : [];
   });
   return { code, severity: 'warning', span, message, tag: 'unnecessary', related };
@@ -798,7 +459,7 @@ function pairText(rule: Rule): string {
  */
 export function findDeadRules(ruleset: Ruleset, diagnostics: Diagnostic[], trusted: (rule: Rule) => boolean = () => true, skipTables: ReadonlySet<string> = new Set()): void {
   const errorLines = new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.span.line));
-  const broken = (rule: Rule) => !rule.command.flag || errorLines.has(rule.command.flag.line);
+  const broken = (rule: Rule) => !rule.facts.head.flag || errorLines.has(rule.facts.head.flag.line);
   const found: Diagnostic[] = [];
   for (const table of ruleset.tables.values()) {
     if (skipTables.has(table.name)) continue;

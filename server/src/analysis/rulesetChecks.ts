@@ -14,7 +14,7 @@ export function reviewRuleset(ruleset: Ruleset, diagnostics: Diagnostic[]): void
   for (const table of ruleset.tables.values()) {
     for (const chain of table.chains.values()) {
       const reach = reachOf(chain);
-      for (const rule of chain.rules) checkInterfaces(chain, reach, rule, report);
+      if (reach.onlyIncoming || reach.onlyOutgoing) for (const rule of chain.rules) checkInterfaces(chain, reach, rule, report);
       if (!chain.builtin && chain.references.length === 0 && chain.declaration) {
         report('unused-chain', chain.declaration, `no rule jumps to chain ${chain.name}, so its rules never run${table.fragment ? ' (unless rules loaded from elsewhere jump here)' : ''}`, 'hint', 'unnecessary');
       }
@@ -40,7 +40,7 @@ function reachOf(chain: Chain): Reach {
 }
 
 function checkInterfaces(chain: Chain, reach: Reach, rule: Rule, report: Report): void {
-  const spec = rule.spec;
+  const spec = rule.facts;
   if (reach.onlyOutgoing && spec.inInterface && !spec.inInterface.negated) {
     report('interface-direction', spec.inInterface.flag, `${chain.name} is reached only from ${hookList(chain.hooks)}, where packets have no input interface: this rule never matches`, 'warning');
   }

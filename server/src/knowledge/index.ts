@@ -89,6 +89,19 @@ export function optionNames(option: OptionSpec): readonly string[] {
   return option.aliases ? [option.name, ...option.aliases] : [option.name];
 }
 
+const OPTION_INDEX = new WeakMap<ExtensionSpec, ReadonlyMap<string, OptionSpec>>();
+
+/** The extension's option by one of its full names (a lookup the parser makes for every option it reads). */
+export function optionNamed(ext: ExtensionSpec, name: string): OptionSpec | undefined {
+  let index = OPTION_INDEX.get(ext);
+  if (!index) {
+    const map = new Map<string, OptionSpec>();
+    for (const o of ext.options) for (const n of optionNames(o)) if (!map.has(n)) map.set(n, o);
+    OPTION_INDEX.set(ext, (index = map));
+  }
+  return index.get(name);
+}
+
 /** Match modules whose options include this long name: for "`--ctstate` needs `-m conntrack`". */
 export function modulesDefining(optionName: string, family: Family): ExtensionSpec[] {
   return [...matchesFor(family), ...targetsFor(family)].filter((ext) =>

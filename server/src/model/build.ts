@@ -7,13 +7,14 @@ import {
   Family, POLICIES, STANDARD_TARGETS, TABLES, findTable, isBuiltinChain, isStandardTarget, targetsFor,
 } from '../knowledge';
 import { chainPattern } from '../knowledge/wellKnownChains';
-import type { Command, TargetUse } from '../syntax/command';
+import type { Command, TargetHead } from '../syntax/command';
 import type { SaveFile, TableBlock } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
 import { linkChains } from './graph';
 import { canonicalRule } from './saveText';
 import { loopProblems, ruleCommitProblems, tableCommitProblems } from './kernelChecks';
-import type { Chain, Rule, Ruleset, Table, TargetRef } from './ruleset';
+import { factsOf, lineFacts, RuleFacts } from './ruleFacts';
+import { Chain, ChainRule, Rule, Ruleset, Table, TargetRef } from './ruleset';
 
 export interface BuildOptions {
   /** Chains created by other tools or files (`*` is a wildcard): jumps to them are not errors. */
@@ -131,7 +132,8 @@ export class RulesetBuilder {
   }
 
   /** Applies a command; returns the rules it added (for -A, -I, -R). */
-  private apply(table: Table, command: Command, counters?: Token): Rule[] {
+  private apply(table: Table, facts: RuleFacts, counters?: Token): Rule[] {
+    const command = facts.head;
     if (!command.kind || command.otherFamily) return [];
     const chainToken = command.chain;
     const chain = chainToken ? table.chains.get(chainToken.text) : undefined;
@@ -141,7 +143,7 @@ export class RulesetBuilder {
       case 'replace': {
         const c = this.needChain(table, chainToken, chain, true);
         if (!c) return [];
-        const rules = this.withAddresses(this.makeRule(table, c, command, counters));
+        const rules = this.withAddresses(this.makeRule(table, c, facts, counters));
         const n = command.ruleNumber?.value;
         if (command.kind === 'append') {
           c.rules.push(...rules);
@@ -159,7 +161,8 @@ export class RulesetBuilder {
             return [];
           }
           if (rules.length > 1) {
-            this.report('invalid-value', command.rule.source?.value ?? command.rule.destination!.value, '`-R` replaces one rule: it takes a single source and destination address');
+            const spec = facts.source.command.rule;
+            this.report('invalid-value', spec.source?.value ?? spec.destination!.value, '`-R` replaces one rule: it takes a single source and destination address');
             return [];
           }
           c.rules[n - 1] = rules[0];
@@ -179,7 +182,7 @@ export class RulesetBuilder {
           return [];
         }
         const remaining = [...c.rules];
-        for (const wanted of this.withAddresses(this.ruleLike(table, c, command))) {
+        for (const wanted of this.withAddresses(this.ruleLike(table, c, facts))) {
           const key = canonicalRule(wanted, this.ruleset.family);
           const at = remaining.findIndex((r) => canonicalRule(r, this.ruleset.family) === key);
           if (at < 0) {
@@ -214,7 +217,7 @@ export class RulesetBuilder {
         }
         return [];
       case 'deleteChain':
-        this.deleteChain(table, chainToken, command);
+        this.deleteChain(table, chainToken, command.flag);
         return [];
       case 'renameChain': {
         const c = this.needChain(table, chainToken, chain);
@@ -264,7 +267,7 @@ export class RulesetBuilder {
     return chain;
   }
 
-  private deleteChain(table: Table, chainToken: Token | undefined, command: Command): void {
+  private deleteChain(table: Table, chainToken: Token | undefined, flag: Token | undefined): void {
     const victims = chainToken ? [table.chains.get(chainToken.text)] : [...table.chains.values()].filter((c) => !c.builtin);
     if (chainToken && !victims[0]) {
       this.missingChain(table, chainToken);
@@ -273,12 +276,12 @@ export class RulesetBuilder {
     for (const c of victims) {
       if (!c) continue;
       if (c.builtin) {
-        this.report('chain-name', chainToken ?? command.flag!, `${c.name} is a built-in chain and cannot be deleted`);
+        this.report('chain-name', chainToken ?? flag!, `${c.name} is a built-in chain and cannot be deleted`);
         continue;
       }
       const users = [...table.chains.values()].flatMap((ch) => ch.rules).filter((r) => r.target.kind === 'chain' && r.target.name === c.name);
       if (users.length) {
-        this.report('chain-in-use', chainToken ?? command.flag!, `chain ${c.name} is still the target of ${users.length} rule${users.length === 1 ? '' : 's'} (in ${users[0].chain}): \`-X\` fails ("Too many links")`);
+        this.report('chain-in-use', chainToken ?? flag!, `chain ${c.name} is still the target of ${users.length} rule${users.length === 1 ? '' : 's'} (in ${users[0].chain}): \`-X\` fails ("Too many links")`);
         continue;
       }
       if (c.rules.length && chainToken) {
@@ -312,11 +315,11 @@ export class RulesetBuilder {
     this.ahead = new Map();
     for (const st of block.statements) {
       if (st.kind === 'chain') this.ahead.set(st.name.text, st.name);
-      else if (st.command.kind === 'newChain' && st.command.chain) this.ahead.set(st.command.chain.text, st.command.chain);
+      else if (st.head.kind === 'newChain' && st.head.chain) this.ahead.set(st.head.chain.text, st.head.chain);
     }
     for (const st of block.statements) {
       if (st.kind === 'chain') this.declareChain(table, st.name, st.policy);
-      else this.apply(table, st.command, st.counters);
+      else this.apply(table, lineFacts(st), st.counters);
     }
   }
 
@@ -334,27 +337,24 @@ export class RulesetBuilder {
 
   /** `-s a,b -d c,d`: one rule per address pair, sources outermost, as iptables adds them. */
   private withAddresses(rule: Rule): Rule[] {
-    const split = (c: Command['rule']['source']) => (c && !c.value.unknown && c.value.text.includes(',') ? c.value.text.split(',').map((a) => a.trim()) : [undefined]);
-    const sources = split(rule.spec.source);
-    const destinations = split(rule.spec.destination);
-    if (sources.length === 1 && destinations.length === 1) return [rule];
-    return sources.flatMap((source) => destinations.map((destination) => ({ ...rule, addresses: { source, destination } })));
+    const pairs = rule.facts.pairs;
+    if (!pairs) return [rule];
+    return pairs.map((pair) => new ChainRule(rule.table, rule.chain, rule.index, rule.target, rule.facts, rule.counters, pair));
   }
 
   /** A rule as a command describes it, only to compare with existing ones (-D, -C). */
-  private ruleLike(table: Table, chain: Chain, command: Command): Rule {
-    return { table: table.name, chain: chain.name, index: 0, spec: command.rule, command, target: targetRef(table, command.rule.target) };
+  private ruleLike(table: Table, chain: Chain, facts: RuleFacts): Rule {
+    return new ChainRule(table.name, chain.name, 0, targetRef(table, facts.head.target), facts);
   }
 
-  private makeRule(table: Table, chain: Chain, command: Command, counters?: Token): Rule {
-    const spec = command.rule;
-    const rule: Rule = { table: table.name, chain: chain.name, index: 0, spec, command, target: { kind: 'none' }, counters };
-    const t = spec.target;
+  private makeRule(table: Table, chain: Chain, facts: RuleFacts, counters?: Token): Rule {
+    const rule = new ChainRule(table.name, chain.name, 0, NO_TARGET, facts, counters);
+    const t = facts.head.target;
     if (!t) return rule;
     const target = targetRef(table, t);
     if (target.kind === 'unresolved') this.pending.push({ rule, token: t.nameToken, goto: t.goto, table });
     rule.target = target;
-    if (target.kind === 'chain' && table.chains.get(t.name)!.builtin) {
+    if (target.kind === 'chain' && target.chain.builtin) {
       this.report('undefined-jump', t.nameToken, `${t.name} is a built-in chain: rules cannot jump to it (only to user-defined chains)`);
     }
     return rule;
@@ -414,6 +414,7 @@ export class RulesetBuilder {
   private runScriptCommand(command: Command): boolean {
     if (!command.kind || hasError(this.sink)) return false;
     const tableName = command.table?.text ?? 'filter';
+    const facts = factsOf(command, { command }, tableName, this.ruleset.family);
     if (command.table?.unknown) return true;
     if (!findTable(tableName)) {
       this.report('unknown-table', command.table!, `there is no table \`${tableName}\`; the tables are filter, nat, mangle, raw and security`);
@@ -421,7 +422,7 @@ export class RulesetBuilder {
     }
     const table = this.touchTable(tableName);
     if (command.chain?.unknown) return true;
-    if (command.kind === 'check') return this.hasRule(table, command);
+    if (command.kind === 'check') return this.hasRule(table, facts);
     if (command.kind === 'list' || command.kind === 'listRules') {
       if (command.chain && !table.chains.has(command.chain.text)) this.missingChain(table, command.chain);
       return !hasError(this.sink);
@@ -448,7 +449,7 @@ export class RulesetBuilder {
     const adds = command.kind === 'append' || command.kind === 'insert';
     const before = adds && chain ? undefined : snapshotChains(table);
     this.pending = [];
-    const added = this.apply(table, command);
+    const added = this.apply(table, facts);
     this.pending = [];
     const undo = () => {
       if (before) restoreChains(table, before);
@@ -493,13 +494,14 @@ export class RulesetBuilder {
   }
 
   /** `-C`: does an identical rule exist? */
-  private hasRule(table: Table, command: Command): boolean {
+  private hasRule(table: Table, facts: RuleFacts): boolean {
+    const command = facts.head;
     const chain = command.chain ? table.chains.get(command.chain.text) : undefined;
     if (!chain) {
       if (command.chain) this.missingChain(table, command.chain);
       return false;
     }
-    const wanted = this.withAddresses(this.ruleLike(table, chain, command));
+    const wanted = this.withAddresses(this.ruleLike(table, chain, facts));
     return wanted.every((w) => chain.rules.some((r) => canonicalRule(r, this.ruleset.family) === canonicalRule(w, this.ruleset.family)));
   }
 
@@ -549,11 +551,14 @@ const VERDICTS: Record<string, TargetRef> = Object.fromEntries(
   Object.keys(STANDARD_TARGETS).map((name) => [name, Object.freeze({ kind: 'verdict', name })]),
 );
 
+const NO_TARGET: TargetRef = Object.freeze({ kind: 'none' });
+
 /** What a rule's `-j`/`-g` names, among the chains the table has now. */
-export function targetRef(table: Table, t: TargetUse | undefined): TargetRef {
-  if (!t) return { kind: 'none' };
+export function targetRef(table: Table, t: TargetHead | undefined): TargetRef {
+  if (!t) return NO_TARGET;
   if (!t.goto && STANDARD_TARGETS[t.name] !== undefined) return VERDICTS[t.name];
-  if (table.chains.has(t.name)) return { kind: 'chain', name: t.name, goto: t.goto };
+  const chain = table.chains.get(t.name);
+  if (chain) return { kind: 'chain', name: t.name, goto: t.goto, chain };
   return t.spec ? { kind: 'extension', spec: t.spec } : { kind: 'unresolved', name: t.name, goto: t.goto };
 }
 

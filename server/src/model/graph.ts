@@ -1,35 +1,42 @@
 // The jump graph of a table: rule positions, who jumps where, and which
 // built-in hooks reach each chain (legality is reachability: a target is
 // allowed in a user chain only if every hook that reaches it allows it).
+// Each rule's jump is looked up once, and no walk recurses: a table of
+// 160k rules, or chains that jump one to the next thousands deep, stay cheap.
 import type { Hook } from '../knowledge';
 import type { Chain, Rule, Table } from './ruleset';
 
 export function linkChains(table: Table): void {
-  for (const chain of table.chains.values()) {
+  const chains = table.chains;
+  for (const chain of chains.values()) {
     chain.references = [];
     chain.hooks = new Set();
-    chain.rules.forEach((rule, i) => {
+  }
+  /** The chains each chain jumps or goes to. */
+  const edges = new Map<Chain, Chain[]>();
+  for (const chain of chains.values()) {
+    const rules = chain.rules;
+    let next: Chain[] | undefined;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i];
       rule.index = i + 1;
       rule.chain = chain.name;
-    });
-  }
-  for (const chain of table.chains.values()) {
-    for (const rule of chain.rules) {
-      const target = jumpedChain(table, rule);
-      const t = rule.spec.target;
-      if (target && t) target.references.push({ rule, token: t.nameToken, goto: t.goto });
+      const target = jumpedChain(rule);
+      if (!target) continue;
+      const t = rule.facts.head.target;
+      if (t) target.references.push({ rule, token: t.nameToken, goto: t.goto });
+      if (next?.[next.length - 1] !== target) (next ??= []).push(target);
     }
+    if (next) edges.set(chain, next);
   }
-  for (const chain of table.chains.values()) {
+  for (const chain of chains.values()) {
     if (!chain.builtin) continue;
     const hook = chain.name as Hook;
     const queue = [chain];
     chain.hooks.add(hook);
     while (queue.length) {
-      const c = queue.pop()!;
-      for (const rule of c.rules) {
-        const next = jumpedChain(table, rule);
-        if (next && !next.builtin && !next.hooks.has(hook)) {
+      for (const next of edges.get(queue.pop()!) ?? []) {
+        if (!next.builtin && !next.hooks.has(hook)) {
           next.hooks.add(hook);
           queue.push(next);
         }
@@ -39,8 +46,8 @@ export function linkChains(table: Table): void {
 }
 
 /** The user chain a rule jumps or goes to, if it is one of this table. */
-function jumpedChain(table: Table, rule: Rule): Chain | undefined {
-  return rule.target.kind === 'chain' ? table.chains.get(rule.target.name) : undefined;
+function jumpedChain(rule: Rule): Chain | undefined {
+  return rule.target.kind === 'chain' ? rule.target.chain : undefined;
 }
 
 /**
@@ -48,26 +55,38 @@ function jumpedChain(table: Table, rule: Rule): Chain | undefined {
  * Each cycle is reported once, by the rule that closes it.
  */
 export function findJumpCycles(table: Table): Rule[][] {
-  const state = new Map<string, 'active' | 'done'>();
-  const path: Rule[] = [];
+  const ACTIVE = 1;
+  const DONE = 2;
+  const state = new Map<Chain, number>();
   const cycles: Rule[][] = [];
-  const visit = (chain: Chain) => {
-    state.set(chain.name, 'active');
-    for (const rule of chain.rules) {
-      const next = jumpedChain(table, rule);
-      if (!next) continue;
-      const s = state.get(next.name);
-      path.push(rule);
-      if (s === 'active') {
-        const from = path.findIndex((r) => r.chain === next.name);
-        cycles.push(path.slice(from));
-      } else if (s === undefined) {
-        visit(next);
+  for (const root of table.chains.values()) {
+    if (state.has(root)) continue;
+    // Depth first without recursion: a frame per chain on the way, and the rule that led to each but the first.
+    const stack: { chain: Chain; at: number }[] = [{ chain: root, at: 0 }];
+    const path: Rule[] = [];
+    state.set(root, ACTIVE);
+    while (stack.length) {
+      const frame = stack[stack.length - 1];
+      if (frame.at >= frame.chain.rules.length) {
+        state.set(frame.chain, DONE);
+        stack.pop();
+        path.length = Math.max(0, stack.length - 1);
+        continue;
       }
-      path.pop();
+      const rule = frame.chain.rules[frame.at++];
+      const next = jumpedChain(rule);
+      if (!next) continue;
+      const s = state.get(next);
+      if (s === ACTIVE) {
+        path.push(rule);
+        cycles.push(path.slice(path.findIndex((r) => r.chain === next.name)));
+        path.pop();
+      } else if (s === undefined) {
+        path.push(rule);
+        state.set(next, ACTIVE);
+        stack.push({ chain: next, at: 0 });
+      }
     }
-    state.set(chain.name, 'done');
-  };
-  for (const chain of table.chains.values()) if (!state.has(chain.name)) visit(chain);
+  }
   return cycles;
 }

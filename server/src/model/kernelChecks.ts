@@ -3,9 +3,9 @@
 // is reachability), which protocol it needs, option limits, and loops between
 // chains. A rejected check means the whole commit fails.
 import { Diagnostic, diagnostic, DiagnosticCode, FixFacts, Severity, Span } from '../diagnostics';
-import { ExtensionSpec, HOOKS, hookList } from '../knowledge';
+import { ExtensionSpec, Hook, HOOKS, hookList } from '../knowledge';
 import { PROTOCOLS, protocolNumber } from '../knowledge/vocabulary';
-import type { OptionUse } from '../syntax/command';
+import type { OptionUse, RuleSpec } from '../syntax/command';
 import { findJumpCycles } from './graph';
 import type { Chain, Rule, Table } from './ruleset';
 
@@ -17,15 +17,52 @@ function reporter(diagnostics: Diagnostic[]): Report {
   };
 }
 
-/** The kernel's checks of one rule in its chain (with the chain's current hooks). */
-export function ruleCommitProblems(table: Table, chain: Chain, rule: Rule, diagnostics: Diagnostic[]): void {
+/**
+ * A check the kernel makes at commit that depends on which hooks reach the
+ * rule's chain: an extension, or an option (value), limited to some hooks.
+ */
+export interface HookLimit {
+  code: DiagnosticCode;
+  anchor: Span;
+  hooks: readonly Hook[];
+  /** The limited extension; else `option` says which option (and value) is. */
+  ext?: ExtensionSpec;
+  option?: string;
+}
+
+/**
+ * The kernel's checks of a rule that its command alone decides (in this
+ * table), reported now; the hook limits it leaves for when its chain is known.
+ */
+export function commandCommitChecks(spec: RuleSpec, table: string, diagnostics: Diagnostic[]): HookLimit[] {
   const report = reporter(diagnostics);
-  const spec = rule.spec;
+  const limits: HookLimit[] = [];
   for (const m of spec.matches) {
     const anchor = m.nameToken ?? spec.protocol?.value;
-    if (m.spec && anchor) checkExtension(table, chain, rule, m.spec, anchor, m.options, report);
+    if (m.spec && anchor) checkExtension(table, spec, m.spec, anchor, m.options, report, limits);
   }
-  if (rule.target.kind === 'extension') checkExtension(table, chain, rule, rule.target.spec, spec.target!.nameToken, spec.target!.options, report);
+  const t = spec.target;
+  if (t?.spec && !t.goto) checkExtension(table, spec, t.spec, t.nameToken, t.options, report, limits);
+  return limits;
+}
+
+/** The kernel's checks of one rule in its chain (with the chain's current hooks). */
+export function ruleCommitProblems(table: Table, chain: Chain, rule: Rule, diagnostics: Diagnostic[]): void {
+  const { problems, limits } = rule.facts;
+  for (const d of problems) diagnostics.push(d);
+  for (const limit of limits) {
+    const bad = [...chain.hooks].filter((h) => !limit.hooks.includes(h));
+    if (bad.length === 0) continue;
+    const via = chain.builtin ? `in ${chain.name}` : `in ${chain.name}, which is reached from ${hookList(bad)}`;
+    if (limit.ext) {
+      const ext = limit.ext;
+      const what = ext.kind === 'match' ? `the ${ext.name} match` : `the ${ext.name} target`;
+      const allowed = HOOKS.filter((h) => limit.hooks.includes(h) && table.spec?.chains.includes(h));
+      diagnostics.push(diagnostic(limit.code, limit.anchor, `${what} is allowed only in ${allowed.join(', ') || 'other tables\' chains'}; the kernel refuses it ${via}`));
+    } else {
+      diagnostics.push(diagnostic(limit.code, limit.anchor, `${limit.option} works only in ${limit.hooks.join(', ')}; the kernel refuses it ${via}`));
+    }
+  }
 }
 
 /** Loops between chains: the kernel refuses the table (ELOOP). */
@@ -35,7 +72,7 @@ export function loopProblems(table: Table, diagnostics: Diagnostic[]): void {
     const names = [...cycle.map((r) => r.chain), cycle[0].chain].join(' → ');
     const closing = cycle[cycle.length - 1];
     const reachable = table.chains.get(cycle[0].chain)!.hooks.size > 0;
-    report('jump-loop', closing.spec.target!.nameToken, `these chains jump in a circle (${names}): the kernel refuses the table ("Too many levels of symbolic links")`, reachable ? 'error' : 'warning');
+    report('jump-loop', closing.facts.head.target!.nameToken, `these chains jump in a circle (${names}): the kernel refuses the table ("Too many levels of symbolic links")`, reachable ? 'error' : 'warning');
   }
 }
 
@@ -45,34 +82,29 @@ export function tableCommitProblems(table: Table, diagnostics: Diagnostic[]): vo
   loopProblems(table, diagnostics);
 }
 
-function checkExtension(table: Table, chain: Chain, rule: Rule, ext: ExtensionSpec, anchor: Span, options: OptionUse[], report: Report): void {
-  checkPlacement(table, chain, ext, anchor, report);
+function checkExtension(table: string, rule: RuleSpec, ext: ExtensionSpec, anchor: Span, options: OptionUse[], report: Report, limits: HookLimit[]): void {
+  checkPlacement(table, ext, anchor, report, limits);
   checkProtocol(rule, ext, anchor, report);
   if (ext.needsMatch) checkNeededMatch(rule, ext, ext.needsMatch, anchor, report);
-  for (const use of options) checkOption(chain, rule, use, report);
+  for (const use of options) checkOption(rule, use, report, limits);
 }
 
-function checkPlacement(table: Table, chain: Chain, ext: ExtensionSpec, anchor: Span, report: Report): void {
+function checkPlacement(table: string, ext: ExtensionSpec, anchor: Span, report: Report, limits: HookLimit[]): void {
   const what = ext.kind === 'match' ? `the ${ext.name} match` : `the ${ext.name} target`;
   const code = ext.kind === 'match' ? 'match-not-allowed' : 'target-not-allowed';
-  if (ext.tables && !ext.tables.includes(table.name as never)) {
-    report(code, anchor, `${what} works only in the ${ext.tables.join(' or ')} table${ext.tables.length > 1 ? 's' : ''}; the kernel refuses it in ${table.name}`);
+  if (ext.tables && !ext.tables.includes(table as never)) {
+    report(code, anchor, `${what} works only in the ${ext.tables.join(' or ')} table${ext.tables.length > 1 ? 's' : ''}; the kernel refuses it in ${table}`);
     return;
   }
-  if (!ext.hooks) return;
-  const bad = [...chain.hooks].filter((h) => !ext.hooks!.includes(h));
-  if (bad.length === 0) return;
-  const allowed = HOOKS.filter((h) => ext.hooks!.includes(h) && table.spec?.chains.includes(h));
-  const via = chain.builtin ? `in ${chain.name}` : `in ${chain.name}, which is reached from ${hookList(bad)}`;
-  report(code, anchor, `${what} is allowed only in ${allowed.join(', ') || 'other tables\' chains'}; the kernel refuses it ${via}`);
+  if (ext.hooks) limits.push({ code, anchor, hooks: ext.hooks, ext });
 }
 
-function checkProtocol(rule: Rule, ext: ExtensionSpec, anchor: Span, report: Report): void {
+function checkProtocol(rule: RuleSpec, ext: ExtensionSpec, anchor: Span, report: Report): void {
   if (ext.protocols) requireProtocol(rule, ext.protocols, ext.kind === 'match' ? `\`-m ${ext.name}\`` : `\`-j ${ext.name}\``, anchor, report);
 }
 
-function requireProtocol(rule: Rule, protocols: readonly string[], what: string, anchor: Span, report: Report): void {
-  const p = rule.spec.protocol;
+function requireProtocol(rule: RuleSpec, protocols: readonly string[], what: string, anchor: Span, report: Report): void {
+  const p = rule.protocol;
   const number = p && !p.negated ? protocolNumber(p.value.text) : undefined;
   if (number !== undefined && protocols.some((name) => PROTOCOLS.get(name) === number)) return;
   const need = protocols.map((x) => `\`-p ${x}\``).join(' or ');
@@ -81,8 +113,8 @@ function requireProtocol(rule: Rule, protocols: readonly string[], what: string,
 }
 
 /** `-p X` goes where iptables-save puts it: before the first `-m`, else before `-j`. */
-function addProtocol(rule: Rule, protocols: readonly string[]): FixFacts | undefined {
-  const flags = [...rule.spec.matches.map((m) => m.flag), rule.spec.target?.flag].filter((f) => f !== undefined);
+function addProtocol(rule: RuleSpec, protocols: readonly string[]): FixFacts | undefined {
+  const flags = [...rule.matches.map((m) => m.flag), rule.target?.flag].filter((f) => f !== undefined);
   const at = flags.sort((a, b) => a.line - b.line || a.start - b.start)[0];
   if (!at) return undefined;
   // Names for one protocol number (ipv6-icmp, icmpv6) are offered once.
@@ -92,26 +124,19 @@ function addProtocol(rule: Rule, protocols: readonly string[]): FixFacts | undef
 }
 
 /** Option-level rules: hooks an option is limited to, values that need a protocol. */
-function checkOption(chain: Chain, rule: Rule, use: OptionUse, report: Report): void {
+function checkOption(rule: RuleSpec, use: OptionUse, report: Report, limits: HookLimit[]): void {
   const opt = use.spec;
   const value = use.parsed[0];
   const valueHooks = typeof value === 'string' ? opt.valueHooks?.[value] : undefined;
   const hooks = valueHooks ?? opt.hooks;
-  if (hooks) {
-    const bad = [...chain.hooks].filter((h) => !hooks.includes(h));
-    if (bad.length) {
-      const what = valueHooks ? `\`--${opt.name} ${value}\`` : `\`--${opt.name}\``;
-      const via = chain.builtin ? `in ${chain.name}` : `in ${chain.name}, which is reached from ${hookList(bad)}`;
-      report('option-not-allowed', use.flag, `${what} works only in ${hooks.join(', ')}; the kernel refuses it ${via}`);
-    }
-  }
+  if (hooks) limits.push({ code: 'option-not-allowed', anchor: use.flag, hooks, option: valueHooks ? `\`--${opt.name} ${value}\`` : `\`--${opt.name}\`` });
   const needs = typeof value === 'string' ? opt.valueNeedsProtocol?.[value] : undefined;
   if (needs) requireProtocol(rule, needs, `\`--${opt.name} ${value}\``, use.values[0], report);
 }
 
 /** TCPMSS and friends: the kernel looks for a particular match in the same rule. */
-function checkNeededMatch(rule: Rule, ext: ExtensionSpec, need: { name: string; options: readonly string[] }, anchor: Span, report: Report): void {
-  const found = rule.spec.matches.some((m) => m.name === need.name && m.options.some((o) => need.options.includes(o.spec.name) && !o.negated));
+function checkNeededMatch(rule: RuleSpec, ext: ExtensionSpec, need: { name: string; options: readonly string[] }, anchor: Span, report: Report): void {
+  const found = rule.matches.some((m) => m.name === need.name && m.options.some((o) => need.options.includes(o.spec.name) && !o.negated));
   if (found) return;
   const opts = need.options.map((o) => `\`--${o}\``).join(' or ');
   report('missing-option', anchor, `the kernel refuses \`-j ${ext.name}\` unless the rule also matches with \`-m ${need.name}\` ${opts}`);

@@ -3,6 +3,8 @@
 import type { ExtensionSpec, Family, Hook, TableSpec } from '../knowledge';
 import type { Command, RuleSpec } from '../syntax/command';
 import type { Token } from '../syntax/token';
+import type { AddressPair, RuleFacts } from './ruleFacts';
+import type { Shape } from './shape';
 
 export interface Ruleset {
   family: Family;
@@ -44,7 +46,8 @@ export type TargetRef =
   | { kind: 'none' }
   | { kind: 'verdict'; name: string }
   | { kind: 'extension'; spec: ExtensionSpec }
-  | { kind: 'chain'; name: string; goto: boolean }
+  /** `chain` is the chain object: following a jump needs no lookup by name. */
+  | { kind: 'chain'; name: string; goto: boolean; chain: Chain }
   /** Neither a verdict, an extension nor a chain of this table: created elsewhere or a mistake. */
   | { kind: 'unresolved'; name: string; goto: boolean };
 
@@ -53,16 +56,43 @@ export interface Rule {
   chain: string;
   /** 1-based position in its chain, as `iptables -L --line-numbers` shows it. */
   index: number;
-  spec: RuleSpec;
-  command: Command;
   target: TargetRef;
+  /** What the model keeps of the rule's command (shared by the rules of one `-s a,b` command). */
+  facts: RuleFacts;
   /** A `[packets:bytes]` prefix from iptables-save -c. */
   counters?: Token;
-  /**
-   * `-s a,b -d c,d` makes one rule per pair of addresses: the pair this rule
-   * has (each side only when the command listed several).
-   */
-  addresses?: { source?: string; destination?: string };
+  /** `-s a,b -d c,d` makes one rule per pair of addresses: the pair this rule has. */
+  addresses?: AddressPair;
+  /** The rule's whole command; for a rule read from a file, parsed again from its line. */
+  readonly command: Command;
+  readonly spec: RuleSpec;
+  /** What the rule matches: its pair's shape, or its command's. */
+  readonly shape: Shape;
+}
+
+/** A rule of a chain. Its command is not kept: the facts' source gives it again. */
+export class ChainRule implements Rule {
+  constructor(
+    public table: string,
+    public chain: string,
+    public index: number,
+    public target: TargetRef,
+    public facts: RuleFacts,
+    public counters?: Token,
+    public addresses?: AddressPair,
+  ) {}
+
+  get command(): Command {
+    return this.facts.source.command;
+  }
+
+  get spec(): RuleSpec {
+    return this.command.rule;
+  }
+
+  get shape(): Shape {
+    return this.addresses?.shape ?? this.facts.shape;
+  }
 }
 
 export interface Reference {

@@ -15,7 +15,8 @@ import { Command, parseCommand } from '../syntax/command';
 import type { Token } from '../syntax/token';
 import { targetRef } from './build';
 import { linkChains } from './graph';
-import type { Chain, Rule, Ruleset, Table } from './ruleset';
+import { factsOf } from './ruleFacts';
+import { Chain, ChainRule, Rule, Ruleset, Table } from './ruleset';
 
 export interface RulesetSnapshot {
   family: Family;
@@ -76,7 +77,7 @@ export function snapshotOf(ruleset: Ruleset, places: Places = TOKEN_PLACES): Rul
 
 function ruleSnapshot(rule: Rule, places: Places): RuleSnapshot {
   const r: RuleSnapshot = { words: rule.command.words.map(wordSnapshot), at: lineRanges(places.command(rule.command)) };
-  if (rule.addresses) r.addresses = rule.addresses;
+  if (rule.addresses) r.addresses = { source: rule.addresses.source, destination: rule.addresses.destination };
   return r;
 }
 
@@ -120,9 +121,9 @@ export function rulesetFromSnapshot(s: RulesetSnapshot): Ruleset {
       table.chains.get(c.name)!.rules = c.rules.map((r) => {
         // Not restore input: a script's words may carry `-t`; the table is the context either way.
         const command = parseCommand(r.words.map(tokenOf), { family: s.family, restore: false, table: t.name }, []);
-        const rule: Rule = { table: t.name, chain: c.name, index: 0, spec: command.rule, command, target: targetRef(table, command.rule.target) };
-        if (r.addresses) rule.addresses = r.addresses;
-        return rule;
+        const facts = factsOf(command, { command }, t.name, s.family);
+        const pair = r.addresses && facts.pairs?.find((p) => p.source === r.addresses!.source && p.destination === r.addresses!.destination);
+        return new ChainRule(t.name, c.name, 0, targetRef(table, facts.head.target), facts, undefined, pair);
       });
     }
     linkChains(table);

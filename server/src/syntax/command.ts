@@ -6,7 +6,7 @@
 import { closest, Diagnostic, diagnostic, didYouMean, DiagnosticCode, FixFacts, Severity } from '../diagnostics';
 import {
   ExtensionSpec, Family, MAX_CHAIN_NAME, findTable, OptionSpec, ValueSpec, findMatch, findTarget, isStandardTarget,
-  matchesFor, modulesDefining, optionNames, otherFamilyExtension,
+  matchesFor, modulesDefining, optionNamed, optionNames, otherFamilyExtension,
 } from '../knowledge';
 import {
   BASE_LONG_OPTIONS as BASE_LONG, BASE_SHORT_OPTIONS as BASE_SHORT, BaseOption, COMMAND_LETTERS as COMMANDS, CommandKind, RULE_COMMANDS,
@@ -47,13 +47,17 @@ export interface MatchUse {
   options: OptionUse[];
 }
 
-export interface TargetUse {
+/** `-j NAME` or `-g NAME` without the target's options. */
+export interface TargetHead {
   name: string;
   flag: Token;
   nameToken: Token;
   goto: boolean;
   /** The target extension, when the name is one (else a verdict or a chain). */
   spec?: ExtensionSpec;
+}
+
+export interface TargetUse extends TargetHead {
   options: OptionUse[];
 }
 
@@ -69,7 +73,8 @@ export interface RuleSpec {
   counters?: Token[];
 }
 
-export interface Command {
+/** What a command does and to which chain, without the rule's criteria. */
+interface CommandFields {
   /** In a script: some word's value is only known when the script runs. */
   symbolic?: boolean;
   kind?: CommandKind;
@@ -81,8 +86,30 @@ export interface Command {
   table?: Token;
   /** `-4`/`-6` for the other family: iptables-restore skips the line. */
   otherFamily?: boolean;
+}
+
+export interface Command extends CommandFields {
   rule: RuleSpec;
   words: Token[];
+}
+
+/**
+ * What the model keeps of a command once it is parsed: a few words instead of
+ * all of them (a 160k-rule file would otherwise keep millions of tokens).
+ * The whole command can always be parsed again from its line.
+ */
+export interface CommandHead extends CommandFields {
+  target?: TargetHead;
+}
+
+/** A head with one layout for every command, so that code reading heads stays fast. */
+export function headOf(command: Command): CommandHead {
+  const t = command.rule.target;
+  return {
+    symbolic: command.symbolic, kind: command.kind, flag: command.flag, chain: command.chain, ruleNumber: command.ruleNumber,
+    newName: command.newName, policy: command.policy, table: command.table, otherFamily: command.otherFamily,
+    target: t && (t.options.length === 0 ? t : { name: t.name, flag: t.flag, nameToken: t.nameToken, goto: t.goto, spec: t.spec }),
+  };
 }
 
 export interface ParseContext {
@@ -92,6 +119,35 @@ export interface ParseContext {
   /** The table the command applies to (restore: the current `*table`). */
   table: string;
 }
+
+/** A match of the same name comes after the one at `k`. */
+function loadedAgain(matches: readonly MatchUse[], k: number): boolean {
+  for (let j = k + 1; j < matches.length; j++) if (matches[j].name === matches[k].name) return true;
+  return false;
+}
+
+/** What the final check of an extension looks at: its mandatory options, and those that depend on others. */
+interface OptionRules {
+  mandatory: readonly string[];
+  related: ReadonlySet<OptionSpec>;
+}
+
+const OPTION_RULES = new WeakMap<ExtensionSpec, OptionRules | null>();
+
+/** Null for an extension whose options are all free: no final check (most rules). */
+function optionRules(spec: ExtensionSpec): OptionRules | null {
+  let rules = OPTION_RULES.get(spec);
+  if (rules === undefined) {
+    const mandatory = spec.options.filter((o) => o.mandatory).map((o) => o.name);
+    const related = new Set(spec.options.filter((o) => o.excludes?.length || o.requires?.length || o.onlyWith || o.requiresOneOf?.length || o.after?.length || o.below));
+    rules = mandatory.length || related.size || spec.needsAnOption || spec.needsOneOf ? { mandatory, related } : null;
+    OPTION_RULES.set(spec, rules);
+  }
+  return rules;
+}
+
+/** Shared by every option without values: never pushed to. */
+const EMPTY: never[] = Object.freeze([]) as never[];
 
 /** Base options that may appear once per rule. */
 const ONCE_LETTERS = 'psdiofcnx0';
@@ -269,12 +325,10 @@ class CommandParser {
   private resolveLong(name: string): Resolved | ResolvedExt | { ambiguous: string[] } | undefined {
     const base = BASE_LONG.get(name);
     if (base) return { kind: 'base', letter: base.letter, arg: base.arg };
-    const owners = this.loadedNewestFirst();
-    for (const owner of owners) {
-      const spec = owner.spec?.options.find((o) => optionNames(o).includes(name));
-      if (spec) return { kind: 'ext', owner, spec };
-    }
+    const exact = this.exactOption(name);
+    if (exact) return exact;
     if (name === '') return undefined;
+    const owners = this.loadedNewestFirst();
     const candidates: (Resolved | ResolvedExt)[] = [];
     const fullNames: string[] = [];
     for (const [long, b] of BASE_LONG) {
@@ -291,6 +345,22 @@ class CommandParser {
     }
     if (candidates.length === 1) return candidates[0];
     return candidates.length > 1 ? { ambiguous: fullNames } : undefined;
+  }
+
+  /** The loaded module (target first, then the newest match) that has an option of exactly this name. */
+  private exactOption(name: string): ResolvedExt | undefined {
+    const target = this.rule.target;
+    const own = target?.spec && optionNamed(target.spec, name);
+    if (own) return { kind: 'ext', owner: target!, spec: own };
+    const matches = this.rule.matches;
+    for (let k = matches.length - 1; k >= 0; k--) {
+      const m = matches[k];
+      // A module loaded again closes its earlier copy: only the newest copy of a name counts.
+      if (!m.spec || loadedAgain(matches, k)) continue;
+      const spec = optionNamed(m.spec, name);
+      if (spec) return { kind: 'ext', owner: m, spec };
+    }
+    return undefined;
   }
 
   private loadedNewestFirst(): (MatchUse | TargetUse)[] {
@@ -619,18 +689,17 @@ class CommandParser {
     if (!spec.repeatable && owner.options.some((o) => o.spec === spec)) {
       this.report('duplicate-option', flag, `${label} can be given only once`);
     }
-    const values: Token[] = value ? [value] : [];
-    const parsed: unknown[] = [];
+    let values: Token[] = value ? [value] : EMPTY;
     const ctx: ValueContext = { family: this.ctx.family, protocol: this.ruleProtocol() };
-    if (value && spec.value) parsed.push(this.checkOptionValue(spec.value, value, ctx));
+    let parsed: unknown[] = value && spec.value ? [this.checkOptionValue(spec.value, value, ctx)] : EMPTY;
     if (spec.second) {
       const next = this.words[this.i];
       if (!next || next.text.startsWith('-') || next.text.startsWith('!')) {
         this.report('missing-value', flag, `${label} needs two values: ${describeValue(spec.value!)}, then ${describeValue(spec.second)}`);
       } else {
         this.i++;
-        values.push(next);
-        parsed.push(this.checkOptionValue(spec.second, next, ctx));
+        values = [...values, next];
+        parsed = [...parsed, this.checkOptionValue(spec.second, next, ctx)];
       }
     }
     owner.options.push({ spec, flag, values, negated: negation !== undefined, parsed });
@@ -698,12 +767,13 @@ class CommandParser {
 
   /** The extension's final check: mandatory options, conflicts, options that need each other. */
   private finalCheck(spec: ExtensionSpec, options: OptionUse[], anchor: Token): void {
-    const given = new Set(options.map((o) => o.spec.name));
+    const rules = optionRules(spec);
+    if (!rules) return;
+    // A rule has a few options: a scan costs less than a set.
+    const given = { has: (name: string) => options.some((o) => o.spec.name === name) };
     const where = spec.kind === 'match' ? `\`-m ${spec.name}\`` : `\`-j ${spec.name}\``;
-    for (const opt of spec.options) {
-      if (opt.mandatory && !given.has(opt.name)) {
-        this.report('missing-option', anchor, `${where} needs \`--${opt.name}\``);
-      }
+    for (const name of rules.mandatory) {
+      if (!given.has(name)) this.report('missing-option', anchor, `${where} needs \`--${name}\``);
     }
     if (spec.needsAnOption && options.length === 0) {
       this.report('missing-option', anchor, `${where} needs at least one of its options: ${spec.options.filter((o) => !o.removed).slice(0, 6).map((o) => '`--' + o.name + '`').join(', ')}`);
@@ -713,6 +783,7 @@ class CommandParser {
     }
     const reported = new Set<string>();
     for (const use of options) {
+      if (!rules.related.has(use.spec)) continue;
       for (const other of use.spec.excludes ?? []) {
         const key = [use.spec.name, other].sort().join(' ');
         if (given.has(other) && !reported.has(key)) {

@@ -2,14 +2,13 @@
 // keystroke changes one line, so the commands of every other line are reused
 // instead of parsed again (most of an analysis's time and garbage).
 import type { Diagnostic } from '../diagnostics';
-import type { Command } from './command';
-import type { Token } from './token';
+import type { CommandLine } from './saveFile';
 
 export interface ParsedLine {
-  command: Command;
-  counters?: Token;
+  /** Undefined for a line that holds no command (its problem is reported). */
+  statement?: CommandLine;
   /** What parsing the line reported. Shared between analyses: never mutated. */
-  diagnostics: Diagnostic[];
+  diagnostics: readonly Diagnostic[];
 }
 
 /**

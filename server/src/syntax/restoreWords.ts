@@ -29,22 +29,27 @@ export function splitRestoreWords(text: string, line: number, from = 0, onUnterm
       words.push({ text: text.slice(start, i), line, start: start + offset, end: i + offset });
       continue;
     }
+    // Pieces are sliced, not added a character at a time (a chain of one-character strings per word).
     let value = text.slice(start, i);
     const quoteStart = i++;
+    let piece = i;
     let closed = false;
     while (i < n) {
       const c = text.charCodeAt(i);
       if (c === BACKSLASH && i + 1 < n) {
-        value += text[i + 1];
+        value += text.slice(piece, i) + text[i + 1];
         i += 2;
+        piece = i;
       } else if (c === QUOTE) {
+        value += text.slice(piece, i);
         i++;
         closed = true;
         break;
       } else {
-        value += text[i++];
+        i++;
       }
     }
+    if (!closed) value += text.slice(piece, i);
     words.push({ text: value, line, start: start + offset, end: i + offset, quoted: true });
     if (!closed) onUnterminatedQuote?.(quoteStart + offset);
   }

@@ -5,8 +5,8 @@
 // A bad line is reported and skipped; the rest of the file is still read.
 import type { Diagnostic, DiagnosticCode, Severity, Span } from '../diagnostics';
 import type { Family } from '../knowledge';
-import { Command, parseCommand, ParseContext } from './command';
-import { ParsedLine, ParsedLines } from './parsedLines';
+import { Command, CommandHead, headOf, parseCommand, ParseContext } from './command';
+import { ParsedLines } from './parsedLines';
 import { splitRestoreWords } from './restoreWords';
 import type { Token } from './token';
 
@@ -18,13 +18,46 @@ export interface ChainDeclaration {
   counters?: Token;
 }
 
-export interface CommandLine {
-  kind: 'command';
-  line: number;
-  /** A `[packets:bytes]` prefix. */
-  counters?: Token;
-  command: Command;
+/** Anything that can give a whole parsed command, now or by parsing it again. */
+export interface CommandSource {
+  readonly command: Command;
 }
+
+/**
+ * A command line of a table block. What it does is kept (its head); the rest of
+ * its words are parsed again from the line when asked for: a file of 160k rules
+ * would otherwise keep millions of words in memory.
+ */
+export class CommandLine implements CommandSource {
+  readonly kind = 'command';
+
+  constructor(
+    readonly line: number,
+    /** Where the line's text starts (a heredoc's lines are shifted in their script). */
+    readonly column: number,
+    /** The line as written. */
+    readonly text: string,
+    readonly context: ParseContext,
+    readonly head: CommandHead,
+    /** A `[packets:bytes]` prefix. */
+    readonly counters?: Token,
+  ) {}
+
+  /** What a later stage worked out from the line (model/ruleFacts.ts), kept with it for the next analysis. */
+  facts: unknown = undefined;
+
+  get command(): Command {
+    let command = RECENT.get(this);
+    if (command) return command;
+    command = parseCommandLine(this.text, this.line, this.column, this.context).command;
+    // Services ask for the same few commands again and again: keep the last ones.
+    if (RECENT.size >= 1024) RECENT.delete(RECENT.keys().next().value!);
+    RECENT.set(this, command);
+    return command;
+  }
+}
+
+const RECENT = new Map<CommandLine, Command>();
 
 export type Statement = ChainDeclaration | CommandLine;
 
@@ -52,6 +85,8 @@ export interface SaveParseOptions {
   reuse?: ParsedLines;
   /** Input embedded in a script (a heredoc): where each of its lines is in the script. */
   origin?: (line: number) => { line: number; column: number } | undefined;
+  /** Hears each command as parsed, while all its words are at hand (not for reused lines). */
+  onCommand?: (statement: CommandLine, command: Command) => void;
 }
 
 /** IPv4 or IPv6: from the header comment, the file name, then the addresses in the text. */
@@ -75,6 +110,8 @@ export function parseSaveFile(text: string, options: SaveParseOptions = {}): Sav
   const blocks: TableBlock[] = [];
   const comments: number[] = [];
   let block: TableBlock | undefined;
+  /** One parse context per block, shared by its lines. */
+  let context: ParseContext | undefined;
   let crlfReported = false;
 
   let inputLine = 0;
@@ -121,6 +158,7 @@ export function parseSaveFile(text: string, options: SaveParseOptions = {}): Sav
         continue;
       }
       block = { name, header: whole, statements: [] };
+      context = { family, restore: true, table: name.text };
       blocks.push(block);
       continue;
     }
@@ -135,13 +173,14 @@ export function parseSaveFile(text: string, options: SaveParseOptions = {}): Sav
     const key = options.reuse && ParsedLines.key(lineText, line, col, block.name.text, family);
     let parsed = key ? options.reuse!.get(key) : undefined;
     if (!parsed) {
-      parsed = parseCommandLine(lineText, line, col, { family, restore: true, table: block.name.text });
+      const { command, counters, diagnostics: found } = parseCommandLine(lineText, line, col, context!);
+      const statement = command.words.length ? new CommandLine(line, col, lineText, context!, headOf(command), counters) : undefined;
+      if (statement) options.onCommand?.(statement, command);
+      parsed = { statement, diagnostics: found.length ? found : NO_DIAGNOSTICS };
       if (key) options.reuse!.set(key, parsed);
     }
     for (const d of parsed.diagnostics) diagnostics.push(d);
-    if (!parsed.command.words.length) continue;
-    const { command, counters } = parsed;
-    block.statements.push(counters ? { kind: 'command', line, counters, command } : { kind: 'command', line, command });
+    if (parsed.statement) block.statements.push(parsed.statement);
   }
   options.reuse?.finish();
   if (block) {
@@ -150,8 +189,10 @@ export function parseSaveFile(text: string, options: SaveParseOptions = {}): Sav
   return { family, blocks, comments, diagnostics };
 }
 
+const NO_DIAGNOSTICS: readonly Diagnostic[] = Object.freeze([]);
+
 /** A command line inside a table block: its optional `[packets:bytes]` prefix, words and command. */
-function parseCommandLine(lineText: string, line: number, col: number, ctx: ParseContext): ParsedLine {
+function parseCommandLine(lineText: string, line: number, col: number, ctx: ParseContext): { command: Command; counters?: Token; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const report = (code: DiagnosticCode, span: Span, message: string, severity: Severity = 'error') => {
     diagnostics.push({ code, severity, span, message });

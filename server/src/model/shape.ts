@@ -1,0 +1,378 @@
+// What a rule matches, in closed form: the set of packets its criteria allow,
+// as far as they are understood exactly (addresses, ports, protocol, interfaces,
+// conntrack states, marks, TCP flags). Worked out once per command, while its
+// words are at hand, and compared by the dead-rule review.
+import type { Family, PacketChange } from '../knowledge';
+import { Cidr, maskFromPrefix } from '../knowledge/addresses';
+import { checkValue, IcmpMatch, MarkMask, PortRange } from '../knowledge/values';
+import { CT_STATES, STATE_NAMES, TCP_FLAGS } from '../knowledge/vocabulary';
+import type { Criterion, MatchUse, OptionUse, RuleSpec } from '../syntax/command';
+
+// ---- sets of 16-bit numbers (ports; ICMP type * 256 + code) -------------------
+
+/** Sorted, disjoint, non-touching inclusive ranges. */
+export type Ranges = readonly (readonly [number, number])[];
+
+export const TOP = 0xffff;
+
+export function ranges(list: (readonly [number, number])[], negated: boolean): Ranges {
+  const out: [number, number][] = [];
+  for (const [from, to] of [...list].sort((a, b) => a[0] - b[0])) {
+    const last = out[out.length - 1];
+    if (last && from <= last[1] + 1) last[1] = Math.max(last[1], to);
+    else out.push([from, to]);
+  }
+  if (!negated) return out;
+  const complement: [number, number][] = [];
+  let next = 0;
+  for (const [from, to] of out) {
+    if (from > next) complement.push([next, from - 1]);
+    next = to + 1;
+  }
+  if (next <= TOP) complement.push([next, TOP]);
+  return complement;
+}
+
+export function intersect(a: Ranges, b: Ranges): Ranges {
+  const out: [number, number][] = [];
+  for (const [af, at] of a) {
+    for (const [bf, bt] of b) {
+      const from = Math.max(af, bf);
+      const to = Math.min(at, bt);
+      if (from <= to) out.push([from, to]);
+    }
+  }
+  return ranges(out, false);
+}
+
+/** Every number of `inner` is in `outer`. */
+export function within(inner: Ranges, outer: Ranges): boolean {
+  return inner.every(([f, t]) => outer.some(([of, ot]) => of <= f && t <= ot));
+}
+
+// ---- what a rule matches ---------------------------------------------------------
+
+export interface Net {
+  address: bigint;
+  mask: bigint;
+  prefix: number;
+  negated: boolean;
+  /** IPv4: the address as a number, for the index (bigint work is slow). */
+  number?: number;
+}
+export interface InterfaceName { name: string; wildcard: boolean; negated: boolean }
+export interface Mark { value: bigint; mask: bigint; negated: boolean }
+
+/** A rule's criteria, as far as they are understood. */
+export interface Shape {
+  /** Every criterion is understood exactly: the shape is the rule's set of packets. Else it is a superset. */
+  exact: boolean;
+  /** The rule's own criteria can never all hold. */
+  empty: boolean;
+  protocol?: { number: number; negated: boolean };
+  source?: Net;
+  destination?: Net;
+  inInterface?: InterfaceName;
+  outInterface?: InterfaceName;
+  /** `-f`: later fragments only; `! -f` or a match that reads ports or ICMP types: first fragments and whole packets. */
+  fragment?: 'later' | 'first';
+  sport?: Ranges;
+  dport?: Ranges;
+  /** multiport `--ports`: the source or the destination port is in the set. */
+  eitherPort: readonly Ranges[];
+  /** multiport `! --ports`: neither port is in the set. */
+  neitherPort: readonly Ranges[];
+  /** Connection-tracking states, as a bit set (see stateClasses). */
+  states?: number;
+  icmp?: Ranges;
+  marks: readonly Mark[];
+  /** `--tcp-flags`: the flags under a mask compared with a value, like a mark. */
+  tcpFlags: readonly Mark[];
+  /** What the criteria test that a rule in between could change (CHANGE bits). */
+  reads: number;
+  /** A hash, equal for rules with the same canonical text (which is much dearer to work out). */
+  print: number;
+}
+
+export const CHANGE: Record<PacketChange, number> = { mark: 1, conntrack: 2, addresses: 4, header: 8, sets: 16, other: 32 };
+export const ANY_CHANGE = 63;
+
+/**
+ * Each packet has exactly one of the `-m state` states, plus any of the other
+ * conntrack states (SNAT, DNAT) as extra flags: one class per combination.
+ */
+const PRIMARY_STATES: ReadonlySet<string> = new Set(STATE_NAMES);
+const EXTRA_STATES = CT_STATES.map((s) => s.name).filter((n) => !PRIMARY_STATES.has(n));
+const ALL_STATES = (1 << (STATE_NAMES.length << EXTRA_STATES.length)) - 1;
+
+const STATE_SETS = new Map<string, number>();
+
+function stateClasses(names: readonly string[], negated: boolean): number {
+  const key = `${negated ? '!' : ''}${names.join(',')}`;
+  const known = STATE_SETS.get(key);
+  if (known !== undefined) return known;
+  let bits = 0;
+  STATE_NAMES.forEach((primary, p) => {
+    for (let extras = 0; extras < 1 << EXTRA_STATES.length; extras++) {
+      const hit = names.includes(primary) || EXTRA_STATES.some((x, i) => extras & (1 << i) && names.includes(x));
+      if (hit) bits |= 1 << ((p << EXTRA_STATES.length) | extras);
+    }
+  });
+  bits = negated ? ALL_STATES & ~bits : bits;
+  // Few distinct lists are ever written.
+  if (STATE_SETS.size < 10_000) STATE_SETS.set(key, bits);
+  return bits;
+}
+
+export const NONE: readonly never[] = [];
+
+type OptionReader = (shape: Shape, option: OptionUse, value: unknown) => boolean;
+
+const portRanges = (value: unknown): [number, number][] => (Array.isArray(value) ? value as PortRange[] : [value as PortRange]).map((p) => [p.from, p.to]);
+
+/** `--sport`/`--dport` (one range) and multiport's lists narrow the same port sets. */
+const addPorts = (key: 'sport' | 'dport'): OptionReader => (shape, o, value) => {
+  const set = ranges(portRanges(value), o.negated);
+  shape[key] = shape[key] ? intersect(shape[key], set) : set;
+  return true;
+};
+const ports: Record<string, OptionReader> = { 'source-port': addPorts('sport'), 'destination-port': addPorts('dport') };
+
+/** The six flags `ALL` stands for, one bit each. */
+const FLAG_BITS = new Map(TCP_FLAGS.map((f) => f.name).filter((n) => n !== 'ALL' && n !== 'NONE').map((n, i) => [n, 1n << BigInt(i)]));
+
+function flagBits(names: readonly string[]): bigint {
+  let bits = 0n;
+  for (const n of names) for (const [flag, bit] of FLAG_BITS) if (n === 'ALL' || n === flag) bits |= bit;
+  return bits;
+}
+
+/** A test `(field & mask) == value`, possibly negated: a mark, or TCP flags. */
+function addMasked(shape: Shape, key: 'marks' | 'tcpFlags', value: bigint, mask: bigint, negated: boolean): void {
+  // Bits outside the mask can never compare equal.
+  if ((value & ~mask) !== 0n) {
+    if (!negated) shape.empty = true;
+    return;
+  }
+  shape[key] = [...shape[key], { value, mask, negated }];
+}
+const icmpType: OptionReader = (shape, o, value) => {
+  const t = value as IcmpMatch;
+  // The kernel takes type 255 to mean any type, as `any` is stored.
+  const set = ranges(t.any || t.type === 255 ? [[0, TOP]] : [[t.type * 256 + t.codeFrom, t.type * 256 + t.codeTo]], o.negated);
+  shape.icmp = shape.icmp ? intersect(shape.icmp, set) : set;
+  return true;
+};
+const ctState: OptionReader = (shape, o, value) => {
+  const set = stateClasses(value as string[], o.negated);
+  shape.states = shape.states === undefined ? set : shape.states & set;
+  shape.reads |= CHANGE.conntrack;
+  return true;
+};
+
+/**
+ * The matches understood here, by module: how each option narrows the shape.
+ * `header`: the module reads the transport header, so it never matches a
+ * later fragment (the kernel checks the fragment offset first).
+ */
+const MATCHES: Record<string, { header?: boolean; options: Record<string, OptionReader> }> = {
+  tcp: {
+    header: true,
+    options: {
+      ...ports,
+      'tcp-flags': (shape, o, value) => {
+        const compared = o.parsed[1] as string[] | undefined;
+        if (!compared) return false;
+        shape.reads |= CHANGE.header;
+        addMasked(shape, 'tcpFlags', flagBits(compared), flagBits(value as string[]), o.negated);
+        return true;
+      },
+    },
+  },
+  udp: { header: true, options: ports },
+  sctp: { header: true, options: ports },
+  dccp: { header: true, options: ports },
+  multiport: {
+    header: true,
+    options: {
+      'source-ports': addPorts('sport'),
+      'destination-ports': addPorts('dport'),
+      ports: (s, o, v) => {
+        const set = ranges(portRanges(v), false);
+        if (o.negated) s.neitherPort = [...s.neitherPort, set];
+        else s.eitherPort = [...s.eitherPort, set];
+        return true;
+      },
+    },
+  },
+  icmp: { header: true, options: { 'icmp-type': icmpType } },
+  icmp6: { header: true, options: { 'icmpv6-type': icmpType } },
+  conntrack: { options: { ctstate: ctState } },
+  state: { options: { state: ctState } },
+  mark: {
+    options: {
+      mark: (shape, o, value) => {
+        const { value: v, mask } = value as MarkMask;
+        shape.reads |= CHANGE.mark;
+        addMasked(shape, 'marks', v, mask, o.negated);
+        return true;
+      },
+    },
+  },
+  comment: { options: { comment: () => true } },
+};
+
+export function shapeOf(s: RuleSpec, addresses: { source?: string; destination?: string } | undefined, family: Family): Shape {
+  // Every field set here, so that all shapes share one object layout.
+  const shape: Shape = {
+    exact: true, empty: false, protocol: undefined, source: undefined, destination: undefined, inInterface: undefined,
+    outInterface: undefined, fragment: undefined, sport: undefined, dport: undefined, eitherPort: NONE, neitherPort: NONE,
+    states: undefined, icmp: undefined, marks: NONE, tcpFlags: NONE, reads: 0, print: 0,
+  };
+  if (s.protocol) {
+    const n = checkValue('protocol', s.protocol.value.text, { family }).value as number | undefined;
+    if (n === undefined) shape.exact = false;
+    else if (n !== 0) shape.protocol = { number: n, negated: s.protocol.negated };
+    // ip6tables tests `-p all` against the header chain it can parse; iptables ignores it.
+    else if (s.protocol.negated || family === 'ipv6') shape.exact = false;
+  }
+  shape.source = net(shape, s.source, addresses?.source, family);
+  shape.destination = net(shape, s.destination, addresses?.destination, family);
+  shape.inInterface = networkInterface(shape, s.inInterface);
+  shape.outInterface = networkInterface(shape, s.outInterface);
+  if (s.fragment) shape.fragment = s.fragment.negated ? 'first' : 'later';
+  for (const m of s.matches) readMatch(shape, m);
+  if (shape.sport?.length === 0 || shape.dport?.length === 0 || shape.icmp?.length === 0 || shape.states === 0) shape.empty = true;
+  const h = mix(nameHash(s.target?.name ?? ''), s.matches.length, shape.protocol ? shape.protocol.number * 2 + +shape.protocol.negated : -1,
+    shape.sport?.[0]?.[0] ?? -1, shape.dport?.[0]?.[0] ?? -1, shape.dport?.[0]?.[1] ?? -1);
+  shape.print = netHash(netHash(h, shape.source), shape.destination);
+  return shape;
+}
+
+function mix(h: number, ...values: number[]): number {
+  for (const v of values) h = Math.imul(h ^ v, 0x9e3779b1) ^ (h >>> 15);
+  return h;
+}
+
+function netHash(h: number, n: Net | undefined): number {
+  return n ? mix(h, n.number ?? Number(BigInt.asUintN(32, n.address)), n.prefix * 2 + +n.negated) : mix(h, -1);
+}
+
+function nameHash(name: string): number {
+  let h = 7;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x9e3779b1) ^ (h >>> 15);
+  return h;
+}
+
+/**
+ * Addresses as parsed, by family and text, kept from one analysis to the next:
+ * after each keystroke the whole file is analysed again, and big files are
+ * mostly addresses (IPv6 ones are slow to read).
+ */
+const NETWORKS: Record<Family, Map<string, Net | null>> = { ipv4: new Map(), ipv6: new Map() };
+const MAX_NETWORKS = 50_000;
+
+function net(shape: Shape, c: Criterion | undefined, text: string | undefined, family: Family): Net | undefined {
+  if (!c) return undefined;
+  const key = text ?? c.value.text;
+  const known = NETWORKS[family];
+  let n: Net | null | undefined = family === 'ipv4' ? plainIPv4Network(key) : undefined;
+  n ??= known.get(key);
+  if (n === undefined) {
+    const cidr = checkValue('addressList', key, { family }).value as Cidr | undefined;
+    // Host names (and anything unparsed) are left to the machine that loads the rules.
+    n = cidr && typeof cidr === 'object' && 'address' in cidr
+      ? { address: cidr.address, mask: cidr.mask, prefix: cidr.prefix, negated: false, number: family === 'ipv4' ? Number(cidr.address) : undefined }
+      : null;
+    if (known.size >= MAX_NETWORKS) known.clear();
+    known.set(key, n);
+  }
+  if (!n) {
+    shape.exact = false;
+    return undefined;
+  }
+  if (n.mask === 0n) {
+    if (c.negated) shape.empty = true;
+    return undefined;
+  }
+  shape.reads |= CHANGE.addresses;
+  return c.negated ? { ...n, negated: true } : n;
+}
+
+/**
+ * `a.b.c.d` or `a.b.c.d/n` in plain decimal, by far the most common form, read
+ * without the general parser (and its cache); anything else is left to it.
+ */
+function plainIPv4Network(text: string): Net | undefined {
+  let number = 0;
+  let octets = 0;
+  let i = 0;
+  const n = text.length;
+  while (octets < 4) {
+    const start = i;
+    let value = 0;
+    while (i < n && i - start < 3) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      value = value * 10 + c - 48;
+      i++;
+    }
+    // Leading zeros mean octal to iptables.
+    if (i === start || value > 255 || (i - start > 1 && text.charCodeAt(start) === 48)) return undefined;
+    number = number * 256 + value;
+    octets++;
+    if (octets < 4) {
+      if (text.charCodeAt(i) !== 46) return undefined;
+      i++;
+    }
+  }
+  let prefix = 32;
+  if (i < n) {
+    if (text.charCodeAt(i) !== 47 || n - i < 2 || n - i > 3) return undefined;
+    prefix = 0;
+    for (let k = i + 1; k < n; k++) {
+      const c = text.charCodeAt(k);
+      if (c < 48 || c > 57) return undefined;
+      prefix = prefix * 10 + c - 48;
+    }
+    if (prefix > 32 || (n - i === 3 && text.charCodeAt(i + 1) === 48)) return undefined;
+  }
+  const maskNumber = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  number = (number & maskNumber) >>> 0;
+  return { address: BigInt(number), mask: maskFromPrefix(prefix, 'ipv4'), prefix, negated: false, number };
+}
+
+function networkInterface(shape: Shape, c: Criterion | undefined): InterfaceName | undefined {
+  if (!c) return undefined;
+  const text = c.value.text;
+  if (text === '' || checkValue('interface', text, { family: 'ipv4' }).error) {
+    shape.exact = false;
+    return undefined;
+  }
+  const wildcard = text.endsWith('+');
+  const name = wildcard ? text.slice(0, -1) : text;
+  // A bare `+` matches every interface.
+  if (wildcard && name === '') {
+    if (c.negated) shape.empty = true;
+    return undefined;
+  }
+  return { name, wildcard, negated: c.negated };
+}
+
+function readMatch(shape: Shape, m: MatchUse): void {
+  const known = m.spec && MATCHES[m.spec.name];
+  if (!known) {
+    shape.exact = false;
+    return;
+  }
+  if (known.header) {
+    if (shape.fragment === 'later') shape.empty = true;
+    shape.fragment = 'first';
+  }
+  for (const o of m.options) {
+    const read = known.options[o.spec.name];
+    const value = o.parsed[0];
+    if (!read || value === undefined || !read(shape, o, value)) shape.exact = false;
+  }
+}
+
