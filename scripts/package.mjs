@@ -1,7 +1,7 @@
 // npm run package: the .vsix, built from a staging folder with production
 // bundles, so packaging never rewrites the development build under test.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildBundles } from './bundles.mjs';
@@ -9,7 +9,8 @@ import { buildBundles } from './bundles.mjs';
 const out = resolve(process.argv[2] ?? 'iptables-vscode.vsix');
 const stage = mkdtempSync(join(tmpdir(), 'iptables-vsix-'));
 try {
-  for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'language-configuration.json', 'images', 'syntaxes']) {
+  const manifestTranslations = readdirSync('.').filter((f) => /^package\.nls(\.[\w-]+)?\.json$/.test(f));
+  for (const f of ['package.json', ...manifestTranslations, 'l10n', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'language-configuration.json', 'images', 'syntaxes']) {
     if (existsSync(f)) cpSync(f, join(stage, f), { recursive: true });
   }
   // npm pack's list of files (the CLIs and the server) is not the .vsix's: vsce

@@ -68,7 +68,7 @@ test('the README workflow\'s install step installs the .tgz offline; the command
   assert.equal(trace.status, 0, trace.stderr);
   assert.match(trace.stdout, /^Verdict: forwarded out eth1$/m);
 
-  const client = await new LspClient().start({}, [path.join(bin, 'iptables-language-server')]);
+  const client = await new LspClient().start({}, { command: [path.join(bin, 'iptables-language-server')] });
   try {
     assert.equal((client.capabilities.hoverProvider), true);
     await client.open('file:///x/rules.v4', '*filter\n-A INPUT -j NOWHERE\nCOMMIT\n');

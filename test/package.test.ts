@@ -18,8 +18,8 @@ test('the packaged .vsix contains the bundles and metadata only, under 2 MB', { 
   assert.deepEqual(files.filter((f) => !f.startsWith('syntaxes/')), [
     'LICENSE.txt', 'changelog.md', 'client/out/codicons/codicon.css', 'client/out/codicons/codicon.ttf', 'client/out/extension.js',
     'client/out/media/trace-decider.svg', 'client/out/media/trace-hit.svg', 'client/out/webview.css', 'client/out/webview.js',
-    'images/icon.png', 'language-configuration.json',
-    'package.json', 'readme.md', 'server/out/server.js', 'server/out/tree-sitter-bash.wasm', 'server/out/tree-sitter.wasm',
+    'images/icon.png', 'l10n/bundle.l10n.zh-cn.json', 'language-configuration.json',
+    'package.json', 'package.nls.json', 'package.nls.zh-cn.json', 'readme.md', 'server/out/server.js', 'server/out/tree-sitter-bash.wasm', 'server/out/tree-sitter.wasm',
   ]);
   assert.deepEqual(grammars, ['syntaxes/iptables-shell.tmLanguage.json', 'syntaxes/iptables.tmLanguage.json']);
   assert.ok(!names.some((n) => /node_modules|\.ts$|\.map$|test\/|shared/.test(n)), names.join('\n'));

@@ -1,7 +1,7 @@
 // The extension host side: starts the language server, keeps it alive, and
 // registers the packet-trace panel (opened by a command, revived after a restart).
 import * as path from 'node:path';
-import { commands, ExtensionContext, LogOutputChannel, Uri, window, workspace } from 'vscode';
+import { commands, ExtensionContext, l10n, LogOutputChannel, Uri, window, workspace } from 'vscode';
 import {
   CloseAction, CloseHandlerResult, ErrorAction, ErrorHandler, ErrorHandlerResult, LanguageClient, LanguageClientOptions,
   Message, ServerOptions, TransportKind,
@@ -65,7 +65,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     await started;
   } catch (e) {
     output.error(`The language server could not start: ${(e as Error).message}`);
-    void window.showErrorMessage(`iptables: the language server could not start (${(e as Error).message}). See the "iptables" output for details.`);
+    void window.showErrorMessage(l10n.t('iptables: the language server could not start ({0}). See the "iptables" output for details.', (e as Error).message));
   }
 }
 
@@ -89,7 +89,7 @@ class RestartOnceHandler implements ErrorHandler {
     this.crashes = this.crashes.filter((t) => now - t < RESTART_WINDOW_MS);
     this.crashes.push(now);
     if (this.crashes.length > MAX_RESTARTS) {
-      const message = `The iptables language server stopped ${this.crashes.length} times in a few minutes and will not be restarted. See the "iptables" output; run "iptables: Restart Language Server" to try again.`;
+      const message = l10n.t('The iptables language server stopped {0} times in a few minutes and will not be restarted. See the "iptables" output; run "iptables: Restart Language Server" to try again.', this.crashes.length);
       this.output.error(message);
       void window.showErrorMessage(message);
       return { action: CloseAction.DoNotRestart, handled: true };
@@ -97,7 +97,7 @@ class RestartOnceHandler implements ErrorHandler {
     this.output.warn('The language server stopped unexpectedly; restarting it.');
     if (!this.told) {
       this.told = true;
-      void window.showWarningMessage('The iptables language server stopped unexpectedly and was restarted.');
+      void window.showWarningMessage(l10n.t('The iptables language server stopped unexpectedly and was restarted.'));
     }
     return { action: CloseAction.Restart, handled: true };
   }

@@ -1,6 +1,7 @@
 // The trace panel's page: a strict content security policy (nothing inline, one
 // script with a nonce, resources only from the extension), the stylesheets and
-// the bundled script. Free of the vscode API, so a test reads it as it is.
+// the bundled script. The language and the page's translations ride on data
+// attributes, read before anything is drawn. Free of the vscode API, so a test reads it as it is.
 import { SAMPLES_DIR } from '../../server/src/services/testFiles';
 
 export interface TracePageParts {
@@ -10,6 +11,16 @@ export interface TracePageParts {
   script: string;
   style: string;
   codicons: string;
+  /** VS Code's display language (vscode.env.language): the page's and the engine's messages. */
+  language: string;
+  /** The extension's l10n bundle for that language (vscode.l10n.bundle), for the page's own words. */
+  bundle: Record<string, string> | undefined;
+  title: string;
+}
+
+/** Text safe inside a double-quoted attribute or an element. */
+function escapeAttribute(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 export function traceHtml(p: TracePageParts): string {
@@ -21,17 +32,17 @@ export function traceHtml(p: TracePageParts): string {
     `script-src 'nonce-${p.nonce}'`,
   ].join('; ');
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeAttribute(p.language)}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${p.codicons}">
 <link rel="stylesheet" href="${p.style}">
-<title>Packet trace</title>
+<title>${escapeAttribute(p.title)}</title>
 </head>
 <body>
-<main id="app"></main>
+<main id="app" data-language="${escapeAttribute(p.language)}" data-l10n="${escapeAttribute(JSON.stringify(p.bundle ?? {}))}"></main>
 <script nonce="${p.nonce}" src="${p.script}"></script>
 </body>
 </html>`;

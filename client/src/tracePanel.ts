@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import {
-  commands, Disposable, ExtensionContext, OverviewRulerLane, Range, Selection, TextDocument, TextEditorDecorationType, TextEditorRevealType,
-  ThemeColor, Uri, ViewColumn, WebviewPanel, window, workspace,
+  commands, Disposable, env, ExtensionContext, OverviewRulerLane, Range, Selection, TextDocument, TextEditorDecorationType, TextEditorRevealType,
+  l10n, ThemeColor, Uri, ViewColumn, WebviewPanel, window, workspace,
 } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
@@ -60,14 +60,14 @@ export class TracePanel {
   static async show(host: PanelHost, args?: TracePacketArgs | Uri): Promise<void> {
     const uri = args instanceof Uri ? args : args?.uri ? Uri.parse(args.uri) : activeTraceable();
     if (!TracePanel.current) {
-      const panel = window.createWebviewPanel(TRACE_VIEW_TYPE, 'Packet Trace', { viewColumn: ViewColumn.Beside, preserveFocus: true }, webviewOptions(host.context));
+      const panel = window.createWebviewPanel(TRACE_VIEW_TYPE, l10n.t('Packet Trace'), { viewColumn: ViewColumn.Beside, preserveFocus: true }, webviewOptions(host.context));
       TracePanel.current = new TracePanel(panel, host, uri);
     } else {
       TracePanel.current.panel.reveal(undefined, true);
       // The preset below applies to this document's packet: its model goes first.
       if (uri) await TracePanel.current.follow(uri);
     }
-    if (!uri && !TracePanel.current.followed) TracePanel.current.post({ type: 'noModel', message: 'Open an iptables rules file, or a shell script that runs iptables, to trace a packet through it.' });
+    if (!uri && !TracePanel.current.followed) TracePanel.current.post({ type: 'noModel', message: l10n.t('Open an iptables rules file, or a shell script that runs iptables, to trace a packet through it.') });
     if (args && !(args instanceof Uri) && args.chain) TracePanel.current.post({ type: 'preset', chain: args.chain });
   }
 
@@ -124,11 +124,12 @@ export class TracePanel {
     webview.html = traceHtml({
       cspSource: webview.cspSource, nonce: randomBytes(16).toString('base64'),
       script: out('webview.js'), style: out('webview.css'), codicons: out('codicons', 'codicon.css'),
+      language: env.language, bundle: l10n.bundle, title: l10n.t('Packet trace'),
     });
   }
 
   private setTitle(): void {
-    this.panel.title = this.followed ? `Packet Trace: ${path.posix.basename(this.followed.path)}` : 'Packet Trace';
+    this.panel.title = this.followed ? l10n.t('Packet Trace: {0}', path.posix.basename(this.followed.path)) : l10n.t('Packet Trace');
   }
 
   private follow(uri: Uri): Promise<void> {
@@ -189,11 +190,11 @@ export class TracePanel {
       const key = doc.uri.toString();
       const cached = this.models.get(key);
       const found = cached?.version === doc.version ? cached : await requestModel(client, doc);
-      if (!found) return { type: 'noModel', message: `${workspace.asRelativePath(uri)} does not run iptables: there is nothing to trace.` };
+      if (!found) return { type: 'noModel', message: l10n.t('{0} does not run iptables: there is nothing to trace.', workspace.asRelativePath(uri)) };
       this.remember(key, found);
       return { type: 'model', model: found.bytes, fileName: workspace.asRelativePath(uri), samples: await samples, canSave: workspace.getWorkspaceFolder(uri) !== undefined };
     } catch (e) {
-      return { type: 'noModel', message: `The rules could not be read: ${(e as Error).message}` };
+      return { type: 'noModel', message: l10n.t('The rules could not be read: {0}', (e as Error).message) };
     }
   }
 
@@ -233,17 +234,17 @@ export class TracePanel {
     const doc = Uri.parse(uri);
     const dir = samplesDir(doc);
     if (!dir) {
-      this.post({ type: 'status', message: 'Samples are saved in a workspace folder: open the folder of this file.', error: true });
+      this.post({ type: 'status', message: l10n.t('Samples are saved in a workspace folder: open the folder of this file.'), error: true });
       return;
     }
     const file = Uri.joinPath(dir, sampleFileName(name));
     try {
       await workspace.fs.createDirectory(dir);
       await workspace.fs.writeFile(file, new TextEncoder().encode(JSON.stringify(scenario, null, 2) + '\n'));
-      this.post({ type: 'status', message: `Saved ${workspace.asRelativePath(file)}` });
+      this.post({ type: 'status', message: l10n.t('Saved {0}', workspace.asRelativePath(file)) });
       this.post({ type: 'samples', uri, samples: await listSamples(doc) });
     } catch (e) {
-      this.post({ type: 'status', message: `Could not save the sample: ${(e as Error).message}`, error: true });
+      this.post({ type: 'status', message: l10n.t('Could not save the sample: {0}', (e as Error).message), error: true });
     }
   }
 

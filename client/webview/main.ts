@@ -13,6 +13,7 @@ import {
   Field, FieldErrors, hasPortFields, isIcmp, isTcp, newSample, PacketFields, PRESETS, presetForChain, presetPacket, PresetId, Sample,
   sampleFromScenario, scenarioJson, validate,
 } from './form';
+import { applyPageLanguage } from './language';
 import { escapeHtml as e, renderHits, renderPicture, renderSteps, renderVerdict } from './render';
 import { traceView, type TraceView } from './viewModel';
 
@@ -516,6 +517,7 @@ function onMessage(ev: MessageEvent<ToWebview>): void {
 function start(): void {
   // Since this page began to load: the measure of the panel's own start.
   document.body.dataset.startedAtMs = performance.now().toFixed(0);
+  applyPageLanguage($('app'));
   $('app').innerHTML = page();
   const f = form();
   // Every field, checkbox and select reports `input`; the sample and family choices replace the packet.

@@ -16,8 +16,8 @@ function file(name: string, content: string | Buffer): string {
   return p;
 }
 
-function lint(args: string[], input?: string) {
-  const r = spawnSync(CLI, args, { encoding: 'utf8', input });
+function lint(args: string[], input?: string, env: Record<string, string> = {}) {
+  const r = spawnSync(CLI, args, { encoding: 'utf8', input, env: { ...process.env, LC_ALL: '', LC_MESSAGES: '', LANG: 'C.UTF-8', ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -91,4 +91,16 @@ test('a closed pipe ends the output quietly', () => {
   const r = spawnSync('sh', ['-c', `"${CLI}" "${many}" | head -1`], { encoding: 'utf8' });
   assert.equal(r.stderr, '');
   assert.equal(r.stdout.split('\n').length, 2);
+});
+
+test('LANG=zh_CN.UTF-8 (or LC_ALL) gives messages in Simplified Chinese; the line format stays as tools parse it', () => {
+  const missing = path.join(dir, 'nope.rules');
+  assert.equal(lint([missing], undefined, { LANG: 'zh_CN.UTF-8' }).stderr, `${missing}: error: 文件不存在\n`);
+  assert.equal(lint([missing], undefined, { LANG: 'de_DE.UTF-8', LC_ALL: 'zh_CN' }).stderr, `${missing}: error: 文件不存在\n`);
+  assert.equal(lint([missing], undefined, { LANG: 'zh_TW.UTF-8' }).stderr, `${missing}: error: no such file\n`);
+  const usage = lint(['--format', 'xml'], undefined, { LANG: 'zh_CN.UTF-8' });
+  assert.match(usage.stderr, /^iptables-lint: 未知格式 `xml`（可选 text、json 或 sarif）\n\n用法: iptables-lint \[--format text\|json\|sarif\]/);
+  const sarif = JSON.parse(lint(['--format', 'sarif', broken], undefined, { LANG: 'zh_CN.UTF-8' }).stdout);
+  const natDrop = sarif.runs[0].tool.driver.rules.find((r: { id: string }) => r.id === 'nat-drop');
+  assert.equal(natDrop.shortDescription.text, '在 nat 表中使用 DROP，iptables 会拒绝。');
 });

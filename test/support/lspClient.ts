@@ -23,10 +23,14 @@ export class LspClient {
 
   /**
    * Starts the server; `settings` is what it reads as the `iptables` configuration.
-   * `command`: another way to run it (an installed `iptables-language-server`).
+   * `command`: another way to run it (an installed `iptables-language-server`);
+   * `locale`: the display language the editor tells it; `env`: the server's environment.
    */
-  async start(settings: Record<string, unknown> = {}, command = [process.execPath, path.join(REPO, 'server', 'out', 'server.js')]): Promise<this> {
-    this.server = spawn(command[0], [...command.slice(1), '--stdio'], { stdio: 'pipe' });
+  async start(
+    settings: Record<string, unknown> = {},
+    { command = [process.execPath, path.join(REPO, 'server', 'out', 'server.js')], locale, env }: { command?: string[]; locale?: string; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<this> {
+    this.server = spawn(command[0], [...command.slice(1), '--stdio'], { stdio: 'pipe', env });
     this.connection = createProtocolConnection(new StreamMessageReader(this.server.stdout!), new StreamMessageWriter(this.server.stdin!));
     this.connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
       this.published.set(p.uri, [...(this.published.get(p.uri) ?? []), p]);
@@ -36,7 +40,7 @@ export class LspClient {
     this.connection.onRequest('workspace/configuration', () => [this.settings]);
     this.connection.listen();
     const init = await this.connection.sendRequest(InitializeRequest.type, {
-      processId: process.pid, rootUri: null,
+      processId: process.pid, rootUri: null, locale,
       capabilities: {
         workspace: { configuration: true },
         textDocument: { completion: { completionItem: { snippetSupport: true, documentationFormat: ['markdown'] } }, hover: { contentFormat: ['markdown'] } },

@@ -5,11 +5,12 @@ import { DEFAULT_OPTIONS } from '../analysis/analyse';
 import { analyseDocument, documentKind } from '../analysis/document';
 import type { Family } from '../knowledge';
 import { rulesetText } from '../model/saveText';
+import { environmentLocale, setLocale, t } from '../l10n';
 import { nodeBashParser } from '../node/bashWasm';
 import { version } from '../../../package.json';
 import { Finding, ReadFailure, sarifLog } from './sarif';
 
-const USAGE = `usage: iptables-lint [--format text|json|sarif] [--family 4|6] [--external CHAIN]... [--print-ruleset] FILE... | -
+const usage = () => t(`usage: iptables-lint [--format text|json|sarif] [--family 4|6] [--external CHAIN]... [--print-ruleset] FILE... | -
 
 Checks iptables-save / iptables-restore files the way iptables-restore would
 load them, and shell scripts that run iptables the way their commands would
@@ -28,7 +29,7 @@ run, and prints one line per problem:
                      errors still go to standard error
   -                  read standard input
 
-Exit status: 0 no errors, 1 errors found, 2 usage or read error.`;
+Exit status: 0 no errors, 1 errors found, 2 usage or read error.`);
 
 class UsageError extends Error {}
 
@@ -41,24 +42,24 @@ function parseArgs(argv: string[]) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
-      if (i + 1 >= argv.length) throw new UsageError(`${a} needs a value`);
+      if (i + 1 >= argv.length) throw new UsageError(t('{0} needs a value', a));
       return argv[++i];
     };
-    if (a === '--help' || a === '-h') { process.stdout.write(USAGE + '\n'); process.exit(0); }
+    if (a === '--help' || a === '-h') { process.stdout.write(usage() + '\n'); process.exit(0); }
     else if (a === '--format') {
       const f = value();
-      if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`unknown format \`${f}\` (text, json or sarif)`);
+      if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(t('unknown format `{0}` (text, json or sarif)', f));
       format = f;
     } else if (a === '--family') {
       const f = value();
-      if (f !== '4' && f !== '6') throw new UsageError(`--family takes 4 or 6, not \`${f}\``);
+      if (f !== '4' && f !== '6') throw new UsageError(t('--family takes 4 or 6, not `{0}`', f));
       family = f === '4' ? 'ipv4' : 'ipv6';
     } else if (a === '--external') external.push(value());
     else if (a === '--print-ruleset') printRuleset = true;
-    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+    else if (a.startsWith('-') && a !== '-') throw new UsageError(t('unknown option {0}', a));
     else files.push(a);
   }
-  if (files.length === 0) throw new UsageError('no file given');
+  if (files.length === 0) throw new UsageError(t('no file given'));
   return { format, family, external, files, printRuleset };
 }
 
@@ -67,12 +68,12 @@ function readInput(file: string): string {
   if (file !== '-') {
     const size = statSync(file).size;
     if (size > DEFAULT_OPTIONS.maxFileSize) {
-      throw new Error(`${(size / 1048576).toFixed(1)} MB is too large to analyse (limit ${DEFAULT_OPTIONS.maxFileSize / 1048576} MB)`);
+      throw new Error(t('{0} MB is too large to analyse (limit {1} MB)', (size / 1048576).toFixed(1), DEFAULT_OPTIONS.maxFileSize / 1048576));
     }
   }
   const bytes = readFileSync(file === '-' ? 0 : file);
-  if (bytes.length > DEFAULT_OPTIONS.maxFileSize) throw new Error('input is too large to analyse');
-  if (bytes.subarray(0, 65536).includes(0)) throw new Error('this is a binary file, not iptables-save text');
+  if (bytes.length > DEFAULT_OPTIONS.maxFileSize) throw new Error(t('input is too large to analyse'));
+  if (bytes.subarray(0, 65536).includes(0)) throw new Error(t('this is a binary file, not iptables-save text'));
   return new TextDecoder('utf-8').decode(bytes);
 }
 
@@ -81,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     args = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(`iptables-lint: ${(e as Error).message}\n\n${USAGE}\n`);
+    process.stderr.write(`iptables-lint: ${(e as Error).message}\n\n${usage()}\n`);
     return 2;
   }
   const findings: Finding[] = [];
@@ -93,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
       text = readInput(file);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
+      const why = err.code === 'ENOENT' ? t('no such file') : err.code === 'EISDIR' ? t('is a directory') : err.code === 'EACCES' ? t('permission denied') : err.message;
       process.stderr.write(`${name}: error: ${why}\n`);
       failures.push({ file: name, message: why });
       continue;
@@ -133,7 +134,8 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw e;
 });
+setLocale(environmentLocale(process.env));
 main(process.argv.slice(2)).then((status) => { process.exitCode = status; }, (e: Error) => {
-  process.stderr.write(`iptables-lint: internal error: ${e.stack ?? e.message}\n`);
+  process.stderr.write(`iptables-lint: ${t('internal error: {0}', e.stack ?? e.message)}\n`);
   process.exitCode = 2;
 });

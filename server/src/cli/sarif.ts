@@ -4,6 +4,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HELP } from '../diagnosticHelp';
 import { CODES, DiagnosticCode, Severity } from '../diagnostics';
+import { localized } from '../l10n';
 
 export interface Finding {
   file: string;
@@ -44,9 +45,9 @@ export function sarifLog(findings: readonly Finding[], failures: readonly ReadFa
   const codes = Object.keys(CODES) as DiagnosticCode[];
   const rules = codes.map((id) => ({
     id,
-    shortDescription: { text: CODES[id] },
-    fullDescription: { text: CODES[id] },
-    help: { text: HELP[id], markdown: HELP[id] },
+    shortDescription: { text: localized(CODES[id]) },
+    fullDescription: { text: localized(CODES[id]) },
+    help: { text: localized(HELP[id]), markdown: localized(HELP[id]) },
     properties: { tags: ['iptables'] },
   }));
   const results = findings.map((f) => ({

@@ -8,6 +8,7 @@ import {
 } from '../engine';
 import { packetLine, verdictLine } from '../engine/describe';
 import type { Family } from '../knowledge';
+import { environmentLocale, setLocale } from '../l10n';
 import { loadRules, quietOnClosedPipe, readError, readText, refusedRules } from './input';
 import { PACKET_TESTS_USAGE, runPacketTestsCommand } from './packetTests';
 
@@ -223,6 +224,7 @@ function renderText(t: Trace, file: string, brief: boolean): string {
 }
 
 quietOnClosedPipe();
+setLocale(environmentLocale(process.env));
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

@@ -3,13 +3,14 @@
 // VS Code starts it over node IPC; other editors run `iptables-language-server --stdio`.
 import {
   CodeAction, CodeActionKind, CompletionItem, CompletionItemKind, CompletionItemTag, createConnection, Diagnostic as LspDiagnostic,
-  DiagnosticSeverity, DiagnosticTag, DocumentHighlightKind, DocumentSymbol, FoldingRangeKind, InsertTextFormat, LSPErrorCodes,
+  DiagnosticSeverity, DiagnosticTag, DocumentHighlightKind, DocumentSymbol, FoldingRangeKind, InitializeResult, InsertTextFormat, LSPErrorCodes,
   MarkupKind, ProposedFeatures, Range, ResponseError, SymbolKind, TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DEFAULT_OPTIONS } from '../analysis/analyse';
 import { analyseDocument, DocumentAnalysis, documentKind, DocumentOptions } from '../analysis/document';
 import type { Diagnostic, Span } from '../diagnostics';
+import { environmentLocale, setLocale, t } from '../l10n';
 import { nodeBashParser } from '../node/bashWasm';
 import { ParsedLines } from '../syntax/parsedLines';
 import { AnalysisCache } from './analysisCache';
@@ -60,10 +61,19 @@ let settings: Settings = {
 };
 const pending = new Map<string, NodeJS.Timeout>();
 const analyses = new AnalysisCache<DocumentAnalysis | undefined>();
+/** The analysis each document's diagnostics were last published from. */
+const publishedFrom = new Map<string, DocumentAnalysis>();
 /** Each open document's parsed lines, reused by its next analysis. */
 const parsedLines = new Map<string, ParsedLines>();
 
-connection.onInitialize(() => ({
+// Messages in the editor's display language (VS Code sends it); other editors may not
+// say, and then the server's own LANG decides, as for the CLIs.
+connection.onInitialize(({ locale }) => {
+  setLocale(locale ?? environmentLocale(process.env));
+  return INITIALIZE_RESULT;
+});
+
+const INITIALIZE_RESULT: InitializeResult = {
   capabilities: {
     textDocumentSync: TextDocumentSyncKind.Incremental,
     completionProvider: { triggerCharacters: [' ', '-', ',', '*', ':'] },
@@ -79,7 +89,7 @@ connection.onInitialize(() => ({
     codeLensProvider: { resolveProvider: false },
   },
   serverInfo: { name: 'iptables-language-server' },
-}));
+};
 
 connection.onInitialized(async () => {
   connection.console.info(`iptables language server started (Node ${process.version}, pid ${process.pid})`);
@@ -122,6 +132,7 @@ documents.onDidClose((e) => {
   pending.delete(e.document.uri);
   analyses.delete(e.document.uri);
   parsedLines.delete(e.document.uri);
+  publishedFrom.delete(e.document.uri);
   connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 
@@ -151,6 +162,7 @@ function currentAnalysis(doc: TextDocument): Promise<DocumentAnalysis | undefine
 async function validate(doc: TextDocument): Promise<void> {
   const kind = documentKind(doc.getText(), undefined, doc.languageId);
   if (!settings.diagnostics.enable || !kind) {
+    publishedFrom.delete(doc.uri);
     connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
     return;
   }
@@ -167,6 +179,9 @@ async function validate(doc: TextDocument): Promise<void> {
   if (ms > 100) connection.console.info(`analysed ${doc.uri} (${doc.lineCount} lines) in ${ms.toFixed(0)} ms`);
   // A newer version may have arrived while a script was being evaluated.
   if (!analysis || documents.get(doc.uri)?.version !== doc.version) return;
+  // A document opened while the settings load is validated twice: one publication is enough.
+  if (publishedFrom.get(doc.uri) === analysis) return;
+  publishedFrom.set(doc.uri, analysis);
   connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: analysis.diagnostics.map((d) => toLsp(d, doc.uri)) });
 }
 
@@ -365,7 +380,7 @@ connection.onRequest(PACKET_TESTS_REQUEST, async (p: PacketTestsParams): Promise
 
 connection.onCodeLens(({ textDocument: { uri } }) => fromAnalysis(uri, 'code lens', (a) => traceLenses(a).map((l) => ({
   range: rangeOf(l.span),
-  command: { title: `$(debug-start) Trace a packet through ${l.chain}`, command: TRACE_COMMAND, arguments: [{ uri, chain: l.chain } satisfies TracePacketArgs] },
+  command: { title: t('$(debug-start) Trace a packet through {0}', l.chain), command: TRACE_COMMAND, arguments: [{ uri, chain: l.chain } satisfies TracePacketArgs] },
 }))));
 
 documents.listen(connection);

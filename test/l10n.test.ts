@@ -1,0 +1,151 @@
+// Every message has its Simplified Chinese translation, and each translation keeps
+// what must not be translated: placeholders, code, iptables' own words, and the terms
+// of netfilter's Chinese documentation (表 table, 链 chain, 规则 rule, 目标 target...).
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import ts from 'typescript';
+import { HELP } from '../server/src/diagnosticHelp';
+import { CODES } from '../server/src/diagnostics';
+import { CATALOGUES } from '../server/src/l10n';
+import { REPO } from './support/shared';
+
+interface Key {
+  text: string;
+  where: string;
+}
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) return tsFiles(p);
+    return p.endsWith('.ts') && !p.endsWith('.d.ts') ? [p] : [];
+  });
+}
+
+/** The module a file imports `name` from, if it does. */
+function importedFrom(source: ts.SourceFile, name: string): string | undefined {
+  for (const s of source.statements) {
+    if (!ts.isImportDeclaration(s) || !s.importClause) continue;
+    const from = (s.moduleSpecifier as ts.StringLiteral).text;
+    const b = s.importClause.namedBindings;
+    if (b && ts.isNamespaceImport(b) && b.name.text === name) return from;
+    if (b && ts.isNamedImports(b) && b.elements.some((e) => e.name.text === name)) return from;
+  }
+  return undefined;
+}
+
+/**
+ * The first arguments of the calls `callee` (`t` or `l10n.t`) in the files that
+ * import its head from a module `from` accepts. Each must be a literal: a message
+ * built at run time cannot have a translation.
+ */
+function messages(dirs: string[], callee: 't' | 'l10n.t', from: (module: string) => boolean): { keys: Key[]; dynamic: string[] } {
+  const keys: Key[] = [];
+  const dynamic: string[] = [];
+  for (const file of dirs.flatMap((d) => tsFiles(path.join(REPO, d)))) {
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    const module = importedFrom(source, callee === 't' ? 't' : 'l10n');
+    if (module === undefined || !from(module)) continue;
+    const visit = (node: ts.Node): void => {
+      if (ts.isCallExpression(node) && node.expression.getText(source) === callee) {
+        const where = `${path.relative(REPO, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
+        const first = node.arguments[0];
+        if (first && (ts.isStringLiteral(first) || ts.isNoSubstitutionTemplateLiteral(first))) keys.push({ text: first.text, where });
+        else dynamic.push(`${where}: ${node.getText(source).slice(0, 80)}`);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  return { keys, dynamic };
+}
+
+const placeholders = (s: string) => [...new Set(s.match(/\{\d+\}/g) ?? [])].sort();
+const codeSpans = (s: string) => s.match(/`[^`]+`/g) ?? [];
+const prose = (s: string) => s.replace(/`[^`]+`/g, ' ');
+
+/** Words of iptables outside code spans: options, upper-case names (targets, chains, states), table names. */
+function iptablesWords(english: string): string[] {
+  const p = prose(english);
+  const options = p.match(/(?<![\w-])--?[a-z][\w-]*/g) ?? [];
+  const names = p.match(/\b[A-Z][A-Z0-9_-]*[A-Z0-9]\b/g) ?? [];
+  const tables = [...p.matchAll(/\b(filter|nat|mangle|raw|security) (?:table|tables)\b/g)].map((m) => m[1]);
+  return [...new Set([...options, ...names, ...tables])];
+}
+
+/** English word → the term the translation must use (netfilter's Chinese documentation). */
+const TERMS: [RegExp, string][] = [
+  [/\btables?\b/i, '表'],
+  [/\bchains?\b/i, '链'],
+  [/\brules?\b/i, '规则'],
+  [/\btargets?\b/i, '目标'],
+  [/\b(policy|policies)\b/i, '策略'],
+  [/\bpackets?\b/i, '数据包'],
+];
+
+/** What is wrong with `zh` as the translation of `en`, if anything. */
+function translationProblems(en: string, zh: string | undefined): string[] {
+  if (zh === undefined) return ['no translation'];
+  const problems: string[] = [];
+  if (!/[\u4e00-\u9fff]/.test(zh) && /[a-z]{3,} [a-z]{3,}/i.test(prose(en))) problems.push('not translated');
+  if (placeholders(en).join() !== placeholders(zh).join()) problems.push(`placeholders ${placeholders(en)} vs ${placeholders(zh)}`);
+  for (const span of codeSpans(en)) if (!zh.includes(span)) problems.push(`code ${span} changed`);
+  for (const word of iptablesWords(en)) if (!zh.includes(word)) problems.push(`iptables word ${word} missing`);
+  for (const [english, term] of TERMS) if (english.test(prose(en)) && !zh.includes(term)) problems.push(`${english.source} is not ${term}`);
+  return problems;
+}
+
+function checkCatalogue(name: string, keys: Key[], catalogue: Record<string, string>): void {
+  const problems: string[] = [];
+  const known = new Set(keys.map((k) => k.text));
+  for (const k of new Map(keys.map((k) => [k.text, k])).values()) {
+    for (const p of translationProblems(k.text, catalogue[k.text])) problems.push(`${k.where}: ${p}: ${JSON.stringify(k.text)}`);
+  }
+  for (const k of Object.keys(catalogue)) if (!known.has(k)) problems.push(`${name} has a translation nothing uses: ${JSON.stringify(k)}`);
+  assert.deepEqual(problems, [], `${problems.length} problems in ${name}:\n${problems.join('\n')}`);
+}
+
+/** Texts that are data, shown through localized(): each source and where it is. */
+function dataKeys(): Key[] {
+  return [
+    ...Object.entries(CODES).map(([code, text]) => ({ text, where: `server/src/diagnostics.ts CODES['${code}']` })),
+    ...Object.entries(HELP).map(([code, text]) => ({ text, where: `server/src/diagnosticHelp.ts HELP['${code}']` })),
+  ];
+}
+
+test('every message of the language core, the server and the CLIs has its translation in server/src/l10n/zh-cn.json', () => {
+  const { keys, dynamic } = messages(['server/src', 'client/webview'], 't', (m) => /(^|\/)l10n$/.test(m));
+  assert.deepEqual(dynamic, [], 'messages built at run time cannot be translated: give t() a literal');
+  checkCatalogue('server/src/l10n/zh-cn.json', [...keys, ...dataKeys()], CATALOGUES['zh-cn']);
+});
+
+test('every message of the extension and the trace panel has its translation in l10n/bundle.l10n.zh-cn.json', () => {
+  const host = messages(['client/src'], 'l10n.t', (m) => m === 'vscode');
+  const page = messages(['client/webview'], 'l10n.t', (m) => m === '@vscode/l10n');
+  assert.deepEqual([...host.dynamic, ...page.dynamic], [], 'messages built at run time cannot be translated: give l10n.t() a literal');
+  const bundle = JSON.parse(readFileSync(path.join(REPO, 'l10n', 'bundle.l10n.zh-cn.json'), 'utf8'));
+  checkCatalogue('l10n/bundle.l10n.zh-cn.json', [...host.keys, ...page.keys], bundle);
+});
+
+test('every %key% of the manifest is in package.nls.json and translated in package.nls.zh-cn.json', () => {
+  const manifest = readFileSync(path.join(REPO, 'package.json'), 'utf8');
+  const en = JSON.parse(readFileSync(path.join(REPO, 'package.nls.json'), 'utf8'));
+  const zh = JSON.parse(readFileSync(path.join(REPO, 'package.nls.zh-cn.json'), 'utf8'));
+  const used = [...manifest.matchAll(/"%([^"%]+)%"/g)].map((m) => m[1]).sort();
+  assert.deepEqual(Object.keys(en).sort(), used);
+  const problems = used.flatMap((k) => translationProblems(en[k], zh[k]).map((p) => `${k}: ${p}`));
+  assert.deepEqual(problems, []);
+  assert.deepEqual(Object.keys(zh).sort(), used);
+});
+
+test('the checks catch a missing, an untranslated or a damaged translation', () => {
+  assert.deepEqual(translationProblems('the rule jumps to `web`', undefined), ['no translation']);
+  assert.deepEqual(translationProblems('the rule jumps to `web`', 'the rule jumps to `web`'), ['not translated', '\\brules?\\b is not 规则']);
+  assert.deepEqual(translationProblems('chain {0} has no rule', '链 {1} 没有规则'), ['placeholders {0} vs {1}']);
+  assert.deepEqual(translationProblems('`-j DROP` in the nat table', '在 nat 表中使用 `-j 丢弃`'), ['code `-j DROP` changed']);
+  assert.deepEqual(translationProblems('DROP is refused in PREROUTING', '预路由链中拒绝 DROP'), ['iptables word PREROUTING missing']);
+  assert.deepEqual(translationProblems('no such chain', '没有这个链条'), []);
+  assert.deepEqual(translationProblems('the target of a rule', '一条规则的靶子'), ['\\btargets?\\b is not 目标']);
+});
