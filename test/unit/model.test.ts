@@ -34,7 +34,7 @@ test('hooks that reach a chain follow jumps and gotos through user chains', () =
   assert.deepEqual([...chains.get('a')!.hooks], ['PREROUTING']);
   assert.deepEqual([...chains.get('b')!.hooks].sort(), ['OUTPUT', 'PREROUTING']);
   assert.deepEqual([...chains.get('c')!.hooks], []);
-  assert.deepEqual(chains.get('b')!.references.map((r) => [r.rule.chain, r.goto]).sort(), [['OUTPUT', true], ['a', false]]);
+  assert.deepEqual(chains.get('b')!.references.map((r) => [r.chain, r.facts.head.target!.goto]).sort(), [['OUTPUT', true], ['a', false]]);
 });
 
 test('legality is reachability: a target allowed in POSTROUTING only is refused in a chain reached from PREROUTING', () => {
@@ -62,7 +62,7 @@ test('-E renames a chain and the jumps to it', () => {
   const rs = load('*filter\n-N old\n-A INPUT -j old\n-E old new\nCOMMIT\n').ruleset!;
   const chains = rs.tables.get('filter')!.chains;
   assert.equal(chains.has('old'), false);
-  assert.deepEqual(chains.get('new')!.references.map((r) => r.rule.chain), ['INPUT']);
+  assert.deepEqual(chains.get('new')!.references.map((r) => r.chain), ['INPUT']);
 });
 
 test('the address family comes from the header, the file name, then the content', () => {

@@ -11,6 +11,7 @@ import type { Command, TargetHead } from '../syntax/command';
 import type { SaveFile, TableBlock } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
 import { linkChains } from './graph';
+import { HookSet } from './hookSet';
 import { canonicalRule } from './saveText';
 import { loopProblems, ruleCommitProblems, tableCommitProblems } from './kernelChecks';
 import { factsOf, lineFacts, RuleFacts } from './ruleFacts';
@@ -464,12 +465,12 @@ export class RulesetBuilder {
       return false;
     }
     const hooksMayChange = !adds || jumps(added);
-    const hooksBefore = hooksMayChange ? new Map([...table.chains].map(([n, c]) => [n, new Set(c.hooks)])) : undefined;
+    const hooksBefore = hooksMayChange ? new Map([...table.chains].map(([n, c]) => [n, c.hooks.bits])) : undefined;
     this.relink(table, hooksMayChange);
     const problems: Diagnostic[] = [];
     for (const c of table.chains.values()) {
       // The rules the command added; after any other command, or where a chain gained a hook, all of them.
-      const recheckAll = !adds || (hooksBefore !== undefined && !sameHooks(hooksBefore.get(c.name) ?? new Set(), c.hooks));
+      const recheckAll = !adds || (hooksBefore !== undefined && (hooksBefore.get(c.name) ?? 0) !== c.hooks.bits);
       for (const rule of recheckAll ? c.rules : c === chain ? added : []) ruleCommitProblems(table, c, rule, problems);
     }
     if (hooksMayChange) loopProblems(table, problems);
@@ -580,12 +581,8 @@ function restoreChains(table: Table, saved: ReturnType<typeof snapshotChains>): 
   }));
 }
 
-function sameHooks(a: Set<string>, b: Set<string>): boolean {
-  return a.size === b.size && [...a].every((h) => b.has(h));
-}
-
 function newChain(name: string, table: string, builtin: boolean): Chain {
-  return { name, table, builtin, policy: builtin ? 'ACCEPT' : undefined, rules: [], references: [], hooks: new Set() };
+  return { name, table, builtin, policy: builtin ? 'ACCEPT' : undefined, rules: [], references: [], hooks: new HookSet(), jumps: [] };
 }
 
 function where(token: Token | undefined): string {

@@ -1,41 +1,37 @@
 // The jump graph of a table: rule positions, who jumps where, and which
 // built-in hooks reach each chain (legality is reachability: a target is
 // allowed in a user chain only if every hook that reaches it allows it).
-// Each rule's jump is looked up once, and no walk recurses: a table of
-// 160k rules, or chains that jump one to the next thousands deep, stay cheap.
+// Each rule's jump is followed once, and no walk recurses: a table of 160k
+// rules, or chains that jump one to the next thousands deep, stay cheap.
 import type { Hook } from '../knowledge';
+import { HookSet } from './hookSet';
 import type { Chain, Rule, Table } from './ruleset';
 
 export function linkChains(table: Table): void {
-  const chains = table.chains;
-  for (const chain of chains.values()) {
+  for (const chain of table.chains.values()) {
     chain.references = [];
-    chain.hooks = new Set();
+    chain.hooks = new HookSet();
+    chain.jumps = [];
   }
-  /** The chains each chain jumps or goes to. */
-  const edges = new Map<Chain, Chain[]>();
-  for (const chain of chains.values()) {
+  for (const chain of table.chains.values()) {
     const rules = chain.rules;
-    let next: Chain[] | undefined;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i];
       rule.index = i + 1;
       rule.chain = chain.name;
       const target = jumpedChain(rule);
       if (!target) continue;
-      const t = rule.facts.head.target;
-      if (t) target.references.push({ rule, token: t.nameToken, goto: t.goto });
-      if (next?.[next.length - 1] !== target) (next ??= []).push(target);
+      target.references.push(rule);
+      if (chain.jumps[chain.jumps.length - 1] !== target) chain.jumps.push(target);
     }
-    if (next) edges.set(chain, next);
   }
-  for (const chain of chains.values()) {
+  for (const chain of table.chains.values()) {
     if (!chain.builtin) continue;
     const hook = chain.name as Hook;
     const queue = [chain];
     chain.hooks.add(hook);
     while (queue.length) {
-      for (const next of edges.get(queue.pop()!) ?? []) {
+      for (const next of queue.pop()!.jumps) {
         if (!next.builtin && !next.hooks.has(hook)) {
           next.hooks.add(hook);
           queue.push(next);
@@ -60,7 +56,8 @@ export function findJumpCycles(table: Table): Rule[][] {
   const state = new Map<Chain, number>();
   const cycles: Rule[][] = [];
   for (const root of table.chains.values()) {
-    if (state.has(root)) continue;
+    // Only a chain that jumps can start a cycle; the others are done at once.
+    if (state.has(root) || root.jumps.length === 0) continue;
     // Depth first without recursion: a frame per chain on the way, and the rule that led to each but the first.
     const stack: { chain: Chain; at: number }[] = [{ chain: root, at: 0 }];
     const path: Rule[] = [];
@@ -76,7 +73,7 @@ export function findJumpCycles(table: Table): Rule[][] {
       const rule = frame.chain.rules[frame.at++];
       const next = jumpedChain(rule);
       if (!next) continue;
-      const s = state.get(next);
+      const s = next.jumps.length === 0 ? DONE : state.get(next);
       if (s === ACTIVE) {
         path.push(rule);
         cycles.push(path.slice(path.findIndex((r) => r.chain === next.name)));

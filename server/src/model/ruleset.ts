@@ -1,8 +1,9 @@
 // The ruleset as the kernel would hold it after loading: tables, their chains
 // and rules in order, and for every chain where it is reached from.
-import type { ExtensionSpec, Family, Hook, TableSpec } from '../knowledge';
+import type { ExtensionSpec, Family, TableSpec } from '../knowledge';
 import type { Command, RuleSpec } from '../syntax/command';
 import type { Token } from '../syntax/token';
+import type { HookSet } from './hookSet';
 import type { AddressPair, RuleFacts } from './ruleFacts';
 import type { Shape } from './shape';
 
@@ -37,9 +38,11 @@ export interface Chain {
   declaration?: Token;
   rules: Rule[];
   /** Rules that jump or go to this chain. */
-  references: Reference[];
+  references: Rule[];
   /** Built-in hooks from which packets can reach this chain. */
-  hooks: Set<Hook>;
+  hooks: HookSet;
+  /** The chains its rules jump or go to, in rule order (once for a run of rules to the same chain). */
+  jumps: Chain[];
 }
 
 export type TargetRef =
@@ -93,10 +96,4 @@ export class ChainRule implements Rule {
   get shape(): Shape {
     return this.addresses?.shape ?? this.facts.shape;
   }
-}
-
-export interface Reference {
-  rule: Rule;
-  token: Token;
-  goto: boolean;
 }

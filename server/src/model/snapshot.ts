@@ -15,6 +15,7 @@ import { Command, parseCommand } from '../syntax/command';
 import type { Token } from '../syntax/token';
 import { targetRef } from './build';
 import { linkChains } from './graph';
+import { HookSet } from './hookSet';
 import { factsOf } from './ruleFacts';
 import { Chain, ChainRule, Rule, Ruleset, Table } from './ruleset';
 
@@ -113,7 +114,7 @@ export function rulesetFromSnapshot(s: RulesetSnapshot): Ruleset {
   for (const t of s.tables) {
     const table: Table = { name: t.name, spec: findTable(t.name), chains: new Map(), fragment: t.fragment };
     for (const c of t.chains) {
-      const chain: Chain = { name: c.name, table: t.name, builtin: c.builtin, rules: [], references: [], hooks: new Set() };
+      const chain: Chain = { name: c.name, table: t.name, builtin: c.builtin, rules: [], references: [], hooks: new HookSet(), jumps: [] };
       if (c.policy) chain.policy = c.policy;
       table.chains.set(c.name, chain);
     }

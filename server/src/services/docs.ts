@@ -96,7 +96,7 @@ function chainFacts(chain: Chain, builtin: boolean): string {
   facts.push(`${chain.rules.length} rule${chain.rules.length === 1 ? '' : 's'}.`);
   if (!builtin) facts.push(chain.hooks.size ? `Reached from ${hookList(chain.hooks)}.` : 'Not reached from any built-in chain.');
   if (chain.references.length) {
-    const shown = chain.references.slice(0, 8).map((r) => `${r.rule.chain} (line ${r.token.line + 1}${r.goto ? ', goto' : ''})`);
+    const shown = chain.references.slice(0, 8).map((r) => `${r.chain} (line ${r.facts.head.target!.nameToken.line + 1}${r.facts.head.target!.goto ? ', goto' : ''})`);
     const more = chain.references.length - shown.length;
     facts.push(`Jumped to from ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}.`);
   }
