@@ -66,7 +66,7 @@ test('modules, options and base options', async () => {
   const option = await hoverAt(mark(text, 1, 33));
   assert.deepEqual(option?.range, { line: 1, start: 29, end: 38 });
   assert.equal(option?.contents.split('\n\n')[0], '**--ctstate** *comma-separated list of NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED, SNAT, DNAT* — option of `-m conntrack`');
-  assert.match(option!.contents, /\n\nCan be negated: `! --ctstate`\.$/);
+  assert.match(option!.contents, /\n\nCan be negated: `! --ctstate`\.\n\niptables-save writes it back as `--ctstate RELATED,ESTABLISHED`\.$/);
   const ctdir = await hoverAt('*filter\n-A INPUT -m conntrack --ctd‸ir REPLY\nCOMMIT\n');
   assert.match(ctdir!.contents, /Cannot be negated with `!`\./);
   const p = await hoverAt(mark(text, 1, 10));
@@ -119,4 +119,15 @@ test('nothing to say: spaces, comments, words outside iptables commands', async 
   assert.equal(await hoverAt('*filter\n-A INPUT ‸ -j ACCEPT\nCOMMIT\n'), undefined);
   assert.equal(await hoverAt('# a comment about ‸INPUT\n*filter\nCOMMIT\n'), undefined);
   assert.equal(await hoverAt('#!/bin/sh\niptables -F\necho -j ACC‸EPT\n', 'script'), undefined);
+});
+
+test('a rule command and an option say how iptables-save will write them back', async () => {
+  const rule = await hoverAt('*filter\n-‸A INPUT -p tcp -m multiport --destination-ports 80,https -m comment --comment a/b -j ACCEPT\nCOMMIT\n');
+  assert.match(rule!.contents, /iptables-save lists this rule as:\n```\n-A INPUT -p tcp -m multiport --dports 80,443 -m comment --comment "a\/b" -j ACCEPT\n```$/);
+  const option = await hoverAt('*filter\n-A INPUT -m statistic --mode random --probabil‸ity 0.33333\nCOMMIT\n');
+  assert.match(option!.contents, /iptables-save writes it back as `--probability 0.33332999982`\.$/);
+  const dropped = await hoverAt('*filter\n-A INPUT -p tcp --sport 0:65‸535\nCOMMIT\n');
+  assert.match(dropped!.contents, /iptables-save leaves it out: the kernel keeps no test for it\.$/);
+  const same = await hoverAt('*filter\n-A INPUT -p tcp --dp‸ort 22\nCOMMIT\n');
+  assert.doesNotMatch(same!.contents, /iptables-save/);
 });

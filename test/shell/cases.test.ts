@@ -1,6 +1,7 @@
 // The ruleset a script builds, predicted statically, against the ruleset the
 // kernel really built when the script ran in a network namespace: the shared
-// cases and our own (test/shell/cases), compared in canonical iptables-save form.
+// cases and our own (test/shell/cases). What --print-ruleset prints must be
+// byte for byte what iptables-save printed after the run.
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';

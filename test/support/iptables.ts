@@ -47,7 +47,19 @@ export class Namespace {
     return { ok: r.status === 0, stderr: r.stderr ?? '' };
   }
 
+  /** iptables(-legacy)-save of the namespace, without the `#` lines, chain counters as [0:0]. */
+  save(family: 'ipv4' | 'ipv6'): string {
+    const tool = family === 'ipv4' ? 'iptables-legacy-save' : 'ip6tables-legacy-save';
+    const r = spawnSync('ip', ['netns', 'exec', this.name, tool], { encoding: 'utf8', timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
+    return withoutCommentsAndCounters(r.stdout ?? '');
+  }
+
   delete(): void {
     spawnSync('ip', ['netns', 'del', this.name]);
   }
+}
+
+/** Save text as the shell cases record it: no `#` lines, chain counters [0:0]. */
+export function withoutCommentsAndCounters(text: string): string {
+  return text.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/^(:\S+ \S+) \[\d+:\d+\]$/, '$1 [0:0]')).join('\n');
 }

@@ -147,18 +147,38 @@ export function formatAddress(address: bigint, family: Family): string {
   if (family === 'ipv4') {
     return [24n, 16n, 8n, 0n].map((s) => String((address >> s) & 255n)).join('.');
   }
-  const groups: string[] = [];
-  for (let s = 112n; s >= 0n; s -= 16n) groups.push(((address >> s) & 0xffffn).toString(16));
-  // RFC 5952: the longest run of two or more zero groups (the first of equal ones) becomes "::".
-  let best = { at: -1, length: 1 };
+  return formatIPv6(address);
+}
+
+/**
+ * IPv6 text as glibc's inet_ntop writes it, which is what iptables prints: the
+ * first longest run of two or more zero groups becomes `::`, and an address
+ * whose first five groups are zero and sixth is 0 or ffff ends in dotted IPv4.
+ */
+function formatIPv6(address: bigint): string {
+  const words = Array.from({ length: 8 }, (_, i) => Number((address >> BigInt(112 - 16 * i)) & 0xffffn));
+  let best = { base: -1, len: 0 };
   for (let i = 0; i < 8;) {
+    if (words[i] !== 0) { i++; continue; }
     let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > best.length) best = { at: i, length: j - i };
-    i = Math.max(j, i + 1);
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > best.len) best = { base: i, len: j - i };
+    i = j;
   }
-  if (best.at < 0) return groups.join(':');
-  return `${groups.slice(0, best.at).join(':')}::${groups.slice(best.at + best.length).join(':')}`;
+  if (best.len < 2) best = { base: -1, len: 0 };
+  let text = '';
+  for (let i = 0; i < 8; i++) {
+    if (best.base >= 0 && i >= best.base && i < best.base + best.len) {
+      if (i === best.base) text += ':';
+      continue;
+    }
+    if (i > 0) text += ':';
+    if (i === 6 && best.base === 0 && (best.len === 6 || (best.len === 5 && words[5] === 0xffff))) {
+      return text + formatAddress(address & 0xffffffffn, 'ipv4');
+    }
+    text += words[i].toString(16);
+  }
+  return best.base >= 0 && best.base + best.len === 8 ? text + ':' : text;
 }
 
 /** A name that getaddrinfo could look up (letters, digits, `-`, `_`, `.`). */

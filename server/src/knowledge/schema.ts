@@ -37,9 +37,10 @@ export type ValueSpec =
   | { kind: 'string'; minLength?: number; maxLength?: number; truncate?: boolean }
   /**
    * One word out of a fixed list. With `prefix`, iptables also takes any
-   * abbreviation and picks the first name it begins.
+   * abbreviation and picks the first name it begins. `savedAs`: words that are
+   * other names of the same value, and the name iptables-save prints for it.
    */
-  | { kind: 'enum'; values: readonly string[]; ignoreCase?: boolean; prefix?: boolean }
+  | { kind: 'enum'; values: readonly string[]; ignoreCase?: boolean; prefix?: boolean; savedAs?: Readonly<Record<string, string>> }
   /** A comma-separated list of words out of a fixed list (`prefix`: abbreviations allowed). */
   | { kind: 'enumList'; values: readonly string[]; ignoreCase?: boolean; prefix?: boolean; maxItems?: number };
 
@@ -141,9 +142,76 @@ export interface OptionSpec {
   valueHooks?: Readonly<Record<string, readonly Hook[]>>;
   /** Values that work only with a given `-p` (e.g. REJECT's `tcp-reset` needs tcp). */
   valueNeedsProtocol?: Readonly<Record<string, readonly string[]>>;
+  /** How iptables-save writes the option back; omitted: under its own name, its value in the plain form of its kind. */
+  save?: SavedOption;
   /** What the option does, in our own words (Markdown). */
   doc: string;
 }
+
+/**
+ * How an option comes back out of the kernel: iptables stores a parsed value,
+ * and the extension's save function prints it in a fixed spelling and form,
+ * adding the defaults it stored and leaving out what it did not.
+ */
+export interface SavedOption {
+  /** The spelling iptables-save prints, where that is one of the aliases. */
+  name?: string;
+  /** How the stored value is written; omitted: the plain form of the value's kind. */
+  form?: SavedForm;
+  /** The value stored when the rule does not give the option, printed all the same. */
+  default?: string | Readonly<Record<Family, string>>;
+  /** The default is printed only beside one of these options. */
+  defaultWith?: readonly string[];
+  /** The default is printed only when none of these options is given. */
+  defaultWithout?: readonly string[];
+  /** The default belongs to a rate in packets: with a rate in bytes (`512kb/s`) the kernel keeps none. */
+  defaultForPacketRates?: boolean;
+  /** Not printed when its value comes out as this (also when negated: the kernel then ignores the test). */
+  omitWhen?: string | Readonly<Record<Family, string>>;
+  /**
+   * The kernel keeps the option as another one of the same extension: `--or-mark 4` is
+   * `--set-xmark 0x4/0x4`, `--syn` is `--tcp-flags FIN,SYN,RST,ACK SYN`, `--mask` of
+   * CONNMARK fills both of its masks.
+   */
+  storedAs?: readonly StoredAs[];
+  /** `!` is not stored: the negated option is kept as this other option (`! --connlimit-upto` as `--connlimit-above`). */
+  negatedAs?: string;
+}
+
+export interface StoredAs {
+  option: string;
+  /** The stored value: fixed words, or this option's value combined by a bit operation. */
+  values?: readonly string[];
+  bits?: BitOperation;
+}
+
+/**
+ * Operations on a value/mask pair, as the mark and TOS targets store them
+ * (value XORed into the bits the mask clears): `xset` keeps `v/m`, `set`
+ * clears the value's bits too (`v/(m|v)`), `and` `0/~v`, `or` `v/v`, `xor`
+ * `v/0`; `nodeBit` is bit n-1 of a node mask.
+ */
+export type BitOperation = 'xset' | 'set' | 'and' | 'or' | 'xor' | 'nodeBit';
+
+/**
+ * Printed forms of stored values. Numbers: `hex` (`0x1f`), `hex2`,
+ * `hex4`, `hex8` (zero-padded to that many digits); `mark`: a number with an
+ * optional mask, in hex, the mask left out when all ones; `u32`: the u32
+ * match's tests with every number in hex and no spaces. Addresses: `cidr` always
+ * with `/length`; the plain form leaves a full mask out. `quoted`: bare when
+ * made only of letters, digits, `-` and `_`, else in double quotes with `"`,
+ * `\` and `'` escaped; `alwaysQuoted`: always in double quotes, `"` and `\`
+ * escaped. `xmark`: `value/mask` in hex, mask always written. `openRange`: a
+ * range without an upper end is written as its start alone. `sorted`: a list
+ * in the order of the value's word list, duplicates dropped; `states`:
+ * conntrack states in the order their `saveOrder` gives. `complement`: a
+ * negated day list is stored as the days it leaves out. `pattern`: the string
+ * match's pattern, as text or, with a byte that is not printable, all in hex.
+ */
+export type SavedForm =
+  | 'hex' | 'hex2' | 'hex4' | 'hex8' | 'mark' | 'u32'
+  | 'cidr' | 'quoted' | 'alwaysQuoted' | 'xmark' | 'openRange' | 'sorted' | 'states' | 'complement'
+  | 'pattern' | 'probability' | 'classid';
 
 export interface ExtensionSpec {
   name: string;
@@ -184,6 +252,10 @@ export interface ExtensionSpec {
   replacement?: { name: string; options: Readonly<Record<string, string>> };
   /** No longer exists in current iptables or kernels: why, and what to use. */
   removed?: string;
+  /** The order iptables-save prints the options in (long names); omitted: the order of `options`. */
+  saveOrder?: readonly string[];
+  /** Options the kernel keeps per policy element, each element ended by this option (policy's `--next`). */
+  saveElements?: string;
   /**
    * Value syntax, protocol needs and where it is legal are fully described and
    * checked against iptables' own syntax tests. Without it only names and

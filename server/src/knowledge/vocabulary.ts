@@ -251,13 +251,13 @@ export const ADDRESS_TYPES: readonly Named[] = [
   { name: 'XRESOLVE', doc: 'An address resolved externally.' },
 ];
 
-export const PACKET_TYPES: readonly Named[] = [
+export const PACKET_TYPES: readonly (Named & { sameAs?: string })[] = [
   { name: 'unicast', doc: 'Addressed to this host\'s link-layer address.' },
   { name: 'broadcast', doc: 'Link-layer broadcast.' },
   { name: 'multicast', doc: 'Link-layer multicast.' },
-  { name: 'host', doc: 'Same as unicast.' },
-  { name: 'bcast', doc: 'Same as broadcast.' },
-  { name: 'mcast', doc: 'Same as multicast.' },
+  { name: 'host', sameAs: 'unicast', doc: 'Same as unicast.' },
+  { name: 'bcast', sameAs: 'broadcast', doc: 'Same as broadcast.' },
+  { name: 'mcast', sameAs: 'multicast', doc: 'Same as multicast.' },
   { name: 'otherhost', doc: 'Addressed to another host (seen in promiscuous mode or on a bridge).' },
 ];
 

@@ -2,11 +2,13 @@
 // knowledge base, and for chains what the model knows (declaration, policy,
 // rules, the hooks that reach it, who jumps to it, which tool creates it).
 import type { Position, Span } from '../diagnostics';
-import { findTable, STANDARD_TARGETS, ValueSpec } from '../knowledge';
+import { findTable, STANDARD_TARGETS, type ExtensionSpec, type ValueSpec } from '../knowledge';
 import { BASE_OPTION_DOCS } from '../knowledge/baseOptions';
 import { describeWord } from '../knowledge/valueWords';
 import type { Table } from '../model/ruleset';
-import { parseCommand } from '../syntax/command';
+import { savedOptionText } from '../model/savedOptions';
+import { ruleSpecText, valueContext } from '../model/saveText';
+import { parseCommand, type Command, type OptionUse } from '../syntax/command';
 import { spanOf, Token } from '../syntax/token';
 import { CommandPart, partAt } from './commandParts';
 import { CommandContext, ContextSource, cursorContext } from './cursorContext';
@@ -40,16 +42,16 @@ export function hover(source: ContextSource, pos: Position): HoverResult | undef
     case 'command': {
       const command = parseCommand(ctx.words, { family: ctx.family, restore: ctx.restore, table: ctx.table }, []);
       const part = partAt(command, pos.line, pos.character);
-      return part && partHover(part, ctx, model, pos);
+      return part && partHover(part, ctx, model, pos, command);
     }
   }
 }
 
-function partHover(part: CommandPart, ctx: CommandContext, model: Table | undefined, pos: Position): HoverResult | undefined {
+function partHover(part: CommandPart, ctx: CommandContext, model: Table | undefined, pos: Position, command: Command): HoverResult | undefined {
   const at = (contents: string | undefined, range: Span = part.token) => contents ? { contents, range: spanOf(range) } : undefined;
   switch (part.kind) {
     case 'base':
-      return at(baseOptionDoc(part.letter));
+      return at(withSavedRule(baseOptionDoc(part.letter), part.letter, command, ctx));
     case 'table': {
       const spec = findTable(part.token.text);
       return at(spec && tableDoc(spec));
@@ -74,15 +76,38 @@ function partHover(part: CommandPart, ctx: CommandContext, model: Table | undefi
     case 'match':
       return at(part.use.spec && extensionDoc(part.use.spec));
     case 'option':
-      return at(part.owner.spec && optionDoc(part.use.spec, part.owner.spec));
+      return at(part.owner.spec && withSavedOption(optionDoc(part.use.spec, part.owner.spec), part.owner.spec, part.use, command, ctx));
     case 'value': {
       const opt = part.use.spec;
       const spec = part.index === 0 ? opt.value : opt.second;
       const owner = part.owner.spec;
       if (!spec || !owner) return undefined;
-      return at(valueDoc(describe(spec, opt.name, ctx, part.token, pos), optionDoc(opt, owner)), itemSpan(part.token, pos));
+      return at(withSavedOption(valueDoc(describe(spec, opt.name, ctx, part.token, pos), optionDoc(opt, owner)), owner, part.use, command, ctx), itemSpan(part.token, pos));
     }
   }
+}
+
+const RULE_COMMANDS = new Set(['A', 'I', 'R', 'D', 'C']);
+
+/** On `-A` and the other rule commands: the rule as iptables-save will list it. */
+function withSavedRule(doc: string | undefined, letter: string, command: Command, ctx: CommandContext): string | undefined {
+  if (!doc || !RULE_COMMANDS.has(letter) || !command.chain || command.symbolic) return doc;
+  return `${doc}
+
+iptables-save lists this rule as:
+\`\`\`
+-A ${command.chain.text} ${ruleSpecText(command.rule, ctx.family)}
+\`\`\``;
+}
+
+/** How iptables-save writes the option back, where that is not how it is written here. */
+function withSavedOption(doc: string, ext: ExtensionSpec, use: OptionUse, command: Command, ctx: CommandContext): string {
+  const written = [use.negated ? '!' : '', use.flag.text, ...use.values.map((v) => v.text)].filter((w) => w !== '').join(' ');
+  const saved = savedOptionText(ext, { spec: use.spec, negated: use.negated, values: use.values.map((v) => v.text) }, valueContext(command.rule, ctx.family));
+  if (saved === written || command.symbolic) return doc;
+  return `${doc}
+
+${saved === '' ? 'iptables-save leaves it out: the kernel keeps no test for it.' : `iptables-save writes it back as \`${saved}\`.`}`;
 }
 
 /** The comma-separated item of a value under the cursor (the whole value when quoted). */

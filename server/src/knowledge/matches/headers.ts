@@ -9,12 +9,16 @@ const UINT32 = { kind: 'uint', max: 4294967295 } as const;
 const UINT16_RANGE = { kind: 'uintRange', max: 65535 } as const;
 const UINT32_RANGE = { kind: 'uintRange', max: 4294967295 } as const;
 
-/** `--sport`/`--dport` as tcp, udp, sctp and dccp spell them. */
-function portOptions(proto: string): OptionSpec[] {
+/**
+ * `--sport`/`--dport` as tcp, udp, sctp and dccp spell them. tcp and udp
+ * keep no flag for a port test: one over every port is not saved at all.
+ */
+function portOptions(proto: string, fullRangeSaved: boolean): OptionSpec[] {
+  const omitWhen = fullRangeSaved ? undefined : '0:65535';
   return [
-    { name: 'source-port', aliases: ['sport'], value: 'portRange', invert: true,
+    { name: 'source-port', aliases: ['sport'], value: 'portRange', invert: true, save: { name: 'sport', omitWhen },
       doc: `Source ${proto} port or range \`from:to\`; an omitted end means 0 or 65535, as in \`1024:\`.` },
-    { name: 'destination-port', aliases: ['dport'], value: 'portRange', invert: true,
+    { name: 'destination-port', aliases: ['dport'], value: 'portRange', invert: true, save: { name: 'dport', omitWhen },
       doc: `Destination ${proto} port or range, such as \`53\` or \`8000:8080\`.` },
   ];
 }
@@ -47,14 +51,15 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
   {
     name: 'tcp',
     kind: 'match',
+    saveOrder: ['source-port', 'destination-port', 'tcp-option', 'tcp-flags'],
     complete: true,
     protocols: ['tcp'],
     doc: 'Matches fields of the TCP header: ports, flags and options. `-p tcp` loads it by itself as soon as one of its options follows.',
     options: [
-      ...portOptions('TCP'),
+      ...portOptions('TCP', false),
       { name: 'tcp-flags', value: 'tcpFlagList', second: 'tcpFlagList', invert: true, excludes: ['syn'],
         doc: 'Takes two lists: the flags to examine, and those of them that must be set (the rest must be clear). `SYN,ACK,FIN,RST SYN` is a plain connection request.' },
-      { name: 'syn', invert: true, excludes: ['tcp-flags'],
+      { name: 'syn', save: { storedAs: [{ option: 'tcp-flags', values: ['FIN,SYN,RST,ACK', 'SYN'] }] }, invert: true, excludes: ['tcp-flags'],
         doc: 'Shorthand for `--tcp-flags FIN,SYN,RST,ACK SYN`: a segment that opens a connection. `! --syn` matches every other segment.' },
       { name: 'tcp-option', value: { kind: 'uint', min: 1, max: 255 }, invert: true,
         doc: 'The segment carries the TCP option with this kind number, for example `2` (MSS).' },
@@ -66,7 +71,7 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
     complete: true,
     protocols: ['udp'],
     doc: 'Matches UDP source and destination ports. `-p udp` loads it by itself; UDP-Lite has no port match of its own (use `multiport`).',
-    options: portOptions('UDP'),
+    options: portOptions('UDP', false),
   },
   {
     name: 'sctp',
@@ -75,7 +80,7 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
     protocols: ['sctp'],
     doc: 'Matches SCTP ports and the chunk types a packet carries.',
     options: [
-      ...portOptions('SCTP'),
+      ...portOptions('SCTP', true),
       { name: 'chunk-types', value: { kind: 'enum', values: ['all', 'any', 'only'], ignoreCase: true }, second: { kind: 'string' }, invert: true,
         doc: 'First word says how to compare (`all`, `any` or `only` of the listed chunks present), then a comma list of chunk names such as `INIT,INIT_ACK`, or `ALL`/`NONE`. A chunk may carry flags after a colon, upper case for set and lower case for clear: `DATA:Be`.' },
     ],
@@ -86,8 +91,8 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
     protocols: ['dccp'],
     doc: 'Matches DCCP ports, packet types and options.',
     options: [
-      ...portOptions('DCCP'),
-      { name: 'dccp-types', value: { kind: 'enumList', values: DCCP_TYPES, ignoreCase: true }, invert: true,
+      ...portOptions('DCCP', true),
+      { name: 'dccp-types', save: { form: 'sorted' }, value: { kind: 'enumList', values: DCCP_TYPES, ignoreCase: true }, invert: true,
         doc: 'The packet type is one of this comma list, for example `REQUEST,RESPONSE`. `INVALID` also covers the unassigned types.' },
       { name: 'dccp-option', value: { kind: 'uint', min: 1, max: 255 }, invert: true,
         doc: 'The packet carries the DCCP option with this number.' },
@@ -125,9 +130,9 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
     needsAnOption: true,
     doc: 'Matches a list of up to 15 ports or ranges in one rule. The `-p` must come before `-m multiport` in the rule, and only one of its three options can be used.',
     options: [
-      { name: 'source-ports', aliases: ['sports'], value: 'portList', invert: true, excludes: ['destination-ports', 'ports'],
+      { name: 'source-ports', save: { name: 'sports' }, aliases: ['sports'], value: 'portList', invert: true, excludes: ['destination-ports', 'ports'],
         doc: 'Source port is in the list, such as `53,123,5000:5010` (a range counts as two ports and its start must be below its end).' },
-      { name: 'destination-ports', aliases: ['dports'], value: 'portList', invert: true, excludes: ['source-ports', 'ports'],
+      { name: 'destination-ports', save: { name: 'dports' }, aliases: ['dports'], value: 'portList', invert: true, excludes: ['source-ports', 'ports'],
         doc: 'Destination port is in the list, such as `22,80,443`.' },
       { name: 'ports', value: 'portList', invert: true, excludes: ['source-ports', 'destination-ports'],
         doc: 'Either the source or the destination port is in the list.' },
@@ -142,7 +147,7 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
     protocols: ['esp'],
     doc: 'Matches the Security Parameters Index of IPsec ESP packets.',
     options: [
-      { name: 'espspi', value: UINT32_RANGE, invert: true,
+      { name: 'espspi', save: { omitWhen: '0:4294967295' }, value: UINT32_RANGE, invert: true,
         doc: 'SPI or range `from:to`, 32-bit, for example `0x100:0x1ff`.' },
     ],
   },
@@ -154,7 +159,7 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
     protocols: ['ah'],
     doc: 'Matches the Security Parameters Index of IPsec AH packets; needs `-p ah`.',
     options: [
-      { name: 'ahspi', value: UINT32_RANGE, invert: true,
+      { name: 'ahspi', save: { omitWhen: '0:4294967295' }, value: UINT32_RANGE, invert: true,
         doc: 'SPI or range `from:to`, 32-bit.' },
     ],
   },
@@ -165,9 +170,9 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
     complete: true,
     doc: 'Matches the IPsec Authentication Header among the IPv6 extension headers, whatever the final protocol; no `-p` needed.',
     options: [
-      { name: 'ahspi', value: UINT32_RANGE, invert: true,
+      { name: 'ahspi', save: { omitWhen: '0:4294967295' }, value: UINT32_RANGE, invert: true,
         doc: 'SPI or range `from:to`, 32-bit.' },
-      { name: 'ahlen', value: UINT32, invert: true,
+      { name: 'ahlen', save: { omitWhen: '0' }, value: UINT32, invert: true,
         doc: 'Value of the header\'s length field.' },
       { name: 'ahres', doc: 'The reserved field is zero.' },
     ],
@@ -178,7 +183,7 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
     protocols: ['ipcomp'],
     doc: 'Matches IP payload compression (IPComp) packets by their Compression Parameter Index.',
     options: [
-      { name: 'ipcompspi', value: UINT32_RANGE, invert: true,
+      { name: 'ipcompspi', save: { omitWhen: '0:4294967295' }, value: UINT32_RANGE, invert: true,
         doc: 'CPI or range `from:to`; the header field is 16-bit, stored as a 32-bit number.' },
       { name: 'compres', doc: 'The reserved field is zero.' },
     ],
@@ -192,7 +197,7 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
     protocols: ['mh', 'ipv6-mh', 'mobility-header'],
     doc: 'Matches the Mobile IPv6 Mobility Header type.',
     options: [
-      { name: 'mh-type', value: { kind: 'string', minLength: 1 }, invert: true,
+      { name: 'mh-type', save: { omitWhen: '0:255' }, value: { kind: 'string', minLength: 1 }, invert: true,
         doc: 'A type or range `from:to`, by number (0-255) or name such as `binding-update` (`bu`) or `binding-acknowledgement` (`ba`); a name may be abbreviated.' },
     ],
   },
@@ -205,7 +210,7 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
     options: [
       { name: 'rt-type', value: UINT32, invert: true,
         doc: 'Routing type, for example `2` for Mobile IPv6 or `4` for segment routing.' },
-      { name: 'rt-segsleft', value: UINT32_RANGE, invert: true,
+      { name: 'rt-segsleft', save: { omitWhen: '0:4294967295' }, value: UINT32_RANGE, invert: true,
         doc: 'Segments Left value or range `from:to`.' },
       { name: 'rt-len', value: UINT32, invert: true,
         doc: 'Value of the header\'s length field.' },
@@ -224,7 +229,7 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
     complete: true,
     doc: 'Matches packets that carry an IPv6 Fragment header, by identification and fragment position.',
     options: [
-      { name: 'fragid', value: UINT32_RANGE, invert: true,
+      { name: 'fragid', save: { omitWhen: '0:4294967295' }, value: UINT32_RANGE, invert: true,
         doc: 'Fragment identification or range `from:to`.' },
       { name: 'fraglen', value: UINT32, invert: true,
         doc: 'Header length; current kernels ignore it.' },
@@ -281,9 +286,9 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
       ...srhCompare('segs-left', 'Segments Left'),
       ...srhCompare('last-entry', 'Last Entry index'),
       { name: 'srh-tag', value: UINT16, invert: true, doc: 'Tag field (0-65535).' },
-      { name: 'srh-psid', value: 'hostMask', invert: true, doc: 'Previous segment ID in the list, `address[/mask]`.' },
-      { name: 'srh-nsid', value: 'hostMask', invert: true, doc: 'Next segment ID in the list, `address[/mask]`.' },
-      { name: 'srh-lsid', value: 'hostMask', invert: true, doc: 'Last segment ID in the list, `address[/mask]`.' },
+      { name: 'srh-psid', save: { form: 'cidr' }, value: 'hostMask', invert: true, doc: 'Previous segment ID in the list, `address[/mask]`.' },
+      { name: 'srh-nsid', save: { form: 'cidr' }, value: 'hostMask', invert: true, doc: 'Next segment ID in the list, `address[/mask]`.' },
+      { name: 'srh-lsid', save: { form: 'cidr' }, value: 'hostMask', invert: true, doc: 'Last segment ID in the list, `address[/mask]`.' },
     ],
   },
   {
@@ -355,15 +360,16 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
     needsOneOf: ['dscp', 'dscp-class'],
     doc: 'Matches the 6-bit DSCP value of the IPv4 TOS byte or IPv6 traffic class.',
     options: [
-      { name: 'dscp', value: { kind: 'uint', max: 63 }, invert: true, excludes: ['dscp-class'],
+      { name: 'dscp', save: { form: 'hex2' }, value: { kind: 'uint', max: 63 }, invert: true, excludes: ['dscp-class'],
         doc: 'DSCP number 0-63, decimal or hex, for example `0x2e` (EF).' },
-      { name: 'dscp-class', value: 'dscpClass', invert: true, excludes: ['dscp'],
+      { name: 'dscp-class', save: { storedAs: [{ option: 'dscp' }] }, value: 'dscpClass', invert: true, excludes: ['dscp'],
         doc: 'DSCP class by name, such as `EF`, `AF41` or `CS1`; saved as its number.' },
     ],
   },
   {
     name: 'ecn',
     kind: 'match',
+    saveOrder: ['ecn-tcp-ece', 'ecn-tcp-cwr', 'ecn-ip-ect'],
     needsAnOption: true,
     doc: 'Matches ECN bits: the two in the IP header, or the CWR and ECE flags of TCP. The TCP options need `-p tcp`; `--ecn-ip-ect` works for any protocol.',
     options: [
@@ -391,19 +397,20 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
   {
     name: 'string',
     kind: 'match',
+    saveOrder: ['string', 'hex-string', 'algo', 'from', 'to', 'icase'],
     complete: true,
     needsOneOf: ['string', 'hex-string'],
     doc: 'Searches the packet for a byte pattern. It sees one packet at a time, so patterns split across packets are missed.',
     options: [
       { name: 'algo', value: { kind: 'enum', values: ['bm', 'kmp'] }, mandatory: true,
         doc: 'Search algorithm: `bm` (Boyer-Moore) or `kmp` (Knuth-Morris-Pratt). Required.' },
-      { name: 'string', value: { kind: 'string', minLength: 1, maxLength: 128 }, invert: true, excludes: ['hex-string'],
+      { name: 'string', save: { form: 'pattern' }, value: { kind: 'string', minLength: 1, maxLength: 128 }, invert: true, excludes: ['hex-string'],
         doc: 'The text to find, at most 128 bytes, such as `"GET /admin"`.' },
-      { name: 'hex-string', value: 'hexString', invert: true, excludes: ['string'],
+      { name: 'hex-string', save: { form: 'pattern' }, value: 'hexString', invert: true, excludes: ['string'],
         doc: 'The pattern with bytes in hex between pipes, mixed with plain text: `"|16 03 01|"`. At most 128 bytes once decoded.' },
-      { name: 'from', value: UINT16,
+      { name: 'from', save: { omitWhen: '0' }, value: UINT16,
         doc: 'Offset in bytes from the start of the network header where the search begins (default 0).' },
-      { name: 'to', value: UINT16,
+      { name: 'to', save: { omitWhen: '65535' }, value: UINT16,
         doc: 'Offset where the search stops (default the end of the packet); must not be below `--from`.' },
       { name: 'icase', doc: 'Ignores letter case while searching.' },
     ],
@@ -414,7 +421,7 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
     complete: true,
     doc: 'Tests 32-bit words taken at offsets in the packet, with masks, shifts and header jumps. Handy for fields no other match reaches.',
     options: [
-      { name: 'u32', value: 'u32', mandatory: true, invert: true,
+      { name: 'u32', save: { form: 'u32' }, value: 'u32', mandatory: true, invert: true,
         doc: 'One or more tests joined by `&&`, each `location=value[,value|from:to...]`; for example `0>>22&0x3C@0&0xFFFF=80` reads the destination port of an unfragmented IPv4 TCP or UDP packet.' },
     ],
   },
@@ -424,7 +431,7 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
     needsOneOf: ['bytecode', 'object-pinned'],
     doc: 'Runs a classic BPF program, or an eBPF program pinned in the BPF filesystem, against the packet; it matches when the program returns non-zero.',
     options: [
-      { name: 'bytecode', value: 'bpf', excludes: ['object-pinned'],
+      { name: 'bytecode', save: { form: 'alwaysQuoted' }, value: 'bpf', excludes: ['object-pinned'],
         doc: 'The program as `count,code jt jf k,...` (at most 64 instructions), as printed by `nfbpf_compile`.' },
       { name: 'object-pinned', value: { kind: 'string', minLength: 1 }, excludes: ['bytecode'],
         doc: 'Path of a pinned eBPF socket-filter program, such as `/sys/fs/bpf/myprog`. It must exist when the rule is loaded.' },

@@ -69,7 +69,7 @@ export const NAT_TARGETS: readonly ExtensionSpec[] = [
     terminating: true,
     doc: 'Maps a whole network onto another one address by address, keeping the host part: destination in PREROUTING and OUTPUT, source in INPUT and POSTROUTING.',
     options: [
-      { name: 'to', value: 'hostMask', mandatory: true,
+      { name: 'to', value: 'hostMask', save: { form: 'cidr' }, mandatory: true,
         doc: 'Network to map to, with a mask of the same size as the matched one: `10.1.0.0/24`.' },
     ],
   },

@@ -20,7 +20,7 @@ export const TRACKING_TARGETS: readonly ExtensionSpec[] = [
         doc: 'Attach this conntrack helper to the new connection, such as `ftp` or `tftp`. The rule needs `-p` with the helper\'s protocol, and the helper must exist in the kernel.' },
       { name: 'timeout', value: { kind: 'string', maxLength: 31 },
         doc: 'Use a timeout policy defined beforehand with `nfct timeout add NAME ...`.' },
-      { name: 'ctevents', value: { kind: 'enumList', values: CT_EVENTS },
+      { name: 'ctevents', value: { kind: 'enumList', values: CT_EVENTS }, save: { form: 'sorted' },
         doc: 'Only report these connection events to listeners such as `conntrack -E`: `new,destroy` for example (lower case).' },
       { name: 'expevents', value: { kind: 'enumList', values: ['new'] },
         doc: 'Only report these expectation events; `new` is the only one.' },

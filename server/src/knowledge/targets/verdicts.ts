@@ -14,6 +14,11 @@ function rejectWords(types: readonly { name: string; alias: string }[]): string[
   return words;
 }
 
+/** The kernel stores a reject type by number: an alias comes back under the type's name. */
+function rejectNames(types: readonly { name: string; alias: string }[]): Record<string, string> {
+  return Object.fromEntries(types.map((t) => [t.alias, t.name]));
+}
+
 const REJECT_DOC =
   'Throws the packet away and tells the sender so, by default with an ICMP port-unreachable. Only the filter table accepts it, and it ends the rule walk like DROP.';
 
@@ -29,7 +34,8 @@ export const VERDICT_TARGETS: readonly ExtensionSpec[] = [
     options: [
       {
         name: 'reject-with',
-        value: { kind: 'enum', values: rejectWords(REJECT_TYPES_V4), ignoreCase: true, prefix: true },
+        value: { kind: 'enum', values: rejectWords(REJECT_TYPES_V4), ignoreCase: true, prefix: true, savedAs: rejectNames(REJECT_TYPES_V4) },
+        save: { default: 'icmp-port-unreachable' },
         valueNeedsProtocol: { 'tcp-reset': ['tcp'], 'tcp-rst': ['tcp'] },
         doc: 'What to answer with, for example `icmp-admin-prohibited` or `tcp-reset`. Short aliases (`port-unreach`) and abbreviations work. `tcp-reset` needs `-p tcp` in the rule, otherwise the kernel refuses it.',
       },
@@ -46,7 +52,8 @@ export const VERDICT_TARGETS: readonly ExtensionSpec[] = [
     options: [
       {
         name: 'reject-with',
-        value: { kind: 'enum', values: rejectWords(REJECT_TYPES_V6), ignoreCase: true, prefix: true },
+        value: { kind: 'enum', values: rejectWords(REJECT_TYPES_V6), ignoreCase: true, prefix: true, savedAs: rejectNames(REJECT_TYPES_V6) },
+        save: { default: 'icmp6-port-unreachable' },
         valueNeedsProtocol: { 'tcp-reset': ['tcp'] },
         doc: 'What to answer with, for example `icmp6-adm-prohibited` or `tcp-reset`. Short aliases (`adm-prohibited`) and abbreviations work. `tcp-reset` needs `-p tcp` in the rule, otherwise the kernel refuses it.',
       },
@@ -59,7 +66,7 @@ export const VERDICT_TARGETS: readonly ExtensionSpec[] = [
     terminating: true,
     doc: 'Hands the packet to a user-space program (an IPS, a custom filter) listening on a netfilter queue; that program decides its fate. Without a listener the packet is dropped unless `--queue-bypass` is given.',
     options: [
-      { name: 'queue-num', value: { kind: 'uint', max: 65535 }, excludes: ['queue-balance'],
+      { name: 'queue-num', save: { default: '0', defaultWithout: ['queue-balance'] }, value: { kind: 'uint', max: 65535 }, excludes: ['queue-balance'],
         doc: 'Queue number to send to, `0` by default.' },
       { name: 'queue-balance', value: { kind: 'uintRange', max: 65534, proper: true }, excludes: ['queue-num'],
         doc: 'Spreads flows over a range of queues, written `first:last` with first below last, such as `0:3`.' },
@@ -115,9 +122,9 @@ export const VERDICT_TARGETS: readonly ExtensionSpec[] = [
     options: [
       { name: 'on-port', value: 'port', mandatory: true,
         doc: 'Local port the proxy listens on, `0` to keep the original destination port.' },
-      { name: 'on-ip', value: 'host',
+      { name: 'on-ip', save: { default: { ipv4: '0.0.0.0', ipv6: '::' } }, value: 'host',
         doc: 'Local address of the proxy socket; by default the address the packet arrived on.' },
-      { name: 'tproxy-mark', value: 'markMask',
+      { name: 'tproxy-mark', save: { form: 'xmark', default: '0x0/0x0' }, value: 'markMask',
         doc: 'Firewall mark to set on the packet for the policy route, `value[/mask]` such as `0x1/0x1`.' },
     ],
   },
