@@ -78,3 +78,9 @@ test('a restore block that fails loads nothing, and the script goes on', async (
   assert.deepEqual(r.diagnostics.map((d) => d.span.line + 1), [5]);
   assert.equal(rulesetText(r.rulesets.ipv4), '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -j DROP\nCOMMIT\n');
 });
+
+test('every expansion inside double quotes is expanded, also one after a blank; ${x/#pat/rep} and printf %05d as bash has them', async () => {
+  const r = await analyse('#!/bin/bash\nv=web.example.org; n=$(printf "%05d" 42)\niptables -A INPUT -m comment --comment "${v%%.*} ${v#*.} ${v/#web/www} ${v/#x/y} $n" -j ACCEPT\n');
+  assert.deepEqual(r.diagnostics.map(summary), []);
+  assert.match(rulesetText(r.rulesets.ipv4), /--comment "web example\.org www\.example\.org web\.example\.org 00042"/);
+});

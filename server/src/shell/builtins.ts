@@ -251,6 +251,8 @@ function printf(format: string, args: string[]): string {
       const a = args[i++] ?? '';
       const v = conv === 'd' ? String(parseInt(a, 10) || 0) : conv === 'x' ? (parseInt(a, 10) || 0).toString(16) : a;
       const w = Number(width);
+      // `%05d`: numbers are padded with zeros after their sign.
+      if (w > 0 && width.startsWith('0') && (conv === 'd' || conv === 'x')) return v.startsWith('-') ? '-' + v.slice(1).padStart(w - 1, '0') : v.padStart(w, '0');
       return w > 0 ? v.padStart(w) : w < 0 ? v.padEnd(-w) : v;
     });
   } while (i < args.length && /%[-\d]*[sdbxc]/.test(fmt));

@@ -167,7 +167,8 @@ export class Expander {
     for (const c of node.namedChildren) {
       if (!c) continue;
       if (c.type === 'string_content') continue;
-      literal(at, c.startIndex);
+      // tree-sitter starts an expansion after a blank at the blank ("$a ${b}"): the blank is text.
+      literal(at, c.startIndex + (c.text.length - c.text.trimStart().length));
       out.push(...this.pieces(c, true).map((p) => ({ ...p, quoted: true })));
       at = c.endIndex;
     }
@@ -178,7 +179,7 @@ export class Expander {
 
   /** $name, ${name}, ${name op word}, ${#name}, ${a[i]}, ${!name}, $@, $*, $1... */
   private parameter(node: SyntaxNode, inQuotes: boolean): Piece[] {
-    const text = node.text;
+    const text = node.text.trimStart();
     if (node.type === 'simple_expansion') {
       const name = text.slice(1);
       return this.named(name, undefined, inQuotes);
@@ -271,7 +272,7 @@ export class Expander {
     const isSet = index !== undefined || name === '@' || name === '*' || this.host.variable(name) !== undefined || /^\d+$/.test(name) && this.host.positional().length >= Number(name);
     const word = (): ShellString => concat(operatorWords(node).flatMap((n) => this.pieces(n, inQuotes).map((p) => p.value)));
     const piece = (v: ShellString): Piece[] => [{ value: v, quoted: inQuotes }];
-    const op = /^(:?[-=+?]|##?|%%?|\/\/?|\/#|\/%|\^\^?|,,?|:)/.exec(rest)?.[0];
+    const op = /^(:?[-=+?]|##?|%%?|\/#|\/%|\/\/?|\^\^?|,,?|:)/.exec(rest)?.[0];
     if (value.unknown && op !== ':-' && op !== '-' && op !== ':=' && op !== '=') return piece(value);
     switch (op) {
       case ':-': return value.unknown ? piece(value) : value.text === '' ? piece(withAssumptions(word(), value)) : base;
@@ -311,10 +312,10 @@ export class Expander {
       case ',': return piece(known(value.text.charAt(0).toLowerCase() + value.text.slice(1)));
       case ':': {
         const m = /^:\s*(-?\d+|[^:]+)(?::\s*(-?\d+|.+))?$/.exec(rest);
-        if (!m) return piece(unknown(node.text));
+        if (!m) return piece(unknown(node.text.trimStart()));
         const off = this.host.arithmetic(m[1]);
         const len = m[2] === undefined ? undefined : this.host.arithmetic(m[2]);
-        if (off.unknown || len?.unknown) return piece(unknown(node.text));
+        if (off.unknown || len?.unknown) return piece(unknown(node.text.trimStart()));
         const chars = [...value.text];
         let start = Number(off.text);
         if (start < 0) start = Math.max(0, chars.length + start);
@@ -322,7 +323,7 @@ export class Expander {
         return piece(known(chars.slice(start, start + count).join('')));
       }
       default:
-        return piece(unknown(node.text));
+        return piece(unknown(node.text.trimStart()));
     }
   }
 
@@ -331,7 +332,7 @@ export class Expander {
    * leading space from `${v%% *}`, which changes what it matches.
    */
   private patternText(node: SyntaxNode, op: string): ShellString | undefined {
-    const body = node.text.slice(2, -1);
+    const body = node.text.trimStart().slice(2, -1);
     const at = body.indexOf(op, body.search(/[#%]/) === 0 && op.startsWith('#') ? 1 : 0);
     const raw = at < 0 ? undefined : body.slice(at + op.length);
     return raw !== undefined && !/[$`"'\\]/.test(raw) ? known(raw) : undefined;

@@ -63,7 +63,8 @@ function testExpression(sh: ShellInterpreter, node: SyntaxNode, double: boolean)
   switch (node.type) {
     case 'binary_expression': {
       const [left, right] = [node.childForFieldName('left') ?? node.namedChildren[0], node.childForFieldName('right') ?? node.namedChildren[node.namedChildren.length - 1]];
-      const op = node.childForFieldName('operator')?.text ?? node.children.find((c) => c && !c.isNamed)?.text ?? '';
+      const opNode = node.childForFieldName('operator') ?? node.children.find((c) => c && !c.isNamed);
+      const op = opNode?.text ?? '';
       if (op === '&&' || op === '-a' || op === '||' || op === '-o') {
         const a = testExpression(sh, left!, double);
         if ((op === '&&' || op === '-a') && a === 1) return 1;
@@ -74,7 +75,7 @@ function testExpression(sh: ShellInterpreter, node: SyntaxNode, double: boolean)
       }
       const l = sh.expander.single(left!);
       const r = op === '=~' ? known(right!.text) : sh.expander.single(right!);
-      if (op === '==' && sh.options.posix && !double) return dashDoubleEquals(sh, right!);
+      if (op === '==' && sh.options.posix && !double) return dashDoubleEquals(sh, opNode ?? right!);
       return compareStrings(l, op, r, false);
     }
     case 'unary_expression': {
