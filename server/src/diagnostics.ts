@@ -99,6 +99,8 @@ export const CODES = {
   'duplicate-rule': 'A rule that repeats an earlier rule of the same chain word for word.',
   // Scripts
   'not-reached': 'An iptables command the script never reaches (it stops earlier).',
+  'not-evaluated': 'Where the script asks for more work than its analysis allows (an endless loop, a runaway recursion, a huge value): the commands after it are not checked.',
+  'shell-note': 'Something about the shell code itself, seen while following the script: bash syntax that dash (/bin/sh) refuses.',
   'match-not-allowed': 'A match the kernel refuses in this table or chain.',
 } as const;
 

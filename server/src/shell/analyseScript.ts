@@ -36,29 +36,40 @@ export function analyseScript(text: string, parser: Parser, options: ScriptOptio
   const interpreter = new ShellInterpreter(text, firewall, { posix, machine: options.machine }, (code) => parseBash(parser, code));
   interpreter.run(tree);
   const diagnostics = firewall.diagnostics();
+  for (const note of interpreter.notes) diagnostics.push({ code: 'shell-note', severity: 'information', span: note.span, message: note.message });
+  const gaveUp = interpreter.gaveUp;
+  if (gaveUp) {
+    diagnostics.push({ code: 'not-evaluated', severity: 'information', span: gaveUp.span, message: `not evaluated further: too much work here (${gaveUp.what}); the commands after this point are not checked` });
+  }
   for (const node of iptablesCommandNodes(tree.rootNode)) {
     if (interpreter.executed.has(node.id)) continue;
     const span = interpreter.spanOf(node);
-    if (interpreter.stoppedAt && span.line > interpreter.stoppedAt.span.line) {
+    if (interpreter.stoppedAt && span.line > interpreter.stoppedAt.span.line && !(gaveUp && span.line >= gaveUp.span.line)) {
       diagnostics.push({ code: 'not-reached', severity: 'hint', span, message: `never runs: ${interpreter.stoppedAt.reason}`, tag: 'unnecessary' });
     }
   }
   const rulesets = firewall.rulesets();
-  findDeadRulesInScript(rulesets, firewall.calls, diagnostics);
+  // The review judges the ruleset the script ends with, which is not known when it was not followed to its end.
+  if (!gaveUp) findDeadRulesInScript(rulesets, firewall.calls, diagnostics);
   diagnostics.sort((a, b) => a.span.line - b.span.line || a.span.start - b.span.start);
   return { diagnostics, rulesets, calls: firewall.calls, restores: firewall.restores };
 }
 
-/** Command nodes whose name is an iptables tool written literally. */
+/** Command nodes whose name is an iptables tool written literally (without recursion: a tree can be deep). */
 function iptablesCommandNodes(root: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
-  const walk = (n: SyntaxNode) => {
+  const stack = [root];
+  while (stack.length) {
+    const n = stack.pop()!;
     if (n.type === 'command') {
       const name = n.childForFieldName('name')?.text;
       if (name && iptablesTool(name)) out.push(n);
     }
-    for (const c of n.namedChildren) if (c) walk(c);
-  };
-  walk(root);
+    const children = n.namedChildren;
+    for (let i = children.length - 1; i >= 0; i--) {
+      const c = children[i];
+      if (c) stack.push(c);
+    }
+  }
   return out;
 }

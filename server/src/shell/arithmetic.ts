@@ -11,14 +11,19 @@ export class UnknownValue extends Error {}
 
 const TOKEN = /(0[xX][0-9a-fA-F]+|\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\+\+|--|\*\*|<<=|>>=|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&|^]=|[-+*/%<>=!~&|^?:(),])|(\S)/g;
 
+/** How deep variables may refer to variables, and parentheses nest (bash's own bound). */
+const MAX_RECURSION = 1024;
+
 /** Evaluates an arithmetic expression (the text between `$((` and `))`). */
-export function evaluateArithmetic(text: string, scope: ArithmeticScope): number {
+export function evaluateArithmetic(text: string, scope: ArithmeticScope, depth = 0): number {
+  if (depth > MAX_RECURSION) throw new Error('expression recursion level exceeded');
   const tokens: string[] = [];
   for (const m of text.matchAll(TOKEN)) {
     if (m[4]) throw new Error(`cannot read \`${text}\` as arithmetic`);
     tokens.push(m[0]);
   }
   let i = 0;
+  let nesting = 0;
   const peek = () => tokens[i];
   const next = () => tokens[i++];
 
@@ -27,8 +32,7 @@ export function evaluateArithmetic(text: string, scope: ArithmeticScope): number
     if (v === null) throw new UnknownValue(name);
     if (v === undefined || v.trim() === '') return 0;
     if (/^\s*-?\d+\s*$/.test(v)) return Number(v);
-    if (/^[A-Za-z_]\w*$/.test(v.trim())) return value(v.trim());
-    return evaluateArithmetic(v, scope);
+    return evaluateArithmetic(v, scope, depth + 1);
   };
 
   const assignOps = new Set(['=', '+=', '-=', '*=', '/=', '%=', '<<=', '>>=', '&=', '|=', '^=']);
@@ -92,7 +96,9 @@ export function evaluateArithmetic(text: string, scope: ArithmeticScope): number
     const t = next();
     if (t === undefined) throw new Error('unexpected end of arithmetic');
     if (t === '(') {
+      if (++nesting > MAX_RECURSION) throw new Error('expression recursion level exceeded');
       const v = parseExpression();
+      nesting--;
       if (next() !== ')') throw new Error('missing `)`');
       return v;
     }

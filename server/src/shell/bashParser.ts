@@ -43,12 +43,17 @@ function avoidGrammarBugs(text: string): string {
     .replace(/`#[^`\n]*`/g, (m) => ' '.repeat(m.length));
 }
 
-/** The first node of a type in a tree, depth first. */
-export function findNode(node: SyntaxNode, type: string): SyntaxNode | undefined {
-  if (node.type === type) return node;
-  for (const c of node.children) {
-    const f = c && findNode(c, type);
-    if (f) return f;
+/** The first node of a type in a tree, depth first (without recursion: a tree can be deep). */
+export function findNode(root: SyntaxNode, type: string): SyntaxNode | undefined {
+  const stack = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.type === type) return node;
+    const children = node.children;
+    for (let i = children.length - 1; i >= 0; i--) {
+      const c = children[i];
+      if (c) stack.push(c);
+    }
   }
   return undefined;
 }

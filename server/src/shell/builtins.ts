@@ -1,6 +1,7 @@
 // The shell builtins and simple commands firewall scripts use (echo, printf,
 // read, set, eval, source, exit...), computed on what the evaluator knows;
 // the text utilities are in utilities.ts.
+import { checkLength, Meter } from './budget';
 import type { SyntaxNode } from './bashParser';
 import type { ShellInterpreter } from './interpreter';
 import { ExitSignal, LoopSignal, ReturnSignal } from './control';
@@ -25,6 +26,7 @@ export function builtin(sh: ShellInterpreter, name: string, args: Field[], node:
         i++;
       }
       const out = concat(args.slice(i).flatMap((a, k) => (k ? [known(' '), a] : [a])));
+      if (escapes) sh.budget.scan(out.text.length);
       sh.write(concat([escapes ? { ...out, text: out.text.replace(/\\n/g, '\n').replace(/\\t/g, '\t') } : out, known(newline ? '\n' : '')]));
       return 0;
     }
@@ -32,10 +34,10 @@ export function builtin(sh: ShellInterpreter, name: string, args: Field[], node:
       if (anyUnknown) { sh.write(unknown('printf output')); return 0; }
       const rest = words[0] === '--' ? words.slice(1) : words;
       if (rest[0] === '-v' && rest[1]) {
-        sh.assign(rest[1], known(printf(rest[2] ?? '', rest.slice(3))));
+        sh.assign(rest[1], known(printf(rest[2] ?? '', rest.slice(3), sh.budget)));
         return 0;
       }
-      sh.write(known(printf(rest[0] ?? '', rest.slice(1))));
+      sh.write(known(printf(rest[0] ?? '', rest.slice(1), sh.budget)));
       return 0;
     }
     case 'let': {
@@ -104,7 +106,7 @@ export function builtin(sh: ShellInterpreter, name: string, args: Field[], node:
       return words.some((w) => sh.state.functions.has(w) || KNOWN_COMMANDS.test(w.replace(/^.*\//, ''))) ? 0 : undefined;
     case 'mktemp': {
       const template = words.find((w) => !w.startsWith('-')) ?? '/tmp/tmp.XXXXXXXXXX';
-      const path = sh.tempFile({ parts: [] }, template);
+      const path = sh.tempFile({ parts: [], length: 0 }, template);
       sh.write(known(path + '\n'));
       return 0;
     }
@@ -129,6 +131,7 @@ export function builtin(sh: ShellInterpreter, name: string, args: Field[], node:
         return f && !f.text.unknown ? f.text.text : undefined;
       },
       machine: sh.options.machine,
+      meter: sh.budget,
     });
     if (result) {
       if (sh.stdin) sh.stdin.at = sh.stdin.text.text.length;
@@ -169,10 +172,11 @@ function read(sh: ShellInterpreter, args: Field[]): Status {
   const end = delim === '' ? -1 : rest.indexOf(delim);
   let line = end < 0 ? rest : rest.slice(0, end);
   input.at += end < 0 ? rest.length : end + 1;
+  sh.budget.scan(line.length);
   if (!raw) line = line.replace(/\\\n/g, '').replace(/\\(.)/g, '$1');
   const ifs = sh.ifs();
   const white = [...ifs].filter((c) => ' \t\n'.includes(c)).join('');
-  const trimmed = white ? line.replace(new RegExp(`^[${escapeClass(white)}]+|[${escapeClass(white)}]+$`, 'g'), '') : line;
+  const trimmed = trimCharacters(line, white);
   const splitter = new RegExp(`[${escapeClass(white)}]*[${escapeClass(ifs.replace(/[ \t\n]/g, ''))}][${escapeClass(white)}]*|[${escapeClass(white)}]+`);
   if (arrayName) {
     const parts = trimmed === '' ? [] : trimmed.split(ifs ? splitter : /(?!)/);
@@ -207,6 +211,7 @@ function mapfile(sh: ShellInterpreter, words: string[]): Status {
   }
   const rest = input.text.text.slice(input.at);
   input.at = input.text.text.length;
+  sh.budget.scan(rest.length);
   const items = rest === '' ? [] : rest.replace(/\n$/, '').split('\n').map((l) => known(strip ? l : l + '\n'));
   sh.state.setVariable(name, { kind: 'indexed', items });
   return 0;
@@ -236,25 +241,38 @@ function set(sh: ShellInterpreter, args: Field[]): Status {
   return 0;
 }
 
+/** `text` without the characters of `chars` at either end (a loop: `/[ \t]+$/` is quadratic on long runs). */
+function trimCharacters(text: string, chars: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && chars.includes(text[start])) start++;
+  while (end > start && chars.includes(text[end - 1])) end--;
+  return text.slice(start, end);
+}
+
 function escapeClass(chars: string): string {
   return chars.replace(/[\]\\^-]/g, '\\$&');
 }
 
-/** printf's format language, for the conversions scripts use. */
-function printf(format: string, args: string[]): string {
+/** printf's format language, for the conversions scripts use; widths are measured before padding. */
+function printf(format: string, args: string[], meter: Meter): string {
   const fmt = format.replace(/\\n/g, '\n').replace(/\\t/g, '\t').replace(/\\\\/g, '\\');
   let out = '';
   let i = 0;
   do {
+    meter.scan(fmt.length);
     out += fmt.replace(/%(-?\d*)([sdbxc%])/g, (_, width: string, conv: string) => {
       if (conv === '%') return '%';
       const a = args[i++] ?? '';
       const v = conv === 'd' ? String(parseInt(a, 10) || 0) : conv === 'x' ? (parseInt(a, 10) || 0).toString(16) : a;
       const w = Number(width);
+      checkLength(out.length + Math.abs(w));
+      meter.scan(Math.abs(w));
       // `%05d`: numbers are padded with zeros after their sign.
       if (w > 0 && width.startsWith('0') && (conv === 'd' || conv === 'x')) return v.startsWith('-') ? '-' + v.slice(1).padStart(w - 1, '0') : v.padStart(w, '0');
       return w > 0 ? v.padStart(w) : w < 0 ? v.padEnd(-w) : v;
     });
+    checkLength(out.length);
   } while (i < args.length && /%[-\d]*[sdbxc]/.test(fmt));
   return out;
 }

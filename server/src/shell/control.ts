@@ -2,8 +2,8 @@
 // the evaluator cannot decide runs every branch on a copy of the state, and the
 // states are merged after (a variable the branches disagree on becomes unknown).
 import type { SyntaxNode } from './bashParser';
-import { globToRegExp } from './expansion';
 import type { ShellInterpreter } from './interpreter';
+import { globPattern, Pattern } from './patterns';
 import { cloneSnapshot, mergeSnapshots, Snapshot } from './state';
 import { concat, known, Status, unknown } from './values';
 
@@ -24,14 +24,14 @@ function undecided(sh: ShellInterpreter, reason: string, alternatives: (() => vo
   let exits = 0;
   let lastExit: ExitSignal | undefined;
   for (const alt of alternatives) {
-    sh.state.restore(cloneSnapshot(before));
+    sh.state.restore(cloneSnapshot(before, sh.budget));
     sh.conditional = outerConditional ?? reason;
     try {
       alt();
-      after.push(sh.state.snapshot());
+      after.push(sh.state.current());
     } catch (e) {
       if (e instanceof ExitSignal) { exits++; lastExit = e; continue; }
-      if (e instanceof ReturnSignal || e instanceof LoopSignal) { after.push(sh.state.snapshot()); continue; }
+      if (e instanceof ReturnSignal || e instanceof LoopSignal) { after.push(sh.state.current()); continue; }
       throw e;
     } finally {
       sh.conditional = outerConditional;
@@ -41,7 +41,7 @@ function undecided(sh: ShellInterpreter, reason: string, alternatives: (() => vo
     sh.state.restore(before);
     throw lastExit ?? new ExitSignal(undefined);
   }
-  sh.state.restore(mergeSnapshots(after, reason));
+  sh.state.restore(mergeSnapshots(after, reason, sh.budget));
   if (exits) sh.lastStatus = 0;
 }
 
@@ -155,11 +155,9 @@ export function whileStatement(sh: ShellInterpreter, node: SyntaxNode): Status {
   const until = node.children[0]?.type === 'until';
   const condNodes = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'do_group');
   const body = doGroup(node);
-  for (let round = 0; ; round++) {
-    if (round >= 10_000) {
-      sh.notes.push({ span: sh.spanOf(node), message: 'this loop was followed for 10,000 rounds and then given up' });
-      return 0;
-    }
+  // A loop that never ends runs until the budget says so: then nothing after it is judged.
+  for (;;) {
+    sh.budget.step();
     let status = sh.guarded(() => sh.block(condNodes));
     if (status !== undefined && until) status = status === 0 ? 1 : 0;
     if (status === undefined) {
@@ -186,6 +184,7 @@ export function forStatement(sh: ShellInterpreter, node: SyntaxNode): Status {
     return 0;
   }
   for (const f of fields) {
+    sh.budget.step();
     sh.state.setVariable(variable, { kind: 'scalar', value: f.source ? { text: f.text, source: f.source } : known(f.text) });
     if (loopBody(sh, body) === 'break') break;
   }
@@ -198,7 +197,8 @@ export function cStyleFor(sh: ShellInterpreter, node: SyntaxNode): Status {
   const body = doGroup(node);
   const run = (expr: string) => (expr.trim() ? sh.arithmetic(expr) : known('1'));
   run(m[1]);
-  for (let round = 0; round < 10_000; round++) {
+  for (;;) {
+    sh.budget.step();
     const cond = run(m[2]);
     if (cond.unknown) {
       undecided(sh, 'the condition of a `for ((...))` loop', [() => { loopBody(sh, body); }]);
@@ -208,7 +208,6 @@ export function cStyleFor(sh: ShellInterpreter, node: SyntaxNode): Status {
     if (loopBody(sh, body) === 'break') return 0;
     run(m[3]);
   }
-  return 0;
 }
 
 export function caseStatement(sh: ShellInterpreter, node: SyntaxNode): Status {
@@ -225,7 +224,7 @@ export function caseStatement(sh: ShellInterpreter, node: SyntaxNode): Status {
   });
   const matches = (i: number): boolean | undefined => {
     if (subject.unknown) return undefined;
-    return parsed[i].patterns.some((p) => patternRegExp(sh, p).test(subject.text));
+    return parsed[i].patterns.some((p) => casePattern(sh, p).matchesAll(subject.text, sh.budget));
   };
   if (subject.unknown) {
     undecided(sh, `which branch of \`case ${subjectNode.text}\` runs`, [...parsed.map((p) => () => { sh.block(p.body); }), () => {}]);
@@ -247,12 +246,12 @@ export function caseStatement(sh: ShellInterpreter, node: SyntaxNode): Status {
 }
 
 /** A case pattern: quoted parts are literal, the rest is a glob. */
-function patternRegExp(sh: ShellInterpreter, node: SyntaxNode): RegExp {
+function casePattern(sh: ShellInterpreter, node: SyntaxNode): Pattern {
   const parts = node.type === 'concatenation' ? node.children.filter((c): c is SyntaxNode => c !== null) : [node];
   let glob = '';
   for (const p of parts) {
     if (p.type === 'string' || p.type === 'raw_string') glob += sh.expander.single(p).text.replace(/[*?[\]\\]/g, '\\$&');
     else glob += sh.expander.single(p).text;
   }
-  return globToRegExp(glob);
+  return globPattern(glob);
 }

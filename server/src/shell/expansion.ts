@@ -3,7 +3,9 @@
 // brace expansion, then field splitting of the unquoted parts on IFS.
 // Every resulting field keeps the span of the word the user wrote.
 import type { Span } from '../diagnostics';
+import type { Budget, Meter } from './budget';
 import type { SyntaxNode } from './bashParser';
+import { globPattern, replaceMatches, suffixGlobPattern } from './patterns';
 import { concat, Field, known, ShellString, unknown, VariableValue } from './values';
 
 export interface ExpansionHost {
@@ -21,6 +23,7 @@ export interface ExpansionHost {
    */
   literalSpan(node: SyntaxNode, offset: number, text: string): Span | undefined;
   ifs(): string;
+  readonly budget: Budget;
 }
 
 /** A piece of a word before splitting: quoted pieces are never split. */
@@ -39,7 +42,7 @@ export class Expander {
   /** Expands command arguments into fields (with splitting and brace expansion). */
   fields(nodes: SyntaxNode[]): Field[] {
     const out: Field[] = [];
-    for (const node of nodes) out.push(...this.wordFields(node));
+    for (const node of nodes) for (const f of this.wordFields(node)) out.push(f);
     return out;
   }
 
@@ -51,9 +54,9 @@ export class Expander {
   private wordFields(node: SyntaxNode): Field[] {
     const span = this.host.spanOf(node);
     const pieces = this.pieces(node, false);
-    const words = braceExpand(pieces);
+    const words = braceExpand(pieces, this.host.budget);
     const out: Field[] = [];
-    for (const w of words) out.push(...this.split(w, span, node.text));
+    for (const w of words) for (const f of this.split(w, span, node.text)) out.push(f);
     return out;
   }
 
@@ -86,6 +89,7 @@ export class Expander {
         current.push(p.value);
         continue;
       }
+      this.host.budget.scan(text.length);
       const piece = (t: string): ShellString => (p.value.assumes ? { text: t, assumes: p.value.assumes } : known(t));
       let buf = '';
       for (const c of text) {
@@ -110,6 +114,10 @@ export class Expander {
 
   /** The pieces of a word node; `inQuotes` is true inside "...". */
   private pieces(node: SyntaxNode, inQuotes: boolean): Piece[] {
+    return this.host.budget.nested(() => this.nodePieces(node, inQuotes));
+  }
+
+  private nodePieces(node: SyntaxNode, inQuotes: boolean): Piece[] {
     switch (node.type) {
       case 'word':
       case 'number':
@@ -131,7 +139,7 @@ export class Expander {
         return this.stringPieces(node.namedChildren[0] ?? node);
       case 'concatenation': {
         const out: Piece[] = [];
-        for (const c of node.children) if (c) out.push(...this.pieces(c, inQuotes));
+        for (const c of node.children) if (c) for (const p of this.pieces(c, inQuotes)) out.push(p);
         return out;
       }
       case 'simple_expansion':
@@ -169,7 +177,7 @@ export class Expander {
       if (c.type === 'string_content') continue;
       // tree-sitter starts an expansion after a blank at the blank ("$a ${b}"): the blank is text.
       literal(at, c.startIndex + (c.text.length - c.text.trimStart().length));
-      out.push(...this.pieces(c, true).map((p) => ({ ...p, quoted: true })));
+      for (const p of this.pieces(c, true)) out.push({ ...p, quoted: true });
       at = c.endIndex;
     }
     literal(at, end);
@@ -192,10 +200,10 @@ export class Expander {
         const v = this.host.variable(len[1]);
         if (len[3] === '@' || len[3] === '*') return [{ value: known(String(arrayValues(v).length)), quoted: inQuotes }];
         const item = this.subscript(len[1], len[3]);
-        return [{ value: item.unknown ? item : known(String([...item.text].length)), quoted: inQuotes }];
+        return [{ value: item.unknown ? item : known(String(this.characters(item.text))), quoted: inQuotes }];
       }
       const v = this.scalar(len[1]);
-      return [{ value: v.unknown ? v : known(String([...v.text].length)), quoted: inQuotes }];
+      return [{ value: v.unknown ? v : known(String(this.characters(v.text))), quoted: inQuotes }];
     }
     const m = /^(!?)([A-Za-z_]\w*|\d+|[@*#?$!-])(\[([^\]]*)\])?(.*)$/s.exec(body);
     if (!m) return [{ value: unknown(text), quoted: inQuotes }];
@@ -210,6 +218,14 @@ export class Expander {
     const base = this.named(name, index, inQuotes);
     if (rest === '') return base;
     return this.operator(name, index, base, rest, node, inQuotes);
+  }
+
+  /** How many characters (not UTF-16 units) a value has, as bash counts them. */
+  private characters(text: string): number {
+    this.host.budget.scan(text.length);
+    let n = 0;
+    for (const _ of text) n++;
+    return n;
   }
 
   private named(name: string, index: string | undefined, inQuotes: boolean): Piece[] {
@@ -296,7 +312,7 @@ export class Expander {
       case '%%': {
         const pattern = this.patternText(node, op) ?? word();
         if (pattern.unknown) return piece(pattern);
-        return piece(known(trimPattern(value.text, pattern.text, op)));
+        return piece(known(trimPattern(value.text, pattern.text, op, this.host.budget)));
       }
       case '/':
       case '//':
@@ -304,8 +320,11 @@ export class Expander {
       case '/%': {
         const [pat, rep] = replaceParts(node, this, inQuotes);
         if (pat.unknown || rep.unknown) return piece(pat.unknown ? pat : rep);
-        return piece(known(replacePattern(value.text, pat.text, rep.text, op)));
+        return piece(known(replacePattern(value.text, pat.text, rep.text, op, this.host.budget)));
       }
+    }
+    this.host.budget.scan(value.text.length);
+    switch (op) {
       case '^^': return piece(known(value.text.toUpperCase()));
       case '^': return piece(known(value.text.charAt(0).toUpperCase() + value.text.slice(1)));
       case ',,': return piece(known(value.text.toLowerCase()));
@@ -416,73 +435,98 @@ function ansiC(text: string): string {
   });
 }
 
-/** A shell glob as a regular expression (for case patterns and ${x#pat}). */
-export function globToRegExp(glob: string, anchored = true): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const close = glob.indexOf(']', i + 2);
-      if (close < 0) { re += '\\['; continue; }
-      let cls = glob.slice(i + 1, close);
-      if (cls.startsWith('!')) cls = '^' + cls.slice(1);
-      re += `[${cls.replace(/\\/g, '\\\\')}]`;
-      i = close;
-    } else if (c === '\\' && i + 1 < glob.length) {
-      re += glob[++i].replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(anchored ? `^${re}$` : re, 's');
-}
-
-function trimPattern(value: string, pattern: string, op: string): string {
-  const re = globToRegExp(pattern);
-  const chars = [...value];
-  const cuts = chars.map((_, i) => i).concat(chars.length);
+/** `${x#pat}` `##` `%` `%%`: the value without its shortest or longest prefix or suffix that matches. */
+function trimPattern(value: string, pattern: string, op: string, meter: Meter): string {
   if (op === '#' || op === '##') {
-    // Shortest (#) or longest (##) matching prefix.
-    for (const n of op === '#' ? cuts : [...cuts].reverse()) if (re.test(chars.slice(0, n).join(''))) return chars.slice(n).join('');
-  } else {
-    // Shortest (%) or longest (%%) matching suffix.
-    for (const n of op === '%' ? [...cuts].reverse() : cuts) if (re.test(chars.slice(n).join(''))) return chars.slice(0, n).join('');
+    const end = globPattern(pattern).longestAt(value, 0, meter, op === '#');
+    return end < 0 ? value : value.slice(end);
   }
-  return value;
+  const length = suffixGlobPattern(pattern).longestSuffix(value, meter, op === '%');
+  return length < 0 ? value : value.slice(0, value.length - length);
 }
 
-function replacePattern(value: string, pattern: string, replacement: string, op: string): string {
-  if (pattern === '') return value;
-  const body = globToRegExp(pattern, false).source;
-  const anchor = op === '/#' ? '^' : '';
-  const tail = op === '/%' ? '$' : '';
-  return value.replace(new RegExp(anchor + body + tail, op === '//' ? 'gs' : 's'), () => replacement);
+/**
+ * `${x/pat/rep}` and its forms: the leftmost longest match (`/`), every one
+ * from left to right (`//`), the longest at the start (`/#`) or at the end
+ * (`/%`). The result is measured as it grows.
+ */
+function replacePattern(value: string, pattern: string, replacement: string, op: string, meter: Meter): string {
+  if (op === '/#') {
+    const end = globPattern(pattern).longestAt(value, 0, meter);
+    return end < 0 ? value : replacement + value.slice(end);
+  }
+  if (op === '/%') {
+    const length = suffixGlobPattern(pattern).longestSuffix(value, meter);
+    return length < 0 ? value : value.slice(0, value.length - length) + replacement;
+  }
+  return pattern === '' ? value : replaceMatches(globPattern(pattern), value, replacement, op === '//', meter);
 }
 
-/** Brace expansion of literal parts: {a,b,c} and {1..5}. */
-function braceExpand(pieces: Piece[]): Piece[][] {
-  const i = pieces.findIndex((p) => p.literal && /\{[^{}]*(,|\.\.)[^{}]*\}/.test(p.value.text));
-  if (i < 0) return [pieces];
-  const p = pieces[i];
-  const m = /\{([^{}]*(?:,|\.\.)[^{}]*)\}/.exec(p.value.text)!;
-  const inner = m[1];
-  let items: string[] | undefined;
-  const range = /^(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?$/.exec(inner) ?? /^([a-zA-Z])\.\.([a-zA-Z])$/.exec(inner);
-  if (range) {
-    const alpha = /[a-zA-Z]/.test(range[1]);
-    const from = alpha ? range[1].charCodeAt(0) : Number(range[1]);
-    const to = alpha ? range[2].charCodeAt(0) : Number(range[2]);
-    const step = Math.abs(Number(range[3] ?? 1)) || 1;
-    items = [];
-    for (let n = from; from <= to ? n <= to : n >= to; n += from <= to ? step : -step) items.push(alpha ? String.fromCharCode(n) : String(n));
-    if (items.length > 10_000) return [pieces];
-  } else if (inner.includes(',')) {
-    items = inner.split(',');
+/** The first brace group of a word's literal text: how many words it makes, and the k-th of them. */
+interface BraceGroup {
+  piece: number;
+  at: number;
+  length: number;
+  count: number;
+  item(k: number): string;
+}
+
+function firstBraceGroup(pieces: Piece[], meter: Meter): BraceGroup | undefined {
+  for (let i = 0; i < pieces.length; i++) {
+    const p = pieces[i];
+    if (!p.literal) continue;
+    meter.scan(p.value.text.length);
+    const m = /\{([^{}]*(?:,|\.\.)[^{}]*)\}/.exec(p.value.text);
+    if (!m) continue;
+    const inner = m[1];
+    const group = { piece: i, at: m.index, length: m[0].length };
+    const range = /^(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?$/.exec(inner) ?? /^([a-zA-Z])\.\.([a-zA-Z])$/.exec(inner);
+    if (range) {
+      const alpha = /[a-zA-Z]/.test(range[1]);
+      const from = alpha ? range[1].charCodeAt(0) : Number(range[1]);
+      const to = alpha ? range[2].charCodeAt(0) : Number(range[2]);
+      if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to)) return undefined;
+      const step = (Math.abs(Number(range[3] ?? 1)) || 1) * (from <= to ? 1 : -1);
+      const count = Math.floor((to - from) / step) + 1;
+      return { ...group, count, item: (k) => (alpha ? String.fromCharCode(from + k * step) : String(from + k * step)) };
+    }
+    if (!inner.includes(',')) return undefined;
+    const items = inner.split(',');
+    return { ...group, count: items.length, item: (k) => items[k] };
   }
-  if (!items) return [pieces];
-  const before = p.value.text.slice(0, m.index);
-  const after = p.value.text.slice(m.index + m[0].length);
-  return items.flatMap((item) => braceExpand([...pieces.slice(0, i), { ...p, value: known(before + item + after) }, ...pieces.slice(i + 1)]));
+  return undefined;
+}
+
+function withBraceItem(pieces: Piece[], g: BraceGroup, item: string): Piece[] {
+  const p = pieces[g.piece];
+  const text = p.value.text;
+  const out = pieces.slice();
+  out[g.piece] = { ...p, value: known(text.slice(0, g.at) + item + text.slice(g.at + g.length)) };
+  return out;
+}
+
+/**
+ * Brace expansion of literal parts: {a,b,c} and {1..5}. The words are
+ * counted before any is made; then made depth first, in bash's order.
+ */
+function braceExpand(pieces: Piece[], meter: Meter): Piece[][] {
+  let words = 1;
+  for (let probe = pieces, g = firstBraceGroup(probe, meter); g; probe = withBraceItem(probe, g, g.item(0)), g = firstBraceGroup(probe, meter)) {
+    words *= g.count;
+    meter.range(words, 'a brace expansion');
+  }
+  const out: Piece[][] = [];
+  const stack = [pieces];
+  while (stack.length) {
+    const word = stack.pop()!;
+    const g = firstBraceGroup(word, meter);
+    if (!g) {
+      out.push(word);
+      continue;
+    }
+    for (let k = g.count - 1; k >= 0; k--) stack.push(withBraceItem(word, g, g.item(k)));
+  }
+  return out;
 }
 
 export { known };

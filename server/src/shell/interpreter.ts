@@ -11,6 +11,7 @@ import type { Span } from '../diagnostics';
 import type { Family } from '../knowledge';
 import { evaluateArithmetic, UnknownValue } from './arithmetic';
 import { findNode, SyntaxNode, Tree } from './bashParser';
+import { Budget, checkLength, DEFAULT_LIMITS, Limits, TooMuchWork } from './budget';
 import { builtin } from './builtins';
 import { caseStatement, cStyleFor, ExitSignal, forStatement, ifStatement, list, LoopSignal, pipeline, ReturnSignal, whileStatement } from './control';
 import { Expander, ExpansionHost } from './expansion';
@@ -54,15 +55,15 @@ export interface ShellOptions {
   posix: boolean;
   /** The machine the script is for, when known: `ip addr` and /sys/class/net answer from it. */
   machine?: Machine;
-  /** Bound on evaluation steps, so a pathological script cannot hang the editor. */
-  maxSteps?: number;
+  /** How much work the script may ask for (tests lower them). */
+  limits?: Limits;
 }
-
-class StepLimit {}
 
 /** Standard output being collected (command substitution, pipes), or discarded. */
 interface Output {
   parts: ShellString[];
+  /** Characters in `parts`, kept below what one value may hold. */
+  length: number;
 }
 
 /** Standard input: known text with a read position, or unknown. */
@@ -76,10 +77,17 @@ interface VirtualFile {
   origin?: RestoreInput['origin'];
 }
 
+/** How far past an array's end an index may write (the array is a list, so the gap is filled). */
+const MAX_ARRAY_GAP = 100_000;
+
+/** An iptables command costs about as much as this many statements (parsing it, changing the ruleset). */
+const IPTABLES_COST = 20;
+
 export class ShellInterpreter implements ExpansionHost {
   // The parts of the evaluator (control.ts, builtins.ts, redirections.ts,
   // testExpressions.ts) work on the members below.
-  readonly state = new ShellState();
+  readonly state: ShellState;
+  readonly budget: Budget;
   lastStatus: Status = 0;
   private guardDepth = 0;
   conditional: string | undefined;
@@ -89,7 +97,6 @@ export class ShellInterpreter implements ExpansionHost {
   pendingRestoreOrigin: RestoreInput['origin'];
   readonly files = new Map<string, VirtualFile>();
   private tempCounter = 0;
-  private steps = 0;
   readonly expander: Expander;
   private readonly lines: string[];
   /** The script's own tree (code from eval and heredocs is parsed into others). */
@@ -99,6 +106,8 @@ export class ShellInterpreter implements ExpansionHost {
   readonly notes: EvaluationNote[] = [];
   /** Where the script stopped early (exit, set -e), if it did. */
   stoppedAt?: { span: Span; reason: string };
+  /** Where evaluation gave up because the script asked for too much work, and what it was. */
+  gaveUp?: { span: Span; what: string };
 
   constructor(
     private readonly source: string,
@@ -106,6 +115,8 @@ export class ShellInterpreter implements ExpansionHost {
     readonly options: ShellOptions,
     readonly reparse: (text: string) => Tree,
   ) {
+    this.budget = new Budget(options.limits ?? DEFAULT_LIMITS, () => this.liveSize());
+    this.state = new ShellState(this.budget);
     this.expander = new Expander(this);
     this.lines = source.split('\n');
     this.state.globals.set('IFS', { kind: 'scalar', value: known(' \t\n') });
@@ -117,12 +128,27 @@ export class ShellInterpreter implements ExpansionHost {
       this.block(tree.rootNode.namedChildren);
     } catch (e) {
       if (e instanceof ExitSignal || e instanceof ReturnSignal || e instanceof LoopSignal) return;
-      if (e instanceof StepLimit) {
-        this.notes.push({ span: this.spanOf(tree.rootNode), message: 'the script is too long to follow to the end; the rules after this point are not known' });
-        return;
-      }
-      throw e;
+      const tooMuch = e instanceof TooMuchWork ? e : isStackOverflow(e) ? new TooMuchWork('more nesting than the evaluator can follow') : undefined;
+      if (!tooMuch) throw e;
+      this.gaveUp = { span: tooMuch.span ?? this.spanOf(tree.rootNode), what: tooMuch.what };
     }
+  }
+
+  /** Characters of every value the script holds: variables, positional parameters, files. */
+  private liveSize(): number {
+    let size = 0;
+    const add = (v: VariableValue) => {
+      if (v.kind === 'scalar') size += v.value.text.length;
+      else for (const item of v.kind === 'indexed' ? v.items : v.items.values()) size += item?.text.length ?? 0;
+    };
+    for (const v of this.state.globals.values()) add(v);
+    for (const f of this.state.frames) {
+      for (const v of f.locals.values()) add(v);
+      for (const p of f.positional) size += p.text.length;
+    }
+    for (const p of this.state.topPositional) size += p.text.length;
+    for (const f of this.files.values()) size += f.text.text.length;
+    return size;
   }
 
   // ---- positions ---------------------------------------------------------------
@@ -176,13 +202,16 @@ export class ShellInterpreter implements ExpansionHost {
     const body = node.namedChildren.filter((c): c is SyntaxNode => c !== null);
     const out = this.capture(() => this.inSubshell(() => this.block(body)));
     if (node.type === 'process_substitution') return known(this.tempFile(out));
-    return concat(out.parts).unknown ? unknown(`$(${node.text.replace(/^\$\(|^`|\)$|`$/g, '').trim()})`) : known(concat(out.parts).text.replace(/\n+$/, ''));
+    const text = concat(out.parts);
+    return text.unknown ? unknown(`$(${node.text.replace(/^\$\(|^`|\)$|`$/g, '').trim()})`) : known(text.text.slice(0, text.text.length - trailing(text.text, '\n')));
   }
 
   arithmetic(text: string): ShellString {
+    this.budget.scan(text.length);
     try {
       return known(String(evaluateArithmetic(this.expandArithmeticText(text), this.arithmeticScope())));
     } catch (e) {
+      if (e instanceof TooMuchWork) throw e;
       return unknown(e instanceof UnknownValue ? `$((${text})) with an unknown ${e.message}` : `$((${text}))`);
     }
   }
@@ -202,6 +231,7 @@ export class ShellInterpreter implements ExpansionHost {
         const v = this.variable(name);
         if (!v) return undefined;
         const s = v.kind === 'scalar' ? v.value : v.kind === 'indexed' ? v.items[0] : v.items.get('0');
+        this.budget.scan(s?.text.length ?? 0);
         return s?.unknown ? null : s?.text;
       },
       set: (name: string, value: number) => this.assign(name, known(String(value))),
@@ -227,7 +257,7 @@ export class ShellInterpreter implements ExpansionHost {
 
   capture(body: () => void): Output {
     const saved = this.stdout;
-    const out: Output = { parts: [] };
+    const out: Output = { parts: [], length: 0 };
     this.stdout = out;
     try {
       body();
@@ -238,7 +268,9 @@ export class ShellInterpreter implements ExpansionHost {
   }
 
   write(text: ShellString): void {
-    this.stdout?.parts.push(text);
+    if (!this.stdout) return;
+    checkLength(this.stdout.length += text.text.length);
+    this.stdout.parts.push(text);
   }
 
   guarded<T>(body: () => T): T {
@@ -258,12 +290,18 @@ export class ShellInterpreter implements ExpansionHost {
     return status;
   }
 
-  private tick(): void {
-    if (++this.steps > (this.options.maxSteps ?? 200_000)) throw new StepLimit();
+  statement(node: SyntaxNode): Status {
+    try {
+      this.budget.step();
+      return this.budget.nested(() => this.runStatement(node));
+    } catch (e) {
+      // The innermost statement it comes through is where the note goes.
+      if (e instanceof TooMuchWork) e.span ??= this.spanOf(node);
+      throw e;
+    }
   }
 
-  statement(node: SyntaxNode): Status {
-    this.tick();
+  private runStatement(node: SyntaxNode): Status {
     let status: Status;
     switch (node.type) {
       case 'comment':
@@ -371,6 +409,8 @@ export class ShellInterpreter implements ExpansionHost {
     const sub = /^([A-Za-z_]\w*)\[(.*)\]$/.exec(name);
     if (sub) [, name, index] = sub;
     const set = (v: VariableValue) => (into ? into.set(name, v) : this.state.setVariable(name, v, local));
+    // The variable found is the one an assignment changes, unless it goes to a new local or a temporary.
+    const inPlace = !into && !local;
     if (valueNode?.type === 'array') {
       const existing = this.variable(name);
       if (existing?.kind === 'assoc' || /\[.*\]=/.test(valueNode.text)) {
@@ -382,28 +422,44 @@ export class ShellInterpreter implements ExpansionHost {
         return;
       }
       const fields = this.expander.fields(valueNode.namedChildren.filter((c): c is SyntaxNode => c !== null));
-      const prev = append && existing?.kind === 'indexed' ? existing.items : [];
-      set({ kind: 'indexed', items: [...prev, ...fields.map((f): ShellString => (f.unknown ? { text: f.text, unknown: f.unknown } : known(f.text)))] });
+      const items = fields.map((f): ShellString => (f.unknown ? { text: f.text, unknown: f.unknown } : known(f.text)));
+      this.budget.stored(items.reduce((n, i) => n + i.text.length, 0));
+      if (append && existing?.kind === 'indexed') {
+        // Appended in place (the live state owns its arrays): a loop that appends stays linear.
+        const target = inPlace ? existing.items : existing.items.slice();
+        for (const i of items) target.push(i);
+        if (!inPlace) set({ kind: 'indexed', items: target });
+        return;
+      }
+      set({ kind: 'indexed', items });
       return;
     }
     let value = valueNode ? this.expander.single(valueNode) : known('');
     const existing = this.variable(name);
     if (index !== undefined) {
+      this.budget.stored(value.text.length);
       if (existing?.kind === 'assoc') {
-        const items = new Map(existing.items);
+        const items = inPlace ? existing.items : new Map(existing.items);
         items.set(this.expandFragment(index).text, value);
-        set({ kind: 'assoc', items });
+        if (!inPlace) set({ kind: 'assoc', items });
       } else {
-        const i = Number(this.arithmetic(index).text);
-        const items = existing?.kind === 'indexed' ? [...existing.items] : existing?.kind === 'scalar' ? [existing.value] : [];
+        const items = existing?.kind === 'indexed' ? (inPlace ? existing.items : existing.items.slice()) : existing?.kind === 'scalar' ? [existing.value] : [];
+        const given = Number(this.arithmetic(index).text);
+        const i = given < 0 ? items.length + given : given;
+        // An unknown index, or one before the start, changes no element we can name.
+        if (!Number.isInteger(i) || i < 0) return;
+        // The array is a list: an index far past its end would make a huge one.
+        if (i > items.length + MAX_ARRAY_GAP) throw new TooMuchWork(`an array index of ${i}, far past the end of the array`);
         items[i] = value;
-        set({ kind: 'indexed', items });
+        if (!(inPlace && existing?.kind === 'indexed')) set({ kind: 'indexed', items });
       }
       return;
     }
     if (append && existing?.kind === 'scalar') value = concat([existing.value, value]);
     if (append && existing?.kind === 'indexed') {
-      set({ kind: 'indexed', items: [...existing.items, value] });
+      this.budget.stored(value.text.length);
+      if (inPlace) existing.items.push(value);
+      else set({ kind: 'indexed', items: [...existing.items, value] });
       return;
     }
     set({ kind: 'scalar', value });
@@ -411,6 +467,7 @@ export class ShellInterpreter implements ExpansionHost {
 
   /** Expands a small piece of text written in the script (array keys and values). */
   expandFragment(text: string): ShellString {
+    this.budget.scan(text.length);
     const tree = this.reparse(`: ${text}\n`);
     const cmd = findNode(tree.rootNode, 'command');
     const arg = cmd?.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'command_name')[0];
@@ -528,6 +585,8 @@ export class ShellInterpreter implements ExpansionHost {
   }
 
   private iptables(tool: IptablesTool, args: Field[], node: SyntaxNode): Status {
+    this.budget.step(IPTABLES_COST);
+    for (const a of args) this.budget.scan(a.text.length);
     const ctx: CallContext = { guarded: this.guardDepth > 0, conditional: this.conditional, node };
     if (tool.kind === 'iptables') return this.host.iptables(tool, args, ctx);
     if (tool.kind === 'save') {
@@ -544,6 +603,7 @@ export class ShellInterpreter implements ExpansionHost {
       input = { text: { ...this.stdin.text, text: this.stdin.text.text.slice(this.stdin.at) }, origin: this.pendingRestoreOrigin };
       this.stdin.at = this.stdin.text.text.length;
     }
+    this.budget.scan(input?.text.text.length ?? 0);
     return this.host.restore(tool, args, input, ctx);
   }
 
@@ -562,23 +622,27 @@ export class ShellInterpreter implements ExpansionHost {
   }
 
   evalText(code: string, node: SyntaxNode): Status {
-    const tree = this.reparse(code);
-    // Positions inside the evaluated text mean nothing to the user: report at the eval's words.
-    const span = this.spanOf(node);
-    const saved = this.spanOverride;
-    this.spanOverride = span;
-    try {
-      return this.block(tree.rootNode.namedChildren);
-    } finally {
-      this.spanOverride = saved;
-    }
+    return this.budget.evaluating(() => {
+      this.budget.scan(code.length);
+      const tree = this.reparse(code);
+      // Positions inside the evaluated text mean nothing to the user: report at the eval's words.
+      const span = this.spanOf(node);
+      const saved = this.spanOverride;
+      this.spanOverride = span;
+      try {
+        return this.block(tree.rootNode.namedChildren);
+      } finally {
+        this.spanOverride = saved;
+      }
+    });
   }
 
   private spanOverride: Span | undefined;
 
   tempFile(out: Output, template = '/tmp/tmp.XXXXXXXXXX'): string {
     const n = ++this.tempCounter;
-    const path = template.replace(/X+$/, (x) => String(n).padStart(x.length, '0'));
+    const xs = trailing(template, 'X');
+    const path = xs ? template.slice(0, template.length - xs) + String(n).padStart(xs, '0') : template;
     this.files.set(path, { text: concat(out.parts) });
     return path;
   }
@@ -590,13 +654,35 @@ export class ShellInterpreter implements ExpansionHost {
  */
 function joinContinuedWords(source: string, nodes: SyntaxNode[]): SyntaxNode[] {
   const out: SyntaxNode[] = [];
-  for (const n of nodes) {
-    const prev = out[out.length - 1];
-    if (prev && source.slice(prev.endIndex, n.startIndex) === '\\\n') {
-      out[out.length - 1] = { type: 'concatenation', children: [...(prev.type === 'concatenation' ? prev.children : [prev]), n], text: prev.text + n.text, startPosition: prev.startPosition, endPosition: n.endPosition, startIndex: prev.startIndex, endIndex: n.endIndex } as unknown as SyntaxNode;
-    } else {
-      out.push(n);
+  // Each run of continued words is joined once (joining them pairwise was quadratic in a long run).
+  let run: SyntaxNode[] = [];
+  const flush = () => {
+    if (run.length === 1) out.push(run[0]);
+    else if (run.length > 1) {
+      const first = run[0];
+      const last = run[run.length - 1];
+      const children = run.flatMap((n) => (n.type === 'concatenation' ? n.children : [n]));
+      out.push({ type: 'concatenation', children, text: run.map((n) => n.text).join(''), startPosition: first.startPosition, endPosition: last.endPosition, startIndex: first.startIndex, endIndex: last.endIndex } as unknown as SyntaxNode);
     }
+    run = [];
+  };
+  for (const n of nodes) {
+    const prev = run[run.length - 1];
+    if (!prev || source.slice(prev.endIndex, n.startIndex) !== '\\\n') flush();
+    run.push(n);
   }
+  flush();
   return out;
+}
+
+/** A JavaScript stack overflow: nesting deeper than the engine's stack, whatever the budget said. */
+function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
+}
+
+/** How many times `char` ends `text` (a loop: a regular expression such as /\n+$/ is quadratic on long runs). */
+export function trailing(text: string, char: string): number {
+  let n = 0;
+  while (n < text.length && text[text.length - 1 - n] === char) n++;
+  return n;
 }

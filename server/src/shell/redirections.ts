@@ -37,7 +37,7 @@ export function withRedirects(sh: ShellInterpreter, redirects: SyntaxNode[], bod
         restoreOrigin = f?.origin;
       } else if ((op === '>' || op === '>>' || op === '>|') && (fd === undefined || fd === '1') && !path.unknown && path.text !== '/dev/null') {
         outFile = { path: path.text, append: op === '>>', parts: [] };
-        sh.stdout = { parts: outFile.parts };
+        sh.stdout = { parts: outFile.parts, length: 0 };
       } else if ((op === '>' || op === '>>') && (fd === undefined || fd === '1')) {
         sh.stdout = undefined;
       } else if (op === '>&' && fd === undefined && path.text === '2') {
@@ -68,6 +68,7 @@ function heredoc(sh: ShellInterpreter, node: SyntaxNode): { text: ShellString; o
   const stripTabs = node.children.some((c) => c?.type === '<<-');
   if (!bodyNode) return { text: known(''), origin: undefined };
   let raw = bodyNode.text;
+  sh.budget.scan(raw.length);
   const firstLine = bodyNode.startPosition.row;
   const firstColumn = bodyNode.startPosition.column;
   const tabs: number[] = [];

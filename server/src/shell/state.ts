@@ -1,6 +1,8 @@
 // The shell's state that a subshell or an undecidable branch copies and puts
 // back: variables (global, and local to each function call), positional
 // parameters, function definitions and the options `set` changes.
+import type { Span } from '../diagnostics';
+import type { Budget, Meter } from './budget';
 import type { SyntaxNode } from './bashParser';
 import { Field, ShellString, unknown, VariableValue } from './values';
 
@@ -18,6 +20,9 @@ export interface Snapshot {
   topPositional: Field[];
 }
 
+/** Copying one variable or array item costs about as much as scanning this many characters. */
+const ENTRY_COST = 16;
+
 export class ShellState {
   globals = new Map<string, VariableValue>();
   frames: Frame[] = [];
@@ -25,6 +30,8 @@ export class ShellState {
   topPositional: Field[] = [];
   errexit = false;
   pipefail = false;
+
+  constructor(private readonly budget: Budget) {}
 
   variable(name: string): VariableValue | undefined {
     for (let i = this.frames.length - 1; i >= 0; i--) {
@@ -35,6 +42,7 @@ export class ShellState {
   }
 
   setVariable(name: string, value: VariableValue, local = false): void {
+    this.budget.stored(value.kind === 'scalar' ? value.value.text.length : 0);
     if (local && this.frames.length) {
       this.frames[this.frames.length - 1].locals.set(name, value);
       return;
@@ -58,15 +66,12 @@ export class ShellState {
   }
 
   snapshot(): Snapshot {
-    const copyVars = (m: Map<string, VariableValue>) => new Map([...m].map(([k, v]) => [k, copyValue(v)]));
-    return {
-      globals: copyVars(this.globals),
-      frames: this.frames.map((f) => ({ locals: copyVars(f.locals), positional: [...f.positional] })),
-      functions: new Map(this.functions),
-      errexit: this.errexit,
-      pipefail: this.pipefail,
-      topPositional: [...this.topPositional],
-    };
+    return cloneSnapshot(this, this.budget);
+  }
+
+  /** The state itself, without a copy: for a state about to be replaced. */
+  current(): Snapshot {
+    return { globals: this.globals, frames: this.frames, functions: this.functions, errexit: this.errexit, pipefail: this.pipefail, topPositional: this.topPositional };
   }
 
   restore(s: Snapshot): void {
@@ -79,25 +84,37 @@ export class ShellState {
   }
 }
 
-function copyValue(v: VariableValue): VariableValue {
-  if (v.kind === 'indexed') return { kind: 'indexed', items: [...v.items] };
-  if (v.kind === 'assoc') return { kind: 'assoc', items: new Map(v.items) };
-  return v;
-}
-
-export function cloneSnapshot(s: Snapshot): Snapshot {
-  const copyVars = (m: Map<string, VariableValue>) => new Map([...m].map(([k, v]) => [k, copyValue(v)]));
-  return {
-    ...s,
-    globals: copyVars(s.globals),
-    frames: s.frames.map((f) => ({ locals: copyVars(f.locals), positional: [...f.positional] })),
-    functions: new Map(s.functions),
-    topPositional: [...s.topPositional],
+/** A copy that shares no array or map with `s` (strings are shared: they never change). */
+export function cloneSnapshot(s: Snapshot, meter: Meter): Snapshot {
+  let entries = s.functions.size + s.topPositional.length;
+  const copyValue = (v: VariableValue): VariableValue => {
+    entries++;
+    if (v.kind === 'indexed') { entries += v.items.length; return { kind: 'indexed', items: v.items.slice() }; }
+    if (v.kind === 'assoc') { entries += v.items.size; return { kind: 'assoc', items: new Map(v.items) }; }
+    return v;
   };
+  const copyVars = (m: Map<string, VariableValue>) => {
+    const out = new Map<string, VariableValue>();
+    for (const [k, v] of m) out.set(k, copyValue(v));
+    return out;
+  };
+  const copy: Snapshot = {
+    globals: copyVars(s.globals),
+    frames: s.frames.map((f) => {
+      entries += f.positional.length;
+      return { locals: copyVars(f.locals), positional: f.positional.slice() };
+    }),
+    functions: new Map(s.functions),
+    errexit: s.errexit,
+    pipefail: s.pipefail,
+    topPositional: s.topPositional.slice(),
+  };
+  meter.scan(entries * ENTRY_COST);
+  return copy;
 }
 
 /** After undecidable branches: a variable that differs between them becomes unknown. */
-export function mergeSnapshots(states: Snapshot[], reason: string): Snapshot {
+export function mergeSnapshots(states: Snapshot[], reason: string, meter: Meter): Snapshot {
   if (states.length === 1) return states[0];
   const mergeVars = (maps: Map<string, VariableValue>[]): Map<string, VariableValue> => {
     const names = new Set(maps.flatMap((m) => [...m.keys()]));
@@ -106,9 +123,9 @@ export function mergeSnapshots(states: Snapshot[], reason: string): Snapshot {
       const values = maps.map((m) => m.get(name));
       const texts = values.map((v) => (v?.kind === 'scalar' ? (v.value.unknown ? undefined : v.value.text) : v === undefined ? '' : undefined));
       const first = values[0];
-      if (values.every((v) => sameValue(v, first, false))) {
+      if (values.every((v) => sameValue(v, first, false, meter))) {
         // The same value written in two places is no longer one literal to edit.
-        if (first) out.set(name, values.every((v) => sameValue(v, first, true)) ? first : withoutSources(first));
+        if (first) out.set(name, values.every((v) => sameValue(v, first, true, meter)) ? first : withoutSources(first));
       } else if (texts.every((t) => t !== undefined)) {
         out.set(name, { kind: 'scalar', value: unknown(`$${name}, which depends on ${reason}`, [...new Set(texts as string[])]) });
       } else {
@@ -125,10 +142,28 @@ export function mergeSnapshots(states: Snapshot[], reason: string): Snapshot {
   };
 }
 
-function sameValue(a: VariableValue | undefined, b: VariableValue | undefined, withSources: boolean): boolean {
-  const replacer = withSources ? undefined : (key: string, x: unknown) => (key === 'source' ? undefined : x);
-  const json = (v: VariableValue | undefined) => JSON.stringify(serialise(v), replacer);
-  return json(a) === json(b);
+/** Values are compared where they differ: one branch's unchanged strings are the very same objects. */
+function sameValue(a: VariableValue | undefined, b: VariableValue | undefined, withSources: boolean, meter: Meter): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  if (a.kind === 'scalar') return b.kind === 'scalar' && sameString(a.value, b.value, withSources, meter);
+  if (a.kind === 'indexed') {
+    if (b.kind !== 'indexed' || a.items.length !== b.items.length) return false;
+    return a.items.every((x, i) => sameString(x, b.items[i], withSources, meter));
+  }
+  if (b.kind !== 'assoc' || a.items.size !== b.items.size) return false;
+  const keys = [...a.items.keys()];
+  const otherKeys = [...b.items.keys()];
+  return keys.every((k, i) => k === otherKeys[i] && sameString(a.items.get(k), b.items.get(k), withSources, meter));
+}
+
+function sameString(a: ShellString | undefined, b: ShellString | undefined, withSources: boolean, meter: Meter): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  meter.scan(Math.min(a.text.length, b.text.length));
+  const sameList = (x?: string[], y?: string[]) => (x ?? []).join('\0') === (y ?? []).join('\0') && !!x === !!y;
+  const sameSpan = (x?: Span, y?: Span) => x === y || (!!x && !!y && x.line === y.line && x.start === y.start && x.end === y.end);
+  return a.text === b.text && a.unknown === b.unknown && sameList(a.alternatives, b.alternatives) && sameList(a.assumes, b.assumes) && (!withSources || sameSpan(a.source, b.source));
 }
 
 function withoutSources(v: VariableValue): VariableValue {
@@ -138,9 +173,3 @@ function withoutSources(v: VariableValue): VariableValue {
   return { kind: 'assoc', items: new Map([...v.items].map(([k, s]) => [k, strip(s)])) };
 }
 
-function serialise(v: VariableValue | undefined): unknown {
-  if (!v) return null;
-  if (v.kind === 'assoc') return [...v.items.entries()];
-  if (v.kind === 'indexed') return v.items;
-  return v.value;
-}

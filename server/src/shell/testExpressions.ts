@@ -1,8 +1,8 @@
 // test, [ ] and [[ ]]: comparisons of strings and numbers, patterns, and
 // the file tests that only files the script wrote itself can answer.
 import type { SyntaxNode } from './bashParser';
-import { globToRegExp } from './expansion';
 import type { ShellInterpreter } from './interpreter';
+import { globPattern, regexPattern } from './patterns';
 import { known, ShellString, Status } from './values';
 
 export function testCommand(sh: ShellInterpreter, node: SyntaxNode): Status {
@@ -46,7 +46,7 @@ function doubleBracket(sh: ShellInterpreter, text: string): Status {
       const right = tokens[i++] ?? '';
       const r = op === '=~' ? known(right.replace(/^(['"])(.*)\1$/, '$2')) : sh.expandFragment(right);
       // An unquoted right side of == is a pattern; a quoted one is literal text.
-      return compareStrings(sh.expandFragment(left), op, r, op !== '=~' && !/^["']/.test(right));
+      return compareStrings(sh, sh.expandFragment(left), op, r, op !== '=~' && !/^["']/.test(right));
     }
     if (/^-[a-zA-Z]$/.test(left) && op !== undefined && op !== '&&' && op !== '||' && op !== ')') {
       i++;
@@ -76,7 +76,7 @@ function testExpression(sh: ShellInterpreter, node: SyntaxNode, double: boolean)
       const l = sh.expander.single(left!);
       const r = op === '=~' ? known(right!.text) : sh.expander.single(right!);
       if (op === '==' && sh.options.posix && !double) return dashDoubleEquals(sh, opNode ?? right!);
-      return compareStrings(l, op, r, false);
+      return compareStrings(sh, l, op, r, false);
     }
     case 'unary_expression': {
       const op = node.children[0]?.text ?? '';
@@ -104,16 +104,19 @@ function dashDoubleEquals(sh: ShellInterpreter, node: SyntaxNode): Status {
 }
 
 /** A comparison of test / [ / [[; `pattern`: the right side of == and != is a glob ([[ only). */
-function compareStrings(l: ShellString, op: string, r: ShellString, pattern: boolean): Status {
+function compareStrings(sh: ShellInterpreter, l: ShellString, op: string, r: ShellString, pattern: boolean): Status {
   if (l.unknown || r.unknown) return undefined;
   switch (op) {
     case '=':
     case '==':
-      return (pattern ? globToRegExp(r.text).test(l.text) : l.text === r.text) ? 0 : 1;
+      return (pattern ? globPattern(r.text).matchesAll(l.text, sh.budget) : l.text === r.text) ? 0 : 1;
     case '!=':
-      return (pattern ? !globToRegExp(r.text).test(l.text) : l.text !== r.text) ? 0 : 1;
-    case '=~':
-      try { return new RegExp(r.text).test(l.text) ? 0 : 1; } catch { return 2; }
+      return (pattern ? !globPattern(r.text).matchesAll(l.text, sh.budget) : l.text !== r.text) ? 0 : 1;
+    case '=~': {
+      // An expression regcomp refuses makes [[ answer 2.
+      const re = regexPattern(r.text, { extended: true });
+      return re === undefined ? 2 : re.occursIn(l.text, sh.budget) ? 0 : 1;
+    }
     case '<': return l.text < r.text ? 0 : 1;
     case '>': return l.text > r.text ? 0 : 1;
     case '-eq': case '-ne': case '-lt': case '-le': case '-gt': case '-ge': {
@@ -160,7 +163,7 @@ export function testWords(sh: ShellInterpreter, list: string[], node: SyntaxNode
     if (list[1] === '==' && sh.options.posix) {
       return dashDoubleEquals(sh, node);
     }
-    return compareStrings(known(list[0]), list[1], known(list[2]), false);
+    return compareStrings(sh, known(list[0]), list[1], known(list[2]), false);
   }
   const and = list.indexOf('-a');
   const or = list.indexOf('-o');

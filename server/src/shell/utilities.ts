@@ -1,6 +1,9 @@
 // The text utilities firewall scripts pipe their lists through (grep, sort,
 // cut, seq, wc...), computed on text the evaluator knows. Anything it cannot
 // compute exactly answers `undefined`: the caller turns that into "unknown".
+// Their work is reported to a meter: the evaluator's budget.
+import { checkLength, Meter } from './budget';
+import { regexPattern } from './patterns';
 
 export interface UtilityResult {
   stdout: string;
@@ -15,6 +18,7 @@ export interface UtilityInput {
   readFile(path: string): string | undefined;
   /** The machine the script is meant for, when it is described. */
   machine?: Machine;
+  meter: Meter;
 }
 
 /** What a script may ask of the machine it runs on: its interfaces and their addresses. */
@@ -26,17 +30,21 @@ type Utility = (input: UtilityInput) => UtilityResult | undefined;
 
 const ok = (stdout: string): UtilityResult => ({ stdout, status: 0 });
 const lines = (text: string): string[] => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
-const joinLines = (items: string[]): string => (items.length ? items.join('\n') + '\n' : '');
+function joinLines(items: string[]): string {
+  checkLength(items.reduce((n, l) => n + l.length + 1, 0));
+  return items.length ? items.join('\n') + '\n' : '';
+}
 
 /** The text a command reads: its file operands, or standard input. */
 function inputOf(input: UtilityInput, files: string[]): string | undefined {
-  if (files.length === 0) return input.stdin;
-  let text = '';
+  let text: string | undefined = '';
+  if (files.length === 0) text = input.stdin;
   for (const f of files) {
     const content = f === '-' ? input.stdin : input.readFile(f);
     if (content === undefined) return undefined;
     text += content;
   }
+  if (text !== undefined) input.meter.scan(text.length);
   return text;
 }
 
@@ -53,17 +61,6 @@ function flags(args: string[]): { flags: Set<string>; operands: string[] } {
   return { flags: set, operands };
 }
 
-/** A basic regular expression as grep reads it, for the simple patterns scripts use. */
-function basicRegExp(pattern: string, extended: boolean, ignoreCase: boolean): RegExp | undefined {
-  let source = pattern;
-  if (!extended) source = pattern.replace(/\\([(){}|+?])/g, '$1§').replace(/([(){}|+?])(?!§)/g, '\\$1').replace(/§/g, '');
-  try {
-    return new RegExp(source, ignoreCase ? 'i' : '');
-  } catch {
-    return undefined;
-  }
-}
-
 const UTILITIES: Record<string, Utility> = {
   cat: (input) => {
     const text = inputOf(input, flags(input.args).operands);
@@ -75,9 +72,10 @@ const UTILITIES: Record<string, Utility> = {
     const [pattern, ...files] = operands;
     const text = inputOf(input, files);
     if (text === undefined) return undefined;
-    const re = f.has('F') ? undefined : basicRegExp(f.has('x') ? `^(?:${pattern})$` : pattern, f.has('E'), f.has('i'));
+    const re = f.has('F') ? undefined : regexPattern(pattern, { extended: f.has('E'), ignoreCase: f.has('i') });
     if (!f.has('F') && !re) return undefined;
-    const hit = (l: string) => (f.has('F') ? l.includes(pattern) : re!.test(l)) !== f.has('v');
+    const matches = (l: string) => (f.has('F') ? l.includes(pattern) : f.has('x') ? re!.matchesAll(l, input.meter) : re!.occursIn(l, input.meter));
+    const hit = (l: string) => matches(l) !== f.has('v');
     const found = lines(text).filter(hit);
     const status = found.length ? 0 : 1;
     if (f.has('q')) return { stdout: '', status };
@@ -89,6 +87,7 @@ const UTILITIES: Record<string, Utility> = {
     const text = inputOf(input, operands);
     if (text === undefined) return undefined;
     // LC_ALL=C byte order, as the firewall scripts' `env -i` runs have it.
+    input.meter.scan(text.length * Math.log2(text.length + 2));
     let items = lines(text).sort((a, b) => (f.has('n') ? parseFloat(a) - parseFloat(b) || (a < b ? -1 : a > b ? 1 : 0) : a < b ? -1 : a > b ? 1 : 0));
     if (f.has('r')) items.reverse();
     if (f.has('u')) items = items.filter((l, i) => i === 0 || l !== items[i - 1]);
@@ -115,10 +114,12 @@ const UTILITIES: Record<string, Utility> = {
     const set = (s: string) => s.replace(/\\n/g, '\n').replace(/\\t/g, '\t');
     if (f.has('d')) {
       const del = set(operands[0] ?? '');
+      input.meter.scan(input.stdin.length * del.length);
       return ok([...input.stdin].filter((c) => !del.includes(c)).join(''));
     }
     const [from, to] = operands.map(set);
     if (from === undefined || to === undefined || /[[\]-]/.test(from + to)) return undefined;
+    input.meter.scan(input.stdin.length * from.length);
     return ok([...input.stdin].map((c) => (from.includes(c) ? to[Math.min(from.indexOf(c), to.length - 1)] : c)).join(''));
   },
   cut: (input) => {
@@ -131,6 +132,7 @@ const UTILITIES: Record<string, Utility> = {
     const wanted = fieldsText.split(',').map(Number);
     if (wanted.some((n) => !(n >= 1)) || input.stdin === undefined) return undefined;
     return ok(joinLines(lines(input.stdin).map((l) => {
+      input.meter.scan(l.length * wanted.length);
       const parts = l.split(delim);
       return parts.length === 1 ? l : wanted.map((n) => parts[n - 1]).filter((x) => x !== undefined).join(delim);
     })));
@@ -139,7 +141,8 @@ const UTILITIES: Record<string, Utility> = {
     const nums = input.args.map(Number);
     if (nums.length === 0 || nums.length > 3 || nums.some((n) => !Number.isInteger(n))) return undefined;
     const [first, step, last] = nums.length === 1 ? [1, 1, nums[0]] : nums.length === 2 ? [nums[0], 1, nums[1]] : nums;
-    if (step === 0 || Math.abs((last - first) / step) > 100_000) return undefined;
+    if (step === 0) return undefined;
+    input.meter.range(Math.max(0, Math.floor((last - first) / step) + 1), '`seq`');
     const out: number[] = [];
     for (let n = first; step > 0 ? n <= last : n >= last; n += step) out.push(n);
     return ok(joinLines(out.map(String)));
@@ -156,6 +159,7 @@ const UTILITIES: Record<string, Utility> = {
     const fields = [...m[1].matchAll(/\$(\d+)/g)].map((f) => Number(f[1]));
     const out: string[] = [];
     for (const line of lines(text)) {
+      input.meter.scan(line.length * fields.length);
       const parts = sep === undefined ? line.trim().split(/\s+/) : line.split(sep);
       out.push(fields.map((n) => (n === 0 ? line : parts[n - 1] ?? '')).join(' '));
       if (m[2]) break;

@@ -2,6 +2,7 @@
 // or an "unknown" that says why not (an environment variable, the output of a
 // program it cannot run). Unknowns are carried along, never guessed.
 import type { Span } from '../diagnostics';
+import { checkLength } from './budget';
 
 /** A string, or a placeholder for a value only the running machine knows. */
 export interface ShellString {
@@ -41,11 +42,19 @@ export function unknown(reason: string, alternatives?: string[]): ShellString {
   return alternatives ? { text: `<${reason}>`, unknown: reason, alternatives } : { text: `<${reason}>`, unknown: reason };
 }
 
-/** Concatenation: unknown if any part is (alternatives survive when only one part has them). */
+/**
+ * Concatenation: unknown if any part is (alternatives survive when only one
+ * part has them). Its length is checked before the text is made.
+ */
 export function concat(parts: ShellString[]): ShellString {
   if (parts.length === 1) return parts[0];
+  let length = 0;
+  for (const p of parts) length += p.text.length;
+  checkLength(length);
   const unknowns = parts.filter((p) => p.unknown);
-  const text = parts.map((p) => p.text).join('');
+  // `+` joins without copying (the engine keeps a rope), so appending in a loop stays linear.
+  let text = '';
+  for (const p of parts) text += p.text;
   const assumes = [...new Set(parts.flatMap((p) => p.assumes ?? []))];
   const result: ShellString = { text };
   if (assumes.length) result.assumes = assumes;

@@ -1,0 +1,125 @@
+// How much work the evaluator may do for one script. A script can ask for
+// anything: a loop that never ends, a value that doubles forty times, a
+// function that calls itself, a brace range of a hundred million words. These
+// bounds keep its analysis within a second and a few hundred MB. Where one is
+// reached, evaluation stops there with one note saying which: what ran before
+// is checked, what comes after is not judged.
+import type { Span } from '../diagnostics';
+
+export interface Limits {
+  /** Statements run, plus the copying and matching charged to them. */
+  steps: number;
+  /** Statements, calls, substitutions and expansions inside each other. */
+  depth: number;
+  /** Characters of all the values the script holds at once (variables, files). */
+  totalSize: number;
+  /** Words of one brace expansion, numbers of one `seq`. */
+  rangeItems: number;
+  /** `eval` and `source` inside each other. */
+  evalNesting: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  steps: 250_000,
+  depth: 200,
+  totalSize: 1 << 25,
+  rangeItems: 100_000,
+  evalNesting: 50,
+};
+
+/** Characters of one value (a variable, a word, a command's output, a file). */
+export const MAX_VALUE_LENGTH = 1 << 24;
+
+/** Characters scanned, copied or matched that cost as much as one statement. */
+const CHARACTERS_PER_STEP = 1024;
+
+/** Thrown where a limit is reached; `what` says which, for the user. */
+export class TooMuchWork {
+  /** The innermost statement it went through: where the note goes. */
+  span?: Span;
+  constructor(readonly what: string) {}
+}
+
+/** Work that pure helpers (patterns, text utilities) report as they go. */
+export interface Meter {
+  /** Work proportional to text: scanning, copying or matching `n` characters. */
+  scan(n: number): void;
+  range(items: number, what: string): void;
+}
+
+/** Refuses a value before it is built, when it would be longer than any value may be. */
+export function checkLength(length: number): void {
+  if (length > MAX_VALUE_LENGTH) throw new TooMuchWork(`a value of more than ${count(MAX_VALUE_LENGTH)} characters`);
+}
+
+export class Budget implements Meter {
+  private steps = 0;
+  private characters = 0;
+  private depth = 0;
+  private evalDepth = 0;
+  private storedSinceCount = 0;
+
+  /**
+   * @param liveSize the characters of every value the script holds now: counted
+   *   again only after many have been stored, so the count stays cheap.
+   */
+  constructor(private readonly limits: Limits, private readonly liveSize: () => number) {}
+
+  step(n = 1): void {
+    this.steps += n;
+    if (this.steps > this.limits.steps) throw new TooMuchWork(`more than ${count(this.limits.steps)} steps`);
+  }
+
+  scan(n: number): void {
+    this.characters += n;
+    if (this.characters >= CHARACTERS_PER_STEP) {
+      const whole = Math.floor(this.characters / CHARACTERS_PER_STEP);
+      this.characters -= whole * CHARACTERS_PER_STEP;
+      this.step(whole);
+    }
+  }
+
+  /** Runs `body` one level deeper. */
+  nested<T>(body: () => T): T {
+    if (++this.depth > this.limits.depth) {
+      this.depth--;
+      throw new TooMuchWork(`calls, substitutions and blocks nested more than ${count(this.limits.depth)} deep`);
+    }
+    try {
+      return body();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** Runs code from `eval` or `source`. */
+  evaluating<T>(body: () => T): T {
+    if (++this.evalDepth > this.limits.evalNesting) {
+      this.evalDepth--;
+      throw new TooMuchWork(`eval and source nested more than ${count(this.limits.evalNesting)} deep`);
+    }
+    try {
+      return body();
+    } finally {
+      this.evalDepth--;
+    }
+  }
+
+  range(items: number, what: string): void {
+    if (items > this.limits.rangeItems) throw new TooMuchWork(`${what} of ${count(items)} words, more than ${count(this.limits.rangeItems)}`);
+    this.step(Math.ceil(items / 16));
+  }
+
+  /** `n` characters were stored in a variable or file. */
+  stored(n: number): void {
+    this.storedSinceCount += n;
+    if (this.storedSinceCount < this.limits.totalSize / 8) return;
+    this.storedSinceCount = 0;
+    const size = this.liveSize();
+    if (size > this.limits.totalSize) throw new TooMuchWork(`values of more than ${count(this.limits.totalSize)} characters in all`);
+  }
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
