@@ -506,7 +506,8 @@ class RegexReader {
     const open = this.extended ? '{' : '\\{';
     if (!p.startsWith(open, this.i)) return null;
     const m = (this.extended ? /^\{(\d*)(,(\d*))?\}/ : /^\\\{(\d*)(,(\d*))?\\\}/).exec(p.slice(this.i, this.i + 32));
-    if (!m || (m[1] === '' && this.extended)) return this.extended ? null : undefined;
+    // `{,n}` is GNU's 0 to n; `{` that starts no interval is an ordinary character in an ERE.
+    if (!m || (m[1] === '' && m[2] === undefined)) return this.extended ? null : undefined;
     const min = Number(m[1] || 0);
     const max = m[2] === undefined ? min : m[3] === '' ? Infinity : Number(m[3]);
     // RE_DUP_MAX: regcomp refuses larger counts.
