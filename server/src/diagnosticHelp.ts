@@ -48,5 +48,7 @@ export const HELP: Record<DiagnosticCode, string> = {
   'shadowed-rule': 'An earlier rule of the same chain matches every packet this one would and decides their fate first, so this one is never reached. Reorder the rules, or remove the one that can never match.',
   'duplicate-rule': 'The same rule appears twice in one chain; the second copy never matches. Remove it.',
   'not-reached': 'The script stops before this command (`exit`, `set -e` after a failing command...), so it never runs.',
+  'not-evaluated': 'The analysis follows the script as it would run, within a budget of steps, nesting and memory, so that a script that never ends cannot stall the editor. Where the script goes past it, the note says which limit was reached, and the commands after that point are not checked. Simplify that part of the script to have the rest checked.',
+  'shell-note': 'A script that starts with `#!/bin/sh` runs under dash on Debian and Ubuntu, which has no `[[` and no `==` in `[`. Use `[ ... ]` and `=`, or start the script with `#!/bin/bash`.',
   'match-not-allowed': 'Some matches work only in some tables or built-in chains (a MAC address exists only on incoming packets). Move the rule, or the jump to its chain.',
 };
