@@ -25,7 +25,9 @@ function percent(p: number): string {
 }
 
 export function renderVerdict(v: TraceView): string {
-  const head = `<div class="verdict fate-${v.fate}${v.decided ? '' : ' uncertain'}">${icon(FATE_ICON[v.fate])}<span class="verdict-text">${e(capitalise(v.verdict))}</span></div>`;
+  // A fragment waiting for the rest of its packet is held, not refused.
+  const fateIcon = v.stop === 'held' ? 'watch' : FATE_ICON[v.fate];
+  const head = `<div class="verdict fate-${v.fate}${v.decided ? '' : ' uncertain'}">${icon(fateIcon)}<span class="verdict-text">${e(capitalise(v.verdict))}</span></div>`;
   if (v.decided) return head;
   const outcomes = v.outcomes.map((o, i) => {
     const chance = o.probability === undefined ? '' : `<span class="probability">${percent(o.probability)}</span>`;

@@ -64,6 +64,8 @@ export interface OutcomeView {
 export interface TraceView {
   decided: boolean;
   fate: Outcome['fate'] | 'unknown';
+  /** Where the IPv6 stack (no rule) stopped the packet of the outcome shown. */
+  stop: Outcome['stop'];
   verdict: string;
   /** The outcome shown (the only one when decided), and its fate. */
   shown: number;
@@ -111,6 +113,7 @@ export function traceView(trace: Trace, options: ViewOptions): TraceView {
   return {
     decided: trace.decided,
     fate: trace.fate,
+    stop: outcome.stop,
     verdict: trace.decided ? verdictLine(outcome) : undecidedLine(trace),
     shown,
     shownFate: outcome.fate,
@@ -270,9 +273,13 @@ const SEND: PathNode[] = ['local', 'route-out', 'OUTPUT', 'POSTROUTING', 'out'];
 function pathOf(outcome: Outcome, arrived: boolean): { path: PathNode[]; droppedAt?: PathNode } {
   const hooks = outcome.steps.filter((s) => s.hook).map((s) => s.hook!);
   const looped = !arrived && (outcome.fate === 'delivered' || hooks.some((h, i) => h === 'PREROUTING' && hooks.slice(0, i).includes('POSTROUTING')));
-  const toLocal = outcome.fate === 'delivered' || hooks.includes('INPUT') || (!hooks.includes('FORWARD') && outcome.fate !== 'forwarded' && !hooks.includes('POSTROUTING'));
+  const toLocal = outcome.stop !== 'not-forwarded'
+    && (outcome.fate === 'delivered' || hooks.includes('INPUT') || (!hooks.includes('FORWARD') && outcome.fate !== 'forwarded' && !hooks.includes('POSTROUTING')));
   const journey = arrived ? (toLocal ? RECEIVE_LOCAL : RECEIVE_FORWARD) : looped ? [...SEND, ...RECEIVE_LOCAL] : SEND;
   if (outcome.fate !== 'dropped') return { path: journey };
+  // Where the IPv6 stack stopped it: before the routing decision's FORWARD, or in the host after INPUT.
+  if (outcome.stop === 'not-forwarded') return { path: journey.slice(0, journey.indexOf('route-in') + 1), droppedAt: 'route-in' };
+  if (hooks.includes('INPUT') && (outcome.stop === 'after-input' || outcome.stop === 'held')) return { path: journey, droppedAt: 'local' };
   // Follow the hooks the steps went through along the journey: the drop is at the last one met.
   let at = 0;
   for (const h of hooks) {

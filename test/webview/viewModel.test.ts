@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { renderVerdict } from '../../client/webview/render';
 import { traceView, TraceView, ViewOptions } from '../../client/webview/viewModel';
 import { analyseSaveText, DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
 import { defaultHost, packetFromShorthand, parseScenario, traceScenario } from '../../server/src/engine';
@@ -103,4 +104,21 @@ test('a long run of rules that do not match folds after its first three, and ope
   assert.equal(folded.rows.find((r) => r.kind === 'hidden')!.text, '17 more rules did not match');
   const open = view(packet, ruleset, { expanded: new Set(['filter/INPUT/1']) });
   assert.equal(open.rows.filter((r) => r.kind === 'rule').length, 21);
+});
+
+const V6 = analyseSaveText('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -i eth0 -j ACCEPT\nCOMMIT\n', { ...DEFAULT_OPTIONS, family: 'ipv6' }).ruleset!;
+
+test('IPv6: a link-local source is not forwarded, stopped after routing and before FORWARD; a lone fragment is held after INPUT', () => {
+  const scope = view('udp [fe80::5]:40000 -> [fd00::2]:53 in eth0', V6);
+  assert.equal(scope.verdict, 'not forwarded: beyond scope: a link-local source may not leave its link (eth0 to eth1) (answered with icmp6-beyond-scope)');
+  assert.equal(scope.stop, 'not-forwarded');
+  assert.deepEqual(scope.picture.path, ['in', 'PREROUTING', 'route-in']);
+  assert.equal(scope.picture.droppedAt, 'route-in');
+  assert.deepEqual(statuses(scope, 'FORWARD'), ['mangle:absent', 'filter:unreached', 'security:absent']);
+  const held = view({ protocol: 'udp', source: '2001:db8:5::7', destination: '2001:db8:1::1', inInterface: 'eth0', moreFragments: true, payloadHex: '00'.repeat(8) }, V6);
+  assert.match(held.verdict, /^held for reassembly: /);
+  assert.deepEqual(held.picture.path, ['in', 'PREROUTING', 'route-in', 'INPUT', 'local']);
+  assert.equal(held.picture.droppedAt, 'local');
+  assert.match(renderVerdict(held), /codicon-watch/, 'held, not refused: a clock, not the no-entry sign');
+  assert.match(renderVerdict(scope), /codicon-circle-slash/);
 });
