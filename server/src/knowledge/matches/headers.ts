@@ -173,7 +173,7 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
       { name: 'ahspi', save: { omitWhen: '0:4294967295' }, value: UINT32_RANGE, invert: true,
         doc: 'SPI or range `from:to`, 32-bit.' },
       { name: 'ahlen', save: { omitWhen: '0' }, value: UINT32, invert: true,
-        doc: 'Value of the header\'s length field.' },
+        doc: 'The whole header\'s length in bytes (16 for an AH with a 4-byte ICV), not its length field.' },
       { name: 'ahres', doc: 'The reserved field is zero.' },
     ],
   },
@@ -213,7 +213,7 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
       { name: 'rt-segsleft', save: { omitWhen: '0:4294967295' }, value: UINT32_RANGE, invert: true,
         doc: 'Segments Left value or range `from:to`.' },
       { name: 'rt-len', value: UINT32, invert: true,
-        doc: 'Value of the header\'s length field.' },
+        doc: 'The whole header\'s length in bytes (8 + 16 per address for type 0), not its Hdr Ext Len field.' },
       { name: 'rt-0-res', requires: ['rt-type'],
         doc: 'Type 0 only: the reserved field is zero. Needs `--rt-type 0` earlier in the rule.' },
       { name: 'rt-0-addrs', value: 'addressList', requires: ['rt-type'],
@@ -246,9 +246,9 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
     doc: 'Matches packets that carry an IPv6 Hop-by-Hop Options header, optionally by its length and options.',
     options: [
       { name: 'hbh-len', value: UINT32, invert: true,
-        doc: 'Value of the header\'s length field.' },
+        doc: 'The whole header\'s length in bytes (8, 16, 24...), not its Hdr Ext Len field.' },
       { name: 'hbh-opts', value: { kind: 'string', minLength: 1 },
-        doc: 'Up to 16 options as `type[:length]`, comma-separated, that must appear in this order, for example `5:2,194`.' },
+        doc: 'Up to 16 options as `type[:length]`, comma-separated, that must open the header in this order, padding included (Pad1 is 0, PadN 1), for example `5:2,1:0`.' },
     ],
   },
   {
@@ -258,9 +258,9 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
     doc: 'Matches packets that carry an IPv6 Destination Options header, optionally by its length and options.',
     options: [
       { name: 'dst-len', value: UINT32, invert: true,
-        doc: 'Value of the header\'s length field.' },
+        doc: 'The whole header\'s length in bytes (8, 16, 24...), not its Hdr Ext Len field.' },
       { name: 'dst-opts', value: { kind: 'string', minLength: 1 },
-        doc: 'Up to 16 options as `type[:length]`, comma-separated, that must appear in this order, for example `201:16`.' },
+        doc: 'Up to 16 options as `type[:length]`, comma-separated, that must open the header in this order, padding included (Pad1 is 0, PadN 1), for example `201:16`.' },
     ],
   },
   {
