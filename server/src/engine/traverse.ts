@@ -152,7 +152,7 @@ export class PacketRun {
       if (d.kind === 'held') return this.stopped(d.drop);
       if (d.kind === 'whole') this.event('PREROUTING', 'defragmentation (priority -400) turns the atomic fragment into a plain packet: its fragment header is removed');
     } else if (defrag && isFragment(p)) {
-      return this.dropped('defragmentation (priority -400, on because conntrack or a socket match needs it) holds a lone fragment until the others come: no table sees it');
+      return this.stopped({ stop: 'held', reason: 'defragmentation (priority -400, on with conntrack or a socket match) holds a lone fragment until the others come: no table sees it' });
     }
     const pre = this.hook('PREROUTING', inDev, null, null);
     if (pre.verdict === 'drop') return this.dropped(pre.reason, pre.rejectWith);
@@ -164,7 +164,7 @@ export class PacketRun {
     if (route.kind === 'local') {
       this.event(undefined, `routing: ${route.broadcast ? `${v6 ? 'a multicast group this host has joined' : 'a broadcast'}, delivered locally` : `${showAddress(p.destination, p.family)} is local`} (INPUT)`);
       if (!v6 && isFragment(p)) {
-        return this.dropped('IPv4 local delivery reassembles fragments before INPUT: a lone fragment waits there and no INPUT rule sees it');
+        return this.stopped({ stop: 'held', reason: 'IPv4 local delivery reassembles fragments before INPUT: a lone fragment waits there and no INPUT rule sees it' });
       }
       const input = this.hook('INPUT', inDev, null, null);
       if (input.verdict === 'drop') return this.dropped(input.reason, input.rejectWith);
@@ -201,6 +201,12 @@ export class PacketRun {
     if (first.kind === 'drop') {
       this.event(undefined, `routing: ${first.reason}`);
       return this.dropped(`routing: ${first.reason}`, undefined, first.errno);
+    }
+    // Defragmentation also sits at the head of OUTPUT (priority -400) for the host's own fragments.
+    if (this.rs.defrag || this.options.conntrack) {
+      const gathered = p.family === 'ipv6' ? defragment(p).kind : isFragment(p) ? 'held' : 'pass';
+      if (gathered === 'held') return this.stopped(HELD_LOCALLY);
+      if (gathered === 'whole') this.event('OUTPUT', 'defragmentation (priority -400) turns the atomic fragment into a plain packet: its fragment header is removed');
     }
     const lo = this.host.interfaces.get('lo')!;
     const firstDev = first.kind === 'local' ? lo : this.host.interfaces.get(first.dev)!;
@@ -495,6 +501,8 @@ export class PacketRun {
     return result;
   }
 }
+
+const HELD_LOCALLY: StackDrop = { stop: 'held', reason: 'defragmentation at the head of OUTPUT (priority -400, with conntrack) holds the host\'s own lone fragment until the others come: no table sees it' };
 
 export const STOP_WORDS: Readonly<Record<StackStop, string>> = {
   'before-hooks': 'dropped before PREROUTING', held: 'held for reassembly', 'after-input': 'dropped after INPUT', 'not-forwarded': 'not forwarded',
