@@ -86,3 +86,9 @@ test('extension headers are checked as JSON: option padding, a later fragment\'s
     /a later fragment \(offset 3\) carries only data after its fragment header/);
   assert.throws(() => trace(rules, { protocol: 43, source: '2001:db8:5::7', destination: '2001:db8:1::1', inInterface: 'eth0' }), /43 is the routing extension header/);
 });
+
+test('hostile extension headers get a message, not a crash: more headers than a length field holds', () => {
+  const many = new Array(40).fill({ type: 'destination', options: [{ type: 30, length: 255 }, { type: 30, length: 255 }, { type: 30, length: 255 }, { type: 30, length: 255 }, { type: 30, length: 255 }, { type: 30, length: 255 }, { type: 30, length: 255 }] });
+  assert.throws(() => trace(V6(table('filter')), { protocol: 'udp', source: '2001:db8:5::7', destination: '2001:db8:1::1', inInterface: 'eth0', extensionHeaders: many }),
+    /packet\.extensionHeaders: the packet would be \d+ bytes: more than its length field holds/);
+});

@@ -308,6 +308,8 @@ export function parsePacket(json: unknown, ctx: PacketContext, path = 'packet'):
     p.payload = padded;
   }
   p.length = length ?? minimum + p.payload.length;
+  // IPv4's total length and IPv6's payload length are 16-bit fields.
+  if (p.length - (family === 'ipv6' ? 40 : 0) > 65535) f.fail(f.has('payload') || f.has('payloadHex') ? 'payload' : 'extensionHeaders', `the packet would be ${p.length} bytes: more than its length field holds`);
   return p;
 }
 
@@ -709,6 +711,7 @@ export function describePacket(p: Packet): string {
   if (p.protocol === ICMP || p.protocol === ICMPV6) parts.push(`type ${p.icmpType}/${p.icmpCode}`);
   parts.push(`${p.family === 'ipv4' ? 'ttl' : 'hl'} ${p.ttl}`);
   if (p.mark) parts.push(`mark 0x${p.mark.toString(16)}`);
+  if (p.extensionHeaders.length) parts.push(`headers ${p.extensionHeaders.map((h) => h.type).join(',')}`);
   if (isFragment(p)) parts.push(`fragment offset ${p.fragmentOffset}${p.moreFragments ? ' MF' : ''}`);
   return parts.join(' ');
 }
