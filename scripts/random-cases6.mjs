@@ -25,7 +25,8 @@ const CRITERIA = [
   () => '-m hl --hl-gt 60', () => '-m hl --hl-lt 64', () => '-m hbh', () => '-m hbh --hbh-len 8', () => '-m dst --dst-len 8', () => '-m dst --dst-opts 30:2',
   () => '-m rt --rt-type 0', () => '-m rt --rt-segsleft 0', () => '-m frag --fragmore', () => '-m frag --fragfirst', () => '-m ipv6header --header frag --soft',
   () => '-m ipv6header --header prot', () => '-m conntrack --ctstate NEW', () => '-m conntrack --ctstate UNTRACKED,INVALID', () => '-m mark --mark 0x1',
-  () => '-m length --length 0:60', () => '-m addrtype --dst-type LOCAL', () => '-m addrtype --dst-type ANYCAST', () => '-m tos --tos 0x10',
+  () => '-m length --length 0:60', () => '-m addrtype --dst-type LOCAL', () => '-m frag --fraglast', () => '-m rt --rt-len 24', () => '-m hbh --hbh-opts 5:2',
+  () => '-m ipv6header ! --header hop-by-hop,dst --soft', () => '-p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation', () => '-m conntrack --ctstate RELATED,ESTABLISHED', () => '-m addrtype --dst-type ANYCAST', () => '-m tos --tos 0x10',
   (h) => (IN_HOOKS.includes(h) ? '-m eui64' : '-m hl --hl-eq 64'), (h, t) => (h === 'PREROUTING' && t !== 'nat' ? '-m rpfilter' : '-m hl --hl-eq 63'),
 ];
 
@@ -36,7 +37,7 @@ const TARGETS = {
   filter: () => ['', '-j ACCEPT', '-j DROP', '-j REJECT', '-j RETURN', '-j LOG'],
 };
 
-const DESTINATIONS = ['2001:db8:1::1', '2001:db8:1::9', 'fd00::2', '2001:db8:2::7', '2001:db8:1::', 'ff02::1', 'fe80::ff:fe00:1', '2001:db8:1::5', 'fd00::10'];
+const DESTINATIONS = ['2001:db8:1::1', '2001:db8:1::9', 'fd00::2', '2001:db8:2::7', '2001:db8:1::', 'ff02::1', 'fe80::ff:fe00:1', '2001:db8:1::5', 'fd00::10', 'ff02::1:ff00:1', 'ff02::2', 'fd00::'];
 
 function pick(r, list) {
   return list[Math.floor(r() * list.length)];
@@ -75,7 +76,7 @@ export function randomCase(seed) {
   if (from === 'fw' && dst.startsWith('ff02')) packet.out_iface = pick(r, ['eth0', 'eth1']);
   if (proto === 'tcp') Object.assign(packet, { dport: pick(r, [22, 80]), tcp_flags: pick(r, ['SYN', 'SYN', 'ACK', 'FIN']) });
   if (proto === 'udp') packet.dport = pick(r, [53, 161]);
-  if (proto === 'icmpv6') packet.icmp_type = pick(r, [128, 128, 129, 135, 1]);
+  if (proto === 'icmpv6') packet.icmp_type = pick(r, [128, 128, 129, 135, 1, 133, 143]);
   if (proto === 'icmpv6' && packet.icmp_type === 135) packet.nd_target = dst.startsWith('ff') ? '2001:db8:1::1' : dst;
   if (r() < 0.2) packet.hop_limit = pick(r, [1, 2, 255]);
   if (r() < 0.15) packet.tclass = 0x10;
@@ -85,6 +86,8 @@ export function randomCase(seed) {
   else if (ext < 0.27) packet.ext_headers = [{ type: 'routing', routing_type: 0, segments_left: pick(r, [0, 1]), addresses: ['fd00::5'] }];
   else if (ext < 0.34) packet.ext_headers = ['fragment'];
   else if (ext < 0.4) Object.assign(packet, { mf: true, payload_len: pick(r, [4, 8]) });
+  else if (ext < 0.45) Object.assign(packet, { frag_offset: pick(r, [1, 4]), payload_len: 8 });
+  else if (ext < 0.5) packet.ext_headers = [{ type: 'hop-by-hop', options: [{ type: 5, data: '0000' }] }, { type: 'destination', options: [{ type: 0xc3, len: 2 }] }];
   if (r() < 0.2) packet.options = { conntrack: 'on' };
   return { rules: `${lines.join('\n')}\n`, packet };
 }

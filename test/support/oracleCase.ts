@@ -172,7 +172,9 @@ function packetOf6(spec: Json, fallbackFrom?: string): Json {
     p.icmpType = type;
     p.icmpCode = spec.icmp_code ?? 0;
     p.icmpId = spec.icmp_id ?? spec.sport ?? 0x1234;
-    const inner = spec.inner as Json | undefined;
+    // The oracle's default quote: a UDP datagram from the (final) destination back to the source.
+    const routed = ((spec.ext_headers ?? []) as Json[]).find((h) => h.type === 'routing' && (h.addresses as string[] ?? []).length && h.segments_left !== 0);
+    const inner = (spec.inner as Json | undefined) ?? (routed ? { src: (routed.addresses as string[]).at(-1) } : undefined);
     if (inner && type < 128) {
       p.inner = {
         protocol: inner.proto ?? 'udp', ...(inner.src ? { source: inner.src } : {}), ...(inner.dst ? { destination: inner.dst } : {}),

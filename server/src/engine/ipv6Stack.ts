@@ -93,16 +93,17 @@ function parseOptions(p: Packet, h: ExtensionHeader, stop: StackStop): StackDrop
 }
 
 /**
- * ip6_rcv_core, before any hook: loopback addresses from outside, multicast
- * of interface-local or reserved scope from outside, multicast sources, then
- * the hop-by-hop options when that header comes first.
+ * ip6_rcv_core, before any hook (through lo too): loopback addresses from
+ * outside, multicast of interface-local or reserved scope from outside,
+ * multicast sources, then the hop-by-hop options when that header comes first.
  */
 export function receiveChecks(p: Packet, inDev: Interface): StackDrop | undefined {
-  if (inDev.loopback) return undefined;
   const before = (reason: string): StackDrop => ({ stop: 'before-hooks', reason });
-  if (p.destination === LOOPBACK || p.source === LOOPBACK) return before('the loopback address ::1 may not arrive from outside (RFC 4291)');
-  if (isMulticast('ipv6', p.destination) && scope6(p.destination) <= 1) {
-    return before(`a multicast destination of ${scope6(p.destination) ? 'interface-local' : 'reserved'} scope may not arrive from outside`);
+  if (!inDev.loopback) {
+    if (p.destination === LOOPBACK || p.source === LOOPBACK) return before('the loopback address ::1 may not arrive from outside (RFC 4291)');
+    if (isMulticast('ipv6', p.destination) && scope6(p.destination) <= 1) {
+      return before(`a multicast destination of ${scope6(p.destination) ? 'interface-local' : 'reserved'} scope may not arrive from outside`);
+    }
   }
   if (isMulticast('ipv6', p.source)) return before('a multicast source address is invalid');
   const first = p.extensionHeaders[0];
