@@ -75,10 +75,12 @@ function frag(use: MatchUse): CompiledMatch {
       if (name === 'fragfirst') return p.fragmentOffset === 0;
       if (name === 'fragmore') return p.moreFragments;
       if (name === 'fraglast') return !p.moreFragments;
-      // fraglen is ignored by current kernels; reserved fields are taken as zero.
+      // Reserved fields are zero in the packets the engine builds.
       return true;
     };
-    base.criteria.push(unless(criterion(o, test), (ctx) => (header(ctx, 'fragment') ? undefined : false)));
+    // The kernel ignores --fraglen, negated or not.
+    const c = name === 'fraglen' ? { text: optionText(o), test } : criterion(o, test);
+    base.criteria.push(unless(c, (ctx) => (header(ctx, 'fragment') ? undefined : false)));
   }
   return base;
 }
@@ -130,9 +132,13 @@ function ipv6header(use: MatchUse): CompiledMatch {
   };
 }
 
-/** srh: only a routing header of type 4 can match; its inner fields are not modelled. */
+/**
+ * srh: only a routing header of type 4 whose segments left do not exceed its
+ * last entry (the byte after segments left: 0 in the packets the engine
+ * builds, as in the oracle's); its other fields are not modelled.
+ */
 function srh(use: MatchUse): CompiledMatch {
-  const isSrh = (ctx: EvalContext) => header(ctx, 'routing')?.routingType === 4;
+  const isSrh = (ctx: EvalContext) => header(ctx, 'routing')?.routingType === 4 && header(ctx, 'routing')!.segmentsLeft === 0;
   const criteria: Criterion[] = [{ text: '-m srh (a segment routing header)', test: isSrh }];
   for (const o of use.options) {
     const name = o.spec.name;
