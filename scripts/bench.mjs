@@ -5,7 +5,9 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 mkdirSync('out/bench', { recursive: true });
-const benches = readdirSync('test/bench').filter((f) => f.endsWith('.bench.ts')).sort();
+// `npm run bench -- NAME...`: only the benchmarks whose file name contains one of them.
+const only = process.argv.slice(2);
+const benches = readdirSync('test/bench').filter((f) => f.endsWith('.bench.ts') && (only.length === 0 || only.some((o) => f.includes(o)))).sort();
 let failed = false;
 for (const file of benches) {
   const outfile = `out/bench/${file.replace(/\.ts$/, '.js')}`;

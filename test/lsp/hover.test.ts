@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Hover, HoverRequest, MarkupContent } from 'vscode-languageserver-protocol/node';
 import { LspClient } from '../support/lspClient';
+import { generateKubeProxy } from '../bench/kubeProxy';
 
 const client = new LspClient();
 before(() => client.start());
@@ -43,6 +44,23 @@ test('a user chain: declaration, rules, hooks and callers, as of the current tex
   await client.change(uri, { range: { start: { line: 7, character: 0 }, end: { line: 7, character: 0 } }, text: '-A FORWARD -g web\n' });
   assert.equal(value(await hoverAt(uri, 3, 2)), '**web** — user chain of the filter table, declared on line 4\n\n'
     + '0 rules. Reached from INPUT, FORWARD. Jumped to from INPUT (line 6), FORWARD (line 8, goto).');
+});
+
+test('in a large file, hover does not wait for the analysis of an edit: it answers from the last one finished', async () => {
+  const uri = 'file:///tmp/lsp-hover/kube-proxy.rules';
+  const text = generateKubeProxy({ services: 300, endpointsPerService: 3 });
+  assert.ok(text.length > 256 * 1024, 'large enough not to be waited for');
+  const lines = text.split('\n');
+  const declared = lines.indexOf(':KUBE-MARK-MASQ - [0:0]');
+  const rule = lines.indexOf('-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000');
+  await client.open(uri, text);
+  await client.diagnosticsOf(uri, 1);
+  const rules = async () => /(\d+) rules?\./.exec(value(await hoverAt(uri, declared, 3)) ?? '')?.[1];
+  assert.equal(await rules(), '1');
+  const version = await client.change(uri, { range: { start: { line: rule + 1, character: 0 }, end: { line: rule + 1, character: 0 } }, text: '-A KUBE-MARK-MASQ -j RETURN\n' });
+  assert.equal(await rules(), '1', 'the analysis of the edit is not finished yet');
+  await client.diagnosticsOf(uri, version);
+  assert.equal(await rules(), '2');
 });
 
 test('nothing under the mouse: no hover', async () => {

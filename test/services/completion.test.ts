@@ -196,3 +196,14 @@ test('half-typed and odd input never throws, whatever the position', async () =>
     }
   }
 });
+
+test('a table of thousands of chains: after -j, at most 100 of those starting with what is typed, and more on asking again', async () => {
+  const chains = Array.from({ length: 3000 }, (_, i) => `KUBE-SEP-${String(i).padStart(4, '0')}`);
+  const text = ['*nat', ':PREROUTING ACCEPT [0:0]', ...chains.map((c) => `:${c} - [0:0]`), '-A PREROUTING -j ‸', 'COMMIT', ''].join('\n');
+  const all = await complete(text);
+  assert.equal(all.items.filter((i) => i.kind === 'chain').length, 100);
+  assert.equal(all.incomplete, true);
+  const typed = await complete(text.replace('-j ‸', '-j kube-sep-12‸'));
+  assert.deepEqual(typed.items.filter((i) => i.kind === 'chain').map((i) => i.label), chains.filter((c) => c.startsWith('KUBE-SEP-12')));
+  assert.equal(typed.incomplete, false);
+});

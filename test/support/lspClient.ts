@@ -21,6 +21,11 @@ export class LspClient {
 
   private settings: Record<string, unknown> = {};
 
+  /** The server's process id (to read its memory). */
+  get pid(): number | undefined {
+    return this.server.pid;
+  }
+
   /**
    * Starts the server; `settings` is what it reads as the `iptables` configuration.
    * `command`: another way to run it (an installed `iptables-language-server`);
@@ -82,5 +87,16 @@ export class LspClient {
       await new Promise<void>((resolve) => { this.waiters.push(resolve); setTimeout(resolve, 200); });
     }
     return this.published.get(uri)![count - 1];
+  }
+
+  /** The diagnostics published for `version` of `uri`, waiting up to `timeout` ms. */
+  async diagnosticsOf(uri: string, version: number, timeout = 10_000): Promise<PublishDiagnosticsParams> {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const found = this.published.get(uri)?.find((p) => p.version === version);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no diagnostics for version ${version} of ${uri}`);
+      await new Promise<void>((resolve) => { this.waiters.push(resolve); setTimeout(resolve, 200); });
+    }
   }
 }

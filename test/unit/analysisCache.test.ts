@@ -75,3 +75,46 @@ test('a settings change or a closed document drops what was kept', async () => {
   run.finish(2);
   assert.equal(await again, 'b after the change');
 });
+
+test('a new version stops the analysis under way; the last finished one stays the latest', async () => {
+  const cache = new AnalysisCache<string>();
+  const stops: { stopped: boolean }[] = [];
+  const finish: ((label: string) => void)[] = [];
+  const analyse = (stop: { stopped: boolean }) => {
+    stops.push(stop);
+    return new Promise<string>((resolve) => finish.push(resolve));
+  };
+  const v1 = cache.get('file:///kube.rules', 1, analyse);
+  finish[0]('v1');
+  await v1;
+  void cache.get('file:///kube.rules', 2, analyse);
+  assert.equal(stops[1].stopped, false);
+  cache.stopOthers('file:///kube.rules', 2);
+  assert.equal(stops[1].stopped, false, 'the analysis of the version the document is at goes on');
+  cache.stopOthers('file:///kube.rules', 3);
+  assert.equal(stops[1].stopped, true, 'an edit stops the analysis it made stale');
+  const v3 = cache.get('file:///kube.rules', 3, analyse);
+  assert.equal(cache.latest('file:///kube.rules'), 'v1');
+  // The stopped analysis happened to finish: newer than what was kept, so it is the latest until v3 is done.
+  finish[1]('v2');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(cache.latest('file:///kube.rules'), 'v2');
+  finish[2]('v3');
+  assert.equal(await v3, 'v3');
+  assert.equal(cache.latest('file:///kube.rules'), 'v3');
+  void cache.get('file:///kube.rules', 4, analyse);
+  cache.delete('file:///kube.rules');
+  assert.equal(stops[3].stopped, true, 'closing the document stops its analysis');
+});
+
+test('a failed analysis of a new version leaves the last finished one as the latest', async () => {
+  const cache = new AnalysisCache<string>();
+  const run = controlled();
+  const first = cache.get('file:///fw.rules', 1, run.analyse('v1'));
+  run.finish(0);
+  await first;
+  const failing = cache.get('file:///fw.rules', 2, run.analyse('v2'));
+  run.fail(1);
+  await assert.rejects(failing, /parser crashed/);
+  assert.equal(cache.latest('file:///fw.rules'), 'v1');
+});

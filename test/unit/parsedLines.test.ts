@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { analyseSaveText, DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
 import { ParsedLines } from '../../server/src/syntax/parsedLines';
+import { parseSaveFile, readSaveFile } from '../../server/src/syntax/saveFile';
 import type { CommandLine } from '../../server/src/syntax/saveFile';
 import { REPO } from '../support/shared';
 
@@ -48,4 +49,23 @@ test('an unchanged line keeps its parsed command; the edited line is parsed agai
   assert.equal(after[0], before[0]);
   assert.notEqual(after[1], before[1]);
   assert.equal(after[1].rule.matches[0].options[0].values[0].text, '81');
+});
+
+test('a parse stopped half way leaves the lines it read for the next one', () => {
+  const rules = Array.from({ length: 5000 }, (_, i) => `-A INPUT -s 10.0.${i >> 8}.${i & 255} -j ACCEPT`);
+  const text = ['*filter', ':INPUT ACCEPT [0:0]', ...rules, 'COMMIT', ''].join('\n');
+  const reuse = new ParsedLines();
+  let parsed = 0;
+  const onCommand = () => { parsed++; };
+  // The first pause comes after a few thousand lines; the document changes there.
+  assert.equal(readSaveFile(text, { reuse, onCommand }).next().done, false);
+  const readBeforeTheEdit = parsed;
+  assert.ok(readBeforeTheEdit > 1000 && readBeforeTheEdit < 5000, `${readBeforeTheEdit} lines read before the pause`);
+  parsed = 0;
+  const edited = text.replace('-s 10.0.19.135 ', '-s 10.0.19.136 ');
+  const file = parseSaveFile(edited, { reuse, onCommand });
+  assert.equal(parsed, 5000 - readBeforeTheEdit, 'only the lines the stopped parse did not reach are parsed');
+  const statements = file.blocks[0].statements.filter((s): s is CommandLine => s.kind === 'command');
+  assert.equal(statements.length, 5000);
+  assert.equal(statements[4999].text, rules[4999].replace('10.0.19.135', '10.0.19.136'));
 });

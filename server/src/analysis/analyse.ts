@@ -6,7 +6,8 @@ import { CHAIN_OWNERS } from '../knowledge/wellKnownChains';
 import { rulesetFromSave } from '../model/fromSave';
 import type { Ruleset } from '../model/ruleset';
 import type { ParsedLines } from '../syntax/parsedLines';
-import { parseSaveFile, SaveFile } from '../syntax/saveFile';
+import { readSaveFile, SaveFile } from '../syntax/saveFile';
+import { runToEnd, Steps } from '../steps';
 import { tableCommitProblems } from '../model/kernelChecks';
 import { rememberFacts } from '../model/ruleFacts';
 import { findDeadRules } from './deadRules';
@@ -38,13 +39,22 @@ export interface Analysis {
 }
 
 export function analyseSaveText(text: string, options: AnalysisOptions = DEFAULT_OPTIONS): Analysis {
+  return runToEnd(analyseSaveSteps(text, options));
+}
+
+/** `analyseSaveText` in steps, for a caller that answers other requests in between. */
+export function* analyseSaveSteps(text: string, options: AnalysisOptions = DEFAULT_OPTIONS): Steps<Analysis> {
   const refusal = refuseInput(text, options.maxFileSize);
   if (refusal) return { diagnostics: [refusal] };
-  const file = parseSaveFile(text, { family: options.family, fileName: options.fileName, reuse: options.reuse, onCommand: rememberFacts });
+  const file = yield* readSaveFile(text, { family: options.family, fileName: options.fileName, reuse: options.reuse, onCommand: rememberFacts });
   const diagnostics = file.diagnostics;
+  yield;
   const ruleset = rulesetFromSave(file, options, diagnostics);
+  yield;
   for (const table of ruleset.tables.values()) tableCommitProblems(table, diagnostics);
+  yield;
   reviewRuleset(ruleset, diagnostics);
+  yield;
   findDeadRules(ruleset, diagnostics);
   diagnostics.sort((a, b) => a.span.line - b.span.line || a.span.start - b.span.start);
   return { file, ruleset, diagnostics };

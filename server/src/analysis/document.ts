@@ -8,7 +8,8 @@ import { analyseScript, callsIptables } from '../shell/analyseScript';
 import type { IptablesCall } from '../shell/scriptFirewall';
 import type { SaveFile } from '../syntax/saveFile';
 import type { Machine } from '../shell/utilities';
-import { AnalysisOptions, analyseSaveText, refuseInput } from './analyse';
+import { runToEnd, Steps } from '../steps';
+import { AnalysisOptions, analyseSaveSteps, refuseInput } from './analyse';
 
 export type DocumentKind = 'save' | 'script';
 
@@ -46,12 +47,15 @@ export function documentKind(text: string, fileName?: string, languageId?: strin
 }
 
 export async function analyseDocument(text: string, kind: DocumentKind, options: DocumentOptions, bash: () => Promise<Parser>): Promise<DocumentAnalysis> {
-  if (kind === 'save') {
-    const a = analyseSaveText(text, options);
-    return { kind, diagnostics: a.diagnostics, rulesets: a.ruleset ? { [a.ruleset.family]: a.ruleset } : {}, file: a.file };
-  }
+  if (kind === 'save') return runToEnd(analyseSaveDocument(text, options));
   const refusal = refuseInput(text, options.maxFileSize);
   if (refusal) return { kind, diagnostics: [refusal], rulesets: {} };
   const a = analyseScript(text, await bash(), options);
   return { kind, diagnostics: a.diagnostics, rulesets: a.rulesets, calls: a.calls, restores: a.restores };
+}
+
+/** A save file's analysis in steps (see steps.ts). */
+export function* analyseSaveDocument(text: string, options: DocumentOptions): Steps<DocumentAnalysis> {
+  const a = yield* analyseSaveSteps(text, options);
+  return { kind: 'save', diagnostics: a.diagnostics, rulesets: a.ruleset ? { [a.ruleset.family]: a.ruleset } : {}, file: a.file };
 }

@@ -8,12 +8,13 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DEFAULT_OPTIONS } from '../analysis/analyse';
-import { analyseDocument, DocumentAnalysis, documentKind, DocumentOptions } from '../analysis/document';
+import { analyseDocument, analyseSaveDocument, DocumentAnalysis, documentKind, DocumentOptions } from '../analysis/document';
 import type { Diagnostic, Span } from '../diagnostics';
 import { environmentLocale, setLocale, t } from '../l10n';
 import { nodeBashParser } from '../node/bashWasm';
 import { ParsedLines } from '../syntax/parsedLines';
-import { AnalysisCache } from './analysisCache';
+import { AnalysisCache, StaleAnalysis } from './analysisCache';
+import { runInSlices } from './timeSlices';
 import { CompletionEntry, CompletionKind, completions } from '../services/completion';
 import { hover } from '../services/hover';
 import { quickFixes } from '../services/quickFixes';
@@ -60,7 +61,14 @@ let settings: Settings = {
   maxFileSize: DEFAULT_OPTIONS.maxFileSize,
 };
 const pending = new Map<string, NodeJS.Timeout>();
-const analyses = new AnalysisCache<DocumentAnalysis | undefined>();
+
+/** A document's analysis with the text it was made from (undefined for a document we stay out of). */
+interface Analysed {
+  text: string;
+  analysis?: DocumentAnalysis;
+}
+
+const analyses = new AnalysisCache<Analysed>();
 /** The analysis each document's diagnostics were last published from. */
 const publishedFrom = new Map<string, DocumentAnalysis>();
 /** Each open document's parsed lines, reused by its next analysis. */
@@ -117,14 +125,19 @@ async function loadSettings(): Promise<void> {
   }
 }
 
+/** Keystrokes closer together than this make one analysis. */
+const TYPING_PAUSE_MS = 100;
+
 documents.onDidChangeContent((change) => {
   const uri = change.document.uri;
+  // What is being analysed is out of date now: stop it at once, not after the pause.
+  analyses.stopOthers(uri, change.document.version);
   clearTimeout(pending.get(uri));
   pending.set(uri, setTimeout(() => {
     pending.delete(uri);
     const doc = documents.get(uri);
     if (doc) void validate(doc);
-  }, 150));
+  }, TYPING_PAUSE_MS));
 });
 
 documents.onDidClose((e) => {
@@ -150,13 +163,30 @@ function optionsFor(doc: TextDocument): DocumentOptions {
 
 /**
  * The analysis of the document as it is now: the cached one when the version
- * matches, else a new one. Undefined for a document we stay out of.
+ * matches, else a new one. A save file is analysed in time slices, so requests
+ * are answered meanwhile; it stops (StaleAnalysis) when a newer version comes.
  */
-function currentAnalysis(doc: TextDocument): Promise<DocumentAnalysis | undefined> {
-  return analyses.get(doc.uri, doc.version, async () => {
-    const kind = documentKind(doc.getText(), undefined, doc.languageId);
-    return kind ? analyseDocument(doc.getText(), kind, optionsFor(doc), nodeBashParser) : undefined;
+function currentAnalysis(doc: TextDocument): Promise<Analysed> {
+  const { version } = doc;
+  const text = doc.getText();
+  return analyses.get(doc.uri, version, async (stop) => {
+    const kind = documentKind(text, undefined, doc.languageId);
+    if (kind === 'save') return { text, analysis: await runInSlices(analyseSaveDocument(text, optionsFor(doc)), stop, version) };
+    return { text, analysis: kind && await analyseDocument(text, kind, optionsFor(doc), nodeBashParser) };
   });
+}
+
+/** Documents smaller than this are analysed in a few milliseconds: hover and the outline wait for the current text's analysis. */
+const WAIT_BELOW = 256 * 1024;
+
+/**
+ * For answers that may be one edit behind (completion; hover and the outline
+ * of a large document): the last finished analysis, without waiting for the
+ * one under way. The first analysis of a document is waited for.
+ */
+function recentAnalysis(doc: TextDocument, wait = false): Promise<Analysed> {
+  const latest = wait ? undefined : analyses.latest(doc.uri);
+  return latest ? Promise.resolve(latest) : currentAnalysis(doc);
 }
 
 async function validate(doc: TextDocument): Promise<void> {
@@ -169,8 +199,10 @@ async function validate(doc: TextDocument): Promise<void> {
   const started = performance.now();
   let analysis: DocumentAnalysis | undefined;
   try {
-    analysis = await currentAnalysis(doc);
+    analysis = (await currentAnalysis(doc)).analysis;
   } catch (e) {
+    // A newer version stopped it: that one is published instead.
+    if (e instanceof StaleAnalysis) return;
     connection.console.error(`analysis of ${doc.uri} failed: ${(e as Error).stack ?? e}`);
     return;
   }
@@ -214,10 +246,9 @@ connection.onCodeAction(async ({ textDocument, context }) => {
   const doc = documents.get(textDocument.uri);
   if (!doc || (context.only && !context.only.some((k) => k === CodeActionKind.QuickFix || k === CodeActionKind.Empty))) return [];
   try {
-    const analysis = await currentAnalysis(doc);
+    const { analysis, text } = await currentAnalysis(doc);
     if (!analysis) return [];
     const actions: CodeAction[] = [];
-    const text = doc.getText();
     for (const shown of context.diagnostics) {
       const core = analysis.diagnostics.find((d) => d.code === shown.code && d.message === shown.message && sameRange(rangeOf(d.span), shown.range));
       if (!core) continue;
@@ -230,6 +261,7 @@ connection.onCodeAction(async ({ textDocument, context }) => {
     }
     return actions;
   } catch (e) {
+    if (e instanceof StaleAnalysis) throw contentModified();
     connection.console.error(`quick fixes for ${doc.uri} failed: ${(e as Error).stack ?? e}`);
     return [];
   }
@@ -239,21 +271,17 @@ function sameRange(a: Range, b: Range): boolean {
   return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
 }
 
-// Completion reads the text as it is now with the last analysis, even one edit
-// old (chains rarely change while typing): it never waits for a re-analysis.
-connection.onCompletion(async ({ textDocument, position }) => {
-  const doc = documents.get(textDocument.uri);
-  if (!doc) return null;
-  try {
-    const analysis = analyses.latest(doc.uri) ?? await currentAnalysis(doc);
-    if (!analysis) return null;
-    const list = completions({ text: doc.getText(), kind: analysis.kind, analysis }, position);
-    return { isIncomplete: list.incomplete, items: list.items.map(toCompletionItem) };
-  } catch (e) {
-    connection.console.error(`completion in ${doc.uri} failed: ${(e as Error).stack ?? e}`);
-    return null;
-  }
-});
+/** The answer for a request whose document changed while it waited: the editor asks again. */
+function contentModified(): ResponseError<void> {
+  return new ResponseError(LSPErrorCodes.ContentModified, 'the document changed');
+}
+
+// Completion and hover read the text as it is now with the last analysis, even
+// one edit old (chains rarely change while typing): they never wait for a re-analysis.
+connection.onCompletion(({ textDocument: { uri }, position }) => withRecent(uri, 'completion', false, (analysis, text) => {
+  const list = completions({ text, kind: analysis.kind, analysis }, position);
+  return { isIncomplete: list.incomplete, items: list.items.map(toCompletionItem) };
+}));
 
 const COMPLETION_KIND: Record<CompletionKind, CompletionItemKind> = {
   table: CompletionItemKind.Struct,
@@ -281,21 +309,32 @@ function toCompletionItem(e: CompletionEntry): CompletionItem {
   return item;
 }
 
-connection.onHover(({ textDocument: { uri }, position }) => fromAnalysis(uri, 'hover', (analysis, text) => {
+connection.onHover(({ textDocument: { uri }, position }) => withRecent(uri, 'hover', true, (analysis, text) => {
   const found = hover({ text, kind: analysis.kind, analysis }, position);
   return found ? { contents: { kind: MarkupKind.Markdown, value: found.contents }, range: rangeOf(found.range) } : null;
 }));
 
-/** Answers a request from the document's analysis; null when there is none. */
-async function fromAnalysis<T>(uri: string, feature: string, answer: (analysis: DocumentAnalysis, text: string) => T): Promise<T | null> {
+/** Answers from a recent analysis and the document's text as it is now; `small`: a small document's current analysis. */
+function withRecent<T>(uri: string, feature: string, small: boolean, answer: (analysis: DocumentAnalysis, text: string) => T): Promise<T | null> {
   const doc = documents.get(uri);
-  if (!doc) return null;
-  // The text the analysis is made from: the document may change while a script is evaluated.
+  if (!doc) return Promise.resolve(null);
   const text = doc.getText();
+  return answerFrom(recentAnalysis(doc, small && text.length < WAIT_BELOW), uri, feature, (a) => answer(a.analysis!, text));
+}
+
+/** Answers a request from the analysis of the document as it is now, and the text it was made from. */
+function fromAnalysis<T>(uri: string, feature: string, answer: (analysis: DocumentAnalysis, text: string) => T): Promise<T | null> {
+  const doc = documents.get(uri);
+  if (!doc) return Promise.resolve(null);
+  return answerFrom(currentAnalysis(doc), uri, feature, (a) => answer(a.analysis!, a.text));
+}
+
+async function answerFrom<T>(analysed: Promise<Analysed>, uri: string, feature: string, answer: (a: Analysed) => T): Promise<T | null> {
   try {
-    const analysis = await currentAnalysis(doc);
-    return analysis ? answer(analysis, text) : null;
+    const a = await analysed;
+    return a.analysis ? answer(a) : null;
   } catch (e) {
+    if (e instanceof StaleAnalysis) throw contentModified();
     connection.console.error(`${feature} in ${uri} failed: ${(e as Error).stack ?? e}`);
     return null;
   }
@@ -344,7 +383,13 @@ function toDocumentSymbol(s: OutlineSymbol): DocumentSymbol {
   };
 }
 
-connection.onDocumentSymbol(({ textDocument: { uri } }) => fromAnalysis(uri, 'outline', (a, text) => documentSymbols(a, text).map(toDocumentSymbol)));
+// A large document's outline may be one edit behind while a new analysis runs: the last finished one's, with its text.
+connection.onDocumentSymbol(({ textDocument: { uri } }) => {
+  const doc = documents.get(uri);
+  if (!doc) return null;
+  const analysed = recentAnalysis(doc, doc.getText().length < WAIT_BELOW);
+  return answerFrom(analysed, uri, 'outline', (a) => documentSymbols(a.analysis!, a.text).map(toDocumentSymbol));
+});
 
 connection.onFoldingRanges(({ textDocument: { uri } }) => fromAnalysis(uri, 'folding', (a) =>
   foldingRanges(a)?.map((f) => (f.kind ? { startLine: f.startLine, endLine: f.endLine, kind: FoldingRangeKind.Comment } : { startLine: f.startLine, endLine: f.endLine })) ?? null));
@@ -364,7 +409,7 @@ connection.onRequest(PACKET_TESTS_REQUEST, async (p: PacketTestsParams): Promise
   const open = documents.get(p.uri);
   try {
     let analysis: DocumentAnalysis | undefined;
-    if (open?.version === p.version) analysis = await currentAnalysis(open);
+    if (open?.version === p.version) analysis = (await currentAnalysis(open)).analysis;
     else {
       const options = baseOptions(p.uri);
       const kind = documentKind(p.text, options.fileName);
@@ -373,6 +418,7 @@ connection.onRequest(PACKET_TESTS_REQUEST, async (p: PacketTestsParams): Promise
     if (!analysis) return null;
     return { results: runPacketTests(analysis, p.tests).map(({ test, ...r }) => ({ ...r, id: test.id })) };
   } catch (e) {
+    if (e instanceof StaleAnalysis) throw contentModified();
     connection.console.error(`packet tests of ${p.uri} failed: ${(e as Error).stack ?? e}`);
     return null;
   }

@@ -7,7 +7,7 @@
 import type { DocumentAnalysis } from '../analysis/document';
 import type { Position, Span } from '../diagnostics';
 import { Family, isBuiltinChain, isStandardTarget, TableName } from '../knowledge';
-import type { Command } from '../syntax/command';
+import { Command, CommandHead, headOf } from '../syntax/command';
 import type { SaveFile } from '../syntax/saveFile';
 import { spanOf, Token } from '../syntax/token';
 
@@ -80,10 +80,10 @@ function buildIndex(analysis: DocumentAnalysis, text: string): ChainIndex {
     const table = call.command.table;
     if (table?.unknown) {
       const why = table.unknown;
-      chainWords(call.command, (token) => builder.unknownWord(token, why));
+      chainWords(headOf(call.command), (token) => builder.unknownWord(token, why));
       continue;
     }
-    builder.command(call.command, call.family, table?.text ?? 'filter', (token) => call.sources[call.command.words.indexOf(token)]);
+    builder.command(headOf(call.command), call.family, table?.text ?? 'filter', (token) => call.sources[call.command.words.indexOf(token)]);
   }
   for (const file of analysis.restores ?? []) builder.saveFile(file);
   return builder.finish();
@@ -107,18 +107,19 @@ class IndexBuilder {
       const table = block.name.text;
       for (const st of block.statements) {
         if (st.kind === 'chain') this.add(st.name, 'declare', file.family, table);
-        else this.command(st.command, file.family, table);
+        // The head names every chain a command does: the line is not parsed again.
+        else this.command(st.head, file.family, table);
       }
     }
   }
 
-  command(command: Command, family: Family, table: string, sourceOf?: (token: Token) => Span | undefined): void {
+  command(command: CommandHead, family: Family, table: string, sourceOf?: (token: Token) => Span | undefined): void {
     if (command.otherFamily) return;
     chainWords(command, (token, kind) => {
       if (token.unknown) this.unknownWord(token, token.unknown);
       else this.add(token, kind, family, table, sourceOf?.(token));
     });
-    const target = command.rule.target;
+    const target = command.target;
     if (target && !target.nameToken.unknown && !jumpsToChain(command)) {
       if (this.seen && this.repeated(`target ${spanKey(target.nameToken)}`)) return;
       // The token itself: thousands of `-j RETURN` are not worth a copy each.
@@ -177,17 +178,17 @@ const COMMAND_KIND: Partial<Record<NonNullable<Command['kind']>, OccurrenceKind>
 };
 
 /** The words of a command that name chains, with what each does. */
-function chainWords(command: Command, visit: (token: Token, kind: OccurrenceKind) => void): void {
+function chainWords(command: CommandHead, visit: (token: Token, kind: OccurrenceKind) => void): void {
   const kind = command.kind && COMMAND_KIND[command.kind];
   if (command.chain && kind) visit(command.chain, kind);
   if (command.newName && command.kind === 'renameChain') visit(command.newName, 'rename-to');
-  const target = command.rule.target;
+  const target = command.target;
   if (target && jumpsToChain(command)) visit(target.nameToken, target.goto ? 'goto' : 'jump');
 }
 
 /** `-g` always names a chain; `-j` does unless it names a verdict or a target extension. */
-function jumpsToChain(command: Command): boolean {
-  const t = command.rule.target;
+function jumpsToChain(command: CommandHead): boolean {
+  const t = command.target;
   return !!t && (t.goto || (!t.spec && !isStandardTarget(t.name)));
 }
 

@@ -47,6 +47,9 @@ export interface CompletionList {
 /** At most this many addresses or interfaces of the document are offered at once. */
 const MAX_USED_VALUES = 100;
 
+/** At most this many user chains are offered at once: a kube-proxy nat table has tens of thousands. */
+const MAX_CHAINS = 100;
+
 class Items {
   readonly list: CompletionEntry[] = [];
   incomplete = false;
@@ -261,7 +264,7 @@ function valuePartItems(part: CommandPart, ctx: CommandContext, sofar: Command, 
       if (!ctx.restore) for (const spec of TABLES) items.add(spec.name, 'table', tableDoc(spec));
       return;
     case 'chain':
-      chainItems(part.command, model, ctx.table, items);
+      chainItems(part.command, model, ctx.table, ctx.word.typed, items);
       return;
     case 'policy':
       for (const p of policies(ctx.table)) items.add(p, 'value', verdictDoc(p)!);
@@ -293,7 +296,7 @@ function valuePartItems(part: CommandPart, ctx: CommandContext, sofar: Command, 
   }
 }
 
-function chainItems(command: CommandKind, model: Table | undefined, table: string, items: Items): void {
+function chainItems(command: CommandKind, model: Table | undefined, table: string, typed: string, items: Items): void {
   // -N names a new chain: the ones rules already jump to are the likely ones.
   if (command === 'newChain') {
     for (const name of unresolvedJumps(model)) items.add(name, 'chain', chainDoc(name, model, table), { detail: 'jumped to, not created yet' });
@@ -303,9 +306,36 @@ function chainItems(command: CommandKind, model: Table | undefined, table: strin
     for (const hook of findTable(table)?.chains ?? []) items.add(hook, 'chain', chainDoc(hook, model, table), { detail: 'built-in chain' });
   }
   if (command === 'policy') return;
+  userChainItems(model, table, typed, undefined, items);
+}
+
+/**
+ * The table's user chains but `except`. Of a table with more than MAX_CHAINS,
+ * only those that start with what is typed (any case), at most MAX_CHAINS: the
+ * editor asks again as the word grows.
+ */
+function userChainItems(model: Table | undefined, table: string, typed: string, except: string | undefined, items: Items): void {
+  const prefix = (model?.chains.size ?? 0) > MAX_CHAINS ? typed : '';
+  let offered = 0;
   for (const chain of model?.chains.values() ?? []) {
-    if (!chain.builtin) items.add(chain.name, 'chain', chainDoc(chain.name, model, table), { detail: 'user chain' });
+    if (!startsWithAnyCase(chain.name, prefix) || chain.builtin || chain.name === except) continue;
+    if (offered++ === MAX_CHAINS) {
+      items.incomplete = true;
+      return;
+    }
+    items.add(chain.name, 'chain', chainDoc(chain.name, model, table), { detail: 'user chain' });
   }
+}
+
+/** Without a lower-case copy of each of 50k names. */
+function startsWithAnyCase(text: string, prefix: string): boolean {
+  if (text.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (lowerAscii(text.charCodeAt(i)) !== lowerAscii(prefix.charCodeAt(i))) return false;
+  return true;
+}
+
+function lowerAscii(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
 function targetItems(ctx: CommandContext, sofar: Command, model: Table | undefined, goto: boolean, items: Items): void {
@@ -314,9 +344,7 @@ function targetItems(ctx: CommandContext, sofar: Command, model: Table | undefin
     const refused = findTable(ctx.table)?.refuses ?? [];
     for (const name of Object.keys(STANDARD_TARGETS)) if (!refused.includes(name)) items.add(name, 'target', verdictDoc(name)!, { detail: 'verdict' });
   }
-  for (const chain of model?.chains.values() ?? []) {
-    if (!chain.builtin && chain.name !== current) items.add(chain.name, 'chain', chainDoc(chain.name, model, ctx.table), { detail: 'user chain' });
-  }
+  userChainItems(model, ctx.table, ctx.word.typed, current, items);
   if (goto) return;
   const hooks = chainHooks(model, ctx.table, current);
   for (const t of targetsFor(ctx.family)) {

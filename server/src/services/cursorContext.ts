@@ -66,9 +66,10 @@ function lineText(lines: readonly string[], line: number): string {
 
 /**
  * iptables-restore input from line `first` on: `tabs` tells whether leading
- * tabs are removed from each line first (a `<<-` heredoc).
+ * tabs are removed from each line first (a `<<-` heredoc). `blockMarks`: the
+ * lines that open or close a table block, when known.
  */
-function restoreContext(lines: readonly string[], first: number, pos: Position, family: Family, tabs: boolean): CursorContext | undefined {
+function restoreContext(lines: readonly string[], first: number, pos: Position, family: Family, tabs: boolean, blockMarks?: readonly number[]): CursorContext | undefined {
   const read = (l: number) => {
     const raw = lineText(lines, l);
     const offset = tabs ? /^\t*/.exec(raw)![0].length : 0;
@@ -81,12 +82,19 @@ function restoreContext(lines: readonly string[], first: number, pos: Position, 
     return { kind: 'header', family, word: wordAt(splitRestoreWords(text, pos.line, 1, undefined, offset), pos.line, pos.character).word };
   }
   let table: string | undefined;
-  for (let l = pos.line - 1; l >= first; l--) {
-    const above = read(l).text;
-    if (above === 'COMMIT') break;
-    if (above.startsWith('*')) {
-      table = splitRestoreWords(above, l, 1)[0]?.text;
-      break;
+  if (blockMarks) {
+    // The nearest `*table` or COMMIT above, without walking up thousands of lines.
+    const above = blockMarks[lastBelow(blockMarks, pos.line)];
+    const mark = above === undefined ? '' : read(above).text;
+    if (mark.startsWith('*')) table = splitRestoreWords(mark, above, 1)[0]?.text;
+  } else {
+    for (let l = pos.line - 1; l >= first; l--) {
+      const above = read(l).text;
+      if (above === 'COMMIT') break;
+      if (above.startsWith('*')) {
+        table = splitRestoreWords(above, l, 1)[0]?.text;
+        break;
+      }
     }
   }
   if (text.startsWith(':')) {
@@ -144,9 +152,52 @@ function tableOption(words: readonly Token[]): string | undefined {
 }
 
 export function cursorContext(source: ContextSource, pos: Position): CursorContext | undefined {
-  const lines = source.text.split('\n');
+  const text = linesOf(source);
+  const lines = text.lines;
   if (pos.line >= lines.length) return undefined;
   if (source.kind === 'script') return scriptContext(lines, pos, source.analysis);
   const family = source.analysis?.file?.family ?? detectFamily(source.text);
-  return restoreContext(lines, 0, pos, family, false);
+  return restoreContext(lines, 0, pos, family, false, text.blockMarks ??= blockMarksOf(lines));
+}
+
+interface TextLines {
+  text: string;
+  lines: string[];
+  /** Lines that start or end a table block (`*table`, COMMIT), in order. */
+  blockMarks?: number[];
+}
+
+/**
+ * Requests come one after another on the same text, which may have 200k lines:
+ * it is split once, kept with the analysis it is read with (and gone with it).
+ */
+const split = new WeakMap<DocumentAnalysis, TextLines>();
+
+function linesOf(source: ContextSource): TextLines {
+  const kept = source.analysis && split.get(source.analysis);
+  if (kept?.text === source.text) return kept;
+  const fresh = { text: source.text, lines: source.text.split('\n') };
+  if (source.analysis) split.set(source.analysis, fresh);
+  return fresh;
+}
+
+function blockMarksOf(lines: readonly string[]): number[] {
+  const marks: number[] = [];
+  for (let l = 0; l < lines.length; l++) {
+    const c = lines[l].charCodeAt(0);
+    if (c === 42 /* * */ || (c === 67 /* C */ && lineText(lines, l) === 'COMMIT')) marks.push(l);
+  }
+  return marks;
+}
+
+/** The index in `sorted` of the last value below `line` (-1 for none). */
+function lastBelow(sorted: readonly number[], line: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < line) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
 }

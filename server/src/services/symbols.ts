@@ -121,8 +121,8 @@ export function foldingRanges(analysis: DocumentAnalysis): Fold[] | undefined {
     // Runs of rules appended or inserted into one chain.
     let run: { chain: string; start: number; end: number } | undefined;
     for (const st of block.statements) {
-      const kind = st.kind === 'command' ? st.command.kind : undefined;
-      const chain = st.kind === 'command' && (kind === 'append' || kind === 'insert') ? st.command.chain?.text : undefined;
+      const kind = st.kind === 'command' ? st.head.kind : undefined;
+      const chain = st.kind === 'command' && (kind === 'append' || kind === 'insert') ? st.head.chain?.text : undefined;
       if (run && chain === run.chain) {
         run.end = st.line;
         continue;

@@ -6,7 +6,8 @@
 import type { Diagnostic, DiagnosticCode, Severity, Span } from '../diagnostics';
 import type { Family } from '../knowledge';
 import { Command, CommandHead, headOf, parseCommand, ParseContext } from './command';
-import { ParsedLines } from './parsedLines';
+import type { ParsedLines } from './parsedLines';
+import { runToEnd, Steps } from '../steps';
 import { splitRestoreWords } from './restoreWords';
 import type { Token } from './token';
 
@@ -102,6 +103,17 @@ export function detectFamily(text: string, fileName?: string): Family {
 }
 
 export function parseSaveFile(text: string, options: SaveParseOptions = {}): SaveFile {
+  return runToEnd(readSaveFile(text, options));
+}
+
+/** Lines read between two pauses of `readSaveFile`. */
+const LINES_PER_STEP = 2048;
+
+/**
+ * `parseSaveFile` in steps: pauses every few thousand lines, so that a caller
+ * that must stay responsive (the language server) can do other work in between.
+ */
+export function* readSaveFile(text: string, options: SaveParseOptions = {}): Steps<SaveFile> {
   const family = options.family ?? detectFamily(text, options.fileName);
   const diagnostics: Diagnostic[] = [];
   const report = (code: DiagnosticCode, span: Span, message: string, severity: Severity = 'error') => {
@@ -114,8 +126,10 @@ export function parseSaveFile(text: string, options: SaveParseOptions = {}): Sav
   let context: ParseContext | undefined;
   let crlfReported = false;
 
+  options.reuse?.begin();
   let inputLine = 0;
   for (let pos = 0; pos <= text.length; inputLine++) {
+    if (inputLine % LINES_PER_STEP === LINES_PER_STEP - 1) yield;
     const at = options.origin?.(inputLine);
     const line = at?.line ?? inputLine;
     const col = at?.column ?? 0;
@@ -170,14 +184,16 @@ export function parseSaveFile(text: string, options: SaveParseOptions = {}): Sav
       block.statements.push(chainDeclaration(lineText, line, col, report));
       continue;
     }
-    const key = options.reuse && ParsedLines.key(lineText, line, col, block.name.text, family);
-    let parsed = key ? options.reuse!.get(key) : undefined;
+    const table = block.name.text;
+    let parsed = options.reuse?.get(line, lineText, col, table, family);
     if (!parsed) {
-      const { command, counters, diagnostics: found } = parseCommandLine(lineText, line, col, context!);
-      const statement = command.words.length ? new CommandLine(line, col, lineText, context!, headOf(command), counters) : undefined;
+      // A line kept for the next versions gets a copy of its own: a slice would keep this version's whole text alive.
+      const own = options.reuse ? unshared(lineText) : lineText;
+      const { command, counters, diagnostics: found } = parseCommandLine(own, line, col, context!);
+      const statement = command.words.length ? new CommandLine(line, col, own, context!, headOf(command), counters) : undefined;
       if (statement) options.onCommand?.(statement, command);
       parsed = { statement, diagnostics: found.length ? found : NO_DIAGNOSTICS };
-      if (key) options.reuse!.set(key, parsed);
+      options.reuse?.set(line, own, col, table, family, parsed);
     }
     for (const d of parsed.diagnostics) diagnostics.push(d);
     if (parsed.statement) block.statements.push(parsed.statement);
@@ -190,6 +206,14 @@ export function parseSaveFile(text: string, options: SaveParseOptions = {}): Sav
 }
 
 const NO_DIAGNOSTICS: readonly Diagnostic[] = Object.freeze([]);
+
+/**
+ * The characters of `text` in a string of their own. V8 makes a slice of a long
+ * string a view into it; joining first makes it copy them (flattening the join).
+ */
+function unshared(text: string): string {
+  return (' ' + text).slice(1);
+}
 
 /** A command line inside a table block: its optional `[packets:bytes]` prefix, words and command. */
 function parseCommandLine(lineText: string, line: number, col: number, ctx: ParseContext): { command: Command; counters?: Token; diagnostics: Diagnostic[] } {

@@ -1,0 +1,124 @@
+// npm run bench: the built language server over a real connection on the
+// iptables-save of a Kubernetes node (kube-proxy, 5,000 services of 10
+// endpoints: 160k rules, 24 MB). Targets (issue 11): first diagnostics within
+// 3 s of opening; hover and completion p95 at most 50 ms, also while an analysis
+// runs; a one-character edit to fresh diagnostics p95 at most 300 ms; server
+// memory at most 800 MB. Figures only: nothing here passes or fails.
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { CompletionRequest, DocumentSymbolRequest, HoverRequest, Position } from 'vscode-languageserver-protocol/node';
+import { LspClient } from '../support/lspClient';
+import { REPO } from '../support/shared';
+import { generateKubeProxy } from './kubeProxy';
+
+const EDITS = 20;
+
+function percentiles(times: number[], what = 'requests'): string {
+  const s = [...times].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)].toFixed(1);
+  return `p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${s[s.length - 1].toFixed(1)} ms (${s.length} ${what})`;
+}
+
+/** The server's resident memory now and at its peak, from /proc. */
+function memory(pid: number | undefined): string {
+  if (pid === undefined || !existsSync(`/proc/${pid}/status`)) return 'n/a';
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const mb = (key: string) => `${(Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024).toFixed(0)} MB`;
+  return `${mb('VmRSS')} resident, ${mb('VmHWM')} at the peak`;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main(): Promise<void> {
+  const server = path.join(REPO, 'server', 'out', 'server.js');
+  if (!existsSync(server)) {
+    console.log(`(skipping: ${server} is not built; run npm run build)`);
+    return;
+  }
+  const text = generateKubeProxy({ services: 5000, endpointsPerService: 10 });
+  const lines = text.split('\n');
+  const rules = lines.flatMap((l, i) => (l.startsWith('-A ') ? [i] : []));
+  console.log(`kube-proxy dump: ${rules.length} rules, ${lines.length} lines, ${(text.length / 1048576).toFixed(1)} MB`);
+
+  // Every 4000th rule: hover on each word, completion after `-j `, after `-m ` and at the end.
+  const hoverAt: Position[] = [];
+  const completeAt: Position[] = [];
+  for (let k = 0; k < rules.length; k += 4000) {
+    const line = rules[k];
+    const l = lines[line];
+    for (const m of l.matchAll(/\S+/g)) hoverAt.push({ line, character: m.index! + 1 });
+    for (const key of [' -j ', ' -m ']) {
+      const at = l.indexOf(key);
+      if (at >= 0) completeAt.push({ line, character: at + key.length });
+    }
+    completeAt.push({ line, character: l.length });
+  }
+
+  const client = await new LspClient().start();
+  const uri = 'file:///bench/kube-proxy.rules';
+  try {
+    const opened = performance.now();
+    await client.open(uri, text);
+    const first = await client.diagnosticsOf(uri, 1, 120_000);
+    console.log(`open to first diagnostics: ${(performance.now() - opened).toFixed(0)} ms (${first.diagnostics.length} diagnostics; target 3000 ms)`);
+    console.log(`server memory after opening: ${memory(client.pid)}`);
+
+    const hover = (position: Position) => client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position });
+    const complete = (position: Position) => client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position });
+    const timed = async (list: Position[], request: (p: Position) => Promise<unknown>) => {
+      const times: number[] = [];
+      for (const p of list) {
+        const t0 = performance.now();
+        await request(p);
+        times.push(performance.now() - t0);
+      }
+      return times;
+    };
+    await timed(hoverAt.slice(0, 20), hover);
+    await timed(completeAt.slice(0, 20), complete);
+    console.log(`idle, hover:      ${percentiles(await timed(hoverAt, hover))}`);
+    console.log(`idle, completion: ${percentiles(await timed(completeAt, complete))}`);
+    const t0 = performance.now();
+    const symbols = await client.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } });
+    console.log(`idle, document symbols: ${(performance.now() - t0).toFixed(0)} ms (${symbols?.length ?? 0} top-level)`);
+
+    // One-character edits on rules spread over the file, one at a time: a digit
+    // of an address changed, or a letter typed at the end of the line (an error).
+    // Hover and completion are asked all the while, until the edit's diagnostics come.
+    const fresh: number[] = [];
+    const during: { hover: number[]; completion: number[] } = { hover: [], completion: [] };
+    for (let k = 0; k < EDITS; k++) {
+      const line = rules[Math.floor(((k + 0.5) * rules.length) / EDITS)];
+      const l = lines[line];
+      const digit = l.search(/\d/);
+      const edit = k % 2 === 0 && digit >= 0
+        ? { range: { start: { line, character: digit }, end: { line, character: digit + 1 } }, text: String((Number(l[digit]) + 1) % 10) }
+        : { range: { start: { line, character: l.length }, end: { line, character: l.length } }, text: 'x' };
+      const sent = performance.now();
+      const version = await client.change(uri, edit);
+      let arrived = false;
+      const published = client.diagnosticsOf(uri, version, 60_000).then(() => {
+        fresh.push(performance.now() - sent);
+        arrived = true;
+      });
+      for (let i = 0; !arrived; i++) {
+        const p = i % 2 ? completeAt[(k * 7 + i) % completeAt.length] : hoverAt[(k * 13 + i) % hoverAt.length];
+        const r0 = performance.now();
+        await (i % 2 ? complete(p) : hover(p));
+        const ms = performance.now() - r0;
+        if (!arrived) (i % 2 ? during.completion : during.hover).push(ms);
+      }
+      await published;
+      await sleep(50);
+    }
+    console.log(`one-character edit to fresh diagnostics: ${percentiles(fresh, 'edits')} (target p95 300 ms)`);
+    console.log(`while an analysis runs, hover:      ${percentiles(during.hover)}`);
+    console.log(`while an analysis runs, completion: ${percentiles(during.completion)} (target p95 50 ms)`);
+    console.log(`server memory after ${EDITS} edits: ${memory(client.pid)} (target 800 MB)`);
+  } finally {
+    client.stop();
+  }
+}
+
+void main();
