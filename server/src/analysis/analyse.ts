@@ -12,6 +12,7 @@ import { tableCommitProblems } from '../model/kernelChecks';
 import { rememberFacts } from '../model/ruleFacts';
 import { findDeadRules } from './deadRules';
 import { reviewRuleset } from './rulesetChecks';
+import { t } from '../l10n';
 
 export interface AnalysisOptions {
   /** Chains created by other tools or files; `*` is a wildcard. */
@@ -64,14 +65,14 @@ export function* analyseSaveSteps(text: string, options: AnalysisOptions = DEFAU
 export function refuseInput(text: string, maxFileSize: number): Diagnostic | undefined {
   const firstLine = { line: 0, start: 0, end: Math.max(1, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')) };
   if (text.length > maxFileSize) {
-    return { code: 'file-too-large', severity: 'warning', span: firstLine, message: `this file is ${(text.length / 1048576).toFixed(1)} MB, over the ${(maxFileSize / 1048576).toFixed(1)} MB limit (setting iptables.maxFileSize): it is not analysed` };
+    return { code: 'file-too-large', severity: 'warning', span: firstLine, message: t('this file is {0} MB, over the {1} MB limit (setting iptables.maxFileSize): it is not analysed', (text.length / 1048576).toFixed(1), (maxFileSize / 1048576).toFixed(1)) };
   }
   const sample = text.slice(0, 65536);
   // NUL bytes and U+FFFD (what undecodable bytes become) mark binary data.
   const nul = sample.indexOf('\0');
   const bad = (sample.match(/\uFFFD/g)?.length ?? 0) > 8;
   if (nul >= 0 || bad) {
-    return { code: 'binary-file', severity: 'error', span: firstLine, message: 'this file is binary, not text: it is not analysed' };
+    return { code: 'binary-file', severity: 'error', span: firstLine, message: t('this file is binary, not text: it is not analysed') };
   }
   return undefined;
 }

@@ -14,6 +14,7 @@ import { canonicalRule } from '../model/saveText';
 import { ANY_CHANGE, CHANGE, InterfaceName, intersect, Mark, Net, Ranges, Shape, within } from '../model/shape';
 import type { IptablesCall } from '../shell/scriptFirewall';
 import type { Command } from '../syntax/command';
+import { t } from '../l10n';
 
 // ---- does one rule's shape hold every packet of another's? ----------------------------
 
@@ -97,21 +98,21 @@ class TableFacts {
   /** What a packet may carry changed after it meets this rule and goes on to the next (CHANGE bits). */
   changesBy(rule: Rule): number {
     if (rule.facts.head.symbolic || this.broken(rule)) return ANY_CHANGE;
-    const t = rule.target;
-    switch (t.kind) {
+    const target = rule.target;
+    switch (target.kind) {
       case 'none':
       case 'verdict':
         return 0;
       case 'extension':
-        if (t.spec.terminating && !t.spec.mayContinue) return 0;
-        return t.spec.changes ? t.spec.changes.reduce((bits, c) => bits | CHANGE[c], 0) : ANY_CHANGE;
+        if (target.spec.terminating && !target.spec.mayContinue) return 0;
+        return target.spec.changes ? target.spec.changes.reduce((bits, c) => bits | CHANGE[c], 0) : ANY_CHANGE;
       case 'chain': {
         // A goto never comes back to this chain, nor a jump into a chain that stops every packet.
-        if (t.goto || this.alwaysStops(t.chain)) return 0;
-        return this.chainChanges(t.chain);
+        if (target.goto || this.alwaysStops(target.chain)) return 0;
+        return this.chainChanges(target.chain);
       }
       case 'unresolved':
-        return t.goto ? 0 : ANY_CHANGE;
+        return target.goto ? 0 : ANY_CHANGE;
     }
   }
 
@@ -123,10 +124,10 @@ class TableFacts {
     this.changes.set(chain, 0);
     let bits = 0;
     for (const rule of chain.rules) {
-      const t = rule.target;
+      const target = rule.target;
       // Inside a jumped chain a goto leads on, and a RETURN there comes back to our caller.
-      const goto = (t.kind === 'chain' || t.kind === 'unresolved') && t.goto;
-      const next = goto && t.kind === 'chain' ? t.chain : undefined;
+      const goto = (target.kind === 'chain' || target.kind === 'unresolved') && target.goto;
+      const next = goto && target.kind === 'chain' ? target.chain : undefined;
       bits |= !goto ? this.changesBy(rule) : next ? this.chainChanges(next) : ANY_CHANGE;
     }
     this.changes.set(chain, bits);
@@ -135,16 +136,16 @@ class TableFacts {
 
   /** Every packet the rule matches ends its way through this chain there. */
   stops(rule: Rule): boolean {
-    const t = rule.target;
-    switch (t.kind) {
+    const target = rule.target;
+    switch (target.kind) {
       case 'verdict':
         return true;
       case 'extension':
-        return !!t.spec.terminating && !t.spec.mayContinue;
+        return !!target.spec.terminating && !target.spec.mayContinue;
       case 'chain':
       case 'unresolved': {
-        const chain = t.kind === 'chain' ? t.chain : undefined;
-        return t.goto || (chain !== undefined && this.alwaysStops(chain) !== undefined);
+        const chain = target.kind === 'chain' ? target.chain : undefined;
+        return target.goto || (chain !== undefined && this.alwaysStops(chain) !== undefined);
       }
       case 'none':
         return false;
@@ -153,12 +154,12 @@ class TableFacts {
 
   /** How a rule that stops packets does it, in words. */
   howItStops(rule: Rule): string {
-    const t = rule.target;
-    if (t.kind === 'verdict' && t.name === 'RETURN') return 'sends them back out of this chain (`-j RETURN`)';
-    if (t.kind !== 'chain' && t.kind !== 'unresolved') return `stops them there (\`-j ${rule.facts.head.target?.name}\`)`;
-    if (t.goto) return `sends them on with \`-g ${t.name}\`, never to come back to this chain`;
-    const stop = this.alwaysStops(t.kind === 'chain' ? t.chain : this.table.chains.get(t.name)!)!;
-    return `sends them to chain ${t.name}, where rule ${stop.index} (line ${stop.facts.head.flag!.line + 1}) stops every one of them (\`-j ${stop.facts.head.target?.name}\`)`;
+    const target = rule.target;
+    if (target.kind === 'verdict' && target.name === 'RETURN') return t('sends them back out of this chain (`-j RETURN`)');
+    if (target.kind !== 'chain' && target.kind !== 'unresolved') return t('stops them there (`-j {0}`)', rule.facts.head.target?.name);
+    if (target.goto) return t('sends them on with `-g {0}`, never to come back to this chain', target.name);
+    const stop = this.alwaysStops(target.kind === 'chain' ? target.chain : this.table.chains.get(target.name)!)!;
+    return t('sends them to chain {0}, where rule {1} (line {2}) stops every one of them (`-j {3}`)', target.name, stop.index, stop.facts.head.flag!.line + 1, stop.facts.head.target?.name);
   }
 
   /**
@@ -171,9 +172,9 @@ class TableFacts {
     this.stoppers.set(chain, null);
     let found: Rule | undefined;
     for (const rule of chain.rules) {
-      const t = rule.target;
+      const target = rule.target;
       if (rule.facts.head.symbolic || this.broken(rule)) break;
-      if ((t.kind === 'verdict' && t.name === 'RETURN') || ((t.kind === 'chain' || t.kind === 'unresolved') && t.goto)) break;
+      if ((target.kind === 'verdict' && target.name === 'RETURN') || ((target.kind === 'chain' || target.kind === 'unresolved') && target.goto)) break;
       if (unconditional(rule) && this.trusted(rule) && this.stops(rule)) {
         found = rule;
         break;
@@ -411,11 +412,11 @@ function report(findings: Finding[], chain: Chain, facts: TableFacts, out: Diagn
     const whole = list.length === rulesOf.get(command);
     if (whole && list.every((f) => f.duplicate)) out.push(duplicate(span, list, chain));
     else if (whole && list.every((f) => f.dead)) out.push(shadowed(span, list, chain, facts, ''));
-    else for (const f of list) if (f.dead) out.push(shadowed(span, [f], chain, facts, ` for ${pairText(f.rule)}`));
+    else for (const f of list) if (f.dead) out.push(shadowed(span, [f], chain, facts, t(' for {0}', pairText(f.rule))));
   }
 }
 
-const place = (rule: Rule, chain: Chain) => `rule ${rule.index} of ${chain.name} (line ${rule.facts.head.flag!.line + 1})`;
+const place = (rule: Rule, chain: Chain) => t('rule {0} of {1} (line {2})', rule.index, chain.name, rule.facts.head.flag!.line + 1);
 
 function diagnostic(code: DiagnosticCode, span: Span, message: string, by: Rule[], relatedMessage: string): Diagnostic {
   // One entry per command: the rules of `-d a,b` share their words.
@@ -429,24 +430,24 @@ function diagnostic(code: DiagnosticCode, span: Span, message: string, by: Rule[
 function duplicate(span: Span, list: Finding[], chain: Chain): Diagnostic {
   const first = list[0].by;
   const why = list.every((f) => f.dead)
-    ? 'that one already takes every packet it would match, so this one never matches'
-    : 'packets that match go through the same rule twice';
-  return diagnostic('duplicate-rule', span, `this rule is the same as ${place(first, chain)}: ${why}`,
-    list.map((f) => f.by), `the same rule, first written here`);
+    ? t('that one already takes every packet it would match, so this one never matches')
+    : t('packets that match go through the same rule twice');
+  return diagnostic('duplicate-rule', span, t('this rule is the same as {0}: {1}', place(first, chain), why),
+    list.map((f) => f.by), t('the same rule, first written here'));
 }
 
 function shadowed(span: Span, list: Finding[], chain: Chain, facts: TableFacts, qualifier: string): Diagnostic {
   const by = list[0].by;
   return diagnostic('shadowed-rule', span,
-    `this rule never matches${qualifier}: ${place(by, chain)} comes first, matches every packet this one would and ${facts.howItStops(by)}`,
-    list.map((f) => f.by), `this rule takes every packet of the rule on line ${span.line + 1} first`);
+    t('this rule never matches{0}: {1} comes first, matches every packet this one would and {2}', qualifier, place(by, chain), facts.howItStops(by)),
+    list.map((f) => f.by), t('this rule takes every packet of the rule on line {0} first', span.line + 1));
 }
 
 function pairText(rule: Rule): string {
   const parts = [];
-  if (rule.addresses?.source) parts.push(`source ${rule.addresses.source}`);
-  if (rule.addresses?.destination) parts.push(`destination ${rule.addresses.destination}`);
-  return parts.join(' and ');
+  if (rule.addresses?.source) parts.push(t('source {0}', rule.addresses.source));
+  if (rule.addresses?.destination) parts.push(t('destination {0}', rule.addresses.destination));
+  return parts.join(t(' and '));
 }
 
 // ---- entry points ----------------------------------------------------------------------------
@@ -492,7 +493,7 @@ export function findDeadRulesInScript(rulesets: Record<Family, Ruleset>, calls: 
       if (call.family !== family || !call.ok) continue;
       if (!call.conditional) certain.add(call.command);
       else if (REMOVES_RULES.has(call.command.kind)) {
-        if (call.command.table?.unknown) for (const t of rulesets[family].tables.keys()) skip.add(t);
+        if (call.command.table?.unknown) for (const table of rulesets[family].tables.keys()) skip.add(table);
         else skip.add(call.command.table?.text ?? 'filter');
       }
     }

@@ -4,6 +4,7 @@
 import { Diagnostic, diagnostic, DiagnosticCode, Severity, Span } from '../diagnostics';
 import { hookList } from '../knowledge';
 import type { Chain, Rule, Ruleset } from '../model/ruleset';
+import { t } from '../l10n';
 
 export function reviewRuleset(ruleset: Ruleset, diagnostics: Diagnostic[]): void {
   const report = (code: DiagnosticCode, span: Span, message: string, severity: Severity = 'error', tag?: Diagnostic['tag']) => {
@@ -16,7 +17,7 @@ export function reviewRuleset(ruleset: Ruleset, diagnostics: Diagnostic[]): void
       const reach = reachOf(chain);
       if (reach.onlyIncoming || reach.onlyOutgoing) for (const rule of chain.rules) checkInterfaces(chain, reach, rule, report);
       if (!chain.builtin && chain.references.length === 0 && chain.declaration) {
-        report('unused-chain', chain.declaration, `no rule jumps to chain ${chain.name}, so its rules never run${table.fragment ? ' (unless rules loaded from elsewhere jump here)' : ''}`, 'hint', 'unnecessary');
+        report('unused-chain', chain.declaration, t('no rule jumps to chain {0}, so its rules never run{1}', chain.name, table.fragment ? t(' (unless rules loaded from elsewhere jump here)') : ''), 'hint', 'unnecessary');
       }
     }
   }
@@ -42,9 +43,9 @@ function reachOf(chain: Chain): Reach {
 function checkInterfaces(chain: Chain, reach: Reach, rule: Rule, report: Report): void {
   const spec = rule.facts;
   if (reach.onlyOutgoing && spec.inInterface && !spec.inInterface.negated) {
-    report('interface-direction', spec.inInterface.flag, `${chain.name} is reached only from ${hookList(chain.hooks)}, where packets have no input interface: this rule never matches`, 'warning');
+    report('interface-direction', spec.inInterface.flag, t('{0} is reached only from {1}, where packets have no input interface: this rule never matches', chain.name, hookList(chain.hooks)), 'warning');
   }
   if (reach.onlyIncoming && spec.outInterface && !spec.outInterface.negated) {
-    report('interface-direction', spec.outInterface.flag, `${chain.name} is reached only from ${hookList(chain.hooks)}, where packets have no output interface yet: this rule never matches`, 'warning');
+    report('interface-direction', spec.outInterface.flag, t('{0} is reached only from {1}, where packets have no output interface yet: this rule never matches', chain.name, hookList(chain.hooks)), 'warning');
   }
 }

@@ -38,7 +38,7 @@ export function environmentLocale(env: Readonly<Record<string, string | undefine
  * A message in the current language: `message` is English, written as a literal
  * (a test collects every one and checks each catalogue has it), with `{0}`... for `args`.
  */
-export function t(message: string, ...args: (string | number)[]): string {
+export function t(message: string, ...args: unknown[]): string {
   return fill(current?.[message] ?? message, args);
 }
 
@@ -51,6 +51,6 @@ export function localized(text: string): string {
   return current?.[text] ?? text;
 }
 
-function fill(template: string, args: readonly (string | number)[]): string {
+function fill(template: string, args: readonly unknown[]): string {
   return args.length === 0 ? template : template.replace(/\{(\d+)\}/g, (slot, i: string) => (Number(i) < args.length ? String(args[Number(i)]) : slot));
 }
