@@ -1,5 +1,6 @@
 // The diagnostic type every stage reports with, and the catalogue of codes.
 // Codes are stable: users filter on them and quick fixes key on them.
+import { t } from './l10n';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
@@ -108,7 +109,7 @@ export type DiagnosticCode = keyof typeof CODES;
 
 /** ` (did you mean `X`?)` for the word the user probably meant, else ''. */
 export function didYouMean(meant: string | undefined): string {
-  return meant ? ` (did you mean \`${meant}\`?)` : '';
+  return meant ? t(' (did you mean `{0}`?)', meant) : '';
 }
 
 /** The one of `candidates` that `name` is likely a typo of. */

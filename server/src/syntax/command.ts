@@ -14,6 +14,7 @@ import {
 import { checkValue, describeValue, ValueContext } from '../knowledge/values';
 import { protocolName } from '../knowledge/vocabulary';
 import { spanOf, Token } from './token';
+import { t } from '../l10n';
 
 export type { CommandKind };
 
@@ -104,11 +105,11 @@ export interface CommandHead extends CommandFields {
 
 /** A head with one layout for every command, so that code reading heads stays fast. */
 export function headOf(command: Command): CommandHead {
-  const t = command.rule.target;
+  const tgt = command.rule.target;
   return {
     symbolic: command.symbolic, kind: command.kind, flag: command.flag, chain: command.chain, ruleNumber: command.ruleNumber,
     newName: command.newName, policy: command.policy, table: command.table, otherFamily: command.otherFamily,
-    target: t && (t.options.length === 0 ? t : { name: t.name, flag: t.flag, nameToken: t.nameToken, goto: t.goto, spec: t.spec }),
+    target: tgt && (tgt.options.length === 0 ? tgt : { name: tgt.name, flag: tgt.flag, nameToken: tgt.nameToken, goto: tgt.goto, spec: tgt.spec }),
   };
 }
 
@@ -206,7 +207,7 @@ class CommandParser {
       if (text.length > 1 && text.charCodeAt(0) === 45 /* - */) {
         if (text.charCodeAt(1) === 45) {
           if (text.length === 2) {
-            this.report('bad-argument', word, '`--` ends the options; iptables then refuses every word after it');
+            this.report('bad-argument', word, t('`--` ends the options; iptables then refuses every word after it'));
             continue;
           }
           this.longOption(word);
@@ -217,7 +218,7 @@ class CommandParser {
         continue;
       }
       if (text === '!') {
-        if (this.negation) this.report('bad-argument', word, 'two `!` in a row are not allowed');
+        if (this.negation) this.report('bad-argument', word, t('two `!` in a row are not allowed'));
         this.negation = word;
         continue;
       }
@@ -232,12 +233,12 @@ class CommandParser {
     const prev = this.words[at - 1];
     const option = this.words[at - 2];
     if (prev?.text === '!' && option?.text.startsWith('-')) {
-      this.report('bad-argument', word, `\`${word.text}\` is not an option: \`${option.text} ! value\` is no longer accepted; write \`! ${option.text} ${word.text}\``,
+      this.report('bad-argument', word, t('`{0}` is not an option: `{1} ! value` is no longer accepted; write `! {1} {0}`', word.text, option.text),
         'error', { negation: { option, bang: prev } });
     } else if (/^-?\d/.test(word.text) && prev && /^-[DIR]$|^--(delete|insert|replace)$/.test(prev.text)) {
-      this.report('bad-argument', word, `\`${word.text}\` is not a valid rule number`);
+      this.report('bad-argument', word, t('`{0}` is not a valid rule number', word.text));
     } else {
-      this.report('bad-argument', word, `\`${word.text}\` is not an option or the value of one`);
+      this.report('bad-argument', word, t('`{0}` is not an option or the value of one', word.text));
     }
   }
 
@@ -261,7 +262,7 @@ class CommandParser {
     }
     if (resolved && 'ambiguous' in resolved) {
       this.takeNegation();
-      this.report('unknown-option', flag, `\`--${name}\` is ambiguous: it could be ${resolved.ambiguous.map((n) => '`--' + n + '`').join(' or ')}`);
+      this.report('unknown-option', flag, t('`--{0}` is ambiguous: it could be {1}', name, resolved.ambiguous.map((n) => '`--' + n + '`').join(t(' or '))));
       this.skipValues(inline !== undefined);
       return;
     }
@@ -278,16 +279,16 @@ class CommandParser {
       const arg = resolved.arg === 'required' ? valueToken()
         : resolved.arg === 'optional' && inline !== undefined ? valueToken() : undefined;
       if (resolved.arg === 'required' && !arg) {
-        this.report('missing-value', flag, `\`--${name}\` needs a value`);
+        this.report('missing-value', flag, t('`--{0}` needs a value', name));
         return;
       }
       if (resolved.arg === 'none' && inline !== undefined) {
-        this.report('bad-argument', word, `\`--${name}\` takes no value`);
+        this.report('bad-argument', word, t('`--{0}` takes no value', name));
       }
       this.baseOption(resolved.letter, flag, arg, resolved.arg === 'optional' && inline === undefined);
     } else {
       if (resolved.spec.value === undefined && inline !== undefined) {
-        this.report('bad-argument', word, `\`--${resolved.spec.name}\` takes no value`);
+        this.report('bad-argument', word, t('`--{0}` takes no value', resolved.spec.name));
       }
       this.extensionOption(resolved.owner, resolved.spec, flag, resolved.spec.value ? valueToken() : undefined);
     }
@@ -313,7 +314,7 @@ class CommandParser {
       if (rest !== '') value = { ...word, text: rest, start: word.start + k + 1 };
       else if (arg === 'required') value = this.words[this.i] ? this.words[this.i++] : undefined;
       if (arg === 'required' && !value) {
-        this.report('missing-value', word, `\`-${letter}\` needs a value`);
+        this.report('missing-value', word, t('`-{0}` needs a value', letter));
         return;
       }
       this.baseOption(letter, rest === '' ? word : flag, value, arg === 'optional' && rest === '');
@@ -393,30 +394,30 @@ class CommandParser {
   private unknownOption(flag: Token, name: string, short = false): void {
     const negation = this.takeNegation();
     if (short) {
-      this.report('unknown-option', flag, `unknown option \`-${name}\``);
+      this.report('unknown-option', flag, t('unknown option `-{0}`', name));
       return;
     }
     const owners = modulesDefining(name, this.ctx.family);
     const loadedNames = new Set(this.rule.matches.map((m) => m.name));
     const removed = owners.flatMap((o) => o.options.filter((opt) => optionNames(opt).includes(name) && opt.removed));
     if (removed.length && owners.some((o) => loadedNames.has(o.name) || o.name === this.rule.target?.name)) {
-      this.report('removed', flag, `\`--${name}\` was removed from iptables: ${removed[0].removed}`);
+      this.report('removed', flag, t('`--{0}` was removed from iptables: {1}', name, removed[0].removed));
       return;
     }
     if (owners.length) {
       // Options of protocol matches (tcp, udp...) come with `-p`, which loads the match.
       const protocolOnly = owners.every((o) => o.kind === 'match' && o.protocols?.includes(o.name));
       const needs = owners.map((o) => (protocolOnly ? `\`-p ${o.name}\`` : o.kind === 'match' ? `\`-m ${o.name}\`` : `\`-j ${o.name}\``));
-      const list = needs.length > 2 ? `${needs.slice(0, -1).join(', ')} or ${needs[needs.length - 1]}` : needs.join(' or ');
+      const list = needs.length > 2 ? t('{0} or {1}', needs.slice(0, -1).join(t(', ')), needs[needs.length - 1]) : needs.join(t(' or '));
       const words = [...new Set(owners.flatMap((o) => this.wordsLoading(o)))];
-      this.report('unknown-option', flag, `\`--${name}\` needs ${list} before it`, 'error', words.length ? { insert: { words, at: negation ?? flag } } : undefined);
+      this.report('unknown-option', flag, t('`--{0}` needs {1} before it', name, list), 'error', words.length ? { insert: { words, at: negation ?? flag } } : undefined);
       return;
     }
     const protocolMatch = this.rule.protocol ? findMatch(protocolMatchName(this.rule.protocol.value.text.toLowerCase(), this.ctx.family) ?? '', this.ctx.family) : undefined;
     const known = [...BASE_LONG.keys(), ...[...this.loadedNewestFirst().map((o) => o.spec), protocolMatch].flatMap((spec) => spec?.options.flatMap(optionNames) ?? [])];
     const meant = closest(name, known);
     const replaceWith = meant && `--${meant}`;
-    this.report('unknown-option', flag, `unknown option \`--${name}\`${didYouMean(replaceWith)}`, 'error', replaceWith ? { replaceWith } : undefined);
+    this.report('unknown-option', flag, t('unknown option `--{0}`{1}', name, didYouMean(replaceWith)), 'error', replaceWith ? { replaceWith } : undefined);
   }
 
   /**
@@ -466,12 +467,12 @@ class CommandParser {
         this.counters(flag, value!, negation);
         return;
       case 't':
-        if (negation) this.report('cannot-invert', negation, '`!` cannot negate `-t`');
-        if (this.ctx.restore) this.report('restore-only', flag, 'iptables-restore takes the table from the `*table` line; `-t` is refused here');
+        if (negation) this.report('cannot-invert', negation, t('`!` cannot negate `-t`'));
+        if (this.ctx.restore) this.report('restore-only', flag, t('iptables-restore takes the table from the `*table` line; `-t` is refused here'));
         this.cmd.table = value;
         return;
       case 'w': case 'W':
-        if (this.ctx.restore) this.report('restore-only', flag, `iptables-restore refuses \`-${letter}\` inside its input; pass it to iptables-restore itself`);
+        if (this.ctx.restore) this.report('restore-only', flag, t('iptables-restore refuses `-{0}` inside its input; pass it to iptables-restore itself', letter));
         // `-w 5`: the seconds may follow as a word of their own.
         if (optionalArg && this.hasPlainArg()) this.i++;
         return;
@@ -479,15 +480,15 @@ class CommandParser {
         const mine = this.ctx.family === 'ipv4' ? '4' : '6';
         if (letter !== mine) {
           if (this.ctx.restore) this.cmd.otherFamily = true;
-          else this.report('wrong-family', flag, `\`-${letter}\` marks a command for the other address family`);
+          else this.report('wrong-family', flag, t('`-{0}` marks a command for the other address family', letter));
         }
         return;
       }
       case 'h': case 'V':
-        this.report('bad-argument', flag, `\`-${letter}\` prints ${letter === 'h' ? 'help' : 'the version'} and exits: the rest is never applied`);
+        this.report('bad-argument', flag, t('`-{0}` prints {1} and exits: the rest is never applied', letter, letter === 'h' ? t('the help') : t('the version')));
         return;
       case 'v': case 'n': case 'x': case '0': case 'M':
-        if (negation) this.report('cannot-invert', negation, `\`!\` cannot negate \`-${letter}\``);
+        if (negation) this.report('cannot-invert', negation, t('`!` cannot negate `-{0}`', letter));
         if ('nx0'.includes(letter)) this.once(letter, flag);
         return;
     }
@@ -496,7 +497,7 @@ class CommandParser {
   private once(letter: string, flag: Token): boolean {
     const bit = 1 << ONCE_LETTERS.indexOf(letter);
     if (this.seen & bit) {
-      this.report('duplicate-option', flag, `\`${LONG_NAME_OF.get(letter) ?? '-' + letter}\` can be given only once per rule`);
+      this.report('duplicate-option', flag, t('`{0}` can be given only once per rule', LONG_NAME_OF.get(letter) ?? '-' + letter));
       return false;
     }
     this.seen |= bit;
@@ -504,9 +505,9 @@ class CommandParser {
   }
 
   private command(kind: CommandKind, flag: Token, value: Token | undefined, optionalArg: boolean, negation?: Token): void {
-    if (negation) this.report('cannot-invert', negation, '`!` cannot negate a command');
+    if (negation) this.report('cannot-invert', negation, t('`!` cannot negate a command'));
     if (this.cmd.kind) {
-      this.report('command-conflict', flag, `only one command per line: \`${flag.text}\` after \`${this.cmd.flag!.text}\``);
+      this.report('command-conflict', flag, t('only one command per line: `{0}` after `{1}`', flag.text, this.cmd.flag!.text));
       return;
     }
     this.cmd.kind = kind;
@@ -525,12 +526,12 @@ class CommandParser {
           const tok = this.words[this.i++];
           const n = /^\d+$/.test(tok.text) ? Number(tok.text) : NaN;
           if (!(n >= 1 && n <= 2147483647)) {
-            this.report('rule-number', tok, `\`${tok.text}\` is not a rule number (1 or more)`);
+            this.report('rule-number', tok, t('`{0}` is not a rule number (1 or more)', tok.text));
           } else {
             this.cmd.ruleNumber = { value: n, token: tok };
           }
         } else if (kind === 'replace') {
-          this.report('missing-value', flag, '`-R` needs a rule number after the chain name');
+          this.report('missing-value', flag, t('`-R` needs a rule number after the chain name'));
         }
         return;
       case 'renameChain':
@@ -538,12 +539,12 @@ class CommandParser {
           this.cmd.newName = this.words[this.i++];
           this.checkChainName(this.cmd.newName, true);
         } else {
-          this.report('missing-value', flag, '`-E` needs the old and the new chain name');
+          this.report('missing-value', flag, t('`-E` needs the old and the new chain name'));
         }
         return;
       case 'policy':
         if (this.hasPlainArg()) this.cmd.policy = this.words[this.i++];
-        else this.report('missing-value', flag, '`-P` needs a chain and a policy (ACCEPT or DROP)');
+        else this.report('missing-value', flag, t('`-P` needs a chain and a policy (ACCEPT or DROP)'));
         return;
       case 'list': case 'listRules': case 'zero':
         if (chain && this.hasPlainArg()) this.i++;
@@ -568,7 +569,7 @@ class CommandParser {
     const negated = negation !== undefined;
     const rule = this.rule;
     if (letter === 'f') {
-      if (this.ctx.family === 'ipv6') this.report('wrong-family', flag, '`-f` does not exist for IPv6; use `-m frag`');
+      if (this.ctx.family === 'ipv6') this.report('wrong-family', flag, t('`-f` does not exist for IPv6; use `-m frag`'));
       rule.fragment = { flag, negated };
       return;
     }
@@ -586,7 +587,7 @@ class CommandParser {
         const r = checkValue('protocol', v.text.toLowerCase(), ctx);
         if (r.error) this.report('invalid-value', v, r.error);
         rule.protocol = { flag, value: v, negated };
-        if (negated && r.value === 0) this.report('invalid-value', v, `\`! -p ${v.text}\` can never match: every packet has some protocol`);
+        if (negated && r.value === 0) this.report('invalid-value', v, t('`! -p {0}` can never match: every packet has some protocol', v.text));
         return;
       }
       case 's': case 'd': {
@@ -596,16 +597,16 @@ class CommandParser {
         if (r.error) this.report('invalid-value', v, r.error);
         else if (r.warning) this.report('machine-dependent', v, r.warning, 'warning');
         if (negated && Array.isArray(r.value)) {
-          this.report('invalid-value', negation!, '`!` cannot negate a list of several addresses; write one rule per address');
+          this.report('invalid-value', negation!, t('`!` cannot negate a list of several addresses; write one rule per address'));
         }
         rule[letter === 's' ? 'source' : 'destination'] = { flag, value: v, negated };
         return;
       }
       case 'i': case 'o': {
-        if (v.text === '') this.report('invalid-value', v, 'empty interface name');
+        if (v.text === '') this.report('invalid-value', v, t('empty interface name'));
         const r = checkValue('interface', v.text, ctx);
         if (r.error) this.report('invalid-value', v, r.error);
-        else if (/[/ ]/.test(v.text)) this.report('invalid-value', v, `interface name \`${v.text}\` contains \`/\` or a space, which the kernel never uses`, 'warning');
+        else if (/[/ ]/.test(v.text)) this.report('invalid-value', v, t('interface name `{0}` contains `/` or a space, which the kernel never uses', v.text), 'warning');
         rule[letter === 'i' ? 'inInterface' : 'outInterface'] = { flag, value: v, negated };
         return;
       }
@@ -613,9 +614,9 @@ class CommandParser {
   }
 
   private jump(flag: Token, name: Token, goto: boolean, negation?: Token): void {
-    if (negation) this.report('cannot-invert', negation, `\`!\` cannot negate \`${flag.text}\``);
+    if (negation) this.report('cannot-invert', negation, t('`!` cannot negate `{0}`', flag.text));
     if (this.rule.target) {
-      this.report('duplicate-option', flag, `only one \`-j\` or \`-g\` per rule (already \`${this.rule.target.flag.text} ${this.rule.target.name}\`)`);
+      this.report('duplicate-option', flag, t('only one `-j` or `-g` per rule (already `{0} {1}`)', this.rule.target.flag.text, this.rule.target.name));
       return;
     }
     if (name.unknown) {
@@ -624,16 +625,16 @@ class CommandParser {
       return;
     }
     if (name.text === '') {
-      this.report('invalid-value', name, 'empty target name');
+      this.report('invalid-value', name, t('empty target name'));
     } else if (name.text.length > MAX_CHAIN_NAME) {
-      this.report('invalid-value', name, `target name \`${name.text}\` is longer than ${MAX_CHAIN_NAME} characters`);
+      this.report('invalid-value', name, t('target name `{0}` is longer than {1} characters', name.text, MAX_CHAIN_NAME));
     } else if (/\s/.test(name.text)) {
-      this.report('invalid-value', name, `target name \`${name.text}\` contains white space`);
+      this.report('invalid-value', name, t('target name `{0}` contains white space', name.text));
     }
     // `-j CONTINUE` is accepted and means "no target".
     if (!goto && name.text === 'CONTINUE') return;
     const spec = goto ? undefined : findTarget(name.text, this.ctx.family);
-    if (spec?.removed) this.report('removed', name, `the ${spec.name} target no longer exists: ${spec.removed}`);
+    if (spec?.removed) this.report('removed', name, t('the {0} target no longer exists: {1}', spec.name, spec.removed));
     this.rule.target = { name: name.text, flag, nameToken: name, goto, spec, options: [] };
   }
 
@@ -642,35 +643,35 @@ class CommandParser {
       this.cmd.symbolic = true;
       return;
     }
-    if (negation) this.report('cannot-invert', negation, '`!` cannot come before `-m`; put it before the module\'s option');
+    if (negation) this.report('cannot-invert', negation, t('`!` cannot come before `-m`; put it before the module\'s option'));
     const spec = findMatch(name.text, this.ctx.family);
     const use: MatchUse = { name: name.text, spec, flag, nameToken: name, implicit: false, options: [] };
     this.rule.matches.push(use);
     if (spec) {
-      if (spec.removed) this.report('removed', name, `the ${spec.name} match no longer exists: ${spec.removed}`);
+      if (spec.removed) this.report('removed', name, t('the {0} match no longer exists: {1}', spec.name, spec.removed));
       else if (spec.deprecated) this.report('deprecated', name, spec.deprecated, 'hint');
       return;
     }
     const other = otherFamilyExtension(name.text, 'match', this.ctx.family);
     if (other) {
-      this.report('wrong-family', name, `\`-m ${name.text}\` exists only for ${other.family === 'ipv6' ? 'IPv6 (ip6tables)' : 'IPv4 (iptables)'}`);
+      this.report('wrong-family', name, t('`-m {0}` exists only for {1}', name.text, other.family === 'ipv6' ? t('IPv6 (ip6tables)') : t('IPv4 (iptables)')));
     } else {
       const lower = findMatch(name.text.toLowerCase(), this.ctx.family);
       const meant = lower?.name ?? closest(name.text, matchesFor(this.ctx.family).map((m) => m.name));
-      const hint = lower ? `; module names are lower case: \`-m ${lower.name}\`` : didYouMean(meant);
-      this.report('unknown-match', name, `iptables has no match module \`${name.text}\`${hint}`, 'error', meant ? { replaceWith: meant } : undefined);
+      const hint = lower ? t('; module names are lower case: `-m {0}`', lower.name) : didYouMean(meant);
+      this.report('unknown-match', name, t('iptables has no match module `{0}`{1}', name.text, hint), 'error', meant ? { replaceWith: meant } : undefined);
     }
   }
 
   private counters(flag: Token, first: Token, negation?: Token): void {
-    if (negation) this.report('cannot-invert', negation, '`!` cannot negate `-c`');
+    if (negation) this.report('cannot-invert', negation, t('`!` cannot negate `-c`'));
     if (!this.once('c', flag)) return;
     this.countersFlag = flag;
     const values = [first];
     if (!first.text.includes(',') && this.hasPlainArg()) values.push(this.words[this.i++]);
     const joined = values.map((v) => v.text).join(',');
     if (!/^\d+,\d+$/.test(joined)) {
-      this.report('invalid-value', spanOf(first, values[values.length - 1]), '`-c` needs two numbers: `-c packets bytes` or `-c packets,bytes`');
+      this.report('invalid-value', spanOf(first, values[values.length - 1]), t('`-c` needs two numbers: `-c packets bytes` or `-c packets,bytes`'));
     }
     this.rule.counters = values;
   }
@@ -681,13 +682,13 @@ class CommandParser {
     const negation = this.takeNegation();
     const label = `\`--${spec.name}\``;
     if (spec.value && !value) {
-      this.report('missing-value', flag, `${label} needs a value: ${describeValue(spec.value)}`);
+      this.report('missing-value', flag, t('{0} needs a value: {1}', label, describeValue(spec.value)));
       return;
     }
-    if (spec.removed) this.report('removed', flag, `${label} was removed from iptables: ${spec.removed}`, 'error', spec.renamedTo ? { replaceWith: `--${spec.renamedTo}` } : undefined);
-    if (negation && !spec.invert) this.report('cannot-invert', negation, `${label} cannot be negated with \`!\``);
+    if (spec.removed) this.report('removed', flag, t('{0} was removed from iptables: {1}', label, spec.removed), 'error', spec.renamedTo ? { replaceWith: `--${spec.renamedTo}` } : undefined);
+    if (negation && !spec.invert) this.report('cannot-invert', negation, t('{0} cannot be negated with `!`', label));
     if (!spec.repeatable && owner.options.some((o) => o.spec === spec)) {
-      this.report('duplicate-option', flag, `${label} can be given only once`);
+      this.report('duplicate-option', flag, t('{0} can be given only once', label));
     }
     let values: Token[] = value ? [value] : EMPTY;
     const ctx: ValueContext = { family: this.ctx.family, protocol: this.ruleProtocol() };
@@ -695,7 +696,7 @@ class CommandParser {
     if (spec.second) {
       const next = this.words[this.i];
       if (!next || next.text.startsWith('-') || next.text.startsWith('!')) {
-        this.report('missing-value', flag, `${label} needs two values: ${describeValue(spec.value!)}, then ${describeValue(spec.second)}`);
+        this.report('missing-value', flag, t('{0} needs two values: {1}, then {2}', label, describeValue(spec.value!), describeValue(spec.second)));
       } else {
         this.i++;
         values = [...values, next];
@@ -729,38 +730,38 @@ class CommandParser {
 
   private finish(): void {
     const { cmd, rule, ctx } = this;
-    if (this.negation) this.report('bad-argument', this.negation, '`!` at the end of the line negates nothing');
+    if (this.negation) this.report('bad-argument', this.negation, t('`!` at the end of the line negates nothing'));
     const table = cmd.table?.text ?? ctx.table;
     const refused = findTable(table)?.refuses ?? [];
     if (rule.target && !rule.target.goto && refused.includes(rule.target.name)) {
-      this.report('nat-drop', rule.target.nameToken, `the ${table} table is not for filtering: iptables refuses ${rule.target.name} here; drop in the filter table (or raw/mangle) instead`);
+      this.report('nat-drop', rule.target.nameToken, t('the {0} table is not for filtering: iptables refuses {1} here; drop in the filter table (or raw/mangle) instead', table, rule.target.name));
     }
     if (cmd.kind === 'policy' && cmd.policy && refused.includes(cmd.policy.text)) {
-      this.report('nat-drop', cmd.policy, `the ${table} table is not for filtering: iptables refuses a ${cmd.policy.text} policy here`);
+      this.report('nat-drop', cmd.policy, t('the {0} table is not for filtering: iptables refuses a {1} policy here', table, cmd.policy.text));
     }
     for (const m of rule.matches) if (m.spec) this.finalCheck(m.spec, m.options, m.nameToken ?? rule.protocol?.value ?? cmd.flag ?? this.words[0]);
     if (rule.target?.spec) this.finalCheck(rule.target.spec, rule.target.options, rule.target.nameToken);
     if (!cmd.kind) {
-      if (this.words.length) this.report('no-command', spanOf(this.words[0], this.words[this.words.length - 1]), 'no command: start the rule with `-A CHAIN` (append) or another command such as `-I`, `-N`, `-P`');
+      if (this.words.length) this.report('no-command', spanOf(this.words[0], this.words[this.words.length - 1]), t('no command: start the rule with `-A CHAIN` (append) or another command such as `-I`, `-N`, `-P`'));
       return;
     }
     const isRule = RULE_COMMANDS.has(cmd.kind);
     if (!isRule) {
       for (const [key, c] of [['-s', rule.source], ['-d', rule.destination], ['-p', rule.protocol], ['-i', rule.inInterface], ['-o', rule.outInterface]] as const) {
-        if (c) this.report('option-not-allowed', c.flag, `\`${key}\` has no meaning with \`${cmd.flag!.text}\``);
+        if (c) this.report('option-not-allowed', c.flag, t('`{0}` has no meaning with `{1}`', key, cmd.flag!.text));
       }
-      if (rule.target) this.report('option-not-allowed', rule.target.flag, `\`${rule.target.flag.text}\` has no meaning with \`${cmd.flag!.text}\``);
-      if (rule.counters && cmd.kind !== 'policy') this.report('option-not-allowed', this.countersFlag!, `\`-c\` has no meaning with \`${cmd.flag!.text}\``);
+      if (rule.target) this.report('option-not-allowed', rule.target.flag, t('`{0}` has no meaning with `{1}`', rule.target.flag.text, cmd.flag!.text));
+      if (rule.counters && cmd.kind !== 'policy') this.report('option-not-allowed', this.countersFlag!, t('`-c` has no meaning with `{0}`', cmd.flag!.text));
     } else if (rule.counters && (cmd.kind === 'delete' || cmd.kind === 'check')) {
-      this.report('option-not-allowed', this.countersFlag!, `\`-c\` has no meaning with \`${cmd.flag!.text}\``);
+      this.report('option-not-allowed', this.countersFlag!, t('`-c` has no meaning with `{0}`', cmd.flag!.text));
     }
     if (cmd.chain && isRule) {
       const chain = cmd.chain.text;
       if ((chain === 'PREROUTING' || chain === 'INPUT') && rule.outInterface) {
-        this.report('interface-direction', rule.outInterface.flag, `packets in ${chain} have no output interface yet: iptables refuses \`-o\` here`);
+        this.report('interface-direction', rule.outInterface.flag, t('packets in {0} have no output interface yet: iptables refuses `-o` here', chain));
       }
       if ((chain === 'POSTROUTING' || chain === 'OUTPUT') && rule.inInterface) {
-        this.report('interface-direction', rule.inInterface.flag, `packets in ${chain} have no input interface: iptables refuses \`-i\` here`);
+        this.report('interface-direction', rule.inInterface.flag, t('packets in {0} have no input interface: iptables refuses `-i` here', chain));
       }
     }
   }
@@ -773,13 +774,13 @@ class CommandParser {
     const given = { has: (name: string) => options.some((o) => o.spec.name === name) };
     const where = spec.kind === 'match' ? `\`-m ${spec.name}\`` : `\`-j ${spec.name}\``;
     for (const name of rules.mandatory) {
-      if (!given.has(name)) this.report('missing-option', anchor, `${where} needs \`--${name}\``);
+      if (!given.has(name)) this.report('missing-option', anchor, t('{0} needs `--{1}`', where, name));
     }
     if (spec.needsAnOption && options.length === 0) {
-      this.report('missing-option', anchor, `${where} needs at least one of its options: ${spec.options.filter((o) => !o.removed).slice(0, 6).map((o) => '`--' + o.name + '`').join(', ')}`);
+      this.report('missing-option', anchor, t('{0} needs at least one of its options: {1}', where, spec.options.filter((o) => !o.removed).slice(0, 6).map((o) => '`--' + o.name + '`').join(t(', '))));
     }
     if (spec.needsOneOf && !spec.needsOneOf.some((n) => given.has(n))) {
-      this.report('missing-option', anchor, `${where} needs one of ${spec.needsOneOf.map((n) => '`--' + n + '`').join(', ')}`);
+      this.report('missing-option', anchor, t('{0} needs one of {1}', where, spec.needsOneOf.map((n) => '`--' + n + '`').join(t(', '))));
     }
     const reported = new Set<string>();
     for (const use of options) {
@@ -788,29 +789,31 @@ class CommandParser {
         const key = [use.spec.name, other].sort().join(' ');
         if (given.has(other) && !reported.has(key)) {
           reported.add(key);
-          this.report('option-conflict', use.flag, `\`--${use.spec.name}\` cannot be combined with \`--${other}\``);
+          this.report('option-conflict', use.flag, t('`--{0}` cannot be combined with `--{1}`', use.spec.name, other));
         }
       }
       for (const needed of use.spec.requires ?? []) {
-        if (!given.has(needed)) this.report('missing-option', use.flag, `\`--${use.spec.name}\` also needs \`--${needed}\``);
+        if (!given.has(needed)) this.report('missing-option', use.flag, t('`--{0}` also needs `--{1}`', use.spec.name, needed));
       }
       const w = use.spec.onlyWith;
       if (w && !options.some((o) => o.spec.name === w.option && !o.negated && o.values[0]?.text === w.value)) {
-        const how = given.has(w.option) ? 'works only with' : 'also needs';
-        this.report('missing-option', use.flag, `\`--${use.spec.name}\` ${how} \`--${w.option} ${w.value}\``);
+        const option = `--${w.option} ${w.value}`;
+        this.report('missing-option', use.flag, given.has(w.option)
+          ? t('`--{0}` works only with `{1}`', use.spec.name, option)
+          : t('`--{0}` also needs `{1}`', use.spec.name, option));
       }
       const oneOf = use.spec.requiresOneOf;
       if (oneOf && !oneOf.some((n) => given.has(n))) {
-        this.report('missing-option', use.flag, `\`--${use.spec.name}\` needs at least one of ${oneOf.map((n) => '`--' + n + '`').join(', ')}`);
+        this.report('missing-option', use.flag, t('`--{0}` needs at least one of {1}', use.spec.name, oneOf.map((n) => '`--' + n + '`').join(t(', '))));
       }
       for (const earlier of use.spec.after ?? []) {
         if (given.has(earlier) && !options.slice(0, options.indexOf(use)).some((o) => o.spec.name === earlier)) {
-          this.report('missing-option', use.flag, `\`--${use.spec.name}\` must come after \`--${earlier}\`: iptables reads the options in order`);
+          this.report('missing-option', use.flag, t('`--{0}` must come after `--{1}`: iptables reads the options in order', use.spec.name, earlier));
         }
       }
       const limit = use.spec.below && options.find((o) => o.spec.name === use.spec.below);
       if (limit && typeof use.parsed[0] === 'number' && typeof limit.parsed[0] === 'number' && use.parsed[0] >= limit.parsed[0]) {
-        this.report('invalid-value', use.values[0], `\`--${use.spec.name}\` must be below \`--${limit.spec.name}\` (${limit.parsed[0]}): it counts from 0`);
+        this.report('invalid-value', use.values[0], t('`--{0}` must be below `--{1}` ({2}): it counts from 0', use.spec.name, limit.spec.name, limit.parsed[0]));
       }
     }
   }
@@ -821,12 +824,12 @@ class CommandParser {
  * name of a new chain (`-N`, `-E`), which must also be one a rule can jump to.
  */
 export function chainNameProblem(name: string, family: Family, creating: boolean): string | undefined {
-  if (name.length > MAX_CHAIN_NAME) return `chain name \`${name}\` is ${name.length} characters long; iptables allows at most ${MAX_CHAIN_NAME}`;
+  if (name.length > MAX_CHAIN_NAME) return t('chain name `{0}` is {1} characters long; iptables allows at most {2}', name, name.length, MAX_CHAIN_NAME);
   if (!creating) return undefined;
-  if (name.startsWith('-') || name.startsWith('!')) return `a chain name cannot start with \`${name[0]}\``;
-  if (/\s/.test(name)) return `chain name \`${name}\` contains white space`;
-  if (name === '') return 'empty chain name';
-  if (isStandardTarget(name) || findTarget(name, family)) return `\`${name}\` is the name of a target; a chain cannot be called that`;
+  if (name.startsWith('-') || name.startsWith('!')) return t('a chain name cannot start with `{0}`', name[0]);
+  if (/\s/.test(name)) return t('chain name `{0}` contains white space', name);
+  if (name === '') return t('empty chain name');
+  if (isStandardTarget(name) || findTarget(name, family)) return t('`{0}` is the name of a target; a chain cannot be called that', name);
   return undefined;
 }
 

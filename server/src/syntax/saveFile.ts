@@ -10,6 +10,7 @@ import type { ParsedLines } from './parsedLines';
 import { runToEnd, Steps } from '../steps';
 import { splitRestoreWords } from './restoreWords';
 import type { Token } from './token';
+import { t } from '../l10n';
 
 export interface ChainDeclaration {
   kind: 'chain';
@@ -145,7 +146,7 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
       // iptables-restore keeps the \r: the first line that is not a comment fails.
       if (!crlfReported && !lineText.startsWith('#')) {
         crlfReported = true;
-        report('crlf', { line, start: col, end: col + lineText.length }, 'this file has Windows (CRLF) line endings: iptables-restore reads the carriage return as part of each line and fails here; save it with LF line endings');
+        report('crlf', { line, start: col, end: col + lineText.length }, t('this file has Windows (CRLF) line endings: iptables-restore reads the carriage return as part of each line and fails here; save it with LF line endings'));
       }
     }
     if (lineText === '') continue;
@@ -164,10 +165,10 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
     if (first === 42 /* * */) {
       const name = splitRestoreWords(lineText, line, 1, undefined, col)[0];
       if (block) {
-        report('missing-commit', whole, `\`${lineText}\` starts a new table, but the \`*${block.name.text}\` block above has no COMMIT: iptables-restore fails here; add COMMIT on the line before`);
+        report('missing-commit', whole, t('`{0}` starts a new table, but the `*{1}` block above has no COMMIT: iptables-restore fails here; add COMMIT on the line before', lineText, block.name.text));
       }
       if (!name) {
-        report('unknown-table', whole, 'a `*` line needs a table name: filter, nat, mangle, raw or security');
+        report('unknown-table', whole, t('a `*` line needs a table name: filter, nat, mangle, raw or security'));
         block = undefined;
         continue;
       }
@@ -200,7 +201,7 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
   }
   options.reuse?.finish();
   if (block) {
-    report('missing-commit', block.name, `the \`*${block.name.text}\` table is never committed: iptables-restore applies nothing without a COMMIT line at the end of the block`);
+    report('missing-commit', block.name, t('the `*{0}` table is never committed: iptables-restore applies nothing without a COMMIT line at the end of the block', block.name.text));
   }
   return { family, blocks, comments, diagnostics };
 }
@@ -227,18 +228,18 @@ function parseCommandLine(lineText: string, line: number, col: number, ctx: Pars
   if (lineText.charCodeAt(0) === 91 /* [ */) {
     const close = lineText.indexOf(']');
     if (close < 0 || lineText.indexOf(':') < 0 || lineText.indexOf(':') > close) {
-      report('bad-counters', whole, 'a counter prefix must look like `[packets:bytes]`');
+      report('bad-counters', whole, t('a counter prefix must look like `[packets:bytes]`'));
       return { command: EMPTY_COMMAND, diagnostics };
     }
     counters = { text: lineText.slice(0, close + 1), line, start: col, end: col + close + 1 };
-    if (!/^\[\d+:\d+\]$/.test(counters.text)) report('bad-counters', counters, '`[packets:bytes]` needs two numbers', 'warning');
+    if (!/^\[\d+:\d+\]$/.test(counters.text)) report('bad-counters', counters, t('`[packets:bytes]` needs two numbers'), 'warning');
     from = close + 1;
   }
   const words = splitRestoreWords(lineText, line, from, (column) => {
-    report('unterminated-quote', { line, start: column, end: col + lineText.length }, 'this double quote is never closed: the rest of the line becomes one word', 'warning');
+    report('unterminated-quote', { line, start: column, end: col + lineText.length }, t('this double quote is never closed: the rest of the line becomes one word'), 'warning');
   }, col);
   if (words.length === 0) {
-    report('no-command', whole, 'a line of only spaces inside a table: iptables-restore refuses it; leave the line empty');
+    report('no-command', whole, t('a line of only spaces inside a table: iptables-restore refuses it; leave the line empty'));
     return { command: EMPTY_COMMAND, diagnostics };
   }
   return { command: parseCommand(words, ctx, diagnostics), counters, diagnostics };
@@ -251,22 +252,22 @@ function chainDeclaration(lineText: string, line: number, col: number, report: (
   const [name, policy, counters] = splitRestoreWords(lineText, line, 1, undefined, col);
   const decl: ChainDeclaration = { kind: 'chain', line, name: name ?? { text: '', line, start: col, end: col + 1 }, policy, counters };
   if (!name) {
-    report('bad-chain-line', { line, start: col, end: col + lineText.length }, 'a chain line needs a name and a policy: `:NAME - [0:0]` or `:INPUT ACCEPT [0:0]`');
+    report('bad-chain-line', { line, start: col, end: col + lineText.length }, t('a chain line needs a name and a policy: `:NAME - [0:0]` or `:INPUT ACCEPT [0:0]`'));
   } else if (!policy) {
-    report('bad-chain-line', name, `\`:${name.text}\` needs a policy after the name: \`-\` for a user-defined chain, ACCEPT or DROP for a built-in one`);
+    report('bad-chain-line', name, t('`:{0}` needs a policy after the name: `-` for a user-defined chain, ACCEPT or DROP for a built-in one', name.text));
   } else if (policy.text !== '-' && counters && !/^\[\d+:\d+/.test(counters.text)) {
-    report('bad-counters', counters, 'policy counters must look like `[packets:bytes]`');
+    report('bad-counters', counters, t('policy counters must look like `[packets:bytes]`'));
   }
   return decl;
 }
 
 function outsideMessage(lineText: string): string {
-  if (lineText.startsWith('COMMIT')) return 'COMMIT without a table: there is no `*table` line above it';
-  if (lineText.startsWith(':')) return 'a chain line outside a table: put it after a `*table` line';
+  if (lineText.startsWith('COMMIT')) return t('COMMIT without a table: there is no `*table` line above it');
+  if (lineText.startsWith(':')) return t('a chain line outside a table: put it after a `*table` line');
   if (/^\s*-/.test(lineText) || lineText.startsWith('[')) {
-    return 'a rule outside a table: iptables-restore refuses it; put it between a `*table` line (e.g. `*filter`) and COMMIT';
+    return t('a rule outside a table: iptables-restore refuses it; put it between a `*table` line (e.g. `*filter`) and COMMIT');
   }
-  if (/^\s+$/.test(lineText)) return 'a line of only spaces outside a table: iptables-restore refuses it; leave it empty';
-  if (/^\s+#/.test(lineText)) return 'a comment must start in the first column: iptables-restore refuses `#` after spaces';
-  return 'this is not iptables-restore input: outside a table only `*table` lines, `#` comments and empty lines are allowed';
+  if (/^\s+$/.test(lineText)) return t('a line of only spaces outside a table: iptables-restore refuses it; leave it empty');
+  if (/^\s+#/.test(lineText)) return t('a comment must start in the first column: iptables-restore refuses `#` after spaces');
+  return t('this is not iptables-restore input: outside a table only `*table` lines, `#` comments and empty lines are allowed');
 }
