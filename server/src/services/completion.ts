@@ -16,8 +16,9 @@ import { Command, CommandKind, ParseContext, RuleSpec, parseCommand, protocolMat
 import { spanOf, Token } from '../syntax/token';
 import { CommandPart, partAt } from './commandParts';
 import { CommandContext, ContextSource, CursorContext, CursorWord, cursorContext } from './cursorContext';
-import { baseOptionDoc, chainDoc, extensionDoc, optionDoc, tableDoc, valueDoc, verdictDoc } from './docs';
+import { baseOptionDoc, chainDoc, commitDoc, extensionDoc, optionDoc, tableDoc, valueDoc, verdictDoc } from './docs';
 import { usedValues, usedValuesFor } from './usedValues';
+import { localized, t } from '../l10n';
 
 export type CompletionKind = 'table' | 'chain' | 'target' | 'module' | 'option' | 'command' | 'value' | 'keyword' | 'snippet';
 
@@ -88,18 +89,17 @@ export function completions(source: ContextSource, pos: Position): CompletionLis
 
 // ---- restore input: `*table`, `:CHAIN`, COMMIT ------------------------------------
 
-const COMMIT_DOC = '**COMMIT**\n\nEnds the table block. iptables-restore checks the whole block and replaces the table with it in one step: nothing of the block applies without this line.';
 
 function lineStartItems(ctx: Extract<CursorContext, { kind: 'lineStart' }>, model: Table | undefined, items: Items): void {
   if (!ctx.table) {
     for (const spec of TABLES) items.add('*' + spec.name, 'keyword', tableDoc(spec));
     return;
   }
-  items.add('COMMIT', 'keyword', COMMIT_DOC);
+  items.add('COMMIT', 'keyword', commitDoc());
   for (const name of undeclaredChains(model, ctx.table, ctx.word.token.line)) {
-    items.add(`:${name}`, 'chain', chainDoc(name, model, ctx.table), { insert: declaration(name, ctx.table), snippet: true, detail: 'declare the chain' });
+    items.add(`:${name}`, 'chain', chainDoc(name, model, ctx.table), { insert: declaration(name, ctx.table), snippet: true, detail: t('declare the chain') });
   }
-  items.add(':chain', 'snippet', '**:name - [0:0]**\n\nDeclares a user-defined chain: `-` because only built-in chains have a policy.', { insert: ':${1:NAME} - [0:0]', snippet: true, detail: 'declare a user chain' });
+  items.add(':chain', 'snippet', t('**:name - [0:0]**\n\nDeclares a user-defined chain: `-` because only built-in chains have a policy.'), { insert: ':${1:NAME} - [0:0]', snippet: true, detail: t('declare a user chain') });
   startOfCommandItems(ctx.family, ctx.table, true, undefined, items);
 }
 
@@ -110,9 +110,9 @@ function chainLineItems(ctx: Extract<CursorContext, { kind: 'chainLine' }>, mode
     }
   } else if (ctx.field === 1) {
     if (isBuiltinChain(ctx.table as never, ctx.words[0].text)) for (const p of policies(ctx.table)) items.add(p, 'value', verdictDoc(p)!);
-    else items.add('-', 'value', '**-**\n\nA user-defined chain: it has no policy.');
+    else items.add('-', 'value', t('**-**\n\nA user-defined chain: it has no policy.'));
   } else if (ctx.field === 2) {
-    items.add('[0:0]', 'value', '**[packets:bytes]**\n\nThe chain\'s counters; iptables-restore sets them, `[0:0]` starts from zero.');
+    items.add('[0:0]', 'value', t('**[packets:bytes]**\n\nThe chain\'s counters; iptables-restore sets them, `[0:0]` starts from zero.'));
   }
 }
 
@@ -133,7 +133,7 @@ function declaration(name: string, table: string): string {
  * block, and chains that rules jump to but nothing creates.
  */
 function undeclaredChains(model: Table | undefined, table: string, line: number): string[] {
-  const declaredHere = (t: Token | undefined) => t !== undefined && t.line !== line;
+  const declaredHere = (tgt: Token | undefined) => tgt !== undefined && tgt.line !== line;
   const builtin = (findTable(table)?.chains ?? []).filter((hook) => !declaredHere(model?.chains.get(hook)?.policyToken));
   return [...builtin, ...unresolvedJumps(model)];
 }
@@ -184,7 +184,7 @@ function startOfCommandItems(family: Family, table: string, restore: boolean, so
     if (given !== undefined && given !== s.table) continue;
     const body = given === undefined && s.table !== 'filter' ? `-t ${s.table} ${s.body}` : s.body;
     const plain = body.replace(/\$\{\d+:([^}]*)\}/g, '$1');
-    items.add(s.label, 'snippet', `**${s.label}** (${s.table} table)\n\n${s.doc}\n\n\`\`\`\n${plain}\n\`\`\``, { insert: body, snippet: true, detail: plain });
+    items.add(s.label, 'snippet', `${t('**{0}** ({1} table)', s.label, s.table)}\n\n${localized(s.doc)}\n\n\`\`\`\n${plain}\n\`\`\``, { insert: body, snippet: true, detail: plain });
   }
 }
 
@@ -281,7 +281,7 @@ function valuePartItems(part: CommandPart, ctx: CommandContext, sofar: Command, 
       const hooks = chainHooks(model, ctx.table, sofar.chain?.text);
       for (const m of matchesFor(ctx.family)) {
         if (legalHere(m, ctx.table, hooks) && fitsProtocol(m, rule)) {
-          items.add(m.name, 'module', extensionDoc(m), { deprecated: m.deprecated !== undefined, detail: 'match' });
+          items.add(m.name, 'module', extensionDoc(m), { deprecated: m.deprecated !== undefined, detail: t('match') });
         }
       }
       return;
@@ -299,11 +299,11 @@ function valuePartItems(part: CommandPart, ctx: CommandContext, sofar: Command, 
 function chainItems(command: CommandKind, model: Table | undefined, table: string, typed: string, items: Items): void {
   // -N names a new chain: the ones rules already jump to are the likely ones.
   if (command === 'newChain') {
-    for (const name of unresolvedJumps(model)) items.add(name, 'chain', chainDoc(name, model, table), { detail: 'jumped to, not created yet' });
+    for (const name of unresolvedJumps(model)) items.add(name, 'chain', chainDoc(name, model, table), { detail: t('jumped to, not created yet') });
     return;
   }
   if (command !== 'deleteChain' && command !== 'renameChain') {
-    for (const hook of findTable(table)?.chains ?? []) items.add(hook, 'chain', chainDoc(hook, model, table), { detail: 'built-in chain' });
+    for (const hook of findTable(table)?.chains ?? []) items.add(hook, 'chain', chainDoc(hook, model, table), { detail: t('built-in chain') });
   }
   if (command === 'policy') return;
   userChainItems(model, table, typed, undefined, items);
@@ -323,7 +323,7 @@ function userChainItems(model: Table | undefined, table: string, typed: string, 
       items.incomplete = true;
       return;
     }
-    items.add(chain.name, 'chain', chainDoc(chain.name, model, table), { detail: 'user chain' });
+    items.add(chain.name, 'chain', chainDoc(chain.name, model, table), { detail: t('user chain') });
   }
 }
 
@@ -342,14 +342,14 @@ function targetItems(ctx: CommandContext, sofar: Command, model: Table | undefin
   const current = sofar.chain?.text;
   if (!goto) {
     const refused = findTable(ctx.table)?.refuses ?? [];
-    for (const name of Object.keys(STANDARD_TARGETS)) if (!refused.includes(name)) items.add(name, 'target', verdictDoc(name)!, { detail: 'verdict' });
+    for (const name of Object.keys(STANDARD_TARGETS)) if (!refused.includes(name)) items.add(name, 'target', verdictDoc(name)!, { detail: t('verdict') });
   }
   userChainItems(model, ctx.table, ctx.word.typed, current, items);
   if (goto) return;
   const hooks = chainHooks(model, ctx.table, current);
-  for (const t of targetsFor(ctx.family)) {
-    if (legalHere(t, ctx.table, hooks) && fitsProtocol(t, sofar.rule)) {
-      items.add(t.name, 'target', extensionDoc(t), { deprecated: t.deprecated !== undefined, detail: 'target' });
+  for (const tgt of targetsFor(ctx.family)) {
+    if (legalHere(tgt, ctx.table, hooks) && fitsProtocol(tgt, sofar.rule)) {
+      items.add(tgt.name, 'target', extensionDoc(tgt), { deprecated: tgt.deprecated !== undefined, detail: t('target') });
     }
   }
 }
@@ -374,27 +374,27 @@ function valueItems(
     add(w.name, 'value', valueDoc(w, optionDocs));
   }
   for (const shape of typeof spec === 'string' ? VALUE_SHAPES[spec] ?? [] : []) {
-    if (!shape.family || shape.family === ctx.family) add(shape.label, 'snippet', `**${shape.label}**\n\n${shape.doc}`, { insert: shape.body, snippet: true });
+    if (!shape.family || shape.family === ctx.family) add(shape.label, 'snippet', `**${shape.label}**\n\n${localized(shape.doc)}`, { insert: shape.body, snippet: true });
   }
   const group = usedValuesFor(spec);
   if (group && source.analysis) {
     const fitting = usedValues(source.analysis)[group].filter((v) => v.startsWith(typed) && v !== typed);
-    for (const v of fitting.slice(0, MAX_USED_VALUES)) add(v, 'value', valueDoc({ name: v, doc: 'Already used in this document.' }, optionDocs));
+    for (const v of fitting.slice(0, MAX_USED_VALUES)) add(v, 'value', valueDoc({ name: v, doc: t('Already used in this document.') }, optionDocs));
     if (fitting.length > MAX_USED_VALUES) items.incomplete = true;
   }
 }
 
 /** In a comma-separated list, the item at the cursor: its range, typed part, and the items already listed. */
 function listItem(word: CursorWord, list: boolean): { range: Span; typed: string; listed: Set<string> } {
-  const t = word.token;
-  const whole = spanOf(t);
-  if (!list || t.quoted) return { range: whole, typed: word.typed, listed: new Set() };
+  const tgt = word.token;
+  const whole = spanOf(tgt);
+  if (!list || tgt.quoted) return { range: whole, typed: word.typed, listed: new Set() };
   const from = word.typed.lastIndexOf(',') + 1;
-  const next = t.text.indexOf(',', word.typed.length);
-  const to = next < 0 ? t.text.length : next;
-  const others = [...t.text.slice(0, from).split(','), ...t.text.slice(to).split(',')].filter((x) => x !== '');
+  const next = tgt.text.indexOf(',', word.typed.length);
+  const to = next < 0 ? tgt.text.length : next;
+  const others = [...tgt.text.slice(0, from).split(','), ...tgt.text.slice(to).split(',')].filter((x) => x !== '');
   return {
-    range: { line: t.line, start: t.start + from, end: t.start + to },
+    range: { line: tgt.line, start: tgt.start + from, end: tgt.start + to },
     typed: word.typed.slice(from),
     listed: new Set(others.map((x) => x.toLowerCase())),
   };

@@ -8,31 +8,32 @@ import { BASE_OPTION_DOCS } from '../knowledge/baseOptions';
 import { describeValue } from '../knowledge/values';
 import { wellKnownChain } from '../knowledge/wellKnownChains';
 import type { Chain, Table } from '../model/ruleset';
+import { localized, t } from '../l10n';
 
 const code = (s: string) => '`' + s + '`';
 
 export function tableDoc(spec: TableSpec): string {
-  return `**${spec.name}** table\n\n${spec.doc}\n\nBuilt-in chains: ${spec.chains.join(', ')}.`;
+  return t('**{0}** table\n\n{1}\n\nBuilt-in chains: {2}.', spec.name, localized(spec.doc), spec.chains.join(t(', ')));
 }
 
 /** The placement facts of a match or target: tables, hooks, protocol, verdict. */
 function placement(ext: ExtensionSpec): string[] {
   const facts: string[] = [];
-  if (ext.tables) facts.push(`Only in the ${ext.tables.join(' or ')} table${ext.tables.length > 1 ? 's' : ''}.`);
-  if (ext.hooks) facts.push(`Only in chains reached from ${hookList(ext.hooks)}.`);
-  if (ext.protocols) facts.push(`Needs ${ext.protocols.map((p) => code('-p ' + p)).join(' or ')} in the rule.`);
-  if (ext.family) facts.push(ext.family === 'ipv4' ? 'IPv4 only (iptables).' : 'IPv6 only (ip6tables).');
-  if (ext.kind === 'target') facts.push(ext.terminating ? 'Ends the rule walk: the packet gets its verdict here.' : 'The packet goes on to the next rule.');
+  if (ext.tables) facts.push(ext.tables.length > 1 ? t('Only in the {0} tables.', ext.tables.join(t(' or '))) : t('Only in the {0} table.', ext.tables[0]));
+  if (ext.hooks) facts.push(t('Only in chains reached from {0}.', hookList(ext.hooks)));
+  if (ext.protocols) facts.push(t('Needs {0} in the rule.', ext.protocols.map((p) => code('-p ' + p)).join(t(' or '))));
+  if (ext.family) facts.push(ext.family === 'ipv4' ? t('IPv4 only (iptables).') : t('IPv6 only (ip6tables).'));
+  if (ext.kind === 'target') facts.push(ext.terminating ? t('Ends the rule walk: the packet gets its verdict here.') : t('The packet goes on to the next rule.'));
   return facts;
 }
 
 export function extensionDoc(ext: ExtensionSpec): string {
-  const title = ext.kind === 'match' ? `**-m ${ext.name}** (match)` : `**-j ${ext.name}** (target)`;
-  const parts = [title, ext.doc, placement(ext).join(' ')];
-  if (ext.removed) parts.push(`**Removed:** ${ext.removed}`);
-  else if (ext.deprecated) parts.push(`**Deprecated:** ${ext.deprecated}`);
+  const title = ext.kind === 'match' ? t('**-m {0}** (match)', ext.name) : t('**-j {0}** (target)', ext.name);
+  const parts = [title, localized(ext.doc), placement(ext).join(' ')];
+  if (ext.removed) parts.push(t('**Removed:** {0}', localized(ext.removed)));
+  else if (ext.deprecated) parts.push(t('**Deprecated:** {0}', localized(ext.deprecated)));
   const options = ext.options.filter((o) => !o.removed).map((o) => code('--' + o.name));
-  if (options.length) parts.push(`Options: ${options.join(', ')}`);
+  if (options.length) parts.push(t('Options: {0}', options.join(t(', '))));
   return parts.filter((p) => p !== '').join('\n\n');
 }
 
@@ -40,65 +41,73 @@ export function optionDoc(opt: OptionSpec, owner: ExtensionSpec): string {
   const value = opt.value ? ` *${describeValue(opt.value)}*${opt.second ? ` *${describeValue(opt.second)}*` : ''}` : '';
   const from = owner.kind === 'match' ? code('-m ' + owner.name) : code('-j ' + owner.name);
   const facts = [
-    opt.invert ? 'Can be negated: `! --' + opt.name + '`.' : 'Cannot be negated with `!`.',
-    opt.mandatory ? 'Required.' : '',
-    opt.repeatable ? 'May be given more than once.' : '',
-    opt.hooks ? `Only in chains reached from ${hookList(opt.hooks)}.` : '',
-    opt.excludes?.length ? `Not together with ${opt.excludes.map((e) => code('--' + e)).join(', ')}.` : '',
-    opt.requires?.length ? `Needs ${opt.requires.map((r) => code('--' + r)).join(' and ')}${opt.after ? ', given before it' : ''}.` : '',
-    opt.onlyWith ? `Only with ${code(`--${opt.onlyWith.option} ${opt.onlyWith.value}`)}.` : '',
-    opt.requiresOneOf?.length ? `Needs one of ${opt.requiresOneOf.map((r) => code('--' + r)).join(', ')}.` : '',
-    opt.aliases?.length ? `Also written ${opt.aliases.map((a) => code('--' + a)).join(', ')}.` : '',
+    opt.invert ? t('Can be negated: {0}.', code('! --' + opt.name)) : t('Cannot be negated with `!`.'),
+    opt.mandatory ? t('Required.') : '',
+    opt.repeatable ? t('May be given more than once.') : '',
+    opt.hooks ? t('Only in chains reached from {0}.', hookList(opt.hooks)) : '',
+    opt.excludes?.length ? t('Not together with {0}.', opt.excludes.map((e) => code('--' + e)).join(t(', '))) : '',
+    opt.requires?.length ? t('Needs {0}{1}.', opt.requires.map((r) => code('--' + r)).join(t(' and ')), opt.after ? t(', given before it') : '') : '',
+    opt.onlyWith ? t('Only with {0}.', code(`--${opt.onlyWith.option} ${opt.onlyWith.value}`)) : '',
+    opt.requiresOneOf?.length ? t('Needs one of {0}.', opt.requiresOneOf.map((r) => code('--' + r)).join(t(', '))) : '',
+    opt.aliases?.length ? t('Also written {0}.', opt.aliases.map((a) => code('--' + a)).join(t(', '))) : '',
   ].filter((f) => f !== '');
-  const parts = [`**--${opt.name}**${value} — option of ${from}`, opt.doc, facts.join(' ')];
-  if (opt.removed) parts.push(`**Removed:** ${opt.removed}`);
+  const parts = [t('**--{0}**{1} — option of {2}', opt.name, value, from), localized(opt.doc), facts.join(' ')];
+  if (opt.removed) parts.push(t('**Removed:** {0}', localized(opt.removed)));
   return parts.join('\n\n');
 }
 
 export function baseOptionDoc(letter: string): string | undefined {
   const base = BASE_OPTION_DOCS[letter];
-  const hooks = base?.hooks ? ` Only in chains reached from ${hookList(base.hooks)}.` : '';
-  return base && `**${base.usage}**\n\n${base.doc}${hooks}`;
+  const hooks = base?.hooks ? t(' Only in chains reached from {0}.', hookList(base.hooks)) : '';
+  return base && `**${base.usage}**\n\n${localized(base.doc)}${hooks}`;
 }
 
 /** A value word with its meaning, then what the option it belongs to is. */
 export function valueDoc(word: { name: string; doc: string } | undefined, optionDocs: string): string {
-  return word?.doc ? `**${word.name}**\n\n${word.doc}\n\n---\n\n${optionDocs}` : optionDocs;
+  return word?.doc ? `**${word.name}**\n\n${localized(word.doc)}\n\n---\n\n${optionDocs}` : optionDocs;
+}
+
+/** COMMIT in a restore file, for hover and completion. */
+export function commitDoc(): string {
+  return t('**COMMIT**\n\nEnds the table block: iptables-restore checks the whole block and swaps it in as one step; without this line nothing of the block applies.');
 }
 
 export function verdictDoc(name: string): string | undefined {
   const doc = STANDARD_TARGETS[name];
-  return doc && `**${name}** (verdict)\n\n${doc}`;
+  return doc && t('**{0}** (verdict)\n\n{1}', name, localized(doc));
 }
 
 /** What the model knows of a chain: where it is declared, its policy, rules, hooks, callers; who makes it. */
 export function chainDoc(name: string, table: Table | undefined, tableName: string): string {
   const chain = table?.chains.get(name);
   const builtin = isBuiltinChain(tableName as never, name);
-  const where = (line: number | undefined) => (line === undefined ? '' : ` on line ${line + 1}`);
+  const where = (line: number | undefined) => (line === undefined ? '' : t(' on line {0}', line + 1));
   const parts: string[] = [];
   if (builtin) {
-    parts.push(`**${name}** — built-in chain of the ${tableName} table`, HOOK_DOCS[name as Hook]);
+    parts.push(t('**{0}** — built-in chain of the {1} table', name, tableName), localized(HOOK_DOCS[name as Hook]));
   } else {
     parts.push(chain
-      ? `**${name}** — user chain of the ${tableName} table, declared${where(chain.declaration?.line)}`
-      : `**${name}** — not a chain of the ${tableName} table in this document`);
+      ? t('**{0}** — user chain of the {1} table, declared{2}', name, tableName, where(chain.declaration?.line))
+      : t('**{0}** — not a chain of the {1} table in this document', name, tableName));
   }
   if (chain) parts.push(chainFacts(chain, builtin));
   const known = builtin ? undefined : wellKnownChain(name);
-  if (known) parts.push(`**${known.tool}** creates chains named like this. ${known.doc}`);
+  if (known) parts.push(t('**{0}** creates chains named like this. {1}', known.tool, localized(known.doc)));
   return parts.join('\n\n');
 }
 
 function chainFacts(chain: Chain, builtin: boolean): string {
   const facts: string[] = [];
-  if (builtin) facts.push(`Policy ${chain.policy ?? 'ACCEPT'}${chain.policyToken ? ` (line ${chain.policyToken.line + 1})` : ' (not set here)'}.`);
-  facts.push(`${chain.rules.length} rule${chain.rules.length === 1 ? '' : 's'}.`);
-  if (!builtin) facts.push(chain.hooks.size ? `Reached from ${hookList(chain.hooks)}.` : 'Not reached from any built-in chain.');
+  if (builtin) facts.push(t('Policy {0}{1}.', chain.policy ?? 'ACCEPT', chain.policyToken ? t(' (line {0})', chain.policyToken.line + 1) : t(' (not set here)')));
+  facts.push(chain.rules.length === 1 ? t('1 rule.') : t('{0} rules.', chain.rules.length));
+  if (!builtin) facts.push(chain.hooks.size ? t('Reached from {0}.', hookList(chain.hooks)) : t('Not reached from any built-in chain.'));
   if (chain.references.length) {
-    const shown = chain.references.slice(0, 8).map((r) => `${r.chain} (line ${r.facts.head.target!.nameToken.line + 1}${r.facts.head.target!.goto ? ', goto' : ''})`);
+    const shown = chain.references.slice(0, 8).map((r) => {
+      const target = r.facts.head.target!;
+      return target.goto ? t('{0} (line {1}, goto)', r.chain, target.nameToken.line + 1) : t('{0} (line {1})', r.chain, target.nameToken.line + 1);
+    });
     const more = chain.references.length - shown.length;
-    facts.push(`Jumped to from ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}.`);
+    facts.push(t('Jumped to from {0}{1}.', shown.join(t(', ')), more > 0 ? t(' and {0} more', more) : ''));
   }
   return facts.join(' ');
 }

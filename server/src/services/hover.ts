@@ -12,7 +12,7 @@ import { parseCommand, type Command, type OptionUse } from '../syntax/command';
 import { spanOf, Token } from '../syntax/token';
 import { CommandPart, partAt } from './commandParts';
 import { CommandContext, ContextSource, cursorContext } from './cursorContext';
-import { baseOptionDoc, chainDoc, extensionDoc, optionDoc, tableDoc, valueDoc, verdictDoc } from './docs';
+import { baseOptionDoc, chainDoc, commitDoc, extensionDoc, optionDoc, tableDoc, valueDoc, verdictDoc } from './docs';
 
 export interface HoverResult {
   /** Markdown. */
@@ -20,7 +20,6 @@ export interface HoverResult {
   range: Span;
 }
 
-const COMMIT_DOC = '**COMMIT**\n\nEnds the table block: iptables-restore checks the whole block and swaps it in as one step; without this line nothing of the block applies.';
 
 export function hover(source: ContextSource, pos: Position): HoverResult | undefined {
   const ctx = cursorContext(source, pos);
@@ -38,7 +37,7 @@ export function hover(source: ContextSource, pos: Position): HoverResult | undef
       if (ctx.field === 0) return result(chainDoc(token.text, model, ctx.table));
       return ctx.field === 1 ? result(verdictDoc(token.text)) : undefined;
     case 'lineStart':
-      return token.text === 'COMMIT' ? result(COMMIT_DOC) : undefined;
+      return token.text === 'COMMIT' ? result(commitDoc()) : undefined;
     case 'command': {
       const command = parseCommand(ctx.words, { family: ctx.family, restore: ctx.restore, table: ctx.table }, []);
       const part = partAt(command, pos.line, pos.character);

@@ -8,6 +8,7 @@ import { isBuiltinChain, TableName } from '../knowledge';
 import { chainNameProblem } from '../syntax/command';
 import { sameSpan } from '../syntax/token';
 import { ChainIndex, ChainOccurrence, contains } from './chainOccurrences';
+import { t } from '../l10n';
 
 export type HighlightKind = 'read' | 'write' | 'text';
 
@@ -117,13 +118,13 @@ export function rename(index: ChainIndex, at: Position, newName: string): TextEd
   }
   // Names that would need quoting in a script, or escaping in a restore file, are not worth the risk.
   if (!/^[^"\\]+$/.test(newName) || (index.shell && !/^[\w.:@%+,=/-]+$/.test(newName))) {
-    return { refused: `\`${newName}\` would need quoting or escaping here; choose a name of letters, digits and - _ . : @ % + , = /` };
+    return { refused: t('`{0}` would need quoting or escaping here; choose a name of letters, digits and - _ . : @ % + , = /', newName) };
   }
   for (const c of plan.chains) {
     if (newName === c.name) continue;
     const taken = isBuiltinChain(c.table as TableName, newName)
       || index.occurrences.some((o) => o.name === newName && o.table === c.table && o.family === c.family && !plan.chains.some((p) => same(p, o)));
-    if (taken) return { refused: `the ${c.table} table already has a chain \`${newName}\`` };
+    if (taken) return { refused: t('the {0} table already has a chain `{1}`', c.table, newName) };
   }
   return inOrder(plan.occurrences.map((o) => ({ span: o.literal!, newText: newName })));
 }
@@ -137,10 +138,10 @@ export function rename(index: ChainIndex, at: Position, newName: string): TextEd
 function renamePlan(index: ChainIndex, at: Position): { chains: Chain[]; occurrences: ChainOccurrence[] } | Refusal | undefined {
   const chains = chainsAt(index, at);
   if (chains.length === 0) {
-    const target = index.targets.find((t) => contains(t.span, at));
-    if (target) return { refused: `${target.name} is a target, not a chain: only user-defined chains can be renamed` };
+    const target = index.targets.find((tgt) => contains(tgt.span, at));
+    if (target) return { refused: t('{0} is a target, not a chain: only user-defined chains can be renamed', target.name) };
     const unknown = index.unknown.find((u) => contains(u.span, at));
-    if (unknown) return { refused: `this chain name comes from ${unknown.why}, which only the running script knows: it cannot be renamed here` };
+    if (unknown) return { refused: t('this chain name comes from {0}, which only the running script knows: it cannot be renamed here', unknown.why) };
     return undefined;
   }
   let occurrences = occurrencesOf(index, chains);
@@ -152,10 +153,10 @@ function renamePlan(index: ChainIndex, at: Position): { chains: Chain[]; occurre
     occurrences = occurrencesOf(index, chains);
   }
   const builtin = occurrences.find((o) => o.builtin);
-  if (builtin) return { refused: `${builtin.name} is a built-in chain of the ${builtin.table} table: it cannot be renamed` };
+  if (builtin) return { refused: t('{0} is a built-in chain of the {1} table: it cannot be renamed', builtin.name, builtin.table) };
   const unwritten = occurrences.find((o) => !o.literal);
   if (unwritten) {
-    return { refused: `the chain name on line ${unwritten.span.line + 1} is written as \`${unwritten.asWritten}\`, not spelled out in one piece, so renaming cannot edit it safely; rename it by hand` };
+    return { refused: t('the chain name on line {0} is written as `{1}`, not spelled out in one piece, so renaming cannot edit it safely; rename it by hand', unwritten.span.line + 1, unwritten.asWritten) };
   }
   return { chains, occurrences };
 }

@@ -11,6 +11,7 @@ import { chainNameProblem, Command } from '../syntax/command';
 import type { SaveFile, TableBlock } from '../syntax/saveFile';
 import { sameSpan } from '../syntax/token';
 import { shellCommandAt } from './shellWords';
+import { t } from '../l10n';
 
 export interface TextEdit {
   range: { start: Position; end: Position };
@@ -53,12 +54,12 @@ export function quickFixes(diagnostic: Diagnostic, analysis: DocumentAnalysis, t
 function factFixes(d: Diagnostic, facts: FixFacts, analysis: DocumentAnalysis, doc: DocumentText): Candidate[] {
   const fixes: Candidate[] = [];
   if (facts.replaceWith !== undefined && doc.isLiteral(d.span)) {
-    fixes.push({ title: `Change to \`${facts.replaceWith}\``, edits: [doc.replace(d.span, facts.replaceWith)] });
+    fixes.push({ title: t('Change to `{0}`', facts.replaceWith), edits: [doc.replace(d.span, facts.replaceWith)] });
   }
   if (facts.insert) {
     const { words, at } = facts.insert;
     // Several choices (`-p tcp`, `-p udp`): none is the obvious one.
-    for (const word of words) fixes.push({ title: `Add \`${word}\``, edits: [doc.insert(at, `${word} `)], doubtful: words.length > 1 });
+    for (const word of words) fixes.push({ title: t('Add `{0}`', word), edits: [doc.insert(at, `${word} `)], doubtful: words.length > 1 });
   }
   if (facts.negation) fixes.push(...negationFix(d.span, facts.negation, doc));
   if (facts.createChain) {
@@ -75,7 +76,7 @@ function factFixes(d: Diagnostic, facts: FixFacts, analysis: DocumentAnalysis, d
 
 function lineEndingFix(doc: DocumentText): Candidate[] {
   if (!doc.text.includes('\r\n')) return [];
-  return [{ title: 'Convert line endings to LF', edits: [{ range: doc.whole(), newText: doc.text.replace(/\r\n/g, '\n') }] }];
+  return [{ title: t('Convert line endings to LF'), edits: [{ range: doc.whole(), newText: doc.text.replace(/\r\n/g, '\n') }] }];
 }
 
 /** COMMIT goes right after the block's last line (before any comments and blank lines that follow). */
@@ -84,7 +85,7 @@ function commitFix(span: Span, analysis: DocumentAnalysis, doc: DocumentText): C
   // At the end of the file the block's name is marked; else the `*table` line that starts the next block.
   const block = open.find((b) => sameSpan(b.name, span)) ?? open.filter((b) => b.header.line < span.line).pop();
   if (!block) return [];
-  return [{ title: `Add COMMIT at the end of the *${block.name.text} block`, edits: [doc.insertLineAfter(lastLine(block), 'COMMIT')] }];
+  return [{ title: t('Add COMMIT at the end of the *{0} block', block.name.text), edits: [doc.insertLineAfter(lastLine(block), 'COMMIT')] }];
 }
 
 /** `-m state --state X` → `-m conntrack --ctstate X`: the module name and each option name, nothing else. */
@@ -100,7 +101,7 @@ function replacementFix(span: Span, analysis: DocumentAnalysis, doc: DocumentTex
     edits.push(doc.replace(use.flag, `--${renamed}`));
   }
   const newOptions = match.options.map((o) => ` --${replacement.options[o.spec.name] ?? o.spec.name}`).join('');
-  return [{ title: `Use \`-m ${replacement.name}${newOptions}\``, edits }];
+  return [{ title: t('Use `-m {0}{1}`', replacement.name, newOptions), edits }];
 }
 
 /** `-s ! x` → `! -s x`: the `!` moves in front of the option. */
@@ -108,7 +109,7 @@ function negationFix(value: Span, { option, bang }: { option: Span; bang: Span }
   if (option.line !== bang.line || bang.line !== value.line) return [];
   const optionText = doc.slice(option);
   return [{
-    title: `Write \`! ${optionText} ${doc.slice(value)}\``,
+    title: t('Write `! {0} {1}`', optionText, doc.slice(value)),
     edits: [doc.insert(option, '! '), doc.remove({ line: bang.line, start: bang.start, end: value.start })],
   }];
 }
@@ -124,7 +125,7 @@ function declareChainFix(span: Span, name: string, table: string, file: SaveFile
     after = s.line;
   }
   const line = `:${name} - [0:0]`;
-  return [{ title: `Declare chain ${name} (\`${line}\`)`, edits: [doc.insertLineAfter(after, line)] }];
+  return [{ title: t('Declare chain {0} (`{1}`)', name, line), edits: [doc.insertLineAfter(after, line)] }];
 }
 
 /**
@@ -142,14 +143,14 @@ function scriptChainFix(span: Span, name: string, table: string, calls: Iptables
   if (calls.filter((c) => c.line === first.line).length > 1) return [];
   const start = commandStart(first, doc);
   if (!start) return [];
-  const t = first.command.table;
-  const line = `${doc.indentation(first.line)}${start.program}${t ? ` -t ${doc.slice(t)}` : ''} -N ${name}`;
-  return [{ title: `Create chain ${name} (\`${line.trim()}\`)`, edits: [doc.insertLineBefore(first.line, line)] }];
+  const tableWord = first.command.table;
+  const line = `${doc.indentation(first.line)}${start.program}${tableWord ? ` -t ${doc.slice(tableWord)}` : ''} -N ${name}`;
+  return [{ title: t('Create chain {0} (`{1}`)', name, line.trim()), edits: [doc.insertLineBefore(first.line, line)] }];
 }
 
 /** Deletes the line(s) of the rule the diagnostic marks. */
 function removeRuleFix(span: Span, analysis: DocumentAnalysis, doc: DocumentText): Candidate[] {
-  const title = 'Remove the duplicate rule';
+  const title = t('Remove the duplicate rule');
   if (restoreInputAt(analysis, span.line)) {
     return commandAt(analysis, span) ? [{ title, edits: [doc.removeLines(span.line, span.line)] }] : [];
   }

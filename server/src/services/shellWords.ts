@@ -6,6 +6,7 @@
 import type { Position } from '../diagnostics';
 import type { Token } from '../syntax/token';
 import { iptablesTool, prefixLength } from '../shell/tools';
+import { t } from '../l10n';
 
 export interface ShellCommand {
   /** The command's name word (after `sudo`, assignments, `then`...). */
@@ -17,7 +18,6 @@ export interface ShellCommand {
 
 type Item = Token | { op: string; line: number; start: number };
 
-const UNKNOWN = 'set only when the script runs';
 const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{', '}', 'time']);
 
 /** Ends with an odd number of backslashes: the line goes on below. */
@@ -85,7 +85,7 @@ function lexLine(text: string, line: number, items: Item[]): void {
       i++;
     }
     const token: Token = { text: value, line, start, end: Math.min(i, n) };
-    if (unknown) token.unknown = UNKNOWN;
+    if (unknown) token.unknown = t('set only when the script runs');
     items.push(token);
   }
 }
