@@ -34,6 +34,7 @@ export async function buildBundles({ production = false, watch = false, outRoot 
     builds.push(
       { ...common, ...cjsTreeSitter, entryPoints: ['server/src/cli/lint.ts'], outfile: join(outRoot, 'server/out/cli.js') },
       { ...common, ...cjsTreeSitter, entryPoints: ['server/src/cli/trace.ts'], outfile: join(outRoot, 'server/out/trace.js') },
+      { ...common, ...cjsTreeSitter, entryPoints: ['server/src/cli/diff.ts'], outfile: join(outRoot, 'server/out/diff.js') },
     );
   }
   copyBashGrammar(outRoot);

@@ -34,12 +34,12 @@ const step = (name: string) => steps.find((s) => s.name === name)!;
 const packed = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO, encoding: 'utf8' }));
 const tarball = path.join(work, packed[0].filename);
 
-test('the package holds the three commands, built, and declares no dependencies to download', () => {
+test('the package holds the four commands, built, and declares no dependencies to download', () => {
   assert.deepEqual(packed[0].files.map((f: { path: string }) => f.path).sort(), [
-    'LICENSE', 'README.md', 'package.json', 'server/out/cli.js', 'server/out/server.js', 'server/out/trace.js',
+    'LICENSE', 'README.md', 'package.json', 'server/out/cli.js', 'server/out/diff.js', 'server/out/server.js', 'server/out/trace.js',
     'server/out/tree-sitter-bash.wasm', 'server/out/tree-sitter.wasm',
   ]);
-  assert.deepEqual(Object.keys(manifest.bin).sort(), ['iptables-language-server', 'iptables-lint', 'iptables-trace']);
+  assert.deepEqual(Object.keys(manifest.bin).sort(), ['iptables-diff', 'iptables-language-server', 'iptables-lint', 'iptables-trace']);
   assert.equal(manifest.dependencies, undefined);
   console.log(`npm package: ${(packed[0].size / 1024).toFixed(0)} KB, ${(packed[0].unpackedSize / 1048576).toFixed(1)} MB unpacked`);
 });
@@ -67,6 +67,10 @@ test('the README workflow\'s install step installs the .tgz offline; the command
   const trace = spawnSync('iptables-trace', ['rules.v4', '--packet', 'tcp 198.51.100.7:40000 -> 203.0.113.1:80 in eth0 syn'], { cwd: path.join(REPO, 'examples'), env, encoding: 'utf8' });
   assert.equal(trace.status, 0, trace.stderr);
   assert.match(trace.stdout, /^Verdict: forwarded out eth1$/m);
+
+  const diff = spawnSync('iptables-diff', ['rules.v4', 'rules.v4'], { cwd: path.join(REPO, 'examples'), env, encoding: 'utf8' });
+  assert.equal(diff.status, 0, diff.stderr);
+  assert.equal(diff.stdout, 'rules.v4 and rules.v4 are the same ruleset (IPv4)\n');
 
   const client = await new LspClient().start({}, { command: [path.join(bin, 'iptables-language-server')] });
   try {

@@ -63,3 +63,36 @@ export class Namespace {
 export function withoutCommentsAndCounters(text: string): string {
   return text.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/^(:\S+ \S+) \[\d+:\d+\]$/, '$1 [0:0]')).join('\n');
 }
+
+export type Backend = 'legacy' | 'nft';
+
+/** Runs a command in a namespace (`ip netns exec NAME ...`). */
+export function inNamespace(name: string, args: string[], input?: string) {
+  return spawnSync('ip', ['netns', 'exec', name, ...args], { input, encoding: 'utf8', timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
+}
+
+/**
+ * Runs a ../shared/shell-cases script in the namespace the way its run-case
+ * does: its setup.ip first, then inside a private mount namespace with the
+ * chosen backend's binary over the other's (so `iptables`, whatever it points
+ * to, is that backend), a private /tmp and an empty environment.
+ */
+export function runShellCase(ns: string, dir: string, backend: Backend): { status: number | null; stderr: string } {
+  spawnSync('ip', ['-netns', ns, 'link', 'set', 'lo', 'up']);
+  const setup = `${dir}/setup.ip`;
+  if (spawnSync('test', ['-f', setup]).status === 0) execFileSync('ip', ['-netns', ns, '-batch', setup]);
+  const binary = (tool: string) => execFileSync('readlink', ['-f', execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim()], { encoding: 'utf8' }).trim();
+  const [use, other] = backend === 'legacy' ? [binary('xtables-legacy-multi'), binary('xtables-nft-multi')] : [binary('xtables-nft-multi'), binary('xtables-legacy-multi')];
+  const shell = /^#!\s*\S*\b(sh|dash)\b/.test(execFileSync('head', ['-n', '1', `${dir}/script.sh`], { encoding: 'utf8' })) ? 'sh' : 'bash';
+  const inner = `set -u
+mount --bind "$1" "$2" && mount -t tmpfs -o size=16m,mode=1777 live-tmp /tmp && mkdir /tmp/case && cd /tmp/case || exit 97
+exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C XTABLES_LOCKFILE=/tmp/.xtables.lock timeout 60 "$3" "$4"`;
+  const r = inNamespace(ns, ['bash', '-c', inner, 'inner', use, other, shell, `${dir}/script.sh`]);
+  return { status: r.status, stderr: r.stderr };
+}
+
+/** The host's own rulesets, both backends and families: tests check they never change. */
+export function hostFirewall(): string {
+  return ['iptables-legacy-save', 'ip6tables-legacy-save', 'iptables-nft-save', 'ip6tables-nft-save']
+    .map((tool) => `${tool}:\n${withoutCommentsAndCounters(spawnSync(tool, [], { encoding: 'utf8' }).stdout ?? '')}`).join('\n');
+}

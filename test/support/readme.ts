@@ -6,13 +6,17 @@ import { REPO } from './shared';
 
 const README = readFileSync(path.join(REPO, 'README.md'), 'utf8');
 
-/** The fenced blocks of the README section under `## heading`, each as its lines. */
-export function blocks(heading: string): string[][] {
+/** The text of the README section under `## heading`. */
+export function section(heading: string): string {
   const start = README.indexOf(`\n## ${heading}\n`);
   assert.ok(start >= 0, `README.md has no section "## ${heading}"`);
   const end = README.indexOf('\n## ', start + 1);
-  const section = README.slice(start, end < 0 ? undefined : end);
-  return [...section.matchAll(/^```[^\n]*\n([\s\S]*?)^```$/gm)].map((m) => m[1].replace(/\n$/, '').split('\n'));
+  return README.slice(start, end < 0 ? undefined : end);
+}
+
+/** The fenced blocks of the README section under `## heading`, each as its lines. */
+export function blocks(heading: string): string[][] {
+  return [...section(heading).matchAll(/^```[^\n]*\n([\s\S]*?)^```$/gm)].map((m) => m[1].replace(/\n$/, '').split('\n'));
 }
 
 /** The one block of a section whose text contains `marker`. */

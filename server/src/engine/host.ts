@@ -22,6 +22,10 @@ export interface Interface {
   /** Device group (`ip link set dev X group N`); 0 unless set. */
   group: number;
   loopback: boolean;
+  /** The device's own net.ipv4.conf.DEV.rp_filter: the kernel applies the larger of it and the host's (`all`). */
+  rpFilter: 0 | 1 | 2;
+  /** The device's own route_localnet: on when it or the host's (`all`) is. */
+  routeLocalnet: boolean;
 }
 
 export type RouteType = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit';
@@ -146,7 +150,7 @@ export function parseHost(json: unknown, path = 'host'): Host {
 }
 
 function parseInterface(f: Fields): Interface {
-  f.only(['name', 'addresses', 'mac', 'group']);
+  f.only(['name', 'addresses', 'mac', 'group', 'rpFilter', 'routeLocalnet']);
   const name = f.string('name');
   if (!name || name.length > 15 || /[\s/]/.test(name)) f.fail('name', 'expected an interface name of 1-15 characters without spaces or "/"');
   const addresses: HostAddress[] = [];
@@ -163,7 +167,10 @@ function parseInterface(f: Fields): Interface {
     addresses.push({ family: a.family, address: a.address, prefix, mask, primary });
   }
   const mac = f.string('mac');
-  return { name: name!, addresses, mac: mac === undefined ? null : readMac(f.at('mac'), mac), group: f.int('group', 0, 0xffffffff) ?? 0, loopback: name === 'lo' };
+  return {
+    name: name!, addresses, mac: mac === undefined ? null : readMac(f.at('mac'), mac), group: f.int('group', 0, 0xffffffff) ?? 0, loopback: name === 'lo',
+    rpFilter: (f.int('rpFilter', 0, 2) ?? 0) as 0 | 1 | 2, routeLocalnet: f.boolean('routeLocalnet') ?? false,
+  };
 }
 
 function parseRoute(f: Fields, interfaces: Map<string, Interface>, sofar: Route[]): Route {
@@ -394,7 +401,7 @@ export function routeInput(host: Host, family: Family, src: bigint, dst: bigint,
     if (dst === V4_LIMITED_BROADCAST) return { kind: 'local', broadcast: true };
     if (isZero(src)) return { kind: 'drop', reason: 'martian source 0.0.0.0 (only a broadcast may come from it)' };
     if (isZero(dst)) return { kind: 'drop', reason: 'martian destination 0.0.0.0' };
-    if (!inDev.loopback && !host.routeLocalnet) {
+    if (!inDev.loopback && !host.routeLocalnet && !inDev.routeLocalnet) {
       if (isLoopbackAddress(family, dst)) return { kind: 'drop', reason: `martian destination ${show(dst)}: 127.0.0.0/8 arriving on ${inDev.name} (route_localnet=0)` };
       if (isLoopbackAddress(family, src)) return { kind: 'drop', reason: `martian source ${show(src)}: 127.0.0.0/8 arriving on ${inDev.name} (route_localnet=0)` };
     }
@@ -436,10 +443,11 @@ function routeTypeDrop(route: Route, dst: string): InputRoute {
 function validateSource(host: Host, family: Family, src: bigint, inDev: Interface): InputRoute | undefined {
   if (family !== 'ipv4' || inDev.loopback) return undefined;
   if (localOwner(host, family, src)) return { kind: 'drop', reason: `martian source ${showAddress(src, family)}: a packet from outside with this host's own address` };
-  if (host.rpFilter === 0) return undefined;
+  const rpFilter = Math.max(host.rpFilter, inDev.rpFilter);
+  if (rpFilter === 0) return undefined;
   const back = lookupRoute(host, family, src);
-  const ok = back && back.type === 'unicast' && (host.rpFilter === 2 || back.dev === inDev.name);
-  return ok ? undefined : { kind: 'drop', reason: `reverse-path filter (rp_filter=${host.rpFilter}): replies to ${showAddress(src, family)} would not leave by ${inDev.name}` };
+  const ok = back && back.type === 'unicast' && (rpFilter === 2 || back.dev === inDev.name);
+  return ok ? undefined : { kind: 'drop', reason: `reverse-path filter (rp_filter=${rpFilter}): replies to ${showAddress(src, family)} would not leave by ${inDev.name}` };
 }
 
 export type OutputRoute =

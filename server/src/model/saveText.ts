@@ -29,18 +29,33 @@ export function canonicalRule(rule: Rule, family: Family): string {
  * the table the script touched last comes first.
  */
 export function rulesetText(ruleset: Ruleset): string {
-  const out: string[] = [];
-  for (const table of [...ruleset.tables.values()].reverse()) {
-    out.push(`*${table.name}`);
-    for (const chain of orderedChains(table)) out.push(`:${chain.name} ${chain.builtin ? chain.policy ?? 'ACCEPT' : '-'} [0:0]`);
-    for (const chain of orderedChains(table)) for (const rule of chain.rules) out.push(`-A ${chain.name} ${ruleText(rule, ruleset.family)}`.trimEnd());
-    out.push('COMMIT');
-  }
+  const out = [...ruleset.tables.values()].reverse().flatMap((table) => tableText(table, ruleset.family));
   return out.length ? out.join('\n') + '\n' : '';
 }
 
+/** One table's block, `*table` to `COMMIT`, as lines. */
+export function tableText(table: Table, family: Family): string[] {
+  const chains = orderedChains(table);
+  return [
+    `*${table.name}`,
+    ...chains.map(chainLine),
+    ...chains.flatMap((chain) => chain.rules.map((rule) => appendLine(chain, rule, family))),
+    'COMMIT',
+  ];
+}
+
+/** `:NAME POLICY [0:0]`, counters aside. */
+export function chainLine(chain: Chain): string {
+  return `:${chain.name} ${chain.builtin ? chain.policy ?? 'ACCEPT' : '-'} [0:0]`;
+}
+
+/** `-A CHAIN ...`, the rule's line in iptables-save (a renamed chain's rules keep their old name). */
+export function appendLine(chain: Chain, rule: Rule, family: Family): string {
+  return `-A ${chain.name} ${canonicalRule(rule, family)}`.trimEnd();
+}
+
 /** Built-in chains in hook order, then user chains in byte order, as iptables-save lists them. */
-function orderedChains(table: Table): Chain[] {
+export function orderedChains(table: Table): Chain[] {
   const builtin = (table.spec?.chains ?? []).map((h) => table.chains.get(h)).filter((c): c is Chain => !!c);
   const user = [...table.chains.values()].filter((c) => !c.builtin).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return [...builtin, ...user];

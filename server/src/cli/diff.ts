@@ -1,0 +1,206 @@
+#!/usr/bin/env -S node --max-semi-space-size=64
+// iptables-diff: where two rulesets differ, chain by chain. Each side is a rule
+// file, a firewall script (the ruleset it builds) or `live`: the ruleset the
+// kernel holds now, read with iptables-save on this machine (or the network
+// namespace the command runs in), so a cron job or CI can tell when a
+// machine drifted from its repository.
+import { analyseSaveText, DEFAULT_OPTIONS } from '../analysis/analyse';
+import type { Family } from '../knowledge';
+import { environmentLocale, setLocale } from '../l10n';
+import { parseLiveCommand } from '../machine/liveCommand';
+import { ChainDrift, chainLabel, driftSummary, Rulesets, rulesetDrift } from '../model/drift';
+import { LiveError, LiveRuleset, readLiveRuleset, runCommand } from '../node/liveMachine';
+import { loadRules, quietOnClosedPipe, refusedRules } from './input';
+
+const USAGE = `usage: iptables-diff [--format text|json] [--live-command CMD] [--family 4|6] [--external CHAIN]... A B
+
+Compares two rulesets chain by chain and prints each chain that differs from A
+to B: its policy, and each rule added, removed or moved, as iptables-save
+prints it (counters, comment lines and spelling aside).
+
+  A, B               a rule file (iptables-save / iptables-restore format), a shell
+                     script that runs iptables (the ruleset it builds), - for standard
+                     input, or live: the ruleset this machine's kernel holds now (in the
+                     network namespace the command runs in), read with iptables-save and
+                     ip6tables-save (read-only; sudo -n, or sudo's prompt on a terminal,
+                     when root is needed)
+  --live-command CMD the command that prints the live IPv4 ruleset (default iptables-save);
+                     ip6tables-save and the rest are run the same way, e.g.
+                     'ssh host sudo iptables-save', 'ip netns exec NS iptables-save'
+  --format json      print {equal, a, b, families, chains: [{family, table, chain, change,
+                     policy, added, removed, moved}]}
+  --family 4|6       the family of rule files that do not say (default: from the file)
+  --external CHAIN   a chain created elsewhere (wildcard *), as for iptables-lint
+
+Only the address families both sides speak for are compared: a rules.v4 file
+against the live IPv4 ruleset, or against the IPv4 half of a dual-stack script.
+
+Exit status: 0 the same ruleset, 1 they differ, 2 usage or read error (a file
+iptables-restore would refuse, a live command that failed).`;
+
+class UsageError extends Error {}
+
+interface Args {
+  sides: [string, string];
+  format: 'text' | 'json';
+  liveCommand: string;
+  family?: Family;
+  external: string[];
+}
+
+function parseArgs(argv: string[]): Args {
+  let format: Args['format'] = 'text';
+  let liveCommand = 'iptables-save';
+  let family: Family | undefined;
+  const external = [...DEFAULT_OPTIONS.externalChains];
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new UsageError(`${word} needs a value`);
+      return argv[++i];
+    };
+    if (word === '--help' || word === '-h') {
+      process.stdout.write(USAGE + '\n');
+      process.exit(0);
+    } else if (word === '--format') {
+      const f = value();
+      if (f !== 'text' && f !== 'json') throw new UsageError(`--format takes text or json, not \`${f}\``);
+      format = f;
+    } else if (word === '--live-command') liveCommand = value();
+    else if (word === '--family') {
+      const f = value();
+      if (f !== '4' && f !== '6') throw new UsageError(`--family takes 4 or 6, not \`${f}\``);
+      family = f === '4' ? 'ipv4' : 'ipv6';
+    } else if (word === '--external') external.push(value());
+    else if (word.startsWith('-') && word !== '-') throw new UsageError(`unknown option ${word}`);
+    else positional.push(word);
+  }
+  if (positional.length !== 2) throw new UsageError(`give two rulesets to compare (got ${positional.length})`);
+  if (positional[0] === '-' && positional[1] === '-') throw new UsageError('standard input can be only one of the two');
+  return { sides: [positional[0], positional[1]], format, liveCommand, family, external };
+}
+
+interface Side {
+  name: string;
+  rulesets: Rulesets;
+  /** The families a file speaks for; undefined for live (it has both). */
+  families?: Family[];
+  live?: LiveRuleset;
+}
+
+/** Asks for sudo's password on the terminal, when there is one. */
+const askOnTerminal = async () => (process.stdin.isTTY && process.stderr.isTTY ? { privilege: 'sudo-terminal' as const } : undefined);
+
+async function readLive(command: string): Promise<Side> {
+  const cmd = parseLiveCommand(command);
+  if ('error' in cmd) throw new LiveError(`--live-command: ${cmd.error}`);
+  const live = await readLiveRuleset(cmd, { run: runCommand, ask: askOnTerminal });
+  const rulesets: Rulesets = {};
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    const text = live[family];
+    // The kernel holds what it holds: our diagnostics on it do not stop the comparison.
+    if (text !== undefined) rulesets[family] = analyseSaveText(text, { ...DEFAULT_OPTIONS, family }).ruleset;
+  }
+  return { name: 'live', rulesets, live };
+}
+
+async function readSide(file: string, args: Args): Promise<Side | string> {
+  const rules = await loadRules(file, { external: args.external, family: args.family });
+  if (typeof rules === 'string') return rules;
+  const { analysis } = rules;
+  if (analysis.kind === 'save') {
+    if (rules.errors.length) return refusedRules(rules, 'compare');
+    return { name: rules.name, rulesets: analysis.rulesets, families: [analysis.file?.family ?? 'ipv4'] };
+  }
+  // A failing command leaves the kernel as it was and the script goes on: the rest is compared.
+  if (rules.errors.length) process.stderr.write(`iptables-diff: ${rules.name}: ${rules.errors.length} command${rules.errors.length === 1 ? '' : 's'} would fail (iptables-lint lists them); compared without them\n`);
+  const families = (['ipv4', 'ipv6'] as const).filter((f) => analysis.rulesets[f]?.tables.size);
+  return { name: rules.name, rulesets: analysis.rulesets, families: families.length ? families : ['ipv4'] };
+}
+
+/**
+ * What both sides speak for: a rules.v4 file against the live machine or a
+ * dual-stack script is compared for IPv4 only. Sides with nothing in common
+ * (an IPv4 file and an IPv6 one) are compared for both.
+ */
+function comparedFamilies(a: Side, b: Side): Family[] {
+  const both: Family[] = ['ipv4', 'ipv6'];
+  const speaks = (s: Side, f: Family) => (s.families ? s.families.includes(f) : s.rulesets[f] !== undefined);
+  const common = both.filter((f) => speaks(a, f) && speaks(b, f));
+  return common.length ? common : both.filter((f) => speaks(a, f) || speaks(b, f));
+}
+
+function liveDescription(live: LiveRuleset): string {
+  const what = [`${live.command}${live.host ? ` on ${live.host}` : ''}`, live.time.toISOString().replace(/\.\d+Z$/, 'Z'), live.backend].filter(Boolean);
+  return what.join(', ');
+}
+
+function sideHeader(mark: string, s: Side): string {
+  return `${mark} ${s.name}${s.live ? ` (${liveDescription(s.live)})` : ''}`;
+}
+
+function renderText(a: Side, b: Side, chains: ChainDrift[], families: Family[]): string {
+  const both = families.length > 1;
+  const names = { a: a.name, b: b.name };
+  if (chains.length === 0) return `${a.name} and ${b.name} are the same ruleset (${families.map((f) => (f === 'ipv4' ? 'IPv4' : 'IPv6')).join(' and ')})\n`;
+  const out = [sideHeader('---', a), sideHeader('+++', b)];
+  for (const d of chains) {
+    out.push(driftSummary(d, names, both));
+    if (d.change === 'removed') out.push(`  - :${d.chain} - [0:0]`);
+    if (d.change === 'added') out.push(`  + :${d.chain} - [0:0]`);
+    if (d.policy) out.push(`  - :${d.chain} ${d.policy.a} [0:0]`, `  + :${d.chain} ${d.policy.b} [0:0]`);
+    for (const r of d.removed) out.push(`  - ${String(r.position).padEnd(6)}${r.rule}`);
+    for (const r of d.added) out.push(`  + ${String(r.position).padEnd(6)}${r.rule}`);
+    for (const r of d.moved) out.push(`  ~ ${`${r.from}->${r.to}`.padEnd(6)}${r.rule}`);
+  }
+  out.push('', `${a.name} and ${b.name} differ in ${chains.length} chain${chains.length === 1 ? '' : 's'}: ${chains.map((d) => chainLabel(d, both)).join(', ')}`);
+  return out.join('\n') + '\n';
+}
+
+function sideJson(s: Side) {
+  return { name: s.name, ...(s.live ? { live: { ...s.live, time: s.live.time.toISOString(), ipv4: undefined, ipv6: undefined } } : {}) };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`iptables-diff: ${(e as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const sides: Side[] = [];
+  let live: Side | undefined;
+  for (const file of args.sides) {
+    try {
+      if (file === 'live') sides.push(live ??= await readLive(args.liveCommand));
+      else {
+        const side = await readSide(file, args);
+        if (typeof side === 'string') throw new LiveError(side);
+        sides.push(side);
+      }
+    } catch (e) {
+      if (!(e instanceof LiveError)) throw e;
+      process.stderr.write(`iptables-diff: ${e.message}\n`);
+      return 2;
+    }
+  }
+  const [a, b] = sides;
+  for (const w of live?.live?.warnings ?? []) process.stderr.write(`iptables-diff: warning: ${w}\n`);
+  const families = comparedFamilies(a, b);
+  const chains = rulesetDrift(a.rulesets, b.rulesets, families);
+  if (args.format === 'json') {
+    process.stdout.write(JSON.stringify({ equal: chains.length === 0, a: sideJson(a), b: sideJson(b), families, chains }, null, 2) + '\n');
+  } else process.stdout.write(renderText(a, b, chains, families));
+  return chains.length ? 1 : 0;
+}
+
+quietOnClosedPipe();
+setLocale(environmentLocale(process.env));
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+}, (e: Error) => {
+  process.stderr.write(`iptables-diff: internal error: ${e.stack ?? e.message}\n`);
+  process.exitCode = 2;
+});
