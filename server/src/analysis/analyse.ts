@@ -3,13 +3,12 @@
 import type { Diagnostic } from '../diagnostics';
 import type { Family } from '../knowledge';
 import { CHAIN_OWNERS } from '../knowledge/wellKnownChains';
-import { rulesetFromSave } from '../model/fromSave';
+import { rulesetBuilder } from '../model/fromSave';
 import type { Ruleset } from '../model/ruleset';
 import type { ParsedLines } from '../syntax/parsedLines';
-import { readSaveFile, SaveFile } from '../syntax/saveFile';
+import { detectFamily, readSaveFile, SaveFile } from '../syntax/saveFile';
 import { runToEnd, Steps } from '../steps';
 import { tableCommitProblems } from '../model/kernelChecks';
-import { rememberFacts } from '../model/ruleFacts';
 import { findDeadRules } from './deadRules';
 import { reviewRuleset } from './rulesetChecks';
 import { t } from '../l10n';
@@ -47,10 +46,13 @@ export function analyseSaveText(text: string, options: AnalysisOptions = DEFAULT
 export function* analyseSaveSteps(text: string, options: AnalysisOptions = DEFAULT_OPTIONS): Steps<Analysis> {
   const refusal = refuseInput(text, options.maxFileSize);
   if (refusal) return { diagnostics: [refusal] };
-  const file = yield* readSaveFile(text, { family: options.family, fileName: options.fileName, reuse: options.reuse, onCommand: rememberFacts });
+  const family = options.family ?? detectFamily(text, options.fileName);
+  const built: Diagnostic[] = [];
+  const builder = rulesetBuilder(family, options, built);
+  const file = yield* readSaveFile(text, { family, reuse: options.reuse, visit: builder.visit });
+  const ruleset = builder.finish();
   const diagnostics = file.diagnostics;
-  yield;
-  const ruleset = rulesetFromSave(file, options, diagnostics);
+  for (const d of built) diagnostics.push(d);
   yield;
   for (const table of ruleset.tables.values()) tableCommitProblems(table, diagnostics);
   yield;

@@ -8,13 +8,13 @@ import {
 } from '../knowledge';
 import { chainPattern } from '../knowledge/wellKnownChains';
 import type { Command, TargetHead } from '../syntax/command';
-import type { SaveFile, TableBlock } from '../syntax/saveFile';
+import type { SaveFile, Statement, TableBlock } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
-import { linkChains } from './graph';
+import { linkChains, reachFromHooks } from './graph';
 import { HookSet } from './hookSet';
 import { canonicalRule } from './saveText';
 import { loopProblems, ruleCommitProblems, tableCommitProblems } from './kernelChecks';
-import { factsOf, lineFacts, RuleFacts } from './ruleFacts';
+import { factsOf, lineFacts, rememberFacts, RuleFacts } from './ruleFacts';
 import { Chain, ChainRule, Rule, Ruleset, Table, TargetRef } from './ruleset';
 
 export interface BuildOptions {
@@ -74,13 +74,19 @@ export class RulesetBuilder {
     const existing = this.ruleset.tables.get(name.text);
     this.noflush = restore.noflush === true;
     this.inScript = restore.inScript === true;
-    if (existing && restore.noflush) return existing;
+    if (existing && restore.noflush) {
+      // Its rules were linked before; what this block changes is linked again at the end.
+      this.stale.add(existing);
+      this.blockOpen = true;
+      return existing;
+    }
     if (existing && !restore.inScript) {
       this.report('table-repeated', name, `\`*${name.text}\` appears a second time: iptables-restore flushes the table again, so the rules of the earlier block are lost`, 'warning');
     }
     const table = this.freshTable(name.text, name);
     if (existing) table.fragment = existing.fragment;
     this.ruleset.tables.set(name.text, table);
+    this.blockOpen = true;
     return table;
   }
 
@@ -147,8 +153,9 @@ export class RulesetBuilder {
         const rules = this.withAddresses(this.makeRule(table, c, facts, counters));
         const n = command.ruleNumber?.value;
         if (command.kind === 'append') {
-          c.rules.push(...rules);
+          for (const rule of rules) this.appendRule(table, c, rule);
         } else if (command.kind === 'insert') {
+          this.stale.add(table);
           const at = n ?? 1;
           if (at > c.rules.length + 1) {
             this.report('rule-number', command.ruleNumber!.token, `chain ${c.name} has ${c.rules.length} rule${c.rules.length === 1 ? '' : 's'} at this point: \`-I ${c.name} ${at}\` fails ("Index of insertion too big"); use at most ${c.rules.length + 1}`);
@@ -157,6 +164,7 @@ export class RulesetBuilder {
           // Each address pair is inserted at the same position, so they end up in reverse order.
           for (const rule of rules) c.rules.splice(at - 1, 0, rule);
         } else if (n !== undefined) {
+          this.stale.add(table);
           if (n > c.rules.length) {
             this.report('no-such-rule', command.ruleNumber!.token, `chain ${c.name} has ${c.rules.length} rule${c.rules.length === 1 ? '' : 's'} at this point: there is no rule ${n} to replace`);
             return [];
@@ -173,6 +181,7 @@ export class RulesetBuilder {
       case 'delete': {
         const c = this.needChain(table, chainToken, chain);
         if (!c) return [];
+        this.stale.add(table);
         const n = command.ruleNumber?.value;
         if (n !== undefined) {
           if (n > c.rules.length) {
@@ -210,6 +219,7 @@ export class RulesetBuilder {
       }
       case 'flush':
       case 'zero':
+        if (command.kind === 'flush') this.stale.add(table);
         if (chainToken) {
           const c = this.needChain(table, chainToken, chain);
           if (c && command.kind === 'flush') c.rules = [];
@@ -218,6 +228,7 @@ export class RulesetBuilder {
         }
         return [];
       case 'deleteChain':
+        this.stale.add(table);
         this.deleteChain(table, chainToken, command.flag);
         return [];
       case 'renameChain': {
@@ -232,6 +243,7 @@ export class RulesetBuilder {
           this.report('duplicate-chain', newName, `chain \`${newName.text}\` already exists`);
           return [];
         }
+        this.stale.add(table);
         table.chains.delete(c.name);
         c.name = newName.text;
         c.declaration = newName;
@@ -299,7 +311,14 @@ export class RulesetBuilder {
       this.report('chain-not-in-table', token, `the ${table.name} table has no ${token.text} chain (${token.text} is built into ${elsewhere.join(', ')}); its built-in chains are ${table.spec?.chains.join(', ')}`);
       return;
     }
-    const later = this.declaredLater(table, token.text);
+    // In restore input the block may still create it further down: that is known when the block ends.
+    if (this.blockOpen) this.missing.push({ table, token, creating });
+    else this.reportMissing(table, token, creating);
+  }
+
+  private reportMissing(table: Table, token: Token, creating: boolean): void {
+    const declared = this.declaredInBlock.get(token.text);
+    const later = declared && declared.line > token.line ? declared : undefined;
     if (later) {
       this.report('chain-not-in-table', token, `chain \`${token.text}\` is only created further down (line ${later.line + 1}); iptables-restore needs it before this line`);
     } else {
@@ -308,24 +327,25 @@ export class RulesetBuilder {
     }
   }
 
-  /** The chains the current block declares anywhere, so that "declared later" can be told apart from "never". */
-  private ahead = new Map<string, Token>();
+  /** Restore input between `*table` and the block's end: a missing chain may still be declared further down. */
+  private blockOpen = false;
+  private missing: { table: Table; token: Token; creating: boolean }[] = [];
 
   /** The chain lines and commands of a `*table` block, in order. */
   loadBlock(table: Table, block: TableBlock): void {
-    this.ahead = new Map();
-    for (const st of block.statements) {
-      if (st.kind === 'chain') this.ahead.set(st.name.text, st.name);
-      else if (st.head.kind === 'newChain' && st.head.chain) this.ahead.set(st.head.chain.text, st.head.chain);
-    }
-    for (const st of block.statements) {
-      if (st.kind === 'chain') this.declareChain(table, st.name, st.policy);
-      else this.apply(table, lineFacts(st), st.counters);
-    }
+    for (const st of block.statements) this.statement(table, st);
   }
 
-  private declaredLater(table: Table, name: string): Token | undefined {
-    return table.chains.has(name) ? undefined : this.ahead.get(name);
+  /**
+   * One statement of a block. `command`: its whole command, when the line was
+   * just parsed (the file is built as it is read, while its words are at hand).
+   */
+  statement(table: Table, st: Statement, command?: Command): void {
+    if (st.kind === 'chain') this.declareChain(table, st.name, st.policy);
+    else {
+      if (command && st.facts === undefined) rememberFacts(st, command);
+      this.apply(table, lineFacts(st), st.counters);
+    }
   }
 
   /** For a name that is no target: the chain or target it is probably a typo of, for the message and a quick fix. */
@@ -361,8 +381,11 @@ export class RulesetBuilder {
     return rule;
   }
 
-  /** Closes the current block: jumps that never found their chain are reported now. */
+  /** Closes the current block: chains and jumps that never found their chain are reported now. */
   endBlock(): void {
+    this.blockOpen = false;
+    for (const m of this.missing) this.reportMissing(m.table, m.token, m.creating);
+    this.missing = [];
     for (const p of this.pending) {
       const name = p.token.text;
       const later = this.declaredInBlock.get(name);
@@ -382,7 +405,6 @@ export class RulesetBuilder {
     }
     this.pending = [];
     this.declaredInBlock = new Map();
-    this.ahead = new Map();
   }
 
   // ---- scripts: each iptables command is its own commit, from an empty ruleset ----
@@ -483,8 +505,22 @@ export class RulesetBuilder {
     return true;
   }
 
-  /** Tables whose jump graph changed since it was last linked. */
+  /**
+   * Tables whose jump graph changed since it was last linked. A table that only
+   * grows at the end is linked rule by rule as it grows: loading a file needs
+   * no pass over every rule afterwards, only the walk from the hooks.
+   */
   private stale = new Set<Table>();
+
+  private appendRule(table: Table, chain: Chain, rule: Rule): void {
+    chain.rules.push(rule);
+    if (this.stale.has(table)) return;
+    rule.index = chain.rules.length;
+    const target = rule.target.kind === 'chain' ? rule.target.chain : undefined;
+    if (!target) return;
+    target.references.push(rule);
+    if (chain.jumps[chain.jumps.length - 1] !== target) chain.jumps.push(target);
+  }
 
   /** Re-links a table's chains (hooks, references, rule positions) when needed. */
   private relink(table: Table, changed: boolean): void {
@@ -542,7 +578,11 @@ export class RulesetBuilder {
 
   finish(): Ruleset {
     this.endBlock();
-    for (const table of this.ruleset.tables.values()) linkChains(table);
+    for (const table of this.ruleset.tables.values()) {
+      if (this.stale.has(table)) linkChains(table);
+      else reachFromHooks(table);
+    }
+    this.stale.clear();
     return this.ruleset;
   }
 }

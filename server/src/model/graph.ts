@@ -10,7 +10,6 @@ import type { Chain, Rule, Table } from './ruleset';
 export function linkChains(table: Table): void {
   for (const chain of table.chains.values()) {
     chain.references = [];
-    chain.hooks = new HookSet();
     chain.jumps = [];
   }
   for (const chain of table.chains.values()) {
@@ -25,6 +24,12 @@ export function linkChains(table: Table): void {
       if (chain.jumps[chain.jumps.length - 1] !== target) chain.jumps.push(target);
     }
   }
+  reachFromHooks(table);
+}
+
+/** Which hooks reach each chain, from the chains' jumps (linked already). */
+export function reachFromHooks(table: Table): void {
+  for (const chain of table.chains.values()) chain.hooks = new HookSet();
   for (const chain of table.chains.values()) {
     if (!chain.builtin) continue;
     const hook = chain.name as Hook;

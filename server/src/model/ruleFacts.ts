@@ -54,7 +54,7 @@ export function factsOf(command: Command, source: CommandSource, table: string, 
   return facts;
 }
 
-/** For `parseSaveFile`'s onCommand: the facts of a line just parsed, kept with the line (a document's next version reuses unchanged lines). */
+/** The facts of a line just parsed, kept with the line (a document's next version reuses unchanged lines). */
 export function rememberFacts(statement: CommandLine, command: Command): void {
   statement.facts = factsOf(command, statement, statement.context.table, statement.context.family, statement.head);
 }

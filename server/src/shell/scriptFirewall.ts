@@ -5,7 +5,6 @@ import type { Diagnostic, Span } from '../diagnostics';
 import type { Family } from '../knowledge';
 import { BuildOptions, RulesetBuilder } from '../model/build';
 import { linkChains } from '../model/graph';
-import { rememberFacts } from '../model/ruleFacts';
 import type { Ruleset } from '../model/ruleset';
 import { Command, parseCommand } from '../syntax/command';
 import { parseSaveFile, SaveFile } from '../syntax/saveFile';
@@ -67,7 +66,7 @@ export class ScriptFirewall implements FirewallHost {
       this.collect(sink, ctx);
       return undefined;
     }
-    const file = parseSaveFile(input.text.text, { family: tool.family, origin: input.origin, onCommand: rememberFacts });
+    const file = parseSaveFile(input.text.text, { family: tool.family, origin: input.origin });
     this.restores.push(file);
     sink.push(...file.diagnostics);
     let ok = !sink.some((d) => d.severity === 'error');

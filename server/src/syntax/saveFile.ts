@@ -87,8 +87,14 @@ export interface SaveParseOptions {
   reuse?: ParsedLines;
   /** Input embedded in a script (a heredoc): where each of its lines is in the script. */
   origin?: (line: number) => { line: number; column: number } | undefined;
-  /** Hears each command as parsed, while all its words are at hand (not for reused lines). */
-  onCommand?: (statement: CommandLine, command: Command) => void;
+  /** Hears the file as it is read, so that a model can be built in the same pass. */
+  visit?: SaveFileVisitor;
+}
+
+export interface SaveFileVisitor {
+  block(block: TableBlock): void;
+  /** `command`: the whole command, when the line was just parsed (not for a line reused from the last version). */
+  statement(statement: Statement, command?: Command): void;
 }
 
 /** IPv4 or IPv6: from the header comment, the file name, then the addresses in the text. */
@@ -175,6 +181,7 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
       block = { name, header: whole, statements: [] };
       context = { family, restore: true, table: name.text };
       blocks.push(block);
+      options.visit?.block(block);
       continue;
     }
     if (!block) {
@@ -182,22 +189,27 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
       continue;
     }
     if (first === 58 /* : */) {
-      block.statements.push(chainDeclaration(lineText, line, col, report));
+      const declaration = chainDeclaration(lineText, line, col, report);
+      block.statements.push(declaration);
+      options.visit?.statement(declaration);
       continue;
     }
     const table = block.name.text;
     let parsed = options.reuse?.get(line, lineText, col, table, family);
+    let command: Command | undefined;
     if (!parsed) {
       // A line kept for the next versions gets a copy of its own: a slice would keep this version's whole text alive.
       const own = options.reuse ? unshared(lineText) : lineText;
-      const { command, counters, diagnostics: found } = parseCommandLine(own, line, col, context!);
-      const statement = command.words.length ? new CommandLine(line, col, own, context!, headOf(command), counters) : undefined;
-      if (statement) options.onCommand?.(statement, command);
-      parsed = { statement, diagnostics: found.length ? found : NO_DIAGNOSTICS };
+      const read = parseCommandLine(own, line, col, context!);
+      command = read.command;
+      const statement = command.words.length ? new CommandLine(line, col, own, context!, headOf(command), read.counters) : undefined;
+      parsed = { statement, diagnostics: read.diagnostics.length ? read.diagnostics : NO_DIAGNOSTICS };
       options.reuse?.set(line, own, col, table, family, parsed);
     }
     for (const d of parsed.diagnostics) diagnostics.push(d);
-    if (parsed.statement) block.statements.push(parsed.statement);
+    if (!parsed.statement) continue;
+    block.statements.push(parsed.statement);
+    options.visit?.statement(parsed.statement, command);
   }
   options.reuse?.finish();
   if (block) {
