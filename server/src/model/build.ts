@@ -588,8 +588,8 @@ export class RulesetBuilder {
 }
 
 /** Shared, immutable: thousands of rules end in the same verdict. */
-const VERDICTS: Record<string, TargetRef> = Object.fromEntries(
-  Object.keys(STANDARD_TARGETS).map((name) => [name, Object.freeze({ kind: 'verdict', name })]),
+const VERDICTS: ReadonlyMap<string, TargetRef> = new Map(
+  Object.keys(STANDARD_TARGETS).map((name) => [name, Object.freeze({ kind: 'verdict', name } as const)]),
 );
 
 const NO_TARGET: TargetRef = Object.freeze({ kind: 'none' });
@@ -597,7 +597,8 @@ const NO_TARGET: TargetRef = Object.freeze({ kind: 'none' });
 /** What a rule's `-j`/`-g` names, among the chains the table has now. */
 export function targetRef(table: Table, t: TargetHead | undefined): TargetRef {
   if (!t) return NO_TARGET;
-  if (!t.goto && STANDARD_TARGETS[t.name] !== undefined) return VERDICTS[t.name];
+  const verdict = t.goto ? undefined : VERDICTS.get(t.name);
+  if (verdict) return verdict;
   const chain = table.chains.get(t.name);
   if (chain) return { kind: 'chain', name: t.name, goto: t.goto, chain };
   return t.spec ? { kind: 'extension', spec: t.spec } : { kind: 'unresolved', name: t.name, goto: t.goto };

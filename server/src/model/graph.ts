@@ -32,13 +32,13 @@ export function reachFromHooks(table: Table): void {
   for (const chain of table.chains.values()) chain.hooks = new HookSet();
   for (const chain of table.chains.values()) {
     if (!chain.builtin) continue;
-    const hook = chain.name as Hook;
+    chain.hooks.add(chain.name as Hook);
+    const bit = chain.hooks.bits;
     const queue = [chain];
-    chain.hooks.add(hook);
     while (queue.length) {
       for (const next of queue.pop()!.jumps) {
-        if (!next.builtin && !next.hooks.has(hook)) {
-          next.hooks.add(hook);
+        if (!next.builtin && (next.hooks.bits & bit) === 0) {
+          next.hooks.bits |= bit;
           queue.push(next);
         }
       }
@@ -53,17 +53,50 @@ function jumpedChain(rule: Rule): Chain | undefined {
 
 /**
  * Cycles in the jump graph (the kernel refuses a table with one, ELOOP).
- * Each cycle is reported once, by the rule that closes it.
+ * Each cycle is reported once, by the rule that closes it. Rules are looked
+ * at only when the chains' jumps have a cycle at all (tables almost never do).
  */
 export function findJumpCycles(table: Table): Rule[][] {
+  return hasCycle(table) ? cyclesByRule(table) : [];
+}
+
+/** Depth first over the chains' jumps, without recursion. */
+function hasCycle(table: Table): boolean {
+  const ACTIVE = 1;
+  const DONE = 2;
+  const state = new Map<Chain, number>();
+  for (const root of table.chains.values()) {
+    if (root.jumps.length === 0 || state.has(root)) continue;
+    const stack: { chain: Chain; at: number }[] = [{ chain: root, at: 0 }];
+    state.set(root, ACTIVE);
+    while (stack.length) {
+      const frame = stack[stack.length - 1];
+      if (frame.at >= frame.chain.jumps.length) {
+        state.set(frame.chain, DONE);
+        stack.pop();
+        continue;
+      }
+      const next = frame.chain.jumps[frame.at++];
+      if (next.jumps.length === 0) continue;
+      const s = state.get(next);
+      if (s === ACTIVE) return true;
+      if (s === undefined) {
+        state.set(next, ACTIVE);
+        stack.push({ chain: next, at: 0 });
+      }
+    }
+  }
+  return false;
+}
+
+function cyclesByRule(table: Table): Rule[][] {
   const ACTIVE = 1;
   const DONE = 2;
   const state = new Map<Chain, number>();
   const cycles: Rule[][] = [];
   for (const root of table.chains.values()) {
-    // Only a chain that jumps can start a cycle; the others are done at once.
     if (state.has(root) || root.jumps.length === 0) continue;
-    // Depth first without recursion: a frame per chain on the way, and the rule that led to each but the first.
+    // A frame per chain on the way, and the rule that led to each but the first.
     const stack: { chain: Chain; at: number }[] = [{ chain: root, at: 0 }];
     const path: Rule[] = [];
     state.set(root, ACTIVE);

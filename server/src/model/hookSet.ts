@@ -3,7 +3,7 @@
 // the cost of working out where each is reached from.
 import { Hook, HOOKS } from '../knowledge';
 
-const BIT = new Map<Hook, number>(HOOKS.map((h, i) => [h, 1 << i]));
+const BIT: Readonly<Record<Hook, number>> = { PREROUTING: 1, INPUT: 2, FORWARD: 4, OUTPUT: 8, POSTROUTING: 16 };
 
 export class HookSet implements ReadonlySet<Hook> {
   constructor(public bits = 0) {}
@@ -15,11 +15,11 @@ export class HookSet implements ReadonlySet<Hook> {
   }
 
   has(hook: Hook): boolean {
-    return (this.bits & (BIT.get(hook) ?? 0)) !== 0;
+    return (this.bits & BIT[hook]) !== 0;
   }
 
   add(hook: Hook): this {
-    this.bits |= BIT.get(hook) ?? 0;
+    this.bits |= BIT[hook];
     return this;
   }
 

@@ -179,6 +179,8 @@ class CommandParser {
   private seen = 0;
   private countersFlag?: Token;
   private readonly valueContext: ValueContext;
+  /** What module options' values are checked with (the rule's protocol as given so far); reset by `-p`. */
+  private optionContext?: ValueContext;
 
   constructor(
     private readonly words: Token[],
@@ -576,8 +578,10 @@ class CommandParser {
     const v = value!;
     if (v.unknown) {
       this.cmd.symbolic = true;
-      if (letter === 'p') rule.protocol = { flag, value: v, negated };
-      else if (letter === 's' || letter === 'd') rule[letter === 's' ? 'source' : 'destination'] = { flag, value: v, negated };
+      if (letter === 'p') {
+        rule.protocol = { flag, value: v, negated };
+        this.optionContext = undefined;
+      } else if (letter === 's' || letter === 'd') rule[letter === 's' ? 'source' : 'destination'] = { flag, value: v, negated };
       else if (letter === 'i' || letter === 'o') rule[letter === 'i' ? 'inInterface' : 'outInterface'] = { flag, value: v, negated };
       return;
     }
@@ -587,6 +591,7 @@ class CommandParser {
         const r = checkValue('protocol', v.text.toLowerCase(), ctx);
         if (r.error) this.report('invalid-value', v, r.error);
         rule.protocol = { flag, value: v, negated };
+        this.optionContext = undefined;
         if (negated && r.value === 0) this.report('invalid-value', v, t('`! -p {0}` can never match: every packet has some protocol', v.text));
         return;
       }
@@ -691,7 +696,7 @@ class CommandParser {
       this.report('duplicate-option', flag, t('{0} can be given only once', label));
     }
     let values: Token[] = value ? [value] : EMPTY;
-    const ctx: ValueContext = { family: this.ctx.family, protocol: this.ruleProtocol() };
+    const ctx = this.optionContext ??= { family: this.ctx.family, protocol: this.ruleProtocol() };
     let parsed: unknown[] = value && spec.value ? [this.checkOptionValue(spec.value, value, ctx)] : EMPTY;
     if (spec.second) {
       const next = this.words[this.i];

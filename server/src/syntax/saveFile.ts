@@ -161,7 +161,7 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
       comments.push(line);
       continue;
     }
-    const whole = { line, start: col, end: col + lineText.length };
+    const whole: Span = { line, start: col, end: col + lineText.length };
 
     if (block && lineText === 'COMMIT') {
       block.commit = { text: 'COMMIT', line, start: col, end: col + 6 };

@@ -1,0 +1,75 @@
+// npm run bench: the whole `iptables-lint` run on the rulesets of Kubernetes
+// and Docker nodes, beside the real `iptables-nft-restore --test` and
+// `iptables-legacy-restore --test` on the same files, in the same run: wall
+// time and peak memory of each process (GNU time), median of a few runs.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { iptablesMissing, Namespace } from '../support/iptables';
+import { REPO } from '../support/shared';
+import { generateDockerHost, generateKubeProxy } from './kubeProxy';
+
+interface Run {
+  seconds: number;
+  megabytes: number;
+  status: number | null;
+}
+
+const TIME = '/usr/bin/time';
+
+/** One process: wall seconds and peak resident memory, from GNU time. */
+function measure(command: string[], input?: string): Run {
+  const r = spawnSync(TIME, ['-f', '%e %M', ...command], { input: input && Buffer.from(input), maxBuffer: 1 << 30, encoding: 'buffer' });
+  const last = r.stderr.toString().trim().split('\n').pop() ?? '';
+  const [seconds, kilobytes] = last.split(' ').map(Number);
+  return { seconds, megabytes: kilobytes / 1024, status: r.status };
+}
+
+function median(runs: Run[]): Run {
+  const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function show(run: Run | undefined): string {
+  if (!run) return 'n/a'.padStart(20);
+  return `${run.seconds.toFixed(2)} s ${run.megabytes.toFixed(0).padStart(5)} MB`.padStart(20);
+}
+
+const lint = path.join(REPO, 'server', 'out', 'cli.js');
+if (!existsSync(TIME)) {
+  console.log('(no figures: GNU time is not installed; apt-get install time)');
+  process.exit(0);
+}
+if (!existsSync(lint)) {
+  console.log('(no figures: build first, npm run build)');
+  process.exit(0);
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'iptables-scale-bench-'));
+const inputs = [
+  { name: 'Docker host, 2,000 published ports', text: generateDockerHost(2000), runs: 5 },
+  { name: 'kube-proxy, 5,000 services x 10 endpoints', text: generateKubeProxy({ services: 5000, endpointsPerService: 10, nodePortEvery: 10 }), runs: 3 },
+  { name: 'kube-proxy, 21,875 services x 10 endpoints', text: generateKubeProxy({ services: 21_875, endpointsPerService: 10, nodePortEvery: 10 }), runs: 1 },
+];
+const missing = iptablesMissing();
+const ns = missing ? undefined : new Namespace('ipt-scale-bench');
+if (missing) console.log(`(no iptables-restore figures: ${missing})`);
+try {
+  console.log(`${'input'.padEnd(44)} ${'rules'.padStart(8)} ${'size'.padStart(7)} | ${'iptables-lint'.padStart(20)} | ${'nft-restore --test'.padStart(20)} | ${'legacy-restore --test'.padStart(20)}`);
+  for (const { name, text, runs } of inputs) {
+    const file = path.join(dir, 'rules.v4');
+    writeFileSync(file, text);
+    const rules = text.split('\n').filter((l) => l.startsWith('-A ')).length;
+    const times = (command: string[], input?: string) => median(Array.from({ length: runs }, () => measure(command, input)));
+    const ours = times([process.execPath, '--max-semi-space-size=64', lint, file]);
+    if (ours.status !== 0) console.log(`(iptables-lint exited ${ours.status} on ${name}: it found errors in a file the kernel loads)`);
+    const tool = (t: string) => (ns ? times(['ip', 'netns', 'exec', ns.name, t, '--test'], text) : undefined);
+    const nft = tool('iptables-nft-restore');
+    const legacy = tool('iptables-legacy-restore');
+    console.log(`${name.padEnd(44)} ${rules.toLocaleString('en').padStart(8)} ${(text.length / 1048576).toFixed(1).padStart(4)} MB | ${show(ours)} | ${show(nft)} | ${show(legacy)}`);
+  }
+} finally {
+  ns?.delete();
+  rmSync(dir, { recursive: true, force: true });
+}
