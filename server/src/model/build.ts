@@ -581,6 +581,12 @@ export class RulesetBuilder {
     for (const table of this.ruleset.tables.values()) {
       if (this.stale.has(table)) linkChains(table);
       else reachFromHooks(table);
+      // An array grown by push keeps room for 17 or more: 55k small chains would keep megabytes of it.
+      for (const chain of table.chains.values()) {
+        chain.rules = chain.rules.slice();
+        chain.references = chain.references.slice();
+        chain.jumps = chain.jumps.slice();
+      }
     }
     this.stale.clear();
     return this.ruleset;

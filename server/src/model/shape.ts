@@ -15,7 +15,18 @@ export type Ranges = readonly (readonly [number, number])[];
 
 export const TOP = 0xffff;
 
+/** One range, shared: most rules test one port or one ICMP type, and 160k rules keep their shapes. */
+const SINGLE = new Map<number, Ranges>();
+
+function single(from: number, to: number): Ranges {
+  const key = from * 65536 + to;
+  let r = SINGLE.get(key);
+  if (!r) SINGLE.set(key, (r = Object.freeze([Object.freeze([from, to] as const)])));
+  return r;
+}
+
 export function ranges(list: (readonly [number, number])[], negated: boolean): Ranges {
+  if (list.length === 1 && !negated) return single(list[0][0], list[0][1]);
   const out: [number, number][] = [];
   for (const [from, to] of [...list].sort((a, b) => a[0] - b[0])) {
     const last = out[out.length - 1];
@@ -222,6 +233,15 @@ const MATCHES: Record<string, { header?: boolean; options: Record<string, Option
   comment: { options: { comment: () => true } },
 };
 
+const PROTOCOLS = new Map<number, Shape['protocol']>();
+
+function protocolOf(number: number, negated: boolean): Shape['protocol'] {
+  const key = negated ? -1 - number : number;
+  let p = PROTOCOLS.get(key);
+  if (!p) PROTOCOLS.set(key, (p = Object.freeze({ number, negated })));
+  return p;
+}
+
 export function shapeOf(s: RuleSpec, addresses: { source?: string; destination?: string } | undefined, family: Family): Shape {
   // Every field set here, so that all shapes share one object layout.
   const shape: Shape = {
@@ -232,7 +252,7 @@ export function shapeOf(s: RuleSpec, addresses: { source?: string; destination?:
   if (s.protocol) {
     const n = checkValue('protocol', s.protocol.value.text, { family }).value as number | undefined;
     if (n === undefined) shape.exact = false;
-    else if (n !== 0) shape.protocol = { number: n, negated: s.protocol.negated };
+    else if (n !== 0) shape.protocol = protocolOf(n, s.protocol.negated);
     // ip6tables tests `-p all` against the header chain it can parse; iptables ignores it.
     else if (s.protocol.negated || family === 'ipv6') shape.exact = false;
   }

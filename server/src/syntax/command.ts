@@ -48,10 +48,9 @@ export interface MatchUse {
   options: OptionUse[];
 }
 
-/** `-j NAME` or `-g NAME` without the target's options. */
+/** `-j NAME` or `-g NAME`, as the model keeps it. */
 export interface TargetHead {
   name: string;
-  flag: Token;
   nameToken: Token;
   goto: boolean;
   /** The target extension, when the name is one (else a verdict or a chain). */
@@ -59,6 +58,7 @@ export interface TargetHead {
 }
 
 export interface TargetUse extends TargetHead {
+  flag: Token;
   options: OptionUse[];
 }
 
@@ -109,7 +109,7 @@ export function headOf(command: Command): CommandHead {
   return {
     symbolic: command.symbolic, kind: command.kind, flag: command.flag, chain: command.chain, ruleNumber: command.ruleNumber,
     newName: command.newName, policy: command.policy, table: command.table, otherFamily: command.otherFamily,
-    target: tgt && (tgt.options.length === 0 ? tgt : { name: tgt.name, flag: tgt.flag, nameToken: tgt.nameToken, goto: tgt.goto, spec: tgt.spec }),
+    target: tgt && { name: tgt.name, nameToken: tgt.nameToken, goto: tgt.goto, spec: tgt.spec },
   };
 }
 

@@ -7,6 +7,13 @@ import type { Token } from './token';
 const QUOTE = 34;
 const BACKSLASH = 92;
 
+/** `-A`, `-j`...: one string each, not one per word of every line (the model keeps some of them). */
+const SHORT_OPTIONS: string[] = [];
+
+function shortOption(letter: number): string {
+  return (SHORT_OPTIONS[letter] ??= '-' + String.fromCharCode(letter));
+}
+
 function isSeparator(c: number): boolean {
   return c === 32 || c === 9 || c === 10;
 }
@@ -26,7 +33,7 @@ export function splitRestoreWords(text: string, line: number, from = 0, onUnterm
     // Plain words (nearly all of them) are one slice.
     while (i < n && !isSeparator(text.charCodeAt(i)) && text.charCodeAt(i) !== QUOTE) i++;
     if (i >= n || text.charCodeAt(i) !== QUOTE) {
-      words.push({ text: text.slice(start, i), line, start: start + offset, end: i + offset });
+      words.push({ text: i - start === 2 && text.charCodeAt(start) === 45 ? shortOption(text.charCodeAt(start + 1)) : text.slice(start, i), line, start: start + offset, end: i + offset });
       continue;
     }
     // Pieces are sliced, not added a character at a time (a chain of one-character strings per word).
