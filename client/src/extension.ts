@@ -7,6 +7,7 @@ import {
   Message, ServerOptions, TransportKind,
 } from 'vscode-languageclient/node';
 import { TRACE_COMMAND, TRACE_VIEW_TYPE, TracePacketArgs, WebviewState } from '../../server/src/lsp/protocol';
+import { largeFileNotice, rulesFileTest } from './largeFiles';
 import { PacketTests } from './packetTests';
 import { TracePanel, updateTraceableContext } from './tracePanel';
 
@@ -48,19 +49,23 @@ export async function activate(context: ExtensionContext): Promise<void> {
     }),
   );
   const started = client.start();
-  const panelHost = { context, client: async () => (await started, client!) };
+  const isRules = rulesFileTest(context);
+  const panelHost = { context, client: async () => (await started, client!), isRules };
+  const updateTraceable = () => updateTraceableContext(isRules);
   context.subscriptions.push(
     new PacketTests(panelHost.client),
     commands.registerCommand(TRACE_COMMAND, (args?: TracePacketArgs | Uri) => TracePanel.show(panelHost, args)),
     window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: WebviewState | undefined) => TracePanel.revive(panel, panelHost, state),
     }),
-    window.onDidChangeActiveTextEditor(updateTraceableContext),
+    window.onDidChangeActiveTextEditor(updateTraceable),
+    window.tabGroups.onDidChangeTabs(updateTraceable),
     workspace.onDidChangeTextDocument((e) => {
-      if (e.document === window.activeTextEditor?.document && e.document.languageId === 'shellscript') updateTraceableContext();
+      if (e.document === window.activeTextEditor?.document && e.document.languageId === 'shellscript') updateTraceable();
     }),
+    largeFileNotice(context),
   );
-  updateTraceableContext();
+  updateTraceable();
   try {
     await started;
   } catch (e) {

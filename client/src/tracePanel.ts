@@ -10,9 +10,10 @@ import {
 } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
-  EditorRange, FromWebview, SavedSample, ToWebview, TRACE_MODEL_REQUEST, TRACE_VIEW_TYPE, TraceModel, TracePacketArgs, WebviewState,
+  EditorRange, FromWebview, SavedSample, ToWebview, TRACE_MODEL_REQUEST, TRACE_VIEW_TYPE, TraceModel, TraceModelParams, TracePacketArgs, WebviewState,
 } from '../../server/src/lsp/protocol';
 import { callsIptables } from '../../server/src/shell/detect';
+import { activeUnsynced, sizeOf, SYNC_LIMIT } from './largeFiles';
 import { sampleFileName, samplesFolder, traceHtml } from './traceHtml';
 
 /** Edits settle this long before the panel traces again. */
@@ -27,15 +28,17 @@ function isTraceable(doc: TextDocument): boolean {
 }
 
 /** Sets `iptables.traceable` for the editor title button. */
-export function updateTraceableContext(): void {
+export function updateTraceableContext(isRules: (uri: Uri) => boolean): void {
   const doc = window.activeTextEditor?.document;
-  void commands.executeCommand('setContext', 'iptables.traceable', doc !== undefined && isTraceable(doc));
+  void commands.executeCommand('setContext', 'iptables.traceable', (doc !== undefined && isTraceable(doc)) || activeUnsynced(isRules) !== undefined);
 }
 
 export interface PanelHost {
   context: ExtensionContext;
   /** The language client, once it runs. */
   client(): Promise<LanguageClient>;
+  /** Whether a file's name makes it a rules file. */
+  isRules(uri: Uri): boolean;
 }
 
 export class TracePanel {
@@ -58,7 +61,7 @@ export class TracePanel {
 
   /** "iptables: Trace Packet": opens the panel beside the editor (or shows it) on the document. */
   static async show(host: PanelHost, args?: TracePacketArgs | Uri): Promise<void> {
-    const uri = args instanceof Uri ? args : args?.uri ? Uri.parse(args.uri) : activeTraceable();
+    const uri = args instanceof Uri ? args : args?.uri ? Uri.parse(args.uri) : activeTraceable(host);
     if (!TracePanel.current) {
       const panel = window.createWebviewPanel(TRACE_VIEW_TYPE, l10n.t('Packet Trace'), { viewColumn: ViewColumn.Beside, preserveFocus: true }, webviewOptions(host.context));
       TracePanel.current = new TracePanel(panel, host, uri);
@@ -75,7 +78,7 @@ export class TracePanel {
   static revive(panel: WebviewPanel, host: PanelHost, state: WebviewState | undefined): void {
     panel.webview.options = webviewOptions(host.context);
     TracePanel.current?.panel.dispose();
-    TracePanel.current = new TracePanel(panel, host, activeTraceable() ?? (state?.uri ? Uri.parse(state.uri) : undefined));
+    TracePanel.current = new TracePanel(panel, host, activeTraceable(host) ?? (state?.uri ? Uri.parse(state.uri) : undefined));
   }
 
   private constructor(private readonly panel: WebviewPanel, private readonly host: PanelHost, uri: Uri | undefined) {
@@ -101,6 +104,11 @@ export class TracePanel {
       panel.webview.onDidReceiveMessage((m: FromWebview) => this.receive(m)),
       window.onDidChangeActiveTextEditor((editor) => {
         if (editor && isTraceable(editor.document) && editor.document.uri.toString() !== this.followed?.toString()) void this.follow(editor.document.uri);
+      }),
+      // A file too large for the editor to give us has a tab but no editor.
+      window.tabGroups.onDidChangeTabs(() => {
+        const large = activeUnsynced(host.isRules);
+        if (large && large.toString() !== this.followed?.toString()) void this.follow(large);
       }),
       window.onDidChangeVisibleTextEditors(() => this.applyDecorations()),
       // A file closed and read again starts at version 1; settings change what the server sees.
@@ -183,13 +191,17 @@ export class TracePanel {
 
   private async modelMessage(uri: Uri): Promise<ToWebview> {
     try {
-      const doc = await workspace.openTextDocument(uri);
+      const key = uri.toString();
+      const open = workspace.textDocuments.find((d) => d.uri.toString() === key);
+      const size = open ? undefined : await sizeOf(uri);
+      const doc = size !== undefined && size > SYNC_LIMIT ? undefined : open ?? await workspace.openTextDocument(uri);
       const client = await this.host.client();
       // The workspace's samples are read while the server answers.
       const samples = listSamples(uri);
-      const key = doc.uri.toString();
       const cached = this.models.get(key);
-      const found = cached?.version === doc.version ? cached : await requestModel(client, doc);
+      // Too large for the editor to give us: the server reads it from disk, as of its last change there.
+      const version = doc?.version ?? (await workspace.fs.stat(uri)).mtime;
+      const found = cached?.version === version ? cached : doc ? await requestModel(client, doc) : await diskModel(client, uri, version);
       if (!found) return { type: 'noModel', message: l10n.t('{0} does not run iptables: there is nothing to trace.', workspace.asRelativePath(uri)) };
       this.remember(key, found);
       return { type: 'model', model: found.bytes, fileName: workspace.asRelativePath(uri), samples: await samples, canSave: workspace.getWorkspaceFolder(uri) !== undefined };
@@ -207,8 +219,15 @@ export class TracePanel {
 
   private async reveal(uri: string, ranges: EditorRange[]): Promise<void> {
     const shown = window.visibleTextEditors.find((e) => e.document.uri.toString() === uri);
-    // The focus stays in the panel: the keyboard can go on down the steps.
-    const editor = await window.showTextDocument(shown?.document.uri ?? Uri.parse(uri), { viewColumn: shown?.viewColumn ?? ViewColumn.One, preserveFocus: true });
+    let editor;
+    try {
+      // The focus stays in the panel: the keyboard can go on down the steps.
+      editor = await window.showTextDocument(shown?.document.uri ?? Uri.parse(uri), { viewColumn: shown?.viewColumn ?? ViewColumn.One, preserveFocus: true });
+    } catch {
+      // A file over 50 MB: the editor shows it, but gives extensions no way into it.
+      this.post({ type: 'status', message: l10n.t('The editor cannot go to line {0} of this file: it is too large for extensions.', ranges[0].line + 1), error: true });
+      return;
+    }
     // Anchored at the end, the cursor at the start: the editor scrolls to where the rule begins.
     editor.selections = ranges.map((r) => new Selection(r.line, r.end, r.line, r.start));
     editor.revealRange(new Range(ranges[0].line, ranges[0].start, ranges[0].line, ranges[0].end), TextEditorRevealType.InCenterIfOutsideViewport);
@@ -268,9 +287,14 @@ async function requestModel(client: LanguageClient, doc: TextDocument): Promise<
   return model ? { version: model.version, bytes: new TextEncoder().encode(JSON.stringify(model)) } : undefined;
 }
 
-function activeTraceable(): Uri | undefined {
+async function diskModel(client: LanguageClient, uri: Uri, version: number): Promise<{ version: number; bytes: Uint8Array } | undefined> {
+  const model = await client.sendRequest<TraceModel | null>(TRACE_MODEL_REQUEST, { uri: uri.toString(), fromDisk: true } satisfies TraceModelParams);
+  return model ? { version, bytes: new TextEncoder().encode(JSON.stringify(model)) } : undefined;
+}
+
+function activeTraceable(host: PanelHost): Uri | undefined {
   const doc = window.activeTextEditor?.document;
-  return doc && isTraceable(doc) ? doc.uri : undefined;
+  return doc && isTraceable(doc) ? doc.uri : activeUnsynced(host.isRules);
 }
 
 function webviewOptions(context: ExtensionContext) {

@@ -1,7 +1,7 @@
 // iptables-lint as a user runs it: the built bundle, real files, exit codes.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -84,6 +84,21 @@ test('unreadable, binary and wrong arguments exit 2 with one clear line', () => 
   assert.equal(usage.status, 2);
   assert.match(usage.stderr, /^iptables-lint: unknown format `xml` \(text, json or sarif\)\n\nusage: iptables-lint/);
   assert.equal(lint([]).status, 2);
+});
+
+test('no size limit unless --max-size sets one', () => {
+  // 12 MB, over the 10 MB the command once refused: comments cost nothing to check.
+  const big = file('big.rules', '*filter\n:INPUT DROP [0:0]\n' + `# ${'x'.repeat(1000)}\n`.repeat(12 * 1024) + '-A INPUT -j NOPE\nCOMMIT\n');
+  const r = lint([big]);
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /big\.rules:12291:13: error: `NOPE` is neither a target nor a chain/);
+  const limited = lint(['--max-size', '10', big]);
+  assert.deepEqual([limited.status, limited.stdout, limited.stderr], [2, '', `${big}: error: 11.8 MB is larger than --max-size 10: not analysed\n`]);
+  const piped = lint(['--max-size', '0.5', '-'], readFileSync(big, 'utf8'));
+  assert.deepEqual([piped.status, piped.stderr], [2, '<stdin>: error: 11.8 MB is larger than --max-size 0.5: not analysed\n']);
+  const wrong = lint(['--max-size', 'lots', big]);
+  assert.equal(wrong.status, 2);
+  assert.match(wrong.stderr, /^iptables-lint: --max-size takes a number of megabytes, not `lots`\n/);
 });
 
 test('a closed pipe ends the output quietly', () => {

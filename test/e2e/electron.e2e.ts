@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { downloadAndUnzipVSCode, runTests } from '@vscode/test-electron';
 import { REPO } from '../support/shared';
 import { buildSuite } from './support/vscode';
-import { prepareWorkspace } from './support/workspace';
+import { addKubeProxyDump, prepareWorkspace } from './support/workspace';
 
 test('extension-host suite in VS Code (electron)', { timeout: 15 * 60_000 }, async (t) => {
   let vscodeExecutablePath: string;
@@ -23,6 +23,7 @@ test('extension-host suite in VS Code (electron)', { timeout: 15 * 60_000 }, asy
   }
   const extensionTestsPath = await buildSuite();
   const workspace = prepareWorkspace();
+  addKubeProxyDump(workspace);
   const code = await runTests({
     vscodeExecutablePath, extensionDevelopmentPath: REPO, extensionTestsPath,
     launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust'],

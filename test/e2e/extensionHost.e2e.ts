@@ -6,13 +6,14 @@ import { test } from 'node:test';
 import { REPO } from '../support/shared';
 import { browserMissing, openBrowser, screenshot } from './support/browser';
 import { buildSuite, loadCodeServer } from './support/vscode';
-import { prepareWorkspace } from './support/workspace';
+import { addKubeProxyDump, prepareWorkspace } from './support/workspace';
 
 test('extension-host suite in code-server', { skip: browserMissing(), timeout: 10 * 60_000 }, async () => {
   const { ensureCodeServer, startCodeServer } = await loadCodeServer();
   await ensureCodeServer();
   const tests = await buildSuite();
   const workspace = prepareWorkspace();
+  addKubeProxyDump(workspace);
   const server = await startCodeServer({ workspace, extensionDevelopmentPath: REPO, extensionTestsPath: tests });
   const { context, page } = await openBrowser();
   try {
@@ -24,7 +25,7 @@ test('extension-host suite in code-server', { skip: browserMissing(), timeout: 1
     await page.goto(server.workbenchUrl(workspace));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<number>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('the suite did not finish in 5 minutes')), 5 * 60_000);
+      timer = setTimeout(() => reject(new Error('the suite did not finish in 8 minutes')), 8 * 60_000);
     });
     const code = await Promise.race([exit, timeout]).finally(() => clearTimeout(timer));
     if (code !== 0) await screenshot(page, 'extension-host-failure');

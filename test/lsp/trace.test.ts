@@ -1,8 +1,10 @@
 // The trace panel's custom request and the lenses, over a real connection to
 // the built server, as the extension asks for them.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { CodeLens, CodeLensRequest } from 'vscode-languageserver-protocol/node';
 import { TRACE_COMMAND, TRACE_MODEL_REQUEST, TraceModel } from '../../server/src/lsp/protocol';
@@ -49,4 +51,26 @@ test('a "Trace a packet" lens on each built-in chain runs the panel\'s command f
     [30, '$(debug-start) Trace a packet through OUTPUT'],
   ]);
   assert.deepEqual(lenses[2].command, { title: '$(debug-start) Trace a packet through INPUT', command: TRACE_COMMAND, arguments: [{ uri, chain: 'INPUT' }] });
+});
+
+test('a file over iptables.maxFileSize gets one warning instead of a check, and is traced all the same; one the editor has no text for is read from disk', async () => {
+  const small = await new LspClient().start({ maxFileSize: 0.001 });
+  try {
+    const uri = 'file:///tmp/lsp-trace/large/rules.v4';
+    await small.open(uri, ROUTER);
+    const published = await small.diagnosticsOf(uri, 1);
+    assert.deepEqual(published.diagnostics.map((d) => [d.code, d.range.start.line, d.message]), [
+      ['file-too-large', 0, `this file is ${(ROUTER.length / 1048576).toFixed(1)} MB, over the 0.0 MB limit (setting iptables.maxFileSize): it is not analysed`],
+    ]);
+    const model = await small.connection.sendRequest<TraceModel>(TRACE_MODEL_REQUEST, { uri });
+    assert.deepEqual(model.rulesets[0].tables.map((t) => t.name), ['raw', 'mangle', 'nat', 'filter']);
+    assert.equal(model.version, 1);
+
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'lsp-trace-')), 'huge.rules');
+    writeFileSync(file, ROUTER.replace(':ssh-guard - [0:0]', ':ssh-guard - [0:0]\n:from-disk - [0:0]'));
+    const fromDisk = await small.connection.sendRequest<TraceModel>(TRACE_MODEL_REQUEST, { uri: pathToFileURL(file).href, fromDisk: true });
+    assert.ok(fromDisk.rulesets[0].tables[3].chains.some((c) => c.name === 'from-disk'), 'the model is of the file on disk');
+  } finally {
+    small.stop();
+  }
 });

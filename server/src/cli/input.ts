@@ -1,15 +1,14 @@
 // Reading rule files and scripts for the command lines: size and binary
 // checks, a plain message for every way reading can fail, and the analysis
 // that gives their rulesets.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { DEFAULT_OPTIONS } from '../analysis/analyse';
 import { analyseDocument, DocumentAnalysis, documentKind } from '../analysis/document';
 import type { Family } from '../knowledge';
 import { nodeBashParser } from '../node/bashWasm';
 
-/** A file or stdin (`-`) as text; what is not text is refused before decoding it all. */
+/** A file or stdin (`-`) as text, whatever its size; what is not text is refused before decoding it all. */
 export function readText(file: string, what: string): string {
-  if (file !== '-' && statSync(file).size > DEFAULT_OPTIONS.maxFileSize) throw new Error(`${what} is too large (limit ${DEFAULT_OPTIONS.maxFileSize / 1048576} MB)`);
   const bytes = readFileSync(file === '-' ? 0 : file);
   if (bytes.subarray(0, 65536).includes(0)) throw new Error(`${what} is a binary file, not text`);
   return new TextDecoder('utf-8').decode(bytes);

@@ -10,7 +10,7 @@ import { nodeBashParser } from '../node/bashWasm';
 import { version } from '../../../package.json';
 import { Finding, ReadFailure, sarifLog } from './sarif';
 
-const usage = () => t(`usage: iptables-lint [--format text|json|sarif] [--family 4|6] [--external CHAIN]... [--print-ruleset] FILE... | -
+const usage = () => t(`usage: iptables-lint [--format text|json|sarif] [--family 4|6] [--external CHAIN]... [--print-ruleset] [--max-size MB] FILE... | -
 
 Checks iptables-save / iptables-restore files the way iptables-restore would
 load them, and shell scripts that run iptables the way their commands would
@@ -27,6 +27,7 @@ run, and prints one line per problem:
   --print-ruleset    instead of problems, print the ruleset each file loads or builds,
                      in iptables-save format (a "# ip6tables" line before the IPv6 part);
                      errors still go to standard error
+  --max-size MB      refuse a file larger than MB megabytes (default: no limit)
   -                  read standard input
 
 Exit status: 0 no errors, 1 errors found, 2 usage or read error.`);
@@ -37,6 +38,7 @@ function parseArgs(argv: string[]) {
   let format: 'text' | 'json' | 'sarif' = 'text';
   let printRuleset = false;
   let family: Family | undefined;
+  let maxBytes = Infinity;
   const external = [...DEFAULT_OPTIONS.externalChains];
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -54,25 +56,25 @@ function parseArgs(argv: string[]) {
       const f = value();
       if (f !== '4' && f !== '6') throw new UsageError(t('--family takes 4 or 6, not `{0}`', f));
       family = f === '4' ? 'ipv4' : 'ipv6';
+    } else if (a === '--max-size') {
+      const mb = value();
+      if (!/^\d+(\.\d+)?$/.test(mb) || Number(mb) <= 0) throw new UsageError(t('--max-size takes a number of megabytes, not `{0}`', mb));
+      maxBytes = Number(mb) * 1048576;
     } else if (a === '--external') external.push(value());
     else if (a === '--print-ruleset') printRuleset = true;
     else if (a.startsWith('-') && a !== '-') throw new UsageError(t('unknown option {0}', a));
     else files.push(a);
   }
   if (files.length === 0) throw new UsageError(t('no file given'));
-  return { format, family, external, files, printRuleset };
+  return { format, family, external, files, printRuleset, maxBytes };
 }
 
-/** Reads a file or stdin; refuses what is not text before decoding it all. */
-function readInput(file: string): string {
-  if (file !== '-') {
-    const size = statSync(file).size;
-    if (size > DEFAULT_OPTIONS.maxFileSize) {
-      throw new Error(t('{0} MB is too large to analyse (limit {1} MB)', (size / 1048576).toFixed(1), DEFAULT_OPTIONS.maxFileSize / 1048576));
-    }
-  }
+/** Reads a file or stdin; refuses what is not text, or larger than `maxBytes`, before decoding it all. */
+function readInput(file: string, maxBytes: number): string {
+  const tooLarge = (size: number) => new Error(t('{0} MB is larger than --max-size {1}: not analysed', (size / 1048576).toFixed(1), maxBytes / 1048576));
+  if (file !== '-' && statSync(file).size > maxBytes) throw tooLarge(statSync(file).size);
   const bytes = readFileSync(file === '-' ? 0 : file);
-  if (bytes.length > DEFAULT_OPTIONS.maxFileSize) throw new Error(t('input is too large to analyse'));
+  if (bytes.length > maxBytes) throw tooLarge(bytes.length);
   if (bytes.subarray(0, 65536).includes(0)) throw new Error(t('this is a binary file, not iptables-save text'));
   return new TextDecoder('utf-8').decode(bytes);
 }
@@ -91,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
     const name = file === '-' ? '<stdin>' : file;
     let text: string;
     try {
-      text = readInput(file);
+      text = readInput(file, args.maxBytes);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const why = err.code === 'ENOENT' ? t('no such file') : err.code === 'EISDIR' ? t('is a directory') : err.code === 'EACCES' ? t('permission denied') : err.message;

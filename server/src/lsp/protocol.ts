@@ -13,6 +13,8 @@ export const TRACE_MODEL_REQUEST = 'iptables/traceModel';
 
 export interface TraceModelParams {
   uri: string;
+  /** The editor has no text for it (VS Code gives extensions no file over 50 MB): the server reads the file. */
+  fromDisk?: boolean;
 }
 
 /** Null when the server stays out of the document (a shell script without iptables). */

@@ -6,9 +6,11 @@ import {
   DiagnosticSeverity, DiagnosticTag, DocumentHighlightKind, DocumentSymbol, FoldingRangeKind, InitializeResult, InsertTextFormat, LSPErrorCodes,
   MarkupKind, ProposedFeatures, Range, ResponseError, SymbolKind, TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DEFAULT_OPTIONS } from '../analysis/analyse';
-import { analyseDocument, analyseSaveDocument, DocumentAnalysis, documentKind, DocumentOptions } from '../analysis/document';
+import { analyseDocument, analyseSaveDocument, DocumentAnalysis, DocumentKind, documentKind, DocumentOptions } from '../analysis/document';
 import type { Diagnostic, Span } from '../diagnostics';
 import { environmentLocale, setLocale, t } from '../l10n';
 import { nodeBashParser } from '../node/bashWasm';
@@ -398,11 +400,41 @@ connection.languages.semanticTokens.on(async ({ textDocument: { uri } }) =>
   (await fromAnalysis(uri, 'semantic tokens', (a, text) => ({ data: semanticTokens(chainIndex(a, text)) }))) ?? { data: [] });
 
 // The trace panel: the rulesets of a document for the engine in the webview, and lenses that open it.
-connection.onRequest(TRACE_MODEL_REQUEST, async ({ uri }: TraceModelParams): Promise<TraceModel | null> => {
-  const doc = documents.get(uri);
-  const version = doc?.version;
-  return fromAnalysis(uri, 'trace model', (a) => traceModel(a, uri, version ?? 0));
+// A document over iptables.maxFileSize is not checked on every edit, but traced when asked: from
+// the editor's text, or read from disk when the editor has none (over VS Code's 50 MB).
+connection.onRequest(TRACE_MODEL_REQUEST, async ({ uri, fromDisk }: TraceModelParams): Promise<TraceModel | null> => {
+  const doc = fromDisk ? undefined : documents.get(uri);
+  try {
+    if (!doc) return fromDisk ? await diskTraceModel(uri) : null;
+    const { analysis, text } = await currentAnalysis(doc);
+    if (analysis?.diagnostics[0]?.code !== 'file-too-large') return analysis ? traceModel(analysis, uri, doc.version) : null;
+    const kind = documentKind(text, undefined, doc.languageId);
+    const whole = kind && await analyseWhole(text, kind, baseOptions(uri), doc.version);
+    return whole ? traceModel(whole, uri, doc.version) : null;
+  } catch (e) {
+    if (e instanceof StaleAnalysis) throw contentModified();
+    connection.console.error(`trace model of ${uri} failed: ${(e as Error).stack ?? e}`);
+    return null;
+  }
 });
+
+async function diskTraceModel(uri: string): Promise<TraceModel | null> {
+  if (!uri.startsWith('file:')) return null;
+  const file = fileURLToPath(uri);
+  const bytes = await readFile(file);
+  if (bytes.subarray(0, 65536).includes(0)) return null;
+  const text = new TextDecoder('utf-8').decode(bytes);
+  const kind = documentKind(text, file);
+  const analysis = kind && await analyseWhole(text, kind, baseOptions(uri), 0);
+  return analysis ? traceModel(analysis, uri, 0) : null;
+}
+
+/** An analysis whatever the size, in time slices: asked for once, not on every edit. */
+function analyseWhole(text: string, kind: DocumentKind, options: DocumentOptions, version: number): Promise<DocumentAnalysis> {
+  const whole = { ...options, maxFileSize: Infinity };
+  if (kind === 'save') return runInSlices(analyseSaveDocument(text, whole), { stopped: false }, version);
+  return analyseDocument(text, kind, whole, nodeBashParser);
+}
 
 // The Testing view: packet tests against the document as the editor has it (open here or not).
 connection.onRequest(PACKET_TESTS_REQUEST, async (p: PacketTestsParams): Promise<PacketTestsAnswer> => {

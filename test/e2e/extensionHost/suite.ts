@@ -3,5 +3,6 @@
 // vscode API. The driver prepares the workspace (see prepareWorkspace).
 import './diagnostics';
 import './editorFeatures';
+import './scale';
 
 export { run } from './harness';

@@ -3,6 +3,7 @@
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { generateKubeProxy } from '../../bench/kubeProxy';
 import { REPO } from '../../support/shared';
 
 export function prepareWorkspace(): string {
@@ -16,4 +17,9 @@ export function prepareWorkspace(): string {
   writeFileSync(path.join(dir, 'broken-firewall.sh'), '#!/bin/bash\nPORT=99999\nmissing_tool --frobnicate\niptables -A INPUT -p tcp --dport "$PORT" -j ACCEPT\n');
   writeFileSync(path.join(dir, 'plain.sh'), '#!/bin/bash\nfor f in *.log; do gzip "$f"; done\nundefined_command --with-args\n');
   return dir;
+}
+
+/** kube-proxy.rules: a Kubernetes node's iptables-save, 160,000 rules (24 MB), for the suite's scale test. */
+export function addKubeProxyDump(dir: string): void {
+  writeFileSync(path.join(dir, 'kube-proxy.rules'), generateKubeProxy({ services: 5000, endpointsPerService: 10 }));
 }
