@@ -31,6 +31,15 @@ async function waitForState(page: Page, label: string, state: 'passed' | 'failed
   await testRow(page, label).locator(`.computed-state.codicon-testing-${state}-icon`).waitFor({ timeout: 60_000 });
 }
 
+/** Opens a file of the workspace by name with quick open (the palette without its `>`). */
+async function quickOpen(page: Page, name: string, textOnPage: string): Promise<void> {
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget .quick-input-box input').fill(name);
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 20_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.editor-instance .view-line', { hasText: textOnPage }).first().waitFor({ timeout: 30_000 });
+}
+
 test('packet tests in the Testing view: listed per rule file, failing ones shown with expected and actual, re-run after edits', { skip: browserMissing(), timeout: 10 * 60_000 }, async () => {
   const { ensureCodeServer, startCodeServer } = await loadCodeServer();
   await ensureCodeServer();
@@ -68,12 +77,7 @@ test('packet tests in the Testing view: listed per rule file, failing ones shown
     await page.keyboard.press('Escape');
 
     // Close SSH from outside in the rules: the test passes without being run by hand.
-    // Quick open: the palette without its `>` looks for files.
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget .quick-input-box input').fill('rules.v4');
-    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'rules.v4' }).first().waitFor({ timeout: 20_000 });
-    await page.keyboard.press('Enter');
-    await page.locator('.editor-instance .view-line', { hasText: 'port-forwards' }).first().waitFor({ timeout: 30_000 });
+    await quickOpen(page, 'rules.v4', 'port-forwards');
     const lines = readFileSync(path.join(workspace, 'rules.v4'), 'utf8').split('\n');
     const ssh = lines.findIndex((l) => l.includes('--dport 22') && l.startsWith('-A INPUT'));
     await goToLine(page, ssh + 1);
@@ -81,6 +85,10 @@ test('packet tests in the Testing view: listed per rule file, failing ones shown
     await page.keyboard.type(' -i eth1');
     await waitForState(page, 'ssh-closed-from-outside', 'passed');
     await waitForState(page, 'web-from-outside', 'passed');
+    // The example that lets SSH in from eth0 fails now, and its peek takes the editor.
+    await waitForState(page, 'ssh-first-try', 'failed');
+    await page.keyboard.press('Escape');
+    await quickOpen(page, 'rules.v4', 'port-forwards');
 
     // "Save as test" in the trace panel: the packet and its verdict become a new test.
     await runCommand(page, 'iptables: Trace Packet');
