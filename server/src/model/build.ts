@@ -126,6 +126,8 @@ export class RulesetBuilder {
   }
 
   private setPolicy(table: Table, chain: Chain, policy: Token): void {
+    // A policy only the running script knows: the chain keeps the one it has, unjudged.
+    if (policy.unknown) return;
     if (!(POLICIES as readonly string[]).includes(policy.text)) {
       const lower = policy.text.toUpperCase();
       const upper = (POLICIES as readonly string[]).includes(lower);
@@ -435,6 +437,7 @@ export class RulesetBuilder {
   }
 
   private runScriptCommand(command: Command): boolean {
+    if (command.printsOnly) return !hasError(this.sink);
     if (!command.kind || hasError(this.sink)) return false;
     const tableName = command.table?.text ?? 'filter';
     const facts = factsOf(command, { command }, tableName, this.ruleset.family);

@@ -105,6 +105,8 @@ function checkProtocol(rule: RuleSpec, ext: ExtensionSpec, anchor: Span, report:
 
 function requireProtocol(rule: RuleSpec, protocols: readonly string[], what: string, anchor: Span, report: Report): void {
   const p = rule.protocol;
+  // A protocol only the running script knows (`-p $proto`) is not judged.
+  if (p?.value.unknown) return;
   const number = p && !p.negated ? protocolNumber(p.value.text) : undefined;
   if (number !== undefined && protocols.some((name) => PROTOCOLS.get(name) === number)) return;
   const need = protocols.map((x) => `\`-p ${x}\``).join(' or ');

@@ -89,7 +89,7 @@ export function ruleSpecText(s: RuleSpec, family: Family, addresses?: Rule['addr
   if (s.inInterface && s.inInterface.value.text !== '+') parts.push(`${neg(s.inInterface)}-i ${s.inInterface.value.text}`);
   if (s.outInterface && s.outInterface.value.text !== '+') parts.push(`${neg(s.outInterface)}-o ${s.outInterface.value.text}`);
   if (s.protocol) {
-    const p = s.protocol.value.text.toLowerCase();
+    const p = s.protocol.value.unknown ? s.protocol.value.text : s.protocol.value.text.toLowerCase();
     const number = protocolNumber(p);
     const name = number === undefined ? p : savedProtocolName(number) ?? p;
     if (!(name === 'all' && !s.protocol.negated)) parts.push(`${neg(s.protocol)}-p ${name}`);
@@ -97,6 +97,7 @@ export function ruleSpecText(s: RuleSpec, family: Family, addresses?: Rule['addr
   if (s.fragment) parts.push(`${neg(s.fragment)}-f`);
   const ctx = valueContext(s, family);
   for (const m of s.matches) parts.push(matchText(m, ctx));
+  if (s.unattributed) parts.push(s.unattributed.map((t) => t.text).join(' '));
   if (s.target) parts.push(targetText(s.target, targetName ?? s.target.name, ctx));
   return parts.filter((p) => p !== '').join(' ');
 }

@@ -36,7 +36,14 @@ export function analyseScript(text: string, parser: Parser, options: ScriptOptio
   const interpreter = new ShellInterpreter(text, firewall, { posix, machine: options.machine }, (code) => parseBash(parser, code));
   interpreter.run(tree);
   const diagnostics = firewall.diagnostics();
-  for (const note of interpreter.notes) diagnostics.push({ code: 'shell-note', severity: 'information', span: note.span, message: note.message });
+  // A note made in a loop is made each round: shown once.
+  const noted = new Set<string>();
+  for (const note of interpreter.notes) {
+    const key = `${note.span.line}:${note.span.start}:${note.message}`;
+    if (noted.has(key)) continue;
+    noted.add(key);
+    diagnostics.push({ code: 'shell-note', severity: 'information', span: note.span, message: note.message });
+  }
   const gaveUp = interpreter.gaveUp;
   if (gaveUp) {
     diagnostics.push({ code: 'not-evaluated', severity: 'information', span: gaveUp.span, message: `not evaluated further: too much work here (${gaveUp.what}); the commands after this point are not checked` });

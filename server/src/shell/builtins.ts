@@ -7,7 +7,7 @@ import type { ShellInterpreter } from './interpreter';
 import { ExitSignal, LoopSignal, ReturnSignal } from './control';
 import { testWords } from './testExpressions';
 import { runUtility } from './utilities';
-import { concat, Field, known, Status, unknown } from './values';
+import { concat, Field, known, Status, undecidable, unknown } from './values';
 
 const BUILTIN_NOOPS = new Set([':', 'true', 'cd', 'umask', 'trap', 'ulimit', 'hash', 'shopt', 'alias', 'unalias', 'wait', 'sleep', 'logger', 'modprobe', 'sysctl', 'systemctl', 'service', 'chmod', 'chown', 'mkdir', 'touch', 'sync', 'ln', 'rm', 'clear', 'stty', 'renice', 'disown', 'ipset', 'conntrack', 'tc']);
 const KNOWN_COMMANDS = /^(iptables|ip6tables|iptables-restore|ip6tables-restore|iptables-save|ip6tables-save|ip|grep|sort|uniq|awk|sed|cat|echo|printf|cut|tr|wc|seq|head|tail|mktemp|sysctl|modprobe|logger|id|sudo|ipset|tc|conntrack)$/;
@@ -57,7 +57,7 @@ export function builtin(sh: ShellInterpreter, name: string, args: Field[], node:
     case 'test':
     case '[': {
       const list = name === '[' ? words.slice(0, -1) : words;
-      if (anyUnknown) return undefined;
+      if (args.some(undecidable)) return undefined;
       return testWords(sh, list, node);
     }
     case 'false':
@@ -84,8 +84,11 @@ export function builtin(sh: ShellInterpreter, name: string, args: Field[], node:
     }
     case 'source':
     case '.': {
-      const f = sh.files.get(words[0] ?? '');
-      return f && !f.text.unknown ? sh.evalText(f.text.text, node) : undefined;
+      const f = args[0]?.unknown ? undefined : sh.files.get(words[0] ?? '');
+      if (f && !f.text.unknown) return sh.evalText(f.text.text, node);
+      // A file of the machine: whatever it sets is unknown from here on.
+      sh.state.unreadSources.push(args[0]?.unknown ? 'a file sourced here' : `\`${words[0]}\``);
+      return undefined;
     }
     case 'local':
     case 'declare':

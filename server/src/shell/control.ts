@@ -2,47 +2,136 @@
 // the evaluator cannot decide runs every branch on a copy of the state, and the
 // states are merged after (a variable the branches disagree on becomes unknown).
 import type { SyntaxNode } from './bashParser';
-import type { ShellInterpreter } from './interpreter';
+import type { Output, ShellInterpreter } from './interpreter';
 import { globPattern, Pattern } from './patterns';
 import { cloneSnapshot, mergeSnapshots, Snapshot } from './state';
-import { concat, known, Status, unknown } from './values';
+import { concat, known, ShellString, Status, undecidable, unknown } from './values';
 
 export class ExitSignal { constructor(readonly status: Status) {} }
-export class ReturnSignal { constructor(readonly status: Status) {} }
-export class LoopSignal { constructor(readonly kind: 'break' | 'continue', readonly levels: number) {} }
+/** `return`; `left`: every branch still running had returned, and each left its state with the call. */
+export class ReturnSignal { constructor(readonly status: Status, readonly left = false) {} }
+/** `break`/`continue`; `left` as for ReturnSignal, with the loop. */
+export class LoopSignal { constructor(readonly kind: 'break' | 'continue', readonly levels: number, readonly left = false) {} }
+
+/**
+ * A function call or a loop being run. A branch the evaluator could not
+ * decide that returns (or breaks) leaves here: the state and output it had
+ * then are merged with those of the other ways through, at the end.
+ */
+export interface Leaving {
+  kind: 'function' | 'loop';
+  /** Everything written since the call or loop began. */
+  output: Output;
+  exits: { state: Snapshot; output: ShellString; status: Status }[];
+}
+
+/**
+ * Runs a function body or a loop; afterwards its state is the merge of the
+ * ways out (the end, each early return or break), and what it wrote is one of
+ * theirs: known when they agree, else one of the texts they wrote.
+ */
+export function leavable(sh: ShellInterpreter, kind: Leaving['kind'], body: () => Status): Status {
+  const outer = sh.stdout;
+  const frame: Leaving = { kind, output: { parts: [], length: 0 }, exits: [] };
+  sh.stdout = outer ? frame.output : undefined;
+  sh.leaving.push(frame);
+  let status: Status;
+  let ended = true;
+  try {
+    status = body();
+  } catch (e) {
+    if (!((e instanceof ReturnSignal && kind === 'function') || (e instanceof LoopSignal && kind === 'loop')) || !e.left) throw e;
+    ended = false;
+  } finally {
+    sh.leaving.pop();
+    sh.stdout = outer;
+  }
+  if (frame.exits.length === 0) {
+    // The usual case: one way through, nothing to merge.
+    if (outer) for (const part of frame.output.parts) sh.write(part);
+    return status!;
+  }
+  const ways = [...frame.exits];
+  if (ended) ways.push({ state: sh.state.current(), output: concat(frame.output.parts), status: status! });
+  sh.state.restore(mergeSnapshots(ways.map((w) => w.state), `which way the ${kind === 'function' ? 'function returns' : 'loop ends'}`, sh.budget));
+  const statuses = new Set(ways.map((w) => w.status));
+  if (outer) sh.write(oneOf(ways.map((w) => w.output)));
+  return statuses.size === 1 ? ways[0].status : undefined;
+}
+
+/** One of several texts: itself when they agree; else unknown, with the texts as the values it can take. */
+function oneOf(texts: ShellString[]): ShellString {
+  const first = texts[0];
+  if (texts.every((t) => !t.unknown && t.text === first.text)) return first;
+  if (texts.some((t) => t.unknown && !t.alternatives)) return unknown('output that depends on the machine');
+  const values = [...new Set(texts.flatMap((t) => t.alternatives ?? [t.text]))];
+  return unknown('output that depends on the machine', values);
+}
 
 /**
  * Runs alternatives that the evaluator cannot choose between (an unknown
- * condition): each on the state before, then merges the variables. An
- * alternative that ends the script (exit) is taken to be the one that does
- * not happen, since the script is read as it runs to its end.
+ * condition): each on the state before, then merges the variables, and what
+ * they wrote. An alternative that ends the script (exit) is taken to be the
+ * one that does not happen, since the script is read as it runs to its end;
+ * one that returns from a function or breaks a loop leaves its state there.
  */
 function undecided(sh: ShellInterpreter, reason: string, alternatives: (() => void)[]): void {
   const before = sh.state.snapshot();
   const after: Snapshot[] = [];
+  const outputs: ShellString[] = [];
+  const outer = sh.stdout;
   const outerConditional = sh.conditional;
+  const stoppedBefore = sh.stoppedAt;
   let exits = 0;
+  let left: ReturnSignal | LoopSignal | undefined;
   let lastExit: ExitSignal | undefined;
   for (const alt of alternatives) {
     sh.state.restore(cloneSnapshot(before, sh.budget));
     sh.conditional = outerConditional ?? reason;
+    const out: Output = { parts: [], length: 0 };
+    sh.stdout = outer ? out : undefined;
     try {
       alt();
       after.push(sh.state.current());
+      outputs.push(concat(out.parts));
     } catch (e) {
       if (e instanceof ExitSignal) { exits++; lastExit = e; continue; }
-      if (e instanceof ReturnSignal || e instanceof LoopSignal) { after.push(sh.state.current()); continue; }
+      const frame = leavingFor(sh, e);
+      if (frame) {
+        frame.exits.push({ state: sh.state.current(), output: concat([...frame.output.parts, ...out.parts]), status: e instanceof ReturnSignal ? e.status : 0 });
+        left = e as ReturnSignal | LoopSignal;
+        continue;
+      }
+      if (e instanceof ReturnSignal || e instanceof LoopSignal) { after.push(sh.state.current()); outputs.push(concat(out.parts)); continue; }
       throw e;
     } finally {
       sh.conditional = outerConditional;
+      sh.stdout = outer;
     }
   }
   if (after.length === 0) {
     sh.state.restore(before);
+    if (left instanceof ReturnSignal) throw new ReturnSignal(undefined, true);
+    if (left instanceof LoopSignal) throw new LoopSignal(left.kind, 1, true);
     throw lastExit ?? new ExitSignal(undefined);
   }
   sh.state.restore(mergeSnapshots(after, reason, sh.budget));
+  if (outer) sh.write(oneOf(outputs));
+  // An exit in a branch that may not run does not stop the script.
+  sh.stoppedAt = stoppedBefore;
   if (exits) sh.lastStatus = 0;
+}
+
+/** The function call or loop a `return` or `break` in a branch leaves, if the evaluator is in one. */
+function leavingFor(sh: ShellInterpreter, e: unknown): Leaving | undefined {
+  const want = e instanceof ReturnSignal ? 'function' : e instanceof LoopSignal && e.kind === 'break' && e.levels === 1 ? 'loop' : undefined;
+  if (!want) return undefined;
+  for (let i = sh.leaving.length - 1; i >= 0; i--) {
+    if (sh.leaving[i].kind === want) return sh.leaving[i];
+    // A return inside a loop leaves the loop too: the loop's frame is not the one.
+    if (want === 'loop') return undefined;
+  }
+  return undefined;
 }
 
 export function list(sh: ShellInterpreter, node: SyntaxNode): Status {
@@ -139,6 +228,7 @@ function loopBody(sh: ShellInterpreter, body: SyntaxNode[]): 'break' | 'continue
     return undefined;
   } catch (e) {
     if (e instanceof LoopSignal) {
+      if (e.left) throw e;
       if (e.levels > 1) throw new LoopSignal(e.kind, e.levels - 1);
       return e.kind;
     }
@@ -152,6 +242,10 @@ function doGroup(node: SyntaxNode): SyntaxNode[] {
 }
 
 export function whileStatement(sh: ShellInterpreter, node: SyntaxNode): Status {
+  return leavable(sh, 'loop', () => whileLoop(sh, node));
+}
+
+function whileLoop(sh: ShellInterpreter, node: SyntaxNode): Status {
   const until = node.children[0]?.type === 'until';
   const condNodes = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'do_group');
   const body = doGroup(node);
@@ -170,6 +264,10 @@ export function whileStatement(sh: ShellInterpreter, node: SyntaxNode): Status {
 }
 
 export function forStatement(sh: ShellInterpreter, node: SyntaxNode): Status {
+  return leavable(sh, 'loop', () => forLoop(sh, node));
+}
+
+function forLoop(sh: ShellInterpreter, node: SyntaxNode): Status {
   const variable = node.childForFieldName('variable')?.text ?? node.namedChildren[0]?.text ?? '';
   const valueNodes = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'variable_name' && c.type !== 'do_group' && c !== node.childForFieldName('variable'));
   const hasIn = node.children.some((c) => c?.type === 'in');
@@ -192,6 +290,10 @@ export function forStatement(sh: ShellInterpreter, node: SyntaxNode): Status {
 }
 
 export function cStyleFor(sh: ShellInterpreter, node: SyntaxNode): Status {
+  return leavable(sh, 'loop', () => cStyleLoop(sh, node));
+}
+
+function cStyleLoop(sh: ShellInterpreter, node: SyntaxNode): Status {
   const m = /^for\s*\(\((.*?);(.*?);(.*?)\)\)/s.exec(node.text);
   if (!m) return undefined;
   const body = doGroup(node);
@@ -222,12 +324,11 @@ export function caseStatement(sh: ShellInterpreter, node: SyntaxNode): Status {
     const body = kids.slice(close + 1).filter((c) => c.isNamed);
     return { patterns, terminator, body };
   });
-  const matches = (i: number): boolean | undefined => {
-    if (subject.unknown) return undefined;
-    return parsed[i].patterns.some((p) => casePattern(sh, p).matchesAll(subject.text, sh.budget));
-  };
-  if (subject.unknown) {
-    undecided(sh, `which branch of \`case ${subjectNode.text}\` runs`, [...parsed.map((p) => () => { sh.block(p.body); }), () => {}]);
+  const matches = (i: number): boolean => parsed[i].patterns.some((p) => casePattern(sh, p).matchesAll(subject.text, sh.budget));
+  if (undecidable(subject)) {
+    // Without a catch-all `*)`, the subject may also match no pattern at all.
+    const catchAll = parsed.some((p) => p.patterns.some((n) => n.text === '*'));
+    undecided(sh, `which branch of \`case ${subjectNode.text}\` runs`, [...parsed.map((p) => () => { sh.block(p.body); }), ...(catchAll ? [] : [() => {}])]);
     return 0;
   }
   let status: Status = 0;

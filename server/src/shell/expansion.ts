@@ -24,6 +24,10 @@ export interface ExpansionHost {
   literalSpan(node: SyntaxNode, offset: number, text: string): Span | undefined;
   ifs(): string;
   readonly budget: Budget;
+  /** A file the script sourced without the evaluator being able to read it: it may set any variable. */
+  unreadSource(): string | undefined;
+  /** The paths a glob pattern matches, sorted; undefined when only the machine knows. */
+  glob(pattern: string): string[] | undefined;
 }
 
 /** A piece of a word before splitting: quoted pieces are never split. */
@@ -57,7 +61,14 @@ export class Expander {
     const words = braceExpand(pieces, this.host.budget);
     const out: Field[] = [];
     for (const w of words) for (const f of this.split(w, span, node.text)) out.push(f);
-    return out;
+    // Pathname expansion, for an unquoted pattern of paths (`/sys/class/net/*`).
+    if (!/[*?[]/.test(node.text) || /["'\\]/.test(node.text)) return out;
+    return out.flatMap((f) => {
+      if (f.unknown || !f.text.includes('/') || !/[*?[]/.test(f.text)) return [f];
+      const paths = this.host.glob(f.text);
+      if (!paths) return [{ ...unknown(`the paths matching ${f.text} on the machine`), span }];
+      return paths.length ? paths.map((p) => ({ ...known(p), span })) : [f];
+    });
   }
 
   /** Field splitting: only unquoted expansion results split; empty unquoted results vanish. */
@@ -90,7 +101,7 @@ export class Expander {
         continue;
       }
       this.host.budget.scan(text.length);
-      const piece = (t: string): ShellString => (p.value.assumes ? { text: t, assumes: p.value.assumes } : known(t));
+      const piece = (t: string): ShellString => (p.value.assumes ? { text: t, assumes: p.value.assumes, ...(p.value.maybeSetBy ? { maybeSetBy: p.value.maybeSetBy } : {}) } : known(t));
       let buf = '';
       for (const c of text) {
         if (ifs.includes(c)) {
@@ -252,6 +263,8 @@ export class Expander {
     }
     if (/^[#?$!-]$/.test(name)) return this.host.special(name);
     const v = this.host.variable(name);
+    const from = v ? undefined : this.host.unreadSource();
+    if (from !== undefined && !SHELL_VARIABLES.has(name)) return { text: '', assumes: [`${from} does not set $${name}`], maybeSetBy: from };
     if (!v) {
       const given = MACHINE_VARIABLES[name];
       if (given) return { text: given.value, assumes: [given.assumption] };
@@ -383,7 +396,10 @@ const SHELL_VARIABLES = new Set(['HOME', 'PATH', 'PWD', 'OLDPWD', 'SHELL', 'USER
 
 /** A default used because a variable was unset keeps the assumption that it was. */
 function withAssumptions(word: ShellString, from: ShellString): ShellString {
-  return from.assumes ? { ...word, assumes: [...new Set([...(word.assumes ?? []), ...from.assumes])] } : word;
+  if (!from.assumes) return word;
+  const out: ShellString = { ...word, assumes: [...new Set([...(word.assumes ?? []), ...from.assumes])] };
+  if (from.maybeSetBy) out.maybeSetBy = from.maybeSetBy;
+  return out;
 }
 
 /** The nodes after the operator token in ${name op word}. */

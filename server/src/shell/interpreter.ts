@@ -13,8 +13,9 @@ import { evaluateArithmetic, UnknownValue } from './arithmetic';
 import { findNode, SyntaxNode, Tree } from './bashParser';
 import { Budget, checkLength, DEFAULT_LIMITS, Limits, TooMuchWork } from './budget';
 import { builtin } from './builtins';
-import { caseStatement, cStyleFor, ExitSignal, forStatement, ifStatement, list, LoopSignal, pipeline, ReturnSignal, whileStatement } from './control';
+import { caseStatement, cStyleFor, ExitSignal, forStatement, ifStatement, leavable, Leaving, list, LoopSignal, pipeline, ReturnSignal, whileStatement } from './control';
 import { Expander, ExpansionHost } from './expansion';
+import { globPattern } from './patterns';
 import { redirected, withRedirects } from './redirections';
 import { Frame, ShellState } from './state';
 import { testCommand } from './testExpressions';
@@ -45,9 +46,12 @@ export interface FirewallHost {
   save(family: Family): string | undefined;
 }
 
+/** Where the evaluation stopped being exact, or the shell of the #! line differs: shown to the user. */
 export interface EvaluationNote {
   span: Span;
   message: string;
+  /** A construct the script's own shell refuses is a warning; a limit of the evaluation is information. */
+  severity?: 'warning';
 }
 
 export interface ShellOptions {
@@ -60,7 +64,7 @@ export interface ShellOptions {
 }
 
 /** Standard output being collected (command substitution, pipes), or discarded. */
-interface Output {
+export interface Output {
   parts: ShellString[];
   /** Characters in `parts`, kept below what one value may hold. */
   length: number;
@@ -70,11 +74,6 @@ interface Output {
 interface Input {
   text: ShellString;
   at: number;
-}
-
-interface VirtualFile {
-  text: ShellString;
-  origin?: RestoreInput['origin'];
 }
 
 /** How far past an array's end an index may write (the array is a list, so the gap is filled). */
@@ -95,7 +94,12 @@ export class ShellInterpreter implements ExpansionHost {
   stdin: Input | undefined;
   /** Where the lines of the redirected input are in the script, for iptables-restore. */
   pendingRestoreOrigin: RestoreInput['origin'];
-  readonly files = new Map<string, VirtualFile>();
+  /** The files the script wrote, in memory. */
+  get files() {
+    return this.state.files;
+  }
+  /** The function calls and loops running, innermost last. */
+  readonly leaving: Leaving[] = [];
   private tempCounter = 0;
   readonly expander: Expander;
   private readonly lines: string[];
@@ -193,6 +197,24 @@ export class ShellInterpreter implements ExpansionHost {
     }
   }
 
+  glob(pattern: string): string[] | undefined {
+    const glob = globPattern(pattern);
+    const matches = (p: string) => glob.matchesAll(p, this.budget);
+    const net = '/sys/class/net/';
+    if (pattern.startsWith(net) && !pattern.slice(net.length).includes('/')) {
+      // The machine's interfaces, when the analysis is told them.
+      const names = this.options.machine?.interfaces.map((i) => net + i.name);
+      return names?.filter(matches).sort();
+    }
+    // Files the script wrote itself; anything else is on the machine.
+    const written = [...this.files.keys()].filter(matches).sort();
+    return written.length ? written : undefined;
+  }
+
+  unreadSource(): string | undefined {
+    return this.state.unreadSources[this.state.unreadSources.length - 1];
+  }
+
   ifs(): string {
     const v = this.variable('IFS');
     return v?.kind === 'scalar' && !v.value.unknown ? v.value.text : ' \t\n';
@@ -203,7 +225,10 @@ export class ShellInterpreter implements ExpansionHost {
     const out = this.capture(() => this.inSubshell(() => this.block(body)));
     if (node.type === 'process_substitution') return known(this.tempFile(out));
     const text = concat(out.parts);
-    return text.unknown ? unknown(`$(${node.text.replace(/^\$\(|^`|\)$|`$/g, '').trim()})`) : known(text.text.slice(0, text.text.length - trailing(text.text, '\n')));
+    const strip = (t: string) => t.slice(0, t.length - trailing(t, '\n'));
+    if (!text.unknown) return known(strip(text.text));
+    const alternatives = text.alternatives && [...new Set(text.alternatives.map(strip))];
+    return unknown(`$(${node.text.replace(/^\$\(|^`|\)$|`$/g, '').trim()})`, alternatives);
   }
 
   arithmetic(text: string): ShellString {
@@ -251,7 +276,10 @@ export class ShellInterpreter implements ExpansionHost {
       }
       throw e;
     } finally {
+      // Files the subshell wrote stay: they are on the machine, not in the shell.
+      const files = this.state.files;
       this.state.restore(saved);
+      this.state.files = files;
     }
   }
 
@@ -549,6 +577,12 @@ export class ShellInterpreter implements ExpansionHost {
           fields = fields.slice(1);
           continue;
         }
+        const tool = sameTool(first.alternatives);
+        if (tool) {
+          // `$IPT` is one of several paths to the same iptables (found by probing): run it as that.
+          fields = [{ span: first.span, text: tool }, ...fields.slice(1)];
+          break;
+        }
         this.write(unknown(`the output of ${first.text}`));
         return undefined;
       }
@@ -612,10 +646,14 @@ export class ShellInterpreter implements ExpansionHost {
     const body = def.childForFieldName('body') ?? def.namedChildren[def.namedChildren.length - 1]!;
     this.state.frames.push({ locals: new Map(), positional: args });
     try {
-      return this.statement(body);
-    } catch (e) {
-      if (e instanceof ReturnSignal) return e.status;
-      throw e;
+      return leavable(this, 'function', () => {
+        try {
+          return this.statement(body);
+        } catch (e) {
+          if (e instanceof ReturnSignal && !e.left) return e.status;
+          throw e;
+        }
+      });
     } finally {
       this.state.frames.pop();
     }
@@ -646,6 +684,18 @@ export class ShellInterpreter implements ExpansionHost {
     this.files.set(path, { text: concat(out.parts) });
     return path;
   }
+}
+
+/**
+ * The command the values of a probed command name all run, when they agree
+ * (the empty value, "not found", aside): `/sbin/iptables` or `/usr/sbin/iptables`.
+ */
+function sameTool(values: readonly string[] | undefined): string | undefined {
+  const named = values?.filter((v) => v !== '') ?? [];
+  const tools = named.map(iptablesTool);
+  const first = tools[0];
+  if (!first || tools.some((t) => !t || t.kind !== first.kind || t.family !== first.family)) return undefined;
+  return named[0];
 }
 
 /**

@@ -8,7 +8,41 @@ import { concat, known, ShellString, Status, unknown } from './values';
 export function redirected(sh: ShellInterpreter, node: SyntaxNode): Status {
   const body = node.childForFieldName('body') ?? node.namedChildren[0]!;
   const redirects = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c !== body);
+  if (body.type === 'command' && body.text === 'exec') return openDescriptors(sh, redirects);
   return withRedirects(sh, redirects, () => sh.statement(body));
+}
+
+function redirectParts(r: SyntaxNode): { op: string; fd: string | undefined; target: SyntaxNode | undefined } {
+  const op = r.children.find((c) => c !== null && /^[<>&|-]+$/.test(c.type))?.type ?? '>';
+  const fd = r.children.find((c) => c?.type === 'file_descriptor')?.text;
+  const target = r.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'file_descriptor').pop();
+  return { op, fd, target };
+}
+
+/**
+ * `exec 3>FILE` opens descriptor 3 on FILE (emptied; `>>` keeps it) for the
+ * rest of the script, `exec 3>&-` closes it; `>&3` then writes to FILE.
+ */
+function openDescriptors(sh: ShellInterpreter, redirects: SyntaxNode[]): Status {
+  for (const r of redirects) {
+    if (r.type !== 'file_redirect') continue;
+    const { op, fd, target } = redirectParts(r);
+    const n = fd === undefined ? (op.startsWith('<') ? 0 : 1) : Number(fd);
+    if (op === '>&-' || op === '<&-') {
+      sh.state.fds.delete(n);
+      continue;
+    }
+    // The script's own output and input are not followed into files.
+    if (n < 3 || !target || !(op === '>' || op === '>>' || op === '>|')) continue;
+    const path = sh.expander.single(target);
+    if (path.unknown) {
+      sh.state.fds.delete(n);
+      continue;
+    }
+    if (op !== '>>' || !sh.files.has(path.text)) sh.files.set(path.text, { text: known('') });
+    sh.state.fds.set(n, path.text);
+  }
+  return 0;
 }
 
 /** Runs `body` with its redirections: heredocs and files as input, files as output. */
@@ -18,6 +52,16 @@ export function withRedirects(sh: ShellInterpreter, redirects: SyntaxNode[], bod
   let outFile: { path: string; append: boolean; parts: ShellString[] } | undefined;
   let restoreOrigin: RestoreInput['origin'];
   for (const r of redirects) {
+    if (r.type === 'file_redirect') {
+      // `>&3`: the output goes to the file descriptor 3 was opened on.
+      const { op, fd, target } = redirectParts(r);
+      const path = op === '>&' && (fd === undefined || fd === '1') && target && /^\d+$/.test(target.text) ? sh.state.fds.get(Number(target.text)) : undefined;
+      if (path !== undefined) {
+        outFile = { path, append: true, parts: [] };
+        sh.stdout = { parts: outFile.parts, length: 0 };
+        continue;
+      }
+    }
     if (r.type === 'heredoc_redirect') {
       const doc = heredoc(sh, r);
       sh.stdin = { text: doc.text, at: 0 };

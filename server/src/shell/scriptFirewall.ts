@@ -6,6 +6,7 @@ import type { Family } from '../knowledge';
 import { BuildOptions, RulesetBuilder } from '../model/build';
 import { linkChains } from '../model/graph';
 import type { Ruleset } from '../model/ruleset';
+import { rulesetText } from '../model/saveText';
 import { Command, parseCommand } from '../syntax/command';
 import { parseSaveFile, SaveFile } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
@@ -45,7 +46,9 @@ export class ScriptFirewall implements FirewallHost {
 
   iptables(tool: IptablesTool, args: Field[], ctx: CallContext): Status {
     const sink: Diagnostic[] = [];
-    const command = parseCommand(args.map(toToken), { family: tool.family, restore: false, table: 'filter' }, sink);
+    const context = { family: tool.family, restore: false, table: 'filter' };
+    const command = parseCommand(args.map(toToken), context, sink);
+    sink.push(...failingEveryWay(args, context));
     explainSplitWords(sink, args);
     noteAssumptions(sink, args);
     const ok = !command.otherFamily && this.builders[tool.family].runCommand(command, sink);
@@ -66,7 +69,10 @@ export class ScriptFirewall implements FirewallHost {
       this.collect(sink, ctx);
       return undefined;
     }
-    const file = parseSaveFile(input.text.text, { family: tool.family, origin: input.origin });
+    // Text the script built elsewhere (a file written line by line): its problems are shown at the restore.
+    const at = ctx.node.startPosition;
+    const origin = input.origin ?? (() => ({ line: at.row, column: at.column }));
+    const file = parseSaveFile(input.text.text, { family: tool.family, origin });
     this.restores.push(file);
     sink.push(...file.diagnostics);
     let ok = !sink.some((d) => d.severity === 'error');
@@ -75,8 +81,12 @@ export class ScriptFirewall implements FirewallHost {
     return ok ? 0 : 1;
   }
 
-  save(): string | undefined {
-    return undefined;
+  /** What iptables-save prints now: the ruleset built so far, in the kernel's text. */
+  save(family: Family): string | undefined {
+    const ruleset = this.builders[family].ruleset;
+    // A rule with a word only the running script knows has no text to restore.
+    for (const table of ruleset.tables.values()) for (const chain of table.chains.values()) if (chain.rules.some((r) => r.facts.head.symbolic)) return undefined;
+    return rulesetText(ruleset);
   }
 
   private collect(sink: Diagnostic[], ctx: CallContext): void {
@@ -100,6 +110,32 @@ export class ScriptFirewall implements FirewallHost {
     for (const rs of Object.values(out)) for (const t of rs.tables.values()) linkChains(t);
     return out;
   }
+}
+
+/** At most this many ways of reading a command with words of several possible values are tried. */
+const MAX_WAYS = 16;
+
+/**
+ * A command with words that can take one of a few values (a variable set in
+ * branches the evaluator could not decide): each way is parsed, and what
+ * iptables refuses is reported only when it refuses every way.
+ */
+function failingEveryWay(args: Field[], context: Parameters<typeof parseCommand>[1]): Diagnostic[] {
+  let ways: Token[][] = [[]];
+  for (const a of args) {
+    const values = a.unknown && a.alternatives ? a.alternatives : undefined;
+    if (!values && a.unknown) return [];
+    ways = ways.flatMap((w) => (values ?? [a.text]).map((v) => [...w, { ...toToken(a), text: v, unknown: undefined }]));
+    if (ways.length > MAX_WAYS) return [];
+  }
+  if (!args.some((a) => a.alternatives)) return [];
+  const errors = ways.map((words) => {
+    const sink: Diagnostic[] = [];
+    parseCommand(words, context, sink);
+    return sink.filter((d) => d.severity === 'error');
+  });
+  if (errors.some((e) => e.length === 0)) return [];
+  return errors[0].map((d) => ({ ...d, message: `${d.message} (with each of the values this command's words can have here)` }));
 }
 
 /**

@@ -1,10 +1,18 @@
 // The shell's state that a subshell or an undecidable branch copies and puts
 // back: variables (global, and local to each function call), positional
-// parameters, function definitions and the options `set` changes.
+// parameters, function definitions, the options `set` changes, and the files
+// the script wrote (in memory) with its open file descriptors. A subshell
+// keeps the files it wrote; an undecided branch does not.
 import type { Span } from '../diagnostics';
 import type { Budget, Meter } from './budget';
 import type { SyntaxNode } from './bashParser';
 import { Field, ShellString, unknown, VariableValue } from './values';
+
+/** A file the script wrote, kept in memory; where its lines came from, when it was one heredoc. */
+export interface VirtualFile {
+  text: ShellString;
+  origin?: (line: number) => { line: number; column: number } | undefined;
+}
 
 export interface Frame {
   locals: Map<string, VariableValue>;
@@ -18,6 +26,10 @@ export interface Snapshot {
   errexit: boolean;
   pipefail: boolean;
   topPositional: Field[];
+  unreadSources: string[];
+  files: Map<string, VirtualFile>;
+  /** Descriptors opened with `exec 3>FILE`: the file each writes to. */
+  fds: Map<number, string>;
 }
 
 /** Copying one variable or array item costs about as much as scanning this many characters. */
@@ -30,6 +42,10 @@ export class ShellState {
   topPositional: Field[] = [];
   errexit = false;
   pipefail = false;
+  /** Files sourced that the evaluator cannot read (the machine's): they may set any variable. */
+  unreadSources: string[] = [];
+  files = new Map<string, VirtualFile>();
+  fds = new Map<number, string>();
 
   constructor(private readonly budget: Budget) {}
 
@@ -71,7 +87,10 @@ export class ShellState {
 
   /** The state itself, without a copy: for a state about to be replaced. */
   current(): Snapshot {
-    return { globals: this.globals, frames: this.frames, functions: this.functions, errexit: this.errexit, pipefail: this.pipefail, topPositional: this.topPositional };
+    return {
+      globals: this.globals, frames: this.frames, functions: this.functions, errexit: this.errexit, pipefail: this.pipefail,
+      topPositional: this.topPositional, unreadSources: this.unreadSources, files: this.files, fds: this.fds,
+    };
   }
 
   restore(s: Snapshot): void {
@@ -81,6 +100,9 @@ export class ShellState {
     this.errexit = s.errexit;
     this.pipefail = s.pipefail;
     this.topPositional = s.topPositional;
+    this.unreadSources = s.unreadSources;
+    this.files = s.files;
+    this.fds = s.fds;
   }
 }
 
@@ -108,7 +130,11 @@ export function cloneSnapshot(s: Snapshot, meter: Meter): Snapshot {
     errexit: s.errexit,
     pipefail: s.pipefail,
     topPositional: s.topPositional.slice(),
+    unreadSources: s.unreadSources.slice(),
+    files: new Map(s.files),
+    fds: new Map(s.fds),
   };
+  entries += s.files.size;
   meter.scan(entries * ENTRY_COST);
   return copy;
 }
@@ -139,7 +165,27 @@ export function mergeSnapshots(states: Snapshot[], reason: string, meter: Meter)
     ...base,
     globals: mergeVars(states.map((s) => s.globals)),
     frames: base.frames.map((f, i) => ({ locals: mergeVars(states.map((s) => s.frames[i]?.locals ?? new Map())), positional: f.positional })),
+    unreadSources: [...new Set(states.flatMap((s) => s.unreadSources))],
+    files: mergeFiles(states.map((s) => s.files), reason),
+    fds: new Map([...base.fds].filter(([n, path]) => states.every((s) => s.fds.get(n) === path))),
   };
+}
+
+/** A file the branches left with different contents (or only some wrote) holds one of those contents. */
+function mergeFiles(maps: Map<string, VirtualFile>[], reason: string): Map<string, VirtualFile> {
+  const out = new Map<string, VirtualFile>();
+  for (const path of new Set(maps.flatMap((m) => [...m.keys()]))) {
+    const versions = maps.map((m) => m.get(path));
+    const first = versions[0];
+    if (first && versions.every((v) => v === first)) {
+      out.set(path, first);
+      continue;
+    }
+    const texts = versions.map((v) => (v && !v.text.unknown ? v.text.text : undefined));
+    const why = `the contents of ${path}, which depend on ${reason}`;
+    out.set(path, { text: texts.every((t) => t !== undefined) ? unknown(why, [...new Set(texts as string[])]) : unknown(why) });
+  }
+  return out;
 }
 
 /** Values are compared where they differ: one branch's unchanged strings are the very same objects. */
@@ -163,7 +209,7 @@ function sameString(a: ShellString | undefined, b: ShellString | undefined, with
   meter.scan(Math.min(a.text.length, b.text.length));
   const sameList = (x?: string[], y?: string[]) => (x ?? []).join('\0') === (y ?? []).join('\0') && !!x === !!y;
   const sameSpan = (x?: Span, y?: Span) => x === y || (!!x && !!y && x.line === y.line && x.start === y.start && x.end === y.end);
-  return a.text === b.text && a.unknown === b.unknown && sameList(a.alternatives, b.alternatives) && sameList(a.assumes, b.assumes) && (!withSources || sameSpan(a.source, b.source));
+  return a.text === b.text && a.unknown === b.unknown && a.maybeSetBy === b.maybeSetBy && sameList(a.alternatives, b.alternatives) && sameList(a.assumes, b.assumes) && (!withSources || sameSpan(a.source, b.source));
 }
 
 function withoutSources(v: VariableValue): VariableValue {

@@ -3,7 +3,7 @@
 import type { SyntaxNode } from './bashParser';
 import type { ShellInterpreter } from './interpreter';
 import { globPattern, regexPattern } from './patterns';
-import { known, ShellString, Status } from './values';
+import { known, ShellString, Status, undecidable } from './values';
 
 export function testCommand(sh: ShellInterpreter, node: SyntaxNode): Status {
   const text = node.text.trim();
@@ -53,7 +53,7 @@ function doubleBracket(sh: ShellInterpreter, text: string): Status {
       return unaryTest(sh, left, sh.expandFragment(op));
     }
     const v = sh.expandFragment(left);
-    return v.unknown ? undefined : v.text !== '' ? 0 : 1;
+    return undecidable(v) ? undefined : v.text !== '' ? 0 : 1;
   };
   return or();
 }
@@ -92,7 +92,7 @@ function testExpression(sh: ShellInterpreter, node: SyntaxNode, double: boolean)
     default: {
       // [ "$x" ]: a single word is true when not empty.
       const v = sh.expander.single(node);
-      return v.unknown ? undefined : v.text !== '' ? 0 : 1;
+      return undecidable(v) ? undefined : v.text !== '' ? 0 : 1;
     }
   }
 }
@@ -105,7 +105,7 @@ function dashDoubleEquals(sh: ShellInterpreter, node: SyntaxNode): Status {
 
 /** A comparison of test / [ / [[; `pattern`: the right side of == and != is a glob ([[ only). */
 function compareStrings(sh: ShellInterpreter, l: ShellString, op: string, r: ShellString, pattern: boolean): Status {
-  if (l.unknown || r.unknown) return undefined;
+  if (undecidable(l) || undecidable(r)) return undefined;
   switch (op) {
     case '=':
     case '==':
@@ -133,8 +133,8 @@ function compareStrings(sh: ShellInterpreter, l: ShellString, op: string, r: She
 
 function unaryTest(sh: ShellInterpreter, op: string, v: ShellString): Status {
   switch (op) {
-    case '-n': return v.unknown ? undefined : v.text !== '' ? 0 : 1;
-    case '-z': return v.unknown ? undefined : v.text === '' ? 0 : 1;
+    case '-n': return undecidable(v) ? undefined : v.text !== '' ? 0 : 1;
+    case '-z': return undecidable(v) ? undefined : v.text === '' ? 0 : 1;
     case '-v': return v.unknown ? undefined : sh.variable(v.text) ? 0 : 1;
     case '-d':
       // /sys/class/net/IF exists when the machine has that interface.

@@ -3,7 +3,7 @@
 // compute exactly answers `undefined`: the caller turns that into "unknown".
 // Their work is reported to a meter: the evaluator's budget.
 import { checkLength, Meter } from './budget';
-import { regexPattern } from './patterns';
+import { Pattern, regexPattern } from './patterns';
 
 export interface UtilityResult {
   stdout: string;
@@ -187,9 +187,80 @@ const UTILITIES: Record<string, Utility> = {
     });
     return ok(joinLines(out));
   },
+  sed: (input) => {
+    // Substitutions only: `sed [-e] 's/RE/REPL/[g]'` (any delimiter, -E/-r for extended, `;` between).
+    const scripts: string[] = [];
+    let extended = false;
+    const files: string[] = [];
+    for (let i = 0; i < input.args.length; i++) {
+      const a = input.args[i];
+      if (a === '-e') scripts.push(input.args[++i] ?? '');
+      else if (a === '-E' || a === '-r') extended = true;
+      else if (a.startsWith('-')) return undefined;
+      else if (scripts.length === 0) scripts.push(a);
+      else files.push(a);
+    }
+    const commands = scripts.flatMap((sc) => substitutions(sc, extended));
+    if (commands.some((c) => c === undefined)) return undefined;
+    const text = inputOf(input, files);
+    if (text === undefined) return undefined;
+    return ok(joinLines(lines(text).map((l) => commands.reduce((acc, c) => substitute(acc, c!, input.meter), l))));
+  },
   basename: (input) => (input.args[0] === undefined ? undefined : ok(input.args[0].replace(/\/+$/, '').replace(/.*\//, '') + '\n')),
   dirname: (input) => (input.args[0] === undefined ? undefined : ok((input.args[0].replace(/\/[^/]*$/, '') || '/') + '\n')),
 };
+
+interface Substitution {
+  pattern: Pattern;
+  /** The replacement, split at each `&` (the whole match). */
+  pieces: string[];
+  all: boolean;
+}
+
+/** The `s/RE/REPL/flags` commands of a sed script, or undefined for anything else (back-references included). */
+function substitutions(script: string, extended: boolean): (Substitution | undefined)[] {
+  const out: (Substitution | undefined)[] = [];
+  let rest = script.trim();
+  while (rest !== '') {
+    const m = /^s(.)/.exec(rest);
+    if (!m) return [undefined];
+    const d = m[1];
+    const parts: string[] = [];
+    let at = 2;
+    let piece = '';
+    while (at < rest.length && parts.length < 2) {
+      const c = rest[at];
+      if (c === '\\' && rest[at + 1] === d) { piece += d; at += 2; continue; }
+      if (c === d) { parts.push(piece); piece = ''; at++; continue; }
+      piece += c;
+      at++;
+    }
+    if (parts.length < 2 || /\\\d/.test(parts[1])) return [undefined];
+    const flagText = /^[gI]*/.exec(rest.slice(at))![0];
+    rest = rest.slice(at + flagText.length).replace(/^\s*;?\s*/, '');
+    const pattern = regexPattern(parts[0], { extended, ignoreCase: flagText.includes('I') });
+    if (!pattern) return [undefined];
+    const pieces = parts[1].split(/(?<!\\)&/).map((p) => p.replace(/\\(.)/g, '$1'));
+    out.push({ pattern, pieces, all: flagText.includes('g') });
+  }
+  return out;
+}
+
+/** One line through one `s` command: the leftmost longest match, or each of them with `g`. */
+function substitute(line: string, s: Substitution, meter: Meter): string {
+  let out = '';
+  let copied = 0;
+  for (let from = 0; from <= line.length;) {
+    const match = s.pattern.find(line, from, meter);
+    if (!match) break;
+    out += line.slice(copied, match[0]) + s.pieces.join(line.slice(match[0], match[1]));
+    checkLength(out.length);
+    copied = match[1];
+    if (!s.all) break;
+    from = match[1] > match[0] ? match[1] : match[1] + 1;
+  }
+  return out + line.slice(copied);
+}
 
 function headTail(input: UtilityInput, pick: (items: string[], n: number) => string[]): UtilityResult | undefined {
   let n = 10;

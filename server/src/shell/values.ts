@@ -17,6 +17,12 @@ export interface ShellString {
    */
   assumes?: string[];
   /**
+   * A file the script sourced, which the evaluator cannot read, may set the
+   * variable this came from: the value assumes it does not (see `assumes`),
+   * and a test on it is not decided.
+   */
+  maybeSetBy?: string;
+  /**
    * Where this exact text is written in the script, when the value is one
    * piece of literal text there (a word, the inside of quotes, or a variable
    * set from one): the place to edit to change it (renaming a chain).
@@ -58,6 +64,8 @@ export function concat(parts: ShellString[]): ShellString {
   const assumes = [...new Set(parts.flatMap((p) => p.assumes ?? []))];
   const result: ShellString = { text };
   if (assumes.length) result.assumes = assumes;
+  const setBy = parts.find((p) => p.maybeSetBy)?.maybeSetBy;
+  if (setBy) result.maybeSetBy = setBy;
   if (unknowns.length === 0) return result;
   result.unknown = unknowns[0].unknown;
   const only = unknowns.length === 1 ? unknowns[0] : undefined;
@@ -68,6 +76,11 @@ export function concat(parts: ShellString[]): ShellString {
     result.alternatives = only.alternatives.map((a) => before + a + after);
   }
   return result;
+}
+
+/** The value cannot decide a test: it is unknown, or a file the evaluator cannot read may change it. */
+export function undecidable(v: ShellString): boolean {
+  return v.unknown !== undefined || v.maybeSetBy !== undefined;
 }
 
 /** Exit status of a command; `undefined` when it depends on the machine. */

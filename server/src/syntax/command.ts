@@ -72,6 +72,8 @@ export interface RuleSpec {
   matches: MatchUse[];
   target?: TargetUse;
   counters?: Token[];
+  /** In a script: option words that belong to a module only the running script names (`-p $proto --dport 22`). */
+  unattributed?: Token[];
 }
 
 /** What a command does and to which chain, without the rule's criteria. */
@@ -92,6 +94,8 @@ interface CommandFields {
 export interface Command extends CommandFields {
   rule: RuleSpec;
   words: Token[];
+  /** `-V` or `-h`: iptables prints its version or help and exits with success, at that word. */
+  printsOnly?: 'version' | 'help';
 }
 
 /**
@@ -175,6 +179,8 @@ class CommandParser {
   private i = 0;
   private negation?: Token;
   private protocolUsed = false;
+  /** A `-m` whose module only the running script knows: the options after it may be its own. */
+  private unknownModule = false;
   /** Base options given so far, as bits of ONCE_LETTERS (a Map per rule costs too much). */
   private seen = 0;
   private countersFlag?: Token;
@@ -217,6 +223,7 @@ class CommandParser {
           this.shortOptions(word);
         }
         if (this.cmd.otherFamily) return this.cmd;
+        if (this.cmd.printsOnly) break;
         continue;
       }
       if (text === '!') {
@@ -395,6 +402,15 @@ class CommandParser {
 
   private unknownOption(flag: Token, name: string, short = false): void {
     const negation = this.takeNegation();
+    if (!short && (this.rule.protocol?.value.unknown || this.unknownModule || this.rule.target?.nameToken.unknown)) {
+      // `-p $proto --dport 22`: the option may belong to a module only the running script names.
+      this.cmd.symbolic = true;
+      const words = (this.rule.unattributed ??= []);
+      if (negation) words.push(negation);
+      words.push(flag);
+      while (this.i < this.words.length && !this.words[this.i].text.startsWith('-') && this.words[this.i].text !== '!') words.push(this.words[this.i++]);
+      return;
+    }
     if (short) {
       this.report('unknown-option', flag, t('unknown option `-{0}`', name));
       return;
@@ -487,7 +503,9 @@ class CommandParser {
         return;
       }
       case 'h': case 'V':
-        this.report('bad-argument', flag, t('`-{0}` prints {1} and exits: the rest is never applied', letter, letter === 'h' ? t('the help') : t('the version')));
+        // iptables prints and exits right there: the words after it are never read.
+        this.cmd.printsOnly = letter === 'h' ? 'help' : 'version';
+        if (letter === 'h' && optionalArg && this.hasPlainArg()) this.i++;
         return;
       case 'v': case 'n': case 'x': case '0': case 'M':
         if (negation) this.report('cannot-invert', negation, t('`!` cannot negate `-{0}`', letter));
@@ -646,6 +664,8 @@ class CommandParser {
   private match(flag: Token, name: Token, negation?: Token): void {
     if (name.unknown) {
       this.cmd.symbolic = true;
+      this.unknownModule = true;
+      this.rule.matches.push({ name: name.text, flag, nameToken: name, implicit: false, options: [] });
       return;
     }
     if (negation) this.report('cannot-invert', negation, t('`!` cannot come before `-m`; put it before the module\'s option'));
@@ -735,6 +755,15 @@ class CommandParser {
 
   private finish(): void {
     const { cmd, rule, ctx } = this;
+    if (cmd.printsOnly) {
+      // A probe such as `iptables -w -V` is fine; a rule with `-V` in it is never applied.
+      const rest = this.words.slice(this.i);
+      if (cmd.kind || rest.length) {
+        const letter = cmd.printsOnly === 'help' ? 'h' : 'V';
+        this.report('bad-argument', cmd.kind ? cmd.flag! : rest[0], t('`-{0}` prints {1} and exits: the rest is never applied', letter, letter === 'h' ? t('the help') : t('the version')), 'warning');
+      }
+      return;
+    }
     if (this.negation) this.report('bad-argument', this.negation, t('`!` at the end of the line negates nothing'));
     const table = cmd.table?.text ?? ctx.table;
     const refused = findTable(table)?.refuses ?? [];

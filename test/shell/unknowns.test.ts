@@ -1,0 +1,125 @@
+// What the evaluator cannot know stays unknown, and unknown is never an error:
+// a value from a command substitution, a file of the machine, the environment
+// or a glob of the machine's paths is not judged; a condition on it keeps both
+// ways open (an `exit` under it does not end the script); a command in a
+// condition is a test the script expects may fail. Where an unknown value can
+// take only a few values, each is checked, and an error needs all of them to
+// fail. Files the script writes (redirections, descriptors, iptables-save) are
+// kept in memory and read back.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
+import { rulesetText } from '../../server/src/model/saveText';
+import { nodeBashParser } from '../../server/src/node/bashWasm';
+import { analyseScript } from '../../server/src/shell/analyseScript';
+import type { Machine } from '../../server/src/shell/utilities';
+
+async function analyse(script: string, machine?: Machine) {
+  return analyseScript(script, await nodeBashParser(), { ...DEFAULT_OPTIONS, machine });
+}
+
+const shown = (r: Awaited<ReturnType<typeof analyse>>, severities = ['error', 'warning']) =>
+  r.diagnostics.filter((d) => severities.includes(d.severity)).map((d) => `${d.span.line + 1} ${d.severity}: ${d.message}`);
+
+/** The `-A` lines of the IPv4 ruleset, as --print-ruleset prints them. */
+const rules = (r: Awaited<ReturnType<typeof analyse>>) => rulesetText(r.rulesets.ipv4).split('\n').filter((l) => l.startsWith('-A '));
+
+test('a protocol only the running script knows leaves the options that depend on it unjudged', async () => {
+  const r = await analyse('#!/bin/bash\nP=$(cat /etc/fw/proto)\niptables -A INPUT -p $P --dport 22 -j ACCEPT\niptables -A INPUT -p $P -m multiport --dports 22,80 -j ACCEPT\n');
+  assert.deepEqual(shown(r), []);
+  assert.deepEqual(rules(r), [
+    '-A INPUT -p <$(cat /etc/fw/proto)> --dport 22 -j ACCEPT',
+    '-A INPUT -p <$(cat /etc/fw/proto)> -m multiport --dports 22,80 -j ACCEPT',
+  ]);
+});
+
+test('fail2ban: a protocol list split by sed in a command substitution is computed', async () => {
+  const r = await analyse("#!/bin/bash\nprotocol=tcp,udp\nfor proto in $(echo $protocol | sed -e 's/,/ /g'); do\n  iptables -I INPUT -p $proto -m multiport --dports domain,953 -j DROP\ndone\n");
+  assert.deepEqual(shown(r), []);
+  assert.deepEqual(rules(r), ['-A INPUT -p udp -m multiport --dports 53,953 -j DROP', '-A INPUT -p tcp -m multiport --dports 53,953 -j DROP']);
+});
+
+test('a probed command path is one of its candidates, never their text run together', async () => {
+  const script = '#!/bin/bash\nfind_command() {\n  for p in "$@"; do\n    if [ -x "$p" ]; then echo "$p"; return 0; fi\n  done\n  return 1\n}\n'
+    + 'IPT="$(find_command /sbin/iptables /usr/sbin/iptables)"\n[ -z "$IPT" ] && exit 1\n$IPT -A INPUT -j ACCEPT\n'
+    + 'iptables -A INPUT -m comment --comment "$IPT"\n';
+  const r = await analyse(script);
+  assert.deepEqual(shown(r), []);
+  assert.deepEqual(rules(r), ['-A INPUT -j ACCEPT', '-A INPUT -m comment --comment "<$(find_command /sbin/iptables /usr/sbin/iptables)>"']);
+});
+
+test('version probes and commands in conditions are tests, not failures', async () => {
+  const script = '#!/bin/sh\nif iptables -w -V >/dev/null 2>&1; then IPT="iptables -w"; else IPT=iptables; fi\n'
+    + 'iptables --version >/dev/null || exit 1\nif ! $IPT -n -L web >/dev/null 2>&1; then $IPT -N web; fi\n$IPT -C INPUT -j web 2>/dev/null || $IPT -A INPUT -j web\n';
+  const r = await analyse(script);
+  assert.deepEqual(shown(r), []);
+  assert.deepEqual(rules(r), ['-A INPUT -j web']);
+  const late = await analyse('#!/bin/sh\niptables -A INPUT -j ACCEPT -V\n');
+  assert.deepEqual(shown(late), ['2 warning: iptables prints the version at `-V` and exits: this command is never applied']);
+  assert.deepEqual(rules(late), []);
+});
+
+test('after sourcing a file of the machine, a test on what it may set is undecided: the exit under it does not end the script', async () => {
+  const script = '#!/bin/bash\n. /etc/arno-iptables-firewall/firewall.conf\n[ -z "$EXT_IF" ] && exit 1\nif [ "$OPEN_ICMP" = 1 ]; then iptables -A INPUT -p icmp -j ACCEPT; fi\n'
+    + 'iptables -A INPUT -i "${EXT_IF:-eth0}" -j ACCEPT\n';
+  const r = await analyse(script);
+  assert.deepEqual(shown(r, ['error', 'warning', 'hint']), []);
+  // The branch on $OPEN_ICMP may or may not run; the last rule assumes the file leaves EXT_IF unset, and says so.
+  assert.deepEqual(rules(r), ['-A INPUT -p icmp -j ACCEPT', '-A INPUT -i eth0 -j ACCEPT']);
+  assert.deepEqual(shown(r, ['information']), ['5 information: `eth0` assumes `/etc/arno-iptables-firewall/firewall.conf` does not set $EXT_IF; where that is not so, this rule changes']);
+  const unset = await analyse('#!/bin/bash\n[ -z "$EXT_IF" ] && exit 1\niptables -A INPUT -j ACCEPT\n');
+  assert.match(shown(unset, ['hint'])[0], /^3 hint: never runs: the script exits at line 2$/);
+});
+
+test('a restore input built in a file through a file descriptor is loaded from memory', async () => {
+  const script = "#!/bin/sh\nF=/var/lib/fw/.restore\nexec 3>$F\necho '*filter' >&3\nfor p in 22 80; do\n  printf -- '-A INPUT -p tcp --dport %s -j ACCEPT\\n' $p >&3\ndone\n"
+    + "cat >&3 <<EOF\n-A INPUT -j DROP\nCOMMIT\nEOF\nexec 3>&-\niptables-restore < $F\n";
+  const r = await analyse(script);
+  assert.deepEqual(shown(r), []);
+  assert.deepEqual(rules(r), ['-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT', '-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT', '-A INPUT -j DROP']);
+});
+
+test('iptables-save to a file and iptables-restore from it put the saved rules back', async () => {
+  const script = '#!/bin/bash\nB=$(mktemp)\niptables -A INPUT -p tcp --dport 22 -j ACCEPT\niptables-save > "$B"\n'
+    + 'iptables -F INPUT\niptables -A INPUT -j DROP\nif ! iptables -A INPUT -j nowhere; then iptables-restore < "$B"; fi\n';
+  const r = await analyse(script);
+  assert.deepEqual(shown(r), []);
+  assert.deepEqual(rules(r), ['-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT']);
+});
+
+test('a glob of the machine\'s interfaces is unknown, or the interfaces the analysis is told', async () => {
+  const script = '#!/bin/bash\nfor dev in /sys/class/net/*; do\n  i=${dev##*/}\n  iptables -N "in_$i"\n  iptables -A INPUT -i "$i" -j "in_$i"\ndone\n';
+  const blind = await analyse(script);
+  assert.deepEqual(shown(blind), []);
+  assert.ok(!rules(blind).some((l) => l.includes('in_*')), rules(blind).join('\n'));
+  const told = await analyse(script, { interfaces: [{ name: 'lo', addresses: [] }, { name: 'eth0', addresses: [] }] });
+  assert.deepEqual(rules(told), ['-A INPUT -i eth0 -j in_eth0', '-A INPUT -i lo -j in_lo']);
+});
+
+test('a word with a few possible values is an error only when iptables refuses every one', async () => {
+  const some = await analyse('#!/bin/bash\ncase "$(hostname)" in\n  web*) P=tcp ;;\n  *) P=icmp ;;\nesac\niptables -A INPUT -p $P --dport 80 -j ACCEPT\n');
+  assert.deepEqual(shown(some), []);
+  const none = await analyse('#!/bin/bash\ncase "$(hostname)" in\n  gw*) P=gre ;;\n  *) P=icmp ;;\nesac\niptables -A INPUT -p $P --dport 80 -j ACCEPT\n');
+  assert.deepEqual(shown(none), ['6 error: `--dport` needs `-p tcp`, `-p udp`, `-p sctp` or `-p dccp` before it (with each of the values this command\'s words can have here)']);
+});
+
+test('branches the evaluator cannot decide write their own files; the file then holds one of their texts', async () => {
+  const script = '#!/bin/bash\nif [ -e /etc/fw/strict ]; then echo DROP > /tmp/policy; else echo ACCEPT > /tmp/policy; fi\n'
+    + 'iptables -P INPUT "$(cat /tmp/policy)"\niptables -A INPUT -j "$(cat /tmp/policy)"\n';
+  const r = await analyse(script);
+  assert.deepEqual(shown(r), []);
+  assert.deepEqual(rules(r).length, 1);
+  assert.match(rules(r)[0], /^-A INPUT -j <\$\(cat \/tmp\/policy\)>$/);
+});
+
+test('a loop that never ends stops the evaluation there, with a note, and the commands after it are not judged', async () => {
+  const r = await analyse('#!/bin/bash\nn=0\nwhile true; do\n  n=$((n+1))\ndone\niptables -A INPUT -p tcp --dport $n -j ACCEPT\n');
+  assert.deepEqual(shown(r), []);
+  assert.match(shown(r, ['information'])[0], /not evaluated further: too much work here/);
+  assert.deepEqual(rules(r), []);
+});
+
+test('what the evaluator knows about the script\'s own shell is shown', async () => {
+  const r = await analyse('#!/bin/sh\nif [ "$(id -u)" == 0 ]; then iptables -A INPUT -j ACCEPT; fi\n');
+  assert.deepEqual(shown(r, ['information']), ['2 information: `==` is not POSIX: dash (/bin/sh) fails this test with "unexpected operator"; use `=`']);
+});
