@@ -8,6 +8,7 @@ import { describeWord } from '../knowledge/valueWords';
 import type { Table } from '../model/ruleset';
 import { savedOptionText } from '../model/savedOptions';
 import { ruleSpecText, valueContext } from '../model/saveText';
+import { t } from '../l10n';
 import { parseCommand, type Command, type OptionUse } from '../syntax/command';
 import { spanOf, Token } from '../syntax/token';
 import { CommandPart, partAt } from './commandParts';
@@ -91,12 +92,8 @@ const RULE_COMMANDS = new Set(['A', 'I', 'R', 'D', 'C']);
 /** On `-A` and the other rule commands: the rule as iptables-save will list it. */
 function withSavedRule(doc: string | undefined, letter: string, command: Command, ctx: CommandContext): string | undefined {
   if (!doc || !RULE_COMMANDS.has(letter) || !command.chain || command.symbolic) return doc;
-  return `${doc}
-
-iptables-save lists this rule as:
-\`\`\`
--A ${command.chain.text} ${ruleSpecText(command.rule, ctx.family)}
-\`\`\``;
+  const rule = `-A ${command.chain.text} ${ruleSpecText(command.rule, ctx.family)}`;
+  return `${doc}\n\n${t('iptables-save lists this rule as:')}\n\`\`\`\n${rule}\n\`\`\``;
 }
 
 /** How iptables-save writes the option back, where that is not how it is written here. */
@@ -104,9 +101,7 @@ function withSavedOption(doc: string, ext: ExtensionSpec, use: OptionUse, comman
   const written = [use.negated ? '!' : '', use.flag.text, ...use.values.map((v) => v.text)].filter((w) => w !== '').join(' ');
   const saved = savedOptionText(ext, { spec: use.spec, negated: use.negated, values: use.values.map((v) => v.text) }, valueContext(command.rule, ctx.family));
   if (saved === written || command.symbolic) return doc;
-  return `${doc}
-
-${saved === '' ? 'iptables-save leaves it out: the kernel keeps no test for it.' : `iptables-save writes it back as \`${saved}\`.`}`;
+  return `${doc}\n\n${saved === '' ? t('iptables-save leaves it out: the kernel keeps no test for it.') : t('iptables-save writes it back as `{0}`.', saved)}`;
 }
 
 /** The comma-separated item of a value under the cursor (the whole value when quoted). */
