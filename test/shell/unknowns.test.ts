@@ -55,7 +55,7 @@ test('version probes and commands in conditions are tests, not failures', async 
   assert.deepEqual(shown(r), []);
   assert.deepEqual(rules(r), ['-A INPUT -j web']);
   const late = await analyse('#!/bin/sh\niptables -A INPUT -j ACCEPT -V\n');
-  assert.deepEqual(shown(late), ['2 warning: iptables prints the version at `-V` and exits: this command is never applied']);
+  assert.deepEqual(shown(late), ['2 warning: `-V` prints the version and exits: the rest is never applied']);
   assert.deepEqual(rules(late), []);
 });
 
