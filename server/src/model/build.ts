@@ -546,35 +546,57 @@ export class RulesetBuilder {
   }
 
   /**
-   * `iptables-restore [--noflush]` inside a script: all or nothing. Returns
-   * whether it loads; when it does not, the ruleset is left as it was.
+   * `iptables-restore [--noflush] [--test]` inside a script, as the legacy tool
+   * runs it: each table is committed at its COMMIT, so a failure keeps the
+   * tables committed before it. The table being read when it fails exists
+   * afterwards as the tool opened it (empty when it was new); the blocks after
+   * it are checked but change nothing. `--test` commits nothing, but leaves
+   * the tables it read. Returns whether the whole input loads. `sink` already
+   * holds the file's own diagnostics.
    */
-  runRestore(file: SaveFile, noflush: boolean, sink: Diagnostic[]): boolean {
-    const saved = new Map([...this.ruleset.tables].map(([name, t]) => [name, { table: t, chains: snapshotChains(t) }]));
+  runRestore(file: SaveFile, options: { noflush: boolean; test: boolean }, sink: Diagnostic[]): boolean {
     this.sink = sink;
-    const errors = sink.filter((d) => d.severity === 'error').length;
+    const isError = (d: Diagnostic) => d.severity === 'error';
+    const readErrors = (from: number, to: number) => file.diagnostics.slice(from, to).some(isError);
+    let failed = false;
+    let read = 0;
     try {
       for (const block of file.blocks) {
-        const table = this.beginTable(block.name, { noflush, inScript: true });
-        if (!table) break;
+        // A line between two tables that the tool refuses (outside any table) stops it there.
+        if (readErrors(read, block.diagnostics.from)) failed = true;
+        read = block.diagnostics.toCommit ?? file.diagnostics.length;
+        const name = block.name.text;
+        const before = this.ruleset.tables.get(name);
+        const saved = before && snapshotChains(before);
+        const errors = sink.filter(isError).length;
+        const table = this.beginTable(block.name, { noflush: options.noflush, inScript: true });
+        if (!table) {
+          failed = true;
+          continue;
+        }
         this.loadBlock(table, block);
         this.endBlock();
         linkChains(table);
         tableCommitProblems(table, sink);
+        const fails = block.diagnostics.toCommit === undefined || readErrors(block.diagnostics.from, read) || sink.filter(isError).length > errors;
+        if (!fails && !failed && !options.test) continue;
+        if (before) {
+          restoreChains(before, saved!);
+          linkChains(before);
+          this.ruleset.tables.set(name, before);
+        } else if (failed) {
+          this.ruleset.tables.delete(name);
+        } else {
+          this.ruleset.tables.set(name, this.freshTable(name));
+        }
+        failed ||= fails;
       }
+      if (readErrors(read, file.diagnostics.length)) failed = true;
       this.endBlock();
-      this.noflush = false;
-      this.inScript = false;
-      const failed = sink.filter((d) => d.severity === 'error').length > errors;
-      if (failed) {
-        this.ruleset.tables = new Map([...saved].map(([name, s]) => {
-          restoreChains(s.table, s.chains);
-          linkChains(s.table);
-          return [name, s.table];
-        }));
-      }
       return !failed;
     } finally {
+      this.noflush = false;
+      this.inScript = false;
       this.sink = this.diagnostics;
     }
   }

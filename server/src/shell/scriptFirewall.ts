@@ -75,8 +75,7 @@ export class ScriptFirewall implements FirewallHost {
     const file = parseSaveFile(input.text.text, { family: tool.family, origin });
     this.restores.push(file);
     sink.push(...file.diagnostics);
-    let ok = !sink.some((d) => d.severity === 'error');
-    if (ok && !testOnly) ok = this.builders[tool.family].runRestore(file, noflush, sink);
+    const ok = this.builders[tool.family].runRestore(file, { noflush, test: testOnly }, sink);
     this.collect(sink, ctx);
     return ok ? 0 : 1;
   }

@@ -69,6 +69,8 @@ export interface TableBlock {
   header: Span;
   statements: Statement[];
   commit?: Token;
+  /** Where the file's diagnostics of this block begin, and end at its COMMIT: iptables-restore commits table by table. */
+  diagnostics: { from: number; toCommit?: number };
 }
 
 export interface SaveFile {
@@ -165,6 +167,7 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
 
     if (block && lineText === 'COMMIT') {
       block.commit = { text: 'COMMIT', line, start: col, end: col + 6 };
+      block.diagnostics.toCommit = diagnostics.length;
       block = undefined;
       continue;
     }
@@ -178,7 +181,7 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
         block = undefined;
         continue;
       }
-      block = { name, header: whole, statements: [] };
+      block = { name, header: whole, statements: [], diagnostics: { from: diagnostics.length } };
       context = { family, restore: true, table: name.text };
       blocks.push(block);
       options.visit?.block(block);
