@@ -7,7 +7,7 @@ import { packetJson as enginePacketJson, TCP_FLAG_NAMES } from '../../server/src
 import type { Family } from '../../server/src/knowledge';
 import { COMMON_PROTOCOLS, ICMP_TYPES, ICMPV6_TYPES, protocolNumber, STATE_NAMES } from '../../server/src/knowledge/vocabulary';
 import type { EditorRange, FromWebview, SavedSample, ToWebview, TraceModel, WebviewState } from '../../server/src/lsp/protocol';
-import { rulesetFromSnapshot } from '../../server/src/model/snapshot';
+import { linePlace, rulesetFromSnapshot } from '../../server/src/model/snapshot';
 import type { Ruleset } from '../../server/src/model/ruleset';
 import {
   Field, FieldErrors, hasPortFields, isIcmp, isTcp, newSample, PacketFields, PRESETS, presetForChain, presetPacket, PresetId, Sample,
@@ -26,8 +26,8 @@ const post = (m: FromWebview) => vscode.postMessage(m);
 interface Loaded {
   model: TraceModel;
   rulesets: Map<Family, Ruleset>;
-  /** Counter id (`filter/INPUT/3`, `filter/INPUT/policy:DROP`) → where it is written. */
-  places: Map<string, EditorRange[]>;
+  /** Per family, counter id (`filter/INPUT/3`, `filter/INPUT/policy:DROP`) → where it is written; a save file's rules are found when asked (placeOf). */
+  places: Map<Family, Map<string, EditorRange[]>>;
   samples: SavedSample[];
   canSave: boolean;
 }
@@ -250,8 +250,8 @@ function update(started = performance.now()): void {
   }
   post({
     type: 'decorate', uri: loaded.model.uri, version: loaded.model.version,
-    hits: view.hits.flatMap((h) => loaded!.places.get(h) ?? []),
-    decider: view.decider ? loaded.places.get(view.decider) ?? [] : [],
+    hits: view.hits.flatMap((h) => placeOf(scenario.packet.family, h)),
+    decider: view.decider ? placeOf(scenario.packet.family, view.decider) : [],
   });
 }
 
@@ -286,18 +286,27 @@ function render(v: TraceView): void {
 
 // ---- the model and the samples -------------------------------------------------------------------
 
-/** Where each rule and policy is written, by counter id. */
-function placesOf(model: TraceModel): Map<string, EditorRange[]> {
-  const places = new Map<string, EditorRange[]>();
+/** Where each policy and each rule given as words is written, by counter id, per family. */
+function placesOf(model: TraceModel): Map<Family, Map<string, EditorRange[]>> {
+  const all = new Map<Family, Map<string, EditorRange[]>>();
   for (const rs of model.rulesets) {
+    const places = new Map<string, EditorRange[]>();
     for (const t of rs.tables) {
       for (const c of t.chains) {
-        c.rules.forEach((r, i) => places.set(`${t.name}/${c.name}/${i + 1}`, r.at));
+        c.rules?.forEach((r, i) => places.set(`${t.name}/${c.name}/${i + 1}`, r.at));
         if (c.policyAt && c.policy) places.set(`${t.name}/${c.name}/policy:${c.policy}`, c.policyAt);
       }
     }
+    all.set(rs.family, places);
   }
-  return places;
+  return all;
+}
+
+/** Where a rule or policy of the traced family is written; a save file's rule, from its line. */
+function placeOf(f: Family, id: string): EditorRange[] {
+  if (!loaded) return [];
+  const ruleset = loaded.rulesets.get(f);
+  return loaded.places.get(f)?.get(id) ?? (ruleset ? linePlace(ruleset, id) : []);
 }
 
 function receiveModel(m: Extract<ToWebview, { type: 'model' }>): void {
@@ -384,7 +393,7 @@ function onClick(ev: MouseEvent): void {
   if (target.dataset.preset) return applyPreset(target.dataset.preset as PresetId);
   switch (target.dataset.action) {
     case 'reveal':
-      return reveal(loaded?.places.get(target.dataset.rule ?? '') ?? []);
+      return reveal(placeOf(traced?.scenario.packet.family ?? family, target.dataset.rule ?? ''));
     case 'reveal-error':
       return reveal([{ line: Number(target.dataset.line), start: Number(target.dataset.start), end: Number(target.dataset.end) }]);
     case 'expand':

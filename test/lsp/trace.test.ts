@@ -25,7 +25,8 @@ test('iptables/traceModel answers with the document\'s rulesets for its current 
   assert.equal(first.kind, 'save');
   assert.deepEqual(first.rulesets[0].tables.map((t) => t.name), ['raw', 'mangle', 'nat', 'filter']);
   const filter = first.rulesets[0].tables[3];
-  assert.deepEqual(filter.chains.map((c) => [c.name, c.policy ?? '-', c.rules.length]), [['INPUT', 'DROP', 7], ['FORWARD', 'DROP', 4], ['OUTPUT', 'ACCEPT', 0], ['ssh-guard', '-', 3], ['log-drop', '-', 2]]);
+  // A save file's rules come as their lines.
+  assert.deepEqual(filter.chains.map((c) => [c.name, c.policy ?? '-', c.lines?.at.length]), [['INPUT', 'DROP', 7], ['FORWARD', 'DROP', 4], ['OUTPUT', 'ACCEPT', 0], ['ssh-guard', '-', 3], ['log-drop', '-', 2]]);
   assert.deepEqual(first.errors, []);
 
   // An edit: the next answer is for version 2, with the error it brings.

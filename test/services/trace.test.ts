@@ -9,9 +9,10 @@ import { DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
 import { analyseDocument, DocumentAnalysis, documentKind } from '../../server/src/analysis/document';
 import { defaultHost, packetFromShorthand, parseScenario, traceScenario } from '../../server/src/engine';
 import type { Family } from '../../server/src/knowledge';
-import { rulesetFromSnapshot } from '../../server/src/model/snapshot';
+import { ChainSnapshot, linePlace, rulesetFromSnapshot, TableSnapshot } from '../../server/src/model/snapshot';
 import { nodeBashParser } from '../../server/src/node/bashWasm';
 import { traceLenses, traceModel } from '../../server/src/services/trace';
+import { generateKubeProxy } from '../bench/kubeProxy';
 import { REPO } from '../support/shared';
 
 async function analyse(name: string, text = readFileSync(path.join(REPO, 'examples', name), 'utf8')): Promise<DocumentAnalysis> {
@@ -52,22 +53,39 @@ for (const name of ['rules.v4', 'host-firewall.sh']) {
   });
 }
 
+test('a kube-proxy dump goes to the panel as its lines, about the size of the file, and its rebuilt rules trace as the document\'s own', async () => {
+  const text = generateKubeProxy({ services: 300, endpointsPerService: 4, nodePortEvery: 3 });
+  const analysis = await analyse('kube.rules', text);
+  const json = JSON.stringify(traceModel(analysis, 'file:///x', 1));
+  assert.ok(json.length < text.length * 1.25, `${json.length} bytes of model for ${text.length} of rules`);
+  const rebuilt = rulesetFromSnapshot(JSON.parse(json).rulesets[0]);
+  for (const p of [
+    'tcp 198.51.100.7:40000 -> 10.96.0.5:80 in eth0 syn', 'udp 198.51.100.7:40000 -> 10.96.0.9:443 in eth0',
+    'tcp 198.51.100.7:40000 -> 203.0.113.1:30003 in eth0 syn', 'tcp 10.0.0.5:40000 -> 10.96.1.8:80', 'tcp 10.0.0.5:40000 -> 10.96.0.7:81',
+  ]) {
+    const scenario = parseScenario({ packet: packetFromShorthand(p, defaultHost()) });
+    assert.deepEqual(traceScenario(rebuilt, scenario), traceScenario(analysis.rulesets.ipv4!, scenario), p);
+  }
+});
+
 test('where each rule is written: a save file line, a script call\'s words (not the function\'s "$@", not a variable\'s value)', async () => {
-  const save = traceModel(await analyse('rules.v4'), 'file:///x', 1).rulesets[0];
-  const filter = save.tables.find((t) => t.name === 'filter')!;
-  const input = filter.chains.find((c) => c.name === 'INPUT')!;
-  assert.deepEqual(input.rules[0].at, [{ line: 33, start: 0, end: 24 }]);
+  const save = JSON.parse(JSON.stringify(traceModel(await analyse('rules.v4'), 'file:///x', 1).rulesets[0]));
+  const filter = save.tables.find((t: TableSnapshot) => t.name === 'filter')!;
+  const input = filter.chains.find((c: ChainSnapshot) => c.name === 'INPUT')!;
+  // -A INPUT -i lo -j ACCEPT: the line goes, and the webview finds the words on it.
+  assert.deepEqual(input.lines.at.slice(0, 2), [33, 34]);
+  assert.deepEqual(linePlace(rulesetFromSnapshot(save), 'filter/INPUT/1'), [{ line: 33, start: 0, end: 24 }]);
   assert.deepEqual(input.policyAt, [{ line: 28, start: 7, end: 11 }]);
 
   const script = traceModel(await analyse('host-firewall.sh'), 'file:///x', 1).rulesets[0];
   const chains = script.tables.find((t) => t.name === 'filter')!.chains;
   const scriptInput = chains.find((c) => c.name === 'INPUT')!;
   // both -A INPUT -i lo -j ACCEPT
-  assert.deepEqual(scriptInput.rules[0].at, [{ line: 19, start: 5, end: 29 }]);
+  assert.deepEqual(scriptInput.rules![0].at, [{ line: 19, start: 5, end: 29 }]);
   // both -P INPUT DROP
   assert.deepEqual(scriptInput.policyAt, [{ line: 15, start: 5, end: 18 }]);
   // $IPT -A MONITOR -s "$MONITORING" -j ACCEPT
-  assert.deepEqual(chains.find((c) => c.name === 'MONITOR')!.rules[0].at, [{ line: 33, start: 5, end: 42 }]);
+  assert.deepEqual(chains.find((c) => c.name === 'MONITOR')!.rules![0].at, [{ line: 33, start: 5, end: 42 }]);
 });
 
 test('errors iptables would stop at are part of the model; warnings are not', async () => {

@@ -1,10 +1,11 @@
 // The ruleset turned into what the kernel holds after loading: rules with
 // their tests ready to run, targets resolved, and whether any rule makes the
-// kernel start connection tracking. Compiled once per ruleset.
+// kernel start connection tracking. Compiled once per ruleset, chain by chain.
 import type { Family, Hook } from '../knowledge';
 import { CONNTRACK_PRIORITY, TABLES } from '../knowledge/tables';
 import { checkValue } from '../knowledge/values';
-import type { Chain, Rule, Ruleset } from '../model/ruleset';
+import { rulesetStarts, STARTS } from '../model/ruleFacts';
+import type { Chain, Rule, Ruleset, Table } from '../model/ruleset';
 import type { Criterion as RuleCriterion } from '../syntax/command';
 import { Criterion, EvalContext, uncertain } from './context';
 import type { Interface } from './host';
@@ -43,7 +44,8 @@ export interface CompiledChain {
 
 export interface CompiledTable {
   name: string;
-  chains: Map<string, CompiledChain>;
+  /** A chain of the table, compiled when a walk first enters it. */
+  chain(name: string): CompiledChain;
 }
 
 /** A step of a hook: a table's chain at its priority, or the conntrack lookup. */
@@ -62,29 +64,27 @@ export interface CompiledRuleset {
 
 const CACHE = new WeakMap<Ruleset, CompiledRuleset>();
 
+/**
+ * The ruleset ready to walk. Only what every trace needs is worked out here,
+ * from what the model keeps of each rule; a chain's rules are parsed and
+ * compiled when a walk first enters it (kube-proxy's 160k rules are mostly in
+ * chains one packet never sees).
+ */
 export function compileRuleset(ruleset: Ruleset): CompiledRuleset {
   const hit = CACHE.get(ruleset);
   if (hit) return hit;
   const tables = new Map<string, CompiledTable>();
-  let conntrack = false;
-  let defrag = false;
   for (const table of ruleset.tables.values()) {
-    if (!table.spec) continue;
-    const chains = new Map<string, CompiledChain>();
-    for (const chain of table.chains.values()) {
-      const compiled = compileChain(ruleset.family, chain);
-      chains.set(chain.name, compiled.chain);
-      conntrack ||= compiled.conntrack;
-      defrag ||= compiled.defrag;
-    }
-    tables.set(table.name, { name: table.name, chains });
+    if (table.spec) tables.set(table.name, lazyTable(ruleset.family, table));
   }
+  const starts = rulesetStarts(ruleset);
+  const conntrack = (starts & STARTS.conntrack) !== 0;
   const stageCache = new Map<string, HookStage[]>();
   const compiled: CompiledRuleset = {
     family: ruleset.family,
     tables,
     conntrack,
-    defrag: defrag || conntrack,
+    defrag: conntrack || (starts & STARTS.defrag) !== 0,
     stages(hook, withConntrack) {
       const key = `${hook}|${withConntrack}`;
       let stages = stageCache.get(key);
@@ -106,28 +106,33 @@ export function compileRuleset(ruleset: Ruleset): CompiledRuleset {
   return compiled;
 }
 
-function compileChain(family: Family, chain: Chain): { chain: CompiledChain; conntrack: boolean; defrag: boolean } {
+function lazyTable(family: Family, table: Table): CompiledTable {
+  const chains = new Map<string, CompiledChain>();
+  return {
+    name: table.name,
+    chain(name) {
+      let compiled = chains.get(name);
+      if (!compiled) {
+        const chain = table.chains.get(name);
+        if (!chain) throw new Error(`no chain ${name} in table ${table.name}`);
+        compiled = compileChain(family, chain);
+        chains.set(name, compiled);
+      }
+      return compiled;
+    },
+  };
+}
+
+function compileChain(family: Family, chain: Chain): CompiledChain {
   const rules: CompiledRule[] = [];
-  let conntrack = false;
-  let defrag = false;
   for (const rule of chain.rules) {
     const cc: CompileContext = { family, table: chain.table, ruleId: `${chain.table}/${chain.name}/${rule.index}`, hooks: chain.hooks };
     const criteria = baseCriteria(family, rule);
-    for (const use of rule.spec.matches) {
-      const m = compileMatch(use, cc);
-      criteria.push(...m.criteria);
-      conntrack ||= m.conntrack === true;
-      defrag ||= m.defrag === true;
-    }
-    const action = compileAction(rule, cc);
-    if (action.kind === 'target') {
-      conntrack ||= action.target.conntrack === true;
-      defrag ||= action.target.defrag === true;
-    }
-    rules.push({ id: cc.ruleId, table: chain.table, chain: chain.name, index: rule.index, text: ruleText(rule), line: rule.command.words[0]?.line ?? 0, criteria, action });
+    for (const use of rule.spec.matches) criteria.push(...compileMatch(use, cc).criteria);
+    rules.push({ id: cc.ruleId, table: chain.table, chain: chain.name, index: rule.index, text: ruleText(rule), line: rule.command.words[0]?.line ?? 0, criteria, action: compileAction(rule, cc) });
   }
   const policy = chain.policy === 'DROP' ? 'DROP' : 'ACCEPT';
-  return { chain: { name: chain.name, builtin: chain.builtin, policy, rules }, conntrack, defrag };
+  return { name: chain.name, builtin: chain.builtin, policy, rules };
 }
 
 function ruleText(rule: Rule): string {
@@ -162,7 +167,7 @@ function scriptValue(c: RuleCriterion): Criterion | undefined {
 }
 
 /** `-s`/`-d` of one kernel rule: the model gives each rule of `-s a,b` its own address. */
-function addressTest(family: Family, c: RuleCriterion | undefined, text: string | undefined, pick: (ctx: EvalContext) => bigint): Criterion | undefined {
+function addressTest(family: Family, c: RuleCriterion | undefined, text: string | undefined, field: 'source' | 'destination'): Criterion | undefined {
   if (!c) return undefined;
   const unknown = scriptValue(c);
   if (unknown) return unknown;
@@ -173,7 +178,9 @@ function addressTest(family: Family, c: RuleCriterion | undefined, text: string 
     return { text: label, test: () => uncertain(`\`${value}\` is a host name: its address is looked up when the rules load`) };
   }
   const { address, mask } = v;
-  return { text: label, test: (ctx) => ((pick(ctx) & mask) === address) !== c.negated };
+  const negated = c.negated;
+  const test = (ctx: EvalContext) => ((ctx.pkt[field] & mask) === address) !== negated;
+  return negated || mask === 0n ? { text: label, test, pure: true } : { text: label, test, pure: true, key: { field, mask, value: address } };
 }
 
 /** ifname_compare: `eth+` matches every name starting with `eth`; no device compares as the empty name. */
@@ -189,6 +196,7 @@ function interfaceTest(c: RuleCriterion, pick: (ctx: EvalContext) => Interface |
       const dev = pick(ctx)?.name ?? '';
       return (wildcard ? dev.startsWith(stem) : dev === stem) !== c.negated;
     },
+    pure: true,
   };
 }
 
@@ -196,19 +204,22 @@ function baseCriteria(family: Family, rule: Rule): Criterion[] {
   const spec = rule.spec;
   const out: Criterion[] = [];
   const push = (c: Criterion | undefined) => c && out.push(c);
-  push(addressTest(family, spec.source, rule.addresses?.source, (ctx) => ctx.pkt.source));
-  push(addressTest(family, spec.destination, rule.addresses?.destination, (ctx) => ctx.pkt.destination));
+  push(addressTest(family, spec.source, rule.addresses?.source, 'source'));
+  push(addressTest(family, spec.destination, rule.addresses?.destination, 'destination'));
   if (spec.inInterface) out.push(interfaceTest(spec.inInterface, (ctx) => ctx.inDev));
   if (spec.outInterface) out.push(interfaceTest(spec.outInterface, (ctx) => ctx.outDev));
   const p = spec.protocol;
   if (p) {
     const n = p.value.unknown === undefined ? (checkValue('protocol', p.value.text.toLowerCase(), { family }).value as number | undefined) : undefined;
     if (p.value.unknown !== undefined) push(scriptValue(p));
-    else if (n !== undefined && n !== 0) out.push({ text: criterionText(p), test: (ctx) => (ctx.pkt.protocol === n) !== p.negated });
-    else if (n === 0 && p.negated) out.push({ text: criterionText(p), test: () => false });
+    else if (n !== undefined && n !== 0) {
+      const negated = p.negated;
+      const test = (ctx: EvalContext) => (ctx.pkt.protocol === n) !== negated;
+      out.push(negated ? { text: criterionText(p), test, pure: true } : { text: criterionText(p), test, pure: true, key: { field: 'protocol', value: n } });
+    } else if (n === 0 && p.negated) out.push({ text: criterionText(p), test: () => false, pure: true });
   }
   const f = spec.fragment;
-  if (f) out.push({ text: `${f.negated ? '! ' : ''}-f`, test: (ctx) => (ctx.pkt.fragmentOffset !== 0) !== f.negated });
+  if (f) out.push({ text: `${f.negated ? '! ' : ''}-f`, test: (ctx) => (ctx.pkt.fragmentOffset !== 0) !== f.negated, pure: true });
   const loose = looseScriptWords(rule);
   if (loose.length) {
     out.push({ text: loose.join(' '), test: () => uncertain(`${loose.join(' ')} stands for words only the running script knows (${loose.length === 1 ? 'an option' : 'options'} of this rule)`) });

@@ -72,7 +72,19 @@ export interface Criterion {
   test(ctx: EvalContext): Tri;
   /** Evaluating it changes kernel memory (recent lists, buckets, counters). */
   stateful?: boolean;
+  /**
+   * For a packet that is not a fragment, the packet alone decides it, with no
+   * side effect and never uncertain: the chain index may skip over it.
+   */
+  pure?: boolean;
+  /** A pure criterion that holds only when a field of the packet has one value: the chain index files rules by it. */
+  key?: CriterionKey;
 }
+
+/** `field` (under `mask`, for an address) equals `value`. */
+export type CriterionKey =
+  | { field: 'source' | 'destination'; mask: bigint; value: bigint }
+  | { field: 'protocol' | 'sourcePort' | 'destinationPort'; value: number };
 
 const BYTES = new WeakMap<Packet, { length: number; bytes: Uint8Array; key: string }>();
 

@@ -2,6 +2,7 @@
 // the Linux kernel decides. Pure (no Node, no VS Code): the CLI, the trace
 // panel and the tests all call traceScenario().
 import type { Ruleset } from '../model/ruleset';
+import { INDEX_FROM } from './chainIndex';
 import { compileRuleset, CompiledRuleset } from './compile';
 import { CtInfo, declaredConnection } from './conntrack';
 import { Host, localOwner, lookupRoute } from './host';
@@ -59,25 +60,35 @@ export interface Trace extends Omit<Outcome, 'assumptions' | 'probability' | 'fa
   truncated: boolean;
 }
 
+export interface TraceOptions {
+  /** Outcomes explored at most where matches are undecided (32). */
+  maxOutcomes?: number;
+  /** Chains of at least this many rules are walked through their index (Infinity: every rule tried in turn, as the tests compare). */
+  indexFrom?: number;
+}
+
 /** Traces one packet through a ruleset: every outcome where a match is undecided, up to `maxOutcomes`. */
-export function traceScenario(ruleset: Ruleset, scenario: Scenario, maxOutcomes = 32): Trace {
+export function traceScenario(ruleset: Ruleset, scenario: Scenario, options: TraceOptions = {}): Trace {
+  const { maxOutcomes = 32, indexFrom = INDEX_FROM } = options;
   const rs = compileRuleset(ruleset);
   const conntrack = scenario.conntrack === 'on' || rs.conntrack;
   const outcomes: Outcome[] = [];
+  const stepsBefore: number[][] = [];
   const pending: boolean[][] = [[]];
   let setup: SetupSummary[] = [];
   while (pending.length && outcomes.length < maxOutcomes) {
     const forced = pending.shift()!;
     const decider = new Decider(forced);
-    const run = runOnce(rs, scenario, conntrack, decider);
+    const run = runOnce(rs, scenario, { conntrack, indexFrom }, decider);
     if (outcomes.length === 0) setup = run.setup;
     outcomes.push(outcomeOf(run.probe, decider.taken));
+    stepsBefore.push(decider.stepsBefore);
     // Every answer taken beyond the forced ones could have gone the other way.
     for (let i = forced.length; i < decider.taken.length; i++) {
       pending.push([...decider.taken.slice(0, i).map((a) => a.assumed === 'match'), decider.taken[i].assumed !== 'match']);
     }
   }
-  return summarise(outcomes, setup, conntrack, pending.length > 0);
+  return summarise(outcomes, sharedSteps(outcomes, stepsBefore[0] ?? []), setup, conntrack, pending.length > 0);
 }
 
 interface Run {
@@ -85,11 +96,12 @@ interface Run {
   setup: SetupSummary[];
 }
 
-function runOnce(rs: CompiledRuleset, scenario: Scenario, conntrack: boolean, decider: Decider): Run {
+function runOnce(rs: CompiledRuleset, scenario: Scenario, walk: { conntrack: boolean; indexFrom: number }, decider: Decider): Run {
+  const { conntrack } = walk;
   const state = scenario.makeState();
   const setup: SetupSummary[] = [];
   const run = (p: Packet, label: string, declared?: CtInfo): PacketResult => {
-    const r = new PacketRun(rs, scenario.host, state, decider, { conntrack, label, declared }, p).run();
+    const r = new PacketRun(rs, scenario.host, state, decider, { ...walk, label, declared }, p).run();
     if (label !== 'probe') setup.push({ label, fate: r.fate, hits: r.hits });
     return r;
   };
@@ -191,21 +203,46 @@ function outcomeOf(r: PacketResult, assumptions: Assumption[]): Outcome {
   return o;
 }
 
+/** The same fields with the same values (a step's lists hold strings). */
+function sameStep(a: Step, b: Step): boolean {
+  const keys = Object.keys(a) as (keyof Step)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) {
+    const x = a[k];
+    const y = b[k];
+    if (x === y) continue;
+    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length || x.some((v, i) => v !== y[i])) return false;
+  }
+  return true;
+}
+
 function same<T>(values: T[]): T | undefined {
   const first = JSON.stringify(values[0]);
   return values.every((v) => JSON.stringify(v) === first) ? values[0] : undefined;
 }
 
-/** The trace: the one outcome when decided, else what all outcomes share (steps up to the first difference). */
-function summarise(outcomes: Outcome[], setup: SetupSummary[], conntrack: boolean, truncated: boolean): Trace {
-  const decided = outcomes.length === 1 && outcomes[0].assumptions.length === 0;
+/**
+ * How many first steps all outcomes share. An outcome's run took the first
+ * outcome's answers up to the one it turned around: their steps agree at
+ * least until that question was asked, and are compared from there.
+ */
+function sharedSteps(outcomes: Outcome[], firstStepsBefore: number[]): number {
   const first = outcomes[0];
   let common = first.steps.length;
   for (const o of outcomes.slice(1)) {
-    let k = 0;
-    while (k < common && k < o.steps.length && JSON.stringify(o.steps[k]) === JSON.stringify(first.steps[k])) k++;
+    let turned = 0;
+    while (turned < o.assumptions.length && o.assumptions[turned].assumed === first.assumptions[turned]?.assumed) turned++;
+    let k = Math.min(common, firstStepsBefore[turned] ?? 0);
+    while (k < common && k < o.steps.length && sameStep(o.steps[k], first.steps[k])) k++;
     common = k;
   }
+  return common;
+}
+
+/** The trace: the one outcome when decided, else what all outcomes share (the first `common` steps). */
+function summarise(outcomes: Outcome[], common: number, setup: SetupSummary[], conntrack: boolean, truncated: boolean): Trace {
+  const decided = outcomes.length === 1 && outcomes[0].assumptions.length === 0;
+  const first = outcomes[0];
   const hitsEverywhere = first.hits.filter((h) => outcomes.every((o) => o.hits.includes(h)));
   const pick = <K extends keyof Outcome>(k: K): Outcome[K] | null => (same(outcomes.map((o) => o[k])) ?? null) as Outcome[K] | null;
   return {

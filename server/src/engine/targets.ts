@@ -36,8 +36,6 @@ export interface TargetChoice {
 export interface CompiledTarget {
   text: string;
   run(ctx: EvalContext): TargetResult | TargetChoice;
-  conntrack?: boolean;
-  defrag?: boolean;
   /** It only reports the packet somewhere: the walk goes on the same whether the rule matched or not. */
   inert?: boolean;
 }
@@ -51,7 +49,7 @@ function targetText(use: TargetUse): string {
 const go = (action: string, changed: string[] = [], notes?: string[]): TargetResult => ({ verdict: 'continue', action, changed, notes });
 const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
 
-function make(run: (use: TargetUse, cc: CompileContext) => CompiledTarget['run'], flags: { conntrack?: boolean; defrag?: boolean; inert?: boolean } = {}): TargetCompiler {
+function make(run: (use: TargetUse, cc: CompileContext) => CompiledTarget['run'], flags: { inert?: boolean } = {}): TargetCompiler {
   return (use, cc) => ({ text: targetText(use), run: run(use, cc), ...flags });
 }
 
@@ -111,7 +109,7 @@ const SYNPROXY = make(() => (ctx) => {
   if ((f & SYN_MASK) === TCP_FLAG_BITS.SYN) return { verdict: 'drop', action: 'SYNPROXY answers the SYN with a SYN cookie', changed: [], rejectWith: 'tcp-syn-ack' };
   if ((f & SYN_MASK) === TCP_FLAG_BITS.ACK) return { verdict: 'drop', action: 'SYNPROXY checks the cookie and opens the connection to the server itself', changed: [] };
   return go('SYNPROXY (not a SYN or ACK: continue)');
-}, { conntrack: true });
+});
 
 const TEE = make((use) => {
   const gw = option(use, 'gateway')!.values[0].text;
@@ -137,7 +135,7 @@ const TPROXY = make((use) => {
     }
     return found ? tproxied(ctx, lport, mm) : { verdict: 'drop', action: `TPROXY: no transparent socket on port ${lport}`, changed: [] };
   };
-}, { defrag: true });
+});
 
 function tproxied(ctx: EvalContext, port: number, mm: MarkMask | undefined): TargetResult {
   const before = ctx.pkt.mark;
@@ -175,12 +173,12 @@ function nat(ctx: EvalContext, manip: Manip, range: NatRange, what: string): Tar
 const DNAT = make((use) => {
   const range = natRange(option(use, 'to-destination')?.parsed[0] as ParsedNat, use);
   return (ctx) => nat(ctx, 'dst', range, 'DNAT');
-}, { conntrack: true });
+});
 
 const SNAT = make((use) => {
   const range = natRange(option(use, 'to-source')?.parsed[0] as ParsedNat, use);
   return (ctx) => nat(ctx, 'src', range, 'SNAT');
-}, { conntrack: true });
+});
 
 /** MASQUERADE: the address the route out prefers (a primary one, never a secondary). */
 const MASQUERADE = make((use) => {
@@ -191,7 +189,7 @@ const MASQUERADE = make((use) => {
     if (src === undefined || !dev) return { verdict: 'drop', action: `MASQUERADE: ${dev?.name ?? 'the interface'} has no address`, changed: [] };
     return nat(ctx, 'src', { ...ports, addressFrom: src, addressTo: src }, `MASQUERADE (${dev.name}'s address)`);
   };
-}, { conntrack: true });
+});
 
 /** REDIRECT: to the primary address of the interface the packet came in on (loopback for local packets). */
 const REDIRECT = make((use) => {
@@ -202,7 +200,7 @@ const REDIRECT = make((use) => {
     if (dst === undefined) return { verdict: 'drop', action: 'REDIRECT: the incoming interface has no address', changed: [] };
     return nat(ctx, 'dst', { ...ports, addressFrom: dst, addressTo: dst }, 'REDIRECT');
   };
-}, { conntrack: true });
+});
 
 /** NETMAP keeps the host part and swaps the network: destination before routing, source after. */
 const NETMAP = make((use) => {
@@ -215,7 +213,7 @@ const NETMAP = make((use) => {
     const address = mapped & all;
     return nat(ctx, manip, { addressFrom: address, addressTo: address, random: false, persistent: false }, 'NETMAP');
   };
-}, { conntrack: true });
+});
 
 /** DNPT/SNPT: stateless prefix translation (RFC 6296); the walk continues. */
 function npt(manip: Manip): TargetCompiler {
@@ -293,7 +291,7 @@ const CONNMARK = make((use) => {
       : applyMark(conn.mark, markOperation(o));
     return go(`CONNMARK ${optionText(o)}`, before !== conn.mark ? [`connection mark ${hex(before)} → ${hex(conn.mark)}`] : []);
   };
-}, { conntrack: true });
+});
 
 function setTos(ctx: EvalContext, tos: number, what: string): TargetResult {
   const before = ctx.pkt.tos;
@@ -428,7 +426,7 @@ const CONNSECMARK = make((use) => {
     if (!save && ctx.skb.secmark === 0) ctx.skb.secmark = ct.conn.secmark;
     return go(`CONNSECMARK --${save ? 'save' : 'restore'}`);
   };
-}, { conntrack: true });
+});
 
 /**
  * HMARK: mark = hash(addresses, ports, protocol) % mod + offset, with the
@@ -500,12 +498,6 @@ const CT = make((use) => {
   };
 });
 
-/** `-j CT --notrack` does not make the kernel start conntrack; every other CT rule does. */
-function ctTarget(use: TargetUse, cc: CompileContext): CompiledTarget {
-  const t = CT(use, cc);
-  return option(use, 'notrack') ? t : { ...t, conntrack: true };
-}
-
 const NOTRACK = make(() => (ctx) => {
   ctx.skb.ct = { kind: 'untracked' };
   return go('NOTRACK: the packet will not be tracked (UNTRACKED)');
@@ -553,7 +545,7 @@ export const TARGET_EVALUATORS: Readonly<Record<string, TargetCompiler>> = {
   REJECT, NFQUEUE, SYNPROXY, TEE, TPROXY, DNAT, SNAT, MASQUERADE, REDIRECT, NETMAP, DNPT: npt('dst'), SNPT: npt('src'),
   MARK, CONNMARK, TOS, DSCP, TTL: HOPS, HL: HOPS, TCPMSS, TCPOPTSTRIP, ECN, CLASSIFY, SECMARK, CONNSECMARK, HMARK,
   CHECKSUM: observer(() => 'CHECKSUM: fills in the checksum'),
-  CT: ctTarget, NOTRACK, TRACE,
+  CT, NOTRACK, TRACE,
   LOG: observer((u) => `LOG${option(u, 'log-prefix') ? ` with prefix ${quoteWord(String(option(u, 'log-prefix')!.parsed[0]))}` : ''} (continues)`),
   NFLOG: observer((u) => `NFLOG to group ${option(u, 'nflog-group') ? num(option(u, 'nflog-group')!) : 0} (continues)`),
   ULOG: REMOVED,

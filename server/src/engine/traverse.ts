@@ -5,7 +5,8 @@
 // jumps and gotos on a return stack, RETURN and the end of a built-in chain
 // applying its policy (which counts like a rule).
 import type { Hook } from '../knowledge';
-import { CompiledRule, CompiledRuleset, CompiledTable } from './compile';
+import { IndexCursor } from './chainIndex';
+import { CompiledChain, CompiledRule, CompiledRuleset, CompiledTable } from './compile';
 import { Connection, conntrackIn, CtInfo, ctStateName } from './conntrack';
 import { EvalContext, Skb, Uncertain } from './context';
 import { Host, Interface, isMulticast, joinedGroup, OutputRoute, routeInput, routeOutput } from './host';
@@ -58,10 +59,17 @@ export interface Assumption {
 /** Chooses answers to uncertain criteria: given ones first, then "matches"; records each. */
 export class Decider {
   readonly taken: Assumption[] = [];
+  /**
+   * Per answer taken, how many steps of the probe came before the question
+   * (0 for a packet before the probe). A run is a function of its answers:
+   * runs that take the same first answers have the same steps until then.
+   */
+  readonly stepsBefore: number[] = [];
   constructor(private readonly forced: readonly boolean[] = []) {}
 
-  decide(u: Uncertain, packet: string, rule: string, criterion: string): boolean {
+  decide(u: Uncertain, packet: string, rule: string, criterion: string, steps: number): boolean {
     const i = this.taken.length;
+    this.stepsBefore.push(steps);
     const yes = i < this.forced.length ? this.forced[i] : true;
     const probability = u.probability === undefined ? undefined : yes ? u.probability : 1 - u.probability;
     this.taken.push({ packet, rule, criterion, assumed: yes ? 'match' : 'no match', reason: u.reason, ...(probability === undefined ? {} : { probability }) });
@@ -101,6 +109,8 @@ export interface RunOptions {
   declared?: CtInfo;
   /** Label of this packet in assumptions (`probe`, `history[1]`...). */
   label: string;
+  /** Chains of at least this many rules are walked through their index (Infinity: every rule tried in turn). */
+  indexFrom: number;
 }
 
 type Verdict = { verdict: 'accept' } | { verdict: 'drop'; reason: string; rejectWith?: string };
@@ -320,7 +330,7 @@ export class PacketRun {
   }
 
   private walk(table: CompiledTable, hook: Hook, inDev: Interface | null, outDev: Interface | null, nextHop: bigint | null): Verdict {
-    const start = table.chains.get(hook)!;
+    const start = table.chain(hook);
     const ctx: EvalContext = {
       family: this.rs.family, host: this.host, state: this.state, skb: this.skb, pkt: this.skb.pkt, hook, table: table.name,
       inDev, outDev, nextHop, ruleId: '', notes: [],
@@ -328,6 +338,12 @@ export class PacketRun {
     const stack: { chain: string; index: number }[] = [];
     let chain = start;
     let i = 0;
+    let cursor = IndexCursor.of(chain, ctx.pkt, this.options.indexFrom);
+    const enter = (next: CompiledChain, at: number) => {
+      chain = next;
+      i = at;
+      cursor = IndexCursor.of(chain, ctx.pkt, this.options.indexFrom);
+    };
     const policy = (): Verdict => {
       this.hits.push(`${table.name}/${hook}/policy:${start.policy}`);
       this.steps.push({ kind: 'policy', hook, table: table.name, chain: hook, action: `policy ${start.policy}` });
@@ -337,11 +353,11 @@ export class PacketRun {
       const back = stack.pop();
       if (!back) return false;
       this.steps.push({ kind: 'return', hook, table: table.name, chain: chain.name, message: `${why}: back to ${back.chain}` });
-      chain = table.chains.get(back.chain)!;
-      i = back.index;
+      enter(table.chain(back.chain), back.index);
       return true;
     };
     for (;;) {
+      if (cursor) i = this.passOver(chain, cursor, i, hook, ctx);
       if (i >= chain.rules.length) {
         if (chain === start || !pop(`end of ${chain.name}`)) return policy();
         continue;
@@ -391,8 +407,7 @@ export class PacketRun {
         case 'jump': {
           step.action = `${a.goto ? 'goto' : 'jump to'} ${a.chain}`;
           if (!a.goto) stack.push({ chain: chain.name, index: i + 1 });
-          chain = table.chains.get(a.chain)!;
-          i = 0;
+          enter(table.chain(a.chain), 0);
           continue;
         }
         case 'unresolved': {
@@ -421,10 +436,23 @@ export class PacketRun {
     }
   }
 
+  /**
+   * The rules the chain's index says the packet cannot match, up to the next
+   * one it could: each recorded as trying it would (no match, and the first
+   * criterion that fails). Returns where the walk goes on.
+   */
+  private passOver(chain: CompiledChain, cursor: IndexCursor, from: number, hook: Hook, ctx: EvalContext): number {
+    const to = cursor.next(from);
+    this.visits += to - from;
+    if (this.visits > MAX_RULE_VISITS) throw new Error('the rule walk does not end (a jump loop?)');
+    for (let k = from; k < to; k++) this.steps.push(this.ruleStep(chain.rules[k], hook, false, cursor.failed(k, ctx)));
+    return to;
+  }
+
   /** A target whose effect the scenario does not settle: the decider picks, and the outcome records it. */
   private choose(r: TargetResult | TargetChoice, rule: CompiledRule, what: string): TargetResult {
     if (!('choose' in r)) return r;
-    return this.decider.decide(r.choose, this.options.label, rule.id, what) ? r.yes : r.no;
+    return this.decider.decide(r.choose, this.options.label, rule.id, what, this.stepsSoFar()) ? r.yes : r.no;
   }
 
   /**
@@ -447,12 +475,17 @@ export class PacketRun {
       if (!sideEffects && inert(rule)) {
         return { ok: 'maybe', assumed: `${cs[k].text}: may or may not match (${r.reason}); the walk goes on the same either way` };
       }
-      const yes = this.decider.decide(r, this.options.label, rule.id, cs[k].text);
+      const yes = this.decider.decide(r, this.options.label, rule.id, cs[k].text, this.stepsSoFar());
       const chance = r.probability === undefined ? '' : ` (probability ${round(yes ? r.probability : 1 - r.probability)})`;
       assumed = `${cs[k].text}: assumed to ${yes ? 'match' : 'not match'}${chance}: ${r.reason}`;
       if (!yes) return { ok: false, failed: cs[k].text, assumed };
     }
     return { ok: true, assumed };
+  }
+
+  /** The probe's steps that are final: the last one may still be given its action. */
+  private stepsSoFar(): number {
+    return this.options.label === 'probe' ? Math.max(0, this.steps.length - 1) : 0;
   }
 
   private ruleStep(rule: CompiledRule, hook: Hook, matched: boolean, failed?: string, assumed?: string): Step {

@@ -262,4 +262,10 @@ export interface ExtensionSpec {
    * options are known, and value checks are lenient.
    */
   complete?: boolean;
+  /**
+   * Loading a rule that uses it makes the kernel start connection tracking for
+   * the whole namespace (nf_ct_netns_get, defragmentation with it), or only
+   * defragmentation before the tables; `unless`: an option that spares it.
+   */
+  starts?: { what: 'conntrack' | 'defrag'; unless?: string };
 }

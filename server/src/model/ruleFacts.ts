@@ -5,9 +5,10 @@
 // are parsed again from its line when a service asks for them.
 import type { Diagnostic } from '../diagnostics';
 import type { Family } from '../knowledge';
-import { Command, CommandHead, Criterion, headOf } from '../syntax/command';
+import { Command, CommandHead, Criterion, headOf, MatchUse, RuleSpec, TargetUse } from '../syntax/command';
 import type { CommandLine, CommandSource } from '../syntax/saveFile';
 import { commandCommitChecks, HookLimit } from './kernelChecks';
+import type { Ruleset } from './ruleset';
 import { Shape, shapeOf } from './shape';
 
 /** One kernel rule of `-s a,b -d c,d`: its pair of addresses (each side only when the command listed several). */
@@ -30,7 +31,12 @@ export interface RuleFacts {
   shape: Shape;
   /** Several source or destination addresses: one kernel rule per pair, sources outermost. */
   pairs?: readonly AddressPair[];
+  /** What loading the rule makes the kernel start: STARTS bits. */
+  starts: number;
 }
+
+/** What a rule can make the kernel start (ExtensionSpec.starts), as bits. */
+export const STARTS = { conntrack: 1, defrag: 2 } as const;
 
 const NONE: readonly never[] = Object.freeze([]);
 
@@ -40,7 +46,7 @@ export function factsOf(command: Command, source: CommandSource, table: string, 
   const limits = command.kind ? commandCommitChecks(spec, table, problems) : [];
   const facts: RuleFacts = {
     head, source, problems: problems.length ? problems : NONE, limits: limits.length ? limits : NONE,
-    inInterface: spec.inInterface, outInterface: spec.outInterface, shape: shapeOf(spec, undefined, family), pairs: undefined,
+    inInterface: spec.inInterface, outInterface: spec.outInterface, shape: shapeOf(spec, undefined, family), pairs: undefined, starts: startsOf(spec),
   };
   const split = (c: Criterion | undefined) => (c && !c.value.unknown && c.value.text.includes(',') ? c.value.text.split(',').map((a) => a.trim()) : [undefined]);
   const sources = split(spec.source);
@@ -52,6 +58,28 @@ export function factsOf(command: Command, source: CommandSource, table: string, 
     }));
   }
   return facts;
+}
+
+function startsOf(spec: RuleSpec): number {
+  let bits = 0;
+  const add = (use: MatchUse | TargetUse) => {
+    const s = use.spec?.starts;
+    if (s && !(s.unless !== undefined && use.options.some((o) => o.spec.name === s.unless))) bits |= STARTS[s.what];
+  };
+  for (const m of spec.matches) add(m);
+  if (spec.target) add(spec.target);
+  return bits;
+}
+
+/** What loading every rule of the ruleset makes the kernel start: STARTS bits (a snapshot's rebuilt ruleset says it without its rules). */
+export function rulesetStarts(ruleset: Ruleset): number {
+  if (ruleset.starts !== undefined) return ruleset.starts;
+  let bits = 0;
+  for (const table of ruleset.tables.values()) {
+    if (!table.spec) continue;
+    for (const chain of table.chains.values()) for (const rule of chain.rules) bits |= rule.facts.starts;
+  }
+  return bits;
 }
 
 /** The facts of a line just parsed, kept with the line (a document's next version reuses unchanged lines). */

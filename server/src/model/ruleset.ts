@@ -10,6 +10,12 @@ import type { Shape } from './shape';
 export interface Ruleset {
   family: Family;
   tables: Map<string, Table>;
+  /**
+   * What loading the rules makes the kernel start (STARTS bits), when known
+   * without reading every rule: a ruleset rebuilt from a snapshot parses a
+   * rule only when a trace reaches its chain.
+   */
+  starts?: number;
 }
 
 export interface Table {

@@ -231,6 +231,13 @@ function unshared(text: string): string {
   return (' ' + text).slice(1);
 }
 
+/** One command line of a table block read on its own (a rule the trace panel got as its line); undefined for a line without words. */
+export function readCommandLine(lineText: string, line: number, context: ParseContext): { statement: CommandLine; command: Command } | undefined {
+  const { command, counters } = parseCommandLine(lineText, line, 0, context);
+  if (!command.words.length) return undefined;
+  return { statement: new CommandLine(line, 0, lineText, context, headOf(command), counters), command };
+}
+
 /** A command line inside a table block: its optional `[packets:bytes]` prefix, words and command. */
 function parseCommandLine(lineText: string, line: number, col: number, ctx: ParseContext): { command: Command; counters?: Token; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];

@@ -16,10 +16,6 @@ export interface CompileContext {
 
 export interface CompiledMatch {
   criteria: Criterion[];
-  /** Loading the rule makes the kernel start connection tracking (nf_ct_netns_get). */
-  conntrack?: boolean;
-  /** Loading the rule turns on IPv4/IPv6 defragmentation before the tables (nf_defrag). */
-  defrag?: boolean;
 }
 
 export type MatchCompiler = (use: MatchUse, cc: CompileContext) => CompiledMatch;

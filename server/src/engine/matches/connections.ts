@@ -42,7 +42,7 @@ function onConnection(o: OptionUse, test: (c: Connection, ctx: EvalContext) => T
 }
 
 function state(use: MatchUse): CompiledMatch {
-  return { criteria: [stateCriterion(use.options[0])], conntrack: true };
+  return { criteria: [stateCriterion(use.options[0])] };
 }
 
 function cidrHas(c: Cidr, a: bigint): boolean {
@@ -89,7 +89,7 @@ function conntrack(use: MatchUse): CompiledMatch {
     }
     criteria.push(onConnection(o, test, hasState));
   }
-  return { criteria, conntrack: true };
+  return { criteria };
 }
 
 function inRange(n: number, r: unknown): boolean {
@@ -109,7 +109,7 @@ function expiry(c: Connection, ctx: EvalContext, r: PortRange): Tri {
 function connmark(use: MatchUse): CompiledMatch {
   const o = use.options[0];
   const equals = maskedEquals(o);
-  return { criteria: [onConnection(o, (c) => equals(c.mark))], conntrack: true };
+  return { criteria: [onConnection(o, (c) => equals(c.mark))] };
 }
 
 /** Groups for connlimit: the address (source unless --connlimit-daddr) under the mask. */
@@ -136,7 +136,7 @@ function connlimit(use: MatchUse, cc: { family: string; ruleId: string }): Compi
     if (c) ids.add(c.id);
     return above ? count > limit : count <= limit;
   };
-  return { criteria: [criterion(limitOpt, test, true)], conntrack: true };
+  return { criteria: [criterion(limitOpt, test, true)] };
 }
 
 function connbytes(use: MatchUse): CompiledMatch {
@@ -164,7 +164,7 @@ function connbytes(use: MatchUse): CompiledMatch {
       return to >= from ? what >= from && what <= to : what < to || what > from;
     },
   };
-  return { criteria: [c], conntrack: true };
+  return { criteria: [c] };
 }
 
 function connlabel(use: MatchUse): CompiledMatch {
@@ -172,7 +172,7 @@ function connlabel(use: MatchUse): CompiledMatch {
   const set = option(use, 'set') !== undefined;
   const text = String(o.parsed[0]);
   if (!/^\d+$/.test(text) || Number(text) > 127) {
-    return { criteria: [criterion(o, () => uncertain(`label \`${text}\` is a name from /etc/xtables/connlabel.conf on the machine`))], conntrack: true };
+    return { criteria: [criterion(o, () => uncertain(`label \`${text}\` is a name from /etc/xtables/connlabel.conf on the machine`))] };
   }
   const bit = 1n << BigInt(text);
   const c = criterion(o, (ctx) => {
@@ -184,7 +184,7 @@ function connlabel(use: MatchUse): CompiledMatch {
     return true;
   }, set);
   // Without a connection connlabel_mt returns the inversion.
-  return { criteria: [unless(c, (ctx) => (conn(ctx.skb.ct) ? undefined : o.negated))], conntrack: true };
+  return { criteria: [unless(c, (ctx) => (conn(ctx.skb.ct) ? undefined : o.negated))] };
 }
 
 /** Only a connection a helper expected (ftp data...) has a master whose helper can match. */
@@ -196,7 +196,7 @@ function helper(use: MatchUse): CompiledMatch {
     if (master.helper === undefined) return uncertain('the scenario declares the packet RELATED without saying which helper expected it');
     return name === '' ? master.helper !== null : master.helper === name;
   });
-  return { criteria: [unless(c, (ctx) => (conn(ctx.skb.ct)?.master ? undefined : o.negated))], conntrack: true };
+  return { criteria: [unless(c, (ctx) => (conn(ctx.skb.ct)?.master ? undefined : o.negated))] };
 }
 
 /** xt_cluster: the original source address hashed onto the nodes. */
@@ -216,7 +216,6 @@ function cluster(use: MatchUse, cc: { family: string }): CompiledMatch {
       const node = reciprocalScale(hash, total);
       return (((1 << node) & nodeMask) !== 0) !== negated;
     })],
-    conntrack: true,
   };
 }
 
@@ -243,7 +242,6 @@ function socket(use: MatchUse): CompiledMatch {
       if (!s || (s.address === null && !nowildcard) || (transparent && !s.transparent)) return false;
       return true;
     })],
-    defrag: true,
   };
 }
 

@@ -19,8 +19,11 @@ function portCriteria(use: MatchUse): Criterion[] {
   for (const o of use.options) {
     if (o.spec.name !== 'source-port' && o.spec.name !== 'destination-port') continue;
     const r = range(o);
-    const src = o.spec.name === 'source-port';
-    out.push(criterion(o, (ctx) => !laterFragment(ctx) && inPortRange(src ? ctx.pkt.sourcePort : ctx.pkt.destinationPort, r)));
+    const field = o.spec.name === 'source-port' ? 'sourcePort' : 'destinationPort';
+    const c = criterion(o, (ctx) => !laterFragment(ctx) && inPortRange(ctx.pkt[field], r));
+    c.pure = true;
+    if (r.from === r.to && !o.negated) c.key = { field, value: r.from };
+    out.push(c);
   }
   return out;
 }
@@ -63,12 +66,13 @@ function tcp(use: MatchUse): CompiledMatch {
       if (ctx.pkt.fragmentOffset === 1) ctx.skb.hotdrop = 'a TCP fragment at offset 8 could overwrite the flags of the first one (tcp_mt drops it)';
       return !laterFragment(ctx);
     },
+    pure: true,
   });
   return { criteria };
 }
 
 function ports(use: MatchUse): CompiledMatch {
-  return { criteria: [{ text: `-p ${use.name} (header present)`, test: (ctx) => !laterFragment(ctx) }, ...portCriteria(use)] };
+  return { criteria: [{ text: `-p ${use.name} (header present)`, test: (ctx) => !laterFragment(ctx), pure: true }, ...portCriteria(use)] };
 }
 
 const SCTP_FLAG_LETTERS: Record<number, Record<string, number>> = { 0: { I: 8, U: 4, B: 2, E: 1 }, 6: { T: 1 }, 14: { T: 1 } };

@@ -193,6 +193,6 @@ function rpfilter(use: MatchUse, cc: { family: string }): CompiledMatch {
 
 export const METADATA_EVALUATORS = {
   mark, mac, physdev, pkttype, addrtype, iprange, owner, cgroup, cpu, devgroup, realm, rpfilter,
-  comment: (use: MatchUse): CompiledMatch => ({ criteria: [whole(use, () => true)] }),
+  comment: (use: MatchUse): CompiledMatch => ({ criteria: [{ ...whole(use, () => true), pure: true }] }),
 };
 

@@ -8,6 +8,7 @@ const U32_MAX = 4294967295;
 export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
   {
     name: 'state',
+    starts: { what: 'conntrack' },
     kind: 'match',
     complete: true,
     deprecated: '`-m state --state X` is an old alias; write `-m conntrack --ctstate X` instead.',
@@ -20,6 +21,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
   },
   {
     name: 'conntrack',
+    starts: { what: 'conntrack' },
     kind: 'match',
     complete: true,
     needsAnOption: true,
@@ -55,6 +57,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
   },
   {
     name: 'connmark',
+    starts: { what: 'conntrack' },
     kind: 'match',
     complete: true,
     doc: 'Matches the mark stored on the connection (set with `-j CONNMARK`), so every packet of a flow can be classified after the first one was.',
@@ -65,6 +68,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
   },
   {
     name: 'connlimit',
+    starts: { what: 'conntrack' },
     kind: 'match',
     complete: true,
     needsOneOf: ['connlimit-upto', 'connlimit-above'],
@@ -84,6 +88,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
   },
   {
     name: 'connbytes',
+    starts: { what: 'conntrack' },
     kind: 'match',
     saveOrder: ['connbytes', 'connbytes-mode', 'connbytes-dir'],
     complete: true,
@@ -99,6 +104,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
   },
   {
     name: 'connlabel',
+    starts: { what: 'conntrack' },
     kind: 'match',
     complete: true,
     doc: 'Tests (and optionally sets) one of the 128 label bits a conntrack entry carries. Names come from `/etc/xtables/connlabel.conf`.',
@@ -111,6 +117,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
   },
   {
     name: 'helper',
+    starts: { what: 'conntrack' },
     kind: 'match',
     complete: true,
     doc: 'Matches packets of connections handled by a conntrack helper, such as the data channel of FTP: `-m helper --helper ftp`.',
@@ -177,6 +184,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
   },
   {
     name: 'cluster',
+    starts: { what: 'conntrack' },
     kind: 'match',
     saveOrder: ['cluster-local-nodemask', 'cluster-total-nodes', 'cluster-hash-seed'],
     complete: true,
@@ -195,6 +203,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
   },
   {
     name: 'socket',
+    starts: { what: 'defrag' },
     kind: 'match',
     complete: true,
     hooks: ['PREROUTING', 'INPUT'],

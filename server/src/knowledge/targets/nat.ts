@@ -3,6 +3,7 @@ import type { ExtensionSpec } from '../schema';
 export const NAT_TARGETS: readonly ExtensionSpec[] = [
   {
     name: 'DNAT',
+    starts: { what: 'conntrack' },
     kind: 'target',
     complete: true,
     tables: ['nat'],
@@ -18,6 +19,7 @@ export const NAT_TARGETS: readonly ExtensionSpec[] = [
   },
   {
     name: 'SNAT',
+    starts: { what: 'conntrack' },
     kind: 'target',
     complete: true,
     tables: ['nat'],
@@ -34,6 +36,7 @@ export const NAT_TARGETS: readonly ExtensionSpec[] = [
   },
   {
     name: 'MASQUERADE',
+    starts: { what: 'conntrack' },
     kind: 'target',
     complete: true,
     tables: ['nat'],
@@ -49,6 +52,7 @@ export const NAT_TARGETS: readonly ExtensionSpec[] = [
   },
   {
     name: 'REDIRECT',
+    starts: { what: 'conntrack' },
     kind: 'target',
     complete: true,
     tables: ['nat'],
@@ -63,6 +67,7 @@ export const NAT_TARGETS: readonly ExtensionSpec[] = [
   },
   {
     name: 'NETMAP',
+    starts: { what: 'conntrack' },
     kind: 'target',
     complete: true,
     tables: ['nat'],

@@ -54,6 +54,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
   },
   {
     name: 'CONNMARK',
+    starts: { what: 'conntrack' },
     kind: 'target',
     saveOrder: ['set-xmark', 'save-mark', 'restore-mark', 'nfmask', 'ctmask', 'left-shift-mark', 'right-shift-mark'],
     complete: true,
@@ -229,6 +230,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
   },
   {
     name: 'CONNSECMARK',
+    starts: { what: 'conntrack' },
     kind: 'target',
     complete: true,
     tables: ['mangle', 'security'],

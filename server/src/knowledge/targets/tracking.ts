@@ -7,6 +7,7 @@ const CT_EVENTS = [
 export const TRACKING_TARGETS: readonly ExtensionSpec[] = [
   {
     name: 'CT',
+    starts: { what: 'conntrack', unless: 'notrack' },
     kind: 'target',
     complete: true,
     tables: ['raw'],

@@ -78,6 +78,7 @@ export const VERDICT_TARGETS: readonly ExtensionSpec[] = [
   },
   {
     name: 'SYNPROXY',
+    starts: { what: 'conntrack' },
     kind: 'target',
     complete: true,
     protocols: ['tcp'],
@@ -112,6 +113,7 @@ export const VERDICT_TARGETS: readonly ExtensionSpec[] = [
   },
   {
     name: 'TPROXY',
+    starts: { what: 'defrag' },
     kind: 'target',
     complete: true,
     tables: ['mangle'],
