@@ -21,16 +21,10 @@ import { corpusMissing, corpusSaveFiles } from '../support/shared';
 const HOST_JSON = { ...DEFAULT_HOST_JSON, interfaces: [...DEFAULT_HOST_JSON.interfaces, { name: 'docker0', addresses: ['172.17.0.1/16', 'fd17::1/64'] }] };
 const host = parseHost(HOST_JSON);
 
-/** mulberry32: the same packets on every run. */
+/** A linear congruential generator: the same packets on every run. */
 function random(seed: number): () => number {
   let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return () => (a = (Math.imul(a, 1664525) + 1013904223) >>> 0) / 4294967296;
 }
 
 interface Seeds {

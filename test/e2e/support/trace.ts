@@ -20,7 +20,8 @@ export interface CliTrace {
 
 /** `iptables-trace RULES --scenario FILE`, as a user would run it. */
 export function cliTrace(rules: string, scenario: string): CliTrace {
-  const run = (format: string) => spawnSync(process.execPath, [path.join(REPO, 'server', 'out', 'trace.js'), rules, '--scenario', scenario, '--format', format], { encoding: 'utf8' });
+  // A walk through thousands of rules prints megabytes.
+  const run = (format: string) => spawnSync(process.execPath, [path.join(REPO, 'server', 'out', 'trace.js'), rules, '--scenario', scenario, '--format', format], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const text = run('text');
   if (text.status !== 0) throw new Error(`iptables-trace failed: ${text.stderr}`);
   const json = JSON.parse(run('json').stdout) as { hits: string[] };
