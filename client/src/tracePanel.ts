@@ -8,7 +8,7 @@ import {
   commands, Disposable, env, ExtensionContext, OverviewRulerLane, Range, Selection, TextDocument, TextEditorDecorationType, TextEditorRevealType,
   l10n, ThemeColor, Uri, ViewColumn, WebviewPanel, window, workspace,
 } from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import { type LanguageClient, LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
 import {
   EditorRange, FromWebview, SavedSample, ToWebview, TRACE_MODEL_REQUEST, TRACE_VIEW_TYPE, TraceModel, TraceModelParams, TracePacketArgs, WebviewState,
 } from '../../server/src/lsp/protocol';
@@ -278,12 +278,24 @@ export class TracePanel {
 /** The server's model of the document, as the bytes the webview reads, and the version it is of. */
 async function requestModel(client: LanguageClient, doc: TextDocument): Promise<{ version: number; bytes: Uint8Array } | undefined> {
   const params = { uri: doc.uri.toString() };
-  let model = await client.sendRequest<TraceModel | null>(TRACE_MODEL_REQUEST, params);
+  let modified: unknown;
+  const ask = async () => {
+    try {
+      return await client.sendRequest<TraceModel | null>(TRACE_MODEL_REQUEST, params);
+    } catch (e) {
+      // The analysis the request waited for was stopped (the document changed, or was closed and read again): ask again.
+      if (!(e instanceof ResponseError && e.code === LSPErrorCodes.ContentModified)) throw e;
+      modified = e;
+      return undefined;
+    }
+  };
+  let model = await ask();
   // A document just opened may reach the server a moment after the request.
-  for (let i = 0; !model && isTraceable(doc) && i < 10; i++) {
+  for (let i = 0; (model === undefined || (!model && isTraceable(doc))) && i < 10; i++) {
     await new Promise((r) => setTimeout(r, 200));
-    model = await client.sendRequest<TraceModel | null>(TRACE_MODEL_REQUEST, params);
+    model = await ask();
   }
+  if (model === undefined) throw modified;
   return model ? { version: model.version, bytes: new TextEncoder().encode(JSON.stringify(model)) } : undefined;
 }
 

@@ -144,18 +144,8 @@ async function measureCorpus(page: Page, panel: FrameLocator, firstOpen: PanelSt
   const reopen = await panelStart(page, panel, await openPanelTimed(page, panel));
 
   // Sent by the host: OUTPUT walks all 8.4k rules of SS_REDIR.
-  const attribute = (name: string) => panel.locator('body').getAttribute(name);
   await panel.locator('button[data-preset="sent"]').click();
-  const traces: number[] = [];
-  const paints: number[] = [];
-  for (const port of ['8443', '8444', '8445', '8446', '8447']) {
-    const before = Number(await attribute('data-traces'));
-    await setField(panel, 'destinationPort', port);
-    await panel.locator(`body[data-traces="${before + 1}"]`).waitFor({ timeout: 20_000 });
-    await page.waitForTimeout(100);
-    traces.push(Number(await attribute('data-last-trace-ms')));
-    paints.push(Number(await attribute('data-last-paint-ms')));
-  }
+  const { traces, paints } = await timedTraces(page, panel, ['8443', '8444', '8445', '8446', '8447'].map((port) => [['destinationPort', port]]));
   console.log([
     '8.5k-rule file (gfw-list-ss-redir.rules):',
     `  opened, then "iptables: Trace Packet" (the session's first panel): ${describeStart(firstOpen)}`,
@@ -165,6 +155,27 @@ async function measureCorpus(page: Page, panel: FrameLocator, firstOpen: PanelSt
     `  a packet field changed: re-traced and re-rendered in ${median(traces)} ms, drawn after ${median(paints)} ms (median of 5)`,
   ].join('\n'));
   assert.match(await verdict(panel), /^(Delivered|Sent)/);
+}
+
+/**
+ * Packets traced one after another: each sets its fields in order, and the last
+ * field's change is the trace timed. The panel's own trace and paint times (ms).
+ */
+async function timedTraces(page: Page, panel: FrameLocator, packets: [string, string][][]): Promise<{ traces: number[]; paints: number[] }> {
+  const attribute = (name: string) => panel.locator('body').getAttribute(name);
+  const traces: number[] = [];
+  const paints: number[] = [];
+  for (const fields of packets) {
+    for (const [name, value] of fields.slice(0, -1)) await setField(panel, name, value);
+    const before = Number(await attribute('data-traces'));
+    const [name, value] = fields[fields.length - 1];
+    await setField(panel, name, value);
+    await panel.locator(`body[data-traces="${before + 1}"]`).waitFor({ timeout: 20_000 });
+    await page.waitForTimeout(100);
+    traces.push(Number(await attribute('data-last-trace-ms')));
+    paints.push(Number(await attribute('data-last-paint-ms')));
+  }
+  return { traces, paints };
 }
 
 /** In the editor, on the cursor's line: replaces the last word `from` by `to`. */
@@ -330,18 +341,8 @@ test('the trace panel on a kube-proxy node\'s 160k rules', { skip: browserMissin
     await assertSameAsCli(panel, rules, sample);
 
     // Its port: DNAT to one of ten endpoints, each with its probability.
-    const attribute = (name: string) => panel.locator('body').getAttribute(name);
-    const traces: number[] = [];
-    const paints: number[] = [];
-    for (const [destination, port] of [['10.96.0.5', '80'], ['10.96.19.135', '80'], ['10.96.0.9', '443'], ['10.96.7.208', '80'], ['10.96.0.5', '80']]) {
-      await setField(panel, 'destination', destination);
-      const before = Number(await attribute('data-traces'));
-      await setField(panel, 'destinationPort', port);
-      await panel.locator(`body[data-traces="${before + 1}"]`).waitFor({ timeout: 20_000 });
-      await page.waitForTimeout(100);
-      traces.push(Number(await attribute('data-last-trace-ms')));
-      paints.push(Number(await attribute('data-last-paint-ms')));
-    }
+    const services = [['10.96.0.5', '80'], ['10.96.19.135', '80'], ['10.96.0.9', '443'], ['10.96.7.208', '80'], ['10.96.0.5', '80']];
+    const { traces, paints } = await timedTraces(page, panel, services.map(([destination, port]) => [['destination', destination], ['destinationPort', port]]));
     await waitForVerdict(panel, 'forwarded in all 10 possible outcomes');
     assert.equal(await panel.locator('#verdict .outcome').count(), 10);
     started = Date.now();
