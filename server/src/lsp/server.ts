@@ -101,10 +101,14 @@ const INITIALIZE_RESULT: InitializeResult = {
   serverInfo: { name: 'iptables-language-server' },
 };
 
+/** Resolved once the client's settings are read: an analysis made before would use the defaults. */
+let settingsRead!: () => void;
+const settingsKnown = new Promise<void>((resolve) => { settingsRead = resolve; });
+
 connection.onInitialized(async () => {
   connection.console.info(`iptables language server started (Node ${process.version}, pid ${process.pid})`);
   await loadSettings();
-  documents.all().forEach((d) => void validate(d));
+  settingsRead();
 });
 
 connection.onDidChangeConfiguration(async () => {
@@ -137,8 +141,10 @@ documents.onDidChangeContent((change) => {
   clearTimeout(pending.get(uri));
   pending.set(uri, setTimeout(() => {
     pending.delete(uri);
-    const doc = documents.get(uri);
-    if (doc) void validate(doc);
+    void settingsKnown.then(() => {
+      const doc = documents.get(uri);
+      if (doc) void validate(doc);
+    });
   }, TYPING_PAUSE_MS));
 });
 
@@ -172,6 +178,7 @@ function currentAnalysis(doc: TextDocument): Promise<Analysed> {
   const { version } = doc;
   const text = doc.getText();
   return analyses.get(doc.uri, version, async (stop) => {
+    await settingsKnown;
     const kind = documentKind(text, undefined, doc.languageId);
     if (kind === 'save') return { text, analysis: await runInSlices(analyseSaveDocument(text, optionsFor(doc)), stop, version) };
     return { text, analysis: kind && await analyseDocument(text, kind, optionsFor(doc), nodeBashParser) };
