@@ -8,6 +8,11 @@ import { test } from 'node:test';
 import ts from 'typescript';
 import { HELP } from '../server/src/diagnosticHelp';
 import { CODES } from '../server/src/diagnostics';
+import { BASE_OPTION_DOCS } from '../server/src/knowledge/baseOptions';
+import { findMatch, findTable, findTarget, HOOK_DOCS, optionNamed, STANDARD_TARGETS } from '../server/src/knowledge';
+import { RULE_SNIPPETS } from '../server/src/knowledge/snippets';
+import { CT_STATES } from '../server/src/knowledge/vocabulary';
+import { CHAIN_OWNERS, wellKnownChain } from '../server/src/knowledge/wellKnownChains';
 import { CATALOGUES } from '../server/src/l10n';
 import { REPO } from './support/shared';
 
@@ -132,12 +137,10 @@ function textsOf(exports: Record<string, unknown>, where: string): Key[] {
   return keys;
 }
 
-/** Knowledge modules whose texts are translated (the rest are on the way: see the README's status). */
-const TRANSLATED_KNOWLEDGE: string[] = [];
-
-/** Texts that are data, shown through localized(): each source and where it is. */
+/** Texts that are data, shown through localized(): each source and where it is. Every module of the knowledge base counts. */
 async function dataKeys(): Promise<Key[]> {
-  const knowledge = await Promise.all(TRANSLATED_KNOWLEDGE.map(async (f) => textsOf(await import(path.join(REPO, f)), f)));
+  const modules = tsFiles(path.join(REPO, 'server/src/knowledge'));
+  const knowledge = await Promise.all(modules.map(async (f) => textsOf(await import(f), path.relative(REPO, f))));
   return [
     ...Object.entries(CODES).map(([code, text]) => ({ text, where: `server/src/diagnostics.ts CODES['${code}']` })),
     ...Object.entries(HELP).map(([code, text]) => ({ text, where: `server/src/diagnosticHelp.ts HELP['${code}']` })),
@@ -149,6 +152,18 @@ test('every message of the language core, the server and the CLIs has its transl
   const { keys, dynamic } = messages(['server/src', 'client/webview'], 't', (m) => /(^|\/)l10n$/.test(m));
   assert.deepEqual(dynamic, [], 'messages built at run time cannot be translated: give t() a literal');
   checkCatalogue('server/src/l10n/zh-cn.json', [...keys, ...await dataKeys()], CATALOGUES['zh-cn']);
+});
+
+test('the knowledge base\'s texts are all collected: tables, hooks, verdicts, base options, modules, options, values, snippets, chains of other tools', async () => {
+  const texts = new Set((await dataKeys()).map((k) => k.text));
+  const conntrack = findMatch('conntrack', 'ipv4')!;
+  const owner = findMatch('owner', 'ipv4')!;
+  const wanted = [
+    findTable('raw')!.doc, HOOK_DOCS.FORWARD, STANDARD_TARGETS.RETURN, BASE_OPTION_DOCS.g.doc, conntrack.doc, optionNamed(conntrack, 'ctdir')!.doc,
+    findMatch('state', 'ipv4')!.deprecated, optionNamed(owner, 'pid-owner')!.removed, findTarget('ULOG', 'ipv4')!.removed,
+    CT_STATES.find((s) => s.name === 'RELATED')!.doc, RULE_SNIPPETS[0].doc, wellKnownChain('DOCKER-USER')!.doc, CHAIN_OWNERS[0].doc,
+  ];
+  assert.deepEqual(wanted.filter((text) => !text || !texts.has(text)), []);
 });
 
 test('every message of the extension and the trace panel has its translation in l10n/bundle.l10n.zh-cn.json', () => {

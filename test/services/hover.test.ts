@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { wellKnownChain } from '../../server/src/knowledge/wellKnownChains';
+import { setLocale } from '../../server/src/l10n';
 import { hover } from '../../server/src/services/hover';
 import { atCursor } from '../support/cursor';
 
@@ -130,4 +131,27 @@ test('a rule command and an option say how iptables-save will write them back', 
   assert.match(dropped!.contents, /iptables-save leaves it out: the kernel keeps no test for it\.$/);
   const same = await hoverAt('*filter\n-A INPUT -p tcp --dp‸ort 22\nCOMMIT\n');
   assert.doesNotMatch(same!.contents, /iptables-save/);
+});
+
+test('in Simplified Chinese, the knowledge base speaks Chinese: tables, modules, options, values, verdicts, chains of other tools', async () => {
+  setLocale('zh-cn');
+  try {
+    const text = '*filter\n-A INPUT -p tcp -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\nCOMMIT\n';
+    const table = await hoverAt(mark(NAT, 0, 2));
+    assert.match(table!.contents, /\n\n地址转换，只对每个连接的第一个数据包查询：路由之前做端口转发（DNAT、REDIRECT），路由之后做伪装和 SNAT。不用于过滤：这里拒绝 DROP。\n\n/);
+    const module = await hoverAt(mark(text, 1, 22));
+    assert.match(module!.contents, /\n\n匹配连接跟踪对数据包所属连接的了解：它的状态、状态标志/);
+    const option = await hoverAt(mark(text, 1, 33));
+    assert.match(option!.contents, /\n\n逗号分隔的 conntrack 状态，例如 `NEW`、`ESTABLISHED,RELATED` 或 `INVALID`；`SNAT` 和 `DNAT` 匹配经过地址转换的连接。名字可以缩写。\n\n/);
+    const related = await hoverAt(mark(text, 1, 55));
+    assert.match(related!.contents, /^\*\*RELATED\*\*\n\n属于某个已有连接的新连接，例如关于它的 ICMP 错误，或由辅助模块发现的 FTP 数据通道。\n\n---\n\n/);
+    const accept = await hoverAt(mark(text, 1, 64));
+    assert.match(accept!.contents, /\n\n到此为止，让数据包通过这条链所在的钩子（后面的表和钩子仍会看到它）。$/);
+    const p = await hoverAt(mark(text, 1, 10));
+    assert.equal(p?.contents, '**[!] -p protocol**\n\n数据包的第 4 层协议，用名字（`tcp`、`udp`、`icmp`……）或编号表示。它同时加载该协议的匹配，以便后面可以跟上它的选项（`--dport`……）。');
+    const docker = await hoverAt('*filter\n:FORWARD DROP [0:0]\n-A FORWARD -j DOCKER-U‸SER\nCOMMIT\n');
+    assert.match(docker!.contents, /放置你自己的容器流量规则的地方：FORWARD 在 Docker 的任何规则之前跳转到这里/);
+  } finally {
+    setLocale(undefined);
+  }
 });

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Diagnostic } from '../../server/src/diagnostics';
+import { setLocale } from '../../server/src/l10n';
 import { parseCommand } from '../../server/src/syntax/command';
 import { splitRestoreWords } from '../../server/src/syntax/restoreWords';
 
@@ -104,4 +105,15 @@ test('checks iptables makes between one option and another: a value, an order, o
     ['-A INPUT -m statistic --mode nth --packet 4 --every 5', []],
   ];
   for (const [line, expected] of cases) assert.deepEqual(parse(line).messages, expected, line);
+});
+
+test('in Simplified Chinese, a removed or deprecated module or option gives the knowledge base\'s reason in Chinese too', () => {
+  setLocale('zh-cn');
+  try {
+    assert.deepEqual(parse('-A FORWARD -m time --days Mon -j DROP').messages, ['removed: `--days` 已从 iptables 中移除：请改用 `--weekdays`，星期名称相同']);
+    assert.deepEqual(parse('-A INPUT -m state --state ESTABLISHED -j ACCEPT').messages, ['deprecated: `-m state --state X` 是旧的别名；请改写成 `-m conntrack --ctstate X`。']);
+    assert.deepEqual(parse('-A INPUT -j ULOG').messages, ['removed: 目标 ULOG 已不存在：内核在 Linux 3.17 中移除了 ULOG；请配合 ulogd2（其 NFLOG 输入插件）使用 `-j NFLOG --nflog-group N`。']);
+  } finally {
+    setLocale(undefined);
+  }
 });

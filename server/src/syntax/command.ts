@@ -14,7 +14,7 @@ import {
 import { checkValue, describeValue, ValueContext } from '../knowledge/values';
 import { protocolName } from '../knowledge/vocabulary';
 import { spanOf, Token } from './token';
-import { t } from '../l10n';
+import { localized, t } from '../l10n';
 
 export type { CommandKind };
 
@@ -417,9 +417,9 @@ class CommandParser {
     }
     const owners = modulesDefining(name, this.ctx.family);
     const loadedNames = new Set(this.rule.matches.map((m) => m.name));
-    const removed = owners.flatMap((o) => o.options.filter((opt) => optionNames(opt).includes(name) && opt.removed));
+    const removed = owners.flatMap((o) => o.options.filter((opt) => optionNames(opt).includes(name)).flatMap((opt) => opt.removed ?? []));
     if (removed.length && owners.some((o) => loadedNames.has(o.name) || o.name === this.rule.target?.name)) {
-      this.report('removed', flag, t('`--{0}` was removed from iptables: {1}', name, removed[0].removed));
+      this.report('removed', flag, t('`--{0}` was removed from iptables: {1}', name, localized(removed[0])));
       return;
     }
     if (owners.length) {
@@ -657,7 +657,7 @@ class CommandParser {
     // `-j CONTINUE` is accepted and means "no target".
     if (!goto && name.text === 'CONTINUE') return;
     const spec = goto ? undefined : findTarget(name.text, this.ctx.family);
-    if (spec?.removed) this.report('removed', name, t('the {0} target no longer exists: {1}', spec.name, spec.removed));
+    if (spec?.removed) this.report('removed', name, t('the {0} target no longer exists: {1}', spec.name, localized(spec.removed)));
     this.rule.target = { name: name.text, flag, nameToken: name, goto, spec, options: [] };
   }
 
@@ -673,8 +673,8 @@ class CommandParser {
     const use: MatchUse = { name: name.text, spec, flag, nameToken: name, implicit: false, options: [] };
     this.rule.matches.push(use);
     if (spec) {
-      if (spec.removed) this.report('removed', name, t('the {0} match no longer exists: {1}', spec.name, spec.removed));
-      else if (spec.deprecated) this.report('deprecated', name, spec.deprecated, 'hint');
+      if (spec.removed) this.report('removed', name, t('the {0} match no longer exists: {1}', spec.name, localized(spec.removed)));
+      else if (spec.deprecated) this.report('deprecated', name, localized(spec.deprecated), 'hint');
       return;
     }
     const other = otherFamilyExtension(name.text, 'match', this.ctx.family);
@@ -710,7 +710,7 @@ class CommandParser {
       this.report('missing-value', flag, t('{0} needs a value: {1}', label, describeValue(spec.value)));
       return;
     }
-    if (spec.removed) this.report('removed', flag, t('{0} was removed from iptables: {1}', label, spec.removed), 'error', spec.renamedTo ? { replaceWith: `--${spec.renamedTo}` } : undefined);
+    if (spec.removed) this.report('removed', flag, t('{0} was removed from iptables: {1}', label, localized(spec.removed)), 'error', spec.renamedTo ? { replaceWith: `--${spec.renamedTo}` } : undefined);
     if (negation && !spec.invert) this.report('cannot-invert', negation, t('{0} cannot be negated with `!`', label));
     if (!spec.repeatable && owner.options.some((o) => o.spec === spec)) {
       this.report('duplicate-option', flag, t('{0} can be given only once', label));
