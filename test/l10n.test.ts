@@ -51,7 +51,8 @@ function messages(dirs: string[], callee: 't' | 'l10n.t', from: (module: string)
   const dynamic: string[] = [];
   for (const file of dirs.flatMap((d) => tsFiles(path.join(REPO, d)))) {
     const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
-    const module = importedFrom(source, callee === 't' ? 't' : 'l10n');
+    // The catalogue's own module calls t() without importing it.
+    const module = importedFrom(source, callee === 't' ? 't' : 'l10n') ?? (path.basename(path.dirname(file)) === 'l10n' ? 'l10n' : undefined);
     if (module === undefined || !from(module)) continue;
     const visit = (node: ts.Node): void => {
       if (ts.isCallExpression(node) && node.expression.getText(source) === callee) {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyseSaveText, DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
+import { setLocale } from '../../server/src/l10n';
 import { detectFamily } from '../../server/src/syntax/saveFile';
 
 const load = (text: string) => analyseSaveText(text, DEFAULT_OPTIONS);
@@ -76,4 +77,16 @@ test('the address family comes from the header, the file name, then the content'
 test('a bad line does not stop the analysis of the lines after it', () => {
   const text = '*filter\n-A INPUT --bogus\n-A INPUT -p tcp --dport 70000\n-A INPUT -j NOWHERE\nCOMMIT\n';
   assert.deepEqual(load(text).diagnostics.map((d) => [d.span.line, d.code]), [[1, 'unknown-option'], [2, 'invalid-value'], [3, 'undefined-jump']]);
+});
+
+test('in Simplified Chinese, the ruleset\'s messages are Chinese: one rule and several counted, iptables words kept', () => {
+  setLocale('zh-cn');
+  try {
+    const messages = (text: string) => load(text).diagnostics.map((d) => d.message);
+    assert.deepEqual(messages('*filter\n-A INPUT -j ACCEPT\n-I INPUT 3 -j DROP\nCOMMIT\n'), ['此时链 INPUT 有 1 条规则：`-I INPUT 3` 会失败（"Index of insertion too big"）；最多只能用 2']);
+    assert.equal(messages('*filter\n:a - [0:0]\n-A a -j ACCEPT\n-A a -j DROP\n-X a\nCOMMIT\n').at(-1), '链 a 中还有 2 条规则：请先清空它（`-F a`）再 `-X`');
+    assert.deepEqual(messages('*nat\n-A INPUT -p tcp -j DNAT --to-destination 1.2.3.4:80\nCOMMIT\n'), ['DNAT 目标只能用在 PREROUTING, OUTPUT；内核拒绝在 INPUT 中使用它']);
+  } finally {
+    setLocale(undefined);
+  }
 });

@@ -42,6 +42,16 @@ export function t(message: string, ...args: unknown[]): string {
   return fill(current?.[message] ?? message, args);
 }
 
+/** A number of rules: English has two forms, Chinese one. */
+export function ruleCount(n: number): string {
+  return n === 1 ? t('1 rule') : t('{0} rules', n);
+}
+
+/** Alternatives in a sentence: `a or b or c`. */
+export function orList(items: readonly string[]): string {
+  return items.join(t(' or '));
+}
+
 /**
  * Text that is data rather than code (a module's description in the knowledge base,
  * a diagnostic code's help), in the current language. The test finds these through

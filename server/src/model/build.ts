@@ -16,6 +16,7 @@ import { canonicalRule } from './saveText';
 import { loopProblems, ruleCommitProblems, tableCommitProblems } from './kernelChecks';
 import { factsOf, lineFacts, rememberFacts, RuleFacts } from './ruleFacts';
 import { Chain, ChainRule, Rule, Ruleset, Table, TargetRef } from './ruleset';
+import { ruleCount, t } from '../l10n';
 
 export interface BuildOptions {
   /** Chains created by other tools or files (`*` is a wildcard): jumps to them are not errors. */
@@ -68,7 +69,7 @@ export class RulesetBuilder {
   beginTable(name: Token, restore: { noflush?: boolean; inScript?: boolean } = {}): Table | undefined {
     this.endBlock();
     if (!findTable(name.text)) {
-      this.report('unknown-table', name, `there is no table \`${name.text}\`; the tables are filter, nat, mangle, raw and security`);
+      this.report('unknown-table', name, t('there is no table `{0}`; the tables are filter, nat, mangle, raw and security', name.text));
       return undefined;
     }
     const existing = this.ruleset.tables.get(name.text);
@@ -81,7 +82,7 @@ export class RulesetBuilder {
       return existing;
     }
     if (existing && !restore.inScript) {
-      this.report('table-repeated', name, `\`*${name.text}\` appears a second time: iptables-restore flushes the table again, so the rules of the earlier block are lost`, 'warning');
+      this.report('table-repeated', name, t('`*{0}` appears a second time: iptables-restore flushes the table again, so the rules of the earlier block are lost', name.text), 'warning');
     }
     const table = this.freshTable(name.text, name);
     if (existing) table.fragment = existing.fragment;
@@ -106,10 +107,10 @@ export class RulesetBuilder {
       if (existing && this.noflush) {
         existing.rules = [];
       } else if (existing) {
-        this.report('duplicate-chain', name, `chain \`${chainName}\` is already declared${where(existing.declaration)}: iptables-restore fails with "File exists"`);
+        this.report('duplicate-chain', name, t('chain `{0}` is already declared{1}: iptables-restore fails with "File exists"', chainName, where(existing.declaration)));
         return;
       } else if (isStandardTarget(chainName)) {
-        this.report('chain-name', name, `\`${chainName}\` is a built-in verdict and cannot be a chain name`);
+        this.report('chain-name', name, t('`{0}` is a built-in verdict and cannot be a chain name', chainName));
         return;
       } else {
         table.chains.set(chainName, { ...newChain(chainName, table.name, false), declaration: name });
@@ -118,8 +119,8 @@ export class RulesetBuilder {
     }
     if (!policy || policy.text === '-') return;
     if (!builtin) {
-      const other = isBuiltinChain('mangle', chainName) ? ` (${chainName} is a built-in chain of other tables, not of ${table.name})` : '';
-      this.report(other ? 'chain-not-in-table' : 'policy-on-user-chain', policy, `only built-in chains have a policy; write \`:${chainName} -\` for a user-defined chain${other}`);
+      const other = isBuiltinChain('mangle', chainName) ? t(' ({0} is a built-in chain of other tables, not of {1})', chainName, table.name) : '';
+      this.report(other ? 'chain-not-in-table' : 'policy-on-user-chain', policy, t('only built-in chains have a policy; write `:{0} -` for a user-defined chain{1}', chainName, other));
       return;
     }
     this.setPolicy(table, table.chains.get(chainName)!, policy);
@@ -131,8 +132,8 @@ export class RulesetBuilder {
     if (!(POLICIES as readonly string[]).includes(policy.text)) {
       const lower = policy.text.toUpperCase();
       const upper = (POLICIES as readonly string[]).includes(lower);
-      const hint = upper ? ` (policies are upper case: \`${lower}\`)` : '';
-      this.report('invalid-policy', policy, `\`${policy.text}\` is not a policy: a built-in chain's policy is ACCEPT or DROP${hint}`, 'error', upper ? { replaceWith: lower } : undefined);
+      const hint = upper ? t(' (policies are upper case: `{0}`)', lower) : '';
+      this.report('invalid-policy', policy, t('`{0}` is not a policy: a built-in chain\'s policy is ACCEPT or DROP{1}', policy.text, hint), 'error', upper ? { replaceWith: lower } : undefined);
       return;
     }
     chain.policy = policy.text;
@@ -160,7 +161,7 @@ export class RulesetBuilder {
           this.stale.add(table);
           const at = n ?? 1;
           if (at > c.rules.length + 1) {
-            this.report('rule-number', command.ruleNumber!.token, `chain ${c.name} has ${c.rules.length} rule${c.rules.length === 1 ? '' : 's'} at this point: \`-I ${c.name} ${at}\` fails ("Index of insertion too big"); use at most ${c.rules.length + 1}`);
+            this.report('rule-number', command.ruleNumber!.token, t('chain {0} has {1} at this point: `-I {0} {2}` fails ("Index of insertion too big"); use at most {3}', c.name, ruleCount(c.rules.length), at, c.rules.length + 1));
             return [];
           }
           // Each address pair is inserted at the same position, so they end up in reverse order.
@@ -168,12 +169,12 @@ export class RulesetBuilder {
         } else if (n !== undefined) {
           this.stale.add(table);
           if (n > c.rules.length) {
-            this.report('no-such-rule', command.ruleNumber!.token, `chain ${c.name} has ${c.rules.length} rule${c.rules.length === 1 ? '' : 's'} at this point: there is no rule ${n} to replace`);
+            this.report('no-such-rule', command.ruleNumber!.token, t('chain {0} has {1} at this point: there is no rule {2} to replace', c.name, ruleCount(c.rules.length), n));
             return [];
           }
           if (rules.length > 1) {
             const spec = facts.source.command.rule;
-            this.report('invalid-value', spec.source?.value ?? spec.destination!.value, '`-R` replaces one rule: it takes a single source and destination address');
+            this.report('invalid-value', spec.source?.value ?? spec.destination!.value, t('`-R` replaces one rule: it takes a single source and destination address'));
             return [];
           }
           c.rules[n - 1] = rules[0];
@@ -187,7 +188,7 @@ export class RulesetBuilder {
         const n = command.ruleNumber?.value;
         if (n !== undefined) {
           if (n > c.rules.length) {
-            this.report('no-such-rule', command.ruleNumber!.token, `chain ${c.name} has ${c.rules.length} rule${c.rules.length === 1 ? '' : 's'} at this point: there is no rule ${n} to delete`);
+            this.report('no-such-rule', command.ruleNumber!.token, t('chain {0} has {1} at this point: there is no rule {2} to delete', c.name, ruleCount(c.rules.length), n));
           } else {
             c.rules.splice(n - 1, 1);
           }
@@ -198,7 +199,7 @@ export class RulesetBuilder {
           const key = canonicalRule(wanted, this.ruleset.family);
           const at = remaining.findIndex((r) => canonicalRule(r, this.ruleset.family) === key);
           if (at < 0) {
-            this.report('no-such-rule', command.flag!, `no rule of ${c.name} matches this one at this point, so the delete fails ("Bad rule")`);
+            this.report('no-such-rule', command.flag!, t('no rule of {0} matches this one at this point, so the delete fails ("Bad rule")', c.name));
             return [];
           }
           remaining.splice(at, 1);
@@ -212,7 +213,7 @@ export class RulesetBuilder {
       case 'newChain': {
         if (!chainToken) return [];
         if (table.chains.has(chainToken.text)) {
-          this.report('duplicate-chain', chainToken, `chain \`${chainToken.text}\` already exists${where(table.chains.get(chainToken.text)!.declaration)}: \`-N\` fails`);
+          this.report('duplicate-chain', chainToken, t('chain `{0}` already exists{1}: `-N` fails', chainToken.text, where(table.chains.get(chainToken.text)!.declaration)));
           return [];
         }
         table.chains.set(chainToken.text, { ...newChain(chainToken.text, table.name, false), declaration: chainToken });
@@ -238,11 +239,11 @@ export class RulesetBuilder {
         const newName = command.newName;
         if (!c || !newName) return [];
         if (c.builtin) {
-          this.report('chain-name', chainToken!, `${c.name} is a built-in chain and cannot be renamed`);
+          this.report('chain-name', chainToken!, t('{0} is a built-in chain and cannot be renamed', c.name));
           return [];
         }
         if (table.chains.has(newName.text)) {
-          this.report('duplicate-chain', newName, `chain \`${newName.text}\` already exists`);
+          this.report('duplicate-chain', newName, t('chain `{0}` already exists', newName.text));
           return [];
         }
         this.stale.add(table);
@@ -263,7 +264,7 @@ export class RulesetBuilder {
         const c = this.needChain(table, chainToken, chain);
         if (!c) return [];
         if (!c.builtin) {
-          this.report('policy-on-user-chain', chainToken, `${c.name} is a user-defined chain: only built-in chains have a policy`);
+          this.report('policy-on-user-chain', chainToken, t('{0} is a user-defined chain: only built-in chains have a policy', c.name));
           return [];
         }
         this.setPolicy(table, c, command.policy);
@@ -271,7 +272,7 @@ export class RulesetBuilder {
       }
       case 'list':
       case 'listRules':
-        this.report('option-not-allowed', command.flag!, `\`${command.flag!.text}\` only prints the rules; it has no place in a file for iptables-restore`, 'warning');
+        this.report('option-not-allowed', command.flag!, t('`{0}` only prints the rules; it has no place in a file for iptables-restore', command.flag!.text), 'warning');
         return [];
     }
   }
@@ -291,16 +292,16 @@ export class RulesetBuilder {
     for (const c of victims) {
       if (!c) continue;
       if (c.builtin) {
-        this.report('chain-name', chainToken ?? flag!, `${c.name} is a built-in chain and cannot be deleted`);
+        this.report('chain-name', chainToken ?? flag!, t('{0} is a built-in chain and cannot be deleted', c.name));
         continue;
       }
       const users = [...table.chains.values()].flatMap((ch) => ch.rules).filter((r) => r.target.kind === 'chain' && r.target.name === c.name);
       if (users.length) {
-        this.report('chain-in-use', chainToken ?? flag!, `chain ${c.name} is still the target of ${users.length} rule${users.length === 1 ? '' : 's'} (in ${users[0].chain}): \`-X\` fails ("Too many links")`);
+        this.report('chain-in-use', chainToken ?? flag!, t('chain {0} is still the target of {1} (in {2}): `-X` fails ("Too many links")', c.name, ruleCount(users.length), users[0].chain));
         continue;
       }
       if (c.rules.length && chainToken) {
-        this.report('chain-in-use', chainToken, `chain ${c.name} still has ${c.rules.length} rule${c.rules.length === 1 ? '' : 's'}: flush it (\`-F ${c.name}\`) before \`-X\``);
+        this.report('chain-in-use', chainToken, t('chain {0} still has {1}: flush it (`-F {0}`) before `-X`', c.name, ruleCount(c.rules.length)));
         continue;
       }
       table.chains.delete(c.name);
@@ -308,9 +309,9 @@ export class RulesetBuilder {
   }
 
   private missingChain(table: Table, token: Token, creating = false): void {
-    const elsewhere = TABLES.map((t) => t.name).filter((t) => t !== table.name && isBuiltinChain(t, token.text));
+    const elsewhere = TABLES.map((tgt) => tgt.name).filter((tgt) => tgt !== table.name && isBuiltinChain(tgt, token.text));
     if (elsewhere.length) {
-      this.report('chain-not-in-table', token, `the ${table.name} table has no ${token.text} chain (${token.text} is built into ${elsewhere.join(', ')}); its built-in chains are ${table.spec?.chains.join(', ')}`);
+      this.report('chain-not-in-table', token, t('the {0} table has no {1} chain ({1} is built into {2}); its built-in chains are {3}', table.name, token.text, elsewhere.join(', '), table.spec?.chains.join(', ')));
       return;
     }
     // In restore input the block may still create it further down: that is known when the block ends.
@@ -322,9 +323,9 @@ export class RulesetBuilder {
     const declared = this.declaredInBlock.get(token.text);
     const later = declared && declared.line > token.line ? declared : undefined;
     if (later) {
-      this.report('chain-not-in-table', token, `chain \`${token.text}\` is only created further down (line ${later.line + 1}); iptables-restore needs it before this line`);
+      this.report('chain-not-in-table', token, t('chain `{0}` is only created further down (line {1}); iptables-restore needs it before this line', token.text, later.line + 1));
     } else {
-      this.report('chain-not-in-table', token, `chain \`${token.text}\` does not exist in the ${table.name} table: declare it first with \`:${token.text} - [0:0]\` or \`-N ${token.text}\``,
+      this.report('chain-not-in-table', token, t('chain `{0}` does not exist in the {1} table: declare it first with `:{0} - [0:0]` or `-N {0}`', token.text, table.name),
         'error', creating ? { createChain: { name: token.text, table: table.name } } : undefined);
     }
   }
@@ -353,8 +354,8 @@ export class RulesetBuilder {
   /** For a name that is no target: the chain or target it is probably a typo of, for the message and a quick fix. */
   private targetGuess(table: Table, name: string): { hint: string; fix?: FixFacts } {
     const sameLetters = [...table.chains.keys()].find((c) => c.toLowerCase() === name.toLowerCase());
-    if (sameLetters) return { hint: ` (chain names are case-sensitive: did you mean \`${sameLetters}\`?)`, fix: { replaceWith: sameLetters } };
-    const meant = closest(name, [...Object.keys(STANDARD_TARGETS), ...targetsFor(this.ruleset.family).map((t) => t.name), ...table.chains.keys()]);
+    if (sameLetters) return { hint: t(' (chain names are case-sensitive: did you mean `{0}`?)', sameLetters), fix: { replaceWith: sameLetters } };
+    const meant = closest(name, [...Object.keys(STANDARD_TARGETS), ...targetsFor(this.ruleset.family).map((tgt) => tgt.name), ...table.chains.keys()]);
     return { hint: didYouMean(meant), fix: meant ? { replaceWith: meant } : undefined };
   }
 
@@ -372,13 +373,13 @@ export class RulesetBuilder {
 
   private makeRule(table: Table, chain: Chain, facts: RuleFacts, counters?: Token): Rule {
     const rule = new ChainRule(table.name, chain.name, 0, NO_TARGET, facts, counters);
-    const t = facts.head.target;
-    if (!t) return rule;
-    const target = targetRef(table, t);
-    if (target.kind === 'unresolved') this.pending.push({ rule, token: t.nameToken, goto: t.goto, table });
+    const tgt = facts.head.target;
+    if (!tgt) return rule;
+    const target = targetRef(table, tgt);
+    if (target.kind === 'unresolved') this.pending.push({ rule, token: tgt.nameToken, goto: tgt.goto, table });
     rule.target = target;
     if (target.kind === 'chain' && target.chain.builtin) {
-      this.report('undefined-jump', t.nameToken, `${t.name} is a built-in chain: rules cannot jump to it (only to user-defined chains)`);
+      this.report('undefined-jump', tgt.nameToken, t('{0} is a built-in chain: rules cannot jump to it (only to user-defined chains)', tgt.name));
     }
     return rule;
   }
@@ -391,17 +392,17 @@ export class RulesetBuilder {
     for (const p of this.pending) {
       const name = p.token.text;
       const later = this.declaredInBlock.get(name);
-      const verb = p.goto ? 'goes to' : 'jumps to';
+      const verb = p.goto ? t('goes to') : t('jumps to');
       if (later && p.table.chains.has(name)) {
-        this.report('undefined-jump', p.token, `this rule ${verb} \`${name}\` before the chain is created (line ${later.line + 1}): iptables-restore fails here; declare the chain at the top of the table`);
+        this.report('undefined-jump', p.token, t('this rule {0} `{1}` before the chain is created (line {2}): iptables-restore fails here; declare the chain at the top of the table', verb, name, later.line + 1));
       } else if (this.external.some((re) => re.test(name))) {
-        this.report('undefined-jump', p.token, `\`${name}\` is not defined in this file; it is taken to be created elsewhere (setting iptables.externalChains), and loading fails if it does not exist then`, 'warning');
+        this.report('undefined-jump', p.token, t('`{0}` is not defined in this file; it is taken to be created elsewhere (setting iptables.externalChains), and loading fails if it does not exist then', name), 'warning');
       } else if (p.table.fragment && !this.inScript) {
         const guess = this.targetGuess(p.table, name);
-        this.report('undefined-jump', p.token, `\`${name}\` is not defined in this file${guess.hint}; as this table sets no policies it looks like a fragment for \`iptables-restore --noflush\`, so the chain must exist when it is loaded`, 'warning', guess.fix);
+        this.report('undefined-jump', p.token, t('`{0}` is not defined in this file{1}; as this table sets no policies it looks like a fragment for `iptables-restore --noflush`, so the chain must exist when it is loaded', name, guess.hint), 'warning', guess.fix);
       } else {
         const guess = this.targetGuess(p.table, name);
-        this.report('undefined-jump', p.token, `\`${name}\` is neither a target nor a chain of the ${p.table.name} table${guess.hint}: declare it with \`:${name} - [0:0]\`, or add it to iptables.externalChains if another tool creates it`,
+        this.report('undefined-jump', p.token, t('`{0}` is neither a target nor a chain of the {1} table{2}: declare it with `:{0} - [0:0]`, or add it to iptables.externalChains if another tool creates it', name, p.table.name, guess.hint),
           'error', { ...guess.fix, createChain: { name, table: p.table.name } });
       }
     }
@@ -443,7 +444,7 @@ export class RulesetBuilder {
     const facts = factsOf(command, { command }, tableName, this.ruleset.family);
     if (command.table?.unknown) return true;
     if (!findTable(tableName)) {
-      this.report('unknown-table', command.table!, `there is no table \`${tableName}\`; the tables are filter, nat, mangle, raw and security`);
+      this.report('unknown-table', command.table!, t('there is no table `{0}`; the tables are filter, nat, mangle, raw and security', tableName));
       return false;
     }
     const table = this.touchTable(tableName);
@@ -460,13 +461,13 @@ export class RulesetBuilder {
       if (!resolved && !this.external.some((re) => re.test(name))) {
         const { hint, fix } = this.targetGuess(table, name);
         this.report('undefined-jump', target.nameToken, target.goto
-          ? `\`-g ${name}\` fails: there is no chain \`${name}\` in the ${table.name} table at this point${hint}`
-          : `\`${name}\` is neither a target nor a chain of the ${table.name} table at this point, so iptables fails ("Couldn't load target")${hint}; create it first with \`iptables -N ${name}\``,
+          ? t('`-g {0}` fails: there is no chain `{0}` in the {1} table at this point{2}', name, table.name, hint)
+          : t('`{0}` is neither a target nor a chain of the {1} table at this point, so iptables fails ("Couldn\'t load target"){2}; create it first with `iptables -N {0}`', name, table.name, hint),
           'error', { ...fix, createChain: { name, table: table.name } });
         return false;
       }
       if (!resolved) {
-        this.report('undefined-jump', target.nameToken, `\`${name}\` is not created by this script; it is taken to be created elsewhere (setting iptables.externalChains)`, 'warning');
+        this.report('undefined-jump', target.nameToken, t('`{0}` is not created by this script; it is taken to be created elsewhere (setting iptables.externalChains)', name), 'warning');
       }
     }
     const jumps = (rules: Rule[]) => rules.some((r) => r.target.kind === 'chain');
@@ -626,13 +627,13 @@ const VERDICTS: ReadonlyMap<string, TargetRef> = new Map(
 const NO_TARGET: TargetRef = Object.freeze({ kind: 'none' });
 
 /** What a rule's `-j`/`-g` names, among the chains the table has now. */
-export function targetRef(table: Table, t: TargetHead | undefined): TargetRef {
-  if (!t) return NO_TARGET;
-  const verdict = t.goto ? undefined : VERDICTS.get(t.name);
+export function targetRef(table: Table, tgt: TargetHead | undefined): TargetRef {
+  if (!tgt) return NO_TARGET;
+  const verdict = tgt.goto ? undefined : VERDICTS.get(tgt.name);
   if (verdict) return verdict;
-  const chain = table.chains.get(t.name);
-  if (chain) return { kind: 'chain', name: t.name, goto: t.goto, chain };
-  return t.spec ? { kind: 'extension', spec: t.spec } : { kind: 'unresolved', name: t.name, goto: t.goto };
+  const chain = table.chains.get(tgt.name);
+  if (chain) return { kind: 'chain', name: tgt.name, goto: tgt.goto, chain };
+  return tgt.spec ? { kind: 'extension', spec: tgt.spec } : { kind: 'unresolved', name: tgt.name, goto: tgt.goto };
 }
 
 function hasError(sink: Diagnostic[]): boolean {
@@ -658,6 +659,6 @@ function newChain(name: string, table: string, builtin: boolean): Chain {
 }
 
 function where(token: Token | undefined): string {
-  return token ? ` on line ${token.line + 1}` : '';
+  return token ? t(' on line {0}', token.line + 1) : '';
 }
 

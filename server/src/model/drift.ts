@@ -7,6 +7,7 @@
 import { TABLES, type Family } from '../knowledge';
 import type { Chain, Ruleset, Table } from './ruleset';
 import { appendLine, chainLine, orderedChains } from './saveText';
+import { ruleCount, t } from '../l10n';
 
 export interface RuleChange {
   /** The rule as iptables-save prints it (`-A INPUT ...`). */
@@ -56,8 +57,8 @@ export function rulesetDrift(a: Rulesets, b: Rulesets, families: readonly Family
   return out;
 }
 
-function userChains(t: Table | undefined): string[] {
-  return t ? [...t.chains.values()].filter((c) => !c.builtin).map((c) => c.name) : [];
+function userChains(tgt: Table | undefined): string[] {
+  return tgt ? [...tgt.chains.values()].filter((c) => !c.builtin).map((c) => c.name) : [];
 }
 
 /** Built-in chains in hook order, then user chains in byte order (iptables-save's order). */
@@ -173,20 +174,16 @@ export function chainLabel(d: ChainDrift, bothFamilies: boolean): string {
   return `${bothFamilies ? FAMILY_PREFIX[d.family] : ''}${d.table}/${d.chain}`;
 }
 
-function count(n: number, what: string): string {
-  return `${n} ${what}${n === 1 ? '' : 's'}`;
-}
-
 /** One line per changed chain: `filter/INPUT: policy ACCEPT -> DROP, 1 rule added, 2 removed`. */
 export function driftSummary(d: ChainDrift, names: { a: string; b: string }, bothFamilies: boolean): string {
   const parts: string[] = [];
-  if (d.change === 'added') parts.push(`chain only in ${names.b} (${count(d.added.length, 'rule')})`);
-  else if (d.change === 'removed') parts.push(`chain only in ${names.a} (${count(d.removed.length, 'rule')})`);
+  if (d.change === 'added') parts.push(t('chain only in {0} ({1})', names.b, ruleCount(d.added.length)));
+  else if (d.change === 'removed') parts.push(t('chain only in {0} ({1})', names.a, ruleCount(d.removed.length)));
   else {
-    if (d.policy) parts.push(`policy ${d.policy.a} -> ${d.policy.b}`);
-    if (d.added.length) parts.push(`${count(d.added.length, 'rule')} added`);
-    if (d.removed.length) parts.push(`${d.added.length ? d.removed.length : count(d.removed.length, 'rule')} removed`);
-    if (d.moved.length) parts.push(`${d.added.length || d.removed.length ? d.moved.length : count(d.moved.length, 'rule')} moved`);
+    if (d.policy) parts.push(t('policy {0} -> {1}', d.policy.a, d.policy.b));
+    if (d.added.length) parts.push(t('{0} added', ruleCount(d.added.length)));
+    if (d.removed.length) parts.push(t('{0} removed', d.added.length ? d.removed.length : ruleCount(d.removed.length)));
+    if (d.moved.length) parts.push(t('{0} moved', d.added.length || d.removed.length ? d.moved.length : ruleCount(d.moved.length)));
   }
   return `${chainLabel(d, bothFamilies)}: ${parts.join(', ')}`;
 }

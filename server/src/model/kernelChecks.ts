@@ -8,6 +8,7 @@ import { PROTOCOLS, protocolNumber } from '../knowledge/vocabulary';
 import type { OptionUse, RuleSpec } from '../syntax/command';
 import { findJumpCycles } from './graph';
 import type { Chain, Rule, Table } from './ruleset';
+import { orList, t } from '../l10n';
 
 type Report = (code: DiagnosticCode, span: Span, message: string, severity?: Severity, fix?: FixFacts) => void;
 
@@ -41,8 +42,8 @@ export function commandCommitChecks(spec: RuleSpec, table: string, diagnostics: 
     const anchor = m.nameToken ?? spec.protocol?.value;
     if (m.spec && anchor) checkExtension(table, spec, m.spec, anchor, m.options, report, limits);
   }
-  const t = spec.target;
-  if (t?.spec && !t.goto) checkExtension(table, spec, t.spec, t.nameToken, t.options, report, limits);
+  const tgt = spec.target;
+  if (tgt?.spec && !tgt.goto) checkExtension(table, spec, tgt.spec, tgt.nameToken, tgt.options, report, limits);
   return limits;
 }
 
@@ -53,14 +54,14 @@ export function ruleCommitProblems(table: Table, chain: Chain, rule: Rule, diagn
   for (const limit of limits) {
     const bad = [...chain.hooks].filter((h) => !limit.hooks.includes(h));
     if (bad.length === 0) continue;
-    const via = chain.builtin ? `in ${chain.name}` : `in ${chain.name}, which is reached from ${hookList(bad)}`;
+    const via = chain.builtin ? t('in {0}', chain.name) : t('in {0}, which is reached from {1}', chain.name, hookList(bad));
     if (limit.ext) {
       const ext = limit.ext;
-      const what = ext.kind === 'match' ? `the ${ext.name} match` : `the ${ext.name} target`;
+      const what = ext.kind === 'match' ? t('the {0} match', ext.name) : t('the {0} target', ext.name);
       const allowed = HOOKS.filter((h) => limit.hooks.includes(h) && table.spec?.chains.includes(h));
-      diagnostics.push(diagnostic(limit.code, limit.anchor, `${what} is allowed only in ${allowed.join(', ') || 'other tables\' chains'}; the kernel refuses it ${via}`));
+      diagnostics.push(diagnostic(limit.code, limit.anchor, t('{0} is allowed only in {1}; the kernel refuses it {2}', what, allowed.join(', ') || t('other tables\' chains'), via)));
     } else {
-      diagnostics.push(diagnostic(limit.code, limit.anchor, `${limit.option} works only in ${limit.hooks.join(', ')}; the kernel refuses it ${via}`));
+      diagnostics.push(diagnostic(limit.code, limit.anchor, t('{0} works only in {1}; the kernel refuses it {2}', limit.option, limit.hooks.join(', '), via)));
     }
   }
 }
@@ -72,7 +73,7 @@ export function loopProblems(table: Table, diagnostics: Diagnostic[]): void {
     const names = [...cycle.map((r) => r.chain), cycle[0].chain].join(' → ');
     const closing = cycle[cycle.length - 1];
     const reachable = table.chains.get(cycle[0].chain)!.hooks.size > 0;
-    report('jump-loop', closing.facts.head.target!.nameToken, `these chains jump in a circle (${names}): the kernel refuses the table ("Too many levels of symbolic links")`, reachable ? 'error' : 'warning');
+    report('jump-loop', closing.facts.head.target!.nameToken, t('these chains jump in a circle ({0}): the kernel refuses the table ("Too many levels of symbolic links")', names), reachable ? 'error' : 'warning');
   }
 }
 
@@ -90,10 +91,10 @@ function checkExtension(table: string, rule: RuleSpec, ext: ExtensionSpec, ancho
 }
 
 function checkPlacement(table: string, ext: ExtensionSpec, anchor: Span, report: Report, limits: HookLimit[]): void {
-  const what = ext.kind === 'match' ? `the ${ext.name} match` : `the ${ext.name} target`;
+  const what = ext.kind === 'match' ? t('the {0} match', ext.name) : t('the {0} target', ext.name);
   const code = ext.kind === 'match' ? 'match-not-allowed' : 'target-not-allowed';
   if (ext.tables && !ext.tables.includes(table as never)) {
-    report(code, anchor, `${what} works only in the ${ext.tables.join(' or ')} table${ext.tables.length > 1 ? 's' : ''}; the kernel refuses it in ${table}`);
+    report(code, anchor, ext.tables.length > 1 ? t('{0} works only in the {1} tables; the kernel refuses it in {2}', what, orList(ext.tables), table) : t('{0} works only in the {1} table; the kernel refuses it in {2}', what, ext.tables[0], table));
     return;
   }
   if (ext.hooks) limits.push({ code, anchor, hooks: ext.hooks, ext });
@@ -109,9 +110,9 @@ function requireProtocol(rule: RuleSpec, protocols: readonly string[], what: str
   if (p?.value.unknown) return;
   const number = p && !p.negated ? protocolNumber(p.value.text) : undefined;
   if (number !== undefined && protocols.some((name) => PROTOCOLS.get(name) === number)) return;
-  const need = protocols.map((x) => `\`-p ${x}\``).join(' or ');
-  const have = p ? (p.negated ? ` (a negated \`! -p ${p.value.text}\` does not count)` : ` (this rule has \`-p ${p.value.text}\`)`) : '';
-  report('needs-protocol', anchor, `${what} needs ${need} in the same rule${have}; the kernel refuses it otherwise`, 'error', p ? undefined : addProtocol(rule, protocols));
+  const need = orList(protocols.map((x) => `\`-p ${x}\``));
+  const have = p ? (p.negated ? t(' (a negated `! -p {0}` does not count)', p.value.text) : t(' (this rule has `-p {0}`)', p.value.text)) : '';
+  report('needs-protocol', anchor, t('{0} needs {1} in the same rule{2}; the kernel refuses it otherwise', what, need, have), 'error', p ? undefined : addProtocol(rule, protocols));
 }
 
 /** `-p X` goes where iptables-save puts it: before the first `-m`, else before `-j`. */
@@ -140,6 +141,6 @@ function checkOption(rule: RuleSpec, use: OptionUse, report: Report, limits: Hoo
 function checkNeededMatch(rule: RuleSpec, ext: ExtensionSpec, need: { name: string; options: readonly string[] }, anchor: Span, report: Report): void {
   const found = rule.matches.some((m) => m.name === need.name && m.options.some((o) => need.options.includes(o.spec.name) && !o.negated));
   if (found) return;
-  const opts = need.options.map((o) => `\`--${o}\``).join(' or ');
-  report('missing-option', anchor, `the kernel refuses \`-j ${ext.name}\` unless the rule also matches with \`-m ${need.name}\` ${opts}`);
+  const opts = orList(need.options.map((o) => `\`--${o}\``));
+  report('missing-option', anchor, t('the kernel refuses `-j {0}` unless the rule also matches with `-m {1}` {2}', ext.name, need.name, opts));
 }

@@ -7,7 +7,7 @@ import type { Position, Span } from '../diagnostics';
 import type { Family } from '../knowledge';
 import type { Ruleset } from '../model/ruleset';
 import { ChainOccurrence, chainIndex } from './chainOccurrences';
-import { t } from '../l10n';
+import { ruleCount, t } from '../l10n';
 
 export interface OutlineSymbol {
   name: string;
@@ -100,8 +100,7 @@ function placeOf(o: ChainOccurrence): Span {
 function chainDetail(ruleset: Ruleset | undefined, table: string, name: string): string | undefined {
   const chain = ruleset?.tables.get(table)?.chains.get(name);
   if (!chain) return undefined;
-  const n = chain.rules.length;
-  const rules = n === 1 ? t('1 rule') : t('{0} rules', n);
+  const rules = ruleCount(chain.rules.length);
   return chain.policy ? t('policy {0}, {1}', chain.policy, rules) : rules;
 }
 
