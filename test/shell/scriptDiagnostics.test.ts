@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
+import { setLocale } from '../../server/src/l10n';
 import { documentKind } from '../../server/src/analysis/document';
 import { rulesetText } from '../../server/src/model/saveText';
 import { nodeBashParser } from '../../server/src/node/bashWasm';
@@ -65,6 +66,22 @@ test('set -e and exec end the script: the iptables commands after them never run
   const r = await analyse('#!/bin/bash\nexec iptables -A INPUT -j ACCEPT\niptables -A INPUT -j DROP\n');
   assert.deepEqual(r.diagnostics.map(summary), ['3:1-26 hint: never runs: `exec` on line 2 replaces the script']);
   assert.match(rulesetText(r.rulesets.ipv4), /-A INPUT -j ACCEPT\nCOMMIT/);
+});
+
+test('in Simplified Chinese, the script\'s notes are Chinese too: assumptions, repeats, lines that never run', async () => {
+  setLocale('zh-cn');
+  try {
+    const unset = await analyse('#!/bin/bash\nSSH=${SSH_PORT:-2222}\niptables -A INPUT -p tcp --dport $SSH -j ACCEPT\n');
+    assert.deepEqual(unset.diagnostics.map(summary), ['3:34-38 information: `2222` 假定 $SSH_PORT 未设置（如同在干净的环境中）；若情况并非如此，这条规则就会不同']);
+    const home = await analyse('#!/bin/bash\niptables -A INPUT -m comment --comment "$HOME $USER" -j ACCEPT\n');
+    assert.deepEqual(home.diagnostics.map((d) => d.message), ['`/root root` 假定 $HOME 为 /root（脚本以 root 身份运行） 和 $USER 为 root（脚本以 root 身份运行）；若情况并非如此，这条规则就会不同']);
+    const loop = await analyse('#!/bin/bash\nfor p in 80 443 8080; do\n  iptables -A INPUT --dport $p -j ACCEPT\ndone\n');
+    assert.match(loop.diagnostics[0].message, /^`--dport` .*（这里运行的 3 次中每次都如此）$/);
+    const exec = await analyse('#!/bin/bash\nexec iptables -A INPUT -j ACCEPT\niptables -A INPUT -j DROP\n');
+    assert.deepEqual(exec.diagnostics.map(summary), ['3:1-26 hint: 永远不会执行：第 2 行的 `exec` 取代了脚本']);
+  } finally {
+    setLocale(undefined);
+  }
 });
 
 test('errors inside a heredoc fed to iptables-restore point into the script, tabs of <<- included', async () => {

@@ -13,6 +13,7 @@ import { IptablesCall, ScriptFirewall } from './scriptFirewall';
 import type { SaveFile } from '../syntax/saveFile';
 import { iptablesTool } from './tools';
 import type { Machine } from './utilities';
+import { t } from '../l10n';
 
 export interface ScriptAnalysis {
   diagnostics: Diagnostic[];
@@ -46,13 +47,13 @@ export function analyseScript(text: string, parser: Parser, options: ScriptOptio
   }
   const gaveUp = interpreter.gaveUp;
   if (gaveUp) {
-    diagnostics.push({ code: 'not-evaluated', severity: 'information', span: gaveUp.span, message: `not evaluated further: too much work here (${gaveUp.what}); the commands after this point are not checked` });
+    diagnostics.push({ code: 'not-evaluated', severity: 'information', span: gaveUp.span, message: t('not evaluated further: too much work here ({0}); the commands after this point are not checked', gaveUp.what) });
   }
   for (const node of iptablesCommandNodes(tree.rootNode)) {
     if (interpreter.executed.has(node.id)) continue;
     const span = interpreter.spanOf(node);
     if (interpreter.stoppedAt && span.line > interpreter.stoppedAt.span.line && !(gaveUp && span.line >= gaveUp.span.line)) {
-      diagnostics.push({ code: 'not-reached', severity: 'hint', span, message: `never runs: ${interpreter.stoppedAt.reason}`, tag: 'unnecessary' });
+      diagnostics.push({ code: 'not-reached', severity: 'hint', span, message: t('never runs: {0}', interpreter.stoppedAt.reason), tag: 'unnecessary' });
     }
   }
   const rulesets = firewall.rulesets();

@@ -1,5 +1,6 @@
 // Shell arithmetic ($((...)), ((...)), for ((...))) over 64-bit-ish integers,
 // evaluated from the expression's text. Unknown variables make the result unknown.
+import { t } from '../l10n';
 
 export interface ArithmeticScope {
   /** The variable's value as text, or undefined when unset; `null` when unknown. */
@@ -16,10 +17,10 @@ const MAX_RECURSION = 1024;
 
 /** Evaluates an arithmetic expression (the text between `$((` and `))`). */
 export function evaluateArithmetic(text: string, scope: ArithmeticScope, depth = 0): number {
-  if (depth > MAX_RECURSION) throw new Error('expression recursion level exceeded');
+  if (depth > MAX_RECURSION) throw new Error(t('expression recursion level exceeded'));
   const tokens: string[] = [];
   for (const m of text.matchAll(TOKEN)) {
-    if (m[4]) throw new Error(`cannot read \`${text}\` as arithmetic`);
+    if (m[4]) throw new Error(t('cannot read `{0}` as arithmetic', text));
     tokens.push(m[0]);
   }
   let i = 0;
@@ -56,10 +57,10 @@ export function evaluateArithmetic(text: string, scope: ArithmeticScope, depth =
       case '+': return a + b;
       case '-': return a - b;
       case '*': return a * b;
-      case '/': if (b === 0) throw new Error('division by 0'); return Math.trunc(a / b);
-      case '%': if (b === 0) throw new Error('division by 0'); return a % b;
+      case '/': if (b === 0) throw new Error(t('division by 0')); return Math.trunc(a / b);
+      case '%': if (b === 0) throw new Error(t('division by 0')); return a % b;
       case '**': return a ** b;
-      default: throw new Error(`unknown operator ${op}`);
+      default: throw new Error(t('unknown operator {0}', op));
     }
   };
 
@@ -78,48 +79,48 @@ export function evaluateArithmetic(text: string, scope: ArithmeticScope, depth =
     return base;
   };
   const parseUnary = (): number => {
-    const t = peek();
-    if (t === '-') { next(); return -parseUnary(); }
-    if (t === '+') { next(); return parseUnary(); }
-    if (t === '!') { next(); return parseUnary() ? 0 : 1; }
-    if (t === '~') { next(); return ~parseUnary(); }
-    if (t === '++' || t === '--') {
+    const tgt = peek();
+    if (tgt === '-') { next(); return -parseUnary(); }
+    if (tgt === '+') { next(); return parseUnary(); }
+    if (tgt === '!') { next(); return parseUnary() ? 0 : 1; }
+    if (tgt === '~') { next(); return ~parseUnary(); }
+    if (tgt === '++' || tgt === '--') {
       next();
       const name = next();
-      const v = value(name) + (t === '++' ? 1 : -1);
+      const v = value(name) + (tgt === '++' ? 1 : -1);
       scope.set(name, v);
       return v;
     }
     return parsePostfix();
   };
   const parsePostfix = (): number => {
-    const t = next();
-    if (t === undefined) throw new Error('unexpected end of arithmetic');
-    if (t === '(') {
-      if (++nesting > MAX_RECURSION) throw new Error('expression recursion level exceeded');
+    const tgt = next();
+    if (tgt === undefined) throw new Error(t('unexpected end of arithmetic'));
+    if (tgt === '(') {
+      if (++nesting > MAX_RECURSION) throw new Error(t('expression recursion level exceeded'));
       const v = parseExpression();
       nesting--;
       if (next() !== ')') throw new Error('missing `)`');
       return v;
     }
-    if (/^\d/.test(t)) return t.startsWith('0x') || t.startsWith('0X') ? parseInt(t, 16) : /^0\d/.test(t) ? parseInt(t, 8) : Number(t);
-    if (/^[A-Za-z_]/.test(t)) {
+    if (/^\d/.test(tgt)) return tgt.startsWith('0x') || tgt.startsWith('0X') ? parseInt(tgt, 16) : /^0\d/.test(tgt) ? parseInt(tgt, 8) : Number(tgt);
+    if (/^[A-Za-z_]/.test(tgt)) {
       if (peek() === '++' || peek() === '--') {
         const op = next();
-        const v = value(t);
-        scope.set(t, v + (op === '++' ? 1 : -1));
+        const v = value(tgt);
+        scope.set(tgt, v + (op === '++' ? 1 : -1));
         return v;
       }
       if (assignOps.has(peek())) {
         const op = next();
         const rhs = parseExpression();
-        const v = op === '=' ? rhs : apply(op.slice(0, -1), value(t), rhs);
-        scope.set(t, v);
+        const v = op === '=' ? rhs : apply(op.slice(0, -1), value(tgt), rhs);
+        scope.set(tgt, v);
         return v;
       }
-      return value(t);
+      return value(tgt);
     }
-    throw new Error(`unexpected \`${t}\` in arithmetic`);
+    throw new Error(t('unexpected `{0}` in arithmetic', tgt));
   };
   const parseTernary = (): number => {
     const cond = parseLevel(0);
@@ -137,6 +138,6 @@ export function evaluateArithmetic(text: string, scope: ArithmeticScope, depth =
   };
   if (tokens.length === 0) return 0;
   const result = parseExpression();
-  if (i < tokens.length) throw new Error(`unexpected \`${tokens[i]}\` in arithmetic`);
+  if (i < tokens.length) throw new Error(t('unexpected `{0}` in arithmetic', tokens[i]));
   return result;
 }

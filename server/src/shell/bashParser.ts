@@ -3,6 +3,7 @@
 // Pure: the caller hands in the two WebAssembly files (Node reads them from
 // disk, a browser would fetch them).
 import { Language, Node as SyntaxNode, Parser, Tree } from 'web-tree-sitter';
+import { t } from '../l10n';
 
 export interface BashWasm {
   treeSitter: Uint8Array;
@@ -26,7 +27,7 @@ export function bashParser(load: () => BashWasm): Promise<Parser> {
 
 export function parseBash(parser: Parser, text: string): Tree {
   const tree = parser.parse(avoidGrammarBugs(text));
-  if (!tree) throw new Error('tree-sitter could not parse the script');
+  if (!tree) throw new Error(t('tree-sitter could not parse the script'));
   return tree;
 }
 

@@ -5,6 +5,7 @@
 // reached, evaluation stops there with one note saying which: what ran before
 // is checked, what comes after is not judged.
 import type { Span } from '../diagnostics';
+import { t } from '../l10n';
 
 export interface Limits {
   /** Statements run, plus the copying and matching charged to them. */
@@ -49,7 +50,7 @@ export interface Meter {
 
 /** Refuses a value before it is built, when it would be longer than any value may be. */
 export function checkLength(length: number): void {
-  if (length > MAX_VALUE_LENGTH) throw new TooMuchWork(`a value of more than ${count(MAX_VALUE_LENGTH)} characters`);
+  if (length > MAX_VALUE_LENGTH) throw new TooMuchWork(t('a value of more than {0} characters', count(MAX_VALUE_LENGTH)));
 }
 
 export class Budget implements Meter {
@@ -67,7 +68,7 @@ export class Budget implements Meter {
 
   step(n = 1): void {
     this.steps += n;
-    if (this.steps > this.limits.steps) throw new TooMuchWork(`more than ${count(this.limits.steps)} steps`);
+    if (this.steps > this.limits.steps) throw new TooMuchWork(t('more than {0} steps', count(this.limits.steps)));
   }
 
   scan(n: number): void {
@@ -83,7 +84,7 @@ export class Budget implements Meter {
   nested<T>(body: () => T): T {
     if (++this.depth > this.limits.depth) {
       this.depth--;
-      throw new TooMuchWork(`calls, substitutions and blocks nested more than ${count(this.limits.depth)} deep`);
+      throw new TooMuchWork(t('calls, substitutions and blocks nested more than {0} deep', count(this.limits.depth)));
     }
     try {
       return body();
@@ -96,7 +97,7 @@ export class Budget implements Meter {
   evaluating<T>(body: () => T): T {
     if (++this.evalDepth > this.limits.evalNesting) {
       this.evalDepth--;
-      throw new TooMuchWork(`eval and source nested more than ${count(this.limits.evalNesting)} deep`);
+      throw new TooMuchWork(t('eval and source nested more than {0} deep', count(this.limits.evalNesting)));
     }
     try {
       return body();
@@ -106,7 +107,7 @@ export class Budget implements Meter {
   }
 
   range(items: number, what: string): void {
-    if (items > this.limits.rangeItems) throw new TooMuchWork(`${what} of ${count(items)} words, more than ${count(this.limits.rangeItems)}`);
+    if (items > this.limits.rangeItems) throw new TooMuchWork(t('{0} of {1} words, more than {2}', what, count(items), count(this.limits.rangeItems)));
     this.step(Math.ceil(items / 16));
   }
 
@@ -116,7 +117,7 @@ export class Budget implements Meter {
     if (this.storedSinceCount < this.limits.totalSize / 8) return;
     this.storedSinceCount = 0;
     const size = this.liveSize();
-    if (size > this.limits.totalSize) throw new TooMuchWork(`values of more than ${count(this.limits.totalSize)} characters in all`);
+    if (size > this.limits.totalSize) throw new TooMuchWork(t('values of more than {0} characters in all', count(this.limits.totalSize)));
   }
 }
 

@@ -8,6 +8,7 @@ import { ExitSignal, LoopSignal, ReturnSignal } from './control';
 import { testWords } from './testExpressions';
 import { runUtility } from './utilities';
 import { concat, Field, known, Status, undecidable, unknown } from './values';
+import { t } from '../l10n';
 
 const BUILTIN_NOOPS = new Set([':', 'true', 'cd', 'umask', 'trap', 'ulimit', 'hash', 'shopt', 'alias', 'unalias', 'wait', 'sleep', 'logger', 'modprobe', 'sysctl', 'systemctl', 'service', 'chmod', 'chown', 'mkdir', 'touch', 'sync', 'ln', 'rm', 'clear', 'stty', 'renice', 'disown', 'ipset', 'conntrack', 'tc']);
 const KNOWN_COMMANDS = /^(iptables|ip6tables|iptables-restore|ip6tables-restore|iptables-save|ip6tables-save|ip|grep|sort|uniq|awk|sed|cat|echo|printf|cut|tr|wc|seq|head|tail|mktemp|sysctl|modprobe|logger|id|sudo|ipset|tc|conntrack)$/;
@@ -31,7 +32,7 @@ export function builtin(sh: ShellInterpreter, name: string, args: Field[], node:
       return 0;
     }
     case 'printf': {
-      if (anyUnknown) { sh.write(unknown('printf output')); return 0; }
+      if (anyUnknown) { sh.write(unknown(t('printf output'))); return 0; }
       const rest = words[0] === '--' ? words.slice(1) : words;
       if (rest[0] === '-v' && rest[1]) {
         sh.assign(rest[1], known(printf(rest[2] ?? '', rest.slice(3), sh.budget)));
@@ -63,7 +64,7 @@ export function builtin(sh: ShellInterpreter, name: string, args: Field[], node:
     case 'false':
       return 1;
     case 'exit':
-      sh.stoppedAt ??= { span: sh.spanOf(node), reason: `the script exits at line ${node.startPosition.row + 1}` };
+      sh.stoppedAt ??= { span: sh.spanOf(node), reason: t('the script exits at line {0}', node.startPosition.row + 1) };
       throw new ExitSignal(words[0] === undefined ? sh.lastStatus : Number(words[0]));
     case 'return':
       throw new ReturnSignal(words[0] === undefined ? sh.lastStatus : Number(words[0]));
@@ -87,7 +88,7 @@ export function builtin(sh: ShellInterpreter, name: string, args: Field[], node:
       const f = args[0]?.unknown ? undefined : sh.files.get(words[0] ?? '');
       if (f && !f.text.unknown) return sh.evalText(f.text.text, node);
       // A file of the machine: whatever it sets is unknown from here on.
-      sh.state.unreadSources.push(args[0]?.unknown ? 'a file sourced here' : `\`${words[0]}\``);
+      sh.state.unreadSources.push(args[0]?.unknown ? t('a file sourced here') : `\`${words[0]}\``);
       return undefined;
     }
     case 'local':
@@ -121,7 +122,7 @@ export function builtin(sh: ShellInterpreter, name: string, args: Field[], node:
     case 'date':
     case 'uname':
     case 'whoami':
-      sh.write(unknown(`the output of \`${[name, ...words].join(' ')}\``));
+      sh.write(unknown(t('the output of `{0}`', [name, ...words].join(' '))));
       return 0;
   }
   if (BUILTIN_NOOPS.has(name)) return 0;
@@ -142,7 +143,7 @@ export function builtin(sh: ShellInterpreter, name: string, args: Field[], node:
       return result.status;
     }
   }
-  sh.write(unknown(`the output of \`${[name, ...words].join(' ')}\``));
+  sh.write(unknown(t('the output of `{0}`', [name, ...words].join(' '))));
   return undefined;
 }
 
@@ -164,7 +165,7 @@ function read(sh: ShellInterpreter, args: Field[]): Status {
   if (names.length === 0 && !arrayName) names.push('REPLY');
   const input = sh.stdin;
   if (!input || input.text.unknown) {
-    for (const n of names) sh.assign(n, unknown(input ? `a line of ${input.text.unknown}` : 'a line typed in'));
+    for (const n of names) sh.assign(n, unknown(input ? t('a line of {0}', input.text.unknown) : t('a line typed in')));
     return input ? undefined : 1;
   }
   const rest = input.text.text.slice(input.at);
@@ -209,7 +210,7 @@ function mapfile(sh: ShellInterpreter, words: string[]): Status {
   const strip = words.includes('-t');
   const input = sh.stdin;
   if (!input || input.text.unknown) {
-    sh.state.setVariable(name, { kind: 'scalar', value: unknown('lines read by mapfile') });
+    sh.state.setVariable(name, { kind: 'scalar', value: unknown(t('lines read by mapfile')) });
     return undefined;
   }
   const rest = input.text.text.slice(input.at);

@@ -6,6 +6,7 @@ import type { Output, ShellInterpreter } from './interpreter';
 import { globPattern, Pattern } from './patterns';
 import { cloneSnapshot, mergeSnapshots, Snapshot } from './state';
 import { concat, known, ShellString, Status, undecidable, unknown } from './values';
+import { t } from '../l10n';
 
 export class ExitSignal { constructor(readonly status: Status) {} }
 /** `return`; `left`: every branch still running had returned, and each left its state with the call. */
@@ -53,7 +54,7 @@ export function leavable(sh: ShellInterpreter, kind: Leaving['kind'], body: () =
   }
   const ways = [...frame.exits];
   if (ended) ways.push({ state: sh.state.current(), output: concat(frame.output.parts), status: status! });
-  sh.state.restore(mergeSnapshots(ways.map((w) => w.state), `which way the ${kind === 'function' ? 'function returns' : 'loop ends'}`, sh.budget));
+  sh.state.restore(mergeSnapshots(ways.map((w) => w.state), kind === 'function' ? t('which way the function returns') : t('which way the loop ends'), sh.budget));
   const statuses = new Set(ways.map((w) => w.status));
   if (outer) sh.write(oneOf(ways.map((w) => w.output)));
   return statuses.size === 1 ? ways[0].status : undefined;
@@ -62,10 +63,10 @@ export function leavable(sh: ShellInterpreter, kind: Leaving['kind'], body: () =
 /** One of several texts: itself when they agree; else unknown, with the texts as the values it can take. */
 function oneOf(texts: ShellString[]): ShellString {
   const first = texts[0];
-  if (texts.every((t) => !t.unknown && t.text === first.text)) return first;
-  if (texts.some((t) => t.unknown && !t.alternatives)) return unknown('output that depends on the machine');
-  const values = [...new Set(texts.flatMap((t) => t.alternatives ?? [t.text]))];
-  return unknown('output that depends on the machine', values);
+  if (texts.every((tgt) => !tgt.unknown && tgt.text === first.text)) return first;
+  if (texts.some((tgt) => tgt.unknown && !tgt.alternatives)) return unknown(t('output that depends on the machine'));
+  const values = [...new Set(texts.flatMap((tgt) => tgt.alternatives ?? [tgt.text]))];
+  return unknown(t('output that depends on the machine'), values);
 }
 
 /**
@@ -146,7 +147,7 @@ export function list(sh: ShellInterpreter, node: SyntaxNode): Status {
     const last = i === operators.length - 1;
     const run = () => (last ? sh.statement(operand) : sh.guarded(() => sh.statement(operand)));
     if (status === undefined) {
-      const reason = `\`${operands[i].text.split('\n')[0]}\` may succeed or fail`;
+      const reason = t('`{0}` may succeed or fail', operands[i].text.split('\n')[0]);
       undecided(sh, reason, [() => { status = run(); }, () => {}]);
       status = undefined;
       continue;
@@ -217,7 +218,7 @@ function chooseClause(sh: ShellInterpreter, clauses: { cond?: SyntaxNode[]; body
   if (status === 0) return sh.block(clause.body);
   if (status !== undefined) return chooseClause(sh, clauses, i + 1);
   let result: Status;
-  const reason = `\`${clause.cond.map((c) => c.text).join('; ').split('\n')[0]}\` cannot be decided here`;
+  const reason = t('`{0}` cannot be decided here', clause.cond.map((c) => c.text).join('; ').split('\n')[0]);
   undecided(sh, reason, [() => { result = sh.block(clause.body); }, () => { result = chooseClause(sh, clauses, i + 1); }]);
   return result;
 }
@@ -255,7 +256,7 @@ function whileLoop(sh: ShellInterpreter, node: SyntaxNode): Status {
     let status = sh.guarded(() => sh.block(condNodes));
     if (status !== undefined && until) status = status === 0 ? 1 : 0;
     if (status === undefined) {
-      undecided(sh, `whether \`${condNodes.map((c) => c.text).join('; ').split('\n')[0]}\` goes on`, [() => { loopBody(sh, body); }, () => {}]);
+      undecided(sh, t('whether `{0}` goes on', condNodes.map((c) => c.text).join('; ').split('\n')[0]), [() => { loopBody(sh, body); }, () => {}]);
       return 0;
     }
     if (status !== 0) return 0;
@@ -275,8 +276,8 @@ function forLoop(sh: ShellInterpreter, node: SyntaxNode): Status {
   const body = doGroup(node);
   if (fields.some((f) => f.unknown)) {
     const reason = fields.find((f) => f.unknown)!.unknown!;
-    undecided(sh, `the list of the \`for\` loop (${reason})`, [() => {
-      sh.assign(variable, unknown(`each word of ${reason}`));
+    undecided(sh, t('the list of the `for` loop ({0})', reason), [() => {
+      sh.assign(variable, unknown(t('each word of {0}', reason)));
       loopBody(sh, body);
     }]);
     return 0;
@@ -303,7 +304,7 @@ function cStyleLoop(sh: ShellInterpreter, node: SyntaxNode): Status {
     sh.budget.step();
     const cond = run(m[2]);
     if (cond.unknown) {
-      undecided(sh, 'the condition of a `for ((...))` loop', [() => { loopBody(sh, body); }]);
+      undecided(sh, t('the condition of a `for ((...))` loop'), [() => { loopBody(sh, body); }]);
       return 0;
     }
     if (Number(cond.text) === 0) return 0;
@@ -328,20 +329,20 @@ export function caseStatement(sh: ShellInterpreter, node: SyntaxNode): Status {
   if (undecidable(subject)) {
     // Without a catch-all `*)`, the subject may also match no pattern at all.
     const catchAll = parsed.some((p) => p.patterns.some((n) => n.text === '*'));
-    undecided(sh, `which branch of \`case ${subjectNode.text}\` runs`, [...parsed.map((p) => () => { sh.block(p.body); }), ...(catchAll ? [] : [() => {}])]);
+    undecided(sh, t('which branch of `case {0}` runs', subjectNode.text), [...parsed.map((p) => () => { sh.block(p.body); }), ...(catchAll ? [] : [() => {}])]);
     return 0;
   }
   let status: Status = 0;
   for (let i = 0; i < parsed.length; i++) {
     if (!matches(i)) continue;
     status = sh.block(parsed[i].body);
-    let t = parsed[i].terminator;
-    while (t === ';&' && i + 1 < parsed.length) {
+    let tgt = parsed[i].terminator;
+    while (tgt === ';&' && i + 1 < parsed.length) {
       i++;
       status = sh.block(parsed[i].body);
-      t = parsed[i].terminator;
+      tgt = parsed[i].terminator;
     }
-    if (t !== ';;&') break;
+    if (tgt !== ';;&') break;
   }
   return status;
 }

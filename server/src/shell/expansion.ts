@@ -7,6 +7,7 @@ import type { Budget, Meter } from './budget';
 import type { SyntaxNode } from './bashParser';
 import { globPattern, replaceMatches, suffixGlobPattern } from './patterns';
 import { concat, Field, known, ShellString, unknown, VariableValue } from './values';
+import { t } from '../l10n';
 
 export interface ExpansionHost {
   variable(name: string): VariableValue | undefined;
@@ -66,7 +67,7 @@ export class Expander {
     return out.flatMap((f) => {
       if (f.unknown || !f.text.includes('/') || !/[*?[]/.test(f.text)) return [f];
       const paths = this.host.glob(f.text);
-      if (!paths) return [{ ...unknown(`the paths matching ${f.text} on the machine`), span }];
+      if (!paths) return [{ ...unknown(t('the paths matching {0} on the machine', f.text)), span }];
       return paths.length ? paths.map((p) => ({ ...known(p), span })) : [f];
     });
   }
@@ -101,7 +102,7 @@ export class Expander {
         continue;
       }
       this.host.budget.scan(text.length);
-      const piece = (t: string): ShellString => (p.value.assumes ? { text: t, assumes: p.value.assumes, ...(p.value.maybeSetBy ? { maybeSetBy: p.value.maybeSetBy } : {}) } : known(t));
+      const piece = (tgt: string): ShellString => (p.value.assumes ? { text: tgt, assumes: p.value.assumes, ...(p.value.maybeSetBy ? { maybeSetBy: p.value.maybeSetBy } : {}) } : known(tgt));
       let buf = '';
       for (const c of text) {
         if (ifs.includes(c)) {
@@ -264,12 +265,12 @@ export class Expander {
     if (/^[#?$!-]$/.test(name)) return this.host.special(name);
     const v = this.host.variable(name);
     const from = v ? undefined : this.host.unreadSource();
-    if (from !== undefined && !SHELL_VARIABLES.has(name)) return { text: '', assumes: [`${from} does not set $${name}`], maybeSetBy: from };
+    if (from !== undefined && !SHELL_VARIABLES.has(name)) return { text: '', assumes: [t('{0} does not set ${1}', from, name)], maybeSetBy: from };
     if (!v) {
       const given = MACHINE_VARIABLES[name];
-      if (given) return { text: given.value, assumes: [given.assumption] };
+      if (given) return { text: given.value, assumes: [given.assumption()] };
       // Never set by the script: empty, as when it runs with a clean environment (and said so).
-      return SHELL_VARIABLES.has(name) ? known('') : { text: '', assumes: [`$${name} is unset, as in a clean environment`] };
+      return SHELL_VARIABLES.has(name) ? known('') : { text: '', assumes: [t('${0} is unset, as in a clean environment', name)] };
     }
     if (v.kind === 'scalar') return v.value;
     if (v.kind === 'indexed') return v.items[0] ?? known('');
@@ -382,13 +383,14 @@ function written(text: string, source: Span | undefined): ShellString {
 }
 
 /** Variables every root shell has: their usual value, said to be assumed. */
-const MACHINE_VARIABLES: Record<string, { value: string; assumption: string }> = {
-  HOME: { value: '/root', assumption: '$HOME is /root (the script runs as root)' },
-  USER: { value: 'root', assumption: '$USER is root (the script runs as root)' },
-  LOGNAME: { value: 'root', assumption: '$LOGNAME is root (the script runs as root)' },
-  UID: { value: '0', assumption: '$UID is 0 (the script runs as root)' },
-  EUID: { value: '0', assumption: '$EUID is 0 (the script runs as root)' },
-  PATH: { value: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', assumption: '$PATH is the usual system path' },
+// Assumptions are functions: the language is only known once the server or CLI has started.
+const MACHINE_VARIABLES: Record<string, { value: string; assumption: () => string }> = {
+  HOME: { value: '/root', assumption: () => t('$HOME is /root (the script runs as root)') },
+  USER: { value: 'root', assumption: () => t('$USER is root (the script runs as root)') },
+  LOGNAME: { value: 'root', assumption: () => t('$LOGNAME is root (the script runs as root)') },
+  UID: { value: '0', assumption: () => t('$UID is 0 (the script runs as root)') },
+  EUID: { value: '0', assumption: () => t('$EUID is 0 (the script runs as root)') },
+  PATH: { value: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', assumption: () => t('$PATH is the usual system path') },
 };
 
 /** Variables bash itself provides: never "assumed unset". */
@@ -428,8 +430,8 @@ function arrayValues(v: VariableValue | undefined): ShellString[] {
 }
 
 function arithmeticText(node: SyntaxNode): string {
-  const t = node.text;
-  return t.startsWith('$((') ? t.slice(3, -2) : t.startsWith('$[') ? t.slice(2, -1) : t;
+  const tgt = node.text;
+  return tgt.startsWith('$((') ? tgt.slice(3, -2) : tgt.startsWith('$[') ? tgt.slice(2, -1) : tgt;
 }
 
 /** Outside quotes, a backslash keeps the next character literally. */
@@ -529,7 +531,7 @@ function braceExpand(pieces: Piece[], meter: Meter): Piece[][] {
   let words = 1;
   for (let probe = pieces, g = firstBraceGroup(probe, meter); g; probe = withBraceItem(probe, g, g.item(0)), g = firstBraceGroup(probe, meter)) {
     words *= g.count;
-    meter.range(words, 'a brace expansion');
+    meter.range(words, t('a brace expansion'));
   }
   const out: Piece[][] = [];
   const stack = [pieces];

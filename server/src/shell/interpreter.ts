@@ -22,6 +22,7 @@ import { testCommand } from './testExpressions';
 import { iptablesTool, IptablesTool, isMultiCall, prefixLength } from './tools';
 import type { Machine } from './utilities';
 import { concat, Field, known, ShellString, Status, unknown, VariableValue } from './values';
+import { t } from '../l10n';
 
 /** Where a command runs: what the evaluator could not decide on the way there. */
 export interface CallContext {
@@ -132,7 +133,7 @@ export class ShellInterpreter implements ExpansionHost {
       this.block(tree.rootNode.namedChildren);
     } catch (e) {
       if (e instanceof ExitSignal || e instanceof ReturnSignal || e instanceof LoopSignal) return;
-      const tooMuch = e instanceof TooMuchWork ? e : isStackOverflow(e) ? new TooMuchWork('more nesting than the evaluator can follow') : undefined;
+      const tooMuch = e instanceof TooMuchWork ? e : isStackOverflow(e) ? new TooMuchWork(t('more nesting than the evaluator can follow')) : undefined;
       if (!tooMuch) throw e;
       this.gaveUp = { span: tooMuch.span ?? this.spanOf(tree.rootNode), what: tooMuch.what };
     }
@@ -188,10 +189,10 @@ export class ShellInterpreter implements ExpansionHost {
   special(name: string): ShellString {
     switch (name) {
       case '#': return known(String(this.positional().length));
-      case '?': return this.lastStatus === undefined ? unknown('the exit status of a command that depends on the machine') : known(String(this.lastStatus));
+      case '?': return this.lastStatus === undefined ? unknown(t('the exit status of a command that depends on the machine')) : known(String(this.lastStatus));
       case '0': return known('script.sh');
-      case '$': return unknown('the process id');
-      case '!': return unknown('the last background process id');
+      case '$': return unknown(t('the process id'));
+      case '!': return unknown(t('the last background process id'));
       case '-': return known(this.state.errexit ? 'e' : '');
       default: return unknown(`$${name}`);
     }
@@ -225,7 +226,7 @@ export class ShellInterpreter implements ExpansionHost {
     const out = this.capture(() => this.inSubshell(() => this.block(body)));
     if (node.type === 'process_substitution') return known(this.tempFile(out));
     const text = concat(out.parts);
-    const strip = (t: string) => t.slice(0, t.length - trailing(t, '\n'));
+    const strip = (tgt: string) => tgt.slice(0, tgt.length - trailing(tgt, '\n'));
     if (!text.unknown) return known(strip(text.text));
     const alternatives = text.alternatives && [...new Set(text.alternatives.map(strip))];
     return unknown(`$(${node.text.replace(/^\$\(|^`|\)$|`$/g, '').trim()})`, alternatives);
@@ -237,7 +238,7 @@ export class ShellInterpreter implements ExpansionHost {
       return known(String(evaluateArithmetic(this.expandArithmeticText(text), this.arithmeticScope())));
     } catch (e) {
       if (e instanceof TooMuchWork) throw e;
-      return unknown(e instanceof UnknownValue ? `$((${text})) with an unknown ${e.message}` : `$((${text}))`);
+      return unknown(e instanceof UnknownValue ? t('$(({0})) with an unknown {1}', text, e.message) : `$((${text}))`);
     }
   }
 
@@ -420,7 +421,7 @@ export class ShellInterpreter implements ExpansionHost {
   /** set -e: a failing command outside any condition ends the script. */
   private errexitCheck(status: Status, node: SyntaxNode): void {
     if (this.state.errexit && status !== undefined && status !== 0 && this.guardDepth === 0 && !this.conditional) {
-      this.stoppedAt = { span: this.spanOf(node), reason: `set -e: the script stops at line ${node.startPosition.row + 1}, where a command fails` };
+      this.stoppedAt = { span: this.spanOf(node), reason: t('set -e: the script stops at line {0}, where a command fails', node.startPosition.row + 1) };
       throw new ExitSignal(status);
     }
   }
@@ -477,7 +478,7 @@ export class ShellInterpreter implements ExpansionHost {
         // An unknown index, or one before the start, changes no element we can name.
         if (!Number.isInteger(i) || i < 0) return;
         // The array is a list: an index far past its end would make a huge one.
-        if (i > items.length + MAX_ARRAY_GAP) throw new TooMuchWork(`an array index of ${i}, far past the end of the array`);
+        if (i > items.length + MAX_ARRAY_GAP) throw new TooMuchWork(t('an array index of {0}, far past the end of the array', i));
         items[i] = value;
         if (!(inPlace && existing?.kind === 'indexed')) set({ kind: 'indexed', items });
       }
@@ -583,7 +584,7 @@ export class ShellInterpreter implements ExpansionHost {
           fields = [{ span: first.span, text: tool }, ...fields.slice(1)];
           break;
         }
-        this.write(unknown(`the output of ${first.text}`));
+        this.write(unknown(t('the output of {0}', first.text)));
         return undefined;
       }
       if (first.text === 'command' && fields[1] && !fields[1].text.startsWith('-')) {
@@ -602,7 +603,7 @@ export class ShellInterpreter implements ExpansionHost {
     const status = this.dispatch(fields, node, bypassFunctions);
     if (replacesShell) {
       // `exec CMD`: the command takes the shell's place, so the script ends with it.
-      this.stoppedAt ??= { span: this.spanOf(node), reason: `\`exec\` on line ${node.startPosition.row + 1} replaces the script` };
+      this.stoppedAt ??= { span: this.spanOf(node), reason: t('`exec` on line {0} replaces the script', node.startPosition.row + 1) };
       throw new ExitSignal(status);
     }
     return status;
@@ -625,14 +626,14 @@ export class ShellInterpreter implements ExpansionHost {
     if (tool.kind === 'iptables') return this.host.iptables(tool, args, ctx);
     if (tool.kind === 'save') {
       const text = this.host.save(tool.family);
-      this.write(text === undefined ? unknown('the output of iptables-save') : known(text));
+      this.write(text === undefined ? unknown(t('the output of iptables-save')) : known(text));
       return 0;
     }
     const fileArg = args.find((a) => !a.text.startsWith('-'));
     let input: RestoreInput | undefined;
     if (fileArg) {
       const f = fileArg.unknown ? undefined : this.files.get(fileArg.text);
-      input = f ? { text: f.text, origin: f.origin } : { text: unknown(`the contents of ${fileArg.text}`) };
+      input = f ? { text: f.text, origin: f.origin } : { text: unknown(t('the contents of {0}', fileArg.text)) };
     } else if (this.stdin) {
       input = { text: { ...this.stdin.text, text: this.stdin.text.text.slice(this.stdin.at) }, origin: this.pendingRestoreOrigin };
       this.stdin.at = this.stdin.text.text.length;
@@ -694,7 +695,7 @@ function sameTool(values: readonly string[] | undefined): string | undefined {
   const named = values?.filter((v) => v !== '') ?? [];
   const tools = named.map(iptablesTool);
   const first = tools[0];
-  if (!first || tools.some((t) => !t || t.kind !== first.kind || t.family !== first.family)) return undefined;
+  if (!first || tools.some((tgt) => !tgt || tgt.kind !== first.kind || tgt.family !== first.family)) return undefined;
   return named[0];
 }
 

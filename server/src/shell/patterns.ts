@@ -5,6 +5,7 @@
 // `^(a+)+$` or `*a*a*a*a*a*a*a*a*a*a*a*a`, which makes a backtracking matcher
 // run for ages, costs no more than any other. The cost is charged to a meter.
 import { checkLength, Meter, TooMuchWork } from './budget';
+import { t } from '../l10n';
 
 type Assertion = 'start' | 'end' | 'word-boundary' | 'not-word-boundary' | 'word-start' | 'word-end';
 
@@ -321,7 +322,7 @@ class Builder {
   }
 
   private add(state: State): number {
-    if (this.states.length >= MAX_STATES) throw new TooMuchWork(`a pattern of more than ${MAX_STATES.toLocaleString('en-US')} states`);
+    if (this.states.length >= MAX_STATES) throw new TooMuchWork(t('a pattern of more than {0} states', MAX_STATES.toLocaleString('en-US')));
     this.states.push(state);
     return this.states.length - 1;
   }
@@ -392,7 +393,7 @@ function bracket(p: string, at: number, escapes: boolean, ignoreCase: boolean): 
     }
   }
   if (i >= p.length) return undefined;
-  const inSet = (c: number) => parts.some((t) => t(c));
+  const inSet = (c: number) => parts.some((tgt) => tgt(c));
   const test = ignoreCase ? (c: number) => inSet(c) || inSet(foldCase(c)) || inSet(c >= 97 && c <= 122 ? c - 32 : c) : inSet;
   return { test: negate ? (c) => !test(c) : test, end: i + 1 };
 }
@@ -520,7 +521,7 @@ class RegexReader {
     const p = this.p;
     const c = p[this.i];
     if (this.extended ? c === '(' : p.startsWith('\\(', this.i)) {
-      if (++this.depth > MAX_GROUP_DEPTH) throw new TooMuchWork(`a pattern with groups nested more than ${MAX_GROUP_DEPTH} deep`);
+      if (++this.depth > MAX_GROUP_DEPTH) throw new TooMuchWork(t('a pattern with groups nested more than {0} deep', MAX_GROUP_DEPTH));
       this.i += this.extended ? 1 : 2;
       if (this.isClose()) { this.i += this.extended ? 1 : 2; return sequence([]); }
       const inner = this.alternatives();

@@ -4,6 +4,7 @@
 import { findNode, SyntaxNode } from './bashParser';
 import type { RestoreInput, ShellInterpreter } from './interpreter';
 import { concat, known, ShellString, Status, unknown } from './values';
+import { t } from '../l10n';
 
 export function redirected(sh: ShellInterpreter, node: SyntaxNode): Status {
   const body = node.childForFieldName('body') ?? node.namedChildren[0]!;
@@ -77,7 +78,7 @@ export function withRedirects(sh: ShellInterpreter, redirects: SyntaxNode[], bod
       const path = sh.expander.single(target);
       if (op === '<') {
         const f = path.unknown ? undefined : sh.files.get(path.text);
-        sh.stdin = { text: f ? f.text : unknown(`the contents of ${path.text}`), at: 0 };
+        sh.stdin = { text: f ? f.text : unknown(t('the contents of {0}', path.text)), at: 0 };
         restoreOrigin = f?.origin;
       } else if ((op === '>' || op === '>>' || op === '>|') && (fd === undefined || fd === '1') && !path.unknown && path.text !== '/dev/null') {
         outFile = { path: path.text, append: op === '>>', parts: [] };

@@ -13,6 +13,7 @@ import type { Token } from '../syntax/token';
 import type { CallContext, FirewallHost, RestoreInput } from './interpreter';
 import type { IptablesTool } from './tools';
 import type { Field, Status } from './values';
+import { t } from '../l10n';
 
 /** Failures that depend on what ran before: expected where the script tests for them. */
 const STATE_CODES = new Set(['duplicate-chain', 'no-such-rule', 'chain-in-use', 'rule-number', 'chain-not-in-table', 'undefined-jump']);
@@ -64,8 +65,8 @@ export class ScriptFirewall implements FirewallHost {
     const testOnly = flags.some((f) => f === '--test' || f === '-t');
     const sink: Diagnostic[] = [];
     if (!input || input.text.unknown) {
-      const why = input?.text.unknown ?? 'it reads from the terminal';
-      sink.push({ code: 'machine-dependent', severity: 'information', span: spanOfNode(ctx.node), message: `what this iptables-restore loads cannot be worked out here (${why}): its rules are not part of the ruleset shown` });
+      const why = input?.text.unknown ?? t('it reads from the terminal');
+      sink.push({ code: 'machine-dependent', severity: 'information', span: spanOfNode(ctx.node), message: t('what this iptables-restore loads cannot be worked out here ({0}): its rules are not part of the ruleset shown', why) });
       this.collect(sink, ctx);
       return undefined;
     }
@@ -101,12 +102,12 @@ export class ScriptFirewall implements FirewallHost {
 
   diagnostics(): Diagnostic[] {
     return [...this.found.values()].map(({ diagnostic, count }) =>
-      (count > 1 ? { ...diagnostic, message: `${diagnostic.message} (each of the ${count} times this runs)` } : diagnostic));
+      (count > 1 ? { ...diagnostic, message: t('{0} (each of the {1} times this runs)', diagnostic.message, count) } : diagnostic));
   }
 
   rulesets(): Record<Family, Ruleset> {
     const out = { ipv4: this.builders.ipv4.ruleset, ipv6: this.builders.ipv6.ruleset };
-    for (const rs of Object.values(out)) for (const t of rs.tables.values()) linkChains(t);
+    for (const rs of Object.values(out)) for (const tgt of rs.tables.values()) linkChains(tgt);
     return out;
   }
 }
@@ -146,7 +147,7 @@ function explainSplitWords(sink: Diagnostic[], args: Field[]): void {
     if (d.code !== 'bad-argument') continue;
     // The split words share the span of the expansion: the message names the stray one.
     const field = args.find((a) => a.splitFrom && a.span.line === d.span.line && a.span.start === d.span.start && d.message.startsWith(`\`${a.text}\``));
-    if (field) d.message = `the shell splits \`${field.splitFrom}\` into several words here (its value contains spaces), and iptables takes \`${field.text}\` as a stray argument: write "${field.splitFrom}" in double quotes`;
+    if (field) d.message = t('the shell splits `{0}` into several words here (its value contains spaces), and iptables takes `{1}` as a stray argument: write "{0}" in double quotes', field.splitFrom, field.text);
   }
 }
 
@@ -158,7 +159,7 @@ function noteAssumptions(sink: Diagnostic[], args: Field[]): void {
     const key = `${a.span.line}:${a.span.start}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    sink.push({ code: 'machine-dependent', severity: 'information', span: a.span, message: `\`${a.text}\` assumes ${a.assumes.join(' and ')}; where that is not so, this rule changes` });
+    sink.push({ code: 'machine-dependent', severity: 'information', span: a.span, message: t('`{0}` assumes {1}; where that is not so, this rule changes', a.text, a.assumes.join(t(' and '))) });
   }
 }
 
@@ -168,7 +169,7 @@ function spanOfNode(node: CallContext['node']): { line: number; start: number; e
 }
 
 function toToken(f: Field): Token {
-  const t: Token = { text: f.text, line: f.span.line, start: f.span.start, end: f.span.end };
-  if (f.unknown) t.unknown = f.unknown;
-  return t;
+  const tgt: Token = { text: f.text, line: f.span.line, start: f.span.start, end: f.span.end };
+  if (f.unknown) tgt.unknown = f.unknown;
+  return tgt;
 }

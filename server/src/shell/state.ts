@@ -7,6 +7,7 @@ import type { Span } from '../diagnostics';
 import type { Budget, Meter } from './budget';
 import type { SyntaxNode } from './bashParser';
 import { Field, ShellString, unknown, VariableValue } from './values';
+import { t } from '../l10n';
 
 /** A file the script wrote, kept in memory; where its lines came from, when it was one heredoc. */
 export interface VirtualFile {
@@ -152,10 +153,10 @@ export function mergeSnapshots(states: Snapshot[], reason: string, meter: Meter)
       if (values.every((v) => sameValue(v, first, false, meter))) {
         // The same value written in two places is no longer one literal to edit.
         if (first) out.set(name, values.every((v) => sameValue(v, first, true, meter)) ? first : withoutSources(first));
-      } else if (texts.every((t) => t !== undefined)) {
-        out.set(name, { kind: 'scalar', value: unknown(`$${name}, which depends on ${reason}`, [...new Set(texts as string[])]) });
+      } else if (texts.every((tgt) => tgt !== undefined)) {
+        out.set(name, { kind: 'scalar', value: unknown(t('${0}, which depends on {1}', name, reason), [...new Set(texts as string[])]) });
       } else {
-        out.set(name, { kind: 'scalar', value: unknown(`$${name}, which depends on ${reason}`) });
+        out.set(name, { kind: 'scalar', value: unknown(t('${0}, which depends on {1}', name, reason)) });
       }
     }
     return out;

@@ -4,13 +4,14 @@ import type { SyntaxNode } from './bashParser';
 import type { ShellInterpreter } from './interpreter';
 import { globPattern, regexPattern } from './patterns';
 import { known, ShellString, Status, undecidable } from './values';
+import { t } from '../l10n';
 
 export function testCommand(sh: ShellInterpreter, node: SyntaxNode): Status {
   const text = node.text.trim();
   if (text.startsWith('[[')) {
     if (sh.options.posix) {
       // dash has no [[: "[[: not found", status 127.
-      sh.notes.push({ span: sh.spanOf(node), message: '`[[` is bash: dash (/bin/sh) answers "[[: not found"' });
+      sh.notes.push({ span: sh.spanOf(node), message: t('`[[` is bash: dash (/bin/sh) answers "[[: not found"') });
       return 127;
     }
     return doubleBracket(sh, text.slice(2, -2));
@@ -99,7 +100,7 @@ function testExpression(sh: ShellInterpreter, node: SyntaxNode, double: boolean)
 
 /** dash's [ does not know ==: it prints "unexpected operator" and the test fails (status 2). */
 function dashDoubleEquals(sh: ShellInterpreter, node: SyntaxNode): Status {
-  sh.notes.push({ span: sh.spanOf(node), message: '`==` is not POSIX: dash (/bin/sh) fails this test with "unexpected operator"; use `=`' });
+  sh.notes.push({ span: sh.spanOf(node), message: t('`==` is not POSIX: dash (/bin/sh) fails this test with "unexpected operator"; use `=`') });
   return 2;
 }
 
