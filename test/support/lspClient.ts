@@ -20,6 +20,7 @@ export class LspClient {
   capabilities!: ServerCapabilities;
 
   private settings: Record<string, unknown> = {};
+  private stopped = false;
 
   /** The server's process id (to read its memory). */
   get pid(): number | undefined {
@@ -37,6 +38,14 @@ export class LspClient {
   ): Promise<this> {
     this.server = spawn(command[0], [...command.slice(1), '--stdio'], { stdio: 'pipe', env });
     this.connection = createProtocolConnection(new StreamMessageReader(this.server.stdout!), new StreamMessageWriter(this.server.stdin!));
+    // A server that dies would leave a request waiting forever: its end rejects what is pending, with its last words.
+    let stderr = '';
+    this.server.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+    this.server.on('exit', (code, signal) => {
+      if (this.stopped) return;
+      console.error(`the language server exited (${signal ?? code}) before the test stopped it:\n${stderr}`);
+      this.connection.dispose();
+    });
     this.connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
       this.published.set(p.uri, [...(this.published.get(p.uri) ?? []), p]);
       this.waiters.splice(0).forEach((w) => w());
@@ -63,6 +72,7 @@ export class LspClient {
   }
 
   stop(): void {
+    this.stopped = true;
     this.connection.dispose();
     this.server.kill();
   }
