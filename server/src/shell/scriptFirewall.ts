@@ -135,7 +135,7 @@ function failingEveryWay(args: Field[], context: Parameters<typeof parseCommand>
     return sink.filter((d) => d.severity === 'error');
   });
   if (errors.some((e) => e.length === 0)) return [];
-  return errors[0].map((d) => ({ ...d, message: `${d.message} (with each of the values this command's words can have here)` }));
+  return errors[0].map((d) => ({ ...d, message: t('{0} (with each of the values this command\'s words can have here)', d.message) }));
 }
 
 /**

@@ -183,8 +183,8 @@ function mergeFiles(maps: Map<string, VirtualFile>[], reason: string): Map<strin
       continue;
     }
     const texts = versions.map((v) => (v && !v.text.unknown ? v.text.text : undefined));
-    const why = `the contents of ${path}, which depend on ${reason}`;
-    out.set(path, { text: texts.every((t) => t !== undefined) ? unknown(why, [...new Set(texts as string[])]) : unknown(why) });
+    const why = t('the contents of {0}, which depend on {1}', path, reason);
+    out.set(path, { text: texts.every((tgt) => tgt !== undefined) ? unknown(why, [...new Set(texts as string[])]) : unknown(why) });
   }
   return out;
 }
