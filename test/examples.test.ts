@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { analyseSaveText, DEFAULT_OPTIONS } from '../server/src/analysis/analyse';
 import { rulesetText } from '../server/src/model/saveText';
 import { nodeBashParser } from '../server/src/node/bashWasm';
-import { analyseScript } from '../server/src/shell/analyseScript';
+import { analyseScript } from '../server/src/analysis/script';
 import { iptablesMissing, Namespace } from './support/iptables';
 import { REPO } from './support/shared';
 

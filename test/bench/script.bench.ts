@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
 import { nodeBashParser } from '../../server/src/node/bashWasm';
-import { analyseScript } from '../../server/src/shell/analyseScript';
+import { analyseScript } from '../../server/src/analysis/script';
 
 /** A script shaped like the big real ones: a helper function, loops over lists, plain calls. */
 function generateScript(calls: number): string {

@@ -8,7 +8,7 @@ import { DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
 import type { Diagnostic } from '../../server/src/diagnostics';
 import { rulesetText } from '../../server/src/model/saveText';
 import { nodeBashParser } from '../../server/src/node/bashWasm';
-import { analyseScript } from '../../server/src/shell/analyseScript';
+import { analyseScript } from '../../server/src/analysis/script';
 import { HOSTILE_SCRIPTS } from '../support/hostile';
 
 async function analyse(script: string) {

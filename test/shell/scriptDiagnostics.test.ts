@@ -7,7 +7,7 @@ import { setLocale } from '../../server/src/l10n';
 import { documentKind } from '../../server/src/analysis/document';
 import { rulesetText } from '../../server/src/model/saveText';
 import { nodeBashParser } from '../../server/src/node/bashWasm';
-import { analyseScript } from '../../server/src/shell/analyseScript';
+import { analyseScript } from '../../server/src/analysis/script';
 
 async function analyse(script: string) {
   return analyseScript(script, await nodeBashParser(), DEFAULT_OPTIONS);

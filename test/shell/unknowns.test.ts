@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
 import { rulesetText } from '../../server/src/model/saveText';
 import { nodeBashParser } from '../../server/src/node/bashWasm';
-import { analyseScript } from '../../server/src/shell/analyseScript';
+import { analyseScript } from '../../server/src/analysis/script';
 import type { Machine } from '../../server/src/shell/utilities';
 
 async function analyse(script: string, machine?: Machine) {

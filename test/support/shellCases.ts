@@ -7,7 +7,7 @@ import { DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
 import type { Family } from '../../server/src/knowledge';
 import { rulesetText } from '../../server/src/model/saveText';
 import { nodeBashParser } from '../../server/src/node/bashWasm';
-import { analyseScript, ScriptAnalysis } from '../../server/src/shell/analyseScript';
+import { analyseScript, ScriptAnalysis } from '../../server/src/analysis/script';
 import type { Machine } from '../../server/src/shell/utilities';
 
 export interface ShellCase {

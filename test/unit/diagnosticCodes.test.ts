@@ -6,7 +6,7 @@ import { analyseSaveText, DEFAULT_OPTIONS } from '../../server/src/analysis/anal
 import { CODES, DiagnosticCode, Severity } from '../../server/src/diagnostics';
 import type { Family } from '../../server/src/knowledge';
 import { nodeBashParser } from '../../server/src/node/bashWasm';
-import { analyseScript } from '../../server/src/shell/analyseScript';
+import { analyseScript } from '../../server/src/analysis/script';
 
 interface Case {
   code: DiagnosticCode;

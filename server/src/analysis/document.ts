@@ -4,12 +4,13 @@ import type { Parser } from 'web-tree-sitter';
 import type { Diagnostic } from '../diagnostics';
 import type { Family } from '../knowledge';
 import type { Ruleset } from '../model/ruleset';
-import { analyseScript, callsIptables } from '../shell/analyseScript';
+import { callsIptables } from '../shell/detect';
 import type { IptablesCall } from '../shell/scriptFirewall';
 import type { SaveFile } from '../syntax/saveFile';
 import type { Machine } from '../shell/utilities';
 import { runToEnd, Steps } from '../steps';
 import { AnalysisOptions, analyseSaveSteps, refuseInput } from './analyse';
+import { analyseScript } from './script';
 
 export type DocumentKind = 'save' | 'script';
 

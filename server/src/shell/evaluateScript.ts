@@ -1,7 +1,7 @@
-// The analysis of a shell script that runs iptables: evaluate the script,
-// collect what iptables would say about each of its calls, and keep the IPv4
-// and IPv6 rulesets it builds. Only iptables command lines get diagnostics.
-import { findDeadRulesInScript } from '../analysis/deadRules';
+// A shell script that runs iptables, evaluated: what iptables would say about
+// each of its calls, and the IPv4 and IPv6 rulesets it builds. Only iptables
+// command lines get diagnostics. (The review of the rules it ends with is
+// analysis/, which reads this.)
 import type { Diagnostic } from '../diagnostics';
 import type { Family } from '../knowledge';
 import type { BuildOptions } from '../model/build';
@@ -15,22 +15,22 @@ import { iptablesTool } from './tools';
 import type { Machine } from './utilities';
 import { t } from '../l10n';
 
-export interface ScriptAnalysis {
+export interface ScriptEvaluation {
   diagnostics: Diagnostic[];
   rulesets: Record<Family, Ruleset>;
   calls: IptablesCall[];
   /** What each iptables-restore in the script read (heredocs), positioned in the script. */
   restores: SaveFile[];
+  /** Whether the evaluation followed the script to its end (else the ruleset is only what was built until it stopped). */
+  followedToEnd: boolean;
 }
-
-export { callsIptables } from './detect';
 
 export interface ScriptOptions extends BuildOptions {
   /** The machine the script is for: its interfaces and addresses, when known. */
   machine?: Machine;
 }
 
-export function analyseScript(text: string, parser: Parser, options: ScriptOptions): ScriptAnalysis {
+export function evaluateScript(text: string, parser: Parser, options: ScriptOptions): ScriptEvaluation {
   const tree = parseBash(parser, text);
   const posix = /^#!\s*\/(usr\/)?bin\/(env\s+)?(sh|dash)\b/.test(text);
   const firewall = new ScriptFirewall(options);
@@ -56,11 +56,7 @@ export function analyseScript(text: string, parser: Parser, options: ScriptOptio
       diagnostics.push({ code: 'not-reached', severity: 'hint', span, message: t('never runs: {0}', interpreter.stoppedAt.reason), tag: 'unnecessary' });
     }
   }
-  const rulesets = firewall.rulesets();
-  // The review judges the ruleset the script ends with, which is not known when it was not followed to its end.
-  if (!gaveUp) findDeadRulesInScript(rulesets, firewall.calls, diagnostics);
-  diagnostics.sort((a, b) => a.span.line - b.span.line || a.span.start - b.span.start);
-  return { diagnostics, rulesets, calls: firewall.calls, restores: firewall.restores };
+  return { diagnostics, rulesets: firewall.rulesets(), calls: firewall.calls, restores: firewall.restores, followedToEnd: !gaveUp };
 }
 
 /** Command nodes whose name is an iptables tool written literally (without recursion: a tree can be deep). */

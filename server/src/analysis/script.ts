@@ -1,0 +1,15 @@
+// The analysis of a shell script that runs iptables: the script evaluated
+// (shell/), then the review of the rules it ends with (dead rules).
+import type { Parser } from 'web-tree-sitter';
+import { evaluateScript, ScriptEvaluation, ScriptOptions } from '../shell/evaluateScript';
+import { findDeadRulesInScript } from './deadRules';
+
+export type ScriptAnalysis = Omit<ScriptEvaluation, 'followedToEnd'>;
+
+export function analyseScript(text: string, parser: Parser, options: ScriptOptions): ScriptAnalysis {
+  const { followedToEnd, ...a } = evaluateScript(text, parser, options);
+  // The review judges the ruleset the script ends with, which is not known when it was not followed to its end.
+  if (followedToEnd) findDeadRulesInScript(a.rulesets, a.calls, a.diagnostics);
+  a.diagnostics.sort((x, y) => x.span.line - y.span.line || x.span.start - y.span.start);
+  return a;
+}
