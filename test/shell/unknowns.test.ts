@@ -123,3 +123,32 @@ test('what the evaluator knows about the script\'s own shell is shown', async ()
   const r = await analyse('#!/bin/sh\nif [ "$(id -u)" == 0 ]; then iptables -A INPUT -j ACCEPT; fi\n');
   assert.deepEqual(shown(r, ['information']), ['2 information: `==` is not POSIX: dash (/bin/sh) fails this test with "unexpected operator"; use `=`']);
 });
+
+test('a word that vanishes because a variable the script never sets is empty: what iptables then refuses is a warning that says so', async () => {
+  // arno-iptables-firewall's plugins: LOGLEVEL comes from the config of the script that sources them, through its iptables wrapper.
+  const script = '#!/bin/bash\nipt() {\n  local IFS\n  /sbin/iptables "$@"\n}\nipt -N MAC_FILTER\n'
+    + 'ipt -A MAC_FILTER -m limit --limit 3/m -j LOG --log-level $LOGLEVEL --log-prefix "AIF:MAC address dropped: "\n'
+    + 'iptables -A MAC_FILTER -i "$EXT_IF" -j DROP\niptables -A MAC_FILTER -p tcp --dport imap3 -j DROP\n';
+  const r = await analyse(script);
+  assert.deepEqual(shown(r), [
+    '4 warning: where $LOGLEVEL is unset, as in a clean environment: unknown log level `--log-prefix`; use 0-7 or emerg, alert, crit, error, warning, notice, info, debug, panic',
+    '4 warning: where $LOGLEVEL is unset, as in a clean environment: `AIF:MAC address dropped: ` is not an option or the value of one',
+    '8 warning: where $EXT_IF is unset, as in a clean environment: empty interface name',
+    '9 error: `imap3` is neither a port number nor a known service name',
+  ]);
+  // The ruleset is the one a clean environment gets: those two commands fail.
+  assert.deepEqual(rules(r), []);
+});
+
+test('a command whose errors the script throws away (2>/dev/null) is expected to fail where the state decides', async () => {
+  // arno's plugins create their chains with `iptables -N X 2>/dev/null`, then flush them: on a restart -N fails, as intended.
+  const script = '#!/bin/bash\nstart() {\n  iptables -N PPTP_IN 2>/dev/null\n  iptables -F PPTP_IN\n}\nstart\nstart\n'
+    + 'iptables -X GONE >/dev/null 2>&1\niptables -X GONE &>/dev/null\ncleanup() { iptables -D INPUT -j GONE; }\ncleanup 2>/dev/null\n'
+    + 'iptables -N PPTP_IN 2>&1 >/dev/null\niptables -A INPUT -p tcp --dport imap3 -j PPTP_IN 2>/dev/null\n';
+  const r = await analyse(script);
+  // Standard error is only thrown away when it goes there; a typo is an error whatever happens to the message.
+  assert.deepEqual(shown(r), [
+    '12 error: chain `PPTP_IN` already exists on line 3: `-N` fails',
+    '13 error: `imap3` is neither a port number nor a known service name',
+  ]);
+});

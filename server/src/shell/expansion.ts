@@ -25,6 +25,8 @@ export interface ExpansionHost {
   literalSpan(node: SyntaxNode, offset: number, text: string): Span | undefined;
   ifs(): string;
   readonly budget: Budget;
+  /** What the words of the running function's call assumed that vanished from them. */
+  vanishedArguments(): string[];
   /** A file the script sourced without the evaluator being able to read it: it may set any variable. */
   unreadSource(): string | undefined;
   /** The paths a glob pattern matches, sorted; undefined when only the machine knows. */
@@ -43,6 +45,13 @@ interface Piece {
 
 export class Expander {
   constructor(private readonly host: ExpansionHost) {}
+
+  /**
+   * What the words expanded since the caller emptied this assumed of variables
+   * whose empty value made a word vanish (`--log-level $LOGLEVEL` with
+   * LOGLEVEL unset): the command's meaning rests on it, though no word shows it.
+   */
+  vanished: string[] = [];
 
   /** Expands command arguments into fields (with splitting and brace expansion). */
   fields(nodes: SyntaxNode[]): Field[] {
@@ -96,6 +105,7 @@ export class Expander {
         continue;
       }
       const text = p.value.text;
+      if (text === '' && p.value.assumes) this.vanished.push(...p.value.assumes);
       // Nothing to split: the value stays as it is, with where it was written.
       if (text !== '' && ![...text].some((c) => ifs.includes(c))) {
         current.push(p.value);
@@ -246,6 +256,7 @@ export class Expander {
         ? arrayValues(this.host.variable(name))
         : this.host.positional();
       const all = index === '@' || name === '@';
+      if (index === undefined) this.vanished.push(...this.host.vanishedArguments());
       if (inQuotes && all) {
         if (values.length === 0) return [];
         return values.map((v, i) => ({ value: v, quoted: true, breakBefore: i > 0 }));

@@ -26,12 +26,14 @@ import { t } from '../l10n';
 
 /** Where a command runs: what the evaluator could not decide on the way there. */
 export interface CallContext {
-  /** Inside a condition, or before `||`/`&&`: a failure is expected, not an error. */
+  /** Inside a condition, before `||`/`&&`, or with its errors thrown away (`2>/dev/null`): a failure is expected, not an error. */
   guarded: boolean;
   /** The branch was taken without knowing whether it would be (the reason). */
   conditional?: string;
   /** The command node in the script. */
   node: SyntaxNode;
+  /** What its words assumed of variables that were empty and so vanished from them. */
+  vanished: string[];
 }
 
 /** Text handed to iptables-restore, with where each of its lines is in the script. */
@@ -92,6 +94,8 @@ export class ShellInterpreter implements ExpansionHost {
   private guardDepth = 0;
   conditional: string | undefined;
   stdout: Output | undefined;
+  /** Standard error goes to /dev/null (`2>/dev/null`): the script expects the command may fail. */
+  stderrDiscarded = false;
   stdin: Input | undefined;
   /** Where the lines of the redirected input are in the script, for iptables-restore. */
   pendingRestoreOrigin: RestoreInput['origin'];
@@ -184,6 +188,11 @@ export class ShellInterpreter implements ExpansionHost {
 
   positional(): Field[] {
     return this.state.positional();
+  }
+
+  vanishedArguments(): string[] {
+    const frames = this.state.frames;
+    return frames[frames.length - 1]?.vanished ?? [];
   }
 
   special(name: string): ShellString {
@@ -547,9 +556,13 @@ export class ShellInterpreter implements ExpansionHost {
     const redirects = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type.endsWith('redirect'));
     const temp = new Map<string, VariableValue>();
     for (const a of assignments) this.assignment(a, false, temp);
+    const outer = this.expander.vanished;
+    this.expander.vanished = [];
     const fields = this.expander.fields(joinContinuedWords(this.source, [nameNode.namedChildren[0] ?? nameNode, ...argNodes]));
+    const vanished = [...new Set(this.expander.vanished)];
+    this.expander.vanished = outer;
     // `\iptables` only skips aliases (which scripts do not expand anyway), so functions still apply.
-    const run = () => this.withTemporaries(temp, () => this.execute(fields, node, false));
+    const run = () => this.withTemporaries(temp, () => this.execute(fields, node, false, vanished));
     const status = redirects.length ? withRedirects(this, redirects, run) : run();
     this.lastStatus = status;
     this.errexitCheck(status, node);
@@ -558,7 +571,7 @@ export class ShellInterpreter implements ExpansionHost {
 
   private withTemporaries<T>(temp: Map<string, VariableValue>, body: () => T): T {
     if (temp.size === 0) return body();
-    const frame: Frame = { locals: temp, positional: this.positional() };
+    const frame: Frame = { locals: temp, positional: this.positional(), vanished: this.vanishedArguments() };
     this.state.frames.push(frame);
     try {
       return body();
@@ -567,7 +580,7 @@ export class ShellInterpreter implements ExpansionHost {
     }
   }
 
-  private execute(fields: Field[], node: SyntaxNode, bypassFunctions: boolean): Status {
+  private execute(fields: Field[], node: SyntaxNode, bypassFunctions: boolean, vanished: string[]): Status {
     let replacesShell = false;
     // Prefixes that run the rest as a command (sudo, env, exec...), and empty alternatives of `$SUDO`.
     for (;;) {
@@ -600,7 +613,7 @@ export class ShellInterpreter implements ExpansionHost {
       }
       break;
     }
-    const status = this.dispatch(fields, node, bypassFunctions);
+    const status = this.dispatch(fields, node, bypassFunctions, vanished);
     if (replacesShell) {
       // `exec CMD`: the command takes the shell's place, so the script ends with it.
       this.stoppedAt ??= { span: this.spanOf(node), reason: t('`exec` on line {0} replaces the script', node.startPosition.row + 1) };
@@ -609,20 +622,20 @@ export class ShellInterpreter implements ExpansionHost {
     return status;
   }
 
-  private dispatch(fields: Field[], node: SyntaxNode, bypassFunctions: boolean): Status {
+  private dispatch(fields: Field[], node: SyntaxNode, bypassFunctions: boolean, vanished: string[]): Status {
     const name = fields[0].text;
     const args = fields.slice(1);
     this.executed.add(node.id);
-    if (!bypassFunctions && this.state.functions.has(name)) return this.callFunction(name, args);
+    if (!bypassFunctions && this.state.functions.has(name)) return this.callFunction(name, args, vanished);
     const tool = iptablesTool(name) ?? (isMultiCall(name) && args[0] ? iptablesTool(args[0].text) : undefined);
-    if (tool) return this.iptables(tool, isMultiCall(name) ? args.slice(1) : args, node);
+    if (tool) return this.iptables(tool, isMultiCall(name) ? args.slice(1) : args, node, vanished);
     return builtin(this, name, args, node);
   }
 
-  private iptables(tool: IptablesTool, args: Field[], node: SyntaxNode): Status {
+  private iptables(tool: IptablesTool, args: Field[], node: SyntaxNode, vanished: string[]): Status {
     this.budget.step(IPTABLES_COST);
     for (const a of args) this.budget.scan(a.text.length);
-    const ctx: CallContext = { guarded: this.guardDepth > 0, conditional: this.conditional, node };
+    const ctx: CallContext = { guarded: this.guardDepth > 0 || this.stderrDiscarded, conditional: this.conditional, node, vanished };
     if (tool.kind === 'iptables') return this.host.iptables(tool, args, ctx);
     if (tool.kind === 'save') {
       const text = this.host.save(tool.family);
@@ -642,10 +655,10 @@ export class ShellInterpreter implements ExpansionHost {
     return this.host.restore(tool, args, input, ctx);
   }
 
-  private callFunction(name: string, args: Field[]): Status {
+  private callFunction(name: string, args: Field[], vanished: string[]): Status {
     const def = this.state.functions.get(name)!;
     const body = def.childForFieldName('body') ?? def.namedChildren[def.namedChildren.length - 1]!;
-    this.state.frames.push({ locals: new Map(), positional: args });
+    this.state.frames.push({ locals: new Map(), positional: args, vanished });
     try {
       return leavable(this, 'function', () => {
         try {

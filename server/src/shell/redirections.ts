@@ -50,6 +50,8 @@ function openDescriptors(sh: ShellInterpreter, redirects: SyntaxNode[]): Status 
 export function withRedirects(sh: ShellInterpreter, redirects: SyntaxNode[], body: () => Status): Status {
   const savedIn = sh.stdin;
   const savedOut = sh.stdout;
+  const savedErr = sh.stderrDiscarded;
+  let outToNull = false;
   let outFile: { path: string; append: boolean; parts: ShellString[] } | undefined;
   let restoreOrigin: RestoreInput['origin'];
   for (const r of redirects) {
@@ -85,8 +87,17 @@ export function withRedirects(sh: ShellInterpreter, redirects: SyntaxNode[], bod
         sh.stdout = { parts: outFile.parts, length: 0 };
       } else if ((op === '>' || op === '>>') && (fd === undefined || fd === '1')) {
         sh.stdout = undefined;
+        outToNull = path.text === '/dev/null';
       } else if (op === '>&' && fd === undefined && path.text === '2') {
         sh.stdout = undefined;
+      } else if ((op === '>' || op === '>>') && fd === '2' && path.text === '/dev/null') {
+        sh.stderrDiscarded = true;
+      } else if (op === '>&' && fd === '2' && path.text === '1') {
+        // `>/dev/null 2>&1`: standard error follows standard output, thrown away when it is.
+        if (outToNull) sh.stderrDiscarded = true;
+      } else if ((op === '&>' || op === '&>>') && path.text === '/dev/null') {
+        sh.stdout = undefined;
+        sh.stderrDiscarded = true;
       }
     }
   }
@@ -97,6 +108,7 @@ export function withRedirects(sh: ShellInterpreter, redirects: SyntaxNode[], bod
     sh.pendingRestoreOrigin = undefined;
     sh.stdin = savedIn;
     sh.stdout = savedOut;
+    sh.stderrDiscarded = savedErr;
     if (outFile) {
       const prev = outFile.append ? sh.files.get(outFile.path) : undefined;
       const text = concat([...(prev ? [prev.text] : []), ...outFile.parts]);

@@ -53,6 +53,7 @@ export class ScriptFirewall implements FirewallHost {
     explainSplitWords(sink, args);
     noteAssumptions(sink, args);
     const ok = !command.otherFamily && this.builders[tool.family].runCommand(command, sink);
+    onlyWhileUnset(sink, args, ctx.vanished);
     this.collect(sink, ctx);
     this.calls.push({ family: tool.family, command, ok, line: ctx.node.startPosition.row, conditional: ctx.conditional, sources: args.map((a) => a.source) });
     // iptables exits 2 for what it refuses while parsing, 1 for what fails later.
@@ -148,6 +149,21 @@ function explainSplitWords(sink: Diagnostic[], args: Field[]): void {
     // The split words share the span of the expansion: the message names the stray one.
     const field = args.find((a) => a.splitFrom && a.span.line === d.span.line && a.span.start === d.span.start && d.message.startsWith(`\`${a.text}\``));
     if (field) d.message = t('the shell splits `{0}` into several words here (its value contains spaces), and iptables takes `{1}` as a stray argument: write "{0}" in double quotes', field.splitFrom, field.text);
+  }
+}
+
+/**
+ * What iptables refuses only because a variable the script never sets is
+ * empty (a word that vanished, `--log-level $LOGLEVEL`, or an empty word) is
+ * not certain: the environment, or the file that sources this one, may set
+ * it. Such errors are warnings that say what they rest on.
+ */
+function onlyWhileUnset(sink: Diagnostic[], args: Field[], vanished: string[]): void {
+  const assumed = [...new Set([...vanished, ...args.flatMap((a) => (a.text === '' && a.assumes) || [])])];
+  if (assumed.length === 0) return;
+  for (let i = 0; i < sink.length; i++) {
+    const d = sink[i];
+    if (d.severity === 'error') sink[i] = { ...d, severity: 'warning', message: `where ${assumed.join(' and ')}: ${d.message}` };
   }
 }
 

@@ -18,6 +18,8 @@ export interface VirtualFile {
 export interface Frame {
   locals: Map<string, VariableValue>;
   positional: Field[];
+  /** What the call's words assumed of variables whose empty value made a word vanish (see Expander.vanished). */
+  vanished?: string[];
 }
 
 export interface Snapshot {
@@ -125,7 +127,7 @@ export function cloneSnapshot(s: Snapshot, meter: Meter): Snapshot {
     globals: copyVars(s.globals),
     frames: s.frames.map((f) => {
       entries += f.positional.length;
-      return { locals: copyVars(f.locals), positional: f.positional.slice() };
+      return { locals: copyVars(f.locals), positional: f.positional.slice(), vanished: f.vanished };
     }),
     functions: new Map(s.functions),
     errexit: s.errexit,
@@ -165,7 +167,7 @@ export function mergeSnapshots(states: Snapshot[], reason: string, meter: Meter)
   return {
     ...base,
     globals: mergeVars(states.map((s) => s.globals)),
-    frames: base.frames.map((f, i) => ({ locals: mergeVars(states.map((s) => s.frames[i]?.locals ?? new Map())), positional: f.positional })),
+    frames: base.frames.map((f, i) => ({ locals: mergeVars(states.map((s) => s.frames[i]?.locals ?? new Map())), positional: f.positional, vanished: f.vanished })),
     unreadSources: [...new Set(states.flatMap((s) => s.unreadSources))],
     files: mergeFiles(states.map((s) => s.files), reason),
     fds: new Map([...base.fds].filter(([n, path]) => states.every((s) => s.fds.get(n) === path))),
