@@ -9,6 +9,7 @@ import {
 import { TRACE_COMMAND, TRACE_VIEW_TYPE, TracePacketArgs, WebviewState } from '../../server/src/lsp/protocol';
 import { largeFileNotice, rulesFileTest } from './largeFiles';
 import { PacketTests } from './packetTests';
+import { SymbolicCommands } from './symbolic';
 import { TracePanel, updateTraceableContext } from './tracePanel';
 
 let client: LanguageClient | undefined;
@@ -54,6 +55,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
   const updateTraceable = () => updateTraceableContext(isRules);
   context.subscriptions.push(
     new PacketTests(panelHost.client),
+    new SymbolicCommands(panelHost.client),
     commands.registerCommand(TRACE_COMMAND, (args?: TracePacketArgs | Uri) => TracePanel.show(panelHost, args)),
     window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: WebviewState | undefined) => TracePanel.revive(panel, panelHost, state),

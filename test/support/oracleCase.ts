@@ -227,7 +227,7 @@ function packetOf6(spec: Json, fallbackFrom?: string): Json {
 }
 
 /** The whole oracle input as an engine scenario on the oracle's topology. */
-function scenarioOf(c: KernelCase): Json {
+export function scenarioOf(c: KernelCase): Json {
   const spec = c.packet;
   const from = origin(spec);
   const options = (spec.options ?? {}) as Json;
@@ -268,7 +268,7 @@ export function traceCase(c: KernelCase): Trace {
 const REJECT_NAMES: Record<string, string> = { 'tcp-reset': 'tcp-rst' };
 
 /** The kernel's hits as a multiset: a rule counted twice (a user chain reached from two hooks) is there twice. */
-function kernelHits(e: Json): string[] {
+export function kernelHits(e: Json): string[] {
   const rules = e.rules as { table: string; chain: string; index: number; packets: number }[] | undefined;
   const policies = e.policies as { table: string; chain: string; policy: string; packets: number }[] | undefined;
   if (!rules || !policies) return e.hits as string[];

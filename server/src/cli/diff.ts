@@ -10,9 +10,11 @@ import { environmentLocale, setLocale } from '../l10n';
 import { parseLiveCommand } from '../machine/liveCommand';
 import { ChainDrift, chainLabel, driftSummary, Rulesets, rulesetDrift } from '../model/drift';
 import { LiveError, LiveRuleset, readLiveRuleset, runCommand } from '../node/liveMachine';
+import { semanticDiff, semanticDiffJson, semanticDiffText } from '../engine/symbolic/diff';
+import { parseService, type Service, serviceLimits } from '../engine/symbolic/matrix';
 import { loadRules, quietOnClosedPipe, refusedRules } from './input';
 
-const USAGE = `usage: iptables-diff [--format text|json] [--live-command CMD] [--family 4|6] [--external CHAIN]... A B
+const USAGE = `usage: iptables-diff [--semantic [--port tcp:22]] [--format text|json] [--live-command CMD] [--family 4|6] [--external CHAIN]... A B
 
 Compares two rulesets chain by chain and prints each chain that differs from A
 to B: its policy, and each rule added, removed or moved, as iptables-save
@@ -31,12 +33,21 @@ prints it (counters, comment lines and spelling aside).
                      policy, added, removed, moved}]}
   --family 4|6       the family of rule files that do not say (default: from the file)
   --external CHAIN   a chain created elsewhere (wildcard *), as for iptables-lint
+  --semantic         compare what the rulesets do instead of how they are written: the
+                     packets (first packets of connections, from anywhere, on every
+                     interface and from the host) whose fate, way out or NAT differs,
+                     in words ("tcp to port 22 from anywhere on eth0: dropped before,
+                     delivered now"); a reordering that changes no fate changes nothing.
+                     --format json gives each change with an example scenario
+  --port SERVICE     with --semantic, only the packets of one service: tcp:22, udp:53,
+                     icmp, or a protocol alone
 
 Only the address families both sides speak for are compared: a rules.v4 file
 against the live IPv4 ruleset, or against the IPv4 half of a dual-stack script.
 
-Exit status: 0 the same ruleset, 1 they differ, 2 usage or read error (a file
-iptables-restore would refuse, a live command that failed).`;
+Exit status: 0 the same ruleset (--semantic: no packet's outcome changes), 1 they
+differ, 2 usage or read error (a file iptables-restore would refuse, a live command
+that failed).`;
 
 class UsageError extends Error {}
 
@@ -46,6 +57,8 @@ interface Args {
   liveCommand: string;
   family?: Family;
   external: string[];
+  semantic: boolean;
+  service?: Service;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -54,6 +67,8 @@ function parseArgs(argv: string[]): Args {
   let family: Family | undefined;
   const external = [...DEFAULT_OPTIONS.externalChains];
   const positional: string[] = [];
+  let semantic = false;
+  let service: Service | undefined;
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i];
     const value = () => {
@@ -73,12 +88,18 @@ function parseArgs(argv: string[]): Args {
       if (f !== '4' && f !== '6') throw new UsageError(`--family takes 4 or 6, not \`${f}\``);
       family = f === '4' ? 'ipv4' : 'ipv6';
     } else if (word === '--external') external.push(value());
-    else if (word.startsWith('-') && word !== '-') throw new UsageError(`unknown option ${word}`);
+    else if (word === '--semantic') semantic = true;
+    else if (word === '--port') {
+      const text = value();
+      service = parseService(text);
+      if (!service) throw new UsageError(`--port takes a protocol and port such as tcp:22, udp:53 or icmp, not \`${text}\``);
+    } else if (word.startsWith('-') && word !== '-') throw new UsageError(`unknown option ${word}`);
     else positional.push(word);
   }
   if (positional.length !== 2) throw new UsageError(`give two rulesets to compare (got ${positional.length})`);
   if (positional[0] === '-' && positional[1] === '-') throw new UsageError('standard input can be only one of the two');
-  return { sides: [positional[0], positional[1]], format, liveCommand, family, external };
+  if (service && !semantic) throw new UsageError('--port goes with --semantic');
+  return { sides: [positional[0], positional[1]], format, liveCommand, family, external, semantic, service };
 }
 
 interface Side {
@@ -162,6 +183,19 @@ function sideJson(s: Side) {
   return { name: s.name, ...(s.live ? { live: { ...s.live, time: s.live.time.toISOString(), ipv4: undefined, ipv6: undefined } } : {}) };
 }
 
+/** --semantic: the packets whose outcome changes, family by family (a side without rules of a family has none). */
+function semantic(a: Side, b: Side, families: Family[], args: Args): number {
+  const diffs = families.map((family) => {
+    const empty = { family, tables: new Map() };
+    return semanticDiff(a.rulesets[family] ?? empty, b.rulesets[family] ?? empty, { limits: args.service && serviceLimits(args.service) });
+  });
+  const names = { a: a.name, b: b.name };
+  if (args.format === 'json') {
+    process.stdout.write(JSON.stringify({ equal: diffs.every((d) => d.changes.length === 0), a: sideJson(a), b: sideJson(b), families: diffs.map(semanticDiffJson) }, null, 2) + '\n');
+  } else process.stdout.write(diffs.map((d) => semanticDiffText(d, names)).join(''));
+  return diffs.some((d) => d.changes.length) ? 1 : 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   let args: Args;
   try {
@@ -189,6 +223,7 @@ async function main(argv: string[]): Promise<number> {
   const [a, b] = sides;
   for (const w of live?.live?.warnings ?? []) process.stderr.write(`iptables-diff: warning: ${w}\n`);
   const families = comparedFamilies(a, b);
+  if (args.semantic) return semantic(a, b, families, args);
   const chains = rulesetDrift(a.rulesets, b.rulesets, families);
   if (args.format === 'json') {
     process.stdout.write(JSON.stringify({ equal: chains.length === 0, a: sideJson(a), b: sideJson(b), families, chains }, null, 2) + '\n');

@@ -10,6 +10,7 @@ import { packetLine, verdictLine } from '../engine/describe';
 import type { Family } from '../knowledge';
 import { environmentLocale, setLocale } from '../l10n';
 import { loadRules, quietOnClosedPipe, readError, readText, refusedRules } from './input';
+import { MATRIX_USAGE, runMatrixCommand } from './matrix';
 import { PACKET_TESTS_USAGE, runPacketTestsCommand } from './packetTests';
 
 const HOST_HELP = DEFAULT_HOST_JSON.interfaces
@@ -17,6 +18,8 @@ const HOST_HELP = DEFAULT_HOST_JSON.interfaces
   .join('\n');
 
 const USAGE = `usage: iptables-trace RULES (--scenario FILE.json | --packet 'PACKET') [options]
+       ${PACKET_TESTS_USAGE.split('\n')[0]}
+       ${MATRIX_USAGE.split('\n')[0]}
 
 Follows one packet through an iptables-save / iptables-restore file (or the
 rules a shell script builds) as the Linux kernel would: every table and chain
@@ -44,6 +47,8 @@ ${HOST_HELP}
 Example: iptables-trace rules.v4 --packet 'tcp 198.51.100.7:40000 -> 203.0.113.1:22 in eth0 syn'
 
 ${PACKET_TESTS_USAGE.split('\n').slice(2).join('\n')}
+
+${MATRIX_USAGE.split('\n').slice(2).join('\n')}
 
 Exit status: 0 traced (tests: all passed), 1 a test failed, 2 usage error, unreadable input,
 a ruleset with errors or a bad packet.`;
@@ -105,6 +110,7 @@ function parseArgs(argv: string[]): Args {
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--test')) return runPacketTestsCommand(argv.filter((a) => a !== '--test'), USAGE);
+  if (argv.includes('--matrix')) return runMatrixCommand(argv.filter((a) => a !== '--matrix'), USAGE);
   let args: Args;
   try {
     args = parseArgs(argv);

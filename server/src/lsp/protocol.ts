@@ -49,6 +49,39 @@ export interface PacketTestsParams {
 /** One result per test, by id; null when the server stays out of the document (a script without iptables). */
 export type PacketTestsAnswer = { results: (PacketTestResult & { id: string })[] } | null;
 
+/** The service matrix of a document (the symbolic engine): who reaches a port, as text. */
+export const SERVICE_MATRIX_REQUEST = 'iptables/serviceMatrix';
+
+export interface ServiceMatrixParams {
+  uri: string;
+  /** `tcp:22`, `udp:53`, `icmp`... */
+  service: string;
+}
+
+/** Null when the server stays out of the document. */
+export type ServiceMatrixAnswer = { text: string } | { error: string } | null;
+
+/**
+ * What changes for the packets from another version of a document (`baseText`:
+ * the last commit's, or the text before an edit) to the version the server has.
+ */
+export const SEMANTIC_DIFF_REQUEST = 'iptables/semanticDiff';
+
+export interface SemanticDiffParams {
+  uri: string;
+  baseText: string;
+  /** The base and the document in the answer's words (`HEAD`, `this version`). */
+  names: { a: string; b: string };
+  /** Only when the document has at most this many rules (an automatic check after an edit); null otherwise. */
+  maxRules?: number;
+}
+
+/** `changes`: how many sets of packets changed; null when the server stays out of the document or it is too large. */
+export type SemanticDiffAnswer = { text: string; changes: number } | null;
+
+export const MATRIX_COMMAND = 'iptables.serviceMatrix';
+export const COMPARE_HEAD_COMMAND = 'iptables.compareWithHead';
+
 /** The CodeLens the server puts on built-in chains runs this command with `TracePacketArgs`. */
 export const TRACE_COMMAND = 'iptables.tracePacket';
 

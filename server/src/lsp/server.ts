@@ -25,9 +25,11 @@ import { definition, HighlightKind, highlights, prepareRename, references, renam
 import { SEMANTIC_TOKEN_LEGEND, semanticTokens } from '../services/semanticTokens';
 import { documentSymbols, foldingRanges, OutlineSymbol } from '../services/symbols';
 import { runPacketTests } from '../services/packetTests';
+import { documentDiff, documentMatrix, ruleCount } from '../services/symbolic';
 import { traceLenses, traceModel } from '../services/trace';
 import {
-  PACKET_TESTS_REQUEST, PacketTestsAnswer, PacketTestsParams, TRACE_COMMAND, TRACE_MODEL_REQUEST, TraceModel, TraceModelParams, TracePacketArgs,
+  PACKET_TESTS_REQUEST, PacketTestsAnswer, PacketTestsParams, SEMANTIC_DIFF_REQUEST, SemanticDiffAnswer, SemanticDiffParams, SERVICE_MATRIX_REQUEST,
+  ServiceMatrixAnswer, ServiceMatrixParams, TRACE_COMMAND, TRACE_MODEL_REQUEST, TraceModel, TraceModelParams, TracePacketArgs,
 } from './protocol';
 
 interface Settings {
@@ -459,6 +461,31 @@ connection.onRequest(PACKET_TESTS_REQUEST, async (p: PacketTestsParams): Promise
   } catch (e) {
     if (e instanceof StaleAnalysis) throw contentModified();
     connection.console.error(`packet tests of ${p.uri} failed: ${(e as Error).stack ?? e}`);
+    return null;
+  }
+});
+
+// The symbolic engine: who reaches a port, and what another version of the document would change.
+connection.onRequest(SERVICE_MATRIX_REQUEST, async ({ uri, service }: ServiceMatrixParams): Promise<ServiceMatrixAnswer> =>
+  fromAnalysis(uri, 'service matrix', (a) => {
+    const m = documentMatrix(a, service);
+    return 'error' in m ? m : { text: m.text };
+  }));
+
+connection.onRequest(SEMANTIC_DIFF_REQUEST, async (p: SemanticDiffParams): Promise<SemanticDiffAnswer> => {
+  const open = documents.get(p.uri);
+  if (!open) return null;
+  try {
+    const { analysis } = await currentAnalysis(open);
+    if (!analysis || (p.maxRules !== undefined && ruleCount(analysis) > p.maxRules)) return null;
+    const options = baseOptions(p.uri);
+    const kind = documentKind(p.baseText, options.fileName) ?? analysis.kind;
+    const base = await analyseDocument(p.baseText, kind, options, nodeBashParser);
+    if (p.maxRules !== undefined && ruleCount(base) > p.maxRules) return null;
+    return documentDiff(base, analysis, p.names);
+  } catch (e) {
+    if (e instanceof StaleAnalysis) throw contentModified();
+    connection.console.error(`semantic diff of ${p.uri} failed: ${(e as Error).stack ?? e}`);
     return null;
   }
 });

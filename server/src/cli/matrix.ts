@@ -1,0 +1,110 @@
+// `iptables-trace --matrix`: who reaches what, for one protocol and port, through
+// a rule file or the rules a script builds (engine/symbolic/matrix.ts).
+import { DEFAULT_OPTIONS } from '../analysis/analyse';
+import { parseHost, ScenarioError, type Host } from '../engine';
+import { matrixJson, matrixText, parseService, Service, serviceMatrix } from '../engine/symbolic/matrix';
+import type { Family } from '../knowledge';
+import { loadRules, readError, readText, refusedRules } from './input';
+
+export const MATRIX_USAGE = `iptables-trace --matrix [--port tcp:22] RULES [--format text|json] [--host FILE.json] [--conntrack on]
+
+Service matrix (--matrix): every first packet of a connection (TCP: the SYN) of
+one protocol and port, from anywhere, on every interface and from the host
+itself, through all the rules at once: who is delivered to the host
+(INPUT), forwarded (FORWARD) or sent (OUTPUT), who is dropped where, what NAT
+does, and on what the answer depends. --port takes tcp:22, udp:53, icmp, or a
+protocol alone (every port). --format json gives each class with its hook,
+fate, packets and an example scenario that iptables-trace --scenario reads.
+--host: the host (the scenario's "host", or a scenario holding one); without
+it, the example router with an interface for each one the rules name.`;
+
+class UsageError extends Error {}
+
+interface MatrixArgs {
+  rules?: string;
+  service: Service;
+  format: 'text' | 'json';
+  host?: string;
+  conntrack?: 'on';
+  family?: Family;
+  external: string[];
+}
+
+function parseMatrixArgs(argv: string[]): MatrixArgs {
+  const args: MatrixArgs = { service: { protocol: 6 }, format: 'text', external: [...DEFAULT_OPTIONS.externalChains] };
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new UsageError(`${word} needs a value`);
+      return argv[++i];
+    };
+    if (word === '--port') {
+      const text = value();
+      const service = parseService(text);
+      if (!service) throw new UsageError(`--port takes a protocol and port such as tcp:22, udp:53 or icmp, not \`${text}\``);
+      args.service = service;
+    } else if (word === '--format') {
+      const f = value();
+      if (f !== 'text' && f !== 'json') throw new UsageError(`--format takes text or json with --matrix, not \`${f}\``);
+      args.format = f;
+    } else if (word === '--host') args.host = value();
+    else if (word === '--conntrack') {
+      if (value() !== 'on') throw new UsageError('--conntrack takes on');
+      args.conntrack = 'on';
+    } else if (word === '--family') {
+      const f = value();
+      if (f !== '4' && f !== '6') throw new UsageError(`--family takes 4 or 6, not \`${f}\``);
+      args.family = f === '4' ? 'ipv4' : 'ipv6';
+    } else if (word === '--external') args.external.push(value());
+    else if (word.startsWith('-') && word !== '-') throw new UsageError(`${word} does not go with --matrix`);
+    else if (args.rules !== undefined) throw new UsageError(`one rules file only (got \`${args.rules}\` and \`${word}\`)`);
+    else args.rules = word;
+  }
+  if (args.rules === undefined) throw new UsageError('no rules file given');
+  return args;
+}
+
+/** A host file: the scenario's `host`, or a scenario with one. */
+function readHost(file: string): Host {
+  let json: unknown;
+  try {
+    json = JSON.parse(readText(file, file));
+  } catch (e) {
+    throw new UsageError(e instanceof SyntaxError ? `${file}: not valid JSON: ${e.message}` : readError(e, file));
+  }
+  const obj = json as Record<string, unknown>;
+  try {
+    return parseHost(typeof obj === 'object' && obj !== null && 'host' in obj ? obj.host : json);
+  } catch (e) {
+    if (e instanceof ScenarioError) throw new UsageError(`${file}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** `iptables-trace --matrix ...`: 0 done, 2 usage error, unreadable input or rules with errors. */
+export async function runMatrixCommand(argv: string[], usage: string): Promise<number> {
+  let args: MatrixArgs;
+  let host: Host | undefined;
+  try {
+    args = parseMatrixArgs(argv);
+    if (args.host) host = readHost(args.host);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`iptables-trace: ${e.message}\n\n${usage}\n`);
+    return 2;
+  }
+  const fail = (message: string) => {
+    process.stderr.write(`iptables-trace: ${message}\n`);
+    return 2;
+  };
+  const rules = await loadRules(args.rules!, { external: args.external, family: args.family });
+  if (typeof rules === 'string') return fail(rules);
+  // An analysis can go on where a trace could not: a value iptables refuses is taken as unknown.
+  if (rules.errors.length) process.stderr.write(`iptables-trace: warning: ${refusedRules(rules, 'load').replace(/so there is nothing to load:/, 'the matrix reads the rules as written, and what a refused value would test as unknown:')}\n`);
+  const family: Family = args.family ?? (rules.analysis.rulesets.ipv4 ? 'ipv4' : 'ipv6');
+  const ruleset = rules.analysis.rulesets[family];
+  if (!ruleset) return fail(`${rules.name} has no ${family === 'ipv4' ? 'IPv4 (iptables)' : 'IPv6 (ip6tables)'} rules`);
+  const matrix = serviceMatrix(ruleset, args.service, { host, conntrack: args.conntrack });
+  process.stdout.write(args.format === 'json' ? JSON.stringify(matrixJson(matrix), null, 2) + '\n' : matrixText(matrix));
+  return 0;
+}

@@ -1,0 +1,125 @@
+// Sets of packets in words: address sets as CIDR blocks, ports and protocols
+// as ranges and names, a cube as "tcp to port 22 from 10.0.0.0/8 on eth1";
+// and the host as the scenario's JSON, so an example is a whole scenario.
+import type { Family } from '../../knowledge';
+import { familyBits } from '../../knowledge/addresses';
+import { protocolName } from '../../knowledge/vocabulary';
+import { DEFAULT_HOST_JSON, type Host, parseHost } from '../host';
+import { showAddress, type JsonObject } from '../json';
+import { ICMP, ICMPV6, TCP_FLAG_BITS, TCP_FLAG_NAMES } from '../packet';
+import { IntervalSet } from './intervals';
+import { allAddresses, Cube, interfaceAt, MAC_NONE } from './space';
+
+/** An address set as the fewest CIDR blocks (`0.0.0.0/0`, `10.0.0.0/8`, `203.0.113.1`). */
+export function cidrs(set: IntervalSet, family: Family): string[] {
+  const bits = familyBits(family);
+  const out: string[] = [];
+  for (const [lo, hi] of set.ranges()) {
+    let at = lo;
+    while (at <= hi) {
+      let size = 0;
+      while (size < bits && (at & ((1n << BigInt(size + 1)) - 1n)) === 0n && at + (1n << BigInt(size + 1)) - 1n <= hi) size++;
+      out.push(size === 0 ? showAddress(at, family) : `${showAddress(at, family)}/${bits - size}`);
+      at += 1n << BigInt(size);
+    }
+  }
+  return out;
+}
+
+/** At most `max` items, and how many more. */
+function some(items: string[], max: number): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+/** An address set in the fewest words: `anywhere`, CIDR blocks, or `anywhere but` the few blocks it lacks. */
+export function addressWords(set: IntervalSet, family: Family, max = 4): string {
+  const all = allAddresses(family);
+  if (set.equals(all)) return 'anywhere';
+  const blocks = cidrs(set, family);
+  if (blocks.length === 1) return blocks[0];
+  const missing = cidrs(all.subtract(set), family);
+  // The smallest network holding the whole set, and what it holds that the set does not.
+  const bits = BigInt(familyBits(family));
+  let prefix = 0n;
+  while (prefix < bits && set.min >> (bits - prefix - 1n) === set.max >> (bits - prefix - 1n)) prefix++;
+  const hull = IntervalSet.range((set.min >> (bits - prefix)) << (bits - prefix), ((set.min >> (bits - prefix)) << (bits - prefix)) + (1n << (bits - prefix)) - 1n);
+  const holes = cidrs(hull.subtract(set), family);
+  const best = Math.min(blocks.length, missing.length, holes.length + 1);
+  if (best === blocks.length) return some(blocks, max);
+  if (best === missing.length) return `anywhere but ${some(missing, max)}`;
+  return `${cidrs(hull, family)[0]} but ${some(holes, max)}`;
+}
+
+function rangeWords(set: IntervalSet, max = 6, name: (v: bigint) => string = String): string {
+  return some([...set.ranges()].map(([a, b]) => (a === b ? name(a) : `${name(a)}-${name(b)}`)), max);
+}
+
+export function interfaceWords(set: IntervalSet, host: Host): string {
+  const names = [...set.ranges()].flatMap(([a, b]) => {
+    const out: string[] = [];
+    for (let i = a; i <= b; i++) out.push(interfaceAt(host, i) ?? 'this host');
+    return out;
+  });
+  return names.length === host.interfaces.size + 1 ? 'any interface or this host' : some(names, 5);
+}
+
+function flagWords(set: IntervalSet): string {
+  const values = [...set.ranges()].flatMap(([a, b]) => Array.from({ length: Number(b - a) + 1 }, (_, i) => Number(a) + i));
+  if (values.length === 256) return '';
+  if (values.length > 3) return ` with ${values.length} combinations of flags`;
+  return ` ${values.map((v) => TCP_FLAG_NAMES.filter((n) => v & TCP_FLAG_BITS[n]).join(',') || 'no flags').join(' or ')}`;
+}
+
+/**
+ * The packets of a cube in words: protocol, ports, where from and where to.
+ * `known`: the protocol and destination port every packet in question has (left unsaid).
+ */
+export function cubeWords(c: Cube, host: Host, family: Family, known = false): string {
+  const protos = c.proto;
+  const proto = protos.isSingleton ? protocolName(Number(protos.min)) ?? String(protos.min) : protos.size > 200n ? 'any other protocol' : `protocols ${rangeWords(protos)}`;
+  const parts = [proto];
+  const allPorts = IntervalSet.range(0n, 65535n);
+  if (protos.isSingleton && (Number(protos.min) === ICMP || Number(protos.min) === ICMPV6)) {
+    if (!c.icmp.equals(IntervalSet.range(0n, 65535n))) parts.push(`type ${rangeWords(c.icmp, 4, (v) => `${v >> 8n}/${v & 255n}`)}`);
+  } else {
+    if (!c.dport.equals(allPorts) && !(c.dport.isSingleton && c.dport.min === 0n && c.sport.isSingleton)) parts.push(`to port ${rangeWords(c.dport)}`);
+    if (!c.sport.equals(allPorts) && !(c.sport.isSingleton && c.sport.min === 0n)) parts.push(`from port ${rangeWords(c.sport)}`);
+  }
+  if (protos.isSingleton && protos.min === 6n) {
+    const f = flagWords(c.flags);
+    if (f) parts[0] += f;
+  }
+  if (known) parts.length = 0;
+  parts.push(`from ${addressWords(c.src, family)}`, `to ${addressWords(c.dst, family)}`);
+  const fromHost = c.in.isSingleton && c.in.min === 0n;
+  parts.push(fromHost ? 'sent by this host' : `on ${interfaceWords(c.in, host)}`);
+  if (!c.mac.contains(MAC_NONE) && c.mac.size < 1n << 47n) parts.push(`from MAC ${rangeWords(c.mac, 3, (v) => v.toString(16).padStart(12, '0').replace(/(..)(?!$)/g, '$1:'))}`);
+  if (!(c.mark.isSingleton && c.mark.min === 0n)) parts.push(`mark ${rangeWords(c.mark)}`);
+  return parts.join(' ');
+}
+
+/** The host as the scenario's `host` JSON (undefined for the default host: a scenario leaves it out). */
+export function hostJson(host: Host): JsonObject | undefined {
+  const json: JsonObject = {
+    interfaces: [...host.interfaces.values()].map((i) => ({
+      name: i.name, addresses: i.addresses.map((a) => `${showAddress(a.address, a.family)}/${a.prefix}`), ...(i.mac ? { mac: i.mac } : {}), ...(i.group ? { group: i.group } : {}),
+      ...(i.rpFilter ? { rpFilter: i.rpFilter } : {}), ...(i.routeLocalnet ? { routeLocalnet: true } : {}),
+    })),
+    routes: host.routes.filter((r) => !r.connected).map((r) => ({
+      to: r.prefix === 0 ? (r.family === 'ipv6' ? 'default6' : 'default') : `${showAddress(r.network, r.family)}/${r.prefix}`,
+      ...(r.dev ? { dev: r.dev } : {}), ...(r.via !== null ? { via: showAddress(r.via, r.family) } : {}), ...(r.type !== 'unicast' ? { type: r.type } : {}),
+    })),
+    ipForward: host.ipForward, rpFilter: host.rpFilter, routeLocalnet: host.routeLocalnet,
+    ...(host.sockets ? { sockets: host.sockets.map((s) => ({ protocol: s.protocol === 6 ? 'tcp' : 'udp', port: s.port, ...(s.address !== null ? { address: showAddress(s.address, s.family) } : {}), ...(s.transparent ? { transparent: true } : {}) })) } : {}),
+    ...(host.queues.length ? { queues: host.queues } : {}),
+  };
+  const text = (h: Host) => JSON.stringify(hostJsonOf(h), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  return text(host) === text(parseHost(DEFAULT_HOST_JSON)) ? undefined : json;
+}
+
+/** What makes two hosts the same, for hostJson's comparison with the default. */
+function hostJsonOf(host: Host): unknown {
+  return [[...host.interfaces.values()].map((i) => [i.name, i.addresses.map((a) => `${a.address}/${a.prefix}`), i.mac, i.group, i.rpFilter, i.routeLocalnet]),
+    host.routes.map((r) => [r.family, `${r.network}`, r.prefix, r.dev, `${r.via}`, r.type]), host.ipForward, host.rpFilter, host.routeLocalnet, host.sockets, host.queues];
+}
+
