@@ -1,5 +1,5 @@
 // Access to ../shared (the corpus, kernel cases): read in place, never copied.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -23,4 +23,10 @@ export function corpusSaveFiles(): CorpusFile[] {
   return ['save', 'save6'].flatMap((dir) =>
     readdirSync(path.join(CORPUS, dir)).sort().map((f) => ({ name: `${dir}/${f}`, path: path.join(CORPUS, dir, f) })),
   );
+}
+
+/** The corpus files iptables-restore loads, as recorded beside the corpus (save/..., save6/...). */
+export function loadingCorpusFiles(): string[] {
+  return readFileSync(path.join(CORPUS, 'restore-verdicts.tsv'), 'utf8').split('\n').slice(1)
+    .map((row) => row.split('\t')).filter((f) => f[1] === 'yes').map((f) => f[0]);
 }

@@ -1,16 +1,19 @@
 #!/usr/bin/env -S node --max-semi-space-size=64
 // iptables-lint: the extension's checks on the command line, for terminals and CI.
 import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { DEFAULT_OPTIONS } from '../analysis/analyse';
 import { analyseDocument, documentKind } from '../analysis/document';
 import type { Family } from '../knowledge';
+import type { Ruleset } from '../model/ruleset';
 import { rulesetText } from '../model/saveText';
+import { nftScript } from '../nft/script';
 import { environmentLocale, setLocale, t } from '../l10n';
 import { nodeBashParser } from '../node/bashWasm';
 import { version } from '../../../package.json';
 import { Finding, ReadFailure, sarifLog } from './sarif';
 
-const usage = () => t(`usage: iptables-lint [--format text|json|sarif] [--family 4|6] [--external CHAIN]... [--print-ruleset] [--max-size MB] FILE... | -
+const usage = () => t(`usage: iptables-lint [--format text|json|sarif] [--family 4|6] [--external CHAIN]... [--print-ruleset | --to-nft] [--max-size MB] FILE... | -
 
 Checks iptables-save / iptables-restore files the way iptables-restore would
 load them, and shell scripts that run iptables the way their commands would
@@ -27,6 +30,9 @@ run, and prints one line per problem:
   --print-ruleset    instead of problems, print the ruleset each file loads or builds,
                      in iptables-save format (a "# ip6tables" line before the IPv6 part);
                      errors still go to standard error
+  --to-nft           instead of problems, print the ruleset as an nft script (nft -f),
+                     one table per iptables table and family; rules nft has no
+                     equivalent for are comments saying why; errors go to standard error
   --max-size MB      refuse a file larger than MB megabytes (default: no limit)
   -                  read standard input
 
@@ -37,6 +43,7 @@ class UsageError extends Error {}
 function parseArgs(argv: string[]) {
   let format: 'text' | 'json' | 'sarif' = 'text';
   let printRuleset = false;
+  let toNft = false;
   let family: Family | undefined;
   let maxBytes = Infinity;
   const external = [...DEFAULT_OPTIONS.externalChains];
@@ -62,11 +69,13 @@ function parseArgs(argv: string[]) {
       maxBytes = Number(mb) * 1048576;
     } else if (a === '--external') external.push(value());
     else if (a === '--print-ruleset') printRuleset = true;
+    else if (a === '--to-nft') toNft = true;
     else if (a.startsWith('-') && a !== '-') throw new UsageError(t('unknown option {0}', a));
     else files.push(a);
   }
   if (files.length === 0) throw new UsageError(t('no file given'));
-  return { format, family, external, files, printRuleset, maxBytes };
+  if (printRuleset && toNft) throw new UsageError(t('--print-ruleset and --to-nft exclude each other'));
+  return { format, family, external, files, printRuleset, toNft, maxBytes };
 }
 
 /** Reads a file or stdin; refuses what is not text, or larger than `maxBytes`, before decoding it all. */
@@ -111,6 +120,10 @@ async function main(argv: string[]): Promise<number> {
       if (v4?.tables.size) process.stdout.write(rulesetText(v4));
       if (v6?.tables.size) process.stdout.write(`# ip6tables\n${rulesetText(v6)}`);
     }
+    if (args.toNft) {
+      const rulesets = [analysis.rulesets.ipv4, analysis.rulesets.ipv6].filter((r): r is Ruleset => !!r?.tables.size);
+      process.stdout.write(nftScript(rulesets, { source: fileName ? basename(fileName) : undefined, text }).text);
+    }
     for (const d of diagnostics) {
       findings.push({
         file: name, line: d.span.line + 1, column: d.span.start + 1, endLine: d.span.line + 1, endColumn: d.span.end + 1,
@@ -118,7 +131,7 @@ async function main(argv: string[]): Promise<number> {
       });
     }
   }
-  if (args.printRuleset) {
+  if (args.printRuleset || args.toNft) {
     for (const f of findings.filter((x) => x.severity === 'error')) process.stderr.write(`${f.file}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.code}]\n`);
   } else if (args.format === 'sarif') {
     process.stdout.write(JSON.stringify(sarifLog(findings, failures, version, process.cwd()), null, 2) + '\n');

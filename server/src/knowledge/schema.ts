@@ -146,6 +146,8 @@ export interface OptionSpec {
   save?: SavedOption;
   /** What the option does, in our own words (Markdown). */
   doc: string;
+  /** How the option is written in nftables. */
+  nft?: NftOption;
 }
 
 /**
@@ -268,4 +270,88 @@ export interface ExtensionSpec {
    * defragmentation before the tables; `unless`: an option that spares it.
    */
   starts?: { what: 'conntrack' | 'defrag'; unless?: string };
+  /** How the extension is written in nftables; without it, each option says for itself. */
+  nft?: NftExtension;
 }
+
+// ---- nftables: how each match and target is written there ------------------
+
+/** Text that differs between the `ip` and `ip6` families of nftables. */
+export type NftText = string | Readonly<Record<Family, string>>;
+
+/**
+ * A match option as an nftables test: `expr value`, `expr != value` when
+ * negated. The value is the option's own, written the way nft writes its kind
+ * (a port range `80-88`, a list `{ 22, 80 }`, quoted text, an address/prefix).
+ */
+export interface NftTest {
+  /** What nft tests: `tcp dport`, `ct original saddr`. */
+  expr: NftText;
+  /** `<` or `>` instead of equality (`--ttl-lt 5` is `ip ttl < 5`). */
+  op?: '<' | '>';
+  /** For an option without a value: the value nft compares with (`--fragfirst` is `frag frag-off 0`). */
+  value?: string;
+  /** nft's word for each iptables word of the value (keys in lower case). */
+  words?: Readonly<Record<string, string>>;
+  /** The words are flags of one bitmask (`ct state new,related`), not items of a set (`{ local, anycast }`). */
+  flags?: boolean;
+  /** `expr value exists`, negated `missing` (`--tcp-option 2` is `tcp option 2 exists`). */
+  presence?: boolean;
+  /** The value as written (names nft looks up itself, numbers and `a-b` ranges), or its nft word from `words`. */
+  verbatim?: boolean;
+  /** The value may carry a mask, `value/mask`, tested as `expr & mask == value`. */
+  masked?: boolean;
+  /** iptables counts the header in bytes, nft's field in units: the field is bytes / unit - less. */
+  bytes?: { unit: number; less: number };
+  /** Why `!` cannot be written for this option, when it cannot. */
+  notNegated?: string;
+  /** nft's field is narrower than iptables' number: the largest value it holds (a range is cut there). */
+  max?: number;
+  /** Words with which the kernel's test never matches (`--ctstatus NONE` tests no flag). */
+  neverMatches?: readonly string[];
+}
+
+/** A target option as a part of the target's nftables statement. */
+export interface NftArgument {
+  /** The words before the value (`prefix` for `--log-prefix`); all there is of a flag option. */
+  keyword: string;
+  /** nft's word for each iptables word of the value (keys in lower case). */
+  words?: Readonly<Record<string, string>>;
+  /** A flag of the statement: written after its arguments, comma-separated (NAT's `random,persistent`). */
+  flag?: boolean;
+  /** What the statement says when the option is absent (NFLOG's `group 0`). */
+  absent?: string;
+  /** Where nft does a little differently, for the rule's notes. */
+  note?: string;
+  /** The value as written. */
+  verbatim?: boolean;
+}
+
+/**
+ * How an option is written in nftables: a test, an argument, part of a
+ * translation the extension's form writes (`with`), not written at all but
+ * worth a note (`note`), or not expressible (`none`, with the reason).
+ */
+export type NftOption = NftTest | NftArgument | { form: NftForm } | { with: string } | { note: string } | { none: string };
+
+/**
+ * Translations whose options combine into something no single option says
+ * (`--limit` with `--limit-burst`, MARK's value/mask arithmetic). Each is a
+ * function of the conversion stage (server/src/nft/forms.ts).
+ */
+export type NftForm =
+  | 'tcpFlags' | 'icmpType' | 'multiport' | 'conntrackState' | 'connlimit' | 'connbytes' | 'socket' | 'policy'
+  | 'ipset' | 'rpfilter' | 'limit' | 'hashlimit' | 'statistic' | 'time' | 'addrtype' | 'ipv6header' | 'quota'
+  | 'osf' | 'cgroupPath' | 'comment' | 'connlabel' | 'mhType'
+  | 'mark' | 'connmark' | 'tosTarget' | 'tcpmss' | 'tcpoptstrip' | 'ct' | 'setTarget' | 'tproxy' | 'netmap' | 'secmark';
+
+/**
+ * How an extension is written in nftables: a statement its options add to
+ * (a target), a form that writes it whole, no equivalent and why, or (a match
+ * whose options each say for themselves) the test it is when given no option.
+ */
+export type NftExtension =
+  | { statement: NftText }
+  | { form: NftForm }
+  | { none: string }
+  | { alone: NftText };

@@ -200,26 +200,26 @@ export const LOG_LEVELS: readonly LogLevel[] = [
   logLevel('panic', 0, ' (old name)'),
 ];
 
-/** REJECT's answers for IPv4: the name, then its short alias. */
-export const REJECT_TYPES_V4: readonly (Named & { alias: string })[] = [
-  { name: 'icmp-net-unreachable', alias: 'net-unreach', doc: 'ICMP network unreachable.' },
-  { name: 'icmp-host-unreachable', alias: 'host-unreach', doc: 'ICMP host unreachable.' },
-  { name: 'icmp-proto-unreachable', alias: 'proto-unreach', doc: 'ICMP protocol unreachable.' },
-  { name: 'icmp-port-unreachable', alias: 'port-unreach', doc: 'ICMP port unreachable; the default.' },
-  { name: 'icmp-net-prohibited', alias: 'net-prohib', doc: 'ICMP network administratively prohibited.' },
-  { name: 'icmp-host-prohibited', alias: 'host-prohib', doc: 'ICMP host administratively prohibited.' },
-  { name: 'tcp-reset', alias: 'tcp-rst', doc: 'A TCP RST, as a closed port would answer; needs `-p tcp`.' },
-  { name: 'icmp-admin-prohibited', alias: 'admin-prohib', doc: 'ICMP communication administratively prohibited.' },
+/** REJECT's answers for IPv4: the name, then its short alias, then nft's words for it (none: the default). */
+export const REJECT_TYPES_V4: readonly (Named & { alias: string; nft: string })[] = [
+  { name: 'icmp-net-unreachable', alias: 'net-unreach', nft: 'icmp type net-unreachable', doc: 'ICMP network unreachable.' },
+  { name: 'icmp-host-unreachable', alias: 'host-unreach', nft: 'icmp type host-unreachable', doc: 'ICMP host unreachable.' },
+  { name: 'icmp-proto-unreachable', alias: 'proto-unreach', nft: 'icmp type prot-unreachable', doc: 'ICMP protocol unreachable.' },
+  { name: 'icmp-port-unreachable', alias: 'port-unreach', nft: '', doc: 'ICMP port unreachable; the default.' },
+  { name: 'icmp-net-prohibited', alias: 'net-prohib', nft: 'icmp type net-prohibited', doc: 'ICMP network administratively prohibited.' },
+  { name: 'icmp-host-prohibited', alias: 'host-prohib', nft: 'icmp type host-prohibited', doc: 'ICMP host administratively prohibited.' },
+  { name: 'tcp-reset', alias: 'tcp-rst', nft: 'tcp reset', doc: 'A TCP RST, as a closed port would answer; needs `-p tcp`.' },
+  { name: 'icmp-admin-prohibited', alias: 'admin-prohib', nft: 'icmp type admin-prohibited', doc: 'ICMP communication administratively prohibited.' },
 ];
 
-export const REJECT_TYPES_V6: readonly (Named & { alias: string })[] = [
-  { name: 'icmp6-no-route', alias: 'no-route', doc: 'ICMPv6 no route to destination.' },
-  { name: 'icmp6-adm-prohibited', alias: 'adm-prohibited', doc: 'ICMPv6 administratively prohibited.' },
-  { name: 'icmp6-addr-unreachable', alias: 'addr-unreach', doc: 'ICMPv6 address unreachable.' },
-  { name: 'icmp6-port-unreachable', alias: 'port-unreach', doc: 'ICMPv6 port unreachable; the default.' },
-  { name: 'tcp-reset', alias: 'tcp-reset', doc: 'A TCP RST; needs `-p tcp`.' },
-  { name: 'icmp6-policy-fail', alias: 'policy-fail', doc: 'ICMPv6 source address failed ingress/egress policy.' },
-  { name: 'icmp6-reject-route', alias: 'reject-route', doc: 'ICMPv6 reject route to destination.' },
+export const REJECT_TYPES_V6: readonly (Named & { alias: string; nft: string })[] = [
+  { name: 'icmp6-no-route', alias: 'no-route', nft: 'icmpv6 type no-route', doc: 'ICMPv6 no route to destination.' },
+  { name: 'icmp6-adm-prohibited', alias: 'adm-prohibited', nft: 'icmpv6 type admin-prohibited', doc: 'ICMPv6 administratively prohibited.' },
+  { name: 'icmp6-addr-unreachable', alias: 'addr-unreach', nft: 'icmpv6 type addr-unreachable', doc: 'ICMPv6 address unreachable.' },
+  { name: 'icmp6-port-unreachable', alias: 'port-unreach', nft: '', doc: 'ICMPv6 port unreachable; the default.' },
+  { name: 'tcp-reset', alias: 'tcp-reset', nft: 'tcp reset', doc: 'A TCP RST; needs `-p tcp`.' },
+  { name: 'icmp6-policy-fail', alias: 'policy-fail', nft: 'icmpv6 type policy-fail', doc: 'ICMPv6 source address failed ingress/egress policy.' },
+  { name: 'icmp6-reject-route', alias: 'reject-route', nft: 'icmpv6 type reject-route', doc: 'ICMPv6 reject route to destination.' },
 ];
 
 /** DSCP class names and their code points. */
@@ -271,3 +271,11 @@ export const SCTP_CHUNK_TYPES: ReadonlyMap<string, number> = new Map([
   ['RE_CONFIG', 130], ['PAD', 132], ['ASCONF', 193], ['ASCONF_ACK', 128], ['FORWARD_TSN', 192],
   ['I_FORWARD_TSN', 194],
 ]);
+
+/** Mobility header types by the names and abbreviations of ip6tables' mh match, in number order from 0. */
+export const MH_TYPES: ReadonlyMap<string, number> = new Map([
+  ['binding-refresh-request', 'brr'], ['home-test-init', 'hoti'], ['careof-test-init', 'coti'], ['home-test', 'hot'],
+  ['careof-test', 'cot'], ['binding-update', 'bu'], ['binding-acknowledgement', 'ba'], ['binding-error', 'be'],
+  ['fast-binding-update', 'fbu'], ['fast-binding-acknowledgement', 'fba'], ['fast-binding-advertisement', 'fna'],
+  ['experimental-mobility-header', 'emh'], ['home-agent-switch-message', 'hasm'],
+].flatMap(([name, short], n) => [[name, n], [short, n]] as [string, number][]));

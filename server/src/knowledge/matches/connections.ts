@@ -5,6 +5,9 @@ import { CT_STATES, CT_STATUSES, STATE_NAMES } from '../vocabulary';
 const U64_MAX = 2 ** 64 - 1;
 const U32_MAX = 4294967295;
 
+/** The packet states by nft's names. */
+const CT_STATE_WORDS: Readonly<Record<string, string>> = Object.fromEntries(STATE_NAMES.map((s) => [s.toLowerCase(), s.toLowerCase()]));
+
 export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
   {
     name: 'state',
@@ -16,6 +19,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
     doc: 'Matches the connection-tracking state of the packet. It is an alias kept for old rule sets: the kernel runs the conntrack match underneath.',
     options: [
       { name: 'state', value: { kind: 'enumList', values: STATE_NAMES, ignoreCase: true, prefix: true }, invert: true, mandatory: true, save: { form: 'states' },
+        nft: { expr: 'ct state', flags: true, words: CT_STATE_WORDS },
         doc: 'Comma-separated states, no spaces: `ESTABLISHED,RELATED`, `NEW` or `INVALID`. Names may be shortened and written in any case.' },
     ],
   },
@@ -28,30 +32,43 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
     doc: 'Matches what connection tracking knows about the packet\'s connection: its state, status, original and reply addresses and ports, and remaining timeout. The usual base of a stateful firewall: `-m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`.',
     options: [
       { name: 'ctstate', value: { kind: 'enumList', values: CT_STATES.map((s) => s.name), ignoreCase: true, prefix: true }, invert: true, save: { form: 'states' },
+        nft: { form: 'conntrackState' },
         doc: 'Comma-separated conntrack states, such as `NEW`, `ESTABLISHED,RELATED` or `INVALID`; `SNAT` and `DNAT` match translated connections. Names may be shortened.' },
       { name: 'ctproto', value: 'protocol', invert: true,
+        nft: { expr: 'ct original protocol' },
         doc: 'Layer-4 protocol of the connection, by name or number: `tcp`, `17`. Protocol 0 (`all`) is refused by iptables 1.8.10 and later.' },
       { name: 'ctorigsrc', value: 'hostMask', invert: true,
+        nft: { expr: 'ct original saddr' },
         doc: 'Source address of the original direction, with an optional mask: `10.0.0.0/8`.' },
       { name: 'ctorigdst', value: 'hostMask', invert: true,
+        nft: { expr: 'ct original daddr' },
         doc: 'Destination address of the original direction. After DNAT this is still the address the client asked for.' },
       { name: 'ctreplsrc', value: 'hostMask', invert: true,
+        nft: { expr: 'ct reply saddr' },
         doc: 'Source address of the reply direction. For a DNATed connection this is the real server behind the translation.' },
       { name: 'ctrepldst', value: 'hostMask', invert: true,
+        nft: { expr: 'ct reply daddr' },
         doc: 'Destination address of the reply direction. For an SNATed connection this is the address it was translated to.' },
       { name: 'ctorigsrcport', value: 'portRange', invert: true,
+        nft: { expr: 'ct original proto-src' },
         doc: 'Source port (or range `from:to`) of the original direction; works for TCP, UDP, SCTP and DCCP connections.' },
       { name: 'ctorigdstport', value: 'portRange', invert: true,
+        nft: { expr: 'ct original proto-dst' },
         doc: 'Destination port or range of the original direction: `80` or `8000:8080`.' },
       { name: 'ctreplsrcport', value: 'portRange', invert: true,
+        nft: { expr: 'ct reply proto-src' },
         doc: 'Source port or range of the reply direction.' },
       { name: 'ctrepldstport', value: 'portRange', invert: true,
+        nft: { expr: 'ct reply proto-dst' },
         doc: 'Destination port or range of the reply direction.' },
       { name: 'ctstatus', save: { form: 'sorted' }, value: { kind: 'enumList', values: CT_STATUSES.map((s) => s.name), ignoreCase: true }, invert: true,
+        nft: { expr: 'ct status', flags: true, words: { expected: 'expected', seen_reply: 'seen-reply', assured: 'assured', confirmed: 'confirmed' }, neverMatches: ['NONE'] },
         doc: 'Comma-separated status flags of the conntrack entry: `ASSURED`, `SEEN_REPLY`, `EXPECTED`, `CONFIRMED` or `NONE`.' },
       { name: 'ctexpire', value: { kind: 'uintRange', max: U32_MAX }, invert: true,
+        nft: { expr: 'ct expiration' },
         doc: 'Remaining lifetime of the entry in seconds, a value or an inclusive range: `0:60`.' },
       { name: 'ctdir', value: { kind: 'enum', values: ['ORIGINAL', 'REPLY'], ignoreCase: true },
+        nft: { expr: 'ct direction', words: { original: 'original', reply: 'reply' } },
         doc: 'Only packets flowing in this direction: `ORIGINAL` (from the side that opened the connection) or `REPLY`. Cannot be negated; use the other value instead.' },
     ],
   },
@@ -63,6 +80,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
     doc: 'Matches the mark stored on the connection (set with `-j CONNMARK`), so every packet of a flow can be classified after the first one was.',
     options: [
       { name: 'mark', value: 'markMask', invert: true, mandatory: true,
+        nft: { expr: 'ct mark' },
         doc: 'Connection mark to compare, optionally ANDed with a mask first: `0x1` or `0x10/0xf0`.' },
     ],
   },
@@ -72,6 +90,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
     kind: 'match',
     complete: true,
     needsOneOf: ['connlimit-upto', 'connlimit-above'],
+    nft: { form: 'connlimit' },
     doc: 'Counts the tracked connections per client address (or per network) and matches on that number. Typical use: `--syn -m connlimit --connlimit-above 20 -j REJECT`.',
     options: [
       { name: 'connlimit-upto', save: { negatedAs: 'connlimit-above' }, value: { kind: 'uint', max: U32_MAX }, invert: true, excludes: ['connlimit-above'],
@@ -92,6 +111,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
     kind: 'match',
     saveOrder: ['connbytes', 'connbytes-mode', 'connbytes-dir'],
     complete: true,
+    nft: { form: 'connbytes' },
     doc: 'Matches on how much a connection has transferred so far, in packets, bytes or average packet size. Turns on conntrack accounting by itself.',
     options: [
       { name: 'connbytes', save: { form: 'openRange' }, value: { kind: 'uintRange', max: U64_MAX }, invert: true, mandatory: true,
@@ -107,6 +127,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
     starts: { what: 'conntrack' },
     kind: 'match',
     complete: true,
+    nft: { form: 'connlabel' },
     doc: 'Tests (and optionally sets) one of the 128 label bits a conntrack entry carries. Names come from `/etc/xtables/connlabel.conf`.',
     options: [
       { name: 'label', save: { form: 'alwaysQuoted' }, value: { kind: 'string', minLength: 1 }, invert: true, mandatory: true,
@@ -123,6 +144,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
     doc: 'Matches packets of connections handled by a conntrack helper, such as the data channel of FTP: `-m helper --helper ftp`.',
     options: [
       { name: 'helper', save: { form: 'quoted' }, value: { kind: 'string', maxLength: 29, truncate: true }, invert: true, mandatory: true,
+        nft: { expr: 'ct helper' },
         doc: 'Helper name, such as `ftp`, `sip` or `tftp`; a helper on a non-standard port is named with the port: `ftp-2121`. Longer than 29 characters is cut off.' },
     ],
   },
@@ -132,6 +154,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
     saveOrder: ['set', 'rcheck', 'update', 'remove', 'seconds', 'reap', 'hitcount', 'rttl', 'name', 'mask', 'rsource', 'rdest'],
     complete: true,
     needsOneOf: ['set', 'rcheck', 'update', 'remove'],
+    nft: { none: 'nft keeps addresses in sets with timeouts (`update @name { ip saddr }`), but cannot count how often or test how recently an address was seen, nor share a list between rules the way `--set` and `--rcheck --seconds --hitcount` do; rewrite it with a meter or a set by hand' },
     doc: 'Keeps a named list of recently seen addresses and matches against it: the classic way to throttle repeated SSH attempts. The list is visible under `/proc/net/xt_recent/`.',
     options: [
       { name: 'set', invert: true, excludes: ['rcheck', 'update', 'remove'],
@@ -164,6 +187,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
     name: 'ipvs',
     kind: 'match',
     needsAnOption: true,
+    nft: { none: 'nft has no expression for IPVS properties' },
     doc: 'Matches packets that belong to an IPVS (Linux Virtual Server) connection, by virtual service address, port and forwarding method. Needs the kernel\'s IPVS support.',
     options: [
       { name: 'ipvs', invert: true,
@@ -189,6 +213,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
     saveOrder: ['cluster-local-nodemask', 'cluster-total-nodes', 'cluster-hash-seed'],
     complete: true,
     needsOneOf: ['cluster-local-node', 'cluster-local-nodemask'],
+    nft: { none: 'not translated: nft would hash the connection (`jhash ct original saddr mod N`) and change the packet type in rules written by hand' },
     doc: 'Splits connections between the nodes of a load-sharing cluster by hashing them; each node accepts only its share. Used with a multicast MAC so every node sees all packets.',
     options: [
       { name: 'cluster-total-nodes', value: { kind: 'uint', min: 1, max: 32 }, mandatory: true,
@@ -207,6 +232,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
     kind: 'match',
     complete: true,
     hooks: ['PREROUTING', 'INPUT'],
+    nft: { form: 'socket' },
     doc: 'Matches when a local socket exists for the packet, the usual companion of TPROXY for transparent proxies. Only in PREROUTING and INPUT.',
     options: [
       { name: 'transparent',
@@ -223,6 +249,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
     saveElements: 'next',
     saveOrder: ['dir', 'pol', 'strict', 'reqid', 'spi', 'proto', 'mode', 'tunnel-dst', 'tunnel-src', 'next'],
     complete: true,
+    nft: { form: 'policy' },
     doc: 'Matches on the IPsec policy used to decapsulate (`--dir in`) or that will encapsulate (`--dir out`) the packet. `--dir in` works only in PREROUTING, INPUT and FORWARD; `--dir out` only in FORWARD, OUTPUT and POSTROUTING.',
     options: [
       { name: 'dir', value: { kind: 'enum', values: ['in', 'out'] }, mandatory: true,
@@ -256,24 +283,34 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
     doc: 'Matches when the packet\'s addresses or ports are in an ipset. The set must exist (`ipset create`) before the rule is loaded, and be of the rule\'s family.',
     options: [
       { name: 'match-set', aliases: ['set'], value: 'setName', second: { kind: 'enumList', values: ['src', 'dst'], maxItems: 6 }, invert: true, mandatory: true,
+        nft: { form: 'ipset' },
         doc: 'Set name, then which packet field feeds each dimension of the set: `blocklist src`, or `pairs src,dst` for a two-dimensional set (at most 6 entries). `--set` is an old spelling.' },
       { name: 'return-nomatch',
+        nft: { none: 'nft sets have no entries that stand for "no match"' },
         doc: 'For sets with `nomatch` entries: match when the element is marked nomatch.' },
       { name: 'update-counters', invert: true,
+        nft: { note: 'nft sets keep no counters for this match to update' },
         doc: 'Only meaningful as `! --update-counters`: do not update the packet and byte counters of the matched set element.' },
       { name: 'update-subcounters', invert: true,
+        nft: { note: 'nft sets keep no counters for this match to update' },
         doc: 'Only meaningful as `! --update-subcounters`: do not update counters of elements in member sets of a list:set.' },
       { name: 'packets-eq', value: { kind: 'uint', max: U64_MAX }, invert: true, excludes: ['packets-lt', 'packets-gt'],
+        nft: { none: 'nft sets cannot compare the counters of an entry' },
         doc: 'Match only if the element\'s packet counter equals this value.' },
       { name: 'packets-lt', value: { kind: 'uint', max: U64_MAX }, excludes: ['packets-eq', 'packets-gt'],
+        nft: { none: 'nft sets cannot compare the counters of an entry' },
         doc: 'Match only if the element\'s packet counter is below this value.' },
       { name: 'packets-gt', value: { kind: 'uint', max: U64_MAX }, excludes: ['packets-eq', 'packets-lt'],
+        nft: { none: 'nft sets cannot compare the counters of an entry' },
         doc: 'Match only if the element\'s packet counter is above this value.' },
       { name: 'bytes-eq', value: { kind: 'uint', max: U64_MAX }, invert: true, excludes: ['bytes-lt', 'bytes-gt'],
+        nft: { none: 'nft sets cannot compare the counters of an entry' },
         doc: 'Match only if the element\'s byte counter equals this value.' },
       { name: 'bytes-lt', value: { kind: 'uint', max: U64_MAX }, excludes: ['bytes-eq', 'bytes-gt'],
+        nft: { none: 'nft sets cannot compare the counters of an entry' },
         doc: 'Match only if the element\'s byte counter is below this value.' },
       { name: 'bytes-gt', value: { kind: 'uint', max: U64_MAX }, excludes: ['bytes-eq', 'bytes-lt'],
+        nft: { none: 'nft sets cannot compare the counters of an entry' },
         doc: 'Match only if the element\'s byte counter is above this value.' },
     ],
   },
@@ -281,6 +318,7 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
     name: 'nfacct',
     kind: 'match',
     complete: true,
+    nft: { none: 'nfacct objects are shared with user space through nfnetlink_acct; nft\'s named counters live in a table and are other objects' },
     doc: 'Counts the packets and bytes reaching the rule into an extended accounting object, read with the `nfacct` tool. Always matches.',
     options: [
       { name: 'nfacct-name', save: { form: 'quoted' }, value: { kind: 'string', minLength: 1, maxLength: 31, truncate: true }, mandatory: true,

@@ -38,6 +38,7 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     doc: 'Matches the packet\'s firewall mark (fwmark), set earlier by `-j MARK`, by `CONNMARK --restore-mark` or by a socket option.',
     options: [
       { name: 'mark', value: 'markMask', invert: true, mandatory: true,
+        nft: { expr: 'meta mark' },
         doc: 'Mark to compare, optionally ANDed with a mask first: `0x1` or `0x100/0xff00`.' },
     ],
   },
@@ -49,6 +50,7 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     doc: 'Matches the source MAC address of Ethernet frames coming in. There is no MAC yet on the way out, so the kernel refuses it in OUTPUT and POSTROUTING.',
     options: [
       { name: 'mac-source', value: 'mac', invert: true, mandatory: true,
+        nft: { expr: 'ether saddr' },
         doc: 'Source MAC address, six hex bytes separated by colons: `00:1a:2b:3c:4d:5e`.' },
     ],
   },
@@ -58,6 +60,7 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     saveOrder: ['physdev-is-in', 'physdev-in', 'physdev-is-out', 'physdev-out', 'physdev-is-bridged'],
     complete: true,
     needsAnOption: true,
+    nft: { none: 'in the ip and ip6 families nft sees the bridge, not its ports; filter bridged traffic in an nft bridge table, where `iifname` is the port' },
     doc: 'Matches the bridge ports a bridged packet enters or leaves by (needs `br_netfilter`). In OUTPUT the kernel refuses `--physdev-out` and `--physdev-is-out` unless `--physdev-is-bridged` is also given.',
     options: [
       { name: 'physdev-in', value: 'interface', invert: true,
@@ -79,6 +82,7 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     doc: 'Matches the link-layer class of the packet: sent to this host, broadcast, multicast, or to another host.',
     options: [
       { name: 'pkt-type', value: { kind: 'enum', values: PKT_TYPE_NAMES, ignoreCase: true, savedAs: PKT_TYPE_ALIASES }, invert: true, mandatory: true,
+        nft: { expr: 'meta pkttype', words: { unicast: 'host', host: 'host', broadcast: 'broadcast', bcast: 'broadcast', multicast: 'multicast', mcast: 'multicast', otherhost: 'other' } },
         doc: '`unicast` (alias `host`), `broadcast` (`bcast`), `multicast` (`mcast`) or `otherhost`.' },
     ],
   },
@@ -88,6 +92,7 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     family: 'ipv4',
     complete: true,
     needsOneOf: ['src-type', 'dst-type'],
+    nft: { form: 'addrtype' },
     doc: ADDRTYPE_DOC,
     options: addrtypeOptions(ADDRESS_TYPES.map((t) => t.name)),
   },
@@ -97,6 +102,7 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     family: 'ipv6',
     complete: true,
     needsOneOf: ['src-type', 'dst-type'],
+    nft: { form: 'addrtype' },
     doc: `${ADDRTYPE_DOC} For IPv6 the kernel knows only UNSPEC, UNICAST, LOCAL, ANYCAST, MULTICAST and UNREACHABLE.`,
     options: addrtypeOptions(ADDRESS_TYPES_V6),
   },
@@ -108,8 +114,10 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     doc: 'Matches source or destination addresses in an arbitrary range, for ranges that are not a single CIDR block.',
     options: [
       { name: 'src-range', value: 'addressRange', invert: true,
+        nft: { expr: { ipv4: 'ip saddr', ipv6: 'ip6 saddr' } },
         doc: 'Source addresses from the first to the last, inclusive: `192.168.1.100-192.168.1.200`. A reversed range is accepted but never matches.' },
       { name: 'dst-range', value: 'addressRange', invert: true,
+        nft: { expr: { ipv4: 'ip daddr', ipv6: 'ip6 daddr' } },
         doc: 'Destination addresses from the first to the last, inclusive: `10.0.0.1-10.0.0.50`.' },
     ],
   },
@@ -123,18 +131,25 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     doc: 'Matches locally generated packets by the user or group of the socket that sent them. Only in OUTPUT and POSTROUTING: forwarded and incoming packets have no local sender.',
     options: [
       { name: 'uid-owner', value: { kind: 'string', minLength: 1 }, invert: true,
+        nft: { expr: 'meta skuid', verbatim: true },
         doc: 'User name, UID, or UID range `from-to`: `www-data` or `1000-1999`. A name is looked up when the rules load.' },
       { name: 'gid-owner', value: { kind: 'string', minLength: 1 }, invert: true,
+        nft: { expr: 'meta skgid', verbatim: true },
         doc: 'Group name, GID, or GID range `from-to`: `proxy` or `100-199`.' },
       { name: 'socket-exists', invert: true,
+        nft: { expr: 'meta skuid', value: '>= 0', notNegated: 'nft cannot match a packet for having no socket' },
         doc: 'The packet is associated with a local socket at all.' },
       { name: 'suppl-groups', requires: ['gid-owner'], after: ['gid-owner'],
+        nft: { none: 'nft compares the group of the socket itself, not the supplementary groups of its process' },
         doc: 'With `--gid-owner`, also match the supplementary groups of the sending process. Must come after `--gid-owner`.' },
       { name: 'pid-owner', value: { kind: 'uint', max: 2147483647 }, invert: true, removed: 'match on `--uid-owner`/`--gid-owner`, or put the process in a cgroup and use `-m cgroup`',
+        nft: { none: 'removed from the kernel; nft has no such test either' },
         doc: 'Matched the sending process id; removed from the kernel long ago.' },
       { name: 'sid-owner', value: { kind: 'uint', max: 2147483647 }, invert: true, removed: 'match on `--uid-owner`/`--gid-owner`, or use `-m cgroup`',
+        nft: { none: 'removed from the kernel; nft has no such test either' },
         doc: 'Matched the session id of the sender; removed from the kernel long ago.' },
       { name: 'cmd-owner', value: { kind: 'string' }, invert: true, removed: 'run the program as its own user and use `--uid-owner`, or use `-m cgroup --path`',
+        nft: { none: 'removed from the kernel; nft has no such test either' },
         doc: 'Matched the command name of the sender; removed from the kernel long ago.' },
     ],
   },
@@ -147,8 +162,10 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     doc: 'Matches packets of local sockets by the control group of their process: a cgroup v2 path or a net_cls class id. Give exactly one of the two.',
     options: [
       { name: 'path', save: { form: 'quoted' }, value: { kind: 'string', minLength: 1, maxLength: 511, truncate: true }, invert: true, excludes: ['cgroup'],
+        nft: { form: 'cgroupPath' },
         doc: 'cgroup v2 path relative to the cgroup root: `system.slice/nginx.service`. It must exist when the rule is loaded.' },
       { name: 'cgroup', value: { kind: 'uint', max: U32_MAX }, invert: true, excludes: ['path'],
+        nft: { expr: 'meta cgroup' },
         doc: 'net_cls class id (cgroup v1) of the socket: `0x100001` for class 10:1.' },
     ],
   },
@@ -159,6 +176,7 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     doc: 'Matches on the CPU that is processing the packet; with receive steering, it spreads work over several local servers.',
     options: [
       { name: 'cpu', value: { kind: 'uint', max: U32_MAX }, invert: true, mandatory: true,
+        nft: { expr: 'meta cpu' },
         doc: 'CPU number, counting from 0.' },
     ],
   },
@@ -170,8 +188,10 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     doc: 'Matches the device group of the incoming or outgoing interface (`ip link set dev X group N`). `--src-group` works only in PREROUTING, INPUT and FORWARD; `--dst-group` only in FORWARD, OUTPUT and POSTROUTING.',
     options: [
       { name: 'src-group', value: { kind: 'string', minLength: 1 }, save: { form: 'mark' }, invert: true, hooks: ['PREROUTING', 'INPUT', 'FORWARD'],
+        nft: { expr: 'meta iifgroup', masked: true },
         doc: 'Group of the incoming interface: a number with optional mask (`0x10/0xf0`) or a name from `/etc/iproute2/group`.' },
       { name: 'dst-group', value: { kind: 'string', minLength: 1 }, save: { form: 'mark' }, invert: true, hooks: ['FORWARD', 'OUTPUT', 'POSTROUTING'],
+        nft: { expr: 'meta oifgroup', masked: true },
         doc: 'Group of the outgoing interface, written like `--src-group`.' },
     ],
   },
@@ -184,6 +204,7 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     doc: 'Matches the routing realm of the route the packet took (`ip route ... realm N`). It needs the routing decision, so not in PREROUTING. IPv4 only.',
     options: [
       { name: 'realm', value: { kind: 'string', minLength: 1 }, save: { form: 'mark' }, invert: true, mandatory: true,
+        nft: { expr: 'meta rtclassid', masked: true },
         doc: 'Realm number with optional mask (`0x10/0xf0`), or a name from `/etc/iproute2/rt_realms`.' },
     ],
   },
@@ -193,6 +214,7 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     complete: true,
     tables: ['raw', 'mangle'],
     hooks: ['PREROUTING'],
+    nft: { form: 'rpfilter' },
     doc: 'Reverse-path filter: matches when the reply to the packet would be routed back out the interface it came in on. Drop the rest as spoofed: `-t raw -A PREROUTING -m rpfilter --invert -j DROP`.',
     options: [
       { name: 'loose',
@@ -209,6 +231,7 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     name: 'limit',
     kind: 'match',
     complete: true,
+    nft: { form: 'limit' },
     doc: 'Matches at most a given average rate of packets overall (a token bucket), for example to cap log messages. Without options it allows 3 per hour with a burst of 5.',
     options: [
       { name: 'limit', save: { default: '3/hour' }, value: 'rate',
@@ -223,6 +246,7 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     saveOrder: ['hashlimit-upto', 'hashlimit-above', 'hashlimit-burst', 'hashlimit-mode', 'hashlimit-name', 'hashlimit-htable-size', 'hashlimit-htable-max', 'hashlimit-htable-gcinterval', 'hashlimit-htable-expire', 'hashlimit-srcmask', 'hashlimit-dstmask', 'hashlimit-rate-match', 'hashlimit-rate-interval'],
     complete: true,
     needsOneOf: ['hashlimit-upto', 'hashlimit-above'],
+    nft: { form: 'hashlimit' },
     doc: 'Like `limit`, but keeps a separate bucket per address, port or both, so each client gets its own rate. State is visible under `/proc/net/ipt_hashlimit/NAME`.',
     options: [
       { name: 'hashlimit-upto', save: { negatedAs: 'hashlimit-above' }, aliases: ['hashlimit'], value: 'hashlimitRate', invert: true, excludes: ['hashlimit-above'],
@@ -257,6 +281,7 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     name: 'quota',
     kind: 'match',
     complete: true,
+    nft: { form: 'quota' },
     doc: 'Matches until a byte budget is used up, counting down with every packet that reaches the rule. The counter lives in this rule and starts over when the rules are reloaded.',
     options: [
       { name: 'quota', value: { kind: 'uint', max: U64_MAX }, invert: true, mandatory: true,
@@ -267,6 +292,7 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     name: 'rateest',
     kind: 'match',
     needsOneOf: ['rateest-lt', 'rateest-gt', 'rateest-eq'],
+    nft: { none: 'nft has no rate estimators' },
     doc: 'Compares the rate measured by a `RATEEST` target estimator with a fixed rate, or two estimators with each other. The estimator must already exist when the rule is loaded.',
     options: [
       { name: 'rateest1', aliases: ['rateest'], value: { kind: 'string', minLength: 1 }, mandatory: true,
@@ -295,6 +321,7 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     name: 'statistic',
     kind: 'match',
     complete: true,
+    nft: { form: 'statistic' },
     doc: 'Matches a share of the packets, at random or every n-th one: for sampling, simple load spreading or testing packet loss.',
     options: [
       { name: 'mode', value: { kind: 'enum', values: ['random', 'nth'] }, mandatory: true,
@@ -312,6 +339,7 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     kind: 'match',
     saveOrder: ['timestart', 'timestop', 'monthdays', 'weekdays', 'datestart', 'datestop', 'kerneltz', 'contiguous'],
     complete: true,
+    nft: { form: 'time' },
     doc: 'Matches by the time the packet arrives: time of day, weekdays, days of the month and a date window. Times are UTC unless `--kerneltz` is given.',
     options: [
       { name: 'datestart', save: { omitWhen: '1970-01-01T00:00:00' }, value: 'dateTime',
@@ -340,6 +368,7 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
     name: 'comment',
     kind: 'match',
     complete: true,
+    nft: { form: 'comment' },
     doc: 'Attaches a note to the rule; it never affects matching and shows up in `iptables -L` and `iptables-save`.',
     options: [
       { name: 'comment', save: { form: 'quoted' }, value: { kind: 'string', maxLength: 255, truncate: true }, mandatory: true,

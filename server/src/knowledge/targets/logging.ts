@@ -1,4 +1,12 @@
 import type { ExtensionSpec } from '../schema';
+import { LOG_LEVELS } from '../vocabulary';
+
+/** nft's log levels by syslog number, the default (warn, 4) left unsaid; keyed by iptables' names and numbers. */
+const NFT_LEVELS = ['emerg', 'alert', 'crit', 'err', '', 'notice', 'info', 'debug'];
+const LOG_LEVEL_WORDS: Readonly<Record<string, string>> = Object.fromEntries([
+  ...NFT_LEVELS.map((word, n) => [String(n), word]),
+  ...LOG_LEVELS.map((l) => [l.name, NFT_LEVELS[l.level]]),
+]);
 
 export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
   {
@@ -8,17 +16,20 @@ export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
     complete: true,
     terminating: false,
     changes: [],
+    nft: { statement: 'log' },
     doc: 'Writes the packet headers to the kernel log (dmesg, journald, syslog) and lets the packet continue to the next rule; put it just before the DROP or ACCEPT it documents.',
     options: [
       { name: 'log-level', save: { omitWhen: '4' }, value: 'logLevel',
+        nft: { keyword: 'level', words: LOG_LEVEL_WORDS },
         doc: 'Syslog priority, a number 0-7 or a name such as `info` or `debug`; `warning` (4) by default.' },
       { name: 'log-prefix', save: { form: 'quoted' }, value: { kind: 'string', minLength: 1, maxLength: 29, truncate: true },
+        nft: { keyword: 'prefix' },
         doc: 'Text put in front of each message so you can grep for it, such as `"DROP-IN: "`. iptables keeps only the first 29 characters.' },
-      { name: 'log-tcp-sequence', doc: 'Also log TCP sequence numbers (readable by local users with access to the log: a security risk).' },
-      { name: 'log-tcp-options', doc: 'Also log the options of the TCP header.' },
-      { name: 'log-ip-options', doc: 'Also log the options of the IP header.' },
-      { name: 'log-uid', doc: 'Also log the user id of the local socket that sent the packet, where there is one.' },
-      { name: 'log-macdecode', doc: 'Log the MAC addresses and protocol decoded, instead of as one hex string.' },
+      { name: 'log-tcp-sequence', nft: { keyword: 'flags tcp sequence' }, doc: 'Also log TCP sequence numbers (readable by local users with access to the log: a security risk).' },
+      { name: 'log-tcp-options', nft: { keyword: 'flags tcp options' }, doc: 'Also log the options of the TCP header.' },
+      { name: 'log-ip-options', nft: { keyword: 'flags ip options' }, doc: 'Also log the options of the IP header.' },
+      { name: 'log-uid', nft: { keyword: 'flags skuid' }, doc: 'Also log the user id of the local socket that sent the packet, where there is one.' },
+      { name: 'log-macdecode', nft: { keyword: 'flags ether' }, doc: 'Log the MAC addresses and protocol decoded, instead of as one hex string.' },
     ],
   },
   {
@@ -28,17 +39,23 @@ export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
     complete: true,
     terminating: false,
     changes: [],
+    nft: { statement: 'log' },
     doc: 'Passes the packet to a user-space logger over netlink (ulogd2, tcpdump `-i nflog:N`, Suricata) and lets it continue to the next rule.',
     options: [
       { name: 'nflog-group', save: { omitWhen: '0' }, value: { kind: 'uint', max: 65535 },
+        nft: { keyword: 'group', absent: 'group 0' },
         doc: 'Netlink group the logger listens on, `0` by default, such as `5`.' },
       { name: 'nflog-prefix', save: { form: 'quoted' }, value: { kind: 'string', minLength: 1, maxLength: 63, truncate: true },
+        nft: { keyword: 'prefix' },
         doc: 'Text attached to each logged packet, such as `"fw-drop"`; iptables keeps only the first 63 characters.' },
       { name: 'nflog-size', value: { kind: 'uint', max: 0xffffffff }, excludes: ['nflog-range'],
+        nft: { keyword: 'snaplen' },
         doc: 'Copy at most this many bytes of each packet to the logger, such as `128`; `0` copies only metadata.' },
       { name: 'nflog-range', value: { kind: 'uint', max: 0xffffffff }, excludes: ['nflog-size'],
+        nft: { note: 'the kernel ignores it (`--nflog-size` is the working one)' },
         doc: 'Has never had any effect and iptables warns about it: use `--nflog-size` instead.' },
       { name: 'nflog-threshold', save: { omitWhen: '0' }, value: { kind: 'uint', max: 65535 },
+        nft: { keyword: 'queue-threshold' },
         doc: 'Collect this many packets in the kernel before sending them to user space together, `1` by default.' },
     ],
   },
@@ -49,6 +66,7 @@ export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
     terminating: false,
     changes: [],
     removed: 'The kernel dropped ULOG in Linux 3.17; use `-j NFLOG --nflog-group N` with ulogd2 (its NFLOG input plugin).',
+    nft: { none: 'ULOG was removed from Linux; nft logs through nfnetlink_log (`log group N`) as NFLOG does' },
     doc: 'Old IPv4-only way to pass packets to a user-space logger (ulogd 1) over netlink.',
     options: [
       { name: 'ulog-nlgroup', value: { kind: 'uint', min: 1, max: 32 },
@@ -66,9 +84,11 @@ export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
     kind: 'target',
     terminating: false,
     changes: [],
+    nft: { statement: 'log level audit' },
     doc: 'Records the packet in the Linux audit log (auditd) with the verdict you give; it does not apply that verdict, so follow it with the real ACCEPT or DROP.',
     options: [
       { name: 'type', value: { kind: 'enum', values: ['accept', 'drop', 'reject'], ignoreCase: true }, mandatory: true,
+        nft: { note: 'nft\'s audit record carries no verdict' },
         doc: 'Verdict to record in the audit record: `accept`, `drop` or `reject`.' },
     ],
   },
@@ -77,6 +97,7 @@ export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
     kind: 'target',
     terminating: false,
     changes: [],
+    nft: { none: 'nft has no LED trigger' },
     doc: 'Blinks or lights an LED through a netfilter LED trigger when a packet matches, e.g. as an activity light on a router. The kernel must have LED support (many server kernels do not).',
     options: [
       { name: 'led-trigger-id', save: { form: 'alwaysQuoted' }, value: { kind: 'string', maxLength: 16 }, mandatory: true,
@@ -91,6 +112,7 @@ export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
     kind: 'target',
     terminating: false,
     changes: [],
+    nft: { none: 'nft has no idle timers' },
     doc: 'Starts or restarts a timer each time a packet matches; when no packet has come for the timeout, user space is notified through sysfs. Used to power down idle links.',
     options: [
       { name: 'timeout', value: { kind: 'uint', min: 1, max: 2147482 }, mandatory: true,
@@ -107,6 +129,7 @@ export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
     kind: 'target',
     terminating: false,
     changes: ['other'],
+    nft: { none: 'nft has no rate estimators' },
     doc: 'Feeds matching packets into a named rate estimator, which the `rateest` match can then compare against, for example to fail over when a link is saturated.',
     options: [
       { name: 'rateest-name', value: { kind: 'string', maxLength: 15, truncate: true }, mandatory: true,
@@ -125,6 +148,7 @@ export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
     terminating: false,
     changes: ['sets'],
     needsOneOf: ['add-set', 'del-set', 'map-set'],
+    nft: { form: 'setTarget' },
     doc: 'Adds the packet\'s addresses or ports to an ipset, removes them, or copies values stored in a set entry onto the packet. The set must already exist (`ipset create`) when the rules load.',
     options: [
       { name: 'add-set', value: 'setName', second: { kind: 'enumList', values: ['src', 'dst'], maxItems: 6 },
@@ -151,6 +175,7 @@ export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
     terminating: false,
     changes: ['other'],
     removed: 'Linux 6.3 removed CLUSTERIP; share the address with the `cluster` match (`-m cluster --cluster-total-nodes N --cluster-local-node I`) instead.',
+    nft: { none: 'removed from Linux; nft has no cluster address either' },
     doc: 'Old IPv4 load sharing: several hosts answer for one address and a multicast MAC, each taking the connections that hash to its node number.',
     options: [
       { name: 'new', doc: 'Create the cluster address; the first rule for an address needs it, with all the options below.' },

@@ -9,12 +9,14 @@ export const NAT_TARGETS: readonly ExtensionSpec[] = [
     tables: ['nat'],
     hooks: ['PREROUTING', 'OUTPUT'],
     terminating: true,
+    nft: { statement: 'dnat' },
     doc: 'Rewrites the destination address (and port) of a new connection, for port forwarding. Later packets of the connection are translated the same way.',
     options: [
       { name: 'to-destination', value: 'natRange', mandatory: true,
+        nft: { keyword: 'to' },
         doc: 'New destination: `address[-address][:port[-port]]`, for example `192.168.1.10:8080`; IPv6 addresses go in brackets when a port follows (`[2001:db8::10]:80`). A port needs `-p tcp`, `udp`, `sctp` or `dccp`. A range may end in `/base` to shift ports rather than pick one.' },
-      { name: 'random', doc: 'Chooses the port from the range at random.' },
-      { name: 'persistent', doc: 'Gives a client the same address each time when a range is used.' },
+      { name: 'random', nft: { keyword: 'random', flag: true }, doc: 'Chooses the port from the range at random.' },
+      { name: 'persistent', nft: { keyword: 'persistent', flag: true }, doc: 'Gives a client the same address each time when a range is used.' },
     ],
   },
   {
@@ -25,13 +27,15 @@ export const NAT_TARGETS: readonly ExtensionSpec[] = [
     tables: ['nat'],
     hooks: ['INPUT', 'POSTROUTING'],
     terminating: true,
+    nft: { statement: 'snat' },
     doc: 'Rewrites the source address (and port) of a new connection to a fixed address, for a router with a static public IP. Replies are translated back automatically.',
     options: [
       { name: 'to-source', value: 'natRange', mandatory: true,
+        nft: { keyword: 'to' },
         doc: 'New source: `address[-address][:port[-port]]`, for example `203.0.113.5` or `203.0.113.5:1024-65535` (a port needs `-p tcp`, `udp`, `sctp` or `dccp`).' },
-      { name: 'random', doc: 'Picks the source port at random (hash-based) instead of keeping the original where possible.' },
-      { name: 'random-fully', doc: 'Picks every source port fully at random (PRNG), which avoids collisions with many clients.' },
-      { name: 'persistent', doc: 'Gives a client the same source address each time when a range is used.' },
+      { name: 'random', nft: { keyword: 'random', flag: true }, doc: 'Picks the source port at random (hash-based) instead of keeping the original where possible.' },
+      { name: 'random-fully', nft: { keyword: 'fully-random', flag: true }, doc: 'Picks every source port fully at random (PRNG), which avoids collisions with many clients.' },
+      { name: 'persistent', nft: { keyword: 'persistent', flag: true }, doc: 'Gives a client the same source address each time when a range is used.' },
     ],
   },
   {
@@ -42,12 +46,14 @@ export const NAT_TARGETS: readonly ExtensionSpec[] = [
     tables: ['nat'],
     hooks: ['POSTROUTING'],
     terminating: true,
+    nft: { statement: 'masquerade' },
     doc: 'Source NAT to whatever address the outgoing interface has right now, for dial-up or DHCP links; connections are forgotten when the interface goes down. Use SNAT when the address is static.',
     options: [
       { name: 'to-ports', value: 'natPorts',
+        nft: { keyword: 'to' },
         doc: 'Source port or range to use, such as `1024-65535`; needs `-p tcp`, `udp`, `sctp` or `dccp`.' },
-      { name: 'random', doc: 'Picks the source port at random (hash-based).' },
-      { name: 'random-fully', doc: 'Picks every source port fully at random (PRNG).' },
+      { name: 'random', nft: { keyword: 'random', flag: true }, doc: 'Picks the source port at random (hash-based).' },
+      { name: 'random-fully', nft: { keyword: 'fully-random', flag: true }, doc: 'Picks every source port fully at random (PRNG).' },
     ],
   },
   {
@@ -58,11 +64,13 @@ export const NAT_TARGETS: readonly ExtensionSpec[] = [
     tables: ['nat'],
     hooks: ['PREROUTING', 'OUTPUT'],
     terminating: true,
+    nft: { statement: 'redirect' },
     doc: 'Sends the connection to this machine itself, to the address of the incoming interface (loopback for local traffic), for example into a local proxy.',
     options: [
       { name: 'to-ports', value: 'natPorts',
+        nft: { keyword: 'to' },
         doc: 'Local port or range to redirect to, such as `3128`; needs `-p tcp`, `udp`, `sctp` or `dccp`. Without it the port stays the same.' },
-      { name: 'random', doc: 'Picks the port from the range at random.' },
+      { name: 'random', nft: { keyword: 'random', flag: true }, doc: 'Picks the port from the range at random.' },
     ],
   },
   {
@@ -72,6 +80,7 @@ export const NAT_TARGETS: readonly ExtensionSpec[] = [
     complete: true,
     tables: ['nat'],
     terminating: true,
+    nft: { form: 'netmap' },
     doc: 'Maps a whole network onto another one address by address, keeping the host part: destination in PREROUTING and OUTPUT, source in INPUT and POSTROUTING.',
     options: [
       { name: 'to', value: 'hostMask', save: { form: 'cidr' }, mandatory: true,
@@ -86,6 +95,7 @@ export const NAT_TARGETS: readonly ExtensionSpec[] = [
     hooks: ['PREROUTING', 'OUTPUT'],
     terminating: false,
     changes: ['addresses'],
+    nft: { none: 'nft has no stateless, checksum-neutral prefix translation (RFC 6296): its `snat ip6 prefix to` tracks connections and keeps the interface id, so the addresses differ' },
     doc: 'IPv6 network prefix translation (RFC 6296) for incoming traffic: swaps the destination prefix without tracking connections. Pair it with SNPT in the other direction.',
     options: [
       { name: 'src-pfx', value: 'hostMask', mandatory: true,
@@ -102,6 +112,7 @@ export const NAT_TARGETS: readonly ExtensionSpec[] = [
     hooks: ['INPUT', 'POSTROUTING'],
     terminating: false,
     changes: ['addresses'],
+    nft: { none: 'nft has no stateless, checksum-neutral prefix translation (RFC 6296): its `snat ip6 prefix to` tracks connections and keeps the interface id, so the addresses differ' },
     doc: 'IPv6 network prefix translation (RFC 6296) for outgoing traffic: swaps the source prefix without tracking connections. Pair it with DNPT for the replies.',
     options: [
       { name: 'src-pfx', value: 'hostMask', mandatory: true,

@@ -1,3 +1,4 @@
+import { ECN_CODEPOINTS } from '../nftables';
 import type { ExtensionSpec, Family, OptionSpec } from '../schema';
 
 const MARK_OPS = ['set-xmark', 'set-mark', 'and-mark', 'or-mark', 'xor-mark'];
@@ -31,6 +32,7 @@ function tcpmss(family: Family, maxMss: number): ExtensionSpec {
     changes: ['header'],
     needsOneOf: ['set-mss', 'clamp-mss-to-pmtu'],
     needsMatch: { name: 'tcp', options: ['syn', 'tcp-flags'] },
+    nft: { form: 'tcpmss' },
     doc: 'Rewrites the MSS option of TCP SYN packets, the usual cure for stalled connections over PPPoE or tunnels. The kernel insists the rule only matches SYNs: add `--tcp-flags SYN,RST SYN` (or `--syn`).',
     options: [
       { name: 'set-mss', value: { kind: 'uint', max: maxMss },
@@ -49,6 +51,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     terminating: false,
     changes: ['mark'],
     needsOneOf: MARK_OPS,
+    nft: { form: 'mark' },
     doc: 'Sets the packet\'s firewall mark (nfmark), a 32-bit number only this host sees; policy routing (`ip rule fwmark`), tc and later rules can act on it. Choose exactly one operation.',
     options: markOperations('packet mark', MARK_OPS),
   },
@@ -61,6 +64,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     terminating: false,
     changes: ['mark', 'conntrack'],
     needsOneOf: CONNMARK_OPS,
+    nft: { form: 'connmark' },
     doc: 'Sets the mark stored with the connection (ctmark), or copies between it and the packet mark: `--save-mark` after marking the first packet, `--restore-mark` early for every later one. Choose exactly one operation.',
     options: [
       ...markOperations('connection mark', CONNMARK_OPS),
@@ -88,6 +92,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     terminating: false,
     changes: ['header'],
     needsOneOf: TOS_OPS,
+    nft: { form: 'tosTarget' },
     doc: 'Changes the IPv4 Type of Service byte (the IPv6 traffic class). Mostly historic: use DSCP for QoS marking today. Choose exactly one operation.',
     options: [
       { name: 'set-tos', value: 'tosMask', excludes: others(TOS_OPS, 'set-tos'),
@@ -108,11 +113,14 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     terminating: false,
     changes: ['header'],
     needsOneOf: ['set-dscp', 'set-dscp-class'],
+    nft: { statement: { ipv4: 'ip dscp set', ipv6: 'ip6 dscp set' } },
     doc: 'Sets the DiffServ code point (the upper six bits of the TOS / traffic class byte) so routers and queues can prioritise the traffic.',
     options: [
       { name: 'set-dscp', save: { form: 'hex2' }, value: { kind: 'uint', max: 63 }, excludes: ['set-dscp-class'],
+        nft: { keyword: '' },
         doc: 'The code point as a number 0-63, decimal or hex: `46` or `0x2e`.' },
       { name: 'set-dscp-class', save: { storedAs: [{ option: 'set-dscp' }] }, value: 'dscpClass', excludes: ['set-dscp'],
+        nft: { keyword: '' },
         doc: 'The code point by class name, case-insensitive: `EF`, `AF41`, `CS1`, `BE`.' },
     ],
   },
@@ -125,13 +133,17 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     terminating: false,
     changes: ['header'],
     needsOneOf: ['ttl-set', 'ttl-dec', 'ttl-inc'],
+    nft: { statement: 'ip ttl set' },
     doc: 'Changes the IPv4 time-to-live field. Raising it can create routing loops that never expire, so be careful.',
     options: [
       { name: 'ttl-set', value: { kind: 'uint', max: 255 }, excludes: ['ttl-dec', 'ttl-inc'],
+        nft: { keyword: '' },
         doc: 'Sets the TTL to this value, such as `64`.' },
       { name: 'ttl-dec', value: { kind: 'uint', min: 1, max: 255 }, excludes: ['ttl-set', 'ttl-inc'],
+        nft: { none: 'nft sets a header field to a constant; it cannot add to it or subtract from it' },
         doc: 'Lowers the TTL by this much (1-255), for example to hide hops.' },
       { name: 'ttl-inc', value: { kind: 'uint', min: 1, max: 255 }, excludes: ['ttl-set', 'ttl-dec'],
+        nft: { none: 'nft sets a header field to a constant; it cannot add to it or subtract from it' },
         doc: 'Raises the TTL by this much (1-255), for example `1` to make this router invisible to traceroute.' },
     ],
   },
@@ -144,13 +156,17 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     terminating: false,
     changes: ['header'],
     needsOneOf: ['hl-set', 'hl-dec', 'hl-inc'],
+    nft: { statement: 'ip6 hoplimit set' },
     doc: 'Changes the IPv6 hop limit, the counterpart of the IPv4 TTL. Raising it can create routing loops that never expire.',
     options: [
       { name: 'hl-set', value: { kind: 'uint', max: 255 }, excludes: ['hl-dec', 'hl-inc'],
+        nft: { keyword: '' },
         doc: 'Sets the hop limit to this value, such as `64`.' },
       { name: 'hl-dec', value: { kind: 'uint', min: 1, max: 255 }, excludes: ['hl-set', 'hl-inc'],
+        nft: { none: 'nft sets a header field to a constant; it cannot add to it or subtract from it' },
         doc: 'Lowers the hop limit by this much (1-255).' },
       { name: 'hl-inc', value: { kind: 'uint', min: 1, max: 255 }, excludes: ['hl-set', 'hl-dec'],
+        nft: { none: 'nft sets a header field to a constant; it cannot add to it or subtract from it' },
         doc: 'Raises the hop limit by this much (1-255).' },
     ],
   },
@@ -163,6 +179,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     protocols: ['tcp'],
     terminating: false,
     changes: ['header'],
+    nft: { form: 'tcpoptstrip' },
     doc: 'Removes the listed options from the TCP header (they are overwritten with NOPs), for example to work around middleboxes that mishandle them.',
     options: [
       { name: 'strip-options', value: { kind: 'string' },
@@ -177,6 +194,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     terminating: false,
     changes: ['header'],
     deprecated: 'The kernel logs that CHECKSUM should be avoided. It only exists for old DHCP clients in virtual machines; if you need it, limit it to `-p udp` in OUTPUT, as the kernel advises.',
+    nft: { none: 'nft has no statement that fills in checksums; the kernel or the network card computes them (CHECKSUM only helped old DHCP clients in virtual machines, and is usually safe to drop)' },
     doc: 'Fills in a missing checksum of packets whose checksum would normally be done by the network card, a workaround for old DHCP clients on virtual networks.',
     options: [
       { name: 'checksum-fill', mandatory: true, doc: 'Compute and store the checksum now.' },
@@ -190,15 +208,20 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     terminating: false,
     changes: ['header'],
     needsAnOption: true,
+    nft: { statement: '' },
     doc: 'Edits Explicit Congestion Notification bits, mostly to strip ECN negotiation for paths where broken equipment drops ECN traffic.',
     options: [
       { name: 'ecn-tcp-remove', excludes: ['ecn-tcp-cwr', 'ecn-tcp-ece'],
+        nft: { none: 'nft 1.0.6 cannot set or clear single TCP flags' },
         doc: 'Clears the ECE and CWR flags in the TCP header; needs `-p tcp`.' },
       { name: 'ecn-tcp-cwr', value: { kind: 'uint', max: 1 }, excludes: ['ecn-tcp-remove'],
+        nft: { none: 'nft 1.0.6 cannot set or clear single TCP flags' },
         doc: 'Sets (`1`) or clears (`0`) the TCP CWR flag; needs `-p tcp`.' },
       { name: 'ecn-tcp-ece', value: { kind: 'uint', max: 1 }, excludes: ['ecn-tcp-remove'],
+        nft: { none: 'nft 1.0.6 cannot set or clear single TCP flags' },
         doc: 'Sets (`1`) or clears (`0`) the TCP ECE flag; needs `-p tcp`.' },
       { name: 'ecn-ip-ect', value: { kind: 'uint', max: 3 },
+        nft: { keyword: 'ip ecn set', words: ECN_CODEPOINTS },
         doc: 'Sets the two ECN bits of the IP header to this value 0-3.' },
     ],
   },
@@ -209,9 +232,11 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     hooks: ['FORWARD', 'OUTPUT', 'POSTROUTING'],
     terminating: false,
     changes: ['other'],
+    nft: { statement: 'meta priority set' },
     doc: 'Puts the packet straight into a tc class of the outgoing interface\'s queueing discipline (its skb priority), so no tc filter is needed.',
     options: [
       { name: 'set-class', save: { form: 'classid' }, value: { kind: 'string' }, mandatory: true,
+        nft: { keyword: '', verbatim: true },
         doc: 'The class as hex `major:minor`, both parts required, such as `1:10`.' },
     ],
   },
@@ -222,6 +247,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     tables: ['mangle', 'security'],
     terminating: false,
     changes: ['other'],
+    nft: { form: 'secmark' },
     doc: 'Labels the packet with an SELinux security context, so the policy can decide which domains may send or receive it. The kernel refuses the rule if the context is unknown to the loaded policy.',
     options: [
       { name: 'selctx', value: { kind: 'string', maxLength: 255 }, mandatory: true,
@@ -237,10 +263,11 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
     terminating: false,
     changes: ['other'],
     needsOneOf: ['save', 'restore'],
+    nft: { statement: '' },
     doc: 'Copies SELinux packet labels between packets and their connection, so replies and related traffic get the label of the first packet.',
     options: [
-      { name: 'save', excludes: ['restore'], doc: 'Copy the packet\'s label to the connection if it has none yet.' },
-      { name: 'restore', excludes: ['save'], doc: 'Give an unlabelled packet the label saved on its connection.' },
+      { name: 'save', excludes: ['restore'], nft: { keyword: 'ct secmark set meta secmark', note: 'nft copies the label even onto a connection that has one' }, doc: 'Copy the packet\'s label to the connection if it has none yet.' },
+      { name: 'restore', excludes: ['save'], nft: { keyword: 'meta secmark set ct secmark', note: 'nft copies the label even onto a packet that has one' }, doc: 'Give an unlabelled packet the label saved on its connection.' },
     ],
   },
   {
@@ -253,6 +280,7 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
       'hmark-tuple', 'hmark-src-prefix', 'hmark-dst-prefix', 'hmark-sport-mask', 'hmark-dport-mask',
       'hmark-spi-mask', 'hmark-proto-mask', 'hmark-sport', 'hmark-dport', 'hmark-spi',
     ],
+    nft: { none: 'nft can set the mark from a hash (`meta mark set jhash ... mod N offset M`), but hashes the fields differently, so flows would get other marks' },
     doc: 'Sets the packet mark from a hash of addresses, ports and protocol, to spread flows over several links or servers by policy routing: mark = hash % mod + offset.',
     options: [
       { name: 'hmark-tuple', value: { kind: 'enumList', values: ['ct', 'src', 'dst', 'sport', 'dport', 'proto', 'spi'], ignoreCase: true },

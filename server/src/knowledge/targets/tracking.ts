@@ -13,6 +13,7 @@ export const TRACKING_TARGETS: readonly ExtensionSpec[] = [
     tables: ['raw'],
     terminating: false,
     changes: ['conntrack'],
+    nft: { form: 'ct' },
     doc: 'Sets up how connection tracking treats the packet\'s connection before it is tracked: exempt it (`--notrack`), attach a helper or timeout policy, or place it in a zone.',
     options: [
       { name: 'notrack',
@@ -41,6 +42,7 @@ export const TRACKING_TARGETS: readonly ExtensionSpec[] = [
     terminating: false,
     changes: ['conntrack'],
     deprecated: 'NOTRACK is an old alias; write `-j CT --notrack`.',
+    nft: { statement: 'notrack' },
     doc: 'Exempts the packet from connection tracking, exactly like `-j CT --notrack`.',
     options: [],
   },
@@ -51,6 +53,7 @@ export const TRACKING_TARGETS: readonly ExtensionSpec[] = [
     tables: ['raw'],
     terminating: false,
     changes: [],
+    nft: { statement: 'meta nftrace set 1' },
     doc: 'Logs every rule the packet hits in every table from here on, for debugging a ruleset. Read the trace with `xtables-monitor --trace` (nft-based iptables) or in the kernel log (legacy).',
     options: [],
   },

@@ -19,6 +19,11 @@ function rejectNames(types: readonly { name: string; alias: string }[]): Record<
   return Object.fromEntries(types.map((t) => [t.alias, t.name]));
 }
 
+/** nft's words for each name and alias of a reject type. */
+function rejectNft(types: readonly { name: string; alias: string; nft: string }[]): Record<string, string> {
+  return Object.fromEntries(types.flatMap((t) => [[t.name, t.nft], [t.alias, t.nft]]));
+}
+
 const REJECT_DOC =
   'Throws the packet away and tells the sender so, by default with an ICMP port-unreachable. Only the filter table accepts it, and it ends the rule walk like DROP.';
 
@@ -30,12 +35,14 @@ export const VERDICT_TARGETS: readonly ExtensionSpec[] = [
     complete: true,
     tables: ['filter'],
     terminating: true,
+    nft: { statement: 'reject' },
     doc: REJECT_DOC,
     options: [
       {
         name: 'reject-with',
         value: { kind: 'enum', values: rejectWords(REJECT_TYPES_V4), ignoreCase: true, prefix: true, savedAs: rejectNames(REJECT_TYPES_V4) },
         save: { default: 'icmp-port-unreachable' },
+        nft: { keyword: 'with', words: rejectNft(REJECT_TYPES_V4) },
         valueNeedsProtocol: { 'tcp-reset': ['tcp'], 'tcp-rst': ['tcp'] },
         doc: 'What to answer with, for example `icmp-admin-prohibited` or `tcp-reset`. Short aliases (`port-unreach`) and abbreviations work. `tcp-reset` needs `-p tcp` in the rule, otherwise the kernel refuses it.',
       },
@@ -48,12 +55,14 @@ export const VERDICT_TARGETS: readonly ExtensionSpec[] = [
     complete: true,
     tables: ['filter'],
     terminating: true,
+    nft: { statement: 'reject' },
     doc: REJECT_DOC.replace('an ICMP port-unreachable', 'an ICMPv6 port-unreachable'),
     options: [
       {
         name: 'reject-with',
         value: { kind: 'enum', values: rejectWords(REJECT_TYPES_V6), ignoreCase: true, prefix: true, savedAs: rejectNames(REJECT_TYPES_V6) },
         save: { default: 'icmp6-port-unreachable' },
+        nft: { keyword: 'with', words: rejectNft(REJECT_TYPES_V6) },
         valueNeedsProtocol: { 'tcp-reset': ['tcp'] },
         doc: 'What to answer with, for example `icmp6-adm-prohibited` or `tcp-reset`. Short aliases (`adm-prohibited`) and abbreviations work. `tcp-reset` needs `-p tcp` in the rule, otherwise the kernel refuses it.',
       },
@@ -64,15 +73,20 @@ export const VERDICT_TARGETS: readonly ExtensionSpec[] = [
     kind: 'target',
     complete: true,
     terminating: true,
+    nft: { statement: 'queue' },
     doc: 'Hands the packet to a user-space program (an IPS, a custom filter) listening on a netfilter queue; that program decides its fate. Without a listener the packet is dropped unless `--queue-bypass` is given.',
     options: [
       { name: 'queue-num', save: { default: '0', defaultWithout: ['queue-balance'] }, value: { kind: 'uint', max: 65535 }, excludes: ['queue-balance'],
+        nft: { keyword: 'num' },
         doc: 'Queue number to send to, `0` by default.' },
       { name: 'queue-balance', value: { kind: 'uintRange', max: 65534, proper: true }, excludes: ['queue-num'],
+        nft: { keyword: 'num' },
         doc: 'Spreads flows over a range of queues, written `first:last` with first below last, such as `0:3`.' },
       { name: 'queue-bypass',
+        nft: { keyword: 'bypass', flag: true },
         doc: 'If no program is bound to the queue, let the packet pass this hook as if accepted instead of dropping it.' },
       { name: 'queue-cpu-fanout', requires: ['queue-balance'],
+        nft: { keyword: 'fanout', flag: true },
         doc: 'With `--queue-balance`, picks the queue by the CPU handling the packet instead of by a flow hash.' },
     ],
   },
@@ -86,15 +100,18 @@ export const VERDICT_TARGETS: readonly ExtensionSpec[] = [
     terminating: true,
     mayContinue: 'segments that are neither a connection request nor the client\'s ACK (a RST or FIN, say) go on to the next rule',
     changes: [],
+    nft: { statement: 'synproxy' },
     doc: 'Answers TCP handshakes itself with SYN cookies and only opens the real connection once the client has completed it, to blunt SYN floods. Use it on `-m conntrack --ctstate INVALID,UNTRACKED` packets, with the SYNs made untracked in raw (`-j CT --notrack`).',
     options: [
-      { name: 'sack-perm', doc: 'Tell the client selective acknowledgements are allowed; match the backend server.' },
-      { name: 'timestamp', doc: 'Offer TCP timestamps; match the backend server.' },
+      { name: 'sack-perm', nft: { keyword: 'sack-perm' }, doc: 'Tell the client selective acknowledgements are allowed; match the backend server.' },
+      { name: 'timestamp', nft: { keyword: 'timestamp' }, doc: 'Offer TCP timestamps; match the backend server.' },
       { name: 'wscale', value: { kind: 'uint', max: 255 },
+        nft: { keyword: 'wscale' },
         doc: 'Window scale factor to announce, as the backend uses (TCP allows up to `14`), for example `7`.' },
       { name: 'mss', value: { kind: 'uint', max: 65535 },
+        nft: { keyword: 'mss' },
         doc: 'Maximum segment size to announce, the backend\'s value such as `1460`.' },
-      { name: 'ecn', doc: 'Announce ECN support (RFC 3168) to the client.' },
+      { name: 'ecn', nft: { none: 'nft\'s synproxy does not announce ECN' }, doc: 'Announce ECN support (RFC 3168) to the client.' },
     ],
   },
   {
@@ -103,11 +120,14 @@ export const VERDICT_TARGETS: readonly ExtensionSpec[] = [
     complete: true,
     terminating: false,
     changes: [],
+    nft: { statement: 'dup to' },
     doc: 'Sends a copy of the packet to another host on the local network, for example a traffic analyser; the original carries on unchanged.',
     options: [
       { name: 'gateway', value: 'host', mandatory: true,
+        nft: { keyword: '' },
         doc: 'Next hop the copy is routed through, such as `192.168.0.50`; it must be directly reachable.' },
       { name: 'oif', value: 'interface',
+        nft: { keyword: 'device' },
         doc: 'Send the copy out through this interface, for example `eth1`.' },
     ],
   },
@@ -120,6 +140,7 @@ export const VERDICT_TARGETS: readonly ExtensionSpec[] = [
     hooks: ['PREROUTING'],
     protocols: ['tcp', 'udp'],
     terminating: true,
+    nft: { form: 'tproxy' },
     doc: 'Transparent proxying: delivers the packet to a local socket (opened with `IP_TRANSPARENT`) without changing its addresses. Needs a policy route for the mark it sets, and drops the packet when no socket is found.',
     options: [
       { name: 'on-port', value: 'port', mandatory: true,
