@@ -103,9 +103,10 @@ function corpusPairs(ns: NftNamespace, problems: string[]): Pair[] {
     const { ruleset } = analyseSaveText(text, { ...DEFAULT_OPTIONS, family, fileName: name });
     // Rules of one command stay together (`-s a,b` is two), commands in file order.
     const rules = [...ruleset!.tables.values()].flatMap((t) => [...t.chains.values()].flatMap((c) => c.rules));
+    // The rules of one command share its facts (the command itself is parsed again on each read).
     const order = new Map<unknown, number>();
-    for (const rule of rules) if (!order.has(rule.command)) order.set(rule.command, rule.command.flag?.line ?? 0);
-    rules.sort((a, b) => order.get(a.command)! - order.get(b.command)!);
+    for (const rule of rules) if (!order.has(rule.facts)) order.set(rule.facts, rule.command.flag?.line ?? 0);
+    rules.sort((a, b) => order.get(a.facts)! - order.get(b.facts)!);
     const theirs = theirRules(r.stdout);
     if (r.status !== 0 || theirs.length !== rules.length) {
       problems.push(`${name}: iptables-restore-translate ${r.status !== 0 ? `failed: ${r.stderr.trim().split('\n')[0]}` : `gave ${theirs.length} rules for our ${rules.length}`}`);

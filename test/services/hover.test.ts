@@ -55,9 +55,10 @@ test('targets: an extension with where it is legal, a verdict', async () => {
   assert.deepEqual(masq?.range, { line: 7, start: 26, end: 36 });
   assert.match(masq!.contents, /^\*\*-j MASQUERADE\*\* \(target\)\n\nSource NAT to whatever address the outgoing interface has/);
   assert.match(masq!.contents, /Only in the nat table\. Only in chains reached from POSTROUTING\. Ends the rule walk/);
-  assert.match(masq!.contents, /Options: `--to-ports`, `--random`, `--random-fully`$/);
+  assert.match(masq!.contents, /Options: `--to-ports`, `--random`, `--random-fully`\n\nIn \*\*nftables\*\*:\n```\noifname "eth0" counter masquerade\n```$/);
   const accept = await hoverAt('*filter\n-A INPUT -j ACC‸EPT\nCOMMIT\n');
-  assert.equal(accept?.contents, '**ACCEPT** (verdict)\n\nStop here and let the packet through this chain\'s hook (later tables and hooks still see it).');
+  assert.equal(accept?.contents, '**ACCEPT** (verdict)\n\nStop here and let the packet through this chain\'s hook (later tables and hooks still see it).'
+    + '\n\nIn **nftables**:\n```\ncounter accept\n```');
 });
 
 test('modules, options and base options', async () => {
@@ -124,7 +125,7 @@ test('nothing to say: spaces, comments, words outside iptables commands', async 
 
 test('a rule command and an option say how iptables-save will write them back', async () => {
   const rule = await hoverAt('*filter\n-‸A INPUT -p tcp -m multiport --destination-ports 80,https -m comment --comment a/b -j ACCEPT\nCOMMIT\n');
-  assert.match(rule!.contents, /iptables-save lists this rule as:\n```\n-A INPUT -p tcp -m multiport --dports 80,443 -m comment --comment "a\/b" -j ACCEPT\n```$/);
+  assert.match(rule!.contents, /iptables-save lists this rule as:\n```\n-A INPUT -p tcp -m multiport --dports 80,443 -m comment --comment "a\/b" -j ACCEPT\n```\n\n/);
   const option = await hoverAt('*filter\n-A INPUT -m statistic --mode random --probabil‸ity 0.33333\nCOMMIT\n');
   assert.match(option!.contents, /iptables-save writes it back as `--probability 0.33332999982`\.$/);
   const dropped = await hoverAt('*filter\n-A INPUT -p tcp --sport 0:65‸535\nCOMMIT\n');
@@ -154,4 +155,18 @@ test('in Simplified Chinese, the knowledge base speaks Chinese: tables, modules,
   } finally {
     setLocale(undefined);
   }
+});
+
+test('a rule says what it is in nftables, or why nftables has no equivalent, on its command and its target', async () => {
+  const rule = await hoverAt('*filter\n-‸A INPUT -p tcp -m multiport --destination-ports 80,https -m comment --comment a/b -j ACCEPT\nCOMMIT\n');
+  assert.match(rule!.contents, /\n\nIn \*\*nftables\*\*:\n```\ntcp dport \{ 80, 443 \} counter accept comment "a\/b"\n```$/);
+  const mss = await hoverAt('*mangle\n-A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCP‸MSS --set-mss 1400\nCOMMIT\n');
+  assert.match(mss!.contents, /\n```\ntcp flags & \(syn\|rst\) == syn counter tcp option maxseg size > 1400 tcp option maxseg size set 1400\n```\n- on a SYN without an MSS option, iptables adds one and nft adds none$/);
+  const recent = await hoverAt('*filter\n-I INPUT -m recent --rcheck --seconds 60 --name ssh -j DR‸OP\nCOMMIT\n');
+  assert.match(recent!.contents, /\n\n\*\*nftables\*\* has no equivalent: `-m recent` has no nft equivalent: nft keeps addresses in sets with timeouts/);
+  // A script's command, in the IPv6 ruleset it adds to; deleting a rule has no nft rule to show.
+  const v6 = await hoverAt('#!/bin/sh\nip6tables -‸A INPUT -p ipv6-icmp --icmpv6-type echo-request -j ACCEPT\n', 'script');
+  assert.match(v6!.contents, /\n```\nicmpv6 type echo-request counter accept\n```$/);
+  const deletion = await hoverAt('*filter\n-A INPUT -j ACCEPT\n-‸D INPUT -j ACCEPT\nCOMMIT\n');
+  assert.doesNotMatch(deletion!.contents, /nftables/);
 });

@@ -271,11 +271,3 @@ export const SCTP_CHUNK_TYPES: ReadonlyMap<string, number> = new Map([
   ['RE_CONFIG', 130], ['PAD', 132], ['ASCONF', 193], ['ASCONF_ACK', 128], ['FORWARD_TSN', 192],
   ['I_FORWARD_TSN', 194],
 ]);
-
-/** Mobility header types by the names and abbreviations of ip6tables' mh match, in number order from 0. */
-export const MH_TYPES: ReadonlyMap<string, number> = new Map([
-  ['binding-refresh-request', 'brr'], ['home-test-init', 'hoti'], ['careof-test-init', 'coti'], ['home-test', 'hot'],
-  ['careof-test', 'cot'], ['binding-update', 'bu'], ['binding-acknowledgement', 'ba'], ['binding-error', 'be'],
-  ['fast-binding-update', 'fbu'], ['fast-binding-acknowledgement', 'fba'], ['fast-binding-advertisement', 'fna'],
-  ['experimental-mobility-header', 'emh'], ['home-agent-switch-message', 'hasm'],
-].flatMap(([name, short], n) => [[name, n], [short, n]] as [string, number][]));

@@ -350,7 +350,8 @@ const cgroupPath: Form = (w, _use, o) => {
 
 /** A Mobility Header type or range, by number or by ip6tables' names. */
 const mhType: Form = (w, _use, o) => {
-  const number = (t: string, end: number) => (t === '' ? end : /^\d+$/.test(t) ? Number(t) : MH_TYPES.get(t.toLowerCase()));
+  const named = (t: string) => MH_TYPES.find((m) => m.alias === t.toLowerCase() || m.name.startsWith(t.toLowerCase()))?.type;
+  const number = (t: string, end: number) => (t === '' ? end : /^\d+$/.test(t) ? Number(t) : named(t));
   const [a, b = a] = o!.values[0].text.split(':');
   const from = number(a, 0);
   const to = number(b, 255);

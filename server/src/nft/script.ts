@@ -4,9 +4,11 @@
 // a comment with the reason, and the document's own comments beside the rules
 // they precede. Loading it (`nft -f`) replaces those tables, as
 // iptables-restore replaces its tables.
-import { HOOKS, type TableName } from '../knowledge';
+import { HOOKS, isBuiltinChain, type Family, type Hook, type TableName } from '../knowledge';
+import { HookSet } from '../model/hookSet';
 import { NFT_FAMILIES, nftBaseChain } from '../knowledge/nftables';
 import type { Chain, Rule, Ruleset, Table } from '../model/ruleset';
+import type { Command } from '../syntax/command';
 import type { Token } from '../syntax/token';
 import { NftRule, translateRule } from './rule';
 import { chainNames } from './text';
@@ -40,17 +42,33 @@ export function tableChainNames(table: Table): ReadonlyMap<string, string> {
 
 /** One rule of the model in nft, with what its table and chain tell (chain names, hooks). */
 export function nftRule(rule: Rule, ruleset: Ruleset): NftRule {
-  const table = ruleset.tables.get(rule.table);
-  const chain = table?.chains.get(rule.chain);
-  const map = table ? tableChainNames(table) : new Map<string, string>();
-  return translateRule(rule.spec, {
-    family: ruleset.family,
-    table: rule.table,
-    hooks: chain?.hooks ?? new Set(),
-    chainName: (name) => map.get(name),
-    ruleId: `${map.get(rule.chain) ?? 'chain'}_${rule.index}`.replace(/[^A-Za-z0-9_]/g, '_'),
-    addresses: rule.addresses,
-  }, rule.command.symbolic);
+  return nftCommandRule(rule.command, ruleset.family, rule.table, ruleset.tables.get(rule.table), rule.index, rule.addresses);
+}
+
+/**
+ * A command's rule in nft, for a command the model may not hold as a rule (the
+ * one under the mouse): its table, when known, names the chains it jumps to
+ * and the hooks that reach its chain.
+ */
+export function nftCommandRule(command: Command, family: Family, tableName: string, table?: Table, index = 1, addresses?: Rule['addresses']): NftRule {
+  const chainName = command.chain?.text ?? '';
+  const chain = table?.chains.get(chainName);
+  const map = table ? tableChainNames(table) : undefined;
+  const hooks = chain?.hooks ?? (isBuiltinChain(tableName as TableName, chainName) ? HookSet.of([chainName as Hook]) : new HookSet());
+  const nameOf = (name: string) => (map ? map.get(name) : chainNames([name]).get(name));
+  return translateRule(command.rule, {
+    family,
+    table: tableName,
+    hooks,
+    chainName: nameOf,
+    ruleId: `${nameOf(chainName) ?? 'chain'}_${index}`.replace(/[^A-Za-z0-9_]/g, '_'),
+    addresses,
+  }, command.symbolic);
+}
+
+/** The rule in nft on one line, or why it has none: for the trace panel's steps. */
+export function nftSummary(rule: NftRule): string {
+  return rule.text === undefined ? `no nft equivalent: ${rule.untranslatable}` : rule.text.replace(/\n/g, '; ');
 }
 
 /** The rule as iptables-save would write the command, for a comment (quotes where a word needs them). */
@@ -75,22 +93,25 @@ function sourceComments(text: string): SourceComment[] {
   return out;
 }
 
-/** The line a rule begins on in the document. */
+/** The line a rule begins on in the document (a file's rule says it without parsing its line again). */
 function ruleLine(rule: Rule): number {
+  const source = rule.facts.source;
+  if ('line' in source && typeof source.line === 'number') return source.line;
   const first: Token | undefined = rule.command.flag ?? rule.command.words[0];
   return first?.line ?? -1;
 }
 
 /** Comments by the rule they precede (the first rule written below them); the rest by undefined. */
 function attachComments(rulesets: readonly Ruleset[], comments: SourceComment[]): Map<Rule | undefined, SourceComment[]> {
-  const rules = rulesets.flatMap((r) => [...r.tables.values()].flatMap((t) => [...t.chains.values()].flatMap((c) => c.rules)))
-    .filter((r) => ruleLine(r) >= 0)
-    .sort((a, b) => ruleLine(a) - ruleLine(b));
+  if (!comments.length) return new Map();
+  const lines = new Map<Rule, number>();
+  for (const r of rulesets) for (const t of r.tables.values()) for (const c of t.chains.values()) for (const rule of c.rules) lines.set(rule, ruleLine(rule));
+  const rules = [...lines.keys()].filter((r) => lines.get(r)! >= 0).sort((a, b) => lines.get(a)! - lines.get(b)!);
   const byRule = new Map<Rule | undefined, SourceComment[]>();
   let i = 0;
   const taken = new Set<Rule>();
   for (const c of comments) {
-    while (i < rules.length && ruleLine(rules[i]) < c.line) i++;
+    while (i < rules.length && lines.get(rules[i])! < c.line) i++;
     // A rule added twice (both families) takes its comments once.
     let rule: Rule | undefined = rules[i];
     if (rule && taken.has(rule) && !byRule.has(rule)) rule = undefined;

@@ -9,6 +9,7 @@ import type { Table } from '../model/ruleset';
 import { savedOptionText } from '../model/savedOptions';
 import { ruleSpecText, valueContext } from '../model/saveText';
 import { t } from '../l10n';
+import { nftCommandRule } from '../nft/script';
 import { parseCommand, type Command, type OptionUse } from '../syntax/command';
 import { spanOf, Token } from '../syntax/token';
 import { CommandPart, partAt } from './commandParts';
@@ -51,7 +52,7 @@ function partHover(part: CommandPart, ctx: CommandContext, model: Table | undefi
   const at = (contents: string | undefined, range: Span = part.token) => contents ? { contents, range: spanOf(range) } : undefined;
   switch (part.kind) {
     case 'base':
-      return at(withSavedRule(baseOptionDoc(part.letter), part.letter, command, ctx));
+      return at(withNftRule(withSavedRule(baseOptionDoc(part.letter), part.letter, command, ctx), part.letter, command, ctx, model));
     case 'table': {
       const spec = findTable(part.token.text);
       return at(spec && tableDoc(spec));
@@ -69,8 +70,8 @@ function partHover(part: CommandPart, ctx: CommandContext, model: Table | undefi
     case 'target': {
       const name = part.token.text;
       const use = part.use;
-      if (use.spec) return at(extensionDoc(use.spec));
-      if (!use.goto && name in STANDARD_TARGETS) return at(verdictDoc(name));
+      if (use.spec) return at(withNftRule(extensionDoc(use.spec), undefined, command, ctx, model));
+      if (!use.goto && name in STANDARD_TARGETS) return at(withNftRule(verdictDoc(name), undefined, command, ctx, model));
       return at(chainDoc(name, model, ctx.table));
     }
     case 'match':
@@ -95,6 +96,18 @@ function withSavedRule(doc: string | undefined, letter: string, command: Command
   const rule = `-A ${command.chain.text} ${ruleSpecText(command.rule, ctx.family)}`;
   return `${doc}\n\n${t('iptables-save lists this rule as:')}\n\`\`\`\n${rule}\n\`\`\``;
 }
+
+/** On `-A` and the rule's target: the rule in nftables, or why nft has no equivalent. */
+function withNftRule(doc: string | undefined, letter: string | undefined, command: Command, ctx: CommandContext, model: Table | undefined): string | undefined {
+  if (!doc || (letter !== undefined && !RULE_COMMANDS.has(letter)) || !command.chain || !NFT_COMMANDS.has(command.kind ?? '')) return doc;
+  const nft = nftCommandRule(command, ctx.family, ctx.table, model);
+  if (nft.text === undefined) return `${doc}\n\n**nftables** has no equivalent: ${nft.untranslatable}`;
+  const notes = nft.notes.map((n) => `\n- ${n}`).join('');
+  return `${doc}\n\nIn **nftables**:\n\`\`\`\n${nft.text}\n\`\`\`${notes}`;
+}
+
+/** The commands that add a rule nft can write (deleting or checking one is another matter). */
+const NFT_COMMANDS: ReadonlySet<string> = new Set(['append', 'insert', 'replace']);
 
 /** How iptables-save writes the option back, where that is not how it is written here. */
 function withSavedOption(doc: string, ext: ExtensionSpec, use: OptionUse, command: Command, ctx: CommandContext): string {
