@@ -6,8 +6,9 @@ import {
   CloseAction, CloseHandlerResult, ErrorAction, ErrorHandler, ErrorHandlerResult, LanguageClient, LanguageClientOptions,
   Message, ServerOptions, TransportKind,
 } from 'vscode-languageclient/node';
-import { TRACE_COMMAND, TRACE_VIEW_TYPE, TracePacketArgs, WebviewState } from '../../server/src/lsp/protocol';
 import { largeFileNotice, rulesFileTest } from './largeFiles';
+import { CONVERT_TO_NFT_COMMAND, TRACE_COMMAND, TRACE_VIEW_TYPE, TracePacketArgs, WebviewState } from '../../server/src/lsp/protocol';
+import { convertToNft } from './convertToNft';
 import { PacketTests } from './packetTests';
 import { SymbolicCommands } from './symbolic';
 import { TracePanel, updateTraceableContext } from './tracePanel';
@@ -57,6 +58,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     new PacketTests(panelHost.client),
     new SymbolicCommands(panelHost.client),
     commands.registerCommand(TRACE_COMMAND, (args?: TracePacketArgs | Uri) => TracePanel.show(panelHost, args)),
+    commands.registerCommand(CONVERT_TO_NFT_COMMAND, (uri?: Uri) => convertToNft(panelHost.client, uri instanceof Uri ? uri : undefined)),
     window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: WebviewState | undefined) => TracePanel.revive(panel, panelHost, state),
     }),

@@ -8,6 +8,7 @@ import type { Family } from '../../server/src/knowledge';
 import { COMMON_PROTOCOLS, ICMP_TYPES, ICMPV6_TYPES, protocolNumber, STATE_NAMES } from '../../server/src/knowledge/vocabulary';
 import type { EditorRange, FromWebview, SavedSample, ToWebview, TraceModel, WebviewState } from '../../server/src/lsp/protocol';
 import { linePlace, rulesetFromSnapshot } from '../../server/src/model/snapshot';
+import { nftRule, nftSummary } from '../../server/src/nft/script';
 import type { Ruleset } from '../../server/src/model/ruleset';
 import {
   Field, FieldErrors, hasPortFields, isIcmp, isTcp, newSample, PacketFields, PRESETS, presetForChain, presetPacket, PresetId, Sample,
@@ -234,7 +235,7 @@ function update(started = performance.now()): void {
     return;
   }
   const tables = new Set(loaded.rulesets.get(scenario.packet.family)!.tables.keys());
-  view = traceView(trace, { outcome, arrivedOn: scenario.packet.inInterface, tables, expanded });
+  view = traceView(trace, { outcome, arrivedOn: scenario.packet.inInterface, tables, expanded, nft: (table, chain, index) => nftOfRule(scenario.packet.family, table, chain, index) });
   traced = { trace, scenario };
   render(view);
   showTestStatus(trace, scenario);
@@ -253,6 +254,19 @@ function update(started = performance.now()): void {
     hits: view.hits.flatMap((h) => placeOf(scenario.packet.family, h)),
     decider: view.decider ? placeOf(scenario.packet.family, view.decider) : [],
   });
+}
+
+/** The steps' rules in nftables, worked out once per loaded model (a step is shown again after every edit of the packet). */
+let nftCache = new Map<string, string | undefined>();
+
+function nftOfRule(family: Family, table: string, chain: string, index: number): string | undefined {
+  const key = `${family}/${table}/${chain}/${index}`;
+  if (nftCache.has(key)) return nftCache.get(key);
+  const ruleset = loaded?.rulesets.get(family);
+  const rule = ruleset?.tables.get(table)?.chains.get(chain)?.rules[index - 1];
+  const text = rule && ruleset ? nftSummary(nftRule(rule, ruleset)) : undefined;
+  nftCache.set(key, text);
+  return text;
 }
 
 /** A loaded packet test: whether this trace meets its expectation, and where not. */
@@ -316,6 +330,7 @@ function receiveModel(m: Extract<ToWebview, { type: 'model' }>): void {
   document.body.dataset.modelAtMs = modelArrived.toFixed(0);
 
   const rulesets = new Map<Family, Ruleset>(model.rulesets.map((s) => [s.family, rulesetFromSnapshot(s)]));
+  nftCache = new Map();
   loaded = { model, rulesets, places: placesOf(model), samples: m.samples, canSave: m.canSave };
   $('doc-name').textContent = m.fileName;
   showDocumentStatus(model);

@@ -84,9 +84,10 @@ function rowHtml(r: Row, index: number): string {
       const assumed = r.assumed ? `<div class="assumed">${icon('question')}${e(r.assumed)}</div>` : '';
       const notes = r.notes?.map((n) => `<div class="note">${e(n)}</div>`).join('') ?? '';
       const line = r.line === undefined ? '' : `<span class="line">${r.line + 1}</span>`;
+      const nft = r.nft ? `<div class="nft"><span class="nft-label">nft</span><code>${e(r.nft)}</code></div>` : '';
       return `<li class="${cls}" data-row="${index}"><button class="step" tabindex="-1" data-action="reveal" data-rule="${e(r.rule ?? '')}" aria-label="${e(rowLabel(r))}">`
         + `${icon(r.decider ? 'pass-filled' : RESULT_ICON[r.result!])}${line}<code class="rule-text">${e(r.text)}</code>`
-        + `<span class="result">${e(r.detail ?? '')}</span></button>${assumed}${changed}${notes}</li>`;
+        + `<span class="result">${e(r.detail ?? '')}</span></button>${assumed}${changed}${notes}${nft}</li>`;
     }
   }
 }

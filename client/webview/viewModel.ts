@@ -51,6 +51,8 @@ export interface Row {
   notes?: string[];
   /** The step that decided the verdict. */
   decider?: boolean;
+  /** Rules: the rule in nftables, or why nft has none. */
+  nft?: string;
   /** Hidden runs: how many rules. */
   count?: number;
 }
@@ -95,13 +97,15 @@ export interface ViewOptions {
   tables: ReadonlySet<string>;
   /** Keys of folded runs the user opened. */
   expanded?: ReadonlySet<string>;
+  /** A rule in nftables (by table, chain and 1-based index), for its step. */
+  nft?: (table: string, chain: string, index: number) => string | undefined;
 }
 
 export function traceView(trace: Trace, options: ViewOptions): TraceView {
   const shown = Math.min(options.outcome ?? 0, trace.outcomes.length - 1);
   const outcome = trace.outcomes[shown];
   const decider = deciderIndex(outcome.steps, outcome.fate);
-  const rows = stepRows(outcome.steps, decider, trace.decided ? undefined : trace.steps.length, options.expanded ?? new Set());
+  const rows = stepRows(outcome.steps, decider, trace.decided ? undefined : trace.steps.length, options.expanded ?? new Set(), options.nft);
   const picture = pictureOf(outcome, options, trace.conntrack);
   for (const hook of HOOKS) {
     for (const stage of picture.stages[hook]) {
@@ -174,7 +178,7 @@ interface Frame {
   goto: boolean;
 }
 
-function stepRows(steps: Step[], decider: number | undefined, forkAt: number | undefined, expanded: ReadonlySet<string>): Row[] {
+function stepRows(steps: Step[], decider: number | undefined, forkAt: number | undefined, expanded: ReadonlySet<string>, nft?: ViewOptions['nft']): Row[] {
   const rows: Row[] = [];
   let hook: string | undefined;
   let walk: string | undefined;
@@ -214,7 +218,10 @@ function stepRows(steps: Step[], decider: number | undefined, forkAt: number | u
       rows.push({ kind: 'policy', depth, text: s.action ?? '', rule: `${s.table}/${s.chain}/${s.action?.replace('policy ', 'policy:')}`, ...(i === decider ? { decider: true } : {}) });
       return;
     }
-    rows.push(ruleRow(s, depth, i === decider));
+    const row = ruleRow(s, depth, i === decider);
+    const inNft = s.rule === undefined || !s.table || !s.chain ? undefined : nft?.(s.table, s.chain, s.rule);
+    if (inNft) row.nft = inNft;
+    rows.push(row);
     const jump = s.matched ? /^(jump to|goto) (\S+)$/.exec(s.action ?? '') : null;
     if (jump) frames.push({ chain: jump[2], goto: jump[1] === 'goto' });
   });

@@ -119,3 +119,20 @@ test('LANG=zh_CN.UTF-8 (or LC_ALL) gives messages in Simplified Chinese; the lin
   const natDrop = sarif.runs[0].tool.driver.rules.find((r: { id: string }) => r.id === 'nat-drop');
   assert.equal(natDrop.shortDescription.text, '在 nat 表中使用 DROP，iptables 会拒绝。');
 });
+
+test('--to-nft prints an nft script, a script\'s two families as two tables, with errors on standard error', () => {
+  const script = file('both.sh', '#!/bin/sh\nfor ipt in iptables ip6tables; do\n  $ipt -P INPUT DROP\n  $ipt -A INPUT -p tcp --dport 22 -j ACCEPT\ndone\n');
+  const r = lint(['--to-nft', script]);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /^#!\/usr\/sbin\/nft -f\n# both\.sh in nftables, converted by iptables for VS Code\.\n/);
+  assert.match(r.stdout, /\ntable ip filter \{\n\tchain INPUT \{\n\t\ttype filter hook input priority filter; policy drop;\n\t\ttcp dport 22 counter accept\n/);
+  assert.match(r.stdout, /\ntable ip6 filter \{\n/);
+  const bad = lint(['--to-nft', broken]);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /broken\.rules:3:25: error: port `99999` is out of range 0-65535/);
+  assert.match(bad.stdout, /\t\t# no nft equivalent: -A INPUT -p tcp --dport 99999 -j ACCEPT\n\t\t#   `99999` is not a value iptables accepts here\n/);
+  assert.match(bad.stdout, /\t\t# no nft equivalent: -A INPUT -j LOGDROP\n\t\t#   it jumps to `LOGDROP`, which this file does not define/);
+  const both = lint(['--to-nft', '--print-ruleset', clean]);
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /--print-ruleset and --to-nft exclude each other/);
+});

@@ -51,3 +51,10 @@ test('undecided: the outcomes are a radio group, with their probability when the
   assert.match(html, /role="radio" aria-checked="true" tabindex="0" data-action="outcome" data-outcome="0" aria-label="Outcome 1, probability 25%: dropped: filter\/INPUT\/1 DROP">/);
   assert.match(html, /role="radio" aria-checked="false" tabindex="-1" data-action="outcome" data-outcome="1" aria-label="Outcome 2, probability 75%: delivered to this host \(arrived on eth0\)">/);
 });
+
+test('a rule step shows the rule in nftables as text', () => {
+  const v = viewOf('*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -m comment --comment "<b>" -j ACCEPT\nCOMMIT\n', 'tcp 198.51.100.7:40000 -> 203.0.113.1:22 in eth0 syn');
+  const rule = v.rows.find((r) => r.kind === 'rule')!;
+  rule.nft = 'tcp dport 22 counter accept comment "<b>"';
+  assert.match(renderSteps([rule]), /<div class="nft"><span class="nft-label">nft<\/span><code>tcp dport 22 counter accept comment &#34;&#60;b&#62;&#34;<\/code><\/div><\/li>$/);
+});

@@ -10,6 +10,7 @@ import { traceView, TraceView, ViewOptions } from '../../client/webview/viewMode
 import { analyseSaveText, DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
 import { defaultHost, packetFromShorthand, parseScenario, traceScenario } from '../../server/src/engine';
 import type { Ruleset } from '../../server/src/model/ruleset';
+import { nftRule, nftSummary } from '../../server/src/nft/script';
 import { REPO } from '../support/shared';
 
 const ROUTER = analyseSaveText(readFileSync(path.join(REPO, 'examples', 'rules.v4'), 'utf8'), DEFAULT_OPTIONS).ruleset!;
@@ -121,4 +122,16 @@ test('IPv6: a link-local source is not forwarded, stopped after routing and befo
   assert.equal(held.picture.droppedAt, 'local');
   assert.match(renderVerdict(held), /codicon-watch/, 'held, not refused: a clock, not the no-entry sign');
   assert.match(renderVerdict(scope), /codicon-circle-slash/);
+});
+
+test('each rule step says what the rule is in nftables', () => {
+  const nft = (table: string, chain: string, index: number) => {
+    const rule = ROUTER.tables.get(table)!.chains.get(chain)!.rules[index - 1];
+    return nftSummary(nftRule(rule, ROUTER));
+  };
+  const v = view('tcp 198.51.100.7:40000 -> 203.0.113.1:80 in eth0 syn', ROUTER, { nft });
+  const dnat = v.rows.find((r) => r.rule === 'nat/port-forwards/1');
+  assert.equal(dnat?.nft, 'tcp dport { 80, 443 } counter dnat to 10.0.0.10');
+  // Steps that are not rules have none.
+  assert.deepEqual(v.rows.filter((r) => r.nft !== undefined && r.kind !== 'rule'), []);
 });

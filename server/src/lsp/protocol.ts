@@ -34,6 +34,25 @@ export interface ModelError extends Span {
   code: string;
 }
 
+/** "iptables: Convert to nftables": the document's rules as an nft script. */
+export const NFT_SCRIPT_REQUEST = 'iptables/nftScript';
+
+export interface NftScriptParams {
+  uri: string;
+}
+
+/** Null when the server stays out of the document (a shell script without iptables). */
+export interface NftScriptAnswer {
+  /** The script, for `nft -f`. */
+  text: string;
+  /** Rules written in nft, and rules left as comments because nft has no equivalent. */
+  translated: number;
+  untranslated: number;
+}
+
+/** The command that asks for it and opens the script beside the document. */
+export const CONVERT_TO_NFT_COMMAND = 'iptables.convertToNftables';
+
 /** Runs packet tests (saved scenarios with `expect`) against a rule file or script, for the Testing view. */
 export const PACKET_TESTS_REQUEST = 'iptables/runPacketTests';
 

@@ -13,6 +13,8 @@ import { DEFAULT_OPTIONS } from '../analysis/analyse';
 import { analyseDocument, analyseSaveDocument, DocumentAnalysis, DocumentKind, documentKind, DocumentOptions } from '../analysis/document';
 import type { Diagnostic, Span } from '../diagnostics';
 import { environmentLocale, setLocale, t } from '../l10n';
+import type { Ruleset } from '../model/ruleset';
+import { nftScript } from '../nft/script';
 import { nodeBashParser } from '../node/bashWasm';
 import { ParsedLines } from '../syntax/parsedLines';
 import { AnalysisCache, StaleAnalysis } from './analysisCache';
@@ -28,8 +30,8 @@ import { runPacketTests } from '../services/packetTests';
 import { documentDiff, documentMatrix, ruleCount } from '../services/symbolic';
 import { traceLenses, traceModel } from '../services/trace';
 import {
-  PACKET_TESTS_REQUEST, PacketTestsAnswer, PacketTestsParams, SEMANTIC_DIFF_REQUEST, SemanticDiffAnswer, SemanticDiffParams, SERVICE_MATRIX_REQUEST,
-  ServiceMatrixAnswer, ServiceMatrixParams, TRACE_COMMAND, TRACE_MODEL_REQUEST, TraceModel, TraceModelParams, TracePacketArgs,
+  NFT_SCRIPT_REQUEST, NftScriptAnswer, NftScriptParams, PACKET_TESTS_REQUEST, PacketTestsAnswer, PacketTestsParams, SEMANTIC_DIFF_REQUEST, SemanticDiffAnswer,
+  SemanticDiffParams, SERVICE_MATRIX_REQUEST, ServiceMatrixAnswer, ServiceMatrixParams, TRACE_COMMAND, TRACE_MODEL_REQUEST, TraceModel, TraceModelParams, TracePacketArgs,
 } from './protocol';
 
 interface Settings {
@@ -444,6 +446,11 @@ function analyseWhole(text: string, kind: DocumentKind, options: DocumentOptions
   if (kind === 'save') return runInSlices(analyseSaveDocument(text, whole), { stopped: false }, version);
   return analyseDocument(text, kind, whole, nodeBashParser);
 }
+// "Convert to nftables": the document's rulesets (both families of a script) as one nft script.
+connection.onRequest(NFT_SCRIPT_REQUEST, ({ uri }: NftScriptParams): Promise<NftScriptAnswer | null> => fromAnalysis(uri, 'nft script', (a, text) => {
+  const rulesets = [a.rulesets.ipv4, a.rulesets.ipv6].filter((r): r is Ruleset => !!r?.tables.size);
+  return nftScript(rulesets, { source: decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1)), text });
+}));
 
 // The Testing view: packet tests against the document as the editor has it (open here or not).
 connection.onRequest(PACKET_TESTS_REQUEST, async (p: PacketTestsParams): Promise<PacketTestsAnswer> => {

@@ -41,7 +41,7 @@ export function valueText(
   spec: ValueSpec, parsed: unknown, text: string, family: Family, fact: { words?: Readonly<Record<string, string>>; flags?: boolean; verbatim?: boolean } = {},
 ): TestValue {
   if (fact.verbatim) return { value: fact.words?.[text.toLowerCase()] ?? text };
-  if (parsed === undefined) throw new Untranslatable(`\`${text}\` has no meaning we can read`);
+  if (parsed === undefined) throw new Untranslatable(`\`${text}\` is not a value iptables accepts here`);
   if (typeof spec === 'string') {
     switch (spec) {
       case 'port': return { value: String(parsed) };
