@@ -89,3 +89,17 @@ test('README "The live machine": the table lists every command run on a machine,
   for (const key of sysctlKeys([])) assert.ok(table.some((row) => row.includes(key)), `the README's table does not list ${key}`);
   for (const prefix of Object.values(PRIVILEGE_PREFIX).filter((p) => p.length)) assert.ok(listed(prefix.join(' ')), `the README's table does not list \`${prefix.join(' ')}\``);
 });
+
+test('README "nftables": the sample is what iptables-lint --to-nft prints for examples/rules.v4, in order, with "..." for lines left out', () => {
+  const sample = blocks('nftables').find((b) => b[0] === '$ iptables-lint --to-nft examples/rules.v4');
+  assert.ok(sample, 'no `$ iptables-lint --to-nft examples/rules.v4` block');
+  const r = run('cli.js', ['--to-nft', 'examples/rules.v4'], REPO);
+  assert.equal(r.status, 0, r.stderr);
+  const printed = r.stdout.split('\n');
+  let next = 0;
+  for (const line of sample.slice(1).filter((l) => l !== '...')) {
+    const at = printed.indexOf(line, next);
+    assert.ok(at >= 0, `README line not printed after line ${next} of the output:\n${line}`);
+    next = at + 1;
+  }
+});
