@@ -56,6 +56,7 @@ const ITS_MISTAKES: readonly { rule: RegExp; why: string }[] = [
   { rule: /-m ah/, why: 'for IPv6 it writes `meta l4proto ah`, which never sees an AH header followed by a transport header' },
   { rule: /-p udp -m udp .*! --(s|d)port/, why: 'its udp translation puts the `!` of one port on both, or on none' },
   { rule: /! --[\w-]+ :( |$)/, why: 'a negated range of every value never matches; it writes no test, which matches everything' },
+  { rule: /-m helper/, why: 'xt_helper tests the helper of the connection\'s master (the kernel showed it: test/kernel/cases/229); `ct helper` reads the connection\'s own' },
   { rule: /-m (rt|frag|hbh|dst)(?! (! )?--)|--(fragid|rt-segsleft) :/, why: 'without an option (or with a range of every value) it writes no test, so the rule also matches packets without that header' },
 ];
 

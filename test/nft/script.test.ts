@@ -94,11 +94,21 @@ test('a fragment (no policies, for --noflush) adds to existing tables instead of
 
 test('the comments a file begins with describe it: they go into the script\'s header', () => {
   const script = convert('# The office router.\n# Reviewed 2026.\n\n*filter\n:INPUT DROP [0:0]\n# ssh\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n');
-  assert.match(script.text, /as iptables-restore replaces its tables\.\n#\n# The office router\.\n# Reviewed 2026\.\n\ntable ip filter\n/);
+  assert.match(script.text, /as iptables-restore replaces its tables\.\n# note \(ip\): without connection tracking, [^\n]*\n#\n# The office router\.\n# Reviewed 2026\.\n\ntable ip filter\n/);
   assert.match(script.text, /policy drop;\n\t\t# ssh\n\t\ttcp dport 22 counter accept\n/);
 });
 
 test('IPv6 rules go into ip6 tables', () => {
   const script = convert('*filter\n:INPUT DROP [0:0]\n-A INPUT -p ipv6-icmp --icmpv6-type 135 -j ACCEPT\nCOMMIT\n', 'ipv6', 'rules.v6');
   assert.match(script.text, /\ntable ip6 filter \{\n\tchain INPUT \{\n\t\ttype filter hook input priority filter; policy drop;\n\t\ticmpv6 type nd-neighbor-solicit counter accept\n/);
+});
+
+test('fragments: where nothing reassembles them before the tables, the header says how nft reads a later one', () => {
+  // Recorded with the kernel: test/kernel/cases/161, 162 and 163 (a later fragment's bytes taken for its ports by nft; -m socket reassembles in iptables only).
+  const stateless = convert('*filter\n:FORWARD ACCEPT [0:0]\n-A FORWARD -p udp --dport 53 -j DROP\nCOMMIT\n');
+  assert.match(stateless.text, /\n# note \(ip\): without connection tracking, fragments reach the tables one by one; iptables never matches a port, flag or type in a later fragment, nft reads the bytes where the header would be\n/);
+  const tracked = convert('*filter\n:FORWARD ACCEPT [0:0]\n-A FORWARD -m conntrack --ctstate INVALID -j DROP\n-A FORWARD -p udp --dport 53 -j DROP\nCOMMIT\n');
+  assert.doesNotMatch(tracked.text, /fragments/);
+  const socket = convert('*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -m socket -j ACCEPT\nCOMMIT\n');
+  assert.match(socket.text, /\n# note \(ip\): iptables reassembles fragments before the tables for its socket match or TPROXY; nft does so only with connection tracking/);
 });

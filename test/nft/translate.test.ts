@@ -67,6 +67,11 @@ test('connection tracking, marks and addresses of the packet\'s metadata', () =>
   assert.equal(text('-m mac --mac-source 00:11:22:AA:bb:cc -j DROP'), 'ether saddr 00:11:22:aa:bb:cc counter drop');
   assert.equal(text('-m pkttype --pkt-type unicast -j ACCEPT'), 'meta pkttype host counter accept');
   assert.equal(text('-m addrtype --dst-type LOCAL,BROADCAST --limit-iface-in -j ACCEPT'), 'fib daddr . iif type { local, broadcast } counter accept');
+  // IPv6: all the types at once; a local or anycast address is UNICAST too (the kernel showed it: test/kernel/cases6/678).
+  assert.equal(text('-m addrtype --dst-type UNICAST -j ACCEPT', 'filter', 'INPUT', 'ipv6'), 'ip6 daddr != { ::, ff00::/8 } counter accept');
+  assert.equal(text('-m addrtype --dst-type UNICAST,LOCAL --limit-iface-in -j ACCEPT', 'filter', 'INPUT', 'ipv6'), 'ip6 daddr != { ::, ff00::/8 } fib daddr . iif type local counter accept');
+  assert.equal(text('-m addrtype ! --dst-type UNREACHABLE -j ACCEPT', 'filter', 'INPUT', 'ipv6'), 'fib daddr type != { unreachable, blackhole, prohibit, 9 } counter accept');
+  assert.match(nft('-m addrtype ! --src-type MULTICAST,LOCAL -j ACCEPT', 'filter', 'INPUT', 'ipv6').untranslatable!, /cannot join tests with "or"/);
   assert.equal(text('-m iprange ! --src-range 10.0.0.1-10.0.0.9 -j DROP'), 'ip saddr != 10.0.0.1-10.0.0.9 counter drop');
   assert.equal(text('-m owner --uid-owner 1000-1999 -j ACCEPT', 'filter', 'OUTPUT'), 'meta skuid 1000-1999 counter accept');
   assert.equal(text('-m ttl --ttl-lt 5 -j DROP'), 'ip ttl < 5 counter drop');
@@ -74,6 +79,9 @@ test('connection tracking, marks and addresses of the packet\'s metadata', () =>
   assert.equal(text('-m length --length 0:128 -j ACCEPT'), 'meta length 0-128 counter accept');
   assert.equal(text('-m dscp --dscp-class EF -j ACCEPT'), 'ip dscp 0x2e counter accept');
   assert.equal(text('-m tos --tos 0x10/0x3f -j ACCEPT'), '@nh,8,8 & 0x3f == 0x10 counter accept');
+  // The traffic class straddles bytes: read in an aligned load (nft 1.0.6 masks an unaligned one wrongly; test/kernel/cases6/715).
+  assert.equal(text('-m tos --tos 0xb8/0xfc -j ACCEPT', 'filter', 'INPUT', 'ipv6'), '@nh,0,16 & 0xfc0 == 0xb80 counter accept');
+  assert.equal(text('-m tos ! --tos 0x10 -j ACCEPT', 'filter', 'INPUT', 'ipv6'), '@nh,0,16 & 0xff0 != 0x100 counter accept');
   assert.equal(text('-m ecn --ecn-ip-ect 3 -j DROP'), 'ip ecn ce counter drop');
 });
 
@@ -155,6 +163,11 @@ test('rules nft has no equivalent for say why', () => {
   assert.equal(nft('-j DOCKER').untranslatable, 'it jumps to `DOCKER`, which this file does not define; an nft table holds all the chains its rules jump to');
   assert.match(nft('-m rt --rt-len 20 -j DROP', 'filter', 'INPUT', 'ipv6').untranslatable!, /the rule never matches/);
   assert.equal(text('-m rt --rt-len 24 -j DROP', 'filter', 'INPUT', 'ipv6'), 'rt hdrlength 2 counter drop');
+  // The kernel showed both: test/kernel/cases/222 (an untracked packet passes --ctstate, its --ctorigsrc unread) and 229 (the master's helper).
+  assert.match(nft('-m conntrack --ctstate UNTRACKED --ctorigsrc 192.0.2.1 -j ACCEPT').untranslatable!, /a packet without a connection \(UNTRACKED\) passes `--ctstate` and iptables then ignores the match's other options/);
+  assert.match(nft('-m conntrack ! --ctstate ESTABLISHED --ctproto 6 -j ACCEPT').untranslatable!, /\(INVALID, UNTRACKED\)/);
+  assert.equal(text('-m conntrack --ctstate NEW --ctproto 6 -j ACCEPT'), 'ct state new ct original protocol tcp counter accept');
+  assert.match(nft('-m helper --helper ftp -j ACCEPT').untranslatable!, /by the helper of their master connection/);
 });
 
 test('a comment nft cannot hold as it is: quotes and length', () => {

@@ -301,6 +301,14 @@ export interface NftTest {
   verbatim?: boolean;
   /** The value may carry a mask, `value/mask`, tested as `expr & mask == value`. */
   masked?: boolean;
+  /**
+   * Per family, where the field is read in a wider, byte-aligned load: its
+   * value and mask move `shift` bits left (a field of `width` bits; without a
+   * mask, all of them).
+   * nft 1.0.6 tests a mask on an unaligned raw field wrongly (the kernel showed
+   * it: test/kernel/cases6/715).
+   */
+  aligned?: Partial<Record<Family, { shift: number; width: number }>>;
   /** iptables counts the header in bytes, nft's field in units: the field is bytes / unit - less. */
   bytes?: { unit: number; less: number };
   /** Why `!` cannot be written for this option, when it cannot. */

@@ -103,9 +103,18 @@ const multiport: Form = (w, use) => {
   }
 };
 
-/** `--ctstate` holds packet states and the SNAT/DNAT status bits, which nft tests apart. */
-const conntrackState: Form = (w, _use, o) => {
+/**
+ * `--ctstate` holds packet states and the SNAT/DNAT status bits, which nft tests apart.
+ * A packet without a connection (INVALID, UNTRACKED) that passes `--ctstate`
+ * matches in iptables whatever the match's other options say (the kernel
+ * showed it: test/kernel/cases/222); nft's tests of the connection fail on it.
+ */
+const conntrackState: Form = (w, use, o) => {
   const all = parsed<string[]>(o!);
+  const without = ['INVALID', 'UNTRACKED'].filter((s) => all.includes(s) !== o!.negated);
+  if (without.length && use.options.some((other) => other !== o)) {
+    w.fail(`a packet without a connection (${without.join(', ')}) passes \`--ctstate\` and iptables then ignores the match's other options; nft's tests of the connection fail without one`);
+  }
   const nat = all.filter((s) => s === 'SNAT' || s === 'DNAT').map((s) => s.toLowerCase());
   const states = all.filter((s) => s !== 'SNAT' && s !== 'DNAT').map((s) => s.toLowerCase());
   if (!o!.negated && nat.length && states.length) {
@@ -308,9 +317,40 @@ const addrtype: Form = (w, use) => {
     const o = option(use, name);
     if (!o) continue;
     const types = [...new Set(parsed<string[]>(o).map((t) => t.toLowerCase()))];
-    w.test(comparison(`fib ${field}${iface} type`, { value: setOf(types) }, o.negated));
+    if (w.family === 'ipv6') addrtype6(w, o, field, iface, types);
+    else w.test(comparison(`fib ${field}${iface} type`, { value: setOf(types) }, o.negated));
   }
 };
+
+/** What an IPv6 address is, as ipv6_addr_type says and as nft spells it: (a test, its negation). */
+const ADDRESS_CLASSES: Readonly<Record<string, readonly [string, string]>> = {
+  multicast: ['ff00::/8', '!= ff00::/8'],
+  unicast: ['!= { ::, ff00::/8 }', '{ ::, ff00::/8 }'],
+  unspec: ['::', '!= ::'],
+};
+
+/** A route lookup that fails is UNREACHABLE to iptables; nft names the failure (a throw route is 9: nft has no name for it). */
+const UNREACHABLE_ROUTES = ['unreachable', 'blackhole', 'prohibit', '9'];
+
+/**
+ * IPv6 addrtype (match_type6) wants all the listed types, not one of them:
+ * UNICAST, MULTICAST and UNSPEC are read from the address (a local or anycast
+ * address is UNICAST too), LOCAL, ANYCAST and UNREACHABLE from the route (any
+ * of them). nft's fib gives one type per address (anycast before local) and
+ * names the unreachable route by its kind.
+ */
+function addrtype6(w: RuleWriter, o: OptionUse, field: string, iface: string, types: readonly string[]): void {
+  const classes = types.filter((t) => t in ADDRESS_CLASSES);
+  const routes = types.filter((t) => !(t in ADDRESS_CLASSES)).flatMap((t) => (t === 'unreachable' ? UNREACHABLE_ROUTES : [t]));
+  if (classes.length > 1) {
+    if (o.negated) return;
+    w.fail(`an address cannot be ${classes.join(' and ')} at once: the rule never matches`);
+  }
+  const tests = classes.map((c) => `ip6 ${field} ${ADDRESS_CLASSES[c][o.negated ? 1 : 0]}`);
+  if (routes.length) tests.push(comparison(`fib ${field}${iface} type`, { value: setOf(routes) }, o.negated));
+  if (o.negated && tests.length > 1) w.fail(`\`! --${o.spec.name}\` with a type of the address and one of its route means either is not; nft cannot join tests with "or" in one rule`);
+  for (const t of tests) w.test(t);
+}
 
 /** Which extension headers a packet carries; only the "at least these" form has an nft equivalent. */
 const ipv6header: Form = (w, use) => {

@@ -5,6 +5,7 @@
 // they precede. Loading it (`nft -f`) replaces those tables, as
 // iptables-restore replaces its tables.
 import { HOOKS, isBuiltinChain, type Family, type Hook, type TableName } from '../knowledge';
+import { compileRuleset } from '../engine/compile';
 import { HookSet } from '../model/hookSet';
 import { NFT_FAMILIES, nftBaseChain } from '../knowledge/nftables';
 import type { Chain, Rule, Ruleset, Table } from '../model/ruleset';
@@ -155,7 +156,9 @@ export function nftScript(rulesets: readonly Ruleset[], options: NftScriptOption
   let translated = 0;
   let untranslated = 0;
   const seen = new Set<Rule>();
+  const fragments: string[] = [];
   for (const ruleset of rulesets) {
+    let transportTests = false;
     const family = NFT_FAMILIES[ruleset.family];
     const tables = [...ruleset.tables.values()].filter((t) => t.spec).sort((a, b) => TABLE_ORDER.indexOf(a.name as TableName) - TABLE_ORDER.indexOf(b.name as TableName));
     for (const table of tables) {
@@ -177,6 +180,7 @@ export function nftScript(rulesets: readonly Ruleset[], options: NftScriptOption
             continue;
           }
           translated++;
+          transportTests ||= TRANSPORT_TEST.test(nft.text);
           for (const note of nft.notes) lines.push(`# note: ${note}`);
           for (const d of nft.declarations) declarations.set(d.key, preferDynamic(declarations.get(d.key), d.text));
           lines.push(...nft.text.split('\n'));
@@ -189,6 +193,8 @@ export function nftScript(rulesets: readonly Ruleset[], options: NftScriptOption
       if (!table.fragment) body.push(head, `delete ${head}`);
       body.push(`${head} {`, ...[...declarations.values()].map((d) => `\t${d}`), ...chains, '}');
     }
+    const note = fragmentNote(ruleset, NFT_FAMILIES[ruleset.family], transportTests);
+    if (note) fragments.push(note);
   }
   const header = [
     '#!/usr/sbin/nft -f',
@@ -196,10 +202,29 @@ export function nftScript(rulesets: readonly Ruleset[], options: NftScriptOption
     ...(tableNames.length ? [`# nft -f replaces the tables ${tableNames.join(', ')}, as iptables-restore replaces its tables.`] : ['# The document builds no rules.']),
     ...(untranslated ? [`# ${untranslated} rule${untranslated === 1 ? ' has' : 's have'} no nft equivalent and ${untranslated === 1 ? 'is a comment' : 'are comments'} ("no nft equivalent"): until handled by hand, this ruleset differs from the original.`] : []),
     ...renamed.map((r) => `# ${r}`),
+    ...fragments.map((f) => `# ${f}`),
     ...(leading.length ? ['#', ...leading.map((c) => `# ${c.text}`)] : []),
     ...(comments.get(undefined) ?? []).map((c) => `# ${c.text}`),
   ];
   return { text: [...header, '', ...body].join('\n') + '\n', translated, untranslated };
+}
+
+/** nft tests that read the transport header. */
+const TRANSPORT_TEST = /(^| )(tcp|udp|udplite|sctp|dccp|icmp|icmpv6|th|esp|ah|comp) (sport|dport|flags|option|type|code|spi|cpi|chunk)\b/;
+
+/**
+ * Fragments that reach the tables one by one (no reassembly before them, as
+ * without connection tracking) meet a difference the kernel showed: a
+ * transport header test never matches a later fragment in iptables, while nft
+ * reads the bytes where the header would be. iptables' socket match and TPROXY
+ * also turn reassembly on; nft's do not.
+ */
+function fragmentNote(ruleset: Ruleset, family: string, transportTests: boolean): string | undefined {
+  const compiled = compileRuleset(ruleset);
+  if (compiled.conntrack) return undefined;
+  if (compiled.defrag) return `note (${family}): iptables reassembles fragments before the tables for its socket match or TPROXY; nft does so only with connection tracking, so its tables see fragments one by one`;
+  if (!transportTests) return undefined;
+  return `note (${family}): without connection tracking, fragments reach the tables one by one; iptables never matches a port, flag or type in a later fragment, nft reads the bytes where the header would be`;
 }
 
 /** A set that rules both test and fill must be dynamic. */

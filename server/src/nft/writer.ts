@@ -5,7 +5,7 @@
 import type { ExtensionSpec, Family, Hook, NftForm, NftTest } from '../knowledge';
 import { protocolNumber } from '../knowledge/vocabulary';
 import type { MatchUse, OptionUse, RuleSpec, TargetUse } from '../syntax/command';
-import { forFamily, range } from './text';
+import { forFamily, hex, range } from './text';
 import { optionValue, protocolText, TestValue, Untranslatable } from './values';
 
 /** A set or object a rule needs, declared once in its table. */
@@ -117,6 +117,11 @@ export class RuleWriter {
     else if (fact.masked) v = maskedValue(use.values[0].text);
     else v = optionValue(use.spec, use, this.family, fact);
     if (fact.max !== undefined) v = { value: clamp(v.value, fact.max, label) };
+    const aligned = fact.aligned?.[this.family];
+    if (aligned) {
+      const mask = v.mask === undefined ? (1n << BigInt(aligned.width)) - 1n : BigInt(v.mask);
+      v = { value: hex(BigInt(v.value) << BigInt(aligned.shift)), mask: hex(mask << BigInt(aligned.shift)) };
+    }
     if (fact.bytes) {
       const field = headerField(Number(v.value), fact.bytes);
       if (field === undefined) {

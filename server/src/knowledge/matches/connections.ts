@@ -141,10 +141,11 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
     starts: { what: 'conntrack' },
     kind: 'match',
     complete: true,
+    // xt_helper reads the helper of the connection's master (test/kernel/cases/229).
+    nft: { none: 'it matches the connections a helper expects (the FTP data channel), by the helper of their master connection; nft\'s `ct helper` reads the connection\'s own helper (the FTP control channel), and `ct status expected` does not say which helper' },
     doc: 'Matches packets of connections handled by a conntrack helper, such as the data channel of FTP: `-m helper --helper ftp`.',
     options: [
       { name: 'helper', save: { form: 'quoted' }, value: { kind: 'string', maxLength: 29, truncate: true }, invert: true, mandatory: true,
-        nft: { expr: 'ct helper' },
         doc: 'Helper name, such as `ftp`, `sip` or `tftp`; a helper on a non-standard port is named with the port: `ftp-2121`. Longer than 29 characters is cut off.' },
     ],
   },

@@ -395,7 +395,7 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
     doc: 'Matches the IPv4 TOS byte or IPv6 traffic class under a mask.',
     options: [
       { name: 'tos', value: 'tosMask', mandatory: true, invert: true,
-        nft: { expr: { ipv4: '@nh,8,8', ipv6: '@nh,4,8' } },
+        nft: { expr: { ipv4: '@nh,8,8', ipv6: '@nh,0,16' }, aligned: { ipv6: { shift: 4, width: 8 } } },
         doc: '`value[/mask]` such as `0x10/0x3f`, or a name like `Minimize-Delay` (then the mask is `0x3f`). Without a mask all 8 bits are compared.' },
     ],
   },
