@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyseSaveText, DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
-import type { Family } from '../../server/src/knowledge';
+import { MATCHES, TARGETS, type Family } from '../../server/src/knowledge';
 import { nftRule } from '../../server/src/nft/script';
 
 /** The first rule of `-A chain rule` in this table, in nft; chains the rule jumps to are declared. */
@@ -177,4 +177,14 @@ test('a comment nft cannot hold as it is: quotes and length', () => {
   const long = nft(`-m comment --comment "${'x'.repeat(200)}" -j ACCEPT`);
   assert.equal(long.text, `counter accept comment "${'x'.repeat(128)}"`);
   assert.deepEqual(long.notes, ['the comment is cut to the 128 bytes nft keeps']);
+});
+
+test('every match, target and option of the knowledge base says how nft writes it, or why nft cannot', () => {
+  // A module added without an nft fact would leave its rules as "no nft equivalent we know of".
+  const silent = [...MATCHES, ...TARGETS].flatMap((e) => {
+    const whole = e.nft !== undefined && ('form' in e.nft || 'none' in e.nft);
+    return e.options.filter((o) => !o.nft && !whole).map((o) => `-${e.kind === 'match' ? 'm' : 'j'} ${e.name} --${o.name}`)
+      .concat(e.nft === undefined && e.options.every((o) => !o.nft) ? [`-${e.kind === 'match' ? 'm' : 'j'} ${e.name}`] : []);
+  });
+  assert.deepEqual(silent, []);
 });
