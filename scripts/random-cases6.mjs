@@ -2,8 +2,8 @@
 // the kernel (scripts/record-kernel-cases.mjs --random): every rule loads,
 // each packet is one the oracle can send, and a seed gives the same case.
 
-/** mulberry32: a small seeded generator, so a case can be made again. */
-function generator(seed) {
+/** mulberry32: a small seeded generator, so a case can be made again (numbers in [0, 1)). */
+export function generator(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

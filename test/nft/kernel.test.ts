@@ -16,6 +16,7 @@ import { formatAddress } from '../../server/src/knowledge/addresses';
 import { checkValue, PortRange } from '../../server/src/knowledge/values';
 import type { Ruleset } from '../../server/src/model/ruleset';
 import { nftScript, tableChainNames } from '../../server/src/nft/script';
+import { generator } from '../../scripts/random-cases6.mjs';
 import { nftOracleShims, oracleMissing, runOracle } from '../support/nftables';
 import { readCases } from '../support/oracleCase';
 import { CORPUS, corpusMissing, SHARED } from '../support/shared';
@@ -83,18 +84,6 @@ test('the 40 shared kernel cases: the same fate, hits, answer and packet under i
 });
 
 // ---- random packets over converted corpus files -------------------------------------------------
-
-/** A small deterministic generator (mulberry32), so a failure can be run again. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Addresses and ports the ruleset tests, so that random packets meet its rules, not only its policies. */
 function ruleValues(ruleset: Ruleset): { addresses: string[]; ports: number[] } {
@@ -188,7 +177,7 @@ function record(): Recorded[] {
   const dir = mkdtempSync(path.join(tmpdir(), 'nft-kernel-'));
   try {
     return chosen.map((c, n) => {
-      const list = packets(c.ruleset, PACKETS_PER_FILE, random(1000 + n));
+      const list = packets(c.ruleset, PACKETS_PER_FILE, generator(1000 + n));
       const packetFile = path.join(dir, 'packets.json');
       writeFileSync(packetFile, JSON.stringify({ ...list[list.length - 1], pre: list.slice(0, -1) }));
       const ipt = runOracle(path.join(CORPUS, c.name), packetFile, undefined, WAIT);
