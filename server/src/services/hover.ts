@@ -5,6 +5,7 @@ import type { Position, Span } from '../diagnostics';
 import { findTable, STANDARD_TARGETS, type ExtensionSpec, type ValueSpec } from '../knowledge';
 import { BASE_OPTION_DOCS } from '../knowledge/baseOptions';
 import { describeWord } from '../knowledge/valueWords';
+import { t } from '../l10n';
 import type { Table } from '../model/ruleset';
 import { savedOptionText } from '../model/savedOptions';
 import { ruleSpecText, valueContext } from '../model/saveText';
@@ -101,9 +102,9 @@ function withSavedRule(doc: string | undefined, letter: string, command: Command
 function withNftRule(doc: string | undefined, letter: string | undefined, command: Command, ctx: CommandContext, model: Table | undefined): string | undefined {
   if (!doc || (letter !== undefined && !RULE_COMMANDS.has(letter)) || !command.chain || !NFT_COMMANDS.has(command.kind ?? '')) return doc;
   const nft = nftCommandRule(command, ctx.family, ctx.table, model);
-  if (nft.text === undefined) return `${doc}\n\n**nftables** has no equivalent: ${nft.untranslatable}`;
+  if (nft.text === undefined) return `${doc}\n\n${t('**nftables** has no equivalent: {0}', nft.untranslatable ?? '')}`;
   const notes = nft.notes.map((n) => `\n- ${n}`).join('');
-  return `${doc}\n\nIn **nftables**:\n\`\`\`\n${nft.text}\n\`\`\`${notes}`;
+  return `${doc}\n\n${t('In **nftables**:')}\n\`\`\`\n${nft.text}\n\`\`\`${notes}`;
 }
 
 /** The commands that add a rule nft can write (deleting or checking one is another matter). */
