@@ -9,7 +9,6 @@ import { t } from '../l10n';
 import type { Table } from '../model/ruleset';
 import { savedOptionText } from '../model/savedOptions';
 import { ruleSpecText, valueContext } from '../model/saveText';
-import { t } from '../l10n';
 import { nftCommandRule } from '../nft/script';
 import { parseCommand, type Command, type OptionUse } from '../syntax/command';
 import { spanOf, Token } from '../syntax/token';
