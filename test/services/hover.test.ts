@@ -147,7 +147,7 @@ test('in Simplified Chinese, the knowledge base speaks Chinese: tables, modules,
     const related = await hoverAt(mark(text, 1, 55));
     assert.match(related!.contents, /^\*\*RELATED\*\*\n\n属于某个已有连接的新连接，例如关于它的 ICMP 错误，或由辅助模块发现的 FTP 数据通道。\n\n---\n\n/);
     const accept = await hoverAt(mark(text, 1, 64));
-    assert.match(accept!.contents, /\n\n到此为止，让数据包通过这条链所在的钩子（后面的表和钩子仍会看到它）。$/);
+    assert.match(accept!.contents, /\n\n到此为止，让数据包通过这条链所在的钩子（后面的表和钩子仍会看到它）。\n\n在 \*\*nftables\*\* 中：\n```\nip protocol tcp ct state established,related counter accept\n```$/);
     const p = await hoverAt(mark(text, 1, 10));
     assert.equal(p?.contents, '**[!] -p protocol**\n\n数据包的第 4 层协议，用名字（`tcp`、`udp`、`icmp`……）或编号表示。它同时加载该协议的匹配，以便后面可以跟上它的选项（`--dport`……）。');
     const docker = await hoverAt('*filter\n:FORWARD DROP [0:0]\n-A FORWARD -j DOCKER-U‸SER\nCOMMIT\n');
