@@ -60,3 +60,10 @@ export function* analyseSaveDocument(text: string, options: DocumentOptions): St
   const a = yield* analyseSaveSteps(text, options);
   return { kind: 'save', diagnostics: a.diagnostics, rulesets: a.ruleset ? { [a.ruleset.family]: a.ruleset } : {}, file: a.file };
 }
+
+/** The address families a document speaks for: a save file's own, or those a script builds rules for (IPv4 when none). */
+export function familiesOf(analysis: DocumentAnalysis): Family[] {
+  if (analysis.kind === 'save') return [analysis.file?.family ?? 'ipv4'];
+  const built = (['ipv4', 'ipv6'] as const).filter((f) => analysis.rulesets[f]?.tables.size);
+  return built.length ? built : ['ipv4'];
+}

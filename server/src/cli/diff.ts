@@ -5,10 +5,11 @@
 // namespace the command runs in), so a cron job or CI can tell when a
 // machine drifted from its repository.
 import { analyseSaveText, DEFAULT_OPTIONS } from '../analysis/analyse';
+import { familiesOf } from '../analysis/document';
 import type { Family } from '../knowledge';
 import { environmentLocale, setLocale } from '../l10n';
 import { parseLiveCommand } from '../machine/liveCommand';
-import { ChainDrift, chainLabel, driftSummary, Rulesets, rulesetDrift } from '../model/drift';
+import { ChainDrift, chainLabel, comparedFamilies, DriftSide, driftSummary, Rulesets, rulesetDrift } from '../model/drift';
 import { LiveError, LiveRuleset, readLiveRuleset, runCommand } from '../node/liveMachine';
 import { semanticDiff, semanticDiffJson, semanticDiffText } from '../engine/symbolic/diff';
 import { parseService, type Service, serviceLimits } from '../engine/symbolic/matrix';
@@ -102,11 +103,8 @@ function parseArgs(argv: string[]): Args {
   return { sides: [positional[0], positional[1]], format, liveCommand, family, external, semantic, service };
 }
 
-interface Side {
+interface Side extends DriftSide {
   name: string;
-  rulesets: Rulesets;
-  /** The families a file speaks for; undefined for live (it has both). */
-  families?: Family[];
   live?: LiveRuleset;
 }
 
@@ -130,26 +128,10 @@ async function readSide(file: string, args: Args): Promise<Side | string> {
   const rules = await loadRules(file, { external: args.external, family: args.family });
   if (typeof rules === 'string') return rules;
   const { analysis } = rules;
-  if (analysis.kind === 'save') {
-    if (rules.errors.length) return refusedRules(rules, 'compare');
-    return { name: rules.name, rulesets: analysis.rulesets, families: [analysis.file?.family ?? 'ipv4'] };
-  }
+  if (analysis.kind === 'save' && rules.errors.length) return refusedRules(rules, 'compare');
   // A failing command leaves the kernel as it was and the script goes on: the rest is compared.
   if (rules.errors.length) process.stderr.write(`iptables-diff: ${rules.name}: ${rules.errors.length} command${rules.errors.length === 1 ? '' : 's'} would fail (iptables-lint lists them); compared without them\n`);
-  const families = (['ipv4', 'ipv6'] as const).filter((f) => analysis.rulesets[f]?.tables.size);
-  return { name: rules.name, rulesets: analysis.rulesets, families: families.length ? families : ['ipv4'] };
-}
-
-/**
- * What both sides speak for: a rules.v4 file against the live machine or a
- * dual-stack script is compared for IPv4 only. Sides with nothing in common
- * (an IPv4 file and an IPv6 one) are compared for both.
- */
-function comparedFamilies(a: Side, b: Side): Family[] {
-  const both: Family[] = ['ipv4', 'ipv6'];
-  const speaks = (s: Side, f: Family) => (s.families ? s.families.includes(f) : s.rulesets[f] !== undefined);
-  const common = both.filter((f) => speaks(a, f) && speaks(b, f));
-  return common.length ? common : both.filter((f) => speaks(a, f) || speaks(b, f));
+  return { name: rules.name, rulesets: analysis.rulesets, families: familiesOf(analysis) };
 }
 
 function liveDescription(live: LiveRuleset): string {

@@ -4,6 +4,7 @@
 import type { DocumentKind } from '../analysis/document';
 import type { Span } from '../diagnostics';
 import type { RulesetSnapshot } from '../model/snapshot';
+import type { LiveComparison, LiveTexts } from '../services/compareLive';
 import type { PacketTestResult } from '../services/packetTests';
 
 // ---- client → server (a custom LSP request) ----------------------------------------------------
@@ -101,6 +102,20 @@ export type SemanticDiffAnswer = { text: string; changes: number } | null;
 export const MATRIX_COMMAND = 'iptables.serviceMatrix';
 export const COMPARE_HEAD_COMMAND = 'iptables.compareWithHead';
 
+/** "Compare with Live": the document's ruleset beside the machine's, as iptables-save prints both. */
+export const COMPARE_LIVE_REQUEST = 'iptables/compareWithLive';
+
+export interface CompareLiveParams {
+  uri: string;
+  /** What iptables-save and ip6tables-save printed on the machine. */
+  live: LiveTexts;
+  /** The two sides as the summary names them. */
+  names: { file: string; live: string };
+}
+
+/** Null when the server stays out of the document (a script without iptables). */
+export type CompareLiveAnswer = LiveComparison | null;
+
 /** The CodeLens the server puts on built-in chains runs this command with `TracePacketArgs`. */
 export const TRACE_COMMAND = 'iptables.tracePacket';
 
@@ -111,6 +126,11 @@ export interface TracePacketArgs {
 }
 
 // ---- extension ⇄ webview (postMessage) ----------------------------------------------------------
+
+/** The trace's host as a live machine has it (`ip -j addr` and the rest), or why it could not be read. */
+export type MachineHostMessage =
+  | { host: Record<string, unknown>; label: string; notes: string[] }
+  | { error: string; label: string };
 
 /** A sample packet saved in the workspace: the scenario JSON that `iptables-trace --scenario` reads. */
 export interface SavedSample {
@@ -127,7 +147,11 @@ export type ToWebview =
     /** The TraceModel as UTF-8 JSON: VS Code hands bytes to a webview as they are, an object it re-encodes on the way (several times slower for 8k rules). */
     model: Uint8Array;
     fileName: string; samples: SavedSample[]; canSave: boolean;
+    /** A live ruleset's document: its machine's host, read with the ruleset. */
+    machine?: MachineHostMessage;
   }
+  /** This machine's host, asked for by `readMachine`. */
+  | { type: 'machineHost'; machine: MachineHostMessage }
   /** No iptables document to follow (yet), and why. */
   | { type: 'noModel'; message: string }
   /** The CodeLens of a built-in chain asks for a packet that reaches it. */
@@ -149,7 +173,9 @@ export type FromWebview =
   | { type: 'reveal'; uri: string; version: number; ranges: EditorRange[] }
   /** Decorate the rules the packet hit; `decider` decided the verdict. */
   | { type: 'decorate'; uri: string; version: number; hits: EditorRange[]; decider: EditorRange[] }
-  | { type: 'saveSample'; uri: string; name: string; scenario: Record<string, unknown> };
+  | { type: 'saveSample'; uri: string; name: string; scenario: Record<string, unknown> }
+  /** The host "this machine" was chosen: read it (the live command's machine). */
+  | { type: 'readMachine' };
 
 /** What the webview keeps across hiding, reloads and restarts (vscode.setState; the serializer hands it back). */
 export interface WebviewState {

@@ -26,12 +26,14 @@ import { chainIndex } from '../services/chainOccurrences';
 import { definition, HighlightKind, highlights, prepareRename, references, rename } from '../services/navigation';
 import { SEMANTIC_TOKEN_LEGEND, semanticTokens } from '../services/semanticTokens';
 import { documentSymbols, foldingRanges, OutlineSymbol } from '../services/symbols';
+import { compareWithLive } from '../services/compareLive';
 import { runPacketTests } from '../services/packetTests';
 import { documentDiff, documentMatrix, ruleCount } from '../services/symbolic';
 import { traceLenses, traceModel } from '../services/trace';
 import {
-  NFT_SCRIPT_REQUEST, NftScriptAnswer, NftScriptParams, PACKET_TESTS_REQUEST, PacketTestsAnswer, PacketTestsParams, SEMANTIC_DIFF_REQUEST, SemanticDiffAnswer,
-  SemanticDiffParams, SERVICE_MATRIX_REQUEST, ServiceMatrixAnswer, ServiceMatrixParams, TRACE_COMMAND, TRACE_MODEL_REQUEST, TraceModel, TraceModelParams, TracePacketArgs,
+  COMPARE_LIVE_REQUEST, CompareLiveAnswer, CompareLiveParams, NFT_SCRIPT_REQUEST, NftScriptAnswer, NftScriptParams, PACKET_TESTS_REQUEST, PacketTestsAnswer,
+  PacketTestsParams, SEMANTIC_DIFF_REQUEST, SemanticDiffAnswer, SemanticDiffParams, SERVICE_MATRIX_REQUEST, ServiceMatrixAnswer, ServiceMatrixParams,
+  TRACE_COMMAND, TRACE_MODEL_REQUEST, TraceModel, TraceModelParams, TracePacketArgs,
 } from './protocol';
 
 interface Settings {
@@ -417,11 +419,8 @@ connection.onRequest(TRACE_MODEL_REQUEST, async ({ uri, fromDisk }: TraceModelPa
   const doc = fromDisk ? undefined : documents.get(uri);
   try {
     if (!doc) return fromDisk ? await diskTraceModel(uri) : null;
-    const { analysis, text } = await currentAnalysis(doc);
-    if (analysis?.diagnostics[0]?.code !== 'file-too-large') return analysis ? traceModel(analysis, uri, doc.version) : null;
-    const kind = documentKind(text, undefined, doc.languageId);
-    const whole = kind && await analyseWhole(text, kind, baseOptions(uri), doc.version);
-    return whole ? traceModel(whole, uri, doc.version) : null;
+    const { analysis } = await wholeAnalysis(doc);
+    return analysis ? traceModel(analysis, uri, doc.version) : null;
   } catch (e) {
     if (e instanceof StaleAnalysis) throw contentModified();
     connection.console.error(`trace model of ${uri} failed: ${(e as Error).stack ?? e}`);
@@ -440,6 +439,14 @@ async function diskTraceModel(uri: string): Promise<TraceModel | null> {
   return analysis ? traceModel(analysis, uri, 0) : null;
 }
 
+/** An open document's analysis, made whatever its size when it is over iptables.maxFileSize. */
+async function wholeAnalysis(doc: TextDocument): Promise<Analysed> {
+  const current = await currentAnalysis(doc);
+  if (current.analysis?.diagnostics[0]?.code !== 'file-too-large') return current;
+  const kind = documentKind(current.text, undefined, doc.languageId);
+  return { text: current.text, analysis: kind && await analyseWhole(current.text, kind, baseOptions(doc.uri), doc.version) };
+}
+
 /** An analysis whatever the size, in time slices: asked for once, not on every edit. */
 function analyseWhole(text: string, kind: DocumentKind, options: DocumentOptions, version: number): Promise<DocumentAnalysis> {
   const whole = { ...options, maxFileSize: Infinity };
@@ -451,6 +458,12 @@ connection.onRequest(NFT_SCRIPT_REQUEST, ({ uri }: NftScriptParams): Promise<Nft
   const rulesets = [a.rulesets.ipv4, a.rulesets.ipv6].filter((r): r is Ruleset => !!r?.tables.size);
   return nftScript(rulesets, { source: decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1)), text });
 }));
+
+// Compare with Live: the document's ruleset (whatever its size) beside what the extension read on the machine.
+connection.onRequest(COMPARE_LIVE_REQUEST, async ({ uri, live, names }: CompareLiveParams): Promise<CompareLiveAnswer> => {
+  const doc = documents.get(uri);
+  return doc ? answerFrom(wholeAnalysis(doc), uri, 'compare with live', (a) => compareWithLive(a.analysis!, live, names)) : null;
+});
 
 // The Testing view: packet tests against the document as the editor has it (open here or not).
 connection.onRequest(PACKET_TESTS_REQUEST, async (p: PacketTestsParams): Promise<PacketTestsAnswer> => {

@@ -40,6 +40,24 @@ export interface ChainDrift {
 
 export type Rulesets = Partial<Record<Family, Ruleset>>;
 
+/** One side of a comparison: the families it speaks for (undefined: whatever it has, as a live machine). */
+export interface DriftSide {
+  rulesets: Rulesets;
+  families?: readonly Family[];
+}
+
+/**
+ * What both sides speak for: a rules.v4 file against the live machine or a
+ * dual-stack script is compared for IPv4 only. Sides with nothing in common
+ * (an IPv4 file and an IPv6 one) are compared for both.
+ */
+export function comparedFamilies(a: DriftSide, b: DriftSide): Family[] {
+  const both: Family[] = ['ipv4', 'ipv6'];
+  const speaks = (s: DriftSide, f: Family) => (s.families ? s.families.includes(f) : s.rulesets[f] !== undefined);
+  const common = both.filter((f) => speaks(a, f) && speaks(b, f));
+  return common.length ? common : both.filter((f) => speaks(a, f) || speaks(b, f));
+}
+
 /** The chains that differ from A to B, for the families given, in table and chain order. */
 export function rulesetDrift(a: Rulesets, b: Rulesets, families: readonly Family[]): ChainDrift[] {
   const out: ChainDrift[] = [];

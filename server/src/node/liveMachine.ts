@@ -4,7 +4,6 @@
 // nowhere), the backend in use and what the other one holds, and the host
 // facts the trace needs. For VS Code's extension host and iptables-diff.
 import { spawn } from 'node:child_process';
-import { hostname } from 'node:os';
 import { backendOf, mixedBackendWarning, otherBackend } from '../machine/backend';
 import { interfaceNames, machineHost, MachineHost, sysctlKeys } from '../machine/hostFacts';
 import { Backend, LiveCommand, machineArgv, MachineQuery, Privilege, showCommand } from '../machine/liveCommand';
@@ -182,11 +181,17 @@ export async function readLiveRuleset(cmd: LiveCommand, options: { run?: Runner;
       const mixed = mixedBackendWarning(backend, { ipv4: text(o4), ipv6: text(o6) });
       if (mixed) warnings.push(mixed);
     }
-    const host = cmd.tool ? firstLine((await run(machineArgv(cmd, 'hostname')!)).stdout) || undefined : hostname();
+    const host = await machineName(cmd, run);
     return { ipv4, ipv6, backend, warnings, command: showCommand(machineArgv(cmd, 'save4', { privilege: root.privilege })!), privilege: root.privilege, host, time };
   } finally {
     root.forget();
   }
+}
+
+/** The machine's name (`uname -n`); undefined when the command cannot ask it (it may reach any machine). */
+export async function machineName(cmd: LiveCommand, run: Runner = runCommand): Promise<string | undefined> {
+  if (!cmd.tool) return undefined;
+  return firstLine((await run(machineArgv(cmd, 'hostname')!)).stdout) || undefined;
 }
 
 /** The trace's host as the machine has it. Throws LiveError when its interfaces cannot be read. */
