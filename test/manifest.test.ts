@@ -44,3 +44,14 @@ test('entry points exist after the build', () => {
   const word = new RegExp(config.wordPattern, 'g');
   assert.deepEqual('-A KUBE-SVC-XYZ --dport 10.0.0.0/8'.match(word), ['-A', 'KUBE-SVC-XYZ', '--dport', '10.0.0.0/8']);
 });
+
+test('the live machine: the extension runs where the workspace is (the remote machine), and only the user picks the live command', () => {
+  // Under Remote-SSH or in a dev container, "workspace" puts the extension host, and so every command it runs, on that machine.
+  assert.deepEqual(manifest.extensionKind, ['workspace']);
+  const setting = manifest.contributes.configuration.properties['iptables.live.command'];
+  assert.equal(setting.default, 'iptables-save');
+  // A workspace's .vscode/settings.json cannot choose what runs: machine scope is read from user settings only.
+  assert.equal(setting.scope, 'machine');
+  const commands = manifest.contributes.commands.map((c: { command: string }) => c.command);
+  for (const c of ['iptables.openLiveRuleset', 'iptables.compareWithLive']) assert.ok(commands.includes(c), c);
+});

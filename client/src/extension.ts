@@ -9,6 +9,7 @@ import {
 import { largeFileNotice, rulesFileTest } from './largeFiles';
 import { CONVERT_TO_NFT_COMMAND, TRACE_COMMAND, TRACE_VIEW_TYPE, TracePacketArgs, WebviewState } from '../../server/src/lsp/protocol';
 import { convertToNft } from './convertToNft';
+import { COMPARE_LIVE_COMMAND, COMPARE_SCHEME, compareWithLive, LiveDocuments, OPEN_LIVE_COMMAND, openLiveRuleset } from './live';
 import { PacketTests } from './packetTests';
 import { SymbolicCommands } from './symbolic';
 import { TracePanel, updateTraceableContext } from './tracePanel';
@@ -38,6 +39,8 @@ export async function activate(context: ExtensionContext): Promise<void> {
     documentSelector: [{ language: 'iptables' }, { language: 'shellscript' }],
     synchronize: { configurationSection: 'iptables' },
     outputChannel: output,
+    // The two sides of a comparison are text to read: their diagnostics would only repeat the file's.
+    middleware: { handleDiagnostics: (uri, diagnostics, next) => next(uri, uri.scheme === COMPARE_SCHEME ? [] : diagnostics) },
     errorHandler: new RestartOnceHandler(output),
     // Errors are reported once by RestartOnceHandler, not as a popup per failure.
     revealOutputChannelOn: 4 /* RevealOutputChannelOn.Never */,
@@ -52,9 +55,13 @@ export async function activate(context: ExtensionContext): Promise<void> {
   );
   const started = client.start();
   const isRules = rulesFileTest(context);
-  const panelHost = { context, client: async () => (await started, client!), isRules };
+  const live = new LiveDocuments();
+  const panelHost = { context, client: async () => (await started, client!), isRules, live };
   const updateTraceable = () => updateTraceableContext(isRules);
   context.subscriptions.push(
+    live,
+    commands.registerCommand(OPEN_LIVE_COMMAND, () => openLiveRuleset(live)),
+    commands.registerCommand(COMPARE_LIVE_COMMAND, (uri?: Uri) => compareWithLive(live, panelHost.client, uri instanceof Uri ? uri : undefined)),
     new PacketTests(panelHost.client),
     new SymbolicCommands(panelHost.client),
     commands.registerCommand(TRACE_COMMAND, (args?: TracePacketArgs | Uri) => TracePanel.show(panelHost, args)),

@@ -14,6 +14,7 @@ import {
 } from '../../server/src/lsp/protocol';
 import { callsIptables } from '../../server/src/shell/detect';
 import { activeUnsynced, sizeOf, SYNC_LIMIT } from './largeFiles';
+import { type LiveDocuments, readThisMachine } from './live';
 import { sampleFileName, samplesFolder, traceHtml } from './traceHtml';
 
 /** Edits settle this long before the panel traces again. */
@@ -39,6 +40,8 @@ export interface PanelHost {
   client(): Promise<LanguageClient>;
   /** Whether a file's name makes it a rules file. */
   isRules(uri: Uri): boolean;
+  /** Live rulesets, with the host of the machine each was read from. */
+  live: LiveDocuments;
 }
 
 export class TracePanel {
@@ -172,6 +175,9 @@ export class TracePanel {
       case 'saveSample':
         void this.saveSample(m.uri, m.name, m.scenario);
         return;
+      case 'readMachine':
+        void readThisMachine().then((machine) => this.post({ type: 'machineHost', machine }));
+        return;
     }
   }
 
@@ -204,7 +210,10 @@ export class TracePanel {
       const found = cached?.version === version ? cached : doc ? await requestModel(client, doc) : await diskModel(client, uri, version);
       if (!found) return { type: 'noModel', message: l10n.t('{0} does not run iptables: there is nothing to trace.', workspace.asRelativePath(uri)) };
       this.remember(key, found);
-      return { type: 'model', model: found.bytes, fileName: workspace.asRelativePath(uri), samples: await samples, canSave: workspace.getWorkspaceFolder(uri) !== undefined };
+      return {
+        type: 'model', model: found.bytes, fileName: workspace.asRelativePath(uri), samples: await samples, canSave: workspace.getWorkspaceFolder(uri) !== undefined,
+        machine: this.host.live.machineOf(uri),
+      };
     } catch (e) {
       return { type: 'noModel', message: l10n.t('The rules could not be read: {0}', (e as Error).message) };
     }

@@ -7,6 +7,7 @@ import { showAddress } from '../../server/src/engine/json';
 import { hasPorts, ICMP, ICMPV6, TCP } from '../../server/src/engine/packet';
 import type { Family } from '../../server/src/knowledge';
 import { protocolNumber } from '../../server/src/knowledge/vocabulary';
+import type { MachineHostMessage } from '../../server/src/lsp/protocol';
 
 type Json = Record<string, unknown>;
 
@@ -29,12 +30,17 @@ export interface PacketFields {
 }
 
 export interface HostFields {
-  /** default: the router of the README; ip: pasted `ip -j` output; json: a scenario's host as JSON text. */
-  kind: 'default' | 'ip' | 'json';
+  /**
+   * default: the router of the README; ip: pasted `ip -j` output; json: a
+   * scenario's host as JSON text; machine: the one the live command reaches.
+   */
+  kind: 'default' | 'ip' | 'json' | 'machine';
   addr: string;
   route: string;
   json: string;
   ipForward: boolean;
+  /** The machine's host as the extension read it; undefined until it has. */
+  machine?: MachineHostMessage;
 }
 
 export interface Sample {
@@ -189,7 +195,11 @@ export function hostJson(h: HostFields): Json | undefined {
   if (h.kind === 'default') return undefined;
   let host: Json;
   if (h.kind === 'ip') host = hostFromIpJson(h.addr, h.route);
-  else {
+  else if (h.kind === 'machine') {
+    if (!h.machine) throw new ScenarioError('host', 'this machine is being read');
+    if ('error' in h.machine) throw new ScenarioError('host', `this machine could not be read: ${h.machine.error}`);
+    host = h.machine.host;
+  } else {
     try {
       host = JSON.parse(h.json) as Json;
     } catch (e) {
@@ -197,6 +207,14 @@ export function hostJson(h: HostFields): Json | undefined {
     }
   }
   return h.ipForward ? host : { ...host, ipForward: false };
+}
+
+/**
+ * The host fields once the machine is read: its forwarding switch is the
+ * machine's `ip_forward` (the checkbox can then turn it off, as for any host).
+ */
+export function withMachine(h: HostFields, machine: MachineHostMessage): HostFields {
+  return { ...h, kind: 'machine', machine, ipForward: 'host' in machine ? machine.host.ipForward !== false : h.ipForward };
 }
 
 /** The scenario file's content. */

@@ -6,13 +6,13 @@ import { checkExpectation, expectationOf } from '../../server/src/engine/expecta
 import { packetJson as enginePacketJson, TCP_FLAG_NAMES } from '../../server/src/engine/packet';
 import type { Family } from '../../server/src/knowledge';
 import { COMMON_PROTOCOLS, ICMP_TYPES, ICMPV6_TYPES, protocolNumber, STATE_NAMES } from '../../server/src/knowledge/vocabulary';
-import type { EditorRange, FromWebview, SavedSample, ToWebview, TraceModel, WebviewState } from '../../server/src/lsp/protocol';
+import type { EditorRange, FromWebview, MachineHostMessage, SavedSample, ToWebview, TraceModel, WebviewState } from '../../server/src/lsp/protocol';
 import { linePlace, rulesetFromSnapshot } from '../../server/src/model/snapshot';
 import { nftRule, nftSummary } from '../../server/src/nft/script';
 import type { Ruleset } from '../../server/src/model/ruleset';
 import {
   Field, FieldErrors, hasPortFields, isIcmp, isTcp, newSample, PacketFields, PRESETS, presetForChain, presetPacket, PresetId, Sample,
-  sampleFromScenario, scenarioJson, validate,
+  sampleFromScenario, scenarioJson, validate, withMachine,
 } from './form';
 import { applyPageLanguage } from './language';
 import { escapeHtml as e, renderHits, renderPicture, renderSteps, renderVerdict } from './render';
@@ -31,6 +31,8 @@ interface Loaded {
   places: Map<Family, Map<string, EditorRange[]>>;
   samples: SavedSample[];
   canSave: boolean;
+  /** A live ruleset's document: the host of the machine it was read from. */
+  machine?: MachineHostMessage;
 }
 
 let loaded: Loaded | undefined;
@@ -92,7 +94,9 @@ function page(): string {
       <label><input type="radio" name="hostKind" value="default">The example router (eth0 outside, eth1 inside)</label>
       <label><input type="radio" name="hostKind" value="ip">From <code>ip -j addr</code> and <code>ip -j route</code></label>
       <label><input type="radio" name="hostKind" value="json">Host JSON (as in a scenario file)</label>
+      <label><input type="radio" name="hostKind" value="machine">This machine: its interfaces, routes, sysctls and listening sockets</label>
     </div>
+    <div id="w-machine" class="machine" role="status"></div>
     <div class="field" id="w-hostAddr"><label for="f-hostAddr">Output of <code>ip -j addr</code></label><textarea id="f-hostAddr" name="hostAddr" rows="4" spellcheck="false" aria-describedby="e-hostAddr"></textarea><div class="error" id="e-hostAddr" aria-live="polite"></div></div>
     <div class="field" id="w-hostRoute"><label for="f-hostRoute">Output of <code>ip -j route</code> (and <code>ip -j -6 route</code>)</label><textarea id="f-hostRoute" name="hostRoute" rows="4" spellcheck="false" aria-describedby="e-hostRoute"></textarea><div class="error" id="e-hostRoute" aria-live="polite"></div></div>
     <div class="field" id="w-hostJson"><label for="f-hostJson">Host JSON</label><textarea id="f-hostJson" name="hostJson" rows="6" spellcheck="false" aria-describedby="e-hostJson"></textarea><div class="error" id="e-hostJson" aria-live="polite"></div></div>
@@ -162,7 +166,9 @@ function readForm(s: Sample): Sample {
     ...s,
     packet,
     conntrackOn: control<HTMLInputElement>('conntrackOn').checked,
-    host: { kind: kind ?? 'default', addr: value('hostAddr'), route: value('hostRoute'), json: value('hostJson'), ipForward: control<HTMLInputElement>('ipForward').checked },
+    host: {
+      ...s.host, kind: kind ?? 'default', addr: value('hostAddr'), route: value('hostRoute'), json: value('hostJson'), ipForward: control<HTMLInputElement>('ipForward').checked,
+    },
   };
 }
 
@@ -178,8 +184,18 @@ function showFields(s: Sample): void {
   $('w-hostAddr').hidden = s.host.kind !== 'ip';
   $('w-hostRoute').hidden = s.host.kind !== 'ip';
   $('w-hostJson').hidden = s.host.kind !== 'json';
+  showMachine(s);
   const types = family === 'ipv4' ? ICMP_TYPES : ICMPV6_TYPES;
   $('icmp-types').innerHTML = types.filter((t) => t.name !== 'any').map((t) => `<option value="${e(t.name)}">`).join('');
+}
+
+/** Which machine "this machine" is, and what of it could not be read. */
+function showMachine(s: Sample): void {
+  const box = $('w-machine');
+  const m = s.host.kind === 'machine' ? s.host.machine : undefined;
+  box.hidden = s.host.kind !== 'machine';
+  box.innerHTML = !m ? 'Reading this machine…'
+    : `Read from ${e(m.label)}.` + ('notes' in m && m.notes.length ? `<ul>${m.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul>` : '');
 }
 
 const ERROR_FIELDS: Field[] = [
@@ -214,7 +230,8 @@ function update(started = performance.now()): void {
   const checked = validate(sample, families());
   showErrors(checked.errors);
   const names = [...checked.host.interfaces.keys()];
-  $('host-summary').textContent = sample.host.kind === 'default' ? 'the example router' : names.join(', ');
+  $('host-summary').textContent = sample.host.kind === 'default' ? 'the example router'
+    : sample.host.kind === 'machine' ? `this machine${sample.host.machine?.label ? ` (${sample.host.machine.label})` : ''}: ${names.join(', ')}` : names.join(', ');
   if (result.dataset.interfaces !== names.join(' ')) {
     result.dataset.interfaces = names.join(' ');
     interfaceOptions(control('inInterface'), names, 'this host (sent by it)', sample.packet.inInterface);
@@ -331,7 +348,7 @@ function receiveModel(m: Extract<ToWebview, { type: 'model' }>): void {
 
   const rulesets = new Map<Family, Ruleset>(model.rulesets.map((s) => [s.family, rulesetFromSnapshot(s)]));
   nftCache = new Map();
-  loaded = { model, rulesets, places: placesOf(model), samples: m.samples, canSave: m.canSave };
+  loaded = { model, rulesets, places: placesOf(model), samples: m.samples, canSave: m.canSave, machine: m.machine };
   $('doc-name').textContent = m.fileName;
   showDocumentStatus(model);
   $('w-family').hidden = rulesets.size < 2;
@@ -339,6 +356,8 @@ function receiveModel(m: Extract<ToWebview, { type: 'model' }>): void {
     const saved = state.forms[model.uri] as { sample: Sample; family: Family } | undefined;
     family = saved?.family && rulesets.has(saved.family) ? saved.family : rulesets.has('ipv4') || rulesets.size === 0 ? 'ipv4' : 'ipv6';
     sample = saved?.sample ?? newSample(defaultHost(), family);
+    // A live ruleset is traced on the machine it was read from.
+    if (m.machine && (!saved || sample.host.kind === 'machine')) sample = onMachine(sample, m.machine);
     outcome = 0;
     expanded = new Set();
     fillForm(sample);
@@ -379,10 +398,38 @@ function showSamples(): void {
 
 // ---- events -------------------------------------------------------------------------------------
 
+/** The sample on the machine's host; its packet made anew when it came in on an interface the machine has not. */
+function onMachine(s: Sample, machine: MachineHostMessage): Sample {
+  const next = { ...s, host: withMachine(s.host, machine) };
+  const host = validate(next, families()).host;
+  if (s.packet.inInterface === '' || host.interfaces.has(s.packet.inInterface)) return next;
+  return { ...next, packet: presetPacket('incoming', host, family), extra: {} };
+}
+
+/** "This machine" chosen: a live ruleset's own machine, else the one the live command reaches, read now. */
+function chooseMachine(s: Sample): Sample {
+  if (loaded?.machine) return onMachine(s, loaded.machine);
+  post({ type: 'readMachine' });
+  return { ...s, host: { ...s.host, machine: undefined } };
+}
+
+function machineRead(machine: MachineHostMessage): void {
+  if (sample?.host.kind !== 'machine') return;
+  sample = onMachine(sample, machine);
+  fillForm(sample);
+  saveState();
+  update();
+}
+
 function changed(): void {
   if (!sample) return;
   const started = performance.now();
+  const before = sample.host.kind;
   sample = readForm(sample);
+  if (sample.host.kind === 'machine' && before !== 'machine') {
+    sample = chooseMachine(sample);
+    fillForm(sample);
+  }
   showFields(sample);
   saveState();
   update(started);
@@ -525,6 +572,8 @@ function onMessage(ev: MessageEvent<ToWebview>): void {
       return;
     case 'preset':
       return applyPreset(presetForChain(m.chain));
+    case 'machineHost':
+      return machineRead(m.machine);
     case 'samples':
       if (loaded && m.uri === loaded.model.uri) {
         loaded.samples = m.samples;

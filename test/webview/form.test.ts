@@ -1,9 +1,9 @@
 // The panel's packet form: presets on the host, the scenario file it saves,
 // every wrong field named at once with the engine's own words, saved scenarios
-// read back, and hosts pasted from `ip -j`.
+// read back, hosts pasted from `ip -j`, and "this machine" as the extension read it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { newSample, presetPacket, sampleFromScenario, scenarioJson, validate } from '../../client/webview/form';
+import { newSample, presetPacket, sampleFromScenario, scenarioJson, validate, withMachine } from '../../client/webview/form';
 import { defaultHost, parseHost, ScenarioError } from '../../server/src/engine';
 import { hostFromIpJson } from '../../server/src/engine/ipJson';
 
@@ -84,4 +84,22 @@ test('a host from `ip -j addr` and `ip -j route` (both families pasted together)
   assert.deepEqual(v.errors, {});
   assert.deepEqual([sample.packet.inInterface, sample.packet.destination], ['eth0', '192.0.2.2']);
   assert.equal(v.scenario?.host.ipForward, false);
+});
+
+test('"this machine": its host as read (forwarding as its ip_forward), or why it is not there yet', () => {
+  const read = { host: { ...hostFromIpJson(ADDR, ROUTE), ipForward: false, rpFilter: 1 }, notes: [], label: 'gw1' };
+  const fields = withMachine(newSample(defaultHost(), 'ipv4').host, read);
+  assert.deepEqual([fields.kind, fields.ipForward], ['machine', false]);
+  const sample = { ...newSample(parseHost(read.host), 'ipv4'), host: fields };
+  const v = validate(sample, ['ipv4']);
+  assert.deepEqual(v.errors, {});
+  assert.deepEqual([...v.host.interfaces.keys()], ['lo', 'eth0']);
+  assert.deepEqual([v.scenario?.host.ipForward, v.scenario?.host.rpFilter], [false, 1]);
+  // Saved as a sample, the machine's host is written out: the test means the same on another machine.
+  assert.equal((scenarioJson(sample).host as { rpFilter: number }).rpFilter, 1);
+
+  const waiting = validate({ ...sample, host: { ...fields, machine: undefined } }, ['ipv4']);
+  assert.deepEqual([waiting.scenario, waiting.errors.host], [undefined, 'this machine is being read']);
+  const failed = validate({ ...sample, host: withMachine(fields, { error: 'ip: command not found', label: 'gw1' }) }, ['ipv4']);
+  assert.equal(failed.errors.host, 'this machine could not be read: ip: command not found');
 });
