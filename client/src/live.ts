@@ -160,6 +160,11 @@ export async function openLiveRuleset(store: LiveDocuments): Promise<void> {
   }
 }
 
+/** A document's name for messages and panels: a workspace file's relative path, else its name (a live ruleset's title). */
+export function documentName(uri: Uri): string {
+  return uri.scheme === 'file' ? workspace.asRelativePath(uri) : path.posix.basename(uri.path);
+}
+
 /** Rule files and firewall scripts can be compared. */
 function comparable(doc: TextDocument | undefined): doc is TextDocument {
   return doc !== undefined && (doc.languageId === 'iptables' || doc.languageId === 'shellscript') && doc.uri.scheme !== COMPARE_SCHEME;
@@ -177,7 +182,7 @@ export async function compareWithLive(store: LiveDocuments, client: () => Promis
   const live = await readLive(found.cmd);
   if (!live) return;
   const { name, time } = shown(live);
-  const file = doc.uri.scheme === 'file' ? workspace.asRelativePath(doc.uri) : path.posix.basename(doc.uri.path);
+  const file = documentName(doc.uri);
   const liveName = l10n.t('live ({0}, {1})', name, time);
   const params: CompareLiveParams = { uri: doc.uri.toString(), live: { ipv4: live.ipv4, ipv6: live.ipv6 }, names: { file, live: liveName } };
   const answer = await (await client()).sendRequest<CompareLiveAnswer>(COMPARE_LIVE_REQUEST, params);

@@ -14,7 +14,7 @@ import {
 } from '../../server/src/lsp/protocol';
 import { callsIptables } from '../../server/src/shell/detect';
 import { activeUnsynced, sizeOf, SYNC_LIMIT } from './largeFiles';
-import { type LiveDocuments, readThisMachine } from './live';
+import { documentName, type LiveDocuments, readThisMachine } from './live';
 import { sampleFileName, samplesFolder, traceHtml } from './traceHtml';
 
 /** Edits settle this long before the panel traces again. */
@@ -208,10 +208,10 @@ export class TracePanel {
       // Too large for the editor to give us: the server reads it from disk, as of its last change there.
       const version = doc?.version ?? (await workspace.fs.stat(uri)).mtime;
       const found = cached?.version === version ? cached : doc ? await requestModel(client, doc) : await diskModel(client, uri, version);
-      if (!found) return { type: 'noModel', message: l10n.t('{0} does not run iptables: there is nothing to trace.', workspace.asRelativePath(uri)) };
+      if (!found) return { type: 'noModel', message: l10n.t('{0} does not run iptables: there is nothing to trace.', documentName(uri)) };
       this.remember(key, found);
       return {
-        type: 'model', model: found.bytes, fileName: workspace.asRelativePath(uri), samples: await samples, canSave: workspace.getWorkspaceFolder(uri) !== undefined,
+        type: 'model', model: found.bytes, fileName: documentName(uri), samples: await samples, canSave: workspace.getWorkspaceFolder(uri) !== undefined,
         machine: this.host.live.machineOf(uri),
       };
     } catch (e) {

@@ -393,7 +393,9 @@ function showSamples(): void {
   select.innerHTML = '<option value="">(this panel\'s packet)</option>' + samples.map((s, i) => `<option value="${i}">${e(s.name)}</option>`).join('');
   $('save-sample').toggleAttribute('disabled', !loaded?.canSave);
   $('save-test').toggleAttribute('disabled', !loaded?.canSave);
-  if (!loaded?.canSave) $('sample-status').textContent = 'Open a workspace folder to save samples.';
+  if (!loaded?.canSave) {
+    $('sample-status').textContent = loaded?.machine ? 'A live ruleset\'s samples are not saved: save them beside the rule file it should match.' : 'Open a workspace folder to save samples.';
+  }
 }
 
 // ---- events -------------------------------------------------------------------------------------
