@@ -2,7 +2,8 @@
 // namespace of the test's own (the live command setting is `ip netns exec NS
 // iptables-save`): "iptables: Open Live Ruleset" shows the namespace's rules,
 // read-only, with their diagnostics and the other backend's warning; the trace
-// panel on it uses the namespace's interfaces; "iptables: Compare with Live"
+// panel on it uses the namespace's interfaces, and so does a file's with the
+// host "This machine"; "iptables: Compare with Live"
 // opens the diff editor with the summary. Screenshots for the README. The
 // host's own firewall is checked to be as it was.
 import assert from 'node:assert/strict';
@@ -111,6 +112,22 @@ test('the live machine: Open Live Ruleset on a namespace, the trace on its inter
       await page.mouse.move(900, 900);
       await page.waitForTimeout(500);
       copyFileSync(await screenshot(page, 'live-ruleset'), path.join(REPO, 'images', 'screenshot-live-ruleset.png'));
+      await page.locator('.tabs-container .tab', { hasText: 'Packet Trace' }).locator('.codicon-close').click();
+
+      // On the file, the host is the example router until "This machine" is chosen: then the namespace's.
+      await page.locator('.tabs-container .tab', { hasText: 'live.rules' }).first().click();
+      await runCommand(page, 'iptables: Trace Packet');
+      await panel.locator('#doc-name', { hasText: 'live.rules' }).waitFor({ timeout: 60_000 });
+      assert.equal(await panel.locator('#host-summary').innerText(), 'the example router');
+      await panel.locator('#host summary').click();
+      await panel.locator('input[name="hostKind"][value="machine"]').check();
+      await panel.locator('#host-summary', { hasText: /^this machine / }).waitFor({ timeout: 30_000 });
+      await panel.locator('#w-machine', { hasText: `ip netns exec ${ns.name} iptables-save` }).waitFor();
+      assert.deepEqual((await panel.locator('#result').getAttribute('data-interfaces'))?.split(' ').sort(), ['lan0', 'lo', 'wan0']);
+      assert.equal(await panel.locator('#f-inInterface').inputValue(), 'wan0');
+      // The file has no 8080 rule: what the machine accepts, the file drops.
+      await panel.locator('#f-destinationPort').fill('8080');
+      await panel.locator('#verdict .verdict-text', { hasText: /^Dropped/ }).waitFor({ timeout: 30_000 });
       await page.locator('.tabs-container .tab', { hasText: 'Packet Trace' }).locator('.codicon-close').click();
 
       // Compare with Live on the file: VS Code's diff editor, the summary on top of both sides.

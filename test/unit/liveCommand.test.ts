@@ -125,6 +125,24 @@ test('root: a refusal the user does not answer, and a failure that is not a refu
   assert.ok(tty.ran.find((r) => r.command === 'sudo iptables-legacy-save')?.terminal);
 });
 
+test('root: pkexec when the user picks it, for every save of the reading', async () => {
+  const m = fakeMachine({
+    'iptables -V': { stdout: 'iptables v1.8.9 (nf_tables)\n' },
+    'iptables-save': DENIED,
+    'sudo -n iptables-save': { status: 1, stderr: 'sudo: a password is required\n' },
+    'pkexec iptables-save': { stdout: V4 },
+    'pkexec ip6tables-save': { stdout: '' },
+    'pkexec iptables-legacy-save': { stdout: '' },
+    'pkexec ip6tables-legacy-save': { stdout: '' },
+    'uname -n': { stdout: 'fw1\n' },
+  });
+  const live = await readLiveRuleset(command('iptables-save'), { run: m.run, ask: async () => ({ privilege: 'pkexec' }) });
+  assert.deepEqual([live.ipv4, live.privilege, live.command, live.warnings], [V4, 'pkexec', 'pkexec iptables-save', []]);
+  assert.deepEqual(m.ran.filter((r) => r.command.startsWith('pkexec')).map((r) => r.command),
+    ['pkexec iptables-save', 'pkexec ip6tables-save', 'pkexec iptables-legacy-save', 'pkexec ip6tables-legacy-save']);
+  assert.ok(m.ran.every((r) => !r.input && !r.terminal));
+});
+
 test('the other backend holds rules when it has a rule, a user chain or a policy other than ACCEPT; empty tables are nothing', () => {
   assert.deepEqual(heldTables('*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n*filter\n:INPUT DROP [0:0]\n:x - [0:0]\n-A x -j RETURN\nCOMMIT\n'),
     [{ table: 'filter', rules: 1, userChains: 1, policies: ['INPUT DROP'] }]);
