@@ -73,6 +73,8 @@ test('the live machine: Open Live Ruleset on a namespace, the trace on its inter
     try {
       await page.goto(server.workbenchUrl(workspace));
       await openFile(page, 'live.rules', 'log-prefix');
+      // The extension is running (its lenses are shown): a palette opened earlier lacks its commands.
+      await page.locator('.codelens-decoration', { hasText: 'Trace a packet through' }).first().waitFor({ timeout: 60_000 });
 
       // Open Live Ruleset: the namespace's rules, read-only, titled with the machine and the time.
       await runCommand(page, 'iptables: Open Live Ruleset');
