@@ -10,20 +10,31 @@ import { ICMP, ICMPV6, TCP_FLAG_BITS, TCP_FLAG_NAMES } from '../packet';
 import { IntervalSet } from './intervals';
 import { allAddresses, Cube, interfaceAt, MAC_NONE } from './space';
 
-/** An address set as the fewest CIDR blocks (`0.0.0.0/0`, `10.0.0.0/8`, `203.0.113.1`). */
-export function cidrs(set: IntervalSet, family: Family): string[] {
+/** An address set as the fewest CIDR blocks, each its first address and how many host bits it has. */
+function cidrBlocks(set: IntervalSet, family: Family): [bigint, number][] {
   const bits = familyBits(family);
-  const out: string[] = [];
+  const out: [bigint, number][] = [];
   for (const [lo, hi] of set.ranges()) {
     let at = lo;
     while (at <= hi) {
-      let size = 0;
-      while (size < bits && (at & ((1n << BigInt(size + 1)) - 1n)) === 0n && at + (1n << BigInt(size + 1)) - 1n <= hi) size++;
-      out.push(size === 0 ? showAddress(at, family) : `${showAddress(at, family)}/${bits - size}`);
+      // The largest block that starts at `at` (its trailing zero bits) and fits in what is left of the range.
+      const aligned = at === 0n ? bits : (at & -at).toString(2).length - 1;
+      const fits = (hi - at + 1n).toString(2).length - 1;
+      const size = Math.min(aligned, fits, bits);
+      out.push([at, size]);
       at += 1n << BigInt(size);
     }
   }
   return out;
+}
+
+function blockText([at, size]: [bigint, number], family: Family): string {
+  return size === 0 ? showAddress(at, family) : `${showAddress(at, family)}/${familyBits(family) - size}`;
+}
+
+/** An address set as the fewest CIDR blocks (`0.0.0.0/0`, `10.0.0.0/8`, `203.0.113.1`). */
+function cidrs(set: IntervalSet, family: Family): string[] {
+  return cidrBlocks(set, family).map((b) => blockText(b, family));
 }
 
 /** At most `max` items, and how many more. */
@@ -31,23 +42,29 @@ function some(items: string[], max: number): string {
   return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
+/** At most `max` blocks in words (only those are written out), and how many more. */
+function someBlocks(blocks: [bigint, number][], family: Family, max: number): string {
+  const shown = blocks.slice(0, max).map((b) => blockText(b, family));
+  return blocks.length <= max ? shown.join(', ') : `${shown.join(', ')} and ${blocks.length - max} more`;
+}
+
 /** An address set in the fewest words: `anywhere`, CIDR blocks, or `anywhere but` the few blocks it lacks. */
 export function addressWords(set: IntervalSet, family: Family, max = 4): string {
   const all = allAddresses(family);
   if (set.equals(all)) return 'anywhere';
-  const blocks = cidrs(set, family);
-  if (blocks.length === 1) return blocks[0];
-  const missing = cidrs(all.subtract(set), family);
+  const blocks = cidrBlocks(set, family);
+  if (blocks.length === 1) return blockText(blocks[0], family);
+  const missing = cidrBlocks(all.subtract(set), family);
   // The smallest network holding the whole set, and what it holds that the set does not.
   const bits = BigInt(familyBits(family));
   let prefix = 0n;
   while (prefix < bits && set.min >> (bits - prefix - 1n) === set.max >> (bits - prefix - 1n)) prefix++;
   const hull = IntervalSet.range((set.min >> (bits - prefix)) << (bits - prefix), ((set.min >> (bits - prefix)) << (bits - prefix)) + (1n << (bits - prefix)) - 1n);
-  const holes = cidrs(hull.subtract(set), family);
+  const holes = cidrBlocks(hull.subtract(set), family);
   const best = Math.min(blocks.length, missing.length, holes.length + 1);
-  if (best === blocks.length) return some(blocks, max);
-  if (best === missing.length) return `anywhere but ${some(missing, max)}`;
-  return `${cidrs(hull, family)[0]} but ${some(holes, max)}`;
+  if (best === blocks.length) return someBlocks(blocks, family, max);
+  if (best === missing.length) return `anywhere but ${someBlocks(missing, family, max)}`;
+  return `${cidrs(hull, family)[0]} but ${someBlocks(holes, family, max)}`;
 }
 
 function rangeWords(set: IntervalSet, max = 6, name: (v: bigint) => string = String): string {
