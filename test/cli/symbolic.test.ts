@@ -3,10 +3,11 @@
 // `iptables-diff --semantic` (what an edit changes for the packets).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { hostFirewall, inNamespace, iptablesMissing, Namespace } from '../support/iptables';
 import { REPO } from '../support/shared';
 
 const TRACE = path.join(REPO, 'server', 'out', 'trace.js');
@@ -80,4 +81,27 @@ test('iptables-diff --semantic: a reordering that changes no fate changes nothin
   assert.equal(s.status, 0, s.stdout + s.stderr);
   assert.equal(s.stdout, `IPv4: no packet's fate changes from ${before} to ${reordered}\n`);
   assert.equal(run(DIFF, before, reordered).status, 1);
+});
+
+const noIptables = iptablesMissing();
+
+test('iptables-diff --semantic FILE live: the ruleset loaded in a namespace changes nothing, then an inserted DROP closes the web port on eth0', { skip: noIptables }, () => {
+  const hostBefore = hostFirewall();
+  const ns = new Namespace('symbolic-diff');
+  try {
+    const loaded = ns.restore(readFileSync(before, 'utf8'), 'ipv4', false);
+    assert.ok(loaded.loads, loaded.message);
+    const live = ['--live-command', 'iptables-legacy-save'];
+    const same = inNamespace(ns.name, [process.execPath, DIFF, ...live, '--semantic', before, 'live']);
+    assert.deepEqual([same.status, same.stdout], [0, `IPv4: no packet's fate changes from ${before} to live\n`], same.stderr);
+    assert.ok(ns.run('ipv4', ['-I', 'INPUT', '1', '-i', 'eth0', '-p', 'tcp', '--dport', '80', '-j', 'DROP']).ok);
+    const closed = inNamespace(ns.name, [process.execPath, DIFF, ...live, '--semantic', '--port', 'tcp:80', before, 'live']);
+    assert.equal(closed.status, 1, closed.stderr);
+    const lines = closed.stdout.split('\n').filter((l) => l.startsWith('  tcp'));
+    assert.ok(lines.length > 0, closed.stdout);
+    for (const l of lines) assert.match(l, /^ {2}tcp SYN to port 80 .* on eth0: delivered before, dropped now$/);
+  } finally {
+    ns.delete();
+  }
+  assert.equal(hostFirewall(), hostBefore);
 });
