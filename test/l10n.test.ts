@@ -71,6 +71,8 @@ function messages(dirs: string[], callee: 't' | 'l10n.t', from: (module: string)
 const placeholders = (s: string) => [...new Set(s.match(/\{\d+\}/g) ?? [])].sort();
 const codeSpans = (s: string) => s.match(/`[^`]+`/g) ?? [];
 const prose = (s: string) => s.replace(/`[^`]+`/g, ' ');
+/** Prose without names of fields and settings (`packet.uid`, `policy:DROP`): those are code even without backticks. */
+const words = (s: string) => prose(s).replace(/\S*\w[.:]\w\S*/g, ' ');
 
 /** Words of iptables outside code spans: options, upper-case names (targets, chains, states), table names. */
 function iptablesWords(english: string): string[] {
@@ -99,7 +101,7 @@ function translationProblems(en: string, zh: string | undefined): string[] {
   if (placeholders(en).join() !== placeholders(zh).join()) problems.push(`placeholders ${placeholders(en)} vs ${placeholders(zh)}`);
   for (const span of codeSpans(en)) if (!zh.includes(span)) problems.push(`code ${span} changed`);
   for (const word of iptablesWords(en)) if (!zh.includes(word)) problems.push(`iptables word ${word} missing`);
-  for (const [english, term] of TERMS) if (english.test(prose(en)) && !zh.includes(term)) problems.push(`${english.source} is not ${term}`);
+  for (const [english, term] of TERMS) if (english.test(words(en)) && !zh.includes(term)) problems.push(`${english.source} is not ${term}`);
   return problems;
 }
 

@@ -4,6 +4,8 @@
 // like a rule.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { verdictLine } from '../../server/src/engine/describe';
+import { setLocale } from '../../server/src/l10n';
 import { table, trace } from '../support/trace';
 
 const SSH = 'tcp 198.51.100.7:40000 -> 203.0.113.1:22 in eth0';
@@ -66,4 +68,23 @@ test('a jump to a chain created elsewhere (not in this file) cannot be followed:
 test('interface wildcards: eth+ matches every name starting with eth; ! -i inverts', () => {
   const t = trace(table('filter', '-A INPUT ! -i eth0 -j DROP', '-A INPUT -i eth+ -j ACCEPT'), SSH);
   assert.deepEqual(t.hits, ['filter/INPUT/2']);
+});
+
+test('in Simplified Chinese, the walk is told in Chinese; rule texts, chain and table names stay as written', () => {
+  setLocale('zh-cn');
+  try {
+    const t = trace(table('filter', ':INPUT DROP [0:0]', ':web - [0:0]', '-A INPUT -j web', '-A web -p tcp --dport 443 -j ACCEPT'), SSH);
+    assert.deepEqual(t.steps.map((s) => (s.kind === 'rule' ? `${s.text} → ${s.action ?? s.failed}` : 'message' in s ? s.message : s.action)), [
+      '从 eth0 到达：tcp 198.51.100.7:40000 -> 203.0.113.1:22 SYN ttl 64',
+      '路由：203.0.113.1 是本机地址（INPUT）',
+      '-A INPUT -j web → 跳转到 web',
+      '-A web -p tcp --dport 443 -j ACCEPT → --dport 443',
+      'web 结束：回到 INPUT',
+      '策略 DROP',
+      '丢弃：filter/INPUT 策略 DROP',
+    ]);
+    assert.equal(verdictLine(t.outcomes[0]), '丢弃：filter/INPUT 策略 DROP');
+  } finally {
+    setLocale(undefined);
+  }
 });

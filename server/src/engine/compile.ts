@@ -12,6 +12,7 @@ import type { Interface } from './host';
 import { CompileContext, quoteWord } from './matches/common';
 import { compileMatch } from './matches';
 import { CompiledTarget, compileTarget } from './targets';
+import { t } from '../l10n';
 
 export type RuleAction =
   | { kind: 'verdict'; verdict: 'ACCEPT' | 'DROP' | 'RETURN' | 'QUEUE' }
@@ -91,9 +92,9 @@ export function compileRuleset(ruleset: Ruleset): CompiledRuleset {
       if (!stages) {
         stages = [];
         for (const spec of TABLES) {
-          const t = tables.get(spec.name);
+          const tgt = tables.get(spec.name);
           const priority = spec.priority[hook];
-          if (t && priority !== undefined) stages.push({ kind: 'table', table: t, priority });
+          if (tgt && priority !== undefined) stages.push({ kind: 'table', table: tgt, priority });
         }
         if (withConntrack && (hook === 'PREROUTING' || hook === 'OUTPUT')) stages.push({ kind: 'conntrack', priority: CONNTRACK_PRIORITY });
         stages.sort((a, b) => a.priority - b.priority);
@@ -140,15 +141,15 @@ function ruleText(rule: Rule): string {
 }
 
 function compileAction(rule: Rule, cc: CompileContext): RuleAction {
-  const t = rule.target;
-  switch (t.kind) {
+  const tgt = rule.target;
+  switch (tgt.kind) {
     case 'none': return { kind: 'continue' };
-    case 'verdict': return { kind: 'verdict', verdict: t.name as 'ACCEPT' | 'DROP' | 'RETURN' | 'QUEUE' };
-    case 'chain': return { kind: 'jump', chain: t.name, goto: t.goto };
+    case 'verdict': return { kind: 'verdict', verdict: tgt.name as 'ACCEPT' | 'DROP' | 'RETURN' | 'QUEUE' };
+    case 'chain': return { kind: 'jump', chain: tgt.name, goto: tgt.goto };
     case 'unresolved': {
       const scripted = rule.spec.target?.nameToken.unknown !== undefined;
-      const reason = scripted ? `the target is \`${t.name}\`, known only when the script runs` : `chain \`${t.name}\` is not in this file (created by another tool?)`;
-      return { kind: 'unresolved', chain: t.name, goto: t.goto, reason };
+      const reason = scripted ? t('the target is `{0}`, known only when the script runs', tgt.name) : t('chain `{0}` is not in this file (created by another tool?)', tgt.name);
+      return { kind: 'unresolved', chain: tgt.name, goto: tgt.goto, reason };
     }
     case 'extension': return { kind: 'target', target: compileTarget(rule.spec.target!, cc) };
   }
@@ -163,7 +164,7 @@ function criterionText(c: RuleCriterion, value: string = c.value.text): string {
 /** A value only the running script knows: the criterion cannot be decided. */
 function scriptValue(c: RuleCriterion): Criterion | undefined {
   const why = c.value.unknown;
-  return why === undefined ? undefined : { text: criterionText(c), test: () => uncertain(`${c.flag.text} takes a value only the running script knows (${why})`) };
+  return why === undefined ? undefined : { text: criterionText(c), test: () => uncertain(t('{0} takes a value only the running script knows ({1})', c.flag.text, why)) };
 }
 
 /** `-s`/`-d` of one kernel rule: the model gives each rule of `-s a,b` its own address. */
@@ -175,7 +176,7 @@ function addressTest(family: Family, c: RuleCriterion | undefined, text: string 
   const v = checkValue('hostMask', value, { family }).value as { address: bigint; mask: bigint } | { hostname: string } | undefined;
   const label = criterionText(c, value);
   if (!v || !('address' in v)) {
-    return { text: label, test: () => uncertain(`\`${value}\` is a host name: its address is looked up when the rules load`) };
+    return { text: label, test: () => uncertain(t('`{0}` is a host name: its address is looked up when the rules load', value)) };
   }
   const { address, mask } = v;
   const negated = c.negated;
@@ -222,7 +223,7 @@ function baseCriteria(family: Family, rule: Rule): Criterion[] {
   if (f) out.push({ text: `${f.negated ? '! ' : ''}-f`, test: (ctx) => (ctx.pkt.fragmentOffset !== 0) !== f.negated, pure: true });
   const loose = looseScriptWords(rule);
   if (loose.length) {
-    out.push({ text: loose.join(' '), test: () => uncertain(`${loose.join(' ')} stands for words only the running script knows (${loose.length === 1 ? 'an option' : 'options'} of this rule)`) });
+    out.push({ text: loose.join(' '), test: () => uncertain(t('{0} stands for words only the running script knows ({1} of this rule)', loose.join(' '), loose.length === 1 ? t('an option') : t('options'))) });
   }
   return out;
 }

@@ -5,6 +5,7 @@ import type { Family } from '../knowledge';
 import {
   DCCP, ICMP, ICMPV6, InnerPacket, isIcmpError, isLaterFragment, Packet, SCTP, TCP, TCP_FLAG_BITS, UDP, UDPLITE,
 } from './packet';
+import { t } from '../l10n';
 
 export interface Tuple {
   protocol: number;
@@ -92,17 +93,17 @@ function tupleOf(p: Pick<Packet, 'protocol' | 'source' | 'destination' | 'source
   return { protocol: p.protocol, src: p.source, dst: p.destination, sport: ports ? p.sourcePort : 0, dport: ports ? p.destinationPort : 0 };
 }
 
-export function invertTuple(t: Tuple, family: Family): Tuple {
-  if (isIcmp(t.protocol)) {
-    const type = t.dport >> 8;
+export function invertTuple(tgt: Tuple, family: Family): Tuple {
+  if (isIcmp(tgt.protocol)) {
+    const type = tgt.dport >> 8;
     const reply = ICMP_REPLY_TYPE[family][type] ?? type;
-    return { protocol: t.protocol, src: t.dst, dst: t.src, sport: t.sport, dport: reply * 256 + (t.dport & 255) };
+    return { protocol: tgt.protocol, src: tgt.dst, dst: tgt.src, sport: tgt.sport, dport: reply * 256 + (tgt.dport & 255) };
   }
-  return { protocol: t.protocol, src: t.dst, dst: t.src, sport: t.dport, dport: t.sport };
+  return { protocol: tgt.protocol, src: tgt.dst, dst: tgt.src, sport: tgt.dport, dport: tgt.sport };
 }
 
-function key(t: Tuple): string {
-  return `${t.protocol}|${t.src}|${t.dst}|${t.sport}|${t.dport}`;
+function key(tgt: Tuple): string {
+  return `${tgt.protocol}|${tgt.src}|${tgt.dst}|${tgt.sport}|${tgt.dport}`;
 }
 
 /** The connections the kernel remembers between packets (confirmed entries only). */
@@ -114,8 +115,8 @@ export class ConnectionTable {
     return this.nextId++;
   }
 
-  find(t: Tuple): { conn: Connection; dir: Direction } | undefined {
-    return this.byTuple.get(key(t));
+  find(tgt: Tuple): { conn: Connection; dir: Direction } | undefined {
+    return this.byTuple.get(key(tgt));
   }
 
   /** nf_conntrack_confirm: the entry becomes visible to later packets. */
@@ -126,8 +127,8 @@ export class ConnectionTable {
   }
 
   /** A reply tuple another connection already uses (a NAT clash). */
-  replyInUse(t: Tuple, self: Connection): boolean {
-    const hit = this.byTuple.get(key(t));
+  replyInUse(tgt: Tuple, self: Connection): boolean {
+    const hit = this.byTuple.get(key(tgt));
     return hit !== undefined && hit.conn !== self;
   }
 
@@ -176,7 +177,7 @@ function tcpIndex(flags: number): string {
 const VALID_TCP_FLAGS = new Set([0x02, 0x22, 0x12, 0x04, 0x14, 0x11, 0x31, 0x10, 0x30]);
 
 function tcpError(flags: number): string | undefined {
-  return VALID_TCP_FLAGS.has(flags & 0x37) ? undefined : 'this combination of TCP flags is invalid for conntrack (tcp_valid_flags)';
+  return VALID_TCP_FLAGS.has(flags & 0x37) ? undefined : t('this combination of TCP flags is invalid for conntrack (tcp_valid_flags)');
 }
 
 const TCP_TIMEOUTS: Record<TcpState, number> = {
@@ -204,33 +205,33 @@ export interface ConntrackResult {
  */
 export function conntrackIn(table: ConnectionTable, p: Packet, now: number, incoming = false): ConntrackResult {
   if (p.family === 'ipv6' && p.protocol === NO_NEXT_HEADER) {
-    const reason = 'no next header (59): conntrack finds no layer-4 header and leaves the packet without a connection';
+    const reason = t('no next header (59): conntrack finds no layer-4 header and leaves the packet without a connection');
     return { ct: { kind: 'invalid', reason }, explain: `INVALID: ${reason}` };
   }
   if (incoming && checksumForAnotherHop(p)) {
-    const reason = 'the checksum was computed for the routing header\'s final destination, so it fails here (nf_conntrack_checksum)';
+    const reason = t('the checksum was computed for the routing header\'s final destination, so it fails here (nf_conntrack_checksum)');
     return { ct: { kind: 'invalid', reason }, explain: `INVALID: ${reason}` };
   }
   // icmpv6_error: neighbour discovery and MLD are never tracked (so `--ctstate INVALID -j DROP` spares them).
   if (p.protocol === ICMPV6 && UNTRACKED_ICMPV6.includes(p.icmpType)) {
-    return { ct: { kind: 'untracked' }, explain: 'UNTRACKED: conntrack does not track neighbour discovery and multicast listener messages' };
+    return { ct: { kind: 'untracked' }, explain: t('UNTRACKED: conntrack does not track neighbour discovery and multicast listener messages') };
   }
   if (isIcmpError(p)) return relatedError(table, p);
-  const t = tupleOf(p);
-  const found = table.find(t);
+  const tgt = tupleOf(p);
+  const found = table.find(tgt);
   if (found) return existing(found.conn, found.dir, p, now);
   const refusal = refuseNew(p);
   if (refusal) return { ct: { kind: 'invalid', reason: refusal }, explain: `INVALID: ${refusal}` };
   const conn: Connection = {
-    id: table.newId(), family: p.family, orig: t, reply: invertTuple(t, p.family), tcpState: null,
+    id: table.newId(), family: p.family, orig: tgt, reply: invertTuple(tgt, p.family), tcpState: null,
     seenReply: false, assured: false, confirmed: false, srcNat: false, dstNat: false, natDone: { src: false, dst: false },
     mark: 0, labels: 0n, secmark: 0, helper: null, zone: 0, master: null, packets: [0, 0], bytes: [0, 0], lastSeen: now, timeout: 0,
   };
   if (p.protocol === TCP) conn.tcpState = TCP_TABLE.original[tcpIndex(p.tcpFlags)][0] as TcpState;
   account(conn, 'original', p, now);
   const how = p.protocol === TCP && !(p.tcpFlags & TCP_FLAG_BITS.SYN)
-    ? 'a TCP packet without SYN opens a connection picked up mid-stream (nf_conntrack_tcp_loose=1)'
-    : 'the first packet of a connection';
+    ? t('a TCP packet without SYN opens a connection picked up mid-stream (nf_conntrack_tcp_loose=1)')
+    : t('the first packet of a connection');
   return { ct: { kind: 'tracked', conn, dir: 'original', state: 'NEW' }, explain: `NEW: ${how}` };
 }
 
@@ -252,13 +253,13 @@ function refuseNew(p: Packet): string | undefined {
   if (p.protocol === TCP) {
     const bad = tcpError(p.tcpFlags);
     if (bad) return bad;
-    if (TCP_TABLE.original[tcpIndex(p.tcpFlags)][0] === 'IV') return `a TCP ${tcpIndex(p.tcpFlags).toUpperCase()} cannot open a connection and belongs to none the host knows`;
+    if (TCP_TABLE.original[tcpIndex(p.tcpFlags)][0] === 'IV') return t('a TCP {0} cannot open a connection and belongs to none the host knows', tcpIndex(p.tcpFlags).toUpperCase());
     return undefined;
   }
   if (isIcmp(p.protocol) && !ICMP_NEW[p.family].includes(p.icmpType)) {
-    return `ICMP type ${p.icmpType} is neither a query that opens a connection nor a reply to a known one`;
+    return t('ICMP type {0} is neither a query that opens a connection nor a reply to a known one', p.icmpType);
   }
-  if (p.protocol === SCTP && p.sctpChunks[0]?.type !== 1) return 'an SCTP connection starts with an INIT chunk';
+  if (p.protocol === SCTP && p.sctpChunks[0]?.type !== 1) return t('an SCTP connection starts with an INIT chunk');
   return undefined;
 }
 
@@ -270,7 +271,7 @@ function existing(conn: Connection, dir: Direction, p: Packet, now: number): Con
     const index = tcpIndex(p.tcpFlags);
     const next = TCP_TABLE[dir][index][S.indexOf(conn.tcpState)];
     if (next === 'IV') {
-      const reason = `a ${index.toUpperCase()} in the ${dir} direction is invalid in TCP state ${conn.tcpState}`;
+      const reason = t('a {0} in the {1} direction is invalid in TCP state {2}', index.toUpperCase(), dir, conn.tcpState);
       return { ct: { kind: 'invalid', reason }, explain: `INVALID: ${reason}` };
     }
     if (next !== 'IG') {
@@ -284,7 +285,7 @@ function existing(conn: Connection, dir: Direction, p: Packet, now: number): Con
     state = 'ESTABLISHED';
   }
   account(conn, dir, p, now);
-  const what = dir === 'reply' ? 'a reply of a known connection' : state === 'ESTABLISHED' ? 'a connection that has seen replies' : 'a connection that has not been answered yet';
+  const what = dir === 'reply' ? t('a reply of a known connection') : state === 'ESTABLISHED' ? t('a connection that has seen replies') : t('a connection that has not been answered yet');
   return { ct: { kind: 'tracked', conn, dir, state }, explain: `${state}: ${what}${conn.tcpState ? ` (TCP ${conn.tcpState})` : ''}` };
 }
 
@@ -302,12 +303,12 @@ function relatedError(table: ConnectionTable, p: Packet): ConntrackResult {
   const quoted = invertTuple(tupleOf(innerAsPacket(inner)), p.family);
   const found = table.find(quoted);
   if (!found) {
-    const reason = 'an ICMP error about a connection the host does not know';
+    const reason = t('an ICMP error about a connection the host does not know');
     return { ct: { kind: 'invalid', reason }, explain: `INVALID: ${reason}` };
   }
   return {
     ct: { kind: 'tracked', conn: found.conn, dir: found.dir, state: 'RELATED' },
-    explain: 'RELATED: an ICMP error about a known connection',
+    explain: t('RELATED: an ICMP error about a known connection'),
   };
 }
 
@@ -321,8 +322,8 @@ function innerAsPacket(i: InnerPacket) {
  * connection a helper expected (RELATED: unconfirmed, NAT still to decide).
  */
 export function declaredConnection(table: ConnectionTable, p: Packet, dir: Direction, now: number, related = false): Connection {
-  const t = tupleOf(p);
-  const orig = dir === 'original' ? t : invertTuple(t, p.family);
+  const tgt = tupleOf(p);
+  const orig = dir === 'original' ? tgt : invertTuple(tgt, p.family);
   const conn: Connection = {
     id: table.newId(), family: p.family, orig, reply: invertTuple(orig, p.family), tcpState: p.protocol === TCP ? 'ESTABLISHED' : null,
     seenReply: !related, assured: !related, confirmed: false, srcNat: false, dstNat: false, natDone: { src: !related, dst: !related },

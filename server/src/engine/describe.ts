@@ -1,24 +1,25 @@
 // A trace's verdict and packet in words, the same for the CLI and the trace panel.
 import type { Outcome } from '.';
-import { STOP_WORDS } from './traverse';
+import { stopWords } from './traverse';
+import { t } from '../l10n';
 
 export type VerdictFacts = Pick<Outcome, 'fate' | 'inInterface' | 'outInterface' | 'rejectWith' | 'sendError' | 'dropReason'> & Partial<Pick<Outcome, 'stop'>>;
 
 export function verdictLine(o: VerdictFacts): string {
   switch (o.fate) {
-    case 'delivered': return `delivered to this host (arrived on ${o.inInterface})`;
-    case 'forwarded': return `forwarded out ${o.outInterface}`;
-    case 'sent': return `sent out ${o.outInterface}`;
+    case 'delivered': return t('delivered to this host (arrived on {0})', o.inInterface);
+    case 'forwarded': return t('forwarded out {0}', o.outInterface);
+    case 'sent': return t('sent out {0}', o.outInterface);
     default: {
-      const extra = [o.rejectWith && `answered with ${o.rejectWith}`, o.sendError && `sendto() fails with ${o.sendError}`].filter(Boolean).join('; ');
-      return `${o.stop ? STOP_WORDS[o.stop] : 'dropped'}: ${o.dropReason}${extra ? ` (${extra})` : ''}`;
+      const extra = [o.rejectWith && t('answered with {0}', o.rejectWith), o.sendError && t('sendto() fails with {0}', o.sendError)].filter(Boolean).join('; ');
+      return t('{0}: {1}', o.stop ? stopWords(o.stop) : t('dropped'), o.dropReason) + (extra ? t(' ({0})', extra) : '');
     }
   }
 }
 
 /** `tcp 198.51.100.7:40000 -> 10.0.0.2:8080 SYN ttl 63 mark 0x0`, from a packet's JSON form. */
 export function packetLine(p: Record<string, unknown> | null): string {
-  if (!p) return '(differs between outcomes)';
+  if (!p) return t('(differs between outcomes)');
   const ports = p.sourcePort !== undefined ? [`:${p.sourcePort}`, `:${p.destinationPort}`] : ['', ''];
   const v6 = p.family === 'ipv6' && ports[0];
   const at = (a: unknown, port: string) => (v6 ? `[${a}]${port}` : `${a}${port}`);

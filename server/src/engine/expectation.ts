@@ -5,6 +5,7 @@
 import type { Trace } from '.';
 import { Fields, JsonObject, readAddress, ScenarioError } from './json';
 import type { Fate } from './traverse';
+import { orList, t } from '../l10n';
 
 export interface Expectation {
   fate?: Fate;
@@ -52,7 +53,7 @@ export function parseExpectation(json: unknown, path = 'expect'): Expectation {
   if (hits) {
     e.hits = hits.map((h, i) => {
       if (typeof h !== 'string' || !/^\w+\/[^/\s]+\/(\d+|policy:(ACCEPT|DROP))$/.test(h)) {
-        throw new ScenarioError(`${f.at('hits')}[${i}]`, `expected a counter such as "filter/INPUT/3" or "filter/INPUT/policy:DROP", got ${JSON.stringify(h)}`);
+        throw new ScenarioError(`${f.at('hits')}[${i}]`, t('expected a counter such as "filter/INPUT/3" or "filter/INPUT/policy:DROP", got {0}', JSON.stringify(h)));
       }
       return h;
     });
@@ -63,7 +64,7 @@ export function parseExpectation(json: unknown, path = 'expect'): Expectation {
     for (const key of ['source', 'destination']) if (p.has(key)) readAddress(p.at(key), p.string(key)!);
     e.packetOut = { ...p.obj };
   }
-  if (Object.keys(e).length === 0) f.fail('fate', `an expectation says at least one of ${EXPECT_FIELDS.join(', ')}`);
+  if (Object.keys(e).length === 0) f.fail('fate', t('an expectation says at least one of {0}', EXPECT_FIELDS.join(', ')));
   return e;
 }
 
@@ -87,28 +88,28 @@ function sameValue(key: string, expected: unknown, actual: unknown): boolean {
 }
 
 /** What the trace says for a field when its outcomes disagree. */
-function undecided(t: Trace, field: 'fate' | 'inInterface' | 'outInterface' | 'rejectWith'): string {
-  return `it depends (${t.outcomes.map((o) => show(o[field])).join(' or ')}, on ${t.outcomes.flatMap((o) => o.assumptions.map((a) => `${a.rule} ${a.criterion}`)).filter((x, i, all) => all.indexOf(x) === i).join('; ')})`;
+function undecided(tgt: Trace, field: 'fate' | 'inInterface' | 'outInterface' | 'rejectWith'): string {
+  return t('it depends ({0}, on {1})', orList(tgt.outcomes.map((o) => show(o[field]))), tgt.outcomes.flatMap((o) => o.assumptions.map((a) => `${a.rule} ${a.criterion}`)).filter((x, i, all) => all.indexOf(x) === i).join('; '));
 }
 
 /** Every expectation the trace does not meet; none when the test passes. */
-export function checkExpectation(e: Expectation, t: Trace): Mismatch[] {
+export function checkExpectation(e: Expectation, tgt: Trace): Mismatch[] {
   const out: Mismatch[] = [];
-  if (e.fate !== undefined && e.fate !== t.fate) out.push({ field: 'fate', expected: e.fate, actual: t.fate === 'unknown' ? undecided(t, 'fate') : t.fate });
+  if (e.fate !== undefined && e.fate !== tgt.fate) out.push({ field: 'fate', expected: e.fate, actual: tgt.fate === 'unknown' ? undecided(tgt, 'fate') : tgt.fate });
   for (const key of ['inInterface', 'outInterface', 'rejectWith'] as const) {
     if (e[key] === undefined) continue;
-    const same = t.outcomes.every((o) => o[key] === t.outcomes[0][key]);
-    if (!same) out.push({ field: key, expected: show(e[key]), actual: undecided(t, key) });
-    else if (t[key] !== e[key]) out.push({ field: key, expected: show(e[key]), actual: show(t[key]) });
+    const same = tgt.outcomes.every((o) => o[key] === tgt.outcomes[0][key]);
+    if (!same) out.push({ field: key, expected: show(e[key]), actual: undecided(tgt, key) });
+    else if (tgt[key] !== e[key]) out.push({ field: key, expected: show(e[key]), actual: show(tgt[key]) });
   }
   if (e.hits) {
-    const missing = e.hits.filter((h) => !t.hits.includes(h));
-    if (missing.length) out.push({ field: 'hits', expected: e.hits.join(' '), actual: `${t.hits.join(' ') || '(none)'} (not: ${missing.join(' ')})` });
+    const missing = e.hits.filter((h) => !tgt.hits.includes(h));
+    if (missing.length) out.push({ field: 'hits', expected: e.hits.join(' '), actual: t('{0} (not: {1})', tgt.hits.join(' ') || t('(none)'), missing.join(' ')) });
   }
   if (e.packetOut) {
     for (const [key, expected] of Object.entries(e.packetOut)) {
-      const actual = t.packetOut ? t.packetOut[key] : undefined;
-      if (!t.packetOut) out.push({ field: `packetOut.${key}`, expected: show(expected), actual: 'it depends on the outcome' });
+      const actual = tgt.packetOut ? tgt.packetOut[key] : undefined;
+      if (!tgt.packetOut) out.push({ field: `packetOut.${key}`, expected: show(expected), actual: t('it depends on the outcome') });
       else if (!sameValue(key, expected, actual)) out.push({ field: `packetOut.${key}`, expected: show(expected), actual: show(actual) });
     }
   }
@@ -120,15 +121,15 @@ export function checkExpectation(e: Expectation, t: Trace): Mismatch[] {
  * answer sent) and the addresses and ports NAT changed. Undefined when the
  * trace is undecided: such a test could not pass.
  */
-export function expectationOf(t: Trace, packetIn: JsonObject): Expectation | undefined {
-  if (t.fate === 'unknown' || !t.decided) return undefined;
-  const e: Expectation = { fate: t.fate };
-  if (t.fate === 'delivered') e.inInterface = t.inInterface;
-  if (t.fate === 'forwarded' || t.fate === 'sent') e.outInterface = t.outInterface;
-  if (t.rejectWith) e.rejectWith = t.rejectWith;
+export function expectationOf(tgt: Trace, packetIn: JsonObject): Expectation | undefined {
+  if (tgt.fate === 'unknown' || !tgt.decided) return undefined;
+  const e: Expectation = { fate: tgt.fate };
+  if (tgt.fate === 'delivered') e.inInterface = tgt.inInterface;
+  if (tgt.fate === 'forwarded' || tgt.fate === 'sent') e.outInterface = tgt.outInterface;
+  if (tgt.rejectWith) e.rejectWith = tgt.rejectWith;
   const changed: JsonObject = {};
   for (const key of ['source', 'destination', 'sourcePort', 'destinationPort'] as const) {
-    const after = t.packetOut?.[key];
+    const after = tgt.packetOut?.[key];
     if (after !== undefined && packetIn[key] !== undefined && !sameValue(key, packetIn[key], after)) changed[key] = after;
   }
   if (Object.keys(changed).length) e.packetOut = changed;

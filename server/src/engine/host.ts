@@ -5,6 +5,7 @@ import type { Family } from '../knowledge';
 import { familyBits, maskFromPrefix, parseMask } from '../knowledge/addresses';
 import { PROTOCOLS } from '../knowledge/vocabulary';
 import { Fields, ScenarioError, readAddress, readMac, showAddress } from './json';
+import { t } from '../l10n';
 
 export interface HostAddress {
   family: Family;
@@ -122,7 +123,7 @@ export function parseHost(json: unknown, path = 'host'): Host {
   const interfaces = new Map<string, Interface>();
   for (const [i, item] of (f.array('interfaces') ?? []).entries()) {
     const itf = parseInterface(Fields.of(`${f.at('interfaces')}[${i}]`, item));
-    if (interfaces.has(itf.name)) throw new ScenarioError(`${f.at('interfaces')}[${i}].name`, `interface "${itf.name}" is listed twice`);
+    if (interfaces.has(itf.name)) throw new ScenarioError(`${f.at('interfaces')}[${i}].name`, t('interface "{0}" is listed twice', itf.name));
     interfaces.set(itf.name, itf);
   }
   // Every Linux host has a loopback interface.
@@ -140,7 +141,7 @@ export function parseHost(json: unknown, path = 'host'): Host {
   const rp = f.int('rpFilter', 0, 2) ?? 0;
   const sockets = f.array('sockets')?.map((s, i) => parseSocket(Fields.of(`${f.at('sockets')}[${i}]`, s))) ?? null;
   const queues = (f.array('queues') ?? []).map((q, i) => {
-    if (typeof q !== 'number' || !Number.isInteger(q) || q < 0 || q > 65535) throw new ScenarioError(`${f.at('queues')}[${i}]`, 'expected a queue number 0-65535');
+    if (typeof q !== 'number' || !Number.isInteger(q) || q < 0 || q > 65535) throw new ScenarioError(`${f.at('queues')}[${i}]`, t('expected a queue number 0-65535'));
     return q;
   });
   return {
@@ -152,16 +153,16 @@ export function parseHost(json: unknown, path = 'host'): Host {
 function parseInterface(f: Fields): Interface {
   f.only(['name', 'addresses', 'mac', 'group', 'rpFilter', 'routeLocalnet']);
   const name = f.string('name');
-  if (!name || name.length > 15 || /[\s/]/.test(name)) f.fail('name', 'expected an interface name of 1-15 characters without spaces or "/"');
+  if (!name || name.length > 15 || /[\s/]/.test(name)) f.fail('name', t('expected an interface name of 1-15 characters without spaces or "/"'));
   const addresses: HostAddress[] = [];
   for (const [i, text] of (f.array('addresses') ?? []).entries()) {
     const at = `${f.at('addresses')}[${i}]`;
-    if (typeof text !== 'string') throw new ScenarioError(at, 'expected "address/prefix" such as "203.0.113.1/24"');
+    if (typeof text !== 'string') throw new ScenarioError(at, t('expected "address/prefix" such as "203.0.113.1/24"'));
     const [addr, len] = text.split('/');
     const a = readAddress(at, addr);
     const bits = familyBits(a.family);
     const prefix = len === undefined ? bits : Number(len);
-    if (!/^\d+$/.test(len ?? String(bits)) || prefix > bits) throw new ScenarioError(at, `"${len}" is not a prefix length 0-${bits}`);
+    if (!/^\d+$/.test(len ?? String(bits)) || prefix > bits) throw new ScenarioError(at, t('"{0}" is not a prefix length 0-{1}', len, bits));
     const mask = maskFromPrefix(prefix, a.family);
     const primary = !addresses.some((o) => o.family === a.family && o.prefix === prefix && o.primary && inNet(a.address, o.address & o.mask, mask));
     addresses.push({ family: a.family, address: a.address, prefix, mask, primary });
@@ -176,7 +177,7 @@ function parseInterface(f: Fields): Interface {
 function parseRoute(f: Fields, interfaces: Map<string, Interface>, sofar: Route[]): Route {
   f.only(['to', 'dev', 'via', 'type']);
   const to = f.string('to');
-  if (!to) f.fail('to', 'expected a destination such as "10.0.0.0/8" or "default"');
+  if (!to) f.fail('to', t('expected a destination such as "10.0.0.0/8" or "default"'));
   const via = f.string('via');
   const viaAddr = via === undefined ? undefined : readAddress(f.at('via'), via);
   let family: Family;
@@ -191,18 +192,18 @@ function parseRoute(f: Fields, interfaces: Map<string, Interface>, sofar: Route[
     const a = readAddress(f.at('to'), addr);
     family = a.family;
     const m = len === undefined ? maskFromPrefix(familyBits(family), family) : parseMask(len, family);
-    if (m === undefined) f.fail('to', `"${len}" is not a prefix length`);
+    if (m === undefined) f.fail('to', t('"{0}" is not a prefix length', len));
     prefix = len === undefined ? familyBits(family) : Number(len);
     network = a.address & m;
   }
-  if (viaAddr && viaAddr.family !== family) f.fail('via', `the gateway is ${viaAddr.family === 'ipv4' ? 'IPv4' : 'IPv6'} but the destination is not`);
+  if (viaAddr && viaAddr.family !== family) f.fail('via', t('the gateway is {0} but the destination is not', viaAddr.family === 'ipv4' ? 'IPv4' : 'IPv6'));
   const type = f.oneOf('type', ['unicast', 'blackhole', 'unreachable', 'prohibit'] as const) ?? 'unicast';
   let dev = f.string('dev') ?? null;
-  if (dev !== null && !interfaces.has(dev)) f.fail('dev', `the host has no interface "${dev}" (it has ${[...interfaces.keys()].join(', ')})`);
+  if (dev !== null && !interfaces.has(dev)) f.fail('dev', t('the host has no interface "{0}" (it has {1})', dev, [...interfaces.keys()].join(', ')));
   if (type === 'unicast' && dev === null) {
     // `ip route add X via G` finds the device from the route to the gateway.
     const r = viaAddr && longestMatch(sofar, family, viaAddr.address, null);
-    if (!r?.dev) f.fail(viaAddr ? 'via' : 'dev', viaAddr ? `no interface reaches the gateway ${via}: give "dev"` : 'give "dev" or "via"');
+    if (!r?.dev) f.fail(viaAddr ? 'via' : 'dev', viaAddr ? t('no interface reaches the gateway {0}: give "dev"', via) : t('give "dev" or "via"'));
     dev = r.dev;
   }
   return { family, network, mask: maskFromPrefix(prefix, family), prefix, dev, via: viaAddr?.address ?? null, type, connected: false };
@@ -212,7 +213,7 @@ function parseSocket(f: Fields): Socket {
   f.only(['protocol', 'port', 'address', 'transparent']);
   const proto = f.oneOf('protocol', ['tcp', 'udp'] as const) ?? 'tcp';
   const port = f.int('port', 0, 65535);
-  if (port === undefined) f.fail('port', 'expected the port the socket is bound to');
+  if (port === undefined) f.fail('port', t('expected the port the socket is bound to'));
   const text = f.string('address');
   const a = text === undefined || text === '0.0.0.0' || text === '::' ? undefined : readAddress(f.at('address'), text);
   const family: Family = a?.family ?? (text === '::' ? 'ipv6' : 'ipv4');
@@ -397,21 +398,21 @@ export type InputRoute =
 export function routeInput(host: Host, family: Family, src: bigint, dst: bigint, inDev: Interface): InputRoute {
   const show = (a: bigint) => showAddress(a, family);
   if (family === 'ipv4') {
-    if (isMulticast(family, src) || src === V4_LIMITED_BROADCAST) return { kind: 'drop', reason: `martian source ${show(src)} (multicast or broadcast)` };
+    if (isMulticast(family, src) || src === V4_LIMITED_BROADCAST) return { kind: 'drop', reason: t('martian source {0} (multicast or broadcast)', show(src)) };
     if (dst === V4_LIMITED_BROADCAST) return { kind: 'local', broadcast: true };
-    if (isZero(src)) return { kind: 'drop', reason: 'martian source 0.0.0.0 (only a broadcast may come from it)' };
-    if (isZero(dst)) return { kind: 'drop', reason: 'martian destination 0.0.0.0' };
+    if (isZero(src)) return { kind: 'drop', reason: t('martian source 0.0.0.0 (only a broadcast may come from it)') };
+    if (isZero(dst)) return { kind: 'drop', reason: t('martian destination 0.0.0.0') };
     if (!inDev.loopback && !host.routeLocalnet && !inDev.routeLocalnet) {
-      if (isLoopbackAddress(family, dst)) return { kind: 'drop', reason: `martian destination ${show(dst)}: 127.0.0.0/8 arriving on ${inDev.name} (route_localnet=0)` };
-      if (isLoopbackAddress(family, src)) return { kind: 'drop', reason: `martian source ${show(src)}: 127.0.0.0/8 arriving on ${inDev.name} (route_localnet=0)` };
+      if (isLoopbackAddress(family, dst)) return { kind: 'drop', reason: t('martian destination {0}: 127.0.0.0/8 arriving on {1} (route_localnet=0)', show(dst), inDev.name) };
+      if (isLoopbackAddress(family, src)) return { kind: 'drop', reason: t('martian source {0}: 127.0.0.0/8 arriving on {1} (route_localnet=0)', show(src), inDev.name) };
     }
     if (isMulticast(family, dst)) {
       // Every host is in the all-hosts group; no other membership is modelled.
-      return dst === 0xe0000001n ? { kind: 'local', broadcast: true } : { kind: 'drop', reason: `${show(dst)}: this host has joined no such multicast group` };
+      return dst === 0xe0000001n ? { kind: 'local', broadcast: true } : { kind: 'drop', reason: t('{0}: this host has joined no such multicast group', show(dst)) };
     }
   } else {
     if (isMulticast(family, dst)) {
-      return joinedGroup(host, inDev, dst) ? { kind: 'local', broadcast: true } : { kind: 'drop', reason: `${show(dst)}: ${inDev.name} has joined no such multicast group` };
+      return joinedGroup(host, inDev, dst) ? { kind: 'local', broadcast: true } : { kind: 'drop', reason: t('{0}: {1} has joined no such multicast group', show(dst), inDev.name) };
     }
     if (isLocal6(host, dst, inDev)) return { kind: 'local', broadcast: false };
   }
@@ -419,20 +420,20 @@ export function routeInput(host: Host, family: Family, src: bigint, dst: bigint,
   if (family === 'ipv4' && localOwner(host, family, dst)) return martianSource ?? { kind: 'local', broadcast: false };
   if (family === 'ipv4' && broadcastOwner(host, dst)) return martianSource ?? { kind: 'local', broadcast: true };
   // ip_error answers routing failures only on a router: with forwarding off it drops silently.
-  if (!host.ipForward) return { kind: 'drop', reason: `${show(dst)} is not local and forwarding is off (${family === 'ipv4' ? 'ip_forward' : 'net.ipv6.conf.all.forwarding'}=0)` };
+  if (!host.ipForward) return { kind: 'drop', reason: t('{0} is not local and forwarding is off ({1}=0)', show(dst), family === 'ipv4' ? 'ip_forward' : 'net.ipv6.conf.all.forwarding') };
   // A link-local destination is looked up on the link it came from only.
   const route = lookupRoute(host, family, dst, family === 'ipv6' && isLinkLocal(dst) ? inDev.name : null);
-  if (!route) return { kind: 'drop', reason: `no route to ${show(dst)}`, icmp: family === 'ipv4' ? 'icmp-net-unreachable' : 'icmp6-no-route' };
+  if (!route) return { kind: 'drop', reason: t('no route to {0}', show(dst)), icmp: family === 'ipv4' ? 'icmp-net-unreachable' : 'icmp6-no-route' };
   if (route.type !== 'unicast') return routeTypeDrop(route, show(dst));
   return martianSource ?? { kind: 'forward', dev: route.dev!, nextHop: route.via ?? dst };
 }
 
 function routeTypeDrop(route: Route, dst: string): InputRoute {
-  if (route.type === 'blackhole') return { kind: 'drop', reason: `${dst} is routed to a blackhole` };
+  if (route.type === 'blackhole') return { kind: 'drop', reason: t('{0} is routed to a blackhole', dst) };
   const v4 = route.family === 'ipv4';
   return route.type === 'unreachable'
-    ? { kind: 'drop', reason: `${dst} has an unreachable route`, icmp: v4 ? 'icmp-host-unreachable' : 'icmp6-addr-unreachable' }
-    : { kind: 'drop', reason: `${dst} has a prohibit route`, icmp: v4 ? 'icmp-admin-prohibited' : 'icmp6-adm-prohibited' };
+    ? { kind: 'drop', reason: t('{0} has an unreachable route', dst), icmp: v4 ? 'icmp-host-unreachable' : 'icmp6-addr-unreachable' }
+    : { kind: 'drop', reason: t('{0} has a prohibit route', dst), icmp: v4 ? 'icmp-admin-prohibited' : 'icmp6-adm-prohibited' };
 }
 
 /**
@@ -442,12 +443,12 @@ function routeTypeDrop(route: Route, dst: string): InputRoute {
  */
 function validateSource(host: Host, family: Family, src: bigint, inDev: Interface): InputRoute | undefined {
   if (family !== 'ipv4' || inDev.loopback) return undefined;
-  if (localOwner(host, family, src)) return { kind: 'drop', reason: `martian source ${showAddress(src, family)}: a packet from outside with this host's own address` };
+  if (localOwner(host, family, src)) return { kind: 'drop', reason: t('martian source {0}: a packet from outside with this host\'s own address', showAddress(src, family)) };
   const rpFilter = Math.max(host.rpFilter, inDev.rpFilter);
   if (rpFilter === 0) return undefined;
   const back = lookupRoute(host, family, src);
   const ok = back && back.type === 'unicast' && (rpFilter === 2 || back.dev === inDev.name);
-  return ok ? undefined : { kind: 'drop', reason: `reverse-path filter (rp_filter=${rpFilter}): replies to ${showAddress(src, family)} would not leave by ${inDev.name}` };
+  return ok ? undefined : { kind: 'drop', reason: t('reverse-path filter (rp_filter={0}): replies to {1} would not leave by {2}', rpFilter, showAddress(src, family), inDev.name) };
 }
 
 export type OutputRoute =
@@ -459,18 +460,18 @@ export type OutputRoute =
 export function routeOutput(host: Host, family: Family, dst: bigint, oif: string | null): OutputRoute {
   if (family === 'ipv6') {
     const linkScope = isMulticast(family, dst) ? scope6(dst) <= 2 : isLinkLocal(dst);
-    if (linkScope && !oif) return { kind: 'drop', reason: `${showAddress(dst, family)} is valid on one link only: the socket must name the interface`, errno: 'EINVAL' };
+    if (linkScope && !oif) return { kind: 'drop', reason: t('{0} is valid on one link only: the socket must name the interface', showAddress(dst, family)), errno: 'EINVAL' };
     if (isLocal6(host, dst, oif === null ? null : host.interfaces.get(oif) ?? null)) return { kind: 'local' };
     if (isMulticast(family, dst) && oif) return { kind: 'out', dev: oif, nextHop: dst, source: preferredSource(host, family, oif, dst) };
   } else if (localOwner(host, family, dst)) return { kind: 'local' };
-  if (family === 'ipv4' && dst === V4_LIMITED_BROADCAST && !oif) return { kind: 'drop', reason: 'a broadcast needs SO_BROADCAST and a bound device', errno: 'EACCES' };
+  if (family === 'ipv4' && dst === V4_LIMITED_BROADCAST && !oif) return { kind: 'drop', reason: t('a broadcast needs SO_BROADCAST and a bound device'), errno: 'EACCES' };
   const route = lookupRoute(host, family, dst, oif);
   // Bound to a device no route uses: the kernel assumes the destination is on that link.
   if (!route && oif) return { kind: 'out', dev: oif, nextHop: dst, source: preferredSource(host, family, oif, dst) };
-  if (!route) return { kind: 'drop', reason: `no route to ${showAddress(dst, family)}`, errno: 'ENETUNREACH' };
+  if (!route) return { kind: 'drop', reason: t('no route to {0}', showAddress(dst, family)), errno: 'ENETUNREACH' };
   if (route.type !== 'unicast') {
     const errno = route.type === 'blackhole' ? 'EINVAL' : route.type === 'prohibit' ? 'EACCES' : 'EHOSTUNREACH';
-    return { kind: 'drop', reason: `${showAddress(dst, family)} has a ${route.type} route`, errno };
+    return { kind: 'drop', reason: t('{0} has a {1} route', showAddress(dst, family), route.type), errno };
   }
   const nextHop = route.via ?? dst;
   return { kind: 'out', dev: route.dev!, nextHop, source: preferredSource(host, family, route.dev!, family === 'ipv6' ? dst : nextHop) };
@@ -492,7 +493,7 @@ export function reversePathOk(host: Host, family: Family, src: bigint, inDev: In
 
 export function findInterface(host: Host, path: string, name: string): Interface {
   const itf = host.interfaces.get(name);
-  if (!itf) throw new ScenarioError(path, `the host has no interface "${name}" (it has ${[...host.interfaces.keys()].join(', ')})`);
+  if (!itf) throw new ScenarioError(path, t('the host has no interface "{0}" (it has {1})', name, [...host.interfaces.keys()].join(', ')));
   return itf;
 }
 

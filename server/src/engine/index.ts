@@ -12,6 +12,7 @@ import { clonePacket, ICMP, ICMPV6, Packet, packetJson, TCP, TCP_FLAG_BITS } fro
 import type { Scenario } from './scenario';
 import type { EngineState } from './state';
 import { Assumption, Decider, Fate, PacketResult, PacketRun, Step } from './traverse';
+import { t } from '../l10n';
 
 export interface Outcome {
   /** The uncertain answers this outcome assumes (none when the trace is decided). */
@@ -114,11 +115,11 @@ function runOnce(rs: CompiledRuleset, scenario: Scenario, walk: { conntrack: boo
   const notes: string[] = [];
   let declared: CtInfo | undefined;
   if (probe.ctState && conntrack) declared = declare(probe, scenario.host, state, run, notes);
-  else if (probe.ctState && probe.ctState !== 'NEW') notes.push(`conntrack is not running (no rule needs it), so the declared state ${probe.ctState} plays no part`);
+  else if (probe.ctState && probe.ctState !== 'NEW') notes.push(t('conntrack is not running (no rule needs it), so the declared state {0} plays no part', probe.ctState));
   const result = run(probe, 'probe', declared);
   result.notes.push(...notes);
   if (probe.ctState && declared === undefined && result.ctState && result.ctState !== probe.ctState && conntrack) {
-    result.notes.push(`the scenario says ${probe.ctState}, but conntrack sees this packet as ${result.ctState}`);
+    result.notes.push(t('the scenario says {0}, but conntrack sees this packet as {1}', probe.ctState, result.ctState));
   }
   return { probe: result, setup };
 }
@@ -130,7 +131,7 @@ function runOnce(rs: CompiledRuleset, scenario: Scenario, walk: { conntrack: boo
  */
 function declare(probe: Packet, host: Host, state: EngineState, run: (p: Packet, label: string) => PacketResult, notes: string[]): CtInfo | undefined {
   switch (probe.ctState) {
-    case 'INVALID': return { kind: 'invalid', reason: 'declared by the scenario' };
+    case 'INVALID': return { kind: 'invalid', reason: t('declared by the scenario') };
     case 'UNTRACKED': return { kind: 'untracked' };
     case 'RELATED':
       return { kind: 'tracked', conn: declaredConnection(state.conntrack, probe, 'original', state.now, true), dir: 'original', state: 'RELATED' };
@@ -139,7 +140,7 @@ function declare(probe: Packet, host: Host, state: EngineState, run: (p: Packet,
       const opener = original ? openerOf(probe) : openerOf(reversed(probe, host));
       const first = run(opener, 'opener');
       if (first.fate === 'dropped') {
-        notes.push(`the connection's first packet is dropped by this ruleset (${first.dropReason}); the connection is taken to predate the rules, without NAT`);
+        notes.push(t('the connection\'s first packet is dropped by this ruleset ({0}); the connection is taken to predate the rules, without NAT', first.dropReason));
         declaredConnection(state.conntrack, probe, probe.ctDirection, state.now);
         return undefined;
       }

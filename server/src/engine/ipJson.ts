@@ -2,6 +2,7 @@
 // `ip -j route` (and `ip -j -6 route`), pasted as they are, in the scenario's
 // host JSON form (parseHost reads and checks it).
 import { ScenarioError } from './json';
+import { t } from '../l10n';
 
 type Json = Record<string, unknown>;
 
@@ -16,11 +17,11 @@ function readArrays(text: string, what: string): Json[] {
   try {
     items = JSON.parse(`[${trimmed.replace(/\]\s*\[/g, '],[')}]`).flat();
   } catch (e) {
-    throw new ScenarioError(what, `not the JSON that \`ip -j ${what}\` prints: ${(e as Error).message}`);
+    throw new ScenarioError(what, t('not the JSON that `ip -j {0}` prints: {1}', what, (e as Error).message));
   }
   const list = items as unknown[];
   list.forEach((x, i) => {
-    if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new ScenarioError(`${what}[${i}]`, 'expected an object');
+    if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new ScenarioError(`${what}[${i}]`, t('expected an object'));
   });
   return list as Json[];
 }
@@ -33,7 +34,7 @@ function readArrays(text: string, what: string): Json[] {
 export function hostFromIpJson(addr: string, route: string): Json {
   const interfaces = readArrays(addr, 'addr').map((itf, i) => {
     const name = itf.ifname;
-    if (typeof name !== 'string') throw new ScenarioError(`addr[${i}].ifname`, 'every interface of `ip -j addr` has an ifname');
+    if (typeof name !== 'string') throw new ScenarioError(`addr[${i}].ifname`, t('every interface of `ip -j addr` has an ifname'));
     const addresses = (Array.isArray(itf.addr_info) ? itf.addr_info : [])
       .filter((a: Json) => (a.family === 'inet' || a.family === 'inet6') && typeof a.local === 'string')
       .map((a: Json) => `${a.local}/${a.prefixlen}`);
@@ -44,7 +45,7 @@ export function hostFromIpJson(addr: string, route: string): Json {
   const routes = readArrays(route, 'route').flatMap((r, i) => {
     const type = typeof r.type === 'string' ? r.type : 'unicast';
     if (!ROUTE_TYPES.has(type) || r.protocol === 'kernel' || (r.table !== undefined && r.table !== 'main')) return [];
-    if (typeof r.dst !== 'string') throw new ScenarioError(`route[${i}].dst`, 'every route of `ip -j route` has a dst');
+    if (typeof r.dst !== 'string') throw new ScenarioError(`route[${i}].dst`, t('every route of `ip -j route` has a dst'));
     const gateway = typeof r.gateway === 'string' ? r.gateway : undefined;
     const v6 = (gateway ?? r.dst).includes(':');
     const out: Json = { to: r.dst === 'default' && v6 ? 'default6' : r.dst };

@@ -7,6 +7,7 @@
 import { isLinkLocal, isMulticast, scope6 } from './host';
 import type { Interface } from './host';
 import { ExtensionHeader, ICMPV6, isFragment, optionSize, Packet } from './packet';
+import { t } from '../l10n';
 
 /** How a packet the stack (no rule) stopped reads: before the hooks, held, after INPUT, or not forwarded. */
 export type StackStop = 'before-hooks' | 'held' | 'after-input' | 'not-forwarded';
@@ -42,7 +43,7 @@ function answer(p: Packet, icmp: string, evenToMulticast = false): string | unde
 }
 
 function paramProblem(p: Packet, stop: StackStop, reason: string, evenToMulticast = false): StackDrop {
-  return { stop, reason: `parameter problem: ${reason}`, icmp: answer(p, 'icmp6-param-problem', evenToMulticast) };
+  return { stop, reason: t('parameter problem: {0}', reason), icmp: answer(p, 'icmp6-param-problem', evenToMulticast) };
 }
 
 /**
@@ -52,8 +53,8 @@ function paramProblem(p: Packet, stop: StackStop, reason: string, evenToMulticas
  * multicast; too much padding, non-zero PadN or too many options discard.
  */
 function parseOptions(p: Packet, h: ExtensionHeader, stop: StackStop): StackDrop | undefined {
-  const where = h.type === 'hop-by-hop' ? 'hop-by-hop' : 'destination options';
-  const silently = (why: string): StackDrop => ({ stop, reason: `${where} header: ${why}` });
+  const where = h.type === 'hop-by-hop' ? 'hop-by-hop' : t('destination options');
+  const silently = (why: string): StackDrop => ({ stop, reason: t('{0} header: {1}', where, why) });
   let padding = 0;
   let count = 0;
   let offset = 40 + p.extensionHeaders.slice(0, p.extensionHeaders.indexOf(h)).reduce((n, x) => n + x.size, 0) + 2;
@@ -62,32 +63,32 @@ function parseOptions(p: Packet, h: ExtensionHeader, stop: StackStop): StackDrop
     offset += optionSize(o);
     if (o.type === PAD1 || o.type === PADN) {
       padding += optionSize(o);
-      if (padding > 7) return silently('more than 7 bytes of padding in a row');
-      if (o.data.some((b) => b !== 0)) return silently('a PadN option carries non-zero bytes');
+      if (padding > 7) return silently(t('more than 7 bytes of padding in a row'));
+      if (o.data.some((b) => b !== 0)) return silently(t('a PadN option carries non-zero bytes'));
       continue;
     }
     padding = 0;
-    if (++count > MAX_OPTIONS) return silently(`more than ${MAX_OPTIONS} options`);
+    if (++count > MAX_OPTIONS) return silently(t('more than {0} options', MAX_OPTIONS));
     if (h.type === 'hop-by-hop') {
       if (o.type === ROUTER_ALERT) {
-        if (o.data.length !== 2) return silently(`a router alert option of ${o.data.length} bytes instead of 2`);
+        if (o.data.length !== 2) return silently(t('a router alert option of {0} bytes instead of 2', o.data.length));
         continue;
       }
       if (o.type === JUMBO) {
-        if (o.data.length !== 4 || at % 4 !== 2) return silently('a jumbo payload option of the wrong length or alignment');
-        return paramProblem(p, stop, 'a jumbo payload option in a packet that is not a jumbogram');
+        if (o.data.length !== 4 || at % 4 !== 2) return silently(t('a jumbo payload option of the wrong length or alignment'));
+        return paramProblem(p, stop, t('a jumbo payload option in a packet that is not a jumbogram'));
       }
-      if (o.type === CALIPSO) return silently('a CALIPSO option no security domain of this host accepts');
+      if (o.type === CALIPSO) return silently(t('a CALIPSO option no security domain of this host accepts'));
       if (o.type === IOAM) {
-        if (at % 4) return silently('an IOAM option not aligned on 4 bytes');
+        if (at % 4) return silently(t('an IOAM option not aligned on 4 bytes'));
         continue;
       }
     }
     const action = o.type >> 6;
-    const name = `option type 0x${o.type.toString(16).padStart(2, '0')}`;
+    const name = t('option type 0x{0}', o.type.toString(16).padStart(2, '0'));
     if (action === 0) continue;
-    if (action === 1) return silently(`unknown ${name}, whose type says "discard"`);
-    return paramProblem(p, stop, `unknown ${where} ${name}, whose type says "discard and report"`, action === 2);
+    if (action === 1) return silently(t('unknown {0}, whose type says "discard"', name));
+    return paramProblem(p, stop, t('unknown {0} {1}, whose type says "discard and report"', where, name), action === 2);
   }
   return undefined;
 }
@@ -100,12 +101,12 @@ function parseOptions(p: Packet, h: ExtensionHeader, stop: StackStop): StackDrop
 export function receiveChecks(p: Packet, inDev: Interface): StackDrop | undefined {
   const before = (reason: string): StackDrop => ({ stop: 'before-hooks', reason });
   if (!inDev.loopback) {
-    if (p.destination === LOOPBACK || p.source === LOOPBACK) return before('the loopback address ::1 may not arrive from outside (RFC 4291)');
+    if (p.destination === LOOPBACK || p.source === LOOPBACK) return before(t('the loopback address ::1 may not arrive from outside (RFC 4291)'));
     if (isMulticast('ipv6', p.destination) && scope6(p.destination) <= 1) {
-      return before(`a multicast destination of ${scope6(p.destination) ? 'interface-local' : 'reserved'} scope may not arrive from outside`);
+      return before(t('a multicast destination of {0} scope may not arrive from outside', scope6(p.destination) ? t('interface-local') : t('reserved')));
     }
   }
-  if (isMulticast('ipv6', p.source)) return before('a multicast source address is invalid');
+  if (isMulticast('ipv6', p.source)) return before(t('a multicast source address is invalid'));
   const first = p.extensionHeaders[0];
   return first?.type === 'hop-by-hop' ? parseOptions(p, first, 'before-hooks') : undefined;
 }
@@ -127,7 +128,7 @@ export function defragment(p: Packet): Defrag {
     return { kind: 'whole' };
   }
   if (p.moreFragments && fragmentableLength(p) % 8) return { kind: 'pass' };
-  return { kind: 'held', drop: { stop: 'held', reason: 'conntrack\'s defragmentation (nf_defrag_ipv6, priority -400) holds a lone fragment until the others come: no table sees it' } };
+  return { kind: 'held', drop: { stop: 'held', reason: t('conntrack\'s defragmentation (nf_defrag_ipv6, priority -400) holds a lone fragment until the others come: no table sees it') } };
 }
 
 /** The bytes after the fragment header. */
@@ -149,10 +150,10 @@ export function forwardChecks(p: Packet, inDev: Interface, outDev: Interface): S
   if (inDev === outDev) return undefined;
   const src = p.source;
   if (src === 0n || src === LOOPBACK || isMulticast('ipv6', src)) {
-    return { stop: 'not-forwarded', reason: 'the source address is unspecified, loopback or multicast' };
+    return { stop: 'not-forwarded', reason: t('the source address is unspecified, loopback or multicast') };
   }
   if (isLinkLocal(src)) {
-    return { stop: 'not-forwarded', reason: `beyond scope: a link-local source may not leave its link (${inDev.name} to ${outDev.name})`, icmp: answer(p, 'icmp6-beyond-scope') };
+    return { stop: 'not-forwarded', reason: t('beyond scope: a link-local source may not leave its link ({0} to {1})', inDev.name, outDev.name), icmp: answer(p, 'icmp6-beyond-scope') };
   }
   return undefined;
 }
@@ -170,7 +171,7 @@ export function deliverChecks(p: Packet): StackDrop | undefined {
   for (const [i, h] of p.extensionHeaders.entries()) {
     switch (h.type) {
       case 'hop-by-hop':
-        if (i > 0) return paramProblem(p, 'after-input', 'a hop-by-hop header that does not come first');
+        if (i > 0) return paramProblem(p, 'after-input', t('a hop-by-hop header that does not come first'));
         break;
       case 'destination': {
         const bad = parseOptions(p, h, 'after-input');
@@ -178,16 +179,16 @@ export function deliverChecks(p: Packet): StackDrop | undefined {
         break;
       }
       case 'routing':
-        if (isMulticast('ipv6', p.destination)) return after('a routing header in a packet to a multicast address');
-        if (h.routingType === 3 || h.routingType === 4) return after(`a ${h.routingType === 4 ? 'segment routing' : 'RPL'} header on a host that does not accept them (seg6_enabled=0)`);
-        if (h.segmentsLeft > 0) return paramProblem(p, 'after-input', `a type-${h.routingType} routing header with ${h.segmentsLeft} segment${h.segmentsLeft > 1 ? 's' : ''} left, which this host does not process (RFC 5095)`);
+        if (isMulticast('ipv6', p.destination)) return after(t('a routing header in a packet to a multicast address'));
+        if (h.routingType === 3 || h.routingType === 4) return after(t('a {0} header on a host that does not accept them (seg6_enabled=0)', h.routingType === 4 ? t('segment routing') : 'RPL'));
+        if (h.segmentsLeft > 0) return paramProblem(p, 'after-input', h.segmentsLeft > 1 ? t('a type-{0} routing header with {1} segments left, which this host does not process (RFC 5095)', h.routingType, h.segmentsLeft) : t('a type-{0} routing header with 1 segment left, which this host does not process (RFC 5095)', h.routingType));
         break;
       case 'fragment':
         if (!isFragment(p)) break;
-        if (p.moreFragments && fragmentableLength(p) % 8) return paramProblem(p, 'after-input', `a fragment with more to come whose length (${fragmentableLength(p)} bytes) is not a multiple of 8`);
-        return { stop: 'held', reason: 'reassembly after INPUT holds a lone fragment until the others come' };
+        if (p.moreFragments && fragmentableLength(p) % 8) return paramProblem(p, 'after-input', t('a fragment with more to come whose length ({0} bytes) is not a multiple of 8', fragmentableLength(p)));
+        return { stop: 'held', reason: t('reassembly after INPUT holds a lone fragment until the others come') };
       case 'auth':
-        return paramProblem(p, 'after-input', 'an Authentication Header, which no IPsec handler of this host takes');
+        return paramProblem(p, 'after-input', t('an Authentication Header, which no IPsec handler of this host takes'));
     }
   }
   return undefined;

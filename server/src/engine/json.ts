@@ -2,6 +2,7 @@
 // field and say what is expected, for the CLI and the trace panel alike.
 import { formatAddress, parseIPv4, parseIPv6 } from '../knowledge/addresses';
 import type { Family } from '../knowledge';
+import { t } from '../l10n';
 
 /** Bad scenario input: `path` names the field (`packet.source`). */
 export class ScenarioError extends Error {
@@ -21,7 +22,7 @@ export class Fields {
   constructor(readonly path: string, readonly obj: JsonObject) {}
 
   static of(path: string, v: unknown): Fields {
-    if (!isObject(v)) throw new ScenarioError(path, `expected an object, got ${describe(v)}`);
+    if (!isObject(v)) throw new ScenarioError(path, t('expected an object, got {0}', describe(v)));
     return new Fields(path, v);
   }
 
@@ -40,7 +41,7 @@ export class Fields {
   string(key: string): string | undefined {
     const v = this.obj[key];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string') this.fail(key, `expected a string, got ${describe(v)}`);
+    if (typeof v !== 'string') this.fail(key, t('expected a string, got {0}', describe(v)));
     return v;
   }
 
@@ -49,7 +50,7 @@ export class Fields {
     if (v === undefined || v === null) return undefined;
     const n = typeof v === 'string' && /^(0x[0-9a-f]+|\d+)$/i.test(v) ? Number(v) : v;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-      this.fail(key, `expected a whole number from ${min} to ${max}, got ${describe(v)}`);
+      this.fail(key, t('expected a whole number from {0} to {1}, got {2}', min, max, describe(v)));
     }
     return n;
   }
@@ -57,14 +58,14 @@ export class Fields {
   number(key: string, min: number, max: number): number | undefined {
     const v = this.obj[key];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number' || !(v >= min && v <= max)) this.fail(key, `expected a number from ${min} to ${max}, got ${describe(v)}`);
+    if (typeof v !== 'number' || !(v >= min && v <= max)) this.fail(key, t('expected a number from {0} to {1}, got {2}', min, max, describe(v)));
     return v;
   }
 
   boolean(key: string): boolean | undefined {
     const v = this.obj[key];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'boolean') this.fail(key, `expected true or false, got ${describe(v)}`);
+    if (typeof v !== 'boolean') this.fail(key, t('expected true or false, got {0}', describe(v)));
     return v;
   }
 
@@ -72,14 +73,14 @@ export class Fields {
     const v = this.string(key);
     if (v === undefined) return undefined;
     const hit = values.find((x) => x.toLowerCase() === v.toLowerCase());
-    if (!hit) this.fail(key, `expected one of ${values.join(', ')}, got "${v}"`);
+    if (!hit) this.fail(key, t('expected one of {0}, got "{1}"', values.join(', '), v));
     return hit;
   }
 
   array(key: string): unknown[] | undefined {
     const v = this.obj[key];
     if (v === undefined || v === null) return undefined;
-    if (!Array.isArray(v)) this.fail(key, `expected a list, got ${describe(v)}`);
+    if (!Array.isArray(v)) this.fail(key, t('expected a list, got {0}', describe(v)));
     return v;
   }
 
@@ -88,7 +89,7 @@ export class Fields {
     for (const k of Object.keys(this.obj)) {
       if (!keys.includes(k)) {
         const near = keys.find((x) => x.toLowerCase() === k.toLowerCase());
-        throw new ScenarioError(this.at(k), `unknown field${near ? ` (did you mean "${near}"?)` : `; known fields: ${keys.join(', ')}`}`);
+        throw new ScenarioError(this.at(k), t('unknown field{0}', near ? t(' (did you mean "{0}"?)', near) : t('; known fields: {0}', keys.join(', '))));
       }
     }
   }
@@ -98,7 +99,7 @@ function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'string') return `"${v}"`;
-  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'object') return t('an object');
   return String(v);
 }
 
@@ -116,9 +117,9 @@ export function parseHostAddress(text: string): { family: Family; address: bigin
 
 export function readAddress(path: string, text: string, family?: Family): { family: Family; address: bigint } {
   const a = parseHostAddress(text);
-  if (!a) throw new ScenarioError(path, `"${text}" is not an IPv4 or IPv6 address`);
+  if (!a) throw new ScenarioError(path, t('"{0}" is not an IPv4 or IPv6 address', text));
   if (family && a.family !== family) {
-    throw new ScenarioError(path, `"${text}" is an ${a.family === 'ipv4' ? 'IPv4' : 'IPv6'} address, but the packet is ${family === 'ipv4' ? 'IPv4' : 'IPv6'}`);
+    throw new ScenarioError(path, t('"{0}" is an {1} address, but the packet is {2}', text, a.family === 'ipv4' ? 'IPv4' : 'IPv6', family === 'ipv4' ? 'IPv4' : 'IPv6'));
   }
   return a;
 }
@@ -128,6 +129,6 @@ export function showAddress(address: bigint, family: Family): string {
 }
 
 export function readMac(path: string, text: string): string {
-  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(text)) throw new ScenarioError(path, `"${text}" is not a MAC address such as 02:00:00:00:00:01`);
+  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(text)) throw new ScenarioError(path, t('"{0}" is not a MAC address such as 02:00:00:00:00:01', text));
   return text.toLowerCase();
 }

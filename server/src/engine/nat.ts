@@ -8,6 +8,7 @@ import { Connection, ConnectionTable, Direction, invertTuple, Tuple } from './co
 import { addressWords, jhash2, rawWords, reciprocalScale } from './jhash';
 import { showAddress } from './json';
 import { hasPorts, ICMP, ICMPV6, Packet } from './packet';
+import { t } from '../l10n';
 
 export type Manip = 'src' | 'dst';
 
@@ -30,16 +31,16 @@ export interface NatResult {
   undetermined: Undetermined;
 }
 
-function portOf(t: Tuple, manip: Manip): number {
-  return manip === 'src' ? t.sport : t.dport;
+function portOf(tgt: Tuple, manip: Manip): number {
+  return manip === 'src' ? tgt.sport : tgt.dport;
 }
 
-function withPort(t: Tuple, manip: Manip, port: number): Tuple {
-  return manip === 'src' ? { ...t, sport: port } : { ...t, dport: port };
+function withPort(tgt: Tuple, manip: Manip, port: number): Tuple {
+  return manip === 'src' ? { ...tgt, sport: port } : { ...tgt, dport: port };
 }
 
-function withAddress(t: Tuple, manip: Manip, a: bigint): Tuple {
-  return manip === 'src' ? { ...t, src: a } : { ...t, dst: a };
+function withAddress(tgt: Tuple, manip: Manip, a: bigint): Tuple {
+  return manip === 'src' ? { ...tgt, src: a } : { ...tgt, dst: a };
 }
 
 /**
@@ -48,12 +49,12 @@ function withAddress(t: Tuple, manip: Manip, a: bigint): Tuple {
  * so a client keeps its address. The hash covers the whole 16-byte address
  * union (an IPv4 address is followed by zeros), read by a little-endian CPU.
  */
-function pickAddress(t: Tuple, family: Family, range: NatRange): bigint {
+function pickAddress(tgt: Tuple, family: Family, range: NatRange): bigint {
   const { addressFrom: min, addressTo: max } = range;
   if (min === undefined || max === undefined || min === max) return min!;
   const bits = familyBits(family) as 32 | 128;
-  const srcWords = [...rawWords(t.src, bits), 0, 0, 0].slice(0, 4);
-  const dstWords = rawWords(t.dst, bits);
+  const srcWords = [...rawWords(tgt.src, bits), 0, 0, 0].slice(0, 4);
+  const dstWords = rawWords(tgt.dst, bits);
   const minWords = addressWords(min, bits);
   const maxWords = addressWords(max, bits);
   const last = dstWords.length - 1;
@@ -71,11 +72,11 @@ function pickAddress(t: Tuple, family: Family, range: NatRange): bigint {
   return out;
 }
 
-function inRange(t: Tuple, manip: Manip, range: NatRange, ports: boolean): boolean {
-  const a = manip === 'src' ? t.src : t.dst;
+function inRange(tgt: Tuple, manip: Manip, range: NatRange, ports: boolean): boolean {
+  const a = manip === 'src' ? tgt.src : tgt.dst;
   if (range.addressFrom !== undefined && (a < range.addressFrom || a > range.addressTo!)) return false;
   if (ports && range.portFrom !== undefined) {
-    const p = portOf(t, manip);
+    const p = portOf(tgt, manip);
     if (p < range.portFrom || p > range.portTo!) return false;
   }
   return true;
@@ -87,7 +88,7 @@ function inRange(t: Tuple, manip: Manip, range: NatRange, ports: boolean): boole
  */
 export function setupNat(table: ConnectionTable, conn: Connection, p: Packet, manip: Manip, range: NatRange): NatResult {
   const current = invertTuple(conn.reply, conn.family);
-  const used = (t: Tuple) => table.replyInUse(invertTuple(t, conn.family), conn);
+  const used = (tgt: Tuple) => table.replyInUse(invertTuple(tgt, conn.family), conn);
   const ports = hasPorts(current.protocol) || current.protocol === ICMP || current.protocol === ICMPV6;
   const undetermined: Undetermined = {};
   let tuple = current;
@@ -113,9 +114,9 @@ export function setupNat(table: ConnectionTable, conn: Connection, p: Packet, ma
  * nf_nat_l4proto_unique_tuple: a destination port from a range starts at its
  * low end; a source port starts at a random offset, so its value is unknown.
  */
-function choosePort(t: Tuple, manip: Manip, range: NatRange, specified: boolean, used: (t: Tuple) => boolean, undetermined: Undetermined, protocol: number): Tuple {
-  if (!specified && manip === 'dst') return t;
-  const port = portOf(t, manip);
+function choosePort(tgt: Tuple, manip: Manip, range: NatRange, specified: boolean, used: (tgt: Tuple) => boolean, undetermined: Undetermined, protocol: number): Tuple {
+  if (!specified && manip === 'dst') return tgt;
+  const port = portOf(tgt, manip);
   let min: number;
   let size: number;
   if (specified) {
@@ -128,28 +129,28 @@ function choosePort(t: Tuple, manip: Manip, range: NatRange, specified: boolean,
   }
   if (manip === 'dst' && !range.random) {
     for (let off = 0; off < size; off++) {
-      const candidate = withPort(t, manip, min + off);
+      const candidate = withPort(tgt, manip, min + off);
       if (!used(candidate)) return candidate;
     }
-    return withPort(t, manip, min);
+    return withPort(tgt, manip, min);
   }
-  if (hasPorts(protocol)) undetermined[manip === 'src' ? 'sourcePort' : 'destinationPort'] = `chosen at random in ${min}-${min + size - 1}`;
-  return withPort(t, manip, min);
+  if (hasPorts(protocol)) undetermined[manip === 'src' ? 'sourcePort' : 'destinationPort'] = t('chosen at random in {0}-{1}', min, min + size - 1);
+  return withPort(tgt, manip, min);
 }
 
-function rewrite(p: Packet, manip: Manip, t: Tuple): string[] {
+function rewrite(p: Packet, manip: Manip, tgt: Tuple): string[] {
   const changed: string[] = [];
   const show = (a: bigint) => showAddress(a, p.family);
   const icmp = p.protocol === ICMP || p.protocol === ICMPV6;
   if (manip === 'src') {
-    if (p.source !== t.src) changed.push(`source ${show(p.source)} → ${show(t.src)}`);
-    p.source = t.src;
-    if (hasPorts(p.protocol) && p.sourcePort !== t.sport) { changed.push(`source port ${p.sourcePort} → ${t.sport}`); p.sourcePort = t.sport; }
-    if (icmp && p.icmpId !== t.sport && !p.inner) { changed.push(`ICMP id ${p.icmpId} → ${t.sport}`); p.icmpId = t.sport; }
+    if (p.source !== tgt.src) changed.push(t('source {0} → {1}', show(p.source), show(tgt.src)));
+    p.source = tgt.src;
+    if (hasPorts(p.protocol) && p.sourcePort !== tgt.sport) { changed.push(t('source port {0} → {1}', p.sourcePort, tgt.sport)); p.sourcePort = tgt.sport; }
+    if (icmp && p.icmpId !== tgt.sport && !p.inner) { changed.push(`ICMP id ${p.icmpId} → ${tgt.sport}`); p.icmpId = tgt.sport; }
   } else {
-    if (p.destination !== t.dst) changed.push(`destination ${show(p.destination)} → ${show(t.dst)}`);
-    p.destination = t.dst;
-    if (hasPorts(p.protocol) && p.destinationPort !== t.dport) { changed.push(`destination port ${p.destinationPort} → ${t.dport}`); p.destinationPort = t.dport; }
+    if (p.destination !== tgt.dst) changed.push(t('destination {0} → {1}', show(p.destination), show(tgt.dst)));
+    p.destination = tgt.dst;
+    if (hasPorts(p.protocol) && p.destinationPort !== tgt.dport) { changed.push(t('destination port {0} → {1}', p.destinationPort, tgt.dport)); p.destinationPort = tgt.dport; }
   }
   return changed;
 }
@@ -181,20 +182,20 @@ export function translateIcmpError(conn: Connection, dir: Direction, p: Packet, 
   const changed: string[] = [];
   // The quoted packet travelled the other way: it gets the opposite manipulation.
   if (manip === 'dst') {
-    if (inner.source !== other.src) changed.push(`quoted source ${show(inner.source)} → ${show(other.src)}`);
+    if (inner.source !== other.src) changed.push(t('quoted source {0} → {1}', show(inner.source), show(other.src)));
     inner.source = other.src;
     if (hasPorts(inner.protocol)) inner.sourcePort = other.sport;
   } else {
-    if (inner.destination !== other.dst) changed.push(`quoted destination ${show(inner.destination)} → ${show(other.dst)}`);
+    if (inner.destination !== other.dst) changed.push(t('quoted destination {0} → {1}', show(inner.destination), show(other.dst)));
     inner.destination = other.dst;
     if (hasPorts(inner.protocol)) inner.destinationPort = other.dport;
   }
   const outer = invertTuple(other, conn.family);
   if (manip === 'dst') {
-    if (p.destination !== outer.dst) changed.push(`destination ${show(p.destination)} → ${show(outer.dst)}`);
+    if (p.destination !== outer.dst) changed.push(t('destination {0} → {1}', show(p.destination), show(outer.dst)));
     p.destination = outer.dst;
   } else {
-    if (p.source !== outer.src) changed.push(`source ${show(p.source)} → ${show(outer.src)}`);
+    if (p.source !== outer.src) changed.push(t('source {0} → {1}', show(p.source), show(outer.src)));
     p.source = outer.src;
   }
   return changed;

@@ -8,6 +8,7 @@ import {
 } from '../knowledge/vocabulary';
 import { findInterface, Host, localOwner, lookupRoute, preferredSource } from './host';
 import { Fields, JsonObject, ScenarioError, readAddress, readMac, showAddress } from './json';
+import { t } from '../l10n';
 
 export const TCP = 6;
 export const UDP = 17;
@@ -164,7 +165,7 @@ function readProtocol(f: Fields, key: string): number | undefined {
   if (typeof v === 'number') return f.int(key, 0, 255);
   const text = f.string(key)!.toLowerCase();
   const n = protocolNumber(text);
-  if (n === undefined || n > 255 || n === 0) f.fail(key, `"${text}" is not a protocol such as tcp, udp, icmp, icmpv6 or a number 1-255`);
+  if (n === undefined || n > 255 || n === 0) f.fail(key, t('"{0}" is not a protocol such as tcp, udp, icmp, icmpv6 or a number 1-255', text));
   return n;
 }
 
@@ -174,20 +175,20 @@ function readIcmpType(f: Fields, key: string, family: Family): { type: number; c
   if (typeof v === 'number') return { type: f.int(key, 0, 255)! };
   const text = f.string(key)!;
   if (/^\d+$/.test(text)) return { type: f.int(key, 0, 255)! };
-  const named = (family === 'ipv4' ? ICMP_TYPES : ICMPV6_TYPES).find((t) => t.name.toLowerCase() === text.toLowerCase() && t.name !== 'any');
-  if (!named) f.fail(key, `"${text}" is not an ${family === 'ipv4' ? 'ICMP' : 'ICMPv6'} type name such as echo-request, or a number`);
+  const named = (family === 'ipv4' ? ICMP_TYPES : ICMPV6_TYPES).find((tgt) => tgt.name.toLowerCase() === text.toLowerCase() && tgt.name !== 'any');
+  if (!named) f.fail(key, t('"{0}" is not an {1} type name such as echo-request, or a number', text, family === 'ipv4' ? 'ICMP' : 'ICMPv6'));
   return { type: named.type, code: named.code };
 }
 
 function readFlags(f: Fields, key: string): number | undefined {
   const v = f.obj[key];
   if (v === undefined || v === null) return undefined;
-  const names = typeof v === 'string' ? v.split(/[,| +]+/).filter(Boolean) : Array.isArray(v) ? v : f.fail(key, 'expected a list of TCP flags such as ["SYN", "ACK"]');
+  const names = typeof v === 'string' ? v.split(/[,| +]+/).filter(Boolean) : Array.isArray(v) ? v : f.fail(key, t('expected a list of TCP flags such as ["SYN", "ACK"]'));
   let bits = 0;
   for (const n of names) {
     const name = String(n).toUpperCase();
     if (name === 'NONE') continue;
-    if (!(name in TCP_FLAG_BITS)) f.fail(key, `"${n}" is not a TCP flag (${TCP_FLAG_NAMES.join(', ')})`);
+    if (!(name in TCP_FLAG_BITS)) f.fail(key, t('"{0}" is not a TCP flag ({1})', n, TCP_FLAG_NAMES.join(', ')));
     bits |= TCP_FLAG_BITS[name];
   }
   return bits;
@@ -195,14 +196,14 @@ function readFlags(f: Fields, key: string): number | undefined {
 
 function readNumberList(f: Fields, key: string, max: number): number[] {
   return (f.array(key) ?? []).map((x, i) => {
-    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > max) throw new ScenarioError(`${f.at(key)}[${i}]`, `expected a number 0-${max}`);
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > max) throw new ScenarioError(`${f.at(key)}[${i}]`, t('expected a number 0-{0}', max));
     return x;
   });
 }
 
 function hexBytes(f: Fields, key: string, text: string): Uint8Array {
   const clean = text.replace(/\s+/g, '');
-  if (!/^([0-9a-f]{2})*$/i.test(clean)) f.fail(key, 'expected pairs of hex digits');
+  if (!/^([0-9a-f]{2})*$/i.test(clean)) f.fail(key, t('expected pairs of hex digits'));
   return Uint8Array.from(clean.match(/../g) ?? [], (h) => parseInt(h, 16));
 }
 
@@ -221,34 +222,34 @@ export function parsePacket(json: unknown, ctx: PacketContext, path = 'packet'):
   const f: Fields = Fields.of(path, json);
   f.only(PACKET_FIELDS);
   const dstText = f.string('destination');
-  if (!dstText) f.fail('destination', 'every packet needs a destination address');
+  if (!dstText) f.fail('destination', t('every packet needs a destination address'));
   const dst = readAddress(f.at('destination'), dstText);
   const family = dst.family;
-  if (f.has('family') && f.oneOf('family', ['ipv4', 'ipv6'] as const) !== family) f.fail('family', `the addresses are ${family}`);
+  if (f.has('family') && f.oneOf('family', ['ipv4', 'ipv6'] as const) !== family) f.fail('family', t('the addresses are {0}', family));
   if (ctx.family && ctx.family !== family) {
-    f.fail('destination', `an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} packet cannot be traced through an ${ctx.family === 'ipv4' ? 'IPv4 (iptables)' : 'IPv6 (ip6tables)'} ruleset`);
+    f.fail('destination', t('an {0} packet cannot be traced through an {1} ruleset', family === 'ipv4' ? 'IPv4' : 'IPv6', ctx.family === 'ipv4' ? 'IPv4 (iptables)' : 'IPv6 (ip6tables)'));
   }
   const inName = f.string('inInterface') ?? null;
   const inItf = inName === null ? undefined : findInterface(ctx.host, f.at('inInterface'), inName);
   const outName = f.string('outInterface') ?? null;
   if (outName !== null) findInterface(ctx.host, f.at('outInterface'), outName);
   const protocol = readProtocol(f, 'protocol') ?? TCP;
-  if (family === 'ipv4' && protocol === ICMPV6) f.fail('protocol', 'icmpv6 is for IPv6 packets; use icmp');
-  if (family === 'ipv6' && protocol === ICMP) f.fail('protocol', 'icmp is for IPv4 packets; use icmpv6');
+  if (family === 'ipv4' && protocol === ICMPV6) f.fail('protocol', t('icmpv6 is for IPv6 packets; use icmp'));
+  if (family === 'ipv6' && protocol === ICMP) f.fail('protocol', t('icmp is for IPv4 packets; use icmpv6'));
   const srcText = f.string('source');
   const src = srcText !== undefined ? readAddress(f.at('source'), srcText, family).address : defaultSource(ctx.host, family, dst.address, inItf?.name ?? null, outName);
-  if (src === undefined) f.fail('source', 'give the source address: the host has no address to send this packet from');
+  if (src === undefined) f.fail('source', t('give the source address: the host has no address to send this packet from'));
   const icmpProto = protocol === ICMP || protocol === ICMPV6;
   const icmp = readIcmpType(f, 'icmpType', family);
   const ports = hasPorts(protocol);
-  if (!ports && (f.has('sourcePort') || f.has('destinationPort'))) f.fail(f.has('sourcePort') ? 'sourcePort' : 'destinationPort', `${protocolName(protocol) ?? protocol} has no ports`);
-  if (protocol !== TCP && f.has('tcpFlags')) f.fail('tcpFlags', 'only TCP packets have flags');
-  if (!icmpProto && f.has('icmpType')) f.fail('icmpType', 'only ICMP packets have a type');
+  if (!ports && (f.has('sourcePort') || f.has('destinationPort'))) f.fail(f.has('sourcePort') ? 'sourcePort' : 'destinationPort', t('{0} has no ports', protocolName(protocol) ?? protocol));
+  if (protocol !== TCP && f.has('tcpFlags')) f.fail('tcpFlags', t('only TCP packets have flags'));
+  if (!icmpProto && f.has('icmpType')) f.fail('icmpType', t('only ICMP packets have a type'));
   const payloadHex = f.string('payloadHex');
   const payloadText = f.string('payload');
   const payload = payloadHex !== undefined ? hexBytes(f, 'payloadHex', payloadHex) : new TextEncoder().encode(payloadText ?? '');
   const ctState = f.oneOf('ctState', STATE_NAMES) ?? null;
-  if (family === 'ipv6' && EXTENSION_PROTOCOLS[protocol]) f.fail('protocol', `${protocol} is the ${EXTENSION_PROTOCOLS[protocol]} extension header: list it in extensionHeaders and give the protocol that follows`);
+  if (family === 'ipv6' && EXTENSION_PROTOCOLS[protocol]) f.fail('protocol', t('{0} is the {1} extension header: list it in extensionHeaders and give the protocol that follows', protocol, EXTENSION_PROTOCOLS[protocol]));
   const fragment: FragmentFields = {};
   // The next packet of an established TCP connection is a plain ACK unless flags are given.
   const defaultFlags = ctState === 'ESTABLISHED' ? TCP_FLAG_BITS.ACK : TCP_FLAG_BITS.SYN;
@@ -293,14 +294,14 @@ export function parsePacket(json: unknown, ctx: PacketContext, path = 'packet'):
     ctDirection: f.oneOf('ctDirection', ['original', 'reply'] as const) ?? 'original',
     secondsBefore: f.number('secondsBefore', 0, 1e9) ?? 0,
   };
-  if (family === 'ipv4' && f.has('extensionHeaders')) f.fail('extensionHeaders', 'extension headers are IPv6 only');
+  if (family === 'ipv4' && f.has('extensionHeaders')) f.fail('extensionHeaders', t('extension headers are IPv6 only'));
   if (family === 'ipv6') placeFragmentHeader(f, p, fragment);
   if (f.has('inner')) p.inner = readInner(Fields.of(f.at('inner'), f.obj.inner), p);
   else if (isIcmpError(p)) p.inner = defaultInner(p);
-  if (p.inner && !isIcmpError(p)) f.fail('inner', 'only ICMP error messages (destination unreachable, time exceeded...) quote a packet');
+  if (p.inner && !isIcmpError(p)) f.fail('inner', t('only ICMP error messages (destination unreachable, time exceeded...) quote a packet'));
   const minimum = headerLength(p);
   const length = f.int('length', 0, 65535);
-  if (length !== undefined && length < minimum) f.fail('length', `at least ${minimum} bytes: the headers alone take that much`);
+  if (length !== undefined && length < minimum) f.fail('length', t('at least {0} bytes: the headers alone take that much', minimum));
   // A longer length than the headers and payload: the rest is payload of zeros.
   if (length !== undefined && length > minimum + p.payload.length) {
     const padded = new Uint8Array(length - minimum);
@@ -309,7 +310,7 @@ export function parsePacket(json: unknown, ctx: PacketContext, path = 'packet'):
   }
   p.length = length ?? minimum + p.payload.length;
   // IPv4's total length and IPv6's payload length are 16-bit fields.
-  if (p.length - (family === 'ipv6' ? 40 : 0) > 65535) f.fail(f.has('payload') || f.has('payloadHex') ? 'payload' : 'extensionHeaders', `the packet would be ${p.length} bytes: more than its length field holds`);
+  if (p.length - (family === 'ipv6' ? 40 : 0) > 65535) f.fail(f.has('payload') || f.has('payloadHex') ? 'payload' : 'extensionHeaders', t('the packet would be {0} bytes: more than its length field holds', p.length));
   return p;
 }
 
@@ -352,9 +353,9 @@ function readSctpChunks(f: Fields): SctpChunk[] {
     const item = typeof c === 'string' || typeof c === 'number' ? { type: c } : c;
     const cf: Fields = Fields.of(at, item);
     cf.only(['type', 'flags']);
-    const t = cf.obj.type;
-    const type = typeof t === 'number' ? cf.int('type', 0, 255) : SCTP_CHUNK_TYPES.get(String(t).toUpperCase());
-    if (type === undefined) cf.fail('type', `"${t}" is not an SCTP chunk type such as INIT, DATA or a number`);
+    const tgt = cf.obj.type;
+    const type = typeof tgt === 'number' ? cf.int('type', 0, 255) : SCTP_CHUNK_TYPES.get(String(tgt).toUpperCase());
+    if (type === undefined) cf.fail('type', t('"{0}" is not an SCTP chunk type such as INIT, DATA or a number', tgt));
     return { type, flags: cf.int('flags', 0, 255) ?? 0 };
   });
 }
@@ -364,7 +365,7 @@ function readDccpType(f: Fields): number {
   if (v === undefined || v === null) return 0;
   if (typeof v === 'number') return f.int('dccpType', 0, 15)!;
   const i = DCCP_TYPES.indexOf(String(v).toUpperCase());
-  if (i < 0 || i > 9) f.fail('dccpType', `"${v}" is not a DCCP packet type (${DCCP_TYPES.slice(0, 10).join(', ')})`);
+  if (i < 0 || i > 9) f.fail('dccpType', t('"{0}" is not a DCCP packet type ({1})', v, DCCP_TYPES.slice(0, 10).join(', ')));
   return i;
 }
 
@@ -394,21 +395,21 @@ function readOptions(hf: Fields): HeaderOption[] {
   const options = (hf.array('options') ?? []).map((o, k): HeaderOption => {
     const of = Fields.of(`${hf.at('options')}[${k}]`, typeof o === 'number' ? { type: o } : o);
     of.only(['type', 'data', 'length']);
-    const type = of.int('type', 0, 255) ?? of.fail('type', 'every option needs its type (0-255)');
+    const type = of.int('type', 0, 255) ?? of.fail('type', t('every option needs its type (0-255)'));
     const hex = of.string('data');
-    if (hex !== undefined && of.has('length')) of.fail('length', 'give the data or its length, not both');
+    if (hex !== undefined && of.has('length')) of.fail('length', t('give the data or its length, not both'));
     const data = hex !== undefined ? hexBytes(of, 'data', hex) : new Uint8Array(of.int('length', 0, 255) ?? 0);
-    if (data.length > 255) of.fail('data', 'an option carries at most 255 bytes');
-    if (type === 0 && data.length) of.fail('type', 'Pad1 (type 0) is a single byte without data');
+    if (data.length > 255) of.fail('data', t('an option carries at most 255 bytes'));
+    if (type === 0 && data.length) of.fail('type', t('Pad1 (type 0) is a single byte without data'));
     return { type, data };
   });
   const bytes = 2 + options.reduce((n, o) => n + optionSize(o), 0);
   const pad = (8 - (bytes % 8)) % 8;
   if (hf.boolean('pad') === false) {
-    if (pad) hf.fail('options', `with "pad": false the options must fill a multiple of 8 bytes with the 2-byte header (they fill ${bytes})`);
+    if (pad) hf.fail('options', t('with "pad": false the options must fill a multiple of 8 bytes with the 2-byte header (they fill {0})', bytes));
   } else if (pad === 1) options.push({ type: 0, data: new Uint8Array(0) });
   else if (pad) options.push({ type: 1, data: new Uint8Array(pad - 2) });
-  if (bytes + pad > 2048) hf.fail('options', 'an options header holds at most 2048 bytes');
+  if (bytes + pad > 2048) hf.fail('options', t('an options header holds at most 2048 bytes'));
   return options;
 }
 
@@ -420,9 +421,9 @@ function readExtensionHeaders(f: Fields, fragment: FragmentFields): ExtensionHea
   const headers = (f.array('extensionHeaders') ?? []).map((h, i): ExtensionHeader => {
     const at = `${f.at('extensionHeaders')}[${i}]`;
     const hf: Fields = Fields.of(at, typeof h === 'string' ? { type: h } : h);
-    const name = hf.string('type') ?? hf.fail('type', `expected one of ${[...new Set(Object.values(EXT_NAMES))].join(', ')}`);
+    const name = hf.string('type') ?? hf.fail('type', t('expected one of {0}', [...new Set(Object.values(EXT_NAMES))].join(', ')));
     const type = EXT_NAMES[name.toLowerCase()];
-    if (!type) hf.fail('type', `"${name}" is not an extension header (${[...new Set(Object.values(EXT_NAMES))].join(', ')}); ESP ends the chain: give it as the protocol`);
+    if (!type) hf.fail('type', t('"{0}" is not an extension header ({1}); ESP ends the chain: give it as the protocol', name, [...new Set(Object.values(EXT_NAMES))].join(', ')));
     hf.only(['type', ...EXT_FIELDS[type]]);
     const header: ExtensionHeader = { type, size: 8, options: [], routingType: 0, segmentsLeft: 0, addresses: [], spi: 0 };
     if (type === 'hop-by-hop' || type === 'destination') {
@@ -430,12 +431,12 @@ function readExtensionHeaders(f: Fields, fragment: FragmentFields): ExtensionHea
       header.size = 2 + header.options.reduce((n, o) => n + optionSize(o), 0);
     } else if (type === 'routing') {
       header.addresses = (hf.array('addresses') ?? []).map((a, k) => readAddress(`${hf.at('addresses')}[${k}]`, String(a), 'ipv6').address);
-      if (header.addresses.length > 127) hf.fail('addresses', 'a routing header holds at most 127 addresses');
+      if (header.addresses.length > 127) hf.fail('addresses', t('a routing header holds at most 127 addresses'));
       header.routingType = hf.int('routingType', 0, 255) ?? 0;
       header.segmentsLeft = hf.int('segmentsLeft', 0, 255) ?? header.addresses.length;
       header.size = 8 + 16 * header.addresses.length;
     } else if (type === 'fragment') {
-      if (fragment.listed) hf.fail('type', 'a packet has one fragment header');
+      if (fragment.listed) hf.fail('type', t('a packet has one fragment header'));
       Object.assign(fragment, { listed: true, offset: hf.int('offset', 0, 8191), moreFragments: hf.boolean('moreFragments'), id: hf.int('id', 0, 0xffffffff) });
     } else {
       // The oracle's AH: SPI 0x100 and a 4-byte ICV, 16 bytes in all.
@@ -465,7 +466,7 @@ function placeFragmentHeader(f: Fields, p: Packet, fragment: FragmentFields): vo
   }
   const k = headers.findIndex((h) => h.type === 'fragment');
   if (p.fragmentOffset && k >= 0 && k < headers.length - 1) {
-    f.fail('extensionHeaders', `a later fragment (offset ${p.fragmentOffset}) carries only data after its fragment header; the ${headers[k + 1].type} header cannot follow it`);
+    f.fail('extensionHeaders', t('a later fragment (offset {0}) carries only data after its fragment header; the {1} header cannot follow it', p.fragmentOffset, headers[k + 1].type));
   }
 }
 
@@ -738,7 +739,7 @@ export function packetFromShorthand(text: string, host: Host): JsonObject {
   const words = text.trim().split(/\s+/);
   const fail: (message: string) => never = (message) => { throw new ScenarioError('--packet', message); };
   const arrow = words.indexOf('->');
-  if (words.length < 4 || arrow !== 2) fail(`expected "${SHORTHAND_HELP.split('\n')[0]}", got "${text}"`);
+  if (words.length < 4 || arrow !== 2) fail(t('expected "{0}", got "{1}"', SHORTHAND_HELP.split('\n')[0], text));
   const json: JsonObject = { protocol: words[0] };
   const [src, sport] = splitEndpoint(words[1], fail);
   const [dst, dport] = splitEndpoint(words[3], fail);
@@ -750,39 +751,39 @@ export function packetFromShorthand(text: string, host: Host): JsonObject {
   for (let i = 4; i < words.length; i++) {
     const w = words[i];
     const lower = w.toLowerCase();
-    const next = (what: string): string => words[++i] ?? fail(`"${w}" needs ${what} after it`);
+    const next = (what: string): string => words[++i] ?? fail(t('"{0}" needs {1} after it', w, what));
     const num = (what: string): number => {
       const v = next(what);
-      if (!/^(0x[0-9a-f]+|\d+)$/i.test(v)) fail(`"${w} ${v}": ${what} must be a number`);
+      if (!/^(0x[0-9a-f]+|\d+)$/i.test(v)) fail(t('"{0} {1}": {2} must be a number', w, v, what));
       return Number(v);
     };
-    if (lower === 'in') json.inInterface = next('an interface name');
-    else if (lower === 'out') json.outInterface = next('an interface name');
+    if (lower === 'in') json.inInterface = next(t('an interface name'));
+    else if (lower === 'out') json.outInterface = next(t('an interface name'));
     else if (lower === 'local') local = true;
     else if (lower === 'ttl' || lower === 'hl') json.ttl = num('a TTL');
     else if (lower === 'tos') json.tos = num('a TOS value');
     else if (lower === 'len' || lower === 'length') json.length = num('a length');
     else if (lower === 'mark') json.mark = num('a mark');
-    else if (lower === 'uid') json.uid = num('a user id');
-    else if (lower === 'gid') json.gid = num('a group id');
+    else if (lower === 'uid') json.uid = num(t('a user id'));
+    else if (lower === 'gid') json.gid = num(t('a group id'));
     else if (lower === 'mac') json.sourceMac = next('a MAC address');
-    else if (lower === 'payload') json.payload = next('the data');
+    else if (lower === 'payload') json.payload = next(t('the data'));
     else if (lower === 'state' || lower === 'ctstate') json.ctState = next('a state').toUpperCase();
     else if (lower === 'reply') json.ctDirection = 'reply';
     else if (lower === 'type') {
-      const [t, code] = next('an ICMP type').split('/');
-      json.icmpType = /^\d+$/.test(t) ? Number(t) : t;
+      const [tgt, code] = next(t('an ICMP type')).split('/');
+      json.icmpType = /^\d+$/.test(tgt) ? Number(tgt) : tgt;
       if (code !== undefined) json.icmpCode = Number(code);
     } else if (/^[a-z]+(,[a-z]+)*$/.test(lower) && lower.split(',').every((n) => n.toUpperCase() in TCP_FLAG_BITS || n === 'none')) {
       flags.push(...lower.split(',').map((n) => n.toUpperCase()));
-    } else fail(`unknown word "${w}"`);
+    } else fail(t('unknown word "{0}"', w));
   }
   if (flags.length) json.tcpFlags = flags;
   if (json.inInterface === undefined && !local) {
     const a = readAddress('--packet', src);
     if (!localOwner(host, a.family, a.address)) {
       const back = lookupRoute(host, a.family, a.address);
-      if (!back?.dev) fail(`no interface leads to ${src}: say where the packet arrives with "in IFACE", or "local"`);
+      if (!back?.dev) fail(t('no interface leads to {0}: say where the packet arrives with "in IFACE", or "local"', src));
       json.inInterface = back.dev;
     }
   }
@@ -795,7 +796,7 @@ function splitEndpoint(text: string, fail: (m: string) => never): [string, numbe
   const colons = text.split(':').length - 1;
   if (colons === 1) {
     const [a, port] = text.split(':');
-    if (!/^\d+$/.test(port)) fail(`"${text}": the port must be a number`);
+    if (!/^\d+$/.test(port)) fail(t('"{0}": the port must be a number', text));
     return [a, Number(port)];
   }
   return [text, undefined];

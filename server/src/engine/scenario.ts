@@ -7,6 +7,7 @@ import { defaultHost, Host, parseHost } from './host';
 import { Fields, JsonObject, ScenarioError } from './json';
 import { Packet, parsePacket } from './packet';
 import { EngineState, parseState } from './state';
+import { t } from '../l10n';
 
 export interface Scenario {
   host: Host;
@@ -29,7 +30,7 @@ export function parseScenario(json: unknown, family?: Family): Scenario {
   const f = Fields.of('scenario', json);
   f.only(SCENARIO_FIELDS);
   const host = f.has('host') ? parseHost(f.obj.host, 'host') : defaultHost();
-  if (!f.has('packet')) throw new ScenarioError('packet', 'the scenario needs a packet');
+  if (!f.has('packet')) throw new ScenarioError('packet', t('the scenario needs a packet'));
   const packet = parsePacket(f.obj.packet, { host, family }, 'packet');
   const history = (f.array('history') ?? []).map((h, i) => parsePacket(h, { host, family: packet.family }, `history[${i}]`));
   const stateJson = f.obj.state;

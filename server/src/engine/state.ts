@@ -6,6 +6,7 @@ import { familyBits, maskFromPrefix } from '../knowledge/addresses';
 import { PROTOCOLS } from '../knowledge/vocabulary';
 import { ConnectionTable } from './conntrack';
 import { Fields, ScenarioError, parseHostAddress, readAddress } from './json';
+import { t } from '../l10n';
 
 export type SetPart =
   | { kind: 'address'; family: Family; from: bigint; to: bigint }
@@ -93,7 +94,7 @@ export function parseState(json: unknown, path = 'state'): EngineState {
   const timeText = f.string('time');
   if (timeText !== undefined) {
     time = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(timeText) ? timeText : `${timeText}Z`);
-    if (Number.isNaN(time)) f.fail('time', `"${timeText}" is not a date and time such as "2025-05-01T12:00:00Z"`);
+    if (Number.isNaN(time)) f.fail('time', t('"{0}" is not a date and time such as "2025-05-01T12:00:00Z"', timeText));
   }
   let random: number | Map<string, number> | null = null;
   const r = f.obj.random;
@@ -107,7 +108,7 @@ export function parseState(json: unknown, path = 'state'): EngineState {
 
 /** `192.0.2.0/24`, `192.0.2.1-192.0.2.9`, `tcp:80`, `80-90`, `eth0`, joined by commas per dimension. */
 function parseSetMember(path: string, v: unknown): SetPart[] {
-  if (typeof v !== 'string') throw new ScenarioError(path, 'expected a member such as "192.0.2.0/24" or "198.51.100.7,tcp:22"');
+  if (typeof v !== 'string') throw new ScenarioError(path, t('expected a member such as "192.0.2.0/24" or "198.51.100.7,tcp:22"'));
   return v.split(',').map((part) => parseSetPart(path, part.trim()));
 }
 
@@ -115,10 +116,10 @@ function parseSetPart(path: string, text: string): SetPart {
   const port = /^(?:([a-z]+):)?(\d+)(?:-(\d+))?$/i.exec(text);
   if (port && (port[1] !== undefined || !text.includes('.'))) {
     const proto = port[1] === undefined ? null : PROTOCOLS.get(port[1].toLowerCase());
-    if (proto === undefined) throw new ScenarioError(path, `"${port[1]}" is not a protocol`);
+    if (proto === undefined) throw new ScenarioError(path, t('"{0}" is not a protocol', port[1]));
     const from = Number(port[2]);
     const to = port[3] === undefined ? from : Number(port[3]);
-    if (from > 65535 || to > 65535 || to < from) throw new ScenarioError(path, `"${text}" is not a port or port range`);
+    if (from > 65535 || to > 65535 || to < from) throw new ScenarioError(path, t('"{0}" is not a port or port range', text));
     return { kind: 'port', protocol: proto ?? 6, from, to };
   }
   const [a, b] = text.split('-');
@@ -126,12 +127,12 @@ function parseSetPart(path: string, text: string): SetPart {
   const first = parseHostAddress(slash >= 0 ? a.slice(0, slash) : a);
   if (!first) {
     if (/^[a-zA-Z][\w.-]{0,14}$/.test(text)) return { kind: 'interface', name: text };
-    throw new ScenarioError(path, `"${text}" is neither an address, a network, a port nor an interface`);
+    throw new ScenarioError(path, t('"{0}" is neither an address, a network, a port nor an interface', text));
   }
   const bits = familyBits(first.family);
   if (slash >= 0) {
     const prefix = Number(a.slice(slash + 1));
-    if (!(prefix >= 0 && prefix <= bits)) throw new ScenarioError(path, `"${a}" has a bad prefix length`);
+    if (!(prefix >= 0 && prefix <= bits)) throw new ScenarioError(path, t('"{0}" has a bad prefix length', a));
     const mask = maskFromPrefix(prefix, first.family);
     const all = (1n << BigInt(bits)) - 1n;
     return { kind: 'address', family: first.family, from: first.address & mask, to: (first.address & mask) | (~mask & all) };
@@ -143,11 +144,11 @@ function parseSetPart(path: string, text: string): SetPart {
 function parseRecentEntry(f: Fields): RecentEntry {
   f.only(['address', 'seen', 'ttl']);
   const text = f.string('address');
-  if (!text) f.fail('address', 'expected the address the list holds');
+  if (!text) f.fail('address', t('expected the address the list holds'));
   const a = readAddress(f.at('address'), text);
   const seen = f.array('seen') ?? [0];
   const stamps = seen.map((s, i) => {
-    if (typeof s !== 'number' || s < 0) throw new ScenarioError(`${f.at('seen')}[${i}]`, 'expected how many seconds before the probe this hit was');
+    if (typeof s !== 'number' || s < 0) throw new ScenarioError(`${f.at('seen')}[${i}]`, t('expected how many seconds before the probe this hit was'));
     return -s;
   }).sort((x, y) => x - y);
   return { address: a.address, family: a.family, stamps, ttl: f.int('ttl', 0, 255) ?? 0 };

@@ -14,6 +14,7 @@ import { CompileContext, num, option, optionText, quoteWord } from './matches/co
 import { applyPrefixTranslation } from './npt';
 import { Manip, NatRange, setupNat } from './nat';
 import { endpoint, hasPorts, isIcmpError, isLaterFragment, SYN_MASK, TCP, TCP_FLAG_BITS } from './packet';
+import { t } from '../l10n';
 
 export interface TargetResult {
   /** continue: the next rule; accept/drop: the verdict of this table at this hook. */
@@ -66,8 +67,8 @@ function rejectAnswer(ctx: EvalContext, type: string): string | undefined {
 
 function canonicalReject(family: Family, word: string | undefined): string {
   const types = family === 'ipv4' ? REJECT_TYPES_V4 : REJECT_TYPES_V6;
-  if (word === undefined) return types.find((t) => t.name.endsWith('port-unreachable'))!.name;
-  return types.find((t) => t.name === word || t.alias === word)?.name ?? word;
+  if (word === undefined) return types.find((tgt) => tgt.name.endsWith('port-unreachable'))!.name;
+  return types.find((tgt) => tgt.name === word || tgt.alias === word)?.name ?? word;
 }
 
 const REJECT = make((use, cc) => {
@@ -75,24 +76,24 @@ const REJECT = make((use, cc) => {
   return (ctx) => {
     const answer = rejectAnswer(ctx, type);
     // The answer is a packet of this host's own: it goes out through OUTPUT and POSTROUTING.
-    const notes = answer ? [`the ${answer} answer goes out through this host's OUTPUT and POSTROUTING chains`] : [`no ${type} is sent for this packet`];
-    return { verdict: 'drop', action: `REJECT with ${type}`, changed: [], rejectWith: answer, notes };
+    const notes = answer ? [t('the {0} answer goes out through this host\'s OUTPUT and POSTROUTING chains', answer)] : [t('no {0} is sent for this packet', type)];
+    return { verdict: 'drop', action: t('REJECT with {0}', type), changed: [], rejectWith: answer, notes };
   };
 });
 
 /** No program listens on a queue unless the host says so: the packet is dropped (or passes with --queue-bypass). */
 function queue(num: number, bypass: boolean, ctx: EvalContext): TargetResult | TargetChoice {
-  const action = `NFQUEUE to queue ${num}`;
+  const action = t('NFQUEUE to queue {0}', num);
   if (ctx.host.queues.includes(num)) {
     return {
-      choose: uncertain(`the program listening on queue ${num} decides`),
-      yes: { verdict: 'accept', action: `${action} (the program accepts it)`, changed: [] },
-      no: { verdict: 'drop', action: `${action} (the program drops it)`, changed: [] },
+      choose: uncertain(t('the program listening on queue {0} decides', num)),
+      yes: { verdict: 'accept', action: t('{0} (the program accepts it)', action), changed: [] },
+      no: { verdict: 'drop', action: t('{0} (the program drops it)', action), changed: [] },
     };
   }
   return bypass
-    ? { verdict: 'accept', action: `${action}: nobody listens, --queue-bypass lets it through`, changed: [] }
-    : { verdict: 'drop', action: `${action}: nobody listens (host.queues), so it is dropped`, changed: [] };
+    ? { verdict: 'accept', action: t('{0}: nobody listens, --queue-bypass lets it through', action), changed: [] }
+    : { verdict: 'drop', action: t('{0}: nobody listens (host.queues), so it is dropped', action), changed: [] };
 }
 
 const NFQUEUE = make((use) => {
@@ -106,14 +107,14 @@ const NFQUEUE = make((use) => {
 /** SYNPROXY answers a SYN itself with a cookie; the ACK that completes it is consumed too. */
 const SYNPROXY = make(() => (ctx) => {
   const f = ctx.pkt.tcpFlags;
-  if ((f & SYN_MASK) === TCP_FLAG_BITS.SYN) return { verdict: 'drop', action: 'SYNPROXY answers the SYN with a SYN cookie', changed: [], rejectWith: 'tcp-syn-ack' };
-  if ((f & SYN_MASK) === TCP_FLAG_BITS.ACK) return { verdict: 'drop', action: 'SYNPROXY checks the cookie and opens the connection to the server itself', changed: [] };
-  return go('SYNPROXY (not a SYN or ACK: continue)');
+  if ((f & SYN_MASK) === TCP_FLAG_BITS.SYN) return { verdict: 'drop', action: t('SYNPROXY answers the SYN with a SYN cookie'), changed: [], rejectWith: 'tcp-syn-ack' };
+  if ((f & SYN_MASK) === TCP_FLAG_BITS.ACK) return { verdict: 'drop', action: t('SYNPROXY checks the cookie and opens the connection to the server itself'), changed: [] };
+  return go(t('SYNPROXY (not a SYN or ACK: continue)'));
 });
 
 const TEE = make((use) => {
   const gw = option(use, 'gateway')!.values[0].text;
-  return () => go(`TEE: a copy goes to ${gw}`);
+  return () => go(t('TEE: a copy goes to {0}', gw));
 });
 
 /** TPROXY hands the packet to a local transparent socket, marked for the policy route that delivers it. */
@@ -128,12 +129,12 @@ const TPROXY = make((use) => {
     const found = sockets?.find((s) => s.family === p.family && s.protocol === p.protocol && s.port === lport && s.transparent);
     if (!sockets) {
       return {
-        choose: uncertain('the host\'s sockets are not described (host.sockets)'),
+        choose: uncertain(t('the host\'s sockets are not described (host.sockets)')),
         yes: tproxied(ctx, lport, mm),
-        no: { verdict: 'drop', action: `TPROXY: no transparent socket on port ${lport}`, changed: [] },
+        no: { verdict: 'drop', action: t('TPROXY: no transparent socket on port {0}', lport), changed: [] },
       };
     }
-    return found ? tproxied(ctx, lport, mm) : { verdict: 'drop', action: `TPROXY: no transparent socket on port ${lport}`, changed: [] };
+    return found ? tproxied(ctx, lport, mm) : { verdict: 'drop', action: t('TPROXY: no transparent socket on port {0}', lport), changed: [] };
   };
 });
 
@@ -141,9 +142,9 @@ function tproxied(ctx: EvalContext, port: number, mm: MarkMask | undefined): Tar
   const before = ctx.pkt.mark;
   if (mm) ctx.pkt.mark = ((before & ~Number(mm.mask)) ^ Number(mm.value)) >>> 0;
   return {
-    verdict: 'accept', action: `TPROXY to the local socket on port ${port}`,
-    changed: before !== ctx.pkt.mark ? [`mark ${hex(before)} → ${hex(ctx.pkt.mark)}`] : [],
-    notes: ['delivery to the socket needs a policy route for the mark (ip rule add fwmark ... lookup N; ip route add local 0/0 dev lo table N)'],
+    verdict: 'accept', action: t('TPROXY to the local socket on port {0}', port),
+    changed: before !== ctx.pkt.mark ? [t('mark {0} → {1}', hex(before), hex(ctx.pkt.mark))] : [],
+    notes: [t('delivery to the socket needs a policy route for the mark (`ip rule add fwmark ... lookup N; ip route add local 0/0 dev lo table N`)')],
   };
 }
 
@@ -159,7 +160,7 @@ function natRange(parsed: ParsedNat | undefined, use: TargetUse): NatRange {
 
 function nat(ctx: EvalContext, manip: Manip, range: NatRange, what: string): TargetResult {
   const ct = ctx.skb.ct;
-  if (ct.kind !== 'tracked') return go(`${what}: the packet has no connection to translate`);
+  if (ct.kind !== 'tracked') return go(t('{0}: the packet has no connection to translate', what));
   const r = setupNat(ctx.state.conntrack, ct.conn, ctx.pkt, manip, range);
   const p = ctx.pkt;
   const where = manip === 'dst'
@@ -186,8 +187,8 @@ const MASQUERADE = make((use) => {
   return (ctx) => {
     const dev = ctx.outDev;
     const src = dev ? preferredSource(ctx.host, ctx.family, dev.name, ctx.family === 'ipv6' ? ctx.pkt.destination : ctx.nextHop ?? ctx.pkt.destination) : undefined;
-    if (src === undefined || !dev) return { verdict: 'drop', action: `MASQUERADE: ${dev?.name ?? 'the interface'} has no address`, changed: [] };
-    return nat(ctx, 'src', { ...ports, addressFrom: src, addressTo: src }, `MASQUERADE (${dev.name}'s address)`);
+    if (src === undefined || !dev) return { verdict: 'drop', action: t('MASQUERADE: {0} has no address', dev?.name ?? t('the interface')), changed: [] };
+    return nat(ctx, 'src', { ...ports, addressFrom: src, addressTo: src }, t('MASQUERADE ({0}\'s address)', dev.name));
   };
 });
 
@@ -197,7 +198,7 @@ const REDIRECT = make((use) => {
   return (ctx) => {
     const local = ctx.hook === 'OUTPUT';
     const dst = local ? (ctx.family === 'ipv4' ? 0x7f000001n : 1n) : ctx.inDev ? primaryAddress(ctx.inDev, ctx.family) : undefined;
-    if (dst === undefined) return { verdict: 'drop', action: 'REDIRECT: the incoming interface has no address', changed: [] };
+    if (dst === undefined) return { verdict: 'drop', action: t('REDIRECT: the incoming interface has no address'), changed: [] };
     return nat(ctx, 'dst', { ...ports, addressFrom: dst, addressTo: dst }, 'REDIRECT');
   };
 });
@@ -224,11 +225,10 @@ function npt(manip: Manip): TargetCompiler {
       const p = ctx.pkt;
       const before = manip === 'src' ? p.source : p.destination;
       const after = applyPrefixTranslation(before, src, dst);
-      if (after === undefined) return { verdict: 'drop', action: `${manip === 'src' ? 'SNPT' : 'DNPT'}: the address cannot be translated`, changed: [] };
+      if (after === undefined) return { verdict: 'drop', action: t('{0}: the address cannot be translated', manip === 'src' ? 'SNPT' : 'DNPT'), changed: [] };
       if (manip === 'src') p.source = after;
       else p.destination = after;
-      const label = manip === 'src' ? 'source' : 'destination';
-      return go(`${manip === 'src' ? 'SNPT' : 'DNPT'}`, after !== before ? [`${label} ${showAddress(before, p.family)} → ${showAddress(after, p.family)}`] : []);
+            return go(`${manip === 'src' ? 'SNPT' : 'DNPT'}`, after !== before ? [manip === 'src' ? t('source {0} → {1}', showAddress(before, p.family), showAddress(after, p.family)) : t('destination {0} → {1}', showAddress(before, p.family), showAddress(after, p.family))] : []);
     };
   });
 }
@@ -263,7 +263,7 @@ const MARK = make((use) => {
   return (ctx) => {
     const before = ctx.pkt.mark;
     ctx.pkt.mark = applyMark(before, op);
-    return go(`MARK ${optionText(o)}`, before !== ctx.pkt.mark ? [`mark ${hex(before)} → ${hex(ctx.pkt.mark)}`] : []);
+    return go(`MARK ${optionText(o)}`, before !== ctx.pkt.mark ? [t('mark {0} → {1}', hex(before), hex(ctx.pkt.mark))] : []);
   };
 });
 
@@ -277,19 +277,19 @@ const CONNMARK = make((use) => {
   const shift = (v: number) => (right ? v >>> num(right) : left ? v << num(left) : v) >>> 0;
   return (ctx) => {
     const ct = ctx.skb.ct;
-    if (ct.kind !== 'tracked') return go(`CONNMARK ${optionText(o)}: the packet has no connection`);
+    if (ct.kind !== 'tracked') return go(t('CONNMARK {0}: the packet has no connection', optionText(o)));
     const conn = ct.conn;
     const p = ctx.pkt;
     if (o.spec.name === 'restore-mark') {
       const before = p.mark;
       p.mark = ((p.mark & ~nfmask) ^ shift(conn.mark & ctmask)) >>> 0;
-      return go('CONNMARK --restore-mark', before !== p.mark ? [`mark ${hex(before)} → ${hex(p.mark)} (from the connection)`] : []);
+      return go('CONNMARK --restore-mark', before !== p.mark ? [t('mark {0} → {1} (from the connection)', hex(before), hex(p.mark))] : []);
     }
     const before = conn.mark;
     conn.mark = o.spec.name === 'save-mark'
       ? ((conn.mark & ~ctmask) ^ shift(p.mark & nfmask)) >>> 0
       : applyMark(conn.mark, markOperation(o));
-    return go(`CONNMARK ${optionText(o)}`, before !== conn.mark ? [`connection mark ${hex(before)} → ${hex(conn.mark)}`] : []);
+    return go(`CONNMARK ${optionText(o)}`, before !== conn.mark ? [t('connection mark {0} → {1}', hex(before), hex(conn.mark))] : []);
   };
 });
 
@@ -333,7 +333,7 @@ const ECN = make((use) => (ctx) => {
         const bit = o.spec.name === 'ecn-tcp-cwr' ? TCP_FLAG_BITS.CWR : TCP_FLAG_BITS.ECE;
         p.tcpFlags = num(o) ? p.tcpFlags | bit : p.tcpFlags & ~bit;
       }
-      if (before !== p.tcpFlags) changed.push('TCP ECE/CWR flags changed');
+      if (before !== p.tcpFlags) changed.push(t('TCP ECE/CWR flags changed'));
     }
   }
   return go(`ECN ${use.options.map(optionText).join(' ')}`, changed);
@@ -347,7 +347,7 @@ const HOPS = make((use) => {
   return (ctx) => {
     const before = ctx.pkt.ttl;
     ctx.pkt.ttl = kind === 'set' ? n : kind === 'inc' ? Math.min(255, before + n) : Math.max(0, before - n);
-    return go(`${use.name} ${optionText(o)}`, before !== ctx.pkt.ttl ? [`${use.name === 'TTL' ? 'TTL' : 'hop limit'} ${before} → ${ctx.pkt.ttl}`] : []);
+    return go(`${use.name} ${optionText(o)}`, before !== ctx.pkt.ttl ? [`${use.name === 'TTL' ? 'TTL' : t('hop limit')} ${before} → ${ctx.pkt.ttl}`] : []);
   };
 });
 
@@ -359,20 +359,20 @@ const TCPMSS = make((use) => {
   const set = option(use, 'set-mss');
   return (ctx) => {
     const p = ctx.pkt;
-    if (isLaterFragment(p)) return go('TCPMSS (a fragment: unchanged)');
+    if (isLaterFragment(p)) return go(t('TCPMSS (a fragment: unchanged)'));
     const mtu = ctx.outDev?.loopback ? 65536 : 1500;
     let mss = set ? num(set) : mtu - (p.family === 'ipv4' ? 40 : 60);
     if (p.mss !== null) {
-      if (p.mss <= mss) return go(`TCPMSS: the MSS ${p.mss} is already at most ${mss}`);
+      if (p.mss <= mss) return go(t('TCPMSS: the MSS {0} is already at most {1}', p.mss, mss));
       const before = p.mss;
       p.mss = mss;
       return go(`TCPMSS to ${mss}`, [`MSS ${before} → ${mss}`]);
     }
-    if (p.payload.length > 0) return go('TCPMSS: the segment carries data, so no MSS option is added');
+    if (p.payload.length > 0) return go(t('TCPMSS: the segment carries data, so no MSS option is added'));
     mss = Math.min(mss, p.family === 'ipv4' ? 536 : 1220);
     p.mss = mss;
     p.length += 4;
-    return go(`TCPMSS adds an MSS option of ${mss}`, [`MSS option ${mss} added (length +4)`]);
+    return go(t('TCPMSS adds an MSS option of {0}', mss), [t('MSS option {0} added (length +4)', mss)]);
   };
 });
 
@@ -386,14 +386,14 @@ const TCPOPTSTRIP = make((use) => {
     const p = ctx.pkt;
     const changed: string[] = [];
     if (p.mss !== null && kinds.has(2)) {
-      changed.push('MSS option removed');
+      changed.push(t('MSS option removed'));
       p.mss = null;
       p.tcpOptions = [1, 1, 1, 1, ...p.tcpOptions];
     }
     const sizes: Record<number, number> = { 3: 3, 4: 2, 5: 10, 8: 10, 19: 18 };
     p.tcpOptions = p.tcpOptions.flatMap((k) => {
       if (!kinds.has(k)) return [k];
-      changed.push(`TCP option ${k} removed`);
+      changed.push(t('TCP option {0} removed', k));
       return new Array<number>(sizes[k] ?? 2).fill(1);
     });
     return go(`TCPOPTSTRIP --strip-options ${text}`, changed);
@@ -405,7 +405,7 @@ const CLASSIFY = make((use) => {
   const [major, minor] = cls.split(':').map((x) => parseInt(x, 16));
   return (ctx) => {
     ctx.skb.priority = ((major << 16) | minor) >>> 0;
-    return go(`CLASSIFY into tc class ${cls}`);
+    return go(t('CLASSIFY into tc class {0}', cls));
   };
 }, { inert: true });
 
@@ -413,7 +413,7 @@ const SECMARK = make((use) => {
   const ctx0 = String(option(use, 'selctx')!.parsed[0]);
   return (ctx) => {
     ctx.skb.secmark = 1;
-    return go(`SECMARK ${ctx0}`, [`security label ${ctx0}`]);
+    return go(`SECMARK ${ctx0}`, [t('security label {0}', ctx0)]);
   };
 });
 
@@ -421,7 +421,7 @@ const CONNSECMARK = make((use) => {
   const save = option(use, 'save') !== undefined;
   return (ctx) => {
     const ct = ctx.skb.ct;
-    if (ct.kind !== 'tracked') return go('CONNSECMARK: the packet has no connection');
+    if (ct.kind !== 'tracked') return go(t('CONNSECMARK: the packet has no connection'));
     if (save && ct.conn.secmark === 0) ct.conn.secmark = ctx.skb.secmark;
     if (!save && ctx.skb.secmark === 0) ctx.skb.secmark = ct.conn.secmark;
     return go(`CONNSECMARK --${save ? 'save' : 'restore'}`);
@@ -433,7 +433,7 @@ const CONNSECMARK = make((use) => {
  * smaller address and port first so both directions get the same mark.
  */
 const HMARK = make((use, cc) => {
-  const tuple = new Set((option(use, 'hmark-tuple')?.parsed[0] as string[] | undefined)?.map((t) => t.toLowerCase()) ?? ['src', 'dst', 'sport', 'dport', 'proto']);
+  const tuple = new Set((option(use, 'hmark-tuple')?.parsed[0] as string[] | undefined)?.map((tgt) => tgt.toLowerCase()) ?? ['src', 'dst', 'sport', 'dport', 'proto']);
   const get = (n: string, d: number) => (option(use, n) ? num(option(use, n)!) : d);
   const rnd = get('hmark-rnd', 0);
   const mod = get('hmark-mod', 1);
@@ -461,7 +461,7 @@ const HMARK = make((use, cc) => {
     let dport = p.destinationPort;
     const ct = ctx.skb.ct;
     if (useCt) {
-      if (ct.kind !== 'tracked') return go('HMARK: the packet has no connection');
+      if (ct.kind !== 'tracked') return go(t('HMARK: the packet has no connection'));
       [src, dst, sport, dport] = [ct.conn.orig.src, ct.conn.reply.src, ct.conn.orig.sport, ct.conn.reply.sport];
     }
     let s = fold(src & srcMask) >>> 0;
@@ -478,7 +478,7 @@ const HMARK = make((use, cc) => {
     const hash = (jhashWords(s, d, ports, rnd, 3) ^ (p.protocol & protoMask)) >>> 0;
     const before = p.mark;
     p.mark = (reciprocalScale(hash, mod) + offset) >>> 0;
-    return go(`HMARK (hash % ${mod} + ${offset})`, before !== p.mark ? [`mark ${hex(before)} → ${hex(p.mark)}`] : []);
+    return go(t('HMARK (hash % {0} + {1})', mod, offset), before !== p.mark ? [t('mark {0} → {1}', hex(before), hex(p.mark))] : []);
   };
 });
 
@@ -491,7 +491,7 @@ const CT = make((use) => {
   return (ctx) => {
     if (notrack) {
       ctx.skb.ct = { kind: 'untracked' };
-      return go('CT --notrack: the packet will not be tracked (UNTRACKED)');
+      return go(t('CT --notrack: the packet will not be tracked (UNTRACKED)'));
     }
     ctx.skb.ctTemplate = { helper: helper ? String(helper.parsed[0]) : null, zone: zone && typeof zone.parsed[0] === 'number' ? zone.parsed[0] : 0 };
     return go(targetText(use).replace(/^-[jg] /, ''));
@@ -500,12 +500,12 @@ const CT = make((use) => {
 
 const NOTRACK = make(() => (ctx) => {
   ctx.skb.ct = { kind: 'untracked' };
-  return go('NOTRACK: the packet will not be tracked (UNTRACKED)');
+  return go(t('NOTRACK: the packet will not be tracked (UNTRACKED)'));
 });
 
 const TRACE = make(() => (ctx) => {
   ctx.skb.traced = true;
-  return go('TRACE: every rule the packet meets from here is logged');
+  return go(t('TRACE: every rule the packet meets from here is logged'));
 }, { inert: true });
 
 /** Targets that only report the packet somewhere and let it continue. */
@@ -525,7 +525,7 @@ const SET = make((use) => {
     const adding = o.spec.name === 'add-set';
     const dims = (o.parsed[1] as string[]).map((d) => d === 'src');
     const p = ctx.pkt;
-    if (!members) return go(`SET: ${adding ? 'adds the packet to' : 'removes the packet from'} ipset ${name} (its members are not given)`);
+    if (!members) return go(t('SET: {0} ipset {1} (its members are not given)', adding ? t('adds the packet to') : t('removes the packet from'), name));
     const part = (src: boolean) => {
       const a = src ? p.source : p.destination;
       return { kind: 'address' as const, family: p.family, from: a, to: a };
@@ -535,24 +535,24 @@ const SET = make((use) => {
     const at = members.findIndex((m) => same(m as typeof entry));
     if (adding && at < 0) members.push(entry);
     if (!adding && at >= 0) members.splice(at, 1);
-    return go(`SET ${adding ? 'adds to' : 'removes from'} ipset ${name}`, [`ipset ${name} ${adding ? 'gains' : 'loses'} ${entry.map((e) => showAddress(e.from, p.family)).join(',')}`]);
+    return go(t('SET {0} ipset {1}', adding ? t('adds to') : t('removes from'), name), [t('ipset {0} {1} {2}', name, adding ? t('gains') : t('loses'), entry.map((e) => showAddress(e.from, p.family)).join(','))]);
   };
 });
 
-const REMOVED = make((use) => () => go(`${use.name} no longer exists in current kernels`));
+const REMOVED = make((use) => () => go(t('{0} no longer exists in current kernels', use.name)));
 
 export const TARGET_EVALUATORS: Readonly<Record<string, TargetCompiler>> = {
   REJECT, NFQUEUE, SYNPROXY, TEE, TPROXY, DNAT, SNAT, MASQUERADE, REDIRECT, NETMAP, DNPT: npt('dst'), SNPT: npt('src'),
   MARK, CONNMARK, TOS, DSCP, TTL: HOPS, HL: HOPS, TCPMSS, TCPOPTSTRIP, ECN, CLASSIFY, SECMARK, CONNSECMARK, HMARK,
-  CHECKSUM: observer(() => 'CHECKSUM: fills in the checksum'),
+  CHECKSUM: observer(() => t('CHECKSUM: fills in the checksum')),
   CT, NOTRACK, TRACE,
-  LOG: observer((u) => `LOG${option(u, 'log-prefix') ? ` with prefix ${quoteWord(String(option(u, 'log-prefix')!.parsed[0]))}` : ''} (continues)`),
-  NFLOG: observer((u) => `NFLOG to group ${option(u, 'nflog-group') ? num(option(u, 'nflog-group')!) : 0} (continues)`),
+  LOG: observer((u) => t('LOG{0} (continues)', option(u, 'log-prefix') ? t(' with prefix {0}', quoteWord(String(option(u, 'log-prefix')!.parsed[0]))) : '')),
+  NFLOG: observer((u) => t('NFLOG to group {0} (continues)', option(u, 'nflog-group') ? num(option(u, 'nflog-group')!) : 0)),
   ULOG: REMOVED,
-  AUDIT: observer((u) => `AUDIT records ${String(option(u, 'type')?.parsed[0] ?? '')} (continues)`),
-  LED: observer(() => 'LED blinks (continues)'),
-  IDLETIMER: observer((u) => `IDLETIMER restarts timer ${String(option(u, 'label')?.parsed[0] ?? '')} (continues)`),
-  RATEEST: observer((u) => `RATEEST feeds estimator ${String(option(u, 'rateest-name')?.parsed[0] ?? '')} (continues)`),
+  AUDIT: observer((u) => t('AUDIT records {0} (continues)', String(option(u, 'type')?.parsed[0] ?? ''))),
+  LED: observer(() => t('LED blinks (continues)')),
+  IDLETIMER: observer((u) => t('IDLETIMER restarts timer {0} (continues)', String(option(u, 'label')?.parsed[0] ?? ''))),
+  RATEEST: observer((u) => t('RATEEST feeds estimator {0} (continues)', String(option(u, 'rateest-name')?.parsed[0] ?? ''))),
   SET,
   CLUSTERIP: REMOVED,
 };
@@ -564,7 +564,7 @@ export const TARGET_EVALUATORS: Readonly<Record<string, TargetCompiler>> = {
 function scriptedTarget(use: TargetUse): CompiledTarget {
   const verdict: TargetResult['verdict'] = !use.spec?.terminating ? 'continue' : use.name === 'REJECT' || use.name === 'SYNPROXY' ? 'drop' : 'accept';
   const text = targetText(use);
-  return { text, run: () => ({ verdict, action: `${use.name} with values only the running script knows`, changed: [], notes: ['what it changes on the packet is not known'] }) };
+  return { text, run: () => ({ verdict, action: t('{0} with values only the running script knows', use.name), changed: [], notes: [t('what it changes on the packet is not known')] }) };
 }
 
 /** The standard QUEUE verdict is NFQUEUE to queue 0. */
@@ -580,9 +580,9 @@ export function compileTarget(use: TargetUse, cc: CompileContext): CompiledTarge
   return {
     text: targetText(use),
     run: () => ({
-      choose: uncertain(`\`-j ${use.name}\` is not a target the engine knows`),
-      yes: go(`${use.name} (taken to continue)`),
-      no: { verdict: 'drop', action: `${use.name} (taken to drop)`, changed: [] },
+      choose: uncertain(t('`-j {0}` is not a target the engine knows', use.name)),
+      yes: go(t('{0} (taken to continue)', use.name)),
+      no: { verdict: 'drop', action: t('{0} (taken to drop)', use.name), changed: [] },
     }),
   };
 }

@@ -17,6 +17,7 @@ import { applyBinding, Manip, translateIcmpError } from './nat';
 import { clonePacket, describePacket, isFragment, isIcmpError, Packet } from './packet';
 import type { EngineState } from './state';
 import { queueVerdict, TargetChoice, TargetResult } from './targets';
+import { t } from '../l10n';
 
 export type Fate = 'delivered' | 'forwarded' | 'sent' | 'dropped';
 
@@ -148,8 +149,8 @@ export class PacketRun {
 
   private receive(inDev: Interface): PacketResult {
     const p = this.skb.pkt;
-    this.event(undefined, `arrives on ${inDev.name}: ${describePacket(p)}`);
-    if (linkType(p, inDev) === 'otherhost') return this.dropped(`the frame is addressed to another host's MAC (${p.destinationMac}): dropped before any hook`);
+    this.event(undefined, t('arrives on {0}: {1}', inDev.name, describePacket(p)));
+    if (linkType(p, inDev) === 'otherhost') return this.dropped(t('the frame is addressed to another host\'s MAC ({0}): dropped before any hook', p.destinationMac));
     const v6 = p.family === 'ipv6';
     if (v6) {
       const early = receiveChecks(p, inDev);
@@ -160,21 +161,21 @@ export class PacketRun {
     if (defrag && v6) {
       const d = inDev.loopback ? { kind: 'pass' as const } : defragment(p);
       if (d.kind === 'held') return this.stopped(d.drop);
-      if (d.kind === 'whole') this.event('PREROUTING', 'defragmentation (priority -400) turns the atomic fragment into a plain packet: its fragment header is removed');
+      if (d.kind === 'whole') this.event('PREROUTING', t('defragmentation (priority -400) turns the atomic fragment into a plain packet: its fragment header is removed'));
     } else if (defrag && isFragment(p)) {
-      return this.stopped({ stop: 'held', reason: 'defragmentation (priority -400, on with conntrack or a socket match) holds a lone fragment until the others come: no table sees it' });
+      return this.stopped({ stop: 'held', reason: t('defragmentation (priority -400, on with conntrack or a socket match) holds a lone fragment until the others come: no table sees it') });
     }
     const pre = this.hook('PREROUTING', inDev, null, null);
     if (pre.verdict === 'drop') return this.dropped(pre.reason, pre.rejectWith);
     const route = routeInput(this.host, p.family, p.source, p.destination, inDev);
     if (route.kind === 'drop') {
-      this.event(undefined, `routing: ${route.reason}`);
-      return this.dropped(`routing: ${route.reason}`, route.icmp);
+      this.event(undefined, t('routing: {0}', route.reason));
+      return this.dropped(t('routing: {0}', route.reason), route.icmp);
     }
     if (route.kind === 'local') {
-      this.event(undefined, `routing: ${route.broadcast ? `${v6 ? 'a multicast group this host has joined' : 'a broadcast'}, delivered locally` : `${showAddress(p.destination, p.family)} is local`} (INPUT)`);
+      this.event(undefined, t('routing: {0} (INPUT)', route.broadcast ? t('{0}, delivered locally', v6 ? t('a multicast group this host has joined') : t('a broadcast')) : t('{0} is local', showAddress(p.destination, p.family))));
       if (!v6 && isFragment(p)) {
-        return this.stopped({ stop: 'held', reason: 'IPv4 local delivery reassembles fragments before INPUT: a lone fragment waits there and no INPUT rule sees it' });
+        return this.stopped({ stop: 'held', reason: t('IPv4 local delivery reassembles fragments before INPUT: a lone fragment waits there and no INPUT rule sees it') });
       }
       const input = this.hook('INPUT', inDev, null, null);
       if (input.verdict === 'drop') return this.dropped(input.reason, input.rejectWith);
@@ -184,17 +185,17 @@ export class PacketRun {
       return this.finish('delivered', { inInterface: inDev.name });
     }
     const outDev = this.host.interfaces.get(route.dev)!;
-    this.event(undefined, `routing: forwarded out ${outDev.name} via ${showAddress(route.nextHop, p.family)} (FORWARD)`);
-    if (linkType(p, inDev) !== 'host') return this.dropped('a frame sent to a broadcast or multicast MAC address is not forwarded');
+    this.event(undefined, t('routing: forwarded out {0} via {1} (FORWARD)', outDev.name, showAddress(route.nextHop, p.family)));
+    if (linkType(p, inDev) !== 'host') return this.dropped(t('a frame sent to a broadcast or multicast MAC address is not forwarded'));
     if (p.ttl <= 1) {
-      const drop = `${v6 ? 'hop limit' : 'TTL'} ${p.ttl} would reach 0: answered with time exceeded before FORWARD`;
-      if (v6) return this.stopped({ stop: 'not-forwarded', reason: `time exceeded: hop limit ${p.ttl} would reach 0`, icmp: 'icmp6-time-exceeded' });
+      const drop = t('{0} {1} would reach 0: answered with time exceeded before FORWARD', v6 ? t('hop limit') : 'TTL', p.ttl);
+      if (v6) return this.stopped({ stop: 'not-forwarded', reason: t('time exceeded: hop limit {0} would reach 0', p.ttl), icmp: 'icmp6-time-exceeded' });
       return this.dropped(drop, 'icmp-time-exceeded');
     }
     const scope = v6 ? forwardChecks(p, inDev, outDev) : undefined;
     if (scope) return this.stopped(scope);
     p.ttl -= 1;
-    this.event(undefined, `forwarding lowers the ${v6 ? 'hop limit' : 'TTL'} to ${p.ttl} before FORWARD`);
+    this.event(undefined, t('forwarding lowers the {0} to {1} before FORWARD', v6 ? t('hop limit') : 'TTL', p.ttl));
     const fwd = this.hook('FORWARD', inDev, outDev, route.nextHop);
     if (fwd.verdict === 'drop') return this.dropped(fwd.reason, fwd.rejectWith);
     // ip_output and ip6_output hand POSTROUTING the device the packet arrived on as its in-interface.
@@ -206,21 +207,21 @@ export class PacketRun {
 
   private send(): PacketResult {
     const p = this.skb.pkt;
-    this.event(undefined, `sent by this host: ${describePacket(p)}`);
+    this.event(undefined, t('sent by this host: {0}', describePacket(p)));
     const first = routeOutput(this.host, p.family, p.destination, p.outInterface);
     if (first.kind === 'drop') {
-      this.event(undefined, `routing: ${first.reason}`);
-      return this.dropped(`routing: ${first.reason}`, undefined, first.errno);
+      this.event(undefined, t('routing: {0}', first.reason));
+      return this.dropped(t('routing: {0}', first.reason), undefined, first.errno);
     }
     // Defragmentation also sits at the head of OUTPUT (priority -400) for the host's own fragments.
     if (this.rs.defrag || this.options.conntrack) {
       const gathered = p.family === 'ipv6' ? defragment(p).kind : isFragment(p) ? 'held' : 'pass';
-      if (gathered === 'held') return this.stopped(HELD_LOCALLY);
-      if (gathered === 'whole') this.event('OUTPUT', 'defragmentation (priority -400) turns the atomic fragment into a plain packet: its fragment header is removed');
+      if (gathered === 'held') return this.stopped(heldLocally());
+      if (gathered === 'whole') this.event('OUTPUT', t('defragmentation (priority -400) turns the atomic fragment into a plain packet: its fragment header is removed'));
     }
     const lo = this.host.interfaces.get('lo')!;
     const firstDev = first.kind === 'local' ? lo : this.host.interfaces.get(first.dev)!;
-    this.event(undefined, `routing: out ${firstDev.name}${first.kind === 'local' ? ' (a local destination)' : ''}`);
+    this.event(undefined, t('routing: out {0}{1}', firstDev.name, first.kind === 'local' ? t(' (a local destination)') : ''));
     const dst = p.destination;
     const mark = p.mark;
     // The hook's output device is fixed when OUTPUT starts: a reroute after nat OUTPUT DNAT
@@ -230,10 +231,10 @@ export class PacketRun {
     let route: OutputRoute = first;
     if (p.destination !== dst || p.mark !== mark) {
       route = routeOutput(this.host, p.family, p.destination, p.outInterface);
-      if (route.kind === 'drop') return this.dropped(`rerouting after OUTPUT: ${route.reason}`, undefined, route.errno);
+      if (route.kind === 'drop') return this.dropped(t('rerouting after OUTPUT: {0}', route.reason), undefined, route.errno);
     }
     const dev = route.kind === 'local' ? lo : this.host.interfaces.get(route.dev)!;
-    if (dev !== firstDev) this.event(undefined, `rerouted after OUTPUT: now out ${dev.name}`);
+    if (dev !== firstDev) this.event(undefined, t('rerouted after OUTPUT: now out {0}', dev.name));
     const post = this.hook('POSTROUTING', null, dev, route.kind === 'out' ? route.nextHop : null);
     if (post.verdict === 'drop') return this.dropped(post.reason, post.rejectWith, 'EPERM');
     this.confirm();
@@ -243,7 +244,7 @@ export class PacketRun {
     }
     // Local to local: out through lo and back in; raw and mangle PREROUTING see it again,
     // but NAT was decided in OUTPUT/POSTROUTING.
-    this.event(undefined, 'loops back through lo');
+    this.event(undefined, t('loops back through lo'));
     p.inInterface = 'lo';
     return this.receive(lo);
   }
@@ -256,12 +257,12 @@ export class PacketRun {
   private loopedCopy(dev: Interface): PacketResult {
     const sent = this.skb.pkt;
     this.skb.pkt = clonePacket(sent);
-    this.event(undefined, `${dev.name} has joined ${showAddress(sent.destination, 'ipv6')}: a copy loops back to this host`);
+    this.event(undefined, t('{0} has joined {1}: a copy loops back to this host', dev.name, showAddress(sent.destination, 'ipv6')));
     const post = this.hook('POSTROUTING', null, dev, null);
-    const copy = post.verdict === 'drop' ? this.dropped(`the looped copy: ${post.reason}`, post.rejectWith) : this.receive(dev);
+    const copy = post.verdict === 'drop' ? this.dropped(t('the looped copy: {0}', post.reason), post.rejectWith) : this.receive(dev);
     if (copy.fate === 'delivered') return copy;
     this.skb.pkt = sent;
-    this.event(undefined, 'the packet itself was sent');
+    this.event(undefined, t('the packet itself was sent'));
     return this.finish('sent', { outInterface: dev.name });
   }
 
@@ -286,7 +287,7 @@ export class PacketRun {
     let message: string;
     if (this.options.declared) {
       skb.ct = this.options.declared;
-      message = `${ctStateName(skb.ct)}, as the scenario declares`;
+      message = t('{0}, as the scenario declares', ctStateName(skb.ct));
     } else {
       const r = conntrackIn(this.state.conntrack, skb.pkt, this.state.now, hook === 'PREROUTING');
       skb.ct = r.ct;
@@ -296,7 +297,7 @@ export class PacketRun {
       skb.ct.conn.helper = skb.ctTemplate.helper;
       skb.ct.conn.zone = skb.ctTemplate.zone;
     }
-    this.event(hook, `conntrack: ${message}`);
+    this.event(hook, t('conntrack: {0}', message));
   }
 
   /**
@@ -308,14 +309,14 @@ export class PacketRun {
     const manip: Manip = hook === 'PREROUTING' || hook === 'OUTPUT' ? 'dst' : 'src';
     const ct = this.skb.ct;
     if (ct.kind !== 'tracked') {
-      const why = ct.kind === 'none' ? 'conntrack is not running (no rule needs it)' : ct.kind === 'untracked' ? 'the packet is UNTRACKED' : 'the packet is INVALID';
-      this.event(hook, `nat ${hook} skipped: ${why}, and NAT needs a connection`, 'nat');
+      const why = ct.kind === 'none' ? t('conntrack is not running (no rule needs it)') : ct.kind === 'untracked' ? t('the packet is UNTRACKED') : t('the packet is INVALID');
+      this.event(hook, t('nat {0} skipped: {1}, and NAT needs a connection', hook, why), 'nat');
       return { verdict: 'accept' };
     }
     const p = this.skb.pkt;
     if (ct.state === 'RELATED' && isIcmpError(p)) {
       const changed = translateIcmpError(ct.conn, ct.dir, p, manip);
-      this.event(hook, `nat ${hook} skipped: an ICMP error about a known connection is translated with it`, 'nat', changed);
+      this.event(hook, t('nat {0} skipped: an ICMP error about a known connection is translated with it', hook), 'nat', changed);
       return { verdict: 'accept' };
     }
     if (ct.state !== 'ESTABLISHED' && !ct.conn.natDone[manip]) {
@@ -324,8 +325,8 @@ export class PacketRun {
       return v;
     }
     const changed = applyBinding(ct.conn, ct.dir, p, manip);
-    const why = ct.state === 'ESTABLISHED' || ct.conn.confirmed ? 'not the first packet of its connection' : 'NAT was decided for this packet on its way out';
-    this.event(hook, `nat ${hook} skipped: ${why}${changed.length ? '; translated from the connection\'s binding' : ''}`, 'nat', changed);
+    const why = ct.state === 'ESTABLISHED' || ct.conn.confirmed ? t('not the first packet of its connection') : t('NAT was decided for this packet on its way out');
+    this.event(hook, t('nat {0} skipped: {1}{2}', hook, why, changed.length ? t('; translated from the connection\'s binding') : ''), 'nat', changed);
     return { verdict: 'accept' };
   }
 
@@ -346,28 +347,28 @@ export class PacketRun {
     };
     const policy = (): Verdict => {
       this.hits.push(`${table.name}/${hook}/policy:${start.policy}`);
-      this.steps.push({ kind: 'policy', hook, table: table.name, chain: hook, action: `policy ${start.policy}` });
-      return start.policy === 'ACCEPT' ? { verdict: 'accept' } : { verdict: 'drop', reason: `${table.name}/${hook} policy DROP` };
+      this.steps.push({ kind: 'policy', hook, table: table.name, chain: hook, action: t('policy {0}', start.policy) });
+      return start.policy === 'ACCEPT' ? { verdict: 'accept' } : { verdict: 'drop', reason: t('{0}/{1} policy DROP', table.name, hook) };
     };
     const pop = (why: string): boolean => {
       const back = stack.pop();
       if (!back) return false;
-      this.steps.push({ kind: 'return', hook, table: table.name, chain: chain.name, message: `${why}: back to ${back.chain}` });
+      this.steps.push({ kind: 'return', hook, table: table.name, chain: chain.name, message: t('{0}: back to {1}', why, back.chain) });
       enter(table.chain(back.chain), back.index);
       return true;
     };
     for (;;) {
       if (cursor) i = this.passOver(chain, cursor, i, hook, ctx);
       if (i >= chain.rules.length) {
-        if (chain === start || !pop(`end of ${chain.name}`)) return policy();
+        if (chain === start || !pop(t('end of {0}', chain.name))) return policy();
         continue;
       }
-      if (++this.visits > MAX_RULE_VISITS) throw new Error('the rule walk does not end (a jump loop?)');
+      if (++this.visits > MAX_RULE_VISITS) throw new Error(t('the rule walk does not end (a jump loop?)'));
       const rule = chain.rules[i];
       ctx.ruleId = rule.id;
       const matched = this.evaluate(rule, ctx);
       if (this.skb.hotdrop) {
-        this.steps.push(this.ruleStep(rule, hook, false, `dropped on the spot: ${this.skb.hotdrop}`));
+        this.steps.push(this.ruleStep(rule, hook, false, t('dropped on the spot: {0}', this.skb.hotdrop)));
         return { verdict: 'drop', reason: this.skb.hotdrop };
       }
       const step = this.ruleStep(rule, hook, matched.ok === true, matched.failed, matched.assumed);
@@ -376,7 +377,7 @@ export class PacketRun {
       if (matched.ok === 'maybe') {
         step.maybe = true;
         delete step.matched;
-        step.action = rule.action.kind === 'target' ? rule.action.target.text.replace(/^-[jg] /, '') : 'no target: continue';
+        step.action = rule.action.kind === 'target' ? rule.action.target.text.replace(/^-[jg] /, '') : t('no target: continue');
         this.maybeHits.push(rule.id);
       }
       if (matched.ok !== true) {
@@ -387,7 +388,7 @@ export class PacketRun {
       const a = rule.action;
       switch (a.kind) {
         case 'continue':
-          step.action = 'no target: continue';
+          step.action = t('no target: continue');
           i++;
           continue;
         case 'verdict':
@@ -400,12 +401,12 @@ export class PacketRun {
             return r.verdict === 'accept' ? { verdict: 'accept' } : { verdict: 'drop', reason: `${rule.id} ${r.action}` };
           }
           if (chain === start || !pop('RETURN')) {
-            step.action = `RETURN in ${hook}: the policy applies`;
+            step.action = t('RETURN in {0}: the policy applies', hook);
             return policy();
           }
           continue;
         case 'jump': {
-          step.action = `${a.goto ? 'goto' : 'jump to'} ${a.chain}`;
+          step.action = a.goto ? t('goto {0}', a.chain) : t('jump to {0}', a.chain);
           if (!a.goto) stack.push({ chain: chain.name, index: i + 1 });
           enter(table.chain(a.chain), 0);
           continue;
@@ -413,12 +414,12 @@ export class PacketRun {
         case 'unresolved': {
           const r = this.choose({
             choose: { reason: a.reason },
-            yes: { verdict: 'continue', action: `${a.goto ? 'goto' : 'jump to'} ${a.chain} (taken to return)`, changed: [] },
-            no: { verdict: 'drop', action: `${a.goto ? 'goto' : 'jump to'} ${a.chain} (taken to drop)`, changed: [] },
+            yes: { verdict: 'continue', action: a.goto ? t('goto {0} (taken to return)', a.chain) : t('jump to {0} (taken to return)', a.chain), changed: [] },
+            no: { verdict: 'drop', action: a.goto ? t('goto {0} (taken to drop)', a.chain) : t('jump to {0} (taken to drop)', a.chain), changed: [] },
           }, rule, `${a.goto ? '-g' : '-j'} ${a.chain}`);
           step.action = r.action;
           if (r.verdict === 'drop') return { verdict: 'drop', reason: `${rule.id} ${r.action}` };
-          if (a.goto && (chain === start || !pop(`return from ${a.chain}`))) return policy();
+          if (a.goto && (chain === start || !pop(t('return from {0}', a.chain)))) return policy();
           if (!a.goto) i++;
           continue;
         }
@@ -444,7 +445,7 @@ export class PacketRun {
   private passOver(chain: CompiledChain, cursor: IndexCursor, from: number, hook: Hook, ctx: EvalContext): number {
     const to = cursor.next(from);
     this.visits += to - from;
-    if (this.visits > MAX_RULE_VISITS) throw new Error('the rule walk does not end (a jump loop?)');
+    if (this.visits > MAX_RULE_VISITS) throw new Error(t('the rule walk does not end (a jump loop?)'));
     for (let k = from; k < to; k++) this.steps.push(this.ruleStep(chain.rules[k], hook, false, cursor.failed(k, ctx)));
     return to;
   }
@@ -473,11 +474,11 @@ export class PacketRun {
       }
       // A rule that only counts or logs changes nothing either way: no need to follow two outcomes.
       if (!sideEffects && inert(rule)) {
-        return { ok: 'maybe', assumed: `${cs[k].text}: may or may not match (${r.reason}); the walk goes on the same either way` };
+        return { ok: 'maybe', assumed: t('{0}: may or may not match ({1}); the walk goes on the same either way', cs[k].text, r.reason) };
       }
       const yes = this.decider.decide(r, this.options.label, rule.id, cs[k].text, this.stepsSoFar());
-      const chance = r.probability === undefined ? '' : ` (probability ${round(yes ? r.probability : 1 - r.probability)})`;
-      assumed = `${cs[k].text}: assumed to ${yes ? 'match' : 'not match'}${chance}: ${r.reason}`;
+      const chance = r.probability === undefined ? '' : t(' (probability {0})', round(yes ? r.probability : 1 - r.probability));
+      assumed = yes ? t('{0}: assumed to match{1}: {2}', cs[k].text, chance, r.reason) : t('{0}: assumed not to match{1}: {2}', cs[k].text, chance, r.reason);
       if (!yes) return { ok: false, failed: cs[k].text, assumed };
     }
     return { ok: true, assumed };
@@ -512,13 +513,13 @@ export class PacketRun {
   }
 
   private dropped(reason: string, rejectWith?: string, sendError?: string): PacketResult {
-    this.event(undefined, `dropped: ${reason}`);
+    this.event(undefined, t('dropped: {0}', reason));
     return this.finish('dropped', { dropReason: reason, rejectWith, sendError });
   }
 
   /** A packet the IPv6 stack stopped, in the words of where it stopped. */
   private stopped(d: StackDrop): PacketResult {
-    this.event(undefined, `${STOP_WORDS[d.stop]}: ${d.reason}${d.icmp ? ` (answered with ${d.icmp})` : ''}`);
+    this.event(undefined, t('{0}: {1}', stopWords(d.stop), d.reason) + (d.icmp ? t(' (answered with {0})', d.icmp) : ''));
     return this.finish('dropped', { dropReason: d.reason, rejectWith: d.icmp, stop: d.stop });
   }
 
@@ -535,11 +536,17 @@ export class PacketRun {
   }
 }
 
-const HELD_LOCALLY: StackDrop = { stop: 'held', reason: 'defragmentation at the head of OUTPUT (priority -400, with conntrack) holds the host\'s own lone fragment until the others come: no table sees it' };
+const heldLocally = (): StackDrop => ({ stop: 'held', reason: t('defragmentation at the head of OUTPUT (priority -400, with conntrack) holds the host\'s own lone fragment until the others come: no table sees it') });
 
-export const STOP_WORDS: Readonly<Record<StackStop, string>> = {
-  'before-hooks': 'dropped before PREROUTING', held: 'held for reassembly', 'after-input': 'dropped after INPUT', 'not-forwarded': 'not forwarded',
-};
+/** What became of a packet the stack stopped, in words. */
+export function stopWords(stop: StackStop): string {
+  switch (stop) {
+    case 'before-hooks': return t('dropped before PREROUTING');
+    case 'held': return t('held for reassembly');
+    case 'after-input': return t('dropped after INPUT');
+    case 'not-forwarded': return t('not forwarded');
+  }
+}
 
 function inert(rule: CompiledRule): boolean {
   return rule.action.kind === 'continue' || (rule.action.kind === 'target' && rule.action.target.inert === true);

@@ -10,6 +10,7 @@ import { jhash2, jhashWords, rawWords, reciprocalScale } from '../jhash';
 import { hasPorts, Packet } from '../packet';
 import type { SetPart } from '../state';
 import { CompiledMatch, criterion, maskedEquals, num, option, range, unless, whole } from './common';
+import { t } from '../../l10n';
 
 function conn(ct: CtInfo): Connection | undefined {
   return ct.kind === 'tracked' ? ct.conn : undefined;
@@ -103,7 +104,7 @@ function expiry(c: Connection, ctx: EvalContext, r: PortRange): Tri {
   const a = left >= r.from && left <= r.to;
   if (!c.confirmed || c.lastSeen !== ctx.state.now) return a;
   const b = left - 1 >= r.from && left - 1 <= r.to;
-  return a === b ? a : uncertain(`the entry has ${left - 1} or ${left} seconds left, depending on the clock tick`);
+  return a === b ? a : uncertain(t('the entry has {0} or {1} seconds left, depending on the clock tick', left - 1, left));
 }
 
 function connmark(use: MatchUse): CompiledMatch {
@@ -121,7 +122,7 @@ function connlimit(use: MatchUse, cc: { family: string; ruleId: string }): Compi
   const mask = maskOpt ? (maskOpt.parsed[0] as bigint) : cc.family === 'ipv4' ? 0xffffffffn : (1n << 128n) - 1n;
   const byDst = option(use, 'connlimit-daddr') !== undefined;
   const test = (ctx: EvalContext): Tri => {
-    if (!ctx.state.fresh) return uncertain('how many connections this client already has is not known (state.fresh)');
+    if (!ctx.state.fresh) return uncertain(t('how many connections this client already has is not known (state.fresh)'));
     const p = ctx.pkt;
     const group = `${(byDst ? p.destination : p.source) & mask}`;
     let groups = ctx.state.connlimit.get(ctx.ruleId);
@@ -172,7 +173,7 @@ function connlabel(use: MatchUse): CompiledMatch {
   const set = option(use, 'set') !== undefined;
   const text = String(o.parsed[0]);
   if (!/^\d+$/.test(text) || Number(text) > 127) {
-    return { criteria: [criterion(o, () => uncertain(`label \`${text}\` is a name from /etc/xtables/connlabel.conf on the machine`))] };
+    return { criteria: [criterion(o, () => uncertain(t('label `{0}` is a name from /etc/xtables/connlabel.conf on the machine', text)))] };
   }
   const bit = 1n << BigInt(text);
   const c = criterion(o, (ctx) => {
@@ -180,7 +181,7 @@ function connlabel(use: MatchUse): CompiledMatch {
     if (cn.labels & bit) return true;
     if (!set) return false;
     cn.labels |= bit;
-    ctx.notes.push(`connection label ${text} set`);
+    ctx.notes.push(t('connection label {0} set', text));
     return true;
   }, set);
   // Without a connection connlabel_mt returns the inversion.
@@ -193,7 +194,7 @@ function helper(use: MatchUse): CompiledMatch {
   const name = String(o.parsed[0]);
   const c = criterion(o, (ctx) => {
     const master = conn(ctx.skb.ct)!.master!;
-    if (master.helper === undefined) return uncertain('the scenario declares the packet RELATED without saying which helper expected it');
+    if (master.helper === undefined) return uncertain(t('the scenario declares the packet RELATED without saying which helper expected it'));
     return name === '' ? master.helper !== null : master.helper === name;
   });
   return { criteria: [unless(c, (ctx) => (conn(ctx.skb.ct)?.master ? undefined : o.negated))] };
@@ -236,7 +237,7 @@ function socket(use: MatchUse): CompiledMatch {
   return {
     criteria: [whole(use, (ctx) => {
       const sockets = ctx.host.sockets;
-      if (!sockets) return uncertain('the host\'s sockets are not described (host.sockets)');
+      if (!sockets) return uncertain(t('the host\'s sockets are not described (host.sockets)'));
       const p = ctx.pkt;
       const s = sockets.find((k) => k.family === p.family && k.protocol === p.protocol && k.port === p.destinationPort && (k.address === null || k.address === p.destination));
       if (!s || (s.address === null && !nowildcard) || (transparent && !s.transparent)) return false;
@@ -274,8 +275,8 @@ function set(use: MatchUse): CompiledMatch {
   const counters = use.options.some((x) => /^(packets|bytes)-/.test(x.spec.name));
   const test = (ctx: EvalContext): Tri => {
     const members = ctx.state.sets.get(name);
-    if (!members) return uncertain(`the members of ipset \`${name}\` are not given (state.sets)`);
-    if (counters) return uncertain('the packet and byte counters of ipset entries are not modelled');
+    if (!members) return uncertain(t('the members of ipset `{0}` are not given (state.sets)', name));
+    if (counters) return uncertain(t('the packet and byte counters of ipset entries are not modelled'));
     const p = ctx.pkt;
     return members.some((m) => m.every((part, i) => i >= dirs.length || partMatches(part, p, dirs[i], ctx.inDev?.name ?? null, ctx.outDev?.name ?? null)));
   };

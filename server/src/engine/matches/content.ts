@@ -4,6 +4,7 @@ import { parseCNumber } from '../../knowledge/addresses';
 import type { MatchUse } from '../../syntax/command';
 import { bytesOf, EvalContext, Tri } from '../context';
 import { CompiledMatch, criterion, num, option, whole } from './common';
+import { t } from '../../l10n';
 
 /** `--hex-string` text: plain characters and `|hex bytes|` blocks. */
 function patternBytes(text: string, hex: boolean): Uint8Array {
@@ -60,14 +61,14 @@ function parseU32(text: string): U32Test[] | undefined {
     if (vals === undefined) return undefined;
     const tokens = loc.replace(/\s+/g, '').match(/(&|<<|>>|@)?[^&<>@]+/g);
     if (!tokens) return undefined;
-    const numberOf = (t: string) => {
-      const v = parseCNumber(t);
+    const numberOf = (tgt: string) => {
+      const v = parseCNumber(tgt);
       return v === undefined ? NaN : Number(v);
     };
     const start = numberOf(tokens[0]);
-    const ops = tokens.slice(1).map((t) => {
-      const op = (/^(&|<<|>>|@)/.exec(t)?.[1] ?? '@') as U32Test['ops'][number]['op'];
-      return { op, n: numberOf(t.slice(op.length)) };
+    const ops = tokens.slice(1).map((tgt) => {
+      const op = (/^(&|<<|>>|@)/.exec(tgt)?.[1] ?? '@') as U32Test['ops'][number]['op'];
+      return { op, n: numberOf(tgt.slice(op.length)) };
     });
     const values = vals.replace(/\s+/g, '').split(',').map((v) => {
       const [a, b] = v.split(':');
@@ -85,11 +86,11 @@ function word(b: Uint8Array, at: number): number {
 
 /** u32_match_it: read a word, apply &, <<, >> and @ (jump by the value read), compare with the ranges. */
 function runU32(tests: U32Test[], b: Uint8Array): boolean {
-  for (const t of tests) {
+  for (const tgt of tests) {
     let at = 0;
-    if (b.length < 4 || t.start > b.length - 4) return false;
-    let val = word(b, t.start);
-    for (const { op, n } of t.ops) {
+    if (b.length < 4 || tgt.start > b.length - 4) return false;
+    let val = word(b, tgt.start);
+    for (const { op, n } of tgt.ops) {
       if (op === '&') val = (val & n) >>> 0;
       else if (op === '<<') val = (val << n) >>> 0;
       else if (op === '>>') val = val >>> n;
@@ -99,7 +100,7 @@ function runU32(tests: U32Test[], b: Uint8Array): boolean {
         val = word(b, at + n);
       }
     }
-    if (!t.values.some((v) => v.min <= val && val <= v.max)) return false;
+    if (!tgt.values.some((v) => v.min <= val && val <= v.max)) return false;
   }
   return true;
 }
@@ -107,7 +108,7 @@ function runU32(tests: U32Test[], b: Uint8Array): boolean {
 function u32(use: MatchUse): CompiledMatch {
   const o = use.options[0];
   const tests = parseU32(String(o.parsed[0]));
-  if (!tests) return { criteria: [criterion(o, () => ({ reason: 'this u32 expression could not be read' }))] };
+  if (!tests) return { criteria: [criterion(o, () => ({ reason: t('this u32 expression could not be read') }))] };
   return { criteria: [criterion(o, (ctx) => runU32(tests, bytesOf(ctx.pkt)))] };
 }
 
@@ -145,7 +146,7 @@ function runBpf(prog: Insn[], b: Uint8Array): Tri {
       else if (mode === 0x60) v = M[k & 15];
       else if (mode === 0x80) v = b.length;
       else if (mode === 0xa0) v = ((load(k, 1) ?? 0) & 0xf) * 4;
-      if (k >= 0x7ffff000 && mode === 0x20) return { reason: 'this BPF program reads ancillary data (SKF_AD_*), which is not modelled' };
+      if (k >= 0x7ffff000 && mode === 0x20) return { reason: t('this BPF program reads ancillary data (SKF_AD_*), which is not modelled') };
       if (v === undefined) return false;
       if (cls === 0) A = v >>> 0;
       else X = v >>> 0;
@@ -180,9 +181,9 @@ function runBpf(prog: Insn[], b: Uint8Array): Tri {
 
 function bpf(use: MatchUse): CompiledMatch {
   const o = option(use, 'bytecode');
-  if (!o) return { criteria: [whole(use, () => ({ reason: 'a pinned eBPF program runs code outside the ruleset' }))] };
+  if (!o) return { criteria: [whole(use, () => ({ reason: t('a pinned eBPF program runs code outside the ruleset') }))] };
   const prog = parseBpf(String(o.parsed[0]));
-  if (!prog) return { criteria: [criterion(o, () => ({ reason: 'this BPF byte code could not be read' }))] };
+  if (!prog) return { criteria: [criterion(o, () => ({ reason: t('this BPF byte code could not be read') }))] };
   return { criteria: [criterion(o, (ctx: EvalContext) => runBpf(prog, bytesOf(ctx.pkt)))] };
 }
 

@@ -8,6 +8,7 @@ import type { MatchUse, OptionUse } from '../../syntax/command';
 import type { Criterion, EvalContext, Tri } from '../context';
 import { Packet, SYN_MASK, TCP_FLAG_BITS } from '../packet';
 import { CompileContext, CompiledMatch, criterion, laterFragment, maskedEquals, num, option, range, unless } from './common';
+import { t } from '../../l10n';
 
 function inPortRange(port: number, r: PortRange): boolean {
   return port >= r.from && port <= r.to;
@@ -61,9 +62,9 @@ function tcp(use: MatchUse): CompiledMatch {
   }
   // tcp_mt drops a fragment at offset 1 outright: it could overwrite the flags of the first.
   criteria.unshift({
-    text: '-p tcp (header present)',
+    text: t('-p tcp (header present)'),
     test: (ctx) => {
-      if (ctx.pkt.fragmentOffset === 1) ctx.skb.hotdrop = 'a TCP fragment at offset 8 could overwrite the flags of the first one (tcp_mt drops it)';
+      if (ctx.pkt.fragmentOffset === 1) ctx.skb.hotdrop = t('a TCP fragment at offset 8 could overwrite the flags of the first one (tcp_mt drops it)');
       return !laterFragment(ctx);
     },
     pure: true,
@@ -72,7 +73,7 @@ function tcp(use: MatchUse): CompiledMatch {
 }
 
 function ports(use: MatchUse): CompiledMatch {
-  return { criteria: [{ text: `-p ${use.name} (header present)`, test: (ctx) => !laterFragment(ctx), pure: true }, ...portCriteria(use)] };
+  return { criteria: [{ text: t('-p {0} (header present)', use.name), test: (ctx) => !laterFragment(ctx), pure: true }, ...portCriteria(use)] };
 }
 
 const SCTP_FLAG_LETTERS: Record<number, Record<string, number>> = { 0: { I: 8, U: 4, B: 2, E: 1 }, 6: { T: 1 }, 14: { T: 1 } };
@@ -87,7 +88,7 @@ function sctp(use: MatchUse): CompiledMatch {
     for (const item of list.split(',')) {
       const [name, flags] = item.split(':');
       const upper = name.toUpperCase();
-      if (upper === 'ALL') for (const t of SCTP_CHUNK_TYPES.values()) wanted.set(t, null);
+      if (upper === 'ALL') for (const tgt of SCTP_CHUNK_TYPES.values()) wanted.set(tgt, null);
       else if (upper !== 'NONE') {
         const type = SCTP_CHUNK_TYPES.get(upper);
         if (type === undefined) continue;
@@ -110,7 +111,7 @@ function sctp(use: MatchUse): CompiledMatch {
       if (mode === 'any') return chunks.some((c) => wanted.has(c.type) && flagsOk(c.type, c.flags));
       if (mode === 'only') return chunks.every((c) => wanted.has(c.type) && flagsOk(c.type, c.flags));
       const seen = new Set(chunks.filter((c) => wanted.has(c.type) && flagsOk(c.type, c.flags)).map((c) => c.type));
-      return [...wanted.keys()].every((t) => seen.has(t));
+      return [...wanted.keys()].every((tgt) => seen.has(tgt));
     })));
   }
   return { criteria };
@@ -165,14 +166,14 @@ function spi(use: MatchUse): CompiledMatch {
 
 function spiTest(ctx: EvalContext, r: { from: number; to: number }): Tri {
   const v = ctx.pkt.spi;
-  if (v === null) return { reason: 'the packet\'s SPI is not given (packet.spi)' };
+  if (v === null) return { reason: t('the packet\'s SPI is not given (packet.spi)') };
   return v >= r.from && v <= r.to;
 }
 
 /** ah for IPv6: an Authentication Header in the extension header chain; --ahlen is its whole length in bytes. */
 function ah6(use: MatchUse): CompiledMatch {
   const auth = (ctx: EvalContext) => ctx.pkt.extensionHeaders.find((h) => h.type === 'auth');
-  const criteria: Criterion[] = [{ text: '-m ah (an Authentication Header)', test: (ctx) => auth(ctx) !== undefined }];
+  const criteria: Criterion[] = [{ text: t('-m ah (an Authentication Header)'), test: (ctx) => auth(ctx) !== undefined }];
   for (const o of use.options) {
     let test: (ctx: EvalContext) => Tri = () => true;
     if (o.spec.name === 'ahspi') {
@@ -191,7 +192,7 @@ function ah6(use: MatchUse): CompiledMatch {
 function mhType(word: string): number | undefined {
   if (/^\d+$/.test(word)) return Number(word);
   const w = word.toLowerCase();
-  return MH_TYPES.find((t) => t.alias === w || t.name === w)?.type ?? MH_TYPES.find((t) => t.name.startsWith(w))?.type;
+  return MH_TYPES.find((tgt) => tgt.alias === w || tgt.name === w)?.type ?? MH_TYPES.find((tgt) => tgt.name.startsWith(w))?.type;
 }
 
 function mh(use: MatchUse): CompiledMatch {
@@ -200,7 +201,7 @@ function mh(use: MatchUse): CompiledMatch {
   const [a, b] = o.values[0].text.split(':');
   const from = mhType(a);
   const to = b === undefined ? from : mhType(b);
-  if (from === undefined || to === undefined) return { criteria: [criterion(o, () => ({ reason: `"${o.values[0].text}" is not a Mobility Header type` }))] };
+  if (from === undefined || to === undefined) return { criteria: [criterion(o, () => ({ reason: t('"{0}" is not a Mobility Header type', o.values[0].text) }))] };
   return { criteria: [headerGuard(criterion(o, (ctx) => ctx.pkt.icmpType >= from && ctx.pkt.icmpType <= to))] };
 }
 
@@ -209,7 +210,7 @@ function hopCount(use: MatchUse): CompiledMatch {
   const criteria = use.options.map((o) => {
     const v = num(o);
     const name = o.spec.name;
-    const test = name.endsWith('-lt') ? (t: number) => t < v : name.endsWith('-gt') ? (t: number) => t > v : (t: number) => t === v;
+    const test = name.endsWith('-lt') ? (tgt: number) => tgt < v : name.endsWith('-gt') ? (tgt: number) => tgt > v : (tgt: number) => tgt === v;
     return criterion(o, (ctx) => test(ctx.pkt.ttl));
   });
   return { criteria };

@@ -10,24 +10,25 @@ import { HEADER_EVALUATORS } from './headers';
 import { IPV6_EVALUATORS } from './ipv6';
 import { METADATA_EVALUATORS } from './metadata';
 import { RATE_EVALUATORS } from './rates';
+import { t } from '../../l10n';
 
 export const MATCH_EVALUATORS: Readonly<Record<string, MatchCompiler>> = {
   ...HEADER_EVALUATORS, ...IPV6_EVALUATORS, ...CONTENT_EVALUATORS, ...CONNECTION_EVALUATORS, ...METADATA_EVALUATORS, ...RATE_EVALUATORS,
 };
 
 /** Modules whose answer lives outside anything a scenario describes. */
-export const UNMODELLED_MATCHES: Readonly<Record<string, string>> = {
-  osf: 'passive OS fingerprinting depends on the fingerprints loaded into the kernel',
-  rateest: 'rate estimators measure live traffic',
+export const UNMODELLED_MATCHES: Readonly<Record<string, () => string>> = {
+  osf: () => t('passive OS fingerprinting depends on the fingerprints loaded into the kernel'),
+  rateest: () => t('rate estimators measure live traffic'),
 };
 
 export function compileMatch(use: MatchUse, cc: CompileContext): CompiledMatch {
   const name = use.spec?.name ?? use.name;
   const evaluator = MATCH_EVALUATORS[name];
   const scripted = use.options.find((o) => o.values.some((v) => v.unknown !== undefined));
-  if (scripted) return { criteria: [whole(use, () => uncertain(`${scripted.flag.text} takes a value only the running script knows`))] };
+  if (scripted) return { criteria: [whole(use, () => uncertain(t('{0} takes a value only the running script knows', scripted.flag.text)))] };
   if (evaluator && use.spec) return evaluator(use, cc);
-  const reason = UNMODELLED_MATCHES[name] ?? `\`-m ${use.name}\` is not a match module the engine knows`;
+  const reason = UNMODELLED_MATCHES[name]?.() ?? t('`-m {0}` is not a match module the engine knows', use.name);
   return { criteria: [whole(use, () => uncertain(reason))] };
 }
 

@@ -6,6 +6,7 @@ import type { MatchUse } from '../../syntax/command';
 import type { Criterion, EvalContext, Tri } from '../context';
 import type { ExtensionHeader, ExtensionHeaderName } from '../packet';
 import { CompiledMatch, criterion, num, option, optionText, unless } from './common';
+import { t } from '../../l10n';
 
 const ESP = 50;
 const NO_NEXT_HEADER = 59;
@@ -16,12 +17,12 @@ function header(ctx: EvalContext, type: ExtensionHeaderName): ExtensionHeader | 
 
 /** The header must be there; each option then tests it (negations apply to the option only). */
 function onHeader(use: MatchUse, type: ExtensionHeaderName, tests: Record<string, (h: ExtensionHeader, v: unknown) => boolean>): CompiledMatch {
-  const criteria: Criterion[] = [{ text: `-m ${use.name} (a ${type} header)`, test: (ctx) => header(ctx, type) !== undefined }];
+  const criteria: Criterion[] = [{ text: t('-m {0} (a {1} header)', use.name, type), test: (ctx) => header(ctx, type) !== undefined }];
   for (const o of use.options) {
-    const t = tests[o.spec.name];
-    if (!t) continue;
+    const tgt = tests[o.spec.name];
+    if (!tgt) continue;
     const v = o.parsed[0];
-    criteria.push(unless(criterion(o, (ctx) => t(header(ctx, type)!, v)), (ctx) => (header(ctx, type) ? undefined : false)));
+    criteria.push(unless(criterion(o, (ctx) => tgt(header(ctx, type)!, v)), (ctx) => (header(ctx, type) ? undefined : false)));
   }
   return { criteria };
 }
@@ -139,7 +140,7 @@ function ipv6header(use: MatchUse): CompiledMatch {
  */
 function srh(use: MatchUse): CompiledMatch {
   const isSrh = (ctx: EvalContext) => header(ctx, 'routing')?.routingType === 4 && header(ctx, 'routing')!.segmentsLeft === 0;
-  const criteria: Criterion[] = [{ text: '-m srh (a segment routing header)', test: isSrh }];
+  const criteria: Criterion[] = [{ text: t('-m srh (a segment routing header)'), test: isSrh }];
   for (const o of use.options) {
     const name = o.spec.name;
     const c = name === 'srh-segs-left-eq' || name === 'srh-segs-left-gt' || name === 'srh-segs-left-lt'
@@ -148,7 +149,7 @@ function srh(use: MatchUse): CompiledMatch {
         const v = num(o);
         return name.endsWith('eq') ? n === v : name.endsWith('gt') ? n > v : n < v;
       })
-      : criterion(o, () => ({ reason: `${o.flag.text} reads segment routing header fields the packet description does not have` }));
+      : criterion(o, () => ({ reason: t('{0} reads segment routing header fields the packet description does not have', o.flag.text) }));
     criteria.push(unless(c, (ctx) => (isSrh(ctx) ? undefined : false)));
   }
   return { criteria };
@@ -162,7 +163,7 @@ function eui64(): CompiledMatch {
       test: (ctx) => {
         if (!ctx.inDev || ctx.inDev.loopback) return false;
         const mac = ctx.pkt.sourceMac;
-        if (!mac) return { reason: 'the sender\'s MAC address is not given (packet.sourceMac)' };
+        if (!mac) return { reason: t('the sender\'s MAC address is not given (packet.sourceMac)') };
         const b = mac.split(':').map((x) => parseInt(x, 16));
         const id = [b[0] ^ 2, b[1], b[2], 0xff, 0xfe, b[3], b[4], b[5]].reduce((a, x) => (a << 8n) | BigInt(x), 0n);
         return (ctx.pkt.source & 0xffffffffffffffffn) === id;

@@ -6,6 +6,7 @@ import { Criterion, EvalContext, Tri, uncertain } from '../context';
 import { AddressType, addressTypeV4, anycastOwner, Host, Interface, isLoopbackAddress, isMulticast, localOwner, lookupRoute, reversePathOk } from '../host';
 import type { Packet } from '../packet';
 import { CompiledMatch, criterion, maskedEquals, num, option, unless, valueMask, whole } from './common';
+import { t } from '../../l10n';
 
 function mark(use: MatchUse): CompiledMatch {
   const o = use.options[0];
@@ -21,7 +22,7 @@ function mac(use: MatchUse): CompiledMatch {
   return {
     criteria: [unless(c, (ctx) => {
       if (!ctx.inDev || ctx.inDev.loopback) return false;
-      return ctx.pkt.sourceMac === null ? uncertain('the sender\'s MAC address is not given (packet.sourceMac)') : undefined;
+      return ctx.pkt.sourceMac === null ? uncertain(t('the sender\'s MAC address is not given (packet.sourceMac)')) : undefined;
     })],
   };
 }
@@ -75,7 +76,7 @@ function addrtype(use: MatchUse, cc: { family: string }): CompiledMatch {
   for (const name of ['src-type', 'dst-type']) {
     const o = option(use, name);
     if (!o) continue;
-    const wanted = (o.parsed[0] as string[]).map((t) => t.toUpperCase());
+    const wanted = (o.parsed[0] as string[]).map((tgt) => tgt.toUpperCase());
     const src = name === 'src-type';
     criteria.push(criterion(o, (ctx) => {
       const a = src ? ctx.pkt.source : ctx.pkt.destination;
@@ -117,11 +118,11 @@ function owner(use: MatchUse): CompiledMatch {
     const c = criterion(o, (ctx): Tri => {
       if (name === 'socket-exists') return true;
       const r = idRange(String(o.parsed[0]));
-      if (!r) return uncertain(`\`${o.parsed[0]}\` is a name from the machine's user database`);
+      if (!r) return uncertain(t('`{0}` is a name from the machine\'s user database', o.parsed[0]));
       const id = name === 'uid-owner' ? ctx.pkt.uid : ctx.pkt.gid;
-      if (id === null) return uncertain(`the sending socket's ${name === 'uid-owner' ? 'user (packet.uid)' : 'group (packet.gid)'} is not given`);
+      if (id === null) return uncertain(t('the sending socket\'s {0} is not given', name === 'uid-owner' ? t('user (packet.uid)') : t('group (packet.gid)')));
       if (id >= r.from && id <= r.to) return true;
-      return suppl ? uncertain('the sender\'s supplementary groups are not given') : false;
+      return suppl ? uncertain(t('the sender\'s supplementary groups are not given')) : false;
     });
     return unless(c, (ctx) => (ctx.pkt.inInterface === null ? undefined : o.negated));
   });
@@ -131,13 +132,13 @@ function owner(use: MatchUse): CompiledMatch {
 function cgroup(use: MatchUse): CompiledMatch {
   const o = use.options[0];
   const c = criterion(o, (ctx): Tri => {
-    if (o.spec.name === 'path') return uncertain('the sending process\'s cgroup path is not given');
-    if (ctx.pkt.cgroup === null) return uncertain('the sending socket\'s net_cls class id is not given (packet.cgroup)');
+    if (o.spec.name === 'path') return uncertain(t('the sending process\'s cgroup path is not given'));
+    if (ctx.pkt.cgroup === null) return uncertain(t('the sending socket\'s net_cls class id is not given (packet.cgroup)'));
     return ctx.pkt.cgroup === num(o);
   });
   return {
     criteria: [unless(c, (ctx) => {
-      if (ctx.hook === 'INPUT') return uncertain('whether a receiving socket is known at INPUT depends on early demux');
+      if (ctx.hook === 'INPUT') return uncertain(t('whether a receiving socket is known at INPUT depends on early demux'));
       return ctx.pkt.inInterface === null ? undefined : false;
     })],
   };
@@ -146,7 +147,7 @@ function cgroup(use: MatchUse): CompiledMatch {
 function cpu(use: MatchUse): CompiledMatch {
   const o = use.options[0];
   const want = num(o);
-  return { criteria: [criterion(o, (ctx) => (ctx.pkt.cpu === null ? uncertain('the CPU handling the packet is not given (packet.cpu)') : ctx.pkt.cpu === want))] };
+  return { criteria: [criterion(o, (ctx) => (ctx.pkt.cpu === null ? uncertain(t('the CPU handling the packet is not given (packet.cpu)')) : ctx.pkt.cpu === want))] };
 }
 
 /** Device groups: a number with an optional mask, or `default` (0); other names live in /etc/iproute2/group. */
@@ -157,7 +158,7 @@ function devgroup(use: MatchUse): CompiledMatch {
       const vm = text === 'default' ? { value: 0, mask: 0xffffffff } : valueMask(text);
       const src = o.spec.name === 'src-group';
       return criterion(o, (ctx): Tri => {
-        if (!vm) return uncertain(`device group \`${text}\` is a name from /etc/iproute2/group on the machine`);
+        if (!vm) return uncertain(t('device group `{0}` is a name from /etc/iproute2/group on the machine', text));
         const dev = src ? ctx.inDev : ctx.outDev;
         if (!dev) return false;
         return (((vm.value ^ dev.group) & vm.mask) >>> 0) === 0;
@@ -171,7 +172,7 @@ function realm(use: MatchUse): CompiledMatch {
   const o = use.options[0];
   const text = String(o.parsed[0]);
   const vm = valueMask(text);
-  return { criteria: [criterion(o, () => (vm ? vm.value === 0 : uncertain(`realm \`${text}\` is a name from /etc/iproute2/rt_realms`)))] };
+  return { criteria: [criterion(o, () => (vm ? vm.value === 0 : uncertain(t('realm `{0}` is a name from /etc/iproute2/rt_realms', text))))] };
 }
 
 /** rpfilter_mt: loopback traffic passes, then the reverse route must leave by the incoming interface. */
@@ -185,7 +186,7 @@ function rpfilter(use: MatchUse, cc: { family: string }): CompiledMatch {
       if (!dev || dev.loopback) return !inverted;
       const p = ctx.pkt;
       if (cc.family === 'ipv4' && p.source === 0n && (p.destination === 0xffffffffn || p.destination >> 8n === 0xe00000n)) return !inverted;
-      if (option(use, 'validmark') && p.mark !== 0) return uncertain('policy routing by mark is not modelled');
+      if (option(use, 'validmark') && p.mark !== 0) return uncertain(t('policy routing by mark is not modelled'));
       return reversePathOk(ctx.host, p.family, p.source, dev, loose, acceptLocal) !== inverted;
     })],
   };

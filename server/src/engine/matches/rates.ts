@@ -7,6 +7,7 @@ import { Criterion, EvalContext, Tri, uncertain } from '../context';
 import { showAddress } from '../json';
 import type { Bucket, RecentEntry } from '../state';
 import { CompiledMatch, criterion, num, option, whole } from './common';
+import { t } from '../../l10n';
 
 const UNIT_SECONDS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400 };
 
@@ -21,7 +22,8 @@ function period(rate: Rate): number {
   return UNIT_SECONDS[rate.per] / rate.amount;
 }
 
-const NOT_FRESH = 'depends on how many packets this rule saw recently (state.fresh: the rules were just loaded)';
+/** Built when used: the language is only known once the server or CLI has started. */
+const notFresh = () => t('depends on how many packets this rule saw recently (state.fresh: the rules were just loaded)');
 
 /** A token bucket that starts full (xt_limit, xt_hashlimit): `burst` packets, then one per period. */
 function take(bucket: Bucket, now: number, cost: number, burst: number): boolean {
@@ -42,7 +44,7 @@ function limit(use: MatchUse): CompiledMatch {
   const burst = burstOpt ? num(burstOpt) : 5;
   return {
     criteria: [whole(use, (ctx) => {
-      if (!ctx.state.fresh) return uncertain(`the rate limit ${NOT_FRESH}`);
+      if (!ctx.state.fresh) return uncertain(t('the rate limit {0}', notFresh()));
       let b = ctx.state.limits.get(ctx.ruleId);
       if (!b) ctx.state.limits.set(ctx.ruleId, (b = { tokens: cost * burst, last: ctx.state.now }));
       return take(b, ctx.state.now, cost, burst);
@@ -68,8 +70,8 @@ function hashlimit(use: MatchUse, cc: { family: string }): CompiledMatch {
   const cost = byteRate ? 0 : period(rate);
   return {
     criteria: [whole(use, (ctx) => {
-      if (byteRate || rateMatch) return uncertain('byte-rate and rate-match hashlimit modes are not modelled');
-      if (!ctx.state.fresh) return uncertain(`the per-client rate limit ${NOT_FRESH}`);
+      if (byteRate || rateMatch) return uncertain(t('byte-rate and rate-match hashlimit modes are not modelled'));
+      if (!ctx.state.fresh) return uncertain(t('the per-client rate limit {0}', notFresh()));
       const p = ctx.pkt;
       const key = [
         name,
@@ -90,7 +92,7 @@ function quota(use: MatchUse): CompiledMatch {
   const budget = num(o);
   return {
     criteria: [criterion(o, (ctx) => {
-      if (!ctx.state.fresh) return uncertain(`how much of the quota is left ${NOT_FRESH}`);
+      if (!ctx.state.fresh) return uncertain(t('how much of the quota is left {0}', notFresh()));
       const left = ctx.state.quotas.get(ctx.ruleId) ?? budget;
       const fits = left >= ctx.pkt.length;
       ctx.state.quotas.set(ctx.ruleId, fits ? left - ctx.pkt.length : 0);
@@ -109,7 +111,7 @@ function statistic(use: MatchUse): CompiledMatch {
       criteria: [criterion(o, (ctx) => {
         const draw = ctx.state.randomFor(ctx.ruleId);
         if (draw !== undefined) return draw < p;
-        return p <= 0 ? false : p >= 1 ? true : uncertain(`matches at random with probability ${p} (state.random gives a draw)`, p);
+        return p <= 0 ? false : p >= 1 ? true : uncertain(t('matches at random with probability {0} (state.random gives a draw)', p), p);
       })],
     };
   }
@@ -121,7 +123,7 @@ function statistic(use: MatchUse): CompiledMatch {
     text: `-m statistic --mode nth ${everyOpt.negated ? '! ' : ''}--every ${every} --packet ${packet}`,
     stateful: true,
     test: (ctx) => {
-      if (!ctx.state.fresh) return uncertain(`matches one packet in ${every}; which one ${NOT_FRESH}`, everyOpt.negated ? 1 - 1 / every : 1 / every);
+      if (!ctx.state.fresh) return uncertain(t('matches one packet in {0}; which one {1}', every, notFresh()), everyOpt.negated ? 1 - 1 / every : 1 / every);
       // The counter starts at every-1-packet and the rule matches when it wraps to 0.
       const before = ctx.state.nth.get(ctx.ruleId) ?? every - 1 - packet;
       const next = before === every - 1 ? 0 : before + 1;
@@ -151,7 +153,7 @@ function recent(use: MatchUse, cc: { family: string }): CompiledMatch {
   const kind = action.spec.name;
   const test = (ctx: EvalContext): Tri => {
     const list = ctx.state.recentList(name);
-    if (!list) return uncertain(`the recent list \`${name}\` is not given (state.recent, or state.fresh for an empty one)`);
+    if (!list) return uncertain(t('the recent list `{0}` is not given (state.recent, or state.fresh for an empty one)', name));
     const now = ctx.state.now;
     const p = ctx.pkt;
     const address = (rdest ? p.destination : p.source) & mask;
@@ -159,7 +161,7 @@ function recent(use: MatchUse, cc: { family: string }): CompiledMatch {
     if (!e) {
       if (kind !== 'set') return invert;
       list.push({ address, family: p.family, stamps: [now], ttl: p.ttl });
-      ctx.notes.push(`recent list \`${name}\` gains ${showAddress(address, p.family)}`);
+      ctx.notes.push(t('recent list `{0}` gains {1}', name, showAddress(address, p.family)));
       return !invert;
     }
     let ret = invert;
@@ -214,8 +216,8 @@ function time(use: MatchUse): CompiledMatch {
   const kernelTz = get('kerneltz') !== undefined;
   return {
     criteria: [whole(use, (ctx) => {
-      if (kernelTz) return uncertain('the kernel\'s time zone is not known (--kerneltz)');
-      if (ctx.state.time === null) return uncertain('the time the packet arrives is not given (state.time)');
+      if (kernelTz) return uncertain(t('the kernel\'s time zone is not known (--kerneltz)'));
+      if (ctx.state.time === null) return uncertain(t('the time the packet arrives is not given (state.time)'));
       let stamp = Math.floor(ctx.state.time / 1000 + ctx.state.now);
       if (stamp < dateStart || stamp > dateStop) return false;
       const ofDay = ((stamp % DAY) + DAY) % DAY;
