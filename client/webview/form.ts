@@ -1,6 +1,7 @@
 // The packet form of the trace panel: its fields, the presets, the scenario
 // JSON it makes (the one `iptables-trace --scenario` reads) and inline
 // validation by the engine's own reader. Pure: tested in Node.
+import * as l10n from '@vscode/l10n';
 import { defaultHost, parseHost, parseScenario, ScenarioError, type Host, type Scenario } from '../../server/src/engine';
 import { hostFromIpJson } from '../../server/src/engine/ipJson';
 import { showAddress } from '../../server/src/engine/json';
@@ -65,11 +66,11 @@ const DEFAULT_HOST_FIELDS: HostFields = { kind: 'default', addr: '', route: '', 
 
 export type PresetId = 'incoming' | 'forwarded' | 'sent' | 'reply';
 
-export const PRESETS: readonly { id: PresetId; label: string }[] = [
-  { id: 'incoming', label: 'Incoming to this host' },
-  { id: 'forwarded', label: 'Forwarded through it' },
-  { id: 'sent', label: 'Sent from it' },
-  { id: 'reply', label: 'Reply to an established connection' },
+export const PRESETS: readonly { id: PresetId; label: () => string }[] = [
+  { id: 'incoming', label: () => l10n.t('Incoming to this host') },
+  { id: 'forwarded', label: () => l10n.t('Forwarded through it') },
+  { id: 'sent', label: () => l10n.t('Sent from it') },
+  { id: 'reply', label: () => l10n.t('Reply to an established connection') },
 ];
 
 /** The preset whose packet meets this built-in chain first (for the CodeLens on a chain). */
@@ -203,7 +204,7 @@ export function hostJson(h: HostFields): Json | undefined {
     try {
       host = JSON.parse(h.json) as Json;
     } catch (e) {
-      throw new ScenarioError('hostJson', `not valid JSON: ${(e as Error).message}`);
+      throw new ScenarioError('hostJson', l10n.t('not valid JSON: {0}', (e as Error).message));
     }
   }
   return h.ipForward ? host : { ...host, ipForward: false };
@@ -313,7 +314,7 @@ export function validate(s: Sample, families: readonly Family[]): Validated {
     }
   }
   if (scenario && !families.includes(scenario.packet.family)) {
-    errors.destination ??= `this document has no ${scenario.packet.family === 'ipv4' ? 'IPv4 (iptables)' : 'IPv6 (ip6tables)'} rules`;
+    errors.destination ??= l10n.t('this document has no {0} rules', scenario.packet.family === 'ipv4' ? 'IPv4 (iptables)' : 'IPv6 (ip6tables)');
   }
   return Object.keys(errors).length ? { errors, host } : { errors, scenario, host };
 }

@@ -1,6 +1,7 @@
 // The trace panel in the browser: the packet form, and the engine run on the
 // followed document's rules at every change, rendered by render.ts. Talks to
 // the extension only through the messages of server/src/lsp/protocol.ts.
+import * as l10n from '@vscode/l10n';
 import { defaultHost, traceScenario, type Scenario, type Trace } from '../../server/src/engine';
 import { checkExpectation, expectationOf } from '../../server/src/engine/expectation';
 import { packetJson as enginePacketJson, TCP_FLAG_NAMES } from '../../server/src/engine/packet';
@@ -58,66 +59,66 @@ const input = (name: string, extra = '') => `<input id="f-${name}" name="${name}
 
 function page(): string {
   const flags = TCP_FLAG_NAMES.map((f) => `<label class="flag"><input type="checkbox" name="tcpFlags" value="${f}">${f}</label>`).join('');
-  const states = ['', ...STATE_NAMES].map((s) => `<option value="${s}">${s || 'as conntrack sees it'}</option>`).join('');
+  const states = ['', ...STATE_NAMES].map((s) => `<option value="${s}">${s || l10n.t('as conntrack sees it')}</option>`).join('');
   // A packet has a real protocol: not `all` (0).
   const protocols = COMMON_PROTOCOLS.filter((p) => protocolNumber(p.name) !== 0).map((p) => `<option value="${p.name}">`).join('');
   return `
 <header class="top">
-  <h1><span class="codicon codicon-debug-start" aria-hidden="true"></span>Packet trace <span id="doc-name"></span></h1>
+  <h1><span class="codicon codicon-debug-start" aria-hidden="true"></span>${l10n.t('Packet trace')} <span id="doc-name"></span></h1>
   <div id="doc-status" role="status"></div>
 </header>
-<form id="packet-form" aria-label="The packet" novalidate>
-  <div class="presets" role="group" aria-label="Presets">
-    ${PRESETS.map((p) => `<button type="button" class="preset" data-preset="${p.id}">${p.label}</button>`).join('')}
-    <label class="family" id="w-family" hidden>Family <select id="f-family"><option value="ipv4">IPv4</option><option value="ipv6">IPv6</option></select></label>
+<form id="packet-form" aria-label="${l10n.t('The packet')}" novalidate>
+  <div class="presets" role="group" aria-label="${l10n.t('Presets')}">
+    ${PRESETS.map((p) => `<button type="button" class="preset" data-preset="${p.id}">${p.label()}</button>`).join('')}
+    <label class="family" id="w-family" hidden>${l10n.t('Family')} <select id="f-family"><option value="ipv4">IPv4</option><option value="ipv6">IPv6</option></select></label>
   </div>
   <div class="grid">
-    ${field('inInterface', 'Arrives on', '<select id="f-inInterface" name="inInterface" aria-describedby="e-inInterface"></select>')}
-    ${field('outInterface', 'Socket bound to', '<select id="f-outInterface" name="outInterface" aria-describedby="e-outInterface"></select>')}
-    ${field('protocol', 'Protocol', input('protocol', 'list="protocols"'))}
-    ${field('source', 'Source', input('source', 'placeholder="chosen by the route"'))}
-    ${field('sourcePort', 'Source port', input('sourcePort', 'inputmode="numeric"'))}
-    ${field('destination', 'Destination', input('destination'))}
-    ${field('destinationPort', 'Destination port', input('destinationPort', 'inputmode="numeric"'))}
-    ${field('icmpType', 'ICMP type', input('icmpType', 'list="icmp-types"'))}
-    ${field('ctState', 'Conntrack state', `<select id="f-ctState" name="ctState" aria-describedby="e-ctState">${states}</select>`)}
-    ${field('ctDirection', 'Direction', '<select id="f-ctDirection" name="ctDirection" aria-describedby="e-ctDirection"><option value="original">original (from the opener)</option><option value="reply">reply</option></select>')}
-    ${field('mark', 'Mark', input('mark', 'placeholder="0"'))}
-    <div class="field" id="w-tcpFlags"><span class="label" id="l-tcpFlags">TCP flags</span><div class="flags" role="group" aria-labelledby="l-tcpFlags" aria-describedby="e-tcpFlags">${flags}</div><div class="error" id="e-tcpFlags" aria-live="polite"></div></div>
-    <div class="field check"><label><input type="checkbox" id="f-conntrackOn" name="conntrackOn">Conntrack always on (Docker and the like)</label></div>
+    ${field('inInterface', l10n.t('Arrives on'), '<select id="f-inInterface" name="inInterface" aria-describedby="e-inInterface"></select>')}
+    ${field('outInterface', l10n.t('Socket bound to'), '<select id="f-outInterface" name="outInterface" aria-describedby="e-outInterface"></select>')}
+    ${field('protocol', l10n.t('Protocol'), input('protocol', 'list="protocols"'))}
+    ${field('source', l10n.t('Source'), input('source', `placeholder="${l10n.t('chosen by the route')}"`))}
+    ${field('sourcePort', l10n.t('Source port'), input('sourcePort', 'inputmode="numeric"'))}
+    ${field('destination', l10n.t('Destination'), input('destination'))}
+    ${field('destinationPort', l10n.t('Destination port'), input('destinationPort', 'inputmode="numeric"'))}
+    ${field('icmpType', l10n.t('ICMP type'), input('icmpType', 'list="icmp-types"'))}
+    ${field('ctState', l10n.t('Conntrack state'), `<select id="f-ctState" name="ctState" aria-describedby="e-ctState">${states}</select>`)}
+    ${field('ctDirection', l10n.t('Direction'), `<select id="f-ctDirection" name="ctDirection" aria-describedby="e-ctDirection"><option value="original">${l10n.t('original (from the opener)')}</option><option value="reply">${l10n.t('reply')}</option></select>`)}
+    ${field('mark', l10n.t('Mark'), input('mark', 'placeholder="0"'))}
+    <div class="field" id="w-tcpFlags"><span class="label" id="l-tcpFlags">${l10n.t('TCP flags')}</span><div class="flags" role="group" aria-labelledby="l-tcpFlags" aria-describedby="e-tcpFlags">${flags}</div><div class="error" id="e-tcpFlags" aria-live="polite"></div></div>
+    <div class="field check"><label><input type="checkbox" id="f-conntrackOn" name="conntrackOn">${l10n.t('Conntrack always on (Docker and the like)')}</label></div>
   </div>
   <datalist id="protocols">${protocols}</datalist>
   <datalist id="icmp-types"></datalist>
   <details id="host">
-    <summary>Host: <span id="host-summary"></span></summary>
-    <div class="host-kind" role="radiogroup" aria-label="Host">
-      <label><input type="radio" name="hostKind" value="default">The example router (eth0 outside, eth1 inside)</label>
-      <label><input type="radio" name="hostKind" value="ip">From <code>ip -j addr</code> and <code>ip -j route</code></label>
-      <label><input type="radio" name="hostKind" value="json">Host JSON (as in a scenario file)</label>
-      <label><input type="radio" name="hostKind" value="machine">This machine: its interfaces, routes, sysctls and listening sockets</label>
+    <summary>${l10n.t('Host:')} <span id="host-summary"></span></summary>
+    <div class="host-kind" role="radiogroup" aria-label="${l10n.t('Host')}">
+      <label><input type="radio" name="hostKind" value="default">${l10n.t('The example router (eth0 outside, eth1 inside)')}</label>
+      <label><input type="radio" name="hostKind" value="ip">${l10n.t('From {0} and {1}', '<code>ip -j addr</code>', '<code>ip -j route</code>')}</label>
+      <label><input type="radio" name="hostKind" value="json">${l10n.t('Host JSON (as in a scenario file)')}</label>
+      <label><input type="radio" name="hostKind" value="machine">${l10n.t('This machine: its interfaces, routes, sysctls and listening sockets')}</label>
     </div>
     <div id="w-machine" class="machine" role="status"></div>
-    <div class="field" id="w-hostAddr"><label for="f-hostAddr">Output of <code>ip -j addr</code></label><textarea id="f-hostAddr" name="hostAddr" rows="4" spellcheck="false" aria-describedby="e-hostAddr"></textarea><div class="error" id="e-hostAddr" aria-live="polite"></div></div>
-    <div class="field" id="w-hostRoute"><label for="f-hostRoute">Output of <code>ip -j route</code> (and <code>ip -j -6 route</code>)</label><textarea id="f-hostRoute" name="hostRoute" rows="4" spellcheck="false" aria-describedby="e-hostRoute"></textarea><div class="error" id="e-hostRoute" aria-live="polite"></div></div>
-    <div class="field" id="w-hostJson"><label for="f-hostJson">Host JSON</label><textarea id="f-hostJson" name="hostJson" rows="6" spellcheck="false" aria-describedby="e-hostJson"></textarea><div class="error" id="e-hostJson" aria-live="polite"></div></div>
-    <label class="check"><input type="checkbox" id="f-ipForward" name="ipForward">IP forwarding on</label>
+    <div class="field" id="w-hostAddr"><label for="f-hostAddr">${l10n.t('Output of {0}', '<code>ip -j addr</code>')}</label><textarea id="f-hostAddr" name="hostAddr" rows="4" spellcheck="false" aria-describedby="e-hostAddr"></textarea><div class="error" id="e-hostAddr" aria-live="polite"></div></div>
+    <div class="field" id="w-hostRoute"><label for="f-hostRoute">${l10n.t('Output of {0} (and {1})', '<code>ip -j route</code>', '<code>ip -j -6 route</code>')}</label><textarea id="f-hostRoute" name="hostRoute" rows="4" spellcheck="false" aria-describedby="e-hostRoute"></textarea><div class="error" id="e-hostRoute" aria-live="polite"></div></div>
+    <div class="field" id="w-hostJson"><label for="f-hostJson">${l10n.t('Host JSON')}</label><textarea id="f-hostJson" name="hostJson" rows="6" spellcheck="false" aria-describedby="e-hostJson"></textarea><div class="error" id="e-hostJson" aria-live="polite"></div></div>
+    <label class="check"><input type="checkbox" id="f-ipForward" name="ipForward">${l10n.t('IP forwarding on')}</label>
     <div class="error" id="e-host" aria-live="polite"></div>
   </details>
   <div class="samples">
-    <label for="f-sample">Sample</label><select id="f-sample"></select>
-    <label for="f-sampleName" class="visually-hidden">Name to save the sample as</label><input id="f-sampleName" placeholder="name, e.g. ssh-from-outside" autocomplete="off">
-    <button type="button" id="save-sample"><span class="codicon codicon-save" aria-hidden="true"></span>Save to workspace</button>
-    <button type="button" id="save-test" title="Save the packet with this verdict as what it must get: a packet test of the Testing view and iptables-trace --test"><span class="codicon codicon-beaker" aria-hidden="true"></span>Save as test</button>
+    <label for="f-sample">${l10n.t('Sample')}</label><select id="f-sample"></select>
+    <label for="f-sampleName" class="visually-hidden">${l10n.t('Name to save the sample as')}</label><input id="f-sampleName" placeholder="${l10n.t('name, e.g. ssh-from-outside')}" autocomplete="off">
+    <button type="button" id="save-sample"><span class="codicon codicon-save" aria-hidden="true"></span>${l10n.t('Save to workspace')}</button>
+    <button type="button" id="save-test" title="${l10n.t('Save the packet with this verdict as what it must get: a packet test of the Testing view and iptables-trace --test')}"><span class="codicon codicon-beaker" aria-hidden="true"></span>${l10n.t('Save as test')}</button>
     <span id="sample-status" role="status"></span>
   </div>
   <div id="test-status" role="status" aria-live="polite"></div>
   <div class="error" id="e-scenario" aria-live="polite"></div>
 </form>
-<section id="result" aria-label="Trace">
+<section id="result" aria-label="${l10n.t('Trace')}">
   <div id="verdict" aria-live="polite"></div>
   <figure id="picture"></figure>
   <div id="hits"></div>
-  <h2 id="steps-title">Steps</h2>
+  <h2 id="steps-title">${l10n.t('Steps')}</h2>
   <ol id="steps" aria-labelledby="steps-title"></ol>
 </section>`;
 }
@@ -136,8 +137,8 @@ function interfaceOptions(select: HTMLSelectElement, names: string[], empty: str
 function fillForm(s: Sample): void {
   const names = [...validate(s, families()).host.interfaces.keys()];
   $('result').dataset.interfaces = names.join(' ');
-  interfaceOptions(control('inInterface'), names, 'this host (sent by it)', s.packet.inInterface);
-  interfaceOptions(control('outInterface'), names, 'any (the route decides)', s.packet.outInterface);
+  interfaceOptions(control('inInterface'), names, l10n.t('this host (sent by it)'), s.packet.inInterface);
+  interfaceOptions(control('outInterface'), names, l10n.t('any (the route decides)'), s.packet.outInterface);
   for (const key of ['protocol', 'source', 'destination', 'sourcePort', 'destinationPort', 'icmpType', 'ctState', 'ctDirection', 'mark'] as const) {
     control<HTMLInputElement>(key).value = s.packet[key];
   }
@@ -230,12 +231,12 @@ function update(started = performance.now()): void {
   const checked = validate(sample, families());
   showErrors(checked.errors);
   const names = [...checked.host.interfaces.keys()];
-  $('host-summary').textContent = sample.host.kind === 'default' ? 'the example router'
-    : sample.host.kind === 'machine' ? `this machine${sample.host.machine?.label ? ` (${sample.host.machine.label})` : ''}: ${names.join(', ')}` : names.join(', ');
+  $('host-summary').textContent = sample.host.kind === 'default' ? l10n.t('the example router')
+    : sample.host.kind === 'machine' ? l10n.t('this machine{0}: {1}', sample.host.machine?.label ? ` (${sample.host.machine.label})` : '', names.join(', ')) : names.join(', ');
   if (result.dataset.interfaces !== names.join(' ')) {
     result.dataset.interfaces = names.join(' ');
-    interfaceOptions(control('inInterface'), names, 'this host (sent by it)', sample.packet.inInterface);
-    interfaceOptions(control('outInterface'), names, 'any (the route decides)', sample.packet.outInterface);
+    interfaceOptions(control('inInterface'), names, l10n.t('this host (sent by it)'), sample.packet.inInterface);
+    interfaceOptions(control('outInterface'), names, l10n.t('any (the route decides)'), sample.packet.outInterface);
   }
   const scenario = checked.scenario;
   if (!scenario) {
@@ -248,7 +249,7 @@ function update(started = performance.now()): void {
     trace = traceScenario(loaded.rulesets.get(scenario.packet.family)!, scenario);
   } catch (err) {
     result.classList.add('stale');
-    $('e-scenario').textContent = `The trace failed: ${(err as Error).message}`;
+    $('e-scenario').textContent = l10n.t('The trace failed: {0}', (err as Error).message);
     return;
   }
   const tables = new Set(loaded.rulesets.get(scenario.packet.family)!.tables.keys());
@@ -297,8 +298,8 @@ function showTestStatus(trace: Trace, scenario: Scenario): void {
   const failures = checkExpectation(scenario.expect, trace);
   box.className = failures.length ? 'test-fails' : 'test-passes';
   box.innerHTML = failures.length
-    ? `<span class="codicon codicon-error" aria-hidden="true"></span><strong>This packet test fails:</strong><ul>${failures.map((f) => `<li>${e(f.field)}: expected ${e(f.expected)}, the trace gives ${e(f.actual)}</li>`).join('')}</ul>`
-    : `<span class="codicon codicon-pass" aria-hidden="true"></span>This packet test passes: the trace meets its expectation (${e(Object.keys(scenario.expect).join(', '))}).`;
+    ? `<span class="codicon codicon-error" aria-hidden="true"></span><strong>${e(l10n.t('This packet test fails:'))}</strong><ul>${failures.map((f) => `<li>${e(l10n.t('{0}: expected {1}, the trace gives {2}', f.field, f.expected, f.actual))}</li>`).join('')}</ul>`
+    : `<span class="codicon codicon-pass" aria-hidden="true"></span>${e(l10n.t('This packet test passes: the trace meets its expectation ({0}).', Object.keys(scenario.expect).join(', ')))}`;
 }
 
 function render(v: TraceView): void {
@@ -366,7 +367,7 @@ function receiveModel(m: Extract<ToWebview, { type: 'model' }>): void {
   state.uri = model.uri;
   saveState();
   if (rulesets.size === 0) {
-    $('verdict').innerHTML = '<div class="verdict fate-unknown">This document has no rules to trace.</div>';
+    $('verdict').innerHTML = `<div class="verdict fate-unknown">${e(l10n.t('This document has no rules to trace.'))}</div>`;
     return;
   }
   update(modelArrived);
@@ -379,22 +380,22 @@ function showDocumentStatus(model: TraceModel): void {
     box.className = '';
     return;
   }
-  const refuse = model.kind === 'save' ? 'iptables-restore would refuse this file' : 'iptables would refuse these commands';
-  const items = model.errors.slice(0, 5).map((er) => `<li><button type="button" class="link" data-action="reveal-error" data-line="${er.line}" data-start="${er.start}" data-end="${er.end}">line ${er.line + 1}</button>: ${e(er.message)}</li>`);
-  const more = model.errors.length > 5 ? `<li>and ${model.errors.length - 5} more (see the Problems panel)</li>` : '';
+  const refuse = model.kind === 'save' ? l10n.t('iptables-restore would refuse this file') : l10n.t('iptables would refuse these commands');
+  const items = model.errors.slice(0, 5).map((er) => `<li><button type="button" class="link" data-action="reveal-error" data-line="${er.line}" data-start="${er.start}" data-end="${er.end}">${e(l10n.t('line {0}', er.line + 1))}</button>: ${e(er.message)}</li>`);
+  const more = model.errors.length > 5 ? `<li>${e(l10n.t('and {0} more (see the Problems panel)', model.errors.length - 5))}</li>` : '';
   box.className = 'errors';
-  box.innerHTML = `<span class="codicon codicon-warning" aria-hidden="true"></span><strong>${model.errors.length} error${model.errors.length === 1 ? '' : 's'}: ${refuse}.</strong> `
-    + `The trace shows the rules as read, without the commands in error, so it may not be what the kernel would do.<ul>${items.join('')}${more}</ul>`;
+  box.innerHTML = `<span class="codicon codicon-warning" aria-hidden="true"></span><strong>${e(model.errors.length === 1 ? l10n.t('1 error: {0}.', refuse) : l10n.t('{0} errors: {1}.', model.errors.length, refuse))}</strong> `
+    + `${e(l10n.t('The trace shows the rules as read, without the commands in error, so it may not be what the kernel would do.'))}<ul>${items.join('')}${more}</ul>`;
 }
 
 function showSamples(): void {
   const select = $<HTMLSelectElement>('f-sample');
   const samples = loaded?.samples ?? [];
-  select.innerHTML = '<option value="">(this panel\'s packet)</option>' + samples.map((s, i) => `<option value="${i}">${e(s.name)}</option>`).join('');
+  select.innerHTML = `<option value="">${e(l10n.t('(this panel\'s packet)'))}</option>` + samples.map((s, i) => `<option value="${i}">${e(s.name)}</option>`).join('');
   $('save-sample').toggleAttribute('disabled', !loaded?.canSave);
   $('save-test').toggleAttribute('disabled', !loaded?.canSave);
   if (!loaded?.canSave) {
-    $('sample-status').textContent = loaded?.machine ? 'A live ruleset\'s samples are not saved: save them beside the rule file it should match.' : 'Open a workspace folder to save samples.';
+    $('sample-status').textContent = loaded?.machine ? l10n.t('A live ruleset\'s samples are not saved: save them beside the rule file it should match.') : l10n.t('Open a workspace folder to save samples.');
   }
 }
 
@@ -527,12 +528,12 @@ function saveSample(): void {
   if (!loaded || !sample) return;
   const name = control<HTMLInputElement>('sampleName').value.trim();
   if (!name) {
-    $('sample-status').textContent = 'Give the sample a name first.';
+    $('sample-status').textContent = l10n.t('Give the sample a name first.');
     control<HTMLInputElement>('sampleName').focus();
     return;
   }
   if (!validate(sample, families()).scenario) {
-    $('sample-status').textContent = 'Fix the packet first: the fields in error are marked.';
+    $('sample-status').textContent = l10n.t('Fix the packet first: the fields in error are marked.');
     return;
   }
   post({ type: 'saveSample', uri: loaded.model.uri, name, scenario: scenarioJson(sample) });
@@ -543,7 +544,7 @@ function saveTest(): void {
   if (!loaded || !sample || !traced) return;
   const expect = expectationOf(traced.trace, enginePacketJson(traced.scenario.packet));
   if (!expect) {
-    $('sample-status').textContent = 'The verdict depends on something the packet cannot tell (see the outcomes): settle it in the scenario\'s state before saving a test.';
+    $('sample-status').textContent = l10n.t('The verdict depends on something the packet cannot tell (see the outcomes): settle it in the scenario\'s state before saving a test.');
     return;
   }
   sample = { ...sample, extra: { ...sample.extra, scenario: { ...sample.extra.scenario, expect } } };

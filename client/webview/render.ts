@@ -2,9 +2,10 @@
 // the SVG picture and the steps list, as HTML strings. Every string that comes
 // from the rules or the user passes through `escapeHtml` (a rule's comment is
 // text, never markup). Pure: tested in Node.
+import * as l10n from '@vscode/l10n';
 import type { Hook } from '../../server/src/knowledge';
 import { HOOKS } from '../../server/src/knowledge/tables';
-import type { PathNode, Picture, Row, Stage, TraceView } from './viewModel';
+import type { PathNode, Picture, Row, Stage, StageStatus, TraceView } from './viewModel';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -31,12 +32,12 @@ export function renderVerdict(v: TraceView): string {
   if (v.decided) return head;
   const outcomes = v.outcomes.map((o, i) => {
     const chance = o.probability === undefined ? '' : `<span class="probability">${percent(o.probability)}</span>`;
-    const label = `Outcome ${i + 1}${o.probability === undefined ? '' : `, probability ${percent(o.probability)}`}: ${o.headline}`;
+    const label = o.probability === undefined ? l10n.t('Outcome {0}: {1}', i + 1, o.headline) : l10n.t('Outcome {0}, probability {1}: {2}', i + 1, percent(o.probability), o.headline);
     return `<li><button class="outcome${i === v.shown ? ' shown' : ''}" role="radio" aria-checked="${i === v.shown}" tabindex="${i === v.shown ? 0 : -1}" data-action="outcome" data-outcome="${i}" aria-label="${e(label)}">`
       + `${icon('question')}${chance}<span class="outcome-text">${e(o.headline)}</span></button>`
-      + `<ul class="assumptions">${o.assumptions.map((a) => `<li>if ${e(a)}</li>`).join('')}</ul></li>`;
+      + `<ul class="assumptions">${o.assumptions.map((a) => `<li>${e(l10n.t('if {0}', a))}</li>`).join('')}</ul></li>`;
   });
-  return `${head}<ol class="outcomes" role="radiogroup" aria-label="Possible outcomes">${outcomes.join('')}</ol>`;
+  return `${head}<ol class="outcomes" role="radiogroup" aria-label="${e(l10n.t('Possible outcomes'))}">${outcomes.join('')}</ol>`;
 }
 
 function capitalise(s: string): string {
@@ -44,8 +45,8 @@ function capitalise(s: string): string {
 }
 
 export function renderHits(v: TraceView): string {
-  const hits = `<span class="label">Counters</span> <code>${e(v.hits.join(' ') || '(none)')}</code>`;
-  const maybe = v.maybeHits.length ? ` <span class="label maybe">maybe</span> <code>${e(v.maybeHits.join(' '))}</code>` : '';
+  const hits = `<span class="label">${e(l10n.t('Counters'))}</span> <code>${e(v.hits.join(' ') || l10n.t('(none)'))}</code>`;
+  const maybe = v.maybeHits.length ? ` <span class="label maybe">${e(l10n.t('maybe'))}</span> <code>${e(v.maybeHits.join(' '))}</code>` : '';
   const notes = v.notes.map((n) => `<li>${icon('info')}${e(n)}</li>`).join('');
   return `<p class="hits">${hits}${maybe}</p>${notes ? `<ul class="notes">${notes}</ul>` : ''}`;
 }
@@ -55,8 +56,8 @@ export function renderHits(v: TraceView): string {
 const RESULT_ICON: Record<NonNullable<Row['result']>, string> = { match: 'pass', nomatch: 'circle-outline', maybe: 'question' };
 
 function rowLabel(r: Row): string {
-  const where = r.line === undefined ? '' : `, line ${r.line + 1}`;
-  const decided = r.decider ? '. This decided the verdict' : '';
+  const where = r.line === undefined ? '' : l10n.t(', line {0}', r.line + 1);
+  const decided = r.decider ? l10n.t('. This decided the verdict') : '';
   return `${r.rule}${where}: ${r.detail}${r.assumed ? `; ${r.assumed}` : ''}${decided}`;
 }
 
@@ -75,10 +76,10 @@ function rowHtml(r: Row, index: number): string {
     case 'return':
       return `<li class="${cls}" data-row="${index}">${icon('debug-step-out')}<span class="return">${e(r.text)}</span></li>`;
     case 'hidden':
-      return `<li class="${cls}" data-row="${index}"><button class="step" tabindex="-1" data-action="expand" data-run="${e(r.rule ?? '')}" aria-label="${e(`${r.count} more rules did not match; show them`)}">`
-        + `${icon('ellipsis')}<span>${e(r.text)}</span> <span class="link">show</span></button></li>`;
+      return `<li class="${cls}" data-row="${index}"><button class="step" tabindex="-1" data-action="expand" data-run="${e(r.rule ?? '')}" aria-label="${e(l10n.t('{0} more rules did not match; show them', r.count ?? 0))}">`
+        + `${icon('ellipsis')}<span>${e(r.text)}</span> <span class="link">${e(l10n.t('show'))}</span></button></li>`;
     case 'policy':
-      return `<li class="${cls}" data-row="${index}"><button class="step" tabindex="-1" data-action="reveal" data-rule="${e(r.rule ?? '')}" aria-label="${e(`${r.text}${r.decider ? '. This decided the verdict' : ''}`)}">`
+      return `<li class="${cls}" data-row="${index}"><button class="step" tabindex="-1" data-action="reveal" data-rule="${e(r.rule ?? '')}" aria-label="${e(`${r.text}${r.decider ? l10n.t('. This decided the verdict') : ''}`)}">`
         + `${icon(r.decider ? 'pass-filled' : 'circle-small')}<span class="policy">${e(r.text)}</span></button></li>`;
     case 'rule': {
       const assumed = r.assumed ? `<div class="assumed">${icon('question')}${e(r.assumed)}</div>` : '';
@@ -134,11 +135,23 @@ function onPath(path: PathNode[], a: PathNode, b: PathNode): boolean {
 function stageHtml(hook: Hook, stage: Stage, k: number): string {
   const [x, y] = HOOK_AT[hook];
   const top = y + HEAD + k * ROW;
-  const label = `${stage.name} ${stage.name === 'conntrack' ? '' : 'table '}in ${hook}: ${stage.status === 'absent' ? 'not in this file' : stage.status}; ${stage.detail}`;
+  const status = statusWord(stage.status);
+  const label = stage.name === 'conntrack' ? l10n.t('conntrack in {0}: {1}; {2}', hook, status, stage.detail) : l10n.t('{0} table in {1}: {2}; {3}', stage.name, hook, status, stage.detail);
   const target = stage.row === undefined ? '' : ` data-action="goto-row" data-row="${stage.row}"`;
   return `<g class="stage st-${stage.status}" tabindex="${stage.row === undefined ? -1 : 0}" role="${stage.row === undefined ? 'img' : 'button'}" aria-label="${e(label)}"${target}>`
     + `<title>${e(label)}</title><rect x="${x + 4}" y="${top}" width="${BOX_W - 8}" height="${ROW - 2}" rx="2"/>`
     + `<text x="${x + 10}" y="${top + 11.5}">${e(stage.name)}</text><text class="glyph" x="${x + BOX_W - 12}" y="${top + 11.5}" text-anchor="end">${STATUS_GLYPH[stage.status]}</text></g>`;
+}
+
+/** A table's status at a hook, in the page's language. */
+function statusWord(status: StageStatus): string {
+  switch (status) {
+    case 'accepted': return l10n.t('accepted');
+    case 'dropped': return l10n.t('dropped');
+    case 'skipped': return l10n.t('skipped');
+    case 'unreached': return l10n.t('unreached');
+    case 'absent': return l10n.t('not in this file');
+  }
 }
 
 function hookHtml(p: Picture, hook: Hook): string {
@@ -163,14 +176,15 @@ function diamond(p: Picture, node: PathNode, cx: number, cy: number, label: stri
 /** A sentence for screen readers: where the packet went and what each table did. */
 function pictureDescription(p: Picture): string {
   const names: Record<PathNode, string> = {
-    in: `arrives on ${p.inInterface ?? 'an interface'}`, out: `leaves on ${p.outInterface ?? 'an interface'}`, local: 'a local process',
+    in: l10n.t('arrives on {0}', p.inInterface ?? l10n.t('an interface')), out: l10n.t('leaves on {0}', p.outInterface ?? l10n.t('an interface')), local: l10n.t('a local process'),
     'route-in': 'routing', 'route-out': 'routing', PREROUTING: 'PREROUTING', INPUT: 'INPUT', FORWARD: 'FORWARD', OUTPUT: 'OUTPUT', POSTROUTING: 'POSTROUTING',
   };
   const parts = p.path.map((n) => {
-    const hook = HOOKS.includes(n as Hook) ? p.stages[n as Hook].filter((s) => s.status !== 'absent' && s.status !== 'unreached').map((s) => `${s.name} ${s.status}`) : [];
+    const hook = HOOKS.includes(n as Hook) ? p.stages[n as Hook].filter((s) => s.status !== 'absent' && s.status !== 'unreached').map((s) => `${s.name} ${statusWord(s.status)}`) : [];
     return hook.length ? `${names[n]} (${hook.join(', ')})` : names[n];
   });
-  return `The packet's way: ${parts.join(', then ')}${p.droppedAt ? `; dropped at ${names[p.droppedAt]}` : ''}.`;
+  const way = parts.join(l10n.t(', then '));
+  return p.droppedAt ? l10n.t('The packet\'s way: {0}; dropped at {1}.', way, names[p.droppedAt]) : l10n.t('The packet\'s way: {0}.', way);
 }
 
 export function renderPicture(p: Picture): string {
@@ -184,9 +198,9 @@ export function renderPicture(p: Picture): string {
     + edges
     + `<g class="${nodeClass(p, 'in')}" role="img" aria-label="${e(`in: ${inLabel}`)}"><text x="8" y="38">${e(inLabel)}</text></g>`
     + `<g class="${nodeClass(p, 'out')}" role="img" aria-label="${e(`out: ${outLabel}`)}"><text x="590" y="38">${e(outLabel)}</text></g>`
-    + diamond(p, 'route-in', 232, 34, 'routing decision: this host or forward')
-    + diamond(p, 'route-out', 494, 290, 'routing decision for a local packet')
-    + `<g class="${nodeClass(p, 'local')}" role="img" aria-label="local process"><rect class="local-box" x="300" y="277" width="110" height="26" rx="13"/><text x="355" y="294" text-anchor="middle">local process</text></g>`
+    + diamond(p, 'route-in', 232, 34, l10n.t('routing decision: this host or forward'))
+    + diamond(p, 'route-out', 494, 290, l10n.t('routing decision for a local packet'))
+    + `<g class="${nodeClass(p, 'local')}" role="img" aria-label="${e(l10n.t('local process'))}"><rect class="local-box" x="300" y="277" width="110" height="26" rx="13"/><text x="355" y="294" text-anchor="middle">${e(l10n.t('local process'))}</text></g>`
     + HOOKS.map((h) => hookHtml(p, h)).join('')
     + '</svg>';
 }

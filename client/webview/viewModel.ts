@@ -1,7 +1,9 @@
 // What the trace panel shows, computed from a trace: the path over the
 // netfilter picture, the status of each table at each hook, the rows of the
 // steps list and the verdict. Pure: tested in Node, rendered by render.ts.
+import * as l10n from '@vscode/l10n';
 import type { Outcome, Step, Trace } from '../../server/src/engine';
+import type { Fate } from '../../server/src/engine/traverse';
 import { verdictLine } from '../../server/src/engine/describe';
 import type { Hook } from '../../server/src/knowledge';
 import { CONNTRACK_PRIORITY, HOOKS, TABLES } from '../../server/src/knowledge/tables';
@@ -124,21 +126,31 @@ export function traceView(trace: Trace, options: ViewOptions): TraceView {
     outcomes: trace.outcomes.map((o) => ({
       headline: verdictLine(o),
       ...(o.probability === undefined ? {} : { probability: o.probability }),
-      assumptions: o.assumptions.map((a) => `${a.packet === 'probe' ? '' : a.packet + ': '}${a.rule} ${a.criterion} ${a.assumed === 'match' ? 'matches' : 'does not match'} — ${a.reason}`),
+      assumptions: o.assumptions.map((a) => `${a.packet === 'probe' ? '' : a.packet + ': '}${a.rule} ${a.criterion} ${a.assumed === 'match' ? l10n.t('matches') : l10n.t('does not match')} — ${a.reason}`),
     })),
     hits: outcome.hits,
     maybeHits: outcome.maybeHits,
     notes: [...new Set([...outcome.notes, ...trace.notes])],
     picture,
     rows,
-    decider: step && (step.kind === 'policy' ? `${step.table}/${step.chain}/${step.action?.replace('policy ', 'policy:')}` : `${step.table}/${step.chain}/${step.rule}`),
+    decider: step && (step.kind === 'policy' ? `${step.table}/${step.chain}/policy:${step.policy}` : `${step.table}/${step.chain}/${step.rule}`),
     conntrack: trace.conntrack,
   };
 }
 
 function undecidedLine(trace: Trace): string {
   const n = `${trace.outcomes.length}${trace.truncated ? '+' : ''}`;
-  return trace.fate === 'unknown' ? `undecided: ${n} possible outcomes` : `${trace.fate} in all ${n} possible outcomes`;
+  return trace.fate === 'unknown' ? l10n.t('undecided: {0} possible outcomes', n) : l10n.t('{0} in all {1} possible outcomes', fateWord(trace.fate), n);
+}
+
+/** A fate in the page's language. */
+function fateWord(fate: Fate): string {
+  switch (fate) {
+    case 'delivered': return l10n.t('delivered');
+    case 'forwarded': return l10n.t('forwarded');
+    case 'sent': return l10n.t('sent');
+    case 'dropped': return l10n.t('dropped');
+  }
 }
 
 // ---- the verdict's rule ---------------------------------------------------------------------
@@ -185,7 +197,7 @@ function stepRows(steps: Step[], decider: number | undefined, forkAt: number | u
   let frames: Frame[] = [];
   let chainShown: string | undefined;
   steps.forEach((s, i) => {
-    if (i === forkAt) rows.push({ kind: 'fork', depth: 0, text: 'the outcomes part here' });
+    if (i === forkAt) rows.push({ kind: 'fork', depth: 0, text: l10n.t('the outcomes part here') });
     if (s.hook && s.hook !== hook) {
       hook = s.hook;
       walk = undefined;
@@ -215,7 +227,7 @@ function stepRows(steps: Step[], decider: number | undefined, forkAt: number | u
       rows.push({ kind: 'chain', depth, text: `${s.table}/${s.chain}` });
     }
     if (s.kind === 'policy') {
-      rows.push({ kind: 'policy', depth, text: s.action ?? '', rule: `${s.table}/${s.chain}/${s.action?.replace('policy ', 'policy:')}`, ...(i === decider ? { decider: true } : {}) });
+      rows.push({ kind: 'policy', depth, text: s.action ?? '', rule: `${s.table}/${s.chain}/policy:${s.policy}`, ...(i === decider ? { decider: true } : {}) });
       return;
     }
     const row = ruleRow(s, depth, i === decider);
@@ -230,7 +242,7 @@ function stepRows(steps: Step[], decider: number | undefined, forkAt: number | u
 
 function ruleRow(s: Step, depth: number, decider: boolean): Row {
   const result = s.maybe ? 'maybe' : s.matched ? 'match' : 'nomatch';
-  const detail = s.maybe ? `maybe → ${s.action}` : s.matched ? `match → ${s.action ?? ''}` : `no match: ${s.failed}`;
+  const detail = s.maybe ? l10n.t('maybe → {0}', s.action ?? '') : s.matched ? l10n.t('match → {0}', s.action ?? '') : l10n.t('no match: {0}', s.failed ?? '');
   const row: Row = { kind: 'rule', depth, text: s.text ?? '', rule: `${s.table}/${s.chain}/${s.rule}`, result, detail };
   if (s.line !== undefined) row.line = s.line;
   if (s.assumed) row.assumed = s.assumed;
@@ -249,7 +261,7 @@ function foldRuns(rows: Row[], expanded: ReadonlySet<string>): Row[] {
     while (j < rows.length && isPlainMiss(rows[j]) && rows[j].depth === rows[i].depth) j++;
     if (j - i >= FOLD_MIN && !expanded.has(rows[i].rule!)) {
       out.push(...rows.slice(i, i + FOLD_AFTER));
-      out.push({ kind: 'hidden', depth: rows[i].depth, text: `${j - i - FOLD_AFTER} more rules did not match`, rule: rows[i].rule, count: j - i - FOLD_AFTER });
+      out.push({ kind: 'hidden', depth: rows[i].depth, text: l10n.t('{0} more rules did not match', j - i - FOLD_AFTER), rule: rows[i].rule, count: j - i - FOLD_AFTER });
       i = j;
     } else {
       out.push(...rows.slice(i, Math.max(j, i + 1)));
@@ -312,22 +324,22 @@ function pictureOf(outcome: Outcome, options: ViewOptions, conntrack: boolean): 
       let detail: string;
       if (name === 'conntrack') {
         status = !conntrack ? 'skipped' : here.length ? 'accepted' : 'unreached';
-        detail = !conntrack ? 'connection tracking is not running: no rule needs it' : here.map((s) => s.message).join('; ') || 'not reached';
+        detail = !conntrack ? l10n.t('connection tracking is not running: no rule needs it') : here.map((s) => s.message).join('; ') || l10n.t('not reached');
       } else if (!options.tables.has(name)) {
         status = 'absent';
-        detail = `this file has no ${name} table`;
+        detail = l10n.t('this file has no {0} table', name);
       } else if (dropStep && dropStep.hook === hook && dropStep.table === name) {
         status = 'dropped';
-        detail = `dropped by ${dropStep.kind === 'policy' ? dropStep.action : `rule ${dropStep.rule} of ${dropStep.chain}`}`;
+        detail = l10n.t('dropped by {0}', dropStep.kind === 'policy' ? dropStep.action ?? '' : l10n.t('rule {0} of {1}', dropStep.rule ?? '', dropStep.chain ?? ''));
       } else if (here.some((s) => s.kind === 'event')) {
         status = 'skipped';
-        detail = here.find((s) => s.kind === 'event')!.message ?? 'skipped';
+        detail = here.find((s) => s.kind === 'event')!.message ?? l10n.t('skipped');
       } else if (here.length) {
         status = 'accepted';
-        detail = 'let through';
+        detail = l10n.t('let through');
       } else {
         status = 'unreached';
-        detail = reached ? 'not reached: the packet was dropped before' : 'not on the packet\'s way';
+        detail = reached ? l10n.t('not reached: the packet was dropped before') : l10n.t('not on the packet\'s way');
       }
       return { name, status, detail };
     });

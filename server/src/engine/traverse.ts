@@ -28,6 +28,8 @@ export interface Step {
   chain?: string;
   /** Kernel index of the rule in its chain (1-based). */
   rule?: number;
+  /** A policy step's policy as iptables writes it (`DROP`): `action` is words, in the user's language. */
+  policy?: string;
   /** 0-based line of the rule in its file. */
   line?: number;
   text?: string;
@@ -347,7 +349,7 @@ export class PacketRun {
     };
     const policy = (): Verdict => {
       this.hits.push(`${table.name}/${hook}/policy:${start.policy}`);
-      this.steps.push({ kind: 'policy', hook, table: table.name, chain: hook, action: t('policy {0}', start.policy) });
+      this.steps.push({ kind: 'policy', hook, table: table.name, chain: hook, policy: start.policy, action: t('policy {0}', start.policy) });
       return start.policy === 'ACCEPT' ? { verdict: 'accept' } : { verdict: 'drop', reason: t('{0}/{1} policy DROP', table.name, hook) };
     };
     const pop = (why: string): boolean => {
