@@ -234,6 +234,8 @@ async function seedRipgrep(tmp) {
  * @param {number} [options.port] 0 picks a free one
  * @param {Record<string, string>} [options.env] added to code-server's environment (and so the
  *   extension host's and the language server's)
+ * @param {string} [options.locale] VS Code's display language (`--locale`); without a language
+ *   pack for it registered in userDataDir, VS Code stays in English
  * @returns {Promise<CodeServer>}
  */
 export async function startCodeServer({
@@ -245,6 +247,7 @@ export async function startCodeServer({
   settings = {},
   port = 0,
   env = {},
+  locale,
 } = {}) {
   const exe = await ensureCodeServer();
   const root = await mkdtemp(join(tmpdir(), 'iptables-vscode-run-'));
@@ -272,6 +275,7 @@ export async function startCodeServer({
     '--disable-workspace-trust',
     '--disable-getting-started-override',
   ];
+  if (locale) args.push('--locale', locale);
   if (workspace) args.push(resolve(workspace));
   const out = openSync(logFile, 'a');
   // Run by this Node rather than through the `#!/usr/bin/env node` of the .bin script, which
