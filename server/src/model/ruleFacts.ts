@@ -48,11 +48,10 @@ export function factsOf(command: Command, source: CommandSource, table: string, 
     head, source, problems: problems.length ? problems : NONE, limits: limits.length ? limits : NONE,
     inInterface: spec.inInterface, outInterface: spec.outInterface, shape: shapeOf(spec, undefined, family), pairs: undefined, starts: startsOf(spec),
   };
-  const split = (c: Criterion | undefined) => (c && !c.value.unknown && c.value.text.includes(',') ? c.value.text.split(',').map((a) => a.trim()) : [undefined]);
-  const sources = split(spec.source);
-  const destinations = split(spec.destination);
-  if (sources.length > 1 || destinations.length > 1) {
-    facts.pairs = sources.flatMap((s) => destinations.map((d) => {
+  if (isList(spec.source) || isList(spec.destination)) {
+    const split = (c: Criterion | undefined) => (isList(c) ? c!.value.text.split(',').map((a) => a.trim()) : [undefined]);
+    const destinations = split(spec.destination);
+    facts.pairs = split(spec.source).flatMap((s) => destinations.map((d) => {
       const addresses = { source: s, destination: d };
       return { ...addresses, shape: shapeOf(spec, addresses, family) };
     }));
@@ -80,6 +79,11 @@ export function rulesetStarts(ruleset: Ruleset): number {
     for (const chain of table.chains.values()) for (const rule of chain.rules) bits |= rule.facts.starts;
   }
   return bits;
+}
+
+/** `-s a,b`: one rule per address (tested first, so a rule with one address allocates nothing for it). */
+function isList(c: Criterion | undefined): boolean {
+  return !!c && !c.value.unknown && c.value.text.includes(',');
 }
 
 /** The facts of a line just parsed, kept with the line (a document's next version reuses unchanged lines). */

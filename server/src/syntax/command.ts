@@ -705,15 +705,15 @@ class CommandParser {
 
   private extensionOption(owner: MatchUse | TargetUse, spec: OptionSpec, flag: Token, value: Token | undefined): void {
     const negation = this.takeNegation();
-    const label = `\`--${spec.name}\``;
+    const label = () => `\`--${spec.name}\``;
     if (spec.value && !value) {
-      this.report('missing-value', flag, t('{0} needs a value: {1}', label, describeValue(spec.value)));
+      this.report('missing-value', flag, t('{0} needs a value: {1}', label(), describeValue(spec.value)));
       return;
     }
-    if (spec.removed) this.report('removed', flag, t('{0} was removed from iptables: {1}', label, localized(spec.removed)), 'error', spec.renamedTo ? { replaceWith: `--${spec.renamedTo}` } : undefined);
-    if (negation && !spec.invert) this.report('cannot-invert', negation, t('{0} cannot be negated with `!`', label));
+    if (spec.removed) this.report('removed', flag, t('{0} was removed from iptables: {1}', label(), localized(spec.removed)), 'error', spec.renamedTo ? { replaceWith: `--${spec.renamedTo}` } : undefined);
+    if (negation && !spec.invert) this.report('cannot-invert', negation, t('{0} cannot be negated with `!`', label()));
     if (!spec.repeatable && owner.options.some((o) => o.spec === spec)) {
-      this.report('duplicate-option', flag, t('{0} can be given only once', label));
+      this.report('duplicate-option', flag, t('{0} can be given only once', label()));
     }
     let values: Token[] = value ? [value] : EMPTY;
     const ctx = this.optionContext ??= { family: this.ctx.family, protocol: this.ruleProtocol() };
@@ -721,7 +721,7 @@ class CommandParser {
     if (spec.second) {
       const next = this.words[this.i];
       if (!next || next.text.startsWith('-') || next.text.startsWith('!')) {
-        this.report('missing-value', flag, t('{0} needs two values: {1}, then {2}', label, describeValue(spec.value!), describeValue(spec.second)));
+        this.report('missing-value', flag, t('{0} needs two values: {1}, then {2}', label(), describeValue(spec.value!), describeValue(spec.second)));
       } else {
         this.i++;
         values = [...values, next];
@@ -804,44 +804,44 @@ class CommandParser {
   private finalCheck(spec: ExtensionSpec, options: OptionUse[], anchor: Token): void {
     const rules = optionRules(spec);
     if (!rules) return;
-    // A rule has a few options: a scan costs less than a set.
-    const given = { has: (name: string) => options.some((o) => o.spec.name === name) };
-    const where = spec.kind === 'match' ? `\`-m ${spec.name}\`` : `\`-j ${spec.name}\``;
+    const where = () => spec.kind === 'match' ? `\`-m ${spec.name}\`` : `\`-j ${spec.name}\``;
     for (const name of rules.mandatory) {
-      if (!given.has(name)) this.report('missing-option', anchor, t('{0} needs `--{1}`', where, name));
+      if (!hasOption(options, name)) this.report('missing-option', anchor, t('{0} needs `--{1}`', where(), name));
     }
     if (spec.needsAnOption && options.length === 0) {
-      this.report('missing-option', anchor, t('{0} needs at least one of its options: {1}', where, spec.options.filter((o) => !o.removed).slice(0, 6).map((o) => '`--' + o.name + '`').join(t(', '))));
+      this.report('missing-option', anchor, t('{0} needs at least one of its options: {1}', where(), spec.options.filter((o) => !o.removed).slice(0, 6).map((o) => '`--' + o.name + '`').join(t(', '))));
     }
-    if (spec.needsOneOf && !spec.needsOneOf.some((n) => given.has(n))) {
-      this.report('missing-option', anchor, t('{0} needs one of {1}', where, spec.needsOneOf.map((n) => '`--' + n + '`').join(t(', '))));
+    if (spec.needsOneOf && !spec.needsOneOf.some((n) => hasOption(options, n))) {
+      this.report('missing-option', anchor, t('{0} needs one of {1}', where(), spec.needsOneOf.map((n) => '`--' + n + '`').join(t(', '))));
     }
-    const reported = new Set<string>();
+    let reported: Set<string> | undefined;
     for (const use of options) {
       if (!rules.related.has(use.spec)) continue;
       for (const other of use.spec.excludes ?? []) {
+        if (!hasOption(options, other)) continue;
         const key = [use.spec.name, other].sort().join(' ');
-        if (given.has(other) && !reported.has(key)) {
+        reported ??= new Set();
+        if (!reported.has(key)) {
           reported.add(key);
           this.report('option-conflict', use.flag, t('`--{0}` cannot be combined with `--{1}`', use.spec.name, other));
         }
       }
       for (const needed of use.spec.requires ?? []) {
-        if (!given.has(needed)) this.report('missing-option', use.flag, t('`--{0}` also needs `--{1}`', use.spec.name, needed));
+        if (!hasOption(options, needed)) this.report('missing-option', use.flag, t('`--{0}` also needs `--{1}`', use.spec.name, needed));
       }
       const w = use.spec.onlyWith;
       if (w && !options.some((o) => o.spec.name === w.option && !o.negated && o.values[0]?.text === w.value)) {
         const option = `--${w.option} ${w.value}`;
-        this.report('missing-option', use.flag, given.has(w.option)
+        this.report('missing-option', use.flag, hasOption(options, w.option)
           ? t('`--{0}` works only with `{1}`', use.spec.name, option)
           : t('`--{0}` also needs `{1}`', use.spec.name, option));
       }
       const oneOf = use.spec.requiresOneOf;
-      if (oneOf && !oneOf.some((n) => given.has(n))) {
+      if (oneOf && !oneOf.some((n) => hasOption(options, n))) {
         this.report('missing-option', use.flag, t('`--{0}` needs at least one of {1}', use.spec.name, oneOf.map((n) => '`--' + n + '`').join(t(', '))));
       }
       for (const earlier of use.spec.after ?? []) {
-        if (given.has(earlier) && !options.slice(0, options.indexOf(use)).some((o) => o.spec.name === earlier)) {
+        if (hasOption(options, earlier) && !options.slice(0, options.indexOf(use)).some((o) => o.spec.name === earlier)) {
           this.report('missing-option', use.flag, t('`--{0}` must come after `--{1}`: iptables reads the options in order', use.spec.name, earlier));
         }
       }
@@ -851,6 +851,12 @@ class CommandParser {
       }
     }
   }
+}
+
+/** A rule has a few options: a scan costs less than a set. */
+function hasOption(options: readonly OptionUse[], name: string): boolean {
+  for (const o of options) if (o.spec.name === name) return true;
+  return false;
 }
 
 /**
