@@ -4,7 +4,7 @@
 // declared further down, a delete of a rule that is not there...).
 import { closest, didYouMean, Diagnostic, diagnostic, DiagnosticCode, FixFacts, Severity, Span } from '../diagnostics';
 import {
-  Family, POLICIES, STANDARD_TARGETS, TABLES, findTable, isBuiltinChain, isStandardTarget, targetsFor,
+  ExtensionSpec, Family, POLICIES, STANDARD_TARGETS, TABLES, findTable, isBuiltinChain, isStandardTarget, targetsFor,
 } from '../knowledge';
 import { chainPattern } from '../knowledge/wellKnownChains';
 import type { Command, TargetHead } from '../syntax/command';
@@ -632,9 +632,27 @@ export function targetRef(table: Table, tgt: TargetHead | undefined): TargetRef 
   const verdict = tgt.goto ? undefined : VERDICTS.get(tgt.name);
   if (verdict) return verdict;
   const chain = table.chains.get(tgt.name);
-  if (chain) return { kind: 'chain', name: tgt.name, goto: tgt.goto, chain };
-  return tgt.spec ? { kind: 'extension', spec: tgt.spec } : { kind: 'unresolved', name: tgt.name, goto: tgt.goto };
+  if (chain) {
+    const known = JUMPS.get(chain)?.[tgt.goto ? 1 : 0];
+    if (known?.name === tgt.name) return known;
+    const ref = { kind: 'chain', name: tgt.name, goto: tgt.goto, chain } as const;
+    const refs = JUMPS.get(chain) ?? [undefined, undefined];
+    refs[tgt.goto ? 1 : 0] = ref;
+    JUMPS.set(chain, refs);
+    return ref;
+  }
+  if (!tgt.spec) return { kind: 'unresolved', name: tgt.name, goto: tgt.goto };
+  let ref = EXTENSIONS.get(tgt.spec);
+  if (!ref) EXTENSIONS.set(tgt.spec, ref = { kind: 'extension', spec: tgt.spec });
+  return ref;
 }
+
+// Target references are never changed in place (a rename makes new ones), so the rules
+// that jump to one chain, or use one target extension, share one: kube-proxy's
+// 700k rules nearly all jump somewhere.
+type ChainRef = Extract<TargetRef, { kind: 'chain' }>;
+const JUMPS = new WeakMap<Chain, [jump: ChainRef | undefined, goto: ChainRef | undefined]>();
+const EXTENSIONS = new WeakMap<ExtensionSpec, TargetRef>();
 
 function hasError(sink: Diagnostic[]): boolean {
   return sink.some((d) => d.severity === 'error');

@@ -266,7 +266,51 @@ export function shapeOf(s: RuleSpec, addresses: { source?: string; destination?:
   const h = mix(nameHash(s.target?.name ?? ''), s.matches.length, shape.protocol ? shape.protocol.number * 2 + +shape.protocol.negated : -1,
     shape.sport?.[0]?.[0] ?? -1, shape.dport?.[0]?.[0] ?? -1, shape.dport?.[0]?.[1] ?? -1);
   shape.print = netHash(netHash(h, shape.source), shape.destination);
-  return shape;
+  return new CompactShape(shape);
+}
+
+type RareCriteria = Pick<Shape, 'inInterface' | 'outInterface' | 'fragment' | 'eitherPort' | 'neitherPort' | 'states' | 'icmp' | 'marks' | 'tcpFlags'>;
+
+/** What few rules test is kept aside: a rule's shape is nine fields, kept for each of 700k rules. */
+class CompactShape implements Shape {
+  readonly exact: boolean;
+  readonly empty: boolean;
+  readonly protocol: Shape['protocol'];
+  readonly source: Net | undefined;
+  readonly destination: Net | undefined;
+  readonly sport: Ranges | undefined;
+  readonly dport: Ranges | undefined;
+  readonly reads: number;
+  readonly print: number;
+  private readonly rare: RareCriteria | undefined;
+
+  constructor(s: Shape) {
+    this.exact = s.exact;
+    this.empty = s.empty;
+    this.protocol = s.protocol;
+    this.source = s.source;
+    this.destination = s.destination;
+    this.sport = s.sport;
+    this.dport = s.dport;
+    this.reads = s.reads;
+    this.print = s.print;
+    const rare = s.inInterface || s.outInterface || s.fragment || s.states !== undefined || s.icmp
+      || s.eitherPort.length || s.neitherPort.length || s.marks.length || s.tcpFlags.length;
+    this.rare = rare ? {
+      inInterface: s.inInterface, outInterface: s.outInterface, fragment: s.fragment, eitherPort: s.eitherPort,
+      neitherPort: s.neitherPort, states: s.states, icmp: s.icmp, marks: s.marks, tcpFlags: s.tcpFlags,
+    } : undefined;
+  }
+
+  get inInterface() { return this.rare?.inInterface; }
+  get outInterface() { return this.rare?.outInterface; }
+  get fragment() { return this.rare?.fragment; }
+  get eitherPort() { return this.rare?.eitherPort ?? NONE; }
+  get neitherPort() { return this.rare?.neitherPort ?? NONE; }
+  get states() { return this.rare?.states; }
+  get icmp() { return this.rare?.icmp; }
+  get marks() { return this.rare?.marks ?? NONE; }
+  get tcpFlags() { return this.rare?.tcpFlags ?? NONE; }
 }
 
 function mix(h: number, ...values: number[]): number {

@@ -109,12 +109,36 @@ export interface CommandHead extends CommandFields {
 
 /** A head with one layout for every command, so that code reading heads stays fast. */
 export function headOf(command: Command): CommandHead {
-  const tgt = command.rule.target;
-  return {
-    symbolic: command.symbolic, kind: command.kind, flag: command.flag, chain: command.chain, ruleNumber: command.ruleNumber,
-    newName: command.newName, policy: command.policy, table: command.table, otherFamily: command.otherFamily,
-    target: tgt && { name: tgt.name, nameToken: tgt.nameToken, goto: tgt.goto, spec: tgt.spec },
-  };
+  return new Head(command);
+}
+
+/** What few commands have (a rule number, a new name, a policy...), kept aside: a rule's head is five fields. */
+type RareFields = Pick<CommandFields, 'ruleNumber' | 'newName' | 'policy' | 'table' | 'otherFamily'>;
+
+class Head implements CommandHead {
+  readonly symbolic?: boolean;
+  readonly kind?: CommandKind;
+  readonly flag?: Token;
+  readonly chain?: Token;
+  readonly target?: TargetHead;
+  private readonly rare?: RareFields;
+
+  constructor(command: Command) {
+    this.symbolic = command.symbolic;
+    this.kind = command.kind;
+    this.flag = command.flag;
+    this.chain = command.chain;
+    const tgt = command.rule.target;
+    this.target = tgt && { name: tgt.name, nameToken: tgt.nameToken, goto: tgt.goto, spec: tgt.spec };
+    const { ruleNumber, newName, policy, table, otherFamily } = command;
+    if (ruleNumber || newName || policy || table || otherFamily) this.rare = { ruleNumber, newName, policy, table, otherFamily };
+  }
+
+  get ruleNumber() { return this.rare?.ruleNumber; }
+  get newName() { return this.rare?.newName; }
+  get policy() { return this.rare?.policy; }
+  get table() { return this.rare?.table; }
+  get otherFamily() { return this.rare?.otherFamily; }
 }
 
 export interface ParseContext {
