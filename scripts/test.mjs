@@ -20,5 +20,8 @@ const files = find('test').filter((f) => f.endsWith(suffix) && (only.length === 
 // Editor tests share one machine's CPUs and ports: one file at a time. The others
 // spend much of their time starting up (tsx) and waiting on iptables: two at least.
 const concurrency = ['--test-concurrency=' + (e2e ? 1 : Math.max(2, availableParallelism()))];
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...concurrency, ...files], { stdio: 'inherit' });
+// A test that waits forever on a dead server fails after 15 minutes instead of holding CI (tests that
+// need longer say so with their own timeout).
+const timeout = ['--test-timeout=' + 15 * 60_000];
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...concurrency, ...timeout, ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);
