@@ -340,7 +340,11 @@ function scanChain(chain: Chain, facts: TableFacts, trusted: (rule: Rule) => boo
   const index = new CandidateIndex();
   /** For each CHANGE bit, the position of the last rule that may change it. */
   const lastChange = new Array<number>(6).fill(-1);
-  const stillHolds = (c: Candidate) => lastChange.every((at, bit) => !(c.shape.reads & (1 << bit)) || at < c.at);
+  const stillHolds = (c: Candidate) => {
+    const reads = c.shape.reads;
+    for (let bit = 0; bit < lastChange.length; bit++) if (reads & (1 << bit) && lastChange[bit] >= c.at) return false;
+    return true;
+  };
   const copies = new Copies(facts.family);
   let budget = COMPARISON_BUDGET;
   let stoppers = false;
