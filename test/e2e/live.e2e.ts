@@ -60,6 +60,7 @@ test('the live machine: Open Live Ruleset on a namespace, the trace on its inter
     run(ns.name, ['iptables', '-I', 'INPUT', '3', '-i', 'wan0', '-p', 'tcp', '--dport', '8080', '-j', 'ACCEPT']);
     run(ns.name, ['iptables', '-P', 'FORWARD', 'ACCEPT']);
     run(ns.name, ['iptables', '-N', 'audit']);
+    run(ns.name, ['ip6tables', '-A', 'INPUT', '-p', 'ipv6-icmp', '-j', 'ACCEPT']);
     // And a rule in the backend not in use (this iptables is nf_tables): iptables-save alone does not show it.
     run(ns.name, ['iptables-legacy', '-A', 'OUTPUT', '-j', 'ACCEPT']);
 
@@ -89,8 +90,15 @@ test('the live machine: Open Live Ruleset on a namespace, the trace on its inter
       // Every feature of a rule file: here, the dead LOG rule's diagnostic.
       await page.locator('.editor-instance .squiggly-warning').first().waitFor({ timeout: 30_000 });
       await runCommand(page, 'View: Focus Problems');
-      const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'this rule never matches: rule 4 of INPUT (line 13)' }).first();
+      const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'this rule never matches: rule 4 of INPUT' }).first();
       await problem.waitFor({ timeout: 20_000 });
+      // The namespace's IPv6 rules in a document of their own, behind the IPv4 one.
+      const tab6 = page.locator('.tabs-container .tab', { hasText: / ip6tables \d\d:\d\d:\d\d\.rules/ });
+      await tab6.waitFor();
+      await tab6.click();
+      await line(page, '-A INPUT -p ipv6-icmp -j ACCEPT').waitFor({ timeout: 30_000 });
+      await line(page, 'The live ip6tables ruleset of').waitFor();
+      await page.locator('.tabs-container .tab', { hasText: / iptables \d\d:\d\d:\d\d\.rules/ }).click();
       // Read-only: typing changes nothing.
       await line(page, '--dport 8080').click();
       await page.keyboard.type('XYZ');
