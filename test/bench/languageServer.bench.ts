@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CompletionRequest, DocumentSymbolRequest, HoverRequest, Position } from 'vscode-languageserver-protocol/node';
+import { CompletionRequest, DocumentSymbolRequest, HoverRequest, Position, TextDocumentContentChangeEvent } from 'vscode-languageserver-protocol/node';
 import { LspClient } from '../support/lspClient';
 import { REPO } from '../support/shared';
 import { generateKubeProxy } from './kubeProxy';
@@ -84,26 +84,21 @@ async function main(): Promise<void> {
     console.log(`idle, document symbols: ${(performance.now() - t0).toFixed(0)} ms (${symbols?.length ?? 0} top-level)`);
 
     // One-character edits on rules spread over the file, one at a time: a digit
-    // of an address changed, or a letter typed at the end of the line (an error).
-    // Hover and completion are asked all the while, until the edit's diagnostics come.
+    // of an address or port changed, or a letter typed in a comment (when the
+    // rule has no address). Hover and completion are asked all the while, until
+    // the edit's diagnostics come.
     const fresh: number[] = [];
     const during: { hover: number[]; completion: number[] } = { hover: [], completion: [] };
-    for (let k = 0; k < EDITS; k++) {
-      const line = rules[Math.floor(((k + 0.5) * rules.length) / EDITS)];
-      const l = lines[line];
-      const digit = l.search(/\d/);
-      const edit = k % 2 === 0 && digit >= 0
-        ? { range: { start: { line, character: digit }, end: { line, character: digit + 1 } }, text: String((Number(l[digit]) + 1) % 10) }
-        : { range: { start: { line, character: l.length }, end: { line, character: l.length } }, text: 'x' };
+    const timeEdit = async (edit: TextDocumentContentChangeEvent, times: number[]) => {
       const sent = performance.now();
       const version = await client.change(uri, edit);
       let arrived = false;
       const published = client.diagnosticsOf(uri, version, 60_000).then(() => {
-        fresh.push(performance.now() - sent);
+        times.push(performance.now() - sent);
         arrived = true;
       });
       for (let i = 0; !arrived; i++) {
-        const p = i % 2 ? completeAt[(k * 7 + i) % completeAt.length] : hoverAt[(k * 13 + i) % hoverAt.length];
+        const p = i % 2 ? completeAt[(version * 7 + i) % completeAt.length] : hoverAt[(version * 13 + i) % hoverAt.length];
         const r0 = performance.now();
         await (i % 2 ? complete(p) : hover(p));
         const ms = performance.now() - r0;
@@ -111,11 +106,25 @@ async function main(): Promise<void> {
       }
       await published;
       await sleep(50);
+    };
+    for (let k = 0; k < EDITS; k++) {
+      const line = rules[Math.floor(((k + 0.5) * rules.length) / EDITS)];
+      const l = lines[line];
+      const digit = /(?:-[sd] |--dport |--to-destination )\D*(\d)/.exec(l);
+      const at = digit ? digit.index + digit[0].length - 1 : l.indexOf('"') + 1;
+      await timeEdit({ range: { start: { line, character: at }, end: { line, character: at + 1 } }, text: digit ? String((Number(l[at]) + 1) % 10) : `x${l[at]}` }, fresh);
     }
     console.log(`one-character edit to fresh diagnostics: ${percentiles(fresh, 'edits')} (target p95 300 ms)`);
+    // A rule added: the lines below move, and the whole text is analysed again.
+    const added: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      const line = rules[Math.floor(((k + 0.5) * rules.length) / 3)];
+      await timeEdit({ range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: '-A KUBE-MARK-MASQ -j RETURN\n' }, added);
+    }
+    console.log(`a rule line added to fresh diagnostics: ${percentiles(added, 'edits')}`);
     console.log(`while an analysis runs, hover:      ${percentiles(during.hover)}`);
     console.log(`while an analysis runs, completion: ${percentiles(during.completion)} (target p95 50 ms)`);
-    console.log(`server memory after ${EDITS} edits: ${memory(client.pid)} (target 800 MB)`);
+    console.log(`server memory after the edits: ${memory(client.pid)} (target 800 MB)`);
   } finally {
     client.stop();
   }

@@ -70,3 +70,26 @@ test('a parse stopped half way leaves the lines it read for the next one', () =>
   assert.equal(statements.length, 5000);
   assert.equal(statements[4999].text, rules[4999].replace('10.0.19.135', '10.0.19.136'));
 });
+
+test('told of every edit, the parse reuses the lines it was not told of, and compares those after a line added', () => {
+  const rules = Array.from({ length: 50 }, (_, i) => `-A INPUT -s 10.0.0.${i} -j ACCEPT`);
+  const text = ['*filter', ':INPUT ACCEPT [0:0]', ...rules, 'COMMIT', ''].join('\n');
+  const reuse = new ParsedLines(true);
+  const commands = (t: string) => parseSaveFile(t, { reuse }).blocks[0].statements.filter((s): s is CommandLine => s.kind === 'command');
+  const first = commands(text);
+  // Line 12 (rule 10) edited in place.
+  reuse.edited(12, 12, 1);
+  const edited = text.replace('-s 10.0.0.10 ', '-s 10.0.0.99 ');
+  const second = commands(edited);
+  assert.equal(second[10].text, '-A INPUT -s 10.0.0.99 -j ACCEPT');
+  assert.notEqual(second[10], first[10]);
+  assert.ok(second.every((s, i) => i === 10 || s === first[i]), 'every other line reused');
+  // A line added before rule 20: the rules from there on moved down one line, so they are read again.
+  reuse.edited(22, 22, 2);
+  const added = edited.replace('-A INPUT -s 10.0.0.20 ', '-A INPUT -j DROP\n-A INPUT -s 10.0.0.20 ');
+  const third = commands(added);
+  assert.equal(third.length, 51);
+  assert.ok(third.slice(0, 20).every((s, i) => s === second[i]), 'the lines above are reused');
+  assert.deepEqual(third.slice(21).map((s) => [s.line, s.text]), second.slice(20).map((s) => [s.line + 1, s.text]));
+  assert.deepEqual(parseSaveFile(added, { reuse }).diagnostics, parseSaveFile(added).diagnostics);
+});

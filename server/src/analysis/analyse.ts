@@ -9,8 +9,8 @@ import type { ParsedLines } from '../syntax/parsedLines';
 import { detectFamily, readSaveFile, SaveFile } from '../syntax/saveFile';
 import { runToEnd, Steps } from '../steps';
 import { tableCommitProblems } from '../model/kernelChecks';
-import { findDeadRules } from './deadRules';
-import { reviewRuleset } from './rulesetChecks';
+import { findDeadRulesSteps } from './deadRules';
+import { reviewRulesetSteps } from './rulesetChecks';
 import { t } from '../l10n';
 
 export interface AnalysisOptions {
@@ -51,14 +51,14 @@ export function* analyseSaveSteps(text: string, options: AnalysisOptions = DEFAU
   const builder = rulesetBuilder(family, options, built);
   const file = yield* readSaveFile(text, { family, reuse: options.reuse, visit: builder.visit });
   const ruleset = builder.finish();
-  const diagnostics = file.diagnostics;
-  for (const d of built) diagnostics.push(d);
+  // The file keeps what its parse said (analysis/reanalyse.ts compares two parses).
+  const diagnostics = file.diagnostics.concat(built);
   yield;
   for (const table of ruleset.tables.values()) tableCommitProblems(table, diagnostics);
   yield;
-  reviewRuleset(ruleset, diagnostics);
+  yield* reviewRulesetSteps(ruleset, diagnostics);
   yield;
-  findDeadRules(ruleset, diagnostics);
+  yield* findDeadRulesSteps(ruleset, diagnostics);
   diagnostics.sort((a, b) => a.span.line - b.span.line || a.span.start - b.span.start);
   return { file, ruleset, diagnostics };
 }

@@ -15,6 +15,7 @@ import { ANY_CHANGE, CHANGE, InterfaceName, intersect, Mark, Net, Ranges, Shape,
 import type { IptablesCall } from '../shell/scriptFirewall';
 import type { Command } from '../syntax/command';
 import { t } from '../l10n';
+import { runToEnd, Steps } from '../steps';
 
 // ---- does one rule's shape hold every packet of another's? ----------------------------
 
@@ -114,6 +115,17 @@ class TableFacts {
       case 'unresolved':
         return target.goto ? 0 : ANY_CHANGE;
     }
+  }
+
+  /**
+   * What the matches of `chain`'s rules tell the review of the chains that jump
+   * there: the rule that stops every packet (see findDeadRulesInChains). What
+   * a jump may change comes from the rules' targets, and from which are broken.
+   */
+  outcome(chain: Chain): string {
+    if (chain.references.length === 0) return '';
+    const stop = this.alwaysStops(chain);
+    return `${stop?.index} ${stop?.facts.head.flag?.line} ${stop?.facts.head.target?.name}`;
   }
 
   /** Everything a jump into this chain may change, through every chain it jumps or goes to. */
@@ -463,14 +475,28 @@ function pairText(rule: Rule): string {
  * Rules on a line with an error are left out: what they mean is uncertain.
  */
 export function findDeadRules(ruleset: Ruleset, diagnostics: Diagnostic[], trusted: (rule: Rule) => boolean = () => true, skipTables: ReadonlySet<string> = new Set()): void {
-  const errorLines = new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.span.line));
-  const broken = (rule: Rule) => !rule.facts.head.flag || errorLines.has(rule.facts.head.flag.line);
+  runToEnd(findDeadRulesSteps(ruleset, diagnostics, trusted, skipTables));
+}
+
+/** Rules reviewed between two pauses of `findDeadRulesSteps`. */
+const RULES_PER_STEP = 4096;
+
+/** `findDeadRules` in steps (steps.ts): a pause between chains every few thousand rules. */
+export function* findDeadRulesSteps(ruleset: Ruleset, diagnostics: Diagnostic[], trusted: (rule: Rule) => boolean = () => true, skipTables: ReadonlySet<string> = new Set()): Steps<void> {
+  const broken = brokenBy(diagnostics);
   const found: Diagnostic[] = [];
+  let reviewed = 0;
   for (const table of ruleset.tables.values()) {
     if (skipTables.has(table.name)) continue;
     const facts = new TableFacts(table, ruleset.family, trusted, broken);
-    // A rule alone in its chain has nothing before it (kube-proxy: tens of thousands of such chains).
-    for (const chain of table.chains.values()) if (chain.rules.length > 1) report(scanChain(chain, facts, trusted, broken), chain, facts, found);
+    for (const chain of table.chains.values()) {
+      // A rule alone in its chain has nothing before it (kube-proxy: tens of thousands of such chains).
+      if (chain.rules.length > 1) report(scanChain(chain, facts, trusted, broken), chain, facts, found);
+      reviewed += chain.rules.length;
+      if (reviewed < RULES_PER_STEP) continue;
+      reviewed = 0;
+      yield;
+    }
   }
   // A script's two families can find the same thing on the same words.
   const seen = new Set(diagnostics.filter((d) => d.code === 'shadowed-rule' || d.code === 'duplicate-rule').map(diagnosticKey));
@@ -482,6 +508,33 @@ export function findDeadRules(ruleset: Ruleset, diagnostics: Diagnostic[], trust
 }
 
 const diagnosticKey = (d: Diagnostic) => `${d.code}|${d.span.line}|${d.span.start}|${d.span.end}|${d.message}`;
+
+/** Rules on a line with an error are left out of the review: what they mean is uncertain. */
+function brokenBy(diagnostics: readonly Diagnostic[]): (rule: Rule) => boolean {
+  const errorLines = new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.span.line));
+  return (rule) => !rule.facts.head.flag || errorLines.has(rule.facts.head.flag.line);
+}
+
+/**
+ * The review of a save file's rules in some chains only, after an edit in them
+ * (analysis/reanalyse.ts): findings go to `diagnostics`, which holds the rest of
+ * the analysis. Returns what a jump into each chain now means to other chains:
+ * when it differs from `chainOutcomes` before the edit, they need the review again.
+ */
+export function findDeadRulesInChains(table: Table, family: Family, chains: readonly Chain[], diagnostics: Diagnostic[]): string[] {
+  const broken = brokenBy(diagnostics);
+  const trusted = () => true;
+  const facts = new TableFacts(table, family, trusted, broken);
+  const outcomes = chains.map((chain) => facts.outcome(chain));
+  for (const chain of chains) report(scanChain(chain, facts, trusted, broken), chain, facts, diagnostics);
+  return outcomes;
+}
+
+/** What the review of other chains takes from a jump into each of `chains`, as text to compare. */
+export function chainOutcomes(table: Table, family: Family, chains: readonly Chain[], diagnostics: readonly Diagnostic[]): string[] {
+  const facts = new TableFacts(table, family, () => true, brokenBy(diagnostics));
+  return chains.map((chain) => facts.outcome(chain));
+}
 
 const REMOVES_RULES: ReadonlySet<Command['kind']> = new Set(['delete', 'replace', 'flush', 'deleteChain', 'renameChain']);
 

@@ -10,6 +10,7 @@ import type { SaveFile } from '../syntax/saveFile';
 import type { Machine } from '../shell/utilities';
 import { runToEnd, Steps } from '../steps';
 import { AnalysisOptions, analyseSaveSteps, refuseInput } from './analyse';
+import { reanalyseSteps } from './reanalyse';
 import { analyseScript } from './script';
 
 export type DocumentKind = 'save' | 'script';
@@ -66,4 +67,12 @@ export function familiesOf(analysis: DocumentAnalysis): Family[] {
   if (analysis.kind === 'save') return [analysis.file?.family ?? 'ipv4'];
   const built = (['ipv4', 'ipv6'] as const).filter((f) => analysis.rulesets[f]?.tables.size);
   return built.length ? built : ['ipv4'];
+}
+
+/** A save file's new version analysed from its last analysis, when the edit allows (analysis/reanalyse.ts), in steps. */
+export function* reanalyseSaveDocument(base: DocumentAnalysis, text: string, options: DocumentOptions): Steps<DocumentAnalysis | undefined> {
+  const ruleset = base.file && base.rulesets[base.file.family];
+  if (base.kind !== 'save' || !ruleset) return undefined;
+  const a = yield* reanalyseSteps({ file: base.file, ruleset, diagnostics: base.diagnostics }, text, options);
+  return a?.ruleset && { kind: 'save', diagnostics: a.diagnostics, rulesets: { [a.ruleset.family]: a.ruleset }, file: a.file };
 }

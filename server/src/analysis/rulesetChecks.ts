@@ -5,13 +5,19 @@ import { Diagnostic, diagnostic, DiagnosticCode, Severity, Span } from '../diagn
 import { hookList } from '../knowledge';
 import type { Chain, Rule, Ruleset } from '../model/ruleset';
 import { t } from '../l10n';
+import { runToEnd, Steps } from '../steps';
 
 export function reviewRuleset(ruleset: Ruleset, diagnostics: Diagnostic[]): void {
-  const report = (code: DiagnosticCode, span: Span, message: string, severity: Severity = 'error', tag?: Diagnostic['tag']) => {
-    const d = diagnostic(code, span, message, severity);
-    if (tag) d.tag = tag;
-    diagnostics.push(d);
-  };
+  runToEnd(reviewRulesetSteps(ruleset, diagnostics));
+}
+
+/** Rules reviewed between two pauses of `reviewRulesetSteps`. */
+const RULES_PER_STEP = 8192;
+
+/** `reviewRuleset` in steps (steps.ts): a pause between chains every few thousand rules. */
+export function* reviewRulesetSteps(ruleset: Ruleset, diagnostics: Diagnostic[]): Steps<void> {
+  const report = reporter(diagnostics);
+  let reviewed = 0;
   for (const table of ruleset.tables.values()) {
     for (const chain of table.chains.values()) {
       const reach = reachOf(chain);
@@ -19,8 +25,27 @@ export function reviewRuleset(ruleset: Ruleset, diagnostics: Diagnostic[]): void
       if (!chain.builtin && chain.references.length === 0 && chain.declaration) {
         report('unused-chain', chain.declaration, t('no rule jumps to chain {0}, so its rules never run{1}', chain.name, table.fragment ? t(' (unless rules loaded from elsewhere jump here)') : ''), 'hint', 'unnecessary');
       }
+      reviewed += chain.rules.length + 1;
+      if (reviewed < RULES_PER_STEP) continue;
+      reviewed = 0;
+      yield;
     }
   }
+}
+
+/** The review of some rules of a chain only, after an edit in them (analysis/reanalyse.ts). */
+export function reviewRules(chain: Chain, rules: readonly Rule[], diagnostics: Diagnostic[]): void {
+  const reach = reachOf(chain);
+  const report = reporter(diagnostics);
+  if (reach.onlyIncoming || reach.onlyOutgoing) for (const rule of rules) checkInterfaces(chain, reach, rule, report);
+}
+
+function reporter(diagnostics: Diagnostic[]) {
+  return (code: DiagnosticCode, span: Span, message: string, severity: Severity = 'error', tag?: Diagnostic['tag']) => {
+    const d = diagnostic(code, span, message, severity);
+    if (tag) d.tag = tag;
+    diagnostics.push(d);
+  };
 }
 
 type Report = (code: DiagnosticCode, span: Span, message: string, severity?: Severity) => void;

@@ -8,9 +8,9 @@ import {
 } from 'vscode-languageserver/node';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { TextDocument } from 'vscode-languageserver-textdocument';
+import { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { DEFAULT_OPTIONS } from '../analysis/analyse';
-import { analyseDocument, analyseSaveDocument, DocumentAnalysis, DocumentKind, documentKind, DocumentOptions } from '../analysis/document';
+import { analyseDocument, analyseSaveDocument, DocumentAnalysis, DocumentKind, documentKind, DocumentOptions, reanalyseSaveDocument } from '../analysis/document';
 import type { Diagnostic, Span } from '../diagnostics';
 import { environmentLocale, setLocale, t } from '../l10n';
 import type { Ruleset } from '../model/ruleset';
@@ -62,7 +62,28 @@ if (!process.argv.slice(2).some((a) => /^--(stdio|node-ipc|socket=|pipe=)/.test(
 }
 
 const connection = createConnection(ProposedFeatures.all);
-const documents = new TextDocuments(TextDocument);
+// Each edit is told to the document's parsed lines: the next parse compares only the lines it touched.
+const documents = new TextDocuments({
+  create: TextDocument.create,
+  update: (doc: TextDocument, changes: TextDocumentContentChangeEvent[], version: number) => {
+    const lines = parsedLines.get(doc.uri);
+    for (const change of changes) {
+      if (!lines) break;
+      if ('range' in change) lines.edited(change.range.start.line, change.range.end.line, lineCount(change.text));
+      else parsedLines.delete(doc.uri);
+    }
+    const updated = TextDocument.update(doc, changes, version);
+    // A lone CR ends a line for the editor, not for iptables-restore: edits' line numbers are not the parser's.
+    if (lines && updated.getText().includes('\r') && /\r(?!\n)/.test(updated.getText())) parsedLines.delete(doc.uri);
+    return updated;
+  },
+});
+
+function lineCount(text: string): number {
+  let n = 1;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) n++;
+  return n;
+}
 let settings: Settings = {
   diagnostics: { enable: true },
   externalChains: [...DEFAULT_OPTIONS.externalChains],
@@ -171,7 +192,7 @@ function baseOptions(uri: string): DocumentOptions {
 /** An open document's options: its parsed lines are kept for the next analysis. */
 function optionsFor(doc: TextDocument): DocumentOptions {
   let reuse = parsedLines.get(doc.uri);
-  if (!reuse) parsedLines.set(doc.uri, reuse = new ParsedLines());
+  if (!reuse) parsedLines.set(doc.uri, reuse = new ParsedLines(true));
   return { ...baseOptions(doc.uri), reuse };
 }
 
@@ -186,8 +207,18 @@ function currentAnalysis(doc: TextDocument): Promise<Analysed> {
   return analyses.get(doc.uri, version, async (stop) => {
     await settingsKnown;
     const kind = documentKind(text, undefined, doc.languageId);
-    if (kind === 'save') return { text, analysis: await runInSlices(analyseSaveDocument(text, optionsFor(doc)), stop, version) };
-    return { text, analysis: kind && await analyseDocument(text, kind, optionsFor(doc), nodeBashParser) };
+    if (kind !== 'save') return { text, analysis: kind && await analyseDocument(text, kind, optionsFor(doc), nodeBashParser) };
+    const options = optionsFor(doc);
+    // Rules edited in place: the last analysis is patched; else the whole text is analysed.
+    const base = analyses.latest(doc.uri)?.analysis;
+    let patched: DocumentAnalysis | undefined;
+    try {
+      patched = base && await runInSlices(reanalyseSaveDocument(base, text, options), stop, version);
+    } catch (e) {
+      if (e instanceof StaleAnalysis) throw e;
+      connection.console.error(`re-analysis of ${doc.uri} after an edit failed, so it is analysed whole: ${(e as Error).stack ?? e}`);
+    }
+    return { text, analysis: patched ?? await runInSlices(analyseSaveDocument(text, options), stop, version) };
   });
 }
 

@@ -198,21 +198,25 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
       continue;
     }
     const table = block.name.text;
-    let parsed = options.reuse?.get(line, lineText, col, table, family);
+    let statement: CommandLine | undefined;
+    let found: readonly Diagnostic[];
     let command: Command | undefined;
-    if (!parsed) {
+    if (options.reuse?.has(line, lineText, col, table, family)) {
+      statement = options.reuse.statement(line);
+      found = options.reuse.diagnostics(line);
+    } else {
       // A line kept for the next versions gets a copy of its own: a slice would keep this version's whole text alive.
       const own = options.reuse ? unshared(lineText) : lineText;
       const read = parseCommandLine(own, line, col, context!);
       command = read.command;
-      const statement = command.words.length ? new CommandLine(line, col, own, context!, headOf(command), read.counters) : undefined;
-      parsed = { statement, diagnostics: read.diagnostics.length ? read.diagnostics : NO_DIAGNOSTICS };
-      options.reuse?.set(line, own, col, table, family, parsed);
+      statement = command.words.length ? new CommandLine(line, col, own, context!, headOf(command), read.counters) : undefined;
+      found = read.diagnostics.length ? read.diagnostics : NO_DIAGNOSTICS;
+      options.reuse?.set(line, own, col, table, family, statement, found);
     }
-    for (const d of parsed.diagnostics) diagnostics.push(d);
-    if (!parsed.statement) continue;
-    block.statements.push(parsed.statement);
-    options.visit?.statement(parsed.statement, command);
+    for (const d of found) diagnostics.push(d);
+    if (!statement) continue;
+    block.statements.push(statement);
+    options.visit?.statement(statement, command);
   }
   options.reuse?.finish();
   if (block) {

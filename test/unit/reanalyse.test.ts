@@ -1,0 +1,169 @@
+// The language server's re-analysis after an edit patches the last analysis
+// when the edit changed rules in place. Whatever it patches must be what a
+// whole analysis of the new text says, diagnostic for diagnostic and rule for
+// rule, over many edits in a row; anything else is left to the whole analysis.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { Analysis, analyseSaveText, AnalysisOptions, DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
+import { reanalyseEdited } from '../../server/src/analysis/reanalyse';
+import type { Ruleset } from '../../server/src/model/ruleset';
+import { rulesetText } from '../../server/src/model/saveText';
+import { ParsedLines } from '../../server/src/syntax/parsedLines';
+import { generateKubeProxy } from '../bench/kubeProxy';
+import { CORPUS, REPO } from '../support/shared';
+
+/** A small deterministic random source, so that a failure can be run again. */
+function random(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return s / 0x80000000;
+  };
+}
+
+/** One edit of one line: a digit changed, a character typed or removed, a word negated, a port typed wrong. */
+function editLine(line: string, next: () => number): string {
+  const pick = (n: number) => Math.floor(next() * n);
+  const digits = [...line.matchAll(/\d/g)].map((m) => m.index!);
+  switch (pick(5)) {
+    case 0:
+      if (digits.length) {
+        const at = digits[pick(digits.length)];
+        return line.slice(0, at) + String((Number(line[at]) + 1 + pick(9)) % 10) + line.slice(at + 1);
+      }
+      return line + 'x';
+    case 1:
+      return line + ' ';
+    case 2: {
+      const at = pick(line.length);
+      return line.slice(0, at) + line.slice(at + 1);
+    }
+    case 3:
+      return line.replace(' -s ', ' ! -s ').replace(' -p tcp', ' -p udp');
+    default:
+      return line.replace(/--dport (\d+)/, '--dport $1x').replace(/ -j ACCEPT$/, ' -m state --state NEW -j ACCEPT');
+  }
+}
+
+/** What the model holds, as iptables-save would print it, and who jumps where. */
+function modelOf(ruleset: Ruleset): string {
+  const jumps = [...ruleset.tables.values()].flatMap((t) => [...t.chains.values()].map((c) =>
+    `${t.name} ${c.name} <- ${c.references.map((r) => `${r.chain}#${r.index}`).join(',')} [${[...c.hooks].join(',')}]`));
+  return rulesetText(ruleset) + jumps.join('\n');
+}
+
+/**
+ * `edits` random edits in a row on rule lines of `text`; after each, the patched
+ * analysis (when there is one) equals the whole analysis. Returns how many were patched.
+ */
+function check(name: string, text: string, edits: number, seed: number): number {
+  const next = random(seed);
+  const reuse = new ParsedLines();
+  const options: AnalysisOptions = { ...DEFAULT_OPTIONS, fileName: name, reuse };
+  let lines = text.split('\n');
+  let analysis: Analysis = analyseSaveText(text, options);
+  let patched = 0;
+  const rules = lines.flatMap((l, i) => (/^(\[\d+:\d+\] )?-A /.test(l) ? [i] : []));
+  if (rules.length === 0) return 0;
+  for (let k = 0; k < edits; k++) {
+    const at = rules[Math.floor(next() * rules.length)];
+    lines = lines.map((l, i) => (i === at ? editLine(l, next) : l));
+    const edited = lines.join('\n');
+    const whole = analyseSaveText(edited, { ...DEFAULT_OPTIONS, fileName: name });
+    const again = reanalyseEdited(analysis, edited, options);
+    if (again) {
+      patched++;
+      assert.deepEqual(again.diagnostics, whole.diagnostics, `${name}, edit ${k} (line ${at + 1}: ${lines[at]})`);
+      assert.equal(modelOf(again.ruleset!), modelOf(whole.ruleset!), `${name}, edit ${k}: the model`);
+      analysis = again;
+    } else {
+      analysis = analyseSaveText(edited, options);
+    }
+  }
+  return patched;
+}
+
+test('after edits of rules in place, the patched analysis is the whole analysis (kube-proxy, the examples, the corpus)', () => {
+  const kube = generateKubeProxy({ services: 40, endpointsPerService: 3, nodePortEvery: 4 });
+  assert.ok(check('kube-proxy.rules', kube, 40, 1) >= 20, 'most edits of a kube-proxy dump are patched');
+  for (const example of ['rules.v4', 'mistakes.rules', 'ip6tables.rules']) {
+    check(example, readFileSync(path.join(REPO, 'examples', example), 'utf8'), 30, 2);
+  }
+  const corpus = path.join(CORPUS, 'save');
+  if (!existsSync(corpus)) return;
+  let patched = 0;
+  // The files under 16 KB (most of them): the larger ones take long to analyse twice per edit.
+  const files = readdirSync(corpus).filter((f) => f.endsWith('.rules') && statSync(path.join(corpus, f)).size < 16_000);
+  for (const [i, name] of files.entries()) patched += check(name, readFileSync(path.join(corpus, name), 'utf8'), 4, 100 + i);
+  assert.ok(patched > 80, `${patched} edits of ${files.length} corpus files patched`);
+});
+
+const CHAINS = `*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:blocked - [0:0]
+-A INPUT -j blocked
+-A INPUT -p tcp --dport 22 -j ACCEPT
+-A blocked -s 192.0.2.0/24 -j DROP
+-A blocked -j DROP
+COMMIT
+`;
+
+test('an edit that changes what a jump into its chain means redoes the review of the chains that jump there', () => {
+  const reuse = new ParsedLines();
+  const options = { ...DEFAULT_OPTIONS, reuse };
+  const base = analyseSaveText(CHAINS, options);
+  const shadowed = (a: Analysis) => a.diagnostics.filter((d) => d.code === 'shadowed-rule').map((d) => d.span.line);
+  // blocked drops every packet, so nothing after the jump to it is ever reached.
+  assert.deepEqual(shadowed(base), [6]);
+  const edited = CHAINS.replace('-A blocked -j DROP', '-A blocked -p udp -j DROP');
+  const again = reanalyseEdited(base, edited, options)!;
+  assert.ok(again, 'an edit of a rule in place');
+  assert.deepEqual(shadowed(again), []);
+  assert.deepEqual(again.diagnostics, analyseSaveText(edited, DEFAULT_OPTIONS).diagnostics);
+});
+
+const MARKS = `*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:web - [0:0]
+-A INPUT -m mark --mark 0x1 -j ACCEPT
+-A INPUT -j web
+-A INPUT -m mark --mark 0x1 -j ACCEPT
+-A web -p tcp --dport 80 -j ACCEPT
+COMMIT
+`;
+
+test('an edit that makes a rule an error redoes the review of the chains that jump to its chain', () => {
+  const options = { ...DEFAULT_OPTIONS, reuse: new ParsedLines() };
+  const base = analyseSaveText(MARKS, options);
+  const dead = (a: Analysis) => a.diagnostics.filter((d) => d.code === 'shadowed-rule' || d.code === 'duplicate-rule').map((d) => [d.span.line, d.message]);
+  // Nothing in web changes a packet: the second mark rule is the first one again.
+  assert.equal(dead(base).length, 1);
+  // An error in web: what it does is unknown, so it may change the mark.
+  const edited = MARKS.replace('--dport 80 ', '--dport 80x ');
+  const again = reanalyseEdited(base, edited, options);
+  assert.ok(again, 'an edit of a rule in place');
+  assert.deepEqual(dead(again), dead(analyseSaveText(edited, DEFAULT_OPTIONS)));
+  assert.notDeepEqual(dead(again), dead(base));
+});
+
+test('edits that are not of rules in place are left to the whole analysis', () => {
+  const options = { ...DEFAULT_OPTIONS, reuse: new ParsedLines() };
+  const cases: [string, string][] = [
+    ['a line added', CHAINS.replace('COMMIT', '-A INPUT -j DROP\nCOMMIT')],
+    ['a rule removed', CHAINS.replace('-A INPUT -j blocked\n', '')],
+    ['a target changed', CHAINS.replace('-A INPUT -j blocked', '-A INPUT -j DROP   ')],
+    ['a rule moved to another chain', CHAINS.replace('-A blocked -s 192.0.2.0/24', '-A INPUT   -s 192.0.2.0/24')],
+    ['a chain renamed', CHAINS.replace(':blocked - [0:0]', ':blocker - [0:0]')],
+    ['an insert in place of an append', CHAINS.replace('-A INPUT -p tcp', '-I INPUT -p tcp')],
+  ];
+  for (const [what, text] of cases) {
+    const base = analyseSaveText(CHAINS, options);
+    assert.equal(reanalyseEdited(base, text, options), undefined, what);
+  }
+});
