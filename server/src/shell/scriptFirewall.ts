@@ -163,7 +163,7 @@ function onlyWhileUnset(sink: Diagnostic[], args: Field[], vanished: string[]): 
   if (assumed.length === 0) return;
   for (let i = 0; i < sink.length; i++) {
     const d = sink[i];
-    if (d.severity === 'error') sink[i] = { ...d, severity: 'warning', message: `where ${assumed.join(' and ')}: ${d.message}` };
+    if (d.severity === 'error') sink[i] = { ...d, severity: 'warning', message: t('where {0}: {1}', assumed.join(t(' and ')), d.message) };
   }
 }
 
