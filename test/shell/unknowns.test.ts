@@ -152,3 +152,17 @@ test('a command whose errors the script throws away (2>/dev/null) is expected to
     '13 error: `imap3` is neither a port number nor a known service name',
   ]);
 });
+
+test('an unquoted word of a few values is split as the shell splits each value: options held in a variable set in undecided branches', async () => {
+  // arno-iptables-firewall: NF_CONNTRACK_STATE="-m state --state" on old kernels, else "-m conntrack --ctstate".
+  const script = '#!/bin/bash\nif [ -e /proc/net/nf_conntrack ]; then S="-m conntrack --ctstate"; else S="-m state --state"; fi\n'
+    + 'iptables -A INPUT $S ESTABLISHED -j ACCEPT\n'
+    + 'if [ -e /etc/fw/strict ]; then T="-m state"; else T="-m conntrack"; fi\niptables -A INPUT $T ESTABLISHED -j ACCEPT\n';
+  const r = await analyse(script);
+  assert.deepEqual(shown(r), [
+    '5 error: `-m state` needs `--state` (with each of the values this command\'s words can have here)',
+    '5 error: `ESTABLISHED` is not an option or the value of one (with each of the values this command\'s words can have here)',
+  ]);
+  // The rule built is that of the first way iptables takes.
+  assert.deepEqual(rules(r), ['-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT']);
+});

@@ -88,20 +88,24 @@ export class Expander {
     let current: ShellString[] = [];
     let hasQuoted = false;
     let splitHappened = false;
+    let unquotedUnknown = false;
     const flush = (force: boolean) => {
       if (current.length || (force && hasQuoted)) {
         const v = concat(current);
         const field: Field = { ...v, span };
+        if (unquotedUnknown && v.unknown) field.splits = true;
         fields.push(field);
       }
       current = [];
       hasQuoted = false;
+      unquotedUnknown = false;
     };
     for (const p of pieces) {
       if (p.breakBefore) flush(true);
       if (p.quoted || p.value.unknown) {
         current.push(p.value);
         if (p.quoted) hasQuoted = true;
+        else unquotedUnknown = true;
         continue;
       }
       const text = p.value.text;

@@ -48,8 +48,14 @@ export class ScriptFirewall implements FirewallHost {
   iptables(tool: IptablesTool, args: Field[], ctx: CallContext): Status {
     const sink: Diagnostic[] = [];
     const context = { family: tool.family, restore: false, table: 'filter' };
-    const command = parseCommand(args.map(toToken), context, sink);
-    sink.push(...failingEveryWay(args, context));
+    const parsed: Diagnostic[] = [];
+    let command = parseCommand(args.map(toToken), context, parsed);
+    const everyWay = failingEveryWay(args, context);
+    // A word of a few values that the shell splits may be several words: only the ways tell what is
+    // refused, and the rule built is that of the first way iptables takes.
+    const split = everyWay !== undefined && args.some((a) => a.alternatives && a.splits);
+    sink.push(...(split ? parsed.filter((d) => d.severity !== 'error') : parsed), ...(everyWay?.errors ?? []));
+    if (split && everyWay.taken) command = parseCommand(everyWay.taken, context, []);
     explainSplitWords(sink, args);
     noteAssumptions(sink, args);
     const ok = !command.otherFamily && this.builders[tool.family].runCommand(command, sink);
@@ -121,22 +127,25 @@ const MAX_WAYS = 16;
  * branches the evaluator could not decide): each way is parsed, and what
  * iptables refuses is reported only when it refuses every way.
  */
-function failingEveryWay(args: Field[], context: Parameters<typeof parseCommand>[1]): Diagnostic[] {
+function failingEveryWay(args: Field[], context: Parameters<typeof parseCommand>[1]): { errors: Diagnostic[]; taken?: Token[] } | undefined {
   let ways: Token[][] = [[]];
   for (const a of args) {
     const values = a.unknown && a.alternatives ? a.alternatives : undefined;
-    if (!values && a.unknown) return [];
-    ways = ways.flatMap((w) => (values ?? [a.text]).map((v) => [...w, { ...toToken(a), text: v, unknown: undefined }]));
-    if (ways.length > MAX_WAYS) return [];
+    if (!values && a.unknown) return undefined;
+    // Unquoted, each value is split into words as the shell would (an empty one vanishes).
+    const words = (v: string): Token[] => (a.splits ? v.split(/[ \t\n]+/).filter((x) => x !== '') : [v]).map((x) => ({ ...toToken(a), text: x, unknown: undefined }));
+    ways = ways.flatMap((w) => (values ?? [a.text]).map((v) => [...w, ...(values ? words(v) : [toToken(a)])]));
+    if (ways.length > MAX_WAYS) return undefined;
   }
-  if (!args.some((a) => a.alternatives)) return [];
+  if (!args.some((a) => a.alternatives)) return undefined;
   const errors = ways.map((words) => {
     const sink: Diagnostic[] = [];
     parseCommand(words, context, sink);
     return sink.filter((d) => d.severity === 'error');
   });
-  if (errors.some((e) => e.length === 0)) return [];
-  return errors[0].map((d) => ({ ...d, message: t('{0} (with each of the values this command\'s words can have here)', d.message) }));
+  const taken = errors.findIndex((e) => e.length === 0);
+  if (taken >= 0) return { errors: [], taken: ways[taken] };
+  return { errors: errors[0].map((d) => ({ ...d, message: t('{0} (with each of the values this command\'s words can have here)', d.message) })) };
 }
 
 /**

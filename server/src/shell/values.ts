@@ -35,6 +35,8 @@ export interface Field extends ShellString {
   span: Span;
   /** Came from an unquoted expansion that the shell split: the source text (`$DESC`). */
   splitFrom?: string;
+  /** An unknown value expanded unquoted: the shell splits it, so it may be several words, or none. */
+  splits?: boolean;
 }
 
 export type VariableValue =
