@@ -2,6 +2,7 @@
 // script with a nonce, resources only from the extension), the stylesheets and
 // the bundled script. The language and the page's translations ride on data
 // attributes, read before anything is drawn. Free of the vscode API, so a test reads it as it is.
+import * as path from 'node:path';
 import { SAMPLES_DIR } from '../../server/src/services/testFiles';
 
 export interface TracePageParts {
@@ -30,6 +31,9 @@ export function traceHtml(p: TracePageParts): string {
     `font-src ${p.cspSource}`,
     `style-src ${p.cspSource}`,
     `script-src 'nonce-${p.nonce}'`,
+    // Nothing on the page may change where its links point or submit a form.
+    "base-uri 'none'",
+    "form-action 'none'",
   ].join('; ');
   return `<!DOCTYPE html>
 <html lang="${escapeAttribute(p.language)}">
@@ -48,9 +52,19 @@ export function traceHtml(p: TracePageParts): string {
 </html>`;
 }
 
-/** The folder of a document's samples: one per document, named by its path in the workspace. */
-export function samplesFolder(relativeDocumentPath: string): string {
-  return `${SAMPLES_DIR}/${relativeDocumentPath.replace(/\\/g, '/')}`;
+/**
+ * The directory of a document's samples: `<folder>/.vscode/iptables-trace/<the document's path
+ * in the folder>`, resolved (`.`, `..`, backslashes as separators), then checked: undefined when
+ * it is not inside the folder's samples directory (a document outside the folder, a path that
+ * climbs out). Paths are POSIX, as in a Uri.
+ */
+export function samplesDirectory(folderPath: string, documentPath: string): string | undefined {
+  const folder = path.posix.normalize(folderPath);
+  const root = path.posix.join(folder, SAMPLES_DIR);
+  const relative = path.posix.relative(folder, path.posix.normalize(documentPath));
+  if (relative === '' || relative === '..' || relative.startsWith('../') || path.posix.isAbsolute(relative)) return undefined;
+  const dir = path.posix.join(root, relative.replace(/\\/g, '/'));
+  return dir.startsWith(`${root}/`) ? dir : undefined;
 }
 
 /** A file name for a sample name: letters, digits, `.`, `_` and `-` kept, the rest made `-`. */

@@ -10,12 +10,12 @@ import {
 } from 'vscode';
 import { type LanguageClient, LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
 import {
-  EditorRange, FromWebview, SavedSample, ToWebview, TRACE_MODEL_REQUEST, TRACE_VIEW_TYPE, TraceModel, TraceModelParams, TracePacketArgs, WebviewState,
+  EditorRange, FromWebview, parseFromWebview, SavedSample, ToWebview, TRACE_MODEL_REQUEST, TRACE_VIEW_TYPE, TraceModel, TraceModelParams, TracePacketArgs, WebviewState,
 } from '../../server/src/lsp/protocol';
 import { callsIptables } from '../../server/src/shell/detect';
 import { activeUnsynced, sizeOf, SYNC_LIMIT } from './largeFiles';
 import { documentName, type LiveDocuments, readThisMachine } from './live';
-import { sampleFileName, samplesFolder, traceHtml } from './traceHtml';
+import { sampleFileName, samplesDirectory, traceHtml } from './traceHtml';
 
 /** Edits settle this long before the panel traces again. */
 const DEBOUNCE_MS = 250;
@@ -104,7 +104,11 @@ export class TracePanel {
       panel.onDidChangeViewState((e) => {
         if (!e.webviewPanel.visible) this.ready = false;
       }),
-      panel.webview.onDidReceiveMessage((m: FromWebview) => this.receive(m)),
+      // The page is untrusted input: only messages of the protocol's shapes get through.
+      panel.webview.onDidReceiveMessage((raw: unknown) => {
+        const m = parseFromWebview(raw);
+        if (m) this.receive(m);
+      }),
       window.onDidChangeActiveTextEditor((editor) => {
         if (editor && isTraceable(editor.document) && editor.document.uri.toString() !== this.followed?.toString()) void this.follow(editor.document.uri);
       }),
@@ -156,27 +160,30 @@ export class TracePanel {
   }
 
   private receive(m: FromWebview): void {
+    if (m.type === 'ready') {
+      // Also after the webview was hidden and shown again: it reloads and needs the model anew.
+      this.ready = true;
+      const queued = this.queue.splice(0);
+      if (this.lastModel && !queued.includes(this.lastModel)) queued.unshift(this.lastModel);
+      for (const q of queued) void this.panel.webview.postMessage(q);
+      return;
+    }
+    if (m.type === 'readMachine') {
+      void readThisMachine().then((machine) => this.post({ type: 'machineHost', machine }));
+      return;
+    }
+    // A message names the document the panel follows, or it is stale or forged: dropped.
+    if (!this.followed || Uri.parse(m.uri).toString() !== this.followed.toString()) return;
     switch (m.type) {
-      case 'ready': {
-        // Also after the webview was hidden and shown again: it reloads and needs the model anew.
-        this.ready = true;
-        const queued = this.queue.splice(0);
-        if (this.lastModel && !queued.includes(this.lastModel)) queued.unshift(this.lastModel);
-        for (const q of queued) void this.panel.webview.postMessage(q);
-        return;
-      }
       case 'reveal':
-        void this.reveal(m.uri, m.ranges);
+        void this.reveal(this.followed, m.ranges);
         return;
       case 'decorate':
         this.decorated = { uri: m.uri, hits: m.hits, decider: m.decider };
         this.applyDecorations();
         return;
       case 'saveSample':
-        void this.saveSample(m.uri, m.name, m.scenario);
-        return;
-      case 'readMachine':
-        void readThisMachine().then((machine) => this.post({ type: 'machineHost', machine }));
+        void this.saveSample(this.followed, m.name, m.scenario);
         return;
     }
   }
@@ -226,12 +233,12 @@ export class TracePanel {
     if (this.models.size > MODELS_KEPT) this.models.delete(this.models.keys().next().value!);
   }
 
-  private async reveal(uri: string, ranges: EditorRange[]): Promise<void> {
-    const shown = window.visibleTextEditors.find((e) => e.document.uri.toString() === uri);
+  private async reveal(uri: Uri, ranges: EditorRange[]): Promise<void> {
+    const shown = window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
     let editor;
     try {
       // The focus stays in the panel: the keyboard can go on down the steps.
-      editor = await window.showTextDocument(shown?.document.uri ?? Uri.parse(uri), { viewColumn: shown?.viewColumn ?? ViewColumn.One, preserveFocus: true });
+      editor = await window.showTextDocument(shown?.document.uri ?? uri, { viewColumn: shown?.viewColumn ?? ViewColumn.One, preserveFocus: true });
     } catch {
       // A file over 50 MB: the editor shows it, but gives extensions no way into it.
       this.post({ type: 'status', message: l10n.t('The editor cannot go to line {0} of this file: it is too large for extensions.', ranges[0].line + 1), error: true });
@@ -258,8 +265,7 @@ export class TracePanel {
     this.applyDecorations();
   }
 
-  private async saveSample(uri: string, name: string, scenario: Record<string, unknown>): Promise<void> {
-    const doc = Uri.parse(uri);
+  private async saveSample(doc: Uri, name: string, scenario: Record<string, unknown>): Promise<void> {
     const dir = samplesDir(doc);
     if (!dir) {
       this.post({ type: 'status', message: l10n.t('Samples are saved in a workspace folder: open the folder of this file.'), error: true });
@@ -270,7 +276,7 @@ export class TracePanel {
       await workspace.fs.createDirectory(dir);
       await workspace.fs.writeFile(file, new TextEncoder().encode(JSON.stringify(scenario, null, 2) + '\n'));
       this.post({ type: 'status', message: l10n.t('Saved {0}', workspace.asRelativePath(file)) });
-      this.post({ type: 'samples', uri, samples: await listSamples(doc) });
+      this.post({ type: 'samples', uri: doc.toString(), samples: await listSamples(doc) });
     } catch (e) {
       this.post({ type: 'status', message: l10n.t('Could not save the sample: {0}', (e as Error).message), error: true });
     }
@@ -324,8 +330,8 @@ function webviewOptions(context: ExtensionContext) {
 
 function samplesDir(doc: Uri): Uri | undefined {
   const folder = workspace.getWorkspaceFolder(doc);
-  if (!folder) return undefined;
-  return Uri.joinPath(folder.uri, samplesFolder(path.posix.relative(folder.uri.path, doc.path)));
+  const dir = folder && samplesDirectory(folder.uri.path, doc.path);
+  return dir ? folder.uri.with({ path: dir }) : undefined;
 }
 
 /** The samples saved for a document; unreadable files are left out. */

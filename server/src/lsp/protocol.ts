@@ -1,6 +1,8 @@
 // Every message between the extension (client), the language server and the
 // trace panel's webview, typed in one place (as rust-analyzer's lsp_ext.ts).
-// Types and names only: the client, the server and the webview all import it.
+// Types and names, and the check of what the webview sends: the page is
+// untrusted input (a rule comment could try to script it), so the extension
+// takes only messages of these shapes. The client, the server and the webview all import it.
 import type { DocumentKind } from '../analysis/document';
 import type { Span } from '../diagnostics';
 import type { RulesetSnapshot } from '../model/snapshot';
@@ -176,6 +178,64 @@ export type FromWebview =
   | { type: 'saveSample'; uri: string; name: string; scenario: Record<string, unknown> }
   /** The host "this machine" was chosen: read it (the live command's machine). */
   | { type: 'readMachine' };
+
+/** What a message from the webview may hold at most: more is refused, not cut. */
+const LIMITS = { uri: 8192, name: 200, ranges: 10_000, scenario: 1 << 20 };
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+
+function editorRanges(v: unknown, atLeast: number): EditorRange[] | undefined {
+  if (!Array.isArray(v) || v.length < atLeast || v.length > LIMITS.ranges) return undefined;
+  const out: EditorRange[] = [];
+  for (const r of v) {
+    if (!isRecord(r) || !isCount(r.line) || !isCount(r.start) || !isCount(r.end) || r.start > r.end) return undefined;
+    out.push({ line: r.line, start: r.start, end: r.end });
+  }
+  return out;
+}
+
+/** A scenario to save: a plain object that JSON can write, of a sane size. */
+function scenario(v: unknown): Record<string, unknown> | undefined {
+  if (!isRecord(v)) return undefined;
+  try {
+    const json = JSON.stringify(v);
+    return json.length <= LIMITS.scenario ? JSON.parse(json) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A message from the webview, checked against its type: a new object with
+ * only the fields the type has; undefined for anything else (the extension
+ * drops it). Which document it may name is the panel's to check.
+ */
+export function parseFromWebview(m: unknown): FromWebview | undefined {
+  if (!isRecord(m)) return undefined;
+  switch (m.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'readMachine':
+      return { type: 'readMachine' };
+    case 'reveal': {
+      const ranges = editorRanges(m.ranges, 1);
+      return isText(m.uri, LIMITS.uri) && isCount(m.version) && ranges ? { type: 'reveal', uri: m.uri, version: m.version, ranges } : undefined;
+    }
+    case 'decorate': {
+      const hits = editorRanges(m.hits, 0);
+      const decider = editorRanges(m.decider, 0);
+      return isText(m.uri, LIMITS.uri) && isCount(m.version) && hits && decider ? { type: 'decorate', uri: m.uri, version: m.version, hits, decider } : undefined;
+    }
+    case 'saveSample': {
+      const saved = scenario(m.scenario);
+      return isText(m.uri, LIMITS.uri) && isText(m.name, LIMITS.name) && saved ? { type: 'saveSample', uri: m.uri, name: m.name, scenario: saved } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
 
 /** What the webview keeps across hiding, reloads and restarts (vscode.setState; the serializer hands it back). */
 export interface WebviewState {
