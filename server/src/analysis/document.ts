@@ -2,6 +2,7 @@
 // that calls iptables. Decides which, and runs the right analysis.
 import type { Parser } from 'web-tree-sitter';
 import type { Diagnostic } from '../diagnostics';
+import { cleanMessage } from '../display';
 import type { Family } from '../knowledge';
 import type { Ruleset } from '../model/ruleset';
 import { callsIptables } from '../shell/detect';
@@ -53,13 +54,22 @@ export async function analyseDocument(text: string, kind: DocumentKind, options:
   const refusal = refuseInput(text, options.maxFileSize);
   if (refusal) return { kind, diagnostics: [refusal], rulesets: {} };
   const a = analyseScript(text, await bash(), options);
-  return { kind, diagnostics: a.diagnostics, rulesets: a.rulesets, calls: a.calls, restores: a.restores };
+  return { kind, diagnostics: cleaned(a.diagnostics), rulesets: a.rulesets, calls: a.calls, restores: a.restores };
+}
+
+/** Messages quote the file: as a user is shown them, each on one line, long values cut (display.ts). */
+function cleaned(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.map((d) => {
+    const message = cleanMessage(d.message);
+    const related = d.related?.map((r) => ({ ...r, message: cleanMessage(r.message) }));
+    return message === d.message && !d.related ? d : { ...d, message, ...(related ? { related } : {}) };
+  });
 }
 
 /** A save file's analysis in steps (see steps.ts). */
 export function* analyseSaveDocument(text: string, options: DocumentOptions): Steps<DocumentAnalysis> {
   const a = yield* analyseSaveSteps(text, options);
-  return { kind: 'save', diagnostics: a.diagnostics, rulesets: a.ruleset ? { [a.ruleset.family]: a.ruleset } : {}, file: a.file };
+  return { kind: 'save', diagnostics: cleaned(a.diagnostics), rulesets: a.ruleset ? { [a.ruleset.family]: a.ruleset } : {}, file: a.file };
 }
 
 /** The address families a document speaks for: a save file's own, or those a script builds rules for (IPv4 when none). */

@@ -4,7 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_OPTIONS } from '../analysis/analyse';
 import { analyseDocument, DocumentAnalysis, documentKind } from '../analysis/document';
+import { escapeControls, shorten } from '../display';
 import type { Family } from '../knowledge';
+import { t } from '../l10n';
 import { nodeBashParser } from '../node/bashWasm';
 
 /** A file or stdin (`-`) as text, whatever its size; what is not text is refused before decoding it all. */
@@ -17,7 +19,7 @@ export function readText(file: string, what: string): string {
 export function readError(e: unknown, name: string): string {
   const err = e as NodeJS.ErrnoException;
   const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
-  return `${name}: ${why}`;
+  return `${escapeControls(name)}: ${escapeControls(why)}`;
 }
 
 export interface RulesOptions {
@@ -46,7 +48,7 @@ export async function loadRules(file: string, options: RulesOptions): Promise<Lo
   const analysis = await analyseDocument(text, documentKind(text, fileName) ?? 'script', {
     ...DEFAULT_OPTIONS, externalChains: options.external, family: options.family, fileName,
   }, nodeBashParser);
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error').map((d) => `${name}:${d.span.line + 1}:${d.span.start + 1}: ${d.message} [${d.code}]`);
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error').map((d) => `${escapeControls(name)}:${d.span.line + 1}:${d.span.start + 1}: ${d.message} [${d.code}]`);
   return { name, analysis, errors };
 }
 
@@ -59,9 +61,31 @@ export function refusedRules(rules: LoadedRules, what: string): string {
 }
 
 /** `iptables-x ... | head` closes the pipe early: stop quietly. */
-export function quietOnClosedPipe(): void {
+function quietOnClosedPipe(): void {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
+}
+
+/** Text for a terminal: file content in it cannot act on the terminal, each line stays one line. */
+export function terminalText(text: string): string {
+  return text.split('\n').map(escapeControls).join('\n');
+}
+
+/**
+ * Runs a command line's main: its status is the exit status; an internal error
+ * (a bug, thrown anywhere, even outside main) is one line and status 2, never
+ * a JavaScript stack.
+ */
+export function runCommandLine(tool: string, main: () => Promise<number>): void {
+  const fail = (e: unknown) => {
+    const what = e instanceof Error ? `${e.name === 'Error' ? '' : e.name + ': '}${e.message}` : String(e);
+    process.stderr.write(`${tool}: ${t('internal error: {0}', shorten(escapeControls(what), 300))}\n`);
+    process.exit(2);
+  };
+  process.on('uncaughtException', fail);
+  process.on('unhandledRejection', fail);
+  quietOnClosedPipe();
+  main().then((status) => { process.exitCode = status; }, fail);
 }

@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DEFAULT_OPTIONS } from '../analysis/analyse';
 import { analyseDocument, documentKind } from '../analysis/document';
+import { escapeControls } from '../display';
 import type { Family } from '../knowledge';
 import type { Ruleset } from '../model/ruleset';
 import { rulesetText } from '../model/saveText';
@@ -11,6 +12,7 @@ import { nftScript } from '../nft/script';
 import { environmentLocale, setLocale, t } from '../l10n';
 import { nodeBashParser } from '../node/bashWasm';
 import { version } from '../../../package.json';
+import { runCommandLine, terminalText } from './input';
 import { Finding, ReadFailure, sarifLog } from './sarif';
 
 const usage = () => t(`usage: iptables-lint [--format text|json|sarif] [--family 4|6] [--external CHAIN]... [--print-ruleset | --to-nft] [--max-size MB] FILE... | -
@@ -88,6 +90,11 @@ function readInput(file: string, maxBytes: number): string {
   return new TextDecoder('utf-8').decode(bytes);
 }
 
+/** One finding, one line: the file's name and the message escaped (the message is already cut). */
+function findingLine(f: Finding): string {
+  return `${escapeControls(f.file)}:${f.line}:${f.column}: ${f.severity}: ${escapeControls(f.message)} [${f.code}]\n`;
+}
+
 async function main(argv: string[]): Promise<number> {
   let args;
   try {
@@ -106,7 +113,7 @@ async function main(argv: string[]): Promise<number> {
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const why = err.code === 'ENOENT' ? t('no such file') : err.code === 'EISDIR' ? t('is a directory') : err.code === 'EACCES' ? t('permission denied') : err.message;
-      process.stderr.write(`${name}: error: ${why}\n`);
+      process.stderr.write(`${escapeControls(name)}: error: ${escapeControls(why)}\n`);
       failures.push({ file: name, message: why });
       continue;
     }
@@ -117,12 +124,13 @@ async function main(argv: string[]): Promise<number> {
     if (args.printRuleset) {
       const v4 = analysis.rulesets.ipv4;
       const v6 = analysis.rulesets.ipv6;
-      if (v4?.tables.size) process.stdout.write(rulesetText(v4));
-      if (v6?.tables.size) process.stdout.write(`# ip6tables\n${rulesetText(v6)}`);
+      // A comment's control characters are escaped: iptables-save would print them raw, to the terminal.
+      if (v4?.tables.size) process.stdout.write(terminalText(rulesetText(v4)));
+      if (v6?.tables.size) process.stdout.write(terminalText(`# ip6tables\n${rulesetText(v6)}`));
     }
     if (args.toNft) {
       const rulesets = [analysis.rulesets.ipv4, analysis.rulesets.ipv6].filter((r): r is Ruleset => !!r?.tables.size);
-      process.stdout.write(nftScript(rulesets, { source: fileName ? basename(fileName) : undefined, text }).text);
+      process.stdout.write(terminalText(nftScript(rulesets, { source: fileName ? basename(fileName) : undefined, text }).text));
     }
     for (const d of diagnostics) {
       findings.push({
@@ -132,25 +140,17 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (args.printRuleset || args.toNft) {
-    for (const f of findings.filter((x) => x.severity === 'error')) process.stderr.write(`${f.file}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.code}]\n`);
+    for (const f of findings.filter((x) => x.severity === 'error')) process.stderr.write(findingLine(f));
   } else if (args.format === 'sarif') {
     process.stdout.write(JSON.stringify(sarifLog(findings, failures, version, process.cwd()), null, 2) + '\n');
   } else if (args.format === 'json') {
     process.stdout.write(JSON.stringify(findings, null, 2) + '\n');
   } else {
-    for (const f of findings) process.stdout.write(`${f.file}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.code}]\n`);
+    for (const f of findings) process.stdout.write(findingLine(f));
   }
   if (failures.length) return 2;
   return findings.some((f) => f.severity === 'error') ? 1 : 0;
 }
 
-// `iptables-lint ... | head` closes the pipe early: stop quietly.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
 setLocale(environmentLocale(process.env));
-main(process.argv.slice(2)).then((status) => { process.exitCode = status; }, (e: Error) => {
-  process.stderr.write(`iptables-lint: ${t('internal error: {0}', e.stack ?? e.message)}\n`);
-  process.exitCode = 2;
-});
+runCommandLine('iptables-lint', () => main(process.argv.slice(2)));

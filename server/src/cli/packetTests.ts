@@ -8,7 +8,7 @@ import type { Family } from '../knowledge';
 import type { Ruleset } from '../model/ruleset';
 import { PacketTestResult, runPacketTest } from '../services/packetTests';
 import { rulesPathOf, SAMPLES_DIR, testName } from '../services/testFiles';
-import { loadRules, LoadedRules, readError, readText } from './input';
+import { loadRules, LoadedRules, readError, readText, terminalText } from './input';
 
 export const PACKET_TESTS_USAGE = `iptables-trace --test [DIR | FILE.json...] [--format text|json|junit] [--external CHAIN]...
 
@@ -183,6 +183,6 @@ export async function runPacketTestsCommand(argv: string[], usage: string): Prom
   if (args.format === 'json') {
     const entries = reports.map(({ file, name, rules, passed, error, failures }) => ({ file, name, rules, passed, ...(error ? { error } : {}), failures }));
     process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
-  } else process.stdout.write(args.format === 'junit' ? junitReport(reports) : textReport(reports));
+  } else process.stdout.write(args.format === 'junit' ? junitReport(reports) : terminalText(textReport(reports)));
   return reports.every((r) => r.passed) ? 0 : 1;
 }

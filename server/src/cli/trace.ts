@@ -9,7 +9,7 @@ import {
 import { packetLine, verdictLine } from '../engine/describe';
 import type { Family } from '../knowledge';
 import { environmentLocale, setLocale } from '../l10n';
-import { loadRules, quietOnClosedPipe, readError, readText, refusedRules } from './input';
+import { loadRules, readError, readText, refusedRules, runCommandLine, terminalText } from './input';
 import { MATRIX_USAGE, runMatrixCommand } from './matrix';
 import { PACKET_TESTS_USAGE, runPacketTestsCommand } from './packetTests';
 
@@ -119,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const fail = (message: string): number => {
-    process.stderr.write(`iptables-trace: ${message}\n`);
+    process.stderr.write(terminalText(`iptables-trace: ${message}`) + '\n');
     return 2;
   };
   const rules = await loadRules(args.rules, { external: args.external, family: args.family });
@@ -160,7 +160,7 @@ async function main(argv: string[]): Promise<number> {
     const outcomes = trace.outcomes.map((o) => ({ ...o, steps: o.steps.slice(trace.steps.length) }));
     process.stdout.write(JSON.stringify({ ...trace, outcomes }, null, 2) + '\n');
   }
-  else process.stdout.write(renderText(trace, rulesName, args.brief));
+  else process.stdout.write(terminalText(renderText(trace, rulesName, args.brief)));
   return 0;
 }
 
@@ -229,8 +229,5 @@ function renderText(t: Trace, file: string, brief: boolean): string {
   return out.join('\n').replace(/^\n/, '') + '\n';
 }
 
-quietOnClosedPipe();
 setLocale(environmentLocale(process.env));
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+runCommandLine('iptables-trace', () => main(process.argv.slice(2)));
