@@ -65,7 +65,9 @@ export function* analyseSaveSteps(text: string, options: AnalysisOptions = DEFAU
 
 /** Binary or oversized input gets one clear diagnostic instead of thousands of wrong ones. */
 export function refuseInput(text: string, maxFileSize: number): Diagnostic | undefined {
-  const firstLine = { line: 0, start: 0, end: Math.max(1, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')) };
+  // The first line as an editor counts it: up to the first line end of any kind, maybe empty.
+  const end = text.search(/[\r\n]/);
+  const firstLine = { line: 0, start: 0, end: end < 0 ? text.length : end };
   if (text.length > maxFileSize) {
     return { code: 'file-too-large', severity: 'warning', span: firstLine, message: t('this file is {0} MB, over the {1} MB limit (setting iptables.maxFileSize): it is not analysed', (text.length / 1048576).toFixed(1), (maxFileSize / 1048576).toFixed(1)) };
   }

@@ -155,6 +155,8 @@ export function cursorContext(source: ContextSource, pos: Position): CursorConte
   const text = linesOf(source);
   const lines = text.lines;
   if (pos.line >= lines.length) return undefined;
+  // LSP: a character past the line's end means the line's end.
+  pos = { line: pos.line, character: Math.min(pos.character, lines[pos.line].length) };
   if (source.kind === 'script') return scriptContext(lines, pos, source.analysis);
   const family = source.analysis?.file?.family ?? detectFamily(source.text);
   return restoreContext(lines, 0, pos, family, false, text.blockMarks ??= blockMarksOf(lines));

@@ -81,12 +81,12 @@ export function builtin(sh: ShellInterpreter, name: string, args: Field[], node:
     case 'eval': {
       const code = concat(args.flatMap((a, k) => (k ? [known(' '), a] : [a])));
       if (code.unknown) return undefined;
-      return sh.evalText(code.text, node);
+      return sh.evalText(code.text);
     }
     case 'source':
     case '.': {
       const f = args[0]?.unknown ? undefined : sh.files.get(words[0] ?? '');
-      if (f && !f.text.unknown) return sh.evalText(f.text.text, node);
+      if (f && !f.text.unknown) return sh.evalText(f.text.text);
       // A file of the machine: whatever it sets is unknown from here on.
       sh.state.unreadSources.push(args[0]?.unknown ? t('a file sourced here') : `\`${words[0]}\``);
       return undefined;

@@ -30,8 +30,8 @@ export interface CallContext {
   guarded: boolean;
   /** The branch was taken without knowing whether it would be (the reason). */
   conditional?: string;
-  /** The command node in the script. */
-  node: SyntaxNode;
+  /** Where the command is, as the user sees it (for code that eval runs: the eval's words). */
+  span: Span;
   /** What its words assumed of variables that were empty and so vanished from them. */
   vanished: string[];
 }
@@ -162,16 +162,22 @@ export class ShellInterpreter implements ExpansionHost {
 
   // ---- positions ---------------------------------------------------------------
 
-  /** tree-sitter columns are UTF-16 code units for a JS string, as LSP wants them. */
+  /**
+   * Where a node is, for the user. Positions in text the evaluator parsed
+   * itself (eval, an unquoted heredoc, array values) mean nothing there: such
+   * a node is reported at the statement of the script that ran it.
+   * tree-sitter columns are UTF-16 code units for a JS string, as LSP wants them.
+   */
   spanOf(node: SyntaxNode): Span {
-    if (this.spanOverride) return this.spanOverride;
-    const { row, column } = node.startPosition;
-    const end = node.endPosition.row === row ? node.endPosition.column : (this.lines[row] ?? '').length;
+    const own = node.tree === this.tree ? node : this.ownStatement;
+    if (!own) return { line: 0, start: 0, end: 0 };
+    const { row, column } = own.startPosition;
+    const end = own.endPosition.row === row ? own.endPosition.column : (this.lines[row] ?? '').length;
     return { line: row, start: column, end };
   }
 
   literalSpan(node: SyntaxNode, offset: number, text: string): Span | undefined {
-    if (this.spanOverride || node.tree !== this.tree || text.includes('\n')) return undefined;
+    if (node.tree !== this.tree || text.includes('\n')) return undefined;
     const { row, column } = node.startPosition;
     return { line: row, start: column + offset, end: column + offset + text.length };
   }
@@ -328,7 +334,12 @@ export class ShellInterpreter implements ExpansionHost {
     return status;
   }
 
+  /** The innermost statement of the script's own text being run. */
+  private ownStatement: SyntaxNode | undefined;
+
   statement(node: SyntaxNode): Status {
+    const outer = this.ownStatement;
+    if (node.tree === this.tree) this.ownStatement = node;
     try {
       this.budget.step();
       return this.budget.nested(() => this.runStatement(node));
@@ -336,6 +347,8 @@ export class ShellInterpreter implements ExpansionHost {
       // The innermost statement it comes through is where the note goes.
       if (e instanceof TooMuchWork) e.span ??= this.spanOf(node);
       throw e;
+    } finally {
+      this.ownStatement = outer;
     }
   }
 
@@ -625,7 +638,8 @@ export class ShellInterpreter implements ExpansionHost {
   private dispatch(fields: Field[], node: SyntaxNode, bypassFunctions: boolean, vanished: string[]): Status {
     const name = fields[0].text;
     const args = fields.slice(1);
-    this.executed.add(node.id);
+    // Node ids are per tree: only the script's own commands count as run.
+    if (node.tree === this.tree) this.executed.add(node.id);
     if (!bypassFunctions && this.state.functions.has(name)) return this.callFunction(name, args, vanished);
     const tool = iptablesTool(name) ?? (isMultiCall(name) && args[0] ? iptablesTool(args[0].text) : undefined);
     if (tool) return this.iptables(tool, isMultiCall(name) ? args.slice(1) : args, node, vanished);
@@ -635,7 +649,7 @@ export class ShellInterpreter implements ExpansionHost {
   private iptables(tool: IptablesTool, args: Field[], node: SyntaxNode, vanished: string[]): Status {
     this.budget.step(IPTABLES_COST);
     for (const a of args) this.budget.scan(a.text.length);
-    const ctx: CallContext = { guarded: this.guardDepth > 0 || this.stderrDiscarded, conditional: this.conditional, node, vanished };
+    const ctx: CallContext = { guarded: this.guardDepth > 0 || this.stderrDiscarded, conditional: this.conditional, span: this.spanOf(node), vanished };
     if (tool.kind === 'iptables') return this.host.iptables(tool, args, ctx);
     if (tool.kind === 'save') {
       const text = this.host.save(tool.family);
@@ -673,23 +687,12 @@ export class ShellInterpreter implements ExpansionHost {
     }
   }
 
-  evalText(code: string, node: SyntaxNode): Status {
+  evalText(code: string): Status {
     return this.budget.evaluating(() => {
       this.budget.scan(code.length);
-      const tree = this.reparse(code);
-      // Positions inside the evaluated text mean nothing to the user: report at the eval's words.
-      const span = this.spanOf(node);
-      const saved = this.spanOverride;
-      this.spanOverride = span;
-      try {
-        return this.block(tree.rootNode.namedChildren);
-      } finally {
-        this.spanOverride = saved;
-      }
+      return this.block(this.reparse(code).rootNode.namedChildren);
     });
   }
-
-  private spanOverride: Span | undefined;
 
   tempFile(out: Output, template = '/tmp/tmp.XXXXXXXXXX'): string {
     const n = ++this.tempCounter;
@@ -726,7 +729,7 @@ function joinContinuedWords(source: string, nodes: SyntaxNode[]): SyntaxNode[] {
       const first = run[0];
       const last = run[run.length - 1];
       const children = run.flatMap((n) => (n.type === 'concatenation' ? n.children : [n]));
-      out.push({ type: 'concatenation', children, text: run.map((n) => n.text).join(''), startPosition: first.startPosition, endPosition: last.endPosition, startIndex: first.startIndex, endIndex: last.endIndex } as unknown as SyntaxNode);
+      out.push({ type: 'concatenation', tree: first.tree, children, text: run.map((n) => n.text).join(''), startPosition: first.startPosition, endPosition: last.endPosition, startIndex: first.startIndex, endIndex: last.endIndex } as unknown as SyntaxNode);
     }
     run = [];
   };

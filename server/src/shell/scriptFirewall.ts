@@ -61,7 +61,7 @@ export class ScriptFirewall implements FirewallHost {
     const ok = !command.otherFamily && this.builders[tool.family].runCommand(command, sink);
     onlyWhileUnset(sink, args, ctx.vanished);
     this.collect(sink, ctx);
-    this.calls.push({ family: tool.family, command, ok, line: ctx.node.startPosition.row, conditional: ctx.conditional, sources: args.map((a) => a.source) });
+    this.calls.push({ family: tool.family, command, ok, line: ctx.span.line, conditional: ctx.conditional, sources: args.map((a) => a.source) });
     // iptables exits 2 for what it refuses while parsing, 1 for what fails later.
     return ok ? 0 : sink.some((d) => d.severity === 'error' && !STATE_CODES.has(d.code)) ? 2 : 1;
   }
@@ -73,13 +73,12 @@ export class ScriptFirewall implements FirewallHost {
     const sink: Diagnostic[] = [];
     if (!input || input.text.unknown) {
       const why = input?.text.unknown ?? t('it reads from the terminal');
-      sink.push({ code: 'machine-dependent', severity: 'information', span: spanOfNode(ctx.node), message: t('what this iptables-restore loads cannot be worked out here ({0}): its rules are not part of the ruleset shown', why) });
+      sink.push({ code: 'machine-dependent', severity: 'information', span: ctx.span, message: t('what this iptables-restore loads cannot be worked out here ({0}): its rules are not part of the ruleset shown', why) });
       this.collect(sink, ctx);
       return undefined;
     }
     // Text the script built elsewhere (a file written line by line): its problems are shown at the restore.
-    const at = ctx.node.startPosition;
-    const origin = input.origin ?? (() => ({ line: at.row, column: at.column }));
+    const origin = input.origin ?? (() => ({ line: ctx.span.line, column: ctx.span.start }));
     const file = parseSaveFile(input.text.text, { family: tool.family, origin });
     this.restores.push(file);
     sink.push(...file.diagnostics);
@@ -186,11 +185,6 @@ function noteAssumptions(sink: Diagnostic[], args: Field[]): void {
     seen.add(key);
     sink.push({ code: 'machine-dependent', severity: 'information', span: a.span, message: t('`{0}` assumes {1}; where that is not so, this rule changes', a.text, a.assumes.join(t(' and '))) });
   }
-}
-
-function spanOfNode(node: CallContext['node']): { line: number; start: number; end: number } {
-  const { row, column } = node.startPosition;
-  return { line: row, start: column, end: node.endPosition.row === row ? node.endPosition.column : column + node.text.split('\n')[0].length };
 }
 
 function toToken(f: Field): Token {
