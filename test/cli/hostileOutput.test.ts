@@ -13,6 +13,7 @@ import { REPO } from '../support/shared';
 
 const LINT = path.join(REPO, 'server', 'out', 'cli.js');
 const TRACE = path.join(REPO, 'server', 'out', 'trace.js');
+const DIFF = path.join(REPO, 'server', 'out', 'diff.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'iptables-hostile-'));
 
 function file(name: string, content: string): string {
@@ -65,13 +66,25 @@ test('iptables-trace: the rule text of a step cannot act on the terminal either'
   assert.match(r.stdout, /--comment \\e\]0;pwned\\x07\\e\[2J\\e\[31mx -j ACCEPT/);
 });
 
+test('iptables-diff: a rule of one side cannot act on the terminal', () => {
+  const a = file('a.rules', '*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n');
+  const b = file('b.rules', `*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment "${TITLE_AND_CLEAR}x" -j ACCEPT\nCOMMIT\n`);
+  const r = run([DIFF, a, b]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.ok(!RAW_CONTROL.test(r.stdout));
+  assert.match(r.stdout, /\+ 1 +-A INPUT -m comment --comment "\\e\]0;pwned\\x07\\e\[2J\\e\[31mx" -j ACCEPT/);
+});
+
 test('an internal error, thrown in the command or after it, is one line and exit status 2', () => {
   const fault = (name: string, code: string) => file(name, code);
   const inWrite = fault('write.js', 'process.stdout.write = () => { throw new TypeError("broken\\n\\x1b[2Jpipe"); };\n');
   const later = fault('later.js', 'setImmediate(() => { throw new RangeError("late"); });\n');
-  const trace = run(['-r', inWrite, TRACE, file('ok.rules', '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n'), '--packet', 'tcp 192.0.2.10:1234 -> 10.0.0.1:22 in eth0']);
+  const ok = file('ok.rules', '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n');
+  const trace = run(['-r', inWrite, TRACE, ok, '--packet', 'tcp 192.0.2.10:1234 -> 10.0.0.1:22 in eth0']);
   assert.deepEqual([trace.status, trace.stderr], [2, 'iptables-trace: internal error: TypeError: broken\\n\\e[2Jpipe\n']);
   const lint = run(['-r', later, LINT, rules]);
   assert.equal(lint.status, 2);
   assert.equal(lint.stderr, 'iptables-lint: internal error: RangeError: late\n');
+  const diff = run(['-r', later, DIFF, ok, ok]);
+  assert.deepEqual([diff.status, diff.stderr], [2, 'iptables-diff: internal error: RangeError: late\n']);
 });

@@ -13,7 +13,7 @@ import { ChainDrift, chainLabel, comparedFamilies, DriftSide, driftSummary, Rule
 import { LiveError, LiveRuleset, readLiveRuleset, runCommand } from '../node/liveMachine';
 import { semanticDiff, semanticDiffJson, semanticDiffText } from '../engine/symbolic/diff';
 import { parseService, type Service, serviceLimits } from '../engine/symbolic/matrix';
-import { loadRules, quietOnClosedPipe, refusedRules } from './input';
+import { loadRules, refusedRules, runCommandLine, terminalText } from './input';
 
 const USAGE = `usage: iptables-diff [--semantic [--port tcp:22]] [--format text|json] [--live-command CMD] [--family 4|6] [--external CHAIN]... A B
 
@@ -130,7 +130,7 @@ async function readSide(file: string, args: Args): Promise<Side | string> {
   const { analysis } = rules;
   if (analysis.kind === 'save' && rules.errors.length) return refusedRules(rules, 'compare');
   // A failing command leaves the kernel as it was and the script goes on: the rest is compared.
-  if (rules.errors.length) process.stderr.write(`iptables-diff: ${rules.name}: ${rules.errors.length} command${rules.errors.length === 1 ? '' : 's'} would fail (iptables-lint lists them); compared without them\n`);
+  if (rules.errors.length) process.stderr.write(`iptables-diff: ${terminalText(rules.name)}: ${rules.errors.length} command${rules.errors.length === 1 ? '' : 's'} would fail (iptables-lint lists them); compared without them\n`);
   return { name: rules.name, rulesets: analysis.rulesets, families: familiesOf(analysis) };
 }
 
@@ -174,7 +174,7 @@ function semantic(a: Side, b: Side, families: Family[], args: Args): number {
   const names = { a: a.name, b: b.name };
   if (args.format === 'json') {
     process.stdout.write(JSON.stringify({ equal: diffs.every((d) => d.changes.length === 0), a: sideJson(a), b: sideJson(b), families: diffs.map(semanticDiffJson) }, null, 2) + '\n');
-  } else process.stdout.write(diffs.map((d) => semanticDiffText(d, names)).join(''));
+  } else process.stdout.write(terminalText(diffs.map((d) => semanticDiffText(d, names)).join('')));
   return diffs.some((d) => d.changes.length) ? 1 : 0;
 }
 
@@ -198,26 +198,20 @@ async function main(argv: string[]): Promise<number> {
       }
     } catch (e) {
       if (!(e instanceof LiveError)) throw e;
-      process.stderr.write(`iptables-diff: ${e.message}\n`);
+      process.stderr.write(`iptables-diff: ${terminalText(e.message)}\n`);
       return 2;
     }
   }
   const [a, b] = sides;
-  for (const w of live?.live?.warnings ?? []) process.stderr.write(`iptables-diff: warning: ${w}\n`);
+  for (const w of live?.live?.warnings ?? []) process.stderr.write(`iptables-diff: warning: ${terminalText(w)}\n`);
   const families = comparedFamilies(a, b);
   if (args.semantic) return semantic(a, b, families, args);
   const chains = rulesetDrift(a.rulesets, b.rulesets, families);
   if (args.format === 'json') {
     process.stdout.write(JSON.stringify({ equal: chains.length === 0, a: sideJson(a), b: sideJson(b), families, chains }, null, 2) + '\n');
-  } else process.stdout.write(renderText(a, b, chains, families));
+  } else process.stdout.write(terminalText(renderText(a, b, chains, families)));
   return chains.length ? 1 : 0;
 }
 
-quietOnClosedPipe();
 setLocale(environmentLocale(process.env));
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-}, (e: Error) => {
-  process.stderr.write(`iptables-diff: internal error: ${e.stack ?? e.message}\n`);
-  process.exitCode = 2;
-});
+runCommandLine('iptables-diff', () => main(process.argv.slice(2)));

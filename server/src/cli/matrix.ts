@@ -4,7 +4,7 @@ import { DEFAULT_OPTIONS } from '../analysis/analyse';
 import { parseHost, ScenarioError, type Host } from '../engine';
 import { matrixJson, matrixText, parseService, Service, serviceMatrix } from '../engine/symbolic/matrix';
 import type { Family } from '../knowledge';
-import { loadRules, readError, readText, refusedRules } from './input';
+import { loadRules, readError, readText, refusedRules, terminalText } from './input';
 
 export const MATRIX_USAGE = `iptables-trace --matrix [--port tcp:22] RULES [--format text|json] [--host FILE.json] [--conntrack on]
 
@@ -90,21 +90,21 @@ export async function runMatrixCommand(argv: string[], usage: string): Promise<n
     if (args.host) host = readHost(args.host);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`iptables-trace: ${e.message}\n\n${usage}\n`);
+    process.stderr.write(`iptables-trace: ${terminalText(e.message)}\n\n${usage}\n`);
     return 2;
   }
   const fail = (message: string) => {
-    process.stderr.write(`iptables-trace: ${message}\n`);
+    process.stderr.write(`iptables-trace: ${terminalText(message)}\n`);
     return 2;
   };
   const rules = await loadRules(args.rules!, { external: args.external, family: args.family });
   if (typeof rules === 'string') return fail(rules);
   // An analysis can go on where a trace could not: a value iptables refuses is taken as unknown.
-  if (rules.errors.length) process.stderr.write(`iptables-trace: warning: ${refusedRules(rules, 'load').replace(/so there is nothing to load:/, 'the matrix reads the rules as written, and what a refused value would test as unknown:')}\n`);
+  if (rules.errors.length) process.stderr.write(`iptables-trace: warning: ${terminalText(refusedRules(rules, 'load').replace(/so there is nothing to load:/, 'the matrix reads the rules as written, and what a refused value would test as unknown:'))}\n`);
   const family: Family = args.family ?? (rules.analysis.rulesets.ipv4 ? 'ipv4' : 'ipv6');
   const ruleset = rules.analysis.rulesets[family];
   if (!ruleset) return fail(`${rules.name} has no ${family === 'ipv4' ? 'IPv4 (iptables)' : 'IPv6 (ip6tables)'} rules`);
   const matrix = serviceMatrix(ruleset, args.service, { host, conntrack: args.conntrack });
-  process.stdout.write(args.format === 'json' ? JSON.stringify(matrixJson(matrix), null, 2) + '\n' : matrixText(matrix));
+  process.stdout.write(args.format === 'json' ? JSON.stringify(matrixJson(matrix), null, 2) + '\n' : terminalText(matrixText(matrix)));
   return 0;
 }
