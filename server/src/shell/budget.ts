@@ -21,7 +21,7 @@ export interface Limits {
 }
 
 export const DEFAULT_LIMITS: Limits = {
-  steps: 250_000,
+  steps: 100_000,
   depth: 200,
   totalSize: 1 << 25,
   rangeItems: 100_000,

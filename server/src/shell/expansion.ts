@@ -111,7 +111,7 @@ export class Expander {
       const text = p.value.text;
       if (text === '' && p.value.assumes) this.vanished.push(...p.value.assumes);
       // Nothing to split: the value stays as it is, with where it was written.
-      if (text !== '' && ![...text].some((c) => ifs.includes(c))) {
+      if (text !== '' && !containsAny(text, ifs)) {
         current.push(p.value);
         continue;
       }
@@ -449,9 +449,14 @@ function arithmeticText(node: SyntaxNode): string {
   return tgt.startsWith('$((') ? tgt.slice(3, -2) : tgt.startsWith('$[') ? tgt.slice(2, -1) : tgt;
 }
 
+function containsAny(text: string, chars: string): boolean {
+  for (let i = 0; i < chars.length; i++) if (text.includes(chars[i])) return true;
+  return false;
+}
+
 /** Outside quotes, a backslash keeps the next character literally. */
 function unescapeWord(text: string): string {
-  return text.replace(/\\\n/g, '').replace(/\\(.)/gs, '$1');
+  return text.includes('\\') ? text.replace(/\\\n/g, '').replace(/\\(.)/gs, '$1') : text;
 }
 
 /** Inside "...", a backslash only escapes $ ` " \ and newline. */

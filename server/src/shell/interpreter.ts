@@ -82,6 +82,15 @@ interface Input {
 /** How far past an array's end an index may write (the array is a list, so the gap is filled). */
 const MAX_ARRAY_GAP = 100_000;
 
+/** A simple command as the tree has it. */
+interface CommandParts {
+  hasName: boolean;
+  assignments: SyntaxNode[];
+  /** The name and the arguments, words continued over lines joined. */
+  words: SyntaxNode[];
+  redirects: SyntaxNode[];
+}
+
 /** An iptables command costs about as much as this many statements (parsing it, changing the ruleset). */
 const IPTABLES_COST = 20;
 
@@ -171,10 +180,19 @@ export class ShellInterpreter implements ExpansionHost {
   spanOf(node: SyntaxNode): Span {
     const own = node.tree === this.tree ? node : this.ownStatement;
     if (!own) return { line: 0, start: 0, end: 0 };
+    // Asking the tree for positions is costly, and a loop asks for the same ones again.
+    // (Words joined over continuation lines are made here and have no id.)
+    const id = own.id as number | undefined;
+    const known = id === undefined ? undefined : this.spans.get(id);
+    if (known) return { ...known };
     const { row, column } = own.startPosition;
     const end = own.endPosition.row === row ? own.endPosition.column : (this.lines[row] ?? '').length;
-    return { line: row, start: column, end };
+    const span = { line: row, start: column, end };
+    if (id !== undefined) this.spans.set(id, span);
+    return { ...span };
   }
+
+  private readonly spans = new Map<number, Span>();
 
   literalSpan(node: SyntaxNode, offset: number, text: string): Span | undefined {
     if (node.tree !== this.tree || text.includes('\n')) return undefined;
@@ -557,21 +575,42 @@ export class ShellInterpreter implements ExpansionHost {
     return 0;
   }
 
+  /** The parts of the script's own commands, read from the tree once (a loop runs a command many times). */
+  private readonly commandParts = new Map<number, CommandParts>();
+
+  private partsOf(node: SyntaxNode): CommandParts {
+    const own = node.tree === this.tree;
+    const known = own ? this.commandParts.get(node.id) : undefined;
+    if (known) return known;
+    const nameNode = node.childForFieldName('name');
+    const children = node.namedChildren.filter((c): c is SyntaxNode => c !== null);
+    const argNodes = children.filter((c) => c.type !== 'variable_assignment' && c !== nameNode && c.type !== 'command_name' && !c.type.endsWith('redirect'));
+    const words = nameNode ? [nameNode.namedChildren[0] ?? nameNode, ...argNodes] : [];
+    const parts: CommandParts = {
+      hasName: nameNode !== null,
+      assignments: children.filter((c) => c.type === 'variable_assignment'),
+      // Continuations are found in the script's own text; re-parsed text has none that matter.
+      words: own ? joinContinuedWords(this.source, words) : words,
+      redirects: children.filter((c) => c.type.endsWith('redirect')),
+    };
+    if (own) this.commandParts.set(node.id, parts);
+    return parts;
+  }
+
   /** A simple command: expand, strip prefixes, then run a function, a builtin, iptables or a utility. */
   private command(node: SyntaxNode, extraAssignments: SyntaxNode[]): Status {
-    const nameNode = node.childForFieldName('name');
-    const assignments = [...extraAssignments, ...node.namedChildren.filter((c): c is SyntaxNode => c?.type === 'variable_assignment')];
-    const argNodes = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'variable_assignment' && c !== nameNode && c.type !== 'command_name' && !c.type.endsWith('redirect'));
-    if (!nameNode) {
+    const parts = this.partsOf(node);
+    const assignments = [...extraAssignments, ...parts.assignments];
+    if (!parts.hasName) {
       for (const a of assignments) this.assignment(a, false);
       return 0;
     }
-    const redirects = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type.endsWith('redirect'));
+    const redirects = parts.redirects;
     const temp = new Map<string, VariableValue>();
     for (const a of assignments) this.assignment(a, false, temp);
     const outer = this.expander.vanished;
     this.expander.vanished = [];
-    const fields = this.expander.fields(joinContinuedWords(this.source, [nameNode.namedChildren[0] ?? nameNode, ...argNodes]));
+    const fields = this.expander.fields(parts.words);
     const vanished = [...new Set(this.expander.vanished)];
     this.expander.vanished = outer;
     // `\iptables` only skips aliases (which scripts do not expand anyway), so functions still apply.

@@ -50,6 +50,8 @@ export function replaceMatches(p: Pattern, text: string, replacement: string, al
   for (let from = 0; from < text.length || (text === '' && from === 0);) {
     const match = p.find(text, from, meter);
     if (!match) break;
+    // Each match costs more than its characters (the search, the pieces): charged as 64.
+    meter.scan(64);
     length += match[0] - copied + replacement.length;
     checkLength(length + text.length - match[1]);
     chunk.push(text.slice(copied, match[0]), replacement);
