@@ -5,6 +5,7 @@ import type { DiagnosticCode } from './diagnostics';
 export const HELP: Record<DiagnosticCode, string> = {
   'binary-file': 'The file holds NUL bytes or other binary data, so it cannot be a rule file or a script. Check that the right file is named, or exclude it from the check.',
   'file-too-large': 'Files above the size limit are skipped to keep the editor responsive. Raise `iptables.maxFileSize` if the file really is a ruleset.',
+  'analysis-failed': 'This is a bug in the extension, not a problem in the file. The diagnostics shown before are removed, as they may no longer hold. Please report it with the lines of the "iptables" output channel.',
   'crlf': 'iptables-restore keeps the carriage return of a CRLF line end as part of the last word (`COMMIT\\r`), and fails. Save the file with LF line ends (`dos2unix FILE`).',
   'outside-table': 'In the restore format every rule and chain line belongs to a table block: a `*filter` (or `*nat`, ...) line opens it, `COMMIT` closes it. Move the line into a block.',
   'missing-commit': 'iptables-restore applies a table only when it reaches `COMMIT`. Add `COMMIT` at the end of each `*table` block.',

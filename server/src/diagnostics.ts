@@ -52,6 +52,7 @@ export function diagnostic(code: DiagnosticCode, span: Span, message: string, se
 export const CODES = {
   // The file as a whole
   'binary-file': 'The file is not text.',
+  'analysis-failed': 'The analysis stopped on an internal error (a bug): nothing is checked until it is fixed.',
   'file-too-large': 'The file is larger than the configured limit; it is not analysed.',
   'crlf': 'Windows line endings: iptables-restore reads the carriage return as part of the line.',
   // The save/restore format

@@ -11,13 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { DEFAULT_OPTIONS } from '../analysis/analyse';
 import { analyseDocument, analyseSaveDocument, DocumentAnalysis, DocumentKind, documentKind, DocumentOptions, reanalyseSaveDocument } from '../analysis/document';
-import type { Diagnostic, Span } from '../diagnostics';
+import type { Diagnostic } from '../diagnostics';
+import { cleanMessage, shorten } from '../display';
 import { environmentLocale, setLocale, t } from '../l10n';
 import type { Ruleset } from '../model/ruleset';
 import { nftScript } from '../nft/script';
 import { nodeBashParser } from '../node/bashWasm';
 import { ParsedLines } from '../syntax/parsedLines';
 import { AnalysisCache, StaleAnalysis } from './analysisCache';
+import { DocumentLines } from './documentLines';
 import { runInSlices } from './timeSlices';
 import { CompletionEntry, CompletionKind, completions } from '../services/completion';
 import { hover } from '../services/hover';
@@ -102,6 +104,15 @@ const analyses = new AnalysisCache<Analysed>();
 const publishedFrom = new Map<string, DocumentAnalysis>();
 /** Each open document's parsed lines, reused by its next analysis. */
 const parsedLines = new Map<string, ParsedLines>();
+/** Each open document's lines as the analysis and the editor count them, for the text last asked about. */
+const documentLines = new Map<string, DocumentLines>();
+
+/** Lines of `text` (a version of the document at `uri`): every position to and from the editor goes through them. */
+function linesOf(uri: string, text: string): DocumentLines {
+  let lines = documentLines.get(uri);
+  if (lines?.text !== text) documentLines.set(uri, lines = new DocumentLines(text));
+  return lines;
+}
 
 // Messages in the editor's display language (VS Code sends it); other editors may not
 // say, and then the server's own LANG decides, as for the CLIs.
@@ -180,6 +191,7 @@ documents.onDidClose((e) => {
   pending.delete(e.document.uri);
   analyses.delete(e.document.uri);
   parsedLines.delete(e.document.uri);
+  documentLines.delete(e.document.uri);
   publishedFrom.delete(e.document.uri);
   connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
@@ -244,12 +256,16 @@ async function validate(doc: TextDocument): Promise<void> {
   }
   const started = performance.now();
   let analysis: DocumentAnalysis | undefined;
+  let text = doc.getText();
   try {
-    analysis = (await currentAnalysis(doc)).analysis;
+    ({ analysis, text } = await currentAnalysis(doc));
   } catch (e) {
     // A newer version stopped it: that one is published instead.
     if (e instanceof StaleAnalysis) return;
     connection.console.error(`analysis of ${doc.uri} failed: ${(e as Error).stack ?? e}`);
+    // The last diagnostics may no longer hold: one that says what happened replaces them.
+    publishedFrom.delete(doc.uri);
+    if (documents.get(doc.uri)?.version === doc.version) connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: [failure(e, linesOf(doc.uri, text))] });
     return;
   }
   const ms = performance.now() - started;
@@ -260,7 +276,17 @@ async function validate(doc: TextDocument): Promise<void> {
   // A document opened while the settings load is validated twice: one publication is enough.
   if (publishedFrom.get(doc.uri) === analysis) return;
   publishedFrom.set(doc.uri, analysis);
-  connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: analysis.diagnostics.map((d) => toLsp(d, doc.uri)) });
+  const lines = linesOf(doc.uri, text);
+  connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: analysis.diagnostics.map((d) => toLsp(d, doc.uri, lines)) });
+}
+
+/** The diagnostic of an analysis that failed (a bug): on the first line, with the error's own words. */
+function failure(e: unknown, lines: DocumentLines): LspDiagnostic {
+  const what = cleanMessage(e instanceof Error ? e.message : String(e));
+  return {
+    range: lines.range({ line: 0, start: 0, end: 0 }), severity: DiagnosticSeverity.Error, code: 'analysis-failed', source: 'iptables',
+    message: t('the analysis of this file stopped on an internal error ({0}); the problems shown before are gone, and nothing is checked until it is fixed: please report it', shorten(what, 200)),
+  };
 }
 
 const SEVERITY: Record<Diagnostic['severity'], DiagnosticSeverity> = {
@@ -270,19 +296,15 @@ const SEVERITY: Record<Diagnostic['severity'], DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
-function rangeOf(span: Span): Range {
-  return { start: { line: span.line, character: span.start }, end: { line: span.line, character: span.end } };
-}
-
-function toLsp(d: Diagnostic, uri: string): LspDiagnostic {
+function toLsp(d: Diagnostic, uri: string, lines: DocumentLines): LspDiagnostic {
   const out: LspDiagnostic = {
-    range: rangeOf(d.span),
+    range: lines.range(d.span),
     severity: SEVERITY[d.severity],
     code: d.code,
     source: 'iptables',
     message: d.message,
   };
-  if (d.related) out.relatedInformation = d.related.map((r) => ({ location: { uri, range: rangeOf(r.span) }, message: r.message }));
+  if (d.related) out.relatedInformation = d.related.map((r) => ({ location: { uri, range: lines.range(r.span) }, message: r.message }));
   if (d.tag) out.tags = [d.tag === 'unnecessary' ? DiagnosticTag.Unnecessary : DiagnosticTag.Deprecated];
   return out;
 }
@@ -294,14 +316,15 @@ connection.onCodeAction(async ({ textDocument, context }) => {
   try {
     const { analysis, text } = await currentAnalysis(doc);
     if (!analysis) return [];
+    const lines = linesOf(doc.uri, text);
     const actions: CodeAction[] = [];
     for (const shown of context.diagnostics) {
-      const core = analysis.diagnostics.find((d) => d.code === shown.code && d.message === shown.message && sameRange(rangeOf(d.span), shown.range));
+      const core = analysis.diagnostics.find((d) => d.code === shown.code && d.message === shown.message && sameRange(lines.range(d.span), shown.range));
       if (!core) continue;
       for (const fix of quickFixes(core, analysis, text)) {
         actions.push({
           title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [shown], isPreferred: fix.preferred,
-          edit: { changes: { [doc.uri]: fix.edits } },
+          edit: { changes: { [doc.uri]: fix.edits.map((e) => ({ range: lines.editorRange(e.range), newText: e.newText })) } },
         });
       }
     }
@@ -324,9 +347,9 @@ function contentModified(): ResponseError<void> {
 
 // Completion and hover read the text as it is now with the last analysis, even
 // one edit old (chains rarely change while typing): they never wait for a re-analysis.
-connection.onCompletion(({ textDocument: { uri }, position }) => withRecent(uri, 'completion', false, (analysis, text) => {
-  const list = completions({ text, kind: analysis.kind, analysis }, position);
-  return { isIncomplete: list.incomplete, items: list.items.map(toCompletionItem) };
+connection.onCompletion(({ textDocument: { uri }, position }) => withRecent(uri, 'completion', false, (analysis, text, lines) => {
+  const list = completions({ text, kind: analysis.kind, analysis }, lines.fromEditor(position));
+  return { isIncomplete: list.incomplete, items: list.items.map((e) => toCompletionItem(e, lines)) };
 }));
 
 const COMPLETION_KIND: Record<CompletionKind, CompletionItemKind> = {
@@ -341,38 +364,38 @@ const COMPLETION_KIND: Record<CompletionKind, CompletionItemKind> = {
   snippet: CompletionItemKind.Snippet,
 };
 
-function toCompletionItem(e: CompletionEntry): CompletionItem {
+function toCompletionItem(e: CompletionEntry, lines: DocumentLines): CompletionItem {
   const item: CompletionItem = {
     label: e.label,
     kind: COMPLETION_KIND[e.kind],
     detail: e.detail,
     sortText: e.sortText,
     documentation: { kind: MarkupKind.Markdown, value: e.documentation },
-    textEdit: { range: rangeOf(e.range), newText: e.insert ?? e.label },
+    textEdit: { range: lines.range(e.range), newText: e.insert ?? e.label },
     insertTextFormat: e.snippet ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
   };
   if (e.deprecated) item.tags = [CompletionItemTag.Deprecated];
   return item;
 }
 
-connection.onHover(({ textDocument: { uri }, position }) => withRecent(uri, 'hover', true, (analysis, text) => {
-  const found = hover({ text, kind: analysis.kind, analysis }, position);
-  return found ? { contents: { kind: MarkupKind.Markdown, value: found.contents }, range: rangeOf(found.range) } : null;
+connection.onHover(({ textDocument: { uri }, position }) => withRecent(uri, 'hover', true, (analysis, text, lines) => {
+  const found = hover({ text, kind: analysis.kind, analysis }, lines.fromEditor(position));
+  return found ? { contents: { kind: MarkupKind.Markdown, value: found.contents }, range: lines.range(found.range) } : null;
 }));
 
 /** Answers from a recent analysis and the document's text as it is now; `small`: a small document's current analysis. */
-function withRecent<T>(uri: string, feature: string, small: boolean, answer: (analysis: DocumentAnalysis, text: string) => T): Promise<T | null> {
+function withRecent<T>(uri: string, feature: string, small: boolean, answer: (analysis: DocumentAnalysis, text: string, lines: DocumentLines) => T): Promise<T | null> {
   const doc = documents.get(uri);
   if (!doc) return Promise.resolve(null);
   const text = doc.getText();
-  return answerFrom(recentAnalysis(doc, small && text.length < WAIT_BELOW), uri, feature, (a) => answer(a.analysis!, text));
+  return answerFrom(recentAnalysis(doc, small && text.length < WAIT_BELOW), uri, feature, (a) => answer(a.analysis!, text, linesOf(uri, text)));
 }
 
-/** Answers a request from the analysis of the document as it is now, and the text it was made from. */
-function fromAnalysis<T>(uri: string, feature: string, answer: (analysis: DocumentAnalysis, text: string) => T): Promise<T | null> {
+/** Answers a request from the analysis of the document as it is now, the text it was made from and its lines. */
+function fromAnalysis<T>(uri: string, feature: string, answer: (analysis: DocumentAnalysis, text: string, lines: DocumentLines) => T): Promise<T | null> {
   const doc = documents.get(uri);
   if (!doc) return Promise.resolve(null);
-  return answerFrom(currentAnalysis(doc), uri, feature, (a) => answer(a.analysis!, a.text));
+  return answerFrom(currentAnalysis(doc), uri, feature, (a) => answer(a.analysis!, a.text, linesOf(uri, a.text)));
 }
 
 async function answerFrom<T>(analysed: Promise<Analysed>, uri: string, feature: string, answer: (a: Analysed) => T): Promise<T | null> {
@@ -386,11 +409,11 @@ async function answerFrom<T>(analysed: Promise<Analysed>, uri: string, feature: 
   }
 }
 
-connection.onDefinition(({ textDocument: { uri }, position }) => fromAnalysis(uri, 'definition', (a, text) =>
-  definition(chainIndex(a, text), position).map((span) => ({ uri, range: rangeOf(span) }))));
+connection.onDefinition(({ textDocument: { uri }, position }) => fromAnalysis(uri, 'definition', (a, text, lines) =>
+  definition(chainIndex(a, text), lines.fromEditor(position)).map((span) => ({ uri, range: lines.range(span) }))));
 
-connection.onReferences(({ textDocument: { uri }, position, context }) => fromAnalysis(uri, 'references', (a, text) =>
-  references(chainIndex(a, text), position, context.includeDeclaration).map((span) => ({ uri, range: rangeOf(span) }))));
+connection.onReferences(({ textDocument: { uri }, position, context }) => fromAnalysis(uri, 'references', (a, text, lines) =>
+  references(chainIndex(a, text), lines.fromEditor(position), context.includeDeclaration).map((span) => ({ uri, range: lines.range(span) }))));
 
 const HIGHLIGHT: Record<HighlightKind, DocumentHighlightKind> = {
   read: DocumentHighlightKind.Read,
@@ -398,22 +421,22 @@ const HIGHLIGHT: Record<HighlightKind, DocumentHighlightKind> = {
   text: DocumentHighlightKind.Text,
 };
 
-connection.onDocumentHighlight(({ textDocument: { uri }, position }) => fromAnalysis(uri, 'highlight', (a, text) =>
-  highlights(chainIndex(a, text), position).map((h) => ({ range: rangeOf(h.span), kind: HIGHLIGHT[h.kind] }))));
+connection.onDocumentHighlight(({ textDocument: { uri }, position }) => fromAnalysis(uri, 'highlight', (a, text, lines) =>
+  highlights(chainIndex(a, text), lines.fromEditor(position)).map((h) => ({ range: lines.range(h.span), kind: HIGHLIGHT[h.kind] }))));
 
 // A refused rename is an error response: the editor shows its message.
-connection.onPrepareRename(({ textDocument: { uri }, position }) => fromAnalysis(uri, 'rename', (a, text) => {
-  const found = prepareRename(chainIndex(a, text), position);
+connection.onPrepareRename(({ textDocument: { uri }, position }) => fromAnalysis(uri, 'rename', (a, text, lines) => {
+  const found = prepareRename(chainIndex(a, text), lines.fromEditor(position));
   if (!found) return null;
   if ('refused' in found) return new ResponseError(LSPErrorCodes.RequestFailed, found.refused);
-  return { range: rangeOf(found.span), placeholder: found.name };
+  return { range: lines.range(found.span), placeholder: found.name };
 }));
 
-connection.onRenameRequest(({ textDocument: { uri }, position, newName }) => fromAnalysis(uri, 'rename', (a, text) => {
-  const edits = rename(chainIndex(a, text), position, newName);
+connection.onRenameRequest(({ textDocument: { uri }, position, newName }) => fromAnalysis(uri, 'rename', (a, text, lines) => {
+  const edits = rename(chainIndex(a, text), lines.fromEditor(position), newName);
   if (!edits) return null;
   if ('refused' in edits) return new ResponseError(LSPErrorCodes.RequestFailed, edits.refused);
-  return { changes: { [uri]: edits.map((e) => ({ range: rangeOf(e.span), newText: e.newText })) } };
+  return { changes: { [uri]: edits.map((e) => ({ range: lines.range(e.span), newText: e.newText })) } };
 }));
 
 const SYMBOL_KIND: Record<OutlineSymbol['kind'], SymbolKind> = {
@@ -422,10 +445,10 @@ const SYMBOL_KIND: Record<OutlineSymbol['kind'], SymbolKind> = {
   chain: SymbolKind.Function,
 };
 
-function toDocumentSymbol(s: OutlineSymbol): DocumentSymbol {
+function toDocumentSymbol(s: OutlineSymbol, lines: DocumentLines): DocumentSymbol {
   return {
-    name: s.name, detail: s.detail, kind: SYMBOL_KIND[s.kind], range: s.range, selectionRange: rangeOf(s.selection),
-    children: s.children.map(toDocumentSymbol),
+    name: s.name, detail: s.detail, kind: SYMBOL_KIND[s.kind], range: lines.editorRange(s.range), selectionRange: lines.range(s.selection),
+    children: s.children.map((c) => toDocumentSymbol(c, lines)),
   };
 }
 
@@ -434,14 +457,20 @@ connection.onDocumentSymbol(({ textDocument: { uri } }) => {
   const doc = documents.get(uri);
   if (!doc) return null;
   const analysed = recentAnalysis(doc, doc.getText().length < WAIT_BELOW);
-  return answerFrom(analysed, uri, 'outline', (a) => documentSymbols(a.analysis!, a.text).map(toDocumentSymbol));
+  return answerFrom(analysed, uri, 'outline', (a) => {
+    const lines = linesOf(uri, a.text);
+    return documentSymbols(a.analysis!, a.text).map((s) => toDocumentSymbol(s, lines));
+  });
 });
 
-connection.onFoldingRanges(({ textDocument: { uri } }) => fromAnalysis(uri, 'folding', (a) =>
-  foldingRanges(a)?.map((f) => (f.kind ? { startLine: f.startLine, endLine: f.endLine, kind: FoldingRangeKind.Comment } : { startLine: f.startLine, endLine: f.endLine })) ?? null));
+connection.onFoldingRanges(({ textDocument: { uri } }) => fromAnalysis(uri, 'folding', (a, _text, lines) =>
+  foldingRanges(a)?.map((f) => {
+    const range = { startLine: lines.editorLine(f.startLine), endLine: lines.editorEndLine(f.endLine) };
+    return f.kind ? { ...range, kind: FoldingRangeKind.Comment } : range;
+  }) ?? null));
 
 connection.languages.semanticTokens.on(async ({ textDocument: { uri } }) =>
-  (await fromAnalysis(uri, 'semantic tokens', (a, text) => ({ data: semanticTokens(chainIndex(a, text)) }))) ?? { data: [] });
+  (await fromAnalysis(uri, 'semantic tokens', (a, text, lines) => ({ data: lines.semanticTokens(semanticTokens(chainIndex(a, text))) }))) ?? { data: [] });
 
 // The trace panel: the rulesets of a document for the engine in the webview, and lenses that open it.
 // A document over iptables.maxFileSize is not checked on every edit, but traced when asked: from
@@ -450,8 +479,8 @@ connection.onRequest(TRACE_MODEL_REQUEST, async ({ uri, fromDisk }: TraceModelPa
   const doc = fromDisk ? undefined : documents.get(uri);
   try {
     if (!doc) return fromDisk ? await diskTraceModel(uri) : null;
-    const { analysis } = await wholeAnalysis(doc);
-    return analysis ? traceModel(analysis, uri, doc.version) : null;
+    const { analysis, text } = await wholeAnalysis(doc);
+    return analysis ? inEditorLines(traceModel(analysis, uri, doc.version), linesOf(uri, text)) : null;
   } catch (e) {
     if (e instanceof StaleAnalysis) throw contentModified();
     connection.console.error(`trace model of ${uri} failed: ${(e as Error).stack ?? e}`);
@@ -467,7 +496,20 @@ async function diskTraceModel(uri: string): Promise<TraceModel | null> {
   const text = new TextDecoder('utf-8').decode(bytes);
   const kind = documentKind(text, file);
   const analysis = kind && await analyseWhole(text, kind, baseOptions(uri), 0);
-  return analysis ? traceModel(analysis, uri, 0) : null;
+  return analysis ? inEditorLines(traceModel(analysis, uri, 0), new DocumentLines(text)) : null;
+}
+
+/** The model's places (rules, policies, errors) on the editor's lines, where the panel reveals them. */
+function inEditorLines(model: TraceModel, lines: DocumentLines): TraceModel {
+  for (const ruleset of model.rulesets) {
+    for (const chain of ruleset.tables.flatMap((t) => t.chains)) {
+      if (chain.policyAt) chain.policyAt = chain.policyAt.map((s) => lines.editorSpan(s));
+      for (const rule of chain.rules ?? []) rule.at = rule.at.map((s) => lines.editorSpan(s));
+      if (chain.lines) chain.lines.at = chain.lines.at.map((l) => lines.editorLine(l));
+    }
+  }
+  model.errors = model.errors.map((e) => ({ ...e, ...lines.editorSpan(e) }));
+  return model;
 }
 
 /** An open document's analysis, made whatever its size when it is over iptables.maxFileSize. */
@@ -484,6 +526,7 @@ function analyseWhole(text: string, kind: DocumentKind, options: DocumentOptions
   if (kind === 'save') return runInSlices(analyseSaveDocument(text, whole), { stopped: false }, version);
   return analyseDocument(text, kind, whole, nodeBashParser);
 }
+
 // "Convert to nftables": the document's rulesets (both families of a script) as one nft script.
 connection.onRequest(NFT_SCRIPT_REQUEST, ({ uri }: NftScriptParams): Promise<NftScriptAnswer | null> => fromAnalysis(uri, 'nft script', (a, text) => {
   const rulesets = [a.rulesets.ipv4, a.rulesets.ipv6].filter((r): r is Ruleset => !!r?.tables.size);
@@ -541,8 +584,8 @@ connection.onRequest(SEMANTIC_DIFF_REQUEST, async (p: SemanticDiffParams): Promi
   }
 });
 
-connection.onCodeLens(({ textDocument: { uri } }) => fromAnalysis(uri, 'code lens', (a) => traceLenses(a).map((l) => ({
-  range: rangeOf(l.span),
+connection.onCodeLens(({ textDocument: { uri } }) => fromAnalysis(uri, 'code lens', (a, _text, lines) => traceLenses(a).map((l) => ({
+  range: lines.range(l.span),
   command: { title: t('$(debug-start) Trace a packet through {0}', l.chain), command: TRACE_COMMAND, arguments: [{ uri, chain: l.chain } satisfies TracePacketArgs] },
 }))));
 

@@ -15,13 +15,16 @@ export type Ranges = readonly (readonly [number, number])[];
 
 export const TOP = 0xffff;
 
-/** One range, shared: most rules test one port or one ICMP type, and 160k rules keep their shapes. */
+/**
+ * One value, shared: most rules test one port or one ICMP type, and 160k rules keep their
+ * shapes. Ranges are not kept here: a file of distinct ranges would grow it without end.
+ */
 const SINGLE = new Map<number, Ranges>();
 
 function single(from: number, to: number): Ranges {
-  const key = from * 65536 + to;
-  let r = SINGLE.get(key);
-  if (!r) SINGLE.set(key, (r = Object.freeze([Object.freeze([from, to] as const)])));
+  if (from !== to) return Object.freeze([Object.freeze([from, to] as const)]);
+  let r = SINGLE.get(from);
+  if (!r) SINGLE.set(from, (r = Object.freeze([Object.freeze([from, to] as const)])));
   return r;
 }
 

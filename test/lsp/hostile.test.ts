@@ -1,0 +1,93 @@
+// The language server on hostile and broken documents: positions as the editor
+// counts lines (a lone \r ends one), a failed analysis that replaces the old
+// diagnostics, hover answered on a script that asks for too much work, and
+// memory given back when documents close.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { HOSTILE_SCRIPTS } from '../support/hostile';
+import { LspClient } from '../support/lspClient';
+import { REPO } from '../support/shared';
+
+// Loaded into the server from outside: a fault to trip on (sorting the diagnostics of a
+// document that names BOOM throws), and on SIGUSR2 a full garbage collection, after which
+// the heap's size is written to a file.
+const probe = path.join(tmpdir(), `iptables-lsp-probe-${process.pid}.js`);
+const heapFile = `${probe}.heap`;
+writeFileSync(probe, `const sort = Array.prototype.sort;
+Array.prototype.sort = function (...a) {
+  if (this.some((d) => d && typeof d.message === 'string' && d.message.includes('BOOM'))) throw new Error('injected fault');
+  return sort.apply(this, a);
+};
+process.on('SIGUSR2', () => {
+  global.gc();
+  require('node:fs').writeFileSync(${JSON.stringify(heapFile)}, String(process.memoryUsage().heapUsed));
+});\n`);
+
+const client = new LspClient();
+before(() => client.start({}, { command: [process.execPath, '--expose-gc', '-r', probe, path.join(REPO, 'server', 'out', 'server.js')] }));
+after(() => client.stop());
+
+test('a lone carriage return ends a line for the editor: diagnostics and hover are placed on the editor\'s lines', async () => {
+  const uri = 'file:///tmp/lsp-hostile/cr.rules';
+  // For iptables-restore the comment and the rule are one line; the editor shows two.
+  await client.open(uri, '*filter\n-A INPUT -m comment --comment "a\rb" -j NOWHERE\nCOMMIT\n');
+  const d = await client.diagnostics(uri, 1);
+  assert.deepEqual(d.diagnostics.map((x) => [x.code, x.range]), [
+    ['undefined-jump', { start: { line: 2, character: 6 }, end: { line: 2, character: 13 } }],
+  ]);
+  const hover = await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 2, character: 8 } }) as { range: unknown } | null;
+  assert.deepEqual(hover?.range, { start: { line: 2, character: 6 }, end: { line: 2, character: 13 } });
+});
+
+test('an analysis that fails replaces the old diagnostics with one that says so', async () => {
+  const uri = 'file:///tmp/lsp-hostile/fails.rules';
+  await client.open(uri, '*filter\n-A INPUT -p tcp --dport 99999 -j ACCEPT\nCOMMIT\n');
+  assert.deepEqual((await client.diagnostics(uri, 1)).diagnostics.map((x) => x.code), ['invalid-value']);
+  await client.change(uri, { range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, text: '-A INPUT -j BOOM\n' });
+  const failed = await client.diagnostics(uri, 2);
+  assert.deepEqual(failed.diagnostics.map((x) => [x.code, x.severity, x.range.start.line]), [['analysis-failed', 1, 0]]);
+  assert.match(failed.diagnostics[0].message as string, /^the analysis of this file stopped on an internal error \(injected fault\)/);
+});
+
+test('hover is answered on a script that asks for too much work, and the script gets its note', async () => {
+  const h = HOSTILE_SCRIPTS.find((s) => s.name === 'a loop that never ends')!;
+  const uri = 'file:///tmp/lsp-hostile/loop.sh';
+  await client.open(uri, `#!/bin/bash\n${h.script}\niptables -A INPUT -j ACCEPT\n`, 'shellscript');
+  const asked = client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 2, character: 22 } }) as Promise<{ contents: { value: string } } | null>;
+  assert.match((await asked)!.contents.value, /ACCEPT/);
+  const d = await client.diagnostics(uri, 1);
+  assert.deepEqual(d.diagnostics.map((x) => [x.code, x.range.start.line]), [['not-evaluated', 1]]);
+});
+
+test('the server\'s memory comes back when documents close', async () => {
+  // After every message sent before it (a request is answered in order), a full collection.
+  const heap = async () => {
+    await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: 'file:///none' }, position: { line: 0, character: 0 } });
+    rmSync(heapFile, { force: true });
+    process.kill(client.pid!, 'SIGUSR2');
+    while (!existsSync(heapFile)) await new Promise((r) => setTimeout(r, 50));
+    return Number(readFileSync(heapFile, 'utf8')) / 2 ** 20;
+  };
+  // Distinct ports and port ranges in every rule: nothing of them may stay in a cache.
+  const rule = (i: number) => `-A INPUT -s 10.${(i >> 8) & 255}.${i & 255}.0/24 -p tcp --dport ${1 + (i % 60000)}:${65535 - (i % 60000)} -j ACCEPT`;
+  const text = (round: number) => `*filter\n:INPUT DROP [0:0]\n${Array.from({ length: 20_000 }, (_, i) => rule(i + round * 20_000)).join('\n')}\nCOMMIT\n`;
+  // The start: the server after a first small document (its code and knowledge loaded).
+  await client.open('file:///tmp/lsp-hostile/small.rules', '*filter\n-A INPUT -p tcp --dport 22:23 -j ACCEPT\nCOMMIT\n');
+  await client.diagnostics('file:///tmp/lsp-hostile/small.rules', 1);
+  await client.close('file:///tmp/lsp-hostile/small.rules');
+  const start = await heap();
+  let open = 0;
+  for (let round = 0; round < 3; round++) {
+    const uris = Array.from({ length: 4 }, (_, i) => `file:///tmp/lsp-hostile/big-${round}-${i}.rules`);
+    for (const uri of uris) await client.open(uri, text(round));
+    for (const uri of uris) await client.diagnostics(uri, 1);
+    open = Math.max(open, await heap());
+    for (const uri of uris) await client.close(uri);
+  }
+  const end = await heap();
+  assert.ok(open > start + 50, `the documents took memory while open: ${open.toFixed(0)} MB`);
+  assert.ok(end <= start * 1.2, `heap after a full collection: ${start.toFixed(1)} MB at the start, ${end.toFixed(1)} MB after closing every document`);
+});
