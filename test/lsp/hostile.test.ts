@@ -7,6 +7,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { TRACE_MODEL_REQUEST, TraceModel } from '../../server/src/lsp/protocol';
 import { HOSTILE_SCRIPTS } from '../support/hostile';
 import { LspClient } from '../support/lspClient';
 import { REPO } from '../support/shared';
@@ -40,6 +41,15 @@ test('a lone carriage return ends a line for the editor: diagnostics and hover a
   ]);
   const hover = await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 2, character: 8 } }) as { range: unknown } | null;
   assert.deepEqual(hover?.range, { start: { line: 2, character: 6 }, end: { line: 2, character: 13 } });
+});
+
+test('the trace model places a rule split by a lone carriage return on the editor\'s line it starts on', async () => {
+  const uri = 'file:///tmp/lsp-hostile/cr-trace.rules';
+  await client.open(uri, '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment "a\rb" -j ACCEPT\nCOMMIT\n');
+  const model = await client.connection.sendRequest(TRACE_MODEL_REQUEST, { uri }) as TraceModel;
+  const input = model.rulesets[0].tables[0].chains.find((c) => c.name === 'INPUT')!;
+  // Sent with its places (not as a line for the panel to find them in), the place cut at the \r.
+  assert.deepEqual([input.lines, input.rules?.map((r) => r.at)], [undefined, [[{ line: 2, start: 0, end: 32 }]]]);
 });
 
 test('an analysis that fails replaces the old diagnostics with one that says so', async () => {

@@ -499,13 +499,15 @@ async function diskTraceModel(uri: string): Promise<TraceModel | null> {
   return analysis ? inEditorLines(traceModel(analysis, uri, 0), new DocumentLines(text)) : null;
 }
 
-/** The model's places (rules, policies, errors) on the editor's lines, where the panel reveals them. */
+/**
+ * The model's places (rules, policies, errors) on the editor's lines, where the panel reveals them.
+ * (A chain sent as its lines has none split by a lone \r: snapshotOf sends those as words.)
+ */
 function inEditorLines(model: TraceModel, lines: DocumentLines): TraceModel {
   for (const ruleset of model.rulesets) {
     for (const chain of ruleset.tables.flatMap((t) => t.chains)) {
       if (chain.policyAt) chain.policyAt = chain.policyAt.map((s) => lines.editorSpan(s));
       for (const rule of chain.rules ?? []) rule.at = rule.at.map((s) => lines.editorSpan(s));
-      if (chain.lines) chain.lines.at = chain.lines.at.map((l) => lines.editorLine(l));
     }
   }
   model.errors = model.errors.map((e) => ({ ...e, ...lines.editorSpan(e) }));

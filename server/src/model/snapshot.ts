@@ -105,6 +105,8 @@ export function snapshotOf(ruleset: Ruleset, places: Places = TOKEN_PLACES): Rul
   };
 }
 
+const LONE_CR = /\r(?!$)/;
+
 /** The rules as their lines, when each is a line of its own (a save file's, not a heredoc's in a script). */
 function asLines(rules: readonly Rule[]): LineRules | undefined {
   const at: number[] = [];
@@ -114,7 +116,8 @@ function asLines(rules: readonly Rule[]): LineRules | undefined {
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i];
     const source = rule.facts.source;
-    if (!(source instanceof CommandLine) || source.column !== 0) return undefined;
+    // A lone \r inside the line ends a line for the editor: the places the panel would find in it are wrong there.
+    if (!(source instanceof CommandLine) || source.column !== 0 || LONE_CR.test(source.text)) return undefined;
     at.push(source.line);
     texts.push(source.text);
     if (rule.addresses) {
