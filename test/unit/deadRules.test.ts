@@ -171,3 +171,26 @@ test('in a script, a rule made in a branch that may not run hides nothing; one w
     '4:8-44 shadowed-rule: this rule never matches: rule 1 of INPUT (line 3) comes first, matches every packet this one would and stops them there (`-j DROP`)',
   ]);
 });
+
+/** Chains c0 -> c1 -> ... jumping one to the next, `depth` deep, the last with `last`: their declarations, and their rules. */
+function jumpChain(depth: number, last: string): [string[], string[]] {
+  return [
+    Array.from({ length: depth }, (_, i) => `:c${i} - [0:0]`),
+    [...Array.from({ length: depth - 1 }, (_, i) => `-A c${i} -j c${i + 1}`), `-A c${depth - 1} ${last}`],
+  ];
+}
+
+test('a chain of jumps 7,000 deep that ends in DROP stops every packet: the rule after the jump never matches (no stack overflow)', () => {
+  const [declared, rules] = jumpChain(7000, '-j DROP');
+  const found = filterFindings([...declared, '-A INPUT -j c0', '-A INPUT -p tcp -j ACCEPT', ...rules]);
+  assert.equal(found.length, 1);
+  assert.match(found[0], /^7006:1-26 shadowed-rule: this rule never matches: rule 1 of INPUT \(line 7005\) comes first, matches every packet this one would and sends them to chain c0, where rule 1 \(line 7007\) stops every one of them \(`-j c1`\)/);
+});
+
+test('a chain of jumps 7,000 deep that changes nothing does not hide a rule behind it from the rule before it (no stack overflow)', () => {
+  // The rule on line 7007 is dead because of line 7005, across the jump: c0 and all below it change no packet.
+  const [declared, rules] = jumpChain(7000, '-p udp -j ACCEPT');
+  const found = filterFindings([...declared, '-A INPUT -p tcp -j DROP', '-A INPUT -j c0', '-A INPUT -p tcp --dport 22 -j ACCEPT', ...rules]);
+  assert.equal(found.length, 1);
+  assert.match(found[0], /^7007:1-37 shadowed-rule: this rule never matches: rule 1 of INPUT \(line 7005\) comes first/);
+});

@@ -128,22 +128,50 @@ class TableFacts {
     return `${stop?.index} ${stop?.facts.head.flag?.line} ${stop?.facts.head.target?.name}`;
   }
 
-  /** Everything a jump into this chain may change, through every chain it jumps or goes to. */
+  /**
+   * Everything a jump into this chain may change, through every chain it jumps or goes to.
+   * Depth first with a stack of its own: a chain of jumps thousands deep is input, and must
+   * not overflow JavaScript's.
+   */
   private chainChanges(chain: Chain): number {
     const known = this.changes.get(chain);
     if (known !== undefined) return known;
-    // A cycle (which the kernel refuses) adds nothing new.
+    // A cycle (which the kernel refuses) adds nothing new: a chain under way counts as changing nothing.
     this.changes.set(chain, 0);
-    let bits = 0;
-    for (const rule of chain.rules) {
+    const stack = [{ chain, at: 0, bits: 0 }];
+    while (stack.length) {
+      const frame = stack[stack.length - 1];
+      const next = this.unknownChainAfter(frame);
+      if (next) {
+        this.changes.set(next, 0);
+        stack.push({ chain: next, at: 0, bits: 0 });
+        continue;
+      }
+      this.changes.set(frame.chain, frame.bits);
+      stack.pop();
+    }
+    return this.changes.get(chain)!;
+  }
+
+  /**
+   * Adds up the frame's rules from where it stopped; returns the first chain one of them leads
+   * into whose changes are not known yet (the frame goes on at that rule), or undefined at the end.
+   */
+  private unknownChainAfter(frame: { chain: Chain; at: number; bits: number }): Chain | undefined {
+    const rules = frame.chain.rules;
+    for (; frame.at < rules.length; frame.at++) {
+      const rule = rules[frame.at];
       const target = rule.target;
       // Inside a jumped chain a goto leads on, and a RETURN there comes back to our caller.
       const goto = (target.kind === 'chain' || target.kind === 'unresolved') && target.goto;
-      const next = goto && target.kind === 'chain' ? target.chain : undefined;
-      bits |= !goto ? this.changesBy(rule) : next ? this.chainChanges(next) : ANY_CHANGE;
+      if (target.kind === 'chain' && !this.changes.has(target.chain)) {
+        // What changesBy would look into: a goto's chain, or a jump's that may come back.
+        const entered = goto || !(rule.facts.head.symbolic || this.broken(rule) || this.alwaysStops(target.chain));
+        if (entered) return target.chain;
+      }
+      frame.bits |= !goto ? this.changesBy(rule) : target.kind === 'chain' ? this.changes.get(target.chain)! : ANY_CHANGE;
     }
-    this.changes.set(chain, bits);
-    return bits;
+    return undefined;
   }
 
   /** Every packet the rule matches ends its way through this chain there. */
@@ -177,23 +205,44 @@ class TableFacts {
   /**
    * The rule of a user chain that stops every packet that got that far, when no
    * packet can leave the chain before it (by RETURN, a goto, or its end).
+   * Depth first with a stack of its own, as chainChanges.
    */
   private alwaysStops(chain: Chain): Rule | undefined {
     const known = this.stoppers.get(chain);
     if (known !== undefined) return known ?? undefined;
+    // A chain under way (a cycle) does not stop packets.
     this.stoppers.set(chain, null);
-    let found: Rule | undefined;
-    for (const rule of chain.rules) {
-      const target = rule.target;
-      if (rule.facts.head.symbolic || this.broken(rule)) break;
-      if ((target.kind === 'verdict' && target.name === 'RETURN') || ((target.kind === 'chain' || target.kind === 'unresolved') && target.goto)) break;
-      if (unconditional(rule) && this.trusted(rule) && this.stops(rule)) {
-        found = rule;
-        break;
+    const stack = [{ chain, at: 0 }];
+    while (stack.length) {
+      const frame = stack[stack.length - 1];
+      const found = this.stopperFrom(frame);
+      if (found.enter) {
+        this.stoppers.set(found.enter, null);
+        stack.push({ chain: found.enter, at: 0 });
+        continue;
       }
+      this.stoppers.set(frame.chain, found.stopper ?? null);
+      stack.pop();
     }
-    this.stoppers.set(chain, found ?? null);
-    return found;
+    return this.stoppers.get(chain) ?? undefined;
+  }
+
+  /**
+   * The frame's stopping rule, looked for from where it stopped; or a chain jumped to whose
+   * stopper is not known yet (the frame goes on at that rule once it is).
+   */
+  private stopperFrom(frame: { chain: Chain; at: number }): { stopper?: Rule; enter?: Chain } {
+    const rules = frame.chain.rules;
+    for (; frame.at < rules.length; frame.at++) {
+      const rule = rules[frame.at];
+      const target = rule.target;
+      if (rule.facts.head.symbolic || this.broken(rule)) return {};
+      if ((target.kind === 'verdict' && target.name === 'RETURN') || ((target.kind === 'chain' || target.kind === 'unresolved') && target.goto)) return {};
+      if (!unconditional(rule) || !this.trusted(rule)) continue;
+      if (target.kind === 'chain' && !this.stoppers.has(target.chain)) return { enter: target.chain };
+      if (this.stops(rule)) return { stopper: rule };
+    }
+    return {};
   }
 }
 
