@@ -68,9 +68,12 @@ function quietOnClosedPipe(): void {
   });
 }
 
-/** Text for a terminal: file content in it cannot act on the terminal, each line stays one line. */
+/**
+ * Text for a terminal: file content in it cannot act on the terminal, each line stays one line.
+ * Tabs stay tabs (they move the cursor, nothing more, and an nft script is indented with them).
+ */
 export function terminalText(text: string): string {
-  return text.split('\n').map(escapeControls).join('\n');
+  return text.split('\n').map((line) => line.split('\t').map(escapeControls).join('\t')).join('\n');
 }
 
 /**
