@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import { generateKubeProxy } from '../bench/kubeProxy';
 import { CORPUS, REPO } from '../support/shared';
-import { browserMissing, openBrowser, openFile, runCommand, screenshot } from './support/browser';
+import { browserMissing, openBrowser, openFile, openPalette, runCommand, screenshot } from './support/browser';
 import { cliTrace, traceFrame } from './support/trace';
 import { loadCodeServer } from './support/vscode';
 import { prepareWorkspace } from './support/workspace';
@@ -75,8 +75,7 @@ function median(values: number[]): number {
 
 /** Opens the panel with the command and returns the ms until its verdict is on screen. */
 async function openPanelTimed(page: Page, panel: FrameLocator): Promise<number> {
-  await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget .quick-input-box input').fill('>iptables: Trace Packet');
+  await (await openPalette(page)).fill('>iptables: Trace Packet');
   await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'iptables: Trace Packet' }).first().waitFor({ timeout: 20_000 });
   const started = Date.now();
   await page.keyboard.press('Enter');

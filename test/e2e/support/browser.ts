@@ -33,11 +33,27 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /** Runs a command from the palette by its label. */
 export async function runCommand(page: Page, label: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
+  const input = await openPalette(page);
   await input.fill('>' + label);
   await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first().waitFor({ timeout: 20_000 });
   await page.keyboard.press('Enter');
+}
+
+/**
+ * Opens the command palette. While the workbench is busy (a 24 MB file just opened) a key can be
+ * lost, or the palette closed again as focus moves: F1 again until its box is on screen.
+ */
+export async function openPalette(page: Page): Promise<Locator> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      return input;
+    } catch (e) {
+      if (attempt >= 6) throw e;
+    }
+  }
 }
 
 /** Opens a workspace file from the explorer and waits for the editor to show it. */
