@@ -1,7 +1,7 @@
 // The esbuild bundles of the extension: the client, the language server, the trace panel's
 // webview and the CLIs, and the TextMate grammars generated from the knowledge base.
 import * as esbuild from 'esbuild';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,8 +45,9 @@ export async function buildBundles({ production = false, watch = false, outRoot 
   } else {
     await Promise.all(builds.map((b) => esbuild.build(b)));
     // esbuild marks a new bundle with a shebang executable, but not one it overwrites.
-    for (const bin of ['server.js', 'cli.js', 'trace.js', 'diff.js']) {
-      const file = join(outRoot, 'server/out', bin);
+    const { bin } = JSON.parse(readFileSync('package.json', 'utf8'));
+    for (const entry of Object.values(bin)) {
+      const file = join(outRoot, entry);
       if (existsSync(file)) chmodSync(file, 0o755);
     }
   }

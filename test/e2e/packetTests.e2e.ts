@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { REPO } from '../support/shared';
-import { browserMissing, goToLine, openBrowser, openFile, runCommand, screenshot } from './support/browser';
+import { browserMissing, goToLine, openBrowser, openFile, openPalette, runCommand, screenshot } from './support/browser';
 import { traceFrame } from './support/trace';
 import { loadCodeServer } from './support/vscode';
 import { prepareWorkspace } from './support/workspace';
@@ -47,8 +47,7 @@ async function expandRow(page: Page, row: Locator): Promise<void> {
 
 /** Opens a file of the workspace by name with quick open (the palette without its `>`). */
 async function quickOpen(page: Page, name: string, textOnPage: string): Promise<void> {
-  await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget .quick-input-box input').fill(name);
+  await (await openPalette(page)).fill(name);
   await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 20_000 });
   await page.keyboard.press('Enter');
   await page.locator('.editor-instance .view-line', { hasText: textOnPage }).first().waitFor({ timeout: 30_000 });

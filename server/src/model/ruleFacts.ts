@@ -5,7 +5,7 @@
 // are parsed again from its line when a service asks for them.
 import type { Diagnostic } from '../diagnostics';
 import type { Family } from '../knowledge';
-import { Command, CommandHead, Criterion, headOf, MatchUse, RuleSpec, TargetUse } from '../syntax/command';
+import { Command, CommandHead, Criterion, hasOption, headOf, MatchUse, RuleSpec, TargetUse } from '../syntax/command';
 import type { CommandLine, CommandSource } from '../syntax/saveFile';
 import { commandCommitChecks, HookLimit } from './kernelChecks';
 import type { Ruleset } from './ruleset';
@@ -63,7 +63,7 @@ function startsOf(spec: RuleSpec): number {
   let bits = 0;
   const add = (use: MatchUse | TargetUse) => {
     const s = use.spec?.starts;
-    if (s && !(s.unless !== undefined && use.options.some((o) => o.spec.name === s.unless))) bits |= STARTS[s.what];
+    if (s && !(s.unless !== undefined && hasOption(use.options, s.unless))) bits |= STARTS[s.what];
   };
   for (const m of spec.matches) add(m);
   if (spec.target) add(spec.target);

@@ -865,7 +865,7 @@ class CommandParser {
         this.report('missing-option', use.flag, t('`--{0}` needs at least one of {1}', use.spec.name, oneOf.map((n) => '`--' + n + '`').join(t(', '))));
       }
       for (const earlier of use.spec.after ?? []) {
-        if (hasOption(options, earlier) && !options.slice(0, options.indexOf(use)).some((o) => o.spec.name === earlier)) {
+        if (hasOption(options, earlier) && !hasOption(options.slice(0, options.indexOf(use)), earlier)) {
           this.report('missing-option', use.flag, t('`--{0}` must come after `--{1}`: iptables reads the options in order', use.spec.name, earlier));
         }
       }
@@ -878,7 +878,7 @@ class CommandParser {
 }
 
 /** A rule has a few options: a scan costs less than a set. */
-function hasOption(options: readonly OptionUse[], name: string): boolean {
+export function hasOption(options: readonly OptionUse[], name: string): boolean {
   for (const o of options) if (o.spec.name === name) return true;
   return false;
 }
