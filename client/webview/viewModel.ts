@@ -3,8 +3,7 @@
 // steps list and the verdict. Pure: tested in Node, rendered by render.ts.
 import * as l10n from '@vscode/l10n';
 import type { Outcome, Step, Trace } from '../../server/src/engine';
-import type { Fate } from '../../server/src/engine/traverse';
-import { verdictLine } from '../../server/src/engine/describe';
+import { fateWord, verdictLine } from '../../server/src/engine/describe';
 import type { Hook } from '../../server/src/knowledge';
 import { CONNTRACK_PRIORITY, HOOKS, TABLES } from '../../server/src/knowledge/tables';
 
@@ -141,16 +140,6 @@ export function traceView(trace: Trace, options: ViewOptions): TraceView {
 function undecidedLine(trace: Trace): string {
   const n = `${trace.outcomes.length}${trace.truncated ? '+' : ''}`;
   return trace.fate === 'unknown' ? l10n.t('undecided: {0} possible outcomes', n) : l10n.t('{0} in all {1} possible outcomes', fateWord(trace.fate), n);
-}
-
-/** A fate in the page's language. */
-function fateWord(fate: Fate): string {
-  switch (fate) {
-    case 'delivered': return l10n.t('delivered');
-    case 'forwarded': return l10n.t('forwarded');
-    case 'sent': return l10n.t('sent');
-    case 'dropped': return l10n.t('dropped');
-  }
 }
 
 // ---- the verdict's rule ---------------------------------------------------------------------

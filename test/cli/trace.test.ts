@@ -116,3 +116,18 @@ test('a closed pipe ends the output quietly', () => {
   assert.equal(r.stderr, '');
   assert.equal(r.stdout.split('\n').length, 2);
 });
+
+test('LANG=zh_CN.UTF-8: the trace and its errors in Simplified Chinese; rules, hits and the packet notation as iptables writes them', () => {
+  const zh = (args: string[]) => spawnSync(CLI, args, { encoding: 'utf8', env: { ...process.env, LANG: 'zh_CN.UTF-8', LC_ALL: '', LC_MESSAGES: '' } });
+  const r = zh([dnat, '--packet', WEB]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  assert.ok(lines.includes('        目的地址 203.0.113.1 → 10.0.0.2'), r.stdout);
+  assert.ok(lines.includes('结果：从 eth1 转发出去'), r.stdout);
+  assert.ok(lines.includes('命中：nat/PREROUTING/1 filter/FORWARD/1 nat/POSTROUTING/policy:ACCEPT'), r.stdout);
+  assert.ok(lines.includes('发出的数据包：tcp 198.51.100.7:40000 -> 10.0.0.2:8080 SYN ttl 63 mark 0x0'), r.stdout);
+  const miss = zh([dnat, '--packet', 'tcp 198.51.100.7:40000 -> 10.0.0.2:22 in eth0']);
+  assert.match(miss.stdout, /不匹配：--dport 8080\n/);
+  assert.match(miss.stdout, /结果：丢弃：filter\/FORWARD 策略 DROP/);
+  assert.equal(zh([]).stderr.split('\n')[0], 'iptables-trace：没有给出规则文件');
+});

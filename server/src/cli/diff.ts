@@ -7,7 +7,7 @@
 import { analyseSaveText, DEFAULT_OPTIONS } from '../analysis/analyse';
 import { familiesOf } from '../analysis/document';
 import type { Family } from '../knowledge';
-import { environmentLocale, setLocale } from '../l10n';
+import { environmentLocale, setLocale, t } from '../l10n';
 import { parseLiveCommand } from '../machine/liveCommand';
 import { ChainDrift, chainLabel, comparedFamilies, DriftSide, driftSummary, Rulesets, rulesetDrift } from '../model/drift';
 import { LiveError, LiveRuleset, readLiveRuleset, runCommand } from '../node/liveMachine';
@@ -73,7 +73,7 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i];
     const value = () => {
-      if (i + 1 >= argv.length) throw new UsageError(`${word} needs a value`);
+      if (i + 1 >= argv.length) throw new UsageError(t('{0} needs a value', word));
       return argv[++i];
     };
     if (word === '--help' || word === '-h') {
@@ -81,25 +81,25 @@ function parseArgs(argv: string[]): Args {
       process.exit(0);
     } else if (word === '--format') {
       const f = value();
-      if (f !== 'text' && f !== 'json') throw new UsageError(`--format takes text or json, not \`${f}\``);
+      if (f !== 'text' && f !== 'json') throw new UsageError(t('--format takes text or json, not `{0}`', f));
       format = f;
     } else if (word === '--live-command') liveCommand = value();
     else if (word === '--family') {
       const f = value();
-      if (f !== '4' && f !== '6') throw new UsageError(`--family takes 4 or 6, not \`${f}\``);
+      if (f !== '4' && f !== '6') throw new UsageError(t('--family takes 4 or 6, not `{0}`', f));
       family = f === '4' ? 'ipv4' : 'ipv6';
     } else if (word === '--external') external.push(value());
     else if (word === '--semantic') semantic = true;
     else if (word === '--port') {
       const text = value();
       service = parseService(text);
-      if (!service) throw new UsageError(`--port takes a protocol and port such as tcp:22, udp:53 or icmp, not \`${text}\``);
-    } else if (word.startsWith('-') && word !== '-') throw new UsageError(`unknown option ${word}`);
+      if (!service) throw new UsageError(t('--port takes a protocol and port such as tcp:22, udp:53 or icmp, not `{0}`', text));
+    } else if (word.startsWith('-') && word !== '-') throw new UsageError(t('unknown option {0}', word));
     else positional.push(word);
   }
-  if (positional.length !== 2) throw new UsageError(`give two rulesets to compare (got ${positional.length})`);
-  if (positional[0] === '-' && positional[1] === '-') throw new UsageError('standard input can be only one of the two');
-  if (service && !semantic) throw new UsageError('--port goes with --semantic');
+  if (positional.length !== 2) throw new UsageError(t('give two rulesets to compare (got {0})', positional.length));
+  if (positional[0] === '-' && positional[1] === '-') throw new UsageError(t('standard input can be only one of the two'));
+  if (service && !semantic) throw new UsageError(t('--port goes with --semantic'));
   return { sides: [positional[0], positional[1]], format, liveCommand, family, external, semantic, service };
 }
 
@@ -128,9 +128,9 @@ async function readSide(file: string, args: Args): Promise<Side | string> {
   const rules = await loadRules(file, { external: args.external, family: args.family });
   if (typeof rules === 'string') return rules;
   const { analysis } = rules;
-  if (analysis.kind === 'save' && rules.errors.length) return refusedRules(rules, 'compare');
+  if (analysis.kind === 'save' && rules.errors.length) return refusedRules(rules, t('compare'));
   // A failing command leaves the kernel as it was and the script goes on: the rest is compared.
-  if (rules.errors.length) process.stderr.write(`iptables-diff: ${terminalText(rules.name)}: ${rules.errors.length} command${rules.errors.length === 1 ? '' : 's'} would fail (iptables-lint lists them); compared without them\n`);
+  if (rules.errors.length) process.stderr.write(rules.errors.length === 1 ? t('iptables-diff: {0}: 1 command would fail (iptables-lint lists it); compared without it\n', terminalText(rules.name)) : t('iptables-diff: {0}: {1} commands would fail (iptables-lint lists them); compared without them\n', terminalText(rules.name), rules.errors.length));
   return { name: rules.name, rulesets: analysis.rulesets, families: familiesOf(analysis) };
 }
 
@@ -146,7 +146,7 @@ function sideHeader(mark: string, s: Side): string {
 function renderText(a: Side, b: Side, chains: ChainDrift[], families: Family[]): string {
   const both = families.length > 1;
   const names = { a: a.name, b: b.name };
-  if (chains.length === 0) return `${a.name} and ${b.name} are the same ruleset (${families.map((f) => (f === 'ipv4' ? 'IPv4' : 'IPv6')).join(' and ')})\n`;
+  if (chains.length === 0) return t('{0} and {1} are the same ruleset ({2})\n', a.name, b.name, families.map((f) => (f === 'ipv4' ? 'IPv4' : 'IPv6')).join(' and '));
   const out = [sideHeader('---', a), sideHeader('+++', b)];
   for (const d of chains) {
     out.push(driftSummary(d, names, both));
@@ -157,7 +157,7 @@ function renderText(a: Side, b: Side, chains: ChainDrift[], families: Family[]):
     for (const r of d.added) out.push(`  + ${String(r.position).padEnd(6)}${r.rule}`);
     for (const r of d.moved) out.push(`  ~ ${`${r.from}->${r.to}`.padEnd(6)}${r.rule}`);
   }
-  out.push('', `${a.name} and ${b.name} differ in ${chains.length} chain${chains.length === 1 ? '' : 's'}: ${chains.map((d) => chainLabel(d, both)).join(', ')}`);
+  out.push('', chains.length === 1 ? t('{0} and {1} differ in 1 chain: {2}', a.name, b.name, chainLabel(chains[0], both)) : t('{0} and {1} differ in {2} chains: {3}', a.name, b.name, chains.length, chains.map((d) => chainLabel(d, both)).join(', ')));
   return out.join('\n') + '\n';
 }
 
@@ -183,7 +183,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     args = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(`iptables-diff: ${(e as Error).message}\n\n${USAGE}\n`);
+    process.stderr.write(t('iptables-diff: {0}\n\n{1}\n', (e as Error).message, USAGE));
     return 2;
   }
   const sides: Side[] = [];
@@ -198,12 +198,12 @@ async function main(argv: string[]): Promise<number> {
       }
     } catch (e) {
       if (!(e instanceof LiveError)) throw e;
-      process.stderr.write(`iptables-diff: ${terminalText(e.message)}\n`);
+      process.stderr.write(t('iptables-diff: {0}\n', terminalText(e.message)));
       return 2;
     }
   }
   const [a, b] = sides;
-  for (const w of live?.live?.warnings ?? []) process.stderr.write(`iptables-diff: warning: ${terminalText(w)}\n`);
+  for (const w of live?.live?.warnings ?? []) process.stderr.write(t('iptables-diff: warning: {0}\n', terminalText(w)));
   const families = comparedFamilies(a, b);
   if (args.semantic) return semantic(a, b, families, args);
   const chains = rulesetDrift(a.rulesets, b.rulesets, families);

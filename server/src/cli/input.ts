@@ -12,13 +12,13 @@ import { nodeBashParser } from '../node/bashWasm';
 /** A file or stdin (`-`) as text, whatever its size; what is not text is refused before decoding it all. */
 export function readText(file: string, what: string): string {
   const bytes = readFileSync(file === '-' ? 0 : file);
-  if (bytes.subarray(0, 65536).includes(0)) throw new Error(`${what} is a binary file, not text`);
+  if (bytes.subarray(0, 65536).includes(0)) throw new Error(t('{0} is a binary file, not text', what));
   return new TextDecoder('utf-8').decode(bytes);
 }
 
 export function readError(e: unknown, name: string): string {
   const err = e as NodeJS.ErrnoException;
-  const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
+  const why = err.code === 'ENOENT' ? t('no such file') : err.code === 'EISDIR' ? t('is a directory') : err.code === 'EACCES' ? t('permission denied') : err.message;
   return `${escapeControls(name)}: ${escapeControls(why)}`;
 }
 
@@ -52,12 +52,13 @@ export async function loadRules(file: string, options: RulesOptions): Promise<Lo
   return { name, analysis, errors };
 }
 
-/** The message for rules with errors: the first ten, and how many more. */
+/** The message for rules with errors: the first ten, and how many more. `what`: the verb in the user's language. */
 export function refusedRules(rules: LoadedRules, what: string): string {
   const lines = rules.errors.slice(0, 10).map((e) => `  ${e}`);
-  if (rules.errors.length > 10) lines.push(`  ... and ${rules.errors.length - 10} more (iptables-lint lists them all)`);
-  const load = rules.analysis.kind === 'save' ? 'iptables-restore would refuse it' : 'iptables would refuse these commands';
-  return `${rules.name} has ${rules.errors.length} error${rules.errors.length === 1 ? '' : 's'}; ${load}, so there is nothing to ${what}:\n${lines.join('\n')}`;
+  if (rules.errors.length > 10) lines.push(t('  ... and {0} more (iptables-lint lists them all)', rules.errors.length - 10));
+  const load = rules.analysis.kind === 'save' ? t('iptables-restore would refuse it') : t('iptables would refuse these commands');
+  const errors = rules.errors.length === 1 ? t('1 error') : t('{0} errors', rules.errors.length);
+  return t('{0} has {1}; {2}, so there is nothing to {3}:\n{4}', rules.name, errors, load, what, lines.join('\n'));
 }
 
 /** `iptables-x ... | head` closes the pipe early: stop quietly. */

@@ -9,6 +9,7 @@ import type { Ruleset } from '../model/ruleset';
 import { PacketTestResult, runPacketTest } from '../services/packetTests';
 import { rulesPathOf, SAMPLES_DIR, testName } from '../services/testFiles';
 import { loadRules, LoadedRules, readError, readText, terminalText } from './input';
+import { t } from '../l10n';
 
 export const PACKET_TESTS_USAGE = `iptables-trace --test [DIR | FILE.json...] [--format text|json|junit] [--external CHAIN]...
 
@@ -33,19 +34,19 @@ function parseTestArgs(argv: string[]): TestArgs {
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i];
     const value = () => {
-      if (i + 1 >= argv.length) throw new UsageError(`${word} needs a value`);
+      if (i + 1 >= argv.length) throw new UsageError(t('{0} needs a value', word));
       return argv[++i];
     };
     if (word === '--format') {
       const f = value();
-      if (f !== 'text' && f !== 'json' && f !== 'junit') throw new UsageError(`--format takes text, json or junit with --test, not \`${f}\``);
+      if (f !== 'text' && f !== 'json' && f !== 'junit') throw new UsageError(t('--format takes text, json or junit with --test, not `{0}`', f));
       args.format = f;
     } else if (word === '--external') args.external.push(value());
     else if (word === '--family') {
       const f = value();
-      if (f !== '4' && f !== '6') throw new UsageError(`--family takes 4 or 6, not \`${f}\``);
+      if (f !== '4' && f !== '6') throw new UsageError(t('--family takes 4 or 6, not `{0}`', f));
       args.family = f === '4' ? 'ipv4' : 'ipv6';
-    } else if (word.startsWith('-')) throw new UsageError(`${word} does not go with --test`);
+    } else if (word.startsWith('-')) throw new UsageError(t('{0} does not go with --test', word));
     else args.paths.push(word);
   }
   return args;
@@ -78,7 +79,7 @@ function findTests(paths: string[]): string[] {
     try {
       isDir = statSync(p).isDirectory();
     } catch (e) {
-      throw new UsageError(readError(e, p) + (paths.length ? '' : ' (run in the folder that holds .vscode, or name the tests)'));
+      throw new UsageError(readError(e, p) + (paths.length ? '' : t(' (run in the folder that holds .vscode, or name the tests)')));
     }
     return isDir ? jsonFiles(p).filter((f) => !isSample(f)) : [p];
   });
@@ -100,13 +101,13 @@ async function runAll(files: string[], args: TestArgs): Promise<TestReport[]> {
     try {
       json = JSON.parse(readText(file, file));
     } catch (e) {
-      const error = e instanceof SyntaxError ? `not valid JSON: ${e.message}` : readError(e, file);
+      const error = e instanceof SyntaxError ? t('not valid JSON: {0}', e.message) : readError(e, file);
       reports.push({ file, rules: null, name, passed: false, error, failures: [], expected: [], actual: [] });
       continue;
     }
     const rulesPath = rulesPathOf(path.resolve(file), json);
     if (!rulesPath) {
-      const error = `which rules does it test? Save it as ${SAMPLES_DIR}/<rule file>/${name}.json or give "rules": "path/to/rules.v4"`;
+      const error = t('which rules does it test? Save it as {0}/<rule file>/{1}.json or give "rules": "path/to/rules.v4"', SAMPLES_DIR, name);
       reports.push({ file, rules: null, name, passed: false, error, failures: [], expected: [], actual: [] });
       continue;
     }
@@ -114,7 +115,7 @@ async function runAll(files: string[], args: TestArgs): Promise<TestReport[]> {
     if (!loaded.has(rulesPath)) loaded.set(rulesPath, loadRules(rulesPath, { external: args.external, family: args.family }));
     const rules = await loaded.get(rulesPath)!;
     if (typeof rules === 'string') {
-      reports.push({ file, rules: rulesShown, name, passed: false, error: `its rules cannot be read: ${rules}`, failures: [], expected: [], actual: [] });
+      reports.push({ file, rules: rulesShown, name, passed: false, error: t('its rules cannot be read: {0}', rules), failures: [], expected: [], actual: [] });
       continue;
     }
     const rulesets = rules.analysis.rulesets as Partial<Record<Family, Ruleset>>;
@@ -129,12 +130,12 @@ function textReport(reports: TestReport[]): string {
     const status = r.error ? 'ERROR' : r.passed ? 'PASS ' : 'FAIL ';
     out.push(`${status} ${r.rules ?? '?'}  ${r.name}${r.passed ? '' : `  (${r.file})`}`);
     if (r.error) out.push(`        ${r.error}`);
-    for (const f of r.failures) out.push(`        ${f.field}: expected ${f.expected}, got ${f.actual}`);
+    for (const f of r.failures) out.push(t('        {0}: expected {1}, got {2}', f.field, f.expected, f.actual));
     if (r.failures.length) out.push(...r.actual.slice(r.actual.indexOf('') + 1).map((l) => `        ${l}`));
   }
   const failed = reports.filter((r) => !r.passed && !r.error).length;
   const errors = reports.filter((r) => r.error).length;
-  out.push('', `${reports.length} test${reports.length === 1 ? '' : 's'}: ${reports.length - failed - errors} passed, ${failed} failed${errors ? `, ${errors} could not run` : ''}`);
+  out.push('', t('{0}: {1} passed, {2} failed{3}', reports.length === 1 ? t('1 test') : t('{0} tests', reports.length), reports.length - failed - errors, failed, errors ? t(', {0} could not run', errors) : ''));
   return out.join('\n') + '\n';
 }
 
@@ -146,7 +147,7 @@ function xml(text: string): string {
 /** JUnit XML as CI systems read it: one suite per rule file, one case per test. */
 function junitReport(reports: TestReport[]): string {
   const suites = new Map<string, TestReport[]>();
-  for (const r of reports) suites.set(r.rules ?? '(no rules)', [...(suites.get(r.rules ?? '(no rules)') ?? []), r]);
+  for (const r of reports) suites.set(r.rules ?? t('(no rules)'), [...(suites.get(r.rules ?? t('(no rules)')) ?? []), r]);
   const count = (rs: TestReport[]) => `tests="${rs.length}" failures="${rs.filter((r) => !r.passed && !r.error).length}" errors="${rs.filter((r) => r.error).length}"`;
   const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="iptables packet tests" ${count(reports)}>`];
   for (const [rules, rs] of suites) {
@@ -156,7 +157,7 @@ function junitReport(reports: TestReport[]): string {
       if (r.passed) out.push(`${head}/>`);
       else if (r.error) out.push(`${head}>`, `      <error message="${xml(r.error)}"/>`, '    </testcase>');
       else {
-        const message = r.failures.map((f) => `${f.field}: expected ${f.expected}, got ${f.actual}`).join('; ');
+        const message = r.failures.map((f) => t('{0}: expected {1}, got {2}', f.field, f.expected, f.actual)).join('; ');
         out.push(`${head}>`, `      <failure message="${xml(message)}">${xml(['expected:', ...r.expected, '', 'actual:', ...r.actual].join('\n'))}</failure>`, '    </testcase>');
       }
     }
@@ -173,10 +174,10 @@ export async function runPacketTestsCommand(argv: string[], usage: string): Prom
   try {
     args = parseTestArgs(argv);
     files = findTests(args.paths);
-    if (files.length === 0) throw new UsageError(`no packet tests (*.json) in ${args.paths.join(', ') || SAMPLES_DIR}`);
+    if (files.length === 0) throw new UsageError(t('no packet tests (*.json) in {0}', args.paths.join(', ') || SAMPLES_DIR));
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`iptables-trace: ${e.message}\n\n${usage}\n`);
+    process.stderr.write(t('iptables-trace: {0}\n\n{1}\n', e.message, usage));
     return 2;
   }
   const reports = await runAll(files, args);

@@ -6,9 +6,9 @@ import {
   DEFAULT_HOST_JSON, defaultHost, Outcome, packetFromShorthand, parseHost, parseScenario, ScenarioError, SHORTHAND_HELP, Step, Trace,
   traceScenario,
 } from '../engine';
-import { packetLine, verdictLine } from '../engine/describe';
+import { fateWord, packetLine, verdictLine } from '../engine/describe';
 import type { Family } from '../knowledge';
-import { environmentLocale, setLocale } from '../l10n';
+import { environmentLocale, orList, setLocale, t } from '../l10n';
 import { loadRules, readError, readText, refusedRules, runCommandLine, terminalText } from './input';
 import { MATRIX_USAGE, runMatrixCommand } from './matrix';
 import { PACKET_TESTS_USAGE, runPacketTestsCommand } from './packetTests';
@@ -68,7 +68,7 @@ interface Args {
 }
 
 function oneOf<T extends string>(option: string, value: string, allowed: readonly T[], hint = ''): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${option} takes ${allowed.join(' or ')}, not \`${value}\`${hint}`);
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(t('{0} takes {1}, not `{2}`{3}', option, orList(allowed), value, hint));
   return value as T;
 }
 
@@ -78,7 +78,7 @@ const OPTIONS: Record<string, (args: Args, value: () => string) => void> = {
   '--packet': (args, value) => { args.packet = value(); },
   '--format': (args, value) => { args.format = oneOf('--format', value(), ['text', 'json'] as const); },
   '--family': (args, value) => { args.family = oneOf('--family', value(), ['4', '6'] as const) === '4' ? 'ipv4' : 'ipv6'; },
-  '--conntrack': (args, value) => { args.conntrack = oneOf('--conntrack', value(), ['on'] as const, ' (without it, conntrack runs when a rule needs it)'); },
+  '--conntrack': (args, value) => { args.conntrack = oneOf('--conntrack', value(), ['on'] as const, t(' (without it, conntrack runs when a rule needs it)')); },
   '--brief': (args) => { args.brief = true; },
   '--fresh': (args) => { args.fresh = true; },
   '--external': (args, value) => { args.external.push(value()); },
@@ -96,15 +96,15 @@ function parseArgs(argv: string[]): Args {
     const set = OPTIONS[word];
     if (set) {
       set(args, () => {
-        if (i + 1 >= argv.length) throw new UsageError(`${word} needs a value`);
+        if (i + 1 >= argv.length) throw new UsageError(t('{0} needs a value', word));
         return argv[++i];
       });
-    } else if (word.startsWith('-') && word !== '-') throw new UsageError(`unknown option ${word}`);
+    } else if (word.startsWith('-') && word !== '-') throw new UsageError(t('unknown option {0}', word));
     else positional.push(word);
   }
-  if (positional.length === 0) throw new UsageError('no rules file given');
-  if (positional.length > 1) throw new UsageError(`one rules file only (got \`${positional[0]}\` and \`${positional[1]}\`)`);
-  if (!args.scenario && !args.packet) throw new UsageError('give the packet: --scenario FILE or --packet \'...\'');
+  if (positional.length === 0) throw new UsageError(t('no rules file given'));
+  if (positional.length > 1) throw new UsageError(t('one rules file only (got `{0}` and `{1}`)', positional[0], positional[1]));
+  if (!args.scenario && !args.packet) throw new UsageError(t('give the packet: --scenario FILE or --packet \'...\''));
   return { ...args, rules: positional[0] };
 }
 
@@ -115,25 +115,25 @@ async function main(argv: string[]): Promise<number> {
   try {
     args = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(`iptables-trace: ${(e as Error).message}\n\n${USAGE}\n`);
+    process.stderr.write(t('iptables-trace: {0}\n\n{1}\n', (e as Error).message, USAGE));
     return 2;
   }
   const fail = (message: string): number => {
-    process.stderr.write(terminalText(`iptables-trace: ${message}`) + '\n');
+    process.stderr.write(terminalText(t('iptables-trace: {0}\n', message)));
     return 2;
   };
   const rules = await loadRules(args.rules, { external: args.external, family: args.family });
   if (typeof rules === 'string') return fail(rules);
-  if (rules.errors.length) return fail(refusedRules(rules, 'trace'));
+  if (rules.errors.length) return fail(refusedRules(rules, t('trace')));
   const { analysis, name: rulesName } = rules;
   let json: Record<string, unknown> = {};
   if (args.scenario) {
     try {
       json = JSON.parse(readText(args.scenario, args.scenario));
     } catch (e) {
-      return fail(e instanceof SyntaxError ? `${args.scenario}: not valid JSON: ${e.message}` : readError(e, args.scenario));
+      return fail(e instanceof SyntaxError ? t('{0}: not valid JSON: {1}', args.scenario, e.message) : readError(e, args.scenario));
     }
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail(`${args.scenario}: expected a JSON object`);
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail(t('{0}: expected a JSON object', args.scenario));
   }
   let trace: Trace;
   try {
@@ -148,7 +148,7 @@ async function main(argv: string[]): Promise<number> {
     const ruleset = analysis.rulesets[family];
     if (!ruleset) {
       const name = family === 'ipv4' ? 'IPv4 (iptables)' : 'IPv6 (ip6tables)';
-      return fail(`${rulesName} has no ${name} rules, and the packet is ${family === 'ipv4' ? 'IPv4' : 'IPv6'}${args.family ? '' : ' (--family says which family a file is)'}`);
+      return fail(t('{0} has no {1} rules, and the packet is {2}{3}', rulesName, name, family === 'ipv4' ? 'IPv4' : 'IPv6', args.family ? '' : t(' (--family says which family a file is)')));
     }
     trace = traceScenario(ruleset, scenario);
   } catch (e) {
@@ -197,7 +197,7 @@ function renderSteps(steps: Step[], file: string, brief: boolean, out: string[])
       continue;
     }
     if (brief && !s.matched && !s.maybe) continue;
-    const result = s.maybe ? `maybe → ${s.action}` : s.matched ? `match → ${s.action ?? ''}` : `no match: ${s.failed}`;
+    const result = s.maybe ? t('maybe → {0}', s.action) : s.matched ? t('match → {0}', s.action ?? '') : t('no match: {0}', s.failed);
     out.push(`    ${file}:${(s.line ?? 0) + 1}  ${s.text}`, `        ${result}`);
     if (s.assumed) out.push(`        ? ${s.assumed}`);
     for (const c of s.changed ?? []) out.push(`        ${c}`);
@@ -205,27 +205,27 @@ function renderSteps(steps: Step[], file: string, brief: boolean, out: string[])
   }
 }
 
-function renderText(t: Trace, file: string, brief: boolean): string {
+function renderText(tgt: Trace, file: string, brief: boolean): string {
   const out: string[] = [];
-  for (const s of t.setup) out.push(`before the probe, ${s.label}: ${s.fate}; hits ${s.hits.join(' ') || '(none)'}`);
-  if (!t.conntrack) out.push('conntrack is not running: no rule needs it, so the nat table is never consulted');
-  renderSteps(t.steps, file, brief, out);
-  if (t.decided) {
-    out.push('', `Verdict: ${verdictLine({ ...t, fate: t.fate as Outcome['fate'] })}`);
+  for (const s of tgt.setup) out.push(t('before the probe, {0}: {1}; hits {2}', s.label, s.fate, s.hits.join(' ') || '(none)'));
+  if (!tgt.conntrack) out.push(t('conntrack is not running: no rule needs it, so the nat table is never consulted'));
+  renderSteps(tgt.steps, file, brief, out);
+  if (tgt.decided) {
+    out.push('', t('Verdict: {0}', verdictLine({ ...tgt, fate: tgt.fate as Outcome['fate'] })));
   } else {
-    out.push('', `Undecided: ${t.outcomes.length}${t.truncated ? '+' : ''} possible outcomes${t.fate !== 'unknown' ? `, all ${t.fate}` : ''}.`);
-    t.outcomes.forEach((o, i) => {
-      const chance = o.probability === undefined ? '' : ` (probability ${Math.round(o.probability * 1000) / 10}%)`;
-      out.push('', `Outcome ${i + 1}${chance}, if:`);
-      for (const a of o.assumptions) out.push(`  ${a.packet === 'probe' ? '' : a.packet + ': '}${a.rule} ${a.criterion} ${a.assumed === 'match' ? 'matches' : 'does not match'} — ${a.reason}`);
-      renderSteps(o.steps.slice(t.steps.length), file, brief, out);
-      out.push(`  Verdict: ${verdictLine(o)}`, `  Hits: ${o.hits.join(' ')}`);
+    out.push('', t('Undecided: {0}{1} possible outcomes{2}.', tgt.outcomes.length, tgt.truncated ? '+' : '', tgt.fate !== 'unknown' ? t(', all {0}', fateWord(tgt.fate as Outcome['fate'])) : ''));
+    tgt.outcomes.forEach((o, i) => {
+      const chance = o.probability === undefined ? '' : t(' (probability {0}%)', Math.round(o.probability * 1000) / 10);
+      out.push('', t('Outcome {0}{1}, if:', i + 1, chance));
+      for (const a of o.assumptions) out.push(`  ${a.packet === 'probe' ? '' : a.packet + ': '}${a.rule} ${a.criterion} ${a.assumed === 'match' ? 'matches' : t('does not match')} — ${a.reason}`);
+      renderSteps(o.steps.slice(tgt.steps.length), file, brief, out);
+      out.push(t('  Verdict: {0}', verdictLine(o)), t('  Hits: {0}', o.hits.join(' ')));
     });
   }
-  out.push(`Hits: ${t.hits.join(' ') || '(none)'}${t.decided ? '' : ' (in every outcome)'}`);
-  if (t.maybeHits.length) out.push(`Maybe: ${t.maybeHits.join(' ')} (rules that only count or log, on an uncertain match)`);
-  out.push(`Packet out: ${packetLine(t.packetOut)}`);
-  for (const n of t.notes) out.push(`Note: ${n}`);
+  out.push(t('Hits: {0}{1}', tgt.hits.join(' ') || '(none)', tgt.decided ? '' : t(' (in every outcome)')));
+  if (tgt.maybeHits.length) out.push(t('Maybe: {0} (rules that only count or log, on an uncertain match)', tgt.maybeHits.join(' ')));
+  out.push(t('Packet out: {0}', packetLine(tgt.packetOut)));
+  for (const n of tgt.notes) out.push(t('Note: {0}', n));
   return out.join('\n').replace(/^\n/, '') + '\n';
 }
 

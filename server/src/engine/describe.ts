@@ -5,6 +5,16 @@ import { t } from '../l10n';
 
 export type VerdictFacts = Pick<Outcome, 'fate' | 'inInterface' | 'outInterface' | 'rejectWith' | 'sendError' | 'dropReason'> & Partial<Pick<Outcome, 'stop'>>;
 
+/** A fate in the user's language: `dropped`, `delivered`... */
+export function fateWord(fate: Outcome['fate']): string {
+  switch (fate) {
+    case 'delivered': return t('delivered');
+    case 'forwarded': return t('forwarded');
+    case 'sent': return t('sent');
+    case 'dropped': return t('dropped');
+  }
+}
+
 export function verdictLine(o: VerdictFacts): string {
   switch (o.fate) {
     case 'delivered': return t('delivered to this host (arrived on {0})', o.inInterface);
