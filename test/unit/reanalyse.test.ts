@@ -57,8 +57,9 @@ function modelOf(ruleset: Ruleset): string {
 /**
  * `edits` random edits in a row on rule lines of `text`; after each, the patched
  * analysis (when there is one) equals the whole analysis. Returns how many were patched.
+ * `told`: the re-analysis is told which line was edited (as the language server tells it), and reads only that one.
  */
-function check(name: string, text: string, edits: number, seed: number): number {
+function check(name: string, text: string, edits: number, seed: number, told = false): number {
   const next = random(seed);
   const reuse = new ParsedLines();
   const options: AnalysisOptions = { ...DEFAULT_OPTIONS, fileName: name, reuse };
@@ -72,7 +73,7 @@ function check(name: string, text: string, edits: number, seed: number): number 
     lines = lines.map((l, i) => (i === at ? editLine(l, next) : l));
     const edited = lines.join('\n');
     const whole = analyseSaveText(edited, { ...DEFAULT_OPTIONS, fileName: name });
-    const again = reanalyseEdited(analysis, edited, options);
+    const again = reanalyseEdited(analysis, edited, options, told ? new Set([at]) : undefined);
     if (again) {
       patched++;
       assert.deepEqual(again.diagnostics, whole.diagnostics, `${name}, edit ${k} (line ${at + 1}: ${lines[at]})`);
@@ -85,20 +86,31 @@ function check(name: string, text: string, edits: number, seed: number): number 
   return patched;
 }
 
-test('after edits of rules in place, the patched analysis is the whole analysis (kube-proxy, the examples, the corpus)', () => {
-  const kube = generateKubeProxy({ services: 40, endpointsPerService: 3, nodePortEvery: 4 });
-  assert.ok(check('kube-proxy.rules', kube, 40, 1) >= 20, 'most edits of a kube-proxy dump are patched');
-  for (const example of ['rules.v4', 'mistakes.rules', 'ip6tables.rules']) {
-    check(example, readFileSync(path.join(REPO, 'examples', example), 'utf8'), 30, 2);
-  }
-  const corpus = path.join(CORPUS, 'save');
-  if (!existsSync(corpus)) return;
-  let patched = 0;
-  // The files under 16 KB (most of them): the larger ones take long to analyse twice per edit.
-  const files = readdirSync(corpus).filter((f) => f.endsWith('.rules') && statSync(path.join(corpus, f)).size < 16_000);
-  for (const [i, name] of files.entries()) patched += check(name, readFileSync(path.join(corpus, name), 'utf8'), 4, 100 + i);
-  assert.ok(patched > 80, `${patched} edits of ${files.length} corpus files patched`);
-});
+for (const told of [false, true]) {
+  const how = told ? 'told the edited lines, reading only those' : 'reading the whole text';
+  test(`after edits of rules in place, the patched analysis is the whole analysis (kube-proxy, the examples, the corpus; ${how})`, () => {
+    const kube = generateKubeProxy({ services: 40, endpointsPerService: 3, nodePortEvery: 4 });
+    assert.ok(check('kube-proxy.rules', kube, 40, 1, told) >= 20, 'most edits of a kube-proxy dump are patched');
+    for (const example of ['rules.v4', 'mistakes.rules', 'ip6tables.rules']) {
+      check(example, readFileSync(path.join(REPO, 'examples', example), 'utf8'), 30, 2, told);
+    }
+    const corpus = path.join(CORPUS, 'save');
+    if (!existsSync(corpus)) return;
+    let patched = 0;
+    // The files under 16 KB (most of them): the larger ones take long to analyse twice per edit.
+    const files = readdirSync(corpus).filter((f) => f.endsWith('.rules') && statSync(path.join(corpus, f)).size < 16_000);
+    for (const [i, name] of files.entries()) patched += check(name, readFileSync(path.join(corpus, name), 'utf8'), 4, 100 + i, told);
+    assert.ok(patched > 80, `${patched} edits of ${files.length} corpus files patched`);
+  });
+}
+
+/** The lines where two texts of as many lines differ. */
+function differing(a: string, b: string): Set<number> {
+  const x = a.split('\n');
+  const y = b.split('\n');
+  assert.equal(x.length, y.length);
+  return new Set(x.flatMap((line, i) => (line === y[i] ? [] : [i])));
+}
 
 const CHAINS = `*filter
 :INPUT DROP [0:0]
@@ -165,5 +177,50 @@ test('edits that are not of rules in place are left to the whole analysis', () =
   for (const [what, text] of cases) {
     const base = analyseSaveText(CHAINS, options);
     assert.equal(reanalyseEdited(base, text, options), undefined, what);
+    if (text.split('\n').length === CHAINS.split('\n').length) {
+      assert.equal(reanalyseEdited(analyseSaveText(CHAINS, options), text, options, differing(CHAINS, text)), undefined, `${what}, told the line`);
+    }
   }
+});
+
+test('told the edited lines, a rule that becomes a comment, an empty line or a line of another block is read with the whole text', () => {
+  const options = { ...DEFAULT_OPTIONS, reuse: new ParsedLines() };
+  const cases: [string, string][] = [
+    ['a rule commented out', CHAINS.replace('-A INPUT -p tcp', '#A INPUT -p tcp')],
+    ['a rule emptied', CHAINS.replace('-A INPUT -p tcp --dport 22 -j ACCEPT', '')],
+    ['COMMIT typed over a rule', CHAINS.replace('-A blocked -j DROP', 'COMMIT')],
+    ['a rule made a chain line', CHAINS.replace('-A blocked -j DROP', ':other - [0:0]')],
+    ['a rule with a CR', CHAINS.replace('-A blocked -j DROP', '-A blocked -j DROP\r')],
+  ];
+  for (const [what, text] of cases) {
+    const base = analyseSaveText(CHAINS, options);
+    const again = reanalyseEdited(base, text, options, differing(CHAINS, text));
+    const whole = analyseSaveText(text, DEFAULT_OPTIONS);
+    // Whichever way it went, what it says is what the whole analysis says.
+    if (again) assert.deepEqual(again.diagnostics, whole.diagnostics, what);
+    else assert.notDeepEqual(whole.diagnostics, base.diagnostics, what);
+  }
+});
+
+test('told the edited lines, a parse error typed into a rule and taken out again is reported and cleared as a whole analysis does', () => {
+  const options = { ...DEFAULT_OPTIONS, reuse: new ParsedLines() };
+  let analysis = analyseSaveText(CHAINS, options);
+  const texts = [
+    CHAINS.replace('--dport 22', '--dport 22x'),
+    CHAINS.replace('--dport 22', '--dport 2x2').replace('192.0.2.0/24', '192.0.2.0/2x4'),
+    CHAINS.replace('-s 192.0.2.0/24', '-s 192.0.2.0/24 --bogus'),
+    CHAINS,
+  ];
+  let last = CHAINS;
+  for (const text of texts) {
+    const again = reanalyseEdited(analysis, text, options, differing(last, text));
+    const whole = analyseSaveText(text, DEFAULT_OPTIONS);
+    assert.ok(again, `patched: ${text}`);
+    assert.deepEqual(again.diagnostics, whole.diagnostics);
+    assert.deepEqual(again.file!.diagnostics, whole.file!.diagnostics, 'the parse\'s own, in its order');
+    assert.deepEqual(again.file!.blocks.map((b) => b.diagnostics), whole.file!.blocks.map((b) => b.diagnostics), 'where each block\'s begin');
+    analysis = again;
+    last = text;
+  }
+  assert.ok(!analysis.diagnostics.some((d) => d.severity === 'error'));
 });

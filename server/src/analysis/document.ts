@@ -79,10 +79,13 @@ export function familiesOf(analysis: DocumentAnalysis): Family[] {
   return built.length ? built : ['ipv4'];
 }
 
-/** A save file's new version analysed from its last analysis, when the edit allows (analysis/reanalyse.ts), in steps. */
-export function* reanalyseSaveDocument(base: DocumentAnalysis, text: string, options: DocumentOptions): Steps<DocumentAnalysis | undefined> {
+/**
+ * A save file's new version analysed from its last analysis, when the edit allows (analysis/reanalyse.ts), in steps.
+ * `editedLines`: the only lines that differ, when the caller knows them (no line added or removed).
+ */
+export function* reanalyseSaveDocument(base: DocumentAnalysis, text: string, options: DocumentOptions, editedLines?: ReadonlySet<number>): Steps<DocumentAnalysis | undefined> {
   const ruleset = base.file && base.rulesets[base.file.family];
   if (base.kind !== 'save' || !ruleset) return undefined;
-  const a = yield* reanalyseSteps({ file: base.file, ruleset, diagnostics: base.diagnostics }, text, options);
+  const a = yield* reanalyseSteps({ file: base.file, ruleset, diagnostics: base.diagnostics }, text, options, editedLines);
   return a?.ruleset && { kind: 'save', diagnostics: a.diagnostics, rulesets: { [a.ruleset.family]: a.ruleset }, file: a.file };
 }

@@ -20,12 +20,19 @@ export class DocumentLines {
 
   constructor(readonly text: string) {
     this.starts = [0];
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) this.starts.push(nl + 1);
+    // Without a CR (the common case, and 200k-line files are made anew on each edit) the editor's lines are the same.
+    if (!text.includes('\r')) {
+      this.editorStarts = this.starts;
+      this.editorEnds = this.starts.slice(1).map((start) => start - 1);
+      this.editorEnds.push(text.length);
+      return;
+    }
     this.editorStarts = [0];
     this.editorEnds = [];
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10) {
-        this.starts.push(i + 1);
         this.editorEnds.push(text.charCodeAt(i - 1) === 13 && this.editorStarts[this.editorStarts.length - 1] <= i - 1 ? i - 1 : i);
         this.editorStarts.push(i + 1);
       } else if (c === 13 && text.charCodeAt(i + 1) !== 10) {

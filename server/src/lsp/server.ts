@@ -20,6 +20,7 @@ import { nodeBashParser } from '../node/bashWasm';
 import { ParsedLines } from '../syntax/parsedLines';
 import { AnalysisCache, StaleAnalysis } from './analysisCache';
 import { DocumentLines } from './documentLines';
+import { EditLog } from './editLog';
 import { runInSlices } from './timeSlices';
 import { CompletionEntry, CompletionKind, completions } from '../services/completion';
 import { hover } from '../services/hover';
@@ -64,19 +65,29 @@ if (!process.argv.slice(2).some((a) => /^--(stdio|node-ipc|socket=|pipe=)/.test(
 }
 
 const connection = createConnection(ProposedFeatures.all);
-// Each edit is told to the document's parsed lines: the next parse compares only the lines it touched.
+// Each edit is told to the document's parsed lines (the next parse compares only the lines it touched)
+// and to its edit log (a re-analysis reads only the lines edited since the last analysis).
 const documents = new TextDocuments({
-  create: TextDocument.create,
+  create: (uri: string, languageId: string, version: number, content: string) => {
+    editLogs.set(uri, new EditLog(version));
+    return TextDocument.create(uri, languageId, version, content);
+  },
   update: (doc: TextDocument, changes: TextDocumentContentChangeEvent[], version: number) => {
     const lines = parsedLines.get(doc.uri);
+    const log = editLogs.get(doc.uri);
     for (const change of changes) {
-      if (!lines) break;
-      if ('range' in change) lines.edited(change.range.start.line, change.range.end.line, lineCount(change.text));
+      const range = 'range' in change ? { start: change.range.start.line, end: change.range.end.line, lines: lineCount(change.text) } : undefined;
+      log?.record(version, range);
+      if (!lines) continue;
+      if (range) lines.edited(range.start, range.end, range.lines);
       else parsedLines.delete(doc.uri);
     }
     const updated = TextDocument.update(doc, changes, version);
     // A lone CR ends a line for the editor, not for iptables-restore: edits' line numbers are not the parser's.
-    if (lines && updated.getText().includes('\r') && /\r(?!\n)/.test(updated.getText())) parsedLines.delete(doc.uri);
+    if (updated.getText().includes('\r') && /\r(?!\n)/.test(updated.getText())) {
+      parsedLines.delete(doc.uri);
+      log?.record(version);
+    }
     return updated;
   },
 });
@@ -93,9 +104,10 @@ let settings: Settings = {
 };
 const pending = new Map<string, NodeJS.Timeout>();
 
-/** A document's analysis with the text it was made from (undefined for a document we stay out of). */
+/** A document's analysis with the text and version it was made from (undefined for a document we stay out of). */
 interface Analysed {
   text: string;
+  version: number;
   analysis?: DocumentAnalysis;
 }
 
@@ -104,6 +116,8 @@ const analyses = new AnalysisCache<Analysed>();
 const publishedFrom = new Map<string, DocumentAnalysis>();
 /** Each open document's parsed lines, reused by its next analysis. */
 const parsedLines = new Map<string, ParsedLines>();
+/** Each open document's edits since its last analysis. */
+const editLogs = new Map<string, EditLog>();
 /** Each open document's lines as the analysis and the editor count them, for the text last asked about. */
 const documentLines = new Map<string, DocumentLines>();
 
@@ -191,6 +205,7 @@ documents.onDidClose((e) => {
   pending.delete(e.document.uri);
   analyses.delete(e.document.uri);
   parsedLines.delete(e.document.uri);
+  editLogs.delete(e.document.uri);
   documentLines.delete(e.document.uri);
   publishedFrom.delete(e.document.uri);
   connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
@@ -219,18 +234,21 @@ function currentAnalysis(doc: TextDocument): Promise<Analysed> {
   return analyses.get(doc.uri, version, async (stop) => {
     await settingsKnown;
     const kind = documentKind(text, undefined, doc.languageId);
-    if (kind !== 'save') return { text, analysis: kind && await analyseDocument(text, kind, optionsFor(doc), nodeBashParser) };
+    if (kind !== 'save') return { text, version, analysis: kind && await analyseDocument(text, kind, optionsFor(doc), nodeBashParser) };
     const options = optionsFor(doc);
     // Rules edited in place: the last analysis is patched; else the whole text is analysed.
-    const base = analyses.latest(doc.uri)?.analysis;
+    const base = analyses.latest(doc.uri);
+    const log = editLogs.get(doc.uri);
+    // No analysis starts from an older one than the last finished.
+    if (base) log?.forget(base.version);
     let patched: DocumentAnalysis | undefined;
     try {
-      patched = base && await runInSlices(reanalyseSaveDocument(base, text, options), stop, version);
+      patched = base?.analysis && await runInSlices(reanalyseSaveDocument(base.analysis, text, options, log?.since(base.version, version)), stop, version);
     } catch (e) {
       if (e instanceof StaleAnalysis) throw e;
       connection.console.error(`re-analysis of ${doc.uri} after an edit failed, so it is analysed whole: ${(e as Error).stack ?? e}`);
     }
-    return { text, analysis: patched ?? await runInSlices(analyseSaveDocument(text, options), stop, version) };
+    return { text, version, analysis: patched ?? await runInSlices(analyseSaveDocument(text, options), stop, version) };
   });
 }
 
@@ -519,7 +537,7 @@ async function wholeAnalysis(doc: TextDocument): Promise<Analysed> {
   const current = await currentAnalysis(doc);
   if (current.analysis?.diagnostics[0]?.code !== 'file-too-large') return current;
   const kind = documentKind(current.text, undefined, doc.languageId);
-  return { text: current.text, analysis: kind && await analyseWhole(current.text, kind, baseOptions(doc.uri), doc.version) };
+  return { text: current.text, version: current.version, analysis: kind && await analyseWhole(current.text, kind, baseOptions(doc.uri), doc.version) };
 }
 
 /** An analysis whatever the size, in time slices: asked for once, not on every edit. */

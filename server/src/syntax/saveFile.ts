@@ -205,13 +205,7 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
       statement = options.reuse.statement(line);
       found = options.reuse.diagnostics(line);
     } else {
-      // A line kept for the next versions gets a copy of its own: a slice would keep this version's whole text alive.
-      const own = options.reuse ? unshared(lineText) : lineText;
-      const read = parseCommandLine(own, line, col, context!);
-      command = read.command;
-      statement = command.words.length ? new CommandLine(line, col, own, context!, headOf(command), read.counters) : undefined;
-      found = read.diagnostics.length ? read.diagnostics : NO_DIAGNOSTICS;
-      options.reuse?.set(line, own, col, table, family, statement, found);
+      ({ statement, command, diagnostics: found } = readBlockLine(lineText, line, col, context!, options.reuse));
     }
     for (const d of found) diagnostics.push(d);
     if (!statement) continue;
@@ -233,6 +227,20 @@ const NO_DIAGNOSTICS: readonly Diagnostic[] = Object.freeze([]);
  */
 function unshared(text: string): string {
   return (' ' + text).slice(1);
+}
+
+/**
+ * A command line of a table block, as `readSaveFile` reads it (`statement` undefined for a line
+ * without words), kept in `reuse` for the next parse. Also for a line read again after an edit.
+ */
+export function readBlockLine(lineText: string, line: number, col: number, context: ParseContext, reuse?: ParsedLines): { statement?: CommandLine; command: Command; diagnostics: readonly Diagnostic[] } {
+  // A line kept for the next versions gets a copy of its own: a slice would keep this version's whole text alive.
+  const own = reuse ? unshared(lineText) : lineText;
+  const read = parseCommandLine(own, line, col, context);
+  const statement = read.command.words.length ? new CommandLine(line, col, own, context, headOf(read.command), read.counters) : undefined;
+  const diagnostics = read.diagnostics.length ? read.diagnostics : NO_DIAGNOSTICS;
+  reuse?.set(line, own, col, context.table, context.family, statement, diagnostics);
+  return { statement, command: read.command, diagnostics };
 }
 
 /** One command line of a table block read on its own (a rule the trace panel got as its line); undefined for a line without words. */
