@@ -1,10 +1,11 @@
 // What the evaluator cannot know stays unknown, and unknown is never an error:
-// a value from a command substitution, a file of the machine, the environment
-// or a glob of the machine's paths is not judged; a condition on it keeps both
-// ways open (an `exit` under it does not end the script); a command in a
-// condition is a test the script expects may fail. Where an unknown value can
-// take only a few values, each is checked, and an error needs all of them to
-// fail. Files the script writes (redirections, descriptors, iptables-save) are
+// a value from a command substitution, a file of the machine, the environment,
+// a glob of the machine's paths or the script's own arguments is not judged; a
+// condition on it keeps both ways open (an `exit` under it does not end the
+// script); a command in a condition is a test the script expects may fail.
+// Where an unknown value can take only a few values, each is checked, and an
+// error needs all of them to fail; which way of an undecided branch ran before
+// is unknown too, so a failure that depends on the rules needs every way's. Files the script writes (redirections, descriptors, iptables-save) are
 // kept in memory and read back.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -165,4 +166,48 @@ test('an unquoted word of a few values is split as the shell splits each value: 
   ]);
   // The rule built is that of the first way iptables takes.
   assert.deepEqual(rules(r), ['-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT']);
+});
+
+test('branches the evaluator cannot decide each start from the rules as they were: one branch\'s chains are not another\'s', async () => {
+  const script = '#!/bin/bash\nif [ -e /etc/fw/router ]; then\n  iptables -N fwd\n  iptables -A FORWARD -j fwd\nelse\n  iptables -N fwd\n  iptables -A INPUT -j fwd\nfi\n'
+    + 'case "$(hostname)" in\n  gw*) iptables -F fwd ;;\n  *) iptables -A fwd -j ACCEPT ;;\nesac\niptables -A fwd -j DROP\n';
+  const r = await analyse(script);
+  assert.deepEqual(shown(r), []);
+  // The rules go on from the first way that runs to its end.
+  assert.deepEqual(rules(r), ['-A FORWARD -j fwd', '-A fwd -j DROP']);
+});
+
+test('the script\'s arguments are unknown: `case "$1"` keeps every way open, and a way that needs another\'s rules (stop after start) is no error', async () => {
+  // The shape of arno-iptables-firewall's plugins and init scripts: start creates, stop flushes what start made.
+  const script = '#!/bin/bash\nstart() {\n  iptables -N MAC_FILTER\n  iptables -A MAC_FILTER -j RETURN\n  iptables -A INPUT -j MAC_FILTER\n}\n'
+    + 'stop() {\n  iptables -D INPUT -j MAC_FILTER\n  iptables -F MAC_FILTER\n  iptables -X MAC_FILTER\n}\n'
+    + 'case "$1" in\n  start) start ;;\n  stop) stop ;;\n  restart) stop; start ;;\n  *) echo "usage: $0 start|stop" >&2; exit 1 ;;\nesac\n'
+    + 'if [ $# -gt 1 ]; then iptables -A INPUT -i "$2" -j ACCEPT; fi\n';
+  const r = await analyse(script);
+  assert.deepEqual(shown(r), []);
+  // The rules shown are those of the first way that runs on (start, then the `if`'s), as `script start eth1` leaves them.
+  assert.deepEqual(rules(r), ['-A INPUT -j MAC_FILTER', '-A INPUT -i <the arguments the script is run with> -j ACCEPT', '-A MAC_FILTER -j RETURN']);
+});
+
+test('a failure that depends on the rules is an error when it fails on the rules every way leaves', async () => {
+  const script = '#!/bin/bash\ncase "$1" in\n  start) iptables -N web; iptables -A web -j ACCEPT ;;\n  stop) iptables -F web; iptables -F mail ;;\nesac\n'
+    + 'if [ -e /etc/fw/strict ]; then iptables -N web; fi\n';
+  const r = await analyse(script);
+  // `mail` is created on no way; `-N web` fails where start ran, not where stop ran.
+  assert.deepEqual(shown(r), ['4 error: chain `mail` does not exist in the filter table: declare it first with `:mail - [0:0]` or `-N mail`']);
+  // Created on every way from here on, `web` is known again.
+  assert.deepEqual(shown(await analyse(`${script}iptables -N web 2>/dev/null\niptables -N web\n`)), [
+    '4 error: chain `mail` does not exist in the filter table: declare it first with `:mail - [0:0]` or `-N mail`',
+    '8 error: chain `web` already exists on line 3: `-N` fails',
+  ]);
+});
+
+test('an unknown word where an option goes may be options that take the words after it', async () => {
+  // NF_CONNTRACK_STATE comes from a file the script sources and cannot read, or from the one branch that sets it.
+  const script = '#!/bin/bash\n. /usr/share/fw/environment\nif [ -e /proc/net/nf_conntrack ]; then NF_STATE="-m state --state"; fi\n'
+    + 'iptables -A INPUT $NF_STATE ESTABLISHED,RELATED -j ACCEPT\niptables -A INPUT $(cat /etc/fw/opts) 22 -j ACCEPT\n'
+    + 'iptables -A INPUT -p tcp ESTABLISHED -j ACCEPT\n';
+  const r = await analyse(script);
+  // After a known option, a stray word is still one.
+  assert.deepEqual(shown(r), ['6 error: `ESTABLISHED` is not an option or the value of one']);
 });

@@ -602,6 +602,44 @@ export class RulesetBuilder {
     }
   }
 
+  /**
+   * Where the ruleset is now (a branch the script may not take starts here):
+   * `back` puts it back there; `addMissing` adds to the ruleset of now the
+   * tables and chains it had that are missing; `size`, the chains and rules copied.
+   */
+  checkpoint(): RulesetCheckpoint {
+    const saved = [...this.ruleset.tables].map(([name, t]) => ({ name, table: t, chains: snapshotChains(t) }));
+    let size = 0;
+    for (const s of saved) for (const c of s.chains.values()) size += 1 + c.rules.length;
+    const back = () => {
+      this.ruleset.tables = new Map(saved.map((s) => {
+        restoreChains(s.table, s.chains);
+        linkChains(s.table);
+        return [s.name, s.table];
+      }));
+    };
+    const addMissing = () => {
+      for (const s of saved) {
+        let table = this.ruleset.tables.get(s.name);
+        if (!table) {
+          table = this.freshTable(s.name);
+          this.ruleset.tables.set(s.name, table);
+        }
+        let added = false;
+        for (const [name, c] of s.chains) {
+          if (table.chains.has(name)) continue;
+          c.chain.rules = c.rules.slice();
+          c.chain.policy = c.policy;
+          c.chain.name = name;
+          table.chains.set(name, c.chain);
+          added = true;
+        }
+        if (added) linkChains(table);
+      }
+    };
+    return { back, addMissing, size };
+  }
+
   finish(): Ruleset {
     this.endBlock();
     for (const table of this.ruleset.tables.values()) {
@@ -658,6 +696,13 @@ function hasError(sink: Diagnostic[]): boolean {
   return sink.some((d) => d.severity === 'error');
 }
 
+/** Where a ruleset was (see RulesetBuilder.checkpoint). */
+export interface RulesetCheckpoint {
+  back(): void;
+  addMissing(): void;
+  size: number;
+}
+
 /** The chains of a table as they are now: enough to undo a refused command. */
 function snapshotChains(table: Table): Map<string, { chain: Chain; rules: Rule[]; policy?: string }> {
   return new Map([...table.chains].map(([name, c]) => [name, { chain: c, rules: [...c.rules], policy: c.policy }]));
@@ -665,7 +710,8 @@ function snapshotChains(table: Table): Map<string, { chain: Chain; rules: Rule[]
 
 function restoreChains(table: Table, saved: ReturnType<typeof snapshotChains>): void {
   table.chains = new Map([...saved].map(([name, s]) => {
-    s.chain.rules = s.rules;
+    // A copy: the same snapshot may be gone back to more than once.
+    s.chain.rules = s.rules.slice();
     s.chain.policy = s.policy;
     s.chain.name = name;
     return [name, s.chain];

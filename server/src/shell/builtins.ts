@@ -73,7 +73,10 @@ export function builtin(sh: ShellInterpreter, name: string, args: Field[], node:
       throw new LoopSignal(name, Number(words[0] ?? 1));
     case 'shift': {
       const n = Number(words[0] ?? 1);
-      sh.state.setPositional(sh.positional().slice(n));
+      const args = sh.positional();
+      const last = args[args.length - 1];
+      // Shifting the script's own arguments leaves what only the machine knows.
+      sh.state.setPositional(last?.rest && n >= args.length ? [last] : args.slice(n));
       return 0;
     }
     case 'set':

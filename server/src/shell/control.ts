@@ -2,7 +2,7 @@
 // the evaluator cannot decide runs every branch on a copy of the state, and the
 // states are merged after (a variable the branches disagree on becomes unknown).
 import type { SyntaxNode } from './bashParser';
-import type { Output, ShellInterpreter } from './interpreter';
+import type { FirewallState, Output, ShellInterpreter } from './interpreter';
 import { globPattern, Pattern } from './patterns';
 import { cloneSnapshot, mergeSnapshots, Snapshot } from './state';
 import { concat, known, ShellString, Status, undecidable, unknown } from './values';
@@ -23,7 +23,7 @@ export interface Leaving {
   kind: 'function' | 'loop';
   /** Everything written since the call or loop began. */
   output: Output;
-  exits: { state: Snapshot; output: ShellString; status: Status }[];
+  exits: { state: Snapshot; output: ShellString; status: Status; firewall: FirewallState }[];
 }
 
 /**
@@ -52,8 +52,12 @@ export function leavable(sh: ShellInterpreter, kind: Leaving['kind'], body: () =
     if (outer) for (const part of frame.output.parts) sh.write(part);
     return status!;
   }
-  const ways = [...frame.exits];
+  const ways: Omit<Leaving['exits'][number], 'firewall'>[] = [...frame.exits];
   if (ended) ways.push({ state: sh.state.current(), output: concat(frame.output.parts), status: status! });
+  // The rules go on from the way that ran to the end (else from the first way out), with the chains only the others created.
+  const others = ended ? frame.exits : frame.exits.slice(1);
+  if (!ended) frame.exits[0].firewall.back();
+  for (const w of others) w.firewall.addMissing();
   sh.state.restore(mergeSnapshots(ways.map((w) => w.state), kind === 'function' ? t('which way the function returns') : t('which way the loop ends'), sh.budget));
   const statuses = new Set(ways.map((w) => w.status));
   if (outer) sh.write(oneOf(ways.map((w) => w.output)));
@@ -83,33 +87,54 @@ function undecided(sh: ShellInterpreter, reason: string, alternatives: (() => vo
   const outer = sh.stdout;
   const outerConditional = sh.conditional;
   const stoppedBefore = sh.stoppedAt;
+  // Each way starts from the firewall as it was: one branch's chains are not another's.
+  const firewall = sh.undecidedFirewall();
+  const continuing: FirewallState[] = [];
   let exits = 0;
   let left: ReturnSignal | LoopSignal | undefined;
   let lastExit: ExitSignal | undefined;
-  for (const alt of alternatives) {
-    sh.state.restore(cloneSnapshot(before, sh.budget));
-    sh.conditional = outerConditional ?? reason;
-    const out: Output = { parts: [], length: 0 };
-    sh.stdout = outer ? out : undefined;
-    try {
-      alt();
-      after.push(sh.state.current());
-      outputs.push(concat(out.parts));
-    } catch (e) {
-      if (e instanceof ExitSignal) { exits++; lastExit = e; continue; }
-      const frame = leavingFor(sh, e);
-      if (frame) {
-        frame.exits.push({ state: sh.state.current(), output: concat([...frame.output.parts, ...out.parts]), status: e instanceof ReturnSignal ? e.status : 0 });
-        left = e as ReturnSignal | LoopSignal;
-        continue;
+  try {
+    for (const [i, alt] of alternatives.entries()) {
+      sh.state.restore(cloneSnapshot(before, sh.budget));
+      firewall.enter(i);
+      sh.conditional = outerConditional ?? reason;
+      const out: Output = { parts: [], length: 0 };
+      sh.stdout = outer ? out : undefined;
+      try {
+        alt();
+        after.push(sh.state.current());
+        outputs.push(concat(out.parts));
+        continuing.push(firewall.leave());
+      } catch (e) {
+        if (e instanceof ExitSignal) {
+          exits++;
+          lastExit = e;
+          firewall.leave();
+          continue;
+        }
+        const frame = leavingFor(sh, e);
+        if (frame) {
+          frame.exits.push({ state: sh.state.current(), output: concat([...frame.output.parts, ...out.parts]), status: e instanceof ReturnSignal ? e.status : 0, firewall: firewall.leave() });
+          left = e as ReturnSignal | LoopSignal;
+          continue;
+        }
+        if (e instanceof ReturnSignal || e instanceof LoopSignal) {
+          after.push(sh.state.current());
+          outputs.push(concat(out.parts));
+          continuing.push(firewall.leave());
+          continue;
+        }
+        throw e;
+      } finally {
+        sh.conditional = outerConditional;
+        sh.stdout = outer;
       }
-      if (e instanceof ReturnSignal || e instanceof LoopSignal) { after.push(sh.state.current()); outputs.push(concat(out.parts)); continue; }
-      throw e;
-    } finally {
-      sh.conditional = outerConditional;
-      sh.stdout = outer;
     }
+  } catch (e) {
+    firewall.abandon();
+    throw e;
   }
+  firewall.settle(continuing);
   if (after.length === 0) {
     sh.state.restore(before);
     if (left instanceof ReturnSignal) throw new ReturnSignal(undefined, true);

@@ -275,7 +275,10 @@ export class Expander {
   private scalar(name: string): ShellString {
     if (/^\d+$/.test(name)) {
       const n = Number(name);
-      return n === 0 ? this.host.special('0') : (this.host.positional()[n - 1] ?? known(''));
+      if (n === 0) return this.host.special('0');
+      const args = this.host.positional();
+      const last = args[args.length - 1];
+      return args[n - 1] ?? (last?.rest ? last : known(''));
     }
     if (/^[#?$!-]$/.test(name)) return this.host.special(name);
     const v = this.host.variable(name);
@@ -314,7 +317,7 @@ export class Expander {
 
   private operator(name: string, index: string | undefined, base: Piece[], rest: string, node: SyntaxNode, inQuotes: boolean): Piece[] {
     const value = concat(base.map((p) => p.value));
-    const isSet = index !== undefined || name === '@' || name === '*' || this.host.variable(name) !== undefined || /^\d+$/.test(name) && this.host.positional().length >= Number(name);
+    const isSet = index !== undefined || name === '@' || name === '*' || this.host.variable(name) !== undefined || /^\d+$/.test(name) && (this.host.positional().length >= Number(name) || this.host.positional().some((a) => a.rest));
     const word = (): ShellString => concat(operatorWords(node).flatMap((n) => this.pieces(n, inQuotes).map((p) => p.value)));
     const piece = (v: ShellString): Piece[] => [{ value: v, quoted: inQuotes }];
     const op = /^(:?[-=+?]|##?|%%?|\/#|\/%|\/\/?|\^\^?|,,?|:)/.exec(rest)?.[0];

@@ -47,6 +47,28 @@ export interface FirewallHost {
   iptables(tool: IptablesTool, args: Field[], ctx: CallContext): Status;
   restore(tool: IptablesTool, args: Field[], input: RestoreInput | undefined, ctx: CallContext): Status;
   save(family: Family): string | undefined;
+  /** The firewall across the ways of a branch the evaluator cannot decide (see ScriptFirewall.undecided). */
+  undecided(budget: Budget): UndecidedFirewall;
+}
+
+/** Where the firewall was at some point of the evaluation. */
+export interface FirewallState {
+  /** Its chains, each as `family table name`. */
+  chains: ReadonlySet<string>;
+  back(): void;
+  /** Adds to the firewall of now the chains it had that are missing. */
+  addMissing(): void;
+}
+
+export interface UndecidedFirewall {
+  /** Way `way` (from 0) begins, with the rules as they were before the first. */
+  enter(way: number): void;
+  /** The way ran on, or left the script, a function or a loop: where its firewall is. */
+  leave(): FirewallState;
+  /** Every way was followed: the firewall goes on from the first of `continuing`. */
+  settle(continuing: FirewallState[]): void;
+  /** The evaluation stops inside the ways. */
+  abandon(): void;
 }
 
 /** Where the evaluation stopped being exact, or the shell of the #! line differs: shown to the user. */
@@ -214,6 +236,10 @@ export class ShellInterpreter implements ExpansionHost {
     return this.state.positional();
   }
 
+  undecidedFirewall(): UndecidedFirewall {
+    return this.host.undecided(this.budget);
+  }
+
   vanishedArguments(): string[] {
     const frames = this.state.frames;
     return frames[frames.length - 1]?.vanished ?? [];
@@ -221,7 +247,11 @@ export class ShellInterpreter implements ExpansionHost {
 
   special(name: string): ShellString {
     switch (name) {
-      case '#': return known(String(this.positional().length));
+      case '#': {
+        const args = this.positional();
+        const rest = args.find((a) => a.rest);
+        return rest ? unknown(rest.unknown!) : known(String(args.length));
+      }
       case '?': return this.lastStatus === undefined ? unknown(t('the exit status of a command that depends on the machine')) : known(String(this.lastStatus));
       case '0': return known('script.sh');
       case '$': return unknown(t('the process id'));

@@ -10,13 +10,39 @@ import { rulesetText } from '../model/saveText';
 import { Command, parseCommand } from '../syntax/command';
 import { parseSaveFile, SaveFile } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
-import type { CallContext, FirewallHost, RestoreInput } from './interpreter';
+import type { Budget } from './budget';
+import type { CallContext, FirewallHost, FirewallState, RestoreInput, UndecidedFirewall } from './interpreter';
 import type { IptablesTool } from './tools';
 import type { Field, Status } from './values';
 import { t } from '../l10n';
 
 /** Failures that depend on what ran before: expected where the script tests for them. */
 const STATE_CODES = new Set(['duplicate-chain', 'no-such-rule', 'chain-in-use', 'rule-number', 'chain-not-in-table', 'undefined-jump']);
+
+/** Copying one chain or rule of the firewall for a way costs about as much as scanning this many characters. */
+const RULE_COPY_COST = 8;
+/** Trying a command again on the rules another way left costs about as much as this many statements. */
+const RETRY_COST = 20;
+
+/**
+ * A command that failed on the rules of a way the evaluator could not decide
+ * (`-F X` under `stop)`, where only `start)` creates X): whether it is an
+ * error is known only when the other ways are.
+ */
+interface Doubt {
+  family: Family;
+  command: Command;
+  errors: Diagnostic[];
+  ctx: CallContext;
+  /** The way of the innermost undecided branch it failed in. */
+  way: number;
+}
+
+/** Undecided ways being followed: the failures they left in doubt. */
+interface OpenWays {
+  way: number;
+  doubts: Doubt[];
+}
 
 /** One iptables command as the script ran it. */
 export interface IptablesCall {
@@ -37,6 +63,10 @@ export class ScriptFirewall implements FirewallHost {
   readonly calls: IptablesCall[] = [];
   /** The input of each iptables-restore the script ran, positioned in the script. */
   readonly restores: SaveFile[] = [];
+  /** The undecided branches being followed, innermost last. */
+  private readonly open: OpenWays[] = [];
+  /** Chains (family, table, name) that some ways of an undecided branch left and others did not. */
+  private readonly maybe = new Set<string>();
 
   constructor(options: BuildOptions) {
     this.builders = {
@@ -60,7 +90,18 @@ export class ScriptFirewall implements FirewallHost {
     noteAssumptions(sink, args);
     const ok = !command.otherFamily && this.builders[tool.family].runCommand(command, sink);
     onlyWhileUnset(sink, args, ctx.vanished);
-    this.collect(sink, ctx);
+    const errors = sink.filter((d) => d.severity === 'error');
+    const open = this.open[this.open.length - 1];
+    const named = this.chainsNamed(tool.family, command);
+    if (!ok && !ctx.guarded && errors.length && errors.every((d) => STATE_CODES.has(d.code)) && (open || named.some((c) => this.maybe.has(c)))) {
+      // A chain that exists on some ways only: failing on the way the rules go on from is no error.
+      if (open && !named.some((c) => this.maybe.has(c))) open.doubts.push({ family: tool.family, command, errors, ctx, way: open.way });
+      this.collect(sink.filter((d) => d.severity !== 'error'), ctx);
+    } else {
+      this.collect(sink, ctx);
+    }
+    // After `-N X` (it was there, or is now) or a `-X X` that works, X is the same on every way.
+    if (!open && (command.kind === 'newChain' || (ok && command.kind === 'deleteChain'))) for (const c of named) this.maybe.delete(c);
     this.calls.push({ family: tool.family, command, ok, line: ctx.span.line, conditional: ctx.conditional, sources: args.map((a) => a.source) });
     // iptables exits 2 for what it refuses while parsing, 1 for what fails later.
     return ok ? 0 : sink.some((d) => d.severity === 'error' && !STATE_CODES.has(d.code)) ? 2 : 1;
@@ -109,6 +150,96 @@ export class ScriptFirewall implements FirewallHost {
   diagnostics(): Diagnostic[] {
     return [...this.found.values()].map(({ diagnostic, count }) =>
       (count > 1 ? { ...diagnostic, message: t('{0} (each of the {1} times this runs)', diagnostic.message, count) } : diagnostic));
+  }
+
+  /**
+   * The firewall across the ways of a branch the evaluator cannot decide.
+   * Each way starts from the rules as they were, so one way's chains are not
+   * another's. A command that fails on its way's rules only because of what
+   * is there (a chain missing, a rule to delete not found) is an error only
+   * when it also fails on the rules every other way leaves: the script may
+   * run again with another argument (`stop` after `start`). The rules go on
+   * from the first way that runs on, with the chains only others created.
+   */
+  undecided(budget: Budget): UndecidedFirewall {
+    const checkpoint = (): FirewallState => {
+      const both = [this.builders.ipv4.checkpoint(), this.builders.ipv6.checkpoint()];
+      const size = both[0].size + both[1].size;
+      budget.scan(size * RULE_COPY_COST);
+      const chains = new Set<string>();
+      for (const family of ['ipv4', 'ipv6'] as const) {
+        for (const table of this.builders[family].ruleset.tables.values()) for (const name of table.chains.keys()) chains.add(chainKey(family, table.name, name));
+      }
+      return {
+        chains,
+        back: () => { budget.scan(size * RULE_COPY_COST); both.forEach((c) => c.back()); },
+        addMissing: () => { budget.scan(size * RULE_COPY_COST); both.forEach((c) => c.addMissing()); },
+      };
+    };
+    const before = checkpoint();
+    const frame: OpenWays = { way: 0, doubts: [] };
+    const ends: { way: number; state: FirewallState }[] = [];
+    this.open.push(frame);
+    const close = () => {
+      const i = this.open.indexOf(frame);
+      if (i >= 0) this.open.splice(i, 1);
+    };
+    return {
+      enter: (way) => {
+        frame.way = way;
+        if (way > 0) before.back();
+      },
+      leave: () => {
+        const state = checkpoint();
+        ends.push({ way: frame.way, state });
+        return state;
+      },
+      settle: (continuing) => {
+        close();
+        if (continuing.length > 1) {
+          const sets = continuing.map((w) => w.chains);
+          for (const set of sets) for (const c of set) if (sets.some((other) => !other.has(c))) this.maybe.add(c);
+        }
+        const left = this.stillFailing(frame.doubts, ends, budget);
+        (continuing[0] ?? ends[0]?.state ?? before).back();
+        for (const w of continuing.slice(1)) w.addMissing();
+        const outer = this.open[this.open.length - 1];
+        for (const d of left) {
+          if (outer) outer.doubts.push({ ...d, way: outer.way });
+          else this.collect(d.errors, d.ctx);
+        }
+      },
+      abandon: close,
+    };
+  }
+
+  /** The chains a command names (its chain, and the chain it jumps to), as keys of `maybe`. */
+  private chainsNamed(family: Family, command: Command): string[] {
+    const table = command.table?.text ?? 'filter';
+    const names = [command.chain?.text, command.rule.target?.name].filter((n): n is string => n !== undefined);
+    return names.map((n) => chainKey(family, table, n));
+  }
+
+  /**
+   * The doubts that fail on the rules every other way left too. The doubts
+   * of one way are tried in their order on each other way's rules, as if that
+   * way had run before (`stop` after `start`).
+   */
+  private stillFailing(doubts: Doubt[], ends: { way: number; state: FirewallState }[], budget: Budget): Doubt[] {
+    const passed = new Set<Doubt>();
+    const ways = [...new Set(doubts.map((d) => d.way))];
+    for (const end of ends) {
+      for (const way of ways) {
+        const tried = way === end.way ? [] : doubts.filter((d) => d.way === way && !passed.has(d));
+        if (tried.length === 0) continue;
+        end.state.back();
+        for (const d of tried) {
+          budget.step(RETRY_COST);
+          if (this.builders[d.family].runCommand(d.command, [])) passed.add(d);
+        }
+      }
+    }
+    return doubts.filter((d) => !passed.has(d));
   }
 
   rulesets(): Record<Family, Ruleset> {
@@ -185,6 +316,10 @@ function noteAssumptions(sink: Diagnostic[], args: Field[]): void {
     seen.add(key);
     sink.push({ code: 'machine-dependent', severity: 'information', span: a.span, message: t('`{0}` assumes {1}; where that is not so, this rule changes', a.text, a.assumes.join(t(' and '))) });
   }
+}
+
+function chainKey(family: Family, table: string, chain: string): string {
+  return `${family} ${table} ${chain}`;
 }
 
 function toToken(f: Field): Token {

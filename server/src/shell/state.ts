@@ -42,7 +42,7 @@ export class ShellState {
   globals = new Map<string, VariableValue>();
   frames: Frame[] = [];
   functions = new Map<string, SyntaxNode>();
-  topPositional: Field[] = [];
+  topPositional: Field[] = [scriptArguments()];
   errexit = false;
   pipefail = false;
   /** Files sourced that the evaluator cannot read (the machine's): they may set any variable. */
@@ -109,6 +109,14 @@ export class ShellState {
   }
 }
 
+/**
+ * The arguments the script is run with (`start`, `stop`, an interface): only
+ * the machine knows them, so `case "$1"` keeps every way open.
+ */
+function scriptArguments(): Field {
+  return { ...unknown(t('the arguments the script is run with')), span: { line: 0, start: 0, end: 0 }, splits: true, rest: true };
+}
+
 /** A copy that shares no array or map with `s` (strings are shared: they never change). */
 export function cloneSnapshot(s: Snapshot, meter: Meter): Snapshot {
   let entries = s.functions.size + s.topPositional.length;
@@ -145,12 +153,14 @@ export function cloneSnapshot(s: Snapshot, meter: Meter): Snapshot {
 /** After undecidable branches: a variable that differs between them becomes unknown. */
 export function mergeSnapshots(states: Snapshot[], reason: string, meter: Meter): Snapshot {
   if (states.length === 1) return states[0];
-  const mergeVars = (maps: Map<string, VariableValue>[]): Map<string, VariableValue> => {
+  // A variable a branch leaves unset is empty, unless a file the script sourced but cannot be read may set it.
+  const unsetText = states.some((s) => s.unreadSources.length) ? undefined : '';
+  const mergeVars = (maps: Map<string, VariableValue>[], unset: string | undefined): Map<string, VariableValue> => {
     const names = new Set(maps.flatMap((m) => [...m.keys()]));
     const out = new Map<string, VariableValue>();
     for (const name of names) {
       const values = maps.map((m) => m.get(name));
-      const texts = values.map((v) => (v?.kind === 'scalar' ? (v.value.unknown ? undefined : v.value.text) : v === undefined ? '' : undefined));
+      const texts = values.map((v) => (v?.kind === 'scalar' ? (v.value.unknown ? undefined : v.value.text) : v === undefined ? unset : undefined));
       const first = values[0];
       if (values.every((v) => sameValue(v, first, false, meter))) {
         // The same value written in two places is no longer one literal to edit.
@@ -166,8 +176,8 @@ export function mergeSnapshots(states: Snapshot[], reason: string, meter: Meter)
   const base = states[0];
   return {
     ...base,
-    globals: mergeVars(states.map((s) => s.globals)),
-    frames: base.frames.map((f, i) => ({ locals: mergeVars(states.map((s) => s.frames[i]?.locals ?? new Map())), positional: f.positional, vanished: f.vanished })),
+    globals: mergeVars(states.map((s) => s.globals), unsetText),
+    frames: base.frames.map((f, i) => ({ locals: mergeVars(states.map((s) => s.frames[i]?.locals ?? new Map()), ''), positional: f.positional, vanished: f.vanished })),
     unreadSources: [...new Set(states.flatMap((s) => s.unreadSources))],
     files: mergeFiles(states.map((s) => s.files), reason),
     fds: new Map([...base.fds].filter(([n, path]) => states.every((s) => s.fds.get(n) === path))),

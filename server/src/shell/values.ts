@@ -37,6 +37,8 @@ export interface Field extends ShellString {
   splitFrom?: string;
   /** An unknown value expanded unquoted: the shell splits it, so it may be several words, or none. */
   splits?: boolean;
+  /** Stands for itself and any words after it: the arguments the script is run with. */
+  rest?: boolean;
 }
 
 export type VariableValue =

@@ -205,6 +205,8 @@ class CommandParser {
   private protocolUsed = false;
   /** A `-m` whose module only the running script knows: the options after it may be its own. */
   private unknownModule = false;
+  /** The last word in an option's place was one only the running script knows: it may be options that take the words after it. */
+  private afterUnknown = false;
   /** Base options given so far, as bits of ONCE_LETTERS (a Map per rule costs too much). */
   private seen = 0;
   private countersFlag?: Token;
@@ -234,8 +236,11 @@ class CommandParser {
       if (word.unknown) {
         // A word only the running script knows (`$OPTS` from the environment): nothing to judge.
         this.cmd.symbolic = true;
+        this.afterUnknown = true;
         continue;
       }
+      if (this.afterUnknown && text !== '!' && !text.startsWith('-')) continue;
+      this.afterUnknown = false;
       if (text.length > 1 && text.charCodeAt(0) === 45 /* - */) {
         if (text.charCodeAt(1) === 45) {
           if (text.length === 2) {
