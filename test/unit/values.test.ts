@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatAddress } from '../../server/src/knowledge/addresses';
-import { checkValue, ValueContext } from '../../server/src/knowledge/values';
+import { checkValue, describeValue, ValueContext } from '../../server/src/knowledge/values';
+import { setLocale } from '../../server/src/l10n';
 import type { ValueSpec } from '../../server/src/knowledge/schema';
 
 const v4: ValueContext = { family: 'ipv4' };
@@ -93,4 +94,19 @@ test('strings that iptables cuts short give a warning, not an error', () => {
   const r = checkValue({ kind: 'string', maxLength: 5, truncate: true }, 'abcdefg', v4);
   assert.equal(r.error, undefined);
   assert.equal(r.warning, 'the text is 7 characters long; the limit is 5, so iptables keeps only the first 5');
+});
+
+test('in Simplified Chinese, value errors and value syntax are Chinese, the value and iptables words as written', () => {
+  assert.equal(describeValue('portList'), 'up to 15 ports or `from:to` ranges, separated by commas');
+  setLocale('zh-cn');
+  try {
+    assert.equal(checkValue('portRange', '65536', v4).error, '端口 `65536` 超出范围 0-65535');
+    assert.equal(checkValue('portRange', '4:3', v4).error, '端口范围 `4:3` 写反了：请写成 `3:4`');
+    assert.equal(checkValue('port', 'ntp', { family: 'ipv4', protocol: 'tcp' }).error, '服务 `ntp` 没有为 tcp 定义；请写它的端口号（123）');
+    assert.equal(checkValue('setName', 'blocked', v4).note, '加载规则时 ipset `blocked` 必须已经存在（先执行 `ipset create blocked ...`）');
+    assert.equal(describeValue('portList'), '最多 15 个端口或 `from:to` 范围，用逗号分隔');
+  } finally {
+    setLocale(undefined);
+  }
+  assert.equal(describeValue('portList'), 'up to 15 ports or `from:to` ranges, separated by commas');
 });

@@ -8,6 +8,7 @@ import { SERVICES } from './services';
 import {
   DSCP_CLASSES, ICMP_TYPES, ICMPV6_TYPES, IcmpType, LOG_LEVELS, PROTOCOLS, TCP_FLAGS, TOS_NAMES, WEEKDAYS,
 } from './vocabulary';
+import { t } from '../l10n';
 
 export interface ValueContext {
   family: Family;
@@ -58,11 +59,11 @@ function rangeText(min: number, max: number): string {
 
 function uintRange(text: string, min: number, max: number): ValueResult {
   const parts = text.split(':');
-  if (parts.length > 2) return fail(`\`${text}\` has more than two parts; write \`from:to\``);
+  if (parts.length > 2) return fail(t('`{0}` has more than two parts; write `from:to`', text));
   const lo = parts[0] === '' ? min : uint(parts[0], min, max);
   const hi = parts.length === 1 ? lo : parts[1] === '' ? max : uint(parts[1], min, max);
-  if (lo === undefined || hi === undefined) return fail(`\`${text}\` is not a number or range in ${rangeText(min, max)}`);
-  if (hi < lo) return fail(`the range \`${text}\` is reversed: write \`${parts[1]}:${parts[0]}\``);
+  if (lo === undefined || hi === undefined) return fail(t('`{0}` is not a number or range in {1}', text, rangeText(min, max)));
+  if (hi < lo) return fail(t('the range `{0}` is reversed: write `{1}:{2}`', text, parts[1], parts[0]));
   return ok({ from: lo, to: hi });
 }
 
@@ -71,18 +72,18 @@ function uintRange(text: string, min: number, max: number): ValueResult {
 function port(text: string, ctx: ValueContext): ValueResult {
   const n = uint(text, 0, 65535);
   if (n !== undefined) return ok(Number(n));
-  if (/^\d+$/.test(text)) return fail(`port \`${text}\` is out of range 0-65535`);
+  if (/^\d+$/.test(text)) return fail(t('port `{0}` is out of range 0-65535', text));
   const service = SERVICES.get(text);
-  if (!service) return fail(`\`${text}\` is neither a port number nor a known service name`);
+  if (!service) return fail(t('`{0}` is neither a port number nor a known service name', text));
   if ((ctx.protocol === 'tcp' && !service.tcp) || (ctx.protocol === 'udp' && !service.udp)) {
-    return fail(`service \`${text}\` is not defined for ${ctx.protocol}; write its port number (${service.port})`);
+    return fail(t('service `{0}` is not defined for {1}; write its port number ({2})', text, ctx.protocol, service.port));
   }
   return ok(service.port);
 }
 
 function portRange(text: string, ctx: ValueContext): ValueResult {
   const parts = text.split(':');
-  if (parts.length > 2) return fail(`\`${text}\` has more than two ports; write \`from:to\``);
+  if (parts.length > 2) return fail(t('`{0}` has more than two ports; write `from:to`', text));
   const ends: number[] = [];
   for (const [i, part] of parts.entries()) {
     if (part === '') { ends.push(i === 0 ? 0 : 65535); continue; }
@@ -92,7 +93,7 @@ function portRange(text: string, ctx: ValueContext): ValueResult {
   }
   const from = ends[0];
   const to = ends.length === 1 ? from : ends[1];
-  if (to < from) return fail(`the port range \`${text}\` is reversed: write \`${parts[1]}:${parts[0]}\``);
+  if (to < from) return fail(t('the port range `{0}` is reversed: write `{1}:{2}`', text, parts[1], parts[0]));
   return ok({ from, to } satisfies PortRange);
 }
 
@@ -100,13 +101,13 @@ function portList(text: string, ctx: ValueContext): ValueResult {
   const ranges: PortRange[] = [];
   let slots = 0;
   for (const item of text.split(',')) {
-    if (item === '') return fail(`empty entry in the port list \`${text}\``);
+    if (item === '') return fail(t('empty entry in the port list `{0}`', text));
     const r = item.includes(':') ? portRange(item, ctx) : port(item, ctx);
     if (r.error) return r;
     ranges.push(typeof r.value === 'number' ? { from: r.value, to: r.value } : (r.value as PortRange));
     slots += item.includes(':') ? 2 : 1;
   }
-  if (slots > 15) return fail(`too many ports: multiport takes at most 15 (a range counts as two), this list uses ${slots}`);
+  if (slots > 15) return fail(t('too many ports: multiport takes at most 15 (a range counts as two), this list uses {0}', slots));
   return ok(ranges);
 }
 
@@ -115,17 +116,17 @@ function natPorts(text: string, ctx: ValueContext, allowBase = false): ValueResu
   const service = SERVICES.get(text);
   if (service) return ok({ portFrom: service.port, portTo: service.port } satisfies NatRange);
   const m = /^([^-/]*)(?:-([^/]*))?(?:\/(.*))?$/.exec(text);
-  if (text.includes(':')) return fail(`write the port range \`${text}\` with a dash: \`${text.replace(':', '-')}\``);
-  if (!m) return fail(`\`${text}\` is not a port or \`from-to\` range`);
+  if (text.includes(':')) return fail(t('write the port range `{0}` with a dash: `{1}`', text, text.replace(':', '-')));
+  if (!m) return fail(t('`{0}` is not a port or `from-to` range', text));
   const from = uint(m[1], 0, 65535);
-  if (from === undefined) return fail(`\`${m[1]}\` is not a valid port`);
+  if (from === undefined) return fail(t('`{0}` is not a valid port', m[1]));
   if (m[2] === undefined && m[3] === undefined) return ok({ portFrom: Number(from), portTo: Number(from) } satisfies NatRange);
   const to = m[2] === undefined ? undefined : uint(m[2], 0, 65535);
-  if (to === undefined) return fail(`\`${m[2] ?? text}\` is not a valid port range`);
-  if (Number(to) < Number(from)) return fail(`the port range \`${text}\` is reversed`);
+  if (to === undefined) return fail(t('`{0}` is not a valid port range', m[2] ?? text));
+  if (Number(to) < Number(from)) return fail(t('the port range `{0}` is reversed', text));
   if (m[3] !== undefined) {
-    if (!allowBase) return fail(`unexpected \`/${m[3]}\` after the port range`);
-    if (uint(m[3], 1, 65535) === undefined && !SERVICES.has(m[3])) return fail(`\`${m[3]}\` is not a valid base port (1-65535)`);
+    if (!allowBase) return fail(t('unexpected `/{0}` after the port range', m[3]));
+    if (uint(m[3], 1, 65535) === undefined && !SERVICES.has(m[3])) return fail(t('`{0}` is not a valid base port (1-65535)', m[3]));
   }
   return ok({ portFrom: Number(from), portTo: Number(to) } satisfies NatRange);
   void ctx;
@@ -136,7 +137,7 @@ const NAT_PORT_PROTOCOLS = ['tcp', 'udp', 'sctp', 'dccp', 'icmp'];
 function needsPortProtocol(ctx: ValueContext): string | undefined {
   return ctx.protocol && NAT_PORT_PROTOCOLS.includes(ctx.protocol)
     ? undefined
-    : 'a port needs `-p tcp`, `udp`, `sctp` or `dccp` earlier in the rule';
+    : t('a port needs `-p tcp`, `udp`, `sctp` or `dccp` earlier in the rule');
 }
 
 function natRange(text: string, ctx: ValueContext): ValueResult {
@@ -144,11 +145,11 @@ function natRange(text: string, ctx: ValueContext): ValueResult {
   let ports: string | undefined;
   if (text.startsWith('[')) {
     const close = text.indexOf(']');
-    if (close < 0 || ctx.family === 'ipv4') return fail(`\`${text}\`: brackets are only for IPv6 addresses`);
+    if (close < 0 || ctx.family === 'ipv4') return fail(t('`{0}`: brackets are only for IPv6 addresses', text));
     addresses = text.slice(1, close);
     const rest = text.slice(close + 1);
     if (rest !== '') {
-      if (!rest.startsWith(':')) return fail(`unexpected \`${rest}\` after the address`);
+      if (!rest.startsWith(':')) return fail(t('unexpected `{0}` after the address', rest));
       ports = rest.slice(1);
     }
   } else {
@@ -169,11 +170,11 @@ function natRange(text: string, ctx: ValueContext): ValueResult {
   }
   if (addresses !== '') {
     const [from, to, extra] = addresses.split('-');
-    if (extra !== undefined) return fail(`\`${addresses}\` is not an address or \`from-to\` range`);
+    if (extra !== undefined) return fail(t('`{0}` is not an address or `from-to` range', addresses));
     const a = parseAddress(from, ctx.family);
     const b = to === undefined ? a : parseAddress(to, ctx.family);
-    if (a === undefined) return fail(`\`${from}\` is not a valid ${ctx.family === 'ipv4' ? 'IPv4' : 'IPv6'} address`);
-    if (b === undefined) return fail(`\`${to}\` is not a valid ${ctx.family === 'ipv4' ? 'IPv4' : 'IPv6'} address`);
+    if (a === undefined) return fail(t('`{0}` is not a valid {1} address', from, ctx.family === 'ipv4' ? 'IPv4' : 'IPv6'));
+    if (b === undefined) return fail(t('`{0}` is not a valid {1} address', to, ctx.family === 'ipv4' ? 'IPv4' : 'IPv6'));
     result.addressFrom = a;
     result.addressTo = b;
   }
@@ -185,10 +186,10 @@ function natRange(text: string, ctx: ValueContext): ValueResult {
 const familyName = (f: Family) => (f === 'ipv4' ? 'IPv4' : 'IPv6');
 
 function hostName(text: string): ValueResult {
-  if (!looksLikeHostName(text)) return fail(`\`${text}\` is not a valid address or host name`);
+  if (!looksLikeHostName(text)) return fail(t('`{0}` is not a valid address or host name', text));
   return {
     value: { hostname: text },
-    warning: `\`${text}\` is a host name: it is looked up once when the rules load, and loading fails if it cannot be resolved`,
+    warning: t('`{0}` is a host name: it is looked up once when the rules load, and loading fails if it cannot be resolved', text),
   };
 }
 
@@ -198,22 +199,22 @@ function hostMask(text: string, ctx: ValueContext, allowMask = true): ValueResul
   const addrText = slash >= 0 ? text.slice(0, slash) : text;
   let mask = maskFromPrefix(familyBits(ctx.family), ctx.family);
   if (slash >= 0) {
-    if (!allowMask) return fail(`\`${text}\`: a mask is not allowed here`);
+    if (!allowMask) return fail(t('`{0}`: a mask is not allowed here', text));
     const m = parseMask(text.slice(slash + 1), ctx.family);
-    if (m === undefined) return fail(`\`${text.slice(slash + 1)}\` is not a valid ${familyName(ctx.family)} mask or prefix length`);
+    if (m === undefined) return fail(t('`{0}` is not a valid {1} mask or prefix length', text.slice(slash + 1), familyName(ctx.family)));
     mask = m;
     // iptables ignores the address entirely under a zero mask ("any/0").
     if (m === 0n) return ok(makeCidr(0n, 0n, ctx.family));
   }
   const address = parseAddress(addrText, ctx.family);
   if (address !== undefined) return ctx.validateOnly ? ACCEPTED : ok(makeCidr(address, mask, ctx.family));
-  if (ctx.family === 'ipv4' && /^[0-9.]+$/.test(addrText)) return fail(`\`${addrText}\` is not a valid IPv4 address`);
-  if (ctx.family === 'ipv6' && addrText.includes(':')) return fail(`\`${addrText}\` is not a valid IPv6 address`);
+  if (ctx.family === 'ipv4' && /^[0-9.]+$/.test(addrText)) return fail(t('`{0}` is not a valid IPv4 address', addrText));
+  if (ctx.family === 'ipv6' && addrText.includes(':')) return fail(t('`{0}` is not a valid IPv6 address', addrText));
   if (ctx.family === 'ipv6' && parseAddress(addrText, 'ipv4') !== undefined && /^\d+(\.\d+){3}$/.test(addrText)) {
-    return fail(`\`${addrText}\` is an IPv4 address in an IPv6 rule`);
+    return fail(t('`{0}` is an IPv4 address in an IPv6 rule', addrText));
   }
   if (ctx.family === 'ipv4' && parseAddress(addrText, 'ipv6') !== undefined) {
-    return fail(`\`${addrText}\` is an IPv6 address in an IPv4 rule`);
+    return fail(t('`{0}` is an IPv6 address in an IPv4 rule', addrText));
   }
   return hostName(addrText);
 }
@@ -223,7 +224,7 @@ function addressList(text: string, ctx: ValueContext): ValueResult {
   const values: HostValue[] = [];
   let warning: string | undefined;
   for (const item of text.split(',')) {
-    if (item.trim() === '') return fail(`empty entry in the address list \`${text}\``);
+    if (item.trim() === '') return fail(t('empty entry in the address list `{0}`', text));
     const r = hostMask(item.trimStart(), ctx);
     if (r.error) return r;
     warning ??= r.warning;
@@ -234,11 +235,11 @@ function addressList(text: string, ctx: ValueContext): ValueResult {
 
 function addressRange(text: string, ctx: ValueContext): ValueResult {
   const [from, to, extra] = text.split('-');
-  if (extra !== undefined) return fail(`\`${text}\` is not an address or \`from-to\` range`);
+  if (extra !== undefined) return fail(t('`{0}` is not an address or `from-to` range', text));
   const a = parseAddress(from, ctx.family);
   const b = to === undefined ? a : parseAddress(to, ctx.family);
   if (a === undefined || b === undefined) {
-    return fail(`\`${a === undefined ? from : to}\` is not a valid ${familyName(ctx.family)} address`);
+    return fail(t('`{0}` is not a valid {1} address', a === undefined ? from : to, familyName(ctx.family)));
   }
   return ok({ from: a, to: b });
 }
@@ -254,16 +255,16 @@ function enumValue(spec: { values: readonly string[]; ignoreCase?: boolean; pref
     const hit = spec.values.find((v) => v.toLowerCase().startsWith(lower));
     if (hit) return ok(hit);
   }
-  return fail(`unknown value \`${text}\`; expected one of ${spec.values.join(', ')}`);
+  return fail(t('unknown value `{0}`; expected one of {1}', text, spec.values.join(', ')));
 }
 
 function enumList(spec: { values: readonly string[]; ignoreCase?: boolean; prefix?: boolean; maxItems?: number }, text: string): ValueResult {
   const out: string[] = [];
   const items = text.split(',');
-  if (spec.maxItems !== undefined && items.length > spec.maxItems) return fail(`at most ${spec.maxItems} entries are allowed in \`${text}\``);
+  if (spec.maxItems !== undefined && items.length > spec.maxItems) return fail(t('at most {0} entries are allowed in `{1}`', spec.maxItems, text));
   for (const item of items) {
     const r = enumValue(spec, item);
-    if (r.error) return fail(`unknown value \`${item}\` in \`${text}\`; expected ${spec.values.join(', ')}`);
+    if (r.error) return fail(t('unknown value `{0}` in `{1}`; expected {2}', item, text, spec.values.join(', ')));
     out.push(r.value as string);
   }
   return ok(out);
@@ -271,19 +272,19 @@ function enumList(spec: { values: readonly string[]; ignoreCase?: boolean; prefi
 
 function icmpType(text: string, table: readonly IcmpType[], label: string): ValueResult {
   const lower = text.toLowerCase();
-  const hits = table.filter((t) => t.name.toLowerCase().startsWith(lower));
-  const exact = hits.find((t) => t.name.toLowerCase() === lower);
+  const hits = table.filter((entry) => entry.name.toLowerCase().startsWith(lower));
+  const exact = hits.find((entry) => entry.name.toLowerCase() === lower);
   const pick = exact ?? (hits.length === 1 ? hits[0] : undefined);
   if (pick) {
     return ok({ type: pick.type, codeFrom: pick.code ?? 0, codeTo: pick.code ?? 255, any: pick.name === 'any' } satisfies IcmpMatch);
   }
-  if (hits.length > 1 && text !== '') return fail(`ambiguous ${label} type \`${text}\`: \`${hits[0].name}\` or \`${hits[1].name}\`?`);
+  if (hits.length > 1 && text !== '') return fail(t('ambiguous {0} type `{1}`: `{2}` or `{3}`?', label, text, hits[0].name, hits[1].name));
   const m = /^(\w+)(?:\/(\w+)(?::(\w+))?)?$/.exec(text);
   const type = m && uint(m[1], 0, 255);
   const codeFrom = m?.[2] === undefined ? 0 : uint(m[2], 0, 255);
   const codeTo = m?.[3] === undefined ? (m?.[2] === undefined ? 255 : codeFrom) : uint(m[3], 0, 255);
   if (type === undefined || type === null || codeFrom === undefined || codeTo === undefined || codeTo === null) {
-    return fail(`unknown ${label} type \`${text}\`; use a name such as \`${table[1].name}\` or \`type[/code]\``);
+    return fail(t('unknown {0} type `{1}`; use a name such as `{2}` or `type[/code]`', label, text, table[1].name));
   }
   return ok({ type: Number(type), codeFrom: Number(codeFrom), codeTo: Number(codeTo), any: false } satisfies IcmpMatch);
 }
@@ -293,7 +294,7 @@ function markMask(text: string): ValueResult {
   const value = parseCNumber(v);
   const mask = m === undefined ? 0xffffffffn : parseCNumber(m);
   if (extra !== undefined || value === undefined || mask === undefined || value > 0xffffffffn || mask > 0xffffffffn) {
-    return fail(`\`${text}\` is not a 32-bit \`value[/mask]\``);
+    return fail(t('`{0}` is not a 32-bit `value[/mask]`', text));
   }
   return ok({ value, mask } satisfies MarkMask);
 }
@@ -305,14 +306,14 @@ function tosMask(text: string): ValueResult {
   const value = uint(v, 0, 255);
   const mask = m === undefined ? 255 : uint(m, 0, 255);
   if (extra !== undefined || value === undefined || mask === undefined) {
-    return fail(`\`${text}\` is neither a TOS name (${[...TOS_NAMES.keys()].join(', ')}) nor an 8-bit \`value[/mask]\``);
+    return fail(t('`{0}` is neither a TOS name ({1}) nor an 8-bit `value[/mask]`', text, [...TOS_NAMES.keys()].join(', ')));
   }
   return ok({ value: BigInt(value), mask: BigInt(mask) } satisfies MarkMask);
 }
 
 function mac(text: string): ValueResult {
   if (!/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(text)) {
-    return fail(`\`${text}\` is not a MAC address; write six hex bytes such as \`00:1a:2b:3c:4d:5e\``);
+    return fail(t('`{0}` is not a MAC address; write six hex bytes such as `00:1a:2b:3c:4d:5e`', text));
   }
   return ok(text.toLowerCase());
 }
@@ -321,17 +322,17 @@ function rate(text: string, bytes: boolean): ValueResult {
   const m = /^(\d+)(?:\/([a-z]+))?$/i.exec(text);
   const b = bytes ? /^(\d+)([kmg]?b)\/s(?:ec(?:ond)?)?$/i.exec(text) : null;
   if (b) return ok({ amount: Number(b[1]), unit: b[2].toLowerCase(), per: 'second' });
-  if (!m || m[1] === '0') return fail(`\`${text}\` is not a rate; write a positive number with \`/second\`, \`/minute\`, \`/hour\` or \`/day\``);
+  if (!m || m[1] === '0') return fail(t('`{0}` is not a rate; write a positive number with `/second`, `/minute`, `/hour` or `/day`', text));
   const unit = (m[2] ?? 'second').toLowerCase();
   const per = ['second', 'minute', 'hour', 'day'].find((u) => u.startsWith(unit) || (unit === 's' && u === 'second'));
-  if (!per) return fail(`unknown time unit \`${m[2]}\` in \`${text}\`; use second, minute, hour or day`);
+  if (!per) return fail(t('unknown time unit `{0}` in `{1}`; use second, minute, hour or day', m[2], text));
   return ok({ amount: Number(m[1]), per });
 }
 
 function timeOfDay(text: string): ValueResult {
   const m = /^(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?$/.exec(text);
   if (!m || Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3] ?? 0) > 59) {
-    return fail(`\`${text}\` is not a time of day; write \`hh:mm\` or \`hh:mm:ss\``);
+    return fail(t('`{0}` is not a time of day; write `hh:mm` or `hh:mm:ss`', text));
   }
   return ok(Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0));
 }
@@ -339,7 +340,7 @@ function timeOfDay(text: string): ValueResult {
 function dateTime(text: string): ValueResult {
   const m = /^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2})(?:T(\d{1,2})(?::(\d{1,2})(?::(\d{1,2}))?)?)?)?)?$/.exec(text);
   if (!m || Number(m[1]) < 1970 || Number(m[1]) > 2038) {
-    return fail(`\`${text}\` is not a date; write \`YYYY[-MM[-DD[Thh[:mm[:ss]]]]]\` between 1970 and 2038`);
+    return fail(t('`{0}` is not a date; write `YYYY[-MM[-DD[Thh[:mm[:ss]]]]]` between 1970 and 2038', text));
   }
   return ok(text);
 }
@@ -350,7 +351,7 @@ function dayList(text: string, names: readonly string[] | undefined, max: number
     // iptables compares only the first two letters, case-sensitively: `Monday` works, `mon` does not.
     const byName = item.length >= 2 ? names?.findIndex((n) => n.slice(0, 2) === item.slice(0, 2)) ?? -1 : -1;
     const n = byName >= 0 ? byName + 1 : uint(item, 1, max, true);
-    if (n === undefined) return fail(`\`${item}\` is not a ${label} in \`${text}\``);
+    if (n === undefined) return fail(t('`{0}` is not a {1} in `{2}`', item, label, text));
     out.push(Number(n));
   }
   return ok(out);
@@ -358,9 +359,9 @@ function dayList(text: string, names: readonly string[] | undefined, max: number
 
 function hexString(text: string): ValueResult {
   const pipes = text.split('|');
-  if (pipes.length % 2 === 0) return fail(`unbalanced \`|\` in \`${text}\``);
+  if (pipes.length % 2 === 0) return fail(t('unbalanced `|` in `{0}`', text));
   for (let i = 1; i < pipes.length; i += 2) {
-    if (!/^([0-9a-fA-F]{2}\s*)*$/.test(pipes[i].trim())) return fail(`\`|${pipes[i]}|\` must hold pairs of hex digits`);
+    if (!/^([0-9a-fA-F]{2}\s*)*$/.test(pipes[i].trim())) return fail(t('`|{0}|` must hold pairs of hex digits', pipes[i]));
   }
   return ok(text);
 }
@@ -370,7 +371,7 @@ function tcpFlagList(text: string): ValueResult {
 }
 
 function counters(text: string): ValueResult {
-  if (!/^\d+(,\d+)?$/.test(text)) return fail(`\`${text}\` is not a counter pair \`packets,bytes\``);
+  if (!/^\d+(,\d+)?$/.test(text)) return fail(t('`{0}` is not a counter pair `packets,bytes`', text));
   return ok(text);
 }
 
@@ -378,54 +379,54 @@ const SIMPLE: Record<SimpleValueKind, (text: string, ctx: ValueContext) => Value
   port,
   portRange,
   portList,
-  host: (t, c) => hostMask(t, c, false),
-  hostMask: (t, c) => hostMask(t, c),
+  host: (text, c) => hostMask(text, c, false),
+  hostMask: (text, c) => hostMask(text, c),
   addressList,
   addressRange,
-  prefixLength: (t, c) => {
-    const m = parseMask(t, c.family);
-    return m === undefined ? fail(`\`${t}\` is neither a prefix length (0-${familyBits(c.family)}) nor a mask`) : ok(m);
+  prefixLength: (text, c) => {
+    const m = parseMask(text, c.family);
+    return m === undefined ? fail(t('`{0}` is neither a prefix length (0-{1}) nor a mask', text, familyBits(c.family))) : ok(m);
   },
-  markMask: (t) => markMask(t),
-  tosMask: (t) => tosMask(t),
-  mac: (t) => mac(t),
-  logLevel: (t) => {
-    const n = uint(t, 0, 7);
+  markMask: (text) => markMask(text),
+  tosMask: (text) => tosMask(text),
+  mac: (text) => mac(text),
+  logLevel: (text) => {
+    const n = uint(text, 0, 7);
     if (n !== undefined) return ok(Number(n));
-    return LOG_LEVELS.some((l) => l.name === t) ? ok(t) : fail(`unknown log level \`${t}\`; use 0-7 or ${LOG_LEVELS.map((l) => l.name).join(', ')}`);
+    return LOG_LEVELS.some((l) => l.name === text) ? ok(text) : fail(t('unknown log level `{0}`; use 0-7 or {1}', text, LOG_LEVELS.map((l) => l.name).join(', ')));
   },
-  protocol: (t) => {
-    const n = uint(t, 0, 255);
+  protocol: (text) => {
+    const n = uint(text, 0, 255);
     if (n !== undefined) return ok(Number(n));
-    const lower = t.toLowerCase();
-    return PROTOCOLS.has(lower) ? ok(PROTOCOLS.get(lower)) : fail(`unknown protocol \`${t}\`; use a name such as tcp, udp, icmp or a number 0-255`);
+    const lower = text.toLowerCase();
+    return PROTOCOLS.has(lower) ? ok(PROTOCOLS.get(lower)) : fail(t('unknown protocol `{0}`; use a name such as tcp, udp, icmp or a number 0-255', text));
   },
-  icmpType: (t) => icmpType(t, ICMP_TYPES, 'ICMP'),
-  icmpv6Type: (t) => icmpType(t, ICMPV6_TYPES, 'ICMPv6'),
-  rate: (t) => rate(t, false),
-  hashlimitRate: (t) => rate(t, true),
+  icmpType: (text) => icmpType(text, ICMP_TYPES, 'ICMP'),
+  icmpv6Type: (text) => icmpType(text, ICMPV6_TYPES, 'ICMPv6'),
+  rate: (text) => rate(text, false),
+  hashlimitRate: (text) => rate(text, true),
   natRange,
-  natPorts: (t, c) => {
+  natPorts: (text, c) => {
     const missing = needsPortProtocol(c);
-    return missing ? fail(missing) : natPorts(t, c);
+    return missing ? fail(missing) : natPorts(text, c);
   },
-  interface: (t) => (t.length > 15 ? fail(`interface name \`${t}\` is ${t.length} characters long; the limit is 15`) : ok(t)),
-  timeOfDay: (t) => timeOfDay(t),
-  dateTime: (t) => dateTime(t),
-  weekdays: (t) => dayList(t, WEEKDAYS, 7, 'weekday (Mon-Sun or 1-7)'),
-  monthdays: (t) => dayList(t, undefined, 31, 'day of the month (1-31)'),
-  hexString: (t) => hexString(t),
-  u32: (t) => (/^[\s0-9a-fA-FxX&<>@=:,.^]+$/.test(t) ? ok(t) : fail(`\`${t}\` is not a u32 expression`)),
-  bpf: (t) => (/^\d+(,\d+ \d+ \d+ \d+)*,?$/.test(t.trim()) ? ok(t) : fail(`\`${t}\` is not BPF byte code (\`count,op jt jf k,...\`)`)),
-  setName: (t) => (t.length === 0 || t.length > 31
-    ? fail(`set name \`${t}\` must be 1-31 characters`)
-    : { value: t, note: `ipset \`${t}\` must exist when the rules load (\`ipset create ${t} ...\` first)` }),
-  tcpFlagList: (t) => tcpFlagList(t),
-  dscpClass: (t) => {
-    const name = [...DSCP_CLASSES.keys()].find((k) => k.toLowerCase() === t.toLowerCase());
-    return name ? ok(DSCP_CLASSES.get(name)) : fail(`unknown DSCP class \`${t}\`; expected one of ${[...DSCP_CLASSES.keys()].join(', ')}`);
+  interface: (text) => (text.length > 15 ? fail(t('interface name `{0}` is {1} characters long; the limit is 15', text, text.length)) : ok(text)),
+  timeOfDay: (text) => timeOfDay(text),
+  dateTime: (text) => dateTime(text),
+  weekdays: (text) => dayList(text, WEEKDAYS, 7, t('weekday (Mon-Sun or 1-7)')),
+  monthdays: (text) => dayList(text, undefined, 31, t('day of the month (1-31)')),
+  hexString: (text) => hexString(text),
+  u32: (text) => (/^[\s0-9a-fA-FxX&<>@=:,.^]+$/.test(text) ? ok(text) : fail(t('`{0}` is not a u32 expression', text))),
+  bpf: (text) => (/^\d+(,\d+ \d+ \d+ \d+)*,?$/.test(text.trim()) ? ok(text) : fail(t('`{0}` is not BPF byte code (`count,op jt jf k,...`)', text))),
+  setName: (text) => (text.length === 0 || text.length > 31
+    ? fail(t('set name `{0}` must be 1-31 characters', text))
+    : { value: text, note: t('ipset `{0}` must exist when the rules load (`ipset create {0} ...` first)', text) }),
+  tcpFlagList: (text) => tcpFlagList(text),
+  dscpClass: (text) => {
+    const name = [...DSCP_CLASSES.keys()].find((k) => k.toLowerCase() === text.toLowerCase());
+    return name ? ok(DSCP_CLASSES.get(name)) : fail(t('unknown DSCP class `{0}`; expected one of {1}', text, [...DSCP_CLASSES.keys()].join(', ')));
   },
-  counters: (t) => counters(t),
+  counters: (text) => counters(text),
 };
 
 /** Checks `text` against `spec` the way iptables would parse it. */
@@ -437,27 +438,27 @@ export function checkValue(spec: ValueSpec, text: string, ctx: ValueContext): Va
       if (word) return ok(word);
       const v = uint(text, spec.min ?? 0, spec.max, spec.decimalOnly);
       const alternatives = spec.words ? ` or ${spec.words.map((w) => '`' + w + '`').join(', ')}` : '';
-      return v === undefined ? fail(`\`${text}\` is not a number in ${rangeText(spec.min ?? 0, spec.max)}${alternatives}`) : ok(v);
+      return v === undefined ? fail(t('`{0}` is not a number in {1}{2}', text, rangeText(spec.min ?? 0, spec.max), alternatives)) : ok(v);
     }
     case 'uintRange': {
       const r = uintRange(text, spec.min ?? 0, spec.max);
       if (r.error || !spec.proper) return r;
       const { from, to } = r.value as { from: number; to: number };
-      return text.includes(':') && from < to ? r : fail(`\`${text}\` must be a range \`from:to\` with from below to`);
+      return text.includes(':') && from < to ? r : fail(t('`{0}` must be a range `from:to` with from below to', text));
     }
     case 'double': {
       const v = Number(text);
-      if (text.trim() === '' || Number.isNaN(v)) return fail(`\`${text}\` is not a number`);
+      if (text.trim() === '' || Number.isNaN(v)) return fail(t('`{0}` is not a number', text));
       if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
-        return fail(`\`${text}\` is out of range ${spec.min ?? ''}-${spec.max ?? ''}`);
+        return fail(t('`{0}` is out of range {1}-{2}', text, spec.min ?? '', spec.max ?? ''));
       }
       return ok(v);
     }
     case 'string':
-      if (spec.minLength !== undefined && text.length < spec.minLength) return fail(`the text must have at least ${spec.minLength} characters`);
+      if (spec.minLength !== undefined && text.length < spec.minLength) return fail(t('the text must have at least {0} characters', spec.minLength));
       if (spec.maxLength !== undefined && text.length > spec.maxLength) {
-        const message = `the text is ${text.length} characters long; the limit is ${spec.maxLength}`;
-        return spec.truncate ? { value: text.slice(0, spec.maxLength), warning: `${message}, so iptables keeps only the first ${spec.maxLength}` } : fail(message);
+        const message = t('the text is {0} characters long; the limit is {1}', text.length, spec.maxLength);
+        return spec.truncate ? { value: text.slice(0, spec.maxLength), warning: t('{0}, so iptables keeps only the first {1}', message, spec.maxLength) } : fail(message);
       }
       return ok(text);
     case 'enum':
@@ -469,47 +470,48 @@ export function checkValue(spec: ValueSpec, text: string, ctx: ValueContext): Va
 
 /** A short description of the syntax of a value kind, for messages and hovers. */
 export function describeValue(spec: ValueSpec): string {
-  if (typeof spec === 'string') return VALUE_SYNTAX[spec];
+  if (typeof spec === 'string') return valueSyntax()[spec];
   switch (spec.kind) {
-    case 'uint': return `number ${rangeText(spec.min ?? 0, spec.max)}${spec.words ? ' or ' + spec.words.join(', ') : ''}`;
-    case 'uintRange': return `${spec.proper ? 'range' : 'number or range'} \`from:to\` in ${rangeText(spec.min ?? 0, spec.max)}`;
-    case 'double': return 'number';
-    case 'string': return spec.maxLength ? `text (at most ${spec.maxLength} characters)` : 'text';
+    case 'uint': return t('number {0}{1}', rangeText(spec.min ?? 0, spec.max), spec.words ? t(' or {0}', spec.words.join(', ')) : '');
+    case 'uintRange': return spec.proper ? t('range `from:to` in {0}', rangeText(spec.min ?? 0, spec.max)) : t('number or range `from:to` in {0}', rangeText(spec.min ?? 0, spec.max));
+    case 'double': return t('number');
+    case 'string': return spec.maxLength ? t('text (at most {0} characters)', spec.maxLength) : t('text');
     case 'enum': return spec.values.join(' | ');
-    case 'enumList': return `comma-separated list of ${spec.values.join(', ')}`;
+    case 'enumList': return t('comma-separated list of {0}', spec.values.join(', '));
   }
 }
 
-const VALUE_SYNTAX: Record<SimpleValueKind, string> = {
-  port: 'port number or service name',
-  portRange: 'port or range `from:to`',
-  portList: 'up to 15 ports or `from:to` ranges, separated by commas',
-  host: 'address or host name',
+// Built when asked: the language is only known once the server or CLI has started.
+const valueSyntax = (): Record<SimpleValueKind, string> => ({
+  port: t('port number or service name'),
+  portRange: t('port or range `from:to`'),
+  portList: t('up to 15 ports or `from:to` ranges, separated by commas'),
+  host: t('address or host name'),
   hostMask: 'address[/mask]',
-  addressList: 'address[/mask], several separated by commas',
-  addressRange: 'address or `from-to` range',
-  prefixLength: 'prefix length or mask',
+  addressList: t('address[/mask], several separated by commas'),
+  addressRange: t('address or `from-to` range'),
+  prefixLength: t('prefix length or mask'),
   markMask: 'value[/mask]',
-  tosMask: 'TOS name or value[/mask]',
-  mac: 'MAC address `xx:xx:xx:xx:xx:xx`',
-  logLevel: 'log level (0-7 or emerg..debug)',
-  protocol: 'protocol name or number',
-  icmpType: 'ICMP type name or `type[/code]`',
-  icmpv6Type: 'ICMPv6 type name or `type[/code]`',
-  rate: 'rate such as `10/second` or `3/minute`',
-  hashlimitRate: 'rate such as `10/second` or `512kb/s`',
+  tosMask: t('TOS name or value[/mask]'),
+  mac: t('MAC address `xx:xx:xx:xx:xx:xx`'),
+  logLevel: t('log level (0-7 or emerg..debug)'),
+  protocol: t('protocol name or number'),
+  icmpType: t('ICMP type name or `type[/code]`'),
+  icmpv6Type: t('ICMPv6 type name or `type[/code]`'),
+  rate: t('rate such as `10/second` or `3/minute`'),
+  hashlimitRate: t('rate such as `10/second` or `512kb/s`'),
   natRange: '`[address[-address]][:port[-port]]`',
   natPorts: '`port[-port]`',
-  interface: 'interface name (`+` at the end is a wildcard)',
+  interface: t('interface name (`+` at the end is a wildcard)'),
   timeOfDay: '`hh:mm[:ss]`',
   dateTime: '`YYYY[-MM[-DD[Thh[:mm[:ss]]]]]`',
-  weekdays: 'weekdays such as `Mon,Wed,Fri`',
-  monthdays: 'days of the month such as `1,15`',
-  hexString: 'text with `|hex|` bytes',
-  u32: 'u32 test expression',
-  bpf: 'BPF byte code',
-  setName: 'ipset name',
-  tcpFlagList: 'TCP flags such as `SYN,ACK`',
-  dscpClass: 'DSCP class such as `EF` or `AF41`',
+  weekdays: t('weekdays such as `Mon,Wed,Fri`'),
+  monthdays: t('days of the month such as `1,15`'),
+  hexString: t('text with `|hex|` bytes'),
+  u32: t('u32 test expression'),
+  bpf: t('BPF byte code'),
+  setName: t('ipset name'),
+  tcpFlagList: t('TCP flags such as `SYN,ACK`'),
+  dscpClass: t('DSCP class such as `EF` or `AF41`'),
   counters: '`packets,bytes`',
-};
+});
