@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { splitRestoreWords } from '../../server/src/syntax/restoreWords';
+import { closesQuote, splitRestoreWords } from '../../server/src/syntax/restoreWords';
 
 const words = (line: string) => splitRestoreWords(line, 0).map((w) => [w.text, w.start, w.end]);
 
@@ -28,9 +28,16 @@ test('single quotes and carriage returns are ordinary characters', () => {
   assert.deepEqual(words("'a b' c\r"), [["'a", 0, 2], ["b'", 3, 5], ['c\r', 6, 8]]);
 });
 
-test('an unterminated quote takes the rest of the line and is reported', () => {
-  const columns: number[] = [];
-  const w = splitRestoreWords('-m comment --comment "oops', 3, 0, (c) => columns.push(c));
+test('an unterminated quote takes the rest of the line, and closesQuote tells it from a closed one', () => {
+  const line = '-m comment --comment "oops';
+  const w = splitRestoreWords(line, 3, 0);
   assert.deepEqual(w.map((x) => x.text), ['-m', 'comment', '--comment', 'oops']);
-  assert.deepEqual(columns, [21]);
+  assert.equal(closesQuote(line, w[3].start, w[3].end), false);
+  const closed = '--comment "a \\" b"';
+  const c = splitRestoreWords(closed, 0, 0)[1];
+  assert.equal(c.text, 'a " b');
+  assert.equal(closesQuote(closed, c.start, c.end), true);
+  const escapedEnd = '--comment "a \\"';
+  const e = splitRestoreWords(escapedEnd, 0, 0)[1];
+  assert.equal(closesQuote(escapedEnd, e.start, e.end), false);
 });

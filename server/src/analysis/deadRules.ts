@@ -370,20 +370,23 @@ interface Finding {
 /** Trusted rules by canonical text, which is worked out only for rules whose fingerprint another rule shares. */
 class Copies {
   private readonly byPrint = new Map<number, Candidate>();
-  private readonly byText = new Map<string, Candidate>();
+  /** Only for fingerprints that two rules share. */
+  private byText?: Map<string, Candidate>;
 
   constructor(private readonly family: Family) {}
 
   /** The first rule with the same canonical text as `rule`. */
   find(rule: Rule, print: number): Candidate | undefined {
-    return this.byPrint.has(print) ? this.byText.get(this.shared(print, rule)) : undefined;
+    if (!this.byPrint.has(print)) return undefined;
+    const text = this.shared(print, rule);
+    return this.byText!.get(text);
   }
 
   add(c: Candidate): void {
     if (!this.byPrint.has(c.shape.print)) this.byPrint.set(c.shape.print, c);
     else {
       const text = this.shared(c.shape.print, c.rule);
-      if (!this.byText.has(text)) this.byText.set(text, c);
+      if (!this.byText!.has(text)) this.byText!.set(text, c);
     }
   }
 
@@ -391,6 +394,7 @@ class Copies {
   private shared(print: number, rule: Rule): string {
     const first = this.byPrint.get(print)!;
     const firstText = canonicalRule(first.rule, this.family);
+    this.byText ??= new Map();
     if (!this.byText.has(firstText)) this.byText.set(firstText, first);
     return canonicalRule(rule, this.family);
   }
@@ -398,7 +402,9 @@ class Copies {
 
 function scanChain(chain: Chain, facts: TableFacts, trusted: (rule: Rule) => boolean, broken: (rule: Rule) => boolean): Finding[] {
   const findings: Finding[] = [];
-  const index = new CandidateIndex();
+  // Made for the first rule that needs them: most of kube-proxy's 55k chains never do.
+  let index: CandidateIndex | undefined;
+  let copies: Copies | undefined;
   /** For each CHANGE bit, the position of the last rule that may change it. */
   const lastChange = new Array<number>(6).fill(-1);
   const stillHolds = (c: Candidate) => {
@@ -406,39 +412,41 @@ function scanChain(chain: Chain, facts: TableFacts, trusted: (rule: Rule) => boo
     for (let bit = 0; bit < lastChange.length; bit++) if (reads & (1 << bit) && lastChange[bit] >= c.at) return false;
     return true;
   };
-  const copies = new Copies(facts.family);
   let budget = COMPARISON_BUDGET;
   let stoppers = false;
-  chain.rules.forEach((rule, at) => {
+  const rules = chain.rules;
+  for (let at = 0; at < rules.length; at++) {
+    const rule = rules[at];
     if (!rule.facts.head.symbolic && !broken(rule)) {
       const shape = rule.shape;
-      const copy = copies.find(rule, shape.print);
+      const copy = copies?.find(rule, shape.print);
       let dead = false;
       if (copy && copy.rule.facts !== rule.facts && !sameSpan(copy.rule, rule)) {
         dead = copy.stops && stillHolds(copy);
         findings.push({ rule, by: copy.rule, duplicate: true, dead });
       } else if (!shape.empty) {
         let best: Candidate | undefined;
-        index.near(shape, (c) => {
+        index?.near(shape, (c) => {
           if (--budget < 0) return false;
           if ((!best || c.at < best.at) && c.rule.facts !== rule.facts && !sameSpan(c.rule, rule) && stillHolds(c) && covers(c.shape, shape)) best = c;
           return true;
         });
         if (best) findings.push({ rule, by: best.rule, duplicate: false, dead: (dead = true) });
       }
-      if (trusted(rule)) {
+      // The last rule shadows nothing: no rule comes after it.
+      if (at < rules.length - 1 && trusted(rule)) {
         const candidate: Candidate = { rule, at, shape, stops: shape.exact && !shape.empty && facts.stops(rule), next: undefined };
-        if (!copy) copies.add(candidate);
+        if (!copy) (copies ??= new Copies(facts.family)).add(candidate);
         // A dead rule holds nothing its shadow does not hold first (and reads no less, so no rule in between spares the shadow alone).
-        if (candidate.stops && !dead) index.add(candidate);
+        if (candidate.stops && !dead) (index ??= new CandidateIndex()).add(candidate);
         stoppers ||= candidate.stops;
       }
     }
     // What a rule changes matters only to rules before it that stop packets.
-    if (!stoppers) return;
+    if (!stoppers) continue;
     const changes = facts.changesBy(rule);
     for (let bit = 0; bit < lastChange.length; bit++) if (changes & (1 << bit)) lastChange[bit] = at;
-  });
+  }
   return findings;
 }
 

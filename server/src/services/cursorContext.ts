@@ -79,7 +79,7 @@ function restoreContext(lines: readonly string[], first: number, pos: Position, 
   const column = pos.character - offset;
   if (column < 0 || text.startsWith('#')) return undefined;
   if (text.startsWith('*')) {
-    return { kind: 'header', family, word: wordAt(splitRestoreWords(text, pos.line, 1, undefined, offset), pos.line, pos.character).word };
+    return { kind: 'header', family, word: wordAt(splitRestoreWords(text, pos.line, 1, offset), pos.line, pos.character).word };
   }
   let table: string | undefined;
   if (blockMarks) {
@@ -99,13 +99,13 @@ function restoreContext(lines: readonly string[], first: number, pos: Position, 
   }
   if (text.startsWith(':')) {
     if (!table) return undefined;
-    const words = splitRestoreWords(text, pos.line, 1, undefined, offset);
+    const words = splitRestoreWords(text, pos.line, 1, offset);
     const at = wordAt(words, pos.line, pos.character);
     return { kind: 'chainLine', family, table, words, field: at.before.length, word: at.word };
   }
   // A `[packets:bytes]` prefix is not a word of the command.
   const from = text.startsWith('[') && text.indexOf(']') >= 0 && text.indexOf(']') < column ? text.indexOf(']') + 1 : 0;
-  const words = splitRestoreWords(text, pos.line, from, undefined, offset);
+  const words = splitRestoreWords(text, pos.line, from, offset);
   const { word, before } = wordAt(words, pos.line, pos.character);
   if (before.length === 0 && from === 0 && !word.token.text.startsWith('-')) return { kind: 'lineStart', family, table, word };
   if (!table) return undefined;

@@ -185,6 +185,12 @@ const ONCE_LETTERS = 'psdiofcnx0';
 const LONG_NAME_OF = new Map<string, string>();
 for (const [name, { letter }] of BASE_LONG) if (!LONG_NAME_OF.has(letter)) LONG_NAME_OF.set(letter, `--${name}`);
 
+/** Base criteria keep only their text; the engine asks for their meaning when it needs it. */
+const VALIDATE_ONLY: Readonly<Record<Family, ValueContext>> = {
+  ipv4: Object.freeze({ family: 'ipv4', validateOnly: true }),
+  ipv6: Object.freeze({ family: 'ipv6', validateOnly: true }),
+};
+
 /** An option name, as the user could have typed it, resolved against what is loaded. */
 interface Resolved {
   kind: 'base';
@@ -220,8 +226,7 @@ class CommandParser {
     private readonly diagnostics: Diagnostic[],
   ) {
     this.cmd = { rule: this.rule, words };
-    // Base criteria keep only their text; the engine asks for their meaning when it needs it.
-    this.valueContext = { family: ctx.family, validateOnly: true };
+    this.valueContext = VALIDATE_ONLY[ctx.family];
   }
 
   private report(code: DiagnosticCode, span: { line: number; start: number; end: number }, message: string, severity: Severity = 'error', fix?: FixFacts): void {
@@ -734,15 +739,14 @@ class CommandParser {
 
   private extensionOption(owner: MatchUse | TargetUse, spec: OptionSpec, flag: Token, value: Token | undefined): void {
     const negation = this.takeNegation();
-    const label = () => `\`--${spec.name}\``;
     if (spec.value && !value) {
-      this.report('missing-value', flag, t('{0} needs a value: {1}', label(), describeValue(spec.value)));
+      this.report('missing-value', flag, t('{0} needs a value: {1}', optionLabel(spec), describeValue(spec.value)));
       return;
     }
-    if (spec.removed) this.report('removed', flag, t('{0} was removed from iptables: {1}', label(), localized(spec.removed)), 'error', spec.renamedTo ? { replaceWith: `--${spec.renamedTo}` } : undefined);
-    if (negation && !spec.invert) this.report('cannot-invert', negation, t('{0} cannot be negated with `!`', label()));
-    if (!spec.repeatable && owner.options.some((o) => o.spec === spec)) {
-      this.report('duplicate-option', flag, t('{0} can be given only once', label()));
+    if (spec.removed) this.report('removed', flag, t('{0} was removed from iptables: {1}', optionLabel(spec), localized(spec.removed)), 'error', spec.renamedTo ? { replaceWith: `--${spec.renamedTo}` } : undefined);
+    if (negation && !spec.invert) this.report('cannot-invert', negation, t('{0} cannot be negated with `!`', optionLabel(spec)));
+    if (!spec.repeatable && usesOption(owner.options, spec)) {
+      this.report('duplicate-option', flag, t('{0} can be given only once', optionLabel(spec)));
     }
     let values: Token[] = value ? [value] : EMPTY;
     const ctx = this.optionContext ??= { family: this.ctx.family, protocol: this.ruleProtocol() };
@@ -750,7 +754,7 @@ class CommandParser {
     if (spec.second) {
       const next = this.words[this.i];
       if (!next || next.text.startsWith('-') || next.text.startsWith('!')) {
-        this.report('missing-value', flag, t('{0} needs two values: {1}, then {2}', label(), describeValue(spec.value!), describeValue(spec.second)));
+        this.report('missing-value', flag, t('{0} needs two values: {1}, then {2}', optionLabel(spec), describeValue(spec.value!), describeValue(spec.second)));
       } else {
         this.i++;
         values = [...values, next];
@@ -880,6 +884,16 @@ class CommandParser {
       }
     }
   }
+}
+
+/** `--name` in backquotes, for a message (made only when there is one). */
+function optionLabel(spec: OptionSpec): string {
+  return `\`--${spec.name}\``;
+}
+
+function usesOption(options: readonly OptionUse[], spec: OptionSpec): boolean {
+  for (const o of options) if (o.spec === spec) return true;
+  return false;
 }
 
 /** A rule has a few options: a scan costs less than a set. */

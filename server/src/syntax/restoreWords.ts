@@ -19,10 +19,10 @@ function isSeparator(c: number): boolean {
 }
 
 /**
- * `onUnterminatedQuote` hears the column of a quote that is never closed.
  * `offset` shifts the columns (text embedded in a script, such as a heredoc).
+ * A quote that is never closed makes the rest of the line the last word (see closesQuote).
  */
-export function splitRestoreWords(text: string, line: number, from = 0, onUnterminatedQuote?: (column: number) => void, offset = 0): Token[] {
+export function splitRestoreWords(text: string, line: number, from = 0, offset = 0): Token[] {
   const words: Token[] = [];
   const n = text.length;
   let i = from;
@@ -38,7 +38,7 @@ export function splitRestoreWords(text: string, line: number, from = 0, onUnterm
     }
     // Pieces are sliced, not added a character at a time (a chain of one-character strings per word).
     let value = text.slice(start, i);
-    const quoteStart = i++;
+    i++;
     let piece = i;
     let closed = false;
     while (i < n) {
@@ -58,7 +58,16 @@ export function splitRestoreWords(text: string, line: number, from = 0, onUnterm
     }
     if (!closed) value += text.slice(piece, i);
     words.push({ text: value, line, start: start + offset, end: i + offset, quoted: true });
-    if (!closed) onUnterminatedQuote?.(quoteStart + offset);
   }
   return words;
+}
+
+/** Whether the quoted word that splitRestoreWords found at [start, end) of `text` has its closing quote. */
+export function closesQuote(text: string, start: number, end: number): boolean {
+  for (let i = text.indexOf('"', start) + 1; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === BACKSLASH && i + 1 < text.length) i++;
+    else if (c === QUOTE) return true;
+  }
+  return false;
 }

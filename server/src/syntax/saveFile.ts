@@ -8,7 +8,7 @@ import type { Family } from '../knowledge';
 import { Command, CommandHead, headOf, parseCommand, ParseContext } from './command';
 import type { ParsedLines } from './parsedLines';
 import { runToEnd, Steps } from '../steps';
-import { splitRestoreWords } from './restoreWords';
+import { closesQuote, splitRestoreWords } from './restoreWords';
 import type { Token } from './token';
 import { t } from '../l10n';
 
@@ -163,7 +163,6 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
       comments.push(line);
       continue;
     }
-    const whole: Span = { line, start: col, end: col + lineText.length };
 
     if (block && lineText === 'COMMIT') {
       block.commit = { text: 'COMMIT', line, start: col, end: col + 6 };
@@ -172,23 +171,23 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
       continue;
     }
     if (first === 42 /* * */) {
-      const name = splitRestoreWords(lineText, line, 1, undefined, col)[0];
+      const name = splitRestoreWords(lineText, line, 1, col)[0];
       if (block) {
-        report('missing-commit', whole, t('`{0}` starts a new table, but the `*{1}` block above has no COMMIT: iptables-restore fails here; add COMMIT on the line before', lineText, block.name.text));
+        report('missing-commit', lineSpan(line, col, lineText), t('`{0}` starts a new table, but the `*{1}` block above has no COMMIT: iptables-restore fails here; add COMMIT on the line before', lineText, block.name.text));
       }
       if (!name) {
-        report('unknown-table', whole, t('a `*` line needs a table name: filter, nat, mangle, raw or security'));
+        report('unknown-table', lineSpan(line, col, lineText), t('a `*` line needs a table name: filter, nat, mangle, raw or security'));
         block = undefined;
         continue;
       }
-      block = { name, header: whole, statements: [], diagnostics: { from: diagnostics.length } };
+      block = { name, header: lineSpan(line, col, lineText), statements: [], diagnostics: { from: diagnostics.length } };
       context = { family, restore: true, table: name.text };
       blocks.push(block);
       options.visit?.block(block);
       continue;
     }
     if (!block) {
-      report('outside-table', whole, outsideMessage(lineText));
+      report('outside-table', lineSpan(line, col, lineText), outsideMessage(lineText));
       continue;
     }
     if (first === 58 /* : */) {
@@ -252,38 +251,46 @@ export function readCommandLine(lineText: string, line: number, context: ParseCo
 
 /** A command line inside a table block: its optional `[packets:bytes]` prefix, words and command. */
 function parseCommandLine(lineText: string, line: number, col: number, ctx: ParseContext): { command: Command; counters?: Token; diagnostics: Diagnostic[] } {
+  // Called for every rule of a file: nothing allocated here that a good line does not need.
   const diagnostics: Diagnostic[] = [];
-  const report = (code: DiagnosticCode, span: Span, message: string, severity: Severity = 'error') => {
-    diagnostics.push({ code, severity, span, message });
-  };
-  const whole = { line, start: col, end: col + lineText.length };
   let from = 0;
   let counters: Token | undefined;
   if (lineText.charCodeAt(0) === 91 /* [ */) {
     const close = lineText.indexOf(']');
     if (close < 0 || lineText.indexOf(':') < 0 || lineText.indexOf(':') > close) {
-      report('bad-counters', whole, t('a counter prefix must look like `[packets:bytes]`'));
+      diagnostics.push(problem('bad-counters', lineSpan(line, col, lineText), t('a counter prefix must look like `[packets:bytes]`')));
       return { command: EMPTY_COMMAND, diagnostics };
     }
     counters = { text: lineText.slice(0, close + 1), line, start: col, end: col + close + 1 };
-    if (!/^\[\d+:\d+\]$/.test(counters.text)) report('bad-counters', counters, t('`[packets:bytes]` needs two numbers'), 'warning');
+    if (!/^\[\d+:\d+\]$/.test(counters.text)) diagnostics.push(problem('bad-counters', counters, t('`[packets:bytes]` needs two numbers'), 'warning'));
     from = close + 1;
   }
-  const words = splitRestoreWords(lineText, line, from, (column) => {
-    report('unterminated-quote', { line, start: column, end: col + lineText.length }, t('this double quote is never closed: the rest of the line becomes one word'), 'warning');
-  }, col);
+  const words = splitRestoreWords(lineText, line, from, col);
   if (words.length === 0) {
-    report('no-command', whole, t('a line of only spaces inside a table: iptables-restore refuses it; leave the line empty'));
+    diagnostics.push(problem('no-command', lineSpan(line, col, lineText), t('a line of only spaces inside a table: iptables-restore refuses it; leave the line empty')));
     return { command: EMPTY_COMMAND, diagnostics };
   }
+  const last = words[words.length - 1];
+  if (last.quoted && !closesQuote(lineText, last.start - col, last.end - col)) {
+    diagnostics.push(problem('unterminated-quote', { line, start: col + lineText.indexOf('"', last.start - col), end: col + lineText.length }, t('this double quote is never closed: the rest of the line becomes one word'), 'warning'));
+  }
   return { command: parseCommand(words, ctx, diagnostics), counters, diagnostics };
+}
+
+/** The whole line, for a problem with all of it (made only then: a span per line of 160k costs). */
+function lineSpan(line: number, col: number, lineText: string): Span {
+  return { line, start: col, end: col + lineText.length };
+}
+
+function problem(code: DiagnosticCode, span: Span, message: string, severity: Severity = 'error'): Diagnostic {
+  return { code, severity, span, message };
 }
 
 /** Stands for a line that holds no command (its problem is reported). */
 const EMPTY_COMMAND: Command = Object.freeze({ rule: { matches: [] }, words: [] });
 
 function chainDeclaration(lineText: string, line: number, col: number, report: (code: DiagnosticCode, span: Span, message: string, severity?: Severity) => void): ChainDeclaration {
-  const [name, policy, counters] = splitRestoreWords(lineText, line, 1, undefined, col);
+  const [name, policy, counters] = splitRestoreWords(lineText, line, 1, col);
   const decl: ChainDeclaration = { kind: 'chain', line, name: name ?? { text: '', line, start: col, end: col + 1 }, policy, counters };
   if (!name) {
     report('bad-chain-line', { line, start: col, end: col + lineText.length }, t('a chain line needs a name and a policy: `:NAME - [0:0]` or `:INPUT ACCEPT [0:0]`'));
