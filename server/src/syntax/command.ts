@@ -147,6 +147,21 @@ export interface ParseContext {
   restore: boolean;
   /** The table the command applies to (restore: the current `*table`). */
   table: string;
+  /**
+   * Chain and target names seen so far in this table block: a rule's names are
+   * this one string, so 160k rules keep one copy of a chain's name, and looking
+   * a chain up by it finds its hash already computed.
+   */
+  names?: Map<string, string>;
+}
+
+/** The pooled copy of a name (see ParseContext.names). */
+export function pooledName(ctx: { names?: Map<string, string> }, token: Token): void {
+  const pool = ctx.names;
+  if (!pool) return;
+  const known = pool.get(token.text);
+  if (known === undefined) pool.set(token.text, token.text);
+  else token.text = known;
 }
 
 /** A match of the same name comes after the one at `k`. */
@@ -569,6 +584,7 @@ class CommandParser {
     let chain = value;
     if (optionalArg && !chain && this.hasPlainArg()) chain = this.words[this.i++];
     if (chain) {
+      pooledName(this.ctx, chain);
       this.cmd.chain = chain;
       this.checkChainName(chain, kind === 'newChain');
     }
@@ -690,6 +706,7 @@ class CommandParser {
     }
     // `-j CONTINUE` is accepted and means "no target".
     if (!goto && name.text === 'CONTINUE') return;
+    pooledName(this.ctx, name);
     const spec = goto ? undefined : findTarget(name.text, this.ctx.family);
     if (spec?.removed) this.report('removed', name, t('the {0} target no longer exists: {1}', spec.name, localized(spec.removed)));
     this.rule.target = { name: name.text, flag, nameToken: name, goto, spec, options: [] };

@@ -5,7 +5,7 @@
 // A bad line is reported and skipped; the rest of the file is still read.
 import type { Diagnostic, DiagnosticCode, Severity, Span } from '../diagnostics';
 import type { Family } from '../knowledge';
-import { Command, CommandHead, headOf, parseCommand, ParseContext } from './command';
+import { Command, CommandHead, headOf, parseCommand, ParseContext, pooledName } from './command';
 import type { ParsedLines } from './parsedLines';
 import { runToEnd, Steps } from '../steps';
 import { closesQuote, splitRestoreWords } from './restoreWords';
@@ -181,7 +181,7 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
         continue;
       }
       block = { name, header: lineSpan(line, col, lineText), statements: [], diagnostics: { from: diagnostics.length } };
-      context = { family, restore: true, table: name.text };
+      context = { family, restore: true, table: name.text, names: new Map() };
       blocks.push(block);
       options.visit?.block(block);
       continue;
@@ -192,6 +192,7 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
     }
     if (first === 58 /* : */) {
       const declaration = chainDeclaration(lineText, line, col, report);
+      pooledName(context!, declaration.name);
       block.statements.push(declaration);
       options.visit?.statement(declaration);
       continue;
