@@ -181,7 +181,8 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
         continue;
       }
       block = { name, header: lineSpan(line, col, lineText), statements: [], diagnostics: { from: diagnostics.length } };
-      context = { family, restore: true, table: name.text, names: new Map() };
+      // Not for lines kept for the next versions: a reused line keeps its context, and with it a pool per old version.
+      context = { family, restore: true, table: name.text, names: options.reuse ? undefined : new Map() };
       blocks.push(block);
       options.visit?.block(block);
       continue;
