@@ -39,6 +39,8 @@ export const HELP: Record<DiagnosticCode, string> = {
   'undefined-jump': 'A `-j`/`-g` to a name that is neither a target nor a chain of this table makes the load fail. Declare the chain, fix the spelling (chain names are case-sensitive), or list it in `iptables.externalChains` / `--external` when another tool creates it.',
   'unused-chain': 'No rule jumps to this chain, so its rules never see a packet. Jump to it, or delete it if it is left over.',
   'jump-loop': 'The kernel refuses a table in which chains can jump back to themselves. Break the circle.',
+  'jump-depth': 'nf_tables keeps a stack of 16 levels for jumps: a chain reached through 16 jumps or gotos from a built-in chain cannot be loaded ("Too many links"), and iptables-nft refuses the rule that reaches it. The legacy backend has no such limit. Flatten the chain structure (jump to the deep chain from higher up, or merge chains).',
+  'too-many-rules': 'iptables makes one rule per pair of source and destination addresses. Past 100,000 such rules in one file the analysis keeps the command as one rule: its other checks still hold and a trace tests its addresses as a list, but its pairs are not checked one by one for dead rules.',
   'rule-number': 'The rule number must fit the chain at that point: `-I` up to one past the last rule, `-R`/`-D` up to the last rule.',
   'no-such-rule': '`-D` with a rule specification deletes the first rule that is exactly the same; with none, the command fails. Compare the options word for word.',
   'chain-in-use': 'A chain that rules still jump to cannot be deleted or renamed. Remove those rules first.',

@@ -90,6 +90,8 @@ export const CODES = {
   'undefined-jump': 'A jump or goto to a chain that is not defined.',
   'unused-chain': 'A user-defined chain that no rule jumps to.',
   'jump-loop': 'Chains that jump to each other in a circle.',
+  'jump-depth': 'A chain so many jumps below a built-in chain that iptables-nft (nf_tables) refuses to load it.',
+  'too-many-rules': 'A command whose `-s`/`-d` address lists make more rules than the analysis checks one by one.',
   'rule-number': 'A rule number that does not fit the chain.',
   'no-such-rule': 'A delete of a rule that is not there.',
   'chain-in-use': 'Deleting or renaming a chain that rules still jump to.',

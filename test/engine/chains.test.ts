@@ -88,3 +88,15 @@ test('in Simplified Chinese, the walk is told in Chinese; rule texts, chain and 
     setLocale(undefined);
   }
 });
+
+test('a jump 16 chains deep is followed as the legacy backend does, and its step says that iptables-nft refuses to load it', () => {
+  const chains = Array.from({ length: 20 }, (_, i) => `:c${i + 1} - [0:0]`);
+  const jumps = Array.from({ length: 19 }, (_, i) => `-A c${i + 1} -j c${i + 2}`);
+  const t = trace(table('filter', ':INPUT DROP [0:0]', ...chains, '-A INPUT -p tcp -j c1', ...jumps, '-A c20 -p tcp --dport 22 -j ACCEPT'), SSH);
+  assert.equal(t.fate, 'delivered');
+  assert.equal(t.hits.length, 21);
+  const noted = t.steps.filter((s) => s.notes?.some((n) => /iptables-nft refuses/.test(n)));
+  assert.deepEqual(noted.map((s) => [s.kind === 'rule' ? s.chain : '', s.notes]), [
+    ['c15', ['c16 is 16 jumps below INPUT here: the legacy backend follows, but iptables-nft refuses to load this rule ("Too many links"), as nf_tables follows at most 15']],
+  ]);
+});

@@ -58,9 +58,28 @@ export interface HostileInput {
 
 const script = (body: string) => `#!/bin/bash\n${body}\niptables -A INPUT -j ACCEPT\n`;
 
+/** `count` addresses of `net`.x.y, comma-separated. */
+const addresses = (count: number, net: string) => Array.from({ length: count }, (_, i) => `${net}.${i >> 8}.${i & 255}`).join(',');
+
+/** INPUT jumps to c0, each chain to the next, `depth` chains deep (and back to c0 from the last: a circle). */
+function jumpChain(depth: number, circle = false): string {
+  const chains = Array.from({ length: depth }, (_, i) => `:c${i} - [0:0]`);
+  const jumps = Array.from({ length: depth - 1 }, (_, i) => `-A c${i} -j c${i + 1}`);
+  return ['*filter', ':INPUT ACCEPT [0:0]', ...chains, '-A INPUT -j c0', ...jumps, circle ? `-A c${depth - 1} -j c0` : `-A c${depth - 1} -j DROP`, 'COMMIT', ''].join('\n');
+}
+
+const chainsInLoop = (count: number) => script(`for i in $(seq 1 ${count}); do\n  iptables -N c$i\n  iptables -A INPUT -j c$i\ndone`);
+
 export const HOSTILE_INPUTS: HostileInput[] = [
   ...HOSTILE_SCRIPTS.map((h, i) => ({ file: `budget-${String(i + 1).padStart(2, '0')}.sh`, text: script(h.script) })),
   { file: 'trim-128k.sh', text: script(`x=${'a'.repeat(128 * 1024)}c\ny=\${x%%b*}`) },
   { file: 'grep-ere.sh', text: script(`x=${'a'.repeat(5000)}b\necho "$x" | grep -E '^(a+)+$'`) },
   { file: 'case-stars.sh', text: script(`x=${'a'.repeat(5000)}b\ncase $x in *a*a*a*a*a*a*a*a*a*a*a*a) echo y;; esac`) },
+  // 160,000 rules of one line, and 20 lines of 10,000 (a 40 KB file of 200,000 rules).
+  { file: 'list400.rules', text: `*filter\n-A INPUT -s ${addresses(400, '10.1')} -d ${addresses(400, '10.2')} -j ACCEPT\nCOMMIT\n` },
+  { file: 'product.rules', text: `*filter\n${Array.from({ length: 20 }, (_, k) => `-A INPUT -s ${addresses(100, `10.${k}`)} -d ${addresses(100, '10.99')} -j ACCEPT`).join('\n')}\nCOMMIT\n` },
+  { file: 'deep7000.rules', text: jumpChain(7000) },
+  { file: 'circle7000.rules', text: jumpChain(7000, true) },
+  { file: 'chains3000.sh', text: chainsInLoop(3000) },
+  { file: 'chains10000.sh', text: chainsInLoop(10_000) },
 ];

@@ -10,7 +10,7 @@
 // reading too: only those lines are read again.
 import type { Diagnostic } from '../diagnostics';
 import { ruleCommitProblems } from '../model/kernelChecks';
-import { lineFacts, rememberFacts, RuleFacts } from '../model/ruleFacts';
+import { addressPairs, lineFacts, rememberFacts, ruleCountOf, RuleFacts } from '../model/ruleFacts';
 import { Chain, ChainRule, Rule, Table } from '../model/ruleset';
 import type { Command } from '../syntax/command';
 import type { ParsedLines } from '../syntax/parsedLines';
@@ -63,7 +63,7 @@ export function* reanalyseSteps(base: Analysis, text: string, options: AnalysisO
   const before: (EditedRule & { rules: Rule[] })[] = [];
   for (const e of edited) {
     const rules = rulesOf(e.chain, lineFacts(e.before));
-    if (!rules || rules.length !== (lineFacts(e.after).pairs?.length ?? 1)) return undefined;
+    if (!rules || rules.length !== ruleCountOf(lineFacts(e.after))) return undefined;
     before.push({ ...e, rules });
   }
   // What the last analysis said on the edited lines must be all that the rules' own checks say: else the model had its say there too.
@@ -301,7 +301,7 @@ function sameDiagnostics(a: readonly Diagnostic[], b: readonly Diagnostic[]): bo
 /** The chain's rules made by one command (one per address pair, side by side), or undefined when they are not all there. */
 function rulesOf(chain: Chain, facts: RuleFacts): Rule[] | undefined {
   const at = chain.rules.findIndex((r) => r.facts === facts);
-  const count = facts.pairs?.length ?? 1;
+  const count = ruleCountOf(facts);
   if (at < 0) return undefined;
   const rules = chain.rules.slice(at, at + count);
   return rules.length === count && rules.every((r) => r.facts === facts) ? rules : undefined;
@@ -309,7 +309,7 @@ function rulesOf(chain: Chain, facts: RuleFacts): Rule[] | undefined {
 
 /** The edited command's rules in place of the old ones (as many: one per address pair), with the same target and position. */
 function replaceRules(chain: Chain, old: Rule[], facts: RuleFacts, statement: CommandLine): Rule[] {
-  const pairs = facts.pairs ?? [undefined];
+  const pairs = addressPairs(facts, statement.context.family) ?? [undefined];
   const at = chain.rules.indexOf(old[0]);
   const rules = pairs.map((pair, k) => new ChainRule(old[k].table, old[k].chain, old[k].index, old[k].target, facts, statement.counters, pair));
   rules.forEach((rule, k) => {

@@ -173,8 +173,9 @@ function addressTest(family: Family, c: RuleCriterion | undefined, text: string 
   const unknown = scriptValue(c);
   if (unknown) return unknown;
   const value = text ?? c.value.text;
-  const v = checkValue('hostMask', value, { family }).value as { address: bigint; mask: bigint } | { hostname: string } | undefined;
   const label = criterionText(c, value);
+  if (text === undefined && value.includes(',')) return listTest(family, value, label, c.negated, field);
+  const v = checkValue('hostMask', value, { family }).value as { address: bigint; mask: bigint } | { hostname: string } | undefined;
   if (!v || !('address' in v)) {
     return { text: label, test: () => uncertain(t('`{0}` is a host name: its address is looked up when the rules load', value)) };
   }
@@ -182,6 +183,24 @@ function addressTest(family: Family, c: RuleCriterion | undefined, text: string 
   const negated = c.negated;
   const test = (ctx: EvalContext) => ((ctx.pkt[field] & mask) === address) !== negated;
   return negated || mask === 0n ? { text: label, test, pure: true } : { text: label, test, pure: true, key: { field, mask, value: address } };
+}
+
+/**
+ * A command of more address pairs than the model expands stays one rule: the
+ * packet matches it when it matches the rule of any pair (their verdict is the same).
+ */
+function listTest(family: Family, value: string, label: string, negated: boolean, field: 'source' | 'destination'): Criterion {
+  const nets: { address: bigint; mask: bigint }[] = [];
+  for (const item of value.split(',')) {
+    const v = checkValue('hostMask', item.trim(), { family }).value as { address: bigint; mask: bigint } | { hostname: string } | undefined;
+    if (!v || !('address' in v)) return { text: label, test: () => uncertain(t('`{0}` is a host name: its address is looked up when the rules load', item.trim())) };
+    nets.push(v);
+  }
+  const test = (ctx: EvalContext) => {
+    const a = ctx.pkt[field];
+    return nets.some((n) => ((a & n.mask) === n.address) !== negated);
+  };
+  return { text: label, test, pure: true };
 }
 
 /** ifname_compare: `eth+` matches every name starting with `eth`; no device compares as the empty name. */

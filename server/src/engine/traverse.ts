@@ -4,7 +4,7 @@
 // a hook each table's chain is walked as ipt_do_table does: rules in order,
 // jumps and gotos on a return stack, RETURN and the end of a built-in chain
 // applying its policy (which counts like a rule).
-import type { Hook } from '../knowledge';
+import { NFT_JUMP_LEVELS, type Hook } from '../knowledge';
 import { IndexCursor } from './chainIndex';
 import { CompiledChain, CompiledRule, CompiledRuleset, CompiledTable } from './compile';
 import { Connection, conntrackIn, CtInfo, ctStateName } from './conntrack';
@@ -338,7 +338,9 @@ export class PacketRun {
       family: this.rs.family, host: this.host, state: this.state, skb: this.skb, pkt: this.skb.pkt, hook, table: table.name,
       inDev, outDev, nextHop, ruleId: '', notes: [],
     };
-    const stack: { chain: string; index: number }[] = [];
+    // `depth`: jumps and gotos below the hook's chain, as nf_tables counts them when it loads the table.
+    const stack: { chain: string; index: number; depth: number }[] = [];
+    let depth = 0;
     let chain = start;
     let i = 0;
     let cursor = IndexCursor.of(chain, ctx.pkt, this.options.indexFrom);
@@ -356,6 +358,7 @@ export class PacketRun {
       const back = stack.pop();
       if (!back) return false;
       this.steps.push({ kind: 'return', hook, table: table.name, chain: chain.name, message: t('{0}: back to {1}', why, back.chain) });
+      depth = back.depth;
       enter(table.chain(back.chain), back.index);
       return true;
     };
@@ -409,7 +412,10 @@ export class PacketRun {
           continue;
         case 'jump': {
           step.action = a.goto ? t('goto {0}', a.chain) : t('jump to {0}', a.chain);
-          if (!a.goto) stack.push({ chain: chain.name, index: i + 1 });
+          if (!a.goto) stack.push({ chain: chain.name, index: i + 1, depth });
+          if (++depth === NFT_JUMP_LEVELS) {
+            (step.notes ??= []).push(t('{0} is {1} jumps below {2} here: the legacy backend follows, but iptables-nft refuses to load this rule ("Too many links"), as nf_tables follows at most {3}', a.chain, NFT_JUMP_LEVELS, hook, NFT_JUMP_LEVELS - 1));
+          }
           enter(table.chain(a.chain), 0);
           continue;
         }

@@ -73,3 +73,13 @@ export const STANDARD_TARGETS: Record<string, string> = {
 export const MAX_CHAIN_NAME = 28;
 /** Interface names are at most 15 characters (IFNAMSIZ - 1). */
 export const MAX_INTERFACE_NAME = 15;
+
+/**
+ * nf_tables follows jumps on a stack of 16 levels: a chain reached through 16
+ * jumps or gotos from a built-in chain cannot be loaded, and the rule that
+ * reaches it is refused with EMLINK ("Too many links"); chains no built-in chain
+ * reaches are not checked. x_tables (the legacy backend) sizes its stack by the
+ * table's chains and loads any depth. Recorded with both backends on Linux 6.18
+ * (test/kernel/cases/295-jumps-20-deep-legacy, test/kernel/limits.test.ts).
+ */
+export const NFT_JUMP_LEVELS = 16;

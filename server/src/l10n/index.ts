@@ -43,6 +43,11 @@ export function t(message: string, ...args: unknown[]): string {
 }
 
 /** A number of rules: English has two forms, Chinese one. */
+/** A large number as the messages write it: 100,000. */
+export function grouped(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
 export function ruleCount(n: number): string {
   return n === 1 ? t('1 rule') : t('{0} rules', n);
 }

@@ -10,13 +10,13 @@ import { chainPattern } from '../knowledge/wellKnownChains';
 import type { Command, TargetHead } from '../syntax/command';
 import type { SaveFile, Statement, TableBlock } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
-import { linkChains, reachFromHooks } from './graph';
+import { leadsTo, linkChains, reachFromHooks, spreadHooks } from './graph';
 import { HookSet } from './hookSet';
 import { canonicalRule } from './saveText';
 import { loopProblems, ruleCommitProblems, tableCommitProblems } from './kernelChecks';
-import { factsOf, lineFacts, rememberFacts, RuleFacts } from './ruleFacts';
+import { addressPairs, factsOf, lineFacts, rememberFacts, RuleFacts } from './ruleFacts';
 import { Chain, ChainRule, Rule, Ruleset, Table, TargetRef } from './ruleset';
-import { ruleCount, t } from '../l10n';
+import { grouped, ruleCount, t } from '../l10n';
 
 export interface BuildOptions {
   /** Chains created by other tools or files (`*` is a wildcard): jumps to them are not errors. */
@@ -153,19 +153,17 @@ export class RulesetBuilder {
       case 'replace': {
         const c = this.needChain(table, chainToken, chain, true);
         if (!c) return [];
-        const rules = this.withAddresses(this.makeRule(table, c, facts, counters));
+        const rules = this.withAddresses(this.makeRule(table, c, facts, counters), true);
         const n = command.ruleNumber?.value;
         if (command.kind === 'append') {
           for (const rule of rules) this.appendRule(table, c, rule);
         } else if (command.kind === 'insert') {
-          this.stale.add(table);
           const at = n ?? 1;
           if (at > c.rules.length + 1) {
             this.report('rule-number', command.ruleNumber!.token, t('chain {0} has {1} at this point: `-I {0} {2}` fails ("Index of insertion too big"); use at most {3}', c.name, ruleCount(c.rules.length), at, c.rules.length + 1));
             return [];
           }
-          // Each address pair is inserted at the same position, so they end up in reverse order.
-          for (const rule of rules) c.rules.splice(at - 1, 0, rule);
+          this.insertRules(table, c, at, rules);
         } else if (n !== undefined) {
           this.stale.add(table);
           if (n > c.rules.length) {
@@ -359,11 +357,28 @@ export class RulesetBuilder {
     return { hint: didYouMean(meant), fix: meant ? { replaceWith: meant } : undefined };
   }
 
-  /** `-s a,b -d c,d`: one rule per address pair, sources outermost, as iptables adds them. */
-  private withAddresses(rule: Rule): Rule[] {
-    const pairs = rule.facts.pairs;
-    if (!pairs) return [rule];
-    return pairs.map((pair) => new ChainRule(rule.table, rule.chain, rule.index, rule.target, rule.facts, rule.counters, pair));
+  /** Rules made from address lists so far: what withAddresses may still expand. */
+  private listed = 0;
+
+  /**
+   * `-s a,b -d c,d`: one rule per address pair, sources outermost, as iptables
+   * adds them. Past MAX_LISTED_RULES in all (`adding`), or for a single command,
+   * the command stays one rule: its addresses are then tested as a list.
+   */
+  private withAddresses(rule: Rule, adding = false): Rule[] {
+    const lists = rule.facts.lists;
+    if (!lists) return [rule];
+    if ((adding ? this.listed : 0) + lists.count > MAX_LISTED_RULES) {
+      if (adding) {
+        const spec = rule.facts.source.command.rule;
+        const sides = t('{0} sources × {1} destinations', grouped(lists.sources.length), grouped(lists.destinations.length));
+        this.report('too-many-rules', spec.source?.value ?? spec.destination!.value,
+          t('iptables makes {0} rules of this command ({1}); past {2} rules from address lists in one file they are not checked one by one: this command is checked as one rule', grouped(lists.count), sides, grouped(MAX_LISTED_RULES)), 'information');
+      }
+      return [rule];
+    }
+    if (adding) this.listed += lists.count;
+    return addressPairs(rule.facts, this.ruleset.family)!.map((pair) => new ChainRule(rule.table, rule.chain, rule.index, rule.target, rule.facts, rule.counters, pair));
   }
 
   /** A rule as a command describes it, only to compare with existing ones (-D, -C). */
@@ -470,10 +485,16 @@ export class RulesetBuilder {
         this.report('undefined-jump', target.nameToken, t('`{0}` is not created by this script; it is taken to be created elsewhere (setting iptables.externalChains)', name), 'warning');
       }
     }
+    // A new chain is empty and nothing jumps to it: nothing to link, nothing else to check again.
+    if (command.kind === 'newChain') {
+      this.apply(table, facts);
+      return !hasError(this.sink);
+    }
     const jumps = (rules: Rule[]) => rules.some((r) => r.target.kind === 'chain');
     const chain = command.chain ? table.chains.get(command.chain.text) : undefined;
     // Appends and inserts are undone by removing what they added; other commands keep a copy of the table.
     const adds = command.kind === 'append' || command.kind === 'insert';
+    const linked = adds && chain !== undefined && !this.stale.has(table);
     const before = adds && chain ? undefined : snapshotChains(table);
     this.pending = [];
     const added = this.apply(table, facts);
@@ -489,6 +510,15 @@ export class RulesetBuilder {
     if (hasError(this.sink)) {
       undo();
       return false;
+    }
+    if (linked && !this.stale.has(table)) {
+      const problems = this.addedProblems(table, chain, added);
+      if (problems) {
+        const refused = problems.filter((d) => d.severity === 'error');
+        for (const d of refused) this.sink.push(d);
+        if (refused.length) undo();
+        return refused.length === 0;
+      }
     }
     const hooksMayChange = !adds || jumps(added);
     const hooksBefore = hooksMayChange ? new Map([...table.chains].map(([n, c]) => [n, c.hooks.bits])) : undefined;
@@ -510,6 +540,23 @@ export class RulesetBuilder {
   }
 
   /**
+   * The kernel's commit checks after rules were appended or inserted into a
+   * linked table, linked as they came: the hooks their jumps bring to the chains
+   * below, and the rules of the chains that gained one, checked again; nothing
+   * else in the table. Undefined when a jump may close a circle (the whole table is then linked and checked).
+   */
+  private addedProblems(table: Table, chain: Chain, added: Rule[]): Diagnostic[] | undefined {
+    const targets = added.map((rule) => (rule.target.kind === 'chain' ? rule.target.chain : undefined)).filter((c) => c !== undefined);
+    if (targets.some((target) => leadsTo(target, chain))) return undefined;
+    const gained: Chain[] = [];
+    for (const target of targets) spreadHooks(chain.hooks.bits, target, gained);
+    const problems: Diagnostic[] = [];
+    for (const rule of added) ruleCommitProblems(table, chain, rule, problems);
+    for (const c of gained) for (const rule of c.rules) ruleCommitProblems(table, c, rule, problems);
+    return problems;
+  }
+
+  /**
    * Tables whose jump graph changed since it was last linked. A table that only
    * grows at the end is linked rule by rule as it grows: loading a file needs
    * no pass over every rule afterwards, only the walk from the hooks.
@@ -524,6 +571,20 @@ export class RulesetBuilder {
     if (!target) return;
     target.references.push(rule);
     if (chain.jumps[chain.jumps.length - 1] !== target) chain.jumps.push(target);
+  }
+
+  /** `-I CHAIN at`: the chain's rules from there on move down; in a linked table, the new rules' jumps are linked as they come. */
+  private insertRules(table: Table, chain: Chain, at: number, rules: Rule[]): void {
+    // Each address pair is inserted at the same position, so they end up in reverse order.
+    for (const rule of rules) chain.rules.splice(at - 1, 0, rule);
+    if (this.stale.has(table)) return;
+    for (let i = at - 1; i < chain.rules.length; i++) chain.rules[i].index = i + 1;
+    for (const rule of rules) {
+      const target = rule.target.kind === 'chain' ? rule.target.chain : undefined;
+      if (!target) continue;
+      target.references.push(rule);
+      if (!chain.jumps.includes(target)) chain.jumps.push(target);
+    }
   }
 
   /** Re-links a table's chains (hooks, references, rule positions) when needed. */
@@ -656,6 +717,14 @@ export class RulesetBuilder {
     return this.ruleset;
   }
 }
+
+/**
+ * The rules made from `-s`/`-d` address lists that one analysis holds one by one.
+ * More would cost more memory than the editor and iptables-lint may take (a 40 KB
+ * file of 100-by-100 lists makes 200,000); the kernel takes such files, so a
+ * command past the bound is still checked, as one rule.
+ */
+export const MAX_LISTED_RULES = 100_000;
 
 /** Shared, immutable: thousands of rules end in the same verdict. */
 const VERDICTS: ReadonlyMap<string, TargetRef> = new Map(

@@ -46,9 +46,75 @@ export function reachFromHooks(table: Table): void {
   }
 }
 
+/**
+ * The most jumps (and gotos) between a built-in chain and each chain it reaches:
+ * the longest way, as nf_tables counts when it checks a table. Only for a table
+ * without a circle; chains that no built-in chain reaches are left out.
+ */
+export function jumpDepths(table: Table): Map<Chain, number> {
+  // Kahn's order over the reached chains: a chain's depth is final once every jump into it is counted.
+  const waiting = new Map<Chain, number>();
+  for (const chain of table.chains.values()) {
+    if (!chain.builtin && chain.hooks.bits === 0) continue;
+    for (const next of chain.jumps) waiting.set(next, (waiting.get(next) ?? 0) + 1);
+  }
+  const depths = new Map<Chain, number>();
+  const ready: Chain[] = [];
+  for (const chain of table.chains.values()) {
+    if (chain.builtin && !waiting.has(chain)) {
+      depths.set(chain, 0);
+      ready.push(chain);
+    }
+  }
+  while (ready.length) {
+    const chain = ready.pop()!;
+    const below = depths.get(chain)! + 1;
+    for (const next of chain.jumps) {
+      if ((depths.get(next) ?? -1) < below) depths.set(next, below);
+      const left = waiting.get(next)! - 1;
+      waiting.set(next, left);
+      if (left === 0) ready.push(next);
+    }
+  }
+  return depths;
+}
+
 /** The user chain a rule jumps or goes to, if it is one of this table. */
-function jumpedChain(rule: Rule): Chain | undefined {
+export function jumpedChain(rule: Rule): Chain | undefined {
   return rule.target.kind === 'chain' ? rule.target.chain : undefined;
+}
+
+/**
+ * A jump from a chain that `bits` of hooks reach, to `to`, just linked: those
+ * hooks now also reach `to` and every chain below it. The chains that gained a
+ * hook are added to `gained`.
+ */
+export function spreadHooks(bits: number, to: Chain, gained: Chain[]): void {
+  const queue = [to];
+  while (queue.length) {
+    const chain = queue.pop()!;
+    if (chain.builtin || (chain.hooks.bits | bits) === chain.hooks.bits) continue;
+    chain.hooks.bits |= bits;
+    gained.push(chain);
+    for (const next of chain.jumps) queue.push(next);
+  }
+}
+
+/** Whether jumps lead from `from` to `to` (a jump from `to` to `from` would close a circle). */
+export function leadsTo(from: Chain, to: Chain): boolean {
+  const seen = new Set<Chain>([from]);
+  const queue = [from];
+  while (queue.length) {
+    const chain = queue.pop()!;
+    if (chain === to) return true;
+    for (const next of chain.jumps) {
+      if (!seen.has(next)) {
+        seen.add(next);
+        queue.push(next);
+      }
+    }
+  }
+  return false;
 }
 
 /**

@@ -3,10 +3,10 @@
 // is reachability), which protocol it needs, option limits, and loops between
 // chains. A rejected check means the whole commit fails.
 import { Diagnostic, diagnostic, DiagnosticCode, FixFacts, Severity, Span } from '../diagnostics';
-import { ExtensionSpec, Hook, HOOKS, hookList } from '../knowledge';
+import { ExtensionSpec, Hook, HOOKS, hookList, NFT_JUMP_LEVELS } from '../knowledge';
 import { PROTOCOLS, protocolNumber } from '../knowledge/vocabulary';
 import type { OptionUse, RuleSpec } from '../syntax/command';
-import { findJumpCycles } from './graph';
+import { findJumpCycles, jumpDepths, jumpedChain } from './graph';
 import type { Chain, Rule, Table } from './ruleset';
 import { orList, t } from '../l10n';
 
@@ -69,21 +69,41 @@ export function ruleCommitProblems(table: Table, chain: Chain, rule: Rule, diagn
   }
 }
 
-/** Loops between chains: the kernel refuses the table (ELOOP). */
-export function loopProblems(table: Table, diagnostics: Diagnostic[]): void {
+/** Loops between chains: the kernel refuses the table (ELOOP). Says whether there is one. */
+export function loopProblems(table: Table, diagnostics: Diagnostic[]): boolean {
   const report = reporter(diagnostics);
-  for (const cycle of findJumpCycles(table)) {
+  const cycles = findJumpCycles(table);
+  for (const cycle of cycles) {
     const names = [...cycle.map((r) => r.chain), cycle[0].chain].join(' → ');
     const closing = cycle[cycle.length - 1];
     const reachable = table.chains.get(cycle[0].chain)!.hooks.size > 0;
     report('jump-loop', closing.facts.head.target!.nameToken, t('these chains jump in a circle ({0}): the kernel refuses the table ("Too many levels of symbolic links")', names), reachable ? 'error' : 'warning');
+  }
+  return cycles.length > 0;
+}
+
+/**
+ * Jumps deeper than nf_tables follows: iptables-nft refuses the rule that puts a
+ * chain NFT_JUMP_LEVELS below a built-in chain; the legacy backend loads it, so
+ * it is a warning. Reported once, on each jump out of a chain one level above.
+ */
+function depthProblems(table: Table, diagnostics: Diagnostic[]): void {
+  const report = reporter(diagnostics);
+  for (const [chain, depth] of jumpDepths(table)) {
+    if (depth !== NFT_JUMP_LEVELS - 1) continue;
+    for (const rule of chain.rules) {
+      const next = jumpedChain(rule);
+      if (!next) continue;
+      report('jump-depth', rule.facts.head.target!.nameToken, t('this jump puts chain {0} {1} jumps below {2}: iptables-nft refuses the rule ("Too many links"), as nf_tables follows at most {3}; the legacy backend loads it',
+        next.name, NFT_JUMP_LEVELS, hookList(chain.hooks), NFT_JUMP_LEVELS - 1), 'warning');
+    }
   }
 }
 
 /** Every check of a whole table, as at an iptables-restore COMMIT. */
 export function tableCommitProblems(table: Table, diagnostics: Diagnostic[]): void {
   for (const chain of table.chains.values()) for (const rule of chain.rules) ruleCommitProblems(table, chain, rule, diagnostics);
-  loopProblems(table, diagnostics);
+  if (!loopProblems(table, diagnostics)) depthProblems(table, diagnostics);
 }
 
 function checkExtension(table: string, rule: RuleSpec, ext: ExtensionSpec, anchor: Span, options: OptionUse[], report: Report, limits: HookLimit[]): void {

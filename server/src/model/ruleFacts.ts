@@ -18,6 +18,14 @@ export interface AddressPair {
   shape: Shape;
 }
 
+/** `-s a,b -d c,d`: the addresses of each side (one undefined for a side with a single address or none). */
+export interface AddressLists {
+  sources: readonly (string | undefined)[];
+  destinations: readonly (string | undefined)[];
+  /** The kernel rules iptables makes of the command: sources times destinations. */
+  count: number;
+}
+
 export interface RuleFacts {
   head: CommandHead;
   /** The whole command: the command itself in a script, its line (parsed again) in a file. */
@@ -29,8 +37,8 @@ export interface RuleFacts {
   inInterface?: Criterion;
   outInterface?: Criterion;
   shape: Shape;
-  /** Several source or destination addresses: one kernel rule per pair, sources outermost. */
-  pairs?: readonly AddressPair[];
+  /** Several source or destination addresses: one kernel rule per pair, sources outermost (made by addressPairs when wanted). */
+  lists?: AddressLists;
   /** What loading the rule makes the kernel start: STARTS bits. */
   starts: number;
 }
@@ -46,17 +54,53 @@ export function factsOf(command: Command, source: CommandSource, table: string, 
   const limits = command.kind ? commandCommitChecks(spec, table, problems) : [];
   const facts: RuleFacts = {
     head, source, problems: problems.length ? problems : NONE, limits: limits.length ? limits : NONE,
-    inInterface: spec.inInterface, outInterface: spec.outInterface, shape: shapeOf(spec, undefined, family), pairs: undefined, starts: startsOf(spec),
+    inInterface: spec.inInterface, outInterface: spec.outInterface, shape: shapeOf(spec, undefined, family), lists: undefined, starts: startsOf(spec),
   };
-  if (isList(spec.source) || isList(spec.destination)) {
-    const split = (c: Criterion | undefined) => (isList(c) ? c!.value.text.split(',').map((a) => a.trim()) : [undefined]);
-    const destinations = split(spec.destination);
-    facts.pairs = split(spec.source).flatMap((s) => destinations.map((d) => {
-      const addresses = { source: s, destination: d };
-      return { ...addresses, shape: shapeOf(spec, addresses, family) };
-    }));
-  }
+  facts.lists = addressLists(spec);
   return facts;
+}
+
+/** `-s a,b -d c,d`: the addresses of each side, when either lists several. */
+export function addressLists(spec: RuleSpec): AddressLists | undefined {
+  if (!isList(spec.source) && !isList(spec.destination)) return undefined;
+  const split = (c: Criterion | undefined) => (isList(c) ? c!.value.text.split(',').map((a) => a.trim()) : [undefined]);
+  const sources = split(spec.source);
+  const destinations = split(spec.destination);
+  return { sources, destinations, count: sources.length * destinations.length };
+}
+
+/** How many kernel rules iptables makes of the command. */
+export function ruleCountOf(facts: RuleFacts): number {
+  return facts.lists?.count ?? 1;
+}
+
+// Made only for the commands whose rules the model holds one by one: a list of a
+// few hundred addresses on each side would otherwise cost its product at once.
+const PAIRS = new WeakMap<RuleFacts, readonly AddressPair[]>();
+
+/** The kernel rules of `-s a,b -d c,d`, one per address pair, sources outermost. */
+export function addressPairs(facts: RuleFacts, family: Family): readonly AddressPair[] | undefined {
+  const lists = facts.lists;
+  if (!lists) return undefined;
+  let pairs = PAIRS.get(facts);
+  if (!pairs) {
+    const { command } = facts.source;
+    pairs = lists.sources.flatMap((s) => lists.destinations.map((d) => {
+      const addresses = { source: s, destination: d };
+      return { ...addresses, shape: shapeOf(command.rule, addresses, family) };
+    }));
+    PAIRS.set(facts, pairs);
+  }
+  return pairs;
+}
+
+/** The rule of one address pair, found by its addresses (without a search through every pair). */
+export function addressPair(facts: RuleFacts, family: Family, source: string | undefined, destination: string | undefined): AddressPair | undefined {
+  const lists = facts.lists;
+  if (!lists) return undefined;
+  const s = lists.sources.indexOf(source);
+  const d = lists.destinations.indexOf(destination);
+  return s < 0 || d < 0 ? undefined : addressPairs(facts, family)![s * lists.destinations.length + d];
 }
 
 function startsOf(spec: RuleSpec): number {

@@ -23,7 +23,7 @@ import type { Token } from '../syntax/token';
 import { targetRef } from './build';
 import { linkChains } from './graph';
 import { HookSet } from './hookSet';
-import { AddressPair, factsOf, RuleFacts, rulesetStarts } from './ruleFacts';
+import { AddressPair, addressPair, factsOf, RuleFacts, rulesetStarts } from './ruleFacts';
 import { Chain, ChainRule, Rule, Ruleset, Table, TargetRef } from './ruleset';
 import type { Shape } from './shape';
 
@@ -181,7 +181,7 @@ export function rulesetFromSnapshot(s: RulesetSnapshot): Ruleset {
         // Not restore input: a script's words may carry `-t`; the table is the context either way.
         const command = parseCommand(r.words.map(tokenOf), { family: s.family, restore: false, table: t.name }, []);
         const facts = factsOf(command, { command }, t.name, s.family);
-        const pair = r.addresses && facts.pairs?.find((p) => p.source === r.addresses!.source && p.destination === r.addresses!.destination);
+        const pair = r.addresses && addressPair(facts, s.family, r.addresses.source, r.addresses.destination);
         return new ChainRule(t.name, c.name, 0, targetRef(table, facts.head.target), facts, undefined, pair);
       });
     }
@@ -265,7 +265,7 @@ class LineRule implements Rule {
 
   get addresses(): AddressPair | undefined {
     const pair = this.pair;
-    return pair && this.facts.pairs?.find((p) => p.source === pair.source && p.destination === pair.destination);
+    return pair && addressPair(this.facts, this.family, pair.source, pair.destination);
   }
 
   get command(): Command {

@@ -5,7 +5,8 @@ import type { Position, Span } from '../diagnostics';
 import { findTable, STANDARD_TARGETS, type ExtensionSpec, type ValueSpec } from '../knowledge';
 import { BASE_OPTION_DOCS } from '../knowledge/baseOptions';
 import { describeWord } from '../knowledge/valueWords';
-import { t } from '../l10n';
+import { grouped, t } from '../l10n';
+import { addressLists } from '../model/ruleFacts';
 import type { Table } from '../model/ruleset';
 import { savedOptionText } from '../model/savedOptions';
 import { ruleSpecText, valueContext } from '../model/saveText';
@@ -65,7 +66,9 @@ function partHover(part: CommandPart, ctx: CommandContext, model: Table | undefi
       return undefined;
     case 'criterion': {
       const base = BASE_OPTION_DOCS[part.letter];
-      return at(valueDoc(describe(base.value!, part.letter, ctx, part.token, pos), baseOptionDoc(part.letter)!), itemSpan(part.token, pos));
+      const doc = valueDoc(describe(base.value!, part.letter, ctx, part.token, pos), baseOptionDoc(part.letter)!);
+      const rules = part.letter === 's' || part.letter === 'd' ? rulesOfLists(command) : undefined;
+      return at(rules ? `${doc}\n\n${rules}` : doc, itemSpan(part.token, pos));
     }
     case 'target': {
       const name = part.token.text;
@@ -93,6 +96,8 @@ const RULE_COMMANDS = new Set(['A', 'I', 'R', 'D', 'C']);
 /** On `-A` and the other rule commands: the rule as iptables-save will list it. */
 function withSavedRule(doc: string | undefined, letter: string, command: Command, ctx: CommandContext): string | undefined {
   if (!doc || !RULE_COMMANDS.has(letter) || !command.chain || command.symbolic) return doc;
+  const rules = rulesOfLists(command);
+  if (rules) return `${doc}\n\n${rules}`;
   const rule = `-A ${command.chain.text} ${ruleSpecText(command.rule, ctx.family)}`;
   return `${doc}\n\n${t('iptables-save lists this rule as:')}\n\`\`\`\n${rule}\n\`\`\``;
 }
@@ -104,6 +109,14 @@ function withNftRule(doc: string | undefined, letter: string | undefined, comman
   if (nft.text === undefined) return `${doc}\n\n${t('**nftables** has no equivalent: {0}', nft.untranslatable ?? '')}`;
   const notes = nft.notes.map((n) => `\n- ${n}`).join('');
   return `${doc}\n\n${t('In **nftables**:')}\n\`\`\`\n${nft.text}\n\`\`\`${notes}`;
+}
+
+/** `-s a,b -d c,d`: how many rules iptables makes of the command. */
+function rulesOfLists(command: Command): string | undefined {
+  const lists = addressLists(command.rule);
+  if (!lists) return undefined;
+  const sides = t('{0} sources × {1} destinations', grouped(lists.sources.length), grouped(lists.destinations.length));
+  return t('iptables makes {0} rules of this command, one per pair of addresses ({1}).', grouped(lists.count), sides);
 }
 
 /** The commands that add a rule nft can write (deleting or checking one is another matter). */

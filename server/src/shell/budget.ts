@@ -5,7 +5,7 @@
 // reached, evaluation stops there with one note saying which: what ran before
 // is checked, what comes after is not judged.
 import type { Span } from '../diagnostics';
-import { t } from '../l10n';
+import { grouped, t } from '../l10n';
 
 export interface Limits {
   /** Statements run, plus the copying and matching charged to them. */
@@ -50,7 +50,7 @@ export interface Meter {
 
 /** Refuses a value before it is built, when it would be longer than any value may be. */
 export function checkLength(length: number): void {
-  if (length > MAX_VALUE_LENGTH) throw new TooMuchWork(t('a value of more than {0} characters', count(MAX_VALUE_LENGTH)));
+  if (length > MAX_VALUE_LENGTH) throw new TooMuchWork(t('a value of more than {0} characters', grouped(MAX_VALUE_LENGTH)));
 }
 
 export class Budget implements Meter {
@@ -68,7 +68,7 @@ export class Budget implements Meter {
 
   step(n = 1): void {
     this.steps += n;
-    if (this.steps > this.limits.steps) throw new TooMuchWork(t('more than {0} steps', count(this.limits.steps)));
+    if (this.steps > this.limits.steps) throw new TooMuchWork(t('more than {0} steps', grouped(this.limits.steps)));
   }
 
   scan(n: number): void {
@@ -84,7 +84,7 @@ export class Budget implements Meter {
   nested<T>(body: () => T): T {
     if (++this.depth > this.limits.depth) {
       this.depth--;
-      throw new TooMuchWork(t('calls, substitutions and blocks nested more than {0} deep', count(this.limits.depth)));
+      throw new TooMuchWork(t('calls, substitutions and blocks nested more than {0} deep', grouped(this.limits.depth)));
     }
     try {
       return body();
@@ -97,7 +97,7 @@ export class Budget implements Meter {
   evaluating<T>(body: () => T): T {
     if (++this.evalDepth > this.limits.evalNesting) {
       this.evalDepth--;
-      throw new TooMuchWork(t('eval and source nested more than {0} deep', count(this.limits.evalNesting)));
+      throw new TooMuchWork(t('eval and source nested more than {0} deep', grouped(this.limits.evalNesting)));
     }
     try {
       return body();
@@ -107,7 +107,7 @@ export class Budget implements Meter {
   }
 
   range(items: number, what: string): void {
-    if (items > this.limits.rangeItems) throw new TooMuchWork(t('{0} of {1} words, more than {2}', what, count(items), count(this.limits.rangeItems)));
+    if (items > this.limits.rangeItems) throw new TooMuchWork(t('{0} of {1} words, more than {2}', what, grouped(items), grouped(this.limits.rangeItems)));
     this.step(Math.ceil(items / 16));
   }
 
@@ -117,10 +117,6 @@ export class Budget implements Meter {
     if (this.storedSinceCount < this.limits.totalSize / 8) return;
     this.storedSinceCount = 0;
     const size = this.liveSize();
-    if (size > this.limits.totalSize) throw new TooMuchWork(t('values of more than {0} characters in all', count(this.limits.totalSize)));
+    if (size > this.limits.totalSize) throw new TooMuchWork(t('values of more than {0} characters in all', grouped(this.limits.totalSize)));
   }
-}
-
-function count(n: number): string {
-  return n.toLocaleString('en-US');
 }

@@ -5,7 +5,7 @@
 // `^(a+)+$` or `*a*a*a*a*a*a*a*a*a*a*a*a`, which makes a backtracking matcher
 // run for ages, costs no more than any other. The cost is charged to a meter.
 import { checkLength, Meter, TooMuchWork } from './budget';
-import { t } from '../l10n';
+import { grouped, t } from '../l10n';
 
 type Assertion = 'start' | 'end' | 'word-boundary' | 'not-word-boundary' | 'word-start' | 'word-end';
 
@@ -324,7 +324,7 @@ class Builder {
   }
 
   private add(state: State): number {
-    if (this.states.length >= MAX_STATES) throw new TooMuchWork(t('a pattern of more than {0} states', MAX_STATES.toLocaleString('en-US')));
+    if (this.states.length >= MAX_STATES) throw new TooMuchWork(t('a pattern of more than {0} states', grouped(MAX_STATES)));
     this.states.push(state);
     return this.states.length - 1;
   }

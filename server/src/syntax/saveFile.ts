@@ -10,7 +10,7 @@ import type { ParsedLines } from './parsedLines';
 import { runToEnd, Steps } from '../steps';
 import { closesQuote, splitRestoreWords } from './restoreWords';
 import type { Token } from './token';
-import { t } from '../l10n';
+import { grouped, t } from '../l10n';
 
 export interface ChainDeclaration {
   kind: 'chain';
@@ -268,6 +268,11 @@ function parseCommandLine(lineText: string, line: number, col: number, ctx: Pars
     from = close + 1;
   }
   const words = splitRestoreWords(lineText, line, from, col);
+  for (const w of words) {
+    // The tool's buffer for a word holds 1,023 bytes of UTF-8 (at most three per UTF-16 unit).
+    const bytes = w.text.length * 3 < MAX_WORD_BYTES ? 0 : new TextEncoder().encode(w.text).length;
+    if (bytes >= MAX_WORD_BYTES) diagnostics.push(problem('invalid-value', { line: w.line, start: w.start, end: w.end }, t('this word is {0} bytes long: iptables-restore reads words of at most {1} bytes and refuses the line ("Parameter too long!")', grouped(bytes), grouped(MAX_WORD_BYTES - 1))));
+  }
   if (words.length === 0) {
     diagnostics.push(problem('no-command', lineSpan(line, col, lineText), t('a line of only spaces inside a table: iptables-restore refuses it; leave the line empty')));
     return { command: EMPTY_COMMAND, diagnostics };
@@ -287,6 +292,9 @@ function lineSpan(line: number, col: number, lineText: string): Span {
 function problem(code: DiagnosticCode, span: Span, message: string, severity: Severity = 'error'): Diagnostic {
   return { code, severity, span, message };
 }
+
+/** iptables-restore copies each word into a buffer of 1,024 bytes, its end included. */
+const MAX_WORD_BYTES = 1024;
 
 /** Stands for a line that holds no command (its problem is reported). */
 const EMPTY_COMMAND: Command = Object.freeze({ rule: { matches: [] }, words: [] });
