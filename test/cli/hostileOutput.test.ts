@@ -43,12 +43,16 @@ const rules = file('hostile.rules', [
 test('iptables-lint: one line per finding, control characters escaped, long values cut', () => {
   const r = run([LINT, rules]);
   assert.equal(r.status, 1);
-  const lines = r.stdout.trimEnd().split('\n');
+  const all = r.stdout.trimEnd().split('\n');
+  // The port and the interface list are also words iptables-restore refuses as too long.
+  const tooLong = all.filter((l) => /Parameter too long!/.test(l));
+  assert.deepEqual(tooLong.map((l) => /:(\d+:\d+): error: this word is ([\d,]+) bytes long/.exec(l)?.slice(1)), [['4:25', '5,000'], ['5:13', '78,889']]);
+  const lines = all.filter((l) => !tooLong.includes(l));
   assert.equal(lines.length, 4);
   assert.ok(!RAW_CONTROL.test(r.stdout), 'no raw control character reaches the terminal');
   assert.match(lines[0], /:4:25: error: port `9{119}…` is out of range 0-65535 \[invalid-value\]$/);
   assert.match(lines[1], /:5:13: error: interface name `eth0,eth1,.{90,}…` is 78889 characters long; the limit is 15 \[invalid-value\]$/);
-  assert.ok(lines.every((l) => l.length < 400), 'a finding stays readable');
+  assert.ok(all.every((l) => l.length < 400), 'a finding stays readable');
   assert.match(lines[3], /error: `\\e\[2Jx\\u2028y` is neither a target nor a chain/);
 });
 
