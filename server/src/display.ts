@@ -30,3 +30,13 @@ export function cleanMessage(message: string): string {
   const quotedCut = message.replace(/`([^`]*)`/g, (span, inner: string) => (inner.length > MAX_QUOTED ? `\`${shorten(inner, MAX_QUOTED)}\`` : span));
   return shorten(escapeControls(quotedCut), MAX_MESSAGE);
 }
+
+/** East Asian wide and full-width characters: a terminal gives each two columns. */
+const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/;
+
+/** `text` padded with spaces to `width` terminal columns (a Chinese word lines up with an English one). */
+export function padColumns(text: string, width: number): string {
+  let columns = 0;
+  for (const c of text) columns += WIDE.test(c) ? 2 : 1;
+  return text + ' '.repeat(Math.max(0, width - columns));
+}

@@ -6,7 +6,9 @@ import { analyseSaveText, DEFAULT_OPTIONS } from '../../server/src/analysis/anal
 import { parseScenario, traceScenario } from '../../server/src/engine';
 import { analyseRuleset } from '../../server/src/engine/symbolic';
 import { IntervalSet } from '../../server/src/engine/symbolic/intervals';
-import { matrixJson, serviceAnalysis, serviceMatrix } from '../../server/src/engine/symbolic/matrix';
+import { semanticDiff, semanticDiffText } from '../../server/src/engine/symbolic/diff';
+import { matrixJson, matrixText, serviceAnalysis, serviceMatrix } from '../../server/src/engine/symbolic/matrix';
+import { setLocale } from '../../server/src/l10n';
 import type { Ruleset } from '../../server/src/model/ruleset';
 import { checkSoundness } from '../support/soundness';
 import { table } from '../support/trace';
@@ -38,6 +40,27 @@ test('each class\'s example is a scenario the trace accepts as it is, and meets 
   for (const c of classes) {
     const t = traceScenario(SSH_FROM_INSIDE, parseScenario(JSON.parse(JSON.stringify(c.example)), 'ipv4'));
     assert.equal(t.fate, c.fate, JSON.stringify(c.example));
+  }
+});
+
+test('in Simplified Chinese, the matrix and the semantic diff are told in Chinese: addresses, interfaces, chains and iptables words as written, the columns lined up', () => {
+  const lo = rules(table('filter', ':INPUT DROP [0:0]', '-A INPUT -i lo -j ACCEPT'));
+  setLocale('zh-cn');
+  try {
+    const lines = matrixText(serviceMatrix(SSH_FROM_INSIDE, { protocol: 6, port: 22 })).split('\n');
+    assert.equal(lines[0], 'tcp:22：发往端口 22 的新连接（SYN），IPv4');
+    assert.equal(lines[2], 'INPUT：发往本机');
+    assert.ok(lines.includes('  投递给本机         来自 10.0.0.0/8，但不含 10.0.0.1 发往 10.0.0.1, 10.0.0.255, 203.0.113.1, 203.0.113.9 以及另外 3 个 经 eth1 进入'), lines.join('\n'));
+    assert.ok(lines.includes('                     (filter/INPUT 策略 DROP)'));
+    assert.ok(lines.includes('FORWARD：经过本机') && lines.includes('OUTPUT：由本机发出'));
+    assert.ok(lines.some((l) => /^  转发，经 eth1 出去 +来自 /.test(l)), lines.join('\n'));
+    const diff = semanticDiffText(semanticDiff(SSH_FROM_INSIDE, lo), { a: 'HEAD', b: '此版本' }).split('\n');
+    assert.equal(diff[0], 'IPv4：从 HEAD（之前）到 此版本（现在）的变化：');
+    assert.ok(diff.includes('  tcp 目的端口 22 来自 10.0.0.1 发往 224.0.0.1, 255.255.255.255 经 eth1 进入: 之前投递给本机，现在丢弃'), diff.join('\n'));
+    assert.ok(diff.includes('    (现在：filter/INPUT 策略 DROP)'));
+    assert.equal(semanticDiffText(semanticDiff(lo, lo), { a: 'HEAD', b: '此版本' }), 'IPv4：从 HEAD 到 此版本，没有任何数据包的去向改变\n');
+  } finally {
+    setLocale(undefined);
   }
 });
 

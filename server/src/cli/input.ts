@@ -54,11 +54,19 @@ export async function loadRules(file: string, options: RulesOptions): Promise<Lo
 
 /** The message for rules with errors: the first ten, and how many more. `what`: the verb in the user's language. */
 export function refusedRules(rules: LoadedRules, what: string): string {
+  const r = refusal(rules);
+  return t('{0} has {1}; {2}, so there is nothing to {3}:\n{4}', rules.name, r.errors, r.load, what, r.lines);
+}
+
+/** The pieces of a refusal: how many errors, who would refuse them, the first ten. */
+export function refusal(rules: LoadedRules): { errors: string; load: string; lines: string } {
   const lines = rules.errors.slice(0, 10).map((e) => `  ${e}`);
   if (rules.errors.length > 10) lines.push(t('  ... and {0} more (iptables-lint lists them all)', rules.errors.length - 10));
-  const load = rules.analysis.kind === 'save' ? t('iptables-restore would refuse it') : t('iptables would refuse these commands');
-  const errors = rules.errors.length === 1 ? t('1 error') : t('{0} errors', rules.errors.length);
-  return t('{0} has {1}; {2}, so there is nothing to {3}:\n{4}', rules.name, errors, load, what, lines.join('\n'));
+  return {
+    errors: rules.errors.length === 1 ? t('1 error') : t('{0} errors', rules.errors.length),
+    load: rules.analysis.kind === 'save' ? t('iptables-restore would refuse it') : t('iptables would refuse these commands'),
+    lines: lines.join('\n'),
+  };
 }
 
 /** `iptables-x ... | head` closes the pipe early: stop quietly. */

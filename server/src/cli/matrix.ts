@@ -4,7 +4,8 @@ import { DEFAULT_OPTIONS } from '../analysis/analyse';
 import { parseHost, ScenarioError, type Host } from '../engine';
 import { matrixJson, matrixText, parseService, Service, serviceMatrix } from '../engine/symbolic/matrix';
 import type { Family } from '../knowledge';
-import { loadRules, readError, readText, refusedRules, terminalText } from './input';
+import { t } from '../l10n';
+import { loadRules, readError, readText, refusal, terminalText } from './input';
 
 export const MATRIX_USAGE = `iptables-trace --matrix [--port tcp:22] RULES [--format text|json] [--host FILE.json] [--conntrack on]
 
@@ -35,32 +36,32 @@ function parseMatrixArgs(argv: string[]): MatrixArgs {
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i];
     const value = () => {
-      if (i + 1 >= argv.length) throw new UsageError(`${word} needs a value`);
+      if (i + 1 >= argv.length) throw new UsageError(t('{0} needs a value', word));
       return argv[++i];
     };
     if (word === '--port') {
       const text = value();
       const service = parseService(text);
-      if (!service) throw new UsageError(`--port takes a protocol and port such as tcp:22, udp:53 or icmp, not \`${text}\``);
+      if (!service) throw new UsageError(t('--port takes a protocol and port such as tcp:22, udp:53 or icmp, not `{0}`', text));
       args.service = service;
     } else if (word === '--format') {
       const f = value();
-      if (f !== 'text' && f !== 'json') throw new UsageError(`--format takes text or json with --matrix, not \`${f}\``);
+      if (f !== 'text' && f !== 'json') throw new UsageError(t('--format takes text or json with --matrix, not `{0}`', f));
       args.format = f;
     } else if (word === '--host') args.host = value();
     else if (word === '--conntrack') {
-      if (value() !== 'on') throw new UsageError('--conntrack takes on');
+      if (value() !== 'on') throw new UsageError(t('--conntrack takes on'));
       args.conntrack = 'on';
     } else if (word === '--family') {
       const f = value();
-      if (f !== '4' && f !== '6') throw new UsageError(`--family takes 4 or 6, not \`${f}\``);
+      if (f !== '4' && f !== '6') throw new UsageError(t('--family takes 4 or 6, not `{0}`', f));
       args.family = f === '4' ? 'ipv4' : 'ipv6';
     } else if (word === '--external') args.external.push(value());
-    else if (word.startsWith('-') && word !== '-') throw new UsageError(`${word} does not go with --matrix`);
-    else if (args.rules !== undefined) throw new UsageError(`one rules file only (got \`${args.rules}\` and \`${word}\`)`);
+    else if (word.startsWith('-') && word !== '-') throw new UsageError(t('{0} does not go with --matrix', word));
+    else if (args.rules !== undefined) throw new UsageError(t('one rules file only (got `{0}` and `{1}`)', args.rules, word));
     else args.rules = word;
   }
-  if (args.rules === undefined) throw new UsageError('no rules file given');
+  if (args.rules === undefined) throw new UsageError(t('no rules file given'));
   return args;
 }
 
@@ -70,7 +71,7 @@ function readHost(file: string): Host {
   try {
     json = JSON.parse(readText(file, file));
   } catch (e) {
-    throw new UsageError(e instanceof SyntaxError ? `${file}: not valid JSON: ${e.message}` : readError(e, file));
+    throw new UsageError(e instanceof SyntaxError ? t('{0}: not valid JSON: {1}', file, e.message) : readError(e, file));
   }
   const obj = json as Record<string, unknown>;
   try {
@@ -90,20 +91,24 @@ export async function runMatrixCommand(argv: string[], usage: string): Promise<n
     if (args.host) host = readHost(args.host);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`iptables-trace: ${terminalText(e.message)}\n\n${usage}\n`);
+    process.stderr.write(t('iptables-trace: {0}\n\n{1}\n', terminalText(e.message), usage));
     return 2;
   }
   const fail = (message: string) => {
-    process.stderr.write(`iptables-trace: ${terminalText(message)}\n`);
+    process.stderr.write(t('iptables-trace: {0}\n', terminalText(message)));
     return 2;
   };
   const rules = await loadRules(args.rules!, { external: args.external, family: args.family });
   if (typeof rules === 'string') return fail(rules);
   // An analysis can go on where a trace could not: a value iptables refuses is taken as unknown.
-  if (rules.errors.length) process.stderr.write(`iptables-trace: warning: ${terminalText(refusedRules(rules, 'load').replace(/so there is nothing to load:/, 'the matrix reads the rules as written, and what a refused value would test as unknown:'))}\n`);
+  if (rules.errors.length) {
+    const r = refusal(rules);
+    const warning = t('{0} has {1}; {2}; the matrix reads the rules as written, and what a refused value would test as unknown:\n{3}', rules.name, r.errors, r.load, r.lines);
+    process.stderr.write(t('iptables-trace: warning: {0}\n', terminalText(warning)));
+  }
   const family: Family = args.family ?? (rules.analysis.rulesets.ipv4 ? 'ipv4' : 'ipv6');
   const ruleset = rules.analysis.rulesets[family];
-  if (!ruleset) return fail(`${rules.name} has no ${family === 'ipv4' ? 'IPv4 (iptables)' : 'IPv6 (ip6tables)'} rules`);
+  if (!ruleset) return fail(t('{0} has no {1} rules', rules.name, family === 'ipv4' ? 'IPv4 (iptables)' : 'IPv6 (ip6tables)'));
   const matrix = serviceMatrix(ruleset, args.service, { host, conntrack: args.conntrack });
   process.stdout.write(args.format === 'json' ? JSON.stringify(matrixJson(matrix), null, 2) + '\n' : terminalText(matrixText(matrix)));
   return 0;

@@ -6,6 +6,7 @@
 // piece is split by that field's values and each part run again. A field
 // with many values (an address, a port, a MAC) it cannot split by: the
 // answer is then "the analysis cannot tell", never a guess.
+import { t } from '../../l10n';
 import type { Packet } from '../packet';
 import { IntervalSet } from './intervals';
 import { Piece, representative, Setting, withDimSet } from './piece';
@@ -21,11 +22,21 @@ const FIELD_SOURCES: Readonly<Record<string, readonly Source[]>> = {
   length: ['proto', 'icmpType'], inner: ['proto', 'icmpType', 'src', 'dst'],
 };
 
-/** Words for a field in messages. */
-export const FIELD_WORDS: Readonly<Record<Dim, string>> = {
-  in: 'incoming interface', src: 'source address', dst: 'destination address', proto: 'protocol', sport: 'source port', dport: 'destination port',
-  flags: 'TCP flags', icmp: 'ICMP type and code', mac: 'source MAC address', mark: 'mark',
-};
+/** What depends on a field, in words. */
+function dependsOn(what: string, d: Dim): string {
+  switch (d) {
+    case 'in': return t('{0} depends on the incoming interface', what);
+    case 'src': return t('{0} depends on the source address', what);
+    case 'dst': return t('{0} depends on the destination address', what);
+    case 'proto': return t('{0} depends on the protocol', what);
+    case 'sport': return t('{0} depends on the source port', what);
+    case 'dport': return t('{0} depends on the destination port', what);
+    case 'flags': return t('{0} depends on the TCP flags', what);
+    case 'icmp': return t('{0} depends on the ICMP type and code', what);
+    case 'mac': return t('{0} depends on the source MAC address', what);
+    case 'mark': return t('{0} depends on the mark', what);
+  }
+}
 
 /** Values of a field the analysis tries one by one before it gives up on splitting by it. */
 const ENUMERATE_AT_MOST = 256;
@@ -117,7 +128,7 @@ export function evaluate<T>(
     const d = dimOf(src);
     if (options.ignore?.includes(src)) continue;
     const view = piece.views[d];
-    if (view?.kind === 'unknown') return [{ piece, unmodelled: `${what} depends on the ${FIELD_WORDS[d]}, which ${view.why}` }];
+    if (view?.kind === 'unknown') return [{ piece, unmodelled: t('{0}, which {1}', dependsOn(what, d), view.why) }];
     if (view || single(piece.cube[d], src)) continue;
     if (options.regions?.includes(d) && s.regions.within(piece.cube[d])) continue;
     open = src;
@@ -127,7 +138,7 @@ export function evaluate<T>(
   if (options.whole) return [{ piece, value, varies: true }];
   const d = dimOf(open);
   const split = options.regions?.includes(d) ? s.regions.split(piece.cube[d]).map((r) => r.part) : parts(piece.cube[d], open);
-  if (!split) return [{ piece, unmodelled: `${what} depends on the ${FIELD_WORDS[d]}, and the analysis does not split the packets by it` }];
+  if (!split) return [{ piece, unmodelled: t('{0}, and the analysis does not split the packets by it', dependsOn(what, d)) }];
   // Parts that need no further split and get the same answer become one piece again.
   const whole = new Map<string, { sets: IntervalSet[]; answer: Answer<T> }>();
   const out: Answer<T>[] = [];

@@ -7,6 +7,7 @@
 // on the pieces themselves (concrete.ts).
 import type { Hook } from '../../knowledge';
 import { checkValue, IcmpMatch, PortRange } from '../../knowledge/values';
+import { t } from '../../l10n';
 import type { Rule } from '../../model/ruleset';
 import type { Criterion as RuleCriterion, MatchUse, OptionUse } from '../../syntax/command';
 import type { CompiledRule } from '../compile';
@@ -115,7 +116,7 @@ function setCriterion(text: string, dim: Dim, set: IntervalSet): SymbolicCriteri
       const r = splitBy(piece, dim, set);
       return {
         yes: r.inside ? [r.inside] : [], no: r.outside ? [r.outside] : [],
-        maybe: r.undecided ? [{ piece: r.undecided.piece, reason: `${text}: the field ${r.undecided.why}`, kind: 'unmodelled' }] : [],
+        maybe: r.undecided ? [{ piece: r.undecided.piece, reason: t('{0}: the field {1}', text, r.undecided.why), kind: 'unmodelled' }] : [],
       };
     },
   };
@@ -234,7 +235,7 @@ function refusedValue(text: string): SymbolicCriterion {
   return {
     text,
     stateful: false,
-    split: (piece) => ({ yes: [], no: [], maybe: [{ piece, reason: `\`${text}\` has a value iptables refuses: what it was meant to match is not known`, kind: 'unmodelled' }] }),
+    split: (piece) => ({ yes: [], no: [], maybe: [{ piece, reason: t('`{0}` has a value iptables refuses: what it was meant to match is not known', text), kind: 'unmodelled' }] }),
   };
 }
 

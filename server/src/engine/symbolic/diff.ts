@@ -5,6 +5,7 @@
 // rule decides does not count: a reordering that leaves every fate as it was
 // changes nothing.
 import type { Hook } from '../../knowledge';
+import { t } from '../../l10n';
 import type { Ruleset } from '../../model/ruleset';
 import type { Host } from '../host';
 import type { JsonObject } from '../json';
@@ -13,7 +14,7 @@ import { analyseRuleset, type Analysis, hostForRules, type PacketClass } from '.
 import { joinCubes } from './join';
 import { mainHook, rewriteWords } from './matrix';
 import { type Cube, examplePoint, intersectCubes, pointJson, type SpaceLimits, subtractCube } from './space';
-import { cubeWords, hostJson } from './words';
+import { cubeWords, fateOutWords, hostJson } from './words';
 
 export interface DiffOptions {
   host?: Host;
@@ -100,10 +101,9 @@ function subtractAll(xs: Cube[], ys: Cube[]): Cube[] {
 }
 
 function fateWords(o: Outcome): string {
-  const where = o.fate === 'forwarded' || o.fate === 'sent' ? ` out ${o.outInterface}` : '';
-  const answer = o.rejectWith ? ` with ${o.rejectWith}` : '';
-  const nat = o.rewrites.length ? ` (NAT: ${o.rewrites.join(', ')})` : '';
-  return `${o.fate === 'unknown' ? 'unknown' : o.fate}${where}${answer}${nat}`;
+  const fate = fateOutWords(o.fate, o.outInterface);
+  const answered = o.rejectWith ? t('{0} with {1}', fate, o.rejectWith) : fate;
+  return o.rewrites.length ? `${answered} (NAT: ${o.rewrites.join(', ')})` : answered;
 }
 
 /** The packets whose outcome differs between `a` (before) and `b` (after), in classes by the outcomes before and after. */
@@ -127,7 +127,7 @@ export function semanticDiff(a: Ruleset, b: Ruleset, options: DiffOptions = {}):
       const packets = cubes.map((c) => cubeWords(c, host, a.family));
       const example: JsonObject = { ...(scenarioHost ? { host: scenarioHost } : {}), packet: pointJson(examplePoint(cubes[0], a.family), host, a.family) };
       if (options.conntrack === 'on') example.conntrack = 'on';
-      const verdict = `${fateWords(ga.outcome)} before, ${fateWords(gb.outcome)} now`;
+      const verdict = t('{0} before, {1} now', fateWords(ga.outcome), fateWords(gb.outcome));
       changes.push({ before: ga.outcome, after: gb.outcome, cubes, packets, example, words: packets.map((p) => `${p}: ${verdict}`) });
     }
   }
@@ -137,11 +137,11 @@ export function semanticDiff(a: Ruleset, b: Ruleset, options: DiffOptions = {}):
 /** The diff in words: one line per set of packets, or that nothing changed. */
 export function semanticDiffText(d: SemanticDiff, names: { a: string; b: string }): string {
   const family = d.family === 'ipv4' ? 'IPv4' : 'IPv6';
-  if (d.changes.length === 0) return `${family}: no packet's fate changes from ${names.a} to ${names.b}\n`;
-  const out = [`${family}: what changes from ${names.a} (before) to ${names.b} (now):`];
+  if (d.changes.length === 0) return t('{0}: no packet\'s fate changes from {1} to {2}', family, names.a, names.b) + '\n';
+  const out = [t('{0}: what changes from {1} (before) to {2} (now):', family, names.a, names.b)];
   for (const c of d.changes) {
     for (const w of c.words) out.push(`  ${w}`);
-    const why = [c.before.reason && `before: ${c.before.reason}`, c.after.reason && `now: ${c.after.reason}`].filter(Boolean).join('; ');
+    const why = [c.before.reason && t('before: {0}', c.before.reason), c.after.reason && t('now: {0}', c.after.reason)].filter(Boolean).join('; ');
     if (why) out.push(`    (${why})`);
   }
   return out.join('\n') + '\n';

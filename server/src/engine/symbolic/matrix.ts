@@ -4,7 +4,9 @@
 // the classes by where they end (INPUT, FORWARD, OUTPUT), their fate, the
 // addresses they come from and go to, what NAT did to them, what the answer
 // depends on, and an example packet for the trace.
+import { padColumns } from '../../display';
 import type { Hook } from '../../knowledge';
+import { t } from '../../l10n';
 import type { Ruleset } from '../../model/ruleset';
 import { type Host } from '../host';
 import type { JsonObject } from '../json';
@@ -14,7 +16,7 @@ import { analyseRuleset, type Analysis, exampleOf, hostForRules, PacketClass } f
 import { IntervalSet } from './intervals';
 import type { SymbolicAssumption, View } from './piece';
 import type { Cube, Dim, SpaceLimits } from './space';
-import { addressWords, cubeWords, hostJson } from './words';
+import { addressWords, cubeWords, fateOutWords, hostJson } from './words';
 
 export interface Service {
   protocol: number;
@@ -81,19 +83,20 @@ export function mainHook(c: PacketClass): Hook {
 }
 
 function assumptionWords(a: SymbolicAssumption): string {
-  const where = a.rule.endsWith('/*') ? `a rule of ${a.rule.slice(0, -2)}` : a.rule;
-  return `if \`${a.criterion}\` (${where}) ${a.assumed === 'match' ? 'matches' : 'does not match'}: ${a.reason}`;
+  const where = a.rule.endsWith('/*') ? t('a rule of {0}', a.rule.slice(0, -2)) : a.rule;
+  return a.assumed === 'match' ? t('if `{0}` ({1}) matches: {2}', a.criterion, where, a.reason) : t('if `{0}` ({1}) does not match: {2}', a.criterion, where, a.reason);
 }
 
-const REWRITTEN: Partial<Record<Dim, string>> = { src: 'source', dst: 'destination', sport: 'source port', dport: 'destination port', mark: 'mark', flags: 'TCP flags' };
+const rewritten = (): Partial<Record<Dim, string>> => ({ src: t('source'), dst: t('destination'), sport: t('source port'), dport: t('destination port'), mark: t('mark'), flags: t('TCP flags') });
 
 /** What NAT rewrote, in words (`destination → 10.0.0.2`). */
 export function rewriteWords(views: Partial<Record<Dim, View>>, family: Ruleset['family']): string[] {
+  const words = rewritten();
   return Object.entries(views).flatMap(([d, v]) => {
-    const what = REWRITTEN[d as Dim];
+    const what = words[d as Dim];
     if (!what) return [];
     const addr = d === 'src' || d === 'dst';
-    const value = v.kind === 'const' ? (addr ? addressWords(IntervalSet.of(v.value), family) : String(v.value)) : `some ${addr ? 'address' : 'value'} in ${addr ? addressWords(v.within, family) : [...v.within.ranges()].map(([a, b]) => `${a}-${b}`).join(', ')} (${v.why})`;
+    const value = v.kind === 'const' ? (addr ? addressWords(IntervalSet.of(v.value), family) : String(v.value)) : addr ? t('some address in {0} ({1})', addressWords(v.within, family), v.why) : t('some value in {0} ({1})', [...v.within.ranges()].map(([a, b]) => `${a}-${b}`).join(', '), v.why);
     return [`${what} → ${value}`];
   });
 }
@@ -137,29 +140,31 @@ export function serviceMatrix(ruleset: Ruleset, service: Service, options: Matri
   };
 }
 
-const HOOK_WORDS: Record<Hook, string> = {
-  INPUT: 'INPUT: to this host', FORWARD: 'FORWARD: through this host', OUTPUT: 'OUTPUT: from this host', PREROUTING: 'PREROUTING: dropped before routing', POSTROUTING: 'POSTROUTING',
-};
-
-function fateWords(e: MatrixEntry): string {
-  if (e.fate === 'forwarded' || e.fate === 'sent') return `${e.fate} out ${e.outInterface}`;
-  return e.fate === 'unknown' ? 'unknown' : e.fate;
+function hookWords(hook: Hook): string {
+  switch (hook) {
+    case 'INPUT': return t('INPUT: to this host');
+    case 'FORWARD': return t('FORWARD: through this host');
+    case 'OUTPUT': return t('OUTPUT: from this host');
+    case 'PREROUTING': return t('PREROUTING: dropped before routing');
+    case 'POSTROUTING': return 'POSTROUTING';
+  }
 }
 
 /** The matrix as text: by hook, each class's fate, its packets, what NAT did, why and on what it depends. */
 export function matrixText(m: Matrix): string {
   const out: string[] = [];
-  const what = m.service.protocol === TCP ? 'new connections (SYN)' : 'first packets';
-  out.push(`${serviceText(m.service)}: ${what}${m.service.port === undefined ? '' : ` to port ${m.service.port}`}, ${m.family === 'ipv4' ? 'IPv4' : 'IPv6'}`);
-  if (m.addedInterfaces.length) out.push(`host: the example router, with the interfaces the rules name (no addresses, no routes): ${m.addedInterfaces.join(', ')}`);
+  const what = m.service.protocol === TCP ? t('new connections (SYN)') : t('first packets');
+  const family = m.family === 'ipv4' ? 'IPv4' : 'IPv6';
+  out.push(m.service.port === undefined ? `${serviceText(m.service)}: ${what}, ${family}` : t('{0}: {1} to port {2}, {3}', serviceText(m.service), what, m.service.port, family));
+  if (m.addedInterfaces.length) out.push(t('host: the example router, with the interfaces the rules name (no addresses, no routes): {0}', m.addedInterfaces.join(', ')));
   let hook: Hook | undefined;
   for (const e of m.entries) {
     if (e.hook !== hook) {
       hook = e.hook;
-      out.push('', HOOK_WORDS[hook]);
+      out.push('', hookWords(hook));
     }
-    const fate = fateWords(e);
-    e.packets.forEach((p, i) => out.push(`  ${(i === 0 ? fate : '').padEnd(18)} ${p}`));
+    const fate = fateOutWords(e.fate, e.outInterface);
+    e.packets.forEach((p, i) => out.push(`  ${padColumns(i === 0 ? fate : '', 18)} ${p}`));
     const pad = ' '.repeat(21);
     for (const r of e.rewrites) out.push(`${pad}NAT: ${r}`);
     if (e.reason) out.push(`${pad}(${e.reason})`);

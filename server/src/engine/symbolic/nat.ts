@@ -8,6 +8,7 @@
 import type { Hook } from '../../knowledge';
 import { Cidr, familyBits } from '../../knowledge/addresses';
 import type { NatRange as ParsedNat } from '../../knowledge/values';
+import { t } from '../../l10n';
 import type { TargetUse } from '../../syntax/command';
 import { option } from '../matches/common';
 import { hasPorts } from '../packet';
@@ -65,19 +66,19 @@ export function natPlans(piece: Piece, use: TargetUse, hook: Hook): NatPlan[] {
   if (name === 'MASQUERADE' || name === 'REDIRECT') address = { kind: 'one' };
   else if (name === 'NETMAP') address = netmapPlan(piece, use, addressDim);
   else if (r?.addressFrom !== undefined) {
-    address = r.addressFrom === r.addressTo ? { kind: 'one' } : { kind: 'some', within: IntervalSet.range(r.addressFrom, r.addressTo!), why: 'is picked from the NAT range by a hash of the addresses' };
+    address = r.addressFrom === r.addressTo ? { kind: 'one' } : { kind: 'some', within: IntervalSet.range(r.addressFrom, r.addressTo!), why: t('is picked from the NAT range by a hash of the addresses') };
   }
   const specified = r?.portFrom !== undefined;
   const wanted = specified ? portRange(r!.portFrom!, r!.portTo!) : undefined;
   if (manip === 'dst') {
     if (!specified) return [plan(piece, address, KEEP)];
-    if (random) return [plan(piece, address, { kind: 'some', within: wanted!, why: 'is chosen at random in the NAT port range' })];
+    if (random) return [plan(piece, address, { kind: 'some', within: wanted!, why: t('is chosen at random in the NAT port range') })];
     // A destination port in the range is kept; another becomes the range's first port.
     const s = splitBy(piece, portDim, wanted!);
     const out: NatPlan[] = [];
     if (s.inside) out.push(plan(s.inside, address, KEEP));
     if (s.outside) out.push(plan(s.outside, address, { kind: 'one' }));
-    if (s.undecided) out.push(plan(s.undecided.piece, address, { kind: 'some', within: wanted!, why: 'is kept or moved to the range\'s first port' }));
+    if (s.undecided) out.push(plan(s.undecided.piece, address, { kind: 'some', within: wanted!, why: t('is kept or moved to the range\'s first port') }));
     return out;
   }
   const out: NatPlan[] = [];
@@ -112,13 +113,13 @@ export function natPlans(piece: Piece, use: TargetUse, hook: Hook): NatPlan[] {
     if (specified && !random) {
       const s = splitBy(p, portDim, wanted!);
       if (s.inside) out.push(plan(s.inside, address, KEEP));
-      for (const o of [s.outside, s.undecided?.piece]) if (o) out.push(plan(o, address, { kind: 'some', within: wanted!, why: 'is chosen at random in the NAT port range' }));
-    } else if (specified) out.push(plan(p, address, { kind: 'some', within: wanted!, why: 'is chosen at random in the NAT port range' }));
+      for (const o of [s.outside, s.undecided?.piece]) if (o) out.push(plan(o, address, { kind: 'some', within: wanted!, why: t('is chosen at random in the NAT port range') }));
+    } else if (specified) out.push(plan(p, address, { kind: 'some', within: wanted!, why: t('is chosen at random in the NAT port range') }));
     else if (random) {
       // Without a range the kernel keeps the port's class: below 512, below 1024, or above.
       for (const [from, within] of SOURCE_PORT_CLASSES) {
         const s = splitBy(p, portDim, from);
-        for (const q of [s.inside, s.undecided?.piece]) if (q) out.push(plan(q, address, { kind: 'some', within, why: 'is chosen at random by NAT' }));
+        for (const q of [s.inside, s.undecided?.piece]) if (q) out.push(plan(q, address, { kind: 'some', within, why: t('is chosen at random by NAT') }));
       }
     } else out.push(plan(p, address, KEEP));
   }
@@ -130,5 +131,5 @@ function netmapPlan(piece: Piece, use: TargetUse, dim: Dim): FieldPlan {
   if (currentSet(piece, dim).isSingleton) return { kind: 'one' };
   const to = option(use, 'to')!.parsed[0] as Cidr;
   const host = (1n << BigInt(familyBits(to.family))) - 1n ^ to.mask;
-  return { kind: 'some', within: IntervalSet.range(to.address, to.address | host), why: 'is mapped into the NETMAP network' };
+  return { kind: 'some', within: IntervalSet.range(to.address, to.address | host), why: t('is mapped into the NETMAP network') };
 }

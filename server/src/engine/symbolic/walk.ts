@@ -7,6 +7,7 @@
 // and martian checks (at the host's address regions), by conntrack's answer,
 // by what a target does. Every split part goes on alone.
 import type { Hook } from '../../knowledge';
+import { t } from '../../l10n';
 import type { Ruleset } from '../../model/ruleset';
 import type { CompiledChain, CompiledRule, CompiledRuleset, CompiledTable } from '../compile';
 import { joinCubes } from './join';
@@ -110,7 +111,7 @@ export class SymbolicWalk {
 
   private afterInputRoute(p: Piece, route: InputRoute, inDev: Interface, hooks: Hook[], stopped: (p: Piece, hooks: Hook[], d: StackDrop, out?: string | null) => Leaf): Leaf[] {
     const v6 = this.s.family === 'ipv6';
-    if (route.kind === 'drop') return [{ piece: p, fate: 'dropped', hooks, inInterface: inDev.name, outInterface: null, dropReason: `routing: ${route.reason}`, ...(route.icmp ? { rejectWith: route.icmp } : {}) }];
+    if (route.kind === 'drop') return [{ piece: p, fate: 'dropped', hooks, inInterface: inDev.name, outInterface: null, dropReason: t('routing: {0}', route.reason), ...(route.icmp ? { rejectWith: route.icmp } : {}) }];
     if (route.kind === 'local') {
       const input = this.hook([p], 'INPUT', null, null);
       const h = [...hooks, 'INPUT' as Hook];
@@ -122,8 +123,8 @@ export class SymbolicWalk {
     const outDev = this.s.host.interfaces.get(route.dev)!;
     const ttl = representative(p, this.s).ttl;
     if (ttl <= 1) {
-      if (v6) return [stopped(p, hooks, { stop: 'not-forwarded', reason: `time exceeded: hop limit ${ttl} would reach 0`, icmp: 'icmp6-time-exceeded' })];
-      return [{ piece: p, fate: 'dropped', hooks, inInterface: inDev.name, outInterface: null, dropReason: `TTL ${ttl} would reach 0: answered with time exceeded before FORWARD`, rejectWith: 'icmp-time-exceeded' }];
+      if (v6) return [stopped(p, hooks, { stop: 'not-forwarded', reason: t('time exceeded: hop limit {0} would reach 0', ttl), icmp: 'icmp6-time-exceeded' })];
+      return [{ piece: p, fate: 'dropped', hooks, inInterface: inDev.name, outInterface: null, dropReason: t('{0} {1} would reach 0: answered with time exceeded before FORWARD', 'TTL', ttl), rejectWith: 'icmp-time-exceeded' }];
     }
     const leaves: Leaf[] = [];
     const scoped = v6 ? this.byAddresses(p, ['src'], `forward ${inDev.name}>${outDev.name}`, (src) => forwardChecks({ ...representative(p, this.s), source: src }, inDev, outDev)) : [{ piece: p, value: undefined }];
@@ -150,7 +151,7 @@ export class SymbolicWalk {
     const routeOf = (p: Piece) => this.byAddresses(p, ['dst'], 'output', (_src, dst) => routeOutput(this.s.host, this.s.family, dst, null));
     for (const { piece: p, value: first } of routeOf(piece)) {
       if (first.kind === 'drop') {
-        leaves.push({ piece: p, fate: 'dropped', hooks: [], inInterface: null, outInterface: null, dropReason: `routing: ${first.reason}`, sendError: first.errno });
+        leaves.push({ piece: p, fate: 'dropped', hooks: [], inInterface: null, outInterface: null, dropReason: t('routing: {0}', first.reason), sendError: first.errno });
         continue;
       }
       const firstDev = first.kind === 'local' ? lo : this.s.host.interfaces.get(first.dev)!;
@@ -162,7 +163,7 @@ export class SymbolicWalk {
         const routes: { piece: Piece; value: OutputRoute }[] = rerouted ? routeOf(q) : [{ piece: q, value: first }];
         for (const { piece: r, value: route } of routes) {
           if (route.kind === 'drop') {
-            leaves.push({ piece: r, fate: 'dropped', hooks: ['OUTPUT'], inInterface: null, outInterface: null, dropReason: `rerouting after OUTPUT: ${route.reason}`, sendError: route.errno });
+            leaves.push({ piece: r, fate: 'dropped', hooks: ['OUTPUT'], inInterface: null, outInterface: null, dropReason: t('rerouting after OUTPUT: {0}', route.reason), sendError: route.errno });
             continue;
           }
           const dev = route.kind === 'local' ? lo : this.s.host.interfaces.get(route.dev)!;
@@ -407,7 +408,7 @@ export class SymbolicWalk {
     // Off the end of the built-in chain, or RETURN from it: the policy, which counts like a rule.
     for (const p of r.returned) {
       const hit = this.coarse ? p : { ...p, hits: [...p.hits, `${table.name}/${hook}/policy:${start.policy}`] };
-      r.decided.push({ piece: hit, verdict: start.policy === 'ACCEPT' ? { verdict: 'accept' } : { verdict: 'drop', reason: `${table.name}/${hook} policy DROP` } });
+      r.decided.push({ piece: hit, verdict: start.policy === 'ACCEPT' ? { verdict: 'accept' } : { verdict: 'drop', reason: t('{0}/{1} policy DROP', table.name, hook) } });
     }
     return this.joinDecided(r.decided);
   }
@@ -588,7 +589,7 @@ export class SymbolicWalk {
         const u = { reason: a.reason };
         const yes = assumeTarget(piece, rule, what, u, 'match');
         const no = assumeTarget(narrowed(piece, piece.cube), rule, what, u, 'no match');
-        return [{ piece: yes, verdict: a.goto ? 'return' : 'continue' }, { piece: no, verdict: { verdict: 'drop', reason: `${rule.id} ${what.slice(3)} (taken to drop)` } }];
+        return [{ piece: yes, verdict: a.goto ? 'return' : 'continue' }, { piece: no, verdict: { verdict: 'drop', reason: t('{0} (taken to drop)', `${rule.id} ${what.slice(3)}`) } }];
       }
       case 'target': {
         const use = this.symbolicModel(rule).spec.target!;
@@ -615,7 +616,7 @@ export class SymbolicWalk {
       return { result, skb, writes: writesOf(representative(p, this.s), raw) };
     }, (v) => JSON.stringify([v.result, v.writes], (_k, x) => (typeof x === 'bigint' ? x.toString() : x)), { mutates: true, whole: ANSWER_ONLY_TARGETS.has(name) });
     return answers.flatMap((a): TargetOutcome[] => {
-      if ('unmodelled' in a) return [{ piece: a.piece, result: { unknown: `the analysis does not follow what \`${target.text}\` does here: ${a.unmodelled}` } }];
+      if ('unmodelled' in a) return [{ piece: a.piece, result: { unknown: t('the analysis does not follow what `{0}` does here: {1}', target.text, a.unmodelled) } }];
       const p = applyWrites(a.piece, a.value.writes, a.value.skb);
       const r = a.value.result;
       // What it answers differs between the packets (none to a broadcast, a reset only to TCP): left unsaid.

@@ -4,9 +4,12 @@
 import type { Family } from '../../knowledge';
 import { familyBits } from '../../knowledge/addresses';
 import { protocolName } from '../../knowledge/vocabulary';
+import { orList, t } from '../../l10n';
+import { fateWord } from '../describe';
 import { DEFAULT_HOST_JSON, type Host, parseHost } from '../host';
 import { showAddress, type JsonObject } from '../json';
 import { ICMP, ICMPV6, TCP_FLAG_BITS, TCP_FLAG_NAMES } from '../packet';
+import type { Fate } from '../traverse';
 import { IntervalSet } from './intervals';
 import { allAddresses, Cube, interfaceAt, MAC_NONE } from './space';
 
@@ -39,19 +42,19 @@ function cidrs(set: IntervalSet, family: Family): string[] {
 
 /** At most `max` items, and how many more. */
 function some(items: string[], max: number): string {
-  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+  return items.length <= max ? items.join(', ') : t('{0} and {1} more', items.slice(0, max).join(', '), items.length - max);
 }
 
 /** At most `max` blocks in words (only those are written out), and how many more. */
 function someBlocks(blocks: [bigint, number][], family: Family, max: number): string {
   const shown = blocks.slice(0, max).map((b) => blockText(b, family));
-  return blocks.length <= max ? shown.join(', ') : `${shown.join(', ')} and ${blocks.length - max} more`;
+  return blocks.length <= max ? shown.join(', ') : t('{0} and {1} more', shown.join(', '), blocks.length - max);
 }
 
 /** An address set in the fewest words: `anywhere`, CIDR blocks, or `anywhere but` the few blocks it lacks. */
 export function addressWords(set: IntervalSet, family: Family, max = 4): string {
   const all = allAddresses(family);
-  if (set.equals(all)) return 'anywhere';
+  if (set.equals(all)) return t('anywhere');
   const blocks = cidrBlocks(set, family);
   if (blocks.length === 1) return blockText(blocks[0], family);
   const missing = cidrBlocks(all.subtract(set), family);
@@ -63,8 +66,8 @@ export function addressWords(set: IntervalSet, family: Family, max = 4): string 
   const holes = cidrBlocks(hull.subtract(set), family);
   const best = Math.min(blocks.length, missing.length, holes.length + 1);
   if (best === blocks.length) return someBlocks(blocks, family, max);
-  if (best === missing.length) return `anywhere but ${someBlocks(missing, family, max)}`;
-  return `${cidrs(hull, family)[0]} but ${someBlocks(holes, family, max)}`;
+  if (best === missing.length) return t('anywhere but {0}', someBlocks(missing, family, max));
+  return t('{0} but {1}', cidrs(hull, family)[0], someBlocks(holes, family, max));
 }
 
 function rangeWords(set: IntervalSet, max = 6, name: (v: bigint) => string = String): string {
@@ -74,17 +77,17 @@ function rangeWords(set: IntervalSet, max = 6, name: (v: bigint) => string = Str
 export function interfaceWords(set: IntervalSet, host: Host): string {
   const names = [...set.ranges()].flatMap(([a, b]) => {
     const out: string[] = [];
-    for (let i = a; i <= b; i++) out.push(interfaceAt(host, i) ?? 'this host');
+    for (let i = a; i <= b; i++) out.push(interfaceAt(host, i) ?? t('this host'));
     return out;
   });
-  return names.length === host.interfaces.size + 1 ? 'any interface or this host' : some(names, 5);
+  return names.length === host.interfaces.size + 1 ? t('any interface or this host') : some(names, 5);
 }
 
 function flagWords(set: IntervalSet): string {
   const values = [...set.ranges()].flatMap(([a, b]) => Array.from({ length: Number(b - a) + 1 }, (_, i) => Number(a) + i));
   if (values.length === 256) return '';
-  if (values.length > 3) return ` with ${values.length} combinations of flags`;
-  return ` ${values.map((v) => TCP_FLAG_NAMES.filter((n) => v & TCP_FLAG_BITS[n]).join(',') || 'no flags').join(' or ')}`;
+  if (values.length > 3) return t(' with {0} combinations of flags', values.length);
+  return ` ${orList(values.map((v) => TCP_FLAG_NAMES.filter((n) => v & TCP_FLAG_BITS[n]).join(',') || t('no flags')))}`;
 }
 
 /**
@@ -93,26 +96,32 @@ function flagWords(set: IntervalSet): string {
  */
 export function cubeWords(c: Cube, host: Host, family: Family, known = false): string {
   const protos = c.proto;
-  const proto = protos.isSingleton ? protocolName(Number(protos.min)) ?? String(protos.min) : protos.size > 200n ? 'any other protocol' : `protocols ${rangeWords(protos)}`;
+  const proto = protos.isSingleton ? protocolName(Number(protos.min)) ?? String(protos.min) : protos.size > 200n ? t('any other protocol') : t('protocols {0}', rangeWords(protos));
   const parts = [proto];
   const allPorts = IntervalSet.range(0n, 65535n);
   if (protos.isSingleton && (Number(protos.min) === ICMP || Number(protos.min) === ICMPV6)) {
-    if (!c.icmp.equals(IntervalSet.range(0n, 65535n))) parts.push(`type ${rangeWords(c.icmp, 4, (v) => `${v >> 8n}/${v & 255n}`)}`);
+    if (!c.icmp.equals(IntervalSet.range(0n, 65535n))) parts.push(t('type {0}', rangeWords(c.icmp, 4, (v) => `${v >> 8n}/${v & 255n}`)));
   } else {
-    if (!c.dport.equals(allPorts) && !(c.dport.isSingleton && c.dport.min === 0n && c.sport.isSingleton)) parts.push(`to port ${rangeWords(c.dport)}`);
-    if (!c.sport.equals(allPorts) && !(c.sport.isSingleton && c.sport.min === 0n)) parts.push(`from port ${rangeWords(c.sport)}`);
+    if (!c.dport.equals(allPorts) && !(c.dport.isSingleton && c.dport.min === 0n && c.sport.isSingleton)) parts.push(t('to port {0}', rangeWords(c.dport)));
+    if (!c.sport.equals(allPorts) && !(c.sport.isSingleton && c.sport.min === 0n)) parts.push(t('from port {0}', rangeWords(c.sport)));
   }
   if (protos.isSingleton && protos.min === 6n) {
     const f = flagWords(c.flags);
     if (f) parts[0] += f;
   }
   if (known) parts.length = 0;
-  parts.push(`from ${addressWords(c.src, family)}`, `to ${addressWords(c.dst, family)}`);
+  parts.push(t('from {0}', addressWords(c.src, family)), t('to {0}', addressWords(c.dst, family)));
   const fromHost = c.in.isSingleton && c.in.min === 0n;
-  parts.push(fromHost ? 'sent by this host' : `on ${interfaceWords(c.in, host)}`);
-  if (!c.mac.contains(MAC_NONE) && c.mac.size < 1n << 47n) parts.push(`from MAC ${rangeWords(c.mac, 3, (v) => v.toString(16).padStart(12, '0').replace(/(..)(?!$)/g, '$1:'))}`);
-  if (!(c.mark.isSingleton && c.mark.min === 0n)) parts.push(`mark ${rangeWords(c.mark)}`);
+  parts.push(fromHost ? t('sent by this host') : t('on {0}', interfaceWords(c.in, host)));
+  if (!c.mac.contains(MAC_NONE) && c.mac.size < 1n << 47n) parts.push(t('from MAC {0}', rangeWords(c.mac, 3, (v) => v.toString(16).padStart(12, '0').replace(/(..)(?!$)/g, '$1:'))));
+  if (!(c.mark.isSingleton && c.mark.min === 0n)) parts.push(t('mark {0}', rangeWords(c.mark)));
   return parts.join(' ');
+}
+
+/** A fate in words, with the interface a packet leaves by. */
+export function fateOutWords(fate: Fate | 'unknown', outInterface: string | null): string {
+  if (fate === 'unknown') return t('unknown');
+  return (fate === 'forwarded' || fate === 'sent') && outInterface !== null ? t('{0} out {1}', fateWord(fate), outInterface) : fateWord(fate);
 }
 
 /** The host as the scenario's `host` JSON (undefined for the default host: a scenario leaves it out). */
