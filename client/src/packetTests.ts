@@ -2,7 +2,7 @@
 // .vscode/iptables-trace, listed under the rule file or script it belongs to,
 // run by the language server, and run again when the rules or a test change.
 import {
-  CancellationToken, Disposable, Location, Position, Range, TestController, TestItem, TestMessage, TestRun, TestRunProfileKind,
+  CancellationToken, Disposable, l10n, Location, Position, Range, TestController, TestItem, TestMessage, TestRun, TestRunProfileKind,
   TestRunRequest, tests, TextDocument, Uri, workspace,
 } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
@@ -25,8 +25,8 @@ export class PacketTests implements Disposable {
   private readonly disposables: Disposable[] = [];
 
   constructor(private readonly client: () => Promise<LanguageClient>) {
-    this.controller = tests.createTestController('iptables.packetTests', 'iptables packet tests');
-    this.controller.createRunProfile('Run', TestRunProfileKind.Run, (request, token) => this.run(request, token), true);
+    this.controller = tests.createTestController('iptables.packetTests', l10n.t('iptables packet tests'));
+    this.controller.createRunProfile(l10n.t('Run'), TestRunProfileKind.Run, (request, token) => this.run(request, token), true);
     this.controller.refreshHandler = () => this.discover();
     const watcher = workspace.createFileSystemWatcher(TEST_GLOB);
     this.disposables.push(
@@ -143,7 +143,7 @@ export class PacketTests implements Disposable {
     try {
       doc = await workspace.openTextDocument(rules);
     } catch (e) {
-      for (const i of items) run.errored(i, new TestMessage(`${workspace.asRelativePath(rules)} cannot be opened: ${(e as Error).message}`));
+      for (const i of items) run.errored(i, new TestMessage(l10n.t('{0} cannot be opened: {1}', workspace.asRelativePath(rules), (e as Error).message)));
       return;
     }
     const testsToRun: PacketTestsParams['tests'] = [];
@@ -151,7 +151,7 @@ export class PacketTests implements Disposable {
       try {
         testsToRun.push({ id: item.id, name: item.label, json: new TextDecoder().decode(await workspace.fs.readFile(item.uri!)) });
       } catch (e) {
-        run.errored(item, new TestMessage(`the test cannot be read: ${(e as Error).message}`));
+        run.errored(item, new TestMessage(l10n.t('the test cannot be read: {0}', (e as Error).message)));
       }
     }
     const started = Date.now();
@@ -160,13 +160,13 @@ export class PacketTests implements Disposable {
       const client = await this.client();
       answer = await client.sendRequest<PacketTestsAnswer>(PACKET_TESTS_REQUEST, { uri: doc.uri.toString(), text: doc.getText(), version: doc.version, tests: testsToRun });
     } catch (e) {
-      for (const i of items) run.errored(i, new TestMessage(`the language server could not run the test: ${(e as Error).message}`));
+      for (const i of items) run.errored(i, new TestMessage(l10n.t('the language server could not run the test: {0}', (e as Error).message)));
       return;
     }
     const duration = (Date.now() - started) / Math.max(1, testsToRun.length);
     for (const item of items) {
       const r = answer?.results.find((x) => x.id === item.id);
-      if (!answer) run.errored(item, new TestMessage(`${workspace.asRelativePath(rules)} does not run iptables: there is nothing to test`));
+      if (!answer) run.errored(item, new TestMessage(l10n.t('{0} does not run iptables: there is nothing to test', workspace.asRelativePath(rules))));
       else if (r) this.report(run, item, r, duration);
     }
   }
@@ -179,7 +179,7 @@ export class PacketTests implements Disposable {
       m.location = at;
       return run.errored(item, m, duration);
     }
-    const summary = r.failures.map((f) => `${f.field}: expected ${f.expected}, got ${f.actual}`).join('\n');
+    const summary = r.failures.map((f) => l10n.t('{0}: expected {1}, got {2}', f.field, f.expected, f.actual)).join('\n');
     const m = TestMessage.diff(summary, r.expected.join('\n'), r.actual.join('\n'));
     m.location = at;
     run.failed(item, m, duration);

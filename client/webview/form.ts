@@ -197,8 +197,8 @@ export function hostJson(h: HostFields): Json | undefined {
   let host: Json;
   if (h.kind === 'ip') host = hostFromIpJson(h.addr, h.route);
   else if (h.kind === 'machine') {
-    if (!h.machine) throw new ScenarioError('host', 'this machine is being read');
-    if ('error' in h.machine) throw new ScenarioError('host', `this machine could not be read: ${h.machine.error}`);
+    if (!h.machine) throw new ScenarioError('host', l10n.t('this machine is being read'));
+    if ('error' in h.machine) throw new ScenarioError('host', l10n.t('this machine could not be read: {0}', h.machine.error));
     host = h.machine.host;
   } else {
     try {

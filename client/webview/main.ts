@@ -195,8 +195,8 @@ function showMachine(s: Sample): void {
   const box = $('w-machine');
   const m = s.host.kind === 'machine' ? s.host.machine : undefined;
   box.hidden = s.host.kind !== 'machine';
-  box.innerHTML = !m ? 'Reading this machine…'
-    : `Read from ${e(m.label)}.` + ('notes' in m && m.notes.length ? `<ul>${m.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul>` : '');
+  box.innerHTML = !m ? e(l10n.t('Reading this machine…'))
+    : e(l10n.t('Read from {0}.', m.label)) + ('notes' in m && m.notes.length ? `<ul>${m.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul>` : '');
 }
 
 const ERROR_FIELDS: Field[] = [

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { heldTables, mixedBackendWarning } from '../../server/src/machine/backend';
 import { LiveCommand, machineArgv, parseLiveCommand, showCommand, splitCommandLine } from '../../server/src/machine/liveCommand';
+import { setLocale } from '../../server/src/l10n';
 import { LiveError, readLiveRuleset, RunOptions, RunResult } from '../../server/src/node/liveMachine';
 
 function command(setting: string): LiveCommand {
@@ -149,4 +150,19 @@ test('the other backend holds rules when it has a rule, a user chain or a policy
   assert.equal(mixedBackendWarning('nf_tables', { ipv4: '*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n', ipv6: '' }), undefined);
   assert.equal(mixedBackendWarning('nf_tables', { ipv4: '', ipv6: '*filter\n:INPUT DROP [0:0]\nCOMMIT\n' }),
     'the legacy backend also holds rules (IPv6 filter (policy INPUT DROP)). The kernel runs them as well as the nf_tables rules shown here, and iptables (nf_tables) does not list them: see them with iptables-legacy-save.');
+});
+
+test('in Simplified Chinese, the live machine\'s refusals and warnings are Chinese; commands, backends and tables as written', async () => {
+  setLocale('zh-cn');
+  try {
+    assert.deepEqual(splitCommandLine(`ssh host 'sudo iptables-save`), { error: '单引号没有闭合' });
+    assert.deepEqual(splitCommandLine(`iptables-save | grep x`), { error: '`|` 需要 shell 才能执行：只给出命令及其参数（远程命令可以写成一个加引号的词）' });
+    assert.equal(mixedBackendWarning('nf_tables', { ipv4: '*filter\n:INPUT DROP [0:0]\n:x - [0:0]\n-A x -j RETURN\nCOMMIT\n', ipv6: '' }),
+      'legacy 后端中也有规则（IPv4 filter (1 条规则, 1 条链, 策略 INPUT DROP)）。内核会运行它们以及这里显示的 nf_tables 规则，而 iptables（nf_tables）不会列出它们：请用 iptables-legacy-save 查看。');
+    const broken = fakeMachine({ 'ip netns exec nope iptables-legacy-save': { status: 1, stderr: 'Cannot open network namespace "nope"\n' } });
+    await assert.rejects(readLiveRuleset(command('ip netns exec nope iptables-legacy-save'), { run: broken.run }),
+      (e: unknown) => e instanceof LiveError && e.message === 'ip netns exec nope iptables-legacy-save 失败：Cannot open network namespace "nope"');
+  } finally {
+    setLocale(undefined);
+  }
 });

@@ -4,6 +4,7 @@
 // tools use different backends (OpenWrt's fw3 and a container runtime, Cilium
 // and kube-proxy) is confusing to read. iptables-nft warns of legacy tables;
 // we say it either way, with what the other backend holds.
+import { ruleCount, t } from '../l10n';
 import type { Backend } from './liveCommand';
 
 /** `iptables v1.8.9 (nf_tables)`; versions before 1.8 had the legacy backend only and do not say. */
@@ -48,13 +49,13 @@ export function heldTables(saveText: string): HeldTable[] {
 }
 
 function describeHeld(family: string, tables: HeldTable[]): string {
-  const parts = tables.map((t) => {
+  const parts = tables.map((table) => {
     const what = [
-      t.rules ? `${t.rules} rule${t.rules === 1 ? '' : 's'}` : '',
-      t.userChains ? `${t.userChains} chain${t.userChains === 1 ? '' : 's'}` : '',
-      ...t.policies.map((p) => `policy ${p}`),
+      table.rules ? ruleCount(table.rules) : '',
+      table.userChains ? (table.userChains === 1 ? t('1 chain') : t('{0} chains', table.userChains)) : '',
+      ...table.policies.map((p) => t('policy {0}', p)),
     ].filter(Boolean);
-    return `${t.table} (${what.join(', ')})`;
+    return `${table.table} (${what.join(', ')})`;
   });
   return `${family} ${parts.join(', ')}`;
 }
@@ -72,5 +73,5 @@ export function mixedBackendWarning(inUse: Backend, other: { ipv4: string; ipv6:
   const v6 = heldTables(other.ipv6);
   if (v4.length === 0 && v6.length === 0) return undefined;
   const held = [v4.length ? describeHeld('IPv4', v4) : '', v6.length ? describeHeld('IPv6', v6) : ''].filter(Boolean).join('; ');
-  return `the ${BACKEND_NAME[o]} backend also holds rules (${held}). The kernel runs them as well as the ${BACKEND_NAME[inUse]} rules shown here, and iptables (${BACKEND_NAME[inUse]}) does not list them: see them with ${SAVE_TOOL[o]}.`;
+  return t('the {0} backend also holds rules ({1}). The kernel runs them as well as the {2} rules shown here, and iptables ({2}) does not list them: see them with {3}.', BACKEND_NAME[o], held, BACKEND_NAME[inUse], SAVE_TOOL[o]);
 }

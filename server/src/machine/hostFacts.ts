@@ -3,6 +3,7 @@
 // change a packet's way, and the listening sockets (`ss -H -ltun`), in the
 // scenario's host JSON form.
 import { hostFromIpJson } from '../engine/ipJson';
+import { t } from '../l10n';
 
 type Json = Record<string, unknown>;
 
@@ -96,7 +97,7 @@ export function machineHost(out: MachineOutputs): MachineHost {
   if (forward4 !== undefined) host.ipForward = forward4;
   else if (forward6 !== undefined) host.ipForward = forward6;
   if (forward4 !== undefined && forward6 !== undefined && forward4 !== forward6) {
-    notes.push(`IPv4 forwarding is ${forward4 ? 'on' : 'off'} and IPv6 forwarding ${forward6 ? 'on' : 'off'}: the trace takes IPv4's for both`);
+    notes.push(forward4 ? t('IPv4 forwarding is on and IPv6 forwarding off: the trace takes IPv4\'s for both') : t('IPv4 forwarding is off and IPv6 forwarding on: the trace takes IPv4\'s for both'));
   }
   host.rpFilter = rp('net.ipv4.conf.all.rp_filter');
   host.routeLocalnet = bool('net.ipv4.conf.all.route_localnet') ?? false;

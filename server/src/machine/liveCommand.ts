@@ -5,6 +5,8 @@
 // `iptables-save`, so a wrapper in front (`ssh host sudo`, `ip netns exec NS`,
 // `docker exec C`) reaches the same machine for all of them.
 
+import { t } from '../l10n';
+
 export type Backend = 'nf_tables' | 'legacy';
 
 export interface LiveCommand {
@@ -65,7 +67,7 @@ const SAVE_TOOL = /(^|[\s/])(ip6?tables(-legacy|-nft)?-save)(?=\s|$)/;
 export function parseLiveCommand(setting: string): LiveCommand | { error: string } {
   const argv = splitCommandLine(setting);
   if ('error' in argv) return argv;
-  if (argv.length === 0) return { error: 'the command is empty' };
+  if (argv.length === 0) return { error: t('the command is empty') };
   for (const [word, text] of argv.entries()) {
     const m = SAVE_TOOL.exec(text);
     if (!m) continue;
@@ -125,7 +127,7 @@ export function splitCommandLine(text: string): string[] | { error: string } {
     inWord = true;
     if (c === "'") {
       const close = text.indexOf("'", i + 1);
-      if (close < 0) return { error: 'a single quote is not closed' };
+      if (close < 0) return { error: t('a single quote is not closed') };
       word += text.slice(i + 1, close);
       i = close;
     } else if (c === '"') {
@@ -134,12 +136,12 @@ export function splitCommandLine(text: string): string[] | { error: string } {
         if (text[j] === '\\' && j + 1 < text.length && '"\\$`'.includes(text[j + 1])) j++;
         word += text[j];
       }
-      if (j >= text.length) return { error: 'a double quote is not closed' };
+      if (j >= text.length) return { error: t('a double quote is not closed') };
       i = j;
     } else if (c === '\\' && i + 1 < text.length) {
       word += text[++i];
     } else if ('|&;<>()$`'.includes(c)) {
-      return { error: `\`${c}\` would need a shell: give the command and its arguments only (a remote command may be one quoted word)` };
+      return { error: t('`{0}` would need a shell: give the command and its arguments only (a remote command may be one quoted word)', c) };
     } else {
       word += c;
     }

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { backendOf, mixedBackendWarning, otherBackend } from '../machine/backend';
 import { interfaceNames, machineHost, MachineHost, sysctlKeys } from '../machine/hostFacts';
+import { t } from '../l10n';
 import { Backend, LiveCommand, machineArgv, MachineQuery, Privilege, showCommand } from '../machine/liveCommand';
 
 export interface RunResult {
@@ -41,18 +42,18 @@ export const runCommand: Runner = (argv, options = {}) => new Promise((resolve) 
   const collect = (into: Buffer[]) => (chunk: Buffer) => {
     size += chunk.length;
     if (size > MAX_OUTPUT) {
-      failure = `it printed more than ${MAX_OUTPUT / 1048576} MB`;
+      failure = t('it printed more than {0} MB', MAX_OUTPUT / 1048576);
       child.kill();
     } else into.push(chunk);
   };
   child.stdout?.on('data', collect(out));
   child.stderr?.on('data', collect(err));
   const timer = setTimeout(() => {
-    failure = `no answer after ${TIMEOUT_MS / 1000} s`;
+    failure = t('no answer after {0} s', TIMEOUT_MS / 1000);
     child.kill();
   }, TIMEOUT_MS);
   child.on('error', (e: NodeJS.ErrnoException) => {
-    failure = e.code === 'ENOENT' ? `${argv[0]}: command not found` : e.message;
+    failure = e.code === 'ENOENT' ? t('{0}: command not found', argv[0]) : e.message;
   });
   child.on('close', (status) => {
     clearTimeout(timer);
@@ -98,9 +99,12 @@ function refused(r: RunResult): boolean {
 
 /** Runs one query of the machine; fails with the command's own first line of complaint. */
 async function ask(run: Runner, argv: readonly string[] | undefined, what: string): Promise<string> {
-  if (!argv) throw new LiveError(`${what}: the live command has no iptables-save to stand in for`);
+  if (!argv) throw new LiveError(t('{0}: the live command has no iptables-save to stand in for', what));
   const r = await run(argv);
-  if (r.status !== 0) throw new LiveError(`${showCommand(argv)} failed${r.status === null ? '' : ` (exit status ${r.status})`}: ${firstLine(r.stderr) || 'no message'}`);
+  if (r.status !== 0) {
+    const why = firstLine(r.stderr) || t('no message');
+    throw new LiveError(r.status === null ? t('{0} failed: {1}', showCommand(argv), why) : t('{0} failed (exit status {1}): {2}', showCommand(argv), r.status, why));
+  }
   return r.stdout;
 }
 
@@ -125,7 +129,7 @@ class RootAccess {
     const plain = this.argv(query, backend, 'plain')!;
     let r = await this.run(plain);
     if (r.status === 0) return r.stdout;
-    if (!refused(r)) throw new LiveError(`${showCommand(plain)} failed: ${firstLine(r.stderr) || `exit status ${r.status}`}`);
+    if (!refused(r)) throw new LiveError(t('{0} failed: {1}', showCommand(plain), firstLine(r.stderr) || t('exit status {0}', r.status)));
     const refusal = `${showCommand(plain)}: ${firstLine(r.stderr)}`;
     r = await this.exec(this.argv(query, backend, 'sudo')!, 'sudo');
     if (r.status === 0) {
@@ -133,12 +137,12 @@ class RootAccess {
       return r.stdout;
     }
     const answer = await this.askForRoot?.(refusal);
-    if (!answer) throw new LiveError(`${refusal}. Reading the rules needs root: run as root, allow sudo without a password for ${showCommand(plain)}, or put sudo in the live command`);
+    if (!answer) throw new LiveError(t('{0}. Reading the rules needs root: run as root, allow sudo without a password for {1}, or put sudo in the live command', refusal, showCommand(plain)));
     this.privilege = answer.privilege;
     if (answer.privilege === 'sudo-password') this.password = answer.password;
     const argv = this.argv(query, backend)!;
     r = await this.exec(argv);
-    if (r.status !== 0) throw new LiveError(`${showCommand(argv)} failed: ${firstLine(r.stderr.replace(/^\[sudo\] password for .*?:\s*/, '')) || `exit status ${r.status}`}`);
+    if (r.status !== 0) throw new LiveError(t('{0} failed: {1}', showCommand(argv), firstLine(r.stderr.replace(/^\[sudo\] password for .*?:\s*/, '')) || t('exit status {0}', r.status)));
     return r.stdout;
   }
 
@@ -161,7 +165,7 @@ export async function readLiveRuleset(cmd: LiveCommand, options: { run?: Runner;
   if (cmd.tool && !backend) {
     const v = await run(machineArgv(cmd, 'version')!);
     if (v.status === 0) backend = backendOf(v.stdout + v.stderr);
-    else warnings.push(`the backend is unknown: ${showCommand(machineArgv(cmd, 'version')!)} failed: ${firstLine(v.stderr)}`);
+    else warnings.push(t('the backend is unknown: {0}', t('{0} failed: {1}', showCommand(machineArgv(cmd, 'version')!), firstLine(v.stderr))));
   }
   const root = new RootAccess(cmd, run, options.ask);
   try {
@@ -171,7 +175,7 @@ export async function readLiveRuleset(cmd: LiveCommand, options: { run?: Runner;
     if (cmd.tool) {
       const r6 = await root.then('save6', undefined);
       if (r6?.status === 0) ipv6 = r6.stdout;
-      else warnings.push(`no IPv6 ruleset: ${firstLine(r6?.stderr ?? '')}`);
+      else warnings.push(t('no IPv6 ruleset: {0}', firstLine(r6?.stderr ?? '')));
     }
     if (cmd.tool && backend) {
       const other = otherBackend(backend);
@@ -196,15 +200,15 @@ export async function machineName(cmd: LiveCommand, run: Runner = runCommand): P
 
 /** The trace's host as the machine has it. Throws LiveError when its interfaces cannot be read. */
 export async function readMachineHost(cmd: LiveCommand, run: Runner = runCommand): Promise<MachineHost> {
-  if (!cmd.tool) throw new LiveError('the live command has no iptables-save in it to stand in for `ip`, so this machine\'s interfaces cannot be read');
-  const addresses = await ask(run, machineArgv(cmd, 'addresses'), 'interfaces');
+  if (!cmd.tool) throw new LiveError(t('the live command has no iptables-save in it to stand in for `ip`, so this machine\'s interfaces cannot be read'));
+  const addresses = await ask(run, machineArgv(cmd, 'addresses'), t('interfaces'));
   const optional = async (query: MachineQuery, args?: string[]) => {
     const argv = machineArgv(cmd, query, { args })!;
     const r = await run(argv);
-    return r.status === 0 ? { text: r.stdout } : { text: '', note: `${showCommand(argv)} failed: ${firstLine(r.stderr)}` };
+    return r.status === 0 ? { text: r.stdout } : { text: '', note: t('{0} failed: {1}', showCommand(argv), firstLine(r.stderr)) };
   };
   const [routes4, routes6, sysctl, sockets] = await Promise.all([
-    ask(run, machineArgv(cmd, 'routes4'), 'routes'),
+    ask(run, machineArgv(cmd, 'routes4'), t('routes')),
     optional('routes6'),
     optional('sysctl', sysctlKeys(interfaceNames(addresses))),
     optional('sockets'),
