@@ -2,7 +2,8 @@
 // what must not be translated: placeholders, code, iptables' own words, and the terms
 // of netfilter's Chinese documentation (表 table, 链 chain, 规则 rule, 目标 target...).
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import ts from 'typescript';
@@ -10,6 +11,7 @@ import { HELP } from '../server/src/diagnosticHelp';
 import { CODES } from '../server/src/diagnostics';
 import { BASE_OPTION_DOCS } from '../server/src/knowledge/baseOptions';
 import { findMatch, findTable, findTarget, HOOK_DOCS, optionNamed, STANDARD_TARGETS } from '../server/src/knowledge';
+import { NFT_KEYWORDS } from '../server/src/knowledge/nftables';
 import { RULE_SNIPPETS } from '../server/src/knowledge/snippets';
 import { CT_STATES } from '../server/src/knowledge/vocabulary';
 import { CHAIN_OWNERS, wellKnownChain } from '../server/src/knowledge/wellKnownChains';
@@ -116,7 +118,7 @@ function checkCatalogue(name: string, keys: Key[], catalogue: Record<string, str
 }
 
 /** Properties of the knowledge base's entries that hold text for people: shown through localized(). */
-const TEXT_PROPERTIES = new Set(['doc', 'removed', 'deprecated']);
+const TEXT_PROPERTIES = new Set(['doc', 'removed', 'deprecated', 'none', 'note', 'notNegated']);
 
 /** Every text of the data a module exports: `doc`-like properties at any depth, and the values of `*_DOCS` / STANDARD_TARGETS records. */
 function textsOf(exports: Record<string, unknown>, where: string): Key[] {
@@ -196,4 +198,86 @@ test('the checks catch a missing, an untranslated or a damaged translation', () 
   assert.deepEqual(translationProblems('DROP is refused in PREROUTING', '预路由链中拒绝 DROP'), ['iptables word PREROUTING missing']);
   assert.deepEqual(translationProblems('no such chain', '没有这个链条'), []);
   assert.deepEqual(translationProblems('the target of a rule', '一条规则的靶子'), ['\\btargets?\\b is not 目标']);
+});
+
+/** Calls whose text is for a log or a bug report, not for the user: they stay English. */
+const LOG_CALL = /^(console\.\w+|[\w.]*\b(output|console|log|logger)\.(info|warn|error|debug|trace|log|appendLine))$/;
+/** Calls that write code (nft statements and tests), not words. */
+const CODE_CALL = /(^|\.)(test|statement|declare|protocol|testText|comparison)$/;
+/** nft code: every word an nft keyword (`ct original saddr`, `meta mark`). */
+const nftCode = (s: string) => (s.match(/[a-z][a-z0-9-]*/gi) ?? []).every((w) => NFT_KEYWORDS.has(w) || w === 'secpath');
+
+/** Literals that read like words but are not messages, and why each stays as it is. */
+const NOT_MESSAGES: [RegExp, string][] = [
+  [/^(usage: iptables-(trace|diff|language-server)|iptables-trace --(test|matrix) |PROTO SOURCE\[:PORT\])/, 'usage texts of iptables-trace, iptables-diff and the server (iptables-lint\'s is translated)'],
+  [/^(opener reply|fragment offset \{\}|-m statistic |ICMP id \{\} →)/, 'packet and rule notation, as --packet and iptables write it'],
+  [/^no match$/, 'the kind of an assumption (data)'],
+  [/^meta\.embedded\./, 'TextMate scope names'],
+  [/ scope global .* valid_lft forever/, 'the `ip address` output of the shell model'],
+  [/^(the document changed|semantic tokens|nft script|compare with live|service matrix|code lens|the analysis of version \{\} was stopped: the document changed)$/, 'log lines and LSP protocol errors'],
+  [/^iptables language server$/, 'the language client\'s name'],
+  [/^row row-\{\}/, 'CSS class names'],
+];
+
+/**
+ * String literals that read as English prose (two words or more outside code
+ * spans) and reach no t(), l10n.t() or localized(): a message that would stay
+ * English in Chinese. Not counted: imports, property names, comparisons and
+ * switch labels, types, log lines, internal errors (`throw new Error`: a bug),
+ * HTML markup, nft code, and the data of the knowledge base, CODES, HELP and
+ * `*_DOCS` (their texts for people are collected by dataKeys and checked above).
+ */
+function englishLiterals(dirs: string[]): string[] {
+  const found: string[] = [];
+  const prose = (s: string) => /[A-Za-z]{2,}[,;:]? [a-z]{2,}/.test(s.replace(/`[^`]*`/g, ' ')) && !/<[/?]?[a-z][\w-]*[\s>]/.test(s)
+    && !nftCode(s) && !NOT_MESSAGES.some(([re]) => re.test(s));
+  for (const file of dirs.flatMap((d) => tsFiles(path.resolve(REPO, d)))) {
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node): void => {
+      if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node) || ts.isLiteralTypeNode(node)) return;
+      if (ts.isCallExpression(node)) {
+        const callee = node.expression.getText(source);
+        if (callee === 't' || callee === 'l10n.t' || callee === 'localized') return node.arguments.slice(1).forEach(visit);
+        if (LOG_CALL.test(callee) || CODE_CALL.test(callee)) return;
+      }
+      if (ts.isThrowStatement(node) && node.expression && ts.isNewExpression(node.expression) && node.expression.expression.getText(source) === 'Error') return;
+      // The knowledge base's data (properties, module-level constants): its texts for people are those textsOf collects (TEXT_PROPERTIES).
+      const knowledge = file.includes(`${path.sep}knowledge${path.sep}`);
+      if (knowledge && (ts.isPropertyAssignment(node) || (ts.isVariableStatement(node) && ts.isSourceFile(node.parent)))) return;
+      if (ts.isVariableDeclaration(node) && /^(CODES|HELP|\w+_DOCS|STANDARD_TARGETS)$/.test(node.name.getText(source))) return;
+      let text: string | undefined;
+      if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) text = node.text;
+      else if (ts.isTemplateExpression(node)) text = [node.head.text, ...node.templateSpans.map((s) => s.literal.text)].join('{}');
+      const parent = node.parent;
+      const key = parent && ((ts.isPropertyAssignment(parent) && parent.name === node) || ts.isElementAccessExpression(parent) || ts.isCaseClause(parent)
+        || (ts.isBinaryExpression(parent) && /^[!=]==?$/.test(parent.operatorToken.getText(source))));
+      if (text !== undefined && !key && prose(text)) {
+        found.push(`${path.relative(REPO, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}: ${node.getText(source).slice(0, 100)}`);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  return found;
+}
+
+test('the search for English literals finds a message that skips t(), and only that', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'l10n-'));
+  try {
+    writeFileSync(path.join(dir, 'cli.ts'), [
+      "if (bad) throw new UsageError(`${word} does not go with --matrix`);",
+      "process.stderr.write(t('{0} does not go with --test', word));",
+      "console.error(`analysis of ${uri} failed`);",
+      "if (broken) throw new Error('an accepted piece is not a leaf');",
+      "w.test('ct original saddr');",
+    ].join('\n'));
+    assert.deepEqual(englishLiterals([dir]).map((f) => f.replace(/^.*cli\.ts:/, '')), ['1: `${word} does not go with --matrix`']);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('no English message reaches a user without the catalogue: every prose literal of the server, the CLIs, the extension and the panel goes through t() or l10n.t()', () => {
+  const found = englishLiterals(['server/src', 'client/src', 'client/webview']);
+  assert.deepEqual(found, [], `${found.length} English literals (give them to t() / l10n.t() with their Chinese):\n${found.join('\n')}`);
 });

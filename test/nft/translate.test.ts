@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyseSaveText, DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
 import { MATCHES, TARGETS, type Family } from '../../server/src/knowledge';
+import { setLocale } from '../../server/src/l10n';
 import { nftRule } from '../../server/src/nft/script';
 
 /** The first rule of `-A chain rule` in this table, in nft; chains the rule jumps to are declared. */
@@ -187,4 +188,17 @@ test('every match, target and option of the knowledge base says how nft writes i
       .concat(e.nft === undefined && e.options.every((o) => !o.nft) ? [`-${e.kind === 'match' ? 'm' : 'j'} ${e.name}`] : []);
   });
   assert.deepEqual(silent, []);
+});
+
+test('in Simplified Chinese, why nft has no equivalent, and what it does differently, are Chinese; the nft code and the iptables words as written', () => {
+  setLocale('zh-cn');
+  try {
+    assert.equal(nft('-m conntrack --ctstate NEW,DNAT -j ACCEPT').untranslatable, '它匹配某个状态或某个 NAT 状态；nft 分别测试 `ct state` 和 `ct status`，无法在一条规则中用“或”把它们连起来');
+    assert.match(nft('-m recent --rcheck --seconds 60 --name ssh -j DROP').untranslatable!, /^`-m recent` 没有 nft 等价写法：nft 把地址保存在带超时的集合中/);
+    const bucket = nft('-p tcp -m hashlimit --hashlimit-upto 10/sec --hashlimit-name x -j ACCEPT');
+    assert.equal(bucket.text, 'ip protocol tcp limit rate 10/second counter accept');
+    assert.deepEqual(bucket.notes, ['没有 `--hashlimit-mode` 时，所有数据包共用一个桶，和 `limit` 一样']);
+  } finally {
+    setLocale(undefined);
+  }
 });

@@ -760,15 +760,15 @@ export function packetFromShorthand(text: string, host: Host): JsonObject {
     if (lower === 'in') json.inInterface = next(t('an interface name'));
     else if (lower === 'out') json.outInterface = next(t('an interface name'));
     else if (lower === 'local') local = true;
-    else if (lower === 'ttl' || lower === 'hl') json.ttl = num('a TTL');
-    else if (lower === 'tos') json.tos = num('a TOS value');
-    else if (lower === 'len' || lower === 'length') json.length = num('a length');
-    else if (lower === 'mark') json.mark = num('a mark');
+    else if (lower === 'ttl' || lower === 'hl') json.ttl = num(t('a TTL'));
+    else if (lower === 'tos') json.tos = num(t('a TOS value'));
+    else if (lower === 'len' || lower === 'length') json.length = num(t('a length'));
+    else if (lower === 'mark') json.mark = num(t('a mark'));
     else if (lower === 'uid') json.uid = num(t('a user id'));
     else if (lower === 'gid') json.gid = num(t('a group id'));
-    else if (lower === 'mac') json.sourceMac = next('a MAC address');
+    else if (lower === 'mac') json.sourceMac = next(t('a MAC address'));
     else if (lower === 'payload') json.payload = next(t('the data'));
-    else if (lower === 'state' || lower === 'ctstate') json.ctState = next('a state').toUpperCase();
+    else if (lower === 'state' || lower === 'ctstate') json.ctState = next(t('a state')).toUpperCase();
     else if (lower === 'reply') json.ctDirection = 'reply';
     else if (lower === 'type') {
       const [tgt, code] = next(t('an ICMP type')).split('/');

@@ -366,7 +366,7 @@ const TCPMSS = make((use) => {
       if (p.mss <= mss) return go(t('TCPMSS: the MSS {0} is already at most {1}', p.mss, mss));
       const before = p.mss;
       p.mss = mss;
-      return go(`TCPMSS to ${mss}`, [`MSS ${before} → ${mss}`]);
+      return go(t('TCPMSS to {0}', mss), [`MSS ${before} → ${mss}`]);
     }
     if (p.payload.length > 0) return go(t('TCPMSS: the segment carries data, so no MSS option is added'));
     mss = Math.min(mss, p.family === 'ipv4' ? 536 : 1220);

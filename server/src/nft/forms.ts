@@ -7,6 +7,7 @@ import type { Family, NftForm } from '../knowledge';
 import { NFT_ICMP_TYPES } from '../knowledge/nftables';
 import type { IcmpMatch, MarkMask, PortRange } from '../knowledge/values';
 import { MH_TYPES, TCP_FLAGS, TCP_HEADER_FLAGS } from '../knowledge/vocabulary';
+import { t } from '../l10n';
 import type { MatchUse, OptionUse, TargetUse } from '../syntax/command';
 import { addressValue, hex, isNftChainName, quoted, range, setOf } from './text';
 import { comparison, Form, RuleWriter } from './writer';
@@ -37,9 +38,9 @@ const tcpFlags: Form = (w, _use, o) => {
   const bits = (names: string[]) => names.reduce((sum, n) => sum | (FLAG_BITS.get(n.toUpperCase()) ?? 0), 0);
   const mask = bits(parsed<string[]>(o!, 0));
   const comp = bits(parsed<string[]>(o!, 1));
-  if (comp & ~mask) w.fail('the flags that must be set are not among those examined: the rule never matches');
+  if (comp & ~mask) w.fail(t('the flags that must be set are not among those examined: the rule never matches'));
   if (mask === 0) {
-    if (o!.negated) w.fail('`! --tcp-flags NONE ...` never matches');
+    if (o!.negated) w.fail(t('`! --tcp-flags NONE ...` never matches'));
     return w.test('meta l4proto tcp');
   }
   w.test(comparison(`tcp flags & (${flagNames(mask)})`, { value: comp ? flagNames(comp) : '0' }, o!.negated));
@@ -47,17 +48,17 @@ const tcpFlags: Form = (w, _use, o) => {
 
 /** ICMP type and code. A code range or one code is a second test; negated, both go in one set. */
 const icmpType: Form = (w, _use, o) => {
-  const t = parsed<IcmpMatch>(o!);
+  const icmp = parsed<IcmpMatch>(o!);
   const proto = w.family === 'ipv4' ? 'icmp' : 'icmpv6';
   // For IPv4 the kernel takes type 255 for "any", whatever the code.
-  if (t.any || (w.family === 'ipv4' && t.type === 255)) {
-    if (o!.negated) w.fail('`! --icmp-type any` never matches');
+  if (icmp.any || (w.family === 'ipv4' && icmp.type === 255)) {
+    if (o!.negated) w.fail(t('`! --icmp-type any` never matches'));
     // Reading the type, unlike `meta l4proto`, leaves out later fragments, as iptables does.
     return w.test(`${proto} type 0-255`);
   }
-  const type = NFT_ICMP_TYPES[w.family].get(t.type) ?? String(t.type);
-  if (t.codeFrom === 0 && t.codeTo === 255) return w.test(comparison(`${proto} type`, { value: type }, o!.negated));
-  const code = range(t.codeFrom, t.codeTo);
+  const type = NFT_ICMP_TYPES[w.family].get(icmp.type) ?? String(icmp.type);
+  if (icmp.codeFrom === 0 && icmp.codeTo === 255) return w.test(comparison(`${proto} type`, { value: type }, o!.negated));
+  const code = range(icmp.codeFrom, icmp.codeTo);
   if (o!.negated) return w.test(`${proto} type . ${proto} code != { ${type} . ${code} }`);
   w.test(`${proto} type ${type}`);
   w.test(`${proto} code ${code}`);
@@ -95,7 +96,7 @@ function eitherPort(proto: string, ranges: readonly PortRange[], negated: boolea
 
 const multiport: Form = (w, use) => {
   const proto = w.protocol();
-  if (!proto) return w.fail('`-m multiport` needs the rule\'s `-p`');
+  if (!proto) return w.fail(t('`-m multiport` needs the rule\'s `-p`'));
   for (const o of use.options) {
     const ranges = parsed<PortRange[]>(o);
     if (o.spec.name === 'ports') w.test(eitherPort(proto, ranges, o.negated));
@@ -113,12 +114,12 @@ const conntrackState: Form = (w, use, o) => {
   const all = parsed<string[]>(o!);
   const without = ['INVALID', 'UNTRACKED'].filter((s) => all.includes(s) !== o!.negated);
   if (without.length && use.options.some((other) => other !== o)) {
-    w.fail(`a packet without a connection (${without.join(', ')}) passes \`--ctstate\` and iptables then ignores the match's other options; nft's tests of the connection fail without one`);
+    w.fail(t('a packet without a connection ({0}) passes `--ctstate` and iptables then ignores the match\'s other options; nft\'s tests of the connection fail without one', without.join(', ')));
   }
   const nat = all.filter((s) => s === 'SNAT' || s === 'DNAT').map((s) => s.toLowerCase());
   const states = all.filter((s) => s !== 'SNAT' && s !== 'DNAT').map((s) => s.toLowerCase());
   if (!o!.negated && nat.length && states.length) {
-    w.fail('it matches a state or a NAT status; nft tests `ct state` and `ct status` apart and cannot join them with "or" in one rule');
+    w.fail(t('it matches a state or a NAT status; nft tests `ct state` and `ct status` apart and cannot join them with "or" in one rule'));
   }
   if (states.length) w.test(comparison('ct state', { value: [...new Set(states)].join(',') }, o!.negated, undefined, true));
   if (nat.length) w.test(comparison('ct status', { value: [...new Set(nat)].join(',') }, o!.negated, undefined, true));
@@ -166,7 +167,7 @@ const policy: Form = (w, use) => {
   const dir = parsed<string>(option(use, 'dir')!);
   const pol = option(use, 'pol') ? parsed<string>(option(use, 'pol')!) : 'ipsec';
   for (const name of ['strict', 'next', 'proto', 'mode']) {
-    if (option(use, name)) w.fail(`\`--${name}\`: nft's ipsec expression reads one transform's request id, SPI and tunnel addresses, not its protocol or mode, nor a chain of them`);
+    if (option(use, name)) w.fail(t('`--{0}`: nft\'s ipsec expression reads one transform\'s request id, SPI and tunnel addresses, not its protocol or mode, nor a chain of them', name));
   }
   const exists = dir === 'in' ? 'meta secpath' : 'rt ipsec';
   if (pol === 'none') return w.test(`${exists} missing`);
@@ -183,10 +184,10 @@ const policy: Form = (w, use) => {
 const ipset: Form = (w, _use, o) => {
   const name = parsed<string>(o!, 0);
   const dirs = parsed<string[]>(o!, 1);
-  if (dirs.length !== 1) w.fail(`\`${dirs.join(',')}\` names ${dirs.length} dimensions, and only the ipset's type says what they are (two addresses? an address and a port?); declare the nft set by hand`);
-  if (!isNftChainName(name)) w.fail(`nft cannot name a set \`${name}\` (a keyword, or a character it does not read)`);
+  if (dirs.length !== 1) w.fail(t('`{0}` names {1} dimensions, and only the ipset\'s type says what they are (two addresses? an address and a port?); declare the nft set by hand', dirs.join(','), dirs.length));
+  if (!isNftChainName(name)) w.fail(t('nft cannot name a set `{0}` (a keyword, or a character it does not read)', name));
   w.declare(`set ${name}`, `set ${name} { type ${addrType(w.family)}; flags interval; }`);
-  w.note(`fill set ${name} with the members of ipset ${name}; it is declared for addresses and networks (hash:ip, hash:net)`);
+  w.note(t('fill set {0} with the members of ipset {0}; it is declared for addresses and networks (hash:ip, hash:net)', name));
   w.test(comparison(`${ip(w.family)} ${dirs[0] === 'src' ? 'saddr' : 'daddr'}`, { value: `@${name}` }, o!.negated));
 };
 
@@ -195,7 +196,7 @@ const rpfilter: Form = (w, use) => {
   const invert = option(use, 'invert') !== undefined;
   // A local source passes the check: inverted, that is one more test; otherwise an "or" nft cannot write.
   if (option(use, 'accept-local')) {
-    if (!invert) w.fail('`--accept-local` lets a local source pass as well as a good route back, an "or" nft cannot write in one rule');
+    if (!invert) w.fail(t('`--accept-local` lets a local source pass as well as a good route back, an "or" nft cannot write in one rule'));
     w.test('fib saddr type != local');
   }
   const key = ['saddr', option(use, 'validmark') ? 'mark' : '', option(use, 'loose') ? '' : 'iif'].filter((k) => k !== '').join(' . ');
@@ -217,7 +218,7 @@ const BYTE_UNITS: Readonly<Record<string, string>> = { b: 'bytes', kb: 'kbytes',
  * they share the hashlimit table.
  */
 const hashlimit: Form = (w, use) => {
-  if (option(use, 'hashlimit-rate-match') || option(use, 'hashlimit-rate-interval')) w.fail('nft\'s limit is a token bucket; it has no rate-measuring mode');
+  if (option(use, 'hashlimit-rate-match') || option(use, 'hashlimit-rate-interval')) w.fail(t('nft\'s limit is a token bucket; it has no rate-measuring mode'));
   const above = option(use, 'hashlimit-above');
   const upto = option(use, 'hashlimit-upto');
   const over = above ? !above.negated : upto!.negated;
@@ -227,23 +228,23 @@ const hashlimit: Form = (w, use) => {
   let burst = '';
   if (burstOption) {
     const m = /^(\d+)([kmg]?b)?$/i.exec(burstOption.values[0].text);
-    if (!m) return w.fail(`the burst \`${burstOption.values[0].text}\` is not a number of packets or bytes we can read`);
+    if (!m) return w.fail(t('the burst `{0}` is not a number of packets or bytes we can read', burstOption.values[0].text));
     burst = ` burst ${m[1]} ${m[2] ? BYTE_UNITS[m[2].toLowerCase()] : 'packets'}`;
   }
   const limitText = `limit rate ${over ? 'over ' : ''}${rateText}${burst}`;
   const mode = option(use, 'hashlimit-mode') ? parsed<string[]>(option(use, 'hashlimit-mode')!) : [];
   for (const name of ['hashlimit-htable-size', 'hashlimit-htable-gcinterval']) {
-    if (option(use, name)) w.note(`\`--${name}\` is left out: nft sizes and cleans its sets itself`);
+    if (option(use, name)) w.note(t('`--{0}` is left out: nft sizes and cleans its sets itself', name));
   }
   if (mode.length === 0) {
-    w.note('without `--hashlimit-mode` all packets share one bucket, as with `limit`');
+    w.note(t('without `--hashlimit-mode` all packets share one bucket, as with `limit`'));
     return w.test(limitText);
   }
   const proto = w.protocol();
   const keys: { expr: string; type: string }[] = [];
   for (const [m, field] of [['dstport', 'dport'], ['srcport', 'sport']] as const) {
     if (!mode.includes(m)) continue;
-    if (!proto || !['tcp', 'udp', 'sctp', 'dccp', 'udplite'].includes(proto)) w.fail('a port in `--hashlimit-mode` needs `-p tcp`, `udp`, `sctp` or `dccp`');
+    if (!proto || !['tcp', 'udp', 'sctp', 'dccp', 'udplite'].includes(proto)) w.fail(t('a port in `--hashlimit-mode` needs `-p tcp`, `udp`, `sctp` or `dccp`'));
     keys.push({ expr: `${proto} ${field}`, type: 'inet_service' });
   }
   for (const [m, field, maskName] of [['dstip', 'daddr', 'hashlimit-dstmask'], ['srcip', 'saddr', 'hashlimit-srcmask']] as const) {
@@ -254,7 +255,7 @@ const hashlimit: Form = (w, use) => {
     keys.push({ expr: `${ip(w.family)} ${field}${bits === full ? '' : ` & ${formatAddress(bits, w.family)}`}`, type: addrType(w.family) });
   }
   const name = parsed<string>(option(use, 'hashlimit-name')!);
-  if (!isNftChainName(name)) w.fail(`nft cannot name a set \`${name}\``);
+  if (!isNftChainName(name)) w.fail(t('nft cannot name a set `{0}`', name));
   const expire = option(use, 'hashlimit-htable-expire');
   const timeout = expire ? Math.max(1, Math.round(parsed<number>(expire) / 1000)) : 10;
   const max = option(use, 'hashlimit-htable-max');
@@ -274,7 +275,7 @@ const statistic: Form = (w, use) => {
     return w.test(`meta random & 2147483647 ${probability.negated ? '>=' : '<'} ${threshold}`);
   }
   const every = option(use, 'every');
-  if (!every) return w.fail('`--mode nth` needs `--every`');
+  if (!every) return w.fail(t('`--mode nth` needs `--every`'));
   const packet = option(use, 'packet') ? parsed<number>(option(use, 'packet')!) : 0;
   w.test(comparison(`numgen inc mod ${parsed<number>(every)}`, { value: String(packet) }, every.negated));
 };
@@ -291,8 +292,8 @@ function dateText(text: string): string {
 }
 
 const time: Form = (w, use) => {
-  if (option(use, 'monthdays')) w.fail('`--monthdays`: nft\'s meta expressions know the weekday, not the day of the month');
-  if (option(use, 'contiguous')) w.fail('`--contiguous`: nft checks the weekday of the moment itself, not of the day the window began');
+  if (option(use, 'monthdays')) w.fail(t('`--monthdays`: nft\'s meta expressions know the weekday, not the day of the month'));
+  if (option(use, 'contiguous')) w.fail(t('`--contiguous`: nft checks the weekday of the moment itself, not of the day the window began'));
   const start = option(use, 'datestart');
   const stop = option(use, 'datestop');
   if (start && stop) w.test(`meta time "${dateText(start.values[0].text)}"-"${dateText(stop.values[0].text)}"`);
@@ -306,8 +307,8 @@ const time: Form = (w, use) => {
   if (days) w.test(comparison('meta day', { value: setOf([...new Set(parsed<number[]>(days).map((d) => String(d % 7)))]) }, days.negated));
   if (start || stop || from || to) {
     w.note(option(use, 'kerneltz')
-      ? 'nft reads the times in the time zone of the machine that loads the rules; iptables used the kernel\'s'
-      : 'nft reads the times in the time zone of the machine that loads the rules; iptables reads them as UTC: load with `TZ=UTC nft -f ...`');
+      ? t('nft reads the times in the time zone of the machine that loads the rules; iptables used the kernel\'s')
+      : t('nft reads the times in the time zone of the machine that loads the rules; iptables reads them as UTC: load with `TZ=UTC nft -f ...`'));
   }
 };
 
@@ -344,26 +345,26 @@ function addrtype6(w: RuleWriter, o: OptionUse, field: string, iface: string, ty
   const routes = types.filter((t) => !(t in ADDRESS_CLASSES)).flatMap((t) => (t === 'unreachable' ? UNREACHABLE_ROUTES : [t]));
   if (classes.length > 1) {
     if (o.negated) return;
-    w.fail(`an address cannot be ${classes.join(' and ')} at once: the rule never matches`);
+    w.fail(t('an address cannot be {0} at once: the rule never matches', classes.join(t(' and '))));
   }
   const tests = classes.map((c) => `ip6 ${field} ${ADDRESS_CLASSES[c][o.negated ? 1 : 0]}`);
   if (routes.length) tests.push(comparison(`fib ${field}${iface} type`, { value: setOf(routes) }, o.negated));
-  if (o.negated && tests.length > 1) w.fail(`\`! --${o.spec.name}\` with a type of the address and one of its route means either is not; nft cannot join tests with "or" in one rule`);
+  if (o.negated && tests.length > 1) w.fail(t('`! --{0}` with a type of the address and one of its route means either is not; nft cannot join tests with "or" in one rule', o.spec.name));
   for (const t of tests) w.test(t);
 }
 
 /** Which extension headers a packet carries; only the "at least these" form has an nft equivalent. */
 const ipv6header: Form = (w, use) => {
   const header = option(use, 'header')!;
-  if (!option(use, 'soft')) w.fail('without `--soft` the packet must carry exactly the listed headers; nft tests each header by itself and cannot say "no other"');
-  if (header.negated) w.fail('`! --header` means "not all of these"; nft cannot join header tests with "or"');
+  if (!option(use, 'soft')) w.fail(t('without `--soft` the packet must carry exactly the listed headers; nft tests each header by itself and cannot say "no other"'));
+  if (header.negated) w.fail(t('`! --header` means "not all of these"; nft cannot join header tests with "or"'));
   const names: Readonly<Record<string, string>> = {
     'hop-by-hop': 'hbh', hop: 'hbh', hopopt: 'hbh', '0': 'hbh', dst: 'dst', 'ipv6-opts': 'dst', '60': 'dst',
     route: 'rt', 'ipv6-route': 'rt', '43': 'rt', frag: 'frag', 'ipv6-frag': 'frag', '44': 'frag', auth: 'ah', ah: 'ah', '51': 'ah',
   };
   for (const h of parsed<string[]>(header)) {
     const nft = names[h];
-    if (!nft) w.fail(`\`${h}\` is not an extension header nft's exthdr expression reads`);
+    if (!nft) w.fail(t('`{0}` is not an extension header nft\'s exthdr expression reads', h));
     w.test(`exthdr ${nft} exists`);
   }
 };
@@ -375,7 +376,7 @@ const quota: Form = (w, use) => {
 
 /** iptables' TTL check 1 (at most the fingerprint's) is nft's loose, 2 (none) its skip. */
 const osf: Form = (w, use) => {
-  if (option(use, 'log')) w.fail('`--log`: nft\'s osf expression does not log its guesses');
+  if (option(use, 'log')) w.fail(t('`--log`: nft\'s osf expression does not log its guesses'));
   const genre = option(use, 'genre')!;
   const ttl = option(use, 'ttl') ? parsed<number>(option(use, 'ttl')!) : 0;
   w.test(comparison(`osf ${['', 'ttl loose ', 'ttl skip '][ttl]}name`, { value: quoted(genre.values[0].text).text }, genre.negated));
@@ -395,7 +396,7 @@ const mhType: Form = (w, _use, o) => {
   const [a, b = a] = o!.values[0].text.split(':');
   const from = number(a, 0);
   const to = number(b, 255);
-  if (from === undefined || to === undefined) return w.fail(`\`${o!.values[0].text}\` is not a mobility header type we know`);
+  if (from === undefined || to === undefined) return w.fail(t('`{0}` is not a mobility header type we know', o!.values[0].text));
   // Every type: the header's presence, which `-p` tests already.
   if (from === 0 && to === 255 && !o!.negated) return;
   w.test(comparison('mh type', { value: range(from, to) }, o!.negated));
@@ -410,7 +411,7 @@ const connlabel: Form = (w, use) => {
   const text = label.values[0].text;
   if (option(use, 'set')) w.test(`ct label set ${text}`);
   w.test(comparison('ct label', { value: text }, label.negated));
-  w.note('nft reads label names from /etc/connlabel.conf, as iptables does');
+  w.note(t('nft reads label names from /etc/connlabel.conf, as iptables does'));
 };
 
 // ---- targets ------------------------------------------------------------------------------------
@@ -438,16 +439,16 @@ const mark: Form = (w, use) => {
 
 /** CONNMARK: the same operations on the connection mark, and copies between the two marks. */
 const connmark: Form = (w, use) => {
-  const t = use as TargetUse;
-  if (option(t, 'left-shift-mark') || option(t, 'right-shift-mark')) w.fail('nft cannot shift one mark while copying it into the other');
-  if (markStatement(w, t, 'ct mark')) return;
-  const both = option(t, 'mask') ? BigInt(parsed<number>(option(t, 'mask')!)) : undefined;
-  const nfmask = option(t, 'nfmask') ? BigInt(parsed<number>(option(t, 'nfmask')!)) : both ?? U32;
-  const ctmask = option(t, 'ctmask') ? BigInt(parsed<number>(option(t, 'ctmask')!)) : both ?? U32;
-  const save = option(t, 'save-mark') !== undefined;
+  const target = use as TargetUse;
+  if (option(target, 'left-shift-mark') || option(target, 'right-shift-mark')) w.fail(t('nft cannot shift one mark while copying it into the other'));
+  if (markStatement(w, target, 'ct mark')) return;
+  const both = option(target, 'mask') ? BigInt(parsed<number>(option(target, 'mask')!)) : undefined;
+  const nfmask = option(target, 'nfmask') ? BigInt(parsed<number>(option(target, 'nfmask')!)) : both ?? U32;
+  const ctmask = option(target, 'ctmask') ? BigInt(parsed<number>(option(target, 'ctmask')!)) : both ?? U32;
+  const save = option(target, 'save-mark') !== undefined;
   // save: ctmark = (ctmark & ~ctmask) ^ (mark & nfmask); restore swaps the roles.
   const [to, from, keep, take] = save ? ['ct mark', 'meta mark', ctmask, nfmask] : ['meta mark', 'ct mark', nfmask, ctmask];
-  if (keep !== U32) w.fail('with a mask on the mark it writes, nft would have to combine both marks in one expression, which it cannot');
+  if (keep !== U32) w.fail(t('with a mask on the mark it writes, nft would have to combine both marks in one expression, which it cannot'));
   w.statement(`${to} set ${from}${take === U32 ? '' : ` and ${hex(take)}`}`);
 };
 
@@ -459,26 +460,26 @@ const tosTarget: Form = (w, use) => {
     case 'set-tos': v = parsed<MarkMask>(o); break;
     case 'and-tos': v = { value: 0n, mask: ~BigInt(parsed<number>(o)) & 0xffn }; break;
     case 'or-tos': v = { value: BigInt(parsed<number>(o)), mask: BigInt(parsed<number>(o)) }; break;
-    default: return w.fail(`\`--${o.spec.name}\`: nft can set the DSCP and ECN bits, not flip them`);
+    default: return w.fail(t('`--{0}`: nft can set the DSCP and ECN bits, not flip them', o.spec.name));
   }
-  if (v.value & ~v.mask) w.fail('the value flips bits outside the mask, which nft cannot do');
+  if (v.value & ~v.mask) w.fail(t('the value flips bits outside the mask, which nft cannot do'));
   const f = ip(w.family);
   if (v.mask === 0n) return;
   if (v.mask === 0xfcn || v.mask === 0xffn) w.statement(`${f} dscp set ${hex(v.value >> 2n)}`);
   if (v.mask === 0x03n || v.mask === 0xffn) w.statement(`${f} ecn set ${v.value & 3n}`);
-  if (![0xfcn, 0xffn, 0x03n].includes(v.mask)) w.fail(`the mask ${hex(v.mask)} covers part of the DSCP or ECN field; nft sets each only whole`);
+  if (![0xfcn, 0xffn, 0x03n].includes(v.mask)) w.fail(t('the mask {0} covers part of the DSCP or ECN field; nft sets each only whole', hex(v.mask)));
 };
 
 /** iptables never raises an MSS (checked: a SYN with a lower one keeps it); nft sets what it is told. */
 const tcpmss: Form = (w, use) => {
   const set = option(use, 'set-mss');
-  w.note('on a SYN without an MSS option, iptables adds one and nft adds none');
+  w.note(t('on a SYN without an MSS option, iptables adds one and nft adds none'));
   if (set) {
     const n = parsed<number>(set);
     w.statement(`tcp option maxseg size > ${n}`);
     return w.statement(`tcp option maxseg size set ${n}`);
   }
-  w.note('nft sets the MSS from the route even where the segment asked for less; iptables only ever lowers it');
+  w.note(t('nft sets the MSS from the route even where the segment asked for less; iptables only ever lowers it'));
   w.statement('tcp option maxseg size set rt mtu');
 };
 
@@ -492,7 +493,7 @@ const tcpoptstrip: Form = (w, use) => {
   if (!o) return;
   for (const name of o.values[0].text.split(',')) {
     const nft = TCP_OPTION_NAMES[name.toLowerCase()];
-    if (!nft) w.fail(`nft 1.0.6 cannot reset the TCP option \`${name}\``);
+    if (!nft) w.fail(t('nft 1.0.6 cannot reset the TCP option `{0}`', name));
     w.statement(`reset tcp option ${nft}`);
   }
 };
@@ -503,8 +504,8 @@ const CT_EVENT_BITS = ['new', 'related', 'destroy', 'reply', 'assured', 'protoin
 /** Each CT setting is a statement; a helper is an object of the table, named after it and its protocol. */
 const ct: Form = (w, use) => {
   if (option(use, 'notrack')) return w.statement('notrack');
-  if (option(use, 'timeout')) w.fail('`--timeout` names a policy made with `nfct`; declare a `ct timeout` object with its values and use `ct timeout set`');
-  if (option(use, 'expevents')) w.fail('`--expevents`: nft sets the events of connections, not of expectations');
+  if (option(use, 'timeout')) w.fail(t('`--timeout` names a policy made with `nfct`; declare a `ct timeout` object with its values and use `ct timeout set`'));
+  if (option(use, 'expevents')) w.fail(t('`--expevents`: nft sets the events of connections, not of expectations'));
   for (const [name, expr] of [['zone', 'ct zone'], ['zone-orig', 'ct original zone'], ['zone-reply', 'ct reply zone']] as const) {
     const o = option(use, name);
     if (o) w.statement(`${expr} set ${o.values[0].text === 'mark' ? 'mark' : parsed<number>(o)}`);
@@ -512,9 +513,9 @@ const ct: Form = (w, use) => {
   const helper = option(use, 'helper');
   if (helper) {
     const proto = w.protocol();
-    if (proto !== 'tcp' && proto !== 'udp') w.fail('a conntrack helper object needs the rule\'s `-p tcp` or `-p udp`');
+    if (proto !== 'tcp' && proto !== 'udp') w.fail(t('a conntrack helper object needs the rule\'s `-p tcp` or `-p udp`'));
     const name = `${helper.values[0].text}-${proto}`;
-    if (!isNftChainName(name)) w.fail(`nft cannot name a helper object \`${name}\``);
+    if (!isNftChainName(name)) w.fail(t('nft cannot name a helper object `{0}`', name));
     w.declare(`ct helper ${name}`, `ct helper ${name} { type ${quoted(helper.values[0].text).text} protocol ${proto}; l3proto ${ip(w.family)}; }`);
     w.statement(`ct helper set "${name}"`);
   }
@@ -529,15 +530,15 @@ const ct: Form = (w, use) => {
 
 /** SET: adds to or deletes from a set of the table (nft's dynamic sets stand for ipsets). */
 const setTarget: Form = (w, use) => {
-  if (option(use, 'map-set')) w.fail('`--map-set`: copy values from a set entry with an nft map instead (`meta mark set ip saddr map @name`), declared by hand');
+  if (option(use, 'map-set')) w.fail(t('`--map-set`: copy values from a set entry with an nft map instead (`meta mark set ip saddr map @name`), declared by hand'));
   const o = (option(use, 'add-set') ?? option(use, 'del-set'))!;
   const name = parsed<string>(o, 0);
   const dirs = parsed<string[]>(o, 1);
-  if (dirs.length !== 1) w.fail(`\`${dirs.join(',')}\` names ${dirs.length} dimensions, and only the ipset's type says what they are; declare the nft set by hand`);
-  if (!isNftChainName(name)) w.fail(`nft cannot name a set \`${name}\``);
+  if (dirs.length !== 1) w.fail(t('`{0}` names {1} dimensions, and only the ipset\'s type says what they are; declare the nft set by hand', dirs.join(','), dirs.length));
+  if (!isNftChainName(name)) w.fail(t('nft cannot name a set `{0}`', name));
   const timeout = option(use, 'timeout');
   w.declare(`set ${name}`, `set ${name} { type ${addrType(w.family)}; flags dynamic${timeout ? ', timeout' : ''}; }`);
-  w.note(`set ${name} stands for ipset ${name}: declared for addresses; fill it or let the rules fill it`);
+  w.note(t('set {0} stands for ipset {0}: declared for addresses; fill it or let the rules fill it', name));
   const element = `${ip(w.family)} ${dirs[0] === 'src' ? 'saddr' : 'daddr'}${timeout ? ` timeout ${parsed<number>(timeout)}s` : ''}`;
   const verb = o.spec.name === 'del-set' ? 'delete' : option(use, 'exist') ? 'update' : 'add';
   w.statement(`${verb} @${name} { ${element} }`);
@@ -566,11 +567,11 @@ const tproxy: Form = (w, use) => {
 /** NETMAP keeps the host part: nft's `prefix` NAT; the destination where packets come in, the source where they go out. */
 const netmap: Form = (w, use) => {
   const to = parsed<Cidr>(option(use, 'to')!);
-  if (to.prefix < 0) w.fail('the mask of `--to` is not a prefix');
+  if (to.prefix < 0) w.fail(t('the mask of `--to` is not a prefix'));
   const hooks = [...w.ctx.hooks];
   const dst = hooks.every((h) => h === 'PREROUTING' || h === 'OUTPUT');
   const src = hooks.every((h) => h === 'POSTROUTING' || h === 'INPUT');
-  if (hooks.length === 0 || (!dst && !src)) w.fail('the chain is reached from hooks where NETMAP maps the destination and from hooks where it maps the source; nft must be told which');
+  if (hooks.length === 0 || (!dst && !src)) w.fail(t('the chain is reached from hooks where NETMAP maps the destination and from hooks where it maps the source; nft must be told which'));
   w.statement(`${dst ? 'dnat' : 'snat'} ${ip(w.family)} prefix to ${formatAddress(to.address, w.family)}/${to.prefix}`);
 };
 

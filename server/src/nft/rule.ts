@@ -6,6 +6,7 @@ import type { Cidr } from '../knowledge/addresses';
 import { NFT_VERDICTS } from '../knowledge/nftables';
 import { checkValue } from '../knowledge/values';
 import { protocolNumber } from '../knowledge/vocabulary';
+import { localized, t } from '../l10n';
 import type { RuleSpec, TargetUse } from '../syntax/command';
 import { FORMS } from './forms';
 import { addressValue, commentText, forFamily, interfaceName, setOf } from './text';
@@ -31,7 +32,7 @@ export interface NftRule {
 /** `symbolic`: a word of the command is only known when its script runs. */
 export function translateRule(spec: RuleSpec, ctx: RuleContext, symbolic = false): NftRule {
   try {
-    if (symbolic) throw new Untranslatable('a word of the command is only known when the script runs');
+    if (symbolic) throw new Untranslatable(t('a word of the command is only known when the script runs'));
     const w = new RuleWriter(spec, ctx, FORMS);
     const protocol = baseCriteria(w);
     for (const m of spec.matches) w.match(m);
@@ -58,7 +59,7 @@ function baseCriteria(w: RuleWriter): { text: string; at: number; implied?: stri
     if (!c) continue;
     // `+` alone is every name: no test, or (negated) a rule that never matches.
     if (c.value.text === '+') {
-      if (c.negated) w.fail(`\`! ${c.flag.text} +\` excludes every interface: the rule never matches`);
+      if (c.negated) w.fail(t('`! {0} +` excludes every interface: the rule never matches', c.flag.text));
       continue;
     }
     w.test(`${expr} ${not(c)}${interfaceName(c.value.text)}`);
@@ -67,7 +68,7 @@ function baseCriteria(w: RuleWriter): { text: string; at: number; implied?: stri
   let protocol: { text: string; at: number; implied?: string } | undefined;
   if (s.protocol) {
     const n = protocolNumber(s.protocol.value.text);
-    if (n === undefined) w.fail(`\`-p ${s.protocol.value.text}\` is not a protocol nft knows by name; write its number`);
+    if (n === undefined) w.fail(t('`-p {0}` is not a protocol nft knows by name; write its number', s.protocol.value.text));
     const name = protocolText(n);
     if (n !== 0) protocol = { text: `${w.family === 'ipv4' ? 'ip protocol' : 'meta l4proto'} ${not(s.protocol)}${name}`, at: w.tests.length, implied: s.protocol.negated ? undefined : name };
   }
@@ -80,34 +81,34 @@ function address(w: RuleWriter, field: string, c: RuleSpec['source'], split: str
   if (!c) return;
   const text = split ?? c.value.text;
   const r = checkValue('addressList', text, { family: w.family });
-  if (r.error || r.value === undefined) w.fail(`\`${text}\`: ${r.error ?? 'not an address'}`);
+  if (r.error || r.value === undefined) w.fail(`\`${text}\`: ${r.error ?? t('not an address')}`);
   const items = (Array.isArray(r.value) ? r.value : [r.value]) as (Cidr | { hostname: string })[];
   const expr = `${w.family === 'ipv4' ? 'ip' : 'ip6'} ${field}`;
   if (items.length === 1 && 'prefix' in items[0] && items[0].prefix === 0 && !c.negated) return;
   const values = items.map((v) => ('hostname' in v ? { value: v.hostname } : addressValue(v)));
-  if (items.some((v) => 'hostname' in v)) w.note('nft looks a host name up when it loads the rules, as iptables does, and refuses one with several addresses');
+  if (items.some((v) => 'hostname' in v)) w.note(t('nft looks a host name up when it loads the rules, as iptables does, and refuses one with several addresses'));
   if (values.length > 1) {
-    if (values.some((v) => v.mask)) w.fail(`\`${text}\` mixes masks nft cannot hold in one set`);
-    w.note('iptables makes one rule per address of the list; nft tests them as one set');
+    if (values.some((v) => v.mask)) w.fail(t('`{0}` mixes masks nft cannot hold in one set', text));
+    w.note(t('iptables makes one rule per address of the list; nft tests them as one set'));
     w.test(comparison(expr, { value: setOf(values.map((v) => v.value)) }, c.negated));
     return;
   }
   w.test(comparison(expr, values[0], c.negated));
 }
 
-function target(w: RuleWriter, t: TargetUse | undefined): void {
-  if (!t) return;
-  const ext = t.spec;
+function target(w: RuleWriter, use: TargetUse | undefined): void {
+  if (!use) return;
+  const ext = use.spec;
   if (!ext) {
-    if (!t.goto && NFT_VERDICTS[t.name]) return w.statement(NFT_VERDICTS[t.name]);
-    const chain = w.ctx.chainName(t.name);
-    if (chain === undefined) w.fail(`it ${t.goto ? 'goes' : 'jumps'} to \`${t.name}\`, which this file does not define; an nft table holds all the chains its rules jump to`);
-    return w.statement(`${t.goto ? 'goto' : 'jump'} ${chain}`);
+    if (!use.goto && NFT_VERDICTS[use.name]) return w.statement(NFT_VERDICTS[use.name]);
+    const chain = w.ctx.chainName(use.name);
+    if (chain === undefined) w.fail(use.goto ? t('it goes to `{0}`, which this file does not define; an nft table holds all the chains its rules jump to', use.name) : t('it jumps to `{0}`, which this file does not define; an nft table holds all the chains its rules jump to', use.name));
+    return w.statement(`${use.goto ? 'goto' : 'jump'} ${chain}`);
   }
   const nft = ext.nft;
-  if (!nft) w.fail(`\`-j ${ext.name}\` has no nft equivalent we know of`);
-  if ('none' in nft) w.fail(`\`-j ${ext.name}\` has no nft equivalent: ${nft.none}`);
-  if ('form' in nft) return FORMS[nft.form](w, t);
-  if ('alone' in nft) w.fail(`\`-j ${ext.name}\` is described as a match`);
-  w.statement(w.statementText(ext, t, forFamily(nft.statement, w.family)));
+  if (!nft) w.fail(t('`-j {0}` has no nft equivalent we know of', ext.name));
+  if ('none' in nft) w.fail(t('`-j {0}` has no nft equivalent: {1}', ext.name, localized(nft.none)));
+  if ('form' in nft) return FORMS[nft.form](w, use);
+  if ('alone' in nft) w.fail(t('`-j {0}` is described as a match', ext.name));
+  w.statement(w.statementText(ext, use, forFamily(nft.statement, w.family)));
 }

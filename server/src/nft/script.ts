@@ -5,6 +5,7 @@
 // they precede. Loading it (`nft -f`) replaces those tables, as
 // iptables-restore replaces its tables.
 import { HOOKS, isBuiltinChain, type Family, type Hook, type TableName } from '../knowledge';
+import { t } from '../l10n';
 import { compileRuleset } from '../engine/compile';
 import { HookSet } from '../model/hookSet';
 import { NFT_FAMILIES, nftBaseChain } from '../knowledge/nftables';
@@ -69,7 +70,7 @@ export function nftCommandRule(command: Command, family: Family, tableName: stri
 
 /** The rule in nft on one line, or why it has none: for the trace panel's steps. */
 export function nftSummary(rule: NftRule): string {
-  return rule.text === undefined ? `no nft equivalent: ${rule.untranslatable}` : rule.text.replace(/\n/g, '; ');
+  return rule.text === undefined ? t('no nft equivalent: {0}', rule.untranslatable ?? '') : rule.text.replace(/\n/g, '; ');
 }
 
 /** The rule as iptables-save would write the command, for a comment (quotes where a word needs them). */
@@ -163,7 +164,7 @@ export function nftScript(rulesets: readonly Ruleset[], options: NftScriptOption
     const tables = [...ruleset.tables.values()].filter((t) => t.spec).sort((a, b) => TABLE_ORDER.indexOf(a.name as TableName) - TABLE_ORDER.indexOf(b.name as TableName));
     for (const table of tables) {
       const map = tableChainNames(table);
-      for (const [name, nft] of map) if (name !== nft) renamed.push(`chain "${name}" of ${family} ${table.name} is "${nft}" here: nft cannot read it as a name`);
+      for (const [name, nft] of map) if (name !== nft) renamed.push(t('chain "{0}" of {1} {2} is "{3}" here: nft cannot read it as a name', name, family, table.name, nft));
       const declarations = new Map<string, string>();
       const chains: string[] = [];
       for (const chain of orderedChains(table)) {
@@ -176,12 +177,12 @@ export function nftScript(rulesets: readonly Ruleset[], options: NftScriptOption
           const nft = nftRule(rule, ruleset);
           if (nft.text === undefined) {
             untranslated++;
-            lines.push(`# no nft equivalent: ${iptablesText(rule)}`, `#   ${nft.untranslatable}`);
+            lines.push(`# ${t('no nft equivalent: {0}', iptablesText(rule))}`, `#   ${nft.untranslatable}`);
             continue;
           }
           translated++;
           transportTests ||= TRANSPORT_TEST.test(nft.text);
-          for (const note of nft.notes) lines.push(`# note: ${note}`);
+          for (const note of nft.notes) lines.push(`# ${t('note: {0}', note)}`);
           for (const d of nft.declarations) declarations.set(d.key, preferDynamic(declarations.get(d.key), d.text));
           lines.push(...nft.text.split('\n'));
         }
@@ -198,9 +199,11 @@ export function nftScript(rulesets: readonly Ruleset[], options: NftScriptOption
   }
   const header = [
     '#!/usr/sbin/nft -f',
-    `# ${options.source ? `${options.source} in nftables` : 'nftables ruleset'}, converted by iptables for VS Code.`,
-    ...(tableNames.length ? [`# nft -f replaces the tables ${tableNames.join(', ')}, as iptables-restore replaces its tables.`] : ['# The document builds no rules.']),
-    ...(untranslated ? [`# ${untranslated} rule${untranslated === 1 ? ' has' : 's have'} no nft equivalent and ${untranslated === 1 ? 'is a comment' : 'are comments'} ("no nft equivalent"): until handled by hand, this ruleset differs from the original.`] : []),
+    `# ${options.source ? t('{0} in nftables, converted by iptables for VS Code.', options.source) : t('nftables ruleset, converted by iptables for VS Code.')}`,
+    `# ${tableNames.length ? t('nft -f replaces the tables {0}, as iptables-restore replaces its tables.', tableNames.join(', ')) : t('The document builds no rules.')}`,
+    ...(untranslated ? [`# ${untranslated === 1
+      ? t('1 rule has no nft equivalent and is a comment ("no nft equivalent"): until handled by hand, this ruleset differs from the original.')
+      : t('{0} rules have no nft equivalent and are comments ("no nft equivalent"): until handled by hand, this ruleset differs from the original.', untranslated)}`] : []),
     ...renamed.map((r) => `# ${r}`),
     ...fragments.map((f) => `# ${f}`),
     ...(leading.length ? ['#', ...leading.map((c) => `# ${c.text}`)] : []),
@@ -222,9 +225,9 @@ const TRANSPORT_TEST = /(^| )(tcp|udp|udplite|sctp|dccp|icmp|icmpv6|th|esp|ah|co
 function fragmentNote(ruleset: Ruleset, family: string, transportTests: boolean): string | undefined {
   const compiled = compileRuleset(ruleset);
   if (compiled.conntrack) return undefined;
-  if (compiled.defrag) return `note (${family}): iptables reassembles fragments before the tables for its socket match or TPROXY; nft does so only with connection tracking, so its tables see fragments one by one`;
+  if (compiled.defrag) return t('note ({0}): iptables reassembles fragments before the tables for its socket match or TPROXY; nft does so only with connection tracking, so its tables see fragments one by one', family);
   if (!transportTests) return undefined;
-  return `note (${family}): without connection tracking, fragments reach the tables one by one; iptables never matches a port, flag or type in a later fragment, nft reads the bytes where the header would be`;
+  return t('note ({0}): without connection tracking, fragments reach the tables one by one; iptables never matches a port, flag or type in a later fragment, nft reads the bytes where the header would be', family);
 }
 
 /** A set that rules both test and fill must be dynamic. */

@@ -3,6 +3,7 @@
 import { formatAddress, type Cidr } from '../knowledge/addresses';
 import type { Family, NftText } from '../knowledge';
 import { NFT_COMMENT_MAX, NFT_IDENTIFIER, NFT_KEYWORDS } from '../knowledge/nftables';
+import { t } from '../l10n';
 
 /** Text for this family. */
 export function forFamily(text: NftText, family: Family): string {
@@ -22,10 +23,10 @@ export function commentText(text: string): { text: string; notes: string[] } {
   const bytes = new TextEncoder();
   if (bytes.encode(body).length > NFT_COMMENT_MAX) {
     while (bytes.encode(body).length > NFT_COMMENT_MAX) body = body.slice(0, -1);
-    notes.push(`the comment is cut to the ${NFT_COMMENT_MAX} bytes nft keeps`);
+    notes.push(t('the comment is cut to the {0} bytes nft keeps', NFT_COMMENT_MAX));
   }
   const q = quoted(body);
-  if (q.changed) notes.push('nft strings cannot hold `"`: the comment has `\'` instead');
+  if (q.changed) notes.push(t('nft strings cannot hold `"`: the comment has `\'` instead'));
   return { text: q.text, notes };
 }
 

@@ -6,6 +6,7 @@ import type { Family, OptionSpec, ValueSpec } from '../knowledge';
 import { NFT_PROTOCOL_NAMES } from '../knowledge/nftables';
 import type { HostValue, MarkMask, NatRange, PortRange } from '../knowledge/values';
 import { protocolName, protocolNumber } from '../knowledge/vocabulary';
+import { t } from '../l10n';
 import { addressValue, hex, interfaceName, quoted, range, setOf } from './text';
 
 /** A value for a test: `value`, or `& mask == value` when there is a mask. */
@@ -27,7 +28,7 @@ export function protocolText(p: number | string): string {
 function words(items: readonly string[], map: Readonly<Record<string, string>> | undefined): string[] {
   return items.map((w) => {
     const nft = map?.[w.toLowerCase()];
-    if (nft === undefined && map) throw new Untranslatable(`nft has no word for \`${w}\``);
+    if (nft === undefined && map) throw new Untranslatable(t('nft has no word for `{0}`', w));
     return nft ?? w.toLowerCase();
   });
 }
@@ -41,7 +42,7 @@ export function valueText(
   spec: ValueSpec, parsed: unknown, text: string, family: Family, fact: { words?: Readonly<Record<string, string>>; flags?: boolean; verbatim?: boolean } = {},
 ): TestValue {
   if (fact.verbatim) return { value: fact.words?.[text.toLowerCase()] ?? text };
-  if (parsed === undefined) throw new Untranslatable(`\`${text}\` is not a value iptables accepts here`);
+  if (parsed === undefined) throw new Untranslatable(t('`{0}` is not a value iptables accepts here', text));
   if (typeof spec === 'string') {
     switch (spec) {
       case 'port': return { value: String(parsed) };
@@ -78,7 +79,7 @@ export function valueText(
         return { value: `:${range(r.portFrom!, r.portTo!)}` };
       }
       case 'natRange': return { value: natRangeText(parsed as NatRange, text, family) };
-      default: throw new Untranslatable(`values of this kind (\`${text}\`) have no nft spelling we know`);
+      default: throw new Untranslatable(t('values of this kind (`{0}`) have no nft spelling we know', text));
     }
   }
   switch (spec.kind) {
@@ -99,7 +100,7 @@ export function valueText(
 
 /** A NAT target's `to`: `address[-address][:port[-port]]`, an IPv6 address in brackets before a port. */
 function natRangeText(r: NatRange, text: string, family: Family): string {
-  if (/\/\w+$/.test(text) && r.portFrom !== undefined) throw new Untranslatable('nft cannot shift ports from a base (`/base`)');
+  if (/\/\w+$/.test(text) && r.portFrom !== undefined) throw new Untranslatable(t('nft cannot shift ports from a base (`/base`)'));
   let addresses = '';
   if (r.addressFrom !== undefined) {
     const a = formatAddress(r.addressFrom, family);

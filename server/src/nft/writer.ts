@@ -4,6 +4,7 @@
 // to add what they make of their options.
 import type { ExtensionSpec, Family, Hook, NftForm, NftTest } from '../knowledge';
 import { protocolNumber } from '../knowledge/vocabulary';
+import { localized, t } from '../l10n';
 import type { MatchUse, OptionUse, RuleSpec, TargetUse } from '../syntax/command';
 import { forFamily, hex, range } from './text';
 import { optionValue, protocolText, TestValue, Untranslatable } from './values';
@@ -78,9 +79,9 @@ export class RuleWriter {
   /** A match: its form, its test when it has no option, or each option's own fact. */
   match(m: MatchUse): void {
     const ext = m.spec;
-    if (!ext) this.fail(`\`-m ${m.name}\` is not a match module we know`);
+    if (!ext) this.fail(t('`-m {0}` is not a match module we know', m.name));
     const nft = ext.nft;
-    if (nft && 'none' in nft) this.fail(`\`-m ${ext.name}\` has no nft equivalent: ${nft.none}`);
+    if (nft && 'none' in nft) this.fail(t('`-m {0}` has no nft equivalent: {1}', ext.name, localized(nft.none)));
     if (nft && 'form' in nft) return this.forms[nft.form](this, m);
     if (m.options.length === 0 && nft && 'alone' in nft) return this.test(forFamily(nft.alone, this.family));
     for (const o of m.options) this.option(ext, m, o);
@@ -90,12 +91,12 @@ export class RuleWriter {
   option(ext: ExtensionSpec, owner: MatchUse | TargetUse, o: OptionUse): void {
     const fact = o.spec.nft;
     const label = `\`--${o.spec.name}\` of \`${ext.kind === 'match' ? '-m' : '-j'} ${ext.name}\``;
-    if (!fact) this.fail(`${label} has no nft equivalent we know of`);
-    if ('none' in fact) this.fail(`${label} has no nft equivalent: ${fact.none}`);
-    if ('note' in fact) return this.note(`${label} is left out: ${fact.note}`);
+    if (!fact) this.fail(t('{0} has no nft equivalent we know of', label));
+    if ('none' in fact) this.fail(t('{0} has no nft equivalent: {1}', label, localized(fact.none)));
+    if ('note' in fact) return this.note(t('{0} is left out: {1}', label, localized(fact.note ?? '')));
     if ('with' in fact) return;
     if ('form' in fact) return this.forms[fact.form](this, owner, o);
-    if (!('expr' in fact)) this.fail(`${label} is a statement argument, not a test`);
+    if (!('expr' in fact)) this.fail(t('{0} is a statement argument, not a test', label));
     const text = this.testText(fact, o, ext);
     if (text !== '') this.test(text);
   }
@@ -108,9 +109,9 @@ export class RuleWriter {
   testText(fact: NftTest, use: OptionUse, ext?: ExtensionSpec): string {
     const expr = forFamily(fact.expr, this.family);
     const label = `\`${use.negated ? '! ' : ''}--${use.spec.name} ${use.values.map((v) => v.text).join(' ')}\``;
-    if (use.negated && fact.notNegated) this.fail(`\`! --${use.spec.name}\`: ${fact.notNegated}`);
+    if (use.negated && fact.notNegated) this.fail(`\`! --${use.spec.name}\`: ${localized(fact.notNegated)}`);
     const never = fact.neverMatches?.find((w) => use.values.some((v) => v.text.toUpperCase().split(',').includes(w)));
-    if (never) this.fail(`${label} never matches in the kernel (\`${never}\` is no flag it can find), and is not translated`);
+    if (never) this.fail(t('{0} never matches in the kernel (`{1}` is no flag it can find), and is not translated', label, never));
     if (!use.negated && ext?.protocols?.includes(ext.name) && fullRange(use)) return '';
     let v: TestValue;
     if (fact.value !== undefined) v = { value: fact.value };
@@ -126,7 +127,7 @@ export class RuleWriter {
       const field = headerField(Number(v.value), fact.bytes);
       if (field === undefined) {
         // No header of this kind has that length: the test never matches, negated it asks only for the header.
-        if (!use.negated) this.fail(`${label} is a length no such header has (a whole number of ${fact.bytes.unit}-byte units, at least ${fact.bytes.unit * fact.bytes.less}): the rule never matches`);
+        if (!use.negated) this.fail(t('{0} is a length no such header has (a whole number of units of {1} bytes, at least {2}): the rule never matches', label, fact.bytes.unit, fact.bytes.unit * fact.bytes.less));
         return `exthdr ${expr.split(' ')[0]} exists`;
       }
       v = { value: field };
@@ -150,7 +151,7 @@ export class RuleWriter {
         this.option(ext, t, use);
         continue;
       }
-      if (fact.note) this.note(`\`--${spec.name}\`: ${fact.note}`);
+      if (fact.note) this.note(`\`--${spec.name}\`: ${localized(fact.note)}`);
       if (fact.flag) {
         flags.push(fact.keyword);
         continue;
@@ -197,6 +198,6 @@ function fullRange(use: OptionUse): boolean {
 /** A value or `from-to` range cut at the field's largest value. */
 function clamp(value: string, max: number, label: string): string {
   const [from, to = from] = value.split('-').map(Number);
-  if (from > max) throw new Untranslatable(`${label}: nft's field holds at most ${max}, so the rule never matches`);
+  if (from > max) throw new Untranslatable(t('{0}: nft\'s field holds at most {1}, so the rule never matches', label, max));
   return range(from, Math.min(to, max));
 }
