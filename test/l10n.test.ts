@@ -73,8 +73,8 @@ function messages(dirs: string[], callee: 't' | 'l10n.t', from: (module: string)
 const placeholders = (s: string) => [...new Set(s.match(/\{\d+\}/g) ?? [])].sort();
 const codeSpans = (s: string) => s.match(/`[^`]+`/g) ?? [];
 const prose = (s: string) => s.replace(/`[^`]+`/g, ' ');
-/** Prose without names of fields and settings (`packet.uid`, `policy:DROP`): those are code even without backticks. */
-const words = (s: string) => prose(s).replace(/\S*\w[.:]\w\S*/g, ' ');
+/** Prose without names of fields and settings (`packet.uid`, `policy:DROP`) and upper-case names (`CHAIN`, `DROP`): those are code even without backticks. */
+const words = (s: string) => prose(s).replace(/\S*\w[.:]\w\S*/g, ' ').replace(/\b[A-Z][A-Z0-9_-]*[A-Z0-9]\b/g, ' ');
 
 /** Words of iptables outside code spans: options, upper-case names (targets, chains, states), table names. */
 function iptablesWords(english: string): string[] {
@@ -209,7 +209,6 @@ const nftCode = (s: string) => (s.match(/[a-z][a-z0-9-]*/gi) ?? []).every((w) =>
 
 /** Literals that read like words but are not messages, and why each stays as it is. */
 const NOT_MESSAGES: [RegExp, string][] = [
-  [/^(usage: iptables-(trace|diff|language-server)|iptables-trace --(test|matrix) |PROTO SOURCE\[:PORT\])/, 'usage texts of iptables-trace, iptables-diff and the server (iptables-lint\'s is translated)'],
   [/^(opener reply|fragment offset \{\}|-m statistic |ICMP id \{\} →)/, 'packet and rule notation, as --packet and iptables write it'],
   [/^no match$/, 'the kind of an assumption (data)'],
   [/^meta\.embedded\./, 'TextMate scope names'],

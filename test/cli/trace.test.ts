@@ -130,4 +130,13 @@ test('LANG=zh_CN.UTF-8: the trace and its errors in Simplified Chinese; rules, h
   assert.match(miss.stdout, /不匹配：--dport 8080\n/);
   assert.match(miss.stdout, /结果：丢弃：filter\/FORWARD 策略 DROP/);
   assert.equal(zh([]).stderr.split('\n')[0], 'iptables-trace：没有给出规则文件');
+  const help = zh(['--help']).stdout;
+  assert.match(help, /^用法: iptables-trace RULES \(--scenario FILE\.json \| --packet 'PACKET'\) \[options\]\n/);
+  assert.ok(help.includes('  --brief           文本：只显示匹配了的规则，而不是尝试过的每条规则\n'), help);
+  assert.ok(help.includes('  in IFACE     从该接口到达'), help);
+  assert.ok(help.includes('数据包测试（--test）') && help.includes('服务矩阵（--matrix）'), help);
+  const diff = spawnSync(process.execPath, [path.join(REPO, 'server', 'out', 'diff.js'), '--help'], { encoding: 'utf8', env: { ...process.env, LANG: 'zh_CN.UTF-8', LC_ALL: '', LC_MESSAGES: '' } });
+  assert.match(diff.stdout, /^用法: iptables-diff /);
+  const server = spawnSync(process.execPath, [path.join(REPO, 'server', 'out', 'server.js'), '--help'], { encoding: 'utf8', env: { ...process.env, LANG: 'zh_CN.UTF-8', LC_ALL: '', LC_MESSAGES: '' } });
+  assert.match(server.stdout, /^用法: iptables-language-server --stdio\n\niptables 语言服务器（LSP）/);
 });

@@ -15,7 +15,7 @@ import { semanticDiff, semanticDiffJson, semanticDiffText } from '../engine/symb
 import { parseService, type Service, serviceLimits } from '../engine/symbolic/matrix';
 import { loadRules, refusedRules, runCommandLine, terminalText } from './input';
 
-const USAGE = `usage: iptables-diff [--semantic [--port tcp:22]] [--format text|json] [--live-command CMD] [--family 4|6] [--external CHAIN]... A B
+const usage = (): string => t(`usage: iptables-diff [--semantic [--port tcp:22]] [--format text|json] [--live-command CMD] [--family 4|6] [--external CHAIN]... A B
 
 Compares two rulesets chain by chain and prints each chain that differs from A
 to B: its policy, and each rule added, removed or moved, as iptables-save
@@ -48,7 +48,7 @@ against the live IPv4 ruleset, or against the IPv4 half of a dual-stack script.
 
 Exit status: 0 the same ruleset (--semantic: no packet's outcome changes), 1 they
 differ, 2 usage or read error (a file iptables-restore would refuse, a live command
-that failed).`;
+that failed).`);
 
 class UsageError extends Error {}
 
@@ -77,7 +77,7 @@ function parseArgs(argv: string[]): Args {
       return argv[++i];
     };
     if (word === '--help' || word === '-h') {
-      process.stdout.write(USAGE + '\n');
+      process.stdout.write(usage() + '\n');
       process.exit(0);
     } else if (word === '--format') {
       const f = value();
@@ -183,7 +183,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     args = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(t('iptables-diff: {0}\n\n{1}\n', (e as Error).message, USAGE));
+    process.stderr.write(t('iptables-diff: {0}\n\n{1}\n', (e as Error).message, usage()));
     return 2;
   }
   const sides: Side[] = [];

@@ -7,7 +7,7 @@ import type { Family } from '../knowledge';
 import { t } from '../l10n';
 import { loadRules, readError, readText, refusal, terminalText } from './input';
 
-export const MATRIX_USAGE = `iptables-trace --matrix [--port tcp:22] RULES [--format text|json] [--host FILE.json] [--conntrack on]
+export const matrixUsage = (): string => t(`iptables-trace --matrix [--port tcp:22] RULES [--format text|json] [--host FILE.json] [--conntrack on]
 
 Service matrix (--matrix): every first packet of a connection (TCP: the SYN) of
 one protocol and port, from anywhere, on every interface and from the host
@@ -17,7 +17,7 @@ does, and on what the answer depends. --port takes tcp:22, udp:53, icmp, or a
 protocol alone (every port). --format json gives each class with its hook,
 fate, packets and an example scenario that iptables-trace --scenario reads.
 --host: the host (the scenario's "host", or a scenario holding one); without
-it, the example router with an interface for each one the rules name.`;
+it, the example router with an interface for each one the rules name.`);
 
 class UsageError extends Error {}
 

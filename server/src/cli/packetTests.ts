@@ -11,14 +11,14 @@ import { rulesPathOf, SAMPLES_DIR, testName } from '../services/testFiles';
 import { loadRules, LoadedRules, readError, readText, terminalText } from './input';
 import { t } from '../l10n';
 
-export const PACKET_TESTS_USAGE = `iptables-trace --test [DIR | FILE.json...] [--format text|json|junit] [--external CHAIN]...
+export const packetTestsUsage = (): string => t(`iptables-trace --test [DIR | FILE.json...] [--format text|json|junit] [--external CHAIN]...
 
 Packet tests (--test): each JSON file is a scenario with an "expect" (fate, hits,
 inInterface, outInterface, rejectWith, packetOut), saved by the trace panel's
 "Save as test" in .vscode/iptables-trace/<rule file>/<name>.json, or naming its
 rule file in a "rules" field (relative to the test). Without DIR or FILE, the
-tests are those of ./${SAMPLES_DIR}. --format json prints one entry per test
-({file, name, rules, passed, error, failures}); junit prints JUnit XML for CI.`;
+tests are those of ./{0}. --format json prints one entry per test
+({file, name, rules, passed, error, failures}); junit prints JUnit XML for CI.`, SAMPLES_DIR);
 
 class UsageError extends Error {}
 

@@ -3,23 +3,26 @@
 // would, on a simulated host, and say which rules it hits and what becomes of it.
 import { DEFAULT_OPTIONS } from '../analysis/analyse';
 import {
-  DEFAULT_HOST_JSON, defaultHost, Outcome, packetFromShorthand, parseHost, parseScenario, ScenarioError, SHORTHAND_HELP, Step, Trace,
+  DEFAULT_HOST_JSON, defaultHost, Outcome, packetFromShorthand, parseHost, parseScenario, ScenarioError, shorthandHelp, Step, Trace,
   traceScenario,
 } from '../engine';
 import { fateWord, packetLine, verdictLine } from '../engine/describe';
 import type { Family } from '../knowledge';
 import { environmentLocale, orList, setLocale, t } from '../l10n';
 import { loadRules, readError, readText, refusedRules, runCommandLine, terminalText } from './input';
-import { MATRIX_USAGE, runMatrixCommand } from './matrix';
-import { PACKET_TESTS_USAGE, runPacketTestsCommand } from './packetTests';
+import { matrixUsage, runMatrixCommand } from './matrix';
+import { packetTestsUsage, runPacketTestsCommand } from './packetTests';
 
 const HOST_HELP = DEFAULT_HOST_JSON.interfaces
   .map((i) => `  ${i.name.padEnd(5)}${i.addresses.join(', ')}${'mac' in i ? `  (${i.mac})` : ''}`)
   .join('\n');
 
-const USAGE = `usage: iptables-trace RULES (--scenario FILE.json | --packet 'PACKET') [options]
-       ${PACKET_TESTS_USAGE.split('\n')[0]}
-       ${MATRIX_USAGE.split('\n')[0]}
+function usage(): string {
+  const tests = packetTestsUsage().split('\n');
+  const matrix = matrixUsage().split('\n');
+  return t(`usage: iptables-trace RULES (--scenario FILE.json | --packet 'PACKET') [options]
+       {0}
+       {1}
 
 Follows one packet through an iptables-save / iptables-restore file (or the
 rules a shell script builds) as the Linux kernel would: every table and chain
@@ -29,7 +32,7 @@ changes, and the verdict.
   --scenario FILE   a scenario JSON: {"host": ..., "packet": ..., "conntrack": "auto"|"on",
                     "history": [packets seen before], "state": {...}} (see README.md)
   --packet 'TEXT'   the packet in short form (replaces the scenario's packet):
-                    ${SHORTHAND_HELP.split('\n').join('\n                    ')}
+                    {2}
   --format text|json   text (default) or the whole trace as JSON
   --brief           text: show only rules that matched, not every rule tried
   --family 4|6      IPv4 or IPv6 rules (default: from the file)
@@ -40,18 +43,19 @@ changes, and the verdict.
   RULES             an iptables-save file or a firewall script, or - for standard input
 
 Without a host in the scenario, the host is a router:
-${HOST_HELP}
+{3}
   routes: 10/8, 172.16/12, 192.168/16 via 10.0.0.2 on eth1, fd00::/8 via fd00::2 on eth1;
           default via 203.0.113.254 (IPv6: 2001:db8:1::fe) on eth0; forwarding on
 
 Example: iptables-trace rules.v4 --packet 'tcp 198.51.100.7:40000 -> 203.0.113.1:22 in eth0 syn'
 
-${PACKET_TESTS_USAGE.split('\n').slice(2).join('\n')}
+{4}
 
-${MATRIX_USAGE.split('\n').slice(2).join('\n')}
+{5}
 
 Exit status: 0 traced (tests: all passed), 1 a test failed, 2 usage error, unreadable input,
-a ruleset with errors or a bad packet.`;
+a ruleset with errors or a bad packet.`, tests[0], matrix[0], shorthandHelp().split('\n').join('\n                    '), HOST_HELP, tests.slice(2).join('\n'), matrix.slice(2).join('\n'));
+}
 
 class UsageError extends Error {}
 
@@ -90,7 +94,7 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i];
     if (word === '--help' || word === '-h') {
-      process.stdout.write(USAGE + '\n');
+      process.stdout.write(usage() + '\n');
       process.exit(0);
     }
     const set = OPTIONS[word];
@@ -109,13 +113,13 @@ function parseArgs(argv: string[]): Args {
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--test')) return runPacketTestsCommand(argv.filter((a) => a !== '--test'), USAGE);
-  if (argv.includes('--matrix')) return runMatrixCommand(argv.filter((a) => a !== '--matrix'), USAGE);
+  if (argv.includes('--test')) return runPacketTestsCommand(argv.filter((a) => a !== '--test'), usage());
+  if (argv.includes('--matrix')) return runMatrixCommand(argv.filter((a) => a !== '--matrix'), usage());
   let args: Args;
   try {
     args = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(t('iptables-trace: {0}\n\n{1}\n', (e as Error).message, USAGE));
+    process.stderr.write(t('iptables-trace: {0}\n\n{1}\n', (e as Error).message, usage()));
     return 2;
   }
   const fail = (message: string): number => {

@@ -272,7 +272,7 @@ export { compileRuleset } from './compile';
 export { defaultHost, DEFAULT_HOST_JSON, parseHost } from './host';
 export type { Host } from './host';
 export { ScenarioError } from './json';
-export { packetFromShorthand, parsePacket, SHORTHAND_HELP } from './packet';
+export { packetFromShorthand, parsePacket, shorthandHelp } from './packet';
 export type { Packet } from './packet';
 export { parseScenario, scenarioOf } from './scenario';
 export type { Scenario } from './scenario';

@@ -719,7 +719,10 @@ export function describePacket(p: Packet): string {
 
 // ---- the command-line shorthand -----------------------------------------------------
 
-export const SHORTHAND_HELP = `PROTO SOURCE[:PORT] -> DESTINATION[:PORT] [WORDS...]
+/** The shorthand's form, as its help and its errors show it. */
+export const SHORTHAND_FORM = 'PROTO SOURCE[:PORT] -> DESTINATION[:PORT] [WORDS...]';
+
+export const shorthandHelp = (): string => t(`PROTO SOURCE[:PORT] -> DESTINATION[:PORT] [WORDS...]
   PROTO        tcp, udp, icmp, icmpv6, or a protocol name or number
   ADDRESS:PORT IPv6 with a port in brackets: [2001:db8::1]:443
   in IFACE     arrived on this interface; without it, a packet from one of the
@@ -732,14 +735,14 @@ export const SHORTHAND_HELP = `PROTO SOURCE[:PORT] -> DESTINATION[:PORT] [WORDS.
   ttl N  tos N  len N  mark N  uid N  gid N  mac XX:XX:XX:XX:XX:XX
   state NEW|ESTABLISHED|RELATED|INVALID|UNTRACKED   the connection's state
   reply        the packet is a reply (with state ESTABLISHED)
-  payload TEXT the packet's data`;
+  payload TEXT the packet's data`);
 
 /** `tcp 198.51.100.7:40000 -> 203.0.113.1:22 in eth0 syn` to the JSON form. */
 export function packetFromShorthand(text: string, host: Host): JsonObject {
   const words = text.trim().split(/\s+/);
   const fail: (message: string) => never = (message) => { throw new ScenarioError('--packet', message); };
   const arrow = words.indexOf('->');
-  if (words.length < 4 || arrow !== 2) fail(t('expected "{0}", got "{1}"', SHORTHAND_HELP.split('\n')[0], text));
+  if (words.length < 4 || arrow !== 2) fail(t('expected "{0}", got "{1}"', SHORTHAND_FORM, text));
   const json: JsonObject = { protocol: words[0] };
   const [src, sport] = splitEndpoint(words[1], fail);
   const [dst, dport] = splitEndpoint(words[3], fail);

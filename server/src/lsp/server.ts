@@ -45,7 +45,7 @@ interface Settings {
   maxFileSize: number;
 }
 
-const USAGE = `usage: iptables-language-server --stdio
+const usage = (): string => t(`usage: iptables-language-server --stdio
 
 The iptables language server (LSP): diagnostics, completion, hover, navigation
 and quick fixes for iptables-save / iptables-restore files and firewall shell
@@ -55,12 +55,13 @@ see README.md for Neovim, Helix and Emacs.
   --stdio              talk LSP on standard input / output
   --node-ipc           over Node's IPC channel (as VS Code starts it)
   --socket=PORT        over a TCP socket to PORT on this machine
-  --pipe=NAME          over a named pipe`;
+  --pipe=NAME          over a named pipe`);
 
 // Run by hand without a transport, the LSP library would fail with a stack trace.
 if (!process.argv.slice(2).some((a) => /^--(stdio|node-ipc|socket=|pipe=)/.test(a))) {
   const help = process.argv.includes('--help') || process.argv.includes('-h');
-  (help ? process.stdout : process.stderr).write(USAGE + '\n');
+  setLocale(environmentLocale(process.env));
+  (help ? process.stdout : process.stderr).write(usage() + '\n');
   process.exit(help ? 0 : 2);
 }
 
