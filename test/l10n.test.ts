@@ -205,7 +205,7 @@ const LOG_CALL = /^(console\.\w+|[\w.]*\b(output|console|log|logger)\.(info|warn
 /** Calls that write code (nft statements and tests), not words. */
 const CODE_CALL = /(^|\.)(test|statement|declare|protocol|testText|comparison)$/;
 /** nft code: every word an nft keyword (`ct original saddr`, `meta mark`). */
-const nftCode = (s: string) => (s.match(/[a-z][a-z0-9-]*/gi) ?? []).every((w) => NFT_KEYWORDS.has(w) || w === 'secpath');
+const nftCode = (s: string) => (s.match(/[a-z][a-z0-9-]*/gi) ?? []).every((w) => NFT_KEYWORDS.has(w) || ['secpath', 'and', 'or', 'xor'].includes(w));
 
 /** Literals that read like words but are not messages, and why each stays as it is. */
 const NOT_MESSAGES: [RegExp, string][] = [
@@ -216,6 +216,7 @@ const NOT_MESSAGES: [RegExp, string][] = [
   [/^(the document changed|semantic tokens|nft script|compare with live|service matrix|code lens|the analysis of version \{\} was stopped: the document changed)$/, 'log lines and LSP protocol errors'],
   [/^iptables language server$/, 'the language client\'s name'],
   [/^row row-\{\}/, 'CSS class names'],
+  [/^img-src /, 'the panel\'s Content-Security-Policy'],
 ];
 
 /**
@@ -228,7 +229,7 @@ const NOT_MESSAGES: [RegExp, string][] = [
  */
 function englishLiterals(dirs: string[]): string[] {
   const found: string[] = [];
-  const prose = (s: string) => /[A-Za-z]{2,}[,;:]? [a-z]{2,}/.test(s.replace(/`[^`]*`/g, ' ')) && !/<[/?]?[a-z][\w-]*[\s>]/.test(s)
+  const prose = (s: string) => /[A-Za-z]{2,}[,;:]? [a-z]{2,}/.test(s.replace(/`[^`]*`/g, ' ').replace(/ ?\{\} ?/g, ' ')) && !/<[/?]?[a-z][\w-]*[\s>]/.test(s)
     && !nftCode(s) && !NOT_MESSAGES.some(([re]) => re.test(s));
   for (const file of dirs.flatMap((d) => tsFiles(path.resolve(REPO, d)))) {
     const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatAddress } from '../../server/src/knowledge/addresses';
 import { checkValue, describeValue, ValueContext } from '../../server/src/knowledge/values';
+import { describeWord } from '../../server/src/knowledge/valueWords';
 import { setLocale } from '../../server/src/l10n';
 import type { ValueSpec } from '../../server/src/knowledge/schema';
 
@@ -105,6 +106,10 @@ test('in Simplified Chinese, value errors and value syntax are Chinese, the valu
     assert.equal(checkValue('port', 'ntp', { family: 'ipv4', protocol: 'tcp' }).error, '服务 `ntp` 没有为 tcp 定义；请写它的端口号（123）');
     assert.equal(checkValue('setName', 'blocked', v4).note, '加载规则时 ipset `blocked` 必须已经存在（先执行 `ipset create blocked ...`）');
     assert.equal(describeValue('portList'), '最多 15 个端口或 `from:to` 范围，用逗号分隔');
+    const rejectWith = { kind: 'enum', values: ['icmp-port-unreachable', 'port-unreach'] } as const;
+    assert.equal(describeWord(rejectWith, 'reject-with', 'ipv4', 'port-unreach')?.doc, '`icmp-port-unreachable` 的简写：ICMP 端口不可达；默认值。');
+    assert.equal(describeWord('weekdays', 'weekdays', 'ipv4', 'Wed')?.doc, '星期三（第 3 天）。');
+    assert.equal(describeWord('icmpType', 'icmp-type', 'ipv4', 'echo-request')?.doc, 'ICMP 类型 8，任意代码。');
   } finally {
     setLocale(undefined);
   }

@@ -1,5 +1,6 @@
 // The words an option's value can be, with what each one means: completion
 // offers them and hover explains them (`--ctstate RELATED`, `-p tcp`).
+import { localized, t } from '../l10n';
 import type { Family, SimpleValueKind, ValueSpec } from './schema';
 import {
   ADDRESS_TYPES, COMMON_PROTOCOLS, CT_STATES, CT_STATUSES, DSCP_CLASSES, ICMP_TYPES, ICMPV6_TYPES, IcmpType, LOG_LEVELS,
@@ -7,28 +8,28 @@ import {
 } from './vocabulary';
 
 function rejectTypes(types: readonly (Named & { alias: string })[]): Named[] {
-  return types.flatMap((t) => [{ name: t.name, doc: t.doc }, { name: t.alias, doc: `Short for \`${t.name}\`: ${t.doc}` }]);
+  return types.flatMap((type) => [{ name: type.name, doc: type.doc }, { name: type.alias, doc: t('Short for `{0}`: {1}', type.name, localized(type.doc)) }]);
 }
 
-/** Enum options whose words are described in vocabulary.ts, by option name, for each family. */
-const DESCRIBED: Readonly<Record<string, Readonly<Record<Family, readonly Named[]>>>> = {
-  ctstate: { ipv4: CT_STATES, ipv6: CT_STATES },
-  state: { ipv4: CT_STATES, ipv6: CT_STATES },
-  ctstatus: { ipv4: CT_STATUSES, ipv6: CT_STATUSES },
-  'src-type': { ipv4: ADDRESS_TYPES, ipv6: ADDRESS_TYPES },
-  'dst-type': { ipv4: ADDRESS_TYPES, ipv6: ADDRESS_TYPES },
-  'pkt-type': { ipv4: PACKET_TYPES, ipv6: PACKET_TYPES },
-  'reject-with': { ipv4: rejectTypes(REJECT_TYPES_V4), ipv6: rejectTypes(REJECT_TYPES_V6) },
+/** Enum options whose words are described in vocabulary.ts, by option name, for each family (built when asked: the alias texts are in the current language). */
+const DESCRIBED: Readonly<Record<string, (family: Family) => readonly Named[]>> = {
+  ctstate: () => CT_STATES,
+  state: () => CT_STATES,
+  ctstatus: () => CT_STATUSES,
+  'src-type': () => ADDRESS_TYPES,
+  'dst-type': () => ADDRESS_TYPES,
+  'pkt-type': () => PACKET_TYPES,
+  'reject-with': (family) => rejectTypes(family === 'ipv4' ? REJECT_TYPES_V4 : REJECT_TYPES_V6),
 };
 
 function icmpWords(types: readonly IcmpType[], label: string): Named[] {
-  return types.map((t) => ({
-    name: t.name,
-    doc: t.name === 'any' ? `Every ${label} type.` : `${label} type ${t.type}, ${t.code === undefined ? 'any code' : `code ${t.code}`}.`,
+  return types.map((type) => ({
+    name: type.name,
+    doc: type.name === 'any' ? t('Every {0} type.', label) : type.code === undefined ? t('{0} type {1}, any code.', label, type.type) : t('{0} type {1}, code {2}.', label, type.type, type.code),
   }));
 }
 
-const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+const dayNames = () => [t('Monday'), t('Tuesday'), t('Wednesday'), t('Thursday'), t('Friday'), t('Saturday'), t('Sunday')];
 
 const BY_KIND: Partial<Record<SimpleValueKind, (family: Family) => readonly Named[]>> = {
   // ICMP for the other family is a valid protocol number, but never what the rule means.
@@ -38,8 +39,11 @@ const BY_KIND: Partial<Record<SimpleValueKind, (family: Family) => readonly Name
   tcpFlagList: () => TCP_FLAGS,
   logLevel: () => LOG_LEVELS,
   dscpClass: () => [...DSCP_CLASSES].map(([name, n]) => ({ name, doc: `DSCP ${n} (0x${n.toString(16)}).` })),
-  tosMask: () => [...TOS_NAMES].map(([name, n]) => ({ name, doc: `TOS value 0x${n.toString(16).padStart(2, '0')} (RFC 1349).` })),
-  weekdays: () => WEEKDAYS.map((name, i) => ({ name, doc: `${DAY_NAMES[i]} (day ${i + 1}).` })),
+  tosMask: () => [...TOS_NAMES].map(([name, n]) => ({ name, doc: t('TOS value 0x{0} (RFC 1349).', n.toString(16).padStart(2, '0')) })),
+  weekdays: () => {
+    const days = dayNames();
+    return WEEKDAYS.map((name, i) => ({ name, doc: t('{0} (day {1}).', days[i], i + 1) }));
+  },
 };
 
 /**
@@ -49,7 +53,7 @@ const BY_KIND: Partial<Record<SimpleValueKind, (family: Family) => readonly Name
 export function valueWords(spec: ValueSpec, optionName: string, family: Family): readonly Named[] {
   if (typeof spec === 'string') return BY_KIND[spec]?.(family) ?? [];
   const words = spec.kind === 'enum' || spec.kind === 'enumList' ? spec.values : spec.kind === 'uint' ? spec.words ?? [] : [];
-  const described = DESCRIBED[optionName]?.[family] ?? [];
+  const described = DESCRIBED[optionName]?.(family) ?? [];
   return words.map((name) => described.find((d) => d.name === name) ?? { name, doc: '' });
 }
 
