@@ -233,17 +233,19 @@ function englishLiterals(dirs: string[]): string[] {
     && !nftCode(s) && !NOT_MESSAGES.some(([re]) => re.test(s));
   for (const file of dirs.flatMap((d) => tsFiles(path.resolve(REPO, d)))) {
     const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
-    const visit = (node: ts.Node): void => {
+    const knowledge = file.includes(`${path.sep}knowledge${path.sep}`);
+    /** `code`: inside a function, where a knowledge module builds messages rather than data. */
+    const visit = (node: ts.Node, code = false): void => {
       if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node) || ts.isLiteralTypeNode(node)) return;
       if (ts.isCallExpression(node)) {
         const callee = node.expression.getText(source);
-        if (callee === 't' || callee === 'l10n.t' || callee === 'localized') return node.arguments.slice(1).forEach(visit);
+        if (callee === 't' || callee === 'l10n.t' || callee === 'localized') return node.arguments.slice(1).forEach((a) => visit(a, code));
         if (LOG_CALL.test(callee) || CODE_CALL.test(callee)) return;
       }
       if (ts.isThrowStatement(node) && node.expression && ts.isNewExpression(node.expression) && node.expression.expression.getText(source) === 'Error') return;
-      // The knowledge base's data (properties, module-level constants): its texts for people are those textsOf collects (TEXT_PROPERTIES).
-      const knowledge = file.includes(`${path.sep}knowledge${path.sep}`);
-      if (knowledge && (ts.isPropertyAssignment(node) || (ts.isVariableStatement(node) && ts.isSourceFile(node.parent)))) return;
+      // The knowledge base's data (its records and tables, and the texts for people that textsOf collects, TEXT_PROPERTIES).
+      if (knowledge && ts.isPropertyAssignment(node) && TEXT_PROPERTIES.has(node.name.getText(source))) return;
+
       if (ts.isVariableDeclaration(node) && /^(CODES|HELP|\w+_DOCS|STANDARD_TARGETS)$/.test(node.name.getText(source))) return;
       let text: string | undefined;
       if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) text = node.text;
@@ -251,10 +253,12 @@ function englishLiterals(dirs: string[]): string[] {
       const parent = node.parent;
       const key = parent && ((ts.isPropertyAssignment(parent) && parent.name === node) || ts.isElementAccessExpression(parent) || ts.isCaseClause(parent)
         || (ts.isBinaryExpression(parent) && /^[!=]==?$/.test(parent.operatorToken.getText(source))));
-      if (text !== undefined && !key && prose(text)) {
+      // In the knowledge base, outside functions, and what a helper only returns (`rateSpec`), is data.
+      const data = knowledge && (!code || (parent !== undefined && ts.isArrowFunction(parent)));
+      if (text !== undefined && !key && !data && prose(text)) {
         found.push(`${path.relative(REPO, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}: ${node.getText(source).slice(0, 100)}`);
       }
-      ts.forEachChild(node, visit);
+      ts.forEachChild(node, (child) => visit(child, code || ts.isFunctionLike(node)));
     };
     visit(source);
   }
