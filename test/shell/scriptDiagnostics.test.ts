@@ -101,3 +101,23 @@ test('every expansion inside double quotes is expanded, also one after a blank; 
   assert.deepEqual(r.diagnostics.map(summary), []);
   assert.match(rulesetText(r.rulesets.ipv4), /--comment "web example\.org www\.example\.org web\.example\.org 00042"/);
 });
+
+test('shapes the bash grammar misreads are read as bash runs them: `cat <<EOF | iptables-restore`, `$dir/$1`, an operator in a variable', async () => {
+  // Shorewall's compiled scripts: $(( -1 $LEFTSHIFT n )); tree-sitter-bash took the rest of the file for one function.
+  const script = '#!/bin/sh\nLEFTSHIFT="<<"\nnetmask() { echo $(( -1 $LEFTSHIFT $(( 32 - $1 )) & 0xff )); }\nfind_tool() {\n  for dir in /usr/sbin /sbin; do\n'
+    + '    if [ -x $dir/$1 ]; then echo $dir/$1; return 0; fi\n  done\n  return 2\n}\nIPTABLES=$(find_tool iptables)\ncommand="${IPTABLES}-restore --wait 60"\n'
+    + 'cat <<EOF | $command\n*filter\n:host$(netmask 24) - [0:0]\n-A INPUT -j host$(netmask 24)\n-A INPUT -s 10.0.0.$(( 1 $LEFTSHIFT 2 )) -j DROP\nCOMMIT\nEOF\n'
+    + 'iptables -A INPUT -s 10.0.0.$(( 1 $LEFTSHIFT 3 )) -j DROP\n';
+  const r = await analyse(script);
+  assert.deepEqual(r.diagnostics.filter((d) => d.severity !== 'hint').map(summary), []);
+  assert.equal(rulesetText(r.rulesets.ipv4), '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:host0 - [0:0]\n-A INPUT -j host0\n-A INPUT -s 10.0.0.4/32 -j DROP\n-A INPUT -s 10.0.0.8/32 -j DROP\nCOMMIT\n');
+});
+
+test('a retry loop whose rounds change nothing ends only by leaving it: what follows is evaluated', async () => {
+  // Shorewall's qt1: run a command until its status is not 4 (the xtables lock was busy).
+  const script = '#!/bin/sh\nqt1() {\n  local status\n  while [ 1 ]; do\n    "$@" </dev/null >/dev/null 2>&1\n    status=$?\n    [ $status -ne 4 ] && return $status\n  done\n}\n'
+    + 'qt1 $(cat /etc/fw/probe)\niptables -A INPUT -j ACCEPT\n';
+  const r = await analyse(script);
+  assert.deepEqual(r.diagnostics.map(summary), []);
+  assert.ok(rulesetText(r.rulesets.ipv4).includes('-A INPUT -j ACCEPT\n'));
+});

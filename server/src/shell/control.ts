@@ -4,7 +4,7 @@
 import type { SyntaxNode } from './bashParser';
 import type { FirewallState, Output, ShellInterpreter } from './interpreter';
 import { globPattern, Pattern } from './patterns';
-import { cloneSnapshot, mergeSnapshots, Snapshot } from './state';
+import { cloneSnapshot, mergeSnapshots, sameState, Snapshot } from './state';
 import { concat, known, ShellString, Status, undecidable, unknown } from './values';
 import { t } from '../l10n';
 
@@ -185,6 +185,11 @@ export function list(sh: ShellInterpreter, node: SyntaxNode): Status {
 
 export function pipeline(sh: ShellInterpreter, node: SyntaxNode): Status {
   const stages = node.namedChildren.filter((c): c is SyntaxNode => c !== null);
+  return runPipeline(sh, stages.map((stage) => () => sh.statement(stage)));
+}
+
+/** Each stage's output is the next one's input. */
+export function runPipeline(sh: ShellInterpreter, stages: (() => Status)[]): Status {
   let input = sh.stdin;
   let status: Status = 0;
   let failed: Status = 0;
@@ -195,9 +200,9 @@ export function pipeline(sh: ShellInterpreter, node: SyntaxNode): Status {
     try {
       // Every stage of a pipeline runs in a subshell: its variables are lost (bash without lastpipe).
       if (last) {
-        status = sh.inSubshell(() => sh.statement(stages[i]));
+        status = sh.inSubshell(stages[i]);
       } else {
-        const out = sh.capture(() => { status = sh.inSubshell(() => sh.statement(stages[i])); });
+        const out = sh.capture(() => { status = sh.inSubshell(stages[i]); });
         input = { text: concat(out.parts), at: 0 };
       }
     } finally {
@@ -276,6 +281,7 @@ function whileLoop(sh: ShellInterpreter, node: SyntaxNode): Status {
   const condNodes = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'do_group');
   const body = doGroup(node);
   // A loop that never ends runs until the budget says so: then nothing after it is judged.
+  let previous: { state: Snapshot; firewall: string } | undefined;
   for (;;) {
     sh.budget.step();
     let status = sh.guarded(() => sh.block(condNodes));
@@ -285,8 +291,35 @@ function whileLoop(sh: ShellInterpreter, node: SyntaxNode): Status {
       return 0;
     }
     if (status !== 0) return 0;
+    const waysOut = leftWays(sh);
     if (loopBody(sh, body) === 'break') return 0;
+    if (leftWays(sh) === waysOut) {
+      previous = undefined;
+      continue;
+    }
+    // A retry loop (`while [ 1 ]; do cmd; [ $? -ne 4 ] && return; done`): once a round that may leave
+    // ends as the one before, the way that stays goes round for ever, so the loop ends only by leaving.
+    const now = { state: sh.state.snapshot(), firewall: sh.firewallFingerprint() };
+    if (previous && previous.firewall === now.firewall && sameState(previous.state, now.state, sh.budget)) throw onlyLeaving(sh);
+    previous = now;
   }
+}
+
+/** How many ways have left the function calls and loops running so far. */
+function leftWays(sh: ShellInterpreter): number {
+  let n = 0;
+  for (const frame of sh.leaving) n += frame.exits.length;
+  return n;
+}
+
+/** Every way still running leaves, to the innermost call or loop that some way left before. */
+function onlyLeaving(sh: ShellInterpreter): ReturnSignal | LoopSignal {
+  for (let i = sh.leaving.length - 1; i >= 0; i--) {
+    const frame = sh.leaving[i];
+    if (frame.exits.length === 0) continue;
+    return frame.kind === 'loop' ? new LoopSignal('break', 1, true) : new ReturnSignal(undefined, true);
+  }
+  return new ReturnSignal(undefined, true);
 }
 
 export function forStatement(sh: ShellInterpreter, node: SyntaxNode): Status {

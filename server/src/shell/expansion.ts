@@ -4,7 +4,7 @@
 // Every resulting field keeps the span of the word the user wrote.
 import type { Span } from '../diagnostics';
 import type { Budget, Meter } from './budget';
-import type { SyntaxNode } from './bashParser';
+import { sourceText, SyntaxNode } from './bashParser';
 import { globPattern, replaceMatches, suffixGlobPattern } from './patterns';
 import { concat, Field, known, ShellString, unknown, VariableValue } from './values';
 import { t } from '../l10n';
@@ -165,7 +165,20 @@ export class Expander {
         return this.stringPieces(node.namedChildren[0] ?? node);
       case 'concatenation': {
         const out: Piece[] = [];
-        for (const c of node.children) if (c) for (const p of this.pieces(c, inQuotes)) out.push(p);
+        const kids = node.children;
+        for (let i = 0; i < kids.length; i++) {
+          const c = kids[i];
+          if (!c) continue;
+          const next = kids[i + 1];
+          // The grammar reads `$dir/$1` as `$dir`, `/`, a lone `$`, then the number 1: the `$` and its digit are $1.
+          if (c.type === '$' && next?.type === 'number' && c.endIndex === next.startIndex) {
+            out.push({ value: this.scalar(next.text[0]), quoted: inQuotes });
+            if (next.text.length > 1) out.push({ value: known(next.text.slice(1)), quoted: inQuotes, literal: !inQuotes });
+            i++;
+            continue;
+          }
+          for (const p of this.pieces(c, inQuotes)) out.push(p);
+        }
         return out;
       }
       case 'simple_expansion':
@@ -173,10 +186,10 @@ export class Expander {
         return this.parameter(node, inQuotes);
       case 'command_substitution':
         // Inside a re-parsed heredoc, tree-sitter may read $((...)) as $( (...) ).
-        if (node.text.startsWith('$((') && node.text.endsWith('))')) return [{ value: this.host.arithmetic(node.text.slice(3, -2)), quoted: inQuotes }];
+        if (node.text.startsWith('$((') && node.text.endsWith('))')) return [{ value: this.host.arithmetic(sourceText(node).slice(3, -2)), quoted: inQuotes }];
         return [{ value: this.host.commandSubstitution(node), quoted: inQuotes }];
       case 'arithmetic_expansion':
-        return [{ value: this.host.arithmetic(arithmeticText(node)), quoted: inQuotes }];
+        return [{ value: this.host.arithmetic(arithmeticText(sourceText(node))), quoted: inQuotes }];
       case 'brace_expression':
         return [{ value: known(node.text), quoted: false, literal: true }];
       case 'process_substitution':
@@ -447,8 +460,7 @@ function arrayValues(v: VariableValue | undefined): ShellString[] {
   return [...v.items.values()];
 }
 
-function arithmeticText(node: SyntaxNode): string {
-  const tgt = node.text;
+function arithmeticText(tgt: string): string {
   return tgt.startsWith('$((') ? tgt.slice(3, -2) : tgt.startsWith('$[') ? tgt.slice(2, -1) : tgt;
 }
 

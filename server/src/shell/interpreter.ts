@@ -49,6 +49,8 @@ export interface FirewallHost {
   save(family: Family): string | undefined;
   /** The firewall across the ways of a branch the evaluator cannot decide (see ScriptFirewall.undecided). */
   undecided(budget: Budget): UndecidedFirewall;
+  /** Changes when the rules change (chains and how many rules each has). */
+  fingerprint(): string;
 }
 
 /** Where the firewall was at some point of the evaluation. */
@@ -236,6 +238,11 @@ export class ShellInterpreter implements ExpansionHost {
     return this.state.positional();
   }
 
+  /** Changes when the rules change (chains and how many rules each has). */
+  firewallFingerprint(): string {
+    return this.host.fingerprint();
+  }
+
   undecidedFirewall(): UndecidedFirewall {
     return this.host.undecided(this.budget);
   }
@@ -311,7 +318,8 @@ export class ShellInterpreter implements ExpansionHost {
       const v = this.expandFragment(ref);
       if (v.unknown) throw new UnknownValue(ref);
       return v.text;
-    }).replace(/\$\(\(|\)\)$/g, '');
+    // A nested $(( )) is a parenthesised part of the outer one.
+    }).replace(/\$\(\(/g, '((');
   }
 
   private arithmeticScope() {
@@ -679,6 +687,12 @@ export class ShellInterpreter implements ExpansionHost {
           fields = [{ span: first.span, text: tool }, ...fields.slice(1)];
           break;
         }
+        const split = first.splits ? sameToolSplit(first.alternatives) : undefined;
+        if (split) {
+          // `$command` set to "$IPTABLES_RESTORE $option": the same words after one of those paths.
+          fields = [...split.map((text) => ({ span: first.span, text })), ...fields.slice(1)];
+          break;
+        }
         this.write(unknown(t('the output of {0}', first.text)));
         return undefined;
       }
@@ -725,7 +739,7 @@ export class ShellInterpreter implements ExpansionHost {
       this.write(text === undefined ? unknown(t('the output of iptables-save')) : known(text));
       return 0;
     }
-    const fileArg = args.find((a) => !a.text.startsWith('-'));
+    const fileArg = args.find((a, i) => !a.text.startsWith('-') && !takesValue(args[i - 1]?.text, a.text));
     let input: RestoreInput | undefined;
     if (fileArg) {
       const f = fileArg.unknown ? undefined : this.files.get(fileArg.text);
@@ -777,11 +791,27 @@ export class ShellInterpreter implements ExpansionHost {
  * (the empty value, "not found", aside): `/sbin/iptables` or `/usr/sbin/iptables`.
  */
 function sameTool(values: readonly string[] | undefined): string | undefined {
-  const named = values?.filter((v) => v !== '') ?? [];
+  // An empty value ("not found") or one that starts with `-` (a suffix after one) is no program the script means.
+  const named = values?.filter((v) => v !== '' && !v.startsWith('-')) ?? [];
   const tools = named.map(iptablesTool);
   const first = tools[0];
   if (!first || tools.some((tgt) => !tgt || tgt.kind !== first.kind || tgt.family !== first.family)) return undefined;
   return named[0];
+}
+
+/** Whether `word` is the value of the iptables-restore option before it (`--wait 60`, `-T nat`), not its file. */
+function takesValue(option: string | undefined, word: string): boolean {
+  if (option === '-w' || option === '--wait') return /^\d+(\.\d+)?$/.test(word);
+  return option === '-W' || option === '--wait-interval' || option === '-M' || option === '--modprobe' || option === '-T' || option === '--table';
+}
+
+/** Values of an unquoted word that split into one of several paths to the same iptables and the same words after it. */
+function sameToolSplit(values: readonly string[] | undefined): string[] | undefined {
+  const words = values?.map((v) => v.split(/[ \t\n]+/).filter((w) => w !== '')).filter((w) => w.length > 0) ?? [];
+  const rest = words[0]?.slice(1).join(' ');
+  if (words.length === 0 || words.some((w) => w.slice(1).join(' ') !== rest)) return undefined;
+  const tool = sameTool(words.map((w) => w[0]));
+  return tool ? [tool, ...words[0].slice(1)] : undefined;
 }
 
 /**
@@ -804,7 +834,9 @@ function joinContinuedWords(source: string, nodes: SyntaxNode[]): SyntaxNode[] {
   };
   for (const n of nodes) {
     const prev = run[run.length - 1];
-    if (!prev || source.slice(prev.endIndex, n.startIndex) !== '\\\n') flush();
+    const gap = prev && source.slice(prev.endIndex, n.startIndex);
+    // Nothing between two words also makes one (the grammar splits `$dir/$1` after the `$`).
+    if (gap !== '\\\n' && gap !== '') flush();
     run.push(n);
   }
   flush();

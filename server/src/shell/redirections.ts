@@ -1,7 +1,8 @@
 // Redirections: heredocs, here-strings and files the script wrote as standard
 // input, files as standard output. Files live in memory only: nothing is read
 // from or written to the machine.
-import { findNode, SyntaxNode } from './bashParser';
+import { findNode, sourceText, SyntaxNode } from './bashParser';
+import { runPipeline } from './control';
 import type { RestoreInput, ShellInterpreter } from './interpreter';
 import { concat, known, ShellString, Status, unknown } from './values';
 import { t } from '../l10n';
@@ -10,6 +11,12 @@ export function redirected(sh: ShellInterpreter, node: SyntaxNode): Status {
   const body = node.childForFieldName('body') ?? node.namedChildren[0]!;
   const redirects = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c !== body);
   if (body.type === 'command' && body.text === 'exec') return openDescriptors(sh, redirects);
+  // `cat <<EOF | iptables-restore`: the grammar puts what follows the pipe inside the heredoc's redirect.
+  const piped = redirects.flatMap((r) => (r.type === 'heredoc_redirect' ? r.namedChildren.filter((c): c is SyntaxNode => c?.type === 'pipeline') : []));
+  if (piped.length) {
+    const stages = piped[0].namedChildren.filter((c): c is SyntaxNode => c !== null);
+    return runPipeline(sh, [() => withRedirects(sh, redirects, () => sh.statement(body)), ...stages.map((stage) => () => sh.statement(stage))]);
+  }
   return withRedirects(sh, redirects, () => sh.statement(body));
 }
 
@@ -124,7 +131,7 @@ function heredoc(sh: ShellInterpreter, node: SyntaxNode): { text: ShellString; o
   const quoted = !!start && /['"\\]/.test(start.text);
   const stripTabs = node.children.some((c) => c?.type === '<<-');
   if (!bodyNode) return { text: known(''), origin: undefined };
-  let raw = bodyNode.text;
+  let raw = sourceText(bodyNode);
   sh.budget.scan(raw.length);
   const firstLine = bodyNode.startPosition.row;
   const firstColumn = bodyNode.startPosition.column;
@@ -149,14 +156,15 @@ function expandHeredoc(sh: ShellInterpreter, raw: string): ShellString {
   const body = findNode(tree.rootNode, 'heredoc_body');
   if (!body) return known(raw);
   const parts: ShellString[] = [];
+  const written = sourceText(body);
   let at = body.startIndex;
   for (const c of body.namedChildren) {
     if (!c || c.type === 'heredoc_content') continue;
-    parts.push(known(unescapeHeredoc(body.text.slice(at - body.startIndex, c.startIndex - body.startIndex))));
+    parts.push(known(unescapeHeredoc(written.slice(at - body.startIndex, c.startIndex - body.startIndex))));
     parts.push(sh.expander.single(c));
     at = c.endIndex;
   }
-  parts.push(known(unescapeHeredoc(body.text.slice(at - body.startIndex))));
+  parts.push(known(unescapeHeredoc(written.slice(at - body.startIndex))));
   const text = concat(parts);
   return raw.endsWith('\n') ? text : { ...text, text: text.text.replace(/\n$/, '') };
 }

@@ -213,6 +213,16 @@ export class ScriptFirewall implements FirewallHost {
     };
   }
 
+  fingerprint(): string {
+    const parts: string[] = [];
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      for (const table of this.builders[family].ruleset.tables.values()) {
+        for (const chain of table.chains.values()) parts.push(`${family} ${table.name} ${chain.name} ${chain.rules.length} ${chain.policy ?? ''}`);
+      }
+    }
+    return parts.join('\n');
+  }
+
   /** The chains a command names (its chain, and the chain it jumps to), as keys of `maybe`. */
   private chainsNamed(family: Family, command: Command): string[] {
     const table = command.table?.text ?? 'filter';

@@ -184,6 +184,16 @@ export function mergeSnapshots(states: Snapshot[], reason: string, meter: Meter)
   };
 }
 
+/** Whether two states hold the same variables, arguments, options and files. */
+export function sameState(a: Snapshot, b: Snapshot, meter: Meter): boolean {
+  const sameVars = (x: Map<string, VariableValue>, y: Map<string, VariableValue>) =>
+    x.size === y.size && [...x].every(([name, v]) => sameValue(v, y.get(name), false, meter));
+  return a.errexit === b.errexit && a.pipefail === b.pipefail && a.frames.length === b.frames.length
+    && sameVars(a.globals, b.globals) && a.frames.every((f, i) => sameVars(f.locals, b.frames[i].locals))
+    && a.topPositional.length === b.topPositional.length && a.files.size === b.files.size
+    && [...a.files].every(([path, f]) => b.files.get(path) === f);
+}
+
 /** A file the branches left with different contents (or only some wrote) holds one of those contents. */
 function mergeFiles(maps: Map<string, VirtualFile>[], reason: string): Map<string, VirtualFile> {
   const out = new Map<string, VirtualFile>();
