@@ -2,24 +2,57 @@
 // hostile documents, random edits and every request at random places (also
 // past a line's end), as an editor would send them. Every range it answers or
 // publishes must be inside the document (lines ended by \n, \r\n or a lone \r),
-// and every request must be answered.
+// and every request must be answered. Once every document is closed, the
+// server's heap is back within 20% of where it started.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { after, before } from 'node:test';
+import { after, before, test } from 'node:test';
 import type { Position } from 'vscode-languageserver-protocol';
 import { fuzzTest, lspLines, placesOutside } from '../support/fuzz';
+import { heapProbe } from '../support/heapProbe';
 import { lineEnd, saveText, scriptText } from '../support/fuzzInputs';
 import { LspClient } from '../support/lspClient';
 
 const client = new LspClient();
-before(() => client.start());
+const probe = heapProbe('fuzz');
+let start = 0;
+before(async () => {
+  await client.start({}, { command: probe.command });
+  await warmUp();
+  start = await probe.heapAfterCollection(client);
+});
 after(() => {
-  if (process.env.FUZZ_SECONDS) console.log(`fuzz: ${requests} requests answered over the connection`);
+  if (process.env.FUZZ_SECONDS) console.log(`fuzz: ${requests} requests answered over the connection, ${documents} documents`);
   client.stop();
 });
 
 let requests = 0;
 let documents = 0;
+
+const REQUESTS = ['hover', 'completion', 'definition', 'references', 'documentHighlight', 'prepareRename', 'rename', 'codeAction'] as const;
+const WHOLE_DOCUMENT_REQUESTS = ['documentSymbol', 'foldingRange', 'semanticTokens/full', 'codeLens', 'iptables/traceModel'] as const;
+
+/** Where the server's memory starts: every request once on a few rule files and scripts (its code loaded and compiled), then closed. */
+async function warmUp(): Promise<void> {
+  for (const [i, [save, shell]] of fc.sample(fc.tuple(saveText, scriptText), { seed: 1, numRuns: 10 }).entries()) {
+    for (const [uri, text, language] of [[`file:///warm/${i}.rules`, save, 'iptables'], [`file:///warm/${i}.sh`, shell, 'shellscript']] as const) {
+      await client.open(uri, text, language);
+      const position = { line: 0, character: 1 };
+      for (const request of [...REQUESTS, ...WHOLE_DOCUMENT_REQUESTS]) await client.connection.sendRequest(methodOf(request), paramsOf(uri, request, position));
+      await client.close(uri);
+    }
+  }
+}
+
+function methodOf(request: string): string {
+  return request.includes('/') && !request.startsWith('semanticTokens') ? request : `textDocument/${request}`;
+}
+
+function paramsOf(uri: string, request: string, position: Position | undefined): Record<string, unknown> {
+  const params: Record<string, unknown> = { textDocument: { uri }, position, newName: 'renamed', context: { includeDeclaration: true, diagnostics: [] }, uri };
+  if (request === 'codeAction') params.range = { start: position, end: position };
+  return params;
+}
 
 /** Where a position is in a text, as an offset (LSP lines). */
 function offsetOf(text: string, p: Position): number {
@@ -41,8 +74,8 @@ const placeIn = (text: string, [l, c]: [number, number]): Position => {
 const fraction = fc.double({ min: 0, max: 1, noNaN: true });
 const operation = fc.oneof(
   fc.record({ edit: fc.tuple(fc.tuple(fraction, fraction), fc.tuple(fraction, fraction)), text: fc.oneof(fc.constantFrom('', 'x', ' -j DROP', '$(', '"', 'COMMIT'), lineEnd, fc.string({ maxLength: 12 })) }),
-  fc.record({ request: fc.constantFrom('hover', 'completion', 'definition', 'references', 'documentHighlight', 'prepareRename', 'rename', 'codeAction'), at: fc.tuple(fraction, fraction) }),
-  fc.record({ request: fc.constantFrom('documentSymbol', 'foldingRange', 'semanticTokens/full', 'codeLens', 'iptables/traceModel') }),
+  fc.record({ request: fc.constantFrom(...REQUESTS), at: fc.tuple(fraction, fraction) }),
+  fc.record({ request: fc.constantFrom(...WHOLE_DOCUMENT_REQUESTS) }),
 );
 
 fuzzTest('the language server: random documents, edits and requests; every range inside the document', fc.tuple(fc.boolean(), saveText, scriptText, fc.array(operation, { minLength: 1, maxLength: 12 })), async ([script, save, shell, operations]) => {
@@ -62,10 +95,8 @@ fuzzTest('the language server: random documents, edits and requests; every range
       continue;
     }
     const position = 'at' in op ? placeIn(text, op.at) : undefined;
-    const params: Record<string, unknown> = { textDocument: { uri }, position, newName: 'renamed', context: { includeDeclaration: true, diagnostics: [] }, uri };
-    if (op.request === 'codeAction') params.range = { start: position, end: position };
-    const method = op.request.includes('/') && !op.request.startsWith('semanticTokens') ? op.request : `textDocument/${op.request}`;
-    const answer = await client.connection.sendRequest(method, params);
+    const method = methodOf(op.request);
+    const answer = await client.connection.sendRequest(method, paramsOf(uri, op.request, position));
     requests++;
     outside.push(...placesOutside(answer, lspLines(text), `${method}`));
   }
@@ -76,6 +107,13 @@ fuzzTest('the language server: random documents, edits and requests; every range
   await client.close(uri);
   assert.deepEqual(outside, []);
 }, { runs: 25 });
+
+test('after the fuzz run closed every document, the server\'s heap is back within 20% of its start', async () => {
+  const end = await probe.heapAfterCollection(client);
+  if (process.env.FUZZ_SECONDS) console.log(`fuzz: heap ${start.toFixed(1)} MB at the start, ${end.toFixed(1)} MB after ${documents} documents and ${requests} requests`);
+  assert.ok(documents >= 25, `only ${documents} documents`);
+  assert.ok(end <= start * 1.2, `heap after a full collection: ${start.toFixed(1)} MB at the start, ${end.toFixed(1)} MB after ${documents} documents were opened, edited and closed`);
+});
 
 /** The position of an offset (LSP lines). */
 function positionOf(text: string, offset: number): Position {

@@ -3,32 +3,21 @@
 // diagnostics, hover answered on a script that asks for too much work, and
 // memory given back when documents close.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { TRACE_MODEL_REQUEST, TraceModel } from '../../server/src/lsp/protocol';
 import { HOSTILE_SCRIPTS } from '../support/hostile';
+import { heapProbe } from '../support/heapProbe';
 import { LspClient } from '../support/lspClient';
-import { REPO } from '../support/shared';
 
-// Loaded into the server from outside: a fault to trip on (sorting the diagnostics of a
-// document that names BOOM throws), and on SIGUSR2 a full garbage collection, after which
-// the heap's size is written to a file.
-const probe = path.join(tmpdir(), `iptables-lsp-probe-${process.pid}.js`);
-const heapFile = `${probe}.heap`;
-writeFileSync(probe, `const sort = Array.prototype.sort;
+// A fault to trip on, loaded into the server from outside: sorting the diagnostics of a document that names BOOM throws.
+const probe = heapProbe('hostile', `const sort = Array.prototype.sort;
 Array.prototype.sort = function (...a) {
   if (this.some((d) => d && typeof d.message === 'string' && d.message.includes('BOOM'))) throw new Error('injected fault');
   return sort.apply(this, a);
-};
-process.on('SIGUSR2', () => {
-  global.gc();
-  require('node:fs').writeFileSync(${JSON.stringify(heapFile)}, String(process.memoryUsage().heapUsed));
-});\n`);
+};`);
 
 const client = new LspClient();
-before(() => client.start({}, { command: [process.execPath, '--expose-gc', '-r', probe, path.join(REPO, 'server', 'out', 'server.js')] }));
+before(() => client.start({}, { command: probe.command }));
 after(() => client.stop());
 
 test('a lone carriage return ends a line for the editor: diagnostics and hover are placed on the editor\'s lines', async () => {
@@ -73,14 +62,7 @@ test('hover is answered on a script that asks for too much work, and the script 
 });
 
 test('the server\'s memory comes back when documents close', async () => {
-  // After every message sent before it (a request is answered in order), a full collection.
-  const heap = async () => {
-    await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: 'file:///none' }, position: { line: 0, character: 0 } });
-    rmSync(heapFile, { force: true });
-    process.kill(client.pid!, 'SIGUSR2');
-    while (!existsSync(heapFile)) await new Promise((r) => setTimeout(r, 50));
-    return Number(readFileSync(heapFile, 'utf8')) / 2 ** 20;
-  };
+  const heap = () => probe.heapAfterCollection(client);
   // Distinct ports and port ranges in every rule: nothing of them may stay in a cache.
   const rule = (i: number) => `-A INPUT -s 10.${(i >> 8) & 255}.${i & 255}.0/24 -p tcp --dport ${1 + (i % 60000)}:${65535 - (i % 60000)} -j ACCEPT`;
   const text = (round: number) => `*filter\n:INPUT DROP [0:0]\n${Array.from({ length: 10_000 }, (_, i) => rule(i + round * 10_000)).join('\n')}\nCOMMIT\n`;
