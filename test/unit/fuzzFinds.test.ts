@@ -6,6 +6,7 @@ import { DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
 import { analyseDocument } from '../../server/src/analysis/document';
 import { nodeBashParser } from '../../server/src/node/bashWasm';
 import { completions } from '../../server/src/services/completion';
+import { documentSymbols } from '../../server/src/services/symbols';
 
 test('a binary file whose first line is empty: the refusal spans that empty line, not past its end', async () => {
   const a = await analyseDocument('\n\0\n', 'save', DEFAULT_OPTIONS, nodeBashParser);
@@ -34,4 +35,11 @@ test('an iptables-restore that eval runs is reported at the eval, not at a place
 test('a command run inside a heredoc\'s $( ) is reported at the heredoc\'s command, not at a place of the re-parsed text', async () => {
   const a = await analyseDocument('#!/bin/bash\niptables -N web\ncat <<EOF\n$(iptables -A INPUT -j NOWHERE)\nEOF\n', 'script', DEFAULT_OPTIONS, nodeBashParser);
   assert.deepEqual(a.diagnostics.map((d) => [d.code, d.span]), [['undefined-jump', { line: 2, start: 0, end: 9 }]]);
+});
+
+test('an outline entry of a script word split from an unclosed quote across a lone \\r stays on its line, never ending before it starts', async () => {
+  const text = '#!/bin/bash\niptables -N web\niptables \r"\niptables ${ -A\r\n$IPT \n';
+  const analysis = await analyseDocument(text, 'script', DEFAULT_OPTIONS, nodeBashParser);
+  const chains = documentSymbols(analysis, text).flatMap((f) => f.children ?? []).flatMap((t) => t.children ?? []);
+  assert.deepEqual(chains.map((c) => [c.name, c.selection]), [['web', { line: 1, start: 12, end: 15 }], ['\r', { line: 2, start: 11, end: 11 }]]);
 });

@@ -18,6 +18,8 @@ import type { Ruleset } from '../model/ruleset';
 import { nftScript } from '../nft/script';
 import { nodeBashParser } from '../node/bashWasm';
 import { ParsedLines } from '../syntax/parsedLines';
+import { forgetRecentCommands } from '../syntax/saveFile';
+import { forgetSharedValues } from '../model/shape';
 import { AnalysisCache, StaleAnalysis } from './analysisCache';
 import { DocumentLines } from './documentLines';
 import { EditLog } from './editLog';
@@ -210,6 +212,10 @@ documents.onDidClose((e) => {
   documentLines.delete(e.document.uri);
   publishedFrom.delete(e.document.uri);
   connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  if (documents.all().every((d) => d.uri === e.document.uri)) {
+    forgetSharedValues();
+    forgetRecentCommands();
+  }
 });
 
 /** The analysis options for a document of this uri, as the settings say. */

@@ -339,6 +339,18 @@ function nameHash(name: string): number {
 const NETWORKS: Record<Family, Map<string, Net | null>> = { ipv4: new Map(), ipv6: new Map() };
 const MAX_NETWORKS = 50_000;
 
+/**
+ * Forgets the values shared between analyses (ports, state lists, networks): the
+ * language server calls it when its last document closes, so that what the files
+ * held does not stay (a long session of random files filled them by 2 MB).
+ */
+export function forgetSharedValues(): void {
+  SINGLE.clear();
+  STATE_SETS.clear();
+  NETWORKS.ipv4.clear();
+  NETWORKS.ipv6.clear();
+}
+
 function net(shape: Shape, c: Criterion | undefined, text: string | undefined, family: Family): Net | undefined {
   if (!c) return undefined;
   const key = text ?? c.value.text;

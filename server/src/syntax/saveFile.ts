@@ -61,6 +61,11 @@ export class CommandLine implements CommandSource {
 
 const RECENT = new Map<CommandLine, Command>();
 
+/** Forgets the commands kept for the services (the language server's last document closed). */
+export function forgetRecentCommands(): void {
+  RECENT.clear();
+}
+
 export type Statement = ChainDeclaration | CommandLine;
 
 export interface TableBlock {

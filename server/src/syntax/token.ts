@@ -15,7 +15,9 @@ export interface Token extends Span {
 
 /** From `first` to `last` when they share a line, else `first`; given a token alone, its span without the rest. */
 export function spanOf(first: Span, last: Span = first): Span {
-  return { line: first.line, start: first.start, end: last.line === first.line ? last.end : first.end };
+  const end = last.line === first.line ? last.end : first.end;
+  // Never ending before it starts: a script's word split from text it built can be placed at a line's end (fuzz find).
+  return { line: first.line, start: Math.min(first.start, end), end };
 }
 
 export function sameSpan(a: Span, b: Span): boolean {
