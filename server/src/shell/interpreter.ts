@@ -57,6 +57,8 @@ export interface FirewallHost {
 export interface FirewallState {
   /** Its chains, each as `family table name`. */
   chains: ReadonlySet<string>;
+  /** What ScriptFirewall.fingerprint said then. */
+  fingerprint: string;
   back(): void;
   /** Adds to the firewall of now the chains it had that are missing. */
   addMissing(): void;

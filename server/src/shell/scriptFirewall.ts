@@ -159,7 +159,8 @@ export class ScriptFirewall implements FirewallHost {
    * is there (a chain missing, a rule to delete not found) is an error only
    * when it also fails on the rules every other way leaves: the script may
    * run again with another argument (`stop` after `start`). The rules go on
-   * from the first way that runs on, with the chains only others created.
+   * from the first way that runs on and changes them (else the first that
+   * runs on), with the chains only others created.
    */
   undecided(budget: Budget): UndecidedFirewall {
     const checkpoint = (): FirewallState => {
@@ -172,6 +173,7 @@ export class ScriptFirewall implements FirewallHost {
       }
       return {
         chains,
+        fingerprint: this.fingerprint(),
         back: () => { budget.scan(size * RULE_COPY_COST); both.forEach((c) => c.back()); },
         addMissing: () => { budget.scan(size * RULE_COPY_COST); both.forEach((c) => c.addMissing()); },
       };
@@ -201,8 +203,10 @@ export class ScriptFirewall implements FirewallHost {
           for (const set of sets) for (const c of set) if (sets.some((other) => !other.has(c))) this.maybe.add(c);
         }
         const left = this.stillFailing(frame.doubts, ends, budget);
-        (continuing[0] ?? ends[0]?.state ?? before).back();
-        for (const w of continuing.slice(1)) w.addMissing();
+        // A way that changes nothing (`product_is_started` then only a message) shows less of the script.
+        const shown = continuing.find((w) => w.fingerprint !== before.fingerprint) ?? continuing[0] ?? ends[0]?.state ?? before;
+        shown.back();
+        for (const w of continuing) if (w !== shown) w.addMissing();
         const outer = this.open[this.open.length - 1];
         for (const d of left) {
           if (outer) outer.doubts.push({ ...d, way: outer.way });
