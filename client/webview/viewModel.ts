@@ -5,7 +5,7 @@ import * as l10n from '@vscode/l10n';
 import type { Outcome, Step, Trace } from '../../server/src/engine';
 import { fateWord, verdictLine } from '../../server/src/engine/describe';
 import type { Hook } from '../../server/src/knowledge';
-import { CONNTRACK_PRIORITY, HOOKS, TABLES } from '../../server/src/knowledge/tables';
+import { CONNTRACK_PRIORITY, HOOKS, isEntryHook, TABLES } from '../../server/src/knowledge/tables';
 
 /** Places on the picture a packet passes; `local` is the host's own processes. */
 export type PathNode = 'in' | 'PREROUTING' | 'route-in' | 'INPUT' | 'FORWARD' | 'local' | 'route-out' | 'OUTPUT' | 'POSTROUTING' | 'out';
@@ -269,7 +269,7 @@ function isPlainMiss(r: Row): boolean {
 /** The tables (and conntrack) of a hook in the order the kernel runs them, from the knowledge base. */
 function hookStages(hook: Hook): string[] {
   const stages = TABLES.filter((t) => t.priority[hook] !== undefined).map((t) => ({ name: t.name as string, priority: t.priority[hook]! }));
-  if (hook === 'PREROUTING' || hook === 'OUTPUT') stages.push({ name: 'conntrack', priority: CONNTRACK_PRIORITY });
+  if (isEntryHook(hook)) stages.push({ name: 'conntrack', priority: CONNTRACK_PRIORITY });
   return stages.sort((a, b) => a.priority - b.priority).map((s) => s.name);
 }
 

@@ -2,7 +2,7 @@
 // jumps to, interfaces that can never match where a chain is reached.
 // (What the kernel itself refuses is in model/kernelChecks.ts.)
 import { Diagnostic, diagnostic, DiagnosticCode, Severity, Span } from '../diagnostics';
-import { hookList } from '../knowledge';
+import { hookList, INPUT_INTERFACE_HOOKS, OUTPUT_INTERFACE_HOOKS } from '../knowledge';
 import type { Chain, Rule, Ruleset } from '../model/ruleset';
 import { t } from '../l10n';
 import { runToEnd, Steps } from '../steps';
@@ -60,8 +60,8 @@ function reachOf(chain: Chain): Reach {
   const hooks = [...chain.hooks];
   const some = !chain.builtin && hooks.length > 0;
   return {
-    onlyOutgoing: some && hooks.every((h) => h === 'OUTPUT' || h === 'POSTROUTING'),
-    onlyIncoming: some && hooks.every((h) => h === 'PREROUTING' || h === 'INPUT'),
+    onlyOutgoing: some && hooks.every((h) => !INPUT_INTERFACE_HOOKS.includes(h)),
+    onlyIncoming: some && hooks.every((h) => !OUTPUT_INTERFACE_HOOKS.includes(h)),
   };
 }
 

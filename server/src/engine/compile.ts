@@ -2,7 +2,7 @@
 // their tests ready to run, targets resolved, and whether any rule makes the
 // kernel start connection tracking. Compiled once per ruleset, chain by chain.
 import type { Family, Hook } from '../knowledge';
-import { CONNTRACK_PRIORITY, TABLES } from '../knowledge/tables';
+import { CONNTRACK_PRIORITY, isEntryHook, TABLES } from '../knowledge/tables';
 import { checkValue } from '../knowledge/values';
 import { rulesetStarts, STARTS } from '../model/ruleFacts';
 import type { Chain, Rule, Ruleset, Table } from '../model/ruleset';
@@ -96,7 +96,7 @@ export function compileRuleset(ruleset: Ruleset): CompiledRuleset {
           const priority = spec.priority[hook];
           if (tgt && priority !== undefined) stages.push({ kind: 'table', table: tgt, priority });
         }
-        if (withConntrack && (hook === 'PREROUTING' || hook === 'OUTPUT')) stages.push({ kind: 'conntrack', priority: CONNTRACK_PRIORITY });
+        if (withConntrack && isEntryHook(hook)) stages.push({ kind: 'conntrack', priority: CONNTRACK_PRIORITY });
         stages.sort((a, b) => a.priority - b.priority);
         stageCache.set(key, stages);
       }

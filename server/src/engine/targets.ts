@@ -1,7 +1,7 @@
 // What each target does to the packet, its connection and the rule walk,
 // keyed by the knowledge base's target names. A terminating target ends the
 // walk of its table with a verdict; the others change something and continue.
-import type { Family } from '../knowledge';
+import { natManip, type Family } from '../knowledge';
 import type { Cidr } from '../knowledge/addresses';
 import type { MarkMask, NatRange as ParsedNat } from '../knowledge/values';
 import { REJECT_TYPES_V4, REJECT_TYPES_V6 } from '../knowledge/vocabulary';
@@ -207,7 +207,7 @@ const REDIRECT = make((use) => {
 const NETMAP = make((use) => {
   const to = option(use, 'to')!.parsed[0] as Cidr;
   return (ctx) => {
-    const manip: Manip = ctx.hook === 'PREROUTING' || ctx.hook === 'OUTPUT' ? 'dst' : 'src';
+    const manip: Manip = natManip(ctx.hook);
     const a = manip === 'dst' ? ctx.pkt.destination : ctx.pkt.source;
     const mapped = (a & ~to.mask) | to.address;
     const all = ctx.family === 'ipv4' ? 0xffffffffn : (1n << 128n) - 1n;

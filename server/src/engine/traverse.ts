@@ -4,7 +4,7 @@
 // a hook each table's chain is walked as ipt_do_table does: rules in order,
 // jumps and gotos on a return stack, RETURN and the end of a built-in chain
 // applying its policy (which counts like a rule).
-import { NFT_JUMP_LEVELS, type Hook } from '../knowledge';
+import { natManip, NFT_JUMP_LEVELS, type Hook } from '../knowledge';
 import { IndexCursor } from './chainIndex';
 import { CompiledChain, CompiledRule, CompiledRuleset, CompiledTable } from './compile';
 import { Connection, conntrackIn, CtInfo, ctStateName } from './conntrack';
@@ -308,7 +308,7 @@ export class PacketRun {
    * the connection's binding without any nat rule or policy counting.
    */
   private natStage(table: CompiledTable, hook: Hook, inDev: Interface | null, outDev: Interface | null, nextHop: bigint | null): Verdict {
-    const manip: Manip = hook === 'PREROUTING' || hook === 'OUTPUT' ? 'dst' : 'src';
+    const manip: Manip = natManip(hook);
     const ct = this.skb.ct;
     if (ct.kind !== 'tracked') {
       const why = ct.kind === 'none' ? t('conntrack is not running (no rule needs it)') : ct.kind === 'untracked' ? t('the packet is UNTRACKED') : t('the packet is INVALID');

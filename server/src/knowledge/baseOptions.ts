@@ -2,6 +2,7 @@
 // the commands (-A, -I, ...), the base criteria (-s, -p, ...), -j/-g/-m/-t and
 // the rest of iptables.c's original_opts, by long name and by short letter.
 import type { Hook, ValueSpec } from './schema';
+import { INPUT_INTERFACE_HOOKS, OUTPUT_INTERFACE_HOOKS } from './tables';
 
 export type CommandKind =
   | 'append' | 'insert' | 'delete' | 'replace' | 'check' | 'list' | 'listRules'
@@ -84,8 +85,8 @@ export const BASE_OPTION_DOCS: Readonly<Record<string, BaseOptionDoc>> = {
   p: { usage: '[!] -p protocol', value: 'protocol', doc: 'The packet\'s layer-4 protocol, by name (`tcp`, `udp`, `icmp`...) or number. It also loads the match of that protocol, so that its options (`--dport`...) can follow.' },
   s: { usage: '[!] -s address[/mask][,...]', value: 'addressList', doc: 'Source address or network. A comma-separated list makes one rule per entry; a host name is looked up once, when the rule is loaded.' },
   d: { usage: '[!] -d address[/mask][,...]', value: 'addressList', doc: 'Destination address or network. A comma-separated list makes one rule per entry; a host name is looked up once, when the rule is loaded.' },
-  i: { usage: '[!] -i interface', value: 'interface', hooks: ['PREROUTING', 'INPUT', 'FORWARD'], doc: 'The interface the packet arrived on; a `+` at the end matches every name that begins so (`eth+`).' },
-  o: { usage: '[!] -o interface', value: 'interface', hooks: ['FORWARD', 'OUTPUT', 'POSTROUTING'], doc: 'The interface the packet will leave by; a `+` at the end matches every name that begins so.' },
+  i: { usage: '[!] -i interface', value: 'interface', hooks: INPUT_INTERFACE_HOOKS, doc: 'The interface the packet arrived on; a `+` at the end matches every name that begins so (`eth+`).' },
+  o: { usage: '[!] -o interface', value: 'interface', hooks: OUTPUT_INTERFACE_HOOKS, doc: 'The interface the packet will leave by; a `+` at the end matches every name that begins so.' },
   f: { usage: '[!] -f', doc: 'Only the second and later fragments of a fragmented IPv4 packet, which carry no port numbers.' },
   j: { usage: '-j target', doc: 'What to do with a packet that matches: a verdict (ACCEPT, DROP, RETURN), a target extension (REJECT, LOG, DNAT...), or a user chain to run, coming back afterwards unless it gives a verdict.' },
   g: { usage: '-g chain', doc: 'Goes on in a user chain without coming back: when that chain ends, processing continues after the rule that called the current chain (or the policy applies).' },

@@ -11,7 +11,10 @@ import { TRACKING_TARGETS } from './targets/tracking';
 import { VERDICT_TARGETS } from './targets/verdicts';
 
 export * from './schema';
-export { HOOKS, HOOK_DOCS, MAX_CHAIN_NAME, MAX_INTERFACE_NAME, NFT_JUMP_LEVELS, POLICIES, STANDARD_TARGETS, TABLES } from './tables';
+export {
+  HOOKS, HOOK_DOCS, INPUT_INTERFACE_HOOKS, isEntryHook, MAX_CHAIN_NAME, MAX_INTERFACE_NAME, natManip, natRewrite, NFT_JUMP_LEVELS, OUTPUT_INTERFACE_HOOKS, POLICIES,
+  STANDARD_TARGETS, TABLES,
+} from './tables';
 export type { TableSpec } from './tables';
 
 export const MATCHES: readonly ExtensionSpec[] = [...HEADER_MATCHES, ...CONNECTION_MATCHES, ...METADATA_MATCHES];

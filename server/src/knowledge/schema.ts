@@ -239,6 +239,11 @@ export interface ExtensionSpec {
    * Omitted: not known, so anything.
    */
   changes?: readonly PacketChange[];
+  /**
+   * A NAT target: the address it rewrites, the source or the destination;
+   * `byHook`: the destination where packets enter, the source where they leave (NETMAP).
+   */
+  nat?: 'src' | 'dst' | 'byHook';
   /** iptables refuses the extension when none of its options is given. */
   needsAnOption?: boolean;
   /** Options of which at least one must be given (iptables says which). */

@@ -1,4 +1,4 @@
-import type { Hook, TableName } from './schema';
+import type { ExtensionSpec, Hook, TableName } from './schema';
 
 export interface TableSpec {
   name: TableName;
@@ -21,6 +21,31 @@ export const HOOK_DOCS: Record<Hook, string> = {
   OUTPUT: 'Packets created by local processes, right after their routing decision.',
   POSTROUTING: 'Every packet about to leave on an interface, forwarded or local.',
 };
+
+/** Hooks where a packet has come in by an interface (`-i` can match there), and where it has one to leave by (`-o`). */
+export const INPUT_INTERFACE_HOOKS: readonly Hook[] = ['PREROUTING', 'INPUT', 'FORWARD'];
+export const OUTPUT_INTERFACE_HOOKS: readonly Hook[] = ['FORWARD', 'OUTPUT', 'POSTROUTING'];
+
+/**
+ * Where a packet enters netfilter, from an interface or from a local socket:
+ * connection tracking looks it up there, and NAT rewrites its destination
+ * there (before routing); at INPUT and POSTROUTING, where it leaves, NAT
+ * rewrites its source. FORWARD has no NAT.
+ */
+export function isEntryHook(hook: Hook): boolean {
+  return hook === 'PREROUTING' || hook === 'OUTPUT';
+}
+
+/** The address NAT rewrites at a hook (see isEntryHook). */
+export function natManip(hook: Hook): 'src' | 'dst' {
+  return isEntryHook(hook) ? 'dst' : 'src';
+}
+
+/** The address a NAT target rewrites at a hook; undefined for a target that is not NAT. */
+export function natRewrite(spec: ExtensionSpec | undefined, hook: Hook): 'src' | 'dst' | undefined {
+  const nat = spec?.nat;
+  return nat === 'byHook' ? natManip(hook) : nat;
+}
 
 /** Connection tracking runs between raw and mangle (priority -200). */
 export const CONNTRACK_PRIORITY = -200;

@@ -3,7 +3,7 @@
 // noted where they were checked against the kernel (burst and nth counting,
 // ICMP codes, the never-raise rule of TCPMSS).
 import { formatAddress, type Cidr } from '../knowledge/addresses';
-import type { Family, NftForm } from '../knowledge';
+import { natManip, type Family, type NftForm } from '../knowledge';
 import { NFT_ICMP_TYPES } from '../knowledge/nftables';
 import type { IcmpMatch, MarkMask, PortRange } from '../knowledge/values';
 import { MH_TYPES, TCP_FLAGS, TCP_HEADER_FLAGS } from '../knowledge/vocabulary';
@@ -569,8 +569,8 @@ const netmap: Form = (w, use) => {
   const to = parsed<Cidr>(option(use, 'to')!);
   if (to.prefix < 0) w.fail(t('the mask of `--to` is not a prefix'));
   const hooks = [...w.ctx.hooks];
-  const dst = hooks.every((h) => h === 'PREROUTING' || h === 'OUTPUT');
-  const src = hooks.every((h) => h === 'POSTROUTING' || h === 'INPUT');
+  const dst = hooks.every((h) => natManip(h) === 'dst');
+  const src = hooks.every((h) => natManip(h) === 'src');
   if (hooks.length === 0 || (!dst && !src)) w.fail(t('the chain is reached from hooks where NETMAP maps the destination and from hooks where it maps the source; nft must be told which'));
   w.statement(`${dst ? 'dnat' : 'snat'} ${ip(w.family)} prefix to ${formatAddress(to.address, w.family)}/${to.prefix}`);
 };

@@ -6,7 +6,7 @@
 import { closest, Diagnostic, diagnostic, didYouMean, DiagnosticCode, FixFacts, Severity } from '../diagnostics';
 import {
   ExtensionSpec, Family, MAX_CHAIN_NAME, findTable, OptionSpec, ValueSpec, findMatch, findTarget, isStandardTarget,
-  matchesFor, modulesDefining, optionNamed, optionNames, otherFamilyExtension,
+  matchesFor, modulesDefining, optionNamed, optionNames, otherFamilyExtension, Hook, HOOKS, INPUT_INTERFACE_HOOKS, OUTPUT_INTERFACE_HOOKS,
 } from '../knowledge';
 import {
   BASE_LONG_OPTIONS as BASE_LONG, BASE_SHORT_OPTIONS as BASE_SHORT, BaseOption, COMMAND_LETTERS as COMMANDS, CommandKind, RULE_COMMANDS,
@@ -840,11 +840,12 @@ class CommandParser {
       this.report('option-not-allowed', this.countersFlag!, t('`-c` has no meaning with `{0}`', cmd.flag!.text));
     }
     if (cmd.chain && isRule) {
-      const chain = cmd.chain.text;
-      if ((chain === 'PREROUTING' || chain === 'INPUT') && rule.outInterface) {
+      const chain = cmd.chain.text as Hook;
+      const hook = HOOKS.includes(chain);
+      if (hook && rule.outInterface && !OUTPUT_INTERFACE_HOOKS.includes(chain)) {
         this.report('interface-direction', rule.outInterface.flag, t('packets in {0} have no output interface yet: iptables refuses `-o` here', chain));
       }
-      if ((chain === 'POSTROUTING' || chain === 'OUTPUT') && rule.inInterface) {
+      if (hook && rule.inInterface && !INPUT_INTERFACE_HOOKS.includes(chain)) {
         this.report('interface-direction', rule.inInterface.flag, t('packets in {0} have no input interface: iptables refuses `-i` here', chain));
       }
     }

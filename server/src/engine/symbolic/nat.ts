@@ -5,7 +5,7 @@
 // SNAT range is left alone), then each part's new address and port is one
 // value, the packet's own, or "some value in a range" when the kernel picks
 // it by a hash or at random.
-import type { Hook } from '../../knowledge';
+import { natRewrite, type Hook } from '../../knowledge';
 import { Cidr, familyBits } from '../../knowledge/addresses';
 import type { NatRange as ParsedNat } from '../../knowledge/values';
 import { t } from '../../l10n';
@@ -15,8 +15,6 @@ import { hasPorts } from '../packet';
 import { IntervalSet } from './intervals';
 import { currentSet, Piece, splitBy } from './piece';
 import type { Dim } from './space';
-
-export const NAT_TARGETS: ReadonlySet<string> = new Set(['DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'NETMAP']);
 
 /** What becomes of one field: kept, set to the one value the target gives every packet, or some value in a range. */
 export type FieldPlan = { kind: 'keep' } | { kind: 'one' } | { kind: 'some'; within: IntervalSet; why: string };
@@ -53,7 +51,7 @@ const SOURCE_PORT_CLASSES: [IntervalSet, IntervalSet][] = [
  */
 export function natPlans(piece: Piece, use: TargetUse, hook: Hook): NatPlan[] {
   const name = use.spec?.name ?? use.name;
-  const manip = name === 'NETMAP' ? (hook === 'PREROUTING' || hook === 'OUTPUT' ? 'dst' : 'src') : name === 'SNAT' || name === 'MASQUERADE' ? 'src' : 'dst';
+  const manip = natRewrite(use.spec, hook) ?? 'dst';
   const addressDim: Dim = manip === 'src' ? 'src' : 'dst';
   const portDim: Dim = manip === 'src' ? 'sport' : 'dport';
   const r = rangeOf(use);

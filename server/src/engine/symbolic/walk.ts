@@ -6,7 +6,7 @@
 // for one packet, the set splits: by rule criteria (criteria.ts), by routing
 // and martian checks (at the host's address regions), by conntrack's answer,
 // by what a target does. Every split part goes on alone.
-import type { Hook } from '../../knowledge';
+import { natManip, type Hook } from '../../knowledge';
 import { t } from '../../l10n';
 import type { Ruleset } from '../../model/ruleset';
 import type { CompiledChain, CompiledRule, CompiledRuleset, CompiledTable } from '../compile';
@@ -21,7 +21,7 @@ import type { Fate } from '../traverse';
 import { evaluate, Reads } from './concrete';
 import { basePackets, Bases, evalContext, Place, SymbolicCriterion, symbolicRule, SymbolicRule } from './criteria';
 import { IntervalSet } from './intervals';
-import { NAT_TARGETS, natPlans, type FieldPlan } from './nat';
+import { natPlans, type FieldPlan } from './nat';
 import { cloneSkb, currentSet, narrowed, Piece, representative, Setting, SkbState, SymbolicAssumption, View, withDimSet } from './piece';
 import { Dim, examplePoint, interfaceAt, interfaceIndex, MAC_NONE, pointJson, wholeSpace } from './space';
 
@@ -376,7 +376,7 @@ export class SymbolicWalk {
 
   /** nat runs for a connection's first packet only, once per manipulation (see traverse.ts natStage). */
   private natStage(piece: Piece, table: CompiledTable, hook: Hook, outDev: Interface | null, nextHop: bigint | null): Decided[] {
-    const manip = hook === 'PREROUTING' || hook === 'OUTPUT' ? 'dst' : 'src';
+    const manip = natManip(hook);
     const ct = piece.skb.ct;
     // Without a connection, or with NAT decided on this packet's way already, the chains do not run.
     if (ct.kind !== 'tracked' || ct.state === 'ESTABLISHED' || ct.state === 'RELATED' || ct.conn.natDone[manip]) return [{ piece, verdict: { verdict: 'accept' } }];
@@ -594,7 +594,7 @@ export class SymbolicWalk {
       case 'target': {
         const use = this.symbolicModel(rule).spec.target!;
         const name = use.spec?.name ?? use.name;
-        const pieces = NAT_TARGETS.has(name) && piece.skb.ct.kind === 'tracked' ? this.natTarget(piece, rule, place) : this.runTarget(piece, rule, place, name);
+        const pieces = use.spec?.nat && piece.skb.ct.kind === 'tracked' ? this.natTarget(piece, rule, place) : this.runTarget(piece, rule, place, name);
         return pieces.map(({ piece: p, result }): Next => {
           if ('unknown' in result) return { piece: p, verdict: { verdict: 'unknown', reason: result.unknown } };
           return { piece: p, verdict: result.verdict === 'continue' ? 'continue' : verdictOf(rule, result) };

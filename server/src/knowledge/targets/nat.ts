@@ -3,6 +3,7 @@ import type { ExtensionSpec } from '../schema';
 export const NAT_TARGETS: readonly ExtensionSpec[] = [
   {
     name: 'DNAT',
+    nat: 'dst',
     starts: { what: 'conntrack' },
     kind: 'target',
     complete: true,
@@ -21,6 +22,7 @@ export const NAT_TARGETS: readonly ExtensionSpec[] = [
   },
   {
     name: 'SNAT',
+    nat: 'src',
     starts: { what: 'conntrack' },
     kind: 'target',
     complete: true,
@@ -40,6 +42,7 @@ export const NAT_TARGETS: readonly ExtensionSpec[] = [
   },
   {
     name: 'MASQUERADE',
+    nat: 'src',
     starts: { what: 'conntrack' },
     kind: 'target',
     complete: true,
@@ -58,6 +61,7 @@ export const NAT_TARGETS: readonly ExtensionSpec[] = [
   },
   {
     name: 'REDIRECT',
+    nat: 'dst',
     starts: { what: 'conntrack' },
     kind: 'target',
     complete: true,
@@ -75,6 +79,7 @@ export const NAT_TARGETS: readonly ExtensionSpec[] = [
   },
   {
     name: 'NETMAP',
+    nat: 'byHook',
     starts: { what: 'conntrack' },
     kind: 'target',
     complete: true,
