@@ -8,10 +8,12 @@ import { analyseRuleset } from '../../server/src/engine/symbolic';
 import { IntervalSet } from '../../server/src/engine/symbolic/intervals';
 import { semanticDiff, semanticDiffText } from '../../server/src/engine/symbolic/diff';
 import { matrixJson, matrixText, serviceAnalysis, serviceMatrix } from '../../server/src/engine/symbolic/matrix';
+import { mergedAssumptions } from '../../server/src/engine/symbolic/merge';
 import { setLocale } from '../../server/src/l10n';
 import type { Ruleset } from '../../server/src/model/ruleset';
 import { checkSoundness } from '../support/soundness';
 import { table } from '../support/trace';
+import { generateKubeProxy } from '../bench/kubeProxy';
 
 function rules(text: string): Ruleset {
   const { ruleset, diagnostics } = analyseSaveText(text, DEFAULT_OPTIONS);
@@ -113,4 +115,35 @@ test('IPv6: the analysis runs every hook for ip6tables rules and agrees with the
   assert.ok(a.classes.some((c) => c.fate === 'delivered' && c.inInterface === 'eth0'));
   const r = checkSoundness(a, { perClass: 3, seed: 3 });
   assert.deepEqual(r.mismatches, []);
+});
+
+test('kube-proxy\'s random pick of one endpoint among three is one class per origin, its destination one of the endpoints, and the trace agrees packet by packet', () => {
+  const kube = rules(generateKubeProxy({ services: 2, endpointsPerService: 3 }));
+  const service = (serviceAddress: string) => serviceMatrix(kube, { protocol: 6, port: 443 }).entries
+    .filter((e) => e.hook === 'FORWARD' && e.packets.some((p) => p.includes(`to ${serviceAddress} on eth0`)));
+  const fromOutside = service('10.96.0.0').filter((e) => e.packets.some((p) => p.startsWith('from anywhere but')));
+  assert.ok(fromOutside.length > 0);
+  for (const e of fromOutside) {
+    assert.deepEqual(e.rewrites.filter((r) => r.startsWith('destination')), [
+      'destination → some address in 10.244.0.0/31, 10.244.0.2 (depends on which way `--probability 0.33333333349` (nat/KUBE-SVC-ASWUT5UVUD3YRS4F/2) and the answers after it went)',
+      'destination port → 8000',
+    ]);
+    // Every endpoint is covered: the pick is no longer a condition of the class.
+    assert.ok(!e.conditions.some((c) => c.includes('--probability')), e.conditions.join('\n'));
+  }
+  const a = serviceAnalysis(kube, { protocol: 6, port: 443 });
+  assert.deepEqual(checkSoundness(a, { perClass: 6, seed: 16 }).mismatches, []);
+});
+
+test('ways are merged only where they cover every answer: a pick whose third way is dropped keeps its conditions', () => {
+  const m = (a: string, assumed: 'match' | 'no match') => ({ rule: a, criterion: `--probability ${a}`, assumed, reason: 'random', kind: 'uncertain' as const });
+  assert.deepEqual(mergedAssumptions([[m('1', 'match')], [m('1', 'no match'), m('2', 'match')], [m('1', 'no match'), m('2', 'no match')]]), []);
+  assert.equal(mergedAssumptions([[m('1', 'match')], [m('1', 'no match'), m('2', 'match')]]), undefined);
+  assert.deepEqual(mergedAssumptions([[m('0', 'match'), m('1', 'match')], [m('0', 'match'), m('1', 'no match')]]), [m('0', 'match')]);
+  const picked = rules(table('filter', ':FORWARD ACCEPT [0:0]', '-A FORWARD -m statistic --mode random --probability 0.5 -j ACCEPT',
+    '-A FORWARD -m statistic --mode random --probability 0.5 -j ACCEPT', '-A FORWARD -j DROP'));
+  const forward = serviceMatrix(picked, { protocol: 6, port: 22 }).entries.filter((e) => e.hook === 'FORWARD');
+  assert.ok(forward.some((e) => e.fate === 'dropped' && e.conditions.length === 2));
+  assert.ok(forward.filter((e) => e.fate === 'forwarded').every((e) => e.conditions.length > 0));
+  assert.deepEqual(checkSoundness(serviceAnalysis(picked, { protocol: 6, port: 22 }), { perClass: 4, seed: 3 }).mismatches, []);
 });

@@ -87,13 +87,6 @@ export function checkSoundness(a: Analysis, options: { perClass: number; seed: n
 }
 
 /**
- * Left out of the corpus check, with why: its recent and hashlimit rules,
- * which the analysis takes both ways, are followed by rules that change the
- * packet (marks, CONNMARK), so the ways multiply (52 s of CPU for its matrix).
- */
-const SLOW = new Set(['save/nn-home-user.rules']);
-
-/**
  * The tcp:22 matrix of every corpus file of one folder (`save`, `save6`),
  * each class checked with one packet (at random, or at a corner for every
  * other class): the failures, at most three per file, and how much was checked.
@@ -101,7 +94,6 @@ const SLOW = new Set(['save/nn-home-user.rules']);
 export function corpusSoundness(folder: 'save' | 'save6'): { files: number; classes: number; packets: number; failures: string[] } {
   const out = { files: 0, classes: 0, packets: 0, failures: [] as string[] };
   for (const f of corpusSaveFiles().filter((x) => x.name.startsWith(`${folder}/`))) {
-    if (SLOW.has(f.name)) continue;
     const ruleset = analyseSaveText(readFileSync(f.path, 'utf8'), { ...DEFAULT_OPTIONS, family: folder === 'save6' ? 'ipv6' : 'ipv4' }).ruleset;
     if (!ruleset) continue;
     const r = checkSoundness(serviceAnalysis(ruleset, { protocol: 6, port: 22 }), { perClass: 1, seed: f.name.length });

@@ -123,7 +123,9 @@ export function evaluate<T>(
   const raw = options.mutates ? structuredCloneOf(rep) : rep;
   const value = run(reads.packet(raw), reads, piece, raw);
   reads.end();
-  let open: Source | undefined;
+  // The first field read that varies over the piece is split by; one it cannot split by settles it at once
+  // (splitting by another first would only find it again in every part).
+  let first: { d: Dim; split: IntervalSet[] } | undefined;
   for (const src of reads.sources) {
     const d = dimOf(src);
     if (options.ignore?.includes(src)) continue;
@@ -131,14 +133,13 @@ export function evaluate<T>(
     if (view?.kind === 'unknown') return [{ piece, unmodelled: t('{0}, which {1}', dependsOn(what, d), view.why) }];
     if (view || single(piece.cube[d], src)) continue;
     if (options.regions?.includes(d) && s.regions.within(piece.cube[d])) continue;
-    open = src;
-    break;
+    if (options.whole) return [{ piece, value, varies: true }];
+    const split = options.regions?.includes(d) ? s.regions.split(piece.cube[d]).map((r) => r.part) : parts(piece.cube[d], src);
+    if (!split) return [{ piece, unmodelled: t('{0}, and the analysis does not split the packets by it', dependsOn(what, d)) }];
+    first ??= { d, split };
   }
-  if (open === undefined) return [{ piece, value }];
-  if (options.whole) return [{ piece, value, varies: true }];
-  const d = dimOf(open);
-  const split = options.regions?.includes(d) ? s.regions.split(piece.cube[d]).map((r) => r.part) : parts(piece.cube[d], open);
-  if (!split) return [{ piece, unmodelled: t('{0}, and the analysis does not split the packets by it', dependsOn(what, d)) }];
+  if (first === undefined) return [{ piece, value }];
+  const { d, split } = first;
   // Parts that need no further split and get the same answer become one piece again.
   const whole = new Map<string, { sets: IntervalSet[]; answer: Answer<T> }>();
   const out: Answer<T>[] = [];

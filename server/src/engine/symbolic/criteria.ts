@@ -16,7 +16,8 @@ import type { Interface } from '../host';
 import { compileMatch, type CompileContext } from '../matches';
 import { Packet, parsePacket } from '../packet';
 import { EngineState } from '../state';
-import { Answer, evaluate, Reads } from './concrete';
+import { Answer, evaluate, Reads, type Source } from './concrete';
+import type { Tuple } from '../conntrack';
 import { IntervalSet } from './intervals';
 import { newSkb, Piece, Setting, SkbState, splitBy } from './piece';
 import { allAddresses, Dim, interfaceIndex, MAC_NONE } from './space';
@@ -53,6 +54,22 @@ export interface SymbolicCriterion {
 /** The kernel state a first packet after loading meets when nothing is known of what came before. */
 const UNKNOWN_PAST = EngineState.blank();
 
+/** The packet's fields a field of the tuple of its own direction was made of; the other direction's tuple swaps them. */
+const TUPLE_SOURCES: Readonly<Record<keyof Tuple, readonly Source[]>> = { protocol: ['proto'], src: ['src'], dst: ['dst'], sport: ['sport'], dport: ['dport', 'icmp'] };
+const SWAPPED_SOURCES: Readonly<Record<keyof Tuple, readonly Source[]>> = { protocol: ['proto'], src: ['dst'], dst: ['src'], sport: ['dport', 'icmp'], dport: ['sport'] };
+
+/** A connection's tuple that notes which of the packet's fields a test reads through it. */
+function tupleReads(t: Tuple, reads: Reads, own: boolean): Tuple {
+  const sources = own ? TUPLE_SOURCES : SWAPPED_SOURCES;
+  return new Proxy(t, {
+    get(target, key, receiver) {
+      const read = sources[key as keyof Tuple];
+      if (read) reads.note(...read);
+      return Reflect.get(target, key, receiver);
+    },
+  });
+}
+
 /**
  * The concrete context for one run of a test or a target on a piece's
  * representative. A target gets `kernel`, a copy of the piece's kernel state
@@ -63,10 +80,12 @@ export function evalContext(rep: Packet, reads: Reads, piece: Piece, s: Setting,
   const skb: Skb = kernel ? Object.assign(kernel, { pkt: rep }) : { ...piece.skb, pkt: rep };
   if (skb.ct.kind === 'tracked') {
     const real = skb.ct.conn;
+    const dir = skb.ct.dir;
     const conn = new Proxy(real, {
       get(target, key, receiver) {
-        if (key === 'orig' || key === 'reply' || key === 'master') reads.note('src', 'dst', 'sport', 'dport', 'icmp');
-        return Reflect.get(target, key, receiver);
+        const v = Reflect.get(target, key, receiver);
+        if (key === 'master') reads.note('proto', 'src', 'dst', 'sport', 'dport', 'icmp');
+        return key === 'orig' || key === 'reply' ? tupleReads(v as Tuple, reads, (key === 'orig') === (dir === 'original')) : v;
       },
     });
     skb.ct = { ...skb.ct, conn };

@@ -11,6 +11,7 @@ import { t } from '../../l10n';
 import type { Ruleset } from '../../model/ruleset';
 import type { CompiledChain, CompiledRule, CompiledRuleset, CompiledTable } from '../compile';
 import { joinCubes } from './join';
+import { mergeWays } from './merge';
 import { conntrackIn, ConnectionTable, ctStateName } from '../conntrack';
 import type { Uncertain } from '../context';
 import { Interface, InputRoute, isMulticast, joinedGroup, OutputRoute, routeInput, routeOutput } from '../host';
@@ -477,7 +478,10 @@ export class SymbolicWalk {
       const k = JSON.stringify(v);
       byVerdict.set(k, [...(byVerdict.get(k) ?? []), { piece: d.piece, verdict: v }]);
     }
-    return [...byVerdict.values()].flatMap((g) => this.join(g.map((d) => d.piece)).map((piece) => ({ piece, verdict: g[0].verdict })));
+    return [...byVerdict.values()].flatMap((g) => {
+      const pieces = g.map((d) => d.piece);
+      return this.join(this.coarse ? mergeWays(pieces, (p) => this.stateKey(p)) : pieces).map((piece) => ({ piece, verdict: g[0].verdict }));
+    });
   }
 
   private readonly joinKeys = new WeakMap<Piece, string>();
@@ -493,6 +497,19 @@ export class SymbolicWalk {
   }
 
   private computeJoinKey(p: Piece): string {
+    let key = this.stateKey(p);
+    for (const [d, v] of Object.entries(p.views)) key += `|${d}=${v.kind === 'const' ? v.value : `${[...v.within.ranges()].join(';')}?`}`;
+    if (this.coarse) {
+      for (const a of p.assumptions) key += a.kind === 'unmodelled' ? `|${a.criterion}:${a.assumed}:${a.reason}` : `|${a.rule}:${a.criterion}:${a.assumed}`;
+    } else {
+      key += `|${p.hits.join(' ')}|${p.maybeHits.join(' ')}`;
+      for (const a of p.assumptions) key += `|${a.rule}:${a.criterion}:${a.assumed}:${a.kind}`;
+    }
+    return key;
+  }
+
+  /** The kernel's state beside the packets (conntrack, the skb, fields that are not dimensions): what merged ways must share. */
+  private stateKey(p: Piece): string {
     const ct = p.skb.ct;
     let key = ct.kind;
     if (ct.kind === 'tracked') {
@@ -503,14 +520,7 @@ export class SymbolicWalk {
     if (skb.ctTemplate || skb.priority || skb.secmark || skb.traced || Object.keys(skb.undetermined).length) {
       key += `|${JSON.stringify([skb.ctTemplate, skb.priority, skb.secmark, skb.traced, skb.undetermined])}`;
     }
-    for (const [d, v] of Object.entries(p.views)) key += `|${d}=${v.kind === 'const' ? v.value : `${[...v.within.ranges()].join(';')}?`}`;
     if (Object.keys(p.patch).length) key += `|${JSON.stringify(p.patch, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`;
-    if (this.coarse) {
-      for (const a of p.assumptions) key += a.kind === 'unmodelled' ? `|${a.criterion}:${a.assumed}:${a.reason}` : `|${a.rule}:${a.criterion}:${a.assumed}`;
-    } else {
-      key += `|${p.hits.join(' ')}|${p.maybeHits.join(' ')}`;
-      for (const a of p.assumptions) key += `|${a.rule}:${a.criterion}:${a.assumed}:${a.kind}`;
-    }
     return key;
   }
 

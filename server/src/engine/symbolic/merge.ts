@@ -1,0 +1,144 @@
+// Ways merged again (for a coarse walk, which asks about fates only). An
+// answer the analysis takes both ways (a random pick, a rate limit) doubles
+// the pieces behind it; when every way of such answers reaches the same place
+// in the same kernel state, the packets are one piece again: a field the ways
+// set differently becomes "some value among theirs", and the answers they
+// covered all of are no longer assumed. kube-proxy's pick of one endpoint
+// among N (N-1 nested `-m statistic --mode random` rules) is then one piece
+// whose destination is one of the endpoints, not N pieces.
+import { IntervalSet } from './intervals';
+import { currentSet, narrowed, Piece, SymbolicAssumption, View } from './piece';
+import { Cube, DIMS, Dim, withDim } from './space';
+
+/** More cube dimensions varying in a group than this: not merged (the partition would cost more than it saves). */
+const MAX_VARYING = 3;
+
+const sameAssumption = (a: SymbolicAssumption, b: SymbolicAssumption) => a.rule === b.rule && a.criterion === b.criterion && a.assumed === b.assumed;
+const sameList = (a: SymbolicAssumption[], b: SymbolicAssumption[]) => a.length === b.length && a.every((x, i) => sameAssumption(x, b[i]));
+
+/**
+ * What the union of ways still assumes, or undefined when it cannot say: the
+ * ways branch on the same answers in the same order (a decision tree), and
+ * where one branches both ways both sides must come to the same assumptions.
+ * A way that assumes nothing covers every other.
+ */
+export function mergedAssumptions(ways: SymbolicAssumption[][]): SymbolicAssumption[] | undefined {
+  if (ways.some((w) => w.length === 0)) return [];
+  const a = ways[0][0];
+  if (!ways.every((w) => w[0].rule === a.rule && w[0].criterion === a.criterion)) return undefined;
+  const yes = ways.filter((w) => w[0].assumed === 'match').map((w) => w.slice(1));
+  const no = ways.filter((w) => w[0].assumed !== 'match').map((w) => w.slice(1));
+  if (yes.length === 0 || no.length === 0) {
+    const rest = mergedAssumptions(ways.map((w) => w.slice(1)));
+    return rest && [a, ...rest];
+  }
+  const y = mergedAssumptions(yes);
+  const n = mergedAssumptions(no);
+  return y && n && sameList(y, n) ? y : undefined;
+}
+
+function sameView(a: View | undefined, b: View | undefined): boolean {
+  if (!a || !b) return a === b;
+  if (a.kind === 'const') return b.kind === 'const' && a.value === b.value;
+  return b.kind === 'unknown' && a.within.equals(b.within);
+}
+
+/** One piece for the ways that cover `cube` with the same assumptions left; fields they set apart become unknown. */
+function mergedPiece(ways: Piece[], cube: Cube, assumptions: SymbolicAssumption[]): Piece {
+  const first = ways[0];
+  const views: Partial<Record<Dim, View>> = { ...first.views };
+  const dropped = first.assumptions.find((a) => !assumptions.some((b) => sameAssumption(a, b))) ?? first.assumptions[0];
+  for (const d of new Set(ways.flatMap((w) => Object.keys(w.views) as Dim[]))) {
+    if (ways.every((w) => sameView(w.views[d], first.views[d]))) continue;
+    const within = IntervalSet.fromRanges(ways.flatMap((w) => [...currentSet({ ...w, cube }, d).ranges()]));
+    views[d] = { kind: 'unknown', within, why: `depends on which way \`${dropped.criterion}\` (${dropped.rule}) and the answers after it went` };
+  }
+  return { ...narrowed(first, cube), views, assumptions };
+}
+
+/** The group's pieces cut where their sets of dimension `d` begin and end: each part with the pieces that hold it. */
+function atoms(group: Piece[], d: Dim): { set: IntervalSet; holders: Piece[] }[] {
+  const bounds = new Set<bigint>();
+  for (const p of group) for (const [lo, hi] of p.cube[d].ranges()) bounds.add(lo).add(hi + 1n);
+  const cuts = [...bounds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const byHolders = new Map<string, { ranges: [bigint, bigint][]; holders: Piece[] }>();
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const lo = cuts[i];
+    const holders = group.filter((p) => p.cube[d].contains(lo));
+    if (holders.length === 0) continue;
+    const k = holders.map((h) => group.indexOf(h)).join(',');
+    const g = byHolders.get(k);
+    if (g) g.ranges.push([lo, cuts[i + 1] - 1n]);
+    else byHolders.set(k, { ranges: [[lo, cuts[i + 1] - 1n]], holders });
+  }
+  return [...byHolders.values()].map((g) => ({ set: IntervalSet.fromRanges(g.ranges), holders: g.holders }));
+}
+
+/**
+ * Pieces in the same kernel state (`stateKey`: everything but the fields'
+ * values and the assumptions), merged where their ways cover each other.
+ * Pieces it cannot merge come back as they were (or over the part of their
+ * packets that no merge took).
+ */
+export function mergeWays(pieces: Piece[], stateKey: (p: Piece) => string): Piece[] {
+  const groups = new Map<string, Piece[]>();
+  for (const p of pieces) {
+    const k = stateKey(p);
+    const g = groups.get(k);
+    if (g) g.push(p);
+    else groups.set(k, [p]);
+  }
+  const out: Piece[] = [];
+  for (const g of groups.values()) {
+    if (g.length < 2 || g.every((p) => sameList(p.assumptions, g[0].assumptions))) out.push(...g);
+    else out.push(...mergeGroup(g));
+  }
+  return out;
+}
+
+function mergeGroup(group: Piece[]): Piece[] {
+  const varying = DIMS.filter((d) => group.some((p) => !p.cube[d].equals(group[0].cube[d])));
+  if (varying.length === 0) {
+    const assumptions = mergedAssumptions(group.map((p) => p.assumptions));
+    return assumptions ? [mergedPiece(group, group[0].cube, assumptions)] : group;
+  }
+  if (varying.length > MAX_VARYING) return group;
+  // Cut along one varying dimension, among pieces that agree on the others (kube-proxy: per service address, by source).
+  for (const d of varying) {
+    const rest = varying.filter((x) => x !== d);
+    const byRest = new Map<string, Piece[]>();
+    for (const p of group) {
+      const k = rest.map((x) => [...p.cube[x].ranges()].join(';')).join('|');
+      const g = byRest.get(k);
+      if (g) g.push(p);
+      else byRest.set(k, [p]);
+    }
+    if (byRest.size === group.length) continue;
+    let merged = false;
+    const out: Piece[] = [];
+    for (const sub of byRest.values()) {
+      const r = sub.length < 2 ? undefined : mergeAlong(sub, d);
+      if (r) merged = true;
+      out.push(...(r ?? sub));
+    }
+    if (merged) return out;
+  }
+  return group;
+}
+
+/** The pieces (which differ in `d` only) merged part by part of `d`; undefined when no part merges. */
+function mergeAlong(group: Piece[], d: Dim): Piece[] | undefined {
+  const out: Piece[] = [];
+  const left = new Map<Piece, [bigint, bigint][]>();
+  let merged = false;
+  for (const { set, holders } of atoms(group, d)) {
+    const assumptions = holders.length > 1 ? mergedAssumptions(holders.map((p) => p.assumptions)) : undefined;
+    if (assumptions) {
+      merged = true;
+      out.push(mergedPiece(holders, withDim(holders[0].cube, d, set), assumptions));
+    } else for (const h of holders) left.set(h, [...(left.get(h) ?? []), ...set.ranges()]);
+  }
+  if (!merged) return undefined;
+  for (const [p, ranges] of left) out.push(narrowed(p, withDim(p.cube, d, IntervalSet.fromRanges(ranges))));
+  return out;
+}
