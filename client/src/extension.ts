@@ -63,7 +63,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     commands.registerCommand(OPEN_LIVE_COMMAND, () => openLiveRuleset(live)),
     commands.registerCommand(COMPARE_LIVE_COMMAND, (uri?: Uri) => compareWithLive(live, panelHost.client, uri instanceof Uri ? uri : undefined)),
     new PacketTests(panelHost.client),
-    new SymbolicCommands(panelHost.client),
+    new SymbolicCommands(panelHost),
     commands.registerCommand(TRACE_COMMAND, (args?: TracePacketArgs | Uri) => TracePanel.show(panelHost, args)),
     commands.registerCommand(CONVERT_TO_NFT_COMMAND, (uri?: Uri) => convertToNft(panelHost.client, uri instanceof Uri ? uri : undefined)),
     window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, {

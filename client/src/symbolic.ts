@@ -1,14 +1,11 @@
-// The symbolic engine in the editor: "Service Matrix" (who reaches a port),
+// The symbolic engine in the editor: "Service Matrix" (who reaches a port, in the trace panel),
 // "Compare with HEAD" (what the uncommitted edits change for the packets),
 // and a notice when a saved edit changes what the ruleset lets through.
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { commands, Disposable, l10n, TextDocument, window, workspace } from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
-import {
-  COMPARE_HEAD_COMMAND, MATRIX_COMMAND, SEMANTIC_DIFF_REQUEST, SemanticDiffAnswer, SemanticDiffParams, SERVICE_MATRIX_REQUEST, ServiceMatrixAnswer,
-  ServiceMatrixParams,
-} from '../../server/src/lsp/protocol';
+import { COMPARE_HEAD_COMMAND, MATRIX_COMMAND, SEMANTIC_DIFF_REQUEST, SemanticDiffAnswer, SemanticDiffParams } from '../../server/src/lsp/protocol';
+import { type PanelHost, TracePanel } from './tracePanel';
 
 /** The check after a save runs by itself only on rulesets this small: a larger one waits for the command. */
 const NOTICE_MAX_RULES = 2000;
@@ -36,7 +33,7 @@ export class SymbolicCommands implements Disposable {
   /** The text of each rules document as last saved (or opened): the base of the notice after a save. */
   private readonly saved = new Map<string, string>();
 
-  constructor(private readonly client: () => Promise<LanguageClient>) {
+  constructor(private readonly panelHost: PanelHost) {
     for (const doc of workspace.textDocuments) if (rulesDocument(doc)) this.saved.set(doc.uri.toString(), doc.getText());
     this.disposables.push(
       commands.registerCommand(MATRIX_COMMAND, () => this.matrix()),
@@ -57,11 +54,7 @@ export class SymbolicCommands implements Disposable {
     }
     const service = await window.showInputBox({ prompt: l10n.t('Which service? A protocol and port (tcp:22, udp:53), icmp, or a protocol alone'), value: 'tcp:22' });
     if (!service) return;
-    const client = await this.client();
-    const answer = await client.sendRequest<ServiceMatrixAnswer>(SERVICE_MATRIX_REQUEST, { uri: doc.uri.toString(), service } satisfies ServiceMatrixParams);
-    if (!answer) void window.showInformationMessage(l10n.t('This document has no iptables rules.'));
-    else if ('error' in answer) void window.showErrorMessage(answer.error);
-    else await showText(answer.text);
+    await TracePanel.showMatrix(this.panelHost, doc.uri, service);
   }
 
   private async compareWithHead(): Promise<void> {
@@ -80,7 +73,7 @@ export class SymbolicCommands implements Disposable {
   }
 
   private diff(doc: TextDocument, baseText: string, names: { a: string; b: string }, maxRules?: number): Promise<SemanticDiffAnswer> {
-    return this.client().then((c) => c.sendRequest<SemanticDiffAnswer>(SEMANTIC_DIFF_REQUEST, { uri: doc.uri.toString(), baseText, names, maxRules } satisfies SemanticDiffParams));
+    return this.panelHost.client().then((c) => c.sendRequest<SemanticDiffAnswer>(SEMANTIC_DIFF_REQUEST, { uri: doc.uri.toString(), baseText, names, maxRules } satisfies SemanticDiffParams));
   }
 
   private async afterSave(doc: TextDocument): Promise<void> {

@@ -10,7 +10,7 @@ import {
 } from 'vscode';
 import { type LanguageClient, LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
 import {
-  EditorRange, FromWebview, parseFromWebview, SavedSample, ToWebview, TRACE_MODEL_REQUEST, TRACE_VIEW_TYPE, TraceModel, TraceModelParams, TracePacketArgs, WebviewState,
+  EditorRange, FromWebview, parseFromWebview, SavedSample, SERVICE_MATRIX_REQUEST, ServiceMatrixAnswer, ServiceMatrixParams, ToWebview, TRACE_MODEL_REQUEST, TRACE_VIEW_TYPE, TraceModel, TraceModelParams, TracePacketArgs, WebviewState,
 } from '../../server/src/lsp/protocol';
 import { callsIptables } from '../../server/src/shell/detect';
 import { activeUnsynced, sizeOf, SYNC_LIMIT } from './largeFiles';
@@ -19,6 +19,9 @@ import { sampleFileName, samplesDirectory, traceHtml } from './traceHtml';
 
 /** Edits settle this long before the panel traces again. */
 const DEBOUNCE_MS = 250;
+
+/** Classes per family the panel's matrix shows: a table of more is no longer read (the command line has them all). */
+const MATRIX_CLASSES_SHOWN = 300;
 
 /** Models kept for documents the panel followed (an 8k-rule file's is about 1.5 MB). */
 const MODELS_KEPT = 4;
@@ -75,6 +78,12 @@ export class TracePanel {
     }
     if (!uri && !TracePanel.current.followed) TracePanel.current.post({ type: 'noModel', message: l10n.t('Open an iptables rules file, or a shell script that runs iptables, to trace a packet through it.') });
     if (args && !(args instanceof Uri) && args.chain) TracePanel.current.post({ type: 'preset', chain: args.chain });
+  }
+
+  /** "iptables: Service Matrix": the panel on the document, showing who reaches the service. */
+  static async showMatrix(host: PanelHost, uri: Uri, service: string): Promise<void> {
+    await TracePanel.show(host, uri);
+    await TracePanel.current?.matrix(uri, service);
   }
 
   /** The serializer's way back after a restart, with the state the webview saved. */
@@ -185,7 +194,24 @@ export class TracePanel {
       case 'saveSample':
         void this.saveSample(this.followed, m.name, m.scenario);
         return;
+      case 'matrix':
+        void this.matrix(this.followed, m.service);
+        return;
     }
+  }
+
+  /** Asks the server for the document's matrix and shows it in the page (the first classes of a large one). */
+  private async matrix(uri: Uri, service: string): Promise<void> {
+    let answer: ServiceMatrixAnswer;
+    try {
+      const client = await this.host.client();
+      answer = await client.sendRequest<ServiceMatrixAnswer>(SERVICE_MATRIX_REQUEST, { uri: uri.toString(), service, maxClasses: MATRIX_CLASSES_SHOWN } satisfies ServiceMatrixParams);
+    } catch (e) {
+      answer = { error: (e as Error).message };
+    }
+    if (uri.toString() !== this.followed?.toString()) return;
+    if (answer && 'matrices' in answer) this.post({ type: 'matrix', uri: uri.toString(), service, matrices: answer.matrices });
+    else this.post({ type: 'matrix', uri: uri.toString(), service, error: answer?.error ?? l10n.t('This document has no iptables rules.') });
   }
 
   /**

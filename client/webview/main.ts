@@ -7,7 +7,7 @@ import { checkExpectation, expectationOf } from '../../server/src/engine/expecta
 import { packetJson as enginePacketJson, TCP_FLAG_NAMES } from '../../server/src/engine/packet';
 import type { Family } from '../../server/src/knowledge';
 import { COMMON_PROTOCOLS, ICMP_TYPES, ICMPV6_TYPES, protocolNumber, STATE_NAMES } from '../../server/src/knowledge/vocabulary';
-import type { EditorRange, FromWebview, MachineHostMessage, SavedSample, ToWebview, TraceModel, WebviewState } from '../../server/src/lsp/protocol';
+import type { EditorRange, FromWebview, MachineHostMessage, MatrixView, SavedSample, ToWebview, TraceModel, WebviewState } from '../../server/src/lsp/protocol';
 import { linePlace, rulesetFromSnapshot } from '../../server/src/model/snapshot';
 import { nftRule, nftSummary } from '../../server/src/nft/script';
 import type { Ruleset } from '../../server/src/model/ruleset';
@@ -16,6 +16,7 @@ import {
   sampleFromScenario, scenarioJson, validate, withMachine,
 } from './form';
 import { applyPageLanguage } from './language';
+import { renderMatrix } from './matrix';
 import { escapeHtml as e, renderHits, renderPicture, renderSteps, renderVerdict } from './render';
 import { traceView, type TraceView } from './viewModel';
 
@@ -44,6 +45,8 @@ let expanded = new Set<string>();
 let view: TraceView | undefined;
 /** The last trace and the scenario it is of, for "Save as test". */
 let traced: { trace: Trace; scenario: Scenario } | undefined;
+/** The matrices shown, for the clicks on their classes. */
+let matrices: MatrixView[] = [];
 /** When the model arrived, until its first trace is on screen (reported in data-first-trace-ms). */
 let modelArrived: number | undefined;
 
@@ -120,6 +123,15 @@ function page(): string {
   <div id="hits"></div>
   <h2 id="steps-title">${l10n.t('Steps')}</h2>
   <ol id="steps" aria-labelledby="steps-title"></ol>
+</section>
+<section id="matrix-section" aria-labelledby="matrix-title">
+  <h2 id="matrix-title">${l10n.t('Service matrix: who reaches a port')}</h2>
+  <div class="matrix-ask">
+    <label for="f-service">${l10n.t('Service')}</label><input id="f-service" value="tcp:22" placeholder="tcp:22, udp:53, icmp" autocomplete="off" spellcheck="false">
+    <button type="button" id="show-matrix"><span class="codicon codicon-table" aria-hidden="true"></span>${l10n.t('Show who reaches it')}</button>
+    <span id="matrix-status" role="status" aria-live="polite"></span>
+  </div>
+  <div id="matrix"></div>
 </section>`;
 }
 
@@ -362,6 +374,9 @@ function receiveModel(m: Extract<ToWebview, { type: 'model' }>): void {
     outcome = 0;
     expanded = new Set();
     fillForm(sample);
+    matrices = [];
+    $('matrix').innerHTML = '';
+    $('matrix-status').textContent = '';
   }
   showSamples();
   state.uri = model.uri;
@@ -469,7 +484,57 @@ function onClick(ev: MouseEvent): void {
       return update();
     case 'goto-row':
       return focusRow(Number(target.dataset.row));
+    case 'matrix-class':
+      return traceClass(Number(target.dataset.matrix), Number(target.dataset.class));
   }
+}
+
+// ---- the service matrix ---------------------------------------------------------------------------
+
+function askMatrix(): void {
+  const service = $<HTMLInputElement>('f-service').value.trim();
+  if (!loaded || !service) return;
+  $('matrix-status').textContent = l10n.t('Working out who reaches {0}…', service);
+  post({ type: 'matrix', uri: loaded.model.uri, service });
+}
+
+function showMatrix(m: Extract<ToWebview, { type: 'matrix' }>): void {
+  if (!loaded || m.uri !== loaded.model.uri) return;
+  $<HTMLInputElement>('f-service').value = m.service;
+  const status = $('matrix-status');
+  status.classList.toggle('failed', 'error' in m);
+  if ('error' in m) {
+    status.textContent = m.error;
+    return;
+  }
+  matrices = m.matrices;
+  status.textContent = l10n.t('Click a class to trace one of its packets.');
+  $('matrix').innerHTML = renderMatrix(m.service, m.matrices);
+  $('matrix-section').scrollIntoView({ block: 'start' });
+}
+
+/** A class clicked: its example packet in the form, traced. */
+function traceClass(mi: number, ci: number): void {
+  const m = matrices[mi];
+  const c = m?.classes[ci];
+  if (!c) return;
+  for (const el of $('matrix').querySelectorAll('.traced')) el.classList.remove('traced');
+  for (const el of $('matrix').querySelectorAll(`[data-matrix="${mi}"][data-class="${ci}"]`)) (el.closest('tr') ?? el).classList.add('traced');
+  family = m.family;
+  sample = sampleFromScenario(c.example);
+  outcome = 0;
+  control<HTMLSelectElement>('sample').value = '';
+  fillForm(sample);
+  saveState();
+  update();
+  $('result').scrollIntoView({ block: 'start' });
+}
+
+function onMatrixKey(ev: KeyboardEvent): void {
+  const cell = (ev.target as Element).closest<SVGElement>('[data-action="matrix-class"]');
+  if (!cell || cell.tagName.toLowerCase() === 'button' || (ev.key !== 'Enter' && ev.key !== ' ')) return;
+  ev.preventDefault();
+  traceClass(Number(cell.dataset.matrix), Number(cell.dataset.class));
 }
 
 function focusRow(row: number): void {
@@ -583,6 +648,8 @@ function onMessage(ev: MessageEvent<ToWebview>): void {
         showSamples();
       }
       return;
+    case 'matrix':
+      return showMatrix(m);
     case 'status':
       $('sample-status').textContent = m.message;
       $('sample-status').classList.toggle('failed', m.error === true);
@@ -615,6 +682,11 @@ function start(): void {
   $('steps').addEventListener('keydown', onStepsKey);
   $('verdict').addEventListener('keydown', onOutcomesKey);
   $('picture').addEventListener('keydown', onPictureKey);
+  $('matrix').addEventListener('keydown', onMatrixKey);
+  $('show-matrix').addEventListener('click', askMatrix);
+  $('f-service').addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter') askMatrix();
+  });
   window.addEventListener('message', onMessage);
   post({ type: 'ready' });
 }

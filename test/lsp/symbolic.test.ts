@@ -24,6 +24,15 @@ test('iptables/serviceMatrix: who reaches tcp:22 on the open document, and a cle
   assert.ok(m && 'text' in m);
   assert.match(m.text, /^tcp:22: new connections \(SYN\) to port 22, IPv4\n/);
   assert.match(m.text, /\n {2}forwarded out eth0 from 10\.0\.0\.0\/24 but 10\.0\.0\.1 .* on eth1\n {21}NAT: source → 203\.0\.113\.1\n/);
+  // The panel's part: the classes with their cells and an example, at most maxClasses of them and how many more.
+  const few = await client.connection.sendRequest<ServiceMatrixAnswer>(SERVICE_MATRIX_REQUEST, { uri: URI, service: 'tcp:22', maxClasses: 3 } satisfies ServiceMatrixParams);
+  assert.ok(few && 'matrices' in few && 'matrices' in m);
+  const all = m.matrices[0].classes;
+  assert.equal(few.matrices[0].classes.length, 3);
+  assert.equal(few.matrices[0].more, all.length - 3);
+  const masq = all.find((c) => c.fate === 'forwarded' && c.outInterface === 'eth0' && c.rewrites.includes('source → 203.0.113.1'));
+  assert.ok(masq && masq.cells.some((x) => x.from.startsWith('10.0.0.0/24 but') && x.on === 'eth1'));
+  assert.equal((masq.example.packet as Record<string, unknown>).inInterface, 'eth1');
   const bad = await client.connection.sendRequest<ServiceMatrixAnswer>(SERVICE_MATRIX_REQUEST, { uri: URI, service: 'tcp:http' } satisfies ServiceMatrixParams);
   assert.deepEqual(bad, { error: 'not a service: `tcp:http` (tcp:22, udp:53, icmp, or a protocol alone)' });
 });

@@ -16,6 +16,7 @@ test('well-formed messages pass, rebuilt with only their own fields', () => {
     { type: 'decorate', uri, version: 3, hits: [], decider: [{ line: 1, start: 2, end: 2 }] });
   assert.deepEqual(parseFromWebview({ type: 'saveSample', uri, name: 'ssh in', scenario: { packet: { proto: 'tcp' } } }),
     { type: 'saveSample', uri, name: 'ssh in', scenario: { packet: { proto: 'tcp' } } });
+  assert.deepEqual(parseFromWebview({ type: 'matrix', uri, service: 'tcp:22', maxClasses: 1e9 }), { type: 'matrix', uri, service: 'tcp:22' });
 });
 
 test('anything else is dropped: unknown types, wrong field types, empty or huge lists, bad ranges', () => {
@@ -33,6 +34,10 @@ test('anything else is dropped: unknown types, wrong field types, empty or huge 
     { type: 'reveal', uri, version: 3, ranges: [{ line: Infinity, start: 0, end: 1 }] },
     { type: 'decorate', uri, version: 3, hits: Array.from({ length: 10_001 }, () => ({ line: 0, start: 0, end: 0 })), decider: [] },
     { type: 'decorate', uri, version: 3, hits: 'all', decider: [] },
+    { type: 'matrix', uri, service: '' },
+    { type: 'matrix', uri, service: 22 },
+    { type: 'matrix', uri, service: 'tcp:'.repeat(11) },
+    { type: 'matrix', service: 'tcp:22' },
     { type: 'saveSample', uri, name: ['settings'], scenario: {} },
     { type: 'saveSample', uri, name: '', scenario: {} },
     { type: 'saveSample', uri, name: 'x'.repeat(201), scenario: {} },

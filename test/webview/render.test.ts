@@ -3,7 +3,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { escapeHtml, renderPicture, renderSteps, renderVerdict } from '../../client/webview/render';
+import { classFate, renderMatrix } from '../../client/webview/matrix';
 import { traceView } from '../../client/webview/viewModel';
+import { matrixJson, serviceMatrix } from '../../server/src/engine/symbolic/matrix';
+import type { MatrixView } from '../../server/src/lsp/protocol';
 import { analyseSaveText, DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
 import { defaultHost, packetFromShorthand, parseScenario, traceScenario } from '../../server/src/engine';
 
@@ -57,4 +60,25 @@ test('a rule step shows the rule in nftables as text', () => {
   const rule = v.rows.find((r) => r.kind === 'rule')!;
   rule.nft = 'tcp dport 22 counter accept comment "<b>"';
   assert.match(renderSteps([rule]), /<div class="nft"><span class="nft-label">nft<\/span><code>tcp dport 22 counter accept comment &#34;&#60;b&#62;&#34;<\/code><\/div><\/li>$/);
+});
+
+test('the service matrix: a box and a table row per class, by hook, each with the example a click traces; the rules\' words are text', () => {
+  const rules = '*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i eth1 -p tcp --dport 22 -j ACCEPT\n'
+    + '-A FORWARD -i eth1 -o eth0 -j ACCEPT\n-A FORWARD -m limit --limit 1/s -m comment --comment "<b>x</b>" -j ACCEPT\nCOMMIT\n';
+  const m = matrixJson(serviceMatrix(analyseSaveText(rules, DEFAULT_OPTIONS).ruleset!, { protocol: 6, port: 22 })) as unknown as MatrixView;
+  const html = renderMatrix('tcp:22', [m]);
+  const input = m.classes.findIndex((c) => c.hook === 'INPUT' && c.fate === 'delivered' && c.cells.some((x) => x.on === 'eth1'));
+  assert.ok(input >= 0, JSON.stringify(m.classes.map((c) => [c.hook, c.fate, c.cells])));
+  assert.equal((m.classes[input].example.packet as Record<string, unknown>).inInterface, 'eth1');
+  // Every class: one box in the picture and one button in its hook's table, both naming it.
+  for (let i = 0; i < m.classes.length; i++) assert.equal(html.split(`data-matrix="0" data-class="${i}"`).length - 1, 2, `class ${i}`);
+  assert.deepEqual([...html.matchAll(/<caption>([^<]*)<\/caption>/g)].map((x) => x[1]), ['To this host (INPUT)', 'Through this host (FORWARD)', 'From this host (OUTPUT)', 'Dropped before routing (PREROUTING)']);
+  const cell = '(?:(?!</td>).)*';
+  assert.match(html, new RegExp(`<tr class="tone-ok"><td class="fate">delivered</td><td>${cell}</td><td>${cell}</td><td>eth1(<br>eth1)*</td>`));
+  // The rate limit is taken both ways: those classes depend on conditions (yellow), and say so.
+  const limited = m.classes.filter((c) => c.conditions.some((x) => x.includes('--limit')));
+  assert.ok(limited.length >= 2);
+  assert.ok(limited.every((c) => classFate(c).endsWith(', if the conditions hold')));
+  assert.match(html, /<rect class="cell tone-unsure"/);
+  assert.ok(!html.includes('<b>'));
 });

@@ -78,10 +78,35 @@ export interface ServiceMatrixParams {
   uri: string;
   /** `tcp:22`, `udp:53`, `icmp`... */
   service: string;
+  /** At most this many classes per family in `matrices` (the text has them all). */
+  maxClasses?: number;
+}
+
+/** A class of the matrix as the panel shows it (engine/symbolic/matrix.ts matrixJson). */
+export interface MatrixClassView {
+  /** INPUT, FORWARD, OUTPUT, or PREROUTING (dropped before routing). */
+  hook: string;
+  fate: string;
+  outInterface: string | null;
+  /** Its packets, each set in words: where from, where to, on which interface. */
+  cells: { from: string; to: string; on: string }[];
+  rewrites: string[];
+  reason?: string;
+  conditions: string[];
+  /** One packet of the class as a scenario: what a click traces. */
+  example: Record<string, unknown>;
+}
+
+export interface MatrixView {
+  service: string;
+  family: 'ipv4' | 'ipv6';
+  classes: MatrixClassView[];
+  /** Classes left out (maxClasses). */
+  more?: number;
 }
 
 /** Null when the server stays out of the document. */
-export type ServiceMatrixAnswer = { text: string } | { error: string } | null;
+export type ServiceMatrixAnswer = { text: string; matrices: MatrixView[] } | { error: string } | null;
 
 /**
  * What changes for the packets from another version of a document (`baseText`:
@@ -160,7 +185,10 @@ export type ToWebview =
   | { type: 'preset'; chain: string }
   | { type: 'samples'; uri: string; samples: SavedSample[] }
   /** A save failed or worked: shown beside the samples. */
-  | { type: 'status'; message: string; error?: boolean };
+  | { type: 'status'; message: string; error?: boolean }
+  /** The service matrix of the followed document (asked for by the command or the panel), or why there is none. */
+  | { type: 'matrix'; uri: string; service: string; matrices: MatrixView[] }
+  | { type: 'matrix'; uri: string; service: string; error: string };
 
 /** A place in the followed document, as the editor counts (0-based). */
 export interface EditorRange {
@@ -177,10 +205,12 @@ export type FromWebview =
   | { type: 'decorate'; uri: string; version: number; hits: EditorRange[]; decider: EditorRange[] }
   | { type: 'saveSample'; uri: string; name: string; scenario: Record<string, unknown> }
   /** The host "this machine" was chosen: read it (the live command's machine). */
-  | { type: 'readMachine' };
+  | { type: 'readMachine' }
+  /** Show the service matrix of the document for this service (`tcp:22`). */
+  | { type: 'matrix'; uri: string; service: string };
 
 /** What a message from the webview may hold at most: more is refused, not cut. */
-const LIMITS = { uri: 8192, name: 200, ranges: 10_000, scenario: 1 << 20 };
+const LIMITS = { uri: 8192, name: 200, ranges: 10_000, scenario: 1 << 20, service: 40 };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
@@ -232,6 +262,8 @@ export function parseFromWebview(m: unknown): FromWebview | undefined {
       const saved = scenario(m.scenario);
       return isText(m.uri, LIMITS.uri) && isText(m.name, LIMITS.name) && saved ? { type: 'saveSample', uri: m.uri, name: m.name, scenario: saved } : undefined;
     }
+    case 'matrix':
+      return isText(m.uri, LIMITS.uri) && isText(m.service, LIMITS.service) ? { type: 'matrix', uri: m.uri, service: m.service } : undefined;
     default:
       return undefined;
   }

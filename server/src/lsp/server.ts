@@ -37,7 +37,7 @@ import { documentDiff, documentMatrix, ruleCount } from '../services/symbolic';
 import { traceLenses, traceModel } from '../services/trace';
 import {
   COMPARE_LIVE_REQUEST, CompareLiveAnswer, CompareLiveParams, NFT_SCRIPT_REQUEST, NftScriptAnswer, NftScriptParams, PACKET_TESTS_REQUEST, PacketTestsAnswer,
-  PacketTestsParams, SEMANTIC_DIFF_REQUEST, SemanticDiffAnswer, SemanticDiffParams, SERVICE_MATRIX_REQUEST, ServiceMatrixAnswer, ServiceMatrixParams,
+  PacketTestsParams, SEMANTIC_DIFF_REQUEST, SemanticDiffAnswer, SemanticDiffParams, MatrixView, SERVICE_MATRIX_REQUEST, ServiceMatrixAnswer, ServiceMatrixParams,
   TRACE_COMMAND, TRACE_MODEL_REQUEST, TraceModel, TraceModelParams, TracePacketArgs,
 } from './protocol';
 
@@ -587,10 +587,10 @@ connection.onRequest(PACKET_TESTS_REQUEST, async (p: PacketTestsParams): Promise
 });
 
 // The symbolic engine: who reaches a port, and what another version of the document would change.
-connection.onRequest(SERVICE_MATRIX_REQUEST, async ({ uri, service }: ServiceMatrixParams): Promise<ServiceMatrixAnswer> =>
+connection.onRequest(SERVICE_MATRIX_REQUEST, async ({ uri, service, maxClasses }: ServiceMatrixParams): Promise<ServiceMatrixAnswer> =>
   fromAnalysis(uri, 'service matrix', (a) => {
-    const m = documentMatrix(a, service);
-    return 'error' in m ? m : { text: m.text };
+    const m = documentMatrix(a, service, maxClasses);
+    return 'error' in m ? m : { text: m.text, matrices: m.json as unknown as MatrixView[] };
   }));
 
 connection.onRequest(SEMANTIC_DIFF_REQUEST, async (p: SemanticDiffParams): Promise<SemanticDiffAnswer> => {

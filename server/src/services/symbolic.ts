@@ -15,11 +15,11 @@ function families(a: DocumentAnalysis): Family[] {
 }
 
 /** The matrix of each family the document has rules for, as text and JSON; an error for a service it cannot read. */
-export function documentMatrix(a: DocumentAnalysis, service: string): { text: string; json: JsonObject[] } | { error: string } {
+export function documentMatrix(a: DocumentAnalysis, service: string, maxClasses?: number): { text: string; json: JsonObject[] } | { error: string } {
   const s = parseService(service);
   if (!s) return { error: t('not a service: `{0}` (tcp:22, udp:53, icmp, or a protocol alone)', service) };
   const matrices = (families(a).length ? families(a) : ['ipv4' as Family]).map((f) => serviceMatrix(a.rulesets[f] ?? { family: f, tables: new Map() }, s));
-  return { text: matrices.map(matrixText).join('\n'), json: matrices.map(matrixJson) };
+  return { text: matrices.map(matrixText).join('\n'), json: matrices.map((m) => matrixJson(m, maxClasses)) };
 }
 
 /** How many rules the document has: the editor compares versions on its own only below a size. */

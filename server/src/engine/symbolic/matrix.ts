@@ -16,7 +16,7 @@ import { analyseRuleset, type Analysis, exampleOf, hostForRules, PacketClass } f
 import { IntervalSet } from './intervals';
 import type { SymbolicAssumption, View } from './piece';
 import type { Cube, Dim, SpaceLimits } from './space';
-import { addressWords, cubeWords, fateOutWords, hostJson } from './words';
+import { addressWords, cubeEnds, cubeWords, fateOutWords, hostJson } from './words';
 
 export interface Service {
   protocol: number;
@@ -173,13 +173,19 @@ export function matrixText(m: Matrix): string {
   return out.join('\n') + '\n';
 }
 
-/** The matrix as JSON: each class with its hook, fate, packets, conditions and an example scenario. */
-export function matrixJson(m: Matrix): JsonObject {
+/**
+ * The matrix as JSON: each class with its hook, fate, packets (in words, and
+ * as `cells`: where from, where to, on which interface), conditions and an
+ * example scenario. `maxClasses`: at most that many classes, `more` says how many were left out.
+ */
+export function matrixJson(m: Matrix, maxClasses = Infinity): JsonObject {
+  const shown = m.entries.slice(0, maxClasses);
   return {
     service: serviceText(m.service), family: m.family, host: hostJson(m.host) ?? null, addedInterfaces: m.addedInterfaces,
-    classes: m.entries.map((e) => ({
-      hook: e.hook, fate: e.fate, outInterface: e.outInterface, packets: e.packets, rewrites: e.rewrites, ...(e.reason ? { reason: e.reason } : {}),
-      conditions: e.conditions, example: e.example,
+    classes: shown.map((e) => ({
+      hook: e.hook, fate: e.fate, outInterface: e.outInterface, packets: e.packets, cells: e.cubes.map((c) => cubeEnds(c, m.host, m.family)),
+      rewrites: e.rewrites, ...(e.reason ? { reason: e.reason } : {}), conditions: e.conditions, example: e.example,
     })),
+    ...(shown.length < m.entries.length ? { more: m.entries.length - shown.length } : {}),
   };
 }

@@ -124,6 +124,11 @@ export function fateOutWords(fate: Fate | 'unknown', outInterface: string | null
   return (fate === 'forwarded' || fate === 'sent') && outInterface !== null ? t('{0} out {1}', fateWord(fate), outInterface) : fateWord(fate);
 }
 
+/** A cube's ends in words, for a table: where from, where to, and on which interface (or `this host`). */
+export function cubeEnds(c: Cube, host: Host, family: Family): { from: string; to: string; on: string } {
+  return { from: addressWords(c.src, family), to: addressWords(c.dst, family), on: interfaceWords(c.in, host) };
+}
+
 /** The host as the scenario's `host` JSON (undefined for the default host: a scenario leaves it out). */
 export function hostJson(host: Host): JsonObject | undefined {
   const json: JsonObject = {
