@@ -381,6 +381,7 @@ function receiveModel(m: Extract<ToWebview, { type: 'model' }>): void {
   showSamples();
   state.uri = model.uri;
   saveState();
+  if (pendingMatrix?.uri === model.uri) showMatrix(pendingMatrix);
   if (rulesets.size === 0) {
     $('verdict').innerHTML = `<div class="verdict fate-unknown">${e(l10n.t('This document has no rules to trace.'))}</div>`;
     return;
@@ -498,8 +499,15 @@ function askMatrix(): void {
   post({ type: 'matrix', uri: loaded.model.uri, service });
 }
 
+/** A matrix that came before its document's model (the panel just opened): shown once the model is there. */
+let pendingMatrix: Extract<ToWebview, { type: 'matrix' }> | undefined;
+
 function showMatrix(m: Extract<ToWebview, { type: 'matrix' }>): void {
-  if (!loaded || m.uri !== loaded.model.uri) return;
+  if (!loaded || m.uri !== loaded.model.uri) {
+    pendingMatrix = m;
+    return;
+  }
+  pendingMatrix = undefined;
   $<HTMLInputElement>('f-service').value = m.service;
   const status = $('matrix-status');
   status.classList.toggle('failed', 'error' in m);

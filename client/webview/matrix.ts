@@ -37,7 +37,7 @@ const BOXES = 24;
 
 function picture(m: MatrixView, mi: number, hooks: string[]): string {
   const box = 22;
-  const left = 210;
+  const left = 260;
   const rows = hooks.map((hook, row) => {
     const classes = m.classes.map((c, ci) => ({ c, ci })).filter(({ c }) => c.hook === hook);
     const y = 8 + row * (box + 10);
