@@ -7,7 +7,7 @@
 // among N (N-1 nested `-m statistic --mode random` rules) is then one piece
 // whose destination is one of the endpoints, not N pieces.
 import { IntervalSet } from './intervals';
-import { currentSet, narrowed, Piece, SymbolicAssumption, View } from './piece';
+import { currentSet, narrowed, Piece, sameView, SymbolicAssumption, View } from './piece';
 import { Cube, DIMS, Dim, withDim } from './space';
 
 /** More cube dimensions varying in a group than this: not merged (the partition would cost more than it saves). */
@@ -35,12 +35,6 @@ export function mergedAssumptions(ways: SymbolicAssumption[][]): SymbolicAssumpt
   const y = mergedAssumptions(yes);
   const n = mergedAssumptions(no);
   return y && n && sameList(y, n) ? y : undefined;
-}
-
-function sameView(a: View | undefined, b: View | undefined): boolean {
-  if (!a || !b) return a === b;
-  if (a.kind === 'const') return b.kind === 'const' && a.value === b.value;
-  return b.kind === 'unknown' && a.within.equals(b.within);
 }
 
 /** One piece for the ways that cover `cube` with the same assumptions left; fields they set apart become unknown. */

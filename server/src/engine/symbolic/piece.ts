@@ -14,6 +14,13 @@ import { Cube, Dim, examplePick, examplePoint, Point, pointJson, withDim } from 
 /** A field's value now, when it is no longer the packet's own. */
 export type View = { kind: 'const'; value: bigint } | { kind: 'unknown'; within: IntervalSet; why: string };
 
+/** Whether two fields' views (or their absence) are the same. */
+export function sameView(a: View | undefined, b: View | undefined): boolean {
+  if (!a || !b) return a === b;
+  if (a.kind === 'const') return b.kind === 'const' && a.value === b.value;
+  return b.kind === 'unknown' && a.within.equals(b.within);
+}
+
 /** An answer the analysis takes both ways, and why it cannot tell. */
 export interface SymbolicAssumption {
   rule: string;

@@ -23,7 +23,7 @@ import { evaluate, Reads } from './concrete';
 import { basePackets, Bases, evalContext, Place, SymbolicCriterion, symbolicRule, SymbolicRule } from './criteria';
 import { IntervalSet } from './intervals';
 import { natPlans, type FieldPlan } from './nat';
-import { cloneSkb, currentSet, narrowed, Piece, representative, Setting, SkbState, SymbolicAssumption, View, withDimSet } from './piece';
+import { cloneSkb, currentSet, narrowed, Piece, representative, sameView, Setting, SkbState, SymbolicAssumption, View, withDimSet } from './piece';
 import { Dim, examplePoint, interfaceAt, interfaceIndex, MAC_NONE, pointJson, wholeSpace } from './space';
 
 export interface Leaf {
@@ -724,11 +724,6 @@ function assume(p: Piece, rule: CompiledRule, c: SymbolicCriterion, u: { reason:
 
 function assumeTarget(p: Piece, rule: CompiledRule, what: string, u: Uncertain, assumed: 'match' | 'no match'): Piece {
   return { ...p, assumptions: [...p.assumptions, { rule: rule.id, criterion: what, assumed, reason: u.reason, kind: 'uncertain' }] };
-}
-
-function sameView(a: View | undefined, b: View | undefined): boolean {
-  if (!a || !b) return a === b;
-  return a.kind === b.kind && (a.kind === 'const' ? a.value === (b as typeof a).value : a.within.equals((b as Extract<View, { kind: 'unknown' }>).within));
 }
 
 /** What a run changed on the packet: each field's new value. */
