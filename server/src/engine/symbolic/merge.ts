@@ -6,6 +6,7 @@
 // covered all of are no longer assumed. kube-proxy's pick of one endpoint
 // among N (N-1 nested `-m statistic --mode random` rules) is then one piece
 // whose destination is one of the endpoints, not N pieces.
+import { t } from '../../l10n';
 import { IntervalSet } from './intervals';
 import { currentSet, narrowed, Piece, sameView, SymbolicAssumption, View } from './piece';
 import { Cube, DIMS, Dim, withDim } from './space';
@@ -45,7 +46,7 @@ function mergedPiece(ways: Piece[], cube: Cube, assumptions: SymbolicAssumption[
   for (const d of new Set(ways.flatMap((w) => Object.keys(w.views) as Dim[]))) {
     if (ways.every((w) => sameView(w.views[d], first.views[d]))) continue;
     const within = IntervalSet.fromRanges(ways.flatMap((w) => [...currentSet({ ...w, cube }, d).ranges()]));
-    views[d] = { kind: 'unknown', within, why: `depends on which way \`${dropped.criterion}\` (${dropped.rule}) and the answers after it went` };
+    views[d] = { kind: 'unknown', within, why: t('depends on which way `{0}` ({1}) and the answers after it went', dropped.criterion, dropped.rule) };
   }
   return { ...narrowed(first, cube), views, assumptions };
 }
