@@ -4,9 +4,13 @@
 // analysis of the same text says.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-protocol/node';
+import { CompletionRequest, HoverRequest, MarkupContent, TextDocumentContentChangeEvent } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyseSaveText, DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
+import { analyseSaveDocument } from '../../server/src/analysis/document';
+import { completions } from '../../server/src/services/completion';
+import { hover } from '../../server/src/services/hover';
+import { runToEnd } from '../../server/src/steps';
 import { generateKubeProxy } from '../bench/kubeProxy';
 import { LspClient } from '../support/lspClient';
 
@@ -89,6 +93,8 @@ test('after each edit, what the server publishes is what a fresh analysis of the
   await client.open(uri, doc.getText());
   await client.diagnosticsOf(uri, 1);
   const pick = random(7);
+  // Where to ask: a random source of its own, so that the edits stay those above.
+  const where = random(11);
   const seen = new Set<string>();
   for (let k = 0; k < 40; k++) {
     const changes = edits[k < edits.length ? k : pick(edits.length)](doc, pick);
@@ -99,8 +105,32 @@ test('after each edit, what the server publishes is what a fresh analysis of the
     const expected = diagnosticsOf(doc.getText());
     assert.deepEqual(got, expected, `edit ${k}: ${JSON.stringify(changes)}`);
     for (const d of expected) seen.add(d.split(' ')[1]);
+    await sameAnswers(doc, where, `edit ${k}`);
   }
   // The edits made and cleared problems of the parser and of the model.
   assert.ok(seen.has('invalid-value') || seen.has('bad-value'), [...seen].join(', '));
   assert.ok(seen.has('shadowed-rule') || seen.has('duplicate-rule'), [...seen].join(', '));
 });
+
+/**
+ * Hover and completion somewhere on a rule (the server reads the edited text's
+ * lines from those before the edit): what the editor features say of a fresh
+ * analysis of the text, on the same line, in the same table.
+ */
+async function sameAnswers(doc: TextDocument, pick: (n: number) => number, what: string): Promise<void> {
+  const text = doc.getText();
+  const analysis = runToEnd(analyseSaveDocument(text, { ...DEFAULT_OPTIONS, fileName: 'kube-proxy.rules' }));
+  const source = { text, kind: 'save' as const, analysis };
+  const lines = ruleLines(doc);
+  const line = lines[pick(lines.length)];
+  const words = [...lineText(doc, line).matchAll(/\S+/g)];
+  const word = words[pick(words.length)];
+  const position = at(line, word.index! + 1);
+  const textDocument = { uri: doc.uri };
+  const hovered = await client.connection.sendRequest(HoverRequest.type, { textDocument, position });
+  const expected = hover(source, position);
+  assert.equal((hovered?.contents as MarkupContent | undefined)?.value, expected?.contents, `${what}: hover on ${word[0]}`);
+  const completed = await client.connection.sendRequest(CompletionRequest.type, { textDocument, position: at(line, word.index!) });
+  const items = Array.isArray(completed) ? completed : completed?.items ?? [];
+  assert.deepEqual(items.map((i) => i.label), completions(source, at(line, word.index!)).items.map((i) => i.label), `${what}: completion before ${word[0]}`);
+}

@@ -2,6 +2,7 @@
 // as the editor counts them (\n, \r\n and a lone \r each end a line), and back.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DocumentLines } from '../../server/src/lsp/documentLines';
 
 const pos = (line: number, character: number) => ({ line, character });
@@ -39,4 +40,52 @@ test('semantic tokens are re-encoded on the editor\'s lines; a token split by a 
   // Tokens: (0,0,2) (0,3,6: "IN\rPUT") (0,13,1: "X") (1,3,1: "Y"), each type 1, no modifiers.
   const data = [0, 0, 2, 1, 0, 0, 3, 6, 1, 0, 0, 10, 1, 1, 0, 1, 3, 1, 1, 0];
   assert.deepEqual(lines.semanticTokens(data), [0, 0, 2, 1, 0, 0, 3, 2, 1, 0, 1, 7, 1, 1, 0, 1, 3, 1, 1, 0]);
+});
+
+/** A small deterministic random source, so that a failure can be run again. */
+function random(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return s / 0x80000000;
+  };
+}
+
+/** What a request can ask of the lines of a text: every line, its places, the block it is in. */
+function answers(lines: DocumentLines): unknown[] {
+  const out: unknown[] = [lines.count];
+  for (let l = 0; l <= lines.count; l++) {
+    out.push(lines.line(l), lines.blockMarkAbove(l), lines.range({ line: l, start: 1, end: 99 }), lines.fromEditor(pos(l, 3)), lines.editorEndLine(l));
+  }
+  return out;
+}
+
+test('lines worked out from the last ones after edits are those of the new text (random edits as the editor sends them)', () => {
+  for (let seed = 1; seed <= 3; seed++) editsInARow(seed);
+});
+
+function editsInARow(seed: number): void {
+  const next = random(seed);
+  const pick = (n: number) => Math.floor(next() * n);
+  const pieces = ['-A INPUT -j ACCEPT', '*filter', 'COMMIT', ':X - [0:0]', '', 'x', '\n', '\n\n', 'COMMIT\n', '\n*nat\n', '# c'];
+  let doc = TextDocument.create('file:///t.rules', 'iptables', 1, '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n');
+  let lines = new DocumentLines(doc.getText());
+  lines.blockMarkAbove(2);
+  for (let k = 0; k < 400; k++) {
+    const count = lines.count;
+    const at = () => ({ line: pick(count + 1), character: pick(30) });
+    const [a, b] = [at(), at()].sort((x, y) => x.line - y.line || x.character - y.character);
+    const edits = [{ range: { start: a, end: b }, text: pieces[pick(pieces.length)] }];
+    if (k % 5 === 0) edits.push({ range: { start: b, end: b }, text: pieces[pick(pieces.length)] });
+    doc = TextDocument.update(doc, edits, k + 2);
+    lines = lines.edited(edits, doc.getText());
+    assert.deepEqual(answers(lines), answers(new DocumentLines(doc.getText())), `seed ${seed}, edit ${k}: ${JSON.stringify(edits)}`);
+  }
+}
+
+test('a save file\'s lines one at a time: the block each line is in, COMMIT with a CR too', () => {
+  const lines = new DocumentLines('*filter\n-A INPUT -j ACCEPT\nCOMMIT\r\n# *not\n*nat\n-A X\n');
+  assert.deepEqual([0, 1, 2, 3, 4, 5, 6].map((l) => lines.blockMarkAbove(l)), [undefined, 0, 0, 2, 2, 4, 4]);
+  assert.equal(lines.line(1), '-A INPUT -j ACCEPT');
+  assert.equal(lines.count, 7);
 });

@@ -4,6 +4,7 @@
 // end a line. Every position between the server and the editor goes through
 // here, so each is inside the document the editor has.
 import type { Position, Span } from '../diagnostics';
+import { lastBelow, type SourceLines } from '../services/cursorContext';
 
 /** An LSP range. */
 export interface EditorRange {
@@ -11,36 +12,108 @@ export interface EditorRange {
   end: { line: number; character: number };
 }
 
-export class DocumentLines {
-  /** Where each `\n`-line starts. */
-  private readonly starts: number[];
-  /** Where each editor line starts, and where its content ends (before its line end). */
-  private readonly editorStarts: number[];
-  private readonly editorEnds: number[];
+/** An edit of a text: lines and characters of the text as it was, as LSP gives them. */
+export interface LineEdit {
+  range: EditorRange;
+  text: string;
+}
 
-  constructor(readonly text: string) {
-    this.starts = [0];
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) this.starts.push(nl + 1);
-    // Without a CR (the common case, and 200k-line files are made anew on each edit) the editor's lines are the same.
-    if (!text.includes('\r')) {
-      this.editorStarts = this.starts;
-      this.editorEnds = this.starts.slice(1).map((start) => start - 1);
-      this.editorEnds.push(text.length);
+export class DocumentLines implements SourceLines {
+  /** Where each `\n`-line starts. */
+  private readonly starts: ArrayLike<number>;
+  /** Where each editor line starts, and where its content ends (before its line end). */
+  private readonly editorStarts: ArrayLike<number>;
+  private readonly editorEnds: ArrayLike<number>;
+
+  /** `starts`: where each line starts, when known (the text holds no CR). */
+  constructor(readonly text: string, starts?: Uint32Array) {
+    // Without a CR (the common case) the editor's lines are the analysis's.
+    if (starts || !text.includes('\r')) {
+      this.starts = this.editorStarts = starts ?? lineStarts(text);
+      const ends = new Uint32Array(this.starts.length);
+      for (let line = 1; line < ends.length; line++) ends[line - 1] = this.starts[line] - 1;
+      ends[ends.length - 1] = text.length;
+      this.editorEnds = ends;
       return;
     }
-    this.editorStarts = [0];
-    this.editorEnds = [];
+    const starts0 = [0];
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) starts0.push(nl + 1);
+    this.starts = starts0;
+    const editorStarts = [0];
+    const editorEnds: number[] = [];
+    this.editorStarts = editorStarts;
+    this.editorEnds = editorEnds;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10) {
-        this.editorEnds.push(text.charCodeAt(i - 1) === 13 && this.editorStarts[this.editorStarts.length - 1] <= i - 1 ? i - 1 : i);
-        this.editorStarts.push(i + 1);
+        editorEnds.push(text.charCodeAt(i - 1) === 13 && editorStarts[editorStarts.length - 1] <= i - 1 ? i - 1 : i);
+        editorStarts.push(i + 1);
       } else if (c === 13 && text.charCodeAt(i + 1) !== 10) {
-        this.editorEnds.push(i);
-        this.editorStarts.push(i + 1);
+        editorEnds.push(i);
+        editorStarts.push(i + 1);
       }
     }
-    this.editorEnds.push(text.length);
+    editorEnds.push(text.length);
+  }
+
+  /** Lines that open or close a table block (`*table`, COMMIT), ascending; found when first asked for. */
+  private marks?: number[];
+
+  get count(): number {
+    return this.starts.length;
+  }
+
+  /** Line `line` as the analysis reads it (up to its \n). */
+  line(line: number): string {
+    return lineOf(this.text, this.starts, line);
+  }
+
+  blockMarkAbove(line: number): number | undefined {
+    const marks = this.marks ??= blockMarks(this.text, this.starts);
+    return marks[lastBelow(marks, line)];
+  }
+
+  /**
+   * The lines of `text`, this text after `edits` (in order, as the editor sent
+   * them): worked out from these lines when neither holds a CR, instead of
+   * reading the whole text again (200k lines at each keystroke).
+   */
+  edited(edits: readonly LineEdit[], text: string): DocumentLines {
+    if (this.starts !== this.editorStarts || edits.some((e) => e.text.includes('\r'))) return new DocumentLines(text);
+    let starts = this.starts as Uint32Array;
+    let length = this.text.length;
+    for (const { range, text: inserted } of edits) {
+      // As the editor's document places them: inside the line, past the last line at the end.
+      const offset = (p: { line: number; character: number }) => {
+        if (p.line >= starts.length) return length;
+        if (p.line < 0) return 0;
+        const end = p.line + 1 < starts.length ? starts[p.line + 1] - 1 : length;
+        return Math.min(starts[p.line] + Math.max(0, p.character), end);
+      };
+      const from = offset(range.start);
+      const to = offset(range.end);
+      if (from > to || range.start.line < 0) return new DocumentLines(text);
+      const added = lineStarts(inserted).subarray(1).map((start) => start + from);
+      const kept = Math.min(range.end.line, starts.length - 1) + 1;
+      const after = starts.subarray(kept).map((start) => start + inserted.length - (to - from));
+      const next = new Uint32Array(Math.min(range.start.line, starts.length - 1) + 1 + added.length + after.length);
+      next.set(starts.subarray(0, Math.min(range.start.line, starts.length - 1) + 1));
+      next.set(added, Math.min(range.start.line, starts.length - 1) + 1);
+      next.set(after, next.length - after.length);
+      starts = next;
+      length += inserted.length - (to - from);
+    }
+    if (length !== text.length) return new DocumentLines(text);
+    const lines = new DocumentLines(text, starts);
+    // Lines edited in place that neither were nor are a block's first or last: the same blocks.
+    const last = this.starts.length - 1;
+    const spans = edits.map((e) => ({ start: Math.min(e.range.start.line, last), end: Math.min(e.range.end.line, last), lines: lineCount(e.text) }));
+    if (this.marks && spans.every((e) => e.end - e.start === e.lines - 1)) {
+      const touched = spans.flatMap((e) => Array.from({ length: e.end - e.start + 1 }, (_, k) => e.start + k));
+      const marks = new Set(this.marks);
+      if (touched.every((l) => !marks.has(l) && !isBlockMark(lines.line(l)))) lines.marks = this.marks;
+    }
+    return lines;
   }
 
   /** The offset of a place the analysis names (its line and column), kept inside that line. */
@@ -123,8 +196,45 @@ export class DocumentLines {
   }
 }
 
+function lineCount(text: string): number {
+  let n = 1;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) n++;
+  return n;
+}
+
+/** A `*table` or COMMIT line (iptables-restore reads a CR at its end as part of it; the editor shows COMMIT). */
+function isBlockMark(line: string): boolean {
+  return line.startsWith('*') || line === 'COMMIT' || line === 'COMMIT\r';
+}
+
+/** The lines of `text` that open or close a table block, found without splitting it. */
+function blockMarks(text: string, starts: ArrayLike<number>): number[] {
+  const at = new Set<number>();
+  if (isBlockMark(lineOf(text, starts, 0))) at.add(0);
+  for (const word of ['\n*', '\nCOMMIT']) {
+    for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
+      const line = lineAt(starts, i + 1);
+      if (isBlockMark(lineOf(text, starts, line))) at.add(line);
+    }
+  }
+  return [...at].sort((a, b) => a - b);
+}
+
+/** Line `line` of `text` (up to its \n), given where each starts. */
+function lineOf(text: string, starts: ArrayLike<number>, line: number): string {
+  if (line < 0 || line >= starts.length) return '';
+  return text.slice(starts[line], line + 1 < starts.length ? starts[line + 1] - 1 : text.length);
+}
+
+/** Where each `\n`-line of `text` starts. */
+function lineStarts(text: string): Uint32Array {
+  const starts = [0];
+  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) starts.push(nl + 1);
+  return Uint32Array.from(starts);
+}
+
 /** The line an offset is on, given where each line starts (ascending, the first at 0). */
-function lineAt(starts: readonly number[], offset: number): number {
+function lineAt(starts: ArrayLike<number>, offset: number): number {
   let lo = 0;
   let hi = starts.length - 1;
   while (lo < hi) {

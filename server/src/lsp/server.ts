@@ -21,7 +21,7 @@ import { ParsedLines } from '../syntax/parsedLines';
 import { forgetRecentCommands } from '../syntax/saveFile';
 import { forgetSharedValues } from '../model/shape';
 import { AnalysisCache, StaleAnalysis } from './analysisCache';
-import { DocumentLines } from './documentLines';
+import { DocumentLines, LineEdit } from './documentLines';
 import { EditLog } from './editLog';
 import { runInSlices } from './timeSlices';
 import { CompletionEntry, CompletionKind, completions } from '../services/completion';
@@ -78,6 +78,8 @@ const documents = new TextDocuments({
   update: (doc: TextDocument, changes: TextDocumentContentChangeEvent[], version: number) => {
     const lines = parsedLines.get(doc.uri);
     const log = editLogs.get(doc.uri);
+    const before = documentLines.get(doc.uri);
+    const kept = before?.text === doc.getText() ? before : undefined;
     for (const change of changes) {
       const range = 'range' in change ? { start: change.range.start.line, end: change.range.end.line, lines: lineCount(change.text) } : undefined;
       log?.record(version, range);
@@ -86,6 +88,9 @@ const documents = new TextDocuments({
       else parsedLines.delete(doc.uri);
     }
     const updated = TextDocument.update(doc, changes, version);
+    // The new text's lines from the old ones: the next request does not read 200k lines again.
+    const ranged = changes.filter((c): c is LineEdit => 'range' in c);
+    if (kept && ranged.length === changes.length) documentLines.set(doc.uri, kept.edited(ranged, updated.getText()));
     // A lone CR ends a line for the editor, not for iptables-restore: edits' line numbers are not the parser's.
     if (updated.getText().includes('\r') && /\r(?!\n)/.test(updated.getText())) {
       parsedLines.delete(doc.uri);
@@ -373,7 +378,7 @@ function contentModified(): ResponseError<void> {
 // Completion and hover read the text as it is now with the last analysis, even
 // one edit old (chains rarely change while typing): they never wait for a re-analysis.
 connection.onCompletion(({ textDocument: { uri }, position }) => withRecent(uri, 'completion', false, (analysis, text, lines) => {
-  const list = completions({ text, kind: analysis.kind, analysis }, lines.fromEditor(position));
+  const list = completions({ text, kind: analysis.kind, analysis, lines }, lines.fromEditor(position));
   return { isIncomplete: list.incomplete, items: list.items.map((e) => toCompletionItem(e, lines)) };
 }));
 
@@ -404,7 +409,7 @@ function toCompletionItem(e: CompletionEntry, lines: DocumentLines): CompletionI
 }
 
 connection.onHover(({ textDocument: { uri }, position }) => withRecent(uri, 'hover', true, (analysis, text, lines) => {
-  const found = hover({ text, kind: analysis.kind, analysis }, lines.fromEditor(position));
+  const found = hover({ text, kind: analysis.kind, analysis, lines }, lines.fromEditor(position));
   return found ? { contents: { kind: MarkupKind.Markdown, value: found.contents }, range: lines.range(found.range) } : null;
 }));
 

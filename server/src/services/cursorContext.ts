@@ -45,6 +45,16 @@ export interface ContextSource {
   kind: DocumentKind;
   /** The last analysis, possibly of an older version: for the family of the document and of `$IPT`. */
   analysis?: DocumentAnalysis;
+  /** The text's lines, when the caller keeps them (else a save file's text is split for each version). */
+  lines?: SourceLines;
+}
+
+/** A text's lines (split at \n, as the analysis reads them), read one at a time. */
+export interface SourceLines {
+  readonly count: number;
+  line(line: number): string;
+  /** The nearest line above `line` that opens or closes a table block (`*table`, COMMIT). */
+  blockMarkAbove(line: number): number | undefined;
 }
 
 /** Where `column` falls among `words`: the word it touches (or an empty one) and the words before. */
@@ -60,18 +70,21 @@ function wordAt(words: Token[], line: number, column: number): { word: CursorWor
 }
 
 function lineText(lines: readonly string[], line: number): string {
-  const text = lines[line] ?? '';
+  return withoutCr(lines[line] ?? '');
+}
+
+function withoutCr(text: string): string {
   return text.endsWith('\r') ? text.slice(0, -1) : text;
 }
 
 /**
- * iptables-restore input from line `first` on: `tabs` tells whether leading
- * tabs are removed from each line first (a `<<-` heredoc). `blockMarks`: the
- * lines that open or close a table block, when known.
+ * iptables-restore input from line `first` on (`lineAt` reads a line): `tabs`
+ * tells whether leading tabs are removed from each line first (a `<<-`
+ * heredoc). `markAbove`: the line above that opens or closes a table block, when known.
  */
-function restoreContext(lines: readonly string[], first: number, pos: Position, family: Family, tabs: boolean, blockMarks?: readonly number[]): CursorContext | undefined {
+function restoreContext(lineAt: (line: number) => string, first: number, pos: Position, family: Family, tabs: boolean, markAbove?: (line: number) => number | undefined): CursorContext | undefined {
   const read = (l: number) => {
-    const raw = lineText(lines, l);
+    const raw = withoutCr(lineAt(l));
     const offset = tabs ? /^\t*/.exec(raw)![0].length : 0;
     return { text: raw.slice(offset), offset };
   };
@@ -82,11 +95,11 @@ function restoreContext(lines: readonly string[], first: number, pos: Position, 
     return { kind: 'header', family, word: wordAt(splitRestoreWords(text, pos.line, 1, offset), pos.line, pos.character).word };
   }
   let table: string | undefined;
-  if (blockMarks) {
+  if (markAbove) {
     // The nearest `*table` or COMMIT above, without walking up thousands of lines.
-    const above = blockMarks[lastBelow(blockMarks, pos.line)];
+    const above = markAbove(pos.line);
     const mark = above === undefined ? '' : read(above).text;
-    if (mark.startsWith('*')) table = splitRestoreWords(mark, above, 1)[0]?.text;
+    if (above !== undefined && mark.startsWith('*')) table = splitRestoreWords(mark, above, 1)[0]?.text;
   } else {
     for (let l = pos.line - 1; l >= first; l--) {
       const above = read(l).text;
@@ -119,7 +132,7 @@ function scriptContext(lines: readonly string[], pos: Position, analysis: Docume
   const heredoc = heredocAt(lines, pos.line);
   if (heredoc) {
     const family = restoreFamilyOf(lineText(lines, heredoc.opener));
-    return family && restoreContext(lines, heredoc.opener + 1, pos, family, heredoc.stripTabs);
+    return family && restoreContext((l) => lines[l] ?? '', heredoc.opener + 1, pos, family, heredoc.stripTabs);
   }
   const command = shellCommandAt(lines, pos);
   if (!command) return undefined;
@@ -152,14 +165,19 @@ function tableOption(words: readonly Token[]): string | undefined {
 }
 
 export function cursorContext(source: ContextSource, pos: Position): CursorContext | undefined {
-  const text = linesOf(source);
-  const lines = text.lines;
-  if (pos.line >= lines.length) return undefined;
+  const given = source.kind === 'save' ? source.lines : undefined;
+  const text = given ? undefined : linesOf(source);
+  const lineAt = given ? (l: number) => given.line(l) : (l: number) => text!.lines[l] ?? '';
+  if (pos.line >= (given?.count ?? text!.lines.length)) return undefined;
   // LSP: a character past the line's end means the line's end.
-  pos = { line: pos.line, character: Math.min(pos.character, lines[pos.line].length) };
-  if (source.kind === 'script') return scriptContext(lines, pos, source.analysis);
+  pos = { line: pos.line, character: Math.min(pos.character, lineAt(pos.line).length) };
+  if (source.kind === 'script') return scriptContext(text!.lines, pos, source.analysis);
   const family = source.analysis?.file?.family ?? detectFamily(source.text);
-  return restoreContext(lines, 0, pos, family, false, text.blockMarks ??= blockMarksOf(lines));
+  const markAbove = given ? (l: number) => given.blockMarkAbove(l) : (l: number) => {
+    const marks = text!.blockMarks ??= blockMarksOf(text!.lines);
+    return marks[lastBelow(marks, l)];
+  };
+  return restoreContext(lineAt, 0, pos, family, false, markAbove);
 }
 
 interface TextLines {
@@ -193,7 +211,7 @@ function blockMarksOf(lines: readonly string[]): number[] {
 }
 
 /** The index in `sorted` of the last value below `line` (-1 for none). */
-function lastBelow(sorted: readonly number[], line: number): number {
+export function lastBelow(sorted: readonly number[], line: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
