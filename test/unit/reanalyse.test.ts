@@ -164,6 +164,40 @@ test('an edit that makes a rule an error redoes the review of the chains that ju
   assert.notDeepEqual(dead(again), dead(base));
 });
 
+const NESTED = `*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:mid - [0:0]
+:web - [0:0]
+-A INPUT -m mark --mark 0x1 -j ACCEPT
+-A INPUT -j mid
+-A INPUT -m mark --mark 0x1 -j ACCEPT
+-A FORWARD -p tcp -j ACCEPT
+-A FORWARD -p tcp --dport 22 -j ACCEPT
+-A mid -j web
+-A web -p tcp --dport 80 -j ACCEPT
+COMMIT
+`;
+
+test('an edit that makes a rule an error redoes the review of the chains that reach its chain through others, and of no other', () => {
+  const options = { ...DEFAULT_OPTIONS, reuse: new ParsedLines() };
+  const base = analyseSaveText(NESTED, options);
+  const dead = (a: Analysis, line: number) => a.diagnostics.filter((d) => (d.code === 'shadowed-rule' || d.code === 'duplicate-rule') && d.span.line === line).map((d) => d.message);
+  // INPUT's second mark rule is its first again (mid and web change no mark); FORWARD's port 22 rule is shadowed.
+  assert.equal(dead(base, 8).length, 1);
+  assert.equal(dead(base, 10).length, 1);
+  const edited = NESTED.replace('--dport 80 ', '--dport 80x ');
+  for (const told of [undefined, new Set([12])]) {
+    const again = reanalyseEdited(analyseSaveText(NESTED, options), edited, options, told);
+    assert.ok(again, 'an edit of a rule in place');
+    assert.deepEqual(again.diagnostics, analyseSaveText(edited, DEFAULT_OPTIONS).diagnostics);
+    // web may now change anything, so may mid: INPUT, two jumps up, no longer says the copy never matches; FORWARD keeps its finding.
+    assert.notDeepEqual(dead(again, 8), dead(base, 8));
+    assert.deepEqual(dead(again, 10), dead(base, 10));
+  }
+});
+
 test('edits that are not of rules in place are left to the whole analysis', () => {
   const options = { ...DEFAULT_OPTIONS, reuse: new ParsedLines() };
   const cases: [string, string][] = [

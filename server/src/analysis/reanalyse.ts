@@ -18,7 +18,7 @@ import type { CommandLine, SaveFile, Statement, TableBlock } from '../syntax/sav
 import { detectFamily, readBlockLine, readSaveFile } from '../syntax/saveFile';
 import { runToEnd, Steps } from '../steps';
 import { Analysis, AnalysisOptions, refuseInput } from './analyse';
-import { chainOutcomes, findDeadRulesInChains, findDeadRules } from './deadRules';
+import { chainOutcomes, findDeadRulesInChains } from './deadRules';
 import { reviewRules } from './rulesetChecks';
 
 const DEAD_RULE_CODES: ReadonlySet<string> = new Set(['shadowed-rule', 'duplicate-rule']);
@@ -76,9 +76,8 @@ export function* reanalyseSteps(base: Analysis, text: string, options: AnalysisO
   if (!sameDiagnostics(said, expected)) return undefined;
 
   const chains = new Map<Chain, Table>(edited.map((e) => [e.chain, e.table]));
-  const chainLines = new Set<number>();
-  for (const chain of chains.keys()) for (const rule of chain.rules) if (rule.facts.head.flag) chainLines.add(rule.facts.head.flag.line);
-  const kept = base.diagnostics.filter((d) => !lines.has(d.span.line) && !(DEAD_RULE_CODES.has(d.code) && chainLines.has(d.span.line)));
+  const reviewed = ruleLines(chains.keys());
+  const kept = base.diagnostics.filter((d) => !lines.has(d.span.line) && !(DEAD_RULE_CODES.has(d.code) && reviewed.has(d.span.line)));
   const undeadBefore = base.diagnostics.filter((d) => !DEAD_RULE_CODES.has(d.code));
   const outcomesBefore = [...chains].flatMap(([chain, table]) => chainOutcomes(table, family, [chain], undeadBefore));
 
@@ -94,14 +93,40 @@ export function* reanalyseSteps(base: Analysis, text: string, options: AnalysisO
   // The edited rules keep their targets: what a jump into their chain may change differs only when one became, or stopped being, an error.
   const sameErrors = sameLines(errorLines(undeadBefore, lines), errorLines(undead, lines));
   if (!sameErrors || outcomesAfter.join('\n') !== outcomesBefore.join('\n')) {
-    // A jump into an edited chain now means something else to the chains that make it: the whole review again.
-    diagnostics = undead;
-    findDeadRules(ruleset, diagnostics);
+    // A jump into an edited chain now means something else to the chains that make it, directly or
+    // not: their review again (a chain's review reads its own rules and what the chains it jumps to do).
+    const callers = [...callersOf(chains)].filter(([chain]) => !chains.has(chain));
+    const stale = ruleLines(callers.map(([chain]) => chain));
+    diagnostics = diagnostics.filter((d) => !(DEAD_RULE_CODES.has(d.code) && stale.has(d.span.line)));
+    for (const [chain, table] of callers) findDeadRulesInChains(table, family, [chain], diagnostics);
   }
   // As a whole analysis orders them: by place, and at one place the dead-rule review's last.
   diagnostics.sort((a, b) => a.span.line - b.span.line || a.span.start - b.span.start || deadLast(a) - deadLast(b));
   // A ruleset object of its own: whatever was worked out per ruleset (a trace's compiled chains) is of the old rules.
   return { file, ruleset: { ...ruleset }, diagnostics };
+}
+
+/** The lines of the chains' rules. */
+function ruleLines(chains: Iterable<Chain>): Set<number> {
+  const lines = new Set<number>();
+  for (const chain of chains) for (const rule of chain.rules) if (rule.facts.head.flag) lines.add(rule.facts.head.flag.line);
+  return lines;
+}
+
+/** The chains, and every chain that jumps or goes to one of them, directly or through others (jumps stay in their table). */
+function callersOf(chains: ReadonlyMap<Chain, Table>): Map<Chain, Table> {
+  const found = new Map(chains);
+  const todo = [...chains.keys()];
+  for (let chain = todo.pop(); chain; chain = todo.pop()) {
+    const table = found.get(chain)!;
+    for (const rule of chain.references) {
+      const caller = table.chains.get(rule.chain);
+      if (!caller || found.has(caller)) continue;
+      found.set(caller, table);
+      todo.push(caller);
+    }
+  }
+  return found;
 }
 
 /** The lines among `lines` with an error: the dead-rule review leaves their rules out. */
