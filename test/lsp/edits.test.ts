@@ -4,7 +4,7 @@
 // analysis of the same text says.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { CompletionRequest, HoverRequest, MarkupContent, TextDocumentContentChangeEvent } from 'vscode-languageserver-protocol/node';
+import { CompletionRequest, DocumentSymbolRequest, HoverRequest, MarkupContent, TextDocumentContentChangeEvent } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyseSaveText, DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
 import { analyseSaveDocument } from '../../server/src/analysis/document';
@@ -134,3 +134,18 @@ async function sameAnswers(doc: TextDocument, pick: (n: number) => number, what:
   const items = Array.isArray(completed) ? completed : completed?.items ?? [];
   assert.deepEqual(items.map((i) => i.label), completions(source, at(line, word.index!)).items.map((i) => i.label), `${what}: completion before ${word[0]}`);
 }
+
+test('an edit\'s diagnostics are published before the requests that waited for its analysis are answered', async () => {
+  const uri = 'file:///tmp/lsp-edits/first.rules';
+  const text = generateKubeProxy({ services: 10, endpointsPerService: 2 });
+  await client.open(uri, text);
+  await client.diagnosticsOf(uri, 1);
+  const line = text.split('\n').findIndex((l) => l.includes('--dport '));
+  const port = text.split('\n')[line].indexOf('--dport ') + '--dport '.length;
+  const version = await client.change(uri, { range: { start: at(line, port), end: at(line, port) }, text: 'x' });
+  // The outline asks for the new version's analysis at once; the diagnostics would wait for the typing pause.
+  const symbols = client.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } });
+  const answered = await symbols.then(() => client.publishedFor(uri).some((p) => p.version === version));
+  assert.ok(answered, 'the diagnostics came first');
+  assert.ok((await client.diagnosticsOf(uri, version)).diagnostics.some((d) => d.code === 'invalid-value' && d.range.start.line === line));
+});

@@ -20,7 +20,7 @@ import { nodeBashParser } from '../node/bashWasm';
 import { ParsedLines } from '../syntax/parsedLines';
 import { forgetRecentCommands } from '../syntax/saveFile';
 import { forgetSharedValues } from '../model/shape';
-import { AnalysisCache, StaleAnalysis } from './analysisCache';
+import { AnalysisCache, StaleAnalysis, Stop } from './analysisCache';
 import { DocumentLines, LineEdit } from './documentLines';
 import { EditLog } from './editLog';
 import { runInSlices } from './timeSlices';
@@ -244,24 +244,32 @@ function currentAnalysis(doc: TextDocument): Promise<Analysed> {
   const { version } = doc;
   const text = doc.getText();
   return analyses.get(doc.uri, version, async (stop) => {
-    await settingsKnown;
-    const kind = documentKind(text, undefined, doc.languageId);
-    if (kind !== 'save') return { text, version, analysis: kind && await analyseDocument(text, kind, optionsFor(doc), nodeBashParser) };
-    const options = optionsFor(doc);
-    // Rules edited in place: the last analysis is patched; else the whole text is analysed.
-    const base = analyses.latest(doc.uri);
-    const log = editLogs.get(doc.uri);
-    // No analysis starts from an older one than the last finished.
-    if (base) log?.forget(base.version);
-    let patched: DocumentAnalysis | undefined;
-    try {
-      patched = base?.analysis && await runInSlices(reanalyseSaveDocument(base.analysis, text, options, log?.since(base.version, version)), stop, version);
-    } catch (e) {
-      if (e instanceof StaleAnalysis) throw e;
-      connection.console.error(`re-analysis of ${doc.uri} after an edit failed, so it is analysed whole: ${(e as Error).stack ?? e}`);
-    }
-    return { text, version, analysis: patched ?? await runInSlices(analyseSaveDocument(text, options), stop, version) };
+    const analysed = await analyse(doc, text, version, stop);
+    // Published before the requests that waited for it are answered (the outline of 200k lines takes seconds).
+    publish(doc.uri, analysed);
+    return analysed;
   });
+}
+
+/** A save file patched from its last analysis when the edit allows, else analysed whole, in time slices; a script evaluated. */
+async function analyse(doc: TextDocument, text: string, version: number, stop: Stop): Promise<Analysed> {
+  await settingsKnown;
+  const kind = documentKind(text, undefined, doc.languageId);
+  if (kind !== 'save') return { text, version, analysis: kind && await analyseDocument(text, kind, optionsFor(doc), nodeBashParser) };
+  const options = optionsFor(doc);
+  // Rules edited in place: the last analysis is patched; else the whole text is analysed.
+  const base = analyses.latest(doc.uri);
+  const log = editLogs.get(doc.uri);
+  // No analysis starts from an older one than the last finished.
+  if (base) log?.forget(base.version);
+  let patched: DocumentAnalysis | undefined;
+  try {
+    patched = base?.analysis && await runInSlices(reanalyseSaveDocument(base.analysis, text, options, log?.since(base.version, version)), stop, version);
+  } catch (e) {
+    if (e instanceof StaleAnalysis) throw e;
+    connection.console.error(`re-analysis of ${doc.uri} after an edit failed, so it is analysed whole: ${(e as Error).stack ?? e}`);
+  }
+  return { text, version, analysis: patched ?? await runInSlices(analyseSaveDocument(text, options), stop, version) };
 }
 
 /** Documents smaller than this are analysed in a few milliseconds: hover and the outline wait for the current text's analysis. */
@@ -285,10 +293,10 @@ async function validate(doc: TextDocument): Promise<void> {
     return;
   }
   const started = performance.now();
-  let analysis: DocumentAnalysis | undefined;
-  let text = doc.getText();
+  const text = doc.getText();
+  let analysed: Analysed;
   try {
-    ({ analysis, text } = await currentAnalysis(doc));
+    analysed = await currentAnalysis(doc);
   } catch (e) {
     // A newer version stopped it: that one is published instead.
     if (e instanceof StaleAnalysis) return;
@@ -301,13 +309,17 @@ async function validate(doc: TextDocument): Promise<void> {
   const ms = performance.now() - started;
   // Only slow analyses are worth a line in the output.
   if (ms > 100) connection.console.info(`analysed ${doc.uri} (${doc.lineCount} lines) in ${ms.toFixed(0)} ms`);
-  // A newer version may have arrived while a script was being evaluated.
-  if (!analysis || documents.get(doc.uri)?.version !== doc.version) return;
+  publish(doc.uri, analysed);
+}
+
+/** Publishes an analysis's diagnostics once, while the document is still at the version analysed (a script's evaluation may be overtaken). */
+function publish(uri: string, { analysis, text, version }: Analysed): void {
+  if (!settings.diagnostics.enable || !analysis || documents.get(uri)?.version !== version) return;
   // A document opened while the settings load is validated twice: one publication is enough.
-  if (publishedFrom.get(doc.uri) === analysis) return;
-  publishedFrom.set(doc.uri, analysis);
-  const lines = linesOf(doc.uri, text);
-  connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: analysis.diagnostics.map((d) => toLsp(d, doc.uri, lines)) });
+  if (publishedFrom.get(uri) === analysis) return;
+  publishedFrom.set(uri, analysis);
+  const lines = linesOf(uri, text);
+  connection.sendDiagnostics({ uri, version, diagnostics: analysis.diagnostics.map((d) => toLsp(d, uri, lines)) });
 }
 
 /** The diagnostic of an analysis that failed (a bug): on the first line, with the error's own words. */
