@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { l10n, languages, Uri, ViewColumn, window, workspace } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { NFT_SCRIPT_REQUEST, NftScriptAnswer, NftScriptParams } from '../../server/src/lsp/protocol';
+import { NFT_SCRIPT_REQUEST, NftScriptAnswer, NftScriptParams } from '../../server/src/protocol/requests';
 
 /** The language of the new editor: an nftables extension's when one is installed. */
 async function nftLanguage(): Promise<string> {

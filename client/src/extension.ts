@@ -7,7 +7,8 @@ import {
   Message, ServerOptions, TransportKind,
 } from 'vscode-languageclient/node';
 import { largeFileNotice, rulesFileTest } from './largeFiles';
-import { CONVERT_TO_NFT_COMMAND, TRACE_COMMAND, TRACE_VIEW_TYPE, TracePacketArgs, WebviewState } from '../../server/src/lsp/protocol';
+import { CONVERT_TO_NFT_COMMAND, TRACE_COMMAND, TracePacketArgs } from '../../server/src/protocol/requests';
+import { TRACE_VIEW_TYPE, WebviewState } from '../../server/src/protocol/webview';
 import { convertToNft } from './convertToNft';
 import { COMPARE_LIVE_COMMAND, COMPARE_SCHEME, compareWithLive, LiveDocuments, OPEN_LIVE_COMMAND, openLiveRuleset } from './live';
 import { PacketTests } from './packetTests';

@@ -3,7 +3,7 @@
 // trace, for which the server reads the file from disk.
 import * as path from 'node:path';
 import { commands, Disposable, ExtensionContext, l10n, TabInputText, Uri, window, workspace } from 'vscode';
-import { TRACE_COMMAND } from '../../server/src/lsp/protocol';
+import { TRACE_COMMAND } from '../../server/src/protocol/requests';
 
 /** VS Code gives extensions no file larger than this. */
 export const SYNC_LIMIT = 50 * 1024 * 1024;

@@ -12,7 +12,8 @@ import {
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { parseLiveCommand, showCommand, type LiveCommand } from '../../server/src/machine/liveCommand';
 import { heldTables } from '../../server/src/machine/backend';
-import { COMPARE_LIVE_REQUEST, type CompareLiveAnswer, type CompareLiveParams, type MachineHostMessage } from '../../server/src/lsp/protocol';
+import { COMPARE_LIVE_REQUEST, type CompareLiveAnswer, type CompareLiveParams } from '../../server/src/protocol/requests';
+import { type MachineHostMessage } from '../../server/src/protocol/webview';
 import { type AskForRoot, LiveError, type LiveRuleset, machineName, readLiveRuleset, readMachineHost } from '../../server/src/node/liveMachine';
 
 /** Live rulesets: read-only documents with all the features of a rule file. */

@@ -6,7 +6,7 @@ import {
   TestRunRequest, tests, TextDocument, Uri, workspace,
 } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { PACKET_TESTS_REQUEST, PacketTestsAnswer, PacketTestsParams } from '../../server/src/lsp/protocol';
+import { PACKET_TESTS_REQUEST, PacketTestsAnswer, PacketTestsParams } from '../../server/src/protocol/requests';
 import type { PacketTestResult } from '../../server/src/services/packetTests';
 import { rulesPathOf, SAMPLES_DIR, testName } from '../../server/src/services/testFiles';
 

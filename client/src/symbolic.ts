@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { commands, Disposable, l10n, TextDocument, window, workspace } from 'vscode';
-import { COMPARE_HEAD_COMMAND, MATRIX_COMMAND, SEMANTIC_DIFF_REQUEST, SemanticDiffAnswer, SemanticDiffParams } from '../../server/src/lsp/protocol';
+import { COMPARE_HEAD_COMMAND, MATRIX_COMMAND, SEMANTIC_DIFF_REQUEST, SemanticDiffAnswer, SemanticDiffParams } from '../../server/src/protocol/requests';
 import { type PanelHost, TracePanel } from './tracePanel';
 
 /** The check after a save runs by itself only on rulesets this small: a larger one waits for the command. */

@@ -9,9 +9,8 @@ import {
   l10n, ThemeColor, Uri, ViewColumn, WebviewPanel, window, workspace,
 } from 'vscode';
 import { type LanguageClient, LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
-import {
-  EditorRange, FromWebview, parseFromWebview, SavedSample, SERVICE_MATRIX_REQUEST, ServiceMatrixAnswer, ServiceMatrixParams, ToWebview, TRACE_MODEL_REQUEST, TRACE_VIEW_TYPE, TraceModel, TraceModelParams, TracePacketArgs, WebviewState,
-} from '../../server/src/lsp/protocol';
+import { SERVICE_MATRIX_REQUEST, ServiceMatrixAnswer, ServiceMatrixParams, TRACE_MODEL_REQUEST, TraceModel, TraceModelParams, TracePacketArgs } from '../../server/src/protocol/requests';
+import { EditorRange, FromWebview, parseFromWebview, SavedSample, ToWebview, TRACE_VIEW_TYPE, WebviewState } from '../../server/src/protocol/webview';
 import { callsIptables } from '../../server/src/shell/detect';
 import { activeUnsynced, sizeOf, SYNC_LIMIT } from './largeFiles';
 import { documentName, type LiveDocuments, readThisMachine } from './live';

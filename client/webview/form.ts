@@ -8,7 +8,7 @@ import { showAddress } from '../../server/src/engine/json';
 import { hasPorts, ICMP, ICMPV6, TCP } from '../../server/src/engine/packet';
 import type { Family } from '../../server/src/knowledge';
 import { protocolNumber } from '../../server/src/knowledge/vocabulary';
-import type { MachineHostMessage } from '../../server/src/lsp/protocol';
+import type { MachineHostMessage } from '../../server/src/protocol/webview';
 
 type Json = Record<string, unknown>;
 

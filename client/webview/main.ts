@@ -1,13 +1,14 @@
 // The trace panel in the browser: the packet form, and the engine run on the
 // followed document's rules at every change, rendered by render.ts. Talks to
-// the extension only through the messages of server/src/lsp/protocol.ts.
+// the extension only through the messages of server/src/protocol/webview.ts.
 import * as l10n from '@vscode/l10n';
 import { defaultHost, traceScenario, type Scenario, type Trace } from '../../server/src/engine';
 import { checkExpectation, expectationOf } from '../../server/src/engine/expectation';
 import { packetJson as enginePacketJson, TCP_FLAG_NAMES } from '../../server/src/engine/packet';
 import type { Family } from '../../server/src/knowledge';
 import { COMMON_PROTOCOLS, ICMP_TYPES, ICMPV6_TYPES, protocolNumber, STATE_NAMES } from '../../server/src/knowledge/vocabulary';
-import type { EditorRange, FromWebview, MachineHostMessage, MatrixView, SavedSample, ToWebview, TraceModel, WebviewState } from '../../server/src/lsp/protocol';
+import type { MatrixView, TraceModel } from '../../server/src/protocol/requests';
+import type { EditorRange, FromWebview, MachineHostMessage, SavedSample, ToWebview, WebviewState } from '../../server/src/protocol/webview';
 import { linePlace, rulesetFromSnapshot } from '../../server/src/model/snapshot';
 import { nftRule, nftSummary } from '../../server/src/nft/script';
 import type { Ruleset } from '../../server/src/model/ruleset';

@@ -3,7 +3,7 @@
 // packets come from, where they go, what becomes of them). Every class
 // carries one of its packets: a click on its box or its row traces it.
 import * as l10n from '@vscode/l10n';
-import type { MatrixClassView, MatrixView } from '../../server/src/lsp/protocol';
+import type { MatrixClassView, MatrixView } from '../../server/src/protocol/requests';
 import { escapeHtml as e } from './render';
 
 const HOOKS = ['INPUT', 'FORWARD', 'OUTPUT', 'PREROUTING'];

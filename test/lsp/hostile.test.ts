@@ -4,7 +4,7 @@
 // memory given back when documents close.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { TRACE_MODEL_REQUEST, TraceModel } from '../../server/src/lsp/protocol';
+import { TRACE_MODEL_REQUEST, TraceModel } from '../../server/src/protocol/requests';
 import { HOSTILE_SCRIPTS } from '../support/hostile';
 import { heapProbe } from '../support/heapProbe';
 import { LspClient } from '../support/lspClient';

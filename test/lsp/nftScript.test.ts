@@ -3,7 +3,7 @@
 // a firewall script that builds IPv4 and IPv6 rules.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { NFT_SCRIPT_REQUEST, NftScriptAnswer } from '../../server/src/lsp/protocol';
+import { NFT_SCRIPT_REQUEST, NftScriptAnswer } from '../../server/src/protocol/requests';
 import { LspClient } from '../support/lspClient';
 
 const client = new LspClient();

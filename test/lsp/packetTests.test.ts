@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { PACKET_TESTS_REQUEST, PacketTestsAnswer, PacketTestsParams } from '../../server/src/lsp/protocol';
+import { PACKET_TESTS_REQUEST, PacketTestsAnswer, PacketTestsParams } from '../../server/src/protocol/requests';
 import { LspClient } from '../support/lspClient';
 import { REPO } from '../support/shared';
 

@@ -5,9 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import {
-  SEMANTIC_DIFF_REQUEST, SemanticDiffAnswer, SemanticDiffParams, SERVICE_MATRIX_REQUEST, ServiceMatrixAnswer, ServiceMatrixParams,
-} from '../../server/src/lsp/protocol';
+import { SEMANTIC_DIFF_REQUEST, SemanticDiffAnswer, SemanticDiffParams, SERVICE_MATRIX_REQUEST, ServiceMatrixAnswer, ServiceMatrixParams } from '../../server/src/protocol/requests';
 import { LspClient } from '../support/lspClient';
 import { REPO } from '../support/shared';
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { CodeLens, CodeLensRequest } from 'vscode-languageserver-protocol/node';
-import { TRACE_COMMAND, TRACE_MODEL_REQUEST, TraceModel } from '../../server/src/lsp/protocol';
+import { TRACE_COMMAND, TRACE_MODEL_REQUEST, TraceModel } from '../../server/src/protocol/requests';
 import { LspClient } from '../support/lspClient';
 import { REPO } from '../support/shared';
 

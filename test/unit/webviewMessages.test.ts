@@ -3,7 +3,7 @@
 // their known fields, and drops the rest.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseFromWebview } from '../../server/src/lsp/protocol';
+import { parseFromWebview } from '../../server/src/protocol/webview';
 
 const uri = 'file:///ws/rules.v4';
 

@@ -6,7 +6,7 @@ import { escapeHtml, renderPicture, renderSteps, renderVerdict } from '../../cli
 import { classFate, renderMatrix } from '../../client/webview/matrix';
 import { traceView } from '../../client/webview/viewModel';
 import { matrixJson, serviceMatrix } from '../../server/src/engine/symbolic/matrix';
-import type { MatrixView } from '../../server/src/lsp/protocol';
+import type { MatrixView } from '../../server/src/protocol/requests';
 import { analyseSaveText, DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
 import { defaultHost, packetFromShorthand, parseScenario, traceScenario } from '../../server/src/engine';
 

@@ -35,11 +35,7 @@ import { compareWithLive } from '../services/compareLive';
 import { runPacketTests } from '../services/packetTests';
 import { documentDiff, documentMatrix, ruleCount } from '../services/symbolic';
 import { traceLenses, traceModel } from '../services/trace';
-import {
-  COMPARE_LIVE_REQUEST, CompareLiveAnswer, CompareLiveParams, NFT_SCRIPT_REQUEST, NftScriptAnswer, NftScriptParams, PACKET_TESTS_REQUEST, PacketTestsAnswer,
-  PacketTestsParams, SEMANTIC_DIFF_REQUEST, SemanticDiffAnswer, SemanticDiffParams, MatrixView, SERVICE_MATRIX_REQUEST, ServiceMatrixAnswer, ServiceMatrixParams,
-  TRACE_COMMAND, TRACE_MODEL_REQUEST, TraceModel, TraceModelParams, TracePacketArgs,
-} from './protocol';
+import { COMPARE_LIVE_REQUEST, CompareLiveAnswer, CompareLiveParams, NFT_SCRIPT_REQUEST, NftScriptAnswer, NftScriptParams, PACKET_TESTS_REQUEST, PacketTestsAnswer, PacketTestsParams, SEMANTIC_DIFF_REQUEST, SemanticDiffAnswer, SemanticDiffParams, MatrixView, SERVICE_MATRIX_REQUEST, ServiceMatrixAnswer, ServiceMatrixParams, TRACE_COMMAND, TRACE_MODEL_REQUEST, TraceModel, TraceModelParams, TracePacketArgs } from '../protocol/requests';
 
 interface Settings {
   diagnostics: { enable: boolean };

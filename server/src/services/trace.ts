@@ -4,7 +4,7 @@ import type { DocumentAnalysis } from '../analysis/document';
 import type { Span } from '../diagnostics';
 import type { Hook } from '../knowledge';
 import { Places, snapshotOf, TOKEN_PLACES } from '../model/snapshot';
-import type { TraceModel } from '../lsp/protocol';
+import type { TraceModel } from '../protocol/requests';
 
 export function traceModel(analysis: DocumentAnalysis, uri: string, version: number): TraceModel {
   return {
