@@ -7,7 +7,7 @@ import type { Family } from '../knowledge';
 import type { BuildOptions } from '../model/build';
 import type { Ruleset } from '../model/ruleset';
 import type { Parser } from 'web-tree-sitter';
-import { parseBash, SyntaxNode } from './bashParser';
+import { parseBash, SyntaxNode, Tree } from './bashParser';
 import { ShellInterpreter } from './interpreter';
 import { IptablesCall, ScriptFirewall } from './scriptFirewall';
 import type { SaveFile } from '../syntax/saveFile';
@@ -31,10 +31,26 @@ export interface ScriptOptions extends BuildOptions {
 }
 
 export function evaluateScript(text: string, parser: Parser, options: ScriptOptions): ScriptEvaluation {
-  const tree = parseBash(parser, text);
+  // A tree lives in the parser's WebAssembly memory, which no garbage collector frees: each is deleted
+  // once the evaluation is done (nothing it returns holds a node), or a server grows with every keystroke.
+  const trees: Tree[] = [];
+  const parse = (code: string) => {
+    const tree = parseBash(parser, code);
+    trees.push(tree);
+    return tree;
+  };
+  try {
+    return evaluate(text, options, parse);
+  } finally {
+    for (const tree of trees) tree.delete();
+  }
+}
+
+function evaluate(text: string, options: ScriptOptions, parse: (code: string) => Tree): ScriptEvaluation {
+  const tree = parse(text);
   const posix = /^#!\s*\/(usr\/)?bin\/(env\s+)?(sh|dash)\b/.test(text);
   const firewall = new ScriptFirewall(options);
-  const interpreter = new ShellInterpreter(text, firewall, { posix, machine: options.machine }, (code) => parseBash(parser, code));
+  const interpreter = new ShellInterpreter(text, firewall, { posix, machine: options.machine }, parse);
   interpreter.run(tree);
   const diagnostics = firewall.diagnostics();
   // A note made in a loop is made each round: shown once.
