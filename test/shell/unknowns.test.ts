@@ -6,7 +6,9 @@
 // Where an unknown value can take only a few values, each is checked, and an
 // error needs all of them to fail; which way of an undecided branch ran before
 // is unknown too, so a failure that depends on the rules needs every way's. Files the script writes (redirections, descriptors, iptables-save) are
-// kept in memory and read back.
+// kept in memory and read back. After a file the evaluator cannot read is sourced, `iptables` may be a
+// function from it; a file without `#!` is sourced by a script that made chains and functions it uses:
+// failures that rest on those are warnings that name the assumption, certain ones stay errors.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
@@ -210,4 +212,42 @@ test('an unknown word where an option goes may be options that take the words af
   const r = await analyse(script);
   // After a known option, a stray word is still one.
   assert.deepEqual(shown(r), ['6 error: `ESTABLISHED` is not an option or the value of one']);
+});
+
+test('after a file it cannot read, `iptables` may be a dual-stack function from it: failures on chains made in the other family are warnings', async () => {
+  const script = '#!/bin/bash\n. /usr/share/fw/environment\niptables -N BLOCK\nip6tables -A BLOCK -j DROP\nip6tables -A INPUT -j BLOCK\n'
+    + '/sbin/iptables -N PATHED\n/sbin/ip6tables -A PATHED -j DROP\ncommand iptables -N OWN\ncommand ip6tables -A OWN -j DROP\n'
+    + 'iptables -A NEVER -j DROP\nip6tables -A BLOCK -p tcp --dprot 22 -j ACCEPT\n';
+  assert.deepEqual(shown(await analyse(script)), [
+    '4 warning: if `iptables` is the tool and not a function from `/usr/share/fw/environment`: chain `BLOCK` does not exist in the filter table: declare it first with `:BLOCK - [0:0]` or `-N BLOCK`',
+    '5 warning: if `iptables` is the tool and not a function from `/usr/share/fw/environment`: `BLOCK` is neither a target nor a chain of the filter table at this point, so iptables fails ("Couldn\'t load target"); create it first with `iptables -N BLOCK`',
+    // A path or `command` is the tool itself; a chain made in no family, and a typo, fail whatever `iptables` is.
+    '7 error: chain `PATHED` does not exist in the filter table: declare it first with `:PATHED - [0:0]` or `-N PATHED`',
+    '9 error: chain `OWN` does not exist in the filter table: declare it first with `:OWN - [0:0]` or `-N OWN`',
+    '10 error: chain `NEVER` does not exist in the filter table: declare it first with `:NEVER - [0:0]` or `-N NEVER`',
+    '11 error: unknown option `--dprot` (did you mean `--dport`?)',
+  ]);
+  // With every file it sources read, `iptables` is the tool: the same failure is certain.
+  assert.deepEqual(shown(await analyse('#!/bin/bash\niptables -N BLOCK\nip6tables -A BLOCK -j DROP\n')), [
+    '3 error: chain `BLOCK` does not exist in the filter table: declare it first with `:BLOCK - [0:0]` or `-N BLOCK`',
+  ]);
+});
+
+test('a file without #! runs on the chains the script sourcing it made: failures on chains it never creates are warnings', async () => {
+  const plugin = 'plugin_start() {\n  iptables -N MY_CHAIN 2>/dev/null\n  iptables -F MY_CHAIN\n  iptables -A EXT_INPUT_CHAIN -j MY_CHAIN\n  ip6tables -A MY_CHAIN -j DROP\n}\n'
+    + 'plugin_restart() {\n  iptables -A EXT_INPUT_CHAIN -j MY_CHAIN\n}\ncase "$1" in\n  start) plugin_start ;;\n  restart) plugin_restart ;;\nesac\n'
+    + 'iptables -A LATE -j ACCEPT\niptables -N LATE\niptables -A EXT_INPUT_CHAIN -p tcp --dport 22 -j ACCPET\n';
+  const r = await analyse(plugin);
+  assert.deepEqual(shown(r), [
+    '4 warning: if the script that sources this file does not create `EXT_INPUT_CHAIN`: chain `EXT_INPUT_CHAIN` does not exist in the filter table: declare it first with `:EXT_INPUT_CHAIN - [0:0]` or `-N EXT_INPUT_CHAIN`',
+    '5 warning: if `iptables` is the tool and not a function from the script that sources this file: chain `MY_CHAIN` does not exist in the filter table: declare it first with `:MY_CHAIN - [0:0]` or `-N MY_CHAIN`',
+    // restart's jump needs start's MY_CHAIN (as before) and the sourcing script's EXT_INPUT_CHAIN: no error.
+    // LATE is the fragment's own chain, created after it is used: certain.
+    '14 error: chain `LATE` does not exist in the filter table: declare it first with `:LATE - [0:0]` or `-N LATE`',
+    // A name that is nearly a target is a typo, not a chain made elsewhere.
+    '16 error: `ACCPET` is neither a target nor a chain of the filter table at this point, so iptables fails ("Couldn\'t load target") (did you mean `ACCEPT`?); create it first with `iptables -N ACCPET`',
+  ]);
+  assert.deepEqual(rules(r), ['-A EXT_INPUT_CHAIN -j MY_CHAIN']);
+  // Run on its own (a #! line), nothing made EXT_INPUT_CHAIN: every failure is certain.
+  assert.deepEqual(shown(await analyse(`#!/bin/sh\n${plugin}`)).map((l) => l.split(':')[0]), ['5 error', '6 error', '9 error', '15 error', '17 error']);
 });

@@ -427,6 +427,12 @@ export class RulesetBuilder {
 
   // ---- scripts: each iptables command is its own commit, from an empty ruleset ----
 
+  /** A chain there before the script runs, empty (one the script that sources a fragment made). */
+  givenChain(tableName: string, name: string): void {
+    const table = this.touchTable(tableName);
+    if (!table.chains.has(name)) table.chains.set(name, newChain(name, tableName, false));
+  }
+
   /** A table comes to exist when a command first names it, even `-F`. */
   private touchTable(name: string): Table {
     let table = this.ruleset.tables.get(name);

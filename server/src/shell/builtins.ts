@@ -91,7 +91,7 @@ export function builtin(sh: ShellInterpreter, name: string, args: Field[], node:
       const f = args[0]?.unknown ? undefined : sh.files.get(words[0] ?? '');
       if (f && !f.text.unknown) return sh.evalText(f.text.text);
       // A file of the machine: whatever it sets is unknown from here on.
-      sh.state.unreadSources.push(args[0]?.unknown ? t('a file sourced here') : `\`${words[0]}\``);
+      sh.state.unreadSources.push(args[0]?.unknown || !words[0] ? t('the file sourced on line {0}', sh.spanOf(node).line + 1) : `\`${words[0]}\``);
       return undefined;
     }
     case 'local':

@@ -9,7 +9,7 @@ import type { Ruleset } from '../model/ruleset';
 import type { Parser } from 'web-tree-sitter';
 import { parseBash, SyntaxNode, Tree } from './bashParser';
 import { ShellInterpreter } from './interpreter';
-import { IptablesCall, ScriptFirewall } from './scriptFirewall';
+import { ChainName, IptablesCall, ScriptFirewall } from './scriptFirewall';
 import type { SaveFile } from '../syntax/saveFile';
 import { iptablesTool } from './tools';
 import type { Machine } from './utilities';
@@ -47,12 +47,18 @@ export function evaluateScript(text: string, parser: Parser, options: ScriptOpti
 }
 
 function evaluate(text: string, options: ScriptOptions, parse: (code: string) => Tree): ScriptEvaluation {
-  const tree = parse(text);
-  const posix = /^#!\s*\/(usr\/)?bin\/(env\s+)?(sh|dash)\b/.test(text);
-  const firewall = new ScriptFirewall(options);
-  const interpreter = new ShellInterpreter(text, firewall, { posix, machine: options.machine }, parse);
-  interpreter.run(tree);
-  const diagnostics = firewall.diagnostics();
+  // Without a `#!` line the file is not run but sourced: by a script that made chains it uses.
+  const fragment = !text.startsWith('#!');
+  let run = evaluateOnce(text, options, parse, fragment, []);
+  let assumed: Diagnostic[] = [];
+  const given = fragment ? run.firewall.chainsFromSourcingScript() : [];
+  if (given.length) {
+    // Run again on those chains, so what fails only for want of them does not hide what else fails.
+    assumed = run.firewall.withoutGivenChains(given);
+    run = evaluateOnce(text, options, parse, fragment, given);
+  }
+  const { tree, firewall, interpreter } = run;
+  const diagnostics = [...firewall.diagnostics(), ...assumed];
   // A note made in a loop is made each round: shown once.
   const noted = new Set<string>();
   for (const note of interpreter.notes) {
@@ -73,6 +79,15 @@ function evaluate(text: string, options: ScriptOptions, parse: (code: string) =>
     }
   }
   return { diagnostics, rulesets: firewall.rulesets(), calls: firewall.calls, restores: firewall.restores, followedToEnd: !gaveUp };
+}
+
+function evaluateOnce(text: string, options: ScriptOptions, parse: (code: string) => Tree, fragment: boolean, given: ChainName[]) {
+  const tree = parse(text);
+  const posix = /^#!\s*\/(usr\/)?bin\/(env\s+)?(sh|dash)\b/.test(text);
+  const firewall = new ScriptFirewall(options, given);
+  const interpreter = new ShellInterpreter(text, firewall, { posix, fragment, machine: options.machine }, parse);
+  interpreter.run(tree);
+  return { tree, firewall, interpreter };
 }
 
 /** Command nodes whose name is an iptables tool written literally (without recursion: a tree can be deep). */

@@ -34,6 +34,11 @@ export interface CallContext {
   span: Span;
   /** What its words assumed of variables that were empty and so vanished from them. */
   vanished: string[];
+  /**
+   * The command's name could be a function this evaluation has not seen (a
+   * dual-stack `iptables` wrapper): its name, and where it would come from.
+   */
+  maybeFunction?: { name: string; from: string };
 }
 
 /** Text handed to iptables-restore, with where each of its lines is in the script. */
@@ -86,6 +91,8 @@ export interface EvaluationNote {
 export interface ShellOptions {
   /** `#!/bin/sh`: dash, which refuses some bash syntax at run time. */
   posix: boolean;
+  /** No `#!` line: a file other scripts source, run on the functions and chains they made. */
+  fragment?: boolean;
   /** The machine the script is for, when known: `ip addr` and /sys/class/net answer from it. */
   machine?: Machine;
   /** How much work the script may ask for (tests lower them). */
@@ -727,14 +734,22 @@ export class ShellInterpreter implements ExpansionHost {
     if (node.tree === this.tree) this.executed.add(node.id);
     if (!bypassFunctions && this.state.functions.has(name)) return this.callFunction(name, args, vanished);
     const tool = iptablesTool(name) ?? (isMultiCall(name) && args[0] ? iptablesTool(args[0].text) : undefined);
-    if (tool) return this.iptables(tool, isMultiCall(name) ? args.slice(1) : args, node, vanished);
+    if (tool) return this.iptables(tool, isMultiCall(name) ? args.slice(1) : args, node, vanished, bypassFunctions ? undefined : this.functionFrom(name));
     return builtin(this, name, args, node);
   }
 
-  private iptables(tool: IptablesTool, args: Field[], node: SyntaxNode, vanished: string[]): Status {
+  /** Where a function called `name` could come from that the evaluation cannot see: a file it could not read, or the script that sources this one. */
+  private functionFrom(name: string): CallContext['maybeFunction'] {
+    // A path is never a function's name.
+    if (name.includes('/')) return undefined;
+    const from = this.options.fragment ? t('the script that sources this file') : this.unreadSource();
+    return from ? { name, from } : undefined;
+  }
+
+  private iptables(tool: IptablesTool, args: Field[], node: SyntaxNode, vanished: string[], maybeFunction: CallContext['maybeFunction']): Status {
     this.budget.step(IPTABLES_COST);
     for (const a of args) this.budget.scan(a.text.length);
-    const ctx: CallContext = { guarded: this.guardDepth > 0 || this.stderrDiscarded, conditional: this.conditional, span: this.spanOf(node), vanished };
+    const ctx: CallContext = { guarded: this.guardDepth > 0 || this.stderrDiscarded, conditional: this.conditional, span: this.spanOf(node), vanished, maybeFunction };
     if (tool.kind === 'iptables') return this.host.iptables(tool, args, ctx);
     if (tool.kind === 'save') {
       const text = this.host.save(tool.family);

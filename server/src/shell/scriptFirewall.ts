@@ -2,7 +2,8 @@
 // evaluator meets is parsed as iptables parses it and applied to the IPv4 or
 // IPv6 ruleset, starting from an empty one, the way the kernel would see it.
 import type { Diagnostic, Span } from '../diagnostics';
-import type { Family } from '../knowledge';
+import { isBuiltinChain, isStandardTarget } from '../knowledge';
+import type { Family, TableName } from '../knowledge';
 import { BuildOptions, RulesetBuilder } from '../model/build';
 import { linkChains } from '../model/graph';
 import type { Ruleset } from '../model/ruleset';
@@ -36,6 +37,15 @@ interface Doubt {
   ctx: CallContext;
   /** The way of the innermost undecided branch it failed in. */
   way: number;
+  /** The chains it names that were missing (see ScriptFirewall.missingChains). */
+  missing: ChainName[];
+}
+
+/** A chain named by table, in one family. */
+export interface ChainName {
+  family: Family;
+  table: string;
+  name: string;
 }
 
 /** Undecided ways being followed: the failures they left in doubt. */
@@ -58,8 +68,8 @@ export interface IptablesCall {
 
 export class ScriptFirewall implements FirewallHost {
   private readonly builders: Record<Family, RulesetBuilder>;
-  /** Each diagnostic once, with how many times its command produced it. */
-  private readonly found = new Map<string, { diagnostic: Diagnostic; count: number }>();
+  /** Each diagnostic once, with how many times its command produced it, and the chains it failed on that were missing. */
+  private readonly found = new Map<string, { diagnostic: Diagnostic; count: number; missing: ChainName[] }>();
   readonly calls: IptablesCall[] = [];
   /** The input of each iptables-restore the script ran, positioned in the script. */
   readonly restores: SaveFile[] = [];
@@ -67,12 +77,20 @@ export class ScriptFirewall implements FirewallHost {
   private readonly open: OpenWays[] = [];
   /** Chains (family, table, name) that some ways of an undecided branch left and others did not. */
   private readonly maybe = new Set<string>();
+  /** The chains a command created whose name could be a function the evaluation has not seen, with that function. */
+  private readonly creators = new Map<string, NonNullable<CallContext['maybeFunction']>>();
+  /** Chains the script creates (or tries to: `-N` of one that is there). */
+  private readonly created = new Set<string>();
+  /** Chains missing where a command failed: with `created`, the chains a fragment takes from the script that sources it. */
+  private readonly failedOn = new Map<string, ChainName>();
 
-  constructor(options: BuildOptions) {
+  /** `given`: chains there before the script runs (made by the script that sources a fragment). */
+  constructor(options: BuildOptions, given: readonly ChainName[] = []) {
     this.builders = {
       ipv4: new RulesetBuilder('ipv4', options, []),
       ipv6: new RulesetBuilder('ipv6', options, []),
     };
+    for (const c of given) this.builders[c.family].givenChain(c.table, c.name);
   }
 
   iptables(tool: IptablesTool, args: Field[], ctx: CallContext): Status {
@@ -90,15 +108,21 @@ export class ScriptFirewall implements FirewallHost {
     noteAssumptions(sink, args);
     const ok = !command.otherFamily && this.builders[tool.family].runCommand(command, sink);
     onlyWhileUnset(sink, args, ctx.vanished);
+    let missing = ok ? [] : this.failedOnChains(sink, tool.family, command);
+    if (missing.length && this.unlessFunction(sink, tool.family, missing, ctx)) missing = [];
     const errors = sink.filter((d) => d.severity === 'error');
     const open = this.open[this.open.length - 1];
     const named = this.chainsNamed(tool.family, command);
     if (!ok && !ctx.guarded && errors.length && errors.every((d) => STATE_CODES.has(d.code)) && (open || named.some((c) => this.maybe.has(c)))) {
       // A chain that exists on some ways only: failing on the way the rules go on from is no error.
-      if (open && !named.some((c) => this.maybe.has(c))) open.doubts.push({ family: tool.family, command, errors, ctx, way: open.way });
+      if (open && !named.some((c) => this.maybe.has(c))) open.doubts.push({ family: tool.family, command, errors, ctx, way: open.way, missing });
       this.collect(sink.filter((d) => d.severity !== 'error'), ctx);
     } else {
-      this.collect(sink, ctx);
+      this.collect(sink, ctx, missing);
+    }
+    if (command.kind === 'newChain') {
+      for (const c of named) this.created.add(c);
+      if (ok && ctx.maybeFunction) for (const c of named) this.creators.set(c, ctx.maybeFunction);
     }
     // After `-N X` (it was there, or is now) or a `-X X` that works, X is the same on every way.
     if (!open && (command.kind === 'newChain' || (ok && command.kind === 'deleteChain'))) for (const c of named) this.maybe.delete(c);
@@ -136,20 +160,77 @@ export class ScriptFirewall implements FirewallHost {
     return rulesetText(ruleset);
   }
 
-  private collect(sink: Diagnostic[], ctx: CallContext): void {
+  /** `missing`: the chains the command failed on that were missing, when it failed only on what the rules hold. */
+  private collect(sink: Diagnostic[], ctx: CallContext, missing: ChainName[] = []): void {
     for (const d of sink) {
       // A failure the script guards against (`-C || -A`, `-N x 2>/dev/null || true`) is intended.
       if (ctx.guarded && STATE_CODES.has(d.code)) continue;
+      // A name close to a target or chain there is (`ACCPET`) is a typo, whoever else makes chains.
+      const onChains = d.severity === 'error' && STATE_CODES.has(d.code) && !d.fix?.replaceWith ? missing : [];
+      for (const c of onChains) this.failedOn.set(chainKey(c.family, c.table, c.name), c);
       const key = `${d.code}|${d.span.line}|${d.span.start}|${d.span.end}|${d.message}`;
       const seen = this.found.get(key);
       if (seen) seen.count++;
-      else this.found.set(key, { diagnostic: d, count: 1 });
+      else this.found.set(key, { diagnostic: d, count: 1, missing: onChains });
     }
   }
 
   diagnostics(): Diagnostic[] {
-    return [...this.found.values()].map(({ diagnostic, count }) =>
-      (count > 1 ? { ...diagnostic, message: t('{0} (each of the {1} times this runs)', diagnostic.message, count) } : diagnostic));
+    return [...this.found.values()].map(({ diagnostic, count }) => counted(diagnostic, count));
+  }
+
+  /**
+   * A fragment (a file other scripts source) runs on the chains the script
+   * sourcing it made: the chains it failed on and never creates itself.
+   */
+  chainsFromSourcingScript(): ChainName[] {
+    return [...this.failedOn].filter(([key]) => !this.created.has(key)).map(([, c]) => c);
+  }
+
+  /** The errors that fail only on `given` chains, as warnings that say they hold only if the sourcing script does not make them. */
+  withoutGivenChains(given: readonly ChainName[]): Diagnostic[] {
+    const keys = new Set(given.map((c) => chainKey(c.family, c.table, c.name)));
+    const out: Diagnostic[] = [];
+    for (const { diagnostic, count, missing } of this.found.values()) {
+      if (diagnostic.severity !== 'error' || missing.length === 0 || !missing.every((c) => keys.has(chainKey(c.family, c.table, c.name)))) continue;
+      const names = [...new Set(missing.map((c) => `\`${c.name}\``))].join(t(' and '));
+      out.push(counted({ ...diagnostic, severity: 'warning', message: t('if the script that sources this file does not create {0}: {1}', names, diagnostic.message) }, count));
+    }
+    return out;
+  }
+
+  /**
+   * When a command failed only on what the rules hold: the user chains it
+   * names (its chain, the chain it jumps to) that its family's rules lack.
+   */
+  private failedOnChains(sink: Diagnostic[], family: Family, command: Command): ChainName[] {
+    const errors = sink.filter((d) => d.severity === 'error');
+    if (errors.length === 0 || !errors.every((d) => STATE_CODES.has(d.code))) return [];
+    const table = command.table?.text ?? 'filter';
+    const chains = this.builders[family].ruleset.tables.get(table)?.chains;
+    const target = command.rule.target;
+    const jumpsTo = target && !target.nameToken.unknown && !target.spec && !(isStandardTarget(target.name) && !target.goto) ? [target.name] : [];
+    const names = [...(command.chain && !command.chain.unknown ? [command.chain.text] : []), ...jumpsTo];
+    return [...new Set(names)].filter((n) => !isBuiltinChain(table as TableName, n) && !chains?.has(n)).map((name) => ({ family, table, name }));
+  }
+
+  /**
+   * A failure on chains the script made in the other family only, where the
+   * command that made them or this one could be a function the evaluation
+   * has not seen (arno's `iptables` runs both iptables and ip6tables), rests
+   * on the command being the tool: its errors become warnings that say so.
+   */
+  private unlessFunction(sink: Diagnostic[], family: Family, missing: ChainName[], ctx: CallContext): boolean {
+    const other: Family = family === 'ipv4' ? 'ipv6' : 'ipv4';
+    const otherChains = (table: string) => this.builders[other].ruleset.tables.get(table)?.chains;
+    if (!missing.every((c) => otherChains(c.table)?.has(c.name))) return false;
+    const fn = missing.map((c) => this.creators.get(chainKey(other, c.table, c.name))).find((f) => f) ?? ctx.maybeFunction;
+    if (!fn) return false;
+    for (let i = 0; i < sink.length; i++) {
+      const d = sink[i];
+      if (d.severity === 'error') sink[i] = { ...d, severity: 'warning', message: t('if `{0}` is the tool and not a function from {1}: {2}', fn.name, fn.from, d.message) };
+    }
+    return true;
   }
 
   /**
@@ -202,7 +283,8 @@ export class ScriptFirewall implements FirewallHost {
           const sets = continuing.map((w) => w.chains);
           for (const set of sets) for (const c of set) if (sets.some((other) => !other.has(c))) this.maybe.add(c);
         }
-        const left = this.stillFailing(frame.doubts, ends, budget);
+        const { left, assumed } = this.stillFailing(frame.doubts, ends, budget);
+        for (const [d, warnings] of assumed) this.collect(warnings, d.ctx);
         // A way that changes nothing (`product_is_started` then only a message) shows less of the script.
         const shown = continuing.find((w) => w.fingerprint !== before.fingerprint) ?? continuing[0] ?? ends[0]?.state ?? before;
         shown.back();
@@ -210,7 +292,7 @@ export class ScriptFirewall implements FirewallHost {
         const outer = this.open[this.open.length - 1];
         for (const d of left) {
           if (outer) outer.doubts.push({ ...d, way: outer.way });
-          else this.collect(d.errors, d.ctx);
+          else this.collect(d.errors, d.ctx, d.missing);
         }
       },
       abandon: close,
@@ -239,8 +321,10 @@ export class ScriptFirewall implements FirewallHost {
    * of one way are tried in their order on each other way's rules, as if that
    * way had run before (`stop` after `start`).
    */
-  private stillFailing(doubts: Doubt[], ends: { way: number; state: FirewallState }[], budget: Budget): Doubt[] {
+  private stillFailing(doubts: Doubt[], ends: { way: number; state: FirewallState }[], budget: Budget): { left: Doubt[]; assumed: Map<Doubt, Diagnostic[]> } {
     const passed = new Set<Doubt>();
+    // Those that fail on some way only where a function the evaluation has not seen would not make them fail.
+    const assumed = new Map<Doubt, Diagnostic[]>();
     const ways = [...new Set(doubts.map((d) => d.way))];
     for (const end of ends) {
       for (const way of ways) {
@@ -249,11 +333,17 @@ export class ScriptFirewall implements FirewallHost {
         end.state.back();
         for (const d of tried) {
           budget.step(RETRY_COST);
-          if (this.builders[d.family].runCommand(d.command, [])) passed.add(d);
+          const sink: Diagnostic[] = [];
+          if (this.builders[d.family].runCommand(d.command, sink)) passed.add(d);
+          else if (!assumed.has(d)) {
+            const missing = this.failedOnChains(sink, d.family, d.command);
+            if (missing.length && this.unlessFunction(sink, d.family, missing, d.ctx)) assumed.set(d, sink);
+          }
         }
       }
     }
-    return doubts.filter((d) => !passed.has(d));
+    for (const d of passed) assumed.delete(d);
+    return { left: doubts.filter((d) => !passed.has(d) && !assumed.has(d)), assumed };
   }
 
   rulesets(): Record<Family, Ruleset> {
@@ -330,6 +420,10 @@ function noteAssumptions(sink: Diagnostic[], args: Field[]): void {
     seen.add(key);
     sink.push({ code: 'machine-dependent', severity: 'information', span: a.span, message: t('`{0}` assumes {1}; where that is not so, this rule changes', a.text, a.assumes.join(t(' and '))) });
   }
+}
+
+function counted(d: Diagnostic, count: number): Diagnostic {
+  return count > 1 ? { ...d, message: t('{0} (each of the {1} times this runs)', d.message, count) } : d;
 }
 
 function chainKey(family: Family, table: string, chain: string): string {
