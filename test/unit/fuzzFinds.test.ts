@@ -37,9 +37,29 @@ test('a command run inside a heredoc\'s $( ) is reported at the heredoc\'s comma
   assert.deepEqual(a.diagnostics.map((d) => [d.code, d.span]), [['undefined-jump', { line: 2, start: 0, end: 9 }]]);
 });
 
-test('an outline entry of a script word split from an unclosed quote across a lone \\r stays on its line, never ending before it starts', async () => {
+// A script's word after expansion is not the text written at its place: a part of it (the chain of
+// `-A\r`, the `--name` of `--name=value`) is shown at the whole word, never at columns counted in
+// the expanded text (which ran past the word, and past its line when it started lines above).
+test('an outline entry of a script word split from an unclosed quote across a lone \\r is placed at that word', async () => {
   const text = '#!/bin/bash\niptables -N web\niptables \r"\niptables ${ -A\r\n$IPT \n';
   const analysis = await analyseDocument(text, 'script', DEFAULT_OPTIONS, nodeBashParser);
   const chains = documentSymbols(analysis, text).flatMap((f) => f.children ?? []).flatMap((t) => t.children ?? []);
-  assert.deepEqual(chains.map((c) => [c.name, c.selection]), [['web', { line: 1, start: 12, end: 15 }], ['\r', { line: 2, start: 11, end: 11 }]]);
+  assert.deepEqual(chains.map((c) => [c.name, c.selection]), [['web', { line: 1, start: 12, end: 15 }], ['\r', { line: 2, start: 10, end: 11 }]]);
+});
+
+test('an unknown --name=value split out of a word over several lines is reported on the word\'s first line, not past its end', async () => {
+  // FUZZ_SECONDS=480, seed 1255553031, after 58,821 cases (the span was 2:10-25 on a line of 15 characters).
+  const text = '#!/bin/bash\niptables -N web\niptables \rf() {\niptables --source-port\rx=tcp\niptables ${ -A tcp\n';
+  const a = await analyseDocument(text, 'script', DEFAULT_OPTIONS, nodeBashParser);
+  assert.deepEqual(a.diagnostics.filter((d) => d.code === 'unknown-option').map((d) => [d.message, d.span]), [['unknown option `--source-port\\rx`', { line: 2, start: 10, end: 15 }]]);
+});
+
+test('an option in a variable is reported at the variable, not at columns of its value', async () => {
+  const long = await analyseDocument('#!/bin/bash\nO=--dprot=22\niptables -A INPUT -p tcp $O -j ACCEPT\n', 'script', DEFAULT_OPTIONS, nodeBashParser);
+  assert.deepEqual(long.diagnostics.filter((d) => d.code === 'unknown-option').map((d) => d.span), [{ line: 2, start: 25, end: 27 }]);
+  const short = await analyseDocument('#!/bin/bash\nO=-sx\niptables -A INPUT $O -j ACCEPT\n', 'script', DEFAULT_OPTIONS, nodeBashParser);
+  assert.deepEqual(short.diagnostics.filter((d) => d.code === 'machine-dependent').map((d) => d.span), [{ line: 2, start: 18, end: 20 }]);
+  // Written as it is, the name alone is marked.
+  const written = await analyseDocument('#!/bin/bash\niptables -A INPUT -p tcp --dprot=22 -j ACCEPT\n', 'script', DEFAULT_OPTIONS, nodeBashParser);
+  assert.deepEqual(written.diagnostics.filter((d) => d.code === 'unknown-option').map((d) => d.span), [{ line: 1, start: 25, end: 32 }]);
 });

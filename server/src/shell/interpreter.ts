@@ -229,8 +229,12 @@ export class ShellInterpreter implements ExpansionHost {
 
   literalSpan(node: SyntaxNode, offset: number, text: string): Span | undefined {
     if (node.tree !== this.tree || text.includes('\n')) return undefined;
-    const { row, column } = node.startPosition;
-    return { line: row, start: column + offset, end: column + offset + text.length };
+    // From the index, not the node's column: a string can start lines above the text inside it.
+    const at = node.startIndex + offset;
+    const lineStart = at === 0 ? 0 : this.source.lastIndexOf('\n', at - 1) + 1;
+    let line = node.startPosition.row;
+    for (let i = this.source.indexOf('\n', node.startIndex); i >= 0 && i < at; i = this.source.indexOf('\n', i + 1)) line++;
+    return { line, start: at - lineStart, end: at - lineStart + text.length };
   }
 
   // ---- variables (ExpansionHost) ---------------------------------------------------

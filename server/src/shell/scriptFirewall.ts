@@ -10,7 +10,7 @@ import type { Ruleset } from '../model/ruleset';
 import { rulesetText } from '../model/saveText';
 import { Command, parseCommand } from '../syntax/command';
 import { parseSaveFile, SaveFile } from '../syntax/saveFile';
-import type { Token } from '../syntax/token';
+import { sameSpan, Token } from '../syntax/token';
 import type { Budget } from './budget';
 import type { CallContext, FirewallHost, FirewallState, RestoreInput, UndecidedFirewall } from './interpreter';
 import type { IptablesTool } from './tools';
@@ -433,5 +433,7 @@ function chainKey(family: Family, table: string, chain: string): string {
 function toToken(f: Field): Token {
   const tgt: Token = { text: f.text, line: f.span.line, start: f.span.start, end: f.span.end };
   if (f.unknown) tgt.unknown = f.unknown;
+  // Only a word written as it is (no quotes, no expansion) has a place for each of its characters.
+  if (!f.source || !sameSpan(f.source, f.span)) tgt.expanded = true;
   return tgt;
 }

@@ -13,7 +13,7 @@ import {
 } from '../knowledge/baseOptions';
 import { checkValue, describeValue, ValueContext } from '../knowledge/values';
 import { protocolName } from '../knowledge/vocabulary';
-import { spanOf, Token } from './token';
+import { partOf, spanOf, Token } from './token';
 import { localized, t } from '../l10n';
 
 export type { CommandKind };
@@ -306,7 +306,7 @@ class CommandParser {
     const eq = word.text.indexOf('=');
     const name = word.text.slice(2, eq >= 0 ? eq : undefined);
     const inline = eq >= 0 ? word.text.slice(eq + 1) : undefined;
-    const flag: Token = eq >= 0 ? { ...word, end: word.start + eq } : word;
+    const flag: Token = eq >= 0 ? { ...word, ...partOf(word, 0, eq) } : word;
     let resolved = this.resolveLong(name);
     // getopt fails on unknown and on ambiguous names alike; either way iptables
     // then loads the protocol's match and tries again.
@@ -330,7 +330,7 @@ class CommandParser {
       return;
     }
     const valueToken = (): Token | undefined => {
-      if (inline !== undefined) return { ...word, text: inline, start: word.start + eq + 1 };
+      if (inline !== undefined) return { ...word, ...partOf(word, eq + 1), text: inline };
       return this.words[this.i] ? this.words[this.i++] : undefined;
     };
     if (resolved.kind === 'base') {
@@ -357,7 +357,7 @@ class CommandParser {
     for (let k = 1; k < text.length; k++) {
       const letter = text[k];
       const flag: Token = text.length === 2 ? word
-        : { text: '-' + letter, line: word.line, start: word.start + (k === 1 ? 0 : k), end: word.start + k + 1 };
+        : { text: '-' + letter, ...partOf(word, k === 1 ? 0 : k, k + 1) };
       const arg = BASE_SHORT.get(letter);
       if (arg === undefined) {
         this.unknownOption(flag, letter, true);
@@ -369,7 +369,7 @@ class CommandParser {
         continue;
       }
       let value: Token | undefined;
-      if (rest !== '') value = { ...word, text: rest, start: word.start + k + 1 };
+      if (rest !== '') value = { ...word, ...partOf(word, k + 1), text: rest };
       else if (arg === 'required') value = this.words[this.i] ? this.words[this.i++] : undefined;
       if (arg === 'required' && !value) {
         this.report('missing-value', word, t('`-{0}` needs a value', letter));
