@@ -1,11 +1,14 @@
 // Limits of the real tools that the analysis reports, each tried live with the
 // real iptables in a network namespace of the test's own: nf_tables follows at
 // most 15 nested jumps (iptables-nft refuses the rule that puts a chain 16 below
-// a built-in chain, the legacy backend loads any depth), and iptables-restore
+// a built-in chain, the legacy backend loads any depth; in a script, the command
+// that does it), and iptables-restore
 // reads words of at most 1,023 bytes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyseSaveText, DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
+import { analyseScript } from '../../server/src/analysis/script';
+import { nodeBashParser } from '../../server/src/node/bashWasm';
 import { inNamespace, iptablesMissing, Namespace } from '../support/iptables';
 
 const missing = iptablesMissing();
@@ -49,6 +52,36 @@ test('a chain 16 jumps below INPUT: iptables-nft refuses the rule that reaches i
       for (const f of ours) {
         assert.equal(f.message, 'this jump puts chain c16 16 jumps below INPUT: iptables-nft refuses the rule ("Too many links"), as nf_tables follows at most 15; the legacy backend loads it');
       }
+    }
+  } finally {
+    ns.delete();
+  }
+});
+
+test('a script that makes a chain 16 jumps below INPUT one command at a time: iptables-nft refuses that command, and the analysis warns on it', { skip: missing }, async () => {
+  const ns = new Namespace('ipt-hostile-depth-script');
+  const chains = (n: number) => Array.from({ length: n }, (_, i) => `-N c${i + 1}`);
+  const down = (n: number, verb = '-j') => Array.from({ length: n - 1 }, (_, i) => `-A c${i + 1} ${verb} c${i + 2}`);
+  const cases = [
+    { name: 'from the top down, 16 deep', commands: [...chains(16), '-A INPUT -j c1', ...down(16)], deep: 'c16' },
+    { name: 'from the top down by gotos, 17 deep', commands: [...chains(17), '-A INPUT -g c1', ...down(17, '-g')], deep: 'c16' },
+    { name: 'from the bottom up, 17 deep, INPUT last', commands: [...chains(17), ...down(17).reverse(), '-A INPUT -j c1'], deep: 'c16' },
+    { name: 'a chain 15 below INPUT', commands: [...chains(15), '-A INPUT -j c1', ...down(15)], deep: undefined },
+    { name: '17 deep, reached from no built-in chain', commands: [...chains(17), ...down(17)], deep: undefined },
+  ];
+  try {
+    for (const c of cases) {
+      for (const reset of [['-F'], ['-X']]) inNamespace(ns.name, ['iptables-nft', ...reset]);
+      // 1-based lines of the script below: line 1 is its #! line.
+      const refused = c.commands.flatMap((command, i) => {
+        const r = inNamespace(ns.name, ['iptables-nft', ...command.split(' ')]);
+        return /Too many links/.test(r.stderr) ? [i + 2] : [];
+      });
+      const script = `#!/bin/sh\n${c.commands.map((command) => `iptables ${command}`).join('\n')}\n`;
+      const ours = analyseScript(script, await nodeBashParser(), DEFAULT_OPTIONS).diagnostics.filter((d) => d.code === 'jump-depth');
+      assert.deepEqual(ours.map((d) => d.span.line + 1), refused, c.name);
+      assert.equal(refused.length, c.deep ? 1 : 0, `${c.name}: iptables-nft refused ${JSON.stringify(refused)}`);
+      for (const d of ours) assert.equal(d.message, `this jump puts chain ${c.deep} 16 jumps below INPUT: iptables-nft refuses the rule ("Too many links"), as nf_tables follows at most 15; the legacy backend loads it`, c.name);
     }
   } finally {
     ns.delete();

@@ -13,7 +13,7 @@ import type { Token } from '../syntax/token';
 import { leadsTo, linkChains, reachFromHooks, spreadHooks } from './graph';
 import { HookSet } from './hookSet';
 import { canonicalRule } from './saveText';
-import { loopProblems, ruleCommitProblems, tableCommitProblems } from './kernelChecks';
+import { addedDepthProblems, loopProblems, ruleCommitProblems, tableCommitProblems } from './kernelChecks';
 import { addressPairs, factsOf, lineFacts, rememberFacts, RuleFacts } from './ruleFacts';
 import { Chain, ChainRule, Rule, Ruleset, Table, TargetRef } from './ruleset';
 import { grouped, ruleCount, t } from '../l10n';
@@ -523,6 +523,7 @@ export class RulesetBuilder {
         const refused = problems.filter((d) => d.severity === 'error');
         for (const d of refused) this.sink.push(d);
         if (refused.length) undo();
+        else addedDepthProblems(table, chain, added, this.sink);
         return refused.length === 0;
       }
     }
@@ -535,13 +536,14 @@ export class RulesetBuilder {
       const recheckAll = !adds || (hooksBefore !== undefined && (hooksBefore.get(c.name) ?? 0) !== c.hooks.bits);
       for (const rule of recheckAll ? c.rules : c === chain ? added : []) ruleCommitProblems(table, c, rule, problems);
     }
-    if (hooksMayChange) loopProblems(table, problems);
+    const circle = hooksMayChange && loopProblems(table, problems);
     const refused = problems.filter((d) => d.severity === 'error');
     for (const d of refused) this.sink.push(d);
     if (refused.length) {
       undo();
       return false;
     }
+    if (chain && !circle && jumps(added)) addedDepthProblems(table, chain, added, this.sink);
     return true;
   }
 

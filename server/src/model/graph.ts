@@ -79,6 +79,37 @@ export function jumpDepths(table: Table): Map<Chain, number> {
   return depths;
 }
 
+/**
+ * The most jumps from a built-in chain down to `chain`, looked for up to `cap`
+ * levels above it (undefined when no built-in chain is found that close): level
+ * by level up the rules that jump into each chain, so only the few levels
+ * above cost anything in a table of thousands of chains.
+ */
+export function levelsAbove(table: Table, chain: Chain, cap: number): number | undefined {
+  let deepest = chain.builtin ? 0 : undefined;
+  let level: Iterable<Chain> = [chain];
+  for (let k = 1; k <= cap; k++) {
+    const up = new Set<Chain>();
+    for (const c of level) for (const rule of c.references) up.add(table.chains.get(rule.chain)!);
+    if (up.size === 0) break;
+    for (const c of up) if (c.builtin) deepest = k;
+    level = up;
+  }
+  return deepest;
+}
+
+/** The chains `k` jumps below `chain` for each k up to `cap` (level 0 is the chain), as far as there are any. */
+export function levelsBelow(chain: Chain, cap: number): Chain[][] {
+  const levels = [[chain]];
+  for (let k = 1; k <= cap; k++) {
+    const down = new Set<Chain>();
+    for (const c of levels[k - 1]) for (const next of c.jumps) down.add(next);
+    if (down.size === 0) break;
+    levels.push([...down]);
+  }
+  return levels;
+}
+
 /** The user chain a rule jumps or goes to, if it is one of this table. */
 export function jumpedChain(rule: Rule): Chain | undefined {
   return rule.target.kind === 'chain' ? rule.target.chain : undefined;

@@ -6,7 +6,7 @@ import { Diagnostic, diagnostic, DiagnosticCode, FixFacts, Severity, Span } from
 import { ExtensionSpec, Hook, HOOKS, hookList, NFT_JUMP_LEVELS } from '../knowledge';
 import { PROTOCOLS, protocolNumber } from '../knowledge/vocabulary';
 import type { OptionUse, RuleSpec } from '../syntax/command';
-import { findJumpCycles, jumpDepths, jumpedChain } from './graph';
+import { findJumpCycles, jumpDepths, jumpedChain, levelsAbove, levelsBelow } from './graph';
 import type { Chain, Rule, Table } from './ruleset';
 import { orList, t } from '../l10n';
 
@@ -88,16 +88,40 @@ export function loopProblems(table: Table, diagnostics: Diagnostic[]): boolean {
  * it is a warning. Reported once, on each jump out of a chain one level above.
  */
 function depthProblems(table: Table, diagnostics: Diagnostic[]): void {
-  const report = reporter(diagnostics);
   for (const [chain, depth] of jumpDepths(table)) {
     if (depth !== NFT_JUMP_LEVELS - 1) continue;
     for (const rule of chain.rules) {
       const next = jumpedChain(rule);
-      if (!next) continue;
-      report('jump-depth', rule.facts.head.target!.nameToken, t('this jump puts chain {0} {1} jumps below {2}: iptables-nft refuses the rule ("Too many links"), as nf_tables follows at most {3}; the legacy backend loads it',
-        next.name, NFT_JUMP_LEVELS, hookList(chain.hooks), NFT_JUMP_LEVELS - 1), 'warning');
+      if (next) diagnostics.push(tooDeep(rule, next, chain));
     }
   }
+}
+
+/**
+ * The same limit for rules a script adds one command at a time: iptables-nft
+ * refuses the command whose jump (into a chain with chains below it, or from a
+ * chain deep down) puts a chain NFT_JUMP_LEVELS below a built-in chain.
+ * For a table without a circle, its jumps just linked.
+ */
+export function addedDepthProblems(table: Table, chain: Chain, added: readonly Rule[], diagnostics: Diagnostic[]): void {
+  if (!chain.builtin && chain.hooks.bits === 0) return;
+  const above = levelsAbove(table, chain, NFT_JUMP_LEVELS - 1);
+  if (above === undefined) return;
+  // The jumped chain is above + 1 down; the chain `need` levels below it is NFT_JUMP_LEVELS down.
+  const need = NFT_JUMP_LEVELS - 1 - above;
+  const done = new Set<Chain>();
+  for (const rule of added) {
+    const target = jumpedChain(rule);
+    if (!target || done.has(target)) continue;
+    done.add(target);
+    const deep = levelsBelow(target, need)[need];
+    if (deep) diagnostics.push(tooDeep(rule, deep[0], chain));
+  }
+}
+
+function tooDeep(rule: Rule, deep: Chain, from: Chain): Diagnostic {
+  return diagnostic('jump-depth', rule.facts.head.target!.nameToken, t('this jump puts chain {0} {1} jumps below {2}: iptables-nft refuses the rule ("Too many links"), as nf_tables follows at most {3}; the legacy backend loads it',
+    deep.name, NFT_JUMP_LEVELS, hookList(from.hooks), NFT_JUMP_LEVELS - 1), 'warning');
 }
 
 /** Every check of a whole table, as at an iptables-restore COMMIT. */
