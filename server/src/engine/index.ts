@@ -152,7 +152,7 @@ function declare(probe: Packet, host: Host, state: EngineState, run: (p: Packet,
 }
 
 /** The first packet of the probe's flow: a SYN, an echo request, or the datagram itself. */
-function openerOf(p: Packet): Packet {
+export function openerOf(p: Packet): Packet {
   const o = clonePacket(p);
   o.ctState = null;
   o.ctDirection = 'original';
@@ -168,7 +168,7 @@ function openerOf(p: Packet): Packet {
 }
 
 /** The packet going the other way, arriving where the host routes its source (or sent by the host). */
-function reversed(p: Packet, host: Host): Packet {
+export function reversed(p: Packet, host: Host): Packet {
   const r = clonePacket(p);
   [r.source, r.destination, r.sourcePort, r.destinationPort] = [p.destination, p.source, p.destinationPort, p.sourcePort];
   if (r.protocol === ICMP) r.icmpType = p.icmpType === 0 ? 8 : p.icmpType === 8 ? 0 : p.icmpType;

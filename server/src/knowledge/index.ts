@@ -12,7 +12,7 @@ import { VERDICT_TARGETS } from './targets/verdicts';
 
 export * from './schema';
 export {
-  HOOKS, HOOK_DOCS, INPUT_INTERFACE_HOOKS, isEntryHook, MAX_CHAIN_NAME, MAX_INTERFACE_NAME, natManip, natRewrite, NFT_JUMP_LEVELS, OUTPUT_INTERFACE_HOOKS, POLICIES,
+  changesConnection, HOOKS, HOOK_DOCS, INPUT_INTERFACE_HOOKS, isEntryHook, MAX_CHAIN_NAME, MAX_INTERFACE_NAME, natManip, natRewrite, NFT_JUMP_LEVELS, OUTPUT_INTERFACE_HOOKS, POLICIES,
   STANDARD_TARGETS, TABLES,
 } from './tables';
 export type { TableSpec } from './tables';

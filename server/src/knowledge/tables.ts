@@ -47,6 +47,15 @@ export function natRewrite(spec: ExtensionSpec | undefined, hook: Hook): 'src' |
   return nat === 'byHook' ? natManip(hook) : nat;
 }
 
+/**
+ * A target whose work on a connection's first packet the connection's later
+ * packets meet: NAT (its binding rewrites them all), or a change of the
+ * connection itself (its mark, zone, helper, or no tracking at all).
+ */
+export function changesConnection(spec: ExtensionSpec | undefined): boolean {
+  return spec?.nat !== undefined || spec?.changes?.includes('conntrack') === true;
+}
+
 /** Connection tracking runs between raw and mangle (priority -200). */
 export const CONNTRACK_PRIORITY = -200;
 

@@ -17,7 +17,7 @@ export type Source = Dim | 'icmpType' | 'icmpCode';
 
 const FIELD_SOURCES: Readonly<Record<string, readonly Source[]>> = {
   inInterface: ['in'], source: ['src'], destination: ['dst'], protocol: ['proto'], sourcePort: ['sport'], destinationPort: ['dport'],
-  tcpFlags: ['flags'], icmpType: ['icmpType'], icmpCode: ['icmpCode'], sourceMac: ['mac'], mark: ['mark'],
+  tcpFlags: ['flags'], icmpType: ['icmpType'], icmpCode: ['icmpCode'], sourceMac: ['mac'], mark: ['mark'], ctState: ['ct'], ctDirection: ['ct'],
   // Derived from the header kind: the length from the protocol, an ICMP error's quoted header from the addresses.
   length: ['proto', 'icmpType'], inner: ['proto', 'icmpType', 'src', 'dst'],
 };
@@ -35,6 +35,7 @@ function dependsOn(what: string, d: Dim): string {
     case 'icmp': return t('{0} depends on the ICMP type and code', what);
     case 'mac': return t('{0} depends on the source MAC address', what);
     case 'mark': return t('{0} depends on the mark', what);
+    case 'ct': return t('{0} depends on where the packet stands in its connection', what);
   }
 }
 

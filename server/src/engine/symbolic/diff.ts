@@ -13,7 +13,9 @@ import type { Fate } from '../traverse';
 import { analyseRuleset, type Analysis, hostForRules, type PacketClass } from '.';
 import { joinCubes } from './join';
 import { mainHook, rewriteWords } from './matrix';
-import { type Cube, examplePoint, intersectCubes, pointJson, type SpaceLimits, subtractCube } from './space';
+import { compileRuleset } from '../compile';
+import { IntervalSet } from './intervals';
+import { type Cube, CT_FIRST, CT_STATES, examplePoint, intersectCubes, pointJson, type SpaceLimits, subtractCube } from './space';
 import { cubeWords, fateOutWords, hostJson } from './words';
 
 export interface DiffOptions {
@@ -109,7 +111,10 @@ function fateWords(o: Outcome): string {
 /** The packets whose outcome differs between `a` (before) and `b` (after), in classes by the outcomes before and after. */
 export function semanticDiff(a: Ruleset, b: Ruleset, options: DiffOptions = {}): SemanticDiff {
   const host = options.host ?? hostForRules([a, b]);
-  const analyse = (r: Ruleset) => analyseRuleset(r, { host, limits: options.limits, conntrack: options.conntrack, coarse: true });
+  // Every packet of a connection, not only its first, where conntrack runs: an edit of what established connections may do is a change too.
+  const tracked = options.conntrack === 'on' || [a, b].some((r) => compileRuleset(r).conntrack);
+  const limits = { ct: tracked ? CT_STATES : IntervalSet.of(CT_FIRST), ...options.limits };
+  const analyse = (r: Ruleset) => analyseRuleset(r, { host, limits, conntrack: options.conntrack, coarse: true });
   const [before, after] = [sideOf(analyse(a)), sideOf(analyse(b))];
   const scenarioHost = hostJson(host);
   const changes: SemanticChange[] = [];

@@ -17,12 +17,27 @@ import { IntervalSet } from './intervals';
  * interface); src, dst: addresses; proto: protocol number; sport, dport:
  * ports (0 for protocols without); flags: TCP flag bits; icmp: type * 256 +
  * code; mac: the sender's MAC address (MAC_NONE when there is none: sent by
- * the host or over lo); mark: the packet's mark as it enters.
+ * the host or over lo); mark: the packet's mark as it enters; ct: where the
+ * packet stands in a connection (CT_FIRST...).
  */
-export const DIMS = ['in', 'src', 'dst', 'proto', 'sport', 'dport', 'flags', 'icmp', 'mac', 'mark'] as const;
+export const DIMS = ['in', 'src', 'dst', 'proto', 'sport', 'dport', 'flags', 'icmp', 'mac', 'mark', 'ct'] as const;
 export type Dim = (typeof DIMS)[number];
 
 export type Cube = Readonly<Record<Dim, IntervalSet>>;
+
+/**
+ * The `ct` dimension: a connection's first packet (conntrack decides what it
+ * is), a packet of an established connection from the side that opened it or
+ * from the side that answered, or one related to a connection. Other states a
+ * scenario may declare are outside the space (CT_OTHER).
+ */
+export const CT_FIRST = 0n;
+export const CT_ESTABLISHED = 1n;
+export const CT_REPLY = 2n;
+export const CT_RELATED = 3n;
+const CT_OTHER = 4n;
+/** Every state of the space: first packets and those of established and related connections. */
+export const CT_STATES = IntervalSet.range(CT_FIRST, CT_RELATED);
 
 export const MAC_NONE = 1n << 48n;
 const MAC_ALL = IntervalSet.range(0n, MAC_NONE - 1n);
@@ -103,12 +118,23 @@ export function wholeSpace(host: Host, family: Family, limits: SpaceLimits = {})
     { in: IntervalSet.fromRanges([[0n, 0n], [lo, lo]]), mac: IntervalSet.of(MAC_NONE) },
     { in: all.subtract(IntervalSet.fromRanges([[0n, 0n], [lo, lo]])), mac: MAC_ALL },
   ];
+  // An established connection's packets: TCP acknowledgements and UDP datagrams, from either side.
+  const established: Partial<Record<Dim, IntervalSet>>[] = [
+    { ...kinds[0], flags: IntervalSet.of(BigInt(TCP_FLAG_BITS.ACK)), ct: IntervalSet.range(CT_ESTABLISHED, CT_REPLY) },
+    { proto: IntervalSet.of(17n), sport: IntervalSet.range(0n, 65535n), dport: IntervalSet.range(0n, 65535n), ct: IntervalSet.range(CT_ESTABLISHED, CT_REPLY) },
+  ];
+  const states = limits.ct ?? IntervalSet.of(CT_FIRST);
+  const shapes = [
+    ...(states.contains(CT_FIRST) ? kinds.map((k) => ({ ...k, ct: IntervalSet.of(CT_FIRST) })) : []),
+    ...(states.overlaps(IntervalSet.range(CT_ESTABLISHED, CT_REPLY)) ? established : []),
+    ...(states.contains(CT_RELATED) ? kinds.map((k) => ({ ...k, ct: IntervalSet.of(CT_RELATED) })) : []),
+  ];
   const out: Cube[] = [];
-  for (const k of kinds) {
+  for (const k of shapes) {
     for (const o of origins) {
       const c: Record<Dim, IntervalSet> = {
         in: o.in!, src: allAddresses(family), dst: allAddresses(family), proto: k.proto!, sport: k.sport ?? zero, dport: k.dport ?? zero,
-        flags: k.flags ?? zero, icmp: k.icmp ?? zero, mac: o.mac!, mark: zero,
+        flags: k.flags ?? zero, icmp: k.icmp ?? zero, mac: o.mac!, mark: zero, ct: k.ct!,
       };
       for (const d of DIMS) if (limits[d]) c[d] = c[d].intersect(limits[d]!);
       if (!isEmptyCube(c)) out.push(c);
@@ -189,7 +215,16 @@ export function pointJson(p: Point, host: Host, family: Family): JsonObject {
   if (proto === ICMP_OF[family]) Object.assign(json, { icmpType: Number(p.icmp >> 8n), icmpCode: Number(p.icmp & 255n) });
   if (p.mac !== MAC_NONE) json.sourceMac = macText(p.mac);
   if (p.mark !== 0n) json.mark = Number(p.mark);
+  if (p.ct === CT_ESTABLISHED || p.ct === CT_REPLY) json.ctState = 'ESTABLISHED';
+  if (p.ct === CT_REPLY) json.ctDirection = 'reply';
+  if (p.ct === CT_RELATED) json.ctState = 'RELATED';
   return json;
+}
+
+function ctOf(p: Packet): bigint {
+  if (p.ctState === null) return CT_FIRST;
+  if (p.ctState === 'ESTABLISHED') return p.ctDirection === 'reply' ? CT_REPLY : CT_ESTABLISHED;
+  return p.ctState === 'RELATED' ? CT_RELATED : CT_OTHER;
 }
 
 export function cubeContains(c: Cube, p: Point): boolean {
@@ -239,7 +274,7 @@ export function pointOf(p: Packet, host: Host): Point {
     in: interfaceIndex(host, p.inInterface), src: p.source, dst: p.destination, proto: BigInt(p.protocol),
     sport: hasPorts(p.protocol) ? BigInt(p.sourcePort) : 0n, dport: hasPorts(p.protocol) ? BigInt(p.destinationPort) : 0n,
     flags: p.protocol === TCP ? BigInt(p.tcpFlags) : 0n, icmp: p.protocol === ICMP_OF[p.family] ? BigInt(p.icmpType * 256 + p.icmpCode) : 0n,
-    mac: p.sourceMac === null ? MAC_NONE : BigInt(`0x${p.sourceMac.replace(/:/g, '')}`), mark: BigInt(p.mark),
+    mac: p.sourceMac === null ? MAC_NONE : BigInt(`0x${p.sourceMac.replace(/:/g, '')}`), mark: BigInt(p.mark), ct: ctOf(p),
   };
 }
 

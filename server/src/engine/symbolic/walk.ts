@@ -6,17 +6,18 @@
 // for one packet, the set splits: by rule criteria (criteria.ts), by routing
 // and martian checks (at the host's address regions), by conntrack's answer,
 // by what a target does. Every split part goes on alone.
-import { natManip, type Hook } from '../../knowledge';
+import { changesConnection, natManip, type Hook } from '../../knowledge';
 import { t } from '../../l10n';
 import type { Ruleset } from '../../model/ruleset';
 import type { CompiledChain, CompiledRule, CompiledRuleset, CompiledTable } from '../compile';
 import { joinCubes } from './join';
 import { mergeWays } from './merge';
-import { conntrackIn, ConnectionTable, ctStateName } from '../conntrack';
+import { conntrackIn, ConnectionTable, ctStateName, type CtInfo, declaredConnection } from '../conntrack';
+import { openerOf, reversed } from '..';
 import type { Uncertain } from '../context';
 import { Interface, InputRoute, isMulticast, joinedGroup, OutputRoute, routeInput, routeOutput } from '../host';
 import { deliverChecks, forwardChecks, receiveChecks, StackDrop, StackStop } from '../ipv6Stack';
-import { hasPorts, Packet, parsePacket } from '../packet';
+import { hasPorts, Packet, parsePacket, TCP, TCP_FLAG_BITS } from '../packet';
 import { queueVerdict, TargetChoice, TargetResult } from '../targets';
 import type { Fate } from '../traverse';
 import { evaluate, Reads } from './concrete';
@@ -24,7 +25,7 @@ import { basePackets, Bases, evalContext, Place, SymbolicCriterion, symbolicRule
 import { IntervalSet } from './intervals';
 import { natPlans, type FieldPlan } from './nat';
 import { cloneSkb, currentSet, narrowed, Piece, representative, sameView, Setting, SkbState, SymbolicAssumption, View, withDimSet } from './piece';
-import { Dim, examplePoint, interfaceAt, interfaceIndex, MAC_NONE, pointJson, wholeSpace } from './space';
+import { CT_FIRST, CT_RELATED, CT_REPLY, Dim, examplePoint, interfaceAt, interfaceIndex, MAC_NONE, pointJson, wholeSpace } from './space';
 
 export interface Leaf {
   piece: Piece;
@@ -285,7 +286,14 @@ export class SymbolicWalk {
     const decided: Decided[] = [];
     for (const stage of this.rs.stages(hook, this.conntrack)) {
       if (stage.kind === 'conntrack') {
-        passed = passed.flatMap((p) => this.conntrackStage(p, hook === 'PREROUTING'));
+        const next: Piece[] = [];
+        for (const p of passed) {
+          for (const r of this.conntrackStage(p, hook === 'PREROUTING')) {
+            if (r.unknown) decided.push({ piece: r.piece, verdict: { verdict: 'unknown', reason: r.unknown } });
+            else next.push(r.piece);
+          }
+        }
+        passed = next;
         continue;
       }
       const next: Piece[] = [];
@@ -301,15 +309,100 @@ export class SymbolicWalk {
     return { passed, decided };
   }
 
+  /** nf_conntrack_in, by where the packets stand in a connection (the `ct` dimension). */
+  private conntrackStage(piece: Piece, incoming: boolean): { piece: Piece; unknown?: string }[] {
+    const ct = piece.skb.ct;
+    if (ct.kind === 'tracked' || ct.kind === 'untracked') return [{ piece }];
+    const states = piece.cube.ct;
+    if (states.isSingleton && states.min === CT_FIRST) return this.firstPackets(piece, incoming).map((p) => ({ piece: p }));
+    const out: { piece: Piece; unknown?: string }[] = [];
+    for (const [lo, hi] of states.ranges()) {
+      for (let v = lo; v <= hi; v++) {
+        const p = states.isSingleton ? piece : withDimSet(piece, 'ct', IntervalSet.of(v));
+        if (v === CT_FIRST) out.push(...this.firstPackets(p, incoming).map((x) => ({ piece: x })));
+        else if (v === CT_RELATED) {
+          // A related connection's first packet meets nat as a new one would: what NAT does to it is not followed (as for established ones).
+          if (this.connectionChanger) {
+            out.push({ piece: p, unknown: `a related connection's packets meet what the rules do to a connection (${this.connectionChanger}), which the analysis does not follow` });
+            continue;
+          }
+          const rep = representative(p, this.s);
+          out.push({ piece: this.withCt(p, { kind: 'tracked', conn: declaredConnection(new ConnectionTable(), rep, 'original', 0, true), dir: 'original', state: 'RELATED' }) });
+        } else out.push(this.established(p, v === CT_REPLY, incoming));
+      }
+    }
+    return out;
+  }
+
+  private withCt(p: Piece, ct: CtInfo): Piece {
+    const skb = cloneSkb(p.skb);
+    skb.ct = ct;
+    if (skb.ct.kind === 'tracked' && skb.ctTemplate) {
+      skb.ct.conn.helper = skb.ctTemplate.helper;
+      skb.ct.conn.zone = skb.ctTemplate.zone;
+    }
+    return { ...p, skb };
+  }
+
+  /**
+   * A packet of an established connection. The trace makes the connection by
+   * sending its first packet (and the answer) through the ruleset, or, when
+   * the rules drop it, takes the connection as older than the rules: the
+   * analysis asks conntrack both ways and follows the packets only where the
+   * answer is the same, and only when no rule could have changed the
+   * connection on its first packet (NAT, a connection mark, a zone...).
+   */
+  private established(p: Piece, reply: boolean, incoming: boolean): { piece: Piece; unknown?: string } {
+    if (this.connectionChanger) return { piece: p, unknown: `an established connection's packets follow what its first packet got (${this.connectionChanger}), which the analysis does not follow` };
+    const rep = representative(p, this.s);
+    const older = new ConnectionTable();
+    declaredConnection(older, rep, reply ? 'reply' : 'original', 0);
+    const asOlder = conntrackIn(older, { ...rep }, 0, incoming).ct;
+    const opened = new ConnectionTable();
+    const opener = openerOf(reply ? reversed(rep, this.s.host) : rep);
+    const first = conntrackIn(opened, opener, 0).ct;
+    if (first.kind === 'tracked') {
+      opened.confirm(first.conn);
+      if (!reply) {
+        const answer = reversed(opener, this.s.host);
+        if (answer.protocol === TCP) answer.tcpFlags = TCP_FLAG_BITS.SYN | TCP_FLAG_BITS.ACK;
+        conntrackIn(opened, answer, 0);
+      }
+    }
+    const asOpened = conntrackIn(opened, { ...rep }, 0, incoming).ct;
+    const key = (c: CtInfo) => (c.kind === 'tracked' ? `${c.state}|${c.dir}` : c.kind);
+    if (key(asOlder) !== key(asOpened)) return { piece: p, unknown: `conntrack sees these packets as ${ctStateName(asOpened) ?? asOpened.kind} when the connection's first packet got through, as ${ctStateName(asOlder) ?? asOlder.kind} when it did not` };
+    return { piece: this.withCt(p, asOpened) };
+  }
+
+  /** A rule that can change a connection on its first packet, which the connection's later packets would meet: the first found. */
+  private get connectionChanger(): string | undefined {
+    if (this.changer === undefined) {
+      this.changer = '';
+      for (const t of this.ruleset.tables.values()) {
+        for (const c of t.chains.values()) {
+          for (const r of c.rules) {
+            const target = r.spec.target;
+            if (target && changesConnection(target.spec)) {
+              this.changer = `${t.name}/${c.name}/${r.index} -j ${target.spec?.name ?? target.name}`;
+              return this.changer;
+            }
+          }
+        }
+      }
+    }
+    return this.changer || undefined;
+  }
+
+  private changer: string | undefined;
+
   /**
    * nf_conntrack_in for a connection's first packet: on an empty table its
    * answer (NEW, INVALID, UNTRACKED) depends on the protocol, the TCP flags and
    * the ICMP type alone. The piece is split by that answer, asked once per
    * combination of those fields.
    */
-  private conntrackStage(piece: Piece, incoming: boolean): Piece[] {
-    const ct = piece.skb.ct;
-    if (ct.kind === 'tracked' || ct.kind === 'untracked') return [piece];
+  private firstPackets(piece: Piece, incoming: boolean): Piece[] {
     const c = piece.cube;
     const sameProtocols = new Map<string, { protos: [bigint, bigint][]; parts: { flags: IntervalSet; icmp: IntervalSet }[] }>();
     for (const [lo, hi] of c.proto.ranges()) {

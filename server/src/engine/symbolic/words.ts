@@ -11,7 +11,7 @@ import { showAddress, type JsonObject } from '../json';
 import { ICMP, ICMPV6, TCP_FLAG_BITS, TCP_FLAG_NAMES } from '../packet';
 import type { Fate } from '../traverse';
 import { IntervalSet } from './intervals';
-import { allAddresses, Cube, interfaceAt, MAC_NONE } from './space';
+import { allAddresses, CT_ESTABLISHED, CT_FIRST, CT_RELATED, CT_REPLY, CT_STATES, Cube, interfaceAt, MAC_NONE } from './space';
 
 /** An address set as the fewest CIDR blocks, each its first address and how many host bits it has. */
 function cidrBlocks(set: IntervalSet, family: Family): [bigint, number][] {
@@ -90,6 +90,20 @@ function flagWords(set: IntervalSet): string {
   return ` ${orList(values.map((v) => TCP_FLAG_NAMES.filter((n) => v & TCP_FLAG_BITS[n]).join(',') || t('no flags')))}`;
 }
 
+function ctWord(v: bigint): string {
+  if (v === CT_ESTABLISHED) return t('of an established connection (the opener\'s side)');
+  if (v === CT_REPLY) return t('of an established connection (the answering side)');
+  return v === CT_RELATED ? t('related to a connection') : t('opening a connection');
+}
+
+function ctWords(set: IntervalSet): string {
+  if (set.contains(CT_ESTABLISHED) && set.contains(CT_REPLY)) {
+    const rest = set.subtract(IntervalSet.range(CT_ESTABLISHED, CT_REPLY));
+    return orList([t('of an established connection'), ...(rest.isEmpty ? [] : [ctWords(rest)])]);
+  }
+  return orList([...set.ranges()].flatMap(([a, b]) => Array.from({ length: Number(b - a) + 1 }, (_, i) => ctWord(a + BigInt(i)))));
+}
+
 /**
  * The packets of a cube in words: protocol, ports, where from and where to.
  * `known`: the protocol and destination port every packet in question has (left unsaid).
@@ -109,6 +123,8 @@ export function cubeWords(c: Cube, host: Host, family: Family, known = false): s
     const f = flagWords(c.flags);
     if (f) parts[0] += f;
   }
+  // Every state (rules without conntrack treat them alike) or first packets only: nothing to say.
+  if (!(c.ct.isSingleton && c.ct.min === CT_FIRST) && !c.ct.equals(CT_STATES)) parts.push(ctWords(c.ct));
   if (known) parts.length = 0;
   parts.push(t('from {0}', addressWords(c.src, family)), t('to {0}', addressWords(c.dst, family)));
   const fromHost = c.in.isSingleton && c.in.min === 0n;
