@@ -165,11 +165,27 @@ test('conntrack state as a dimension: an established connection\'s packets get t
   assert.doesNotMatch(words, /opening a connection|tcp SYN/);
 });
 
-test('with NAT in the rules, an established connection\'s fate is unknown (its first packet\'s NAT is not followed), never a guess', () => {
-  const nat = rules(`${table('nat', ':PREROUTING ACCEPT [0:0]', '-A PREROUTING -i eth0 -p tcp --dport 80 -j DNAT --to-destination 10.0.0.10')}${table('filter', ':FORWARD DROP [0:0]', '-A FORWARD -m conntrack --ctstate ESTABLISHED -j ACCEPT')}`);
-  const a = analyseRuleset(nat, { limits: { proto: IntervalSet.of(6n), dport: IntervalSet.of(80n), ct: IntervalSet.of(CT_ESTABLISHED) }, coarse: true });
+test('an established connection\'s packets get the NAT its first packet got: a published port\'s later packets are forwarded to the inside address; with a connection mark in the rules they are unknown, never a guess', () => {
+  const natRules = `${table('nat', ':PREROUTING ACCEPT [0:0]', '-A PREROUTING -i eth0 -p tcp --dport 80 -j DNAT --to-destination 10.0.0.10')}`;
+  const filter = table('filter', ':FORWARD DROP [0:0]', '-A FORWARD -m conntrack --ctstate ESTABLISHED -j ACCEPT', '-A FORWARD -d 10.0.0.10 -p tcp --syn -j ACCEPT');
+  const limits = { proto: IntervalSet.of(6n), dport: IntervalSet.of(80n), ct: IntervalSet.of(CT_ESTABLISHED) };
+  const a = analyseRuleset(rules(natRules + filter), { limits, coarse: true });
+  // To 203.0.113.1 on eth0 (those from a martian source aside: routing drops them before any connection is looked at).
+  const toHost = (x: typeof a) => x.classes.filter((c) => c.inInterface === 'eth0' && c.cubes.some((q) => q.dst.contains(0xcb007101n)) && !c.dropReason?.startsWith('routing:'));
+  const fromOutside = toHost(a);
+  assert.ok(fromOutside.length > 0);
+  for (const c of fromOutside) {
+    assert.equal(c.fate, 'forwarded', JSON.stringify([c.fate, c.unknown, c.dropReason]));
+    assert.equal(c.outInterface, 'eth1');
+    assert.deepEqual(c.rewritten.dst, { kind: 'const', value: 0x0a00000an });
+  }
+  // Where the first packet is not let through, the connection predates the rules, without NAT: to 203.0.113.1 itself.
+  const sansSyn = analyseRuleset(rules(natRules + table('filter', ':FORWARD DROP [0:0]', '-A FORWARD -m conntrack --ctstate ESTABLISHED -j ACCEPT')), { limits, coarse: true });
+  assert.ok(toHost(sansSyn).length > 0 && toHost(sansSyn).every((c) => c.fate === 'delivered' && !c.rewritten.dst), JSON.stringify(toHost(sansSyn).map((c) => [c.fate, c.dropReason])));
+  for (const x of [a, sansSyn]) assert.deepEqual(checkSoundness(x, { perClass: 4, seed: 7 }).mismatches, []);
+  const marked = analyseRuleset(rules(natRules + filter + table('mangle', '-A PREROUTING -j CONNMARK --set-mark 1')), { limits, coarse: true });
   // (Those routing drops before any hook, as a packet the host cannot send, are not the connection's.)
-  const est = a.classes.filter((c) => c.cubes.some((q) => q.ct.contains(CT_ESTABLISHED)) && c.hooks.length > 0);
+  const est = marked.classes.filter((c) => c.hooks.length > 0);
   assert.ok(est.length > 0);
-  assert.ok(est.every((c) => c.fate === 'unknown' && /nat\/PREROUTING\/1 -j DNAT/.test(c.unknown ?? '')), JSON.stringify(est.filter((c) => c.fate !== 'unknown' || !/DNAT/.test(c.unknown ?? '')).map((c) => [c.fate, c.unknown, c.hooks])));
+  assert.ok(est.every((c) => c.fate === 'unknown' && /mangle\/PREROUTING\/1 -j CONNMARK/.test(c.unknown ?? '')), JSON.stringify(est.filter((c) => c.fate !== 'unknown').map((c) => [c.fate, c.unknown, c.hooks])));
 });

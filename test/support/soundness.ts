@@ -89,16 +89,16 @@ export function checkSoundness(a: Analysis, options: { perClass: number; seed: n
 }
 
 /**
- * The tcp:22 matrix of every corpus file of one folder (`save`, `save6`),
- * each class checked with one packet (at random, or at a corner for every
+ * The tcp:22 matrix (or what `analyse` makes of the file, given its place in
+ * the folder) of every corpus file of one folder (`save`, `save6`), each class checked with one packet (at random, or at a corner for every
  * other class): the failures, at most three per file, and how much was checked.
  */
-export function corpusSoundness(folder: 'save' | 'save6', analyse: (r: Ruleset) => Analysis = (r) => serviceAnalysis(r, { protocol: 6, port: 22 })): { files: number; classes: number; packets: number; failures: string[] } {
+export function corpusSoundness(folder: 'save' | 'save6', analyse: (r: Ruleset, file: number) => Analysis = (r) => serviceAnalysis(r, { protocol: 6, port: 22 })): { files: number; classes: number; packets: number; failures: string[] } {
   const out = { files: 0, classes: 0, packets: 0, failures: [] as string[] };
-  for (const f of corpusSaveFiles().filter((x) => x.name.startsWith(`${folder}/`))) {
+  for (const [i, f] of corpusSaveFiles().filter((x) => x.name.startsWith(`${folder}/`)).entries()) {
     const ruleset = analyseSaveText(readFileSync(f.path, 'utf8'), { ...DEFAULT_OPTIONS, family: folder === 'save6' ? 'ipv6' : 'ipv4' }).ruleset;
     if (!ruleset) continue;
-    const r = checkSoundness(analyse(ruleset), { perClass: 1, seed: f.name.length });
+    const r = checkSoundness(analyse(ruleset, i), { perClass: 1, seed: f.name.length });
     out.files++;
     out.packets += r.packets;
     out.classes += r.classes;

@@ -85,6 +85,8 @@ export function evalContext(rep: Packet, reads: Reads, piece: Piece, s: Setting,
       get(target, key, receiver) {
         const v = Reflect.get(target, key, receiver);
         if (key === 'master') reads.note('proto', 'src', 'dst', 'sport', 'dport', 'icmp');
+        // The counters are the connection's history: where the packet stands in it.
+        if (key === 'packets' || key === 'bytes') reads.note('ct');
         return key === 'orig' || key === 'reply' ? tupleReads(v as Tuple, reads, (key === 'orig') === (dir === 'original')) : v;
       },
     });

@@ -89,7 +89,7 @@ export function analyseRuleset(ruleset: Ruleset, options: AnalysisOptions = {}):
   const walk = new SymbolicWalk(rs, ruleset, setting, options.conntrack === 'on' || rs.conntrack, options.coarse);
   const leaves: Leaf[] = [];
   for (const cube of wholeSpace(host, ruleset.family, options.limits)) {
-    leaves.push(...walk.run({ cube, views: {}, patch: {}, skb: newSkb(), hits: [], maybeHits: [], assumptions: [] }));
+    for (const piece of walk.withOpeners({ cube, views: {}, patch: {}, skb: newSkb(), hits: [], maybeHits: [], assumptions: [] })) leaves.push(...walk.run(piece));
   }
   return { ruleset, host, classes: joinLeaves(leaves), leaves: leaves.length };
 }

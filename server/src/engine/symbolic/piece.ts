@@ -48,7 +48,17 @@ export interface Piece {
   /** Counters of rules that only count or log, on an uncertain match. */
   maybeHits: string[];
   assumptions: SymbolicAssumption[];
+  /** For packets of an established connection from the side that opened it: what its first packet met (walk.ts withOpeners). */
+  opener?: Opener;
 }
+
+/**
+ * What the first packet of a connection met, as the trace builds an
+ * established connection (engine/index.ts declare): it got through, with the
+ * fields NAT gave it; it was dropped (the connection is then taken as older
+ * than the rules, without NAT); or the analysis cannot say.
+ */
+export type Opener = { kind: 'passed'; nat: Partial<Record<'src' | 'dst' | 'sport' | 'dport', bigint>> } | { kind: 'dropped' } | { kind: 'unknown'; reason: string };
 
 /** The host and family the analysis runs for, and the host's address regions. */
 export interface Setting {

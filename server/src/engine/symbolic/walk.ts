@@ -12,7 +12,7 @@ import type { Ruleset } from '../../model/ruleset';
 import type { CompiledChain, CompiledRule, CompiledRuleset, CompiledTable } from '../compile';
 import { joinCubes } from './join';
 import { mergeWays } from './merge';
-import { conntrackIn, ConnectionTable, ctStateName, type CtInfo, declaredConnection } from '../conntrack';
+import { conntrackIn, ConnectionTable, ctStateName, type CtInfo, declaredConnection, invertTuple } from '../conntrack';
 import { openerOf, reversed } from '..';
 import type { Uncertain } from '../context';
 import { Interface, InputRoute, isMulticast, joinedGroup, OutputRoute, routeInput, routeOutput } from '../host';
@@ -24,8 +24,8 @@ import { evaluate, Reads } from './concrete';
 import { basePackets, Bases, evalContext, Place, SymbolicCriterion, symbolicRule, SymbolicRule } from './criteria';
 import { IntervalSet } from './intervals';
 import { natPlans, type FieldPlan } from './nat';
-import { cloneSkb, currentSet, narrowed, Piece, representative, sameView, Setting, SkbState, SymbolicAssumption, View, withDimSet } from './piece';
-import { CT_FIRST, CT_RELATED, CT_REPLY, Dim, examplePoint, interfaceAt, interfaceIndex, MAC_NONE, pointJson, wholeSpace } from './space';
+import { cloneSkb, currentSet, narrowed, newSkb, type Opener, Piece, representative, sameView, Setting, SkbState, SymbolicAssumption, View, withDimSet } from './piece';
+import { CT_ESTABLISHED, CT_FIRST, CT_RELATED, CT_REPLY, type Cube, Dim, examplePoint, interfaceAt, interfaceIndex, MAC_NONE, pointJson, wholeSpace } from './space';
 
 export interface Leaf {
   piece: Piece;
@@ -82,6 +82,29 @@ export class SymbolicWalk {
       }
     }
     return leaves;
+  }
+
+  /**
+   * The packets of established connections from the opener's side, split by
+   * what their connection's first packet (the same packets as a SYN, walked
+   * first) met, as the trace builds such a connection: that decides how
+   * conntrack sees them, their connection's counters and the NAT they get.
+   * Not where a rule changes connections otherwise than by NAT (a mark, a
+   * zone...): those packets are unknown.
+   */
+  withOpeners(piece: Piece): Piece[] {
+    const c = piece.cube;
+    if (!this.conntrack || (this.changes.first && !this.changes.natOnly) || !c.ct.contains(CT_ESTABLISHED)) return [piece];
+    const tcp = c.proto.contains(BigInt(TCP));
+    if (tcp && !c.proto.isSingleton) return [piece];
+    const rest = c.ct.subtract(IntervalSet.of(CT_ESTABLISHED));
+    const out = rest.isEmpty ? [] : [withDimSet(piece, 'ct', rest)];
+    const openers: Cube = { ...c, ct: IntervalSet.of(CT_FIRST), flags: tcp ? IntervalSet.of(BigInt(TCP_FLAG_BITS.SYN)) : c.flags };
+    for (const leaf of this.run({ cube: openers, views: {}, patch: {}, skb: newSkb(), hits: [], maybeHits: [], assumptions: [] })) {
+      const cube: Cube = { ...leaf.piece.cube, ct: IntervalSet.of(CT_ESTABLISHED), flags: c.flags };
+      out.push({ ...narrowed(piece, cube), opener: openerWay(leaf) });
+    }
+    return out;
   }
 
   // ---- the ways through the host --------------------------------------------------------------------
@@ -322,8 +345,8 @@ export class SymbolicWalk {
         if (v === CT_FIRST) out.push(...this.firstPackets(p, incoming).map((x) => ({ piece: x })));
         else if (v === CT_RELATED) {
           // A related connection's first packet meets nat as a new one would: what NAT does to it is not followed (as for established ones).
-          if (this.connectionChanger) {
-            out.push({ piece: p, unknown: `a related connection's packets meet what the rules do to a connection (${this.connectionChanger}), which the analysis does not follow` });
+          if (this.changes.first) {
+            out.push({ piece: p, unknown: t('a related connection\'s packets meet what `{0}` did to its connection, which the analysis does not follow', this.changes.first) });
             continue;
           }
           const rep = representative(p, this.s);
@@ -353,7 +376,9 @@ export class SymbolicWalk {
    * connection on its first packet (NAT, a connection mark, a zone...).
    */
   private established(p: Piece, reply: boolean, incoming: boolean): { piece: Piece; unknown?: string } {
-    if (this.connectionChanger) return { piece: p, unknown: `an established connection's packets follow what its first packet got (${this.connectionChanger}), which the analysis does not follow` };
+    if (p.opener && !reply) return this.openedBy(p, p.opener, incoming);
+    const changer = this.changes.other ?? this.changes.first;
+    if (changer) return { piece: p, unknown: t('an established connection\'s packets meet what `{0}` did to its first packet, which the analysis does not follow for them', changer) };
     const rep = representative(p, this.s);
     const older = new ConnectionTable();
     declaredConnection(older, rep, reply ? 'reply' : 'original', 0);
@@ -371,30 +396,67 @@ export class SymbolicWalk {
     }
     const asOpened = conntrackIn(opened, { ...rep }, 0, incoming).ct;
     const key = (c: CtInfo) => (c.kind === 'tracked' ? `${c.state}|${c.dir}` : c.kind);
-    if (key(asOlder) !== key(asOpened)) return { piece: p, unknown: `conntrack sees these packets as ${ctStateName(asOpened) ?? asOpened.kind} when the connection's first packet got through, as ${ctStateName(asOlder) ?? asOlder.kind} when it did not` };
-    return { piece: this.withCt(p, asOpened) };
+    if (key(asOlder) !== key(asOpened)) return { piece: p, unknown: t('conntrack sees these packets as {0} when the connection\'s first packet got through, as {1} when it did not', ctStateName(asOpened) ?? asOpened.kind, ctStateName(asOlder) ?? asOlder.kind) };
+    // Its counters differ between the two: a test reading them cannot be answered (criteria.ts notes such a read as one of `ct`).
+    const counters: View = { kind: 'unknown', within: p.cube.ct, why: t('depends on whether the connection\'s first packet got through (its counters)') };
+    return { piece: this.withCt({ ...p, views: { ...p.views, ct: counters } }, asOpened) };
   }
 
-  /** A rule that can change a connection on its first packet, which the connection's later packets would meet: the first found. */
-  private get connectionChanger(): string | undefined {
-    if (this.changer === undefined) {
-      this.changer = '';
-      for (const t of this.ruleset.tables.values()) {
-        for (const c of t.chains.values()) {
+  /**
+   * The rules that can change a connection on its first packet, which the
+   * connection's later packets meet: the first, the first that is not NAT
+   * (for the words), and whether all of them are NAT (whose binding the
+   * analysis follows, see withOpeners).
+   */
+  private get changes(): { first?: string; other?: string; natOnly: boolean } {
+    if (!this.changers) {
+      const found: { text: string; nat: boolean }[] = [];
+      for (const table of this.ruleset.tables.values()) {
+        for (const c of table.chains.values()) {
           for (const r of c.rules) {
             const target = r.spec.target;
-            if (target && changesConnection(target.spec)) {
-              this.changer = `${t.name}/${c.name}/${r.index} -j ${target.spec?.name ?? target.name}`;
-              return this.changer;
-            }
+            if (target && changesConnection(target.spec)) found.push({ text: `${table.name}/${c.name}/${r.index} -j ${target.spec?.name ?? target.name}`, nat: target.spec?.nat !== undefined });
           }
         }
       }
+      this.changers = { first: found[0]?.text, other: found.find((f) => !f.nat)?.text, natOnly: found.length > 0 && found.every((f) => f.nat) };
     }
-    return this.changer || undefined;
+    return this.changers;
   }
 
-  private changer: string | undefined;
+  private changers: { first?: string; other?: string; natOnly: boolean } | undefined;
+
+  /**
+   * A packet of an established connection whose first packet's way is known
+   * (withOpeners), in the connection the trace builds: older than the rules
+   * when they drop the first packet, else opened by it, with its NAT, and answered.
+   */
+  private openedBy(p: Piece, opener: Opener, incoming: boolean): { piece: Piece; unknown?: string } {
+    if (opener.kind === 'unknown') return { piece: p, unknown: opener.reason };
+    const rep = representative(p, this.s);
+    const table = new ConnectionTable();
+    if (opener.kind === 'dropped') {
+      declaredConnection(table, rep, 'original', 0);
+      return { piece: this.withCt(p, conntrackIn(table, { ...rep }, 0, incoming).ct) };
+    }
+    const first = conntrackIn(table, openerOf(rep), 0).ct;
+    if (first.kind === 'tracked') {
+      const conn = first.conn;
+      const o = conn.orig;
+      const nat = opener.nat;
+      const natted = { ...o, src: nat.src ?? o.src, dst: nat.dst ?? o.dst, sport: nat.sport === undefined ? o.sport : Number(nat.sport), dport: nat.dport === undefined ? o.dport : Number(nat.dport) };
+      conn.reply = invertTuple(natted, conn.family);
+      conn.srcNat = natted.src !== o.src || natted.sport !== o.sport;
+      conn.dstNat = natted.dst !== o.dst || natted.dport !== o.dport;
+      conn.natDone = { src: true, dst: true };
+      table.confirm(conn);
+      const answer = openerOf(rep);
+      [answer.source, answer.destination, answer.sourcePort, answer.destinationPort] = [conn.reply.src, conn.reply.dst, conn.reply.sport, conn.reply.dport];
+      if (answer.protocol === TCP) answer.tcpFlags = TCP_FLAG_BITS.SYN | TCP_FLAG_BITS.ACK;
+      conntrackIn(table, answer, 0);
+    }
+    return { piece: this.withCt(p, conntrackIn(table, { ...rep }, 0, incoming).ct) };
+  }
 
   /**
    * nf_conntrack_in for a connection's first packet: on an empty table its
@@ -473,6 +535,7 @@ export class SymbolicWalk {
     const manip = natManip(hook);
     const ct = piece.skb.ct;
     // Without a connection, or with NAT decided on this packet's way already, the chains do not run.
+    if (ct.kind === 'tracked' && ct.state === 'ESTABLISHED' && ct.dir === 'original' && piece.opener?.kind === 'passed') return [{ piece: bound(piece, piece.opener.nat, manip), verdict: { verdict: 'accept' } }];
     if (ct.kind !== 'tracked' || ct.state === 'ESTABLISHED' || ct.state === 'RELATED' || ct.conn.natDone[manip]) return [{ piece, verdict: { verdict: 'accept' } }];
     return this.walk(piece, table, hook, outDev, nextHop).map((d) => {
       if (d.verdict.verdict !== 'accept') return d;
@@ -614,6 +677,7 @@ export class SymbolicWalk {
       key += `|${JSON.stringify([skb.ctTemplate, skb.priority, skb.secmark, skb.traced, skb.undetermined])}`;
     }
     if (Object.keys(p.patch).length) key += `|${JSON.stringify(p.patch, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`;
+    if (p.opener) key += `|opener ${JSON.stringify(p.opener, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`;
     return key;
   }
 
@@ -784,6 +848,30 @@ const NO_SET = IntervalSet.EMPTY;
 
 /** Where a matched piece goes: on in the chain, back to the caller, or the table's verdict. */
 type Next = { piece: Piece; verdict: 'continue' | 'return' | Verdict };
+
+/** What a connection's first packet met, from where its way ended. */
+function openerWay(l: Leaf): Opener {
+  if (l.fate === 'unknown') return { kind: 'unknown', reason: t('what the connection\'s first packet met is not known: {0}', l.unknown ?? '') };
+  const a = l.piece.assumptions[0];
+  if (a) return { kind: 'unknown', reason: t('what the connection\'s first packet met depends on `{0}` ({1})', a.criterion, a.rule) };
+  if (l.fate === 'dropped') return { kind: 'dropped' };
+  const nat: Partial<Record<'src' | 'dst' | 'sport' | 'dport', bigint>> = {};
+  for (const d of ['src', 'dst', 'sport', 'dport'] as const) {
+    const v = l.piece.views[d];
+    if (v?.kind === 'unknown') return { kind: 'unknown', reason: t('NAT gave the connection\'s first packet one of several values ({0})', v.why) };
+    if (v) nat[d] = v.value;
+  }
+  return { kind: 'passed', nat };
+}
+
+/** nf_nat_packet for a packet of a connection opened from its side: the fields NAT gave the first packet, at the hooks that rewrite them. */
+function bound(piece: Piece, nat: Partial<Record<'src' | 'dst' | 'sport' | 'dport', bigint>>, manip: 'src' | 'dst'): Piece {
+  const dims = manip === 'src' ? (['src', 'sport'] as const) : (['dst', 'dport'] as const);
+  if (dims.every((d) => nat[d] === undefined)) return piece;
+  const views = { ...piece.views };
+  for (const d of dims) if (nat[d] !== undefined) views[d] = { kind: 'const', value: nat[d]! };
+  return { ...piece, views };
+}
 
 /**
  * Which answers about addresses are the same: the words of a reason name the
