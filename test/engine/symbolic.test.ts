@@ -126,7 +126,7 @@ test('kube-proxy\'s random pick of one endpoint among three is one class per ori
   assert.ok(fromOutside.length > 0);
   for (const e of fromOutside) {
     assert.deepEqual(e.rewrites.filter((r) => r.startsWith('destination')), [
-      'destination → some address in 10.244.0.0/31, 10.244.0.2 (depends on which way `--probability 0.33333333349` (nat/KUBE-SVC-ASWUT5UVUD3YRS4F/2) and the answers after it went)',
+      'destination → 10.244.0.0 or 10.244.0.1 or 10.244.0.2 (depends on which way `--probability 0.33333333349` (nat/KUBE-SVC-ASWUT5UVUD3YRS4F/2) and the answers after it went)',
       'destination port → 8000',
     ]);
     // Every endpoint is covered: the pick is no longer a condition of the class.
@@ -134,6 +134,20 @@ test('kube-proxy\'s random pick of one endpoint among three is one class per ori
   }
   const a = serviceAnalysis(kube, { protocol: 6, port: 443 });
   assert.deepEqual(checkSoundness(a, { perClass: 6, seed: 16 }).mismatches, []);
+});
+
+test('a mark the ways left open is said plainly, as iptables writes marks: an endpoint reaching itself through its service is marked for masquerading (0x4000), the others not', () => {
+  const kube = rules(generateKubeProxy({ services: 2, endpointsPerService: 3 }));
+  const why = '(nat/KUBE-SVC-ASWUT5UVUD3YRS4F/2)';
+  const marks = () => [...new Set(serviceMatrix(kube, { protocol: 6, port: 443 }).entries
+    .filter((e) => e.packets.some((p) => p.startsWith('from 10.244.0.0 to 10.96.0.0') || p.startsWith('来自 10.244.0.0 发往 10.96.0.0'))).flatMap((e) => e.rewrites.filter((r) => r.includes('0x4000'))))];
+  assert.deepEqual(marks(), [`mark → 0 or 0x4000 (depends on which way \`--probability 0.33333333349\` ${why} and the answers after it went)`]);
+  setLocale('zh-cn');
+  try {
+    assert.deepEqual(marks(), [`标记 → 0 或 0x4000（取决于 \`--probability 0.33333333349\`（${why.slice(1, -1)}）及其后的回答走了哪条路）`]);
+  } finally {
+    setLocale(undefined);
+  }
 });
 
 test('ways are merged only where they cover every answer: a pick whose third way is dropped keeps its conditions', () => {

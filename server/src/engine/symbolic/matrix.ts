@@ -16,7 +16,7 @@ import { analyseRuleset, type Analysis, exampleOf, hostForRules, PacketClass } f
 import { IntervalSet } from './intervals';
 import type { SymbolicAssumption, View } from './piece';
 import type { Cube, Dim, SpaceLimits } from './space';
-import { addressWords, cubeEnds, cubeWords, fateOutWords, hostJson } from './words';
+import { addressWords, cubeEnds, cubeWords, fateOutWords, hostJson, openValueWords, valueText } from './words';
 
 export interface Service {
   protocol: number;
@@ -96,7 +96,7 @@ export function rewriteWords(views: Partial<Record<Dim, View>>, family: Ruleset[
     const what = words[d as Dim];
     if (!what) return [];
     const addr = d === 'src' || d === 'dst';
-    const value = v.kind === 'const' ? (addr ? addressWords(IntervalSet.of(v.value), family) : String(v.value)) : addr ? t('some address in {0} ({1})', addressWords(v.within, family), v.why) : t('some value in {0} ({1})', [...v.within.ranges()].map(([a, b]) => `${a}-${b}`).join(', '), v.why);
+    const value = v.kind === 'const' ? (addr ? addressWords(IntervalSet.of(v.value), family) : valueText(d as Dim, v.value)) : openValueWords(d as Dim, v.within, v.why, family);
     return [`${what} → ${value}`];
   });
 }

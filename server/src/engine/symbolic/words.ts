@@ -11,7 +11,7 @@ import { showAddress, type JsonObject } from '../json';
 import { ICMP, ICMPV6, TCP_FLAG_BITS, TCP_FLAG_NAMES } from '../packet';
 import type { Fate } from '../traverse';
 import { IntervalSet } from './intervals';
-import { allAddresses, CT_ESTABLISHED, CT_FIRST, CT_RELATED, CT_REPLY, CT_STATES, Cube, interfaceAt, MAC_NONE } from './space';
+import { allAddresses, CT_ESTABLISHED, CT_FIRST, CT_RELATED, CT_REPLY, CT_STATES, Cube, type Dim, interfaceAt, MAC_NONE } from './space';
 
 /** An address set as the fewest CIDR blocks, each its first address and how many host bits it has. */
 function cidrBlocks(set: IntervalSet, family: Family): [bigint, number][] {
@@ -74,6 +74,28 @@ function rangeWords(set: IntervalSet, max = 6, name: (v: bigint) => string = Str
   return some([...set.ranges()].map(([a, b]) => (a === b ? name(a) : `${name(a)}-${name(b)}`)), max);
 }
 
+/** A field's value as iptables-save writes it: a mark in hex. */
+export function valueText(d: Dim, v: bigint): string {
+  return d === 'mark' && v !== 0n ? `0x${v.toString(16)}` : String(v);
+}
+
+/** Up to this many values a field may have are named one by one. */
+const FEW_VALUES = 6n;
+
+/**
+ * What a field left open (a NAT pick, ways merged) may be, and why it is not
+ * one value: `0 or 0x4000`, `10.0.0.1 or 10.0.0.2`, else `some value in
+ * 1024-65535`.
+ */
+export function openValueWords(d: Dim, within: IntervalSet, why: string, family: Family): string {
+  const address = d === 'src' || d === 'dst';
+  if (within.size <= FEW_VALUES) {
+    const values = [...within.ranges()].flatMap(([a, b]) => Array.from({ length: Number(b - a) + 1 }, (_, i) => a + BigInt(i)));
+    return t('{0} ({1})', orList(values.map((v) => (address ? showAddress(v, family) : valueText(d, v)))), why);
+  }
+  return address ? t('some address in {0} ({1})', addressWords(within, family), why) : t('some value in {0} ({1})', rangeWords(within, 6, (v) => valueText(d, v)), why);
+}
+
 export function interfaceWords(set: IntervalSet, host: Host): string {
   const names = [...set.ranges()].flatMap(([a, b]) => {
     const out: string[] = [];
@@ -130,7 +152,7 @@ export function cubeWords(c: Cube, host: Host, family: Family, known = false): s
   const fromHost = c.in.isSingleton && c.in.min === 0n;
   parts.push(fromHost ? t('sent by this host') : t('on {0}', interfaceWords(c.in, host)));
   if (!c.mac.contains(MAC_NONE) && c.mac.size < 1n << 47n) parts.push(t('from MAC {0}', rangeWords(c.mac, 3, (v) => v.toString(16).padStart(12, '0').replace(/(..)(?!$)/g, '$1:'))));
-  if (!(c.mark.isSingleton && c.mark.min === 0n)) parts.push(t('mark {0}', rangeWords(c.mark)));
+  if (!(c.mark.isSingleton && c.mark.min === 0n)) parts.push(t('mark {0}', rangeWords(c.mark, 6, (v) => valueText('mark', v))));
   return parts.join(' ');
 }
 
