@@ -7,7 +7,7 @@ import {
   Message, ServerOptions, TransportKind,
 } from 'vscode-languageclient/node';
 import { largeFileNotice, rulesFileTest } from './largeFiles';
-import { CONVERT_TO_NFT_COMMAND, TRACE_COMMAND, TracePacketArgs } from '../../server/src/protocol/requests';
+import { CONVERT_TO_NFT_COMMAND, SERVER_NODE_FLAGS, TRACE_COMMAND, TracePacketArgs } from '../../server/src/protocol/requests';
 import { TRACE_VIEW_TYPE, WebviewState } from '../../server/src/protocol/webview';
 import { convertToNft } from './convertToNft';
 import { COMPARE_LIVE_COMMAND, COMPARE_SCHEME, compareWithLive, LiveDocuments, OPEN_LIVE_COMMAND, openLiveRuleset } from './live';
@@ -17,13 +17,6 @@ import { TracePanel, updateTraceableContext } from './tracePanel';
 
 let client: LanguageClient | undefined;
 
-/**
- * The server keeps every token of large rulesets alive; a larger young
- * generation saves V8 from copying them again and again (halves analysis time
- * on 8k-rule files, see npm run bench).
- */
-const SERVER_FLAGS = ['--max-semi-space-size=64'];
-
 /** More crashes than this within the window and we stop restarting. */
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 3 * 60_000;
@@ -32,8 +25,8 @@ export async function activate(context: ExtensionContext): Promise<void> {
   const output = window.createOutputChannel('iptables', { log: true });
   const module = context.asAbsolutePath(path.join('server', 'out', 'server.js'));
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc, options: { execArgv: SERVER_FLAGS } },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: [...SERVER_FLAGS, '--nolazy', '--inspect=6009'] } },
+    run: { module, transport: TransportKind.ipc, options: { execArgv: SERVER_NODE_FLAGS } },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS, '--nolazy', '--inspect=6009'] } },
   };
   const clientOptions: LanguageClientOptions = {
     // Shell scripts too: the server only reports on their iptables command lines.

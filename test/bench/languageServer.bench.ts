@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CompletionRequest, DocumentSymbolRequest, HoverRequest, Position, TextDocumentContentChangeEvent } from 'vscode-languageserver-protocol/node';
+import { SERVER_NODE_FLAGS } from '../../server/src/protocol/requests';
 import { LspClient } from '../support/lspClient';
 import { REPO } from '../support/shared';
 import { generateKubeProxy } from './kubeProxy';
@@ -55,7 +56,8 @@ async function main(): Promise<void> {
     completeAt.push({ line, character: l.length });
   }
 
-  const client = await new LspClient().start();
+  // Started as the extension starts it: with its Node flags.
+  const client = await new LspClient().start({}, { command: [process.execPath, ...SERVER_NODE_FLAGS, server] });
   const uri = 'file:///bench/kube-proxy.rules';
   try {
     const opened = performance.now();

@@ -1,0 +1,253 @@
+// The server's main thread: it talks LSP with the editor and hands every document to a worker
+// thread (lsp/languageWorker.ts) that analyses it and answers for it, so no analysis and no
+// garbage collection of a ruleset ever holds up the thread the editor talks to. Small documents
+// share one worker. A large one has its own: when an edit moves lines (a whole analysis again), a
+// new worker analyses the new text while the one holding the last finished analysis answers
+// hover, completion and the outline; when the new one publishes its diagnostics it takes over and
+// the old one ends, its heap given back at once. An edit that makes the new analysis stale ends
+// its worker too. Edits in place go to the worker that serves (it patches its last analysis).
+import { Worker } from 'node:worker_threads';
+import { Message, MessageReader, MessageWriter, NotificationMessage, RequestMessage, ResponseMessage } from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { RETIRE_NOTIFICATION, RetireParams, SERVER_THREADS_REQUEST, ServerThreads, WorkerRole } from '../protocol/requests';
+
+/** From this size on a document has workers of its own, and may be answered from an analysis one edit old. */
+export const LARGE_DOCUMENT = 256 * 1024;
+
+/** Requests a worker answers from its last finished analysis and the text as it is now. */
+const RECENT = new Set(['textDocument/hover', 'textDocument/completion', 'textDocument/documentSymbol']);
+
+/** A worker's own initialize (its answer is not the editor's business). */
+const OWN_ID = 'router:';
+
+const CONTENT_MODIFIED = -32801;
+
+type Id = string | number;
+
+interface Link {
+  worker: Worker;
+  thread: number;
+  /** The large document it is for (none: the shared worker). */
+  uri?: string;
+  /** The version it started from. */
+  version: number;
+  role: WorkerRole;
+  /** The editor's requests it has not answered yet. */
+  pending: Map<Id, RequestMessage>;
+  ended?: boolean;
+  retired?: boolean;
+}
+
+interface Large {
+  /** The worker with the last finished analysis (none before the first is done). */
+  serving?: Link;
+  /** The worker for the document as it is now (the serving one when no whole analysis runs). */
+  newest: Link;
+  /** Workers that died without finishing an analysis, in a row. */
+  deaths: number;
+}
+
+/** Routes the editor's messages (`reader`, `writer`) to workers that run `entry`. */
+export function routeLanguage(reader: MessageReader, writer: MessageWriter, entry: string): void {
+  const documents = new Map<string, TextDocument>();
+  const larges = new Map<string, Large>();
+  const ended: ServerThreads['ended'] = [];
+  /** A worker's requests to the editor, by the id the editor sees. */
+  const asked = new Map<Id, { link: Link; id: Id }>();
+  let askedCount = 0;
+  let ownCount = 0;
+  let initialize: RequestMessage | undefined;
+  let shared = spawn();
+
+  function spawn(uri?: string, doc?: TextDocument): Link {
+    const worker = new Worker(entry, { stdout: true });
+    // A worker's console must not reach the editor's channel (stdio is the protocol).
+    worker.stdout.pipe(process.stderr);
+    const link: Link = { worker, thread: worker.threadId, uri, version: doc?.version ?? 0, role: 'analysing', pending: new Map() };
+    worker.on('message', (m: Message) => fromWorker(link, m));
+    worker.on('error', (e) => log(`a worker of the language server stopped: ${e.stack ?? e}`));
+    worker.on('exit', () => { if (!link.ended) died(link); });
+    if (initialize) {
+      worker.postMessage({ ...initialize, id: `${OWN_ID}${++ownCount}` });
+      worker.postMessage({ jsonrpc: '2.0', method: 'initialized', params: {} });
+    }
+    if (doc) worker.postMessage(didOpen(doc));
+    return link;
+  }
+
+  function post(link: Link, m: Message): void {
+    if (Message.isRequest(m)) {
+      if (link.ended) return void writer.write(failed(m.id, 'the document was closed'));
+      link.pending.set(m.id!, m);
+    }
+    if (!link.ended) link.worker.postMessage(m);
+  }
+
+  /** Ends a worker; what it was asked and has not answered goes to `heir`. */
+  function end(link: Link, why: ServerThreads['ended'][number]['why'], heir?: Link): void {
+    link.ended = true;
+    void link.worker.terminate();
+    if (link.uri) ended.push({ uri: link.uri, thread: link.thread, version: link.version, why });
+    for (const m of link.pending.values()) {
+      if (heir) post(heir, m);
+      else writer.write(failed(m.id, 'the document changed'));
+    }
+    link.pending.clear();
+  }
+
+  /** A worker that ended by itself (out of memory, a crash): another one takes its documents and its requests. */
+  function died(link: Link): void {
+    log(`a worker of the language server ended unexpectedly (thread ${link.thread})`);
+    if (!link.uri) {
+      link.ended = true;
+      shared = spawn();
+      for (const doc of documents.values()) if (!larges.has(doc.uri)) post(shared, didOpen(doc));
+      for (const m of link.pending.values()) post(shared, m);
+      return;
+    }
+    const large = larges.get(link.uri);
+    if (!large) return;
+    if (large.serving === link) large.serving = undefined;
+    // A document that kills every worker is not analysed again and again: the serving one (if any) answers.
+    if (large.newest === link) large.newest = ++large.deaths <= 2 ? spawn(link.uri, documents.get(link.uri)) : large.serving ?? link;
+    end(link, 'died', large.newest.ended ? undefined : large.newest);
+  }
+
+  function log(message: string): void {
+    void writer.write({ jsonrpc: '2.0', method: 'window/logMessage', params: { type: 1, message } } as NotificationMessage);
+  }
+
+  function linkFor(uri: string | undefined, method: string): Link {
+    const large = uri === undefined ? undefined : larges.get(uri);
+    if (!large) return shared;
+    return (RECENT.has(method) && large.serving) || large.newest;
+  }
+
+  function status(): ServerThreads {
+    return {
+      documents: [...larges].map(([uri, l]) => ({
+        uri, workers: [...new Set([l.serving, l.newest])].filter((w): w is Link => !!w && !w.ended).map((w) => ({ thread: w.thread, role: w.role, version: w.version })),
+      })),
+      ended,
+    };
+  }
+
+  function fromEditor(m: Message): void {
+    if (Message.isResponse(m)) {
+      const to = asked.get(m.id!);
+      asked.delete(m.id!);
+      if (to) post(to.link, { ...m, id: to.id } as ResponseMessage);
+      return;
+    }
+    const params = (m as RequestMessage).params as Record<string, any> | undefined;
+    const uri: string | undefined = params?.textDocument?.uri ?? params?.uri;
+    if (Message.isRequest(m)) {
+      if (m.method === 'initialize') initialize = m;
+      if (m.method === 'shutdown') return void writer.write({ jsonrpc: '2.0', id: m.id, result: null } as ResponseMessage);
+      if (m.method === SERVER_THREADS_REQUEST) return void writer.write({ jsonrpc: '2.0', id: m.id, result: status() } as ResponseMessage);
+      return post(linkFor(uri, m.method), m);
+    }
+    if (!Message.isNotification(m)) return;
+    const large = uri === undefined ? undefined : larges.get(uri);
+    switch (m.method) {
+      case 'exit':
+        return process.exit(0);
+      case '$/cancelRequest': {
+        const id = params?.id;
+        for (const link of [shared, ...[...larges.values()].flatMap((l) => [l.serving, l.newest])]) if (link?.pending.has(id)) post(link, m);
+        return;
+      }
+      case 'textDocument/didOpen': {
+        const { languageId, version, text } = params!.textDocument;
+        const doc = TextDocument.create(uri!, languageId, version, text);
+        documents.set(uri!, doc);
+        if (text.length >= LARGE_DOCUMENT) larges.set(uri!, { newest: spawn(uri, doc), deaths: 0 });
+        else post(shared, m);
+        return;
+      }
+      case 'textDocument/didChange': {
+        const before = documents.get(uri!);
+        if (!before) return;
+        const doc = TextDocument.update(before, params!.contentChanges, params!.textDocument.version);
+        documents.set(uri!, doc);
+        if (!large) return post(shared, m);
+        if (movesLines(params!.contentChanges)) return analyseAnew(large, doc, m);
+        for (const link of new Set([large.serving, large.newest])) if (link) post(link, m);
+        return;
+      }
+      case 'textDocument/didClose':
+        documents.delete(uri!);
+        if (!large) return post(shared, m);
+        larges.delete(uri!);
+        for (const link of new Set([large.serving, large.newest])) if (link && !link.ended) end(link, 'closed');
+        return;
+      default:
+        for (const link of [shared, ...[...larges.values()].flatMap((l) => [...new Set([l.serving, l.newest])])]) if (link) post(link, m);
+    }
+  }
+
+  /** A whole analysis of `doc` in a new worker; the serving one keeps answering from its last analysis meanwhile. */
+  function analyseAnew(large: Large, doc: TextDocument, change: NotificationMessage): void {
+    const { serving } = large;
+    const stale = large.newest === serving ? undefined : large.newest;
+    if (serving) {
+      if (!serving.retired) post(serving, { jsonrpc: '2.0', method: RETIRE_NOTIFICATION, params: { uri: doc.uri } satisfies RetireParams } as NotificationMessage);
+      serving.retired = true;
+      // Its text must stay the editor's: hover and completion read it.
+      post(serving, change);
+    }
+    large.newest = spawn(doc.uri, doc);
+    if (stale) end(stale, 'stale', large.newest);
+  }
+
+  function fromWorker(link: Link, m: Message): void {
+    if (link.ended) return;
+    if (Message.isResponse(m)) {
+      if (typeof m.id === 'string' && m.id.startsWith(OWN_ID)) return;
+      link.pending.delete(m.id!);
+      void writer.write(m);
+    } else if (Message.isRequest(m)) {
+      const id = ++askedCount;
+      asked.set(id, { link, id: m.id! });
+      void writer.write({ ...m, id } as RequestMessage);
+    } else if (Message.isNotification(m)) {
+      if (m.method === 'textDocument/publishDiagnostics') {
+        const large = larges.get((m.params as { uri: string }).uri);
+        // A retired worker's or a stale one's diagnostics are of a text that is gone.
+        if (large && link !== large.newest) return;
+        if (large && large.serving !== link) takeOver(large);
+      }
+      void writer.write(m);
+    }
+  }
+
+  function takeOver(large: Large): void {
+    const old = large.serving;
+    large.serving = large.newest;
+    large.newest.role = 'serving';
+    large.deaths = 0;
+    if (old) end(old, 'replaced', large.newest);
+  }
+
+  function failed(id: Id | null, message: string): ResponseMessage {
+    return { jsonrpc: '2.0', id, error: { code: CONTENT_MODIFIED, message } };
+  }
+
+  reader.listen(fromEditor);
+  reader.onClose(() => process.exit(0));
+}
+
+function didOpen(doc: TextDocument): NotificationMessage {
+  return { jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri: doc.uri, languageId: doc.languageId, version: doc.version, text: doc.getText() } } };
+}
+
+/** Whether an edit adds or removes lines (or replaces the whole text): then the last analysis cannot be patched. */
+function movesLines(changes: { range?: { start: { line: number }; end: { line: number } }; text: string }[]): boolean {
+  return changes.some((c) => !c.range || lineCount(c.text) !== c.range.end.line - c.range.start.line + 1);
+}
+
+export function lineCount(text: string): number {
+  let n = 1;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) n++;
+  return n;
+}

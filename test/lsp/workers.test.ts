@@ -1,0 +1,97 @@
+// A large document's analyses run in worker threads of their own (server/src/lsp/router.ts):
+// while a new worker analyses the text whole again (a line was added), the one holding the last
+// finished analysis answers hover; an edit that makes the new analysis stale ends its worker; and
+// the old worker's memory is given back when the new one takes over.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { HoverRequest, MarkupContent } from 'vscode-languageserver-protocol/node';
+import { SERVER_THREADS_REQUEST, ServerThreads } from '../../server/src/protocol/requests';
+import { generateKubeProxy } from '../bench/kubeProxy';
+import { LspClient } from '../support/lspClient';
+
+const client = new LspClient();
+before(() => client.start());
+after(() => client.stop());
+
+// 12,800 rules, 1.9 MB: a worker of its own (from 256 KB on), an analysis of a second or so.
+const text = generateKubeProxy({ services: 400, endpointsPerService: 10 });
+const lines = text.split('\n');
+const masq = lines.findIndex((l) => l.startsWith('-A KUBE-MARK-MASQ '));
+const added = '-A KUBE-MARK-MASQ -j RETURN\n';
+/** A rule line added below KUBE-MARK-MASQ's first rule: the lines below move, the file is analysed whole again. */
+const addRule = (uri: string, to = client) => to.change(uri, { range: { start: { line: masq + 1, character: 0 }, end: { line: masq + 1, character: 0 } }, text: added });
+
+const threads = (of = client) => of.connection.sendRequest(SERVER_THREADS_REQUEST) as Promise<ServerThreads>;
+const workersOf = async (uri: string) => (await threads()).documents.find((d) => d.uri === uri)?.workers.map((w) => [w.role, w.version]);
+/** What hover says of the chain KUBE-MARK-MASQ, on the line of its first rule. */
+const chainHover = async (uri: string) => {
+  const h = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: masq, character: 5 } });
+  return /\d+ rules?\./.exec((h?.contents as MarkupContent).value)?.[0];
+};
+
+/** The server process's resident memory and threads, from /proc. */
+function statusOf(pid: number): { rssMb: number; threads: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return { rssMb: Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024, threads: Number(/Threads:\s+(\d+)/.exec(status)![1]) };
+}
+
+test('while a line added has the file analysed again in a new worker, hover answers from the last analysis at once', async () => {
+  const uri = 'file:///tmp/lsp-workers/hover.rules';
+  await client.open(uri, text);
+  await client.diagnosticsOf(uri, 1, 60_000);
+  assert.equal(await chainHover(uri), '1 rule.');
+  const version = await addRule(uri);
+  assert.deepEqual(await workersOf(uri), [['serving', 1], ['analysing', 2]]);
+  // The serving worker has version 1's model (one rule in the chain) and the text of version 2.
+  assert.equal(await chainHover(uri), '1 rule.');
+  assert.deepEqual(client.publishedFor(uri).map((p) => p.version), [1], 'hover was answered before the new analysis was done');
+  await client.diagnosticsOf(uri, version, 60_000);
+  assert.equal(await chainHover(uri), '2 rules.');
+  assert.deepEqual(await workersOf(uri), [['serving', 2]]);
+  await client.close(uri);
+});
+
+test('an edit that makes the running analysis stale ends its worker, and its diagnostics never come', async () => {
+  const uri = 'file:///tmp/lsp-workers/stale.rules';
+  await client.open(uri, text);
+  await client.diagnosticsOf(uri, 1, 60_000);
+  const stale = await addRule(uri);
+  const [, analysing] = (await threads()).documents.find((d) => d.uri === uri)!.workers;
+  await new Promise((r) => setTimeout(r, 300));
+  const latest = await addRule(uri);
+  const { ended } = await threads();
+  assert.deepEqual(ended.filter((e) => e.uri === uri).map((e) => [e.thread, e.version, e.why]), [[analysing.thread, stale, 'stale']]);
+  assert.deepEqual(await workersOf(uri), [['serving', 1], ['analysing', latest]]);
+  await client.diagnosticsOf(uri, latest, 60_000);
+  assert.deepEqual(client.publishedFor(uri).map((p) => p.version), [1, latest]);
+  assert.equal(await chainHover(uri), '3 rules.');
+  await client.close(uri);
+});
+
+test('the worker replaced by a newer analysis ends, and its memory and thread are given back', async () => {
+  const uri = 'file:///tmp/lsp-workers/memory.rules';
+  // A server of its own: what the documents of the tests above left to the allocator does not count.
+  const own = await new LspClient().start();
+  after(() => own.stop());
+  const processStatus = () => statusOf(own.pid!);
+  const before = processStatus();
+  await own.open(uri, text);
+  await own.diagnosticsOf(uri, 1, 60_000);
+  const opened = processStatus();
+  for (let k = 0; k < 4; k++) await own.diagnosticsOf(uri, await addRule(uri, own), 60_000);
+  // An ended worker's thread exits as soon as its isolate is torn down.
+  let edited = processStatus();
+  for (let wait = 0; wait < 50 && edited.threads > opened.threads; wait++) {
+    await new Promise((r) => setTimeout(r, 100));
+    edited = processStatus();
+  }
+  const { ended } = await threads(own);
+  assert.deepEqual(ended.filter((e) => e.uri === uri).map((e) => [e.version, e.why]), [[1, 'replaced'], [2, 'replaced'], [3, 'replaced'], [4, 'replaced']]);
+  assert.equal(edited.threads, opened.threads, 'one worker for the document, as after opening it');
+  // Each analysis of the document takes this much; four replaced ones may not have stayed.
+  const one = opened.rssMb - before.rssMb;
+  assert.ok(one > 20, `the document's worker took ${one.toFixed(0)} MB`);
+  assert.ok(edited.rssMb < opened.rssMb + one / 2, `resident memory ${before.rssMb.toFixed(0)} MB before opening, ${opened.rssMb.toFixed(0)} MB after, ${edited.rssMb.toFixed(0)} MB after 4 replacements`);
+  await own.close(uri);
+});
