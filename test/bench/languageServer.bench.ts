@@ -32,7 +32,8 @@ function memory(pid: number | undefined): string {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
-  const server = path.join(REPO, 'server', 'out', 'server.js');
+  // LSP_BENCH_SERVER: another build of the server to measure beside this one (an older commit's).
+  const server = process.env.LSP_BENCH_SERVER ?? path.join(REPO, 'server', 'out', 'server.js');
   if (!existsSync(server)) {
     console.log(`(skipping: ${server} is not built; run npm run build)`);
     return;
