@@ -65,7 +65,7 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
     worker.stdout.pipe(process.stderr);
     const link: Link = { worker, thread: worker.threadId, uri, version: doc?.version ?? 0, role: 'analysing', pending: new Map() };
     worker.on('message', (m: Message) => fromWorker(link, m));
-    worker.on('error', (e) => log(`a worker of the language server stopped: ${e.stack ?? e}`));
+    worker.on('error', (e) => logger.error(`a worker of the language server stopped: ${e.stack ?? e}`));
     worker.on('exit', () => { if (!link.ended) died(link); });
     if (initialize) {
       worker.postMessage({ ...initialize, id: `${OWN_ID}${++ownCount}` });
@@ -77,7 +77,7 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
 
   function post(link: Link, m: Message): void {
     if (Message.isRequest(m)) {
-      if (link.ended) return void writer.write(failed(m.id, 'the document was closed'));
+      if (link.ended) return void writer.write(failed(m.id, 'the document changed'));
       link.pending.set(m.id!, m);
     }
     if (!link.ended) link.worker.postMessage(m);
@@ -97,7 +97,7 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
 
   /** A worker that ended by itself (out of memory, a crash): another one takes its documents and its requests. */
   function died(link: Link): void {
-    log(`a worker of the language server ended unexpectedly (thread ${link.thread})`);
+    logger.error(`a worker of the language server ended unexpectedly (thread ${link.thread})`);
     if (!link.uri) {
       link.ended = true;
       shared = spawn();
@@ -113,9 +113,10 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
     end(link, 'died', large.newest.ended ? undefined : large.newest);
   }
 
-  function log(message: string): void {
-    void writer.write({ jsonrpc: '2.0', method: 'window/logMessage', params: { type: 1, message } } as NotificationMessage);
-  }
+  /** The editor's output channel for the server. */
+  const logger = {
+    error: (message: string) => void writer.write({ jsonrpc: '2.0', method: 'window/logMessage', params: { type: 1, message } } as NotificationMessage),
+  };
 
   function linkFor(uri: string | undefined, method: string): Link {
     const large = uri === undefined ? undefined : larges.get(uri);
