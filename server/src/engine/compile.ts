@@ -175,7 +175,7 @@ function addressTest(family: Family, c: RuleCriterion | undefined, text: string 
   const value = text ?? c.value.text;
   const label = criterionText(c, value);
   if (text === undefined && value.includes(',')) return listTest(family, value, label, c.negated, field);
-  const v = checkValue('hostMask', value, { family }).value as { address: bigint; mask: bigint } | { hostname: string } | undefined;
+  const v = checkValue('hostMask', value, { family }).value;
   if (!v || !('address' in v)) {
     return { text: label, test: () => uncertain(t('`{0}` is a host name: its address is looked up when the rules load', value)) };
   }
@@ -192,7 +192,7 @@ function addressTest(family: Family, c: RuleCriterion | undefined, text: string 
 function listTest(family: Family, value: string, label: string, negated: boolean, field: 'source' | 'destination'): Criterion {
   const nets: { address: bigint; mask: bigint }[] = [];
   for (const item of value.split(',')) {
-    const v = checkValue('hostMask', item.trim(), { family }).value as { address: bigint; mask: bigint } | { hostname: string } | undefined;
+    const v = checkValue('hostMask', item.trim(), { family }).value;
     if (!v || !('address' in v)) return { text: label, test: () => uncertain(t('`{0}` is a host name: its address is looked up when the rules load', item.trim())) };
     nets.push(v);
   }
@@ -230,7 +230,7 @@ function baseCriteria(family: Family, rule: Rule): Criterion[] {
   if (spec.outInterface) out.push(interfaceTest(spec.outInterface, (ctx) => ctx.outDev));
   const p = spec.protocol;
   if (p) {
-    const n = p.value.unknown === undefined ? (checkValue('protocol', p.value.text.toLowerCase(), { family }).value as number | undefined) : undefined;
+    const n = p.value.unknown === undefined ? checkValue('protocol', p.value.text.toLowerCase(), { family }).value : undefined;
     if (p.value.unknown !== undefined) push(scriptValue(p));
     else if (n !== undefined && n !== 0) {
       const negated = p.negated;

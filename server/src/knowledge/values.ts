@@ -18,7 +18,8 @@ export interface ValueContext {
   validateOnly?: boolean;
 }
 
-export interface ValueResult {
+/** `T`: what a value of the kind means (see ValueOf). */
+export interface ValueResult<T = ParsedValue> {
   /** iptables (or the kernel) refuses the value: how to fix it. */
   error?: string;
   /** Accepted, but risky: it depends on DNS, or is probably a mistake. */
@@ -26,20 +27,91 @@ export interface ValueResult {
   /** Accepted; worth knowing (an ipset that must exist when the rules load). */
   note?: string;
   /** What the value means, where the engine needs it. */
-  value?: unknown;
+  value?: T;
 }
 
 export interface PortRange { from: number; to: number }
+/** An end of a range is a bigint only past 2^53 (64-bit counters). */
+export interface UintRange { from: number | bigint; to: number | bigint }
+export interface AddressRange { from: bigint; to: bigint }
 export interface IcmpMatch { type: number; codeFrom: number; codeTo: number; any: boolean }
 export interface MarkMask { value: bigint; mask: bigint }
 export interface NatRange {
   addressFrom?: bigint; addressTo?: bigint; portFrom?: number; portTo?: number;
 }
 export type HostValue = Cidr | { hostname: string };
+/** A limit rate; `unit` only for hashlimit's rates in bytes (`512kb/s`). */
+export interface Rate { amount: number; per: string; unit?: string }
 
-const ACCEPTED: ValueResult = Object.freeze({});
-const ok = (value?: unknown): ValueResult => (value === undefined ? ACCEPTED : { value });
-const fail = (error: string): ValueResult => ({ error });
+/**
+ * What each simple kind's parser gives. SIMPLE below is typed against this
+ * map, so the compiler holds every parser to it.
+ */
+export interface SimpleValues {
+  port: number;
+  portRange: PortRange;
+  portList: PortRange[];
+  host: HostValue;
+  hostMask: HostValue;
+  /** One entry, or a list when the text has commas. */
+  addressList: HostValue | HostValue[];
+  addressRange: AddressRange;
+  /** The mask, whether written as a length or dotted. */
+  prefixLength: bigint;
+  markMask: MarkMask;
+  tosMask: MarkMask;
+  /** Lower case. */
+  mac: string;
+  /** A number as written, else the level's name. */
+  logLevel: number | string;
+  protocol: number;
+  icmpType: IcmpMatch;
+  icmpv6Type: IcmpMatch;
+  rate: Rate;
+  hashlimitRate: Rate;
+  natRange: NatRange;
+  natPorts: NatRange;
+  interface: string;
+  /** Seconds since midnight. */
+  timeOfDay: number;
+  /** As written. */
+  dateTime: string;
+  /** 1 (Monday) to 7. */
+  weekdays: number[];
+  monthdays: number[];
+  hexString: string;
+  u32: string;
+  bpf: string;
+  setName: string;
+  /** Upper-case flag names. */
+  tcpFlagList: string[];
+  /** The class's DSCP number. */
+  dscpClass: number;
+  counters: string;
+}
+
+/**
+ * The meaning of a value of kind `S`: with the knowledge base's literal
+ * types, an enum's value is one of its words. A 64-bit uint past 2^53 is a
+ * bigint; a uint may also be one of its `words`.
+ */
+export type ValueOf<S> =
+  S extends SimpleValueKind ? SimpleValues[S]
+  : S extends { kind: 'uint'; words: readonly (infer W)[] } ? number | bigint | W
+  : S extends { kind: 'uint' } ? number | bigint
+  : S extends { kind: 'uintRange' } ? UintRange
+  : S extends { kind: 'double' } ? number
+  : S extends { kind: 'string' } ? string
+  : S extends { kind: 'enum'; values: readonly (infer W)[] } ? W
+  : S extends { kind: 'enumList'; values: readonly (infer W)[] } ? W[]
+  : never;
+
+/** Any value an option or criterion can have. */
+export type ParsedValue = ValueOf<ValueSpec>;
+
+const ACCEPTED: ValueResult<never> = Object.freeze({});
+const ok = <T>(value: T): ValueResult<T> => (value === undefined ? ACCEPTED : { value });
+const fail = (error: string): ValueResult<never> => ({ error });
 
 // ---- numbers -------------------------------------------------------------
 
@@ -57,7 +129,7 @@ function rangeText(min: number, max: number): string {
   return `${min}-${max}`;
 }
 
-function uintRange(text: string, min: number, max: number): ValueResult {
+function uintRange(text: string, min: number, max: number): ValueResult<UintRange> {
   const parts = text.split(':');
   if (parts.length > 2) return fail(t('`{0}` has more than two parts; write `from:to`', text));
   const lo = parts[0] === '' ? min : uint(parts[0], min, max);
@@ -69,7 +141,7 @@ function uintRange(text: string, min: number, max: number): ValueResult {
 
 // ---- ports ---------------------------------------------------------------
 
-function port(text: string, ctx: ValueContext): ValueResult {
+function port(text: string, ctx: ValueContext): ValueResult<number> {
   const n = uint(text, 0, 65535);
   if (n !== undefined) return ok(Number(n));
   if (/^\d+$/.test(text)) return fail(t('port `{0}` is out of range 0-65535', text));
@@ -81,14 +153,14 @@ function port(text: string, ctx: ValueContext): ValueResult {
   return ok(service.port);
 }
 
-function portRange(text: string, ctx: ValueContext): ValueResult {
+function portRange(text: string, ctx: ValueContext): ValueResult<PortRange> {
   const parts = text.split(':');
   if (parts.length > 2) return fail(t('`{0}` has more than two ports; write `from:to`', text));
   const ends: number[] = [];
   for (const [i, part] of parts.entries()) {
     if (part === '') { ends.push(i === 0 ? 0 : 65535); continue; }
     const r = port(part, ctx);
-    if (r.error) return r;
+    if (r.error) return fail(r.error);
     ends.push(r.value as number);
   }
   const from = ends[0];
@@ -97,13 +169,13 @@ function portRange(text: string, ctx: ValueContext): ValueResult {
   return ok({ from, to } satisfies PortRange);
 }
 
-function portList(text: string, ctx: ValueContext): ValueResult {
+function portList(text: string, ctx: ValueContext): ValueResult<PortRange[]> {
   const ranges: PortRange[] = [];
   let slots = 0;
   for (const item of text.split(',')) {
     if (item === '') return fail(t('empty entry in the port list `{0}`', text));
     const r = item.includes(':') ? portRange(item, ctx) : port(item, ctx);
-    if (r.error) return r;
+    if (r.error) return fail(r.error);
     ranges.push(typeof r.value === 'number' ? { from: r.value, to: r.value } : (r.value as PortRange));
     slots += item.includes(':') ? 2 : 1;
   }
@@ -112,7 +184,7 @@ function portList(text: string, ctx: ValueContext): ValueResult {
 }
 
 /** `port[-port[/base]]`: a single port may be a service name; a range takes numbers only. */
-function natPorts(text: string, ctx: ValueContext, allowBase = false): ValueResult {
+function natPorts(text: string, ctx: ValueContext, allowBase = false): ValueResult<NatRange> {
   const service = SERVICES.get(text);
   if (service) return ok({ portFrom: service.port, portTo: service.port } satisfies NatRange);
   const m = /^([^-/]*)(?:-([^/]*))?(?:\/(.*))?$/.exec(text);
@@ -140,7 +212,7 @@ function needsPortProtocol(ctx: ValueContext): string | undefined {
     : t('a port needs `-p tcp`, `udp`, `sctp` or `dccp` earlier in the rule');
 }
 
-function natRange(text: string, ctx: ValueContext): ValueResult {
+function natRange(text: string, ctx: ValueContext): ValueResult<NatRange> {
   let addresses = text;
   let ports: string | undefined;
   if (text.startsWith('[')) {
@@ -185,7 +257,7 @@ function natRange(text: string, ctx: ValueContext): ValueResult {
 
 const familyName = (f: Family) => (f === 'ipv4' ? 'IPv4' : 'IPv6');
 
-function hostName(text: string): ValueResult {
+function hostName(text: string): ValueResult<HostValue> {
   if (!looksLikeHostName(text)) return fail(t('`{0}` is not a valid address or host name', text));
   return {
     value: { hostname: text },
@@ -194,7 +266,7 @@ function hostName(text: string): ValueResult {
 }
 
 /** One `address[/mask]`, host names allowed (the syntax of -s and -d). */
-function hostMask(text: string, ctx: ValueContext, allowMask = true): ValueResult {
+function hostMask(text: string, ctx: ValueContext, allowMask = true): ValueResult<HostValue> {
   const slash = text.lastIndexOf('/');
   const addrText = slash >= 0 ? text.slice(0, slash) : text;
   let mask = maskFromPrefix(familyBits(ctx.family), ctx.family);
@@ -219,7 +291,7 @@ function hostMask(text: string, ctx: ValueContext, allowMask = true): ValueResul
   return hostName(addrText);
 }
 
-function addressList(text: string, ctx: ValueContext): ValueResult {
+function addressList(text: string, ctx: ValueContext): ValueResult<HostValue | HostValue[]> {
   if (!text.includes(',')) return hostMask(text.trimStart(), ctx);
   const values: HostValue[] = [];
   let warning: string | undefined;
@@ -233,7 +305,7 @@ function addressList(text: string, ctx: ValueContext): ValueResult {
   return { value: values, warning };
 }
 
-function addressRange(text: string, ctx: ValueContext): ValueResult {
+function addressRange(text: string, ctx: ValueContext): ValueResult<AddressRange> {
   const [from, to, extra] = text.split('-');
   if (extra !== undefined) return fail(t('`{0}` is not an address or `from-to` range', text));
   const a = parseAddress(from, ctx.family);
@@ -246,7 +318,7 @@ function addressRange(text: string, ctx: ValueContext): ValueResult {
 
 // ---- names and small grammars ---------------------------------------------
 
-function enumValue(spec: { values: readonly string[]; ignoreCase?: boolean; prefix?: boolean }, text: string): ValueResult {
+function enumValue(spec: { values: readonly string[]; ignoreCase?: boolean; prefix?: boolean }, text: string): ValueResult<string> {
   const eq = spec.ignoreCase ? (a: string) => a.toLowerCase() === text.toLowerCase() : (a: string) => a === text;
   const exact = spec.values.find(eq);
   if (exact) return ok(exact);
@@ -258,7 +330,7 @@ function enumValue(spec: { values: readonly string[]; ignoreCase?: boolean; pref
   return fail(t('unknown value `{0}`; expected one of {1}', text, spec.values.join(', ')));
 }
 
-function enumList(spec: { values: readonly string[]; ignoreCase?: boolean; prefix?: boolean; maxItems?: number }, text: string): ValueResult {
+function enumList(spec: { values: readonly string[]; ignoreCase?: boolean; prefix?: boolean; maxItems?: number }, text: string): ValueResult<string[]> {
   const out: string[] = [];
   const items = text.split(',');
   if (spec.maxItems !== undefined && items.length > spec.maxItems) return fail(t('at most {0} entries are allowed in `{1}`', spec.maxItems, text));
@@ -270,7 +342,7 @@ function enumList(spec: { values: readonly string[]; ignoreCase?: boolean; prefi
   return ok(out);
 }
 
-function icmpType(text: string, table: readonly IcmpType[], label: string): ValueResult {
+function icmpType(text: string, table: readonly IcmpType[], label: string): ValueResult<IcmpMatch> {
   const lower = text.toLowerCase();
   const hits = table.filter((entry) => entry.name.toLowerCase().startsWith(lower));
   const exact = hits.find((entry) => entry.name.toLowerCase() === lower);
@@ -289,7 +361,7 @@ function icmpType(text: string, table: readonly IcmpType[], label: string): Valu
   return ok({ type: Number(type), codeFrom: Number(codeFrom), codeTo: Number(codeTo), any: false } satisfies IcmpMatch);
 }
 
-function markMask(text: string): ValueResult {
+function markMask(text: string): ValueResult<MarkMask> {
   const [v, m, extra] = text.split('/');
   const value = parseCNumber(v);
   const mask = m === undefined ? 0xffffffffn : parseCNumber(m);
@@ -299,7 +371,7 @@ function markMask(text: string): ValueResult {
   return ok({ value, mask } satisfies MarkMask);
 }
 
-function tosMask(text: string): ValueResult {
+function tosMask(text: string): ValueResult<MarkMask> {
   const named = [...TOS_NAMES.keys()].find((n) => n.toLowerCase() === text.toLowerCase());
   if (named) return ok({ value: BigInt(TOS_NAMES.get(named)!), mask: 0x3fn });
   const [v, m, extra] = text.split('/');
@@ -311,14 +383,14 @@ function tosMask(text: string): ValueResult {
   return ok({ value: BigInt(value), mask: BigInt(mask) } satisfies MarkMask);
 }
 
-function mac(text: string): ValueResult {
+function mac(text: string): ValueResult<string> {
   if (!/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(text)) {
     return fail(t('`{0}` is not a MAC address; write six hex bytes such as `00:1a:2b:3c:4d:5e`', text));
   }
   return ok(text.toLowerCase());
 }
 
-function rate(text: string, bytes: boolean): ValueResult {
+function rate(text: string, bytes: boolean): ValueResult<Rate> {
   const m = /^(\d+)(?:\/([a-z]+))?$/i.exec(text);
   const b = bytes ? /^(\d+)([kmg]?b)\/s(?:ec(?:ond)?)?$/i.exec(text) : null;
   if (b) return ok({ amount: Number(b[1]), unit: b[2].toLowerCase(), per: 'second' });
@@ -329,7 +401,7 @@ function rate(text: string, bytes: boolean): ValueResult {
   return ok({ amount: Number(m[1]), per });
 }
 
-function timeOfDay(text: string): ValueResult {
+function timeOfDay(text: string): ValueResult<number> {
   const m = /^(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?$/.exec(text);
   if (!m || Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3] ?? 0) > 59) {
     return fail(t('`{0}` is not a time of day; write `hh:mm` or `hh:mm:ss`', text));
@@ -337,7 +409,7 @@ function timeOfDay(text: string): ValueResult {
   return ok(Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0));
 }
 
-function dateTime(text: string): ValueResult {
+function dateTime(text: string): ValueResult<string> {
   const m = /^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2})(?:T(\d{1,2})(?::(\d{1,2})(?::(\d{1,2}))?)?)?)?)?$/.exec(text);
   if (!m || Number(m[1]) < 1970 || Number(m[1]) > 2038) {
     return fail(t('`{0}` is not a date; write `YYYY[-MM[-DD[Thh[:mm[:ss]]]]]` between 1970 and 2038', text));
@@ -345,7 +417,7 @@ function dateTime(text: string): ValueResult {
   return ok(text);
 }
 
-function dayList(text: string, names: readonly string[] | undefined, max: number, label: string): ValueResult {
+function dayList(text: string, names: readonly string[] | undefined, max: number, label: string): ValueResult<number[]> {
   const out: number[] = [];
   for (const item of text.split(',')) {
     // iptables compares only the first two letters, case-sensitively: `Monday` works, `mon` does not.
@@ -357,7 +429,7 @@ function dayList(text: string, names: readonly string[] | undefined, max: number
   return ok(out);
 }
 
-function hexString(text: string): ValueResult {
+function hexString(text: string): ValueResult<string> {
   const pipes = text.split('|');
   if (pipes.length % 2 === 0) return fail(t('unbalanced `|` in `{0}`', text));
   for (let i = 1; i < pipes.length; i += 2) {
@@ -366,16 +438,16 @@ function hexString(text: string): ValueResult {
   return ok(text);
 }
 
-function tcpFlagList(text: string): ValueResult {
+function tcpFlagList(text: string): ValueResult<string[]> {
   return enumList({ values: TCP_FLAGS.map((f) => f.name), ignoreCase: true }, text);
 }
 
-function counters(text: string): ValueResult {
+function counters(text: string): ValueResult<string> {
   if (!/^\d+(,\d+)?$/.test(text)) return fail(t('`{0}` is not a counter pair `packets,bytes`', text));
   return ok(text);
 }
 
-const SIMPLE: Record<SimpleValueKind, (text: string, ctx: ValueContext) => ValueResult> = {
+const SIMPLE: { [K in SimpleValueKind]: (text: string, ctx: ValueContext) => ValueResult<SimpleValues[K]> } = {
   port,
   portRange,
   portList,
@@ -399,7 +471,8 @@ const SIMPLE: Record<SimpleValueKind, (text: string, ctx: ValueContext) => Value
     const n = uint(text, 0, 255);
     if (n !== undefined) return ok(Number(n));
     const lower = text.toLowerCase();
-    return PROTOCOLS.has(lower) ? ok(PROTOCOLS.get(lower)) : fail(t('unknown protocol `{0}`; use a name such as tcp, udp, icmp or a number 0-255', text));
+    const named = PROTOCOLS.get(lower);
+    return named !== undefined ? ok(named) : fail(t('unknown protocol `{0}`; use a name such as tcp, udp, icmp or a number 0-255', text));
   },
   icmpType: (text) => icmpType(text, ICMP_TYPES, 'ICMP'),
   icmpv6Type: (text) => icmpType(text, ICMPV6_TYPES, 'ICMPv6'),
@@ -424,12 +497,18 @@ const SIMPLE: Record<SimpleValueKind, (text: string, ctx: ValueContext) => Value
   tcpFlagList: (text) => tcpFlagList(text),
   dscpClass: (text) => {
     const name = [...DSCP_CLASSES.keys()].find((k) => k.toLowerCase() === text.toLowerCase());
-    return name ? ok(DSCP_CLASSES.get(name)) : fail(t('unknown DSCP class `{0}`; expected one of {1}', text, [...DSCP_CLASSES.keys()].join(', ')));
+    const value = name === undefined ? undefined : DSCP_CLASSES.get(name);
+    return value !== undefined ? ok(value) : fail(t('unknown DSCP class `{0}`; expected one of {1}', text, [...DSCP_CLASSES.keys()].join(', ')));
   },
   counters: (text) => counters(text),
 };
 
-/** Checks `text` against `spec` the way iptables would parse it. */
+/**
+ * Checks `text` against `spec` the way iptables would parse it. The value's
+ * type follows from the spec's kind; for the simple kinds SIMPLE's type
+ * proves it, for the others the cases below give what ValueOf says.
+ */
+export function checkValue<S extends ValueSpec>(spec: S, text: string, ctx: ValueContext): ValueResult<ValueOf<S>>;
 export function checkValue(spec: ValueSpec, text: string, ctx: ValueContext): ValueResult {
   if (typeof spec === 'string') return SIMPLE[spec](text, ctx);
   switch (spec.kind) {

@@ -3,7 +3,6 @@
 // tcp --dport 22`, addresses get their mask, ICMP names become numbers...).
 // Two rulesets that load the same print the same, so this is also how a
 // script's ruleset is compared with the kernel's.
-import type { Cidr } from '../knowledge/addresses';
 import type { Family } from '../knowledge';
 import { checkValue, type ValueContext } from '../knowledge/values';
 import { protocolNumber, savedProtocolName } from '../knowledge/vocabulary';
@@ -78,7 +77,7 @@ export function ruleSpecText(s: RuleSpec, family: Family, addresses?: Rule['addr
     if (!c) return undefined;
     const v = text ?? c.value.text;
     const r = checkValue('addressList', v, { family });
-    const cidr = Array.isArray(r.value) ? (r.value[0] as Cidr) : (r.value as Cidr | undefined);
+    const cidr = Array.isArray(r.value) ? r.value[0] : r.value;
     return cidr && 'address' in cidr ? cidrText(cidr, true) : v;
   };
   // A match-anything address (`0.0.0.0/0`) or interface (`+`) is no criterion at all, unless negated.

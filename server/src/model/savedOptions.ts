@@ -7,7 +7,7 @@ import { familyBits, formatAddress, parseCNumber, type Cidr } from '../knowledge
 import type {
   BitOperation, ExtensionSpec, Family, OptionSpec, SavedForm, SavedOption, ValueSpec,
 } from '../knowledge';
-import { checkValue, type IcmpMatch, type MarkMask, type NatRange, type PortRange, type ValueContext } from '../knowledge/values';
+import { checkValue, type IcmpMatch, type MarkMask, type NatRange, type PortRange, type Rate, type ValueContext } from '../knowledge/values';
 import { SERVICES } from '../knowledge/services';
 import { CT_STATES, LOG_LEVELS, TCP_FLAGS, TCP_HEADER_FLAGS, WEEKDAYS } from '../knowledge/vocabulary';
 
@@ -87,7 +87,7 @@ function combineBits(op: BitOperation, text: string, from: ValueSpec | undefined
   let value: bigint;
   let mask = width;
   if (from === 'markMask' || from === 'tosMask') {
-    const r = checkValue(from, text, { family }).value as MarkMask | undefined;
+    const r = checkValue(from, text, { family }).value;
     if (!r) return text;
     value = r.value;
     mask = r.mask;
@@ -204,7 +204,7 @@ function savedValue(kind: ValueSpec | undefined, form: SavedForm | undefined, te
   if (form === 'alwaysQuoted') return inQuotes(stored);
   if (form === 'u32') return u32Text(text) ?? text;
   if (form === 'mark') {
-    const m = checkValue('markMask', text, ctx).value as MarkMask | undefined;
+    const m = checkValue('markMask', text, ctx).value;
     return m ? markText(m) : text;
   }
   if (!kind || !r || r.error || r.value === undefined) return text;
@@ -368,7 +368,7 @@ function dateText(text: string): string {
 /** The days a negated list leaves out: what the time match stores for `! --weekdays`. */
 function complementDays(kind: ValueSpec | undefined, text: string, family: Family): string | undefined {
   if (kind !== 'weekdays' && kind !== 'monthdays') return undefined;
-  const days = checkValue(kind, text, { family }).value as number[] | undefined;
+  const days = checkValue(kind, text, { family }).value;
   if (!days) return undefined;
   const all = kind === 'weekdays' ? 7 : 31;
   const rest = Array.from({ length: all }, (_, i) => i + 1).filter((d) => !days.includes(d));
@@ -385,8 +385,6 @@ function classidText(text: string): string {
   const m = /^([0-9a-fA-F]{1,4}):([0-9a-fA-F]{1,4})$/.exec(text);
   return m ? `${m[1].toLowerCase().padStart(4, '0')}:${m[2].toLowerCase().padStart(4, '0')}` : text;
 }
-
-interface Rate { amount: number; per: string; unit?: string }
 
 const SECONDS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400 };
 const UNITS: readonly [string, number][] = [['day', 86400], ['hour', 3600], ['min', 60], ['sec', 1]];

@@ -3,7 +3,7 @@
 // conntrack states, marks, TCP flags). Worked out once per command, while its
 // words are at hand, and compared by the dead-rule review.
 import type { Family, PacketChange } from '../knowledge';
-import { Cidr, maskFromPrefix } from '../knowledge/addresses';
+import { maskFromPrefix } from '../knowledge/addresses';
 import { checkValue, IcmpMatch, MarkMask, PortRange } from '../knowledge/values';
 import { CT_STATES, STATE_NAMES, TCP_FLAGS } from '../knowledge/vocabulary';
 import type { Criterion, MatchUse, OptionUse, RuleSpec } from '../syntax/command';
@@ -253,7 +253,7 @@ export function shapeOf(s: RuleSpec, addresses: { source?: string; destination?:
     states: undefined, icmp: undefined, marks: NONE, tcpFlags: NONE, reads: 0, print: 0,
   };
   if (s.protocol) {
-    const n = checkValue('protocol', s.protocol.value.text, { family }).value as number | undefined;
+    const n = checkValue('protocol', s.protocol.value.text, { family }).value;
     if (n === undefined) shape.exact = false;
     else if (n !== 0) shape.protocol = protocolOf(n, s.protocol.negated);
     // ip6tables tests `-p all` against the header chain it can parse; iptables ignores it.
@@ -358,7 +358,7 @@ function net(shape: Shape, c: Criterion | undefined, text: string | undefined, f
   let n: Net | null | undefined = family === 'ipv4' ? plainIPv4Network(key) : undefined;
   n ??= known.get(key);
   if (n === undefined) {
-    const cidr = checkValue('addressList', key, { family }).value as Cidr | undefined;
+    const cidr = checkValue('addressList', key, { family }).value;
     // Host names (and anything unparsed) are left to the machine that loads the rules.
     n = cidr && typeof cidr === 'object' && 'address' in cidr
       ? { address: cidr.address, mask: cidr.mask, prefix: cidr.prefix, negated: false, number: family === 'ipv4' ? Number(cidr.address) : undefined }

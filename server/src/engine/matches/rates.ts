@@ -2,6 +2,7 @@
 // limits, quotas, sampling, recent lists and time windows. They are decided
 // from the scenario's state (a freshly loaded ruleset, the packets before the
 // probe, the time, a random draw) and are uncertain without it.
+import type { Rate } from '../../knowledge/values';
 import type { MatchUse, OptionUse } from '../../syntax/command';
 import { Criterion, EvalContext, Tri, uncertain } from '../context';
 import { showAddress } from '../json';
@@ -10,12 +11,6 @@ import { CompiledMatch, criterion, num, option, whole } from './common';
 import { t } from '../../l10n';
 
 const UNIT_SECONDS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400 };
-
-interface Rate {
-  amount: number;
-  per: string;
-  unit?: string;
-}
 
 /** Seconds between two packets at this rate. */
 function period(rate: Rate): number {

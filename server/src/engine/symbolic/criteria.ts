@@ -330,7 +330,7 @@ export function basePackets(s: Setting): Bases {
 function baseCriterion(c: RuleCriterion | undefined, text: string | undefined, dim: 'src' | 'dst', s: Setting): SymbolicCriterion | undefined {
   if (!c || c.value.unknown !== undefined) return undefined;
   const value = text ?? c.value.text;
-  const v = checkValue('hostMask', value, { family: s.family }).value as { address: bigint; mask: bigint } | undefined;
+  const v = checkValue('hostMask', value, { family: s.family }).value;
   if (!v || !('address' in v)) return undefined;
   const all = allAddresses(s.family).max;
   const hostBits = all ^ v.mask;
@@ -360,7 +360,7 @@ export function symbolicRule(rule: Rule, compiled: CompiledRule, hooks: Readonly
   const criteria: SymbolicCriterion[] = [];
   const protocol = spec.protocol;
   const protocolText = protocol && `${protocol.negated ? '! ' : ''}${protocol.flag.text} ${protocol.value.text}`;
-  const protocolNumber = protocol && protocol.value.unknown === undefined ? (checkValue('protocol', protocol.value.text.toLowerCase(), { family: s.family }).value as number | undefined) : undefined;
+  const protocolNumber = protocol && protocol.value.unknown === undefined ? checkValue('protocol', protocol.value.text.toLowerCase(), { family: s.family }).value : undefined;
   const addresses = [[spec.source, rule.addresses?.source, 'src'], [spec.destination, rule.addresses?.destination, 'dst']] as const;
   let k = 0;
   for (const [c, text, dim] of addresses) {
