@@ -93,6 +93,13 @@ test('conntrack with --ctstate matches an untracked packet even when its other o
   assert.deepEqual(trace(rules, 'tcp 198.51.100.7:40000 -> 203.0.113.1:22 in eth0').hits.filter((h) => h.startsWith('filter')), ['filter/INPUT/1', 'filter/INPUT/policy:ACCEPT']);
 });
 
+test('a host name in a conntrack address option is looked up when the rules load: the trace says so instead of failing', () => {
+  const rules = table('filter', '-A INPUT -m conntrack --ctorigsrc localhost -j DROP');
+  const t = trace(rules, 'tcp 192.0.2.7:1234 -> 203.0.113.1:80 in eth0');
+  assert.equal(t.decided, false);
+  assert.deepEqual(new Set(t.outcomes.map((o) => o.fate)), new Set(['dropped', 'delivered']));
+});
+
 test('a first packet\'s entry is not CONFIRMED and shows 0 seconds left; an established one its full timeout', () => {
   const rules = table('filter', '-A INPUT -m conntrack --ctstatus CONFIRMED -j LOG', '-A INPUT -m conntrack --ctexpire 0 -j LOG', '-A INPUT -m conntrack --ctexpire 431999:432000 -j LOG');
   assert.deepEqual(trace(rules, 'tcp 198.51.100.7:40000 -> 203.0.113.1:22 in eth0').hits, ['filter/INPUT/2', 'filter/INPUT/policy:ACCEPT']);

@@ -1,16 +1,16 @@
 // What each target does to the packet, its connection and the rule walk,
 // keyed by the knowledge base's target names. A terminating target ends the
 // walk of its table with a verdict; the others change something and continue.
-import { natManip, type Family } from '../knowledge';
+import { natManip, type Family, type FirstValue } from '../knowledge';
 import type { Cidr } from '../knowledge/addresses';
 import type { MarkMask, NatRange as ParsedNat } from '../knowledge/values';
 import { REJECT_TYPES_V4, REJECT_TYPES_V6 } from '../knowledge/vocabulary';
-import type { OptionUse, TargetUse } from '../syntax/command';
+import { isOption, type OptionUseOf, type TargetUse } from '../syntax/command';
 import { EvalContext, Uncertain, uncertain } from './context';
 import { addressTypeV4, isMulticast, primaryAddress, preferredSource } from './host';
 import { jhashWords, reciprocalScale } from './jhash';
 import { showAddress } from './json';
-import { CompileContext, num, option, optionText, quoteWord } from './matches/common';
+import { CompileContext, first, num, option, optionText, quoteWord, second } from './matches/common';
 import { applyPrefixTranslation } from './npt';
 import { Manip, NatRange, setupNat } from './nat';
 import { endpoint, hasPorts, isIcmpError, isLaterFragment, SYN_MASK, TCP, TCP_FLAG_BITS } from './packet';
@@ -72,7 +72,7 @@ function canonicalReject(family: Family, word: string | undefined): string {
 }
 
 const REJECT = make((use, cc) => {
-  const type = canonicalReject(cc.family, option(use, 'reject-with')?.parsed[0] as string | undefined);
+  const type = canonicalReject(cc.family, option(use, 'reject-with')?.parsed[0]);
   return (ctx) => {
     const answer = rejectAnswer(ctx, type);
     // The answer is a packet of this host's own: it goes out through OUTPUT and POSTROUTING.
@@ -99,9 +99,9 @@ function queue(num: number, bypass: boolean, ctx: EvalContext): TargetResult | T
 const NFQUEUE = make((use) => {
   const n = option(use, 'queue-num');
   const balance = option(use, 'queue-balance');
-  const first = n ? num(n) : balance ? (balance.parsed[0] as { from: number }).from : 0;
+  const queueNum = n ? num(n) : balance ? Number(first(balance).from) : 0;
   const bypass = option(use, 'queue-bypass') !== undefined;
-  return (ctx) => queue(first, bypass, ctx);
+  return (ctx) => queue(queueNum, bypass, ctx);
 });
 
 /** SYNPROXY answers a SYN itself with a cookie; the ACK that completes it is consumed too. */
@@ -121,7 +121,7 @@ const TEE = make((use) => {
 const TPROXY = make((use) => {
   const port = num(option(use, 'on-port')!);
   const markOpt = option(use, 'tproxy-mark');
-  const mm = markOpt ? (markOpt.parsed[0] as MarkMask) : undefined;
+  const mm = markOpt ? first(markOpt) : undefined;
   return (ctx) => {
     const p = ctx.pkt;
     const lport = port || p.destinationPort;
@@ -172,18 +172,18 @@ function nat(ctx: EvalContext, manip: Manip, range: NatRange, what: string): Tar
 }
 
 const DNAT = make((use) => {
-  const range = natRange(option(use, 'to-destination')?.parsed[0] as ParsedNat, use);
+  const range = natRange(option(use, 'to-destination')?.parsed[0], use);
   return (ctx) => nat(ctx, 'dst', range, 'DNAT');
 });
 
 const SNAT = make((use) => {
-  const range = natRange(option(use, 'to-source')?.parsed[0] as ParsedNat, use);
+  const range = natRange(option(use, 'to-source')?.parsed[0], use);
   return (ctx) => nat(ctx, 'src', range, 'SNAT');
 });
 
 /** MASQUERADE: the address the route out prefers (a primary one, never a secondary). */
 const MASQUERADE = make((use) => {
-  const ports = natRange(option(use, 'to-ports')?.parsed[0] as ParsedNat, use);
+  const ports = natRange(option(use, 'to-ports')?.parsed[0], use);
   return (ctx) => {
     const dev = ctx.outDev;
     const src = dev ? preferredSource(ctx.host, ctx.family, dev.name, ctx.family === 'ipv6' ? ctx.pkt.destination : ctx.nextHop ?? ctx.pkt.destination) : undefined;
@@ -194,7 +194,7 @@ const MASQUERADE = make((use) => {
 
 /** REDIRECT: to the primary address of the interface the packet came in on (loopback for local packets). */
 const REDIRECT = make((use) => {
-  const ports = natRange(option(use, 'to-ports')?.parsed[0] as ParsedNat, use);
+  const ports = natRange(option(use, 'to-ports')?.parsed[0], use);
   return (ctx) => {
     const local = ctx.hook === 'OUTPUT';
     const dst = local ? (ctx.family === 'ipv4' ? 0x7f000001n : 1n) : ctx.inDev ? primaryAddress(ctx.inDev, ctx.family) : undefined;
@@ -235,30 +235,30 @@ function npt(manip: Manip): TargetCompiler {
 
 // ---- marks and header fields ----------------------------------------------------------------
 
+type MarkChange = { value: number; mask: number };
+
 /** MARK and CONNMARK's `--set-*` options as (value, mask): the result is (old & ~mask) ^ value. */
-function markOperation(o: OptionUse): { value: number; mask: number } {
-  const v = o.parsed[0];
-  switch (o.spec.name) {
-    case 'set-xmark': { const m = v as MarkMask; return { value: Number(m.value), mask: Number(m.mask) }; }
-    case 'set-mark': { const m = v as MarkMask; return { value: Number(m.value), mask: (Number(m.value) | Number(m.mask)) >>> 0 }; }
-    case 'and-mark': return { value: 0, mask: ~num(o) >>> 0 };
-    case 'or-mark': return { value: num(o), mask: num(o) };
-    default: return { value: num(o), mask: 0 };
-  }
+const MARK_CHANGES: { [N in (typeof MARK_SETS)[number]]: (v: FirstValue<N, 'target'>) => MarkChange } = {
+  'set-xmark': (m) => ({ value: Number(m.value), mask: Number(m.mask) }),
+  'set-mark': (m) => ({ value: Number(m.value), mask: (Number(m.value) | Number(m.mask)) >>> 0 }),
+  'and-mark': (v) => ({ value: 0, mask: ~Number(v) >>> 0 }),
+  'or-mark': (v) => ({ value: Number(v), mask: Number(v) }),
+  'xor-mark': (v) => ({ value: Number(v), mask: 0 }),
+};
+
+function markOperation<N extends (typeof MARK_SETS)[number]>(o: OptionUseOf<N, 'target'>): MarkChange {
+  return MARK_CHANGES[o.spec.name](first(o));
 }
 
 function applyMark(old: number, op: { value: number; mask: number }): number {
   return ((old & ~op.mask) ^ op.value) >>> 0;
 }
 
-const MARK_OPERATIONS = ['set-xmark', 'set-mark', 'and-mark', 'or-mark', 'xor-mark', 'save-mark', 'restore-mark'];
-
-function markOption(use: TargetUse): OptionUse {
-  return use.options.find((x) => MARK_OPERATIONS.includes(x.spec.name))!;
-}
+const MARK_SETS = ['set-xmark', 'set-mark', 'and-mark', 'or-mark', 'xor-mark'] as const;
+const MARK_OPERATIONS = [...MARK_SETS, 'save-mark', 'restore-mark'] as const;
 
 const MARK = make((use) => {
-  const o = markOption(use);
+  const o = use.options.find((x) => isOption(x, MARK_SETS))!;
   const op = markOperation(o);
   return (ctx) => {
     const before = ctx.pkt.mark;
@@ -268,7 +268,8 @@ const MARK = make((use) => {
 });
 
 const CONNMARK = make((use) => {
-  const o = markOption(use);
+  const o = use.options.find((x) => isOption(x, MARK_OPERATIONS))!;
+  const op = isOption(o, MARK_SETS) ? markOperation(o) : undefined;
   const mask = option(use, 'mask');
   const nfmask = mask ? num(mask) : option(use, 'nfmask') ? num(option(use, 'nfmask')!) : 0xffffffff;
   const ctmask = mask ? num(mask) : option(use, 'ctmask') ? num(option(use, 'ctmask')!) : 0xffffffff;
@@ -286,9 +287,7 @@ const CONNMARK = make((use) => {
       return go('CONNMARK --restore-mark', before !== p.mark ? [t('mark {0} → {1} (from the connection)', hex(before), hex(p.mark))] : []);
     }
     const before = conn.mark;
-    conn.mark = o.spec.name === 'save-mark'
-      ? ((conn.mark & ~ctmask) ^ shift(p.mark & nfmask)) >>> 0
-      : applyMark(conn.mark, markOperation(o));
+    conn.mark = op ? applyMark(conn.mark, op) : ((conn.mark & ~ctmask) ^ shift(p.mark & nfmask)) >>> 0;
     return go(`CONNMARK ${optionText(o)}`, before !== conn.mark ? [t('connection mark {0} → {1}', hex(before), hex(conn.mark))] : []);
   };
 });
@@ -299,22 +298,28 @@ function setTos(ctx: EvalContext, tos: number, what: string): TargetResult {
   return go(what, before !== ctx.pkt.tos ? [`TOS ${hex(before)} → ${hex(ctx.pkt.tos)}`] : []);
 }
 
+/** TOS's options as (value, mask), as for the marks, on 8 bits. */
+const TOS_CHANGES: { [N in (typeof TOS_SETS)[number]]: (v: FirstValue<N, 'target'>) => MarkChange } = {
+  'set-tos': (m) => ({ value: Number(m.value), mask: Number(m.mask) }),
+  'and-tos': (v) => ({ value: 0, mask: ~Number(v) & 255 }),
+  'or-tos': (v) => ({ value: Number(v), mask: Number(v) }),
+  'xor-tos': (v) => ({ value: Number(v), mask: 0 }),
+};
+const TOS_SETS = ['set-tos', 'and-tos', 'or-tos', 'xor-tos'] as const;
+
+function tosOperation<N extends (typeof TOS_SETS)[number]>(o: OptionUseOf<N, 'target'>): MarkChange {
+  return TOS_CHANGES[o.spec.name](first(o));
+}
+
 const TOS = make((use) => {
-  const o = use.options[0];
-  let value: number;
-  let mask: number;
-  if (o.spec.name === 'set-tos') {
-    const m = o.parsed[0] as MarkMask;
-    [value, mask] = [Number(m.value), Number(m.mask)];
-  } else if (o.spec.name === 'and-tos') [value, mask] = [0, ~num(o) & 255];
-  else if (o.spec.name === 'or-tos') [value, mask] = [num(o), num(o)];
-  else [value, mask] = [num(o), 0];
+  const o = option(use, TOS_SETS)!;
+  const { value, mask } = tosOperation(o);
   return (ctx) => setTos(ctx, (ctx.pkt.tos & ~mask) ^ value, `TOS ${optionText(o)}`);
 });
 
 /** DSCP rewrites the upper six bits and keeps ECN. */
 const DSCP = make((use) => {
-  const o = use.options[0];
+  const o = option(use, ['set-dscp', 'set-dscp-class'])!;
   const dscp = num(o);
   return (ctx) => setTos(ctx, (ctx.pkt.tos & 3) | (dscp << 2), `DSCP ${optionText(o)}`);
 });
@@ -323,13 +328,13 @@ const ECN = make((use) => (ctx) => {
   const p = ctx.pkt;
   const changed: string[] = [];
   for (const o of use.options) {
-    if (o.spec.name === 'ecn-ip-ect') {
+    if (isOption(o, 'ecn-ip-ect')) {
       const r = setTos(ctx, (p.tos & ~3) | num(o), '');
       changed.push(...r.changed);
     } else if (p.protocol === TCP) {
       const before = p.tcpFlags;
-      if (o.spec.name === 'ecn-tcp-remove') p.tcpFlags &= ~(TCP_FLAG_BITS.ECE | TCP_FLAG_BITS.CWR);
-      else {
+      if (isOption(o, 'ecn-tcp-remove')) p.tcpFlags &= ~(TCP_FLAG_BITS.ECE | TCP_FLAG_BITS.CWR);
+      else if (isOption(o, ['ecn-tcp-cwr', 'ecn-tcp-ece'])) {
         const bit = o.spec.name === 'ecn-tcp-cwr' ? TCP_FLAG_BITS.CWR : TCP_FLAG_BITS.ECE;
         p.tcpFlags = num(o) ? p.tcpFlags | bit : p.tcpFlags & ~bit;
       }
@@ -341,7 +346,7 @@ const ECN = make((use) => (ctx) => {
 
 /** TTL and HL: increments stop at 255, decrements at 0. */
 const HOPS = make((use) => {
-  const o = use.options[0];
+  const o = option(use, ['ttl-set', 'ttl-inc', 'ttl-dec', 'hl-set', 'hl-inc', 'hl-dec'])!;
   const n = num(o);
   const kind = o.spec.name.slice(-3);
   return (ctx) => {
@@ -380,7 +385,7 @@ const STRIP_NAMES: Record<string, number> = { mss: 2, wscale: 3, 'sack-permitted
 
 /** TCPOPTSTRIP overwrites the options with NOPs: the length stays. */
 const TCPOPTSTRIP = make((use) => {
-  const text = String(option(use, 'strip-options')?.parsed[0] ?? '');
+  const text = option(use, 'strip-options')?.parsed[0] ?? '';
   const kinds = new Set(text.split(',').filter(Boolean).map((n) => STRIP_NAMES[n] ?? Number(n)));
   return (ctx) => {
     const p = ctx.pkt;
@@ -401,7 +406,7 @@ const TCPOPTSTRIP = make((use) => {
 });
 
 const CLASSIFY = make((use) => {
-  const cls = String(option(use, 'set-class')!.parsed[0]);
+  const cls = first(option(use, 'set-class')!);
   const [major, minor] = cls.split(':').map((x) => parseInt(x, 16));
   return (ctx) => {
     ctx.skb.priority = ((major << 16) | minor) >>> 0;
@@ -410,7 +415,7 @@ const CLASSIFY = make((use) => {
 }, { inert: true });
 
 const SECMARK = make((use) => {
-  const ctx0 = String(option(use, 'selctx')!.parsed[0]);
+  const ctx0 = first(option(use, 'selctx')!);
   return (ctx) => {
     ctx.skb.secmark = 1;
     return go(`SECMARK ${ctx0}`, [t('security label {0}', ctx0)]);
@@ -428,19 +433,21 @@ const CONNSECMARK = make((use) => {
   };
 });
 
+type HmarkNumber = 'hmark-rnd' | 'hmark-mod' | 'hmark-offset' | 'hmark-sport-mask' | 'hmark-dport-mask' | 'hmark-sport' | 'hmark-dport' | 'hmark-proto-mask';
+
 /**
  * HMARK: mark = hash(addresses, ports, protocol) % mod + offset, with the
  * smaller address and port first so both directions get the same mark.
  */
 const HMARK = make((use, cc) => {
-  const tuple = new Set((option(use, 'hmark-tuple')?.parsed[0] as string[] | undefined)?.map((tgt) => tgt.toLowerCase()) ?? ['src', 'dst', 'sport', 'dport', 'proto']);
-  const get = (n: string, d: number) => (option(use, n) ? num(option(use, n)!) : d);
+  const tuple = new Set(option(use, 'hmark-tuple')?.parsed[0]?.map((tgt) => tgt.toLowerCase()) ?? ['src', 'dst', 'sport', 'dport', 'proto']);
+  const get = (n: HmarkNumber, d: number): number => (option(use, n) ? num(option(use, n)!) : d);
   const rnd = get('hmark-rnd', 0);
   const mod = get('hmark-mod', 1);
   const offset = get('hmark-offset', 0);
   const all = cc.family === 'ipv4' ? 0xffffffffn : (1n << 128n) - 1n;
-  const srcMask = tuple.has('src') ? (option(use, 'hmark-src-prefix')?.parsed[0] as bigint | undefined) ?? all : 0n;
-  const dstMask = tuple.has('dst') ? (option(use, 'hmark-dst-prefix')?.parsed[0] as bigint | undefined) ?? all : 0n;
+  const srcMask = tuple.has('src') ? option(use, 'hmark-src-prefix')?.parsed[0] ?? all : 0n;
+  const dstMask = tuple.has('dst') ? option(use, 'hmark-dst-prefix')?.parsed[0] ?? all : 0n;
   const sportMask = tuple.has('sport') ? get('hmark-sport-mask', 0xffff) : 0;
   const dportMask = tuple.has('dport') ? get('hmark-dport-mask', 0xffff) : 0;
   const sportSet = get('hmark-sport', 0);
@@ -493,7 +500,8 @@ const CT = make((use) => {
       ctx.skb.ct = { kind: 'untracked' };
       return go(t('CT --notrack: the packet will not be tracked (UNTRACKED)'));
     }
-    ctx.skb.ctTemplate = { helper: helper ? String(helper.parsed[0]) : null, zone: zone && typeof zone.parsed[0] === 'number' ? zone.parsed[0] : 0 };
+    const z = zone?.parsed[0];
+    ctx.skb.ctTemplate = { helper: helper ? String(helper.parsed[0]) : null, zone: typeof z === 'number' ? z : 0 };
     return go(targetText(use).replace(/^-[jg] /, ''));
   };
 });
@@ -517,13 +525,13 @@ function observer(describe: (use: TargetUse) => string): TargetCompiler {
 }
 
 const SET = make((use) => {
-  const o = use.options.find((x) => x.spec.name === 'add-set' || x.spec.name === 'del-set');
+  const o = use.options.find((x) => isOption(x, ['add-set', 'del-set']));
   return (ctx) => {
     if (!o) return go(targetText(use));
-    const name = String(o.parsed[0]);
+    const name = first(o);
     const members = ctx.state.sets.get(name);
     const adding = o.spec.name === 'add-set';
-    const dims = (o.parsed[1] as string[]).map((d) => d === 'src');
+    const dims = second(o).map((d) => d === 'src');
     const p = ctx.pkt;
     if (!members) return go(t('SET: {0} ipset {1} (its members are not given)', adding ? t('adds the packet to') : t('removes the packet from'), name));
     const part = (src: boolean) => {
@@ -546,13 +554,13 @@ export const TARGET_EVALUATORS: Readonly<Record<string, TargetCompiler>> = {
   MARK, CONNMARK, TOS, DSCP, TTL: HOPS, HL: HOPS, TCPMSS, TCPOPTSTRIP, ECN, CLASSIFY, SECMARK, CONNSECMARK, HMARK,
   CHECKSUM: observer(() => t('CHECKSUM: fills in the checksum')),
   CT, NOTRACK, TRACE,
-  LOG: observer((u) => t('LOG{0} (continues)', option(u, 'log-prefix') ? t(' with prefix {0}', quoteWord(String(option(u, 'log-prefix')!.parsed[0]))) : '')),
+  LOG: observer((u) => t('LOG{0} (continues)', option(u, 'log-prefix') ? t(' with prefix {0}', quoteWord(first(option(u, 'log-prefix')!))) : '')),
   NFLOG: observer((u) => t('NFLOG to group {0} (continues)', option(u, 'nflog-group') ? num(option(u, 'nflog-group')!) : 0)),
   ULOG: REMOVED,
-  AUDIT: observer((u) => t('AUDIT records {0} (continues)', String(option(u, 'type')?.parsed[0] ?? ''))),
+  AUDIT: observer((u) => t('AUDIT records {0} (continues)', option(u, 'type')?.parsed[0] ?? '')),
   LED: observer(() => t('LED blinks (continues)')),
-  IDLETIMER: observer((u) => t('IDLETIMER restarts timer {0} (continues)', String(option(u, 'label')?.parsed[0] ?? ''))),
-  RATEEST: observer((u) => t('RATEEST feeds estimator {0} (continues)', String(option(u, 'rateest-name')?.parsed[0] ?? ''))),
+  IDLETIMER: observer((u) => t('IDLETIMER restarts timer {0} (continues)', option(u, 'label')?.parsed[0] ?? '')),
+  RATEEST: observer((u) => t('RATEEST feeds estimator {0} (continues)', option(u, 'rateest-name')?.parsed[0] ?? '')),
   SET,
   CLUSTERIP: REMOVED,
 };

@@ -8,6 +8,7 @@ import { LOGGING_TARGETS } from './targets/logging';
 import { NAT_TARGETS } from './targets/nat';
 import { PACKET_TARGETS } from './targets/packet';
 import { TRACKING_TARGETS } from './targets/tracking';
+import type { ValueOf } from './values';
 import { VERDICT_TARGETS } from './targets/verdicts';
 
 export * from './schema';
@@ -17,14 +18,49 @@ export {
 } from './tables';
 export type { TableSpec } from './tables';
 
-export const MATCHES: readonly ExtensionSpec[] = [...HEADER_MATCHES, ...CONNECTION_MATCHES, ...METADATA_MATCHES];
-export const TARGETS: readonly ExtensionSpec[] = [
+export const MATCHES: readonly KnownExtensionSpec[] = [...HEADER_MATCHES, ...CONNECTION_MATCHES, ...METADATA_MATCHES];
+export const TARGETS: readonly KnownExtensionSpec[] = [
   ...VERDICT_TARGETS, ...NAT_TARGETS, ...PACKET_TARGETS, ...TRACKING_TARGETS, ...LOGGING_TARGETS,
 ];
 
-type Index = Map<string, { ipv4?: ExtensionSpec; ipv6?: ExtensionSpec }>;
+// ---- the knowledge base's own names, as types --------------------------------
+// The data above keeps its literal types (`as const`), so the compiler knows
+// every option's name and value kind: code that names an option checks the
+// name against the data, and reads its value with the type of its kind.
 
-function index(list: readonly ExtensionSpec[]): Index {
+type ExtensionData = (
+  | typeof HEADER_MATCHES | typeof CONNECTION_MATCHES | typeof METADATA_MATCHES
+  | typeof VERDICT_TARGETS | typeof NAT_TARGETS | typeof PACKET_TARGETS | typeof TRACKING_TARGETS | typeof LOGGING_TARGETS
+)[number];
+/** Matches and targets share some option names (`--mss`, `--to`) with other kinds of value. */
+type ExtensionKind = ExtensionSpec['kind'];
+type OptionData<K extends ExtensionKind = ExtensionKind> = Extract<ExtensionData, { kind: K }>['options'][number];
+
+/** The long name of an option of some match (K = 'match') or target extension. */
+export type OptionName<K extends ExtensionKind = ExtensionKind> = OptionData<K>['name'];
+
+/** An option of the knowledge base: its name is one the compiler knows. */
+export interface KnownOptionSpec extends OptionSpec { name: OptionName }
+/** An extension of the knowledge base, with its options as KnownOptionSpec. */
+export interface KnownExtensionSpec extends ExtensionSpec { options: readonly KnownOptionSpec[] }
+
+/**
+ * The options of that name: one name can belong to several extensions, with a
+ * kind each (a spec made by a helper may carry several names, `srh-hdr-len-eq|gt|lt`).
+ */
+type Named<N extends OptionName, K extends ExtensionKind> =
+  OptionData<K> extends infer O ? O extends { name: infer M } ? ([Extract<M, N>] extends [never] ? never : O) : never : never;
+
+/** What the first word of option N means (never for a flag). */
+export type FirstValue<N extends OptionName, K extends ExtensionKind = ExtensionKind> =
+  Named<N, K> extends infer O ? O extends { value: infer V } ? ValueOf<V> : never : never;
+/** What the second word means, for the options that take two (`--tcp-flags mask comp`). */
+export type SecondValue<N extends OptionName, K extends ExtensionKind = ExtensionKind> =
+  Named<N, K> extends infer O ? O extends { second: infer V } ? ValueOf<V> : never : never;
+
+type Index = Map<string, { ipv4?: KnownExtensionSpec; ipv6?: KnownExtensionSpec }>;
+
+function index(list: readonly KnownExtensionSpec[]): Index {
   const byName: Index = new Map();
   for (const ext of list) {
     const entry = byName.get(ext.name) ?? {};
@@ -40,7 +76,7 @@ const TARGET_INDEX = index(TARGETS);
 const TABLE_INDEX = new Map(TABLES.map((t) => [t.name as string, t]));
 
 /** The match module `-m name` loads for this family, if iptables has one. */
-export function findMatch(name: string, family: Family): ExtensionSpec | undefined {
+export function findMatch(name: string, family: Family): KnownExtensionSpec | undefined {
   return MATCH_INDEX.get(MATCH_ALIASES[name] ?? name)?.[family];
 }
 
@@ -48,12 +84,12 @@ export function findMatch(name: string, family: Family): ExtensionSpec | undefin
 export const MATCH_ALIASES: Readonly<Record<string, string>> = { icmpv6: 'icmp6', 'ipv6-icmp': 'icmp6' };
 
 /** The target extension `-j NAME` loads for this family (not the standard verdicts). */
-export function findTarget(name: string, family: Family): ExtensionSpec | undefined {
+export function findTarget(name: string, family: Family): KnownExtensionSpec | undefined {
   return TARGET_INDEX.get(name)?.[family];
 }
 
 /** A module that exists, but only for the other family. */
-export function otherFamilyExtension(name: string, kind: 'match' | 'target', family: Family): ExtensionSpec | undefined {
+export function otherFamilyExtension(name: string, kind: 'match' | 'target', family: Family): KnownExtensionSpec | undefined {
   const other: Family = family === 'ipv4' ? 'ipv6' : 'ipv4';
   return (kind === 'match' ? MATCH_INDEX : TARGET_INDEX).get(name)?.[other];
 }
@@ -79,11 +115,11 @@ export function hookList(hooks: Iterable<Hook>): string {
 /** Every built-in chain name in any table. */
 export const BUILTIN_CHAIN_NAMES: ReadonlySet<string> = new Set(TABLES.flatMap((t) => t.chains));
 
-export function matchesFor(family: Family): ExtensionSpec[] {
+export function matchesFor(family: Family): KnownExtensionSpec[] {
   return MATCHES.filter((m) => m.family === undefined || m.family === family);
 }
 
-export function targetsFor(family: Family): ExtensionSpec[] {
+export function targetsFor(family: Family): KnownExtensionSpec[] {
   return TARGETS.filter((t) => t.family === undefined || t.family === family);
 }
 
@@ -92,13 +128,13 @@ export function optionNames(option: OptionSpec): readonly string[] {
   return option.aliases ? [option.name, ...option.aliases] : [option.name];
 }
 
-const OPTION_INDEX = new WeakMap<ExtensionSpec, ReadonlyMap<string, OptionSpec>>();
+const OPTION_INDEX = new WeakMap<KnownExtensionSpec, ReadonlyMap<string, KnownOptionSpec>>();
 
 /** The extension's option by one of its full names (a lookup the parser makes for every option it reads). */
-export function optionNamed(ext: ExtensionSpec, name: string): OptionSpec | undefined {
+export function optionNamed(ext: KnownExtensionSpec, name: string): KnownOptionSpec | undefined {
   let index = OPTION_INDEX.get(ext);
   if (!index) {
-    const map = new Map<string, OptionSpec>();
+    const map = new Map<string, KnownOptionSpec>();
     for (const o of ext.options) for (const n of optionNames(o)) if (!map.has(n)) map.set(n, o);
     OPTION_INDEX.set(ext, (index = map));
   }
@@ -106,7 +142,7 @@ export function optionNamed(ext: ExtensionSpec, name: string): OptionSpec | unde
 }
 
 /** Match modules whose options include this long name: for "`--ctstate` needs `-m conntrack`". */
-export function modulesDefining(optionName: string, family: Family): ExtensionSpec[] {
+export function modulesDefining(optionName: string, family: Family): KnownExtensionSpec[] {
   return [...matchesFor(family), ...targetsFor(family)].filter((ext) =>
     ext.options.some((o) => optionNames(o).includes(optionName)),
   );

@@ -106,8 +106,8 @@ export type ValueOf<S> =
   : S extends { kind: 'enumList'; values: readonly (infer W)[] } ? W[]
   : never;
 
-/** Any value an option or criterion can have. */
-export type ParsedValue = ValueOf<ValueSpec>;
+/** Any value an option or criterion can have (a uint's word is a string). */
+export type ParsedValue = SimpleValues[SimpleValueKind] | number | bigint | string | UintRange | string[];
 
 const ACCEPTED: ValueResult<never> = Object.freeze({});
 const ok = <T>(value: T): ValueResult<T> => (value === undefined ? ACCEPTED : { value });

@@ -8,7 +8,7 @@ import { NFT_ICMP_TYPES } from '../knowledge/nftables';
 import type { IcmpMatch, MarkMask, PortRange } from '../knowledge/values';
 import { MH_TYPES, TCP_FLAGS, TCP_HEADER_FLAGS } from '../knowledge/vocabulary';
 import { t } from '../l10n';
-import type { MatchUse, OptionUse, TargetUse } from '../syntax/command';
+import { isOption, type MatchUse, type OptionUse, type TargetUse } from '../syntax/command';
 import { addressValue, hex, isNftChainName, quoted, range, setOf } from './text';
 import { comparison, Form, RuleWriter } from './writer';
 
@@ -171,10 +171,10 @@ const policy: Form = (w, use) => {
   }
   const exists = dir === 'in' ? 'meta secpath' : 'rt ipsec';
   if (pol === 'none') return w.test(`${exists} missing`);
-  const elements = use.options.filter((o) => ['reqid', 'spi', 'tunnel-src', 'tunnel-dst'].includes(o.spec.name));
+  const elements = use.options.filter((o) => isOption(o, ['reqid', 'spi', 'tunnel-src', 'tunnel-dst']));
   if (elements.length === 0) return w.test(`${exists} exists`);
   for (const o of elements) {
-    const field = { reqid: 'reqid', spi: 'spi', 'tunnel-src': `${ip(w.family)} saddr`, 'tunnel-dst': `${ip(w.family)} daddr` }[o.spec.name]!;
+    const field = { reqid: 'reqid', spi: 'spi', 'tunnel-src': `${ip(w.family)} saddr`, 'tunnel-dst': `${ip(w.family)} daddr` }[o.spec.name];
     const value = o.spec.name.startsWith('tunnel') ? addressValue(parsed<Cidr>(o)) : { value: String(parsed<number>(o)) };
     w.test(comparison(`ipsec ${dir} ${field}`, value, o.negated));
   }

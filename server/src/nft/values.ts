@@ -114,7 +114,7 @@ function natRangeText(r: NatRange, text: string, family: Family): string {
 
 /** The option's value, from its first word. */
 export function optionValue(
-  option: OptionSpec, use: { values: { text: string }[]; parsed: unknown[] }, family: Family,
+  option: OptionSpec, use: { values: { text: string }[]; parsed: readonly unknown[] }, family: Family,
   fact: { words?: Readonly<Record<string, string>>; flags?: boolean; verbatim?: boolean } = {},
 ): TestValue {
   return valueText(option.value!, use.parsed[0], use.values[0]?.text ?? '', family, fact);

@@ -5,13 +5,13 @@
 // It knows nothing about which chains exist: that is the model's job.
 import { closest, Diagnostic, diagnostic, didYouMean, DiagnosticCode, FixFacts, Severity } from '../diagnostics';
 import {
-  ExtensionSpec, Family, MAX_CHAIN_NAME, findTable, OptionSpec, ValueSpec, findMatch, findTarget, isStandardTarget,
+  ExtensionSpec, Family, FirstValue, KnownExtensionSpec, KnownOptionSpec, MAX_CHAIN_NAME, findTable, OptionName, OptionSpec, SecondValue, ValueSpec, findMatch, findTarget, isStandardTarget,
   matchesFor, modulesDefining, optionNamed, optionNames, otherFamilyExtension, Hook, HOOKS, INPUT_INTERFACE_HOOKS, OUTPUT_INTERFACE_HOOKS,
 } from '../knowledge';
 import {
   BASE_LONG_OPTIONS as BASE_LONG, BASE_SHORT_OPTIONS as BASE_SHORT, BaseOption, COMMAND_LETTERS as COMMANDS, CommandKind, RULE_COMMANDS,
 } from '../knowledge/baseOptions';
-import { checkValue, describeValue, ValueContext } from '../knowledge/values';
+import { checkValue, describeValue, ParsedValue, ValueContext } from '../knowledge/values';
 import { protocolName } from '../knowledge/vocabulary';
 import { partOf, spanOf, Token } from './token';
 import { localized, t } from '../l10n';
@@ -28,19 +28,41 @@ export interface Criterion {
   negated: boolean;
 }
 
+/** An option of a match or target as the rule gives it. */
 export interface OptionUse {
-  spec: OptionSpec;
+  spec: KnownOptionSpec;
   flag: Token;
   /** The option's words: one, two for options like `--tcp-flags`, none for flags. */
   values: Token[];
   negated: boolean;
-  /** What each value means (see knowledge/values.ts), where it parsed. */
-  parsed: unknown[];
+  /**
+   * What each value means (see knowledge/values.ts). A value is missing where
+   * iptables refuses it or only the running script knows it.
+   */
+  parsed: readonly (ParsedValue | undefined)[];
+}
+
+/**
+ * Option `N` (see isOption) of a match or target (K): its values have the
+ * types of its value kinds. A name several extensions share gets the union of their kinds.
+ */
+export interface OptionUseOf<N extends OptionName, K extends ExtensionSpec['kind'] = ExtensionSpec['kind']> extends OptionUse {
+  spec: KnownOptionSpec & { name: N };
+  parsed: readonly [first?: FirstValue<N, K>, second?: SecondValue<N, K>];
+}
+
+/**
+ * The option is `name` (or one of these names), so its values have that
+ * option's types: the parser builds an OptionUse only from the spec it found
+ * by name, and gives each value to the parser of that spec's kind.
+ */
+export function isOption<N extends OptionName>(o: OptionUse, name: N | readonly N[]): o is OptionUseOf<N> {
+  return typeof name === 'string' ? o.spec.name === name : name.some((n) => n === o.spec.name);
 }
 
 export interface MatchUse {
   name: string;
-  spec?: ExtensionSpec;
+  spec?: KnownExtensionSpec;
   /** `-m` and the module name after it; absent for the protocol match loaded by `-p`. */
   flag?: Token;
   nameToken?: Token;
@@ -54,7 +76,7 @@ export interface TargetHead {
   nameToken: Token;
   goto: boolean;
   /** The target extension, when the name is one (else a verdict or a chain). */
-  spec?: ExtensionSpec;
+  spec?: KnownExtensionSpec;
 }
 
 export interface TargetUse extends TargetHead {
@@ -215,7 +237,7 @@ interface Resolved {
 interface ResolvedExt {
   kind: 'ext';
   owner: MatchUse | TargetUse;
-  spec: OptionSpec;
+  spec: KnownOptionSpec;
 }
 
 class CommandParser {
@@ -754,7 +776,7 @@ class CommandParser {
 
   // ---- module options --------------------------------------------------------
 
-  private extensionOption(owner: MatchUse | TargetUse, spec: OptionSpec, flag: Token, value: Token | undefined): void {
+  private extensionOption(owner: MatchUse | TargetUse, spec: KnownOptionSpec, flag: Token, value: Token | undefined): void {
     const negation = this.takeNegation();
     if (spec.value && !value) {
       this.report('missing-value', flag, t('{0} needs a value: {1}', optionLabel(spec), describeValue(spec.value)));
@@ -767,7 +789,7 @@ class CommandParser {
     }
     let values: Token[] = value ? [value] : EMPTY;
     const ctx = this.optionContext ??= { family: this.ctx.family, protocol: this.ruleProtocol() };
-    let parsed: unknown[] = value && spec.value ? [this.checkOptionValue(spec.value, value, ctx)] : EMPTY;
+    let parsed: OptionUse['parsed'] = value && spec.value ? [this.checkOptionValue(spec.value, value, ctx)] : EMPTY;
     if (spec.second) {
       const next = this.words[this.i];
       if (!next || next.text.startsWith('-') || next.text.startsWith('!')) {
@@ -781,7 +803,7 @@ class CommandParser {
     owner.options.push({ spec, flag, values, negated: negation !== undefined, parsed });
   }
 
-  private checkOptionValue(spec: ValueSpec, token: Token, ctx: ValueContext): unknown {
+  private checkOptionValue(spec: ValueSpec, token: Token, ctx: ValueContext): ParsedValue | undefined {
     if (token.unknown) {
       this.cmd.symbolic = true;
       return undefined;

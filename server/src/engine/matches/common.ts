@@ -1,8 +1,8 @@
 // Shared pieces of the match evaluators: how a compiled match looks, and the
 // small readers every module uses on its options.
-import type { Family, Hook } from '../../knowledge';
-import type { MatchUse, OptionUse } from '../../syntax/command';
-import type { MarkMask } from '../../knowledge/values';
+import type { Family, Hook, OptionName } from '../../knowledge';
+import { isOption, type MatchUse, type OptionUse, type OptionUseOf, type TargetUse } from '../../syntax/command';
+import type { MarkMask, PortRange, UintRange } from '../../knowledge/values';
 import { Criterion, EvalContext, invert, Tri } from '../context';
 
 export interface CompileContext {
@@ -29,9 +29,28 @@ export function quoteWord(w: string): string {
   return w === '' || /[\s"'\\]/.test(w) ? `"${w.replace(/(["\\])/g, '\\$1')}"` : w;
 }
 
-export function option(use: MatchUse | { options: OptionUse[] }, name: string): OptionUse | undefined {
-  for (let i = use.options.length - 1; i >= 0; i--) if (use.options[i].spec.name === name) return use.options[i];
+/** The option of this name (or one of these), the last one given (the one iptables keeps), with its values typed. */
+export function option<N extends OptionName<'match'>>(use: MatchUse, name: N | readonly N[]): OptionUseOf<N, 'match'> | undefined;
+export function option<N extends OptionName<'target'>>(use: TargetUse, name: N | readonly N[]): OptionUseOf<N, 'target'> | undefined;
+export function option<N extends OptionName>(use: MatchUse | TargetUse, name: N | readonly N[]): OptionUseOf<N> | undefined {
+  for (let i = use.options.length - 1; i >= 0; i--) {
+    const o = use.options[i];
+    if (isOption(o, name)) return o;
+  }
   return undefined;
+}
+
+/**
+ * An option's first or second value. It is there: the engine sees only rules
+ * the model kept, whose values all parsed (iptables refuses the others), and
+ * compileMatch and compileTarget set aside the values only a script knows.
+ */
+export function first<T>(o: { parsed: readonly [first?: T, ...rest: unknown[]] }): T {
+  return o.parsed[0]!;
+}
+
+export function second<T>(o: { parsed: readonly [first?: unknown, second?: T] }): T {
+  return o.parsed[1]!;
 }
 
 /** A criterion from a test that ignores negation, negated as the option says. */
@@ -53,8 +72,8 @@ export function unless(c: Criterion, before: (ctx: EvalContext) => Tri | undefin
 }
 
 /** `value[/mask]` (mark, connmark, tos): the field ANDed with the mask equals the value. */
-export function maskedEquals(o: OptionUse): (field: number) => boolean {
-  const { value, mask } = o.parsed[0] as MarkMask;
+export function maskedEquals(o: { parsed: readonly [first?: MarkMask, ...rest: unknown[]] }): (field: number) => boolean {
+  const { value, mask } = first(o);
   const v = Number(value);
   const m = Number(mask);
   return (field) => ((field & m) >>> 0) === v;
@@ -66,13 +85,15 @@ export function whole(use: MatchUse, test: (ctx: EvalContext) => Tri, stateful =
   return stateful ? { text, test, stateful } : { text, test };
 }
 
-export function num(o: OptionUse, i = 0): number {
-  const v = o.parsed[i];
-  return typeof v === 'bigint' ? Number(v) : (v as number);
+/** A number value (see first); a 64-bit one past 2^53 loses its last digits. */
+export function num(o: { parsed: readonly (number | bigint | undefined)[] }, i = 0): number {
+  const v = o.parsed[i]!;
+  return typeof v === 'bigint' ? Number(v) : v;
 }
 
-export function range(o: OptionUse, i = 0): { from: number; to: number } {
-  return o.parsed[i] as { from: number; to: number };
+/** A range value (see first); a 64-bit end past 2^53 stays a bigint, which compares with numbers all the same. */
+export function range<R extends PortRange | UintRange>(o: { parsed: readonly [first?: R, ...rest: unknown[]] }): R {
+  return first(o);
 }
 
 /** A later fragment carries no layer-4 header: every header match is false on it. */

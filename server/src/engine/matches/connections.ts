@@ -2,14 +2,15 @@
 // counters, helpers, connection counts) and on what the host associates with
 // it: cluster share, IPVS, local sockets, IPsec policy, ipsets.
 import type { Cidr } from '../../knowledge/addresses';
-import type { PortRange } from '../../knowledge/values';
-import type { MatchUse, OptionUse } from '../../syntax/command';
+import type { FirstValue } from '../../knowledge';
+import type { HostValue, PortRange, UintRange } from '../../knowledge/values';
+import { isOption, type MatchUse, type OptionUse, type OptionUseOf } from '../../syntax/command';
 import { Connection, CtInfo, expiresIn } from '../conntrack';
 import { Criterion, EvalContext, Tri, uncertain } from '../context';
 import { jhash2, jhashWords, rawWords, reciprocalScale } from '../jhash';
 import { hasPorts, Packet } from '../packet';
 import type { SetPart } from '../state';
-import { CompiledMatch, criterion, maskedEquals, num, option, range, unless, whole } from './common';
+import { CompiledMatch, criterion, first, maskedEquals, num, option, range, second, unless, whole } from './common';
 import { t } from '../../l10n';
 
 function conn(ct: CtInfo): Connection | undefined {
@@ -29,8 +30,8 @@ function stateBits(ctx: EvalContext): Set<string> {
   return new Set([ct.kind === 'untracked' ? 'UNTRACKED' : 'INVALID']);
 }
 
-function stateCriterion(o: OptionUse): Criterion {
-  const wanted = (o.parsed[0] as string[]).map((s) => s.toUpperCase());
+function stateCriterion(o: OptionUseOf<'state' | 'ctstate'>): Criterion {
+  const wanted = first(o).map((s) => s.toUpperCase());
   return criterion(o, (ctx) => {
     const bits = stateBits(ctx);
     return wanted.some((w) => bits.has(w));
@@ -43,7 +44,7 @@ function onConnection(o: OptionUse, test: (c: Connection, ctx: EvalContext) => T
 }
 
 function state(use: MatchUse): CompiledMatch {
-  return { criteria: [stateCriterion(use.options[0])] };
+  return { criteria: [stateCriterion(option(use, 'state')!)] };
 }
 
 function cidrHas(c: Cidr, a: bigint): boolean {
@@ -64,42 +65,55 @@ function conntrack(use: MatchUse): CompiledMatch {
   const criteria: Criterion[] = [];
   const st = option(use, 'ctstate');
   if (st) criteria.push(stateCriterion(st));
-  const order = ['ctdir', 'ctorigsrc', 'ctorigdst', 'ctreplsrc', 'ctrepldst', 'ctproto', 'ctorigsrcport', 'ctorigdstport', 'ctreplsrcport', 'ctrepldstport', 'ctstatus', 'ctexpire'];
-  for (const name of order) {
+  for (const name of CT_ORDER) {
     const o = option(use, name);
-    if (!o) continue;
-    const v = o.parsed[0];
-    let test: (c: Connection, ctx: EvalContext) => Tri;
-    switch (name) {
-      case 'ctdir': test = (_c, ctx) => (ctx.skb.ct as { dir: string }).dir === String(v).toLowerCase(); break;
-      case 'ctorigsrc': test = (c) => cidrHas(v as Cidr, c.orig.src); break;
-      case 'ctorigdst': test = (c) => cidrHas(v as Cidr, c.orig.dst); break;
-      case 'ctreplsrc': test = (c) => cidrHas(v as Cidr, c.reply.src); break;
-      case 'ctrepldst': test = (c) => cidrHas(v as Cidr, c.reply.dst); break;
-      case 'ctproto': test = (c) => c.orig.protocol === v; break;
-      case 'ctorigsrcport': test = (c) => inRange(c.orig.sport, v); break;
-      case 'ctorigdstport': test = (c) => inRange(c.orig.dport, v); break;
-      case 'ctreplsrcport': test = (c) => inRange(c.reply.sport, v); break;
-      case 'ctrepldstport': test = (c) => inRange(c.reply.dport, v); break;
-      case 'ctstatus': {
-        const names = (v as string[]).map((s) => STATUS_BITS[s.toUpperCase()]);
-        test = (c) => names.some((n) => (n === 'expected' ? c.master !== null : n === 'none' ? false : c[n]));
-        break;
-      }
-      default: test = (c, ctx) => expiry(c, ctx, v as PortRange);
-    }
-    criteria.push(onConnection(o, test, hasState));
+    if (o) criteria.push(onConnection(o, ctTest(name, o), hasState));
   }
   return { criteria };
 }
 
-function inRange(n: number, r: unknown): boolean {
-  const { from, to } = r as PortRange;
+/** conntrack's options after --ctstate, in the order conntrack_mt tests them. */
+const CT_ORDER = [
+  'ctdir', 'ctorigsrc', 'ctorigdst', 'ctreplsrc', 'ctrepldst', 'ctproto', 'ctorigsrcport', 'ctorigdstport', 'ctreplsrcport', 'ctrepldstport', 'ctstatus', 'ctexpire',
+] as const;
+type CtOption = (typeof CT_ORDER)[number];
+type ConnectionTest = (c: Connection, ctx: EvalContext) => Tri;
+
+/** A conntrack address option: a host name is looked up when the rules load, as for -s and -d. */
+function addressTest(net: HostValue, address: (c: Connection) => bigint): ConnectionTest {
+  if (!('address' in net)) return () => uncertain(t('`{0}` is a host name: its address is looked up when the rules load', net.hostname));
+  return (c) => cidrHas(net, address(c));
+}
+
+/** Each option's test, given its value. */
+const CT_TESTS: { [N in CtOption]: (v: FirstValue<N, 'match'>) => ConnectionTest } = {
+  ctdir: (v) => (_c, ctx) => (ctx.skb.ct as { dir: string }).dir === v.toLowerCase(),
+  ctorigsrc: (v) => addressTest(v, (c) => c.orig.src),
+  ctorigdst: (v) => addressTest(v, (c) => c.orig.dst),
+  ctreplsrc: (v) => addressTest(v, (c) => c.reply.src),
+  ctrepldst: (v) => addressTest(v, (c) => c.reply.dst),
+  ctproto: (v) => (c) => c.orig.protocol === v,
+  ctorigsrcport: (v) => (c) => inRange(c.orig.sport, v),
+  ctorigdstport: (v) => (c) => inRange(c.orig.dport, v),
+  ctreplsrcport: (v) => (c) => inRange(c.reply.sport, v),
+  ctrepldstport: (v) => (c) => inRange(c.reply.dport, v),
+  ctstatus: (v) => {
+    const names = v.map((s) => STATUS_BITS[s.toUpperCase()]);
+    return (c) => names.some((n) => (n === 'expected' ? c.master !== null : n === 'none' ? false : c[n]));
+  },
+  ctexpire: (v) => (c, ctx) => expiry(c, ctx, v),
+};
+
+function ctTest<N extends CtOption>(name: N, o: OptionUseOf<N, 'match'>): ConnectionTest {
+  return CT_TESTS[name](first(o));
+}
+
+function inRange(n: number, { from, to }: PortRange): boolean {
   return n >= from && n <= to;
 }
 
 /** A connection refreshed by this very packet has its full timeout, or a jiffy less. */
-function expiry(c: Connection, ctx: EvalContext, r: PortRange): Tri {
+function expiry(c: Connection, ctx: EvalContext, r: UintRange): Tri {
   const left = expiresIn(c, ctx.state.now);
   const a = left >= r.from && left <= r.to;
   if (!c.confirmed || c.lastSeen !== ctx.state.now) return a;
@@ -108,7 +122,7 @@ function expiry(c: Connection, ctx: EvalContext, r: PortRange): Tri {
 }
 
 function connmark(use: MatchUse): CompiledMatch {
-  const o = use.options[0];
+  const o = option(use, 'mark')!;
   const equals = maskedEquals(o);
   return { criteria: [onConnection(o, (c) => equals(c.mark))] };
 }
@@ -119,7 +133,7 @@ function connlimit(use: MatchUse, cc: { family: string; ruleId: string }): Compi
   const limit = num(limitOpt);
   const above = limitOpt.spec.name === 'connlimit-above';
   const maskOpt = option(use, 'connlimit-mask');
-  const mask = maskOpt ? (maskOpt.parsed[0] as bigint) : cc.family === 'ipv4' ? 0xffffffffn : (1n << 128n) - 1n;
+  const mask = maskOpt ? first(maskOpt) : cc.family === 'ipv4' ? 0xffffffffn : (1n << 128n) - 1n;
   const byDst = option(use, 'connlimit-daddr') !== undefined;
   const test = (ctx: EvalContext): Tri => {
     if (!ctx.state.fresh) return uncertain(t('how many connections this client already has is not known (state.fresh)'));
@@ -148,8 +162,8 @@ function connbytes(use: MatchUse): CompiledMatch {
   let from = r.from;
   let to = text.includes(':') ? r.to : Number.MAX_SAFE_INTEGER;
   if (o.negated) [from, to] = [to, from];
-  const dir = String(option(use, 'connbytes-dir')?.parsed[0] ?? 'original');
-  const mode = String(option(use, 'connbytes-mode')?.parsed[0] ?? 'packets');
+  const dir = option(use, 'connbytes-dir')?.parsed[0] ?? 'original';
+  const mode = option(use, 'connbytes-mode')?.parsed[0] ?? 'packets';
   const c: Criterion = {
     text: `-m connbytes ${o.negated ? '! ' : ''}--connbytes ${text} --connbytes-dir ${dir} --connbytes-mode ${mode}`,
     test: (ctx) => {
@@ -171,7 +185,7 @@ function connbytes(use: MatchUse): CompiledMatch {
 function connlabel(use: MatchUse): CompiledMatch {
   const o = option(use, 'label')!;
   const set = option(use, 'set') !== undefined;
-  const text = String(o.parsed[0]);
+  const text = first(o);
   if (!/^\d+$/.test(text) || Number(text) > 127) {
     return { criteria: [criterion(o, () => uncertain(t('label `{0}` is a name from /etc/xtables/connlabel.conf on the machine', text)))] };
   }
@@ -190,8 +204,8 @@ function connlabel(use: MatchUse): CompiledMatch {
 
 /** Only a connection a helper expected (ftp data...) has a master whose helper can match. */
 function helper(use: MatchUse): CompiledMatch {
-  const o = use.options[0];
-  const name = String(o.parsed[0]);
+  const o = option(use, 'helper')!;
+  const name = first(o);
   const c = criterion(o, (ctx) => {
     const master = conn(ctx.skb.ct)!.master!;
     if (master.helper === undefined) return uncertain(t('the scenario declares the packet RELATED without saying which helper expected it'));
@@ -222,7 +236,7 @@ function cluster(use: MatchUse, cc: { family: string }): CompiledMatch {
 
 /** The simulated host runs no IPVS: no packet belongs to an IPVS connection. */
 function ipvs(use: MatchUse): CompiledMatch {
-  const only = use.options.length === 1 && use.options[0].spec.name === 'ipvs';
+  const only = use.options.length === 1 && isOption(use.options[0], 'ipvs');
   return { criteria: [whole(use, () => (only ? use.options[0].negated : false))] };
 }
 
@@ -248,7 +262,7 @@ function socket(use: MatchUse): CompiledMatch {
 
 /** No IPsec on the simulated host: only `--pol none` matches. */
 function policy(use: MatchUse): CompiledMatch {
-  const none = String(option(use, 'pol')?.parsed[0] ?? 'ipsec') === 'none';
+  const none = (option(use, 'pol')?.parsed[0] ?? 'ipsec') === 'none';
   return { criteria: [whole(use, () => none)] };
 }
 
@@ -270,8 +284,8 @@ function partMatches(part: SetPart, p: Packet, src: boolean, inName: string | nu
 
 function set(use: MatchUse): CompiledMatch {
   const o = option(use, 'match-set')!;
-  const name = String(o.parsed[0]);
-  const dirs = (o.parsed[1] as string[]).map((d) => d === 'src');
+  const name = first(o);
+  const dirs = second(o).map((d) => d === 'src');
   const counters = use.options.some((x) => /^(packets|bytes)-/.test(x.spec.name));
   const test = (ctx: EvalContext): Tri => {
     const members = ctx.state.sets.get(name);

@@ -3,7 +3,7 @@
 import { parseCNumber } from '../../knowledge/addresses';
 import type { MatchUse } from '../../syntax/command';
 import { bytesOf, EvalContext, Tri } from '../context';
-import { CompiledMatch, criterion, num, option, whole } from './common';
+import { CompiledMatch, criterion, first, num, option, whole } from './common';
 import { t } from '../../l10n';
 
 /** `--hex-string` text: plain characters and `|hex bytes|` blocks. */
@@ -37,7 +37,7 @@ function find(hay: Uint8Array, pattern: Uint8Array, from: number, to: number, ic
 
 function string(use: MatchUse): CompiledMatch {
   const o = option(use, 'string') ?? option(use, 'hex-string')!;
-  const pattern = patternBytes(String(o.parsed[0]), o.spec.name === 'hex-string');
+  const pattern = patternBytes(first(o), o.spec.name === 'hex-string');
   const fromOpt = option(use, 'from');
   const toOpt = option(use, 'to');
   const from = fromOpt ? num(fromOpt) : 0;
@@ -106,8 +106,8 @@ function runU32(tests: U32Test[], b: Uint8Array): boolean {
 }
 
 function u32(use: MatchUse): CompiledMatch {
-  const o = use.options[0];
-  const tests = parseU32(String(o.parsed[0]));
+  const o = option(use, 'u32')!;
+  const tests = parseU32(first(o));
   if (!tests) return { criteria: [criterion(o, () => ({ reason: t('this u32 expression could not be read') }))] };
   return { criteria: [criterion(o, (ctx) => runU32(tests, bytesOf(ctx.pkt)))] };
 }
@@ -182,7 +182,7 @@ function runBpf(prog: Insn[], b: Uint8Array): Tri {
 function bpf(use: MatchUse): CompiledMatch {
   const o = option(use, 'bytecode');
   if (!o) return { criteria: [whole(use, () => ({ reason: t('a pinned eBPF program runs code outside the ruleset') }))] };
-  const prog = parseBpf(String(o.parsed[0]));
+  const prog = parseBpf(first(o));
   if (!prog) return { criteria: [criterion(o, () => ({ reason: t('this BPF byte code could not be read') }))] };
   return { criteria: [criterion(o, (ctx: EvalContext) => runBpf(prog, bytesOf(ctx.pkt)))] };
 }

@@ -2,12 +2,12 @@
 // TTL, length, TOS/DSCP/ECN, MSS. All of them are false on a later fragment,
 // which has no layer-4 header of its own.
 import { DCCP_TYPES } from '../../knowledge/matches/headers';
-import type { IcmpMatch, PortRange } from '../../knowledge/values';
+import type { PortRange, UintRange } from '../../knowledge/values';
 import { MH_TYPES, SCTP_CHUNK_TYPES, TCP_FLAGS } from '../../knowledge/vocabulary';
-import type { MatchUse, OptionUse } from '../../syntax/command';
+import { isOption, type MatchUse } from '../../syntax/command';
 import type { Criterion, EvalContext, Tri } from '../context';
 import { Packet, SYN_MASK, TCP_FLAG_BITS } from '../packet';
-import { CompileContext, CompiledMatch, criterion, laterFragment, maskedEquals, num, option, range, unless } from './common';
+import { CompileContext, CompiledMatch, criterion, first, laterFragment, maskedEquals, num, option, range, second, unless } from './common';
 import { t } from '../../l10n';
 
 function inPortRange(port: number, r: PortRange): boolean {
@@ -18,7 +18,7 @@ function inPortRange(port: number, r: PortRange): boolean {
 function portCriteria(use: MatchUse): Criterion[] {
   const out: Criterion[] = [];
   for (const o of use.options) {
-    if (o.spec.name !== 'source-port' && o.spec.name !== 'destination-port') continue;
+    if (!isOption(o, ['source-port', 'destination-port'])) continue;
     const r = range(o);
     const field = o.spec.name === 'source-port' ? 'sourcePort' : 'destinationPort';
     const c = criterion(o, (ctx) => !laterFragment(ctx) && inPortRange(ctx.pkt[field], r));
@@ -36,8 +36,8 @@ function headerGuard(c: Criterion): Criterion {
 
 const FLAG_WORDS: Record<string, number> = Object.fromEntries(TCP_FLAGS.map((f) => [f.name, f.bits]));
 
-function flagBits(names: unknown): number {
-  return (names as string[]).reduce((bits, n) => bits | FLAG_WORDS[n.toUpperCase()], 0);
+function flagBits(names: readonly string[]): number {
+  return names.reduce((bits, n) => bits | FLAG_WORDS[n.toUpperCase()], 0);
 }
 
 /** The option kinds in the TCP header, MSS included. */
@@ -48,14 +48,14 @@ function tcpOptionKinds(p: Packet): number[] {
 function tcp(use: MatchUse): CompiledMatch {
   const criteria = portCriteria(use);
   for (const o of use.options) {
-    if (o.spec.name === 'tcp-flags') {
+    if (isOption(o, 'tcp-flags')) {
       // `ALL` is FIN,SYN,RST,PSH,ACK,URG: ECE and CWR are never compared.
-      const mask = flagBits(o.parsed[0]);
-      const comp = flagBits(o.parsed[1]);
+      const mask = flagBits(first(o));
+      const comp = flagBits(second(o));
       criteria.push(headerGuard(criterion(o, (ctx) => (ctx.pkt.tcpFlags & mask) === comp)));
-    } else if (o.spec.name === 'syn') {
+    } else if (isOption(o, 'syn')) {
       criteria.push(headerGuard(criterion(o, (ctx) => (ctx.pkt.tcpFlags & SYN_MASK) === TCP_FLAG_BITS.SYN)));
-    } else if (o.spec.name === 'tcp-option') {
+    } else if (isOption(o, 'tcp-option')) {
       const kind = num(o);
       criteria.push(headerGuard(criterion(o, (ctx) => tcpOptionKinds(ctx.pkt).includes(kind))));
     }
@@ -82,7 +82,7 @@ function sctp(use: MatchUse): CompiledMatch {
   const criteria = ports(use).criteria;
   const o = option(use, 'chunk-types');
   if (o) {
-    const mode = String(o.parsed[0]).toLowerCase();
+    const mode = first(o).toLowerCase();
     const wanted = new Map<number, { value: number; mask: number } | null>();
     const list = o.values[1]?.text ?? '';
     for (const item of list.split(',')) {
@@ -120,10 +120,10 @@ function sctp(use: MatchUse): CompiledMatch {
 function dccp(use: MatchUse): CompiledMatch {
   const criteria = ports(use).criteria;
   for (const o of use.options) {
-    if (o.spec.name === 'dccp-types') {
-      const types = new Set((o.parsed[0] as string[]).map((n) => DCCP_TYPES.indexOf(n.toUpperCase())));
+    if (isOption(o, 'dccp-types')) {
+      const types = new Set(first(o).map((n) => DCCP_TYPES.indexOf(n.toUpperCase())));
       criteria.push(headerGuard(criterion(o, (ctx) => types.has(ctx.pkt.dccpType))));
-    } else if (o.spec.name === 'dccp-option') {
+    } else if (isOption(o, 'dccp-option')) {
       const kind = num(o);
       criteria.push(headerGuard(criterion(o, (ctx) => ctx.pkt.dccpOptions.includes(kind))));
     }
@@ -133,16 +133,16 @@ function dccp(use: MatchUse): CompiledMatch {
 
 /** icmp_type_code_match: type 255 (`any`) matches every message. */
 function icmpLike(use: MatchUse): CompiledMatch {
-  const o = use.options[0];
-  const m = o.parsed[0] as IcmpMatch;
+  const o = option(use, ['icmp-type', 'icmpv6-type'])!;
+  const m = first(o);
   return {
     criteria: [headerGuard(criterion(o, (ctx) => m.any || (ctx.pkt.icmpType === m.type && ctx.pkt.icmpCode >= m.codeFrom && ctx.pkt.icmpCode <= m.codeTo)))],
   };
 }
 
 function multiport(use: MatchUse): CompiledMatch {
-  const o = use.options[0];
-  const list = o.parsed[0] as PortRange[];
+  const o = option(use, ['source-ports', 'destination-ports', 'ports'])!;
+  const list = first(o);
   const which = o.spec.name;
   const hit = (port: number) => list.some((r) => inPortRange(port, r));
   return {
@@ -157,14 +157,14 @@ function multiport(use: MatchUse): CompiledMatch {
 
 /** esp, ah (IPv4) and ipcomp: the SPI (or CPI) of the header. */
 function spi(use: MatchUse): CompiledMatch {
-  const criteria = use.options.map((o) => {
+  const criteria = use.options.filter((o) => isOption(o, ['espspi', 'ahspi', 'ipcompspi'])).map((o) => {
     const r = range(o);
     return headerGuard(criterion(o, (ctx) => spiTest(ctx, r)));
   });
   return { criteria };
 }
 
-function spiTest(ctx: EvalContext, r: { from: number; to: number }): Tri {
+function spiTest(ctx: EvalContext, r: UintRange): Tri {
   const v = ctx.pkt.spi;
   if (v === null) return { reason: t('the packet\'s SPI is not given (packet.spi)') };
   return v >= r.from && v <= r.to;
@@ -176,10 +176,10 @@ function ah6(use: MatchUse): CompiledMatch {
   const criteria: Criterion[] = [{ text: t('-m ah (an Authentication Header)'), test: (ctx) => auth(ctx) !== undefined }];
   for (const o of use.options) {
     let test: (ctx: EvalContext) => Tri = () => true;
-    if (o.spec.name === 'ahspi') {
+    if (isOption(o, 'ahspi')) {
       const r = range(o);
       test = (ctx) => auth(ctx)!.spi >= r.from && auth(ctx)!.spi <= r.to;
-    } else if (o.spec.name === 'ahlen') {
+    } else if (isOption(o, 'ahlen')) {
       const len = num(o);
       test = (ctx) => auth(ctx)!.size === len;
     }
@@ -206,8 +206,10 @@ function mh(use: MatchUse): CompiledMatch {
 }
 
 /** ttl (IPv4) and hl (IPv6): eq, lt, gt; only eq can be negated. */
+const HOP_OPTIONS = ['ttl-eq', 'ttl-lt', 'ttl-gt', 'hl-eq', 'hl-lt', 'hl-gt'] as const;
+
 function hopCount(use: MatchUse): CompiledMatch {
-  const criteria = use.options.map((o) => {
+  const criteria = use.options.filter((o) => isOption(o, HOP_OPTIONS)).map((o) => {
     const v = num(o);
     const name = o.spec.name;
     const test = name.endsWith('-lt') ? (tgt: number) => tgt < v : name.endsWith('-gt') ? (tgt: number) => tgt > v : (tgt: number) => tgt === v;
@@ -217,20 +219,20 @@ function hopCount(use: MatchUse): CompiledMatch {
 }
 
 function length(use: MatchUse): CompiledMatch {
-  const o = use.options[0];
+  const o = option(use, 'length')!;
   const r = range(o);
   return { criteria: [criterion(o, (ctx) => ctx.pkt.length >= r.from && ctx.pkt.length <= r.to)] };
 }
 
 function tos(use: MatchUse): CompiledMatch {
-  const o = use.options[0];
+  const o = option(use, 'tos')!;
   const equals = maskedEquals(o);
   return { criteria: [criterion(o, (ctx) => equals(ctx.pkt.tos))] };
 }
 
 function dscp(use: MatchUse): CompiledMatch {
   return {
-    criteria: use.options.map((o) => {
+    criteria: use.options.filter((o) => isOption(o, ['dscp', 'dscp-class'])).map((o) => {
       const v = num(o);
       return criterion(o, (ctx) => ctx.pkt.tos >> 2 === v);
     }),
@@ -238,8 +240,8 @@ function dscp(use: MatchUse): CompiledMatch {
 }
 
 function ecn(use: MatchUse): CompiledMatch {
-  const criteria = use.options.map((o: OptionUse) => {
-    if (o.spec.name === 'ecn-ip-ect') {
+  const criteria = use.options.map((o) => {
+    if (isOption(o, 'ecn-ip-ect')) {
       const v = num(o);
       return criterion(o, (ctx) => (ctx.pkt.tos & 3) === v);
     }
@@ -251,7 +253,7 @@ function ecn(use: MatchUse): CompiledMatch {
 
 /** Without an MSS option only `! --mss` matches (tcpmss_mt returns the inversion). */
 function tcpmss(use: MatchUse): CompiledMatch {
-  const o = use.options[0];
+  const o = option(use, 'mss')!;
   const r = range(o);
   return { criteria: [headerGuard(criterion(o, (ctx) => ctx.pkt.mss !== null && ctx.pkt.mss >= r.from && ctx.pkt.mss <= r.to))] };
 }

@@ -1,11 +1,11 @@
 // ip6tables matches on extension headers (routing, fragment, hop-by-hop,
 // destination options, the header chain itself) and on EUI-64 sources. A
 // match on a header the packet does not carry is false, negated or not.
-import type { Cidr } from '../../knowledge/addresses';
-import type { MatchUse } from '../../syntax/command';
+import type { UintRange } from '../../knowledge/values';
+import { isOption, type MatchUse, type OptionUse } from '../../syntax/command';
 import type { Criterion, EvalContext, Tri } from '../context';
 import type { ExtensionHeader, ExtensionHeaderName } from '../packet';
-import { CompiledMatch, criterion, num, option, optionText, unless } from './common';
+import { CompiledMatch, criterion, first, num, option, optionText, unless } from './common';
 import { t } from '../../l10n';
 
 const ESP = 50;
@@ -15,20 +15,21 @@ function header(ctx: EvalContext, type: ExtensionHeaderName): ExtensionHeader | 
   return ctx.pkt.extensionHeaders.find((h) => h.type === type);
 }
 
+/** A test on the header for an option of the match; undefined for an option that only modifies others. */
+type HeaderTest = (o: OptionUse) => ((h: ExtensionHeader) => boolean) | undefined;
+
 /** The header must be there; each option then tests it (negations apply to the option only). */
-function onHeader(use: MatchUse, type: ExtensionHeaderName, tests: Record<string, (h: ExtensionHeader, v: unknown) => boolean>): CompiledMatch {
+function onHeader(use: MatchUse, type: ExtensionHeaderName, testOf: HeaderTest): CompiledMatch {
   const criteria: Criterion[] = [{ text: t('-m {0} (a {1} header)', use.name, type), test: (ctx) => header(ctx, type) !== undefined }];
   for (const o of use.options) {
-    const tgt = tests[o.spec.name];
+    const tgt = testOf(o);
     if (!tgt) continue;
-    const v = o.parsed[0];
-    criteria.push(unless(criterion(o, (ctx) => tgt(header(ctx, type)!, v)), (ctx) => (header(ctx, type) ? undefined : false)));
+    criteria.push(unless(criterion(o, (ctx) => tgt(header(ctx, type)!)), (ctx) => (header(ctx, type) ? undefined : false)));
   }
   return { criteria };
 }
 
-function inRange(n: number, r: unknown): boolean {
-  const { from, to } = r as { from: number; to: number };
+function inRange(n: number, { from, to }: UintRange): boolean {
   return n >= from && n <= to;
 }
 
@@ -36,8 +37,8 @@ function inRange(n: number, r: unknown): boolean {
  * `type[:length]` items that must open the option list in this order, the
  * padding options included (Pad1 is type 0 and has no length).
  */
-function optionsMatch(h: ExtensionHeader, text: unknown): boolean {
-  const wanted = String(text).split(',').map((item) => item.split(':').map(Number));
+function optionsMatch(h: ExtensionHeader, text: string): boolean {
+  const wanted = text.split(',').map((item) => item.split(':').map(Number));
   return wanted.every(([type, len], i) => {
     const o = h.options[i];
     return o !== undefined && o.type === type && (type === 0 || len === undefined || o.data.length === len);
@@ -46,33 +47,46 @@ function optionsMatch(h: ExtensionHeader, text: unknown): boolean {
 
 function rt(use: MatchUse): CompiledMatch {
   const strict = !option(use, 'rt-0-not-strict');
-  return onHeader(use, 'routing', {
-    'rt-type': (h, v) => h.routingType === Number(v),
-    'rt-segsleft': (h, v) => inRange(h.segmentsLeft, v),
+  return onHeader(use, 'routing', (o) => {
+    if (isOption(o, 'rt-type')) {
+      const type = num(o);
+      return (h) => h.routingType === type;
+    }
+    if (isOption(o, 'rt-segsleft')) {
+      const r = first(o);
+      return (h) => inRange(h.segmentsLeft, r);
+    }
     // The whole header in bytes (ipv6_optlen), not the Hdr Ext Len field.
-    'rt-len': (h, v) => h.size === Number(v),
-    'rt-0-res': () => true,
-    'rt-0-addrs': (h, v) => {
-      const wanted = (Array.isArray(v) ? v : [v]) as Cidr[];
+    if (isOption(o, 'rt-len')) {
+      const size = num(o);
+      return (h) => h.size === size;
+    }
+    if (isOption(o, 'rt-0-res')) return () => true;
+    if (!isOption(o, 'rt-0-addrs')) return undefined;
+    const v = first(o);
+    // A host name stands for no address the header can hold.
+    const wanted = (Array.isArray(v) ? v : [v]).map((c) => ('address' in c ? c.address : undefined));
+    return (h) => {
       // Strict: exactly these addresses, in this order, and no others.
-      if (strict) return wanted.length === h.addresses.length && wanted.every((c, i) => h.addresses[i] === c.address);
+      if (strict) return wanted.length === h.addresses.length && wanted.every((a, i) => h.addresses[i] === a);
       let at = 0;
-      for (const c of wanted) {
-        while (at < h.addresses.length && h.addresses[at] !== c.address) at++;
+      for (const a of wanted) {
+        while (at < h.addresses.length && h.addresses[at] !== a) at++;
         if (at++ >= h.addresses.length) return false;
       }
       return true;
-    },
+    };
   });
 }
 
 function frag(use: MatchUse): CompiledMatch {
-  const base = onHeader(use, 'fragment', {});
+  const base = onHeader(use, 'fragment', () => undefined);
   for (const o of use.options) {
     const name = o.spec.name;
+    const id = isOption(o, 'fragid') ? first(o) : undefined;
     const test = (ctx: EvalContext): Tri => {
       const p = ctx.pkt;
-      if (name === 'fragid') return inRange(p.fragmentId, o.parsed[0]);
+      if (id) return inRange(p.fragmentId, id);
       if (name === 'fragfirst') return p.fragmentOffset === 0;
       if (name === 'fragmore') return p.moreFragments;
       if (name === 'fraglast') return !p.moreFragments;
@@ -86,10 +100,17 @@ function frag(use: MatchUse): CompiledMatch {
   return base;
 }
 
-function options(name: 'hop-by-hop' | 'destination', prefix: string) {
-  return (use: MatchUse): CompiledMatch => onHeader(use, name, {
-    [`${prefix}-len`]: (h, v) => h.size === Number(v),
-    [`${prefix}-opts`]: (h, v) => optionsMatch(h, v),
+function options(name: 'hop-by-hop' | 'destination') {
+  return (use: MatchUse): CompiledMatch => onHeader(use, name, (o) => {
+    if (isOption(o, ['hbh-len', 'dst-len'])) {
+      const size = num(o);
+      return (h) => h.size === size;
+    }
+    if (isOption(o, ['hbh-opts', 'dst-opts'])) {
+      const text = first(o);
+      return (h) => optionsMatch(h, text);
+    }
+    return undefined;
   });
 }
 
@@ -116,7 +137,7 @@ const PROTO_BIT = 1;
  */
 function ipv6header(use: MatchUse): CompiledMatch {
   const o = option(use, 'header')!;
-  const wanted = (o.parsed[0] as string[]).reduce((m, n) => m | (HEADER_BITS[n] ?? 0), 0);
+  const wanted = first(o).reduce((m, n) => m | (HEADER_BITS[n] ?? 0), 0);
   const soft = option(use, 'soft') !== undefined;
   const inverted = o.negated ? 0xff : 0;
   return {
@@ -142,11 +163,11 @@ function srh(use: MatchUse): CompiledMatch {
   const isSrh = (ctx: EvalContext) => header(ctx, 'routing')?.routingType === 4 && header(ctx, 'routing')!.segmentsLeft === 0;
   const criteria: Criterion[] = [{ text: t('-m srh (a segment routing header)'), test: isSrh }];
   for (const o of use.options) {
-    const name = o.spec.name;
-    const c = name === 'srh-segs-left-eq' || name === 'srh-segs-left-gt' || name === 'srh-segs-left-lt'
+    const c = isOption(o, ['srh-segs-left-eq', 'srh-segs-left-gt', 'srh-segs-left-lt'])
       ? criterion(o, (ctx) => {
         const n = header(ctx, 'routing')!.segmentsLeft;
         const v = num(o);
+        const name = o.spec.name;
         return name.endsWith('eq') ? n === v : name.endsWith('gt') ? n > v : n < v;
       })
       : criterion(o, () => ({ reason: t('{0} reads segment routing header fields the packet description does not have', o.flag.text) }));
@@ -173,5 +194,5 @@ function eui64(): CompiledMatch {
 }
 
 export const IPV6_EVALUATORS = {
-  rt, frag, hbh: options('hop-by-hop', 'hbh'), dst: options('destination', 'dst'), ipv6header, srh, eui64,
+  rt, frag, hbh: options('hop-by-hop'), dst: options('destination'), ipv6header, srh, eui64,
 };

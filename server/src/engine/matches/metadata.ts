@@ -1,23 +1,23 @@
 // Matches on what the host knows about the packet rather than its headers:
 // marks, link-layer addresses and packet type, address types, interfaces,
 // the sending socket, routing facts.
-import type { MatchUse } from '../../syntax/command';
+import { isOption, type MatchUse } from '../../syntax/command';
 import { Criterion, EvalContext, Tri, uncertain } from '../context';
 import { AddressType, addressTypeV4, anycastOwner, Host, Interface, isLoopbackAddress, isMulticast, localOwner, lookupRoute, reversePathOk } from '../host';
 import type { Packet } from '../packet';
-import { CompiledMatch, criterion, maskedEquals, num, option, unless, valueMask, whole } from './common';
+import { CompiledMatch, criterion, first, maskedEquals, num, option, unless, valueMask, whole } from './common';
 import { t } from '../../l10n';
 
 function mark(use: MatchUse): CompiledMatch {
-  const o = use.options[0];
+  const o = option(use, 'mark')!;
   const equals = maskedEquals(o);
   return { criteria: [criterion(o, (ctx) => equals(ctx.pkt.mark))] };
 }
 
 /** mac_mt: only a frame that came in on an Ethernet device has a source MAC; on lo it is false, negated or not. */
 function mac(use: MatchUse): CompiledMatch {
-  const o = use.options[0];
-  const want = String(o.parsed[0]);
+  const o = option(use, 'mac-source')!;
+  const want = first(o);
   const c = criterion(o, (ctx) => ctx.pkt.sourceMac === want);
   return {
     criteria: [unless(c, (ctx) => {
@@ -48,8 +48,8 @@ const PKT_TYPES: Record<string, LinkType> = {
 };
 
 function pkttype(use: MatchUse): CompiledMatch {
-  const o = use.options[0];
-  const want = PKT_TYPES[String(o.parsed[0]).toLowerCase()];
+  const o = option(use, 'pkt-type')!;
+  const want = PKT_TYPES[first(o).toLowerCase()];
   return { criteria: [criterion(o, (ctx) => linkType(ctx.pkt, ctx.inDev) === want)] };
 }
 
@@ -73,10 +73,10 @@ function addrtype(use: MatchUse, cc: { family: string }): CompiledMatch {
   const limitOut = option(use, 'limit-iface-out') !== undefined;
   const dev = (ctx: EvalContext) => (limitIn ? ctx.inDev : limitOut ? ctx.outDev : null);
   const criteria: Criterion[] = [];
-  for (const name of ['src-type', 'dst-type']) {
+  for (const name of ['src-type', 'dst-type'] as const) {
     const o = option(use, name);
     if (!o) continue;
-    const wanted = (o.parsed[0] as string[]).map((tgt) => tgt.toUpperCase());
+    const wanted = first(o).map((tgt) => tgt.toUpperCase());
     const src = name === 'src-type';
     criteria.push(criterion(o, (ctx) => {
       const a = src ? ctx.pkt.source : ctx.pkt.destination;
@@ -89,8 +89,8 @@ function addrtype(use: MatchUse, cc: { family: string }): CompiledMatch {
 
 function iprange(use: MatchUse): CompiledMatch {
   return {
-    criteria: use.options.map((o) => {
-      const { from, to } = o.parsed[0] as { from: bigint; to: bigint };
+    criteria: use.options.filter((o) => isOption(o, ['src-range', 'dst-range'])).map((o) => {
+      const { from, to } = first(o);
       const src = o.spec.name === 'src-range';
       return criterion(o, (ctx) => {
         const a = src ? ctx.pkt.source : ctx.pkt.destination;
@@ -130,11 +130,12 @@ function owner(use: MatchUse): CompiledMatch {
 }
 
 function cgroup(use: MatchUse): CompiledMatch {
-  const o = use.options[0];
+  const o = option(use, ['path', 'cgroup'])!;
+  const id = isOption(o, 'cgroup') ? num(o) : undefined;
   const c = criterion(o, (ctx): Tri => {
-    if (o.spec.name === 'path') return uncertain(t('the sending process\'s cgroup path is not given'));
+    if (id === undefined) return uncertain(t('the sending process\'s cgroup path is not given'));
     if (ctx.pkt.cgroup === null) return uncertain(t('the sending socket\'s net_cls class id is not given (packet.cgroup)'));
-    return ctx.pkt.cgroup === num(o);
+    return ctx.pkt.cgroup === id;
   });
   return {
     criteria: [unless(c, (ctx) => {
@@ -145,7 +146,7 @@ function cgroup(use: MatchUse): CompiledMatch {
 }
 
 function cpu(use: MatchUse): CompiledMatch {
-  const o = use.options[0];
+  const o = option(use, 'cpu')!;
   const want = num(o);
   return { criteria: [criterion(o, (ctx) => (ctx.pkt.cpu === null ? uncertain(t('the CPU handling the packet is not given (packet.cpu)')) : ctx.pkt.cpu === want))] };
 }

@@ -2,12 +2,13 @@
 // limits, quotas, sampling, recent lists and time windows. They are decided
 // from the scenario's state (a freshly loaded ruleset, the packets before the
 // probe, the time, a random draw) and are uncertain without it.
+import type { OptionName } from '../../knowledge';
 import type { Rate } from '../../knowledge/values';
-import type { MatchUse, OptionUse } from '../../syntax/command';
+import type { MatchUse } from '../../syntax/command';
 import { Criterion, EvalContext, Tri, uncertain } from '../context';
 import { showAddress } from '../json';
 import type { Bucket, RecentEntry } from '../state';
-import { CompiledMatch, criterion, num, option, whole } from './common';
+import { CompiledMatch, criterion, first, num, option, whole } from './common';
 import { t } from '../../l10n';
 
 const UNIT_SECONDS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400 };
@@ -35,7 +36,7 @@ function take(bucket: Bucket, now: number, cost: number, burst: number): boolean
 function limit(use: MatchUse): CompiledMatch {
   const rateOpt = option(use, 'limit');
   const burstOpt = option(use, 'limit-burst');
-  const cost = rateOpt ? period(rateOpt.parsed[0] as Rate) : 1200;
+  const cost = rateOpt ? period(first(rateOpt)) : 1200;
   const burst = burstOpt ? num(burstOpt) : 5;
   return {
     criteria: [whole(use, (ctx) => {
@@ -49,15 +50,15 @@ function limit(use: MatchUse): CompiledMatch {
 
 function hashlimit(use: MatchUse, cc: { family: string }): CompiledMatch {
   const rateOpt = option(use, 'hashlimit-upto') ?? option(use, 'hashlimit-above')!;
-  const rate = rateOpt.parsed[0] as Rate;
+  const rate = first(rateOpt);
   const above = (rateOpt.spec.name === 'hashlimit-above') !== rateOpt.negated;
-  const name = String(option(use, 'hashlimit-name')?.parsed[0] ?? '');
+  const name = option(use, 'hashlimit-name')?.parsed[0] ?? '';
   const burstOpt = option(use, 'hashlimit-burst');
-  const burst = burstOpt ? Number(burstOpt.parsed[0]) : 5;
-  const modes = (option(use, 'hashlimit-mode')?.parsed[0] as string[] | undefined) ?? [];
+  const burst = burstOpt ? Number(first(burstOpt)) : 5;
+  const modes = option(use, 'hashlimit-mode')?.parsed[0] ?? [];
   const all = cc.family === 'ipv4' ? 0xffffffffn : (1n << 128n) - 1n;
-  const srcMask = (option(use, 'hashlimit-srcmask')?.parsed[0] as bigint | undefined) ?? all;
-  const dstMask = (option(use, 'hashlimit-dstmask')?.parsed[0] as bigint | undefined) ?? all;
+  const srcMask = option(use, 'hashlimit-srcmask')?.parsed[0] ?? all;
+  const dstMask = option(use, 'hashlimit-dstmask')?.parsed[0] ?? all;
   const expireOpt = option(use, 'hashlimit-htable-expire');
   const expire = expireOpt ? num(expireOpt) / 1000 : 10;
   const byteRate = rate.unit !== undefined || !Number.isFinite(burst);
@@ -83,7 +84,7 @@ function hashlimit(use: MatchUse, cc: { family: string }): CompiledMatch {
 
 /** quota_mt: the budget counts down by each packet's length; once short, it is spent. */
 function quota(use: MatchUse): CompiledMatch {
-  const o = use.options[0];
+  const o = option(use, 'quota')!;
   const budget = num(o);
   return {
     criteria: [criterion(o, (ctx) => {
@@ -97,10 +98,10 @@ function quota(use: MatchUse): CompiledMatch {
 }
 
 function statistic(use: MatchUse): CompiledMatch {
-  const mode = String(option(use, 'mode')?.parsed[0] ?? 'random');
+  const mode = option(use, 'mode')?.parsed[0] ?? 'random';
   if (mode === 'random') {
     const o = option(use, 'probability')!;
-    const p = Number(o.parsed[0]);
+    const p = first(o);
     // The kernel draws 31 bits against round(p * 2^31): p is the chance of a match.
     return {
       criteria: [criterion(o, (ctx) => {
@@ -133,11 +134,14 @@ const RECENT_STAMPS = 20;
 
 /** xt_recent: look the address up, then set, check, update or remove as asked. */
 function recent(use: MatchUse, cc: { family: string }): CompiledMatch {
-  const action = ['set', 'rcheck', 'update', 'remove'].map((n) => option(use, n)).find((o): o is OptionUse => o !== undefined)!;
-  const name = String(option(use, 'name')?.parsed[0] ?? 'DEFAULT');
+  const action = (['set', 'rcheck', 'update', 'remove'] as const).map((n) => option(use, n)).find((o) => o !== undefined)!;
+  const name = option(use, 'name')?.parsed[0] ?? 'DEFAULT';
   const rdest = option(use, 'rdest') !== undefined;
   const maskOpt = option(use, 'mask');
-  const mask = maskOpt ? (maskOpt.parsed[0] as { address: bigint }).address : cc.family === 'ipv4' ? 0xffffffffn : (1n << 128n) - 1n;
+  const maskValue = maskOpt ? first(maskOpt) : undefined;
+  // A host name is looked up when the rules load, as for -s and -d.
+  if (maskValue && !('address' in maskValue)) return { criteria: [whole(use, () => uncertain(t('`{0}` is a host name: its address is looked up when the rules load', maskValue.hostname)))] };
+  const mask = maskValue ? maskValue.address : cc.family === 'ipv4' ? 0xffffffffn : (1n << 128n) - 1n;
   const secondsOpt = option(use, 'seconds');
   const seconds = secondsOpt ? num(secondsOpt) : 0;
   const hitOpt = option(use, 'hitcount');
@@ -198,16 +202,16 @@ function dateSeconds(text: string): number {
 
 /** time_mt: date window, then time of day (a window past midnight wraps), weekday, day of month. */
 function time(use: MatchUse): CompiledMatch {
-  const get = (n: string) => option(use, n);
-  const dateStart = get('datestart') ? dateSeconds(String(get('datestart')!.parsed[0])) : 0;
-  const dateStop = get('datestop') ? dateSeconds(String(get('datestop')!.parsed[0])) : 2 ** 31 - 1;
+  const get = <N extends OptionName<'match'>>(n: N) => option(use, n);
+  const dateStart = get('datestart') ? dateSeconds(first(get('datestart')!)) : 0;
+  const dateStop = get('datestop') ? dateSeconds(first(get('datestop')!)) : 2 ** 31 - 1;
   const dayStart = get('timestart') ? num(get('timestart')!) : 0;
   const dayStop = get('timestop') ? num(get('timestop')!) : DAY - 1;
   const contiguous = get('contiguous') !== undefined;
   const weekdaysOpt = get('weekdays');
   const monthdaysOpt = get('monthdays');
-  const weekdays = new Set<number>(weekdaysOpt ? (weekdaysOpt.parsed[0] as number[]) : [1, 2, 3, 4, 5, 6, 7]);
-  const monthdays = monthdaysOpt ? new Set<number>(monthdaysOpt.parsed[0] as number[]) : null;
+  const weekdays = new Set<number>(weekdaysOpt ? first(weekdaysOpt) : [1, 2, 3, 4, 5, 6, 7]);
+  const monthdays = monthdaysOpt ? new Set<number>(first(monthdaysOpt)) : null;
   const kernelTz = get('kerneltz') !== undefined;
   return {
     criteria: [whole(use, (ctx) => {

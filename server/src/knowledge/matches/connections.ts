@@ -8,7 +8,7 @@ const U32_MAX = 4294967295;
 /** The packet states by nft's names. */
 const CT_STATE_WORDS: Readonly<Record<string, string>> = Object.fromEntries(STATE_NAMES.map((s) => [s.toLowerCase(), s.toLowerCase()]));
 
-export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
+export const CONNECTION_MATCHES = [
   {
     name: 'state',
     starts: { what: 'conntrack' },
@@ -326,4 +326,4 @@ export const CONNECTION_MATCHES: readonly ExtensionSpec[] = [
         doc: 'Name of the accounting object; it must already exist (`nfacct add NAME`) when the rule is loaded.' },
     ],
   },
-];
+] as const satisfies readonly ExtensionSpec[];

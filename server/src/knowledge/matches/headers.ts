@@ -14,7 +14,7 @@ const UINT32_RANGE = { kind: 'uintRange', max: 4294967295 } as const;
  * `--sport`/`--dport` as tcp, udp, sctp and dccp spell them. tcp and udp
  * keep no flag for a port test: one over every port is not saved at all.
  */
-function portOptions(proto: string, fullRangeSaved: boolean): OptionSpec[] {
+function portOptions(proto: string, fullRangeSaved: boolean) {
   const omitWhen = fullRangeSaved ? undefined : '0:65535';
   return [
     { name: 'source-port', aliases: ['sport'], value: 'portRange', invert: true, save: { name: 'sport', omitWhen },
@@ -23,7 +23,7 @@ function portOptions(proto: string, fullRangeSaved: boolean): OptionSpec[] {
     { name: 'destination-port', aliases: ['dport'], value: 'portRange', invert: true, save: { name: 'dport', omitWhen },
       nft: { expr: `${proto.toLowerCase()} dport` },
       doc: `Destination ${proto} port or range, such as \`53\` or \`8000:8080\`.` },
-  ];
+  ] as const satisfies readonly OptionSpec[];
 }
 
 /** DCCP packet types in number order (0-9); INVALID stands for the unassigned ones. */
@@ -39,17 +39,17 @@ const IPV6_HEADERS = [
 ];
 
 /** srh compares three header fields each with -eq, -gt and -lt. */
-function srhCompare(field: string, what: string): OptionSpec[] {
+function srhCompare<F extends string>(field: F, what: string) {
   return (['eq', 'gt', 'lt'] as const).map((op) => ({
-    name: `srh-${field}-${op}`,
+    name: `srh-${field}-${op}` as const,
     value: UINT8,
     invert: true,
     doc: `${what} is ${op === 'eq' ? 'equal to' : op === 'gt' ? 'greater than' : 'less than'} this number (0-255).`
       + (op === 'eq' ? '' : ' The -eq, -gt and -lt forms share one stored value, so combining two of them compares both against the last one given.'),
-  }));
+  }) satisfies OptionSpec);
 }
 
-export const HEADER_MATCHES: readonly ExtensionSpec[] = [
+export const HEADER_MATCHES = [
   // ---- transport protocols ------------------------------------------------
   {
     name: 'tcp',
@@ -509,4 +509,4 @@ export const HEADER_MATCHES: readonly ExtensionSpec[] = [
         doc: 'Logs guesses to the kernel log: `0` every match or unknown, `1` only the first, `2` every known match.' },
     ],
   },
-];
+] as const satisfies readonly ExtensionSpec[];

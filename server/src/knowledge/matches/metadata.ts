@@ -11,7 +11,7 @@ const PKT_TYPE_ALIASES = Object.fromEntries(PACKET_TYPES.filter((t) => t.sameAs)
 /** Route types the IPv6 addrtype match accepts; the kernel refuses the others with EINVAL. */
 const ADDRESS_TYPES_V6 = ['UNSPEC', 'UNICAST', 'LOCAL', 'ANYCAST', 'MULTICAST', 'UNREACHABLE'];
 
-function addrtypeOptions(types: readonly string[]): OptionSpec[] {
+function addrtypeOptions(types: readonly string[]) {
   const list = { kind: 'enumList', values: types, ignoreCase: true, prefix: true } as const;
   return [
     { name: 'src-type', value: list, invert: true, save: { form: 'sorted' },
@@ -22,7 +22,7 @@ function addrtypeOptions(types: readonly string[]): OptionSpec[] {
       doc: 'Look the address up only on the incoming interface. Only in PREROUTING, INPUT and FORWARD.' },
     { name: 'limit-iface-out', excludes: ['limit-iface-in'], hooks: ['FORWARD', 'OUTPUT', 'POSTROUTING'],
       doc: 'Look the address up only on the outgoing interface. Only in FORWARD, OUTPUT and POSTROUTING.' },
-  ];
+  ] as const satisfies readonly OptionSpec[];
 }
 
 const ADDRTYPE_DOC = 'Matches on the routing type of the source or destination address (local, unicast, broadcast...), as the routing table classifies it. `--dst-type LOCAL` is the usual way to say "to this machine".';
@@ -30,7 +30,7 @@ const ADDRTYPE_DOC = 'Matches on the routing type of the source or destination a
 const rateSpec = (what: string): string =>
   `${what} as \`number[/second|/minute|/hour|/day]\`, units may be shortened: \`10/s\`, \`3/minute\`.`;
 
-export const METADATA_MATCHES: readonly ExtensionSpec[] = [
+export const METADATA_MATCHES = [
   {
     name: 'mark',
     kind: 'match',
@@ -375,4 +375,4 @@ export const METADATA_MATCHES: readonly ExtensionSpec[] = [
         doc: 'The note, quoted if it contains spaces: `"allow ssh from office"`. At most 255 characters; iptables cuts off the rest.' },
     ],
   },
-];
+] as const satisfies readonly ExtensionSpec[];

@@ -8,7 +8,7 @@ const LOG_LEVEL_WORDS: Readonly<Record<string, string>> = Object.fromEntries([
   ...LOG_LEVELS.map((l) => [l.name, NFT_LEVELS[l.level]]),
 ]);
 
-export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
+export const LOGGING_TARGETS = [
   {
     name: 'LOG',
     kind: 'target',
@@ -187,4 +187,4 @@ export const LOGGING_TARGETS: readonly ExtensionSpec[] = [
       { name: 'hash-init', value: { kind: 'uint', max: 0xffffffff }, doc: 'Random seed for the hash, the same on every node.' },
     ],
   },
-];
+] as const satisfies readonly ExtensionSpec[];

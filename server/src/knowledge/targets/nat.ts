@@ -1,6 +1,6 @@
 import type { ExtensionSpec } from '../schema';
 
-export const NAT_TARGETS: readonly ExtensionSpec[] = [
+export const NAT_TARGETS = [
   {
     name: 'DNAT',
     nat: 'dst',
@@ -126,4 +126,4 @@ export const NAT_TARGETS: readonly ExtensionSpec[] = [
         doc: 'External prefix to translate it into, such as `2001:db8:1::/48`.' },
     ],
   },
-];
+] as const satisfies readonly ExtensionSpec[];

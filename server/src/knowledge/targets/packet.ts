@@ -7,7 +7,7 @@ const TOS_OPS = ['set-tos', 'and-tos', 'or-tos', 'xor-tos'];
 const others = (all: readonly string[], self: string) => all.filter((o) => o !== self);
 
 /** The five ways MARK changes the packet mark and CONNMARK the connection mark. */
-function markOperations(mark: string, ops: readonly string[]): OptionSpec[] {
+function markOperations(mark: string, ops: readonly string[]) {
   const word = { kind: 'uint', max: 0xffffffff } as const;
   return [
     { name: 'set-xmark', value: 'markMask', excludes: others(ops, 'set-xmark'), save: { form: 'xmark' },
@@ -17,11 +17,11 @@ function markOperations(mark: string, ops: readonly string[]): OptionSpec[] {
     { name: 'and-mark', value: word, excludes: others(ops, 'and-mark'), save: { storedAs: [{ option: 'set-xmark', bits: 'and' }] }, doc: `ANDs the ${mark} with these bits, keeping only them: \`0xff\`.` },
     { name: 'or-mark', value: word, excludes: others(ops, 'or-mark'), save: { storedAs: [{ option: 'set-xmark', bits: 'or' }] }, doc: `ORs these bits into the ${mark}: \`0x4\`.` },
     { name: 'xor-mark', value: word, excludes: others(ops, 'xor-mark'), save: { storedAs: [{ option: 'set-xmark', bits: 'xor' }] }, doc: `Flips these bits of the ${mark}: \`0x1\`.` },
-  ];
+  ] as const satisfies readonly OptionSpec[];
 }
 
 /** TCPMSS differs per family only in the largest MSS (65535 minus the IP header). */
-function tcpmss(family: Family, maxMss: number): ExtensionSpec {
+function tcpmss(family: Family, maxMss: number) {
   return {
     name: 'TCPMSS',
     kind: 'target',
@@ -40,10 +40,10 @@ function tcpmss(family: Family, maxMss: number): ExtensionSpec {
       { name: 'clamp-mss-to-pmtu', hooks: ['FORWARD', 'OUTPUT', 'POSTROUTING'],
         doc: 'Lowers the MSS to the path MTU minus the headers. Only allowed in FORWARD, OUTPUT and POSTROUTING.' },
     ],
-  };
+  } as const satisfies ExtensionSpec;
 }
 
-export const PACKET_TARGETS: readonly ExtensionSpec[] = [
+export const PACKET_TARGETS = [
   {
     name: 'MARK',
     kind: 'target',
@@ -305,4 +305,4 @@ export const PACKET_TARGETS: readonly ExtensionSpec[] = [
         doc: 'Added to the bucket number to give the mark, such as `100`.' },
     ],
   },
-];
+] as const satisfies readonly ExtensionSpec[];

@@ -4,7 +4,7 @@ const CT_EVENTS = [
   'new', 'related', 'destroy', 'reply', 'assured', 'protoinfo', 'helper', 'mark', 'natseqinfo', 'secmark',
 ];
 
-export const TRACKING_TARGETS: readonly ExtensionSpec[] = [
+export const TRACKING_TARGETS = [
   {
     name: 'CT',
     starts: { what: 'conntrack', unless: 'notrack' },
@@ -57,4 +57,4 @@ export const TRACKING_TARGETS: readonly ExtensionSpec[] = [
     doc: 'Logs every rule the packet hits in every table from here on, for debugging a ruleset. Read the trace with `xtables-monitor --trace` (nft-based iptables) or in the kernel log (legacy).',
     options: [],
   },
-];
+] as const satisfies readonly ExtensionSpec[];

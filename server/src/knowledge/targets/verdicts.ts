@@ -27,7 +27,7 @@ function rejectNft(types: readonly { name: string; alias: string; nft: string }[
 const REJECT_DOC =
   'Throws the packet away and tells the sender so, by default with an ICMP port-unreachable. Only the filter table accepts it, and it ends the rule walk like DROP.';
 
-export const VERDICT_TARGETS: readonly ExtensionSpec[] = [
+export const VERDICT_TARGETS = [
   {
     name: 'REJECT',
     kind: 'target',
@@ -151,4 +151,4 @@ export const VERDICT_TARGETS: readonly ExtensionSpec[] = [
         doc: 'Firewall mark to set on the packet for the policy route, `value[/mask]` such as `0x1/0x1`.' },
     ],
   },
-];
+] as const satisfies readonly ExtensionSpec[];
