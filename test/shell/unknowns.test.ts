@@ -251,3 +251,20 @@ test('a file without #! runs on the chains the script sourcing it made: failures
   // Run on its own (a #! line), nothing made EXT_INPUT_CHAIN: every failure is certain.
   assert.deepEqual(shown(await analyse(`#!/bin/sh\n${plugin}`)).map((l) => l.split(':')[0]), ['5 error', '6 error', '9 error', '15 error', '17 error']);
 });
+
+test('Shorewall: a probed tool path kept through a `case`, and a restore input some ways add machine lines to, are followed', async () => {
+  // shorewallrc cannot be read, so it may set IPTABLES; where it does not, the probe finds one of two paths.
+  const script = '#!/bin/sh\n. /usr/share/shorewall/shorewallrc\n'
+    + 'mywhich() {\n  for dir in /sbin /usr/sbin; do\n    if [ -x $dir/$1 ]; then echo $dir/$1; return 0; fi\n  done\n  return 2\n}\n'
+    + '[ -z "$IPTABLES" ] && IPTABLES=$(mywhich iptables)\ncase $IPTABLES in\n  */*) ;;\n  *) IPTABLES=./$IPTABLES ;;\nesac\n'
+    + 'IPTABLES_RESTORE=${IPTABLES}-restore\ncommand="$IPTABLES_RESTORE --wait 60"\n'
+    + 'exec 3>/var/lib/shorewall/.iptables-restore-input\ncat >&3 << __EOF__\n*filter\n:INPUT DROP [0:0]\n__EOF__\n'
+    + '[ -f /var/lib/shorewall/.dynamic ] && cat /var/lib/shorewall/.dynamic >&3\n'
+    + 'cat >&3 << __EOF__\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n__EOF__\nexec 3>&-\ncat /var/lib/shorewall/.iptables-restore-input | $command\n';
+  const r = await analyse(script);
+  assert.deepEqual(shown(r), []);
+  assert.deepEqual(rulesetText(r.rulesets.ipv4).split('\n').filter((l) => /^[:-]A? ?INPUT/.test(l)), [':INPUT DROP [0:0]', '-A INPUT -i lo -j ACCEPT']);
+  assert.deepEqual(shown(r, ['information']), [
+    '27 information: what this iptables-restore loads depends on the way the script went (output that depends on the machine): the ruleset shown has what the first of those ways loads',
+  ]);
+});

@@ -129,6 +129,12 @@ export function builtin(sh: ShellInterpreter, name: string, args: Field[], node:
       return 0;
   }
   if (BUILTIN_NOOPS.has(name)) return 0;
+  // `cat FILE` of a file the script wrote in ways it could not decide between: one of their texts.
+  const written = name === 'cat' && args.length === 1 && !anyUnknown ? sh.files.get(words[0]) : undefined;
+  if (written?.text.alternatives) {
+    sh.write(written.text);
+    return 0;
+  }
   if (!anyUnknown) {
     const result = runUtility(name, {
       args: words,

@@ -4,7 +4,7 @@
 import type { SyntaxNode } from './bashParser';
 import type { FirewallState, Output, ShellInterpreter } from './interpreter';
 import { globPattern, Pattern } from './patterns';
-import { cloneSnapshot, mergeSnapshots, sameState, Snapshot } from './state';
+import { cloneSnapshot, mergeSnapshots, oneOfTexts, sameState, Snapshot } from './state';
 import { concat, known, ShellString, Status, undecidable, unknown } from './values';
 import { t } from '../l10n';
 
@@ -68,9 +68,7 @@ export function leavable(sh: ShellInterpreter, kind: Leaving['kind'], body: () =
 function oneOf(texts: ShellString[]): ShellString {
   const first = texts[0];
   if (texts.every((tgt) => !tgt.unknown && tgt.text === first.text)) return first;
-  if (texts.some((tgt) => tgt.unknown && !tgt.alternatives)) return unknown(t('output that depends on the machine'));
-  const values = [...new Set(texts.flatMap((tgt) => tgt.alternatives ?? [tgt.text]))];
-  return unknown(t('output that depends on the machine'), values);
+  return oneOfTexts(texts, t('output that depends on the machine'));
 }
 
 /**

@@ -812,8 +812,8 @@ export class ShellInterpreter implements ExpansionHost {
  * (the empty value, "not found", aside): `/sbin/iptables` or `/usr/sbin/iptables`.
  */
 function sameTool(values: readonly string[] | undefined): string | undefined {
-  // An empty value ("not found") or one that starts with `-` (a suffix after one) is no program the script means.
-  const named = values?.filter((v) => v !== '' && !v.startsWith('-')) ?? [];
+  // An empty value ("not found"), or one whose name starts with `-` (a suffix after one: `./-restore`), is no program the script means.
+  const named = values?.filter((v) => !/^(.*\/)?(-.*)?$/.test(v)) ?? [];
   const tools = named.map(iptablesTool);
   const first = tools[0];
   if (!first || tools.some((tgt) => !tgt || tgt.kind !== first.kind || tgt.family !== first.family)) return undefined;

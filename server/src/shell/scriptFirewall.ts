@@ -132,24 +132,39 @@ export class ScriptFirewall implements FirewallHost {
   }
 
   restore(tool: IptablesTool, args: Field[], input: RestoreInput | undefined, ctx: CallContext): Status {
-    const flags = args.map((a) => a.text);
-    const noflush = flags.some((f) => f === '-n' || f === '--noflush' || /^-[a-zA-Z]*n[a-zA-Z]*$/.test(f) && !f.startsWith('--'));
-    const testOnly = flags.some((f) => f === '--test' || f === '-t');
     const sink: Diagnostic[] = [];
+    const first = input?.text.unknown === undefined ? undefined : input.text.alternatives?.[0];
+    if (input && first !== undefined) {
+      // One of a few inputs (a file the ways wrote differently): the first is loaded, and what it finds holds where that one is.
+      sink.push({ code: 'machine-dependent', severity: 'information', span: ctx.span, message: t('what this iptables-restore loads depends on the way the script went ({0}): the ruleset shown has what the first of those ways loads', input.text.unknown) });
+      const onThatWay: Diagnostic[] = [];
+      this.load(tool, args, { ...input, text: { text: first } }, ctx, onThatWay);
+      for (const d of onThatWay) sink.push(d.severity === 'error' ? { ...d, severity: 'warning', message: t('on that first way: {0}', d.message) } : d);
+      this.collect(sink, ctx);
+      return undefined;
+    }
     if (!input || input.text.unknown) {
       const why = input?.text.unknown ?? t('it reads from the terminal');
       sink.push({ code: 'machine-dependent', severity: 'information', span: ctx.span, message: t('what this iptables-restore loads cannot be worked out here ({0}): its rules are not part of the ruleset shown', why) });
       this.collect(sink, ctx);
       return undefined;
     }
+    const ok = this.load(tool, args, input, ctx, sink);
+    this.collect(sink, ctx);
+    return ok ? 0 : 1;
+  }
+
+  /** Loads a known input as iptables-restore with these arguments would. */
+  private load(tool: IptablesTool, args: Field[], input: RestoreInput, ctx: CallContext, sink: Diagnostic[]): boolean {
+    const flags = args.map((a) => a.text);
+    const noflush = flags.some((f) => f === '-n' || f === '--noflush' || /^-[a-zA-Z]*n[a-zA-Z]*$/.test(f) && !f.startsWith('--'));
+    const testOnly = flags.some((f) => f === '--test' || f === '-t');
     // Text the script built elsewhere (a file written line by line): its problems are shown at the restore.
     const origin = input.origin ?? (() => ({ line: ctx.span.line, column: ctx.span.start }));
     const file = parseSaveFile(input.text.text, { family: tool.family, origin });
     this.restores.push(file);
     sink.push(...file.diagnostics);
-    const ok = this.builders[tool.family].runRestore(file, { noflush, test: testOnly }, sink);
-    this.collect(sink, ctx);
-    return ok ? 0 : 1;
+    return this.builders[tool.family].runRestore(file, { noflush, test: testOnly }, sink);
   }
 
   /** What iptables-save prints now: the ruleset built so far, in the kernel's text. */
@@ -364,7 +379,8 @@ const MAX_WAYS = 16;
 function failingEveryWay(args: Field[], context: Parameters<typeof parseCommand>[1]): { errors: Diagnostic[]; taken?: Token[] } | undefined {
   let ways: Token[][] = [[]];
   for (const a of args) {
-    const values = a.unknown && a.alternatives ? a.alternatives : undefined;
+    // Values that hold only if a file the evaluator cannot read leaves the variable alone are not all it can be.
+    const values = a.unknown && a.alternatives && !a.maybeSetBy ? a.alternatives : undefined;
     if (!values && a.unknown) return undefined;
     // Unquoted, each value is split into words as the shell would (an empty one vanishes).
     const words = (v: string): Token[] => (a.splits ? v.split(/[ \t\n]+/).filter((x) => x !== '') : [v]).map((x) => ({ ...toToken(a), text: x, unknown: undefined }));

@@ -6,7 +6,7 @@
 import type { Span } from '../diagnostics';
 import type { Budget, Meter } from './budget';
 import type { SyntaxNode } from './bashParser';
-import { Field, ShellString, unknown, VariableValue } from './values';
+import { Field, MAX_ALTERNATIVES, possibleTexts, ShellString, unknown, VariableValue } from './values';
 import { t } from '../l10n';
 
 /** A file the script wrote, kept in memory; where its lines came from, when it was one heredoc. */
@@ -154,21 +154,23 @@ export function cloneSnapshot(s: Snapshot, meter: Meter): Snapshot {
 export function mergeSnapshots(states: Snapshot[], reason: string, meter: Meter): Snapshot {
   if (states.length === 1) return states[0];
   // A variable a branch leaves unset is empty, unless a file the script sourced but cannot be read may set it.
-  const unsetText = states.some((s) => s.unreadSources.length) ? undefined : '';
-  const mergeVars = (maps: Map<string, VariableValue>[], unset: string | undefined): Map<string, VariableValue> => {
+  const unreadSource = states.map((s) => s.unreadSources[s.unreadSources.length - 1]).find((f) => f !== undefined);
+  const mergeVars = (maps: Map<string, VariableValue>[], global: boolean): Map<string, VariableValue> => {
     const names = new Set(maps.flatMap((m) => [...m.keys()]));
     const out = new Map<string, VariableValue>();
     for (const name of names) {
       const values = maps.map((m) => m.get(name));
-      const texts = values.map((v) => (v?.kind === 'scalar' ? (v.value.unknown ? undefined : v.value.text) : v === undefined ? unset : undefined));
+      // A way that left the value one of a few (a probed path) keeps those few; one that left it unset, empty,
+      // where a file the evaluator cannot read may set it (the value then assumes it does not, as `$X` would).
+      const texts = values.map((v) => (v?.kind === 'scalar' ? possibleTexts(v.value) : v === undefined ? [''] : undefined));
+      const setBy = (global && values.includes(undefined) ? unreadSource : undefined) ?? values.map((v) => (v?.kind === 'scalar' ? v.value.maybeSetBy : undefined)).find((f) => f);
       const first = values[0];
       if (values.every((v) => sameValue(v, first, false, meter))) {
         // The same value written in two places is no longer one literal to edit.
         if (first) out.set(name, values.every((v) => sameValue(v, first, true, meter)) ? first : withoutSources(first));
-      } else if (texts.every((tgt) => tgt !== undefined)) {
-        out.set(name, { kind: 'scalar', value: unknown(t('${0}, which depends on {1}', name, reason), [...new Set(texts as string[])]) });
       } else {
-        out.set(name, { kind: 'scalar', value: unknown(t('${0}, which depends on {1}', name, reason)) });
+        const value = unknown(t('${0}, which depends on {1}', name, reason), eachOf(texts));
+        out.set(name, { kind: 'scalar', value: setBy && value.alternatives ? { ...value, maybeSetBy: setBy } : value });
       }
     }
     return out;
@@ -176,8 +178,8 @@ export function mergeSnapshots(states: Snapshot[], reason: string, meter: Meter)
   const base = states[0];
   return {
     ...base,
-    globals: mergeVars(states.map((s) => s.globals), unsetText),
-    frames: base.frames.map((f, i) => ({ locals: mergeVars(states.map((s) => s.frames[i]?.locals ?? new Map()), ''), positional: f.positional, vanished: f.vanished })),
+    globals: mergeVars(states.map((s) => s.globals), true),
+    frames: base.frames.map((f, i) => ({ locals: mergeVars(states.map((s) => s.frames[i]?.locals ?? new Map()), false), positional: f.positional, vanished: f.vanished })),
     unreadSources: [...new Set(states.flatMap((s) => s.unreadSources))],
     files: mergeFiles(states.map((s) => s.files), reason),
     fds: new Map([...base.fds].filter(([n, path]) => states.every((s) => s.fds.get(n) === path))),
@@ -204,11 +206,29 @@ function mergeFiles(maps: Map<string, VirtualFile>[], reason: string): Map<strin
       out.set(path, first);
       continue;
     }
-    const texts = versions.map((v) => (v && !v.text.unknown ? v.text.text : undefined));
-    const why = t('the contents of {0}, which depend on {1}', path, reason);
-    out.set(path, { text: texts.every((tgt) => tgt !== undefined) ? unknown(why, [...new Set(texts as string[])]) : unknown(why) });
+    out.set(path, { text: oneOfTexts(versions.map((v) => v?.text), t('the contents of {0}, which depend on {1}', path, reason)) });
   }
   return out;
+}
+
+/**
+ * What ways that left different texts leave: one of their texts, when each
+ * way's are few; where some ways left what only the machine knows (`[ -f F ]
+ * && cat F >&3`), the others' texts, as what it is unless those ways ran.
+ */
+export function oneOfTexts(versions: (ShellString | undefined)[], why: string): ShellString {
+  const texts = versions.map((v) => (v ? possibleTexts(v) : undefined));
+  const all = eachOf(texts);
+  if (all) return unknown(why, all);
+  const some = eachOf(texts.filter((x) => x !== undefined));
+  return some?.length ? { ...unknown(why, some), maybeSetBy: why } : unknown(why);
+}
+
+/** Every text the ways' values can have, when each way's are few. */
+function eachOf(texts: (string[] | undefined)[]): string[] | undefined {
+  if (texts.some((tgt) => tgt === undefined)) return undefined;
+  const all = [...new Set(texts.flat() as string[])];
+  return all.length <= MAX_ALTERNATIVES ? all : undefined;
 }
 
 /** Values are compared where they differ: one branch's unchanged strings are the very same objects. */

@@ -18,8 +18,9 @@ export interface ShellString {
   assumes?: string[];
   /**
    * A file the script sourced, which the evaluator cannot read, may set the
-   * variable this came from: the value assumes it does not (see `assumes`),
-   * and a test on it is not decided.
+   * variable this came from (or, for a file the script wrote, some ways wrote
+   * what only the machine knows): the value, or its alternatives, assume it
+   * does not (see `assumes`), and a test on it is not decided.
    */
   maybeSetBy?: string;
   /**
@@ -80,6 +81,14 @@ export function concat(parts: ShellString[]): ShellString {
     result.alternatives = only.alternatives.map((a) => before + a + after);
   }
   return result;
+}
+
+/** At most this many values are kept for a value that branches left different: past it, it may be anything. */
+export const MAX_ALTERNATIVES = 64;
+
+/** The texts a value can have: its own when known, its alternatives, or undefined when it can be anything. */
+export function possibleTexts(s: ShellString): string[] | undefined {
+  return s.unknown === undefined ? [s.text] : s.alternatives;
 }
 
 /** The value cannot decide a test: it is unknown, or a file the evaluator cannot read may change it. */
