@@ -19,7 +19,7 @@ let start = 0;
 before(async () => {
   await client.start({}, { command: probe.command });
   await warmUp();
-  start = await probe.heapAfterCollection(client);
+  start = await probe.objectsAfterCollection(client);
 });
 after(() => {
   if (process.env.FUZZ_SECONDS) console.log(`fuzz: ${requests} requests answered over the connection, ${documents} documents`);
@@ -109,10 +109,10 @@ fuzzTest('the language server: random documents, edits and requests; every range
 }, { runs: 25 });
 
 test('after the fuzz run closed every document, the server\'s heap is back within 20% of its start', async () => {
-  const end = await probe.heapAfterCollection(client);
-  if (process.env.FUZZ_SECONDS) console.log(`fuzz: heap ${start.toFixed(1)} MB at the start, ${end.toFixed(1)} MB after ${documents} documents and ${requests} requests`);
+  const end = await probe.objectsAfterCollection(client);
+  if (process.env.FUZZ_SECONDS) console.log(`fuzz: objects on the heap ${start.toFixed(1)} MB at the start, ${end.toFixed(1)} MB after ${documents} documents and ${requests} requests`);
   assert.ok(documents >= 25, `only ${documents} documents`);
-  assert.ok(end <= start * 1.2, `heap after a full collection: ${start.toFixed(1)} MB at the start, ${end.toFixed(1)} MB after ${documents} documents were opened, edited and closed`);
+  assert.ok(end <= start * 1.2, `objects on the heap after a full collection: ${start.toFixed(1)} MB at the start, ${end.toFixed(1)} MB after ${documents} documents were opened, edited and closed`);
 });
 
 /** The position of an offset (LSP lines). */
