@@ -1,11 +1,12 @@
 // The language server on hostile and broken documents: positions as the editor
 // counts lines (a lone \r ends one), a failed analysis that replaces the old
-// diagnostics, hover answered on a script that asks for too much work, and
-// memory given back when documents close.
+// diagnostics, hover answered on a script that asks for too much work and while
+// huge address lists and deep chains are analysed, and memory given back when
+// documents close.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { TRACE_MODEL_REQUEST, TraceModel } from '../../server/src/protocol/requests';
-import { HOSTILE_SCRIPTS } from '../support/hostile';
+import { HOSTILE_INPUTS, HOSTILE_SCRIPTS } from '../support/hostile';
 import { heapProbe } from '../support/heapProbe';
 import { LspClient } from '../support/lspClient';
 
@@ -59,6 +60,26 @@ test('hover is answered on a script that asks for too much work, and the script 
   assert.match((await asked)!.contents.value, /ACCEPT/);
   const d = await client.diagnostics(uri, 1);
   assert.deepEqual(d.diagnostics.map((x) => [x.code, x.range.start.line]), [['not-evaluated', 1]]);
+});
+
+test('hover is answered while the server analyses 400 × 400 addresses, 20 lines of 100 × 100 and chains 7,000 deep, from the text as it is', async () => {
+  const cases = [
+    { file: 'list400.rules', at: { line: 1, character: 1 }, says: 'iptables makes 160,000 rules of this command, one per pair of addresses (400 sources × 400 destinations).' },
+    { file: 'product.rules', at: { line: 20, character: 1 }, says: 'iptables makes 10,000 rules of this command, one per pair of addresses (100 sources × 100 destinations).' },
+    // `-A c3499 -j c3500`, on `-j`.
+    { file: 'deep7000.rules', at: { line: 10502, character: 10 }, says: '**-j target**' },
+  ];
+  for (const c of cases) {
+    const uri = `file:///tmp/lsp-hostile/hover-${c.file}`;
+    const text = HOSTILE_INPUTS.find((h) => h.file === c.file)!.text;
+    assert.equal(text.split('\n')[c.at.line].slice(0, 2), '-A', c.file);
+    await client.open(uri, text);
+    // Asked at once: the first analysis is under way.
+    const answer = await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: c.at }) as { contents: { value: string } } | null;
+    assert.ok(answer?.contents.value.includes(c.says), `${c.file}: ${JSON.stringify(answer)}`);
+    await client.diagnostics(uri, 1);
+    await client.close(uri);
+  }
 });
 
 test('the server\'s memory comes back when documents close', async () => {

@@ -26,6 +26,7 @@ import { EditLog } from './editLog';
 import { LARGE_DOCUMENT, lineCount } from './router';
 import { runInSlices } from './timeSlices';
 import { CompletionEntry, CompletionKind, completions } from '../services/completion';
+import type { ContextSource } from '../services/cursorContext';
 import { hover } from '../services/hover';
 import { quickFixes } from '../services/quickFixes';
 import { chainIndex } from '../services/chainOccurrences';
@@ -368,9 +369,9 @@ function contentModified(): ResponseError<void> {
 }
 
 // Completion and hover read the text as it is now with the last analysis, even
-// one edit old (chains rarely change while typing): they never wait for a re-analysis.
-connection.onCompletion(({ textDocument: { uri }, position }) => withRecent(uri, 'completion', false, (analysis, text, lines) => {
-  const list = completions({ text, kind: analysis.kind, analysis, lines }, lines.fromEditor(position));
+// one edit old (chains rarely change while typing): they never wait long for a new one.
+connection.onCompletion(({ textDocument: { uri }, position }) => withRecent(uri, 'completion', false, (source, lines) => {
+  const list = completions(source, lines.fromEditor(position));
   return { isIncomplete: list.incomplete, items: list.items.map((e) => toCompletionItem(e, lines)) };
 }));
 
@@ -400,17 +401,41 @@ function toCompletionItem(e: CompletionEntry, lines: DocumentLines): CompletionI
   return item;
 }
 
-connection.onHover(({ textDocument: { uri }, position }) => withRecent(uri, 'hover', true, (analysis, text, lines) => {
-  const found = hover({ text, kind: analysis.kind, analysis, lines }, lines.fromEditor(position));
+connection.onHover(({ textDocument: { uri }, position }) => withRecent(uri, 'hover', true, (source, lines) => {
+  const found = hover(source, lines.fromEditor(position));
   return found ? { contents: { kind: MarkupKind.Markdown, value: found.contents }, range: lines.range(found.range) } : null;
 }));
 
-/** Answers from a recent analysis and the document's text as it is now; `small`: a small document's current analysis. */
-function withRecent<T>(uri: string, feature: string, small: boolean, answer: (analysis: DocumentAnalysis, text: string, lines: DocumentLines) => T): Promise<T | null> {
+/**
+ * How long completion and hover wait for an analysis under way. A small text is
+ * analysed within it (so hover after typing sees what was typed), but a hostile
+ * one (400 × 400 addresses, chains 7,000 deep) takes seconds even when small:
+ * they then answer from the last finished analysis, or from the text alone.
+ */
+const ANSWER_WITHIN_MS = 250;
+
+/** Answers from the document's text as it is now with a recent analysis; `small`: a small document's current one, if done in time. */
+async function withRecent<T>(uri: string, feature: string, small: boolean, answer: (source: ContextSource, lines: DocumentLines) => T): Promise<T | null> {
   const doc = documents.get(uri);
-  if (!doc) return Promise.resolve(null);
+  if (!doc) return null;
   const text = doc.getText();
-  return answerFrom(recentAnalysis(doc, small && text.length < LARGE_DOCUMENT), uri, feature, (a) => answer(a.analysis!, text, linesOf(uri, text)));
+  const under = small && text.length < LARGE_DOCUMENT ? currentAnalysis(doc) : analyses.latest(doc.uri) ? undefined : currentAnalysis(doc);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ANSWER_WITHIN_MS); });
+  // Its failure is reported by the validation that waits for it too.
+  under?.catch(() => undefined);
+  try {
+    const a = (under && await Promise.race([under, late])) ?? analyses.latest(doc.uri);
+    const kind = a ? a.analysis?.kind : documentKind(text, undefined, doc.languageId);
+    const lines = linesOf(uri, text);
+    return kind ? answer({ text, kind, analysis: a?.analysis, lines }, lines) : null;
+  } catch (e) {
+    if (e instanceof StaleAnalysis) throw contentModified();
+    connection.console.error(`${feature} in ${uri} failed: ${(e as Error).stack ?? e}`);
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Answers a request from the analysis of the document as it is now, the text it was made from and its lines. */

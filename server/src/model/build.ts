@@ -341,12 +341,14 @@ export class RulesetBuilder {
    * One statement of a block. `command`: its whole command, when the line was
    * just parsed (the file is built as it is read, while its words are at hand).
    */
-  statement(table: Table, st: Statement, command?: Command): void {
-    if (st.kind === 'chain') this.declareChain(table, st.name, st.policy);
-    else {
-      if (command && st.facts === undefined) rememberFacts(st, command);
-      this.apply(table, lineFacts(st), st.counters);
+  /** Applies one line of a rule file; how many rules it made. */
+  statement(table: Table, st: Statement, command?: Command): number {
+    if (st.kind === 'chain') {
+      this.declareChain(table, st.name, st.policy);
+      return 0;
     }
+    if (command && st.facts === undefined) rememberFacts(st, command);
+    return this.apply(table, lineFacts(st), st.counters).length;
   }
 
   /** For a name that is no target: the chain or target it is probably a typo of, for the message and a quick fix. */

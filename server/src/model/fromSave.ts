@@ -25,7 +25,7 @@ export function rulesetBuilder(family: Family, options: BuildOptions, diagnostic
   return {
     visit: {
       block: (block) => { table = builder.beginTable(block.name); },
-      statement: (statement, command) => { if (table) builder.statement(table, statement, command); },
+      statement: (statement, command) => (table ? builder.statement(table, statement, command) : 0),
     },
     finish: () => builder.finish(),
   };

@@ -100,8 +100,11 @@ export interface SaveParseOptions {
 
 export interface SaveFileVisitor {
   block(block: TableBlock): void;
-  /** `command`: the whole command, when the line was just parsed (not for a line reused from the last version). */
-  statement(statement: Statement, command?: Command): void;
+  /**
+   * `command`: the whole command, when the line was just parsed (not for a line reused from the last version).
+   * A builder returns how many rules it made (one line of address lists can make thousands), to pause after as much work.
+   */
+  statement(statement: Statement, command?: Command): number | void;
 }
 
 /** IPv4 or IPv6: from the header comment, the file name, then the addresses in the text. */
@@ -120,12 +123,13 @@ export function parseSaveFile(text: string, options: SaveParseOptions = {}): Sav
   return runToEnd(readSaveFile(text, options));
 }
 
-/** Lines read between two pauses of `readSaveFile`. */
-const LINES_PER_STEP = 2048;
+/** Lines read and rules made between two pauses of `readSaveFile`. */
+const WORK_PER_STEP = 2048;
 
 /**
- * `parseSaveFile` in steps: pauses every few thousand lines, so that a caller
- * that must stay responsive (the language server) can do other work in between.
+ * `parseSaveFile` in steps: pauses every few thousand lines or rules made, so
+ * that a caller that must stay responsive (the language server) can do other
+ * work in between.
  */
 export function* readSaveFile(text: string, options: SaveParseOptions = {}): Steps<SaveFile> {
   const family = options.family ?? detectFamily(text, options.fileName);
@@ -142,8 +146,12 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
 
   options.reuse?.begin();
   let inputLine = 0;
+  let work = 0;
   for (let pos = 0; pos <= text.length; inputLine++) {
-    if (inputLine % LINES_PER_STEP === LINES_PER_STEP - 1) yield;
+    if (++work >= WORK_PER_STEP) {
+      work = 0;
+      yield;
+    }
     const at = options.origin?.(inputLine);
     const line = at?.line ?? inputLine;
     const col = at?.column ?? 0;
@@ -200,7 +208,7 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
       const declaration = chainDeclaration(lineText, line, col, report);
       pooledName(context!, declaration.name);
       block.statements.push(declaration);
-      options.visit?.statement(declaration);
+      work += options.visit?.statement(declaration) || 0;
       continue;
     }
     const table = block.name.text;
@@ -216,7 +224,7 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
     for (const d of found) diagnostics.push(d);
     if (!statement) continue;
     block.statements.push(statement);
-    options.visit?.statement(statement, command);
+    work += options.visit?.statement(statement, command) || 0;
   }
   options.reuse?.finish();
   if (block) {
