@@ -95,3 +95,35 @@ test('the worker replaced by a newer analysis ends, and its memory and thread ar
   assert.ok(edited.rssMb < opened.rssMb + one / 2, `resident memory ${before.rssMb.toFixed(0)} MB before opening, ${opened.rssMb.toFixed(0)} MB after, ${edited.rssMb.toFixed(0)} MB after 4 replacements`);
   await own.close(uri);
 });
+
+test('an edit in place the last analysis cannot be patched for (a rule\'s target changed) is analysed whole in a new worker', async () => {
+  const uri = 'file:///tmp/lsp-workers/target.rules';
+  await client.open(uri, text);
+  await client.diagnosticsOf(uri, 1, 60_000);
+  const line = lines.findIndex((l) => l.startsWith('-A KUBE-SEP-') && l.endsWith('-j KUBE-MARK-MASQ'));
+  const at = lines[line].length - 'KUBE-MARK-MASQ'.length;
+  const version = await client.change(uri, { range: { start: { line, character: at }, end: { line, character: lines[line].length } }, text: 'RETURN' });
+  await client.diagnosticsOf(uri, version, 60_000);
+  const { ended, documents } = await threads();
+  assert.deepEqual(ended.filter((e) => e.uri === uri).map((e) => [e.version, e.why]), [[1, 'replaced']]);
+  assert.deepEqual(documents.find((d) => d.uri === uri)?.workers.map((w) => [w.role, w.version]), [['serving', 2]]);
+  assert.deepEqual(client.publishedFor(uri).map((p) => p.version), [1, 2]);
+  await client.close(uri);
+});
+
+test('a small document that grows large gets a worker of its own', async () => {
+  const uri = 'file:///tmp/lsp-workers/grows.rules';
+  const small = generateKubeProxy({ services: 20, endpointsPerService: 10 });
+  const at = small.split('\n').findIndex((l) => l.startsWith('-A KUBE-MARK-MASQ '));
+  await client.open(uri, small);
+  await client.diagnosticsOf(uri, 1, 60_000);
+  assert.equal((await threads()).documents.find((d) => d.uri === uri), undefined, 'a small document is the shared worker\'s');
+  const version = await client.change(uri, { range: { start: { line: at + 1, character: 0 }, end: { line: at + 1, character: 0 } }, text: added.repeat(7000) });
+  await client.diagnosticsOf(uri, version, 60_000);
+  assert.deepEqual(await workersOf(uri), [['serving', 2]]);
+  // The shared worker let it go without a word: no empty diagnostics from it in between.
+  assert.deepEqual(client.publishedFor(uri).map((p) => p.version), [1, 2]);
+  const h = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: at, character: 5 } });
+  assert.match((h?.contents as MarkupContent).value, /7001 rules\./);
+  await client.close(uri);
+});

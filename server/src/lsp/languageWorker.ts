@@ -37,7 +37,7 @@ import { compareWithLive } from '../services/compareLive';
 import { runPacketTests } from '../services/packetTests';
 import { documentDiff, documentMatrix, ruleCount } from '../services/symbolic';
 import { traceLenses, traceModel } from '../services/trace';
-import { COMPARE_LIVE_REQUEST, CompareLiveAnswer, CompareLiveParams, NFT_SCRIPT_REQUEST, NftScriptAnswer, NftScriptParams, PACKET_TESTS_REQUEST, PacketTestsAnswer, PacketTestsParams, SEMANTIC_DIFF_REQUEST, SemanticDiffAnswer, SemanticDiffParams, MatrixView, SERVICE_MATRIX_REQUEST, ServiceMatrixAnswer, ServiceMatrixParams, TRACE_COMMAND, TRACE_MODEL_REQUEST, TraceModel, TraceModelParams, TracePacketArgs, RETIRE_NOTIFICATION, RetireParams } from '../protocol/requests';
+import { COMPARE_LIVE_REQUEST, CompareLiveAnswer, CompareLiveParams, NFT_SCRIPT_REQUEST, NftScriptAnswer, NftScriptParams, PACKET_TESTS_REQUEST, PacketTestsAnswer, PacketTestsParams, SEMANTIC_DIFF_REQUEST, SemanticDiffAnswer, SemanticDiffParams, MatrixView, SERVICE_MATRIX_REQUEST, ServiceMatrixAnswer, ServiceMatrixParams, TRACE_COMMAND, TRACE_MODEL_REQUEST, TraceModel, TraceModelParams, TracePacketArgs, RETIRE_NOTIFICATION, RetireParams, ANALYSE_ANEW_NOTIFICATION, AnalyseAnewParams } from '../protocol/requests';
 
 interface Settings {
   diagnostics: { enable: boolean };
@@ -189,6 +189,7 @@ documents.onDidClose((e) => {
   editLogs.delete(e.document.uri);
   documentLines.delete(e.document.uri);
   publishedFrom.delete(e.document.uri);
+  retired.delete(e.document.uri);
   connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   if (documents.all().every((d) => d.uri === e.document.uri)) {
     forgetSharedValues();
@@ -198,10 +199,12 @@ documents.onDidClose((e) => {
 
 // Another worker analyses the document whole now (lsp/router.ts): this one answers from its last analysis until it ends.
 const retired = new Set<string>();
-connection.onNotification(RETIRE_NOTIFICATION, ({ uri }: RetireParams) => {
+connection.onNotification(RETIRE_NOTIFICATION, ({ uri }: RetireParams) => retire(uri));
+
+function retire(uri: string): void {
   retired.add(uri);
   analyses.stopOthers(uri, -1);
-});
+}
 
 /** The analysis options for a document of this uri, as the settings say. */
 function baseOptions(uri: string): DocumentOptions {
@@ -239,21 +242,29 @@ function currentAnalysis(doc: TextDocument): Promise<Analysed> {
 async function analyse(doc: TextDocument, text: string, version: number, stop: Stop): Promise<Analysed> {
   await settingsKnown;
   const kind = documentKind(text, undefined, doc.languageId);
-  if (kind !== 'save') return { text, version, analysis: kind && await analyseDocument(text, kind, optionsFor(doc), nodeBashParser) };
-  const options = optionsFor(doc);
-  // Rules edited in place: the last analysis is patched; else the whole text is analysed.
   const base = analyses.latest(doc.uri);
-  const log = editLogs.get(doc.uri);
-  // No analysis starts from an older one than the last finished.
-  if (base) log?.forget(base.version);
-  let patched: DocumentAnalysis | undefined;
-  try {
-    patched = base?.analysis && await runInSlices(reanalyseSaveDocument(base.analysis, text, options, log?.since(base.version, version)), stop, version);
-  } catch (e) {
-    if (e instanceof StaleAnalysis) throw e;
-    connection.console.error(`re-analysis of ${doc.uri} after an edit failed, so it is analysed whole: ${(e as Error).stack ?? e}`);
+  const options = optionsFor(doc);
+  // Rules edited in place: the last analysis is patched.
+  if (kind === 'save' && base?.analysis) {
+    const log = editLogs.get(doc.uri);
+    // No analysis starts from an older one than the last finished.
+    log?.forget(base.version);
+    try {
+      const patched = await runInSlices(reanalyseSaveDocument(base.analysis, text, options, log?.since(base.version, version)), stop, version);
+      if (patched) return { text, version, analysis: patched };
+    } catch (e) {
+      if (e instanceof StaleAnalysis) throw e;
+      connection.console.error(`re-analysis of ${doc.uri} after an edit failed, so it is analysed whole: ${(e as Error).stack ?? e}`);
+    }
   }
-  return { text, version, analysis: patched ?? await runInSlices(analyseSaveDocument(text, options), stop, version) };
+  // A large document is analysed whole again in a new worker (lsp/router.ts): this one answers from its last analysis until then.
+  if (base && text.length >= LARGE_DOCUMENT) {
+    retire(doc.uri);
+    void connection.sendNotification(ANALYSE_ANEW_NOTIFICATION, { uri: doc.uri } satisfies AnalyseAnewParams);
+    return base;
+  }
+  if (kind !== 'save') return { text, version, analysis: kind && await analyseDocument(text, kind, options, nodeBashParser) };
+  return { text, version, analysis: await runInSlices(analyseSaveDocument(text, options), stop, version) };
 }
 
 /**

@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import { Message, MessageReader, MessageWriter, NotificationMessage, RequestMessage, ResponseMessage } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { RETIRE_NOTIFICATION, RetireParams, SERVER_THREADS_REQUEST, ServerThreads, WorkerRole } from '../protocol/requests';
+import { ANALYSE_ANEW_NOTIFICATION, AnalyseAnewParams, RETIRE_NOTIFICATION, RetireParams, SERVER_THREADS_REQUEST, ServerThreads, WorkerRole } from '../protocol/requests';
 
 /** From this size on a document has workers of its own, and may be answered from an analysis one edit old. */
 export const LARGE_DOCUMENT = 256 * 1024;
@@ -187,18 +187,28 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
     }
   }
 
-  /** A whole analysis of `doc` in a new worker; the serving one keeps answering from its last analysis meanwhile. */
-  function analyseAnew(large: Large, doc: TextDocument, change: NotificationMessage): void {
+  /** A whole analysis of `doc` in a new worker; the serving one keeps answering from its last analysis meanwhile (`change`: told to it). */
+  function analyseAnew(large: Large, doc: TextDocument, change?: NotificationMessage): void {
     const { serving } = large;
     const stale = large.newest === serving ? undefined : large.newest;
     if (serving) {
       if (!serving.retired) post(serving, { jsonrpc: '2.0', method: RETIRE_NOTIFICATION, params: { uri: doc.uri } satisfies RetireParams } as NotificationMessage);
       serving.retired = true;
       // Its text must stay the editor's: hover and completion read it.
-      post(serving, change);
+      if (change) post(serving, change);
     }
     large.newest = spawn(doc.uri, doc);
     if (stale) end(stale, 'stale', large.newest);
+  }
+
+  /** A worker asks for a whole analysis of `uri` elsewhere: a large document's serving worker, or the shared one for a document grown large. */
+  function analyseAnewFor(link: Link, uri: string): void {
+    const doc = documents.get(uri);
+    const large = larges.get(uri);
+    if (!doc || (large && link !== large.newest)) return;
+    if (large) return analyseAnew(large, doc);
+    larges.set(uri, { newest: spawn(uri, doc), deaths: 0 });
+    post(shared, { jsonrpc: '2.0', method: 'textDocument/didClose', params: { textDocument: { uri } } } as NotificationMessage);
   }
 
   function fromWorker(link: Link, m: Message): void {
@@ -212,6 +222,7 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
       asked.set(id, { link, id: m.id! });
       void writer.write({ ...m, id } as RequestMessage);
     } else if (Message.isNotification(m)) {
+      if (m.method === ANALYSE_ANEW_NOTIFICATION) return analyseAnewFor(link, (m.params as AnalyseAnewParams).uri);
       if (m.method === 'textDocument/publishDiagnostics') {
         const large = larges.get((m.params as { uri: string }).uri);
         // A retired worker's or a stale one's diagnostics are of a text that is gone.

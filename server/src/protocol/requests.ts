@@ -178,3 +178,12 @@ export const RETIRE_NOTIFICATION = 'iptables/retire';
 export interface RetireParams {
   uri: string;
 }
+
+// ---- a worker → the server's main thread ----------------------------------------------------
+
+/** The worker cannot patch its last analysis for the edits (or a small document grew large): a new worker is to analyse the document whole; this one has retired. */
+export const ANALYSE_ANEW_NOTIFICATION = 'iptables/analyseAnew';
+
+export interface AnalyseAnewParams {
+  uri: string;
+}
