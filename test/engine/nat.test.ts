@@ -90,6 +90,13 @@ test('NOTRACK in raw skips the nat table: the DNAT rule never counts and the pac
   assert.deepEqual([t.fate, t.hits], ['delivered', ['raw/PREROUTING/1', 'raw/PREROUTING/policy:ACCEPT']]);
 });
 
+test('NETMAP to a host name: the trace says the name is looked up when the rules load, and leaves the address as it was', () => {
+  const t = trace(table('nat', '-A PREROUTING -d 192.0.2.0/24 -j NETMAP --to localhost'), 'tcp 198.51.100.7:40000 -> 192.0.2.77:80 in eth0');
+  const step = t.steps.find((s) => s.kind === 'rule' && s.table === 'nat' && s.chain === 'PREROUTING' && s.rule === 1);
+  assert.match(step?.action ?? '', /`localhost` is a host name: its address is looked up when the rules load/);
+  assert.equal(t.packetOut?.destination, '192.0.2.77');
+});
+
 test('NETMAP keeps the host part: destination before routing, source after', () => {
   const t = trace(table('nat', '-A PREROUTING -d 192.0.2.0/24 -j NETMAP --to 10.0.0.0/24'), 'tcp 198.51.100.7:40000 -> 192.0.2.77:80 in eth0');
   assert.equal(t.packetOut?.destination, '10.0.0.77');

@@ -2,7 +2,6 @@
 // keyed by the knowledge base's target names. A terminating target ends the
 // walk of its table with a verdict; the others change something and continue.
 import { natManip, type Family, type FirstValue } from '../knowledge';
-import type { Cidr } from '../knowledge/addresses';
 import type { MarkMask, NatRange as ParsedNat } from '../knowledge/values';
 import { REJECT_TYPES_V4, REJECT_TYPES_V6 } from '../knowledge/vocabulary';
 import { isOption, type OptionUseOf, type TargetUse } from '../syntax/command';
@@ -203,9 +202,16 @@ const REDIRECT = make((use) => {
   };
 });
 
+/** A prefix given as a host name is looked up when the rules load: what the target writes is not known. */
+function lookedUp(use: TargetUse, hostName: string): CompiledTarget['run'] {
+  const verdict: TargetResult['verdict'] = use.spec?.terminating ? 'accept' : 'continue';
+  return () => ({ verdict, action: t('`{0}` is a host name: its address is looked up when the rules load', hostName), changed: [], notes: [t('what it changes on the packet is not known')] });
+}
+
 /** NETMAP keeps the host part and swaps the network: destination before routing, source after. */
 const NETMAP = make((use) => {
-  const to = option(use, 'to')!.parsed[0] as Cidr;
+  const to = first(option(use, 'to')!);
+  if (!('address' in to)) return lookedUp(use, to.hostname);
   return (ctx) => {
     const manip: Manip = natManip(ctx.hook);
     const a = manip === 'dst' ? ctx.pkt.destination : ctx.pkt.source;
@@ -219,8 +225,10 @@ const NETMAP = make((use) => {
 /** DNPT/SNPT: stateless prefix translation (RFC 6296); the walk continues. */
 function npt(manip: Manip): TargetCompiler {
   return make((use) => {
-    const src = option(use, 'src-pfx')!.parsed[0] as Cidr;
-    const dst = option(use, 'dst-pfx')!.parsed[0] as Cidr;
+    const src = first(option(use, 'src-pfx')!);
+    const dst = first(option(use, 'dst-pfx')!);
+    if (!('address' in src)) return lookedUp(use, src.hostname);
+    if (!('address' in dst)) return lookedUp(use, dst.hostname);
     return (ctx) => {
       const p = ctx.pkt;
       const before = manip === 'src' ? p.source : p.destination;

@@ -2,13 +2,14 @@
 // says: one function per NftForm of the knowledge base. Facts they rely on are
 // noted where they were checked against the kernel (burst and nth counting,
 // ICMP codes, the never-raise rule of TCPMSS).
-import { formatAddress, type Cidr } from '../knowledge/addresses';
-import { natManip, type Family, type NftForm } from '../knowledge';
+import { formatAddress } from '../knowledge/addresses';
+import { natManip, type Family, type NftForm, type OptionName } from '../knowledge';
 import { NFT_ICMP_TYPES } from '../knowledge/nftables';
-import type { IcmpMatch, MarkMask, PortRange } from '../knowledge/values';
+import type { HostValue, MarkMask, PortRange } from '../knowledge/values';
 import { MH_TYPES, TCP_FLAGS, TCP_HEADER_FLAGS } from '../knowledge/vocabulary';
 import { t } from '../l10n';
-import { isOption, type MatchUse, type OptionUse, type TargetUse } from '../syntax/command';
+import { first, isOption, second, type MatchUse, type OptionUse, type OptionUseOf, type TargetUse } from '../syntax/command';
+import { num } from '../engine/matches/common';
 import { addressValue, hex, isNftChainName, quoted, range, setOf } from './text';
 import { comparison, Form, RuleWriter } from './writer';
 
@@ -16,13 +17,12 @@ const ip = (f: Family) => (f === 'ipv4' ? 'ip' : 'ip6');
 const addrType = (f: Family) => (f === 'ipv4' ? 'ipv4_addr' : 'ipv6_addr');
 const U32 = 0xffffffffn;
 
-function option(use: MatchUse | TargetUse, name: string): OptionUse | undefined {
-  return use.options.find((o) => o.spec.name === name);
-}
-
-/** The value of an option that iptables parsed (the writer gave up earlier if it did not). */
-function parsed<T>(o: OptionUse, i = 0): T {
-  return o.parsed[i] as T;
+/** The option of this name, the first given, with its values typed (see the engine's option()). */
+function option<N extends OptionName<'match'>>(use: MatchUse, name: N): OptionUseOf<N, 'match'> | undefined;
+function option<N extends OptionName<'target'>>(use: TargetUse, name: N): OptionUseOf<N, 'target'> | undefined;
+function option<N extends OptionName>(use: MatchUse | TargetUse, name: N): OptionUseOf<N> | undefined;
+function option<N extends OptionName>(use: MatchUse | TargetUse, name: N): OptionUseOf<N> | undefined {
+  return use.options.find((o) => isOption(o, name));
 }
 
 // ---- matches ------------------------------------------------------------------------------------
@@ -34,32 +34,34 @@ function flagNames(bits: number): string {
   return TCP_HEADER_FLAGS.filter((f) => bits & f.bits).map((f) => f.name.toLowerCase()).join('|');
 }
 
-const tcpFlags: Form = (w, _use, o) => {
+const tcpFlags: Form = (w, use) => {
+  const o = option(use, 'tcp-flags')!;
   const bits = (names: string[]) => names.reduce((sum, n) => sum | (FLAG_BITS.get(n.toUpperCase()) ?? 0), 0);
-  const mask = bits(parsed<string[]>(o!, 0));
-  const comp = bits(parsed<string[]>(o!, 1));
+  const mask = bits(first(o));
+  const comp = bits(second(o));
   if (comp & ~mask) w.fail(t('the flags that must be set are not among those examined: the rule never matches'));
   if (mask === 0) {
-    if (o!.negated) w.fail(t('`! --tcp-flags NONE ...` never matches'));
+    if (o.negated) w.fail(t('`! --tcp-flags NONE ...` never matches'));
     return w.test('meta l4proto tcp');
   }
-  w.test(comparison(`tcp flags & (${flagNames(mask)})`, { value: comp ? flagNames(comp) : '0' }, o!.negated));
+  w.test(comparison(`tcp flags & (${flagNames(mask)})`, { value: comp ? flagNames(comp) : '0' }, o.negated));
 };
 
 /** ICMP type and code. A code range or one code is a second test; negated, both go in one set. */
-const icmpType: Form = (w, _use, o) => {
-  const icmp = parsed<IcmpMatch>(o!);
+const icmpType: Form = (w, use) => {
+  const o = option(use, 'icmp-type') ?? option(use, 'icmpv6-type')!;
+  const icmp = first(o);
   const proto = w.family === 'ipv4' ? 'icmp' : 'icmpv6';
   // For IPv4 the kernel takes type 255 for "any", whatever the code.
   if (icmp.any || (w.family === 'ipv4' && icmp.type === 255)) {
-    if (o!.negated) w.fail(t('`! --icmp-type any` never matches'));
+    if (o.negated) w.fail(t('`! --icmp-type any` never matches'));
     // Reading the type, unlike `meta l4proto`, leaves out later fragments, as iptables does.
     return w.test(`${proto} type 0-255`);
   }
   const type = NFT_ICMP_TYPES[w.family].get(icmp.type) ?? String(icmp.type);
-  if (icmp.codeFrom === 0 && icmp.codeTo === 255) return w.test(comparison(`${proto} type`, { value: type }, o!.negated));
+  if (icmp.codeFrom === 0 && icmp.codeTo === 255) return w.test(comparison(`${proto} type`, { value: type }, o.negated));
   const code = range(icmp.codeFrom, icmp.codeTo);
-  if (o!.negated) return w.test(`${proto} type . ${proto} code != { ${type} . ${code} }`);
+  if (o.negated) return w.test(`${proto} type . ${proto} code != { ${type} . ${code} }`);
   w.test(`${proto} type ${type}`);
   w.test(`${proto} code ${code}`);
 };
@@ -97,8 +99,8 @@ function eitherPort(proto: string, ranges: readonly PortRange[], negated: boolea
 const multiport: Form = (w, use) => {
   const proto = w.protocol();
   if (!proto) return w.fail(t('`-m multiport` needs the rule\'s `-p`'));
-  for (const o of use.options) {
-    const ranges = parsed<PortRange[]>(o);
+  for (const o of use.options.filter((x) => isOption(x, ['source-ports', 'destination-ports', 'ports']))) {
+    const ranges = first(o);
     if (o.spec.name === 'ports') w.test(eitherPort(proto, ranges, o.negated));
     else w.test(comparison(`${proto} ${o.spec.name === 'source-ports' ? 'sport' : 'dport'}`, { value: setOf(ranges.map((p) => range(p.from, p.to))) }, o.negated));
   }
@@ -110,19 +112,20 @@ const multiport: Form = (w, use) => {
  * matches in iptables whatever the match's other options say (the kernel
  * showed it: test/kernel/cases/222); nft's tests of the connection fail on it.
  */
-const conntrackState: Form = (w, use, o) => {
-  const all = parsed<string[]>(o!);
-  const without = ['INVALID', 'UNTRACKED'].filter((s) => all.includes(s) !== o!.negated);
+const conntrackState: Form = (w, use) => {
+  const o = option(use, 'ctstate')!;
+  const all = first(o);
+  const without = ['INVALID', 'UNTRACKED'].filter((s) => all.includes(s) !== o.negated);
   if (without.length && use.options.some((other) => other !== o)) {
     w.fail(t('a packet without a connection ({0}) passes `--ctstate` and iptables then ignores the match\'s other options; nft\'s tests of the connection fail without one', without.join(', ')));
   }
   const nat = all.filter((s) => s === 'SNAT' || s === 'DNAT').map((s) => s.toLowerCase());
   const states = all.filter((s) => s !== 'SNAT' && s !== 'DNAT').map((s) => s.toLowerCase());
-  if (!o!.negated && nat.length && states.length) {
+  if (!o.negated && nat.length && states.length) {
     w.fail(t('it matches a state or a NAT status; nft tests `ct state` and `ct status` apart and cannot join them with "or" in one rule'));
   }
-  if (states.length) w.test(comparison('ct state', { value: [...new Set(states)].join(',') }, o!.negated, undefined, true));
-  if (nat.length) w.test(comparison('ct status', { value: [...new Set(nat)].join(',') }, o!.negated, undefined, true));
+  if (states.length) w.test(comparison('ct state', { value: [...new Set(states)].join(',') }, o.negated, undefined, true));
+  if (nat.length) w.test(comparison('ct status', { value: [...new Set(nat)].join(',') }, o.negated, undefined, true));
 };
 
 /** A set of its own per rule, as each connlimit rule counts in a table of its own. */
@@ -134,18 +137,18 @@ const connlimit: Form = (w, use) => {
   const mask = option(use, 'connlimit-mask');
   const key = `${ip(w.family)} ${option(use, 'connlimit-daddr') ? 'daddr' : 'saddr'}`;
   const bits = w.family === 'ipv4' ? U32 : (1n << 128n) - 1n;
-  const m = mask ? parsed<bigint>(mask) : bits;
+  const m = mask ? first(mask) : bits;
   const name = `connlimit_${w.ctx.ruleId}`;
   w.declare(`set ${name}`, `set ${name} { type ${addrType(w.family)}; flags dynamic; }`);
-  w.test(`add @${name} { ${key}${m === bits ? '' : ` & ${formatAddress(m, w.family)}`} ct count ${over ? 'over ' : ''}${parsed<number>(limit)} }`);
+  w.test(`add @${name} { ${key}${m === bits ? '' : ` & ${formatAddress(m, w.family)}`} ct count ${over ? 'over ' : ''}${first(limit)} }`);
 };
 
 const connbytes: Form = (w, use) => {
   const o = option(use, 'connbytes')!;
-  const amount = parsed<{ from: number; to: number }>(o);
+  const amount = first(o);
   const negated = o.negated;
-  const dir = parsed<string>(option(use, 'connbytes-dir')!);
-  const mode = parsed<string>(option(use, 'connbytes-mode')!);
+  const dir = first(option(use, 'connbytes-dir')!);
+  const mode = first(option(use, 'connbytes-mode')!);
   const expr = `ct ${dir === 'both' ? '' : `${dir} `}${mode}`;
   // One number has no upper bound (the kernel's `to` is then the largest 64-bit value).
   if (!o.values[0].text.includes(':') || amount.to >= 2 ** 64 - 1) return w.test(`${expr} ${negated ? '<' : '>='} ${amount.from}`);
@@ -162,11 +165,17 @@ const socket: Form = (w, use) => {
   if (option(use, 'restore-skmark')) w.test('meta mark set socket mark');
 };
 
+/** An address or network as nft writes it; a host name iptables looks up when the rules load, nft cannot. */
+function addressText(w: RuleWriter, v: HostValue): { value: string; mask?: string } {
+  if (!('address' in v)) return w.fail(t('`{0}` is a host name: its address is looked up when the rules load', v.hostname));
+  return addressValue(v);
+}
+
 /** IPsec policy: whether a packet went through (in) or will go through (out) a transform, and the SA's ids. */
 const policy: Form = (w, use) => {
-  const dir = parsed<string>(option(use, 'dir')!);
-  const pol = option(use, 'pol') ? parsed<string>(option(use, 'pol')!) : 'ipsec';
-  for (const name of ['strict', 'next', 'proto', 'mode']) {
+  const dir = first(option(use, 'dir')!);
+  const pol = option(use, 'pol') ? first(option(use, 'pol')!) : 'ipsec';
+  for (const name of ['strict', 'next', 'proto', 'mode'] as const) {
     if (option(use, name)) w.fail(t('`--{0}`: nft\'s ipsec expression reads one transform\'s request id, SPI and tunnel addresses, not its protocol or mode, nor a chain of them', name));
   }
   const exists = dir === 'in' ? 'meta secpath' : 'rt ipsec';
@@ -175,20 +184,20 @@ const policy: Form = (w, use) => {
   if (elements.length === 0) return w.test(`${exists} exists`);
   for (const o of elements) {
     const field = { reqid: 'reqid', spi: 'spi', 'tunnel-src': `${ip(w.family)} saddr`, 'tunnel-dst': `${ip(w.family)} daddr` }[o.spec.name];
-    const value = o.spec.name.startsWith('tunnel') ? addressValue(parsed<Cidr>(o)) : { value: String(parsed<number>(o)) };
-    w.test(comparison(`ipsec ${dir} ${field}`, value, o.negated));
+    w.test(comparison(`ipsec ${dir} ${field}`, isOption(o, ['tunnel-src', 'tunnel-dst']) ? addressText(w, first(o)) : { value: String(first(o)) }, o.negated));
   }
 };
 
 /** nft reads no ipset: a named set of the table stands for it, to be filled with the same members. */
-const ipset: Form = (w, _use, o) => {
-  const name = parsed<string>(o!, 0);
-  const dirs = parsed<string[]>(o!, 1);
+const ipset: Form = (w, use) => {
+  const o = option(use, 'match-set')!;
+  const name = first(o);
+  const dirs = second(o);
   if (dirs.length !== 1) w.fail(t('`{0}` names {1} dimensions, and only the ipset\'s type says what they are (two addresses? an address and a port?); declare the nft set by hand', dirs.join(','), dirs.length));
   if (!isNftChainName(name)) w.fail(t('nft cannot name a set `{0}` (a keyword, or a character it does not read)', name));
   w.declare(`set ${name}`, `set ${name} { type ${addrType(w.family)}; flags interval; }`);
   w.note(t('fill set {0} with the members of ipset {0}; it is declared for addresses and networks (hash:ip, hash:net)', name));
-  w.test(comparison(`${ip(w.family)} ${dirs[0] === 'src' ? 'saddr' : 'daddr'}`, { value: `@${name}` }, o!.negated));
+  w.test(comparison(`${ip(w.family)} ${dirs[0] === 'src' ? 'saddr' : 'daddr'}`, { value: `@${name}` }, o.negated));
 };
 
 /** The reverse-path lookup: the route back to the source must leave by the interface the packet came in on. */
@@ -205,8 +214,8 @@ const rpfilter: Form = (w, use) => {
 
 /** Checked on the kernel: a burst of N lets N packets through at once, in both. */
 const limit: Form = (w, use) => {
-  const rate = option(use, 'limit') ? parsed<{ amount: number; per: string }>(option(use, 'limit')!) : { amount: 3, per: 'hour' };
-  const burst = option(use, 'limit-burst') ? parsed<number>(option(use, 'limit-burst')!) : 5;
+  const rate = option(use, 'limit') ? first(option(use, 'limit')!) : { amount: 3, per: 'hour' };
+  const burst = option(use, 'limit-burst') ? first(option(use, 'limit-burst')!) : 5;
   w.test(`limit rate ${rate.amount}/${rate.per} burst ${burst} packets`);
 };
 
@@ -222,7 +231,7 @@ const hashlimit: Form = (w, use) => {
   const above = option(use, 'hashlimit-above');
   const upto = option(use, 'hashlimit-upto');
   const over = above ? !above.negated : upto!.negated;
-  const rate = parsed<{ amount: number; unit?: string; per: string }>((above ?? upto)!);
+  const rate = first((above ?? upto)!);
   const rateText = rate.unit ? `${rate.amount} ${BYTE_UNITS[rate.unit]}/second` : `${rate.amount}/${rate.per}`;
   const burstOption = option(use, 'hashlimit-burst');
   let burst = '';
@@ -232,8 +241,8 @@ const hashlimit: Form = (w, use) => {
     burst = ` burst ${m[1]} ${m[2] ? BYTE_UNITS[m[2].toLowerCase()] : 'packets'}`;
   }
   const limitText = `limit rate ${over ? 'over ' : ''}${rateText}${burst}`;
-  const mode = option(use, 'hashlimit-mode') ? parsed<string[]>(option(use, 'hashlimit-mode')!) : [];
-  for (const name of ['hashlimit-htable-size', 'hashlimit-htable-gcinterval']) {
+  const mode = option(use, 'hashlimit-mode') ? first(option(use, 'hashlimit-mode')!) : [];
+  for (const name of ['hashlimit-htable-size', 'hashlimit-htable-gcinterval'] as const) {
     if (option(use, name)) w.note(t('`--{0}` is left out: nft sizes and cleans its sets itself', name));
   }
   if (mode.length === 0) {
@@ -251,15 +260,15 @@ const hashlimit: Form = (w, use) => {
     if (!mode.includes(m)) continue;
     const mask = option(use, maskName);
     const full = w.family === 'ipv4' ? U32 : (1n << 128n) - 1n;
-    const bits = mask ? parsed<bigint>(mask) : full;
+    const bits = mask ? first(mask) : full;
     keys.push({ expr: `${ip(w.family)} ${field}${bits === full ? '' : ` & ${formatAddress(bits, w.family)}`}`, type: addrType(w.family) });
   }
-  const name = parsed<string>(option(use, 'hashlimit-name')!);
+  const name = first(option(use, 'hashlimit-name')!);
   if (!isNftChainName(name)) w.fail(t('nft cannot name a set `{0}`', name));
   const expire = option(use, 'hashlimit-htable-expire');
-  const timeout = expire ? Math.max(1, Math.round(parsed<number>(expire) / 1000)) : 10;
+  const timeout = expire ? Math.max(1, Math.round(num(expire) / 1000)) : 10;
   const max = option(use, 'hashlimit-htable-max');
-  w.declare(`set ${name}`, `set ${name} { type ${keys.map((k) => k.type).join(' . ')}; size ${max ? parsed<number>(max) : 65535}; flags dynamic,timeout; timeout ${timeout}s; }`);
+  w.declare(`set ${name}`, `set ${name} { type ${keys.map((k) => k.type).join(' . ')}; size ${max ? first(max) : 65535}; flags dynamic,timeout; timeout ${timeout}s; }`);
   w.test(`update @${name} { ${keys.map((k) => k.expr).join(' . ')} ${limitText} }`);
 };
 
@@ -271,13 +280,13 @@ const hashlimit: Form = (w, use) => {
 const statistic: Form = (w, use) => {
   const probability = option(use, 'probability');
   if (probability) {
-    const threshold = Math.round(0x80000000 * parsed<number>(probability));
+    const threshold = Math.round(0x80000000 * first(probability));
     return w.test(`meta random & 2147483647 ${probability.negated ? '>=' : '<'} ${threshold}`);
   }
   const every = option(use, 'every');
   if (!every) return w.fail(t('`--mode nth` needs `--every`'));
-  const packet = option(use, 'packet') ? parsed<number>(option(use, 'packet')!) : 0;
-  w.test(comparison(`numgen inc mod ${parsed<number>(every)}`, { value: String(packet) }, every.negated));
+  const packet = option(use, 'packet') ? first(option(use, 'packet')!) : 0;
+  w.test(comparison(`numgen inc mod ${first(every)}`, { value: String(packet) }, every.negated));
 };
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -301,10 +310,10 @@ const time: Form = (w, use) => {
   else if (stop) w.test(`meta time <= "${dateText(stop.values[0].text)}"`);
   const from = option(use, 'timestart');
   const to = option(use, 'timestop');
-  if (from || to) w.test(`meta hour "${clock(from ? parsed<number>(from) : 0)}"-"${clock(to ? parsed<number>(to) : 86399)}"`);
+  if (from || to) w.test(`meta hour "${clock(from ? first(from) : 0)}"-"${clock(to ? first(to) : 86399)}"`);
   const days = option(use, 'weekdays');
   // iptables counts Monday as 1 and Sunday as 7; nft Sunday as 0.
-  if (days) w.test(comparison('meta day', { value: setOf([...new Set(parsed<number[]>(days).map((d) => String(d % 7)))]) }, days.negated));
+  if (days) w.test(comparison('meta day', { value: setOf([...new Set(first(days).map((d) => String(d % 7)))]) }, days.negated));
   if (start || stop || from || to) {
     w.note(option(use, 'kerneltz')
       ? t('nft reads the times in the time zone of the machine that loads the rules; iptables used the kernel\'s')
@@ -317,7 +326,7 @@ const addrtype: Form = (w, use) => {
   for (const [name, field] of [['src-type', 'saddr'], ['dst-type', 'daddr']] as const) {
     const o = option(use, name);
     if (!o) continue;
-    const types = [...new Set(parsed<string[]>(o).map((t) => t.toLowerCase()))];
+    const types = [...new Set(first(o).map((t) => t.toLowerCase()))];
     if (w.family === 'ipv6') addrtype6(w, o, field, iface, types);
     else w.test(comparison(`fib ${field}${iface} type`, { value: setOf(types) }, o.negated));
   }
@@ -362,7 +371,7 @@ const ipv6header: Form = (w, use) => {
     'hop-by-hop': 'hbh', hop: 'hbh', hopopt: 'hbh', '0': 'hbh', dst: 'dst', 'ipv6-opts': 'dst', '60': 'dst',
     route: 'rt', 'ipv6-route': 'rt', '43': 'rt', frag: 'frag', 'ipv6-frag': 'frag', '44': 'frag', auth: 'ah', ah: 'ah', '51': 'ah',
   };
-  for (const h of parsed<string[]>(header)) {
+  for (const h of first(header)) {
     const nft = names[h];
     if (!nft) w.fail(t('`{0}` is not an extension header nft\'s exthdr expression reads', h));
     w.test(`exthdr ${nft} exists`);
@@ -371,39 +380,41 @@ const ipv6header: Form = (w, use) => {
 
 const quota: Form = (w, use) => {
   const o = option(use, 'quota')!;
-  w.test(`quota ${o.negated ? 'over ' : ''}${parsed<number>(o)} bytes`);
+  w.test(`quota ${o.negated ? 'over ' : ''}${first(o)} bytes`);
 };
 
 /** iptables' TTL check 1 (at most the fingerprint's) is nft's loose, 2 (none) its skip. */
 const osf: Form = (w, use) => {
   if (option(use, 'log')) w.fail(t('`--log`: nft\'s osf expression does not log its guesses'));
   const genre = option(use, 'genre')!;
-  const ttl = option(use, 'ttl') ? parsed<number>(option(use, 'ttl')!) : 0;
+  const ttl = option(use, 'ttl') ? num(option(use, 'ttl')!) : 0;
   w.test(comparison(`osf ${['', 'ttl loose ', 'ttl skip '][ttl]}name`, { value: quoted(genre.values[0].text).text }, genre.negated));
 };
 
 /** A cgroup v2 path matches its sockets and those of the groups below it, found by its depth. */
-const cgroupPath: Form = (w, _use, o) => {
-  const path = o!.values[0].text.replace(/^\/+|\/+$/g, '');
+const cgroupPath: Form = (w, use) => {
+  const o = option(use, 'path')!;
+  const path = o.values[0].text.replace(/^\/+|\/+$/g, '');
   const level = path === '' ? 0 : path.split('/').length;
-  w.test(comparison(`socket cgroupv2 level ${level}`, { value: quoted(path).text }, o!.negated));
+  w.test(comparison(`socket cgroupv2 level ${level}`, { value: quoted(path).text }, o.negated));
 };
 
 /** A Mobility Header type or range, by number or by ip6tables' names. */
-const mhType: Form = (w, _use, o) => {
+const mhType: Form = (w, use) => {
+  const o = option(use, 'mh-type')!;
   const named = (t: string) => MH_TYPES.find((m) => m.alias === t.toLowerCase() || m.name.startsWith(t.toLowerCase()))?.type;
   const number = (t: string, end: number) => (t === '' ? end : /^\d+$/.test(t) ? Number(t) : named(t));
-  const [a, b = a] = o!.values[0].text.split(':');
+  const [a, b = a] = o.values[0].text.split(':');
   const from = number(a, 0);
   const to = number(b, 255);
-  if (from === undefined || to === undefined) return w.fail(t('`{0}` is not a mobility header type we know', o!.values[0].text));
+  if (from === undefined || to === undefined) return w.fail(t('`{0}` is not a mobility header type we know', o.values[0].text));
   // Every type: the header's presence, which `-p` tests already.
-  if (from === 0 && to === 255 && !o!.negated) return;
-  w.test(comparison('mh type', { value: range(from, to) }, o!.negated));
+  if (from === 0 && to === 255 && !o.negated) return;
+  w.test(comparison('mh type', { value: range(from, to) }, o.negated));
 };
 
 const comment: Form = (w, use) => {
-  for (const o of use.options) w.comments.push(parsed<string>(o) ?? o.values[0].text);
+  for (const o of use.options) if (isOption(o, 'comment')) w.comments.push(o.parsed[0] ?? o.values[0].text);
 };
 
 const connlabel: Form = (w, use) => {
@@ -418,9 +429,11 @@ const connlabel: Form = (w, use) => {
 
 /** value/mask operations on a 32-bit mark, as `set EXPR and ~mask xor value`. */
 function markStatement(w: RuleWriter, use: TargetUse, expr: string): boolean {
-  const o = use.options.find((x) => ['set-xmark', 'set-mark', 'and-mark', 'or-mark', 'xor-mark'].includes(x.spec.name));
-  if (!o) return false;
-  const v = o.spec.value === 'markMask' ? parsed<MarkMask>(o) : { value: BigInt(parsed<number>(o)), mask: U32 };
+  const masked = use.options.find((x) => isOption(x, ['set-xmark', 'set-mark']));
+  const bits = use.options.find((x) => isOption(x, ['and-mark', 'or-mark', 'xor-mark']));
+  const o = masked ?? bits;
+  const v = masked ? first(masked) : bits ? { value: BigInt(num(bits)), mask: U32 } : undefined;
+  if (!o || !v) return false;
   const set = (value: bigint, mask: bigint) => (mask === U32 ? `${expr} set ${hex(value)}` : `${expr} set ${expr} and ${hex(~mask & U32)} xor ${hex(value)}`);
   switch (o.spec.name) {
     case 'set-xmark': w.statement(set(v.value, v.mask)); break;
@@ -442,9 +455,9 @@ const connmark: Form = (w, use) => {
   const target = use as TargetUse;
   if (option(target, 'left-shift-mark') || option(target, 'right-shift-mark')) w.fail(t('nft cannot shift one mark while copying it into the other'));
   if (markStatement(w, target, 'ct mark')) return;
-  const both = option(target, 'mask') ? BigInt(parsed<number>(option(target, 'mask')!)) : undefined;
-  const nfmask = option(target, 'nfmask') ? BigInt(parsed<number>(option(target, 'nfmask')!)) : both ?? U32;
-  const ctmask = option(target, 'ctmask') ? BigInt(parsed<number>(option(target, 'ctmask')!)) : both ?? U32;
+  const both = option(target, 'mask') ? BigInt(first(option(target, 'mask')!)) : undefined;
+  const nfmask = option(target, 'nfmask') ? BigInt(first(option(target, 'nfmask')!)) : both ?? U32;
+  const ctmask = option(target, 'ctmask') ? BigInt(first(option(target, 'ctmask')!)) : both ?? U32;
   const save = option(target, 'save-mark') !== undefined;
   // save: ctmark = (ctmark & ~ctmask) ^ (mark & nfmask); restore swaps the roles.
   const [to, from, keep, take] = save ? ['ct mark', 'meta mark', ctmask, nfmask] : ['meta mark', 'ct mark', nfmask, ctmask];
@@ -456,12 +469,10 @@ const connmark: Form = (w, use) => {
 const tosTarget: Form = (w, use) => {
   const o = use.options[0];
   let v: MarkMask;
-  switch (o.spec.name) {
-    case 'set-tos': v = parsed<MarkMask>(o); break;
-    case 'and-tos': v = { value: 0n, mask: ~BigInt(parsed<number>(o)) & 0xffn }; break;
-    case 'or-tos': v = { value: BigInt(parsed<number>(o)), mask: BigInt(parsed<number>(o)) }; break;
-    default: return w.fail(t('`--{0}`: nft can set the DSCP and ECN bits, not flip them', o.spec.name));
-  }
+  if (isOption(o, 'set-tos')) v = first(o);
+  else if (isOption(o, 'and-tos')) v = { value: 0n, mask: ~BigInt(num(o)) & 0xffn };
+  else if (isOption(o, 'or-tos')) v = { value: BigInt(num(o)), mask: BigInt(num(o)) };
+  else return w.fail(t('`--{0}`: nft can set the DSCP and ECN bits, not flip them', o.spec.name));
   if (v.value & ~v.mask) w.fail(t('the value flips bits outside the mask, which nft cannot do'));
   const f = ip(w.family);
   if (v.mask === 0n) return;
@@ -475,7 +486,7 @@ const tcpmss: Form = (w, use) => {
   const set = option(use, 'set-mss');
   w.note(t('on a SYN without an MSS option, iptables adds one and nft adds none'));
   if (set) {
-    const n = parsed<number>(set);
+    const n = first(set);
     w.statement(`tcp option maxseg size > ${n}`);
     return w.statement(`tcp option maxseg size set ${n}`);
   }
@@ -508,7 +519,7 @@ const ct: Form = (w, use) => {
   if (option(use, 'expevents')) w.fail(t('`--expevents`: nft sets the events of connections, not of expectations'));
   for (const [name, expr] of [['zone', 'ct zone'], ['zone-orig', 'ct original zone'], ['zone-reply', 'ct reply zone']] as const) {
     const o = option(use, name);
-    if (o) w.statement(`${expr} set ${o.values[0].text === 'mark' ? 'mark' : parsed<number>(o)}`);
+    if (o) w.statement(`${expr} set ${o.values[0].text === 'mark' ? 'mark' : first(o)}`);
   }
   const helper = option(use, 'helper');
   if (helper) {
@@ -521,7 +532,7 @@ const ct: Form = (w, use) => {
   }
   const events = option(use, 'ctevents');
   if (events) {
-    const names = parsed<string[]>(events);
+    const names = first(events);
     // nft reads helper, mark and secmark as keywords there: the events are then written as their bits.
     const bits = names.reduce((sum, e) => sum | (1 << CT_EVENT_BITS.indexOf(e)), 0);
     w.statement(`ct event set ${names.some((e) => ['helper', 'mark', 'secmark'].includes(e)) ? hex(bits) : names.map((e) => (e === 'natseqinfo' ? 'seqadj' : e)).join(',')}`);
@@ -532,14 +543,14 @@ const ct: Form = (w, use) => {
 const setTarget: Form = (w, use) => {
   if (option(use, 'map-set')) w.fail(t('`--map-set`: copy values from a set entry with an nft map instead (`meta mark set ip saddr map @name`), declared by hand'));
   const o = (option(use, 'add-set') ?? option(use, 'del-set'))!;
-  const name = parsed<string>(o, 0);
-  const dirs = parsed<string[]>(o, 1);
+  const name = first(o);
+  const dirs = second(o);
   if (dirs.length !== 1) w.fail(t('`{0}` names {1} dimensions, and only the ipset\'s type says what they are; declare the nft set by hand', dirs.join(','), dirs.length));
   if (!isNftChainName(name)) w.fail(t('nft cannot name a set `{0}`', name));
   const timeout = option(use, 'timeout');
   w.declare(`set ${name}`, `set ${name} { type ${addrType(w.family)}; flags dynamic${timeout ? ', timeout' : ''}; }`);
   w.note(t('set {0} stands for ipset {0}: declared for addresses; fill it or let the rules fill it', name));
-  const element = `${ip(w.family)} ${dirs[0] === 'src' ? 'saddr' : 'daddr'}${timeout ? ` timeout ${parsed<number>(timeout)}s` : ''}`;
+  const element = `${ip(w.family)} ${dirs[0] === 'src' ? 'saddr' : 'daddr'}${timeout ? ` timeout ${first(timeout)}s` : ''}`;
   const verb = o.spec.name === 'del-set' ? 'delete' : option(use, 'exist') ? 'update' : 'add';
   w.statement(`${verb} @${name} { ${element} }`);
 };
@@ -550,14 +561,14 @@ const setTarget: Form = (w, use) => {
  * kernel showed it forwarded): a second rule with the same tests drops it.
  */
 const tproxy: Form = (w, use) => {
-  const port = parsed<number>(option(use, 'on-port')!);
+  const port = first(option(use, 'on-port')!);
   const onIp = option(use, 'on-ip');
-  let address = onIp ? addressValue(parsed<Cidr>(onIp)).value : '';
+  let address = onIp ? addressText(w, first(onIp)).value : '';
   if (w.family === 'ipv6' && address !== '' && port !== 0) address = `[${address}]`;
   w.statement(`tproxy to ${address === '' || port !== 0 ? `${address}:${port}` : address}`);
   const mark = option(use, 'tproxy-mark');
   if (mark) {
-    const m = parsed<MarkMask>(mark);
+    const m = first(mark);
     w.statement(m.mask === U32 ? `meta mark set ${hex(m.value)}` : `meta mark set meta mark and ${hex(~m.mask & U32)} xor ${hex(m.value)}`);
   }
   w.statement('accept');
@@ -566,7 +577,8 @@ const tproxy: Form = (w, use) => {
 
 /** NETMAP keeps the host part: nft's `prefix` NAT; the destination where packets come in, the source where they go out. */
 const netmap: Form = (w, use) => {
-  const to = parsed<Cidr>(option(use, 'to')!);
+  const to = first(option(use as TargetUse, 'to')!);
+  if (!('address' in to)) return w.fail(t('`{0}` is a host name: its address is looked up when the rules load', to.hostname));
   if (to.prefix < 0) w.fail(t('the mask of `--to` is not a prefix'));
   const hooks = [...w.ctx.hooks];
   const dst = hooks.every((h) => natManip(h) === 'dst');

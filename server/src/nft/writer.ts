@@ -189,8 +189,8 @@ function headerField(bytes: number, unit: { unit: number; less: number }): strin
 /** A range of uint or port values that holds every value its kind allows. */
 function fullRange(use: OptionUse): boolean {
   const spec = use.spec.value;
-  const r = use.parsed[0] as { from?: number; to?: number } | undefined;
-  if (!r || typeof r !== 'object' || r.from === undefined) return false;
+  const r = use.parsed[0];
+  if (!r || typeof r !== 'object' || !('from' in r)) return false;
   const max = spec === 'portRange' ? 65535 : typeof spec === 'object' && spec.kind === 'uintRange' ? spec.max : undefined;
   return max !== undefined && r.from === (typeof spec === 'object' && spec.kind === 'uintRange' ? spec.min ?? 0 : 0) && r.to === max;
 }

@@ -60,6 +60,19 @@ export function isOption<N extends OptionName>(o: OptionUse, name: N | readonly 
   return typeof name === 'string' ? o.spec.name === name : name.some((n) => n === o.spec.name);
 }
 
+/**
+ * An option's first or second value, for readers of a rule the model kept:
+ * its values all parsed (iptables refuses the others). The engine and the nft
+ * writer set aside the values only a running script knows before they read.
+ */
+export function first<T>(o: { parsed: readonly [first?: T, ...rest: unknown[]] }): T {
+  return o.parsed[0]!;
+}
+
+export function second<T>(o: { parsed: readonly [first?: unknown, second?: T] }): T {
+  return o.parsed[1]!;
+}
+
 export interface MatchUse {
   name: string;
   spec?: KnownExtensionSpec;

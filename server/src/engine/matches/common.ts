@@ -1,7 +1,7 @@
 // Shared pieces of the match evaluators: how a compiled match looks, and the
 // small readers every module uses on its options.
 import type { Family, Hook, OptionName } from '../../knowledge';
-import { isOption, type MatchUse, type OptionUse, type OptionUseOf, type TargetUse } from '../../syntax/command';
+import { first, isOption, second, type MatchUse, type OptionUse, type OptionUseOf, type TargetUse } from '../../syntax/command';
 import type { MarkMask, PortRange, UintRange } from '../../knowledge/values';
 import { Criterion, EvalContext, invert, Tri } from '../context';
 
@@ -40,18 +40,7 @@ export function option<N extends OptionName>(use: MatchUse | TargetUse, name: N 
   return undefined;
 }
 
-/**
- * An option's first or second value. It is there: the engine sees only rules
- * the model kept, whose values all parsed (iptables refuses the others), and
- * compileMatch and compileTarget set aside the values only a script knows.
- */
-export function first<T>(o: { parsed: readonly [first?: T, ...rest: unknown[]] }): T {
-  return o.parsed[0]!;
-}
-
-export function second<T>(o: { parsed: readonly [first?: unknown, second?: T] }): T {
-  return o.parsed[1]!;
-}
+export { first, second };
 
 /** A criterion from a test that ignores negation, negated as the option says. */
 export function criterion(o: OptionUse, test: (ctx: EvalContext) => Tri, stateful = false): Criterion {

@@ -6,10 +6,10 @@
 // concrete test itself, value by value, once per rule. Any other test is run
 // on the pieces themselves (concrete.ts).
 import type { Hook } from '../../knowledge';
-import { checkValue, IcmpMatch, PortRange } from '../../knowledge/values';
+import { checkValue, PortRange } from '../../knowledge/values';
 import { t } from '../../l10n';
 import type { Rule } from '../../model/ruleset';
-import type { Criterion as RuleCriterion, MatchUse, OptionUse } from '../../syntax/command';
+import { first, isOption, type Criterion as RuleCriterion, type MatchUse, type OptionUse } from '../../syntax/command';
 import type { CompiledRule } from '../compile';
 import { Criterion, EvalContext, Skb, Tri } from '../context';
 import type { Interface } from '../host';
@@ -203,8 +203,6 @@ function probe(cs: Criterion[], dim: Dim, base: Packet, values: bigint[], set: (
 /** Probes look at the packet alone: no connection, nothing rewritten. */
 const PROBE_PIECE: Piece = { skb: newSkb() } as Piece;
 
-const PORT_OPTIONS = new Set(['source-port', 'destination-port']);
-
 /**
  * The symbolic tests of one match use: options with a known value set become
  * set tests, the rest run the concrete engine's compiled test (each option
@@ -223,22 +221,22 @@ function matchCriteria(use: MatchUse, cc: CompileContext, s: Setting, bases: Bas
       continue;
     }
     const alone = () => compileMatch({ ...use, options: [o] }, cc).criteria;
-    if (PORT_OPTIONS.has(o.spec.name) && name !== 'multiport') {
-      const r = o.parsed[0] as PortRange;
+    if (isOption(o, ['source-port', 'destination-port']) && name !== 'multiport') {
+      const r = first(o);
       out.push(setCriterion(text, o.spec.name === 'source-port' ? 'sport' : 'dport', negate(portSet([r]), PORTS, o.negated)));
-    } else if (name === 'multiport') {
-      const set = negate(portSet(o.parsed[0] as PortRange[]), PORTS, o.negated);
+    } else if (isOption(o, ['source-ports', 'destination-ports', 'ports'])) {
+      const set = negate(portSet(first(o)), PORTS, o.negated);
       out.push(o.spec.name === 'ports' ? eitherCriterion(text, 'sport', 'dport', set) : setCriterion(text, o.spec.name === 'source-ports' ? 'sport' : 'dport', set));
-    } else if (name === 'iprange') {
-      const { from, to } = o.parsed[0] as { from: bigint; to: bigint };
+    } else if (isOption(o, ['src-range', 'dst-range'])) {
+      const { from, to } = first(o);
       out.push(setCriterion(text, o.spec.name === 'src-range' ? 'src' : 'dst', negate(IntervalSet.range(from, to), allAddresses(s.family), o.negated)));
-    } else if (name === 'icmp' || name === 'icmp6') {
+    } else if (isOption(o, ['icmp-type', 'icmpv6-type'])) {
       // Type 255 (`any`) is every message; else one type and a range of codes (icmp_type_code_match).
-      const m = o.parsed[0] as IcmpMatch;
+      const m = first(o);
       const set = m.any ? ICMP_ALL : IntervalSet.range(BigInt(m.type * 256 + m.codeFrom), BigInt(m.type * 256 + m.codeTo));
       out.push(setCriterion(text, 'icmp', negate(set, ICMP_ALL, o.negated)));
-    } else if (name === 'mac') {
-      const mac = BigInt(`0x${String(o.parsed[0]).replace(/:/g, '')}`);
+    } else if (isOption(o, 'mac-source')) {
+      const mac = BigInt(`0x${first(o).replace(/:/g, '')}`);
       // Without a MAC (sent by the host, or over lo) the test fails, negated or not.
       out.push(setCriterion(text, 'mac', o.negated ? IntervalSet.range(0n, MAC_NONE - 1n).subtract(IntervalSet.of(mac)) : IntervalSet.of(mac)));
     } else {

@@ -32,7 +32,7 @@ const KEEP: FieldPlan = { kind: 'keep' };
 function rangeOf(use: TargetUse): ParsedNat | undefined {
   const name = use.spec?.name ?? use.name;
   const key = name === 'DNAT' ? 'to-destination' : name === 'SNAT' ? 'to-source' : 'to-ports';
-  return option(use, key)?.parsed[0] as ParsedNat | undefined;
+  return option(use, key)?.parsed[0];
 }
 
 function portRange(from: number, to: number): IntervalSet {
