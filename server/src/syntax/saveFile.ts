@@ -5,7 +5,7 @@
 // A bad line is reported and skipped; the rest of the file is still read.
 import type { Diagnostic, DiagnosticCode, Severity, Span } from '../diagnostics';
 import type { Family } from '../knowledge';
-import { Command, CommandHead, headOf, parseCommand, ParseContext, pooledName } from './command';
+import { Command, CommandHead, lineHeadOf, parseCommand, ParseContext, pooledName } from './command';
 import type { ParsedLines } from './parsedLines';
 import { runToEnd, Steps } from '../steps';
 import { closesQuote, splitRestoreWords } from './restoreWords';
@@ -251,7 +251,7 @@ export function readBlockLine(lineText: string, line: number, col: number, conte
   // A line kept for the next versions gets a copy of its own: a slice would keep this version's whole text alive.
   const own = reuse ? unshared(lineText) : lineText;
   const read = parseCommandLine(own, line, col, context);
-  const statement = read.command.words.length ? new CommandLine(line, col, own, context, headOf(read.command), read.counters) : undefined;
+  const statement = read.command.words.length ? new CommandLine(line, col, own, context, lineHeadOf(read.command), read.counters) : undefined;
   const diagnostics = read.diagnostics.length ? read.diagnostics : NO_DIAGNOSTICS;
   reuse?.set(line, own, col, context.table, context.family, statement, diagnostics);
   return { statement, command: read.command, diagnostics };
@@ -261,7 +261,7 @@ export function readBlockLine(lineText: string, line: number, col: number, conte
 export function readCommandLine(lineText: string, line: number, context: ParseContext): { statement: CommandLine; command: Command } | undefined {
   const { command, counters } = parseCommandLine(lineText, line, 0, context);
   if (!command.words.length) return undefined;
-  return { statement: new CommandLine(line, 0, lineText, context, headOf(command), counters), command };
+  return { statement: new CommandLine(line, 0, lineText, context, lineHeadOf(command), counters), command };
 }
 
 /** A command line inside a table block: its optional `[packets:bytes]` prefix, words and command. */
