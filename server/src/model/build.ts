@@ -799,7 +799,7 @@ function restoreChains(table: Table, saved: ReturnType<typeof snapshotChains>): 
 
 /** Every chain with the same fields in the same order: one object shape for the walks over tens of thousands. */
 function newChain(name: string, table: string, builtin: boolean, declaration?: Token): Chain {
-  return { name, table, builtin, policy: builtin ? 'ACCEPT' : undefined, policyToken: undefined, declaration, rules: [], references: [], hooks: new HookSet(), jumps: [] };
+  return { name, table, builtin, policy: builtin ? 'ACCEPT' : undefined, policyToken: undefined, declaration, rules: [], references: [], hooks: new HookSet(), jumps: [], order: 0 };
 }
 
 function where(token: Token | undefined): string {

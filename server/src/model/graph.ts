@@ -47,36 +47,42 @@ export function reachFromHooks(table: Table): void {
 }
 
 /**
- * The most jumps (and gotos) between a built-in chain and each chain it reaches:
- * the longest way, as nf_tables counts when it checks a table. Only for a table
- * without a circle; chains that no built-in chain reaches are left out.
+ * The chains whose longest way from a built-in chain is `depth` jumps (and gotos),
+ * as nf_tables counts when it checks a table. Only for a table without a circle;
+ * chains that no built-in chain reaches are left out.
  */
-export function jumpDepths(table: Table): Map<Chain, number> {
+export function chainsAtDepth(table: Table, depth: number): Chain[] {
   // Kahn's order over the reached chains: a chain's depth is final once every jump into it is counted.
-  const waiting = new Map<Chain, number>();
-  for (const chain of table.chains.values()) {
+  const chains = numberChains(table);
+  const waiting = new Int32Array(chains.length);
+  const depths = new Int32Array(chains.length).fill(-1);
+  for (const chain of chains) {
     if (!chain.builtin && chain.hooks.bits === 0) continue;
-    for (const next of chain.jumps) waiting.set(next, (waiting.get(next) ?? 0) + 1);
+    for (const next of chain.jumps) waiting[next.order]++;
   }
-  const depths = new Map<Chain, number>();
   const ready: Chain[] = [];
-  for (const chain of table.chains.values()) {
-    if (chain.builtin && !waiting.has(chain)) {
-      depths.set(chain, 0);
+  for (const chain of chains) {
+    if (chain.builtin && waiting[chain.order] === 0) {
+      depths[chain.order] = 0;
       ready.push(chain);
     }
   }
   while (ready.length) {
     const chain = ready.pop()!;
-    const below = depths.get(chain)! + 1;
+    const below = depths[chain.order] + 1;
     for (const next of chain.jumps) {
-      if ((depths.get(next) ?? -1) < below) depths.set(next, below);
-      const left = waiting.get(next)! - 1;
-      waiting.set(next, left);
-      if (left === 0) ready.push(next);
+      if (depths[next.order] < below) depths[next.order] = below;
+      if (--waiting[next.order] === 0) ready.push(next);
     }
   }
-  return depths;
+  return chains.filter((chain) => depths[chain.order] === depth);
+}
+
+/** Numbers the table's chains in `order`, so that a walk keeps what it knows of each chain in an array, not a map. */
+function numberChains(table: Table): Chain[] {
+  const chains = [...table.chains.values()];
+  for (let i = 0; i < chains.length; i++) chains[i].order = i;
+  return chains;
 }
 
 /**
@@ -161,24 +167,25 @@ export function findJumpCycles(table: Table): Rule[][] {
 function hasCycle(table: Table): boolean {
   const ACTIVE = 1;
   const DONE = 2;
-  const state = new Map<Chain, number>();
-  for (const root of table.chains.values()) {
-    if (root.jumps.length === 0 || state.has(root)) continue;
+  const chains = numberChains(table);
+  const state = new Uint8Array(chains.length);
+  for (const root of chains) {
+    if (root.jumps.length === 0 || state[root.order] !== 0) continue;
     const stack: { chain: Chain; at: number }[] = [{ chain: root, at: 0 }];
-    state.set(root, ACTIVE);
+    state[root.order] = ACTIVE;
     while (stack.length) {
       const frame = stack[stack.length - 1];
       if (frame.at >= frame.chain.jumps.length) {
-        state.set(frame.chain, DONE);
+        state[frame.chain.order] = DONE;
         stack.pop();
         continue;
       }
       const next = frame.chain.jumps[frame.at++];
       if (next.jumps.length === 0) continue;
-      const s = state.get(next);
+      const s = state[next.order];
       if (s === ACTIVE) return true;
-      if (s === undefined) {
-        state.set(next, ACTIVE);
+      if (s === 0) {
+        state[next.order] = ACTIVE;
         stack.push({ chain: next, at: 0 });
       }
     }

@@ -6,7 +6,7 @@ import { Diagnostic, diagnostic, DiagnosticCode, FixFacts, Severity, Span } from
 import { ExtensionSpec, Hook, HOOKS, hookList, NFT_JUMP_LEVELS } from '../knowledge';
 import { PROTOCOLS, protocolNumber } from '../knowledge/vocabulary';
 import type { OptionUse, RuleSpec } from '../syntax/command';
-import { findJumpCycles, jumpDepths, jumpedChain, levelsAbove, levelsBelow } from './graph';
+import { chainsAtDepth, findJumpCycles, jumpedChain, levelsAbove, levelsBelow } from './graph';
 import type { Chain, Rule, Table } from './ruleset';
 import { orList, t } from '../l10n';
 
@@ -88,8 +88,7 @@ export function loopProblems(table: Table, diagnostics: Diagnostic[]): boolean {
  * it is a warning. Reported once, on each jump out of a chain one level above.
  */
 function depthProblems(table: Table, diagnostics: Diagnostic[]): void {
-  for (const [chain, depth] of jumpDepths(table)) {
-    if (depth !== NFT_JUMP_LEVELS - 1) continue;
+  for (const chain of chainsAtDepth(table, NFT_JUMP_LEVELS - 1)) {
     for (const rule of chain.rules) {
       const next = jumpedChain(rule);
       if (next) diagnostics.push(tooDeep(rule, next, chain));

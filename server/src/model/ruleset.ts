@@ -49,6 +49,8 @@ export interface Chain {
   hooks: HookSet;
   /** The chains its rules jump or go to, in rule order (once for a run of rules to the same chain). */
   jumps: Chain[];
+  /** Its place among its table's chains, for a walk that keeps what it knows of each chain in an array (graph.ts). */
+  order: number;
 }
 
 export type TargetRef =

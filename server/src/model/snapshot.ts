@@ -169,7 +169,7 @@ export function rulesetFromSnapshot(s: RulesetSnapshot): Ruleset {
       const hooks = new HookSet(c.hooks);
       const chain: Chain = c.lines
         ? new LineChain(c.name, t.name, c.builtin, hooks, table, s.family, c.lines)
-        : { name: c.name, table: t.name, builtin: c.builtin, rules: [], references: [], hooks, jumps: [] };
+        : { name: c.name, table: t.name, builtin: c.builtin, rules: [], references: [], hooks, jumps: [], order: 0 };
       if (c.policy) chain.policy = c.policy;
       table.chains.set(c.name, chain);
     }
@@ -201,6 +201,7 @@ class LineChain implements Chain {
   policy?: string;
   references: Rule[] = [];
   jumps: Chain[] = [];
+  order = 0;
   private made?: Rule[];
 
   constructor(
