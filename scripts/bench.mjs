@@ -1,10 +1,11 @@
 // npm run bench: bundles each test/bench/*.bench.ts like the shipped code
 // (esbuild, no test-time transpiler in the way) and runs them one by one.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 mkdirSync('out/bench', { recursive: true });
+const v8Flags = JSON.parse(readFileSync('server/src/node/v8Flags.json', 'utf8'));
 // `npm run bench -- NAME...`: only the benchmarks whose file name contains one of them.
 const only = process.argv.slice(2);
 const benches = readdirSync('test/bench').filter((f) => f.endsWith('.bench.ts') && (only.length === 0 || only.some((o) => f.includes(o)))).sort();
@@ -26,7 +27,7 @@ for (const file of benches) {
   });
   console.log(`\n== ${file}`);
   // The same V8 flags as the language server and the CLI run with.
-  const r = spawnSync(process.execPath, ['--max-semi-space-size=64', outfile], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [...v8Flags, outfile], { stdio: 'inherit' });
   failed ||= r.status !== 0;
 }
 process.exit(failed ? 1 : 0);

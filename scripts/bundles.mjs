@@ -11,6 +11,9 @@ import { join } from 'node:path';
  * `production`: minified, no source maps, and only what the .vsix ships.
  */
 export async function buildBundles({ production = false, watch = false, outRoot = '.' } = {}) {
+  // The language server and the CLIs start with the V8 flags they are measured with (server/src/node/v8Flags.ts).
+  const v8Flags = JSON.parse(readFileSync('server/src/node/v8Flags.json', 'utf8'));
+  const executable = { banner: { js: `#!/usr/bin/env -S node ${v8Flags.join(' ')}` } };
   const common = {
     bundle: true,
     platform: 'node',
@@ -22,7 +25,7 @@ export async function buildBundles({ production = false, watch = false, outRoot 
   };
   const builds = [
     { ...common, entryPoints: ['client/src/extension.ts'], outfile: join(outRoot, 'client/out/extension.js'), external: ['vscode'] },
-    { ...common, ...cjsTreeSitter, entryPoints: ['server/src/lsp/server.ts'], outfile: join(outRoot, 'server/out/server.js') },
+    { ...common, ...cjsTreeSitter, ...executable, entryPoints: ['server/src/lsp/server.ts'], outfile: join(outRoot, 'server/out/server.js') },
     // The trace panel's page: the engine runs there, in the browser.
     {
       ...common, platform: 'browser', format: 'iife', target: 'es2022',
@@ -32,9 +35,9 @@ export async function buildBundles({ production = false, watch = false, outRoot 
   ];
   if (!production) {
     builds.push(
-      { ...common, ...cjsTreeSitter, entryPoints: ['server/src/cli/lint.ts'], outfile: join(outRoot, 'server/out/cli.js') },
-      { ...common, ...cjsTreeSitter, entryPoints: ['server/src/cli/trace.ts'], outfile: join(outRoot, 'server/out/trace.js') },
-      { ...common, ...cjsTreeSitter, entryPoints: ['server/src/cli/diff.ts'], outfile: join(outRoot, 'server/out/diff.js') },
+      { ...common, ...cjsTreeSitter, ...executable, entryPoints: ['server/src/cli/lint.ts'], outfile: join(outRoot, 'server/out/cli.js') },
+      { ...common, ...cjsTreeSitter, ...executable, entryPoints: ['server/src/cli/trace.ts'], outfile: join(outRoot, 'server/out/trace.js') },
+      { ...common, ...cjsTreeSitter, ...executable, entryPoints: ['server/src/cli/diff.ts'], outfile: join(outRoot, 'server/out/diff.js') },
     );
   }
   copyBashGrammar(outRoot);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { HOSTILE_INPUTS } from '../support/hostile';
+import { V8_FLAGS } from '../../server/src/node/v8Flags';
 import { LspClient } from '../support/lspClient';
 import { REPO } from '../support/shared';
 
@@ -28,7 +29,7 @@ function main(): void {
       const file = path.join(dir, input.file);
       writeFileSync(file, input.text);
       const t0 = performance.now();
-      const r = spawnSync(process.execPath, ['--max-semi-space-size=64', '-r', probe, path.join(REPO, 'server/out/cli.js'), file], { encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(process.execPath, [...V8_FLAGS, '-r', probe, path.join(REPO, 'server/out/cli.js'), file], { encoding: 'utf8', timeout: 60_000 });
       const ms = performance.now() - t0;
       const [rss, cpu] = readFileSync(path.join(dir, 'peak'), 'utf8').split(' ').map(Number);
       const mb = rss / 1024;

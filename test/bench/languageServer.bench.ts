@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CompletionRequest, DocumentSymbolRequest, HoverRequest, Position, TextDocumentContentChangeEvent } from 'vscode-languageserver-protocol/node';
-import { SERVER_NODE_FLAGS } from '../../server/src/protocol/requests';
+import { V8_FLAGS } from '../../server/src/node/v8Flags';
 import { LspClient } from '../support/lspClient';
 import { REPO } from '../support/shared';
 import { generateKubeProxy } from './kubeProxy';
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   }
 
   // Started as the extension starts it: with its Node flags.
-  const client = await new LspClient().start({}, { command: [process.execPath, ...SERVER_NODE_FLAGS, server] });
+  const client = await new LspClient().start({}, { command: [process.execPath, ...V8_FLAGS, server] });
   const uri = 'file:///bench/kube-proxy.rules';
   try {
     const opened = performance.now();

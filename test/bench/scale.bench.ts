@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { iptablesMissing, Namespace } from '../support/iptables';
+import { V8_FLAGS } from '../../server/src/node/v8Flags';
 import { REPO } from '../support/shared';
 import { generateDockerHost, generateKubeProxy } from './kubeProxy';
 
@@ -62,7 +63,7 @@ try {
     writeFileSync(file, text);
     const rules = text.split('\n').filter((l) => l.startsWith('-A ')).length;
     const times = (command: string[], input?: string) => median(Array.from({ length: runs }, () => measure(command, input)));
-    const ours = times([process.execPath, '--max-semi-space-size=64', lint, file]);
+    const ours = times([process.execPath, ...V8_FLAGS, lint, file]);
     if (ours.status !== 0) console.log(`(iptables-lint exited ${ours.status} on ${name}: it found errors in a file the kernel loads)`);
     const tool = (t: string) => (ns ? times(['ip', 'netns', 'exec', ns.name, t, '--test'], text) : undefined);
     const nft = tool('iptables-nft-restore');

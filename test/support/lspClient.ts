@@ -8,6 +8,7 @@ import {
   InitializedNotification, ProtocolConnection, PublishDiagnosticsNotification, PublishDiagnosticsParams,
   ServerCapabilities, StreamMessageReader, StreamMessageWriter, TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node';
+import { V8_FLAGS } from '../../server/src/node/v8Flags';
 import { REPO } from './shared';
 
 export class LspClient {
@@ -29,12 +30,12 @@ export class LspClient {
 
   /**
    * Starts the server; `settings` is what it reads as the `iptables` configuration.
-   * `command`: another way to run it (an installed `iptables-language-server`);
+   * `command`: another way to run it (an installed `iptables-language-server`); by default as VS Code starts it, with its V8 flags;
    * `locale`: the display language the editor tells it; `env`: the server's environment.
    */
   async start(
     settings: Record<string, unknown> = {},
-    { command = [process.execPath, path.join(REPO, 'server', 'out', 'server.js')], locale, env }: { command?: string[]; locale?: string; env?: NodeJS.ProcessEnv } = {},
+    { command = [process.execPath, ...V8_FLAGS, path.join(REPO, 'server', 'out', 'server.js')], locale, env }: { command?: string[]; locale?: string; env?: NodeJS.ProcessEnv } = {},
   ): Promise<this> {
     this.server = spawn(command[0], [...command.slice(1), '--stdio'], { stdio: 'pipe', env });
     this.connection = createProtocolConnection(new StreamMessageReader(this.server.stdout!), new StreamMessageWriter(this.server.stdin!));

@@ -1,4 +1,3 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
 // iptables-diff: where two rulesets differ, chain by chain. Each side is a rule
 // file, a firewall script (the ruleset it builds) or `live`: the ruleset the
 // kernel holds now, read with iptables-save on this machine (or the network

@@ -1,4 +1,3 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
 // iptables-lint: the extension's checks on the command line, for terminals and CI.
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';

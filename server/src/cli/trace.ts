@@ -1,4 +1,3 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
 // iptables-trace: follow one packet through a ruleset as the Linux kernel
 // would, on a simulated host, and say which rules it hits and what becomes of it.
 import { DEFAULT_OPTIONS } from '../analysis/analyse';

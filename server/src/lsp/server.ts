@@ -1,4 +1,3 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
 // The language server. VS Code starts it over node IPC; other editors run
 // `iptables-language-server --stdio`. The main thread only talks to the editor
 // (lsp/router.ts); worker threads running this same file analyse the documents

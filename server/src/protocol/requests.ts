@@ -7,14 +7,6 @@ import type { RulesetSnapshot } from '../model/snapshot';
 import type { LiveComparison, LiveTexts } from '../services/compareLive';
 import type { PacketTestResult } from '../services/packetTests';
 
-/**
- * Node's flags for the server process, as the extension starts it (and the benchmarks do): the
- * analysis keeps large rulesets alive while it builds them, and a larger young generation saves
- * V8 from copying them again and again (halves analysis time on 8k-rule files, see npm run bench).
- * V8 takes them for the server's worker threads too.
- */
-export const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
-
 // ---- client → server (a custom LSP request) ----------------------------------------------------
 
 /** The rulesets a document loads or builds, for the trace panel to run the engine on. */

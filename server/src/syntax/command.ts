@@ -177,7 +177,7 @@ class LineHead implements CommandHead {
   private readonly targetName?: string;
   private readonly targetStart: number;
   private readonly targetEnd: number;
-  private readonly spec?: ExtensionSpec;
+  private readonly spec: TargetHead['spec'];
   private readonly rare?: RareFields;
 
   constructor(command: Command) {
