@@ -260,10 +260,12 @@ test('Shorewall: a probed tool path kept through a `case`, and a restore input s
     + 'IPTABLES_RESTORE=${IPTABLES}-restore\ncommand="$IPTABLES_RESTORE --wait 60"\n'
     + 'exec 3>/var/lib/shorewall/.iptables-restore-input\ncat >&3 << __EOF__\n*filter\n:INPUT DROP [0:0]\n__EOF__\n'
     + '[ -f /var/lib/shorewall/.dynamic ] && cat /var/lib/shorewall/.dynamic >&3\n'
-    + 'cat >&3 << __EOF__\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n__EOF__\nexec 3>&-\ncat /var/lib/shorewall/.iptables-restore-input | $command\n';
+    + 'cat >&3 << __EOF__\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n__EOF__\nexec 3>&-\ncat /var/lib/shorewall/.iptables-restore-input | $command\n'
+    // Split, the "not found" value leaves only the option: ` --wait` is no program either.
+    + 'g_tool="$IPTABLES --wait"\n$g_tool -A INPUT -p tcp --dport 22 -j ACCEPT\n';
   const r = await analyse(script);
   assert.deepEqual(shown(r), []);
-  assert.deepEqual(rulesetText(r.rulesets.ipv4).split('\n').filter((l) => /^[:-]A? ?INPUT/.test(l)), [':INPUT DROP [0:0]', '-A INPUT -i lo -j ACCEPT']);
+  assert.deepEqual(rulesetText(r.rulesets.ipv4).split('\n').filter((l) => /^[:-]A? ?INPUT/.test(l)), [':INPUT DROP [0:0]', '-A INPUT -i lo -j ACCEPT', '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT']);
   assert.deepEqual(shown(r, ['information']), [
     '27 information: what this iptables-restore loads depends on the way the script went (output that depends on the machine): the ruleset shown has what the first of those ways loads',
   ]);

@@ -807,13 +807,15 @@ export class ShellInterpreter implements ExpansionHost {
   }
 }
 
+/** An empty name ("not found"), or one that starts with `-` (a suffix after one: `./-restore`, ` --wait`): no program the script means. */
+const NOT_FOUND = /^(.*\/)?(-.*)?$/;
+
 /**
  * The command the values of a probed command name all run, when they agree
  * (the empty value, "not found", aside): `/sbin/iptables` or `/usr/sbin/iptables`.
  */
 function sameTool(values: readonly string[] | undefined): string | undefined {
-  // An empty value ("not found"), or one whose name starts with `-` (a suffix after one: `./-restore`), is no program the script means.
-  const named = values?.filter((v) => !/^(.*\/)?(-.*)?$/.test(v)) ?? [];
+  const named = values?.filter((v) => !NOT_FOUND.test(v)) ?? [];
   const tools = named.map(iptablesTool);
   const first = tools[0];
   if (!first || tools.some((tgt) => !tgt || tgt.kind !== first.kind || tgt.family !== first.family)) return undefined;
@@ -828,7 +830,7 @@ function takesValue(option: string | undefined, word: string): boolean {
 
 /** Values of an unquoted word that split into one of several paths to the same iptables and the same words after it. */
 function sameToolSplit(values: readonly string[] | undefined): string[] | undefined {
-  const words = values?.map((v) => v.split(/[ \t\n]+/).filter((w) => w !== '')).filter((w) => w.length > 0) ?? [];
+  const words = values?.map((v) => v.split(/[ \t\n]+/).filter((w) => w !== '')).filter((w) => w.length > 0 && !NOT_FOUND.test(w[0])) ?? [];
   const rest = words[0]?.slice(1).join(' ');
   if (words.length === 0 || words.some((w) => w.slice(1).join(' ') !== rest)) return undefined;
   const tool = sameTool(words.map((w) => w[0]));
