@@ -143,6 +143,7 @@ export class RulesetBuilder {
 
   /** Applies a command; returns the rules it added (for -A, -I, -R). */
   private apply(table: Table, facts: RuleFacts, counters?: Token): Rule[] {
+    this.edited(table);
     const command = facts.head;
     if (!command.kind || command.otherFamily) return [];
     const chainToken = command.chain;
@@ -429,9 +430,21 @@ export class RulesetBuilder {
 
   // ---- scripts: each iptables command is its own commit, from an empty ruleset ----
 
+  /**
+   * Each table's last edit, from a count that only grows: a table holds the
+   * same as at a checkpoint while its number is the one the checkpoint saw.
+   */
+  private readonly edits = new WeakMap<Table, number>();
+  private editCount = 0;
+
+  private edited(table: Table): void {
+    this.edits.set(table, ++this.editCount);
+  }
+
   /** A chain there before the script runs, empty (one the script that sources a fragment made). */
   givenChain(tableName: string, name: string): void {
     const table = this.touchTable(tableName);
+    this.edited(table);
     if (!table.chains.has(name)) table.chains.set(name, newChain(name, tableName, false));
   }
 
@@ -646,6 +659,7 @@ export class RulesetBuilder {
           failed = true;
           continue;
         }
+        this.edited(table);
         this.loadBlock(table, block);
         this.endBlock();
         linkChains(table);
@@ -655,6 +669,7 @@ export class RulesetBuilder {
         if (before) {
           restoreChains(before, saved!);
           linkChains(before);
+          this.edited(before);
           this.ruleset.tables.set(name, before);
         } else if (failed) {
           this.ruleset.tables.delete(name);
@@ -679,15 +694,27 @@ export class RulesetBuilder {
    * tables and chains it had that are missing; `size`, the chains and rules copied.
    */
   checkpoint(): RulesetCheckpoint {
-    const saved = [...this.ruleset.tables].map(([name, t]) => ({ name, table: t, chains: snapshotChains(t) }));
+    const saved = [...this.ruleset.tables].map(([name, t]) => ({ name, table: t, chains: snapshotChains(t), edit: this.edits.get(t) }));
+    const sizeOf = (s: (typeof saved)[number]) => {
+      let n = 0;
+      for (const c of s.chains.values()) n += 1 + c.rules.length;
+      return n;
+    };
     let size = 0;
-    for (const s of saved) for (const c of s.chains.values()) size += 1 + c.rules.length;
+    for (const s of saved) size += sizeOf(s);
     const back = () => {
+      let restored = 0;
       this.ruleset.tables = new Map(saved.map((s) => {
+        // Only the tables edited since are put back and linked again (a way that added one rule to filter leaves nat alone).
+        if (this.ruleset.tables.get(s.name) === s.table && this.edits.get(s.table) === s.edit) return [s.name, s.table];
         restoreChains(s.table, s.chains);
         linkChains(s.table);
+        if (s.edit === undefined) this.edits.delete(s.table);
+        else this.edits.set(s.table, s.edit);
+        restored += sizeOf(s);
         return [s.name, s.table];
       }));
+      return restored;
     };
     const addMissing = () => {
       for (const s of saved) {
@@ -705,7 +732,10 @@ export class RulesetBuilder {
           table.chains.set(name, c.chain);
           added = true;
         }
-        if (added) linkChains(table);
+        if (added) {
+          this.edited(table);
+          linkChains(table);
+        }
       }
     };
     return { back, addMissing, size };
@@ -777,7 +807,8 @@ function hasError(sink: Diagnostic[]): boolean {
 
 /** Where a ruleset was (see RulesetBuilder.checkpoint). */
 export interface RulesetCheckpoint {
-  back(): void;
+  /** Returns how many chains and rules it put back. */
+  back(): number;
   addMissing(): void;
   size: number;
 }

@@ -270,7 +270,7 @@ export class ScriptFirewall implements FirewallHost {
       return {
         chains,
         fingerprint: this.fingerprint(),
-        back: () => { budget.scan(size * RULE_COPY_COST); both.forEach((c) => c.back()); },
+        back: () => { for (const c of both) budget.scan(c.back() * RULE_COPY_COST); },
         addMissing: () => { budget.scan(size * RULE_COPY_COST); both.forEach((c) => c.addMissing()); },
       };
     };
