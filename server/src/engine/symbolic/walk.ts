@@ -632,7 +632,9 @@ export class SymbolicWalk {
     for (const d of ds) {
       const v = this.coarse && d.verdict.verdict === 'drop' ? { ...d.verdict, reason: d.verdict.reason.replace(/^(\w+\/[^\s/]+)\/\d+ /, '$1/* ') } : d.verdict;
       const k = JSON.stringify(v);
-      byVerdict.set(k, [...(byVerdict.get(k) ?? []), { piece: d.piece, verdict: v }]);
+      const g = byVerdict.get(k);
+      if (g) g.push({ piece: d.piece, verdict: v });
+      else byVerdict.set(k, [{ piece: d.piece, verdict: v }]);
     }
     return [...byVerdict.values()].flatMap((g) => {
       const pieces = g.map((d) => d.piece);
