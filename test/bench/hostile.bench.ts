@@ -45,17 +45,18 @@ function main(): void {
   if (over) process.exitCode = 1;
 }
 
-/** Each large rule file opened in the language server, hovered on its first rule's `-A` at once. */
+/** Each input opened in the language server and hovered at once: on a rule file's first `-A`, on a script's second line. */
 async function hoverWhileAnalysing(): Promise<void> {
   const client = await new LspClient().start();
   let late = 0;
-  const files = HOSTILE_INPUTS.filter((h) => h.file.endsWith('.rules'));
+  const files = HOSTILE_INPUTS;
   try {
     for (const input of files) {
       const uri = `file:///bench/${input.file}`;
-      const line = input.text.split('\n').findIndex((l) => l.startsWith('-A '));
+      const script = input.file.endsWith('.sh');
+      const line = script ? 1 : input.text.split('\n').findIndex((l) => l.startsWith('-A '));
       const t0 = performance.now();
-      await client.open(uri, input.text);
+      await client.open(uri, input.text, script ? 'shellscript' : 'iptables');
       await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character: 1 } });
       const hovered = performance.now() - t0;
       await client.diagnosticsOf(uri, 1, 120_000);
