@@ -121,3 +121,18 @@ test('a retry loop whose rounds change nothing ends only by leaving it: what fol
   assert.deepEqual(r.diagnostics.map(summary), []);
   assert.ok(rulesetText(r.rulesets.ipv4).includes('-A INPUT -j ACCEPT\n'));
 });
+
+test('IFS splits what expansions produce, never the text written in the script', async () => {
+  // As arno's traffic shaper: IFS=' ,' for its port lists, then --tcp-flags written out with commas.
+  const r = await analyse([
+    '#!/bin/bash', 'IFS=\' ,\'', 'iptables -t mangle -N SHAPER', 'iptables -t mangle -A SHAPER -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK ACK -j RETURN',
+    'PORTS=22,80', 'for port in $PORTS; do iptables -A INPUT -p tcp --dport $port -j ACCEPT; done', 'FLAGS=SYN,ACK', 'iptables -A INPUT -p tcp --tcp-flags $FLAGS SYN -j DROP', '',
+  ].join('\n'));
+  assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error').map(summary), [
+    // $FLAGS is split: --tcp-flags takes SYN and ACK, and the last SYN is left over.
+    '8:45-48 error: `SYN` is not an option or the value of one',
+  ]);
+  const rules = rulesetText(r.rulesets.ipv4!);
+  assert.match(rules, /-A SHAPER -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK ACK -j RETURN/);
+  assert.match(rules, /-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT/);
+});

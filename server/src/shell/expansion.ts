@@ -108,6 +108,11 @@ export class Expander {
         else unquotedUnknown = true;
         continue;
       }
+      // Text written in the script is never split, only what expansions made of it: with IFS=' ,', `FIN,SYN` stays one word.
+      if (p.literal) {
+        current.push(p.value);
+        continue;
+      }
       const text = p.value.text;
       if (text === '' && p.value.assumes) this.vanished.push(...p.value.assumes);
       // Nothing to split: the value stays as it is, with where it was written.
