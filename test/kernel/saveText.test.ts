@@ -97,6 +97,8 @@ test('single rules: what we print is what iptables -S prints after adding the ru
     });
   }
   console.log(`rules the kernel took: ${loaded}; printed exactly: ${loaded - known - problems.length}; known differences: ${known}`);
-  assert.ok(loaded > 1000, `only ${loaded} rules loaded`);
+  // Without the shared corpus only test/kernel/savedRules.txt is probed (215 rules; a few need modules a machine may lack).
+  const floor = corpusMissing() ? 200 : 1000;
+  assert.ok(loaded > floor, `only ${loaded} rules loaded`);
   assert.deepEqual(problems, []);
 });
