@@ -569,7 +569,10 @@ const diagnosticKey = (d: Diagnostic) => `${d.code}|${d.span.line}|${d.span.star
 /** Rules on a line with an error are left out of the review: what they mean is uncertain. */
 function brokenBy(diagnostics: readonly Diagnostic[]): (rule: Rule) => boolean {
   const errorLines = new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.span.line));
-  return (rule) => !rule.facts.head.flag || errorLines.has(rule.facts.head.flag.line);
+  return (rule) => {
+    const flag = rule.facts.head.flag;
+    return !flag || errorLines.has(flag.line);
+  };
 }
 
 /**

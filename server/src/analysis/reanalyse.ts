@@ -109,7 +109,13 @@ export function* reanalyseSteps(base: Analysis, text: string, options: AnalysisO
 /** The lines of the chains' rules. */
 function ruleLines(chains: Iterable<Chain>): Set<number> {
   const lines = new Set<number>();
-  for (const chain of chains) for (const rule of chain.rules) if (rule.facts.head.flag) lines.add(rule.facts.head.flag.line);
+  for (const chain of chains) {
+    for (const rule of chain.rules) {
+      // A rule file's head makes its flag token when asked (syntax/command.ts LineHead): once per rule.
+      const flag = rule.facts.head.flag;
+      if (flag) lines.add(flag.line);
+    }
+  }
   return lines;
 }
 
