@@ -1,9 +1,6 @@
 // The contract between the extension (client) and the language server: every
 // custom request and command, typed in one place (as rust-analyzer's lsp_ext.ts).
 // The messages between the extension and the trace panel are in webview.ts.
-import type { DocumentKind } from '../analysis/document';
-import type { Span } from '../diagnostics';
-import type { RulesetSnapshot } from '../model/snapshot';
 import type { LiveComparison, LiveTexts } from '../services/compareLive';
 import type { PacketTestResult } from '../services/packetTests';
 
@@ -18,22 +15,8 @@ export interface TraceModelParams {
   fromDisk?: boolean;
 }
 
-/** Null when the server stays out of the document (a shell script without iptables). */
-export interface TraceModel {
-  uri: string;
-  /** The document version the model was made from. */
-  version: number;
-  kind: DocumentKind;
-  /** One per address family the document has rules for. */
-  rulesets: RulesetSnapshot[];
-  /** The errors iptables would stop at: the trace shows the rules without them. */
-  errors: ModelError[];
-}
-
-export interface ModelError extends Span {
-  message: string;
-  code: string;
-}
+// The model and its errors are the trace service's own types (services/ never imports the contract).
+export type { ModelError, TraceModel } from '../services/trace';
 
 /** "iptables: Convert to nftables": the document's rules as an nft script. */
 export const NFT_SCRIPT_REQUEST = 'iptables/nftScript';

@@ -1,10 +1,26 @@
 // The trace panel's side of the server: the model the panel runs the engine
 // on, and where the "Trace a packet" lenses go.
-import type { DocumentAnalysis } from '../analysis/document';
+import type { DocumentAnalysis, DocumentKind } from '../analysis/document';
 import type { Span } from '../diagnostics';
 import type { Hook } from '../knowledge';
-import { Places, snapshotOf, TOKEN_PLACES } from '../model/snapshot';
-import type { TraceModel } from '../protocol/requests';
+import { Places, RulesetSnapshot, snapshotOf, TOKEN_PLACES } from '../model/snapshot';
+
+/** Null when the server stays out of the document (a shell script without iptables). */
+export interface TraceModel {
+  uri: string;
+  /** The document version the model was made from. */
+  version: number;
+  kind: DocumentKind;
+  /** One per address family the document has rules for. */
+  rulesets: RulesetSnapshot[];
+  /** The errors iptables would stop at: the trace shows the rules without them. */
+  errors: ModelError[];
+}
+
+export interface ModelError extends Span {
+  message: string;
+  code: string;
+}
 
 export function traceModel(analysis: DocumentAnalysis, uri: string, version: number): TraceModel {
   return {
