@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { HoverRequest, MarkupContent } from 'vscode-languageserver-protocol/node';
+import { ENDED_KEPT, LARGE_DOCUMENT } from '../../server/src/lsp/router';
 import { SERVER_THREADS_REQUEST, ServerThreads } from '../../server/src/protocol/requests';
 import { generateKubeProxy } from '../bench/kubeProxy';
 import { LspClient } from '../support/lspClient';
@@ -126,4 +127,18 @@ test('a small document that grows large gets a worker of its own', async () => {
   const h = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: at, character: 5 } });
   assert.match((h?.contents as MarkupContent).value, /7001 rules\./);
   await client.close(uri);
+});
+
+test('the server lists only the last workers that ended: a long session does not pile them up', async () => {
+  // Each large document opened and closed again ends its worker ('closed').
+  const large = generateKubeProxy({ services: 60, endpointsPerService: 10 });
+  assert.ok(large.length >= LARGE_DOCUMENT);
+  const uris = Array.from({ length: ENDED_KEPT + 8 }, (_, i) => `file:///tmp/lsp-workers/closed-${i}.rules`);
+  for (const uri of uris) {
+    await client.open(uri, large);
+    await client.close(uri);
+  }
+  const { ended } = await threads();
+  // The latest, oldest first; the first eight closed (and the other tests' workers) are no longer listed.
+  assert.deepEqual(ended.map((e) => [e.uri, e.why]), uris.slice(-ENDED_KEPT).map((uri) => [uri, 'closed']));
 });

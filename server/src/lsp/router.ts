@@ -14,6 +14,9 @@ import { ANALYSE_ANEW_NOTIFICATION, AnalyseAnewParams, RETIRE_NOTIFICATION, Reti
 /** From this size on a document has workers of its own, and may be answered from an analysis one edit old. */
 export const LARGE_DOCUMENT = 256 * 1024;
 
+/** How many ended workers the server lists (the latest): a long session ends one per whole analysis. */
+export const ENDED_KEPT = 32;
+
 /** Requests a worker answers from its last finished analysis and the text as it is now. */
 const RECENT = new Set(['textDocument/hover', 'textDocument/completion', 'textDocument/documentSymbol']);
 
@@ -87,7 +90,10 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
   function end(link: Link, why: ServerThreads['ended'][number]['why'], heir?: Link): void {
     link.ended = true;
     void link.worker.terminate();
-    if (link.uri) ended.push({ uri: link.uri, thread: link.thread, version: link.version, why });
+    if (link.uri) {
+      ended.push({ uri: link.uri, thread: link.thread, version: link.version, why });
+      if (ended.length > ENDED_KEPT) ended.shift();
+    }
     for (const m of link.pending.values()) {
       if (heir) post(heir, m);
       else writer.write(failed(m.id, 'the document changed'));

@@ -138,7 +138,7 @@ export const SERVER_THREADS_REQUEST = 'iptables/serverThreads';
 
 export interface ServerThreads {
   documents: { uri: string; workers: { thread: number; role: WorkerRole; version: number }[] }[];
-  /** Workers of large documents ended since the server started, oldest first. */
+  /** The last workers of large documents that ended (at most 32, lsp/router.ts's ENDED_KEPT), oldest first. */
   ended: { uri: string; thread: number; version: number; why: 'replaced' | 'stale' | 'closed' | 'died' }[];
 }
 
