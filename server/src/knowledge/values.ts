@@ -109,6 +109,26 @@ export type ValueOf<S> =
 /** Any value an option or criterion can have (a uint's word is a string). */
 export type ParsedValue = SimpleValues[SimpleValueKind] | number | bigint | string | UintRange | string[];
 
+type ObjectSpec = Exclude<ValueSpec, string>;
+
+/**
+ * A value beside the spec it was parsed for: a reader that dispatches on a
+ * spec known only at run time switches on `kind`, and `value` has that kind's
+ * type (ValueOf of the kind's general spec: a uint may be one of its words).
+ */
+export type KindedValue =
+  | { [K in SimpleValueKind]: { kind: K; spec: K; value: SimpleValues[K] } }[SimpleValueKind]
+  | { [K in ObjectSpec['kind']]: { kind: K; spec: Extract<ObjectSpec, { kind: K }>; value: K extends 'uint' ? number | bigint | string : ValueOf<Extract<ObjectSpec, { kind: K }>> } }[ObjectSpec['kind']];
+
+/**
+ * `value` as a value of `spec`'s kind. The one place that asserts it: a value
+ * given with its spec (checkValue's result, an option's parsed words) was made
+ * by that spec's parser, which checkValue's overload ties to the kind.
+ */
+export function kinded(spec: ValueSpec, value: ParsedValue): KindedValue {
+  return { kind: typeof spec === 'string' ? spec : spec.kind, spec, value } as KindedValue;
+}
+
 const ACCEPTED: ValueResult<never> = Object.freeze({});
 const ok = <T>(value: T): ValueResult<T> => (value === undefined ? ACCEPTED : { value });
 const fail = (error: string): ValueResult<never> => ({ error });

@@ -7,7 +7,7 @@ import { familyBits, formatAddress, parseCNumber, type Cidr } from '../knowledge
 import type {
   BitOperation, ExtensionSpec, Family, OptionSpec, SavedForm, SavedOption, ValueSpec,
 } from '../knowledge';
-import { checkValue, type IcmpMatch, type MarkMask, type NatRange, type PortRange, type Rate, type ValueContext } from '../knowledge/values';
+import { checkValue, kinded, type IcmpMatch, type KindedValue, type MarkMask, type NatRange, type PortRange, type Rate, type UintRange, type ValueContext } from '../knowledge/values';
 import { SERVICES } from '../knowledge/services';
 import { CT_STATES, LOG_LEVELS, TCP_FLAGS, TCP_HEADER_FLAGS, WEEKDAYS } from '../knowledge/vocabulary';
 
@@ -208,76 +208,68 @@ function savedValue(kind: ValueSpec | undefined, form: SavedForm | undefined, te
     return m ? markText(m) : text;
   }
   if (!kind || !r || r.error || r.value === undefined) return text;
-  const v = r.value;
+  const v = kinded(kind, r.value);
   const width = form === undefined ? undefined : HEX_WIDTH[form];
-  if (width !== undefined && (typeof v === 'number' || typeof v === 'bigint')) return hex(v, width);
+  if (width !== undefined && (typeof v.value === 'number' || typeof v.value === 'bigint')) return hex(v.value, width);
   switch (form) {
-    case 'openRange': {
-      const { from, to } = v as PortRange;
-      // A single number is a lower bound here, not a range of one.
-      const open = !text.includes(':') || to === 0 || (typeof kind === 'object' && kind.kind === 'uintRange' && to >= kind.max);
-      return open ? String(from) : `${from}:${to}`;
-    }
-    case 'probability': return probabilityText(v as number);
+    case 'openRange':
+      if (v.kind === 'portRange' || v.kind === 'uintRange') {
+        const { from, to } = v.value;
+        // A single number is a lower bound here, not a range of one.
+        const open = !text.includes(':') || to === 0 || (v.kind === 'uintRange' && to >= v.spec.max);
+        return open ? String(from) : `${from}:${to}`;
+      }
+      break;
+    case 'probability': if (v.kind === 'double') return probabilityText(v.value); break;
     case 'classid': return classidText(text);
-    case 'xmark': {
-      const m = v as MarkMask;
-      return `${hex(m.value)}/${hex(m.mask)}`;
+    case 'xmark': if (v.kind === 'markMask' || v.kind === 'tosMask') return `${hex(v.value.value)}/${hex(v.value.mask)}`; break;
+    case 'cidr': if (v.kind === 'host' || v.kind === 'hostMask') return 'address' in v.value ? cidrText(v.value, true) : text; break;
+    case 'states': if (v.kind === 'enumList') return [...new Set(v.value)].sort((a, b) => CT_STATE_RANK.get(a)! - CT_STATE_RANK.get(b)!).join(','); break;
+    case 'sorted': {
+      if (v.kind !== 'enumList') return text;
+      const order = v.spec.values;
+      return [...new Set(v.value)].sort((a, b) => order.indexOf(a) - order.indexOf(b)).join(',');
     }
-    case 'cidr': return 'address' in (v as object) ? cidrText(v as Cidr, true) : text;
-    case 'states': return [...new Set(v as string[])].sort((a, b) => CT_STATE_RANK.get(a)! - CT_STATE_RANK.get(b)!).join(',');
-    case 'sorted':
-      return typeof kind === 'object' && kind.kind === 'enumList'
-        ? [...new Set(v as string[])].sort((a, b) => kind.values.indexOf(a) - kind.values.indexOf(b)).join(',')
-        : text;
     default: break;
   }
-  return plainValue(kind, v, text, family);
+  return plainValue(v, text, family);
 }
 
 /** A value in the form its kind takes when the extension prints nothing special. */
-function plainValue(kind: ValueSpec, v: unknown, text: string, family: Family): string {
-  if (typeof kind === 'string') {
-    switch (kind) {
-      case 'port': return String(v);
-      case 'portRange': return rangeText(v as PortRange, ':');
-      case 'portList': return (v as PortRange[]).map((p) => rangeText(p, ':')).join(',');
-      case 'natPorts': return natText(v as NatRange, family);
-      case 'natRange': return natText(v as NatRange, family, text);
-      case 'icmpType':
-      case 'icmpv6Type': return icmpText(v as IcmpMatch, kind === 'icmpType');
-      case 'markMask': return markText(v as MarkMask);
-      case 'tosMask': {
-        const m = v as MarkMask;
-        return `${hex(m.value, 2)}/${hex(m.mask, 2)}`;
-      }
-      case 'rate': return limitRateText(v as Rate);
-      case 'hashlimitRate': return hashlimitRateText(v as Rate);
-      case 'hostMask':
-      case 'host': return 'address' in (v as object) ? cidrText(v as Cidr, false) : text;
-      case 'addressList': return (Array.isArray(v) ? v : [v]).map((c) => ('address' in c ? formatAddress((c as Cidr).address, family) : text)).join(',');
-      case 'addressRange': {
-        const r = v as { from: bigint; to: bigint };
-        return `${formatAddress(r.from, family)}-${formatAddress(r.to, family)}`;
-      }
-      case 'prefixLength': return String(prefixLength(v as bigint, family));
-      case 'mac': return (v as string).split(':').map((b) => b.padStart(2, '0')).join(':');
-      case 'tcpFlagList': return tcpFlagsText(v as string[]);
-      case 'logLevel': return typeof v === 'number' ? String(v) : String(LOG_LEVEL_NUMBER.get(v as string) ?? v);
-      case 'protocol':
-      case 'dscpClass': return String(v);
-      case 'timeOfDay': return clock(v as number);
-      case 'dateTime': return dateText(text);
-      case 'weekdays': return [...new Set(v as number[])].sort((a, b) => a - b).map((d) => WEEKDAYS[d - 1]).join(',');
-      case 'monthdays': return [...new Set(v as number[])].sort((a, b) => a - b).join(',');
-      default: return text;
-    }
-  }
-  switch (kind.kind) {
-    case 'uintRange': return rangeText(v as PortRange, ':');
-    case 'enumList': return (v as string[]).join(',');
-    case 'enum': return kind.savedAs?.[v as string] ?? String(v);
-    default: return String(v);
+function plainValue(v: KindedValue, text: string, family: Family): string {
+  switch (v.kind) {
+    case 'port': return String(v.value);
+    case 'portRange': return rangeText(v.value, ':');
+    case 'portList': return v.value.map((p) => rangeText(p, ':')).join(',');
+    case 'natPorts': return natText(v.value, family);
+    case 'natRange': return natText(v.value, family, text);
+    case 'icmpType':
+    case 'icmpv6Type': return icmpText(v.value, v.kind === 'icmpType');
+    case 'markMask': return markText(v.value);
+    case 'tosMask': return `${hex(v.value.value, 2)}/${hex(v.value.mask, 2)}`;
+    case 'rate': return limitRateText(v.value);
+    case 'hashlimitRate': return hashlimitRateText(v.value);
+    case 'hostMask':
+    case 'host': return 'address' in v.value ? cidrText(v.value, false) : text;
+    case 'addressList': return (Array.isArray(v.value) ? v.value : [v.value]).map((c) => ('address' in c ? formatAddress(c.address, family) : text)).join(',');
+    case 'addressRange': return `${formatAddress(v.value.from, family)}-${formatAddress(v.value.to, family)}`;
+    case 'prefixLength': return String(prefixLength(v.value, family));
+    case 'mac': return v.value.split(':').map((b) => b.padStart(2, '0')).join(':');
+    case 'tcpFlagList': return tcpFlagsText(v.value);
+    case 'logLevel': return typeof v.value === 'number' ? String(v.value) : String(LOG_LEVEL_NUMBER.get(v.value) ?? v.value);
+    case 'protocol':
+    case 'dscpClass': return String(v.value);
+    case 'timeOfDay': return clock(v.value);
+    case 'dateTime': return dateText(text);
+    case 'weekdays': return [...new Set(v.value)].sort((a, b) => a - b).map((d) => WEEKDAYS[d - 1]).join(',');
+    case 'monthdays': return [...new Set(v.value)].sort((a, b) => a - b).join(',');
+    case 'uintRange': return rangeText(v.value, ':');
+    case 'enumList': return v.value.join(',');
+    case 'enum': return v.spec.savedAs?.[v.value] ?? v.value;
+    case 'uint':
+    case 'double':
+    case 'string': return String(v.value);
+    default: return text;
   }
 }
 
@@ -308,7 +300,7 @@ function u32Text(text: string): string | undefined {
   return `"${tests.join('&&')}"`;
 }
 
-function rangeText(r: PortRange, sep: string): string {
+function rangeText(r: PortRange | UintRange, sep: string): string {
   return r.from === r.to ? String(r.from) : `${r.from}${sep}${r.to}`;
 }
 

@@ -2,9 +2,9 @@
 // as far as they are understood exactly (addresses, ports, protocol, interfaces,
 // conntrack states, marks, TCP flags). Worked out once per command, while its
 // words are at hand, and compared by the dead-rule review.
-import type { Family, PacketChange } from '../knowledge';
+import type { Family, OptionName, PacketChange } from '../knowledge';
 import { maskFromPrefix } from '../knowledge/addresses';
-import { checkValue, IcmpMatch, MarkMask, PortRange } from '../knowledge/values';
+import { checkValue, kinded, type KindedValue } from '../knowledge/values';
 import { CT_STATES, STATE_NAMES, TCP_FLAGS } from '../knowledge/vocabulary';
 import type { Criterion, MatchUse, OptionUse, RuleSpec } from '../syntax/command';
 
@@ -140,17 +140,24 @@ function stateClasses(names: readonly string[], negated: boolean): number {
 
 export const NONE: readonly never[] = [];
 
-type OptionReader = (shape: Shape, option: OptionUse, value: unknown) => boolean;
+/** Narrows the shape by one option (its first value given with its kind); false where it is not understood. */
+type OptionReader = (shape: Shape, option: OptionUse, value: KindedValue) => boolean;
+type OptionReaders = Partial<Record<OptionName, OptionReader>>;
 
-const portRanges = (value: unknown): [number, number][] => (Array.isArray(value) ? value as PortRange[] : [value as PortRange]).map((p) => [p.from, p.to]);
+function portRanges(v: KindedValue): [number, number][] | undefined {
+  if (v.kind === 'portRange') return [[v.value.from, v.value.to]];
+  return v.kind === 'portList' ? v.value.map((p) => [p.from, p.to]) : undefined;
+}
 
 /** `--sport`/`--dport` (one range) and multiport's lists narrow the same port sets. */
 const addPorts = (key: 'sport' | 'dport'): OptionReader => (shape, o, value) => {
-  const set = ranges(portRanges(value), o.negated);
+  const list = portRanges(value);
+  if (!list) return false;
+  const set = ranges(list, o.negated);
   shape[key] = shape[key] ? intersect(shape[key], set) : set;
   return true;
 };
-const ports: Record<string, OptionReader> = { 'source-port': addPorts('sport'), 'destination-port': addPorts('dport') };
+const ports: OptionReaders = { 'source-port': addPorts('sport'), 'destination-port': addPorts('dport') };
 
 /** The six flags `ALL` stands for, one bit each. */
 const FLAG_BITS = new Map(TCP_FLAGS.map((f) => f.name).filter((n) => n !== 'ALL' && n !== 'NONE').map((n, i) => [n, 1n << BigInt(i)]));
@@ -171,14 +178,16 @@ function addMasked(shape: Shape, key: 'marks' | 'tcpFlags', value: bigint, mask:
   shape[key] = [...shape[key], { value, mask, negated }];
 }
 const icmpType: OptionReader = (shape, o, value) => {
-  const t = value as IcmpMatch;
+  if (value.kind !== 'icmpType' && value.kind !== 'icmpv6Type') return false;
+  const t = value.value;
   // The kernel takes type 255 to mean any type, as `any` is stored.
   const set = ranges(t.any || t.type === 255 ? [[0, TOP]] : [[t.type * 256 + t.codeFrom, t.type * 256 + t.codeTo]], o.negated);
   shape.icmp = shape.icmp ? intersect(shape.icmp, set) : set;
   return true;
 };
 const ctState: OptionReader = (shape, o, value) => {
-  const set = stateClasses(value as string[], o.negated);
+  if (value.kind !== 'enumList') return false;
+  const set = stateClasses(value.value, o.negated);
   shape.states = shape.states === undefined ? set : shape.states & set;
   shape.reads |= CHANGE.conntrack;
   return true;
@@ -189,16 +198,16 @@ const ctState: OptionReader = (shape, o, value) => {
  * `header`: the module reads the transport header, so it never matches a
  * later fragment (the kernel checks the fragment offset first).
  */
-const MATCHES: Record<string, { header?: boolean; options: Record<string, OptionReader> }> = {
+const MATCHES: Record<string, { header?: boolean; options: OptionReaders }> = {
   tcp: {
     header: true,
     options: {
       ...ports,
       'tcp-flags': (shape, o, value) => {
-        const compared = o.parsed[1] as string[] | undefined;
-        if (!compared) return false;
+        const compared = o.spec.second && o.parsed[1] !== undefined ? kinded(o.spec.second, o.parsed[1]) : undefined;
+        if (compared?.kind !== 'tcpFlagList' || value.kind !== 'tcpFlagList') return false;
         shape.reads |= CHANGE.header;
-        addMasked(shape, 'tcpFlags', flagBits(compared), flagBits(value as string[]), o.negated);
+        addMasked(shape, 'tcpFlags', flagBits(compared.value), flagBits(value.value), o.negated);
         return true;
       },
     },
@@ -212,7 +221,9 @@ const MATCHES: Record<string, { header?: boolean; options: Record<string, Option
       'source-ports': addPorts('sport'),
       'destination-ports': addPorts('dport'),
       ports: (s, o, v) => {
-        const set = ranges(portRanges(v), false);
+        const list = portRanges(v);
+        if (!list) return false;
+        const set = ranges(list, false);
         if (o.negated) s.neitherPort = [...s.neitherPort, set];
         else s.eitherPort = [...s.eitherPort, set];
         return true;
@@ -226,7 +237,8 @@ const MATCHES: Record<string, { header?: boolean; options: Record<string, Option
   mark: {
     options: {
       mark: (shape, o, value) => {
-        const { value: v, mask } = value as MarkMask;
+        if (value.kind !== 'markMask') return false;
+        const { value: v, mask } = value.value;
         shape.reads |= CHANGE.mark;
         addMasked(shape, 'marks', v, mask, o.negated);
         return true;
@@ -451,7 +463,7 @@ function readMatch(shape: Shape, m: MatchUse): void {
   for (const o of m.options) {
     const read = known.options[o.spec.name];
     const value = o.parsed[0];
-    if (!read || value === undefined || !read(shape, o, value)) shape.exact = false;
+    if (!read || value === undefined || !o.spec.value || !read(shape, o, kinded(o.spec.value, value))) shape.exact = false;
   }
 }
 

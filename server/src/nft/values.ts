@@ -1,10 +1,10 @@
 // An iptables option's value as nft writes it, by the kind of value the
 // knowledge base gives the option: ports and ranges, addresses, marks, lists
 // of words, quoted text.
-import { formatAddress, type Cidr } from '../knowledge/addresses';
+import { formatAddress } from '../knowledge/addresses';
 import type { Family, OptionSpec, ValueSpec } from '../knowledge';
 import { NFT_PROTOCOL_NAMES } from '../knowledge/nftables';
-import type { HostValue, MarkMask, NatRange, PortRange } from '../knowledge/values';
+import { kinded, type NatRange, type ParsedValue } from '../knowledge/values';
 import { protocolName, protocolNumber } from '../knowledge/vocabulary';
 import { t } from '../l10n';
 import { addressValue, hex, interfaceName, quoted, range, setOf } from './text';
@@ -39,62 +39,49 @@ function words(items: readonly string[], map: Readonly<Record<string, string>> |
  * reads itself (names it looks up).
  */
 export function valueText(
-  spec: ValueSpec, parsed: unknown, text: string, family: Family, fact: { words?: Readonly<Record<string, string>>; flags?: boolean; verbatim?: boolean } = {},
+  spec: ValueSpec, parsed: ParsedValue | undefined, text: string, family: Family, fact: { words?: Readonly<Record<string, string>>; flags?: boolean; verbatim?: boolean } = {},
 ): TestValue {
   if (fact.verbatim) return { value: fact.words?.[text.toLowerCase()] ?? text };
   if (parsed === undefined) throw new Untranslatable(t('`{0}` is not a value iptables accepts here', text));
-  if (typeof spec === 'string') {
-    switch (spec) {
-      case 'port': return { value: String(parsed) };
-      case 'portRange': {
-        const p = parsed as PortRange;
-        return { value: range(p.from, p.to) };
-      }
-      case 'portList': return { value: setOf((parsed as PortRange[]).map((p) => range(p.from, p.to))) };
-      case 'host':
-      case 'hostMask':
-      case 'addressList': {
-        const v = parsed as HostValue | HostValue[];
-        const one = Array.isArray(v) ? v[0] : v;
-        if ('hostname' in one) return { value: one.hostname };
-        return addressValue(one as Cidr);
-      }
-      case 'addressRange': {
-        const r = parsed as { from: bigint; to: bigint };
-        return { value: r.from === r.to ? formatAddress(r.from, family) : `${formatAddress(r.from, family)}-${formatAddress(r.to, family)}` };
-      }
-      case 'markMask':
-      case 'tosMask': {
-        const m = parsed as MarkMask;
-        const full = spec === 'markMask' ? 0xffffffffn : 0xffn;
-        return m.mask === full ? { value: hex(m.value) } : { value: hex(m.value), mask: hex(m.mask) };
-      }
-      case 'mac': return { value: String(parsed) };
-      case 'logLevel': return { value: words([String(parsed)], fact.words)[0] };
-      case 'protocol': return { value: protocolText(parsed as number) };
-      case 'interface': return { value: interfaceName(text) };
-      case 'dscpClass': return { value: hex(parsed as number) };
-      case 'natPorts': {
-        const r = parsed as NatRange;
-        return { value: `:${range(r.portFrom!, r.portTo!)}` };
-      }
-      case 'natRange': return { value: natRangeText(parsed as NatRange, text, family) };
-      default: throw new Untranslatable(t('values of this kind (`{0}`) have no nft spelling we know', text));
+  const v = kinded(spec, parsed);
+  switch (v.kind) {
+    case 'port': return { value: String(v.value) };
+    case 'portRange': return { value: range(v.value.from, v.value.to) };
+    case 'portList': return { value: setOf(v.value.map((p) => range(p.from, p.to))) };
+    case 'host':
+    case 'hostMask':
+    case 'addressList': {
+      const one = Array.isArray(v.value) ? v.value[0] : v.value;
+      if ('hostname' in one) return { value: one.hostname };
+      return addressValue(one);
     }
-  }
-  switch (spec.kind) {
-    case 'uint': return { value: fact.words?.[String(parsed).toLowerCase()] ?? String(parsed) };
-    case 'uintRange': {
-      const r = parsed as { from: number; to: number };
-      return { value: range(r.from, r.to) };
+    case 'addressRange': {
+      const r = v.value;
+      return { value: r.from === r.to ? formatAddress(r.from, family) : `${formatAddress(r.from, family)}-${formatAddress(r.to, family)}` };
     }
-    case 'double': return { value: String(parsed) };
-    case 'string': return { value: fact.words ? words([String(parsed)], fact.words)[0] : quoted(String(parsed)).text };
-    case 'enum': return { value: words([String(parsed)], fact.words)[0] };
+    case 'markMask':
+    case 'tosMask': {
+      const m = v.value;
+      const full = v.kind === 'markMask' ? 0xffffffffn : 0xffn;
+      return m.mask === full ? { value: hex(m.value) } : { value: hex(m.value), mask: hex(m.mask) };
+    }
+    case 'mac': return { value: v.value };
+    case 'logLevel': return { value: words([String(v.value)], fact.words)[0] };
+    case 'protocol': return { value: protocolText(v.value) };
+    case 'interface': return { value: interfaceName(text) };
+    case 'dscpClass': return { value: hex(v.value) };
+    case 'natPorts': return { value: `:${range(v.value.portFrom!, v.value.portTo!)}` };
+    case 'natRange': return { value: natRangeText(v.value, text, family) };
+    case 'uint': return { value: fact.words?.[String(v.value).toLowerCase()] ?? String(v.value) };
+    case 'uintRange': return { value: range(v.value.from, v.value.to) };
+    case 'double': return { value: String(v.value) };
+    case 'string': return { value: fact.words ? words([v.value], fact.words)[0] : quoted(v.value).text };
+    case 'enum': return { value: words([v.value], fact.words)[0] };
     case 'enumList': {
-      const items = [...new Set(words(parsed as string[], fact.words))];
+      const items = [...new Set(words(v.value, fact.words))];
       return { value: fact.flags ? items.join(',') : setOf(items) };
     }
+    default: throw new Untranslatable(t('values of this kind (`{0}`) have no nft spelling we know', text));
   }
 }
 
@@ -114,7 +101,7 @@ function natRangeText(r: NatRange, text: string, family: Family): string {
 
 /** The option's value, from its first word. */
 export function optionValue(
-  option: OptionSpec, use: { values: { text: string }[]; parsed: readonly unknown[] }, family: Family,
+  option: OptionSpec, use: { values: { text: string }[]; parsed: readonly (ParsedValue | undefined)[] }, family: Family,
   fact: { words?: Readonly<Record<string, string>>; flags?: boolean; verbatim?: boolean } = {},
 ): TestValue {
   return valueText(option.value!, use.parsed[0], use.values[0]?.text ?? '', family, fact);
