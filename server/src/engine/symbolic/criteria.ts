@@ -9,7 +9,7 @@ import type { Hook } from '../../knowledge';
 import { checkValue, PortRange } from '../../knowledge/values';
 import { t } from '../../l10n';
 import type { Rule } from '../../model/ruleset';
-import { first, isOption, type Criterion as RuleCriterion, type MatchUse, type OptionUse } from '../../syntax/command';
+import { first, isOption, type Criterion as RuleCriterion, type MatchUse, type OptionUse, type TargetUse } from '../../syntax/command';
 import type { CompiledRule } from '../compile';
 import { Criterion, EvalContext, Skb, Tri } from '../context';
 import type { Interface } from '../host';
@@ -341,6 +341,8 @@ function baseCriterion(c: RuleCriterion | undefined, text: string | undefined, d
 export interface SymbolicRule {
   compiled: CompiledRule;
   criteria: SymbolicCriterion[];
+  /** The rule's target with its options (NAT reads them). */
+  target?: TargetUse;
 }
 
 /**
@@ -376,5 +378,5 @@ export function symbolicRule(rule: Rule, compiled: CompiledRule, hooks: Readonly
     else criteria.push(concreteCriterion(c, s));
   }
   for (const use of spec.matches) criteria.push(...matchCriteria(use, cc, s, bases));
-  return { compiled, criteria };
+  return { compiled, criteria, target: spec.target };
 }

@@ -69,7 +69,8 @@ export function hostForRules(rulesets: Ruleset | Ruleset[], base: Host = default
   for (const t of [rulesets].flat().flatMap((r) => [...r.tables.values()])) {
     for (const c of t.chains.values()) {
       for (const r of c.rules) {
-        for (const x of [r.spec.inInterface, r.spec.outInterface]) {
+        // The facts keep the interfaces: a rule's whole command is parsed again on each look at its spec.
+        for (const x of [r.facts.inInterface, r.facts.outInterface]) {
           const name = x?.value.unknown === undefined ? x?.value.text : undefined;
           if (name && !name.endsWith('+') && name.length <= 15 && !base.interfaces.has(name)) names.add(name);
         }

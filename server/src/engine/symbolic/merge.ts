@@ -51,22 +51,31 @@ function mergedPiece(ways: Piece[], cube: Cube, assumptions: SymbolicAssumption[
   return { ...narrowed(first, cube), views, assumptions };
 }
 
-/** The group's pieces cut where their sets of dimension `d` begin and end: each part with the pieces that hold it. */
+/** The group's pieces cut where their sets of dimension `d` begin and end: each part with the pieces that hold it (a sweep over the ends). */
 function atoms(group: Piece[], d: Dim): { set: IntervalSet; holders: Piece[] }[] {
-  const bounds = new Set<bigint>();
-  for (const p of group) for (const [lo, hi] of p.cube[d].ranges()) bounds.add(lo).add(hi + 1n);
-  const cuts = [...bounds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const byHolders = new Map<string, { ranges: [bigint, bigint][]; holders: Piece[] }>();
-  for (let i = 0; i + 1 < cuts.length; i++) {
-    const lo = cuts[i];
-    const holders = group.filter((p) => p.cube[d].contains(lo));
-    if (holders.length === 0) continue;
-    const k = holders.map((h) => group.indexOf(h)).join(',');
-    const g = byHolders.get(k);
-    if (g) g.ranges.push([lo, cuts[i + 1] - 1n]);
-    else byHolders.set(k, { ranges: [[lo, cuts[i + 1] - 1n]], holders });
+  // Where each piece's ranges begin (+) and end (-), in order of place.
+  const edges: { at: bigint; piece: number; enters: boolean }[] = [];
+  group.forEach((p, i) => {
+    for (const [lo, hi] of p.cube[d].ranges()) edges.push({ at: lo, piece: i, enters: true }, { at: hi + 1n, piece: i, enters: false });
+  });
+  edges.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const inside = new Set<number>();
+  const byHolders = new Map<string, { ranges: [bigint, bigint][]; holders: number[] }>();
+  for (let k = 0; k < edges.length;) {
+    const at = edges[k].at;
+    for (; k < edges.length && edges[k].at === at; k++) {
+      if (edges[k].enters) inside.add(edges[k].piece);
+      else inside.delete(edges[k].piece);
+    }
+    if (inside.size === 0 || k === edges.length) continue;
+    const holders = [...inside].sort((a, b) => a - b);
+    const key = holders.join(',');
+    const range: [bigint, bigint] = [at, edges[k].at - 1n];
+    const g = byHolders.get(key);
+    if (g) g.ranges.push(range);
+    else byHolders.set(key, { ranges: [range], holders });
   }
-  return [...byHolders.values()].map((g) => ({ set: IntervalSet.fromRanges(g.ranges), holders: g.holders }));
+  return [...byHolders.values()].map((g) => ({ set: IntervalSet.fromRanges(g.ranges), holders: g.holders.map((i) => group[i]) }));
 }
 
 /**

@@ -94,7 +94,7 @@ export class SymbolicWalk {
    */
   withOpeners(piece: Piece): Piece[] {
     const c = piece.cube;
-    if (!this.conntrack || (this.changes.first && !this.changes.natOnly) || !c.ct.contains(CT_ESTABLISHED)) return [piece];
+    if (!this.conntrack || !c.ct.contains(CT_ESTABLISHED) || (this.changes.first && !this.changes.natOnly)) return [piece];
     const tcp = c.proto.contains(BigInt(TCP));
     if (tcp && !c.proto.isSingleton) return [piece];
     const rest = c.ct.subtract(IntervalSet.of(CT_ESTABLISHED));
@@ -257,7 +257,7 @@ export class SymbolicWalk {
     let byQuestion = bySrc.get(dst ?? NO_SET);
     if (!byQuestion) bySrc.set(dst ?? NO_SET, (byQuestion = new Map()));
     let split = byQuestion.get(fixed) as AddressSplit<T>[] | undefined;
-    if (!split) byQuestion.set(fixed, (split = this.splitAddresses(piece, src, dst, ask)));
+    if (!split) byQuestion.set(fixed, (split = this.splitAddresses(piece, src, dst, ask, fixed)));
     if (split.length === 1) return [{ piece, value: split[0].value }];
     return split.map((x) => {
       let cube = piece.cube;
@@ -269,38 +269,51 @@ export class SymbolicWalk {
 
   private readonly addressSplits = new WeakMap<IntervalSet, WeakMap<IntervalSet, Map<string, unknown>>>();
 
-  /** The address sets cut where the answer may change (regions), parts with the same answer joined. */
-  private splitAddresses<T>(piece: Piece, src: IntervalSet | undefined, dst: IntervalSet | undefined, ask: (src: bigint, dst: bigint) => T): AddressSplit<T>[] {
+  /**
+   * The address sets cut where the answer may change (regions), parts with the
+   * same answer joined. Each answer is the same for every address of a region,
+   * so which answers are alike is kept per pair of regions for the whole walk;
+   * a part's answer itself is asked for its first addresses (a reason names them).
+   */
+  private splitAddresses<T>(piece: Piece, src: IntervalSet | undefined, dst: IntervalSet | undefined, ask: (src: bigint, dst: bigint) => T, question: string): AddressSplit<T>[] {
     const parts = (set: IntervalSet | undefined, d: 'src' | 'dst') => (set
-      ? this.s.regions.split(set).map((r) => ({ set: r.part as IntervalSet | undefined, value: r.part.min }))
-      : [{ set: undefined, value: currentSet(piece, d).min }]);
+      ? this.s.regions.split(set).map((r) => ({ set: r.part as IntervalSet | undefined, value: r.part.min, region: `${r.region}` }))
+      : [{ set: undefined, value: currentSet(piece, d).min, region: '' }]);
     const srcParts = parts(src, 'src');
     const dstParts = parts(dst, 'dst');
+    const keyOf = (sp: (typeof srcParts)[number], dp: (typeof dstParts)[number]) => {
+      const k = `${question}|${sp.region}|${dp.region}`;
+      let answer = this.answerKeys.get(k);
+      if (answer === undefined) this.answerKeys.set(k, (answer = answerKey(ask(sp.value, dp.value))));
+      return answer;
+    };
     // Source parts with the same answers for every destination part go together, then destinations with the same answer.
-    const rows = new Map<string, { sets: IntervalSet[]; answers: T[]; keys: string[] }>();
+    const rows = new Map<string, { sets: IntervalSet[]; first: bigint; keys: string[] }>();
     for (const sp of srcParts) {
-      const answers = dstParts.map((dp) => ask(sp.value, dp.value));
-      const keys = answers.map(answerKey);
+      const keys = dstParts.map((dp) => keyOf(sp, dp));
       const row = keys.join('|');
       const r = rows.get(row);
       if (r) r.sets.push(sp.set ?? IntervalSet.EMPTY);
-      else rows.set(row, { sets: [sp.set ?? IntervalSet.EMPTY], answers, keys });
+      else rows.set(row, { sets: [sp.set ?? IntervalSet.EMPTY], first: sp.value, keys });
     }
     const out: AddressSplit<T>[] = [];
-    for (const { sets, answers, keys } of rows.values()) {
+    for (const { sets, first, keys } of rows.values()) {
       const srcSet = src ? IntervalSet.fromRanges(sets.flatMap((x) => [...x.ranges()])) : undefined;
-      const byAnswer = new Map<string, { value: T; sets: IntervalSet[] }>();
+      const byAnswer = new Map<string, { first: bigint; sets: IntervalSet[] }>();
       keys.forEach((k, i) => {
         const g = byAnswer.get(k);
         if (g) g.sets.push(dstParts[i].set ?? IntervalSet.EMPTY);
-        else byAnswer.set(k, { value: answers[i], sets: [dstParts[i].set ?? IntervalSet.EMPTY] });
+        else byAnswer.set(k, { first: dstParts[i].value, sets: [dstParts[i].set ?? IntervalSet.EMPTY] });
       });
-      for (const { value, sets: dsets } of byAnswer.values()) {
-        out.push({ src: srcSet, dst: dst ? IntervalSet.fromRanges(dsets.flatMap((x) => [...x.ranges()])) : undefined, value });
+      for (const { first: firstDst, sets: dsets } of byAnswer.values()) {
+        out.push({ src: srcSet, dst: dst ? IntervalSet.fromRanges(dsets.flatMap((x) => [...x.ranges()])) : undefined, value: ask(first, firstDst) });
       }
     }
     return out;
   }
+
+  /** Which answers to a question about addresses are alike, by question and pair of regions (see splitAddresses). */
+  private readonly answerKeys = new Map<string, string>();
 
   // ---- hooks and stages ---------------------------------------------------------------------------------
 
@@ -414,8 +427,9 @@ export class SymbolicWalk {
       for (const table of this.ruleset.tables.values()) {
         for (const c of table.chains.values()) {
           for (const r of c.rules) {
-            const target = r.spec.target;
-            if (target && changesConnection(target.spec)) found.push({ text: `${table.name}/${c.name}/${r.index} -j ${target.spec?.name ?? target.name}`, nat: target.spec?.nat !== undefined });
+            // The rule's target as the model keeps it: its spec would parse the whole command again.
+            const spec = r.target.kind === 'extension' ? r.target.spec : undefined;
+            if (spec && changesConnection(spec)) found.push({ text: `${table.name}/${c.name}/${r.index} -j ${spec.name}`, nat: spec.nat !== undefined });
           }
         }
       }
@@ -761,7 +775,7 @@ export class SymbolicWalk {
         return [{ piece: yes, verdict: a.goto ? 'return' : 'continue' }, { piece: no, verdict: { verdict: 'drop', reason: t('{0} (taken to drop)', `${rule.id} ${what.slice(3)}`) } }];
       }
       case 'target': {
-        const use = this.symbolicModel(rule).spec.target!;
+        const use = this.symbolic(rule).target!;
         const name = use.spec?.name ?? use.name;
         const pieces = use.spec?.nat && piece.skb.ct.kind === 'tracked' ? this.natTarget(piece, rule, place) : this.runTarget(piece, rule, place, name);
         return pieces.map(({ piece: p, result }): Next => {
@@ -770,10 +784,6 @@ export class SymbolicWalk {
         });
       }
     }
-  }
-
-  private symbolicModel(rule: CompiledRule) {
-    return this.ruleset.tables.get(rule.table)!.chains.get(rule.chain)!.rules.find((r) => r.index === rule.index)!;
   }
 
   /** A target run on each part of the piece that it treats alike; the fields it writes become those values. */
@@ -797,7 +807,7 @@ export class SymbolicWalk {
   /** DNAT, SNAT, MASQUERADE, REDIRECT and NETMAP: nat.ts says where the piece splits and what each part becomes. */
   private natTarget(piece: Piece, rule: CompiledRule, place: Place): TargetOutcome[] {
     const target = (rule.action as Extract<CompiledRule['action'], { kind: 'target' }>).target;
-    const use = this.symbolicModel(rule).spec.target!;
+    const use = this.symbolic(rule).target!;
     const out: TargetOutcome[] = [];
     for (const byProto of splitProtocols(piece)) {
       for (const byIn of currentSet(byProto, 'in').isSingleton ? [byProto] : [...currentSet(byProto, 'in').ranges()].flatMap(([lo, hi]) => {
