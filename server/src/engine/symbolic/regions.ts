@@ -80,6 +80,11 @@ export class AddressRegions {
     this.cuts = [...cuts].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
   }
 
+  /** How many regions. */
+  get count(): number {
+    return this.cuts.length;
+  }
+
   /** The index of the region holding `a`. */
   regionOf(a: bigint): number {
     let lo = 0;

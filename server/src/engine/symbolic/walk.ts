@@ -126,7 +126,7 @@ export class SymbolicWalk {
       const hooks = [...before, 'PREROUTING' as Hook];
       leaves.push(...pre.decided.map((d) => this.leaf(d, hooks, inDev.name, null)));
       for (const q of pre.passed) {
-        for (const { piece: r, value: route } of this.byAddresses(q, ['src', 'dst'], `input ${inDev.name}`, (src, dst) => routeInput(this.s.host, this.s.family, src, dst, inDev))) {
+        for (const { piece: r, value: route } of this.byAddresses(q, ['src', 'dst'], `input ${inDev.name}`, (src, dst) => routeInput(this.s.host, this.s.family, src, dst, inDev), inDev)) {
           leaves.push(...this.afterInputRoute(r, route, inDev, hooks, stopped));
         }
       }
@@ -247,17 +247,23 @@ export class SymbolicWalk {
    * check) may get another answer: at the host's address regions. Each part
    * gets the answer for one of its members.
    */
-  private byAddresses<T>(piece: Piece, dims: ('src' | 'dst')[], question: string, ask: (src: bigint, dst: bigint) => T): { piece: Piece; value: T }[] {
+  private byAddresses<T>(piece: Piece, dims: ('src' | 'dst')[], question: string, ask: (src: bigint, dst: bigint) => T, about?: Interface): { piece: Piece; value: T }[] {
     const src = dims.includes('src') && !piece.views.src ? piece.cube.src : undefined;
     const dst = dims.includes('dst') && !piece.views.dst ? piece.cube.dst : undefined;
-    const fixed = `${question}|${src ? '' : currentSet(piece, 'src').min}|${dst ? '' : currentSet(piece, 'dst').min}`;
+    const values = `|${src ? '' : currentSet(piece, 'src').min}|${dst ? '' : currentSet(piece, 'dst').min}`;
+    const fixed = question + values;
     // Many pieces share their address sets: the split of a pair of sets is kept.
     let bySrc = this.addressSplits.get(src ?? NO_SET);
     if (!bySrc) this.addressSplits.set(src ?? NO_SET, (bySrc = new WeakMap()));
     let byQuestion = bySrc.get(dst ?? NO_SET);
     if (!byQuestion) bySrc.set(dst ?? NO_SET, (byQuestion = new Map()));
     let split = byQuestion.get(fixed) as AddressSplit<T>[] | undefined;
-    if (!split) byQuestion.set(fixed, (split = this.splitAddresses(piece, src, dst, ask, fixed)));
+    if (!split) {
+      // Interfaces the host knows nothing of but their names get the same answers, but for the name.
+      const bare = about && this.bare(about);
+      const alike = bare ? { question: `${question.replace(about.name, bare)}${values}`, name: about.name } : { question: fixed };
+      byQuestion.set(fixed, (split = this.splitAddresses(piece, src, dst, ask, alike)));
+    }
     if (split.length === 1) return [{ piece, value: split[0].value }];
     return split.map((x) => {
       let cube = piece.cube;
@@ -272,38 +278,48 @@ export class SymbolicWalk {
   /**
    * The address sets cut where the answer may change (regions), parts with the
    * same answer joined. Each answer is the same for every address of a region,
-   * so which answers are alike is kept per pair of regions for the whole walk;
-   * a part's answer itself is asked for its first addresses (a reason names them).
+   * so which answers are alike is kept per pair of regions for the whole walk
+   * (and for `alike.question`, which interfaces without addresses share, with
+   * their `name` left out of the words); a part's answer itself is asked for
+   * its first addresses, which a reason names.
    */
-  private splitAddresses<T>(piece: Piece, src: IntervalSet | undefined, dst: IntervalSet | undefined, ask: (src: bigint, dst: bigint) => T, question: string): AddressSplit<T>[] {
+  private splitAddresses<T>(piece: Piece, src: IntervalSet | undefined, dst: IntervalSet | undefined, ask: (src: bigint, dst: bigint) => T, alike: { question: string; name?: string }): AddressSplit<T>[] {
     const parts = (set: IntervalSet | undefined, d: 'src' | 'dst') => (set
-      ? this.s.regions.split(set).map((r) => ({ set: r.part as IntervalSet | undefined, value: r.part.min, region: `${r.region}` }))
-      : [{ set: undefined, value: currentSet(piece, d).min, region: '' }]);
+      ? this.s.regions.split(set).map((r) => ({ set: r.part as IntervalSet | undefined, value: r.part.min, region: r.region }))
+      : [{ set: undefined, value: currentSet(piece, d).min, region: 0 }]);
     const srcParts = parts(src, 'src');
     const dstParts = parts(dst, 'dst');
-    const keyOf = (sp: (typeof srcParts)[number], dp: (typeof dstParts)[number]) => {
-      const k = `${question}|${sp.region}|${dp.region}`;
-      let answer = this.answerKeys.get(k);
-      if (answer === undefined) this.answerKeys.set(k, (answer = answerKey(ask(sp.value, dp.value))));
-      return answer;
+    let answers = this.regionAnswers.get(alike.question);
+    if (!answers) this.regionAnswers.set(alike.question, (answers = new Map()));
+    const regionCount = this.s.regions.count;
+    const idOf = (sp: (typeof srcParts)[number], dp: (typeof dstParts)[number]) => {
+      const k = sp.region * regionCount + dp.region;
+      let id = answers.get(k);
+      if (id === undefined) {
+        const key = answerKey(ask(sp.value, dp.value), alike.name);
+        id = this.answerIds.get(key);
+        if (id === undefined) this.answerIds.set(key, (id = this.answerIds.size));
+        answers.set(k, id);
+      }
+      return id;
     };
     // Source parts with the same answers for every destination part go together, then destinations with the same answer.
-    const rows = new Map<string, { sets: IntervalSet[]; first: bigint; keys: string[] }>();
+    const rows = new Map<string, { sets: IntervalSet[]; first: bigint; ids: number[] }>();
     for (const sp of srcParts) {
-      const keys = dstParts.map((dp) => keyOf(sp, dp));
-      const row = keys.join('|');
+      const ids = dstParts.map((dp) => idOf(sp, dp));
+      const row = ids.join(',');
       const r = rows.get(row);
       if (r) r.sets.push(sp.set ?? IntervalSet.EMPTY);
-      else rows.set(row, { sets: [sp.set ?? IntervalSet.EMPTY], first: sp.value, keys });
+      else rows.set(row, { sets: [sp.set ?? IntervalSet.EMPTY], first: sp.value, ids });
     }
     const out: AddressSplit<T>[] = [];
-    for (const { sets, first, keys } of rows.values()) {
+    for (const { sets, first, ids } of rows.values()) {
       const srcSet = src ? IntervalSet.fromRanges(sets.flatMap((x) => [...x.ranges()])) : undefined;
-      const byAnswer = new Map<string, { first: bigint; sets: IntervalSet[] }>();
-      keys.forEach((k, i) => {
-        const g = byAnswer.get(k);
+      const byAnswer = new Map<number, { first: bigint; sets: IntervalSet[] }>();
+      ids.forEach((id, i) => {
+        const g = byAnswer.get(id);
         if (g) g.sets.push(dstParts[i].set ?? IntervalSet.EMPTY);
-        else byAnswer.set(k, { first: dstParts[i].value, sets: [dstParts[i].set ?? IntervalSet.EMPTY] });
+        else byAnswer.set(id, { first: dstParts[i].value, sets: [dstParts[i].set ?? IntervalSet.EMPTY] });
       });
       for (const { first: firstDst, sets: dsets } of byAnswer.values()) {
         out.push({ src: srcSet, dst: dst ? IntervalSet.fromRanges(dsets.flatMap((x) => [...x.ranges()])) : undefined, value: ask(first, firstDst) });
@@ -312,8 +328,25 @@ export class SymbolicWalk {
     return out;
   }
 
-  /** Which answers to a question about addresses are alike, by question and pair of regions (see splitAddresses). */
-  private readonly answerKeys = new Map<string, string>();
+  /** Which answers to a question about addresses are alike: an answer's number by question and pair of regions (see splitAddresses). */
+  private readonly regionAnswers = new Map<string, Map<number, number>>();
+  private readonly answerIds = new Map<string, number>();
+
+  /**
+   * An interface the host knows only by its name (one the rules name, see
+   * hostForRules): no address, no route through it, not loopback. Routing
+   * treats all such interfaces with the same settings alike: the settings, or
+   * undefined for any other interface.
+   */
+  private bare(itf: Interface): string | undefined {
+    if (!this.bareInterfaces.has(itf.name)) {
+      const bare = !itf.loopback && itf.addresses.length === 0 && !this.s.host.routes.some((r) => r.dev === itf.name);
+      this.bareInterfaces.set(itf.name, bare ? `· rp_filter=${itf.rpFilter} route_localnet=${itf.routeLocalnet}` : undefined);
+    }
+    return this.bareInterfaces.get(itf.name);
+  }
+
+  private readonly bareInterfaces = new Map<string, string | undefined>();
 
   // ---- hooks and stages ---------------------------------------------------------------------------------
 
@@ -637,7 +670,24 @@ export class SymbolicWalk {
       else groups.set(k, [p]);
     }
     if (groups.size === pieces.length) return pieces;
-    return [...groups.values()].flatMap((g) => (g.length === 1 ? g : joinCubes(g.map((p) => p.cube)).map((cube) => this.joined(g, cube))));
+    return [...groups.values()].flatMap((g) => {
+      if (g.length === 1 || sameMembers(this.unjoinable.get(g[0]), g)) return g;
+      const cubes = joinCubes(g.map((p) => p.cube));
+      // Nothing joined: the pieces stay as they are (new ones would be keyed again at the next rule), and the group is not tried again.
+      if (cubes.length === g.length && this.keepsAssumptions(g)) {
+        this.unjoinable.set(g[0], g);
+        return g;
+      }
+      return cubes.map((cube) => this.joined(g, cube));
+    });
+  }
+
+  /** Groups whose cubes could not be joined, by their first piece. */
+  private readonly unjoinable = new WeakMap<Piece, Piece[]>();
+
+  /** Whether the group's pieces would keep their assumptions as they are when joined (a coarse join names a chain, not a rule, where they differ). */
+  private keepsAssumptions(g: Piece[]): boolean {
+    return !this.coarse || g.every((p) => p.assumptions.every((a, i) => a.rule === g[0].assumptions[i].rule));
   }
 
   /** Pieces with the same verdict, joined; a coarse join takes drops by rules of one chain as one verdict. */
@@ -861,6 +911,10 @@ const NO_SET = IntervalSet.EMPTY;
 /** Where a matched piece goes: on in the chain, back to the caller, or the table's verdict. */
 type Next = { piece: Piece; verdict: 'continue' | 'return' | Verdict };
 
+function sameMembers(a: Piece[] | undefined, b: Piece[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((p, i) => p === b[i]);
+}
+
 /** What a connection's first packet met, from where its way ended. */
 function openerWay(l: Leaf): Opener {
   if (l.fate === 'unknown') return { kind: 'unknown', reason: t('what the connection\'s first packet met is not known: {0}', l.unknown ?? '') };
@@ -887,11 +941,16 @@ function bound(piece: Piece, nat: Partial<Record<'src' | 'dst' | 'sport' | 'dpor
 
 /**
  * Which answers about addresses are the same: the words of a reason name the
- * address asked about (a martian source, a route), which does not make the
- * answer another one.
+ * address asked about (a martian source, a route) and the interface `name`,
+ * which does not make the answer another one.
  */
-function answerKey(a: unknown): string {
-  return JSON.stringify(a, (k, v) => (typeof v === 'bigint' ? v.toString() : k === 'reason' && typeof v === 'string' ? v.replace(/[0-9a-f]*[.:][0-9a-f.:]*[0-9a-f]/gi, '·') : v));
+function answerKey(a: unknown, name?: string): string {
+  return JSON.stringify(a, (k, v) => {
+    if (typeof v === 'bigint') return v.toString();
+    if (k !== 'reason' || typeof v !== 'string') return v;
+    const words = name === undefined ? v : v.split(name).join('·');
+    return words.replace(/[0-9a-f]*[.:][0-9a-f.:]*[0-9a-f]/gi, '·');
+  });
 }
 
 /**
