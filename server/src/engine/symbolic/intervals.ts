@@ -44,6 +44,13 @@ export class IntervalSet {
     return IntervalSet.fromRanges(ranges);
   }
 
+  private text?: string;
+
+  /** The ranges as text (`lo,hi;lo,hi`): equal sets have the same key. */
+  get key(): string {
+    return (this.text ??= [...this.ranges()].join(';'));
+  }
+
   get isEmpty(): boolean {
     return this.r.length === 0;
   }

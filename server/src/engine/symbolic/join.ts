@@ -10,9 +10,8 @@ class SetIds {
   of(set: IntervalSet): number {
     let id = this.byObject.get(set);
     if (id === undefined) {
-      const text = [...set.ranges()].join(';');
-      id = this.byText.get(text) ?? this.byText.size;
-      this.byText.set(text, id);
+      id = this.byText.get(set.key) ?? this.byText.size;
+      this.byText.set(set.key, id);
       this.byObject.set(set, id);
     }
     return id;

@@ -112,7 +112,7 @@ function mergeGroup(group: Piece[]): Piece[] {
     const rest = varying.filter((x) => x !== d);
     const byRest = new Map<string, Piece[]>();
     for (const p of group) {
-      const k = rest.map((x) => [...p.cube[x].ranges()].join(';')).join('|');
+      const k = rest.map((x) => p.cube[x].key).join('|');
       const g = byRest.get(k);
       if (g) g.push(p);
       else byRest.set(k, [p]);

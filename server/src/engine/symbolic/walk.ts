@@ -653,7 +653,8 @@ export class SymbolicWalk {
         }
       }
       // Pieces that go on alike are one again once there are a few: a long chain would otherwise cut them ever finer.
-      current = next.length > 8 ? this.join(next) : next;
+      // A rule that took none of them and split none leaves them as they were (joined already).
+      current = next.length > 8 && !sameMembers(next, current) ? this.join(next) : next;
     }
     returned.push(...current);
     return { returned, decided };
@@ -720,7 +721,7 @@ export class SymbolicWalk {
 
   private computeJoinKey(p: Piece): string {
     let key = this.stateKey(p);
-    for (const [d, v] of Object.entries(p.views)) key += `|${d}=${v.kind === 'const' ? v.value : `${[...v.within.ranges()].join(';')}?`}`;
+    for (const [d, v] of Object.entries(p.views)) key += `|${d}=${v.kind === 'const' ? v.value : `${v.within.key}?`}`;
     if (this.coarse) {
       for (const a of p.assumptions) key += a.kind === 'unmodelled' ? `|${a.criterion}:${a.assumed}:${a.reason}` : `|${a.rule}:${a.criterion}:${a.assumed}`;
     } else {
@@ -732,20 +733,20 @@ export class SymbolicWalk {
 
   /** The kernel's state beside the packets (conntrack, the skb, fields that are not dimensions): what merged ways must share. */
   private stateKey(p: Piece): string {
-    const ct = p.skb.ct;
-    let key = ct.kind;
-    if (ct.kind === 'tracked') {
-      const c = ct.conn;
-      key += `|${ct.state}|${ct.dir}|${c.natDone.src}${c.natDone.dst}${c.srcNat}${c.dstNat}|${c.mark}|${c.labels}|${c.helper}|${c.zone}`;
+    // Pieces narrowed from one another share their skb and patch: each is put in words once.
+    let key = this.skbKeys.get(p.skb);
+    if (key === undefined) this.skbKeys.set(p.skb, (key = skbKey(p.skb)));
+    if (Object.keys(p.patch).length) {
+      let patch = this.patchKeys.get(p.patch);
+      if (patch === undefined) this.patchKeys.set(p.patch, (patch = `|${JSON.stringify(p.patch, bigintText)}`));
+      key += patch;
     }
-    const skb = p.skb;
-    if (skb.ctTemplate || skb.priority || skb.secmark || skb.traced || Object.keys(skb.undetermined).length) {
-      key += `|${JSON.stringify([skb.ctTemplate, skb.priority, skb.secmark, skb.traced, skb.undetermined])}`;
-    }
-    if (Object.keys(p.patch).length) key += `|${JSON.stringify(p.patch, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`;
-    if (p.opener) key += `|opener ${JSON.stringify(p.opener, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`;
+    if (p.opener) key += `|opener ${JSON.stringify(p.opener, bigintText)}`;
     return key;
   }
+
+  private readonly skbKeys = new WeakMap<SkbState, string>();
+  private readonly patchKeys = new WeakMap<Partial<Packet>, string>();
 
   /** The pieces of a group as one: a coarse join keeps no way, and says of an unmodelled answer only which chain asked. */
   private joined(g: Piece[], cube: Piece['cube']): Piece {
@@ -910,6 +911,20 @@ const NO_SET = IntervalSet.EMPTY;
 
 /** Where a matched piece goes: on in the chain, back to the caller, or the table's verdict. */
 type Next = { piece: Piece; verdict: 'continue' | 'return' | Verdict };
+
+/** The kernel state of a piece in words: conntrack's view and the skb's other fields. */
+function skbKey(skb: SkbState): string {
+  const ct = skb.ct;
+  let key = ct.kind;
+  if (ct.kind === 'tracked') {
+    const c = ct.conn;
+    key += `|${ct.state}|${ct.dir}|${c.natDone.src}${c.natDone.dst}${c.srcNat}${c.dstNat}|${c.mark}|${c.labels}|${c.helper}|${c.zone}`;
+  }
+  if (skb.ctTemplate || skb.priority || skb.secmark || skb.traced || Object.keys(skb.undetermined).length) {
+    key += `|${JSON.stringify([skb.ctTemplate, skb.priority, skb.secmark, skb.traced, skb.undetermined])}`;
+  }
+  return key;
+}
 
 function sameMembers(a: Piece[] | undefined, b: Piece[]): boolean {
   return a !== undefined && a.length === b.length && a.every((p, i) => p === b[i]);
