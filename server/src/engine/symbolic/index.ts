@@ -64,7 +64,19 @@ export interface Analysis {
  * addresses) for each name the rules (of one ruleset or several) give `-i` or `-o` that it does not have:
  * packets may arrive on them, though no route leads out of them.
  */
-export function hostForRules(rulesets: Ruleset | Ruleset[], base: Host = defaultHost()): Host {
+export function hostForRules(rulesets: Ruleset | Ruleset[], base?: Host): Host {
+  // One host per ruleset: what is worked out for a host (each rule's criteria over sets) is kept for the next analysis.
+  const one = !Array.isArray(rulesets) && base === undefined;
+  const known = one ? HOSTS.get(rulesets) : undefined;
+  if (known) return known;
+  const host = hostWithNames(rulesets, base ?? defaultHost());
+  if (one) HOSTS.set(rulesets, host);
+  return host;
+}
+
+const HOSTS = new WeakMap<Ruleset, Host>();
+
+function hostWithNames(rulesets: Ruleset | Ruleset[], base: Host): Host {
   const names = new Set<string>();
   for (const t of [rulesets].flat().flatMap((r) => [...r.tables.values()])) {
     for (const c of t.chains.values()) {

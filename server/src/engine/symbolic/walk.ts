@@ -15,7 +15,7 @@ import { mergeWays } from './merge';
 import { conntrackIn, ConnectionTable, ctStateName, type CtInfo, declaredConnection, invertTuple } from '../conntrack';
 import { openerOf, reversed } from '..';
 import type { Uncertain } from '../context';
-import { Interface, InputRoute, isMulticast, joinedGroup, OutputRoute, routeInput, routeOutput } from '../host';
+import { type Host, Interface, InputRoute, isMulticast, joinedGroup, OutputRoute, routeInput, routeOutput } from '../host';
 import { deliverChecks, forwardChecks, receiveChecks, StackDrop, StackStop } from '../ipv6Stack';
 import { hasPorts, Packet, parsePacket, TCP, TCP_FLAG_BITS } from '../packet';
 import { queueVerdict, TargetChoice, TargetResult } from '../targets';
@@ -50,6 +50,9 @@ interface Decided {
   piece: Piece;
   verdict: Verdict;
 }
+
+/** Each compiled rule's criteria over sets, for the host they were made for. */
+const SYMBOLIC_RULES = new WeakMap<CompiledRule, { host: Host; family: Setting['family']; sym: SymbolicRule }>();
 
 /** Chains calling chains deeper than this are a loop (the kernel refuses those when the rules load). */
 const MAX_DEPTH = 200;
@@ -597,9 +600,15 @@ export class SymbolicWalk {
   private symbolic(rule: CompiledRule): SymbolicRule {
     let sym = this.rules.get(rule.id);
     if (!sym) {
-      const chain = this.ruleset.tables.get(rule.table)!.chains.get(rule.chain)!;
-      const model = chain.rules.find((r) => r.index === rule.index)!;
-      sym = symbolicRule(model, rule, chain.hooks, this.s, this.bases);
+      // Another analysis of the same rules on the same host (the matrix of another service) made it already.
+      const made = SYMBOLIC_RULES.get(rule);
+      if (made?.host === this.s.host && made.family === this.s.family) sym = made.sym;
+      else {
+        const chain = this.ruleset.tables.get(rule.table)!.chains.get(rule.chain)!;
+        const model = chain.rules[rule.index - 1]?.index === rule.index ? chain.rules[rule.index - 1] : chain.rules.find((r) => r.index === rule.index)!;
+        sym = symbolicRule(model, rule, chain.hooks, this.s, this.bases);
+        SYMBOLIC_RULES.set(rule, { host: this.s.host, family: this.s.family, sym });
+      }
       this.rules.set(rule.id, sym);
     }
     return sym;
