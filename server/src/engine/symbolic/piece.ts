@@ -9,7 +9,7 @@ import type { Host } from '../host';
 import { parsePacket, type Packet } from '../packet';
 import { IntervalSet } from './intervals';
 import type { AddressRegions } from './regions';
-import { Cube, Dim, examplePick, examplePoint, Point, pointJson, withDim } from './space';
+import { Cube, Dim, examplePoint, exampleValue, Point, pointJson, withDim } from './space';
 
 /** A field's value now, when it is no longer the packet's own. */
 export type View = { kind: 'const'; value: bigint } | { kind: 'unknown'; within: IntervalSet; why: string };
@@ -92,15 +92,19 @@ export function narrowed(p: Piece, cube: Cube): Piece {
   return { ...p, cube };
 }
 
-/** Fields whose value changes nothing else in the packet the scenario reader builds. */
-const PLAIN_FIELDS: Partial<Record<Dim, keyof Packet>> = { sport: 'sourcePort', dport: 'destinationPort', flags: 'tcpFlags', mark: 'mark' };
+/** Fields whose value changes nothing else in the packet the scenario reader builds (the addresses: but an ICMP error's quoted packet). */
+const PLAIN_FIELDS: Partial<Record<Dim, keyof Packet>> = { sport: 'sourcePort', dport: 'destinationPort', flags: 'tcpFlags', mark: 'mark', src: 'source', dst: 'destination' };
 
 export function withDimSet(p: Piece, dim: Dim, set: IntervalSet): Piece {
   const child = narrowed(p, withDim(p.cube, dim, set));
   // The parent's representative with one field changed is the child's: no need to build it again.
   const field = PLAIN_FIELDS[dim];
   const rep = REPRESENTATIVES.get(p);
-  if (field && rep && !p.views[dim]) REPRESENTATIVES.set(child, { ...rep, [field]: Number(examplePick(child.cube, dim)) });
+  if (!field || !rep || p.views[dim]) return child;
+  const address = dim === 'src' || dim === 'dst';
+  if (address && rep.inner !== null) return child;
+  const value = exampleValue(child.cube, dim, rep.family);
+  REPRESENTATIVES.set(child, { ...rep, [field]: address ? value : Number(value) });
   return child;
 }
 

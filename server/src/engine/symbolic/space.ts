@@ -192,8 +192,13 @@ function niceAddress(set: IntervalSet, family: Family): bigint {
 /** A member of the cube that reads well as an example (the class's representative). */
 export function examplePoint(c: Cube, family: Family): Point {
   const p = {} as Point;
-  for (const d of DIMS) p[d] = d === 'src' || d === 'dst' ? niceAddress(c[d], family) : examplePick(c, d);
+  for (const d of DIMS) p[d] = exampleValue(c, d, family);
   return p;
+}
+
+/** The example's value of one field. */
+export function exampleValue(c: Cube, d: Dim, family: Family): bigint {
+  return d === 'src' || d === 'dst' ? niceAddress(c[d], family) : examplePick(c, d);
 }
 
 /** The example's value of a field other than an address. */
