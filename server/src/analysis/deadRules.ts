@@ -13,7 +13,7 @@ import type { Chain, Rule, Ruleset, Table } from '../model/ruleset';
 import { canonicalRule } from '../model/saveText';
 import { ANY_CHANGE, CHANGE, InterfaceName, intersect, Mark, Net, Ranges, Shape, within } from '../model/shape';
 import type { IptablesCall } from '../shell/scriptFirewall';
-import type { Command } from '../syntax/command';
+import { Command, sameFlagPlace } from '../syntax/command';
 import { t } from '../l10n';
 import { runToEnd, Steps } from '../steps';
 
@@ -125,7 +125,7 @@ class TableFacts {
   outcome(chain: Chain): string {
     if (chain.references.length === 0) return '';
     const stop = this.alwaysStops(chain);
-    return `${stop?.index} ${stop?.facts.head.flag?.line} ${stop?.facts.head.target?.name}`;
+    return `${stop?.index} ${stop?.facts.head.flag?.line} ${stop?.facts.head.targetName}`;
   }
 
   /**
@@ -196,10 +196,10 @@ class TableFacts {
   howItStops(rule: Rule): string {
     const target = rule.target;
     if (target.kind === 'verdict' && target.name === 'RETURN') return t('sends them back out of this chain (`-j RETURN`)');
-    if (target.kind !== 'chain' && target.kind !== 'unresolved') return t('stops them there (`-j {0}`)', rule.facts.head.target?.name);
+    if (target.kind !== 'chain' && target.kind !== 'unresolved') return t('stops them there (`-j {0}`)', rule.facts.head.targetName);
     if (target.goto) return t('sends them on with `-g {0}`, never to come back to this chain', target.name);
     const stop = this.alwaysStops(target.kind === 'chain' ? target.chain : this.table.chains.get(target.name)!)!;
-    return t('sends them to chain {0}, where rule {1} (line {2}) stops every one of them (`-j {3}`)', target.name, stop.index, stop.facts.head.flag!.line + 1, stop.facts.head.target?.name);
+    return t('sends them to chain {0}, where rule {1} (line {2}) stops every one of them (`-j {3}`)', target.name, stop.index, stop.facts.head.flag!.line + 1, stop.facts.head.targetName);
   }
 
   /**
@@ -344,9 +344,13 @@ class NetworkIndex {
   }
 }
 
-/** The network's first `prefix` bits (a number for IPv4: bigint work is slow). */
+/**
+ * The network's first `prefix` bits (a number for IPv4: bigint work is slow), at most 30 of them:
+ * a key that fits a small integer is not boxed for each lookup, and the candidates of a bucket
+ * are compared one by one anyway.
+ */
 function networkKey(n: Net, prefix: number): number | bigint {
-  if (n.number !== undefined) return prefix === 0 ? 0 : n.number >>> (32 - prefix);
+  if (n.number !== undefined) return prefix === 0 ? 0 : n.number >>> (32 - Math.min(prefix, 30));
   return prefix === 0 ? 0n : n.address >> BigInt(128 - prefix);
 }
 
@@ -451,9 +455,7 @@ function scanChain(chain: Chain, facts: TableFacts, trusted: (rule: Rule) => boo
 }
 
 function sameSpan(a: Rule, b: Rule): boolean {
-  const x = a.facts.head.flag;
-  const y = b.facts.head.flag;
-  return !!x && !!y && x.line === y.line && x.start === y.start;
+  return sameFlagPlace(a.facts.head, b.facts.head);
 }
 
 // ---- diagnostics -----------------------------------------------------------------------------

@@ -176,7 +176,7 @@ function editedRules(old: SaveFile, file: SaveFile, tables: ReadonlyMap<string, 
         if (x.kind !== 'chain' || y.kind !== 'chain' || !sameDeclaration(x, y)) return undefined;
         continue;
       }
-      const chain = sameRulePlace(x, y) ? table.chains.get(y.head.chain!.text) : undefined;
+      const chain = sameRulePlace(x, y) ? table.chains.get(y.head.chainName!) : undefined;
       if (!chain) return undefined;
       edited.push({ table, chain, before: x, after: y });
     }
@@ -220,7 +220,7 @@ function rereadLines(old: SaveFile, tables: ReadonlyMap<string, Table>, text: st
     if (!after || !plain(after) || !sameRulePlace(before, after)) return undefined;
     rememberFacts(after, command);
     const table = tables.get(block.name.text);
-    const chain = table?.chains.get(after.head.chain!.text);
+    const chain = table?.chains.get(after.head.chainName!);
     if (!table || !chain) return undefined;
     if (!copied.has(block)) {
       block.statements = block.statements.slice();

@@ -7,7 +7,7 @@ import {
   ExtensionSpec, Family, POLICIES, STANDARD_TARGETS, TABLES, findTable, isBuiltinChain, isStandardTarget, targetsFor,
 } from '../knowledge';
 import { chainPattern } from '../knowledge/wellKnownChains';
-import type { Command, TargetHead } from '../syntax/command';
+import type { Command, CommandHead } from '../syntax/command';
 import type { SaveFile, Statement, TableBlock } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
 import { leadsTo, linkChains, reachFromHooks, spreadHooks } from './graph';
@@ -146,40 +146,40 @@ export class RulesetBuilder {
     this.edited(table);
     const command = facts.head;
     if (!command.kind || command.otherFamily) return [];
-    const chainToken = command.chain;
-    const chain = chainToken ? table.chains.get(chainToken.text) : undefined;
-    switch (command.kind) {
-      case 'append':
-      case 'insert':
-      case 'replace': {
-        const c = this.needChain(table, chainToken, chain, true);
-        if (!c) return [];
-        const rules = this.withAddresses(this.makeRule(table, c, facts, counters), true);
-        const n = command.ruleNumber?.value;
-        if (command.kind === 'append') {
-          for (const rule of rules) this.appendRule(table, c, rule);
-        } else if (command.kind === 'insert') {
-          const at = n ?? 1;
-          if (at > c.rules.length + 1) {
-            this.report('rule-number', command.ruleNumber!.token, t('chain {0} has {1} at this point: `-I {0} {2}` fails ("Index of insertion too big"); use at most {3}', c.name, ruleCount(c.rules.length), at, c.rules.length + 1));
-            return [];
-          }
-          this.insertRules(table, c, at, rules);
-        } else if (n !== undefined) {
-          this.stale.add(table);
-          if (n > c.rules.length) {
-            this.report('no-such-rule', command.ruleNumber!.token, t('chain {0} has {1} at this point: there is no rule {2} to replace', c.name, ruleCount(c.rules.length), n));
-            return [];
-          }
-          if (rules.length > 1) {
-            const spec = facts.source.command.rule;
-            this.report('invalid-value', spec.source?.value ?? spec.destination!.value, t('`-R` replaces one rule: it takes a single source and destination address'));
-            return [];
-          }
-          c.rules[n - 1] = rules[0];
+    const name = command.chainName;
+    const chain = name !== undefined ? table.chains.get(name) : undefined;
+    if (command.kind === 'append' || command.kind === 'insert' || command.kind === 'replace') {
+      // The chain's token is made (a rule file's head keeps none) only for a message.
+      const c = chain ?? this.needChain(table, command.chain, chain, true);
+      if (!c) return [];
+      const rules = this.withAddresses(this.makeRule(table, c, facts, counters), true);
+      const n = command.ruleNumber?.value;
+      if (command.kind === 'append') {
+        for (const rule of rules) this.appendRule(table, c, rule);
+      } else if (command.kind === 'insert') {
+        const at = n ?? 1;
+        if (at > c.rules.length + 1) {
+          this.report('rule-number', command.ruleNumber!.token, t('chain {0} has {1} at this point: `-I {0} {2}` fails ("Index of insertion too big"); use at most {3}', c.name, ruleCount(c.rules.length), at, c.rules.length + 1));
+          return [];
         }
-        return rules;
+        this.insertRules(table, c, at, rules);
+      } else if (n !== undefined) {
+        this.stale.add(table);
+        if (n > c.rules.length) {
+          this.report('no-such-rule', command.ruleNumber!.token, t('chain {0} has {1} at this point: there is no rule {2} to replace', c.name, ruleCount(c.rules.length), n));
+          return [];
+        }
+        if (rules.length > 1) {
+          const spec = facts.source.command.rule;
+          this.report('invalid-value', spec.source?.value ?? spec.destination!.value, t('`-R` replaces one rule: it takes a single source and destination address'));
+          return [];
+        }
+        c.rules[n - 1] = rules[0];
       }
+      return rules;
+    }
+    const chainToken = command.chain;
+    switch (command.kind) {
       case 'delete': {
         const c = this.needChain(table, chainToken, chain);
         if (!c) return [];
@@ -386,18 +386,18 @@ export class RulesetBuilder {
 
   /** A rule as a command describes it, only to compare with existing ones (-D, -C). */
   private ruleLike(table: Table, chain: Chain, facts: RuleFacts): Rule {
-    return new ChainRule(table.name, chain.name, 0, targetRef(table, facts.head.target), facts);
+    return new ChainRule(table.name, chain.name, 0, targetRef(table, facts.head), facts);
   }
 
   private makeRule(table: Table, chain: Chain, facts: RuleFacts, counters?: Token): Rule {
     const rule = new ChainRule(table.name, chain.name, 0, NO_TARGET, facts, counters);
-    const tgt = facts.head.target;
-    if (!tgt) return rule;
-    const target = targetRef(table, tgt);
-    if (target.kind === 'unresolved') this.pending.push({ rule, token: tgt.nameToken, goto: tgt.goto, table });
+    const head = facts.head;
+    if (head.targetName === undefined) return rule;
+    const target = targetRef(table, head);
+    if (target.kind === 'unresolved') this.pending.push({ rule, token: head.target!.nameToken, goto: head.goto, table });
     rule.target = target;
     if (target.kind === 'chain' && target.chain.builtin) {
-      this.report('undefined-jump', tgt.nameToken, t('{0} is a built-in chain: rules cannot jump to it (only to user-defined chains)', tgt.name));
+      this.report('undefined-jump', head.target!.nameToken, t('{0} is a built-in chain: rules cannot jump to it (only to user-defined chains)', head.targetName));
     }
     return rule;
   }
@@ -774,23 +774,26 @@ const VERDICTS: ReadonlyMap<string, TargetRef> = new Map(
 const NO_TARGET: TargetRef = Object.freeze({ kind: 'none' });
 
 /** What a rule's `-j`/`-g` names, among the chains the table has now. */
-export function targetRef(table: Table, tgt: TargetHead | undefined): TargetRef {
-  if (!tgt) return NO_TARGET;
-  const verdict = tgt.goto ? undefined : VERDICTS.get(tgt.name);
+export function targetRef(table: Table, head: CommandHead): TargetRef {
+  const name = head.targetName;
+  if (name === undefined) return NO_TARGET;
+  const goto = head.goto;
+  const verdict = goto ? undefined : VERDICTS.get(name);
   if (verdict) return verdict;
-  const chain = table.chains.get(tgt.name);
+  const chain = table.chains.get(name);
   if (chain) {
-    const known = JUMPS.get(chain)?.[tgt.goto ? 1 : 0];
-    if (known?.name === tgt.name) return known;
-    const ref = { kind: 'chain', name: tgt.name, goto: tgt.goto, chain } as const;
+    const known = JUMPS.get(chain)?.[goto ? 1 : 0];
+    if (known?.name === name) return known;
+    const ref = { kind: 'chain', name, goto, chain } as const;
     const refs = JUMPS.get(chain) ?? [undefined, undefined];
-    refs[tgt.goto ? 1 : 0] = ref;
+    refs[goto ? 1 : 0] = ref;
     JUMPS.set(chain, refs);
     return ref;
   }
-  if (!tgt.spec) return { kind: 'unresolved', name: tgt.name, goto: tgt.goto };
-  let ref = EXTENSIONS.get(tgt.spec);
-  if (!ref) EXTENSIONS.set(tgt.spec, ref = { kind: 'extension', spec: tgt.spec });
+  const spec = head.targetSpec;
+  if (!spec) return { kind: 'unresolved', name, goto };
+  let ref = EXTENSIONS.get(spec);
+  if (!ref) EXTENSIONS.set(spec, ref = { kind: 'extension', spec });
   return ref;
 }
 

@@ -10,12 +10,9 @@ import { chainsAtDepth, findJumpCycles, jumpedChain, levelsAbove, levelsBelow } 
 import type { Chain, Rule, Table } from './ruleset';
 import { orList, t } from '../l10n';
 
-type Report = (code: DiagnosticCode, span: Span, message: string, severity?: Severity, fix?: FixFacts) => void;
-
-function reporter(diagnostics: Diagnostic[]): Report {
-  return (code, span, message, severity, fix) => {
-    diagnostics.push(diagnostic(code, span, message, severity, fix));
-  };
+/** Adds a problem to `sink` (a function, not a closure per rule: 160k rules pass these checks). */
+function report(sink: Diagnostic[], code: DiagnosticCode, span: Span, message: string, severity?: Severity, fix?: FixFacts): void {
+  sink.push(diagnostic(code, span, message, severity, fix));
 }
 
 /**
@@ -35,16 +32,13 @@ export interface HookLimit {
  * The kernel's checks of a rule that its command alone decides (in this
  * table), reported now; the hook limits it leaves for when its chain is known.
  */
-export function commandCommitChecks(spec: RuleSpec, table: string, diagnostics: Diagnostic[]): HookLimit[] {
-  const report = reporter(diagnostics);
-  const limits: HookLimit[] = [];
+export function commandCommitChecks(spec: RuleSpec, table: string, diagnostics: Diagnostic[], limits: HookLimit[]): void {
   for (const m of spec.matches) {
     const anchor = m.nameToken ?? spec.protocol?.value;
-    if (m.spec && anchor) checkExtension(table, spec, m.spec, anchor, m.options, report, limits);
+    if (m.spec && anchor) checkExtension(table, spec, m.spec, anchor, m.options, diagnostics, limits);
   }
   const tgt = spec.target;
-  if (tgt?.spec && !tgt.goto) checkExtension(table, spec, tgt.spec, tgt.nameToken, tgt.options, report, limits);
-  return limits;
+  if (tgt?.spec && !tgt.goto) checkExtension(table, spec, tgt.spec, tgt.nameToken, tgt.options, diagnostics, limits);
 }
 
 /** The kernel's checks of one rule in its chain (with the chain's current hooks). */
@@ -71,13 +65,12 @@ export function ruleCommitProblems(table: Table, chain: Chain, rule: Rule, diagn
 
 /** Loops between chains: the kernel refuses the table (ELOOP). Says whether there is one. */
 export function loopProblems(table: Table, diagnostics: Diagnostic[]): boolean {
-  const report = reporter(diagnostics);
   const cycles = findJumpCycles(table);
   for (const cycle of cycles) {
     const names = [...cycle.map((r) => r.chain), cycle[0].chain].join(' → ');
     const closing = cycle[cycle.length - 1];
     const reachable = table.chains.get(cycle[0].chain)!.hooks.size > 0;
-    report('jump-loop', closing.facts.head.target!.nameToken, t('these chains jump in a circle ({0}): the kernel refuses the table ("Too many levels of symbolic links")', names), reachable ? 'error' : 'warning');
+    report(diagnostics, 'jump-loop', closing.facts.head.target!.nameToken, t('these chains jump in a circle ({0}): the kernel refuses the table ("Too many levels of symbolic links")', names), reachable ? 'error' : 'warning');
   }
   return cycles.length > 0;
 }
@@ -129,29 +122,29 @@ export function tableCommitProblems(table: Table, diagnostics: Diagnostic[]): vo
   if (!loopProblems(table, diagnostics)) depthProblems(table, diagnostics);
 }
 
-function checkExtension(table: string, rule: RuleSpec, ext: ExtensionSpec, anchor: Span, options: OptionUse[], report: Report, limits: HookLimit[]): void {
-  checkPlacement(table, ext, anchor, report, limits);
-  checkProtocol(rule, ext, anchor, report);
-  if (ext.needsMatch) checkNeededMatch(rule, ext, ext.needsMatch, anchor, report);
-  for (const use of options) checkOption(rule, use, report, limits);
+function checkExtension(table: string, rule: RuleSpec, ext: ExtensionSpec, anchor: Span, options: OptionUse[], sink: Diagnostic[], limits: HookLimit[]): void {
+  checkPlacement(table, ext, anchor, sink, limits);
+  checkProtocol(rule, ext, anchor, sink);
+  if (ext.needsMatch) checkNeededMatch(rule, ext, ext.needsMatch, anchor, sink);
+  for (const use of options) checkOption(rule, use, sink, limits);
 }
 
-function checkPlacement(table: string, ext: ExtensionSpec, anchor: Span, report: Report, limits: HookLimit[]): void {
+function checkPlacement(table: string, ext: ExtensionSpec, anchor: Span, sink: Diagnostic[], limits: HookLimit[]): void {
   const code = ext.kind === 'match' ? 'match-not-allowed' : 'target-not-allowed';
   if (ext.tables && !ext.tables.includes(table as never)) {
     // Worded only here: nearly every rule of 160k passes.
     const what = ext.kind === 'match' ? t('the {0} match', ext.name) : t('the {0} target', ext.name);
-    report(code, anchor, ext.tables.length > 1 ? t('{0} works only in the {1} tables; the kernel refuses it in {2}', what, orList(ext.tables), table) : t('{0} works only in the {1} table; the kernel refuses it in {2}', what, ext.tables[0], table));
+    report(sink, code, anchor, ext.tables.length > 1 ? t('{0} works only in the {1} tables; the kernel refuses it in {2}', what, orList(ext.tables), table) : t('{0} works only in the {1} table; the kernel refuses it in {2}', what, ext.tables[0], table));
     return;
   }
   if (ext.hooks) limits.push({ code, anchor, hooks: ext.hooks, ext });
 }
 
-function checkProtocol(rule: RuleSpec, ext: ExtensionSpec, anchor: Span, report: Report): void {
-  if (ext.protocols) requireProtocol(rule, ext.protocols, ext.kind === 'match' ? `\`-m ${ext.name}\`` : `\`-j ${ext.name}\``, anchor, report);
+function checkProtocol(rule: RuleSpec, ext: ExtensionSpec, anchor: Span, sink: Diagnostic[]): void {
+  if (ext.protocols) requireProtocol(rule, ext.protocols, ext.kind === 'match' ? `\`-m ${ext.name}\`` : `\`-j ${ext.name}\``, anchor, sink);
 }
 
-function requireProtocol(rule: RuleSpec, protocols: readonly string[], what: string, anchor: Span, report: Report): void {
+function requireProtocol(rule: RuleSpec, protocols: readonly string[], what: string, anchor: Span, sink: Diagnostic[]): void {
   const p = rule.protocol;
   // A protocol only the running script knows (`-p $proto`) is not judged.
   if (p?.value.unknown) return;
@@ -159,7 +152,7 @@ function requireProtocol(rule: RuleSpec, protocols: readonly string[], what: str
   if (number !== undefined && protocols.some((name) => PROTOCOLS.get(name) === number)) return;
   const need = orList(protocols.map((x) => `\`-p ${x}\``));
   const have = p ? (p.negated ? t(' (a negated `! -p {0}` does not count)', p.value.text) : t(' (this rule has `-p {0}`)', p.value.text)) : '';
-  report('needs-protocol', anchor, t('{0} needs {1} in the same rule{2}; the kernel refuses it otherwise', what, need, have), 'error', p ? undefined : addProtocol(rule, protocols));
+  report(sink, 'needs-protocol', anchor, t('{0} needs {1} in the same rule{2}; the kernel refuses it otherwise', what, need, have), 'error', p ? undefined : addProtocol(rule, protocols));
 }
 
 /** `-p X` goes where iptables-save puts it: before the first `-m`, else before `-j`. */
@@ -174,20 +167,20 @@ function addProtocol(rule: RuleSpec, protocols: readonly string[]): FixFacts | u
 }
 
 /** Option-level rules: hooks an option is limited to, values that need a protocol. */
-function checkOption(rule: RuleSpec, use: OptionUse, report: Report, limits: HookLimit[]): void {
+function checkOption(rule: RuleSpec, use: OptionUse, sink: Diagnostic[], limits: HookLimit[]): void {
   const opt = use.spec;
   const value = use.parsed[0];
   const valueHooks = typeof value === 'string' ? opt.valueHooks?.[value] : undefined;
   const hooks = valueHooks ?? opt.hooks;
   if (hooks) limits.push({ code: 'option-not-allowed', anchor: use.flag, hooks, option: valueHooks ? `\`--${opt.name} ${value}\`` : `\`--${opt.name}\`` });
   const needs = typeof value === 'string' ? opt.valueNeedsProtocol?.[value] : undefined;
-  if (needs) requireProtocol(rule, needs, `\`--${opt.name} ${value}\``, use.values[0], report);
+  if (needs) requireProtocol(rule, needs, `\`--${opt.name} ${value}\``, use.values[0], sink);
 }
 
 /** TCPMSS and friends: the kernel looks for a particular match in the same rule. */
-function checkNeededMatch(rule: RuleSpec, ext: ExtensionSpec, need: { name: string; options: readonly string[] }, anchor: Span, report: Report): void {
+function checkNeededMatch(rule: RuleSpec, ext: ExtensionSpec, need: { name: string; options: readonly string[] }, anchor: Span, sink: Diagnostic[]): void {
   const found = rule.matches.some((m) => m.name === need.name && m.options.some((o) => need.options.includes(o.spec.name) && !o.negated));
   if (found) return;
   const opts = orList(need.options.map((o) => `\`--${o}\``));
-  report('missing-option', anchor, t('the kernel refuses `-j {0}` unless the rule also matches with `-m {1}` {2}', ext.name, need.name, opts));
+  report(sink, 'missing-option', anchor, t('the kernel refuses `-j {0}` unless the rule also matches with `-m {1}` {2}', ext.name, need.name, opts));
 }

@@ -47,13 +47,17 @@ export interface RuleFacts {
 export const STARTS = { conntrack: 1, defrag: 2 } as const;
 
 const NONE: readonly never[] = Object.freeze([]);
+const PROBLEMS: Diagnostic[] = [];
+const LIMITS: HookLimit[] = [];
 
 export function factsOf(command: Command, source: CommandSource, table: string, family: Family, head: CommandHead = headOf(command)): RuleFacts {
   const spec = command.rule;
-  const problems: Diagnostic[] = [];
-  const limits = command.kind ? commandCommitChecks(spec, table, problems) : [];
+  // Filled for the few rules that have problems or hook limits, copied out of these then.
+  const problems = PROBLEMS;
+  const limits = LIMITS;
+  if (command.kind) commandCommitChecks(spec, table, problems, limits);
   const facts: RuleFacts = {
-    head, source, problems: problems.length ? problems : NONE, limits: limits.length ? limits : NONE,
+    head, source, problems: problems.length ? problems.splice(0) : NONE, limits: limits.length ? limits.splice(0) : NONE,
     inInterface: spec.inInterface, outInterface: spec.outInterface, shape: shapeOf(spec, undefined, family), lists: undefined, starts: startsOf(spec),
   };
   facts.lists = addressLists(spec);
@@ -104,14 +108,14 @@ export function addressPair(facts: RuleFacts, family: Family, source: string | u
 }
 
 function startsOf(spec: RuleSpec): number {
-  let bits = 0;
-  const add = (use: MatchUse | TargetUse) => {
-    const s = use.spec?.starts;
-    if (s && !(s.unless !== undefined && hasOption(use.options, s.unless))) bits |= STARTS[s.what];
-  };
-  for (const m of spec.matches) add(m);
-  if (spec.target) add(spec.target);
+  let bits = spec.target ? startedBy(spec.target) : 0;
+  for (let k = 0; k < spec.matches.length; k++) bits |= startedBy(spec.matches[k]);
   return bits;
+}
+
+function startedBy(use: MatchUse | TargetUse): number {
+  const s = use.spec?.starts;
+  return s && !(s.unless !== undefined && hasOption(use.options, s.unless)) ? STARTS[s.what] : 0;
 }
 
 /** What loading every rule of the ruleset makes the kernel start: STARTS bits (a snapshot's rebuilt ruleset says it without its rules). */

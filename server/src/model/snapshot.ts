@@ -182,7 +182,7 @@ export function rulesetFromSnapshot(s: RulesetSnapshot): Ruleset {
         const command = parseCommand(r.words.map(tokenOf), { family: s.family, restore: false, table: t.name }, []);
         const facts = factsOf(command, { command }, t.name, s.family);
         const pair = r.addresses && addressPair(facts, s.family, r.addresses.source, r.addresses.destination);
-        return new ChainRule(t.name, c.name, 0, targetRef(table, facts.head.target), facts, undefined, pair);
+        return new ChainRule(t.name, c.name, 0, targetRef(table, facts.head), facts, undefined, pair);
       });
     }
     // A script's chains are linked as built; a save file's come with their hooks and nothing else needs the links.
@@ -250,7 +250,7 @@ class LineRule implements Rule {
     if (!this.read) {
       const found = readCommandLine(this.text, this.line, { family: this.family, restore: true, table: this.owner.name });
       if (!found) throw new Error(`line ${this.line + 1} of the rules has no command`);
-      this.read = { ...found, target: targetRef(this.owner, found.statement.head.target) };
+      this.read = { ...found, target: targetRef(this.owner, found.statement.head) };
     }
     return this.read;
   }

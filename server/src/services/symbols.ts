@@ -122,7 +122,7 @@ export function foldingRanges(analysis: DocumentAnalysis): Fold[] | undefined {
     let run: { chain: string; start: number; end: number } | undefined;
     for (const st of block.statements) {
       const kind = st.kind === 'command' ? st.head.kind : undefined;
-      const chain = st.kind === 'command' && (kind === 'append' || kind === 'insert') ? st.head.chain?.text : undefined;
+      const chain = st.kind === 'command' && (kind === 'append' || kind === 'insert') ? st.head.chainName : undefined;
       if (run && chain === run.chain) {
         run.end = st.line;
         continue;

@@ -140,6 +140,11 @@ export interface Command extends CommandFields {
  */
 export interface CommandHead extends CommandFields {
   target?: TargetHead;
+  /** What the model reads of every rule, without the tokens a rule file's head makes when asked. */
+  readonly chainName?: string;
+  readonly targetName?: string;
+  readonly goto: boolean;
+  readonly targetSpec?: KnownExtensionSpec;
 }
 
 /** A head with one layout for every command, so that code reading heads stays fast. */
@@ -174,7 +179,7 @@ class LineHead implements CommandHead {
   private readonly chainText?: string;
   private readonly chainStart: number;
   private readonly chainEnd: number;
-  private readonly targetName?: string;
+  readonly targetName?: string;
   private readonly targetStart: number;
   private readonly targetEnd: number;
   private readonly spec: TargetHead['spec'];
@@ -209,8 +214,12 @@ class LineHead implements CommandHead {
 
   get target(): TargetHead | undefined {
     const nameToken = this.token(this.targetName, this.targetStart, this.targetEnd, QUOTED_TARGET);
-    return nameToken && { name: nameToken.text, nameToken, goto: (this.bits & GOTO) !== 0, spec: this.spec };
+    return nameToken && { name: nameToken.text, nameToken, goto: this.goto, spec: this.spec };
   }
+
+  get chainName() { return this.chainText; }
+  get goto() { return (this.bits & GOTO) !== 0; }
+  get targetSpec() { return this.spec; }
 
   get ruleNumber() { return this.rare?.ruleNumber; }
   get newName() { return this.rare?.newName; }
@@ -218,10 +227,23 @@ class LineHead implements CommandHead {
   get table() { return this.rare?.table; }
   get otherFamily() { return this.rare?.otherFamily; }
 
+  /** Both flags are at one place (see sameFlagPlace), read without making their tokens. */
+  static sameFlag(a: LineHead, b: LineHead): boolean {
+    return a.flagText !== undefined && b.flagText !== undefined && a.line === b.line && a.flagStart === b.flagStart;
+  }
+
   private token(text: string | undefined, start: number, end: number, quoted: number): Token | undefined {
     if (text === undefined) return undefined;
     return this.bits & quoted ? { text, line: this.line, start, end, quoted: true } : { text, line: this.line, start, end };
   }
+}
+
+/** The two commands' `-A`/`-I`... are written at one place: they are one command (of two versions of a document, or two rules of one `-s a,b`). */
+export function sameFlagPlace(a: CommandHead, b: CommandHead): boolean {
+  if (a instanceof LineHead && b instanceof LineHead) return LineHead.sameFlag(a, b);
+  const x = a.flag;
+  const y = b.flag;
+  return !!x && !!y && x.line === y.line && x.start === y.start;
 }
 
 function rareFields(command: Command): RareFields | undefined {
@@ -250,6 +272,10 @@ class Head implements CommandHead {
     this.rare = rareFields(command);
   }
 
+  get chainName() { return this.chain?.text; }
+  get targetName() { return this.target?.name; }
+  get goto() { return this.target?.goto ?? false; }
+  get targetSpec() { return this.target?.spec; }
   get ruleNumber() { return this.rare?.ruleNumber; }
   get newName() { return this.rare?.newName; }
   get policy() { return this.rare?.policy; }
@@ -269,15 +295,30 @@ export interface ParseContext {
    * a chain up by it finds its hash already computed.
    */
   names?: Map<string, string>;
+  /** The last few names pooled: a chain's rules come in a row, and jump to the same few chains. */
+  recentNames?: string[];
 }
 
+const RECENT_NAMES = 4;
+
 /** The pooled copy of a name (see ParseContext.names). */
-export function pooledName(ctx: { names?: Map<string, string> }, token: Token): void {
+export function pooledName(ctx: { names?: Map<string, string>; recentNames?: string[] }, token: Token): void {
   const pool = ctx.names;
   if (!pool) return;
-  const known = pool.get(token.text);
-  if (known === undefined) pool.set(token.text, token.text);
+  const text = token.text;
+  const recent = (ctx.recentNames ??= []);
+  // Comparing with a few strings is cheaper than hashing the name for the pool.
+  for (let k = 0; k < recent.length; k++) {
+    if (recent[k] === text) {
+      token.text = recent[k];
+      return;
+    }
+  }
+  let known = pool.get(text);
+  if (known === undefined) pool.set(text, (known = text));
   else token.text = known;
+  if (recent.length === RECENT_NAMES) recent.pop();
+  recent.unshift(known);
 }
 
 /** A match of the same name comes after the one at `k`. */
