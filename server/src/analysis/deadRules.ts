@@ -53,10 +53,16 @@ function coversNegatable<T extends { negated: boolean }>(a: T | undefined, b: T 
 }
 
 function coversNet(a: Net | undefined, b: Net | undefined): boolean {
-  return coversNegatable(a, b,
-    (outer, inner) => (outer.mask & ~inner.mask) === 0n && ((inner.address ^ outer.address) & outer.mask) === 0n,
-    (x, y) => ((x.address ^ y.address) & x.mask & y.mask) !== 0n);
+  return a?.maskNumber !== undefined && b?.maskNumber !== undefined
+    ? coversNegatable(a, b, containsIPv4, disjointIPv4)
+    : coversNegatable(a, b, containsNet, disjointNets);
 }
+
+const containsNet = (outer: Net, inner: Net) => (outer.mask & ~inner.mask) === 0n && ((inner.address ^ outer.address) & outer.mask) === 0n;
+const disjointNets = (x: Net, y: Net) => ((x.address ^ y.address) & x.mask & y.mask) !== 0n;
+// The same for two IPv4 networks, in numbers (bitwise operators work on 32 bits): no bigint made.
+const containsIPv4 = (outer: Net, inner: Net) => (outer.maskNumber! & ~inner.maskNumber!) === 0 && ((inner.number! ^ outer.number!) & outer.maskNumber!) === 0;
+const disjointIPv4 = (x: Net, y: Net) => ((x.number! ^ y.number!) & x.maskNumber! & y.maskNumber!) !== 0;
 
 function coversInterface(a: InterfaceName | undefined, b: InterfaceName | undefined): boolean {
   return coversNegatable(a, b,

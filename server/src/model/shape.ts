@@ -3,7 +3,6 @@
 // conntrack states, marks, TCP flags). Worked out once per command, while its
 // words are at hand, and compared by the dead-rule review.
 import type { Family, OptionName, PacketChange } from '../knowledge';
-import { maskFromPrefix } from '../knowledge/addresses';
 import { checkValue, kinded, type KindedValue } from '../knowledge/values';
 import { CT_STATES, STATE_NAMES, TCP_FLAGS } from '../knowledge/vocabulary';
 import type { Criterion, MatchUse, OptionUse, RuleSpec } from '../syntax/command';
@@ -67,12 +66,30 @@ export function within(inner: Ranges, outer: Ranges): boolean {
 // ---- what a rule matches ---------------------------------------------------------
 
 export interface Net {
-  address: bigint;
-  mask: bigint;
-  prefix: number;
-  negated: boolean;
-  /** IPv4: the address as a number, for the index (bigint work is slow). */
-  number?: number;
+  readonly address: bigint;
+  readonly mask: bigint;
+  readonly prefix: number;
+  readonly negated: boolean;
+  /** IPv4: the address and mask as numbers, for the index and comparisons (bigint work is slow). */
+  readonly number?: number;
+  readonly maskNumber?: number;
+}
+
+/** An IPv4 network: numbers, made into bigints only when asked (8.5k networks of a file made 17k bigints). */
+class IPv4Net implements Net {
+  constructor(readonly number: number, readonly maskNumber: number, readonly prefix: number, readonly negated: boolean) {}
+
+  get address(): bigint {
+    return BigInt(this.number);
+  }
+
+  get mask(): bigint {
+    return BigInt(this.maskNumber);
+  }
+}
+
+function negatedNet(n: Net): Net {
+  return n.number !== undefined ? new IPv4Net(n.number, n.maskNumber!, n.prefix, true) : { address: n.address, mask: n.mask, prefix: n.prefix, negated: true };
 }
 export interface InterfaceName { name: string; wildcard: boolean; negated: boolean }
 export interface Mark { value: bigint; mask: bigint; negated: boolean }
@@ -372,9 +389,9 @@ function net(shape: Shape, c: Criterion | undefined, text: string | undefined, f
   if (n === undefined) {
     const cidr = checkValue('addressList', key, { family }).value;
     // Host names (and anything unparsed) are left to the machine that loads the rules.
-    n = cidr && typeof cidr === 'object' && 'address' in cidr
-      ? { address: cidr.address, mask: cidr.mask, prefix: cidr.prefix, negated: false, number: family === 'ipv4' ? Number(cidr.address) : undefined }
-      : null;
+    n = !(cidr && typeof cidr === 'object' && 'address' in cidr) ? null
+      : family === 'ipv4' ? new IPv4Net(Number(cidr.address), Number(cidr.mask), cidr.prefix, false)
+        : { address: cidr.address, mask: cidr.mask, prefix: cidr.prefix, negated: false };
     if (known.size >= MAX_NETWORKS) known.clear();
     known.set(key, n);
   }
@@ -382,12 +399,12 @@ function net(shape: Shape, c: Criterion | undefined, text: string | undefined, f
     shape.exact = false;
     return undefined;
   }
-  if (n.mask === 0n) {
+  if (n.number !== undefined ? n.maskNumber === 0 : n.mask === 0n) {
     if (c.negated) shape.empty = true;
     return undefined;
   }
   shape.reads |= CHANGE.addresses;
-  return c.negated ? { ...n, negated: true } : n;
+  return c.negated ? negatedNet(n) : n;
 }
 
 /**
@@ -430,7 +447,7 @@ function plainIPv4Network(text: string): Net | undefined {
   }
   const maskNumber = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
   number = (number & maskNumber) >>> 0;
-  return { address: BigInt(number), mask: maskFromPrefix(prefix, 'ipv4'), prefix, negated: false, number };
+  return new IPv4Net(number, maskNumber, prefix, false);
 }
 
 function networkInterface(shape: Shape, c: Criterion | undefined): InterfaceName | undefined {
