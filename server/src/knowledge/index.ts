@@ -39,6 +39,33 @@ type OptionData<K extends ExtensionKind = ExtensionKind> = Extract<ExtensionData
 /** The long name of an option of some match (K = 'match') or target extension. */
 export type OptionName<K extends ExtensionKind = ExtensionKind> = OptionData<K>['name'];
 
+// Where the data names options (excludes, requires, the order iptables-save prints them...), each
+// name must be one of the extension's own options: a misspelt one fails the type check below.
+type Names<L> = L extends readonly (infer N)[] ? N : never;
+type OptionRefs<O> = O extends unknown ?
+  | (O extends { excludes: infer L } ? Names<L> : never)
+  | (O extends { requires: infer L } ? Names<L> : never)
+  | (O extends { requiresOneOf: infer L } ? Names<L> : never)
+  | (O extends { after: infer L } ? Names<L> : never)
+  | (O extends { below: infer N } ? N : never)
+  | (O extends { renamedTo: infer N } ? N : never)
+  | (O extends { onlyWith: { option: infer N } } ? N : never)
+  | (O extends { save: { negatedAs: infer N } } ? N : never)
+  | (O extends { save: { defaultWith: infer L } } ? Names<L> : never)
+  | (O extends { save: { defaultWithout: infer L } } ? Names<L> : never)
+  | (O extends { save: { storedAs: readonly (infer S)[] } } ? S extends { option: infer N } ? N : never : never)
+  : never;
+type ExtensionRefs<E> =
+  | (E extends { needsOneOf: infer L } ? Names<L> : never)
+  | (E extends { saveOrder: infer L } ? Names<L> : never)
+  | (E extends { saveElements: infer N } ? N : never)
+  | (E extends { starts: { unless: infer N } } ? N : never)
+  | (E extends { options: readonly (infer O)[] } ? OptionRefs<O> : never);
+/** The names an extension's data refers to that are none of its options: never, or the compiler says which. */
+type Misnamed<E> = E extends { options: readonly (infer O)[] } ? Exclude<ExtensionRefs<E>, O extends { name: infer N } ? N : never> : never;
+/** Held to never by test/unit/knowledgeNames.test.ts. */
+export type MisnamedInData = Misnamed<ExtensionData>;
+
 /** An option of the knowledge base: its name is one the compiler knows. */
 export interface KnownOptionSpec extends OptionSpec { name: OptionName }
 /** An extension of the knowledge base, with its options as KnownOptionSpec. */

@@ -1,13 +1,14 @@
 import { ECN_CODEPOINTS } from '../nftables';
 import type { ExtensionSpec, Family, OptionSpec } from '../schema';
 
-const MARK_OPS = ['set-xmark', 'set-mark', 'and-mark', 'or-mark', 'xor-mark'];
-const CONNMARK_OPS = [...MARK_OPS, 'save-mark', 'restore-mark'];
-const TOS_OPS = ['set-tos', 'and-tos', 'or-tos', 'xor-tos'];
-const others = (all: readonly string[], self: string) => all.filter((o) => o !== self);
+const MARK_OPS = ['set-xmark', 'set-mark', 'and-mark', 'or-mark', 'xor-mark'] as const;
+const CONNMARK_OPS = [...MARK_OPS, 'save-mark', 'restore-mark'] as const;
+const TOS_OPS = ['set-tos', 'and-tos', 'or-tos', 'xor-tos'] as const;
+/** The names stay literal types: the compiler checks them against the options (knowledge/index.ts). */
+const others = <N extends string>(all: readonly N[], self: string): N[] => all.filter((o) => o !== self);
 
 /** The five ways MARK changes the packet mark and CONNMARK the connection mark. */
-function markOperations(mark: string, ops: readonly string[]) {
+function markOperations<N extends string>(mark: string, ops: readonly N[]) {
   const word = { kind: 'uint', max: 0xffffffff } as const;
   return [
     { name: 'set-xmark', value: 'markMask', excludes: others(ops, 'set-xmark'), save: { form: 'xmark' },
