@@ -7,14 +7,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { REPO } from '../support/shared';
-import { browserMissing, goToLine, openBrowser, openFile, runCommand, screenshot, showHover } from './support/browser';
+import { browserMissing, goToLine, openFile, runCommand, screenshot, showHover } from './support/browser';
 import { traceFrame } from './support/trace';
-import { loadCodeServer } from './support/vscode';
+import { installPackagedExtension, withWorkbench } from './support/vscode';
 import { prepareWorkspace } from './support/workspace';
 
 /** A .vsix of a language pack for zh-cn that translates nothing of VS Code itself. */
@@ -59,21 +58,10 @@ function registerLanguagePack(userDataDir: string, extensionsDir: string): void 
 }
 
 test('display language zh-cn: commands, diagnostics, hover and the panel in Chinese', { skip: browserMissing(), timeout: 10 * 60_000 }, async () => {
-  const { ensureCodeServer, installVsix, startCodeServer } = await loadCodeServer();
-  await ensureCodeServer();
-  const pack = spawnSync('npm', ['run', '--silent', 'package'], { cwd: REPO, encoding: 'utf8' });
-  assert.equal(pack.status, 0, pack.stderr);
-  const root = mkdtempSync(path.join(tmpdir(), 'iptables-e2e-zh-'));
-  const extensionsDir = path.join(root, 'extensions');
-  const userDataDir = path.join(root, 'user-data');
-  await installVsix(standInLanguagePack(root), { extensionsDir, userDataDir });
-  await installVsix(path.join(REPO, 'iptables-vscode.vsix'), { extensionsDir, userDataDir });
+  const { extensionsDir, userDataDir } = await installPackagedExtension((root) => [standInLanguagePack(root)]);
   registerLanguagePack(userDataDir, extensionsDir);
   const workspace = prepareWorkspace();
-  const server = await startCodeServer({ workspace, extensionsDir, userDataDir, locale: 'zh-cn' });
-  const { context, page } = await openBrowser();
-  try {
-    await page.goto(server.workbenchUrl(workspace));
+  await withWorkbench({ workspace, extensionsDir, userDataDir, locale: 'zh-cn', failure: 'zh-cn-failure' }, async (page) => {
     await openFile(page, 'mistakes.rules', 'MASQUERADE');
     await page.locator('.editor-instance .squiggly-error').first().waitFor({ timeout: 60_000 });
 
@@ -99,11 +87,5 @@ test('display language zh-cn: commands, diagnostics, hover and the panel in Chin
     await page.waitForTimeout(1000);
     const shot = await screenshot(page, 'zh-cn-panel');
     copyFileSync(shot, path.join(REPO, 'images', 'screenshot-zh-cn.png'));
-  } catch (e) {
-    await screenshot(page, 'zh-cn-failure');
-    throw e;
-  } finally {
-    await context.close();
-    await server.stop();
-  }
+  });
 });

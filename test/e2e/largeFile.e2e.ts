@@ -6,22 +6,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { REPO } from '../support/shared';
-import { browserMissing, openBrowser, screenshot } from './support/browser';
+import { browserMissing, screenshot } from './support/browser';
 import { traceFrame } from './support/trace';
-import { loadCodeServer } from './support/vscode';
+import { withWorkbench } from './support/vscode';
 import { prepareWorkspace } from './support/workspace';
 
 test('a rules file over 50 MB: one notice, and the trace panel reads it from disk', { skip: browserMissing(), timeout: 10 * 60_000 }, async () => {
-  const { ensureCodeServer, startCodeServer } = await loadCodeServer();
-  await ensureCodeServer();
   const workspace = prepareWorkspace();
   // The router example after 53 MB of comments: over the limit, and quick to trace.
   const router = readFileSync(path.join(workspace, 'rules.v4'), 'utf8');
   writeFileSync(path.join(workspace, 'huge.rules'), `# ${'-'.repeat(1022)}\n`.repeat(53 * 1024) + router);
-  const server = await startCodeServer({ workspace, extensionDevelopmentPath: REPO, settings: { 'editor.minimap.enabled': false } });
-  const { context, page } = await openBrowser();
-  try {
-    await page.goto(server.workbenchUrl(workspace));
+  await withWorkbench({ workspace, extensionDevelopmentPath: REPO, settings: { 'editor.minimap.enabled': false } }, async (page) => {
     const open = () => page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'huge.rules' }).first().click();
     await open();
     const notice = page.locator('.notifications-toasts .notification-toast', { hasText: 'VS Code gives extensions no file over 50 MB' });
@@ -38,8 +33,5 @@ test('a rules file over 50 MB: one notice, and the trace panel reads it from dis
     await open();
     await page.waitForTimeout(3000);
     assert.equal(await notice.count(), 0);
-  } finally {
-    await context.close();
-    await server.stop();
-  }
+  });
 });

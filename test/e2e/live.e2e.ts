@@ -13,9 +13,9 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { hostFirewall, inNamespace, iptablesMissing, Namespace } from '../support/iptables';
 import { REPO } from '../support/shared';
-import { browserMissing, openBrowser, openFile, runCommand, screenshot } from './support/browser';
+import { browserMissing, openFile, runCommand, screenshot } from './support/browser';
 import { traceFrame } from './support/trace';
-import { loadCodeServer } from './support/vscode';
+import { withWorkbench } from './support/vscode';
 import { prepareWorkspace } from './support/workspace';
 
 /** What the repository says the machine runs. The LOG rule comes after an ACCEPT that takes all its packets. */
@@ -67,12 +67,7 @@ test('the live machine: Open Live Ruleset on a namespace, the trace on its inter
     const workspace = prepareWorkspace();
     writeFileSync(path.join(workspace, 'live.rules'), RULES);
     const settings = { 'editor.minimap.enabled': false, 'iptables.live.command': `ip netns exec ${ns.name} iptables-save` };
-    const { ensureCodeServer, startCodeServer } = await loadCodeServer();
-    await ensureCodeServer();
-    const server = await startCodeServer({ workspace, extensionDevelopmentPath: REPO, settings });
-    const { context, page } = await openBrowser();
-    try {
-      await page.goto(server.workbenchUrl(workspace));
+    await withWorkbench({ workspace, extensionDevelopmentPath: REPO, settings, failure: 'live-failure' }, async (page) => {
       await openFile(page, 'live.rules', 'log-prefix');
       // The extension is running (its lenses are shown): a palette opened earlier lacks its commands.
       await page.locator('.codelens-decoration', { hasText: 'Trace a packet through' }).first().waitFor({ timeout: 60_000 });
@@ -156,13 +151,7 @@ test('the live machine: Open Live Ruleset on a namespace, the trace on its inter
       await page.mouse.move(900, 900);
       await page.waitForTimeout(500);
       copyFileSync(await screenshot(page, 'compare-with-live'), path.join(REPO, 'images', 'screenshot-compare-with-live.png'));
-    } catch (e) {
-      await screenshot(page, 'live-failure');
-      throw e;
-    } finally {
-      await context.close();
-      await server.stop();
-    }
+    });
   } finally {
     ns.delete();
     assert.equal(hostFirewall(), before, 'the host\'s own firewall changed');

@@ -8,8 +8,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { REPO } from '../support/shared';
-import { browserMissing, goToLine, openBrowser, openFile, runCommand, screenshot, showHover } from './support/browser';
-import { loadCodeServer } from './support/vscode';
+import { browserMissing, goToLine, openFile, runCommand, screenshot, showHover } from './support/browser';
+import { withWorkbench } from './support/vscode';
 import { prepareWorkspace } from './support/workspace';
 
 /** The lines the editor shows of its active tab (monaco draws only those in view). */
@@ -20,13 +20,8 @@ async function visibleLines(page: Page): Promise<string[]> {
 }
 
 test('Convert to nftables opens the nft script beside the rules; the hover on a rule shows it in nft', { skip: browserMissing(), timeout: 10 * 60_000 }, async () => {
-  const { ensureCodeServer, startCodeServer } = await loadCodeServer();
-  await ensureCodeServer();
   const workspace = prepareWorkspace();
-  const server = await startCodeServer({ workspace, extensionDevelopmentPath: REPO, settings: { 'editor.minimap.enabled': false } });
-  const { context, page } = await openBrowser();
-  try {
-    await page.goto(server.workbenchUrl(workspace));
+  await withWorkbench({ workspace, extensionDevelopmentPath: REPO, settings: { 'editor.minimap.enabled': false } }, async (page) => {
     await openFile(page, 'rules.v4', 'home/office router');
     await page.locator('.codelens-decoration', { hasText: 'Trace a packet through' }).first().waitFor({ timeout: 60_000 });
 
@@ -65,8 +60,5 @@ test('Convert to nftables opens the nft script beside the rules; the hover on a 
     await page.keyboard.press('Control+F');
     await page.keyboard.type('table ip6 filter {');
     await page.locator('.find-widget .matchesCount', { hasText: /^1 of 1$/ }).waitFor({ timeout: 20_000 });
-  } finally {
-    await context.close();
-    await server.stop();
-  }
+  });
 });

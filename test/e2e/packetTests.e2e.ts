@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { REPO } from '../support/shared';
-import { browserMissing, goToLine, openBrowser, openFile, openPalette, runCommand, screenshot } from './support/browser';
+import { browserMissing, goToLine, openFile, openPalette, runCommand, screenshot } from './support/browser';
 import { traceFrame } from './support/trace';
-import { loadCodeServer } from './support/vscode';
+import { withWorkbench } from './support/vscode';
 import { prepareWorkspace } from './support/workspace';
 
 const WEB = { inInterface: 'eth0', protocol: 'tcp', source: '198.51.100.7', destination: '203.0.113.1', sourcePort: 40000, destinationPort: 80 };
@@ -54,18 +54,13 @@ async function quickOpen(page: Page, name: string, textOnPage: string): Promise<
 }
 
 test('packet tests in the Testing view: listed per rule file, failing ones shown with expected and actual, re-run after edits', { skip: browserMissing(), timeout: 10 * 60_000 }, async () => {
-  const { ensureCodeServer, startCodeServer } = await loadCodeServer();
-  await ensureCodeServer();
   const workspace = prepareWorkspace();
   saveTest(workspace, 'web-from-outside', { packet: WEB, expect: { fate: 'forwarded', outInterface: 'eth1', packetOut: { destination: '10.0.0.10' } } });
   // The team expects SSH from outside to be closed; the router lets new connections in.
   saveTest(workspace, 'ssh-closed-from-outside', { packet: { ...WEB, destinationPort: 22 }, state: { fresh: true }, expect: { fate: 'dropped' } });
   // A failure opens its peek in the test's file, as soon as the first run ends.
   const settings = { 'editor.minimap.enabled': false, 'testing.openTesting': 'neverOpen', 'testing.automaticallyOpenPeekView': 'failureAnywhere' };
-  const server = await startCodeServer({ workspace, extensionDevelopmentPath: REPO, settings });
-  const { context, page } = await openBrowser();
-  try {
-    await page.goto(server.workbenchUrl(workspace));
+  await withWorkbench({ workspace, extensionDevelopmentPath: REPO, settings, failure: 'packet-tests-failure' }, async (page) => {
     await openFile(page, 'rules.v4', 'port-forwards');
     await page.locator('.activitybar .action-item a[aria-label^="Testing"]').click();
     const group = testRow(page, 'rules.v4');
@@ -117,11 +112,5 @@ test('packet tests in the Testing view: listed per rule file, failing ones shown
     assert.ok(existsSync(saved));
     assert.deepEqual(JSON.parse(readFileSync(saved, 'utf8')).expect, { fate: 'forwarded', outInterface: 'eth1', packetOut: { destination: '10.0.0.10' } });
     await waitForState(page, 'https-from-outside', 'passed');
-  } catch (e) {
-    await screenshot(page, 'packet-tests-failure');
-    throw e;
-  } finally {
-    await context.close();
-    await server.stop();
-  }
+  });
 });

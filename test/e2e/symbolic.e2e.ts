@@ -10,9 +10,9 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { REPO } from '../support/shared';
-import { browserMissing, goToLine, openBrowser, openFile, runCommand, screenshot } from './support/browser';
+import { browserMissing, goToLine, openFile, runCommand, screenshot } from './support/browser';
 import { traceFrame } from './support/trace';
-import { loadCodeServer } from './support/vscode';
+import { withWorkbench } from './support/vscode';
 import { prepareWorkspace } from './support/workspace';
 
 function git(dir: string, ...args: string[]): void {
@@ -28,16 +28,11 @@ async function editorText(page: Page, line: string): Promise<string> {
 }
 
 test('Service Matrix in the panel (a click traces a class), Compare with HEAD, and the notice after a save that changes what passes', { skip: browserMissing(), timeout: 10 * 60_000 }, async () => {
-  const { ensureCodeServer, startCodeServer } = await loadCodeServer();
-  await ensureCodeServer();
   const workspace = prepareWorkspace();
   git(workspace, 'init', '-q');
   git(workspace, 'add', 'rules.v4');
   git(workspace, 'commit', '-q', '-m', 'the router as deployed');
-  const server = await startCodeServer({ workspace, extensionDevelopmentPath: REPO, settings: { 'editor.minimap.enabled': false } });
-  const { context, page } = await openBrowser();
-  try {
-    await page.goto(server.workbenchUrl(workspace));
+  await withWorkbench({ workspace, extensionDevelopmentPath: REPO, settings: { 'editor.minimap.enabled': false }, failure: 'symbolic-failure' }, async (page) => {
     await openFile(page, 'rules.v4', 'port-forwards');
     // The extension is running (its CodeLens is on the built-in chains): its commands are in the palette.
     await page.locator('.codelens-decoration', { hasText: 'Trace a packet through' }).first().waitFor({ timeout: 60_000 });
@@ -101,11 +96,5 @@ test('Service Matrix in the panel (a click traces a class), Compare with HEAD, a
     await toast.locator('.monaco-button', { hasText: 'Show' }).click();
     const shown = await editorText(page, 'from before the edit (before) to after it (now)');
     assert.match(shown, /on eth0: delivered before, dropped now/);
-  } catch (e) {
-    await screenshot(page, 'symbolic-failure');
-    throw e;
-  } finally {
-    await context.close();
-    await server.stop();
-  }
+  });
 });

@@ -12,9 +12,9 @@ import { test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import { generateKubeProxy } from '../bench/kubeProxy';
 import { CORPUS, REPO } from '../support/shared';
-import { browserMissing, openBrowser, openFile, openPalette, runCommand, screenshot } from './support/browser';
+import { browserMissing, openFile, openPalette, runCommand, screenshot } from './support/browser';
 import { cliTrace, traceFrame } from './support/trace';
-import { loadCodeServer } from './support/vscode';
+import { withWorkbench } from './support/vscode';
 import { prepareWorkspace } from './support/workspace';
 
 const XSS_RULES = `*filter
@@ -195,22 +195,17 @@ async function editorSelection(page: Page, tab: string): Promise<string> {
 }
 
 test('the trace panel shows the packet\'s way, matches iptables-trace and leads back to the rules', { skip: browserMissing(), timeout: 10 * 60_000 }, async () => {
-  const { ensureCodeServer, startCodeServer } = await loadCodeServer();
-  await ensureCodeServer();
   const workspace = prepareWorkspace();
   writeFileSync(path.join(workspace, 'xss.rules'), XSS_RULES);
   const gfw = existsSync(GFW);
   // Read in place: a link, not a copy of the corpus.
   if (gfw) symlinkSync(GFW, path.join(workspace, 'gfw.rules'));
-  const server = await startCodeServer({ workspace, extensionDevelopmentPath: REPO, settings: { 'editor.minimap.enabled': false } });
-  const { context, page } = await openBrowser();
   const dialogs: string[] = [];
-  page.on('dialog', (d) => {
+  const noDialogs = (page: Page) => page.on('dialog', (d) => {
     dialogs.push(d.message());
     void d.dismiss();
   });
-  try {
-    await page.goto(server.workbenchUrl(workspace));
+  await withWorkbench({ workspace, extensionDevelopmentPath: REPO, settings: { 'editor.minimap.enabled': false }, failure: 'trace-failure', beforeOpen: noDialogs }, async (page) => {
     const firstOpen = gfw ? await measureFirstOpen(page) : undefined;
     await openFile(page, 'rules.v4', 'port-forwards');
     await page.locator('#status\\.editor\\.mode', { hasText: 'iptables' }).waitFor({ timeout: 30_000 });
@@ -290,13 +285,7 @@ test('the trace panel shows the packet\'s way, matches iptables-trace and leads 
 
     if (gfw) await measureCorpus(page, panel, firstOpen!);
     else console.log(`(skipping the 8.5k-rule timing: ${GFW} is not present)`);
-  } catch (e) {
-    await screenshot(page, 'trace-failure');
-    throw e;
-  } finally {
-    await context.close();
-    await server.stop();
-  }
+  });
   assert.deepEqual(dialogs, []);
 });
 
@@ -307,15 +296,10 @@ test('the trace panel shows the packet\'s way, matches iptables-trace and leads 
  * Timings printed, not asserted.
  */
 test('the trace panel on a kube-proxy node\'s 160k rules', { skip: browserMissing(), timeout: 10 * 60_000 }, async () => {
-  const { ensureCodeServer, startCodeServer } = await loadCodeServer();
-  await ensureCodeServer();
   const workspace = prepareWorkspace();
   const rules = path.join(workspace, 'kube-proxy.rules');
   writeFileSync(rules, generateKubeProxy({ services: 5000, endpointsPerService: 10 }));
-  const server = await startCodeServer({ workspace, extensionDevelopmentPath: REPO, settings: { 'editor.minimap.enabled': false, 'iptables.maxFileSize': 50 } });
-  const { context, page } = await openBrowser();
-  try {
-    await page.goto(server.workbenchUrl(workspace));
+  await withWorkbench({ workspace, extensionDevelopmentPath: REPO, settings: { 'editor.minimap.enabled': false, 'iptables.maxFileSize': 50 }, failure: 'trace-kube-proxy-failure' }, async (page) => {
     let started = Date.now();
     // VS Code asks first for a file this large, as it would a user.
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'kube-proxy.rules' }).first().click();
@@ -358,11 +342,5 @@ test('the trace panel on a kube-proxy node\'s 160k rules', { skip: browserMissin
       `  a packet field changed: re-traced and re-rendered in ${median(traces)} ms, drawn after ${median(paints)} ms (median of 5; to a service: 10 outcomes)`,
       `  another outcome picked: shown after ${picked} ms`,
     ].join('\n'));
-  } catch (e) {
-    await screenshot(page, 'trace-kube-proxy-failure');
-    throw e;
-  } finally {
-    await context.close();
-    await server.stop();
-  }
+  });
 });

@@ -8,21 +8,16 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { REPO } from '../support/shared';
-import { browserMissing, openBrowser, openFile, runCommand, screenshot } from './support/browser';
+import { browserMissing, openFile, runCommand, screenshot } from './support/browser';
 import { cliTrace, traceFrame } from './support/trace';
-import { loadCodeServer } from './support/vscode';
+import { withWorkbench } from './support/vscode';
 import { prepareWorkspace } from './support/workspace';
 
 const BEYOND_SCOPE = 'not forwarded: beyond scope: a link-local source may not leave its link (eth1 to eth0) (answered with icmp6-beyond-scope)';
 
 test('IPv6 in the trace panel: a link-local source is not forwarded, in the words of iptables-trace', { skip: browserMissing(), timeout: 5 * 60_000 }, async () => {
-  const { ensureCodeServer, startCodeServer } = await loadCodeServer();
-  await ensureCodeServer();
   const workspace = prepareWorkspace();
-  const server = await startCodeServer({ workspace, extensionDevelopmentPath: REPO, settings: { 'editor.minimap.enabled': false } });
-  const { context, page } = await openBrowser();
-  try {
-    await page.goto(server.workbenchUrl(workspace));
+  await withWorkbench({ workspace, extensionDevelopmentPath: REPO, settings: { 'editor.minimap.enabled': false }, failure: 'trace-ipv6-failure' }, async (page) => {
     await openFile(page, 'ip6tables.rules', 'FORWARD');
     await page.locator('#status\\.editor\\.mode', { hasText: 'iptables' }).waitFor({ timeout: 30_000 });
     await runCommand(page, 'iptables: Trace Packet');
@@ -54,11 +49,5 @@ test('IPv6 in the trace panel: a link-local source is not forwarded, in the word
     await panel.locator('#app').evaluate((app) => app.scrollIntoView());
     await page.waitForTimeout(500);
     copyFileSync(await screenshot(page, 'trace-ipv6-beyond-scope'), path.join(REPO, 'images', 'screenshot-trace-ipv6-beyond-scope.png'));
-  } catch (e) {
-    await screenshot(page, 'trace-ipv6-failure');
-    throw e;
-  } finally {
-    await context.close();
-    await server.stop();
-  }
+  });
 });

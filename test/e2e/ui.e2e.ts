@@ -2,30 +2,17 @@
 // installed: the language in the status bar, squiggles, the Problems panel, a
 // hover and the suggest widget.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { REPO } from '../support/shared';
-import { browserMissing, goToLine, openBrowser, openFile, runCommand, screenshot, showHover } from './support/browser';
-import { loadCodeServer } from './support/vscode';
+import { browserMissing, goToLine, openFile, runCommand, screenshot, showHover } from './support/browser';
+import { installPackagedExtension, withWorkbench } from './support/vscode';
 import { prepareWorkspace } from './support/workspace';
 
 test('the packaged extension shows problems, hovers and completions in the editor', { skip: browserMissing(), timeout: 10 * 60_000 }, async () => {
-  const { ensureCodeServer, installVsix, startCodeServer } = await loadCodeServer();
-  await ensureCodeServer();
-  const pack = spawnSync('npm', ['run', '--silent', 'package'], { cwd: REPO, encoding: 'utf8' });
-  assert.equal(pack.status, 0, pack.stderr);
-  const root = mkdtempSync(path.join(tmpdir(), 'iptables-e2e-vsix-'));
-  const extensionsDir = path.join(root, 'extensions');
-  const userDataDir = path.join(root, 'user-data');
-  await installVsix(path.join(REPO, 'iptables-vscode.vsix'), { extensionsDir, userDataDir });
+  const { extensionsDir, userDataDir } = await installPackagedExtension();
   const workspace = prepareWorkspace();
-  const server = await startCodeServer({ workspace, extensionsDir, userDataDir });
-  const { context, page } = await openBrowser();
-  try {
-    await page.goto(server.workbenchUrl(workspace));
+  await withWorkbench({ workspace, extensionsDir, userDataDir }, async (page) => {
     await openFile(page, 'mistakes.rules', 'MASQUERADE');
     await page.locator('#status\\.editor\\.mode', { hasText: 'iptables' }).waitFor({ timeout: 30_000 });
     await page.locator('.editor-instance .squiggly-error').first().waitFor({ timeout: 30_000 });
@@ -66,8 +53,5 @@ test('the packaged extension shows problems, hovers and completions in the edito
     assert.deepEqual(targets, ['RATEEST', 'REJECT', 'RETURN']);
     await page.waitForTimeout(300);
     await screenshot(page, 'completion');
-  } finally {
-    await context.close();
-    await server.stop();
-  }
+  });
 });
