@@ -12,6 +12,7 @@ import { ChainDrift, chainLabel, comparedFamilies, DriftSide, driftSummary, Rule
 import { LiveError, LiveRuleset, readLiveRuleset, runCommand } from '../node/liveMachine';
 import { semanticDiff, semanticDiffJson, semanticDiffText } from '../engine/symbolic/diff';
 import { parseService, type Service, serviceLimits } from '../engine/symbolic/matrix';
+import { Arguments, UsageError } from './arguments';
 import { loadRules, refusedRules, runCommandLine, terminalText } from './input';
 
 const usage = (): string => t(`usage: iptables-diff [--semantic [--port tcp:22]] [--format text|json] [--live-command CMD] [--family 4|6] [--external CHAIN]... A B
@@ -49,8 +50,6 @@ Exit status: 0 the same ruleset (--semantic: no packet's outcome changes), 1 the
 differ, 2 usage or read error (a file iptables-restore would refuse, a live command
 that failed).`);
 
-class UsageError extends Error {}
-
 interface Args {
   sides: [string, string];
   format: 'text' | 'json';
@@ -69,28 +68,21 @@ function parseArgs(argv: string[]): Args {
   const positional: string[] = [];
   let semantic = false;
   let service: Service | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i];
-    const value = () => {
-      if (i + 1 >= argv.length) throw new UsageError(t('{0} needs a value', word));
-      return argv[++i];
-    };
+  const words = new Arguments(argv);
+  for (let word = words.next(); word !== undefined; word = words.next()) {
     if (word === '--help' || word === '-h') {
       process.stdout.write(usage() + '\n');
       process.exit(0);
     } else if (word === '--format') {
-      const f = value();
+      const f = words.value();
       if (f !== 'text' && f !== 'json') throw new UsageError(t('--format takes text or json, not `{0}`', f));
       format = f;
-    } else if (word === '--live-command') liveCommand = value();
-    else if (word === '--family') {
-      const f = value();
-      if (f !== '4' && f !== '6') throw new UsageError(t('--family takes 4 or 6, not `{0}`', f));
-      family = f === '4' ? 'ipv4' : 'ipv6';
-    } else if (word === '--external') external.push(value());
+    } else if (word === '--live-command') liveCommand = words.value();
+    else if (word === '--family') family = words.family();
+    else if (word === '--external') external.push(words.value());
     else if (word === '--semantic') semantic = true;
     else if (word === '--port') {
-      const text = value();
+      const text = words.value();
       service = parseService(text);
       if (!service) throw new UsageError(t('--port takes a protocol and port such as tcp:22, udp:53 or icmp, not `{0}`', text));
     } else if (word.startsWith('-') && word !== '-') throw new UsageError(t('unknown option {0}', word));

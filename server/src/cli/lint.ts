@@ -11,6 +11,7 @@ import { nftScript } from '../nft/script';
 import { environmentLocale, setLocale, t } from '../l10n';
 import { nodeBashParser } from '../node/bashWasm';
 import { version } from '../../../package.json';
+import { Arguments, UsageError } from './arguments';
 import { runCommandLine, terminalText } from './input';
 import { Finding, ReadFailure, sarifLog } from './sarif';
 
@@ -39,8 +40,6 @@ run, and prints one line per problem:
 
 Exit status: 0 no errors, 1 errors found, 2 usage or read error.`);
 
-class UsageError extends Error {}
-
 function parseArgs(argv: string[]) {
   let format: 'text' | 'json' | 'sarif' = 'text';
   let printRuleset = false;
@@ -49,26 +48,19 @@ function parseArgs(argv: string[]) {
   let maxBytes = Infinity;
   const external = [...DEFAULT_OPTIONS.externalChains];
   const files: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      if (i + 1 >= argv.length) throw new UsageError(t('{0} needs a value', a));
-      return argv[++i];
-    };
+  const words = new Arguments(argv);
+  for (let a = words.next(); a !== undefined; a = words.next()) {
     if (a === '--help' || a === '-h') { process.stdout.write(usage() + '\n'); process.exit(0); }
     else if (a === '--format') {
-      const f = value();
+      const f = words.value();
       if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(t('unknown format `{0}` (text, json or sarif)', f));
       format = f;
-    } else if (a === '--family') {
-      const f = value();
-      if (f !== '4' && f !== '6') throw new UsageError(t('--family takes 4 or 6, not `{0}`', f));
-      family = f === '4' ? 'ipv4' : 'ipv6';
-    } else if (a === '--max-size') {
-      const mb = value();
+    } else if (a === '--family') family = words.family();
+    else if (a === '--max-size') {
+      const mb = words.value();
       if (!/^\d+(\.\d+)?$/.test(mb) || Number(mb) <= 0) throw new UsageError(t('--max-size takes a number of megabytes, not `{0}`', mb));
       maxBytes = Number(mb) * 1048576;
-    } else if (a === '--external') external.push(value());
+    } else if (a === '--external') external.push(words.value());
     else if (a === '--print-ruleset') printRuleset = true;
     else if (a === '--to-nft') toNft = true;
     else if (a.startsWith('-') && a !== '-') throw new UsageError(t('unknown option {0}', a));

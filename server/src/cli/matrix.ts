@@ -5,6 +5,7 @@ import { parseHost, ScenarioError, type Host } from '../engine';
 import { matrixJson, matrixText, parseService, Service, serviceMatrix } from '../engine/symbolic/matrix';
 import type { Family } from '../knowledge';
 import { t } from '../l10n';
+import { Arguments, UsageError } from './arguments';
 import { loadRules, readError, readText, refusal, terminalText } from './input';
 
 export const matrixUsage = (): string => t(`iptables-trace --matrix [--port tcp:22] RULES [--format text|json] [--host FILE.json] [--conntrack on]
@@ -19,8 +20,6 @@ fate, packets and an example scenario that iptables-trace --scenario reads.
 --host: the host (the scenario's "host", or a scenario holding one); without
 it, the example router with an interface for each one the rules name.`);
 
-class UsageError extends Error {}
-
 interface MatrixArgs {
   rules?: string;
   service: Service;
@@ -33,30 +32,23 @@ interface MatrixArgs {
 
 function parseMatrixArgs(argv: string[]): MatrixArgs {
   const args: MatrixArgs = { service: { protocol: 6 }, format: 'text', external: [...DEFAULT_OPTIONS.externalChains] };
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i];
-    const value = () => {
-      if (i + 1 >= argv.length) throw new UsageError(t('{0} needs a value', word));
-      return argv[++i];
-    };
+  const words = new Arguments(argv);
+  for (let word = words.next(); word !== undefined; word = words.next()) {
     if (word === '--port') {
-      const text = value();
+      const text = words.value();
       const service = parseService(text);
       if (!service) throw new UsageError(t('--port takes a protocol and port such as tcp:22, udp:53 or icmp, not `{0}`', text));
       args.service = service;
     } else if (word === '--format') {
-      const f = value();
+      const f = words.value();
       if (f !== 'text' && f !== 'json') throw new UsageError(t('--format takes text or json with --matrix, not `{0}`', f));
       args.format = f;
-    } else if (word === '--host') args.host = value();
+    } else if (word === '--host') args.host = words.value();
     else if (word === '--conntrack') {
-      if (value() !== 'on') throw new UsageError(t('--conntrack takes on'));
+      if (words.value() !== 'on') throw new UsageError(t('--conntrack takes on'));
       args.conntrack = 'on';
-    } else if (word === '--family') {
-      const f = value();
-      if (f !== '4' && f !== '6') throw new UsageError(t('--family takes 4 or 6, not `{0}`', f));
-      args.family = f === '4' ? 'ipv4' : 'ipv6';
-    } else if (word === '--external') args.external.push(value());
+    } else if (word === '--family') args.family = words.family();
+    else if (word === '--external') args.external.push(words.value());
     else if (word.startsWith('-') && word !== '-') throw new UsageError(t('{0} does not go with --matrix', word));
     else if (args.rules !== undefined) throw new UsageError(t('one rules file only (got `{0}` and `{1}`)', args.rules, word));
     else args.rules = word;

@@ -8,6 +8,7 @@ import type { Family } from '../knowledge';
 import type { Ruleset } from '../model/ruleset';
 import { PacketTestResult, runPacketTest } from '../services/packetTests';
 import { rulesPathOf, SAMPLES_DIR, testName } from '../services/testFiles';
+import { Arguments, UsageError } from './arguments';
 import { loadRules, LoadedRules, readError, readText, terminalText } from './input';
 import { t } from '../l10n';
 
@@ -20,8 +21,6 @@ rule file in a "rules" field (relative to the test). Without DIR or FILE, the
 tests are those of ./{0}. --format json prints one entry per test
 ({file, name, rules, passed, error, failures}); junit prints JUnit XML for CI.`, SAMPLES_DIR);
 
-class UsageError extends Error {}
-
 interface TestArgs {
   format: 'text' | 'json' | 'junit';
   external: string[];
@@ -31,22 +30,15 @@ interface TestArgs {
 
 function parseTestArgs(argv: string[]): TestArgs {
   const args: TestArgs = { format: 'text', external: [...DEFAULT_OPTIONS.externalChains], paths: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i];
-    const value = () => {
-      if (i + 1 >= argv.length) throw new UsageError(t('{0} needs a value', word));
-      return argv[++i];
-    };
+  const words = new Arguments(argv);
+  for (let word = words.next(); word !== undefined; word = words.next()) {
     if (word === '--format') {
-      const f = value();
+      const f = words.value();
       if (f !== 'text' && f !== 'json' && f !== 'junit') throw new UsageError(t('--format takes text, json or junit with --test, not `{0}`', f));
       args.format = f;
-    } else if (word === '--external') args.external.push(value());
-    else if (word === '--family') {
-      const f = value();
-      if (f !== '4' && f !== '6') throw new UsageError(t('--family takes 4 or 6, not `{0}`', f));
-      args.family = f === '4' ? 'ipv4' : 'ipv6';
-    } else if (word.startsWith('-')) throw new UsageError(t('{0} does not go with --test', word));
+    } else if (word === '--external') args.external.push(words.value());
+    else if (word === '--family') args.family = words.family();
+    else if (word.startsWith('-')) throw new UsageError(t('{0} does not go with --test', word));
     else args.paths.push(word);
   }
   return args;

@@ -8,6 +8,7 @@ import {
 import { fateWord, packetLine, verdictLine } from '../engine/describe';
 import type { Family } from '../knowledge';
 import { environmentLocale, orList, setLocale, t } from '../l10n';
+import { Arguments, UsageError } from './arguments';
 import { loadRules, readError, readText, refusedRules, runCommandLine, terminalText } from './input';
 import { matrixUsage, runMatrixCommand } from './matrix';
 import { packetTestsUsage, runPacketTestsCommand } from './packetTests';
@@ -56,8 +57,6 @@ Exit status: 0 traced (tests: all passed), 1 a test failed, 2 usage error, unrea
 a ruleset with errors or a bad packet.`, tests[0], matrix[0], shorthandHelp().split('\n').join('\n                    '), HOST_HELP, tests.slice(2).join('\n'), matrix.slice(2).join('\n'));
 }
 
-class UsageError extends Error {}
-
 interface Args {
   rules: string;
   scenario?: string;
@@ -75,34 +74,30 @@ function oneOf<T extends string>(option: string, value: string, allowed: readonl
   return value as T;
 }
 
-/** Each option and what it sets; `value()` takes the next word. */
-const OPTIONS: Record<string, (args: Args, value: () => string) => void> = {
-  '--scenario': (args, value) => { args.scenario = value(); },
-  '--packet': (args, value) => { args.packet = value(); },
-  '--format': (args, value) => { args.format = oneOf('--format', value(), ['text', 'json'] as const); },
-  '--family': (args, value) => { args.family = oneOf('--family', value(), ['4', '6'] as const) === '4' ? 'ipv4' : 'ipv6'; },
-  '--conntrack': (args, value) => { args.conntrack = oneOf('--conntrack', value(), ['on'] as const, t(' (without it, conntrack runs when a rule needs it)')); },
+/** Each option and what it sets from the words after it. */
+const OPTIONS: Record<string, (args: Args, words: Arguments) => void> = {
+  '--scenario': (args, words) => { args.scenario = words.value(); },
+  '--packet': (args, words) => { args.packet = words.value(); },
+  '--format': (args, words) => { args.format = oneOf('--format', words.value(), ['text', 'json'] as const); },
+  '--family': (args, words) => { args.family = words.family(); },
+  '--conntrack': (args, words) => { args.conntrack = oneOf('--conntrack', words.value(), ['on'] as const, t(' (without it, conntrack runs when a rule needs it)')); },
   '--brief': (args) => { args.brief = true; },
   '--fresh': (args) => { args.fresh = true; },
-  '--external': (args, value) => { args.external.push(value()); },
+  '--external': (args, words) => { args.external.push(words.value()); },
 };
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { rules: '', format: 'text', brief: false, fresh: false, external: [...DEFAULT_OPTIONS.externalChains] };
   const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i];
+  const words = new Arguments(argv);
+  for (let word = words.next(); word !== undefined; word = words.next()) {
     if (word === '--help' || word === '-h') {
       process.stdout.write(usage() + '\n');
       process.exit(0);
     }
     const set = OPTIONS[word];
-    if (set) {
-      set(args, () => {
-        if (i + 1 >= argv.length) throw new UsageError(t('{0} needs a value', word));
-        return argv[++i];
-      });
-    } else if (word.startsWith('-') && word !== '-') throw new UsageError(t('unknown option {0}', word));
+    if (set) set(args, words);
+    else if (word.startsWith('-') && word !== '-') throw new UsageError(t('unknown option {0}', word));
     else positional.push(word);
   }
   if (positional.length === 0) throw new UsageError(t('no rules file given'));
