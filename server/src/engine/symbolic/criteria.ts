@@ -19,7 +19,7 @@ import { EngineState } from '../state';
 import { Answer, evaluate, Reads, type Source } from './concrete';
 import type { Tuple } from '../conntrack';
 import { IntervalSet } from './intervals';
-import { newSkb, Piece, Setting, SkbState, splitBy } from './piece';
+import { currentSet, newSkb, Piece, Setting, SkbState, splitBy } from './piece';
 import { allAddresses, Dim, interfaceIndex, MAC_NONE } from './space';
 
 /** Where a rule is evaluated: the hook, the table and the devices of this way. */
@@ -49,6 +49,8 @@ export interface SymbolicCriterion {
   /** Evaluating it changes kernel memory (see context.ts). */
   stateful: boolean;
   split(piece: Piece, place: Place): Split;
+  /** True when no packet of the piece can pass it (asked before a rule's criteria split the piece: one that refuses the whole piece settles the rule). */
+  refuses?(piece: Piece, place: Place): boolean;
 }
 
 /** The kernel state a first packet after loading meets when nothing is known of what came before. */
@@ -133,6 +135,7 @@ function setCriterion(text: string, dim: Dim, set: IntervalSet): SymbolicCriteri
   return {
     text,
     stateful: false,
+    refuses: (piece) => !currentSet(piece, dim).overlaps(set),
     split(piece) {
       const r = splitBy(piece, dim, set);
       return {
@@ -281,6 +284,7 @@ function outInterfaceCriterion(c: Criterion, s: Setting): SymbolicCriterion {
     text: c.text,
     stateful: false,
     split: (piece, place) => (names.has(place.outDev?.name ?? null) ? { yes: [piece], no: [], maybe: [] } : { yes: [], no: [piece], maybe: [] }),
+    refuses: (_piece, place) => !names.has(place.outDev?.name ?? null),
   };
 }
 

@@ -145,8 +145,29 @@ export class IntervalSet {
     return IntervalSet.fromRanges([...this.ranges(), ...o.ranges()]);
   }
 
+  /** Whether the sets share a value (without making their intersection: a set cut at many places is tested often). */
   overlaps(o: IntervalSet): boolean {
-    return !this.intersect(o).isEmpty;
+    if (this.isEmpty || o.isEmpty || o.max < this.min || o.min > this.max) return false;
+    let i = this.firstEndingAtOrAfter(o.min);
+    let j = 0;
+    while (i < this.r.length && j < o.r.length) {
+      if (this.r[i + 1] < o.r[j]) i += 2;
+      else if (o.r[j + 1] < this.r[i]) j += 2;
+      else return true;
+    }
+    return false;
+  }
+
+  /** The place in `r` of the first range that ends at `v` or after. */
+  private firstEndingAtOrAfter(v: bigint): number {
+    let lo = 0;
+    let hi = this.r.length / 2;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.r[2 * mid + 1] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return 2 * lo;
   }
 
   subsetOf(o: IntervalSet): boolean {

@@ -776,6 +776,9 @@ export class SymbolicWalk {
    * it assumes (a rule that only counts or logs is not: its counter may move).
    */
   private evaluateRule(rule: SymbolicRule, piece: Piece, place: Place): { matched: Piece[]; unmatched: Piece[] } {
+    // A test no packet of the piece passes: the rule matches none, whatever the tests before it say
+    // (a part they leave undecided goes on only where the later tests let it).
+    if (rule.criteria.some((c) => c.refuses?.(piece, place))) return { matched: [], unmatched: [piece] };
     let candidates = [piece];
     const unmatched: Piece[] = [];
     const cs = rule.criteria;
