@@ -126,7 +126,7 @@ test('kube-proxy\'s random pick of one endpoint among three is one class per ori
   assert.ok(fromOutside.length > 0);
   for (const e of fromOutside) {
     assert.deepEqual(e.rewrites.filter((r) => r.startsWith('destination')), [
-      'destination → 10.244.0.0 or 10.244.0.1 or 10.244.0.2 (depends on which way `--probability 0.33333333349` (nat/KUBE-SVC-ASWUT5UVUD3YRS4F/2) and the answers after it went)',
+      'destination → one of 3: 10.244.0.0, 10.244.0.1, 10.244.0.2 (follows the random pick of `--probability 0.33333333349` (nat/KUBE-SVC-ASWUT5UVUD3YRS4F/2) and the rules after it)',
       'destination port → 8000',
     ]);
     // Every endpoint is covered: the pick is no longer a condition of the class.
@@ -141,13 +141,20 @@ test('a mark the ways left open is said plainly, as iptables writes marks: an en
   const why = '(nat/KUBE-SVC-ASWUT5UVUD3YRS4F/2)';
   const marks = () => [...new Set(serviceMatrix(kube, { protocol: 6, port: 443 }).entries
     .filter((e) => e.packets.some((p) => p.startsWith('from 10.244.0.0 to 10.96.0.0') || p.startsWith('来自 10.244.0.0 发往 10.96.0.0'))).flatMap((e) => e.rewrites.filter((r) => r.includes('0x4000'))))];
-  assert.deepEqual(marks(), [`mark → 0 or 0x4000 (depends on which way \`--probability 0.33333333349\` ${why} and the answers after it went)`]);
+  assert.deepEqual(marks(), [`mark → one of 2: 0, 0x4000 (follows the random pick of \`--probability 0.33333333349\` ${why} and the rules after it)`]);
   setLocale('zh-cn');
   try {
-    assert.deepEqual(marks(), [`标记 → 0 或 0x4000（取决于 \`--probability 0.33333333349\`（${why.slice(1, -1)}）及其后的回答走了哪条路）`]);
+    assert.deepEqual(marks(), [`标记 → 2 个之一：0, 0x4000（随 \`--probability 0.33333333349\`（${why.slice(1, -1)}）及其后规则的随机选择而定）`]);
   } finally {
     setLocale(undefined);
   }
+});
+
+test('ways merged over an answer that is not a random pick (a rate limit) leave the field open, not one of a choice', () => {
+  const limited = rules(table('nat', ':PREROUTING ACCEPT [0:0]', '-A PREROUTING -p tcp --dport 80 -m limit --limit 1/s -j DNAT --to-destination 10.0.0.2', '-A PREROUTING -p tcp --dport 80 -j DNAT --to-destination 10.0.0.3'));
+  const rewrites = [...new Set(serviceMatrix(limited, { protocol: 6, port: 80 }).entries.filter((e) => e.hook === 'FORWARD').flatMap((e) => e.rewrites))];
+  assert.deepEqual(rewrites, ['destination → 10.0.0.2 or 10.0.0.3 (depends on which way `-m limit --limit 1/s` (nat/PREROUTING/1) and the answers after it went)']);
+  assert.deepEqual(checkSoundness(serviceAnalysis(limited, { protocol: 6, port: 80 }), { perClass: 4, seed: 7 }).mismatches, []);
 });
 
 test('ways are merged only where they cover every answer: a pick whose third way is dropped keeps its conditions', () => {

@@ -96,7 +96,7 @@ export function rewriteWords(views: Partial<Record<Dim, View>>, family: Ruleset[
     const what = words[d as Dim];
     if (!what) return [];
     const addr = d === 'src' || d === 'dst';
-    const value = v.kind === 'const' ? (addr ? addressWords(IntervalSet.of(v.value), family) : valueText(d as Dim, v.value)) : openValueWords(d as Dim, v.within, v.why, family);
+    const value = v.kind === 'const' ? (addr ? addressWords(IntervalSet.of(v.value), family) : valueText(d as Dim, v.value)) : openValueWords(d as Dim, v.within, v.why, family, v.random);
     return [`${what} → ${value}`];
   });
 }

@@ -38,15 +38,27 @@ export function mergedAssumptions(ways: SymbolicAssumption[][]): SymbolicAssumpt
   return y && n && sameList(y, n) ? y : undefined;
 }
 
-/** One piece for the ways that cover `cube` with the same assumptions left; fields they set apart become unknown. */
+/**
+ * One piece for the ways that cover `cube` with the same assumptions left;
+ * fields they set apart become unknown. Where every answer the ways no longer
+ * assume is a random match (kube-proxy's pick of an endpoint), each way is
+ * possible: such a field is one of the ways' values, picked at random.
+ */
 function mergedPiece(ways: Piece[], cube: Cube, assumptions: SymbolicAssumption[]): Piece {
   const first = ways[0];
   const views: Partial<Record<Dim, View>> = { ...first.views };
-  const dropped = first.assumptions.find((a) => !assumptions.some((b) => sameAssumption(a, b))) ?? first.assumptions[0];
+  const droppedBy = (w: Piece) => w.assumptions.filter((a) => !assumptions.some((b) => sameAssumption(a, b)));
+  const dropped = droppedBy(first)[0] ?? first.assumptions[0];
+  const random = ways.every((w) => droppedBy(w).every((a) => a.probability !== undefined));
+  const why = random
+    ? t('follows the random pick of `{0}` ({1}) and the rules after it', dropped.criterion, dropped.rule)
+    : t('depends on which way `{0}` ({1}) and the answers after it went', dropped.criterion, dropped.rule);
   for (const d of new Set(ways.flatMap((w) => Object.keys(w.views) as Dim[]))) {
     if (ways.every((w) => sameView(w.views[d], first.views[d]))) continue;
-    const within = IntervalSet.fromRanges(ways.flatMap((w) => [...currentSet({ ...w, cube }, d).ranges()]));
-    views[d] = { kind: 'unknown', within, why: t('depends on which way `{0}` ({1}) and the answers after it went', dropped.criterion, dropped.rule) };
+    const sets = ways.map((w) => currentSet({ ...w, cube }, d));
+    const within = IntervalSet.fromRanges(sets.flatMap((x) => [...x.ranges()]));
+    // Each way gives the field one value: every value of the union is one of the picks.
+    views[d] = random && sets.every((x) => x.isSingleton) ? { kind: 'unknown', within, why, random: true } : { kind: 'unknown', within, why };
   }
   return { ...narrowed(first, cube), views, assumptions };
 }

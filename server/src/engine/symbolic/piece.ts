@@ -11,8 +11,11 @@ import { IntervalSet } from './intervals';
 import type { AddressRegions } from './regions';
 import { Cube, Dim, examplePoint, exampleValue, Point, pointJson, withDim } from './space';
 
-/** A field's value now, when it is no longer the packet's own. */
-export type View = { kind: 'const'; value: bigint } | { kind: 'unknown'; within: IntervalSet; why: string };
+/**
+ * A field's value now, when it is no longer the packet's own: one value, or
+ * one of a set (`random`: each of them, as ways picked at random led there).
+ */
+export type View = { kind: 'const'; value: bigint } | { kind: 'unknown'; within: IntervalSet; why: string; random?: true };
 
 /** Whether two fields' views (or their absence) are the same. */
 export function sameView(a: View | undefined, b: View | undefined): boolean {
@@ -33,6 +36,8 @@ export interface SymbolicAssumption {
    * analysis does not split the set by what it looks at.
    */
   kind: 'uncertain' | 'unmodelled';
+  /** A random match (`-m statistic --mode random`): how likely it matches. */
+  probability?: number;
 }
 
 /** What the kernel keeps beside a packet on its way (the skb without the packet). */

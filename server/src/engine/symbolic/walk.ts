@@ -996,8 +996,8 @@ function inert(rule: CompiledRule): boolean {
   return rule.action.kind === 'continue' || (rule.action.kind === 'target' && rule.action.target.inert === true);
 }
 
-function assume(p: Piece, rule: CompiledRule, c: SymbolicCriterion, u: { reason: string; kind: 'uncertain' | 'unmodelled' }, assumed: 'match' | 'no match'): Piece {
-  const a: SymbolicAssumption = { rule: rule.id, criterion: c.text, assumed, reason: u.reason, kind: u.kind };
+function assume(p: Piece, rule: CompiledRule, c: SymbolicCriterion, u: { reason: string; kind: 'uncertain' | 'unmodelled'; probability?: number }, assumed: 'match' | 'no match'): Piece {
+  const a: SymbolicAssumption = { rule: rule.id, criterion: c.text, assumed, reason: u.reason, kind: u.kind, ...(u.probability === undefined ? {} : { probability: u.probability }) };
   return { ...p, assumptions: [...p.assumptions, a] };
 }
 

@@ -85,13 +85,16 @@ const FEW_VALUES = 6n;
 /**
  * What a field left open (a NAT pick, ways merged) may be, and why it is not
  * one value: `0 or 0x4000`, `10.0.0.1 or 10.0.0.2`, else `some value in
- * 1024-65535`.
+ * 1024-65535`; a random pick among ways (`random`) as `one of 3: ...`.
  */
-export function openValueWords(d: Dim, within: IntervalSet, why: string, family: Family): string {
+export function openValueWords(d: Dim, within: IntervalSet, why: string, family: Family, random = false): string {
   const address = d === 'src' || d === 'dst';
   if (within.size <= FEW_VALUES) {
     const values = [...within.ranges()].flatMap(([a, b]) => Array.from({ length: Number(b - a) + 1 }, (_, i) => a + BigInt(i)));
-    return t('{0} ({1})', orList(values.map((v) => (address ? showAddress(v, family) : valueText(d, v)))), why);
+    const texts = values.map((v) => (address ? showAddress(v, family) : valueText(d, v)));
+    // A random pick: each value is one of the ways, `one of N`.
+    if (random) return t('one of {0}: {1} ({2})', values.length, texts.join(', '), why);
+    return t('{0} ({1})', orList(texts), why);
   }
   return address ? t('some address in {0} ({1})', addressWords(within, family), why) : t('some value in {0} ({1})', rangeWords(within, 6, (v) => valueText(d, v)), why);
 }
