@@ -199,3 +199,23 @@ export function generateDockerHost(publishedPorts: number): string {
     '',
   ].join('\n');
 }
+
+/**
+ * The same rules as a shell script of one `iptables` command each, as generated
+ * firewall scripts are written: per table, the chains made (`-N`), the policies
+ * set (`-P`, where not ACCEPT), then every rule appended (`-A`). A save file's
+ * quoting is the shell's too (double-quoted comments).
+ */
+export function scriptForm(save: string): string {
+  const out = ['#!/bin/sh'];
+  let table = '';
+  for (const line of save.split('\n')) {
+    if (line.startsWith('*')) table = line.slice(1);
+    else if (line.startsWith(':')) {
+      const [chain, policy] = line.slice(1).split(' ');
+      if (policy === '-') out.push(`iptables -t ${table} -N ${chain}`);
+      else if (policy !== 'ACCEPT') out.push(`iptables -t ${table} -P ${chain} ${policy}`);
+    } else if (line.startsWith('-A ')) out.push(`iptables -t ${table} ${line}`);
+  }
+  return out.join('\n') + '\n';
+}

@@ -35,6 +35,87 @@ export function parseBash(parser: Parser, text: string): Tree {
   return tree;
 }
 
+/** Characters of a script parsed at a time: a piece's tree is freed once it has run, so the tree of a whole long script is never in memory. */
+export const PIECE_LENGTH = 1 << 16;
+
+/** Top-level statements, each whole, and the tree of the piece of text they are in. */
+export interface Piece {
+  tree: Tree;
+  statements: SyntaxNode[];
+}
+
+/**
+ * A script's top-level statements, parsed a piece of text at a time. A piece
+ * is cut at the end of a line not continued by a backslash. Its last
+ * statement, a statement with a syntax error (an `if` whose `fi` is past the
+ * cut) and whatever follows, and a statement that ends on the line where
+ * those begin (`echo "a` is read as `echo` and an error), may be misread for
+ * want of the text after the cut: they begin the next piece. A piece that
+ * keeps no statement is parsed again twice as long, up to the whole rest
+ * (one statement as long as the script, or a syntax error that runs on).
+ */
+export class ScriptPieces {
+  private at = 0;
+  private point = { row: 0, column: 0 };
+  private readonly masked: string;
+
+  constructor(private readonly parser: Parser, private readonly text: string, private readonly pieceLength = PIECE_LENGTH) {
+    this.masked = avoidGrammarBugs(text);
+  }
+
+  next(): Piece | undefined {
+    if (this.at >= this.text.length) return undefined;
+    for (let length = this.pieceLength; ; ) {
+      const end = this.cutAfter(this.at + length);
+      const tree = this.parser.parse(this.masked, null, { includedRanges: [{ startIndex: this.at, endIndex: end, startPosition: this.point, endPosition: this.pointAt(end) }] });
+      if (!tree) throw new Error(t('tree-sitter could not parse the script'));
+      const root = tree.rootNode;
+      const children = root.namedChildren.filter((c): c is SyntaxNode => c !== null);
+      // A root that is itself an error (a loop whose `done` is past the cut) holds pieces of statements.
+      const whole = end >= this.text.length ? children.length : root.isError ? 0 : wholeStatements(children);
+      if (whole === 0 && end < this.text.length) {
+        tree.delete();
+        length = 2 * (end - this.at);
+        continue;
+      }
+      originals.set(tree, this.text);
+      const rest = children[whole];
+      if (rest) {
+        this.at = rest.startIndex;
+        this.point = rest.startPosition;
+      } else this.at = this.text.length;
+      return { tree, statements: children.slice(0, whole) };
+    }
+  }
+
+  /** Just after the first line end at or past `at` that no backslash continues (or the end of the text). */
+  private cutAfter(at: number): number {
+    for (let i = this.text.indexOf('\n', at); i >= 0; i = this.text.indexOf('\n', i + 1)) {
+      if (this.text[i - 1] !== '\\') return i + 1;
+    }
+    return this.text.length;
+  }
+
+  /** The row and column of `index`, at or after the piece's start. */
+  private pointAt(index: number): { row: number; column: number } {
+    let { row } = this.point;
+    let lineStart = this.at - this.point.column;
+    for (let i = this.text.indexOf('\n', this.at); i >= 0 && i < index; i = this.text.indexOf('\n', i + 1)) {
+      row++;
+      lineStart = i + 1;
+    }
+    return { row, column: index - lineStart };
+  }
+}
+
+/** How many of a cut piece's top-level statements are surely read as the whole text reads them. */
+function wholeStatements(children: SyntaxNode[]): number {
+  let whole = children.findIndex((c) => c.hasError);
+  if (whole < 0 || whole > children.length - 1) whole = children.length - 1;
+  while (whole > 0 && children[whole - 1].endPosition.row >= children[whole].startPosition.row) whole--;
+  return whole;
+}
+
 /** A node's text as it was written (the parser reads a copy with a few spans blanked). */
 export function sourceText(node: SyntaxNode): string {
   return originals.get(node.tree)?.slice(node.startIndex, node.endIndex) ?? node.text;

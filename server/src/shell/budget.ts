@@ -3,13 +3,21 @@
 // function that calls itself, a brace range of a hundred million words. These
 // bounds keep its analysis within a second and a few hundred MB. Where one is
 // reached, evaluation stops there with one note saying which: what ran before
-// is checked, what comes after is not judged.
+// is checked, what comes after is not judged. The steps and the sizes grow with
+// the script's own text, so a generated script of any length (a command per
+// line) is followed to its end, while the work a script can ask for beyond
+// what its length pays for stays bounded.
 import type { Span } from '../diagnostics';
 import { grouped, t } from '../l10n';
 
 export interface Limits {
   /** Statements run, plus the copying and matching charged to them. */
   steps: number;
+  /**
+   * Steps for each character of the script, where that is more than `steps`:
+   * an iptables command costs about 21 and is written in more than 10.
+   */
+  stepsPerCharacter: number;
   /** Statements, calls, substitutions and expansions inside each other. */
   depth: number;
   /** Characters of all the values the script holds at once (variables, files). */
@@ -22,6 +30,7 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Limits = {
   steps: 100_000,
+  stepsPerCharacter: 2,
   depth: 200,
   totalSize: 1 << 25,
   rangeItems: 100_000,
@@ -59,16 +68,20 @@ export class Budget implements Meter {
   private depth = 0;
   private evalDepth = 0;
   private storedSinceCount = 0;
+  private readonly allowed: number;
 
   /**
    * @param liveSize the characters of every value the script holds now: counted
    *   again only after many have been stored, so the count stays cheap.
+   * @param scriptLength the characters of the script's own text.
    */
-  constructor(private readonly limits: Limits, private readonly liveSize: () => number) {}
+  constructor(private readonly limits: Limits, private readonly liveSize: () => number, scriptLength: number) {
+    this.allowed = Math.max(limits.steps, limits.stepsPerCharacter * scriptLength);
+  }
 
   step(n = 1): void {
     this.steps += n;
-    if (this.steps > this.limits.steps) throw new TooMuchWork(t('more than {0} steps', grouped(this.limits.steps)));
+    if (this.steps > this.allowed) throw new TooMuchWork(t('more than {0} steps', grouped(this.allowed)));
   }
 
   scan(n: number): void {

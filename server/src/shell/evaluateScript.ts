@@ -7,11 +7,10 @@ import type { Family } from '../knowledge';
 import type { BuildOptions } from '../model/build';
 import type { Ruleset } from '../model/ruleset';
 import type { Parser } from 'web-tree-sitter';
-import { parseBash, SyntaxNode, Tree } from './bashParser';
+import { parseBash, PIECE_LENGTH, ScriptPieces, Tree } from './bashParser';
 import { ShellInterpreter } from './interpreter';
 import { ChainName, IptablesCall, ScriptFirewall } from './scriptFirewall';
 import type { SaveFile } from '../syntax/saveFile';
-import { iptablesTool } from './tools';
 import type { Machine } from './utilities';
 import { t } from '../l10n';
 
@@ -28,6 +27,8 @@ export interface ScriptEvaluation {
 export interface ScriptOptions extends BuildOptions {
   /** The machine the script is for: its interfaces and addresses, when known. */
   machine?: Machine;
+  /** Characters of the script parsed at a time (tests make it small). */
+  pieceLength?: number;
 }
 
 export function evaluateScript(text: string, parser: Parser, options: ScriptOptions): ScriptEvaluation {
@@ -39,25 +40,26 @@ export function evaluateScript(text: string, parser: Parser, options: ScriptOpti
     trees.push(tree);
     return tree;
   };
+  const pieces = () => new ScriptPieces(parser, text, options.pieceLength ?? PIECE_LENGTH);
   try {
-    return evaluate(text, options, parse);
+    return evaluate(text, options, pieces, parse);
   } finally {
     for (const tree of trees) tree.delete();
   }
 }
 
-function evaluate(text: string, options: ScriptOptions, parse: (code: string) => Tree): ScriptEvaluation {
+function evaluate(text: string, options: ScriptOptions, pieces: () => ScriptPieces, parse: (code: string) => Tree): ScriptEvaluation {
   // Without a `#!` line the file is not run but sourced: by a script that made chains it uses.
   const fragment = !text.startsWith('#!');
-  let run = evaluateOnce(text, options, parse, fragment, []);
+  let run = evaluateOnce(text, options, pieces, parse, fragment, []);
   let assumed: Diagnostic[] = [];
   const given = fragment ? run.firewall.chainsFromSourcingScript() : [];
   if (given.length) {
     // Run again on those chains, so what fails only for want of them does not hide what else fails.
     assumed = run.firewall.withoutGivenChains(given);
-    run = evaluateOnce(text, options, parse, fragment, given);
+    run = evaluateOnce(text, options, pieces, parse, fragment, given);
   }
-  const { tree, firewall, interpreter } = run;
+  const { firewall, interpreter } = run;
   const diagnostics = [...firewall.diagnostics(), ...assumed];
   // A note made in a loop is made each round: shown once.
   const noted = new Set<string>();
@@ -71,40 +73,16 @@ function evaluate(text: string, options: ScriptOptions, parse: (code: string) =>
   if (gaveUp) {
     diagnostics.push({ code: 'not-evaluated', severity: 'information', span: gaveUp.span, message: t('not evaluated further: too much work here ({0}); the commands after this point are not checked', gaveUp.what) });
   }
-  for (const node of iptablesCommandNodes(tree.rootNode)) {
-    if (interpreter.executed.has(node.id)) continue;
-    const span = interpreter.spanOf(node);
-    if (interpreter.stoppedAt && span.line > interpreter.stoppedAt.span.line && !(gaveUp && span.line >= gaveUp.span.line)) {
-      diagnostics.push({ code: 'not-reached', severity: 'hint', span, message: t('never runs: {0}', interpreter.stoppedAt.reason), tag: 'unnecessary' });
-    }
+  for (const span of interpreter.unreached) {
+    diagnostics.push({ code: 'not-reached', severity: 'hint', span, message: t('never runs: {0}', interpreter.stoppedAt!.reason), tag: 'unnecessary' });
   }
   return { diagnostics, rulesets: firewall.rulesets(), calls: firewall.calls, restores: firewall.restores, followedToEnd: !gaveUp };
 }
 
-function evaluateOnce(text: string, options: ScriptOptions, parse: (code: string) => Tree, fragment: boolean, given: ChainName[]) {
-  const tree = parse(text);
+function evaluateOnce(text: string, options: ScriptOptions, pieces: () => ScriptPieces, parse: (code: string) => Tree, fragment: boolean, given: ChainName[]) {
   const posix = /^#!\s*\/(usr\/)?bin\/(env\s+)?(sh|dash)\b/.test(text);
   const firewall = new ScriptFirewall(options, given);
   const interpreter = new ShellInterpreter(text, firewall, { posix, fragment, machine: options.machine }, parse);
-  interpreter.run(tree);
-  return { tree, firewall, interpreter };
-}
-
-/** Command nodes whose name is an iptables tool written literally (without recursion: a tree can be deep). */
-function iptablesCommandNodes(root: SyntaxNode): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
-  const stack = [root];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (n.type === 'command') {
-      const name = n.childForFieldName('name')?.text;
-      if (name && iptablesTool(name)) out.push(n);
-    }
-    const children = n.namedChildren;
-    for (let i = children.length - 1; i >= 0; i--) {
-      const c = children[i];
-      if (c) stack.push(c);
-    }
-  }
-  return out;
+  interpreter.run(pieces());
+  return { firewall, interpreter };
 }

@@ -10,7 +10,7 @@
 import type { Span } from '../diagnostics';
 import type { Family } from '../knowledge';
 import { evaluateArithmetic, UnknownValue } from './arithmetic';
-import { findNode, SyntaxNode, Tree } from './bashParser';
+import { findNode, Piece, ScriptPieces, SyntaxNode, Tree } from './bashParser';
 import { Budget, checkLength, DEFAULT_LIMITS, Limits, TooMuchWork } from './budget';
 import { builtin } from './builtins';
 import { caseStatement, cStyleFor, ExitSignal, forStatement, ifStatement, leavable, Leaving, list, LoopSignal, pipeline, ReturnSignal, whileStatement } from './control';
@@ -150,10 +150,14 @@ export class ShellInterpreter implements ExpansionHost {
   private tempCounter = 0;
   readonly expander: Expander;
   private readonly lines: string[];
-  /** The script's own tree (code from eval and heredocs is parsed into others). */
-  private tree: Tree | undefined;
-  /** Command nodes that ran at least once. */
-  readonly executed = new Set<number>();
+  /** The trees of the script's own text alive now, a piece each (code from eval and heredocs is parsed into others). */
+  private readonly ownTrees = new Set<Tree>();
+  /** Pieces that define a function, which may run after them: freed at the end. */
+  private readonly keptTrees = new Set<Tree>();
+  /** Command nodes of the pieces alive that ran at least once. */
+  private readonly executed = new Set<number>();
+  /** The iptables commands the script never runs because it stopped before them (exit, set -e). */
+  readonly unreached: Span[] = [];
   readonly notes: EvaluationNote[] = [];
   /** Where the script stopped early (exit, set -e), if it did. */
   stoppedAt?: { span: Span; reason: string };
@@ -166,22 +170,70 @@ export class ShellInterpreter implements ExpansionHost {
     readonly options: ShellOptions,
     readonly reparse: (text: string) => Tree,
   ) {
-    this.budget = new Budget(options.limits ?? DEFAULT_LIMITS, () => this.liveSize());
+    this.budget = new Budget(options.limits ?? DEFAULT_LIMITS, () => this.liveSize(), source.length);
     this.state = new ShellState(this.budget);
     this.expander = new Expander(this);
     this.lines = source.split('\n');
     this.state.globals.set('IFS', { kind: 'scalar', value: known(' \t\n') });
   }
 
-  run(tree: Tree): void {
-    this.tree = tree;
+  /** Runs the script piece by piece; each piece's tree is freed once it has run, unless it defines a function. */
+  run(pieces: ScriptPieces): void {
+    let piece: Piece | undefined;
     try {
-      this.block(tree.rootNode.namedChildren);
+      while ((piece = pieces.next())) {
+        this.ownTrees.add(piece.tree);
+        this.block(piece.statements);
+        this.release(piece.tree);
+        piece = undefined;
+      }
     } catch (e) {
-      if (e instanceof ExitSignal || e instanceof ReturnSignal || e instanceof LoopSignal) return;
+      if (e instanceof ExitSignal || e instanceof ReturnSignal || e instanceof LoopSignal) {
+        this.findUnreached(piece, pieces);
+        return;
+      }
       const tooMuch = e instanceof TooMuchWork ? e : isStackOverflow(e) ? new TooMuchWork(t('more nesting than the evaluator can follow')) : undefined;
       if (!tooMuch) throw e;
-      this.gaveUp = { span: tooMuch.span ?? this.spanOf(tree.rootNode), what: tooMuch.what };
+      this.gaveUp = { span: tooMuch.span ?? (piece ? this.spanOf(piece.tree.rootNode) : { line: 0, start: 0, end: 0 }), what: tooMuch.what };
+      // Nothing after the place where it gave up is judged: only the piece it gave up in is looked at.
+      this.findUnreached(piece, undefined);
+    } finally {
+      for (const tree of this.ownTrees) tree.delete();
+      this.ownTrees.clear();
+    }
+  }
+
+  /** A piece has run: its tree is freed, with what was remembered of its nodes by id (a later tree may reuse the ids). */
+  private release(tree: Tree): void {
+    this.spans.clear();
+    this.commandParts.clear();
+    this.executed.clear();
+    if (this.keptTrees.has(tree)) return;
+    this.ownTrees.delete(tree);
+    tree.delete();
+  }
+
+  /**
+   * After the script stopped (exit, set -e) in `piece`: the iptables commands
+   * after that point it never runs, there and in the pieces after it.
+   */
+  private findUnreached(piece: Piece | undefined, rest: ScriptPieces | undefined): void {
+    const stopped = this.stoppedAt;
+    if (!stopped || !piece) return;
+    // Only the piece's own statements: the rest of its tree is read again as the next piece.
+    const unreached = (p: Piece) => {
+      for (const node of iptablesCommandNodes(p.statements)) {
+        if (this.executed.has(node.id)) continue;
+        const span = this.spanOf(node);
+        if (span.line > stopped.span.line && !(this.gaveUp && span.line >= this.gaveUp.span.line)) this.unreached.push(span);
+      }
+    };
+    unreached(piece);
+    this.release(piece.tree);
+    for (let next = rest?.next(); next; next = rest!.next()) {
+      this.ownTrees.add(next.tree);
+      unreached(next);
+      this.release(next.tree);
     }
   }
 
@@ -211,7 +263,7 @@ export class ShellInterpreter implements ExpansionHost {
    * tree-sitter columns are UTF-16 code units for a JS string, as LSP wants them.
    */
   spanOf(node: SyntaxNode): Span {
-    const own = node.tree === this.tree ? node : this.ownStatement;
+    const own = this.ownTrees.has(node.tree) ? node : this.ownStatement;
     if (!own) return { line: 0, start: 0, end: 0 };
     // Asking the tree for positions is costly, and a loop asks for the same ones again.
     // (Words joined over continuation lines are made here and have no id.)
@@ -228,7 +280,7 @@ export class ShellInterpreter implements ExpansionHost {
   private readonly spans = new Map<number, Span>();
 
   literalSpan(node: SyntaxNode, offset: number, text: string): Span | undefined {
-    if (node.tree !== this.tree || text.includes('\n')) return undefined;
+    if (!this.ownTrees.has(node.tree) || text.includes('\n')) return undefined;
     // From the index, not the node's column: a string can start lines above the text inside it.
     const at = node.startIndex + offset;
     const lineStart = at === 0 ? 0 : this.source.lastIndexOf('\n', at - 1) + 1;
@@ -408,7 +460,7 @@ export class ShellInterpreter implements ExpansionHost {
 
   statement(node: SyntaxNode): Status {
     const outer = this.ownStatement;
-    if (node.tree === this.tree) this.ownStatement = node;
+    if (this.ownTrees.has(node.tree)) this.ownStatement = node;
     try {
       this.budget.step();
       return this.budget.nested(() => this.runStatement(node));
@@ -481,6 +533,7 @@ export class ShellInterpreter implements ExpansionHost {
       case 'function_definition': {
         const name = node.childForFieldName('name')?.text ?? node.namedChildren[0]?.text;
         if (name) this.state.functions.set(name, node);
+        if (this.ownTrees.has(node.tree)) this.keptTrees.add(node.tree);
         status = 0;
         break;
       }
@@ -630,7 +683,7 @@ export class ShellInterpreter implements ExpansionHost {
   private readonly commandParts = new Map<number, CommandParts>();
 
   private partsOf(node: SyntaxNode): CommandParts {
-    const own = node.tree === this.tree;
+    const own = this.ownTrees.has(node.tree);
     const known = own ? this.commandParts.get(node.id) : undefined;
     if (known) return known;
     const nameNode = node.childForFieldName('name');
@@ -735,7 +788,7 @@ export class ShellInterpreter implements ExpansionHost {
     const name = fields[0].text;
     const args = fields.slice(1);
     // Node ids are per tree: only the script's own commands count as run.
-    if (node.tree === this.tree) this.executed.add(node.id);
+    if (this.ownTrees.has(node.tree)) this.executed.add(node.id);
     if (!bypassFunctions && this.state.functions.has(name)) return this.callFunction(name, args, vanished);
     const tool = iptablesTool(name) ?? (isMultiCall(name) && args[0] ? iptablesTool(args[0].text) : undefined);
     if (tool) return this.iptables(tool, isMultiCall(name) ? args.slice(1) : args, node, vanished, bypassFunctions ? undefined : this.functionFrom(name));
@@ -863,6 +916,25 @@ function joinContinuedWords(source: string, nodes: SyntaxNode[]): SyntaxNode[] {
     run.push(n);
   }
   flush();
+  return out;
+}
+
+/** Command nodes whose name is an iptables tool written literally (without recursion: a tree can be deep). */
+function iptablesCommandNodes(statements: SyntaxNode[]): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const stack = [...statements].reverse();
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.type === 'command') {
+      const name = n.childForFieldName('name')?.text;
+      if (name && iptablesTool(name)) out.push(n);
+    }
+    const children = n.namedChildren;
+    for (let i = children.length - 1; i >= 0; i--) {
+      const c = children[i];
+      if (c) stack.push(c);
+    }
+  }
   return out;
 }
 
