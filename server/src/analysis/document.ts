@@ -12,7 +12,7 @@ import type { Machine } from '../shell/utilities';
 import { runToEnd, Steps } from '../steps';
 import { AnalysisOptions, analyseSaveSteps, refuseInput } from './analyse';
 import { reanalyseSteps } from './reanalyse';
-import { analyseScript } from './script';
+import { analyseScriptSteps } from './script';
 
 export type DocumentKind = 'save' | 'script';
 
@@ -51,10 +51,15 @@ export function documentKind(text: string, fileName?: string, languageId?: strin
 
 export async function analyseDocument(text: string, kind: DocumentKind, options: DocumentOptions, bash: () => Promise<Parser>): Promise<DocumentAnalysis> {
   if (kind === 'save') return runToEnd(analyseSaveDocument(text, options));
+  return runToEnd(analyseScriptDocument(text, options, await bash()));
+}
+
+/** A script's analysis in steps (see steps.ts). */
+export function* analyseScriptDocument(text: string, options: DocumentOptions, parser: Parser): Steps<DocumentAnalysis> {
   const refusal = refuseInput(text, options.maxFileSize);
-  if (refusal) return { kind, diagnostics: [refusal], rulesets: {} };
-  const a = analyseScript(text, await bash(), options);
-  return { kind, diagnostics: cleaned(a.diagnostics), rulesets: a.rulesets, calls: a.calls, restores: a.restores };
+  if (refusal) return { kind: 'script', diagnostics: [refusal], rulesets: {} };
+  const a = yield* analyseScriptSteps(text, parser, options);
+  return { kind: 'script', diagnostics: cleaned(a.diagnostics), rulesets: a.rulesets, calls: a.calls, restores: a.restores };
 }
 
 /** Messages quote the file: as a user is shown them, each on one line, long values cut (display.ts). */

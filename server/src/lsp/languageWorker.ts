@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { DEFAULT_OPTIONS } from '../analysis/analyse';
-import { analyseDocument, analyseSaveDocument, DocumentAnalysis, DocumentKind, documentKind, DocumentOptions, reanalyseSaveDocument } from '../analysis/document';
+import { analyseDocument, analyseSaveDocument, analyseScriptDocument, DocumentAnalysis, DocumentKind, documentKind, DocumentOptions, reanalyseSaveDocument } from '../analysis/document';
 import type { Diagnostic } from '../diagnostics';
 import { cleanMessage, shorten } from '../display';
 import { environmentLocale, setLocale, t } from '../l10n';
@@ -263,7 +263,7 @@ async function analyse(doc: TextDocument, text: string, version: number, stop: S
     void connection.sendNotification(ANALYSE_ANEW_NOTIFICATION, { uri: doc.uri } satisfies AnalyseAnewParams);
     return base;
   }
-  if (kind !== 'save') return { text, version, analysis: kind && await analyseDocument(text, kind, options, nodeBashParser) };
+  if (kind !== 'save') return { text, version, analysis: kind && await runInSlices(analyseScriptDocument(text, options, await nodeBashParser()), stop, version) };
   return { text, version, analysis: await runInSlices(analyseSaveDocument(text, options), stop, version) };
 }
 

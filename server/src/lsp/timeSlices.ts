@@ -17,6 +17,10 @@ export async function runInSlices<T>(steps: Steps<T>, stop: Stop, version: numbe
       if (step.done) return step.value;
     } while (performance.now() < end);
     await new Promise((resolve) => setImmediate(resolve));
-    if (stop.stopped) throw new StaleAnalysis(version);
+    if (stop.stopped) {
+      // Its `finally` blocks run: what it holds outside the heap (a script's trees) is freed.
+      steps.return(undefined as T);
+      throw new StaleAnalysis(version);
+    }
   }
 }

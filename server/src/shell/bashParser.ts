@@ -35,8 +35,11 @@ export function parseBash(parser: Parser, text: string): Tree {
   return tree;
 }
 
-/** Characters of a script parsed at a time: a piece's tree is freed once it has run, so the tree of a whole long script is never in memory. */
-export const PIECE_LENGTH = 1 << 16;
+/**
+ * Characters of a script parsed at a time (a few ms): a piece's tree is freed
+ * once it has run, so the tree of a whole long script is never in memory.
+ */
+export const PIECE_LENGTH = 1 << 14;
 
 /** Top-level statements, each whole, and the tree of the piece of text they are in. */
 export interface Piece {

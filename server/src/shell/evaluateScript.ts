@@ -13,6 +13,7 @@ import { ChainName, IptablesCall, ScriptFirewall } from './scriptFirewall';
 import type { SaveFile } from '../syntax/saveFile';
 import type { Machine } from './utilities';
 import { t } from '../l10n';
+import { runToEnd, Steps } from '../steps';
 
 export interface ScriptEvaluation {
   diagnostics: Diagnostic[];
@@ -32,6 +33,11 @@ export interface ScriptOptions extends BuildOptions {
 }
 
 export function evaluateScript(text: string, parser: Parser, options: ScriptOptions): ScriptEvaluation {
+  return runToEnd(evaluateScriptSteps(text, parser, options));
+}
+
+/** The evaluation in steps (see steps.ts). Left before its end (`return()`), it frees its trees all the same. */
+export function* evaluateScriptSteps(text: string, parser: Parser, options: ScriptOptions): Steps<ScriptEvaluation> {
   // A tree lives in the parser's WebAssembly memory, which no garbage collector frees: each is deleted
   // once the evaluation is done (nothing it returns holds a node), or a server grows with every keystroke.
   const trees: Tree[] = [];
@@ -42,22 +48,22 @@ export function evaluateScript(text: string, parser: Parser, options: ScriptOpti
   };
   const pieces = () => new ScriptPieces(parser, text, options.pieceLength ?? PIECE_LENGTH);
   try {
-    return evaluate(text, options, pieces, parse);
+    return yield* evaluate(text, options, pieces, parse);
   } finally {
     for (const tree of trees) tree.delete();
   }
 }
 
-function evaluate(text: string, options: ScriptOptions, pieces: () => ScriptPieces, parse: (code: string) => Tree): ScriptEvaluation {
+function* evaluate(text: string, options: ScriptOptions, pieces: () => ScriptPieces, parse: (code: string) => Tree): Steps<ScriptEvaluation> {
   // Without a `#!` line the file is not run but sourced: by a script that made chains it uses.
   const fragment = !text.startsWith('#!');
-  let run = evaluateOnce(text, options, pieces, parse, fragment, []);
+  let run = yield* evaluateOnce(text, options, pieces, parse, fragment, []);
   let assumed: Diagnostic[] = [];
   const given = fragment ? run.firewall.chainsFromSourcingScript() : [];
   if (given.length) {
     // Run again on those chains, so what fails only for want of them does not hide what else fails.
     assumed = run.firewall.withoutGivenChains(given);
-    run = evaluateOnce(text, options, pieces, parse, fragment, given);
+    run = yield* evaluateOnce(text, options, pieces, parse, fragment, given);
   }
   const { firewall, interpreter } = run;
   const diagnostics = [...firewall.diagnostics(), ...assumed];
@@ -79,10 +85,10 @@ function evaluate(text: string, options: ScriptOptions, pieces: () => ScriptPiec
   return { diagnostics, rulesets: firewall.rulesets(), calls: firewall.calls, restores: firewall.restores, followedToEnd: !gaveUp };
 }
 
-function evaluateOnce(text: string, options: ScriptOptions, pieces: () => ScriptPieces, parse: (code: string) => Tree, fragment: boolean, given: ChainName[]) {
+function* evaluateOnce(text: string, options: ScriptOptions, pieces: () => ScriptPieces, parse: (code: string) => Tree, fragment: boolean, given: ChainName[]) {
   const posix = /^#!\s*\/(usr\/)?bin\/(env\s+)?(sh|dash)\b/.test(text);
   const firewall = new ScriptFirewall(options, given);
   const interpreter = new ShellInterpreter(text, firewall, { posix, fragment, machine: options.machine }, parse);
-  interpreter.run(pieces());
+  yield* interpreter.run(pieces());
   return { firewall, interpreter };
 }

@@ -23,6 +23,7 @@ import { iptablesTool, IptablesTool, isMultiCall, prefixLength } from './tools';
 import type { Machine } from './utilities';
 import { concat, Field, known, ShellString, Status, unknown, VariableValue } from './values';
 import { t } from '../l10n';
+import type { Steps } from '../steps';
 
 /** Where a command runs: what the evaluator could not decide on the way there. */
 export interface CallContext {
@@ -124,6 +125,9 @@ interface CommandParts {
   redirects: SyntaxNode[];
 }
 
+/** Top-level statements run in one step (steps.ts): a language server answers requests between steps. */
+const STATEMENTS_PER_STEP = 16;
+
 /** An iptables command costs about as much as this many statements (parsing it, changing the ruleset). */
 const IPTABLES_COST = 20;
 
@@ -177,13 +181,21 @@ export class ShellInterpreter implements ExpansionHost {
     this.state.globals.set('IFS', { kind: 'scalar', value: known(' \t\n') });
   }
 
-  /** Runs the script piece by piece; each piece's tree is freed once it has run, unless it defines a function. */
-  run(pieces: ScriptPieces): void {
+  /**
+   * Runs the script piece by piece, in steps; each piece's tree is freed once
+   * it has run, unless it defines a function. Left before its end, it frees them all.
+   */
+  *run(pieces: ScriptPieces): Steps<void> {
     let piece: Piece | undefined;
     try {
       while ((piece = pieces.next())) {
         this.ownTrees.add(piece.tree);
-        this.block(piece.statements);
+        yield;
+        const { statements } = piece;
+        for (let i = 0; i < statements.length; i++) {
+          this.statement(statements[i]);
+          if (i % STATEMENTS_PER_STEP === STATEMENTS_PER_STEP - 1) yield;
+        }
         this.release(piece.tree);
         piece = undefined;
       }
@@ -686,16 +698,26 @@ export class ShellInterpreter implements ExpansionHost {
     const own = this.ownTrees.has(node.tree);
     const known = own ? this.commandParts.get(node.id) : undefined;
     if (known) return known;
-    const nameNode = node.childForFieldName('name');
-    const children = node.namedChildren.filter((c): c is SyntaxNode => c !== null);
-    const argNodes = children.filter((c) => c.type !== 'variable_assignment' && c !== nameNode && c.type !== 'command_name' && !c.type.endsWith('redirect'));
+    // One pass, each child's type read once: every read goes through the parser's memory.
+    let nameNode: SyntaxNode | undefined;
+    const assignments: SyntaxNode[] = [];
+    const redirects: SyntaxNode[] = [];
+    const argNodes: SyntaxNode[] = [];
+    for (const c of node.namedChildren) {
+      if (!c) continue;
+      const type = c.type;
+      if (type === 'variable_assignment') assignments.push(c);
+      else if (type === 'command_name') nameNode ??= c;
+      else if (type.endsWith('redirect')) redirects.push(c);
+      else argNodes.push(c);
+    }
     const words = nameNode ? [nameNode.namedChildren[0] ?? nameNode, ...argNodes] : [];
     const parts: CommandParts = {
-      hasName: nameNode !== null,
-      assignments: children.filter((c) => c.type === 'variable_assignment'),
+      hasName: nameNode !== undefined,
+      assignments,
       // Continuations are found in the script's own text; re-parsed text has none that matter.
       words: own ? joinContinuedWords(this.source, words) : words,
-      redirects: children.filter((c) => c.type.endsWith('redirect')),
+      redirects,
     };
     if (own) this.commandParts.set(node.id, parts);
     return parts;
