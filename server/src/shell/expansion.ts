@@ -69,10 +69,12 @@ export class Expander {
     const span = this.host.spanOf(node);
     const pieces = this.pieces(node, false);
     const words = braceExpand(pieces, this.host.budget);
+    // Each access to a node's text goes through the parser's memory: read once.
+    const source = node.text;
     const out: Field[] = [];
-    for (const w of words) for (const f of this.split(w, span, node.text)) out.push(f);
+    for (const w of words) for (const f of this.split(w, span, source)) out.push(f);
     // Pathname expansion, for an unquoted pattern of paths (`/sys/class/net/*`).
-    if (!/[*?[]/.test(node.text) || /["'\\]/.test(node.text)) return out;
+    if (!/[*?[]/.test(source) || /["'\\]/.test(source)) return out;
     return out.flatMap((f) => {
       if (f.unknown || !f.text.includes('/') || !/[*?[]/.test(f.text)) return [f];
       const paths = this.host.glob(f.text);

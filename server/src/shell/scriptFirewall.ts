@@ -377,6 +377,7 @@ const MAX_WAYS = 16;
  * iptables refuses is reported only when it refuses every way.
  */
 function failingEveryWay(args: Field[], context: Parameters<typeof parseCommand>[1]): { errors: Diagnostic[]; taken?: Token[] } | undefined {
+  if (!args.some((a) => a.alternatives)) return undefined;
   let ways: Token[][] = [[]];
   for (const a of args) {
     // Values that hold only if a file the evaluator cannot read leaves the variable alone are not all it can be.
@@ -387,7 +388,6 @@ function failingEveryWay(args: Field[], context: Parameters<typeof parseCommand>
     ways = ways.flatMap((w) => (values ?? [a.text]).map((v) => [...w, ...(values ? words(v) : [toToken(a)])]));
     if (ways.length > MAX_WAYS) return undefined;
   }
-  if (!args.some((a) => a.alternatives)) return undefined;
   const errors = ways.map((words) => {
     const sink: Diagnostic[] = [];
     parseCommand(words, context, sink);
@@ -428,6 +428,7 @@ function onlyWhileUnset(sink: Diagnostic[], args: Field[], vanished: string[]): 
 
 /** A value that holds only while the environment leaves a variable unset: say so where it is used. */
 function noteAssumptions(sink: Diagnostic[], args: Field[]): void {
+  if (!args.some((a) => a.assumes?.length)) return;
   const seen = new Set<string>();
   for (const a of args) {
     if (!a.assumes?.length || a.unknown) continue;
