@@ -2,6 +2,8 @@
 // and Docker nodes, beside the real `iptables-nft-restore --test` and
 // `iptables-legacy-restore --test` on the same files, in the same run: wall
 // time and peak memory of each process (GNU time), median of a few runs.
+// Then the same rules written as shell scripts of one `iptables` command each
+// (scriptForm), beside the same rules as a rule file: the script's factor.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +11,8 @@ import * as path from 'node:path';
 import { iptablesMissing, Namespace } from '../support/iptables';
 import { V8_FLAGS } from '../../server/src/node/v8Flags';
 import { REPO } from '../support/shared';
-import { generateDockerHost, generateKubeProxy } from './kubeProxy';
+import { generateRuleset } from './generate';
+import { generateDockerHost, generateKubeProxy, scriptForm } from './kubeProxy';
 
 interface Run {
   seconds: number;
@@ -70,7 +73,32 @@ try {
     const legacy = tool('iptables-legacy-restore');
     console.log(`${name.padEnd(44)} ${rules.toLocaleString('en').padStart(8)} ${(text.length / 1048576).toFixed(1).padStart(4)} MB | ${show(ours)} | ${show(nft)} | ${show(legacy)}`);
   }
+  scripts();
 } finally {
   ns?.delete();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** iptables-lint on generated scripts, and on the same rules as a rule file. */
+function scripts(): void {
+  const inputs = [
+    { name: 'router, 2,000 rules', save: generateRuleset(2000), runs: 3 },
+    { name: 'Docker host, 2,000 published ports', save: generateDockerHost(2000), runs: 3 },
+    { name: 'kube-proxy, 500 services x 10 endpoints', save: generateKubeProxy({ services: 500, endpointsPerService: 10, nodePortEvery: 10 }), runs: 3 },
+    { name: 'kube-proxy, 5,000 services x 10 endpoints', save: generateKubeProxy({ services: 5000, endpointsPerService: 10, nodePortEvery: 10 }), runs: 1 },
+  ];
+  console.log(`\n${'script of one iptables command a line'.padEnd(44)} ${'commands'.padStart(8)} ${'size'.padStart(7)} | ${'iptables-lint script'.padStart(20)} | ${'same rules as a file'.padStart(20)} | factor`);
+  for (const { name, save, runs } of inputs) {
+    const text = scriptForm(save);
+    const script = path.join(dir, 'rules.sh');
+    const file = path.join(dir, 'rules.v4');
+    writeFileSync(script, text);
+    writeFileSync(file, save);
+    const times = (f: string) => median(Array.from({ length: runs }, () => measure([process.execPath, ...V8_FLAGS, lint, f])));
+    const ours = times(script);
+    const rules = times(file);
+    if (ours.status !== rules.status) console.log(`(iptables-lint exited ${ours.status} on the script of ${name}, ${rules.status} on its rule file)`);
+    const commands = text.split('\n').filter((l) => l.startsWith('iptables ')).length;
+    console.log(`${name.padEnd(44)} ${commands.toLocaleString('en').padStart(8)} ${(text.length / 1048576).toFixed(1).padStart(4)} MB | ${show(ours)} | ${show(rules)} | ${(ours.seconds / rules.seconds).toFixed(1)}x time, ${(ours.megabytes / rules.megabytes).toFixed(1)}x memory`);
+  }
 }
