@@ -363,6 +363,20 @@ const VALIDATE_ONLY: Readonly<Record<Family, ValueContext>> = {
   ipv6: Object.freeze({ family: 'ipv6', validateOnly: true }),
 };
 
+/** What options' values are checked with, one per family and protocol: most rules have options. */
+const OPTION_CONTEXTS: Record<Family, Map<string | undefined, ValueContext>> = { ipv4: new Map(), ipv6: new Map() };
+
+function optionContext(family: Family, protocol: string | undefined): ValueContext {
+  const known = OPTION_CONTEXTS[family];
+  let ctx = known.get(protocol);
+  if (!ctx) {
+    ctx = Object.freeze({ family, protocol });
+    // A script's `-p` words are few; a hostile file's could be many.
+    if (known.size < 256) known.set(protocol, ctx);
+  }
+  return ctx;
+}
+
 /** An option name, as the user could have typed it, resolved against what is loaded. */
 interface Resolved {
   kind: 'base';
@@ -923,7 +937,7 @@ class CommandParser {
       this.report('duplicate-option', flag, t('{0} can be given only once', optionLabel(spec)));
     }
     let values: Token[] = value ? [value] : EMPTY;
-    const ctx = this.optionContext ??= { family: this.ctx.family, protocol: this.ruleProtocol() };
+    const ctx = this.optionContext ??= optionContext(this.ctx.family, this.ruleProtocol());
     let parsed: OptionUse['parsed'] = value && spec.value ? [this.checkOptionValue(spec.value, value, ctx)] : EMPTY;
     if (spec.second) {
       const next = this.words[this.i];
