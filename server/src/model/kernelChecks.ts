@@ -21,7 +21,8 @@ function report(sink: Diagnostic[], code: DiagnosticCode, span: Span, message: s
  */
 export interface HookLimit {
   code: DiagnosticCode;
-  anchor: Span;
+  /** Absent for a target's own limit: the rule's target name (shared by every rule with the target). */
+  anchor?: Span;
   hooks: readonly Hook[];
   /** The limited extension; else `option` says which option (and value) is. */
   ext?: ExtensionSpec;
@@ -48,6 +49,7 @@ export function ruleCommitProblems(table: Table, chain: Chain, rule: Rule, diagn
   for (let k = 0; k < problems.length; k++) diagnostics.push(problems[k]);
   for (let k = 0; k < limits.length; k++) {
     const limit = limits[k];
+    const anchor = limit.anchor ?? rule.facts.head.target!.nameToken;
     let bad: Hook[] | undefined;
     for (let h = 0; h < HOOKS.length; h++) if (chain.hooks.has(HOOKS[h]) && !limit.hooks.includes(HOOKS[h])) (bad ??= []).push(HOOKS[h]);
     if (!bad) continue;
@@ -56,9 +58,9 @@ export function ruleCommitProblems(table: Table, chain: Chain, rule: Rule, diagn
       const ext = limit.ext;
       const what = ext.kind === 'match' ? t('the {0} match', ext.name) : t('the {0} target', ext.name);
       const allowed = HOOKS.filter((h) => limit.hooks.includes(h) && table.spec?.chains.includes(h));
-      diagnostics.push(diagnostic(limit.code, limit.anchor, t('{0} is allowed only in {1}; the kernel refuses it {2}', what, allowed.join(', ') || t('other tables\' chains'), via)));
+      diagnostics.push(diagnostic(limit.code, anchor, t('{0} is allowed only in {1}; the kernel refuses it {2}', what, allowed.join(', ') || t('other tables\' chains'), via)));
     } else {
-      diagnostics.push(diagnostic(limit.code, limit.anchor, t('{0} works only in {1}; the kernel refuses it {2}', limit.option, limit.hooks.join(', '), via)));
+      diagnostics.push(diagnostic(limit.code, anchor, t('{0} works only in {1}; the kernel refuses it {2}', limit.option, limit.hooks.join(', '), via)));
     }
   }
 }
@@ -137,8 +139,18 @@ function checkPlacement(table: string, ext: ExtensionSpec, anchor: Span, sink: D
     report(sink, code, anchor, ext.tables.length > 1 ? t('{0} works only in the {1} tables; the kernel refuses it in {2}', what, orList(ext.tables), table) : t('{0} works only in the {1} table; the kernel refuses it in {2}', what, ext.tables[0], table));
     return;
   }
-  if (ext.hooks) limits.push({ code, anchor, hooks: ext.hooks, ext });
+  if (!ext.hooks) return;
+  if (ext.kind !== 'target') {
+    limits.push({ code, anchor, hooks: ext.hooks, ext });
+    return;
+  }
+  // One per target: kube-proxy's 160k rules have tens of thousands of DNATs.
+  let limit = TARGET_LIMITS.get(ext);
+  if (!limit) TARGET_LIMITS.set(ext, (limit = Object.freeze({ code, hooks: ext.hooks, ext })));
+  limits.push(limit);
 }
+
+const TARGET_LIMITS = new WeakMap<ExtensionSpec, HookLimit>();
 
 function checkProtocol(rule: RuleSpec, ext: ExtensionSpec, anchor: Span, sink: Diagnostic[]): void {
   if (ext.protocols) requireProtocol(rule, ext.protocols, ext.kind === 'match' ? `\`-m ${ext.name}\`` : `\`-j ${ext.name}\``, anchor, sink);

@@ -57,12 +57,25 @@ export function factsOf(command: Command, source: CommandSource, table: string, 
   const limits = LIMITS;
   if (command.kind) commandCommitChecks(spec, table, problems, limits);
   const facts: RuleFacts = {
-    head, source, problems: problems.length ? problems.splice(0) : NONE, limits: limits.length ? limits.splice(0) : NONE,
+    head, source, problems: problems.length ? problems.splice(0) : NONE, limits: keptLimits(limits),
     inInterface: spec.inInterface, outInterface: spec.outInterface, shape: shapeOf(spec, undefined, family), lists: undefined, starts: startsOf(spec),
   };
   facts.lists = addressLists(spec);
   return facts;
 }
+
+/** A rule's limits, taken out of `limits`: a target's own limit alone (a DNAT's) is one list shared by every rule with it. */
+function keptLimits(limits: HookLimit[]): readonly HookLimit[] {
+  if (limits.length === 0) return NONE;
+  const only = limits.length === 1 && limits[0].anchor === undefined ? limits[0] : undefined;
+  if (!only) return limits.splice(0);
+  limits.length = 0;
+  let list = ALONE.get(only);
+  if (!list) ALONE.set(only, (list = Object.freeze([only])));
+  return list;
+}
+
+const ALONE = new WeakMap<HookLimit, readonly HookLimit[]>();
 
 /** `-s a,b -d c,d`: the addresses of each side, when either lists several. */
 export function addressLists(spec: RuleSpec): AddressLists | undefined {

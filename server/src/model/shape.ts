@@ -301,7 +301,7 @@ export function shapeOf(s: RuleSpec, addresses: { source?: string; destination?:
   return new CompactShape(shape);
 }
 
-type RareCriteria = Pick<Shape, 'inInterface' | 'outInterface' | 'fragment' | 'eitherPort' | 'neitherPort' | 'states' | 'icmp' | 'marks' | 'tcpFlags'>;
+type RareCriteria = Pick<Shape, 'inInterface' | 'outInterface' | 'eitherPort' | 'neitherPort' | 'states' | 'icmp' | 'marks' | 'tcpFlags'>;
 
 /** What few rules test is kept aside: a rule's shape is nine fields, kept for each of 700k rules. */
 class CompactShape implements Shape {
@@ -312,6 +312,8 @@ class CompactShape implements Shape {
   readonly destination: Net | undefined;
   readonly sport: Ranges | undefined;
   readonly dport: Ranges | undefined;
+  /** Not rare: every rule with `-p tcp --dport` has it. */
+  readonly fragment: Shape['fragment'];
   readonly reads: number;
   readonly print: number;
   private readonly rare: RareCriteria | undefined;
@@ -324,19 +326,19 @@ class CompactShape implements Shape {
     this.destination = s.destination;
     this.sport = s.sport;
     this.dport = s.dport;
+    this.fragment = s.fragment;
     this.reads = s.reads;
     this.print = s.print;
-    const rare = s.inInterface || s.outInterface || s.fragment || s.states !== undefined || s.icmp
+    const rare = s.inInterface || s.outInterface || s.states !== undefined || s.icmp
       || s.eitherPort.length || s.neitherPort.length || s.marks.length || s.tcpFlags.length;
     this.rare = rare ? {
-      inInterface: s.inInterface, outInterface: s.outInterface, fragment: s.fragment, eitherPort: s.eitherPort,
+      inInterface: s.inInterface, outInterface: s.outInterface, eitherPort: s.eitherPort,
       neitherPort: s.neitherPort, states: s.states, icmp: s.icmp, marks: s.marks, tcpFlags: s.tcpFlags,
     } : undefined;
   }
 
   get inInterface() { return this.rare?.inInterface; }
   get outInterface() { return this.rare?.outInterface; }
-  get fragment() { return this.rare?.fragment; }
   get eitherPort() { return this.rare?.eitherPort ?? NONE; }
   get neitherPort() { return this.rare?.neitherPort ?? NONE; }
   get states() { return this.rare?.states; }
