@@ -150,10 +150,21 @@ test('a mark the ways left open is said plainly, as iptables writes marks: an en
   }
 });
 
+test('a random pick between endpoints the host routes out of different interfaces stays two classes, each with its way out, and the trace agrees', () => {
+  const split = rules(table('nat', ':PREROUTING ACCEPT [0:0]',
+    '-A PREROUTING -p tcp --dport 80 -m statistic --mode random --probability 0.5 -j DNAT --to-destination 10.0.0.2',
+    '-A PREROUTING -p tcp --dport 80 -j DNAT --to-destination 198.51.100.20'));
+  const forwarded = serviceMatrix(split, { protocol: 6, port: 80 }).entries.filter((e) => e.hook === 'FORWARD' && e.packets.some((p) => p.endsWith(' on eth0')));
+  const outs = [...new Set(forwarded.map((e) => `${e.outInterface} ${e.rewrites.join('; ')}`))].sort();
+  assert.deepEqual(outs, ['eth0 destination → 198.51.100.20', 'eth1 destination → 10.0.0.2']);
+  assert.ok(forwarded.every((e) => e.conditions.some((c) => c.includes('--probability 0.5'))));
+  assert.deepEqual(checkSoundness(serviceAnalysis(split, { protocol: 6, port: 80 }), { perClass: 6, seed: 5 }).mismatches, []);
+});
+
 test('ways merged over an answer that is not a random pick (a rate limit) leave the field open, not one of a choice', () => {
-  const limited = rules(table('nat', ':PREROUTING ACCEPT [0:0]', '-A PREROUTING -p tcp --dport 80 -m limit --limit 1/s -j DNAT --to-destination 10.0.0.2', '-A PREROUTING -p tcp --dport 80 -j DNAT --to-destination 10.0.0.3'));
+  const limited = rules(table('nat', ':PREROUTING ACCEPT [0:0]', '-A PREROUTING -p tcp --dport 80 -m limit --limit 1/s -j DNAT --to-destination 10.1.0.2', '-A PREROUTING -p tcp --dport 80 -j DNAT --to-destination 10.1.0.3'));
   const rewrites = [...new Set(serviceMatrix(limited, { protocol: 6, port: 80 }).entries.filter((e) => e.hook === 'FORWARD').flatMap((e) => e.rewrites))];
-  assert.deepEqual(rewrites, ['destination → 10.0.0.2 or 10.0.0.3 (depends on which way `-m limit --limit 1/s` (nat/PREROUTING/1) and the answers after it went)']);
+  assert.deepEqual(rewrites, ['destination → 10.1.0.2 or 10.1.0.3 (depends on which way `-m limit --limit 1/s` (nat/PREROUTING/1) and the answers after it went)']);
   assert.deepEqual(checkSoundness(serviceAnalysis(limited, { protocol: 6, port: 80 }), { perClass: 4, seed: 7 }).mismatches, []);
 });
 

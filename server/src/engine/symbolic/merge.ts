@@ -40,11 +40,12 @@ export function mergedAssumptions(ways: SymbolicAssumption[][]): SymbolicAssumpt
 
 /**
  * One piece for the ways that cover `cube` with the same assumptions left;
- * fields they set apart become unknown. Where every answer the ways no longer
+ * fields they set apart become unknown (undefined: addresses the host may
+ * treat apart, not in `oneRegion`). Where every answer the ways no longer
  * assume is a random match (kube-proxy's pick of an endpoint), each way is
  * possible: such a field is one of the ways' values, picked at random.
  */
-function mergedPiece(ways: Piece[], cube: Cube, assumptions: SymbolicAssumption[]): Piece {
+function mergedPiece(ways: Piece[], cube: Cube, assumptions: SymbolicAssumption[], oneRegion: (addresses: IntervalSet) => boolean): Piece | undefined {
   const first = ways[0];
   const views: Partial<Record<Dim, View>> = { ...first.views };
   const droppedBy = (w: Piece) => w.assumptions.filter((a) => !assumptions.some((b) => sameAssumption(a, b)));
@@ -57,6 +58,8 @@ function mergedPiece(ways: Piece[], cube: Cube, assumptions: SymbolicAssumption[
     if (ways.every((w) => sameView(w.views[d], first.views[d]))) continue;
     const sets = ways.map((w) => currentSet({ ...w, cube }, d));
     const within = IntervalSet.fromRanges(sets.flatMap((x) => [...x.ranges()]));
+    // Routing asks one address of an open field: the ways stay apart where the host may route theirs apart.
+    if ((d === 'src' || d === 'dst') && !oneRegion(within)) return undefined;
     // Each way gives the field one value: every value of the union is one of the picks.
     views[d] = random && sets.every((x) => x.isSingleton) ? { kind: 'unknown', within, why, random: true } : { kind: 'unknown', within, why };
   }
@@ -96,7 +99,7 @@ function atoms(group: Piece[], d: Dim): { set: IntervalSet; holders: Piece[] }[]
  * Pieces it cannot merge come back as they were (or over the part of their
  * packets that no merge took).
  */
-export function mergeWays(pieces: Piece[], stateKey: (p: Piece) => string): Piece[] {
+export function mergeWays(pieces: Piece[], stateKey: (p: Piece) => string, oneRegion: (addresses: IntervalSet) => boolean): Piece[] {
   const groups = new Map<string, Piece[]>();
   for (const p of pieces) {
     const k = stateKey(p);
@@ -107,16 +110,17 @@ export function mergeWays(pieces: Piece[], stateKey: (p: Piece) => string): Piec
   const out: Piece[] = [];
   for (const g of groups.values()) {
     if (g.length < 2 || g.every((p) => sameList(p.assumptions, g[0].assumptions))) out.push(...g);
-    else out.push(...mergeGroup(g));
+    else out.push(...mergeGroup(g, oneRegion));
   }
   return out;
 }
 
-function mergeGroup(group: Piece[]): Piece[] {
+function mergeGroup(group: Piece[], oneRegion: (addresses: IntervalSet) => boolean): Piece[] {
   const varying = DIMS.filter((d) => group.some((p) => !p.cube[d].equals(group[0].cube[d])));
   if (varying.length === 0) {
     const assumptions = mergedAssumptions(group.map((p) => p.assumptions));
-    return assumptions ? [mergedPiece(group, group[0].cube, assumptions)] : group;
+    const merged = assumptions && mergedPiece(group, group[0].cube, assumptions, oneRegion);
+    return merged ? [merged] : group;
   }
   if (varying.length > MAX_VARYING) return group;
   // Cut along one varying dimension, among pieces that agree on the others (kube-proxy: per service address, by source).
@@ -133,7 +137,7 @@ function mergeGroup(group: Piece[]): Piece[] {
     let merged = false;
     const out: Piece[] = [];
     for (const sub of byRest.values()) {
-      const r = sub.length < 2 ? undefined : mergeAlong(sub, d);
+      const r = sub.length < 2 ? undefined : mergeAlong(sub, d, oneRegion);
       if (r) merged = true;
       out.push(...(r ?? sub));
     }
@@ -143,15 +147,16 @@ function mergeGroup(group: Piece[]): Piece[] {
 }
 
 /** The pieces (which differ in `d` only) merged part by part of `d`; undefined when no part merges. */
-function mergeAlong(group: Piece[], d: Dim): Piece[] | undefined {
+function mergeAlong(group: Piece[], d: Dim, oneRegion: (addresses: IntervalSet) => boolean): Piece[] | undefined {
   const out: Piece[] = [];
   const left = new Map<Piece, [bigint, bigint][]>();
   let merged = false;
   for (const { set, holders } of atoms(group, d)) {
     const assumptions = holders.length > 1 ? mergedAssumptions(holders.map((p) => p.assumptions)) : undefined;
-    if (assumptions) {
+    const piece = assumptions && mergedPiece(holders, withDim(holders[0].cube, d, set), assumptions, oneRegion);
+    if (piece) {
       merged = true;
-      out.push(mergedPiece(holders, withDim(holders[0].cube, d, set), assumptions));
+      out.push(piece);
     } else for (const h of holders) left.set(h, [...(left.get(h) ?? []), ...set.ranges()]);
   }
   if (!merged) return undefined;

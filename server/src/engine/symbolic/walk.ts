@@ -712,7 +712,7 @@ export class SymbolicWalk {
     }
     return [...byVerdict.values()].flatMap((g) => {
       const pieces = g.map((d) => d.piece);
-      return this.join(this.coarse ? mergeWays(pieces, (p) => this.stateKey(p)) : pieces).map((piece) => ({ piece, verdict: g[0].verdict }));
+      return this.join(this.coarse ? mergeWays(pieces, (p) => this.stateKey(p), (addresses) => this.s.regions.within(addresses)) : pieces).map((piece) => ({ piece, verdict: g[0].verdict }));
     });
   }
 
