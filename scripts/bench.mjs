@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 mkdirSync('out/bench', { recursive: true });
-const v8Flags = JSON.parse(readFileSync('server/src/node/v8Flags.json', 'utf8'));
+const v8Flags = JSON.parse(readFileSync('server/src/node/v8Flags.json', 'utf8')).cli;
 // `npm run bench -- NAME...`: only the benchmarks whose file name contains one of them.
 const only = process.argv.slice(2);
 const benches = readdirSync('test/bench').filter((f) => f.endsWith('.bench.ts') && (only.length === 0 || only.some((o) => f.includes(o)))).sort();

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 export async function buildBundles({ production = false, watch = false, outRoot = '.' } = {}) {
   // The language server and the CLIs start with the V8 flags they are measured with (server/src/node/v8Flags.ts).
   const v8Flags = JSON.parse(readFileSync('server/src/node/v8Flags.json', 'utf8'));
-  const executable = { banner: { js: `#!/usr/bin/env -S node ${v8Flags.join(' ')}` } };
+  const executable = { banner: { js: `#!/usr/bin/env -S node ${v8Flags.cli.join(' ')}` } };
+  const serverExecutable = { banner: { js: `#!/usr/bin/env -S node ${v8Flags.server.join(' ')}` } };
   const common = {
     bundle: true,
     platform: 'node',
@@ -25,7 +26,7 @@ export async function buildBundles({ production = false, watch = false, outRoot 
   };
   const builds = [
     { ...common, entryPoints: ['client/src/extension.ts'], outfile: join(outRoot, 'client/out/extension.js'), external: ['vscode'] },
-    { ...common, ...cjsTreeSitter, ...executable, entryPoints: ['server/src/lsp/server.ts'], outfile: join(outRoot, 'server/out/server.js') },
+    { ...common, ...cjsTreeSitter, ...serverExecutable, entryPoints: ['server/src/lsp/server.ts'], outfile: join(outRoot, 'server/out/server.js') },
     // The trace panel's page: the engine runs there, in the browser.
     {
       ...common, platform: 'browser', format: 'iife', target: 'es2022',

@@ -9,7 +9,7 @@ import {
 import { largeFileNotice, rulesFileTest } from './largeFiles';
 import { CONVERT_TO_NFT_COMMAND, TRACE_COMMAND, TracePacketArgs } from '../../server/src/protocol/requests';
 import { TRACE_VIEW_TYPE, WebviewState } from '../../server/src/protocol/webview';
-import { V8_FLAGS } from '../../server/src/node/v8Flags';
+import { SERVER_V8_FLAGS } from '../../server/src/node/v8Flags';
 import { convertToNft } from './convertToNft';
 import { COMPARE_LIVE_COMMAND, COMPARE_SCHEME, compareWithLive, LiveDocuments, OPEN_LIVE_COMMAND, openLiveRuleset } from './live';
 import { PacketTests } from './packetTests';
@@ -26,8 +26,8 @@ export async function activate(context: ExtensionContext): Promise<void> {
   const output = window.createOutputChannel('iptables', { log: true });
   const module = context.asAbsolutePath(path.join('server', 'out', 'server.js'));
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc, options: { execArgv: [...V8_FLAGS] } },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: [...V8_FLAGS, '--nolazy', '--inspect=6009'] } },
+    run: { module, transport: TransportKind.ipc, options: { execArgv: [...SERVER_V8_FLAGS] } },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: [...SERVER_V8_FLAGS, '--nolazy', '--inspect=6009'] } },
   };
   const clientOptions: LanguageClientOptions = {
     // Shell scripts too: the server only reports on their iptables command lines.

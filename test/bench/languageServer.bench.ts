@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CompletionRequest, DocumentSymbolRequest, HoverRequest, Position, TextDocumentContentChangeEvent } from 'vscode-languageserver-protocol/node';
-import { V8_FLAGS } from '../../server/src/node/v8Flags';
+import { SERVER_V8_FLAGS } from '../../server/src/node/v8Flags';
 import { LspClient } from '../support/lspClient';
 import { REPO } from '../support/shared';
 import { generateKubeProxy } from './kubeProxy';
@@ -21,12 +21,44 @@ function percentiles(times: number[], what = 'requests'): string {
   return `p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${s[s.length - 1].toFixed(1)} ms (${s.length} ${what})`;
 }
 
-/** The server's resident memory now and at its peak, from /proc. */
-function memory(pid: number | undefined): string {
-  if (pid === undefined || !existsSync(`/proc/${pid}/status`)) return 'n/a';
+/** A figure of the server's memory from /proc, in MB (VmRSS: resident now; VmHWM: the highest so far). */
+function statusMb(pid: number | undefined, key: 'VmRSS' | 'VmHWM'): number | undefined {
+  if (pid === undefined || !existsSync(`/proc/${pid}/status`)) return undefined;
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const mb = (key: string) => `${(Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024).toFixed(0)} MB`;
-  return `${mb('VmRSS')} resident, ${mb('VmHWM')} at the peak`;
+  return Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+}
+
+function memory(pid: number | undefined): string {
+  const now = statusMb(pid, 'VmRSS');
+  return now === undefined ? 'n/a' : `${now.toFixed(0)} MB resident, ${statusMb(pid, 'VmHWM')!.toFixed(0)} MB at the peak so far`;
+}
+
+/**
+ * The server's highest resident memory in each phase of the bench: the kernel's
+ * high-water mark read as each phase ends (it never misses a peak between two
+ * samples), and the resident size sampled every 20 ms for when in the phase it was.
+ */
+class MemoryPhases {
+  private readonly peaks: string[] = [];
+  private highest = 0;
+  private sampled = 0;
+  private timer: NodeJS.Timeout;
+  constructor(private readonly pid: number | undefined) {
+    this.timer = setInterval(() => { this.sampled = Math.max(this.sampled, statusMb(pid, 'VmRSS') ?? 0); }, 20);
+    this.timer.unref();
+  }
+  /** Ends a phase: its peak, from the high-water mark when it rose in this phase. */
+  phase(name: string): void {
+    const hwm = statusMb(this.pid, 'VmHWM') ?? 0;
+    const peak = hwm > this.highest ? hwm : this.sampled;
+    this.peaks.push(`${name} ${peak.toFixed(0)} MB${hwm > this.highest ? ' (the run\'s peak so far)' : ''}`);
+    this.highest = Math.max(this.highest, hwm);
+    this.sampled = 0;
+  }
+  report(): string {
+    clearInterval(this.timer);
+    return `server memory, peak per phase: ${this.peaks.join('; ')} (target 800 MB at all times)`;
+  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -58,14 +90,16 @@ async function main(): Promise<void> {
   }
 
   // Started as the extension starts it: with its Node flags.
-  const client = await new LspClient().start({}, { command: [process.execPath, ...V8_FLAGS, server] });
+  const client = await new LspClient().start({}, { command: [process.execPath, ...SERVER_V8_FLAGS, server] });
   const uri = 'file:///bench/kube-proxy.rules';
+  const phases = new MemoryPhases(client.pid);
   try {
     const opened = performance.now();
     await client.open(uri, text);
     const first = await client.diagnosticsOf(uri, 1, 120_000);
     console.log(`open to first diagnostics: ${(performance.now() - opened).toFixed(0)} ms (${first.diagnostics.length} diagnostics; target 3000 ms)`);
     console.log(`server memory after opening: ${memory(client.pid)}`);
+    phases.phase('opening');
 
     const hover = (position: Position) => client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position });
     const complete = (position: Position) => client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position });
@@ -118,6 +152,7 @@ async function main(): Promise<void> {
       await timeEdit({ range: { start: { line, character: at }, end: { line, character: at + 1 } }, text: digit ? String((Number(l[at]) + 1) % 10) : `x${l[at]}` }, fresh);
     }
     console.log(`one-character edit to fresh diagnostics: ${percentiles(fresh, 'edits')} (target p95 300 ms)`);
+    phases.phase('requests and one-character edits');
     // A rule added: the lines below move, and the whole text is analysed again.
     const added: number[] = [];
     for (let k = 0; k < 3; k++) {
@@ -125,6 +160,7 @@ async function main(): Promise<void> {
       await timeEdit({ range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: '-A KUBE-MARK-MASQ -j RETURN\n' }, added);
     }
     console.log(`a rule line added to fresh diagnostics: ${percentiles(added, 'edits')}`);
+    phases.phase('rule lines added');
     // The same with no request meanwhile: the analysis alone (the requests above compete with it for the CPU).
     const alone: number[] = [];
     for (let k = 0; k < 2; k++) {
@@ -135,12 +171,15 @@ async function main(): Promise<void> {
       alone.push(performance.now() - sent);
     }
     console.log(`a rule line added to fresh diagnostics, no requests meanwhile: ${percentiles(alone, 'edits')}`);
+    phases.phase('rule lines added, no requests');
     console.log(`while an analysis runs, hover:      ${percentiles(during.hover)}`);
     console.log(`while an analysis runs, completion: ${percentiles(during.completion)} (target p95 50 ms)`);
     console.log(`server memory after the edits: ${memory(client.pid)} (target 800 MB)`);
     // A replaced worker's heap goes back to the system as its thread ends, which takes a moment.
     await sleep(2000);
     console.log(`server memory 2 s later: ${memory(client.pid)}`);
+    phases.phase('2 s after');
+    console.log(phases.report());
   } finally {
     client.stop();
   }

@@ -1,12 +1,13 @@
 // A large document's analyses run in worker threads of their own (server/src/lsp/router.ts):
 // while a new worker analyses the text whole again (a line was added), the one holding the last
 // finished analysis answers hover; an edit that makes the new analysis stale ends its worker; and
-// the old worker's memory is given back when the new one takes over.
+// the old worker's memory is given back when the new one takes over; a document too large for two
+// analyses at once has its serving worker ended at once, and hover answers from the text meanwhile.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { HoverRequest, MarkupContent } from 'vscode-languageserver-protocol/node';
-import { ENDED_KEPT, LARGE_DOCUMENT } from '../../server/src/lsp/router';
+import { CompletionList, CompletionRequest, HoverRequest, MarkupContent } from 'vscode-languageserver-protocol/node';
+import { ENDED_KEPT, KEEP_SERVING_BELOW, LARGE_DOCUMENT } from '../../server/src/lsp/router';
 import { SERVER_THREADS_REQUEST, ServerThreads } from '../../server/src/protocol/requests';
 import { generateKubeProxy } from '../bench/kubeProxy';
 import { LspClient } from '../support/lspClient';
@@ -141,4 +142,36 @@ test('the server lists only the last workers that ended: a long session does not
   const { ended } = await threads();
   // The latest, oldest first; the first eight closed (and the other tests' workers) are no longer listed.
   assert.deepEqual(ended.map((e) => [e.uri, e.why]), uris.slice(-ENDED_KEPT).map((uri) => [uri, 'closed']));
+});
+
+test('a document too large for two analyses at once: its serving worker ends as a new one analyses it whole, and hover and completion answer from the text meanwhile', async () => {
+  const uri = 'file:///tmp/lsp-workers/room.rules';
+  // 59,200 rules, 8.4 MB.
+  const big = generateKubeProxy({ services: 1850, endpointsPerService: 10 });
+  assert.ok(big.length >= KEEP_SERVING_BELOW);
+  const bigLines = big.split('\n');
+  const at = bigLines.findIndex((l) => l.startsWith('-A KUBE-MARK-MASQ '));
+  const jump = bigLines.findIndex((l) => l.startsWith('-A KUBE-SEP-') && l.endsWith('-j KUBE-MARK-MASQ'));
+  await client.open(uri, big);
+  await client.diagnosticsOf(uri, 1, 120_000);
+  const [serving] = (await threads()).documents.find((d) => d.uri === uri)!.workers;
+  const hoverAt = (line: number, character: number) => client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character } });
+  const completeAt = (line: number, character: number) => client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line, character } });
+  assert.match(((await hoverAt(at, 5))?.contents as MarkupContent).value, /1 rule\./);
+  const version = await client.change(uri, { range: { start: { line: at + 1, character: 0 }, end: { line: at + 1, character: 0 } }, text: added });
+  const { documents, ended } = await threads();
+  assert.deepEqual(documents.find((d) => d.uri === uri)?.workers.map((w) => [w.role, w.version]), [['analysing', version]], 'one worker: the new one');
+  assert.deepEqual(ended.filter((e) => e.uri === uri).map((e) => [e.thread, e.version, e.why]), [[serving.thread, 1, 'evicted']]);
+  // From the text (the jump is below the added line): what a word means, without the model's count of rules.
+  assert.ok(jump > at);
+  const fromText = ((await hoverAt(jump + 1, bigLines[jump].length - 3))?.contents as MarkupContent).value;
+  assert.match(fromText, /KUBE-MARK-MASQ/);
+  assert.doesNotMatch(fromText, /\d+ rules?\./);
+  const targets = await completeAt(jump + 1, bigLines[jump].length - 'KUBE-MARK-MASQ'.length) as CompletionList;
+  assert.ok(targets.items.some((i) => i.label === 'ACCEPT'), 'targets offered after -j');
+  assert.deepEqual(client.publishedFor(uri).map((p) => p.version), [1], 'answered before the new analysis was done');
+  await client.diagnosticsOf(uri, version, 120_000);
+  assert.match(((await hoverAt(at, 5))?.contents as MarkupContent).value, /2 rules\./);
+  assert.deepEqual(await workersOf(uri), [['serving', version]]);
+  await client.close(uri);
 });

@@ -8,7 +8,7 @@ import {
   InitializedNotification, ProtocolConnection, PublishDiagnosticsNotification, PublishDiagnosticsParams,
   ServerCapabilities, StreamMessageReader, StreamMessageWriter, TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node';
-import { V8_FLAGS } from '../../server/src/node/v8Flags';
+import { SERVER_V8_FLAGS } from '../../server/src/node/v8Flags';
 import { REPO } from './shared';
 
 export class LspClient {
@@ -35,7 +35,7 @@ export class LspClient {
    */
   async start(
     settings: Record<string, unknown> = {},
-    { command = [process.execPath, ...V8_FLAGS, path.join(REPO, 'server', 'out', 'server.js')], locale, env }: { command?: string[]; locale?: string; env?: NodeJS.ProcessEnv } = {},
+    { command = [process.execPath, ...SERVER_V8_FLAGS, path.join(REPO, 'server', 'out', 'server.js')], locale, env }: { command?: string[]; locale?: string; env?: NodeJS.ProcessEnv } = {},
   ): Promise<this> {
     this.server = spawn(command[0], [...command.slice(1), '--stdio'], { stdio: 'pipe', env });
     this.connection = createProtocolConnection(new StreamMessageReader(this.server.stdout!), new StreamMessageWriter(this.server.stdin!));

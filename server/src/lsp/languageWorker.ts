@@ -1,9 +1,9 @@
 // A worker thread of the language server (lsp/router.ts hands it its documents): wires LSP
 // requests to the pure analysis for the documents it has. Kept thin on purpose.
 import {
-  CodeAction, CodeActionKind, CompletionItem, CompletionItemKind, CompletionItemTag, createConnection, Diagnostic as LspDiagnostic,
-  DiagnosticSeverity, DiagnosticTag, DocumentHighlightKind, DocumentSymbol, FoldingRangeKind, InitializeResult, InsertTextFormat, LSPErrorCodes,
-  MarkupKind, PortMessageReader, PortMessageWriter, ProposedFeatures, Range, ResponseError, SymbolKind, TextDocuments, TextDocumentSyncKind,
+  CodeAction, CodeActionKind, createConnection, Diagnostic as LspDiagnostic,
+  DiagnosticSeverity, DiagnosticTag, DocumentHighlightKind, DocumentSymbol, FoldingRangeKind, InitializeResult, LSPErrorCodes,
+  PortMessageReader, PortMessageWriter, ProposedFeatures, Range, ResponseError, SymbolKind, TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { parentPort } from 'node:worker_threads';
 import { readFile } from 'node:fs/promises';
@@ -24,10 +24,9 @@ import { AnalysisCache, StaleAnalysis, Stop } from './analysisCache';
 import { DocumentLines, LineEdit } from './documentLines';
 import { EditLog } from './editLog';
 import { LARGE_DOCUMENT, lineCount } from './router';
+import { completionAnswer, hoverAnswer } from './textAnswers';
 import { runInSlices } from './timeSlices';
-import { CompletionEntry, CompletionKind, completions } from '../services/completion';
 import type { ContextSource } from '../services/cursorContext';
-import { hover } from '../services/hover';
 import { quickFixes } from '../services/quickFixes';
 import { chainIndex } from '../services/chainOccurrences';
 import { definition, HighlightKind, highlights, prepareRename, references, rename } from '../services/navigation';
@@ -381,41 +380,9 @@ function contentModified(): ResponseError<void> {
 
 // Completion and hover read the text as it is now with the last analysis, even
 // one edit old (chains rarely change while typing): they never wait long for a new one.
-connection.onCompletion(({ textDocument: { uri }, position }) => withRecent(uri, 'completion', false, (source, lines) => {
-  const list = completions(source, lines.fromEditor(position));
-  return { isIncomplete: list.incomplete, items: list.items.map((e) => toCompletionItem(e, lines)) };
-}));
+connection.onCompletion(({ textDocument: { uri }, position }) => withRecent(uri, 'completion', false, (source, lines) => completionAnswer(source, lines, position)));
 
-const COMPLETION_KIND: Record<CompletionKind, CompletionItemKind> = {
-  table: CompletionItemKind.Struct,
-  chain: CompletionItemKind.Function,
-  target: CompletionItemKind.EnumMember,
-  module: CompletionItemKind.Module,
-  option: CompletionItemKind.Property,
-  command: CompletionItemKind.Method,
-  value: CompletionItemKind.Value,
-  keyword: CompletionItemKind.Keyword,
-  snippet: CompletionItemKind.Snippet,
-};
-
-function toCompletionItem(e: CompletionEntry, lines: DocumentLines): CompletionItem {
-  const item: CompletionItem = {
-    label: e.label,
-    kind: COMPLETION_KIND[e.kind],
-    detail: e.detail,
-    sortText: e.sortText,
-    documentation: { kind: MarkupKind.Markdown, value: e.documentation },
-    textEdit: { range: lines.range(e.range), newText: e.insert ?? e.label },
-    insertTextFormat: e.snippet ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
-  };
-  if (e.deprecated) item.tags = [CompletionItemTag.Deprecated];
-  return item;
-}
-
-connection.onHover(({ textDocument: { uri }, position }) => withRecent(uri, 'hover', true, (source, lines) => {
-  const found = hover(source, lines.fromEditor(position));
-  return found ? { contents: { kind: MarkupKind.Markdown, value: found.contents }, range: lines.range(found.range) } : null;
-}));
+connection.onHover(({ textDocument: { uri }, position }) => withRecent(uri, 'hover', true, (source, lines) => hoverAnswer(source, lines, position)));
 
 /**
  * How long completion and hover wait for an analysis under way. A small text is

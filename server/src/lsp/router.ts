@@ -4,11 +4,18 @@
 // share one worker. A large one has its own: when an edit moves lines (a whole analysis again), a
 // new worker analyses the new text while the one holding the last finished analysis answers
 // hover, completion and the outline; when the new one publishes its diagnostics it takes over and
-// the old one ends, its heap given back at once. An edit that makes the new analysis stale ends
-// its worker too. Edits in place go to the worker that serves (it patches its last analysis).
+// the old one ends, its heap given back at once. A document too large for two analyses of it in
+// memory at once has its serving worker ended as the new one starts: hover and completion are
+// answered here from the text alone until the new analysis is done. An edit that makes the new
+// analysis stale ends its worker too. Edits in place go to the worker that serves (it patches its
+// last analysis).
 import { Worker } from 'node:worker_threads';
-import { Message, MessageReader, MessageWriter, NotificationMessage, RequestMessage, ResponseMessage } from 'vscode-languageserver/node';
+import { SERVER_WORKER_YOUNG_GENERATION_MB } from '../node/v8Flags';
+import { CompletionParams, HoverParams, Message, MessageReader, MessageWriter, NotificationMessage, RequestMessage, ResponseMessage } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { documentKind } from '../analysis/document';
+import { DocumentLines } from './documentLines';
+import { completionAnswer, hoverAnswer } from './textAnswers';
 import { ANALYSE_ANEW_NOTIFICATION, AnalyseAnewParams, RETIRE_NOTIFICATION, RetireParams, SERVER_THREADS_REQUEST, ServerThreads, WorkerRole } from '../protocol/requests';
 
 /** From this size on a document has workers of its own, and may be answered from an analysis one edit old. */
@@ -17,8 +24,18 @@ export const LARGE_DOCUMENT = 256 * 1024;
 /** How many ended workers the server lists (the latest): a long session ends one per whole analysis. */
 export const ENDED_KEPT = 32;
 
+/**
+ * From this size on, a document's serving worker ends when another analyses the document whole:
+ * the two analyses would not fit in the server's 800 MB (a worker holds about 24 bytes per byte
+ * of text: 550 MB for the 23 MB of a 160k-rule dump, besides the main thread's 60 MB).
+ */
+export const KEEP_SERVING_BELOW = 8 * 1024 * 1024;
+
 /** Requests a worker answers from its last finished analysis and the text as it is now. */
 const RECENT = new Set(['textDocument/hover', 'textDocument/completion', 'textDocument/documentSymbol']);
+
+/** Requests the main thread answers from the text alone while a large document has no serving worker. */
+const TEXT_ANSWERS = new Set(['textDocument/hover', 'textDocument/completion']);
 
 /** A worker's own initialize (its answer is not the editor's business). */
 const OWN_ID = 'router:';
@@ -48,6 +65,8 @@ interface Large {
   newest: Link;
   /** Workers that died without finishing an analysis, in a row. */
   deaths: number;
+  /** Its serving worker was ended to make room for a whole analysis: hover and completion are answered from the text here meanwhile. */
+  fromText?: { lines?: DocumentLines };
 }
 
 /** Routes the editor's messages (`reader`, `writer`) to workers that run `entry`. */
@@ -60,10 +79,12 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
   let askedCount = 0;
   let ownCount = 0;
   let initialize: RequestMessage | undefined;
-  let shared = spawn();
+  /** The small documents' worker, started when first needed (20 MB a worker: none while only large documents are open). */
+  let sharedWorker: Link | undefined;
+  const shared = (): Link => sharedWorker ??= spawn();
 
   function spawn(uri?: string, doc?: TextDocument): Link {
-    const worker = new Worker(entry, { stdout: true });
+    const worker = new Worker(entry, { stdout: true, resourceLimits: { maxYoungGenerationSizeMb: SERVER_WORKER_YOUNG_GENERATION_MB } });
     // A worker's console must not reach the editor's channel (stdio is the protocol).
     worker.stdout.pipe(process.stderr);
     const link: Link = { worker, thread: worker.threadId, uri, version: doc?.version ?? 0, role: 'analysing', pending: new Map() };
@@ -106,9 +127,9 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
     logger.error(`a worker of the language server ended unexpectedly (thread ${link.thread})`);
     if (!link.uri) {
       link.ended = true;
-      shared = spawn();
-      for (const doc of documents.values()) if (!larges.has(doc.uri)) post(shared, didOpen(doc));
-      for (const m of link.pending.values()) post(shared, m);
+      sharedWorker = spawn();
+      for (const doc of documents.values()) if (!larges.has(doc.uri)) post(sharedWorker, didOpen(doc));
+      for (const m of link.pending.values()) post(sharedWorker, m);
       return;
     }
     const large = larges.get(link.uri);
@@ -126,7 +147,7 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
 
   function linkFor(uri: string | undefined, method: string): Link {
     const large = uri === undefined ? undefined : larges.get(uri);
-    if (!large) return shared;
+    if (!large) return shared();
     return (RECENT.has(method) && large.serving) || large.newest;
   }
 
@@ -148,20 +169,21 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
     }
     const params = (m as RequestMessage).params as Record<string, any> | undefined;
     const uri: string | undefined = params?.textDocument?.uri ?? params?.uri;
+    const large = uri === undefined ? undefined : larges.get(uri);
     if (Message.isRequest(m)) {
       if (m.method === 'initialize') initialize = m;
       if (m.method === 'shutdown') return void writer.write({ jsonrpc: '2.0', id: m.id, result: null } as ResponseMessage);
       if (m.method === SERVER_THREADS_REQUEST) return void writer.write({ jsonrpc: '2.0', id: m.id, result: status() } as ResponseMessage);
+      if (large?.fromText && TEXT_ANSWERS.has(m.method)) return void writer.write(fromText(large.fromText, documents.get(uri!)!, m));
       return post(linkFor(uri, m.method), m);
     }
     if (!Message.isNotification(m)) return;
-    const large = uri === undefined ? undefined : larges.get(uri);
     switch (m.method) {
       case 'exit':
         return process.exit(0);
       case '$/cancelRequest': {
         const id = params?.id;
-        for (const link of [shared, ...[...larges.values()].flatMap((l) => [l.serving, l.newest])]) if (link?.pending.has(id)) post(link, m);
+        for (const link of [sharedWorker, ...[...larges.values()].flatMap((l) => [l.serving, l.newest])]) if (link?.pending.has(id)) post(link, m);
         return;
       }
       case 'textDocument/didOpen': {
@@ -169,7 +191,7 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
         const doc = TextDocument.create(uri!, languageId, version, text);
         documents.set(uri!, doc);
         if (text.length >= LARGE_DOCUMENT) larges.set(uri!, { newest: spawn(uri, doc), deaths: 0 });
-        else post(shared, m);
+        else post(shared(), m);
         return;
       }
       case 'textDocument/didChange': {
@@ -177,33 +199,42 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
         if (!before) return;
         const doc = TextDocument.update(before, params!.contentChanges, params!.textDocument.version);
         documents.set(uri!, doc);
-        if (!large) return post(shared, m);
+        if (!large) return post(shared(), m);
         if (movesLines(params!.contentChanges)) return analyseAnew(large, doc, m);
         for (const link of new Set([large.serving, large.newest])) if (link) post(link, m);
         return;
       }
       case 'textDocument/didClose':
         documents.delete(uri!);
-        if (!large) return post(shared, m);
+        if (!large) return post(shared(), m);
         larges.delete(uri!);
         for (const link of new Set([large.serving, large.newest])) if (link && !link.ended) end(link, 'closed');
         return;
       default:
-        for (const link of [shared, ...[...larges.values()].flatMap((l) => [...new Set([l.serving, l.newest])])]) if (link) post(link, m);
+        for (const link of [sharedWorker, ...[...larges.values()].flatMap((l) => [...new Set([l.serving, l.newest])])]) if (link) post(link, m);
     }
   }
 
-  /** A whole analysis of `doc` in a new worker; the serving one keeps answering from its last analysis meanwhile (`change`: told to it). */
+  /**
+   * A whole analysis of `doc` in a new worker; the serving one keeps answering from its last analysis meanwhile (`change`: told to it),
+   * unless the document is too large for two analyses at once.
+   */
   function analyseAnew(large: Large, doc: TextDocument, change?: NotificationMessage): void {
     const { serving } = large;
     const stale = large.newest === serving ? undefined : large.newest;
-    if (serving) {
+    const makeRoom = doc.getText().length >= KEEP_SERVING_BELOW;
+    if (serving && !makeRoom) {
       if (!serving.retired) post(serving, { jsonrpc: '2.0', method: RETIRE_NOTIFICATION, params: { uri: doc.uri } satisfies RetireParams } as NotificationMessage);
       serving.retired = true;
       // Its text must stay the editor's: hover and completion read it.
       if (change) post(serving, change);
     }
     large.newest = spawn(doc.uri, doc);
+    if (serving && makeRoom) {
+      large.serving = undefined;
+      large.fromText = {};
+      end(serving, 'evicted', large.newest);
+    }
     if (stale) end(stale, 'stale', large.newest);
   }
 
@@ -214,7 +245,7 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
     if (!doc || (large && link !== large.newest)) return;
     if (large) return analyseAnew(large, doc);
     larges.set(uri, { newest: spawn(uri, doc), deaths: 0 });
-    post(shared, { jsonrpc: '2.0', method: 'textDocument/didClose', params: { textDocument: { uri } } } as NotificationMessage);
+    post(shared(), { jsonrpc: '2.0', method: 'textDocument/didClose', params: { textDocument: { uri } } } as NotificationMessage);
   }
 
   function fromWorker(link: Link, m: Message): void {
@@ -244,7 +275,24 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
     large.serving = large.newest;
     large.newest.role = 'serving';
     large.deaths = 0;
+    large.fromText = undefined;
     if (old) end(old, 'replaced', large.newest);
+  }
+
+  /** Hover or completion from the document's text alone (its lines kept for the version asked about). */
+  function fromText(state: { lines?: DocumentLines }, doc: TextDocument, m: RequestMessage): ResponseMessage {
+    const text = doc.getText();
+    try {
+      const kind = documentKind(text, undefined, doc.languageId);
+      if (state.lines?.text !== text) state.lines = new DocumentLines(text);
+      const source = kind && { text, kind, lines: state.lines };
+      const params = m.params as HoverParams & CompletionParams;
+      const result = !source ? null : m.method === 'textDocument/hover' ? hoverAnswer(source, state.lines, params.position) : completionAnswer(source, state.lines, params.position);
+      return { jsonrpc: '2.0', id: m.id, result };
+    } catch (e) {
+      logger.error(`${m.method} in ${doc.uri} failed: ${(e as Error).stack ?? e}`);
+      return { jsonrpc: '2.0', id: m.id, result: null };
+    }
   }
 
   function failed(id: Id | null, message: string): ResponseMessage {

@@ -1,11 +1,23 @@
-// The V8 flags the language server and the CLIs run with, in one place: the
-// extension passes them to the server, the build writes them into each
-// executable's `#!` line, and the benchmarks measure with them.
-// - A 64 MB young generation: the model of a large ruleset survives, and a
-//   small one copies it again and again (half the analysis time on 8k rules).
+// The V8 flags the CLIs and the language server run with, in one place: the
+// build writes them into each executable's `#!` line, the extension passes the
+// server's to it, and the benchmarks measure with them.
+// - A 64 MB semi-space (a young generation of 192 MB): the model of a large
+//   ruleset survives, and a small one copies it again and again (half the
+//   analysis time on 8k rules; 160k rules: 2.8-3.0 s of CPU, 3.5-3.7 s with
+//   32 MB, 3.8-5.0 s with 16 MB). The server gives it to its worker threads
+//   only (`serverWorkerYoungGenerationMb`): its main thread holds texts, and
+//   the flag, which would override the workers' own limit, made its young
+//   generation 128 MB of memory too.
 // - The old generation grows by at most 2x its live size between full
-//   collections: V8 otherwise lets it reach 4x, and a 700k-rule file peaked
-//   at 1.7 GB of which half was garbage.
+//   collections in the CLIs (V8 otherwise lets it reach 4x: a 700k-rule file
+//   peaked at 1.7 GB of which half was garbage), 1.25x in the server, where a
+//   worker keeps a model while every keystroke leaves a copy of the text
+//   behind (23 MB for 160k rules): its heap peaked at 630 MB over 20 edits
+//   with 1.5x, 580 MB with 1.25x, and the CLI's run on 160k rules takes as
+//   much CPU with 1.25x (2.9-4.3 s against 3.3-3.7 s with 1.5x, load ~12).
 import flags from './v8Flags.json';
 
-export const V8_FLAGS: readonly string[] = flags;
+export const V8_FLAGS: readonly string[] = flags.cli;
+export const SERVER_V8_FLAGS: readonly string[] = flags.server;
+/** The young generation of each of the server's worker threads (Worker resourceLimits). */
+export const SERVER_WORKER_YOUNG_GENERATION_MB: number = flags.serverWorkerYoungGenerationMb;

@@ -138,8 +138,11 @@ export const SERVER_THREADS_REQUEST = 'iptables/serverThreads';
 
 export interface ServerThreads {
   documents: { uri: string; workers: { thread: number; role: WorkerRole; version: number }[] }[];
-  /** The last workers of large documents that ended (at most 32, lsp/router.ts's ENDED_KEPT), oldest first. */
-  ended: { uri: string; thread: number; version: number; why: 'replaced' | 'stale' | 'closed' | 'died' }[];
+  /**
+   * The last workers of large documents that ended (at most 32, lsp/router.ts's ENDED_KEPT), oldest first. `evicted`: a
+   * serving worker ended as a new one analyses a document too large for two analyses of it at once.
+   */
+  ended: { uri: string; thread: number; version: number; why: 'replaced' | 'stale' | 'closed' | 'died' | 'evicted' }[];
 }
 
 /** `serving`: holds the last finished analysis and answers from it; `analysing`: works on a newer version, and takes over when done. */
