@@ -1,6 +1,7 @@
 // Where the knowledge base names options (which exclude or require each other,
 // the order iptables-save prints them, what an option is stored as...), every
-// name is one of the extension's own options: checked by the compiler (a
+// name is one of the extension's own options (or, for a match it needs beside
+// it, of that match's): checked by the compiler (a
 // misspelt name in the data makes MisnamedInData that name, and the line
 // below a type error naming it) and again here on the data as loaded.
 import assert from 'node:assert/strict';
@@ -19,7 +20,7 @@ function referredNames(ext: ExtensionSpec): string[] {
   return names.filter((n): n is string => n !== undefined);
 }
 
-test('the options the knowledge base refers to are options of the same extension', () => {
+test('the options the knowledge base refers to are options of the same extension, or of the match it needs', () => {
   assert.equal(namesInDataAreOptions, true);
   const wrong: string[] = [];
   let checked = 0;
@@ -28,6 +29,13 @@ test('the options the knowledge base refers to are options of the same extension
     for (const name of referredNames(ext)) {
       checked++;
       if (!own.has(name)) wrong.push(`${ext.kind} ${ext.name}: --${name}`);
+    }
+  }
+  for (const ext of TARGETS.filter((e) => e.needsMatch)) {
+    const match = MATCHES.find((m) => m.name === ext.needsMatch!.name);
+    for (const name of ext.needsMatch!.options) {
+      checked++;
+      if (!match?.options.some((o) => o.name === name)) wrong.push(`target ${ext.name} needs -m ${ext.needsMatch!.name} --${name}`);
     }
   }
   assert.deepEqual(wrong, []);

@@ -63,8 +63,11 @@ type ExtensionRefs<E> =
   | (E extends { options: readonly (infer O)[] } ? OptionRefs<O> : never);
 /** The names an extension's data refers to that are none of its options: never, or the compiler says which. */
 type Misnamed<E> = E extends { options: readonly (infer O)[] } ? Exclude<ExtensionRefs<E>, O extends { name: infer N } ? N : never> : never;
+/** A match another extension needs beside it (TCPMSS: tcp with --syn or --tcp-flags): the names must be that match's options. */
+type MisnamedNeeds<E> = E extends { needsMatch: { name: infer M; options: infer L } }
+  ? Exclude<Names<L>, Extract<ExtensionData, { kind: 'match'; name: M }>['options'][number]['name']> : never;
 /** Held to never by test/unit/knowledgeNames.test.ts. */
-export type MisnamedInData = Misnamed<ExtensionData>;
+export type MisnamedInData = Misnamed<ExtensionData> | MisnamedNeeds<ExtensionData>;
 
 /** An option of the knowledge base: its name is one the compiler knows. */
 export interface KnownOptionSpec extends OptionSpec { name: OptionName }
