@@ -17,25 +17,21 @@ function conn(ct: CtInfo): Connection | undefined {
   return ct.kind === 'tracked' ? ct.conn : undefined;
 }
 
-/** The state bits the state and conntrack matches compare (a reply counts as ESTABLISHED/RELATED). */
-function stateBits(ctx: EvalContext): Set<string> {
+/**
+ * Whether the state and conntrack matches see this state (a reply counts as
+ * ESTABLISHED/RELATED). The NAT marks are read only when asked for: the
+ * symbolic engine notes such a read (criteria.ts).
+ */
+function hasState(ctx: EvalContext, wanted: string): boolean {
   const ct = ctx.skb.ct;
-  if (ct.kind === 'tracked') {
-    const bits = new Set<string>([ct.state]);
-    if (ct.conn.srcNat) bits.add('SNAT');
-    if (ct.conn.dstNat) bits.add('DNAT');
-    return bits;
-  }
+  if (ct.kind === 'tracked') return wanted === ct.state || (wanted === 'SNAT' && ct.conn.srcNat) || (wanted === 'DNAT' && ct.conn.dstNat);
   // No connection yet (raw table, or conntrack said INVALID): the match sees INVALID.
-  return new Set([ct.kind === 'untracked' ? 'UNTRACKED' : 'INVALID']);
+  return wanted === (ct.kind === 'untracked' ? 'UNTRACKED' : 'INVALID');
 }
 
 function stateCriterion(o: OptionUseOf<'state' | 'ctstate'>): Criterion {
   const wanted = first(o).map((s) => s.toUpperCase());
-  return criterion(o, (ctx) => {
-    const bits = stateBits(ctx);
-    return wanted.some((w) => bits.has(w));
-  });
+  return criterion(o, (ctx) => wanted.some((w) => hasState(ctx, w)));
 }
 
 /** A test that needs the connection: without one it is false whatever the negation. */

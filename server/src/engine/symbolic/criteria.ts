@@ -88,7 +88,8 @@ export function evalContext(rep: Packet, reads: Reads, piece: Piece, s: Setting,
         const v = Reflect.get(target, key, receiver);
         if (key === 'master') reads.note('proto', 'src', 'dst', 'sport', 'dport', 'icmp');
         // The counters are the connection's history: where the packet stands in it.
-        if (key === 'packets' || key === 'bytes') reads.note('ct');
+        // So are its NAT marks where they differ among the piece's connections (walk.ts openedBy).
+        if (key === 'packets' || key === 'bytes' || key === 'srcNat' || key === 'dstNat') reads.note('ct');
         return key === 'orig' || key === 'reply' ? tupleReads(v as Tuple, reads, (key === 'orig') === (dir === 'original')) : v;
       },
     });

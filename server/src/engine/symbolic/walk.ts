@@ -18,6 +18,7 @@ import type { Uncertain } from '../context';
 import { type Host, Interface, InputRoute, isMulticast, joinedGroup, OutputRoute, routeInput, routeOutput } from '../host';
 import { deliverChecks, forwardChecks, receiveChecks, StackDrop, StackStop } from '../ipv6Stack';
 import { hasPorts, Packet, parsePacket, TCP, TCP_FLAG_BITS } from '../packet';
+import { showAddress } from '../json';
 import { queueVerdict, TargetChoice, TargetResult } from '../targets';
 import type { Fate } from '../traverse';
 import { evaluate, Reads } from './concrete';
@@ -505,7 +506,10 @@ export class SymbolicWalk {
       if (answer.protocol === TCP) answer.tcpFlags = TCP_FLAG_BITS.SYN | TCP_FLAG_BITS.ACK;
       conntrackIn(table, answer, 0);
     }
-    return { piece: this.withCt(p, conntrackIn(table, { ...rep }, 0, incoming).ct) };
+    const mixed = natMixed(p, opener.nat, hasPorts(rep.protocol), this.s.family);
+    // A test of the marks cannot be answered for all (as one of the counters cannot in `established`).
+    const marked = mixed ? { ...p, views: { ...p.views, ct: { kind: 'unknown', within: p.cube.ct, why: mixed } as View } } : p;
+    return { piece: this.withCt(marked, conntrackIn(table, { ...rep }, 0, incoming).ct) };
   }
 
   /**
@@ -955,6 +959,21 @@ function openerWay(l: Leaf): Opener {
     if (v) nat[d] = v.value;
   }
   return { kind: 'passed', nat };
+}
+
+/**
+ * Why conntrack's SNAT/DNAT mark (set only where NAT changed the tuple) may
+ * differ among the piece's connections: NAT gave a value some of their first
+ * packets had already, and changed no other field of that side for all of them.
+ */
+function natMixed(p: Piece, nat: Partial<Record<'src' | 'dst' | 'sport' | 'dport', bigint>>, ports: boolean, family: Setting['family']): string | undefined {
+  for (const [mark, fields] of [['SNAT', ['src', 'sport']], ['DNAT', ['dst', 'dport']]] as const) {
+    const given = fields.filter((d) => nat[d] !== undefined && (ports || d === fields[0]));
+    if (given.some((d) => !currentSet(p, d).contains(nat[d]!))) continue;
+    const some = given.find((d) => !currentSet(p, d).isSingleton);
+    if (some) return t('differs among these connections: conntrack counts one as {0} only if NAT changed its first packet, and some of them were opened with {1} already, the value NAT gave', mark, some === fields[0] ? showAddress(nat[some]!, family) : String(nat[some]));
+  }
+  return undefined;
 }
 
 /** nf_nat_packet for a packet of a connection opened from its side: the fields NAT gave the first packet, at the hooks that rewrite them. */
