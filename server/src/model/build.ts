@@ -150,7 +150,7 @@ export class RulesetBuilder {
     const chain = name !== undefined ? table.chains.get(name) : undefined;
     if (command.kind === 'append' || command.kind === 'insert' || command.kind === 'replace') {
       // The chain's token is made (a rule file's head keeps none) only for a message.
-      const c = chain ?? this.needChain(table, command.chain, chain, true);
+      const c = chain ?? this.needChain(table, command.chain, undefined, true);
       if (!c) return [];
       const rules = this.withAddresses(this.makeRule(table, c, facts, counters), true);
       const n = command.ruleNumber?.value;

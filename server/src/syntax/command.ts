@@ -176,13 +176,13 @@ class LineHead implements CommandHead {
   private readonly flagText?: string;
   private readonly flagStart: number;
   private readonly flagEnd: number;
-  private readonly chainText?: string;
+  readonly chainName?: string;
   private readonly chainStart: number;
   private readonly chainEnd: number;
   readonly targetName?: string;
   private readonly targetStart: number;
   private readonly targetEnd: number;
-  private readonly spec: TargetHead['spec'];
+  readonly targetSpec: TargetHead['spec'];
   private readonly rare?: RareFields;
 
   constructor(command: Command) {
@@ -194,13 +194,13 @@ class LineHead implements CommandHead {
     this.flagText = flag?.text;
     this.flagStart = flag?.start ?? 0;
     this.flagEnd = flag?.end ?? 0;
-    this.chainText = chain?.text;
+    this.chainName = chain?.text;
     this.chainStart = chain?.start ?? 0;
     this.chainEnd = chain?.end ?? 0;
     this.targetName = target?.name;
     this.targetStart = target?.nameToken.start ?? 0;
     this.targetEnd = target?.nameToken.end ?? 0;
-    this.spec = target?.spec;
+    this.targetSpec = target?.spec;
     this.rare = rareFields(command);
   }
 
@@ -209,17 +209,15 @@ class LineHead implements CommandHead {
   }
 
   get chain(): Token | undefined {
-    return this.token(this.chainText, this.chainStart, this.chainEnd, QUOTED_CHAIN);
+    return this.token(this.chainName, this.chainStart, this.chainEnd, QUOTED_CHAIN);
   }
 
   get target(): TargetHead | undefined {
     const nameToken = this.token(this.targetName, this.targetStart, this.targetEnd, QUOTED_TARGET);
-    return nameToken && { name: nameToken.text, nameToken, goto: this.goto, spec: this.spec };
+    return nameToken && { name: nameToken.text, nameToken, goto: this.goto, spec: this.targetSpec };
   }
 
-  get chainName() { return this.chainText; }
   get goto() { return (this.bits & GOTO) !== 0; }
-  get targetSpec() { return this.spec; }
 
   get ruleNumber() { return this.rare?.ruleNumber; }
   get newName() { return this.rare?.newName; }
