@@ -221,34 +221,42 @@ class TableFacts {
     const stack = [{ chain, at: 0 }];
     while (stack.length) {
       const frame = stack[stack.length - 1];
-      const found = this.stopperFrom(frame);
-      if (found.enter) {
-        this.stoppers.set(found.enter, null);
-        stack.push({ chain: found.enter, at: 0 });
+      const stopper = this.stopperFrom(frame);
+      const enter = this.enter;
+      if (enter) {
+        this.enter = undefined;
+        this.stoppers.set(enter, null);
+        stack.push({ chain: enter, at: 0 });
         continue;
       }
-      this.stoppers.set(frame.chain, found.stopper ?? null);
+      this.stoppers.set(frame.chain, stopper ?? null);
       stack.pop();
     }
     return this.stoppers.get(chain) ?? undefined;
   }
 
+  /** Set by stopperFrom to a chain to look into first. */
+  private enter: Chain | undefined = undefined;
+
   /**
-   * The frame's stopping rule, looked for from where it stopped; or a chain jumped to whose
-   * stopper is not known yet (the frame goes on at that rule once it is).
+   * The frame's stopping rule, looked for from where it stopped; or (in `enter`) a chain
+   * jumped to whose stopper is not known yet (the frame goes on at that rule once it is).
    */
-  private stopperFrom(frame: { chain: Chain; at: number }): { stopper?: Rule; enter?: Chain } {
+  private stopperFrom(frame: { chain: Chain; at: number }): Rule | undefined {
     const rules = frame.chain.rules;
     for (; frame.at < rules.length; frame.at++) {
       const rule = rules[frame.at];
       const target = rule.target;
-      if (rule.facts.head.symbolic || this.broken(rule)) return {};
-      if ((target.kind === 'verdict' && target.name === 'RETURN') || ((target.kind === 'chain' || target.kind === 'unresolved') && target.goto)) return {};
+      if (rule.facts.head.symbolic || this.broken(rule)) return undefined;
+      if ((target.kind === 'verdict' && target.name === 'RETURN') || ((target.kind === 'chain' || target.kind === 'unresolved') && target.goto)) return undefined;
       if (!unconditional(rule) || !this.trusted(rule)) continue;
-      if (target.kind === 'chain' && !this.stoppers.has(target.chain)) return { enter: target.chain };
-      if (this.stops(rule)) return { stopper: rule };
+      if (target.kind === 'chain' && !this.stoppers.has(target.chain)) {
+        this.enter = target.chain;
+        return undefined;
+      }
+      if (this.stops(rule)) return rule;
     }
-    return {};
+    return undefined;
   }
 }
 
@@ -273,11 +281,14 @@ function prepend<K>(buckets: Map<K, Candidate>, key: K, c: Candidate): void {
 
 /** Calls `visit` on each candidate of a bucket while it returns true; false if one said stop. */
 function visitAll(first: Candidate | undefined, visit: Visitor): boolean {
-  for (let c = first; c; c = c.next) if (!visit(c)) return false;
+  for (let c = first; c; c = c.next) if (!visit.visit(c)) return false;
   return true;
 }
 
-type Visitor = (c: Candidate) => boolean;
+/** An object, not a closure: a closure per rule reviewed (and a context for what it reads) added up. */
+interface Visitor {
+  visit(c: Candidate): boolean;
+}
 
 /**
  * The earlier rules that stop packets, indexed so that a rule is compared only
@@ -307,12 +318,15 @@ class CandidateIndex {
   near(b: Shape, visit: Visitor): void {
     // A rule for one destination port holds only rules for that same port.
     const port = singlePort(b.dport);
-    for (const key of b.protocol && !b.protocol.negated ? [-1, b.protocol.number] : [-1]) {
-      const byPort = this.byProtocol.get(key);
-      if (byPort && (!visitAll(byPort.get(-1), visit) || (port !== undefined && !visitAll(byPort.get(port), visit)))) return;
-    }
+    if (!this.nearByPort(-1, port, visit)) return;
+    if (b.protocol && !b.protocol.negated && !this.nearByPort(b.protocol.number, port, visit)) return;
     if (b.destination && !b.destination.negated && !this.byDestination.containing(b.destination, visit)) return;
     if (b.source && !b.source.negated) this.bySource.containing(b.source, visit);
+  }
+
+  private nearByPort(protocol: number, port: number | undefined, visit: Visitor): boolean {
+    const byPort = this.byProtocol.get(protocol);
+    return !byPort || (visitAll(byPort.get(-1), visit) && (port === undefined || visitAll(byPort.get(port), visit)));
   }
 }
 
@@ -410,19 +424,47 @@ class Copies {
   }
 }
 
+/** For each CHANGE bit, the position of the last rule that may change it: a candidate still holds when none changed what it reads since. */
+function stillHolds(c: Candidate, lastChange: Int32Array): boolean {
+  const reads = c.shape.reads;
+  for (let bit = 0; bit < lastChange.length; bit++) if (reads & (1 << bit) && lastChange[bit] >= c.at) return false;
+  return true;
+}
+
+/** The search for the first earlier rule that holds `rule`, over the candidates an index offers. */
+class Shadow implements Visitor {
+  best: Candidate | undefined = undefined;
+  rule!: Rule;
+  shape!: Shape;
+  budget = COMPARISON_BUDGET;
+
+  constructor(readonly lastChange: Int32Array) {}
+
+  /** The earliest candidate of `index` that holds `rule`. */
+  find(rule: Rule, index: CandidateIndex): Candidate | undefined {
+    this.best = undefined;
+    this.rule = rule;
+    this.shape = rule.shape;
+    index.near(this.shape, this);
+    return this.best;
+  }
+
+  visit(c: Candidate): boolean {
+    if (--this.budget < 0) return false;
+    const best = this.best;
+    const rule = this.rule;
+    if ((!best || c.at < best.at) && c.rule.facts !== rule.facts && !sameSpan(c.rule, rule) && stillHolds(c, this.lastChange) && covers(c.shape, this.shape)) this.best = c;
+    return true;
+  }
+}
+
 function scanChain(chain: Chain, facts: TableFacts, trusted: (rule: Rule) => boolean, broken: (rule: Rule) => boolean): Finding[] {
   const findings: Finding[] = [];
   // Made for the first rule that needs them: most of kube-proxy's 55k chains never do.
   let index: CandidateIndex | undefined;
   let copies: Copies | undefined;
-  /** For each CHANGE bit, the position of the last rule that may change it. */
-  const lastChange = new Array<number>(6).fill(-1);
-  const stillHolds = (c: Candidate) => {
-    const reads = c.shape.reads;
-    for (let bit = 0; bit < lastChange.length; bit++) if (reads & (1 << bit) && lastChange[bit] >= c.at) return false;
-    return true;
-  };
-  let budget = COMPARISON_BUDGET;
+  let shadow: Shadow | undefined;
+  const lastChange = new Int32Array(6).fill(-1);
   let stoppers = false;
   const rules = chain.rules;
   for (let at = 0; at < rules.length; at++) {
@@ -432,15 +474,10 @@ function scanChain(chain: Chain, facts: TableFacts, trusted: (rule: Rule) => boo
       const copy = copies?.find(rule, shape.print);
       let dead = false;
       if (copy && copy.rule.facts !== rule.facts && !sameSpan(copy.rule, rule)) {
-        dead = copy.stops && stillHolds(copy);
+        dead = copy.stops && stillHolds(copy, lastChange);
         findings.push({ rule, by: copy.rule, duplicate: true, dead });
-      } else if (!shape.empty) {
-        let best: Candidate | undefined;
-        index?.near(shape, (c) => {
-          if (--budget < 0) return false;
-          if ((!best || c.at < best.at) && c.rule.facts !== rule.facts && !sameSpan(c.rule, rule) && stillHolds(c) && covers(c.shape, shape)) best = c;
-          return true;
-        });
+      } else if (!shape.empty && index) {
+        const best = (shadow ??= new Shadow(lastChange)).find(rule, index);
         if (best) findings.push({ rule, by: best.rule, duplicate: false, dead: (dead = true) });
       }
       // The last rule shadows nothing: no rule comes after it.

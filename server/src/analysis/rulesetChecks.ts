@@ -3,6 +3,7 @@
 // (What the kernel itself refuses is in model/kernelChecks.ts.)
 import { Diagnostic, diagnostic, DiagnosticCode, Severity, Span } from '../diagnostics';
 import { hookList, INPUT_INTERFACE_HOOKS, OUTPUT_INTERFACE_HOOKS } from '../knowledge';
+import { HookSet } from '../model/hookSet';
 import type { Chain, Rule, Ruleset } from '../model/ruleset';
 import { t } from '../l10n';
 import { runToEnd, Steps } from '../steps';
@@ -21,7 +22,7 @@ export function* reviewRulesetSteps(ruleset: Ruleset, diagnostics: Diagnostic[])
   for (const table of ruleset.tables.values()) {
     for (const chain of table.chains.values()) {
       const reach = reachOf(chain);
-      if (reach.onlyIncoming || reach.onlyOutgoing) for (const rule of chain.rules) checkInterfaces(chain, reach, rule, report);
+      if (reach) for (const rule of chain.rules) checkInterfaces(chain, reach, rule, report);
       if (!chain.builtin && chain.references.length === 0 && chain.declaration) {
         report('unused-chain', chain.declaration, t('no rule jumps to chain {0}, so its rules never run{1}', chain.name, table.fragment ? t(' (unless rules loaded from elsewhere jump here)') : ''), 'hint', 'unnecessary');
       }
@@ -37,7 +38,7 @@ export function* reviewRulesetSteps(ruleset: Ruleset, diagnostics: Diagnostic[])
 export function reviewRules(chain: Chain, rules: readonly Rule[], diagnostics: Diagnostic[]): void {
   const reach = reachOf(chain);
   const report = reporter(diagnostics);
-  if (reach.onlyIncoming || reach.onlyOutgoing) for (const rule of rules) checkInterfaces(chain, reach, rule, report);
+  if (reach) for (const rule of rules) checkInterfaces(chain, reach, rule, report);
 }
 
 function reporter(diagnostics: Diagnostic[]) {
@@ -50,27 +51,26 @@ function reporter(diagnostics: Diagnostic[]) {
 
 type Report = (code: DiagnosticCode, span: Span, message: string, severity?: Severity) => void;
 
-/** Where a user chain is reached from, worked out once per chain. */
-interface Reach {
-  onlyOutgoing: boolean;
-  onlyIncoming: boolean;
-}
+/** Where a user chain is reached from, worked out once per chain: ONLY_OUTGOING and ONLY_INCOMING bits. */
+type Reach = number;
+const ONLY_OUTGOING = 1;
+const ONLY_INCOMING = 2;
+const HAVE_INPUT = HookSet.of(INPUT_INTERFACE_HOOKS).bits;
+const HAVE_OUTPUT = HookSet.of(OUTPUT_INTERFACE_HOOKS).bits;
 
+// From the hooks' bits: nothing made for each of kube-proxy's 55k chains.
 function reachOf(chain: Chain): Reach {
-  const hooks = [...chain.hooks];
-  const some = !chain.builtin && hooks.length > 0;
-  return {
-    onlyOutgoing: some && hooks.every((h) => !INPUT_INTERFACE_HOOKS.includes(h)),
-    onlyIncoming: some && hooks.every((h) => !OUTPUT_INTERFACE_HOOKS.includes(h)),
-  };
+  const bits = chain.hooks.bits;
+  if (chain.builtin || bits === 0) return 0;
+  return ((bits & HAVE_INPUT) === 0 ? ONLY_OUTGOING : 0) | ((bits & HAVE_OUTPUT) === 0 ? ONLY_INCOMING : 0);
 }
 
 function checkInterfaces(chain: Chain, reach: Reach, rule: Rule, report: Report): void {
   const spec = rule.facts;
-  if (reach.onlyOutgoing && spec.inInterface && !spec.inInterface.negated) {
+  if (reach & ONLY_OUTGOING && spec.inInterface && !spec.inInterface.negated) {
     report('interface-direction', spec.inInterface.flag, t('{0} is reached only from {1}, where packets have no input interface: this rule never matches', chain.name, hookList(chain.hooks)), 'warning');
   }
-  if (reach.onlyIncoming && spec.outInterface && !spec.outInterface.negated) {
+  if (reach & ONLY_INCOMING && spec.outInterface && !spec.outInterface.negated) {
     report('interface-direction', spec.outInterface.flag, t('{0} is reached only from {1}, where packets have no output interface yet: this rule never matches', chain.name, hookList(chain.hooks)), 'warning');
   }
 }

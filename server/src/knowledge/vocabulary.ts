@@ -25,6 +25,9 @@ export const PROTOCOLS: ReadonlyMap<string, number> = new Map([
 
 /** A protocol as `-p` takes it, by name or number: its number, if known. */
 export function protocolNumber(text: string): number | undefined {
+  // The names are lower case and never digits: most rules write one as it is listed.
+  const listed = PROTOCOLS.get(text);
+  if (listed !== undefined) return listed;
   const lower = text.toLowerCase();
   return /^\d+$/.test(lower) ? Number(lower) : PROTOCOLS.get(lower);
 }

@@ -10,7 +10,7 @@ import { chainPattern } from '../knowledge/wellKnownChains';
 import type { Command, CommandHead } from '../syntax/command';
 import type { SaveFile, Statement, TableBlock } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
-import { leadsTo, linkChains, reachFromHooks, spreadHooks } from './graph';
+import { added, leadsTo, linkChains, reachFromHooks, spreadHooks } from './graph';
 import { HookSet } from './hookSet';
 import { canonicalRule } from './saveText';
 import { addedDepthProblems, loopProblems, ruleCommitProblems, tableCommitProblems } from './kernelChecks';
@@ -146,8 +146,7 @@ export class RulesetBuilder {
     this.edited(table);
     const command = facts.head;
     if (!command.kind || command.otherFamily) return [];
-    const name = command.chainName;
-    const chain = name !== undefined ? table.chains.get(name) : undefined;
+    const chain = this.chainNamed(table, command.chainName);
     if (command.kind === 'append' || command.kind === 'insert' || command.kind === 'replace') {
       // The chain's token is made (a rule file's head keeps none) only for a message.
       const c = chain ?? this.needChain(table, command.chain, undefined, true);
@@ -179,6 +178,7 @@ export class RulesetBuilder {
       return rules;
     }
     const chainToken = command.chain;
+    this.lastChain = undefined;
     switch (command.kind) {
       case 'delete': {
         const c = this.needChain(table, chainToken, chain);
@@ -349,8 +349,34 @@ export class RulesetBuilder {
       return 0;
     }
     if (command && st.facts === undefined) rememberFacts(st, command);
-    return this.apply(table, lineFacts(st), st.counters).length;
+    const facts = lineFacts(st);
+    const head = facts.head;
+    // Nearly every line of a large file appends one rule to a chain it has: no list made for it.
+    if (head.kind === 'append' && !head.otherFamily && facts.lists === undefined) {
+      const chain = this.chainNamed(table, head.chainName);
+      if (chain) {
+        this.edited(table);
+        this.appendRule(table, chain, this.makeRule(table, chain, facts, st.counters));
+        return 1;
+      }
+    }
+    return this.apply(table, facts, st.counters).length;
   }
+
+  /** The chain a command names, looked up once for a run of lines that name the same one (a file lists a chain's rules together). */
+  private chainNamed(table: Table, name: string | undefined): Chain | undefined {
+    if (name === undefined) return undefined;
+    const last = this.lastChain;
+    if (last !== undefined && name === last.name && table.chains === this.lastChains) return last;
+    const chain = table.chains.get(name);
+    this.lastChain = chain;
+    this.lastChains = table.chains;
+    return chain;
+  }
+
+  /** chainNamed's last answer, for the chains of `lastChains`; forgotten by any command that may remove a chain. */
+  private lastChain?: Chain;
+  private lastChains?: Map<string, Chain>;
 
   /** For a name that is no target: the chain or target it is probably a typo of, for the message and a quick fix. */
   private targetGuess(table: Table, name: string): { hint: string; fix?: FixFacts } {
@@ -592,8 +618,8 @@ export class RulesetBuilder {
     rule.index = chain.rules.length;
     const target = rule.target.kind === 'chain' ? rule.target.chain : undefined;
     if (!target) return;
-    target.references.push(rule);
-    if (chain.jumps[chain.jumps.length - 1] !== target) chain.jumps.push(target);
+    target.references = added(target.references, rule);
+    if (chain.jumps[chain.jumps.length - 1] !== target) chain.jumps = added(chain.jumps, target);
   }
 
   /** `-I CHAIN at`: the chain's rules from there on move down; in a linked table, the new rules' jumps are linked as they come. */
@@ -747,10 +773,11 @@ export class RulesetBuilder {
       if (this.stale.has(table)) linkChains(table);
       else reachFromHooks(table);
       // An array grown by push keeps room for 17 or more: 55k small chains would keep megabytes of it.
+      // A chain's jumps or references of one were made by `added` with room for it alone.
       for (const chain of table.chains.values()) {
-        chain.rules = chain.rules.slice();
-        chain.references = chain.references.slice();
-        chain.jumps = chain.jumps.slice();
+        if (chain.rules.length > 0) chain.rules = chain.rules.slice();
+        if (chain.references.length > 1) chain.references = chain.references.slice();
+        if (chain.jumps.length > 1) chain.jumps = chain.jumps.slice();
       }
     }
     this.stale.clear();
@@ -782,12 +809,11 @@ export function targetRef(table: Table, head: CommandHead): TargetRef {
   if (verdict) return verdict;
   const chain = table.chains.get(name);
   if (chain) {
-    const known = JUMPS.get(chain)?.[goto ? 1 : 0];
+    const known = goto ? chain.gotoRef : chain.jumpRef;
     if (known?.name === name) return known;
     const ref = { kind: 'chain', name, goto, chain } as const;
-    const refs = JUMPS.get(chain) ?? [undefined, undefined];
-    refs[goto ? 1 : 0] = ref;
-    JUMPS.set(chain, refs);
+    if (goto) chain.gotoRef = ref;
+    else chain.jumpRef = ref;
     return ref;
   }
   const spec = head.targetSpec;
@@ -798,10 +824,8 @@ export function targetRef(table: Table, head: CommandHead): TargetRef {
 }
 
 // Target references are never changed in place (a rename makes new ones), so the rules
-// that jump to one chain, or use one target extension, share one: kube-proxy's
-// 700k rules nearly all jump somewhere.
-type ChainRef = Extract<TargetRef, { kind: 'chain' }>;
-const JUMPS = new WeakMap<Chain, [jump: ChainRef | undefined, goto: ChainRef | undefined]>();
+// that jump to one chain (Chain.jumpRef), or use one target extension, share one:
+// kube-proxy's 700k rules nearly all jump somewhere.
 const EXTENSIONS = new WeakMap<ExtensionSpec, TargetRef>();
 
 function hasError(sink: Diagnostic[]): boolean {
@@ -833,7 +857,7 @@ function restoreChains(table: Table, saved: ReturnType<typeof snapshotChains>): 
 
 /** Every chain with the same fields in the same order: one object shape for the walks over tens of thousands. */
 function newChain(name: string, table: string, builtin: boolean, declaration?: Token): Chain {
-  return { name, table, builtin, policy: builtin ? 'ACCEPT' : undefined, policyToken: undefined, declaration, rules: [], references: [], hooks: new HookSet(), jumps: [], order: 0 };
+  return { name, table, builtin, policy: builtin ? 'ACCEPT' : undefined, policyToken: undefined, declaration, rules: [], references: [], hooks: new HookSet(), jumps: [], order: 0, jumpRef: undefined, gotoRef: undefined };
 }
 
 function where(token: Token | undefined): string {

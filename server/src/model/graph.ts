@@ -4,7 +4,6 @@
 // Each rule's jump is followed once, and no walk recurses: a table of 160k
 // rules, or chains that jump one to the next thousands deep, stay cheap.
 import type { Hook } from '../knowledge';
-import { HookSet } from './hookSet';
 import type { Chain, Rule, Table } from './ruleset';
 
 export function linkChains(table: Table): void {
@@ -20,8 +19,8 @@ export function linkChains(table: Table): void {
       rule.chain = chain.name;
       const target = jumpedChain(rule);
       if (!target) continue;
-      target.references.push(rule);
-      if (chain.jumps[chain.jumps.length - 1] !== target) chain.jumps.push(target);
+      target.references = added(target.references, rule);
+      if (chain.jumps[chain.jumps.length - 1] !== target) chain.jumps = added(chain.jumps, target);
     }
   }
   reachFromHooks(table);
@@ -29,9 +28,13 @@ export function linkChains(table: Table): void {
 
 /** Which hooks reach each chain, from the chains' jumps (linked already). */
 export function reachFromHooks(table: Table): void {
-  for (const chain of table.chains.values()) chain.hooks = new HookSet();
+  // Each chain's set of hooks emptied in place, and the built-in chains (five at most) kept aside.
+  const builtins: Chain[] = [];
   for (const chain of table.chains.values()) {
-    if (!chain.builtin) continue;
+    chain.hooks.bits = 0;
+    if (chain.builtin) builtins.push(chain);
+  }
+  for (const chain of builtins) {
     chain.hooks.add(chain.name as Hook);
     const bit = chain.hooks.bits;
     const queue = [chain];
@@ -116,6 +119,13 @@ export function levelsBelow(chain: Chain, cap: number): Chain[][] {
   return levels;
 }
 
+/** `list` with `item` at its end: a new array of one item for an empty list (a push would make room for 17). */
+export function added<T>(list: T[], item: T): T[] {
+  if (list.length === 0) return [item];
+  list.push(item);
+  return list;
+}
+
 /** The user chain a rule jumps or goes to, if it is one of this table. */
 export function jumpedChain(rule: Rule): Chain | undefined {
   return rule.target.kind === 'chain' ? rule.target.chain : undefined;
@@ -163,30 +173,35 @@ export function findJumpCycles(table: Table): Rule[][] {
   return hasCycle(table) ? cyclesByRule(table) : [];
 }
 
-/** Depth first over the chains' jumps, without recursion. */
+/** Depth first over the chains' jumps, without recursion: the path in an array, each step's next jump in another. */
 function hasCycle(table: Table): boolean {
   const ACTIVE = 1;
   const DONE = 2;
   const chains = numberChains(table);
   const state = new Uint8Array(chains.length);
+  const path: Chain[] = [];
+  const at = new Int32Array(chains.length);
   for (const root of chains) {
     if (root.jumps.length === 0 || state[root.order] !== 0) continue;
-    const stack: { chain: Chain; at: number }[] = [{ chain: root, at: 0 }];
+    path.push(root);
+    at[0] = 0;
     state[root.order] = ACTIVE;
-    while (stack.length) {
-      const frame = stack[stack.length - 1];
-      if (frame.at >= frame.chain.jumps.length) {
-        state[frame.chain.order] = DONE;
-        stack.pop();
+    while (path.length) {
+      const top = path.length - 1;
+      const chain = path[top];
+      if (at[top] >= chain.jumps.length) {
+        state[chain.order] = DONE;
+        path.pop();
         continue;
       }
-      const next = frame.chain.jumps[frame.at++];
+      const next = chain.jumps[at[top]++];
       if (next.jumps.length === 0) continue;
       const s = state[next.order];
       if (s === ACTIVE) return true;
       if (s === 0) {
         state[next.order] = ACTIVE;
-        stack.push({ chain: next, at: 0 });
+        at[path.length] = 0;
+        path.push(next);
       }
     }
   }

@@ -49,20 +49,24 @@ export function ruleCommitProblems(table: Table, chain: Chain, rule: Rule, diagn
   for (let k = 0; k < problems.length; k++) diagnostics.push(problems[k]);
   for (let k = 0; k < limits.length; k++) {
     const limit = limits[k];
-    const anchor = limit.anchor ?? rule.facts.head.target!.nameToken;
     let bad: Hook[] | undefined;
     for (let h = 0; h < HOOKS.length; h++) if (chain.hooks.has(HOOKS[h]) && !limit.hooks.includes(HOOKS[h])) (bad ??= []).push(HOOKS[h]);
-    if (!bad) continue;
-    const via = chain.builtin ? t('in {0}', chain.name) : t('in {0}, which is reached from {1}', chain.name, hookList(bad));
-    if (limit.ext) {
-      const ext = limit.ext;
-      const what = ext.kind === 'match' ? t('the {0} match', ext.name) : t('the {0} target', ext.name);
-      const allowed = HOOKS.filter((h) => limit.hooks.includes(h) && table.spec?.chains.includes(h));
-      diagnostics.push(diagnostic(limit.code, anchor, t('{0} is allowed only in {1}; the kernel refuses it {2}', what, allowed.join(', ') || t('other tables\' chains'), via)));
-    } else {
-      diagnostics.push(diagnostic(limit.code, anchor, t('{0} works only in {1}; the kernel refuses it {2}', limit.option, limit.hooks.join(', '), via)));
-    }
+    if (bad) diagnostics.push(limitProblem(table, chain, rule, limit, bad));
   }
+}
+
+/** A hook limit the rule breaks in its chain, in words (apart: a closure in the loop above made a context for each limit of 160k rules). */
+function limitProblem(table: Table, chain: Chain, rule: Rule, limit: HookLimit, bad: Hook[]): Diagnostic {
+  // A rule file's head makes the target's token on each read: only for a message.
+  const anchor = limit.anchor ?? rule.facts.head.target!.nameToken;
+  const via = chain.builtin ? t('in {0}', chain.name) : t('in {0}, which is reached from {1}', chain.name, hookList(bad));
+  if (limit.ext) {
+    const ext = limit.ext;
+    const what = ext.kind === 'match' ? t('the {0} match', ext.name) : t('the {0} target', ext.name);
+    const allowed = HOOKS.filter((h) => limit.hooks.includes(h) && table.spec?.chains.includes(h));
+    return diagnostic(limit.code, anchor, t('{0} is allowed only in {1}; the kernel refuses it {2}', what, allowed.join(', ') || t('other tables\' chains'), via));
+  }
+  return diagnostic(limit.code, anchor, t('{0} works only in {1}; the kernel refuses it {2}', limit.option, limit.hooks.join(', '), via));
 }
 
 /** Loops between chains: the kernel refuses the table (ELOOP). Says whether there is one. */
@@ -153,15 +157,21 @@ function checkPlacement(table: string, ext: ExtensionSpec, anchor: Span, sink: D
 const TARGET_LIMITS = new WeakMap<ExtensionSpec, HookLimit>();
 
 function checkProtocol(rule: RuleSpec, ext: ExtensionSpec, anchor: Span, sink: Diagnostic[]): void {
-  if (ext.protocols) requireProtocol(rule, ext.protocols, ext.kind === 'match' ? `\`-m ${ext.name}\`` : `\`-j ${ext.name}\``, anchor, sink);
+  // What is named in the message is worded only for a rule that fails: every -m tcp rule passes here.
+  if (ext.protocols && !hasProtocol(rule, ext.protocols)) reportProtocol(rule, ext.protocols, ext.kind === 'match' ? `\`-m ${ext.name}\`` : `\`-j ${ext.name}\``, anchor, sink);
 }
 
-function requireProtocol(rule: RuleSpec, protocols: readonly string[], what: string, anchor: Span, sink: Diagnostic[]): void {
+/** The rule has one of `protocols` (a protocol only the running script knows, `-p $proto`, is not judged). */
+function hasProtocol(rule: RuleSpec, protocols: readonly string[]): boolean {
   const p = rule.protocol;
-  // A protocol only the running script knows (`-p $proto`) is not judged.
-  if (p?.value.unknown) return;
+  if (p?.value.unknown) return true;
   const number = p && !p.negated ? protocolNumber(p.value.text) : undefined;
-  if (number !== undefined && protocols.some((name) => PROTOCOLS.get(name) === number)) return;
+  if (number !== undefined) for (let k = 0; k < protocols.length; k++) if (PROTOCOLS.get(protocols[k]) === number) return true;
+  return false;
+}
+
+function reportProtocol(rule: RuleSpec, protocols: readonly string[], what: string, anchor: Span, sink: Diagnostic[]): void {
+  const p = rule.protocol;
   const need = orList(protocols.map((x) => `\`-p ${x}\``));
   const have = p ? (p.negated ? t(' (a negated `! -p {0}` does not count)', p.value.text) : t(' (this rule has `-p {0}`)', p.value.text)) : '';
   report(sink, 'needs-protocol', anchor, t('{0} needs {1} in the same rule{2}; the kernel refuses it otherwise', what, need, have), 'error', p ? undefined : addProtocol(rule, protocols));
@@ -186,7 +196,7 @@ function checkOption(rule: RuleSpec, use: OptionUse, sink: Diagnostic[], limits:
   const hooks = valueHooks ?? opt.hooks;
   if (hooks) limits.push({ code: 'option-not-allowed', anchor: use.flag, hooks, option: valueHooks ? `\`--${opt.name} ${value}\`` : `\`--${opt.name}\`` });
   const needs = typeof value === 'string' ? opt.valueNeedsProtocol?.[value] : undefined;
-  if (needs) requireProtocol(rule, needs, `\`--${opt.name} ${value}\``, use.values[0], sink);
+  if (needs && !hasProtocol(rule, needs)) reportProtocol(rule, needs, `\`--${opt.name} ${value}\``, use.values[0], sink);
 }
 
 /** TCPMSS and friends: the kernel looks for a particular match in the same rule. */

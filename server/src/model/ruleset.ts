@@ -51,6 +51,9 @@ export interface Chain {
   jumps: Chain[];
   /** Its place among its table's chains, for a walk that keeps what it knows of each chain in an array (graph.ts). */
   order: number;
+  /** The target of the rules that jump (`-j`) to it, and of those that go (`-g`) to it: one each, shared (build.ts targetRef). */
+  jumpRef?: ChainRef;
+  gotoRef?: ChainRef;
 }
 
 export type TargetRef =
@@ -61,6 +64,8 @@ export type TargetRef =
   | { kind: 'chain'; name: string; goto: boolean; chain: Chain }
   /** Neither a verdict, an extension nor a chain of this table: created elsewhere or a mistake. */
   | { kind: 'unresolved'; name: string; goto: boolean };
+
+export type ChainRef = Extract<TargetRef, { kind: 'chain' }>;
 
 export interface Rule {
   table: string;

@@ -24,7 +24,7 @@ import { targetRef } from './build';
 import { linkChains } from './graph';
 import { HookSet } from './hookSet';
 import { AddressPair, addressPair, factsOf, RuleFacts, rulesetStarts } from './ruleFacts';
-import { Chain, ChainRule, Rule, Ruleset, Table, TargetRef } from './ruleset';
+import { Chain, ChainRef, ChainRule, Rule, Ruleset, Table, TargetRef } from './ruleset';
 import type { Shape } from './shape';
 
 export interface RulesetSnapshot {
@@ -169,7 +169,7 @@ export function rulesetFromSnapshot(s: RulesetSnapshot): Ruleset {
       const hooks = new HookSet(c.hooks);
       const chain: Chain = c.lines
         ? new LineChain(c.name, t.name, c.builtin, hooks, table, s.family, c.lines)
-        : { name: c.name, table: t.name, builtin: c.builtin, rules: [], references: [], hooks, jumps: [], order: 0 };
+        : { name: c.name, table: t.name, builtin: c.builtin, rules: [], references: [], hooks, jumps: [], order: 0, jumpRef: undefined, gotoRef: undefined };
       if (c.policy) chain.policy = c.policy;
       table.chains.set(c.name, chain);
     }
@@ -202,6 +202,8 @@ class LineChain implements Chain {
   references: Rule[] = [];
   jumps: Chain[] = [];
   order = 0;
+  jumpRef?: ChainRef = undefined;
+  gotoRef?: ChainRef = undefined;
   private made?: Rule[];
 
   constructor(
