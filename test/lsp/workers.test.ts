@@ -1,8 +1,9 @@
 // A large document's analyses run in worker threads of their own (server/src/lsp/router.ts):
-// while a new worker analyses the text whole again (a line was added), the one holding the last
-// finished analysis answers hover; an edit that makes the new analysis stale ends its worker; and
-// the old worker's memory is given back when the new one takes over; a document too large for two
-// analyses at once has its serving worker ended at once, and hover answers from the text meanwhile.
+// a rule line added or removed is patched by the worker that serves; while a new worker analyses
+// the text whole again (a chain line was added), the one holding the last finished analysis
+// answers hover; an edit that makes the new analysis stale ends its worker; and the old worker's
+// memory is given back when the new one takes over; a document too large for two analyses at once
+// has its serving worker ended at once, and hover answers from the text meanwhile.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
@@ -20,12 +21,18 @@ after(() => client.stop());
 const text = generateKubeProxy({ services: 400, endpointsPerService: 10 });
 const lines = text.split('\n');
 const masq = lines.findIndex((l) => l.startsWith('-A KUBE-MARK-MASQ '));
-const added = '-A KUBE-MARK-MASQ -j RETURN\n';
-/** A rule line added below KUBE-MARK-MASQ's first rule: the lines below move, the file is analysed whole again. */
-const addRule = (uri: string, to = client) => to.change(uri, { range: { start: { line: masq + 1, character: 0 }, end: { line: masq + 1, character: 0 } }, text: added });
+const rule = '-A KUBE-MARK-MASQ -j RETURN\n';
+let chains = 0;
+/** A chain line and a rule line added below KUBE-MARK-MASQ's first rule: a chain line is not patched, the file is analysed whole again. */
+const addRule = (uri: string, to = client) => to.change(uri, { range: { start: { line: masq + 1, character: 0 }, end: { line: masq + 1, character: 0 } }, text: `:KUBE-ADDED-${++chains} - [0:0]\n${rule}` });
 
 const threads = (of = client) => of.connection.sendRequest(SERVER_THREADS_REQUEST) as Promise<ServerThreads>;
 const workersOf = async (uri: string) => (await threads()).documents.find((d) => d.uri === uri)?.workers.map((w) => [w.role, w.version]);
+/** The document's workers once there are `count` (the serving one asks for a new worker after the typing pause, when it cannot patch). */
+const workersOnce = async (uri: string, count: number) => {
+  for (let wait = 0; wait < 100 && (await workersOf(uri))?.length !== count; wait++) await new Promise((r) => setTimeout(r, 50));
+  return workersOf(uri);
+};
 /** What hover says of the chain KUBE-MARK-MASQ, on the line of its first rule. */
 const chainHover = async (uri: string) => {
   const h = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: masq, character: 5 } });
@@ -38,13 +45,13 @@ function statusOf(pid: number): { rssMb: number; threads: number } {
   return { rssMb: Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024, threads: Number(/Threads:\s+(\d+)/.exec(status)![1]) };
 }
 
-test('while a line added has the file analysed again in a new worker, hover answers from the last analysis at once', async () => {
+test('while a chain line added has the file analysed again in a new worker, hover answers from the last analysis at once', async () => {
   const uri = 'file:///tmp/lsp-workers/hover.rules';
   await client.open(uri, text);
   await client.diagnosticsOf(uri, 1, 60_000);
   assert.equal(await chainHover(uri), '1 rule.');
   const version = await addRule(uri);
-  assert.deepEqual(await workersOf(uri), [['serving', 1], ['analysing', 2]]);
+  assert.deepEqual(await workersOnce(uri, 2), [['serving', 1], ['analysing', 2]]);
   // The serving worker has version 1's model (one rule in the chain) and the text of version 2.
   assert.equal(await chainHover(uri), '1 rule.');
   assert.deepEqual(client.publishedFor(uri).map((p) => p.version), [1], 'hover was answered before the new analysis was done');
@@ -54,11 +61,41 @@ test('while a line added has the file analysed again in a new worker, hover answ
   await client.close(uri);
 });
 
+test('a rule line added or removed is patched by the worker that serves: no new worker, and what it publishes is what a fresh analysis says', async () => {
+  const uri = 'file:///tmp/lsp-workers/patched.rules';
+  await client.open(uri, text);
+  await client.diagnosticsOf(uri, 1, 60_000);
+  const jump = lines.findIndex((l) => l.startsWith('-A KUBE-SEP-') && l.endsWith('-j KUBE-MARK-MASQ'));
+  // A copy of a rule above the rule it copies: that one becomes the duplicate, one line further down.
+  await client.change(uri, { range: { start: { line: jump, character: 0 }, end: { line: jump, character: 0 } }, text: `${lines[jump]}\n` });
+  const added = await client.change(uri, { range: { start: { line: masq + 1, character: 0 }, end: { line: masq + 1, character: 0 } }, text: rule });
+  const published = await client.diagnosticsOf(uri, added, 60_000);
+  assert.equal(await chainHover(uri), '2 rules.');
+  assert.deepEqual(await workersOf(uri), [['serving', 1]], 'the worker that opened it serves still');
+  assert.deepEqual((await threads()).ended.filter((e) => e.uri === uri), [], 'no worker ended');
+  const edited = [...lines.slice(0, masq + 1), rule.trimEnd(), ...lines.slice(masq + 1, jump), lines[jump], ...lines.slice(jump)];
+  const fresh = 'file:///tmp/lsp-workers/patched-fresh.rules';
+  await client.open(fresh, edited.join('\n'));
+  const expected = await client.diagnosticsOf(fresh, 1, 60_000);
+  await client.close(fresh);
+  assert.ok(expected.diagnostics.some((d) => d.code === 'duplicate-rule' && d.range.start.line === jump + 2), 'the copied rule is a duplicate below the copy');
+  // (Related places name their document.)
+  const placed = (diagnostics: typeof expected.diagnostics) => JSON.parse(JSON.stringify(diagnostics).replaceAll(fresh, uri));
+  assert.deepEqual(published.diagnostics, placed(expected.diagnostics));
+  // The copy removed again (Backspace at the start of the next line, as VS Code sends it).
+  const removed = await client.change(uri, { range: { start: { line: jump + 1, character: lines[jump].length }, end: { line: jump + 2, character: lines[jump].length } }, text: '' });
+  const back = await client.diagnosticsOf(uri, removed, 60_000);
+  assert.ok(!back.diagnostics.some((d) => d.code === 'duplicate-rule'));
+  assert.deepEqual(await workersOf(uri), [['serving', 1]]);
+  await client.close(uri);
+});
+
 test('an edit that makes the running analysis stale ends its worker, and its diagnostics never come', async () => {
   const uri = 'file:///tmp/lsp-workers/stale.rules';
   await client.open(uri, text);
   await client.diagnosticsOf(uri, 1, 60_000);
   const stale = await addRule(uri);
+  await workersOnce(uri, 2);
   const [, analysing] = (await threads()).documents.find((d) => d.uri === uri)!.workers;
   await new Promise((r) => setTimeout(r, 300));
   const latest = await addRule(uri);
@@ -120,7 +157,7 @@ test('a small document that grows large gets a worker of its own', async () => {
   await client.open(uri, small);
   await client.diagnosticsOf(uri, 1, 60_000);
   assert.equal((await threads()).documents.find((d) => d.uri === uri), undefined, 'a small document is the shared worker\'s');
-  const version = await client.change(uri, { range: { start: { line: at + 1, character: 0 }, end: { line: at + 1, character: 0 } }, text: added.repeat(7000) });
+  const version = await client.change(uri, { range: { start: { line: at + 1, character: 0 }, end: { line: at + 1, character: 0 } }, text: rule.repeat(7000) });
   await client.diagnosticsOf(uri, version, 60_000);
   assert.deepEqual(await workersOf(uri), [['serving', 2]]);
   // The shared worker let it go without a word: no empty diagnostics from it in between.
@@ -158,20 +195,28 @@ test('a document too large for two analyses at once: its serving worker ends as 
   const hoverAt = (line: number, character: number) => client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character } });
   const completeAt = (line: number, character: number) => client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line, character } });
   assert.match(((await hoverAt(at, 5))?.contents as MarkupContent).value, /1 rule\./);
-  const version = await client.change(uri, { range: { start: { line: at + 1, character: 0 }, end: { line: at + 1, character: 0 } }, text: added });
+  // A rule line added is patched: the worker stays, and hover counts the new rule from the model as soon as the diagnostics come.
+  const patched = await client.change(uri, { range: { start: { line: jump, character: 0 }, end: { line: jump, character: 0 } }, text: rule });
+  await client.diagnosticsOf(uri, patched, 120_000);
+  assert.match(((await hoverAt(at, 5))?.contents as MarkupContent).value, /2 rules\./);
+  assert.deepEqual(await workersOf(uri), [['serving', 1]], 'the worker that opened it');
+  assert.deepEqual((await threads()).ended.filter((e) => e.uri === uri), []);
+  // A chain line added is not: the file is analysed whole in a new worker, and the serving one ends at once.
+  const version = await client.change(uri, { range: { start: { line: at + 1, character: 0 }, end: { line: at + 1, character: 0 } }, text: `:KUBE-ADDED - [0:0]\n${rule}` });
+  for (let wait = 0; wait < 100 && !(await threads()).ended.some((e) => e.uri === uri); wait++) await new Promise((r) => setTimeout(r, 50));
   const { documents, ended } = await threads();
   assert.deepEqual(documents.find((d) => d.uri === uri)?.workers.map((w) => [w.role, w.version]), [['analysing', version]], 'one worker: the new one');
   assert.deepEqual(ended.filter((e) => e.uri === uri).map((e) => [e.thread, e.version, e.why]), [[serving.thread, 1, 'evicted']]);
-  // From the text (the jump is below the added line): what a word means, without the model's count of rules.
+  // From the text (the jump is below the added lines): what a word means, without the model's count of rules.
   assert.ok(jump > at);
-  const fromText = ((await hoverAt(jump + 1, bigLines[jump].length - 3))?.contents as MarkupContent).value;
+  const fromText = ((await hoverAt(jump + 3, bigLines[jump].length - 3))?.contents as MarkupContent).value;
   assert.match(fromText, /KUBE-MARK-MASQ/);
   assert.doesNotMatch(fromText, /\d+ rules?\./);
-  const targets = await completeAt(jump + 1, bigLines[jump].length - 'KUBE-MARK-MASQ'.length) as CompletionList;
+  const targets = await completeAt(jump + 3, bigLines[jump].length - 'KUBE-MARK-MASQ'.length) as CompletionList;
   assert.ok(targets.items.some((i) => i.label === 'ACCEPT'), 'targets offered after -j');
-  assert.deepEqual(client.publishedFor(uri).map((p) => p.version), [1], 'answered before the new analysis was done');
+  assert.deepEqual(client.publishedFor(uri).map((p) => p.version), [1, patched], 'answered before the new analysis was done');
   await client.diagnosticsOf(uri, version, 120_000);
-  assert.match(((await hoverAt(at, 5))?.contents as MarkupContent).value, /2 rules\./);
+  assert.match(((await hoverAt(at, 5))?.contents as MarkupContent).value, /3 rules\./);
   assert.deepEqual(await workersOf(uri), [['serving', version]]);
   await client.close(uri);
 });

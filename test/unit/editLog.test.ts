@@ -38,3 +38,22 @@ test('versions before the log or before what it forgot get no answer', () => {
   assert.equal(log.since(6, 1199), undefined, 'the oldest edits were forgotten');
   assert.deepEqual([...log.since(1198, 1199)!], [1199]);
 });
+
+test('lines added and removed since a version: the one stretch of lines that replaced others, in the versions\' own line numbers', () => {
+  const log = new EditLog(1);
+  // Line 10 replaced by two (Enter typed in it), then line 4 deleted: old lines 4-10 are new lines 4-10.
+  log.record(2, { start: 10, end: 10, lines: 2 });
+  log.record(3, { start: 4, end: 4, lines: 0 });
+  assert.deepEqual(log.shift(1, 2), { from: 10, removed: 1, added: 2 });
+  assert.deepEqual(log.shift(1, 3), { from: 4, removed: 7, added: 7 });
+  assert.deepEqual(log.shift(2, 3), { from: 4, removed: 1, added: 0 });
+  // A line inserted below the stretch, then one above it.
+  log.record(4, { start: 20, end: 19, lines: 1 });
+  assert.deepEqual(log.shift(1, 4), { from: 4, removed: 16, added: 17 });
+  log.record(5, { start: 0, end: 0, lines: 1 });
+  assert.deepEqual(log.shift(3, 5), { from: 0, removed: 20, added: 21 });
+  assert.deepEqual(log.shift(5, 5), { from: 0, removed: 0, added: 0 });
+  log.record(6);
+  assert.equal(log.shift(1, 6), undefined, 'the whole text replaced');
+  assert.equal(new EditLog(5).shift(4, 5), undefined, 'before the log');
+});

@@ -11,7 +11,7 @@ import type { SaveFile } from '../syntax/saveFile';
 import type { Machine } from '../shell/utilities';
 import { runToEnd, Steps } from '../steps';
 import { AnalysisOptions, analyseSaveSteps, refuseInput } from './analyse';
-import { reanalyseSteps } from './reanalyse';
+import { LineShift, reanalyseSteps } from './reanalyse';
 import { analyseScriptSteps } from './script';
 
 export type DocumentKind = 'save' | 'script';
@@ -86,11 +86,11 @@ export function familiesOf(analysis: DocumentAnalysis): Family[] {
 
 /**
  * A save file's new version analysed from its last analysis, when the edit allows (analysis/reanalyse.ts), in steps.
- * `editedLines`: the only lines that differ, when the caller knows them (no line added or removed).
+ * `edited`: the only lines that differ, when the caller knows them (no line added or removed), or the stretch of lines that replaced others.
  */
-export function* reanalyseSaveDocument(base: DocumentAnalysis, text: string, options: DocumentOptions, editedLines?: ReadonlySet<number>): Steps<DocumentAnalysis | undefined> {
+export function* reanalyseSaveDocument(base: DocumentAnalysis, text: string, options: DocumentOptions, edited?: ReadonlySet<number> | LineShift): Steps<DocumentAnalysis | undefined> {
   const ruleset = base.file && base.rulesets[base.file.family];
   if (base.kind !== 'save' || !ruleset) return undefined;
-  const a = yield* reanalyseSteps({ file: base.file, ruleset, diagnostics: base.diagnostics }, text, options, editedLines);
-  return a?.ruleset && { kind: 'save', diagnostics: a.diagnostics, rulesets: { [a.ruleset.family]: a.ruleset }, file: a.file };
+  const a = yield* reanalyseSteps({ file: base.file, ruleset, diagnostics: base.diagnostics }, text, options, edited);
+  return a?.ruleset && { kind: 'save', diagnostics: cleaned(a.diagnostics), rulesets: { [a.ruleset.family]: a.ruleset }, file: a.file };
 }

@@ -2,20 +2,26 @@
 // edit only changed rules in place (a port, an address, a comment typed): the
 // model is patched — each edited rule replaced in its chain, checked again, and
 // its chain's dead-rule review done again — instead of 160k rules built anew.
-// Anything else (a line added or removed, a rule's chain or target changed, a
-// block with commands other than -A, a problem of the model's own on an edited
-// line) gives undefined: the caller analyses the whole text. The result equals
-// a whole analysis of the text (test/unit/reanalyse.test.ts). A caller that
-// knows which lines were edited (the language server) spares the new text's
-// reading too: only those lines are read again.
-import type { Diagnostic } from '../diagnostics';
+// A caller that knows which lines were edited (the language server) spares the
+// new text's reading too: only those lines are read again. It may also say that
+// a stretch of lines became another, with lines added or removed: the lines
+// below are moved (every position they hold), the rules of the stretch taken
+// out of their chains and those of the new lines put in, when neither changes
+// which chains a chain jumps to. Anything else (a chain or table line edited, a
+// rule's chain or target changed in place, a block with commands other than -A,
+// a problem of the model's own on an edited line) gives undefined: the caller
+// analyses the whole text. The result equals a whole analysis of the text
+// (test/unit/reanalyse.test.ts).
+import type { Diagnostic, Span } from '../diagnostics';
+import type { Family } from '../knowledge';
+import { targetRef } from '../model/build';
 import { ruleCommitProblems } from '../model/kernelChecks';
 import { addressPairs, lineFacts, rememberFacts, ruleCountOf, RuleFacts } from '../model/ruleFacts';
-import { Chain, ChainRule, Rule, Table } from '../model/ruleset';
-import type { Command } from '../syntax/command';
+import { Chain, ChainRule, Rule, Ruleset, Table } from '../model/ruleset';
+import { Command, moveHead } from '../syntax/command';
 import type { ParsedLines } from '../syntax/parsedLines';
 import type { CommandLine, SaveFile, Statement, TableBlock } from '../syntax/saveFile';
-import { detectFamily, readBlockLine, readSaveFile } from '../syntax/saveFile';
+import { detectFamily, forgetRecentCommands, readBlockLine, readSaveFile, unshared } from '../syntax/saveFile';
 import { runToEnd, Steps } from '../steps';
 import { Analysis, AnalysisOptions, refuseInput } from './analyse';
 import { chainOutcomes, findDeadRulesInChains } from './deadRules';
@@ -34,19 +40,43 @@ interface EditedRule {
  * `base`'s analysis patched to `text`, or undefined when the edit is not of
  * rules in place. `base`'s tables and chains are changed: they belong to the result from then on.
  */
-export function reanalyseEdited(base: Analysis, text: string, options: AnalysisOptions, editedLines?: ReadonlySet<number>): Analysis | undefined {
-  return runToEnd(reanalyseSteps(base, text, options, editedLines));
+export function reanalyseEdited(base: Analysis, text: string, options: AnalysisOptions, edited?: ReadonlySet<number> | LineShift): Analysis | undefined {
+  return runToEnd(reanalyseSteps(base, text, options, edited));
+}
+
+/** Lines `from` to `from + removed` of the last analysis's text are lines `from` to `from + added` of the new one; the lines below moved. */
+export interface LineShift {
+  from: number;
+  removed: number;
+  added: number;
 }
 
 /**
  * `reanalyseEdited` in steps (steps.ts): the text is read in steps, the model patched in the last one.
- * `editedLines`: when known, the only lines that differ from `base`'s text (no line added or removed).
+ * `edited`: when known, the only lines that differ from `base`'s text (no line added or removed), or the stretch of lines that replaced others.
  */
-export function* reanalyseSteps(base: Analysis, text: string, options: AnalysisOptions, editedLines?: ReadonlySet<number>): Steps<Analysis | undefined> {
+export function* reanalyseSteps(base: Analysis, text: string, options: AnalysisOptions, edited?: ReadonlySet<number> | LineShift): Steps<Analysis | undefined> {
   const { file: old, ruleset } = base;
   if (!old || !ruleset || refuseInput(text, options.maxFileSize)) return undefined;
   const family = options.family ?? detectFamily(text, options.fileName);
   if (family !== old.family || ruleset.family !== family) return undefined;
+  if (edited && !(edited instanceof Set)) return shiftedAnalysis(base as Patchable, text, options, edited as LineShift);
+  const editedLines = edited as ReadonlySet<number> | undefined;
+  const inPlace = yield* inPlaceSteps(base as Patchable, text, options, family, editedLines);
+  if (inPlace || !editedLines?.size) return inPlace;
+  // Lines that were no rules, or are none now (a rule being typed): the stretch from the first to the last read again.
+  let from = Infinity;
+  let last = 0;
+  for (const line of editedLines) {
+    from = Math.min(from, line);
+    last = Math.max(last, line);
+  }
+  return shiftedAnalysis(base as Patchable, text, options, { from, removed: last - from + 1, added: last - from + 1 });
+}
+
+/** The patch of rules edited in place (each line a rule before and after, of the same chain and target). */
+function* inPlaceSteps(base: Patchable, text: string, options: AnalysisOptions, family: Family, editedLines?: ReadonlySet<number>): Steps<Analysis | undefined> {
+  const { file: old, ruleset } = base;
   let found = editedLines && rereadLines(old, ruleset.tables, text, editedLines, options.reuse);
   if (!found) {
     const visit = { block: () => undefined, statement: (st: Statement, command?: Command) => { if (command && st.kind === 'command') rememberFacts(st, command); } };
@@ -297,9 +327,9 @@ function firstAfter(diagnostics: readonly Diagnostic[], line: number): number {
   return lo;
 }
 
-/** A chain line, or an append for this family: what iptables-save writes. */
+/** A chain line, an append, or a line that makes nothing (no command yet, another family's): what iptables-save writes, or a rule being typed. */
 function plain(s: Statement): boolean {
-  return s.kind === 'chain' || (s.head.kind === 'append' && !s.head.otherFamily && !s.head.symbolic);
+  return s.kind === 'chain' || (!s.head.symbolic && (s.head.kind === 'append' || s.head.kind === undefined || !!s.head.otherFamily));
 }
 
 function sameDeclaration(x: Extract<Statement, { kind: 'chain' }>, y: Extract<Statement, { kind: 'chain' }>): boolean {
@@ -349,4 +379,357 @@ function replaceRules(chain: Chain, old: Rule[], facts: RuleFacts, statement: Co
     if (target) target.references[target.references.indexOf(old[k])] = rule;
   });
   return rules;
+}
+
+// ---- lines added or removed ----------------------------------------------------------------
+
+type Patchable = Analysis & { file: SaveFile; ruleset: Ruleset };
+
+/** Lines read again at most by a patch: past that, the whole analysis is about as quick. */
+const MAX_SHIFTED_LINES = 2048;
+
+/** Diagnostics whose words cite another line (a chain declared further down, twice): a move would leave them wrong. */
+const CITES_LINES: ReadonlySet<string> = new Set(['chain-not-in-table', 'duplicate-chain']);
+
+/** A new line of the stretch read, and what it makes. */
+interface ReadLine {
+  line: number;
+  text: string;
+  statement?: CommandLine;
+  diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * The stretch of lines narrowed to what differs between the two texts: pressing
+ * Enter at the end of a line replaces that line by two, of which the first is
+ * the line as it was (and may be a chain line, which the patch leaves alone).
+ */
+export function narrowShift(shift: LineShift, before: string, after: string): LineShift {
+  let { from, removed, added } = shift;
+  const old = lineTexts(before, [from, from + removed - 1].filter((l) => l >= from));
+  const now = lineTexts(after, [from, from + added - 1].filter((l) => l >= from));
+  if (!old || !now) return shift;
+  if (removed > 0 && added > 0 && old[0] === now[0]) {
+    from++;
+    removed--;
+    added--;
+  } else if (removed > 0 && added > 0 && old[old.length - 1] === now[now.length - 1]) {
+    removed--;
+    added--;
+  }
+  return { from, removed, added };
+}
+
+/**
+ * `base` patched for old lines `from` to `from + removed` replaced by `added` new
+ * ones, when the file stays made of chain lines and appends, the stretch is inside
+ * one table block and holds only rules, comments and empty lines before and after,
+ * and no chain jumps to other chains than before. Else undefined, `base` untouched.
+ */
+function shiftedAnalysis(base: Patchable, text: string, options: AnalysisOptions, shift: LineShift): Analysis | undefined {
+  const r = shiftedAnalysis0(base, text, options, shift); if (!r) console.log("REFUSED", new Error().stack!.split("\n")[0]); return r;
+}
+function shiftedAnalysis0(base: Patchable, text: string, options: AnalysisOptions, shift: LineShift): Analysis | undefined {
+  const { file: old, ruleset } = base;
+  const { from, removed, added } = shift;
+  const end = from + removed;
+  const delta = added - removed;
+  if (removed > MAX_SHIFTED_LINES || added > MAX_SHIFTED_LINES || !plainFile(old)) return undefined;
+  if (base.diagnostics.some((d) => CITES_LINES.has(d.code) || (d.code === 'undefined-jump' && d.severity === 'error'))) return undefined;
+  const b = old.blocks.findIndex((block) => block.header.line < from && end <= block.commit!.line);
+  const block = old.blocks[b];
+  const table = block && ruleset.tables.get(block.name.text);
+  if (!table) return undefined;
+  const statements = block.statements;
+  const first = firstStatementFrom(statements, from);
+  let last = first;
+  while (last < statements.length && statements[last].line < end) last++;
+  const gone = statements.slice(first, last);
+  if (gone.some((st) => st.kind !== 'command')) return undefined;
+  const context = (statements.find((st) => st.kind === 'command') as CommandLine | undefined)?.context;
+  const texts = added ? lineTexts(text, Array.from({ length: added }, (_, k) => from + k)) : [];
+  if (!context || !texts) return undefined;
+
+  // The new lines, read.
+  const read: ReadLine[] = [];
+  const comments: number[] = [];
+  for (let k = 0; k < added; k++) {
+    const line = from + k;
+    const lineText = texts[k];
+    if (lineText.includes('\r')) return undefined;
+    if (lineText === '') continue;
+    if (lineText.charCodeAt(0) === 35 /* # */) {
+      comments.push(line);
+      continue;
+    }
+    if (!commandLineText(lineText)) return undefined;
+    const own = unshared(lineText);
+    const { statement, command, diagnostics } = readBlockLine(own, line, 0, context);
+    if (statement) {
+      if (!plain(statement)) return undefined;
+      rememberFacts(statement, command);
+    }
+    read.push({ line, text: own, statement, diagnostics });
+  }
+
+  // Which rules leave which chain, and which come in.
+  const changes = new Map<Chain, { gone: Rule[]; added: Rule[] }>();
+  const changeOf = (chain: Chain) => {
+    let change = changes.get(chain);
+    if (!change) changes.set(chain, (change = { gone: [], added: [] }));
+    return change;
+  };
+  for (const st of gone as CommandLine[]) {
+    const chain = ruleChain(table, st);
+    if (chain === null) continue;
+    const rules = chain && !lineFacts(st).lists ? rulesOf(chain, lineFacts(st)) : undefined;
+    if (!rules) return undefined;
+    changeOf(chain!).gone.push(...rules);
+  }
+  for (const { statement } of read) {
+    if (!statement) continue;
+    const chain = ruleChain(table, statement);
+    if (chain === null) continue;
+    const facts = lineFacts(statement);
+    if (!chain || facts.lists || !declaredAbove(chain, from)) return undefined;
+    const target = targetRef(table, statement.head);
+    if (target.kind === 'unresolved' || (target.kind === 'chain' && (target.chain.builtin || !declaredAbove(target.chain, from)))) return undefined;
+    changeOf(chain).added.push(new ChainRule(table.name, chain.name, 0, target, facts, statement.counters));
+  }
+  // A chain's new rules, and whether it jumps to the same chains (else hooks, loops and unused chains may change: the whole analysis).
+  const patched = new Map<Chain, Rule[]>();
+  for (const [chain, change] of changes) {
+    const leaving = new Set(change.gone);
+    const kept = leaving.size ? chain.rules.filter((r) => !leaving.has(r)) : chain.rules;
+    let at = 0;
+    while (at < kept.length && ruleLine(kept[at]) < from) at++;
+    const rules = [...kept.slice(0, at), ...change.added, ...kept.slice(at)];
+    if (!sameChains(jumpsOf(rules), chain.jumps)) return undefined;
+    patched.set(chain, rules);
+  }
+  // What the last analysis said on the removed lines must be all that their parse and their rules' own checks say.
+  const inStretch = (d: Diagnostic) => d.span.line >= from && d.span.line < end;
+  const expected = old.diagnostics.filter(inStretch);
+  for (const [chain, change] of changes) {
+    for (const rule of change.gone) ruleCommitProblems(table, chain, rule, expected);
+    reviewRules(chain, change.gone, expected);
+  }
+  const said = base.diagnostics.filter((d) => inStretch(d) && !DEAD_RULE_CODES.has(d.code));
+  if (!sameDiagnostics(said, expected)) return undefined;
+
+  // From here on nothing refuses: `base` becomes the result.
+  const family = ruleset.family;
+  const reviewAgain = new Set<Chain>(changes.keys());
+  // A dead rule's message cites lines and rule numbers (its own chain's, the chain it jumps to): reviewed again wherever one is.
+  for (const d of base.diagnostics) {
+    if (!DEAD_RULE_CODES.has(d.code)) continue;
+    const chain = chainAtLine(old, ruleset, d.span.line);
+    if (chain) reviewAgain.add(chain);
+  }
+  const errorsBefore = base.diagnostics.some((d) => inStretch(d) && d.severity === 'error');
+  // Known before the lines move: below the stretch they then take its line numbers.
+  const removedDiagnostics = new Set(base.diagnostics.filter(inStretch));
+  const lost = { from: firstAfter(old.diagnostics, from - 1), to: firstAfter(old.diagnostics, end - 1) };
+  if (delta !== 0) {
+    moveLines(old, ruleset, [old.diagnostics, base.diagnostics], end, delta);
+    // Commands kept for the services (and the review below) hold the old lines.
+    forgetRecentCommands();
+  }
+  const undeadBefore = base.diagnostics.filter((d) => !DEAD_RULE_CODES.has(d.code));
+  const outcomesBefore = [...changes.keys()].map((chain) => chainOutcomes(table, family, [chain], undeadBefore)[0]);
+
+  // The file: the block's statements, the comments and the parse's diagnostics of the new lines in place of the old.
+  const newStatements = read.flatMap((r) => (r.statement ? [r.statement] : []));
+  const fresh = read.flatMap((r) => r.diagnostics);
+  const blocks = old.blocks.map((bl) => ({ ...bl, diagnostics: { ...bl.diagnostics } }));
+  blocks[b].statements = [...statements.slice(0, first), ...newStatements, ...statements.slice(last)];
+  const parsed = [...old.diagnostics.slice(0, lost.from), ...fresh, ...old.diagnostics.slice(lost.to)];
+  const more = fresh.length - (lost.to - lost.from);
+  for (let k = b; k < blocks.length; k++) {
+    if (k > b) blocks[k].diagnostics.from += more;
+    if (blocks[k].diagnostics.toCommit !== undefined) blocks[k].diagnostics.toCommit! += more;
+  }
+  const above = old.comments.filter((line) => line < from);
+  const below = old.comments.filter((line) => line >= end).map((line) => line + delta);
+  const file: SaveFile = { family: old.family, blocks, comments: [...above, ...comments, ...below], diagnostics: parsed };
+  plainFiles.add(file);
+
+  // The model: each changed chain's rules, their positions, who jumps where.
+  for (const [chain, rules] of patched) {
+    const change = changes.get(chain)!;
+    for (const rule of change.gone) {
+      const target = jumpedChain(rule);
+      if (target) target.references.splice(target.references.indexOf(rule), 1);
+    }
+    for (const rule of change.added) {
+      const target = jumpedChain(rule);
+      if (target) target.references.splice(firstReferenceFrom(target.references, ruleLine(rule)), 0, rule);
+    }
+    rules.forEach((rule, k) => { rule.index = k + 1; });
+    chain.rules = rules;
+    chain.jumps = jumpsOf(rules);
+  }
+
+  // The diagnostics: the new lines' own, their rules' checks, and the dead-rule review of the chains that need it.
+  for (const [chain, change] of changes) {
+    for (const rule of change.added) ruleCommitProblems(table, chain, rule, fresh);
+    reviewRules(chain, change.added, fresh);
+  }
+  const reviewed = ruleLines(reviewAgain);
+  let diagnostics = base.diagnostics.filter((d) => !removedDiagnostics.has(d) && !(DEAD_RULE_CODES.has(d.code) && reviewed.has(d.span.line)));
+  for (const d of fresh) diagnostics.push(d);
+  for (const [name, chains] of byTable(reviewAgain)) findDeadRulesInChains(ruleset.tables.get(name)!, family, chains, diagnostics);
+  const undead = diagnostics.filter((d) => !DEAD_RULE_CODES.has(d.code));
+  const outcomesAfter = [...changes.keys()].map((chain) => chainOutcomes(table, family, [chain], undead)[0]);
+  const errorsAfter = fresh.some((d) => d.severity === 'error');
+  if (errorsBefore || errorsAfter || outcomesAfter.join('\n') !== outcomesBefore.join('\n')) {
+    // What a jump into a changed chain means changed: the chains that make it, directly or not, are reviewed again.
+    const callers = [...callersOf(new Map([...changes.keys()].map((c) => [c, table])))].map(([chain]) => chain).filter((chain) => !reviewAgain.has(chain));
+    const stale = ruleLines(callers);
+    diagnostics = diagnostics.filter((d) => !(DEAD_RULE_CODES.has(d.code) && stale.has(d.span.line)));
+    if (callers.length) findDeadRulesInChains(table, family, callers, diagnostics);
+  }
+  diagnostics.sort((x, y) => x.span.line - y.span.line || x.span.start - y.span.start || deadLast(x) - deadLast(y));
+
+  // The document's parsed lines follow (the language server's next whole parse reuses them).
+  const reuse = options.reuse;
+  if (reuse) {
+    reuse.moved(from, removed, added);
+    for (const r of read) reuse.set(r.line, r.text, 0, context.table, context.family, r.statement, r.diagnostics);
+  }
+  return { file, ruleset: { ...ruleset }, diagnostics };
+}
+
+/** The first statement on `line` or after it (statements in line order). */
+function firstStatementFrom(statements: readonly Statement[], line: number): number {
+  let lo = 0;
+  let hi = statements.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (statements[mid].line < line) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The chain a command's rules go to; null for a command that makes none (no command, another family's), undefined when its chain is missing. */
+function ruleChain(table: Table, statement: CommandLine): Chain | null | undefined {
+  const head = statement.head;
+  if (!head.kind || head.otherFamily || head.chainName === undefined) return null;
+  return table.chains.get(head.chainName);
+}
+
+/** A chain that exists from the start of the block, or is declared above `line`. */
+function declaredAbove(chain: Chain, line: number): boolean {
+  return chain.builtin || (chain.declaration !== undefined && chain.declaration.line < line);
+}
+
+/** The line of a rule read from a file. */
+function ruleLine(rule: Rule): number {
+  return (rule.facts.source as CommandLine).line;
+}
+
+function jumpedChain(rule: Rule): Chain | undefined {
+  return rule.target.kind === 'chain' ? rule.target.chain : undefined;
+}
+
+/** The chains the rules jump or go to, as the model lists them (once for a run of rules to the same chain). */
+function jumpsOf(rules: readonly Rule[]): Chain[] {
+  const jumps: Chain[] = [];
+  for (const rule of rules) {
+    const target = jumpedChain(rule);
+    if (target && jumps[jumps.length - 1] !== target) jumps.push(target);
+  }
+  return jumps;
+}
+
+function sameChains(a: readonly Chain[], b: readonly Chain[]): boolean {
+  const x = new Set(a);
+  const y = new Set(b);
+  return x.size === y.size && [...x].every((c) => y.has(c));
+}
+
+/** Where a rule on `line` goes among a chain's references (in line order: a file is built as it is read). */
+function firstReferenceFrom(references: readonly Rule[], line: number): number {
+  let lo = 0;
+  let hi = references.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ruleLine(references[mid]) < line) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function byTable(chains: Iterable<Chain>): Map<string, Chain[]> {
+  const tables = new Map<string, Chain[]>();
+  for (const chain of chains) {
+    const list = tables.get(chain.table);
+    if (list) list.push(chain);
+    else tables.set(chain.table, [chain]);
+  }
+  return tables;
+}
+
+/** The chain of the rule on `line`. */
+function chainAtLine(file: SaveFile, ruleset: Ruleset, line: number): Chain | undefined {
+  const block = file.blocks.find((b) => b.header.line < line && line < b.commit!.line);
+  const at = block ? statementAt(block.statements, line) : -1;
+  const st = at >= 0 ? block!.statements[at] : undefined;
+  return st?.kind === 'command' && st.head.chainName !== undefined ? ruleset.tables.get(block!.name.text)?.chains.get(st.head.chainName) : undefined;
+}
+
+/**
+ * Every position from line `below` on moved by `delta` lines: statements, their
+ * words and what the model keeps of them, blocks, tables, chains, diagnostics.
+ * A position held in several places (a diagnostic on a word) moves once.
+ */
+function moveLines(file: SaveFile, ruleset: Ruleset, diagnostics: readonly (readonly Diagnostic[])[], below: number, delta: number): void {
+  const moved = new Set<Span>();
+  const move = (span: Span | undefined) => {
+    if (!span || span.line < below || moved.has(span)) return;
+    moved.add(span);
+    span.line += delta;
+  };
+  const moveDiagnostic = (d: Diagnostic) => {
+    move(d.span);
+    if (d.related) for (const r of d.related) move(r.span);
+    move(d.fix?.insert?.at);
+    move(d.fix?.negation?.option);
+    move(d.fix?.negation?.bang);
+  };
+  for (const block of file.blocks) {
+    move(block.header);
+    move(block.name);
+    move(block.commit);
+    const statements = block.statements;
+    for (let k = firstStatementFrom(statements, below); k < statements.length; k++) {
+      const st = statements[k];
+      st.line += delta;
+      if (st.kind === 'chain') {
+        move(st.name);
+        move(st.policy);
+        move(st.counters);
+        continue;
+      }
+      moveHead(st.head, delta, move);
+      move(st.counters);
+      const facts = st.facts as RuleFacts | undefined;
+      if (!facts) continue;
+      for (const p of facts.problems) moveDiagnostic(p);
+      for (const limit of facts.limits) move(limit.anchor);
+      for (const c of [facts.inInterface, facts.outInterface]) {
+        move(c?.flag);
+        move(c?.value);
+      }
+    }
+  }
+  for (const list of diagnostics) for (const d of list) moveDiagnostic(d);
+  for (const table of ruleset.tables.values()) {
+    move(table.header);
+    for (const chain of table.chains.values()) {
+      move(chain.policyToken);
+      move(chain.declaration);
+    }
+  }
 }

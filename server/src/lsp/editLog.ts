@@ -1,12 +1,14 @@
 // Which lines of an open document the editor changed since a version: the
 // re-analysis after a keystroke reads only those lines again (analysis/
-// reanalyse.ts) instead of the whole text, when no line was added or removed.
+// reanalyse.ts) instead of the whole text; when lines were added or removed,
+// the one stretch of lines that holds every edit, the lines below it moved.
+import type { LineShift } from '../analysis/reanalyse';
 
 interface Edit {
   /** The version the edit made. */
   version: number;
-  /** Lines start to end of the text as it was; undefined when lines moved (added, removed, or the whole text replaced). */
-  lines?: { start: number; end: number };
+  /** Lines start to end of the text as it was, replaced by `lines` lines; undefined when the whole text was replaced. */
+  range?: { start: number; end: number; lines: number };
 }
 
 /** Kept edits of one document; older ones are forgotten, and asking about a version before them gets undefined. */
@@ -20,8 +22,7 @@ export class EditLog {
 
   /** Version `version` replaced lines `start` to `end` by `lines` lines (undefined: the whole text, or line numbers the analysis does not share). */
   record(version: number, range?: { start: number; end: number; lines: number }): void {
-    const inPlace = range && range.lines === range.end - range.start + 1;
-    this.edits.push({ version, lines: inPlace ? { start: range.start, end: range.end } : undefined });
+    this.edits.push({ version, range });
     if (this.edits.length > KEPT) this.forget(this.edits[this.edits.length - KEPT].version - 1);
   }
 
@@ -31,10 +32,41 @@ export class EditLog {
     const lines = new Set<number>();
     for (const edit of this.edits) {
       if (edit.version <= version || edit.version > upTo) continue;
-      if (!edit.lines) return undefined;
-      for (let line = edit.lines.start; line <= edit.lines.end; line++) lines.add(line);
+      const range = edit.range;
+      if (!range || range.lines !== range.end - range.start + 1) return undefined;
+      for (let line = range.start; line <= range.end; line++) lines.add(line);
     }
     return lines;
+  }
+
+  /**
+   * The edits after `version` up to `upTo` as one stretch of lines replaced by
+   * another (the lines above it untouched, those below moved); undefined when
+   * the whole text was replaced meanwhile, or the log does not reach back so far.
+   */
+  shift(version: number, upTo: number): LineShift | undefined {
+    if (version < this.from) return undefined;
+    // In the text as it is after each edit: lines [from, to) stand for lines [from, oldTo) of `version`'s.
+    let from = Infinity;
+    let to = 0;
+    let oldTo = 0;
+    for (const edit of this.edits) {
+      if (edit.version <= version || edit.version > upTo) continue;
+      const range = edit.range;
+      if (!range) return undefined;
+      const end = range.end + 1;
+      if (from === Infinity) {
+        from = range.start;
+        oldTo = end;
+      } else {
+        const last = Math.max(to, end);
+        oldTo += last - to;
+        to = last;
+        from = Math.min(from, range.start);
+      }
+      to = Math.max(to, end) - (end - range.start) + range.lines;
+    }
+    return from === Infinity ? { from: 0, removed: 0, added: 0 } : { from, removed: oldTo - from, added: to - from };
   }
 
   /** Edits up to `version` are no longer asked about. */

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { DEFAULT_OPTIONS } from '../analysis/analyse';
+import { narrowShift } from '../analysis/reanalyse';
 import { analyseDocument, analyseSaveDocument, analyseScriptDocument, DocumentAnalysis, DocumentKind, documentKind, DocumentOptions, reanalyseSaveDocument } from '../analysis/document';
 import type { Diagnostic } from '../diagnostics';
 import { cleanMessage, shorten } from '../display';
@@ -59,7 +60,7 @@ const documents = new TextDocuments({
     const kept = before?.text === doc.getText() ? before : undefined;
     for (const change of changes) {
       const range = 'range' in change ? { start: change.range.start.line, end: change.range.end.line, lines: lineCount(change.text) } : undefined;
-      log?.record(version, range);
+      log?.record(version, range && wholeLines(change as LineEdit, range));
       if (!lines) continue;
       if (range) lines.edited(range.start, range.end, range.lines);
       else parsedLines.delete(doc.uri);
@@ -76,6 +77,17 @@ const documents = new TextDocuments({
     return updated;
   },
 });
+
+/**
+ * An edit from the start of a line to the start of another, of whole lines (a line
+ * inserted or deleted as VS Code sends it): those lines alone are replaced, not the
+ * line the edit ends on. `range`: the lines it touches, as counted for any edit.
+ */
+function wholeLines(change: LineEdit, range: { start: number; end: number; lines: number }): { start: number; end: number; lines: number } {
+  const { start, end } = change.range;
+  const whole = start.character === 0 && end.character === 0 && (change.text === '' || change.text.endsWith('\n'));
+  return whole ? { start: range.start, end: range.end - 1, lines: range.lines - 1 } : range;
+}
 
 let settings: Settings = {
   diagnostics: { enable: true },
@@ -248,8 +260,11 @@ async function analyse(doc: TextDocument, text: string, version: number, stop: S
     const log = editLogs.get(doc.uri);
     // No analysis starts from an older one than the last finished.
     log?.forget(base.version);
+    // Only rules edited in place, or else the stretch of lines that replaced others (narrowed to what differs).
+    const shift = log?.shift(base.version, version);
+    const edited = log?.since(base.version, version) ?? (shift && narrowShift(shift, base.text, text));
     try {
-      const patched = await runInSlices(reanalyseSaveDocument(base.analysis, text, options, log?.since(base.version, version)), stop, version);
+      const patched = await runInSlices(reanalyseSaveDocument(base.analysis, text, options, edited), stop, version);
       if (patched) return { text, version, analysis: patched };
     } catch (e) {
       if (e instanceof StaleAnalysis) throw e;

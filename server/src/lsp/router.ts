@@ -1,14 +1,14 @@
 // The server's main thread: it talks LSP with the editor and hands every document to a worker
 // thread (lsp/languageWorker.ts) that analyses it and answers for it, so no analysis and no
 // garbage collection of a ruleset ever holds up the thread the editor talks to. Small documents
-// share one worker. A large one has its own: when an edit moves lines (a whole analysis again), a
-// new worker analyses the new text while the one holding the last finished analysis answers
-// hover, completion and the outline; when the new one publishes its diagnostics it takes over and
-// the old one ends, its heap given back at once. A document too large for two analyses of it in
-// memory at once has its serving worker ended as the new one starts: hover and completion are
-// answered here from the text alone until the new analysis is done. An edit that makes the new
-// analysis stale ends its worker too. Edits in place go to the worker that serves (it patches its
-// last analysis).
+// share one worker. A large one has its own. Edits go to the worker that serves: it patches its
+// last analysis (rules edited, added or removed). When it cannot, it asks for a whole analysis
+// (and lines added or removed while one runs make that one stale): a new worker analyses the new
+// text while the one holding the last finished analysis answers hover, completion and the
+// outline; when the new one publishes its diagnostics it takes over and the old one ends, its heap
+// given back at once. A document too large for two analyses of it in memory at once has its
+// serving worker ended as the new one starts: hover and completion are answered here from the
+// text alone until the new analysis is done.
 import { Worker } from 'node:worker_threads';
 import { SERVER_WORKER_YOUNG_GENERATION_MB } from '../node/v8Flags';
 import { CompletionParams, HoverParams, Message, MessageReader, MessageWriter, NotificationMessage, RequestMessage, ResponseMessage } from 'vscode-languageserver/node';
@@ -200,7 +200,9 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
         const doc = TextDocument.update(before, params!.contentChanges, params!.textDocument.version);
         documents.set(uri!, doc);
         if (!large) return post(shared(), m);
-        if (movesLines(params!.contentChanges)) return analyseAnew(large, doc, m);
+        // Lines added or removed while a whole analysis runs: it is stale, another starts. Else the worker with
+        // the last analysis patches it (lines added or removed too), or asks for a whole analysis elsewhere (analyseAnew).
+        if (movesLines(params!.contentChanges) && (large.newest !== large.serving || large.serving.retired)) return analyseAnew(large, doc, m);
         for (const link of new Set([large.serving, large.newest])) if (link) post(link, m);
         return;
       }
@@ -307,7 +309,7 @@ function didOpen(doc: TextDocument): NotificationMessage {
   return { jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri: doc.uri, languageId: doc.languageId, version: doc.version, text: doc.getText() } } };
 }
 
-/** Whether an edit adds or removes lines (or replaces the whole text): then the last analysis cannot be patched. */
+/** Whether an edit adds or removes lines (or replaces the whole text). */
 function movesLines(changes: { range?: { start: { line: number }; end: { line: number } }; text: string }[]): boolean {
   return changes.some((c) => !c.range || lineCount(c.text) !== c.range.end.line - c.range.start.line + 1);
 }

@@ -171,7 +171,8 @@ const GOTO = 8;
 
 class LineHead implements CommandHead {
   readonly kind?: CommandKind;
-  private readonly line: number;
+  /** Moved by a re-analysis when lines are added or removed above it (moveHead). */
+  line: number;
   private readonly bits: number;
   private readonly flagText?: string;
   private readonly flagStart: number;
@@ -234,6 +235,23 @@ class LineHead implements CommandHead {
     if (text === undefined) return undefined;
     return this.bits & quoted ? { text, line: this.line, start, end, quoted: true } : { text, line: this.line, start, end };
   }
+}
+
+/**
+ * A head's words moved `delta` lines down (up when negative): lines were added or removed
+ * above them. `move` moves a token (once, whoever else holds it).
+ */
+export function moveHead(head: CommandHead, delta: number, move: (token: Token | undefined) => void): void {
+  if (head instanceof LineHead) head.line += delta;
+  else {
+    move(head.flag);
+    move(head.chain);
+    move(head.target?.nameToken);
+  }
+  move(head.ruleNumber?.token);
+  move(head.newName);
+  move(head.policy);
+  move(head.table);
 }
 
 /** The two commands' `-A`/`-I`... are written at one place: they are one command (of two versions of a document, or two rules of one `-s a,b`). */

@@ -73,6 +73,23 @@ export class ParsedLines {
     this.used[line] = this.parse;
   }
 
+  /**
+   * Lines `from` to `from + removed` were replaced by `added` lines, and their
+   * parse with them (analysis/reanalyse.ts): the kept lines below move along,
+   * their statements moved already.
+   */
+  moved(from: number, removed: number, added: number): void {
+    if (from >= this.used.length) return;
+    const none = (fill: number | undefined) => new Array(added).fill(fill);
+    this.statements.splice(from, removed, ...none(undefined));
+    this.found.splice(from, removed, ...none(undefined));
+    this.texts.splice(from, removed, ...none(undefined));
+    this.columns.splice(from, removed, ...none(-1));
+    this.tables.splice(from, removed, ...none(undefined));
+    this.families.splice(from, removed, ...none(undefined));
+    this.used.splice(from, removed, ...none(this.parse));
+  }
+
   /** The parse is complete: what it did not use is dropped. */
   finish(): void {
     for (let line = 0; line < this.used.length; line++) {

@@ -34,7 +34,8 @@ export class CommandLine implements CommandSource {
   readonly kind = 'command';
 
   constructor(
-    readonly line: number,
+    /** Moved by a re-analysis when lines are added or removed above it (analysis/reanalyse.ts). */
+    public line: number,
     /** Where the line's text starts (a heredoc's lines are shifted in their script). */
     readonly column: number,
     /** The line as written. */
@@ -239,7 +240,7 @@ const NO_DIAGNOSTICS: readonly Diagnostic[] = Object.freeze([]);
  * The characters of `text` in a string of their own. V8 makes a slice of a long
  * string a view into it; joining first makes it copy them (flattening the join).
  */
-function unshared(text: string): string {
+export function unshared(text: string): string {
   return (' ' + text).slice(1);
 }
 
