@@ -361,3 +361,22 @@ test('after rule lines added or removed, the patched analysis is the whole analy
   for (const [i, name] of files.entries()) patched += checkShifts(name, readFileSync(path.join(corpus, name), 'utf8'), 4, 200 + i);
   assert.ok(patched > 60, `${patched} lines added or removed in ${files.length} corpus files patched`);
 });
+
+test('a rule line added or removed that changes packets (a MARK) redoes the review of the chains that jump to its chain', () => {
+  const options = { ...DEFAULT_OPTIONS, reuse: new ParsedLines() };
+  const dead = (a: Analysis) => a.diagnostics.filter((d) => d.code === 'shadowed-rule' || d.code === 'duplicate-rule').map((d) => d.message);
+  // INPUT's third rule takes only packets its first took, unless web marks them on the way.
+  const text = MARKS.replace('-A INPUT -m mark --mark 0x1 -j ACCEPT\n-A web', '-A INPUT -p tcp -m mark --mark 0x1 -j ACCEPT\n-A web');
+  const lines = text.split('\n');
+  const at = lines.indexOf('-A web -p tcp --dport 80 -j ACCEPT');
+  const marked = [...lines.slice(0, at), '-A web -j MARK --set-mark 0x1', ...lines.slice(at)].join('\n');
+  const base = analyseSaveText(marked, options);
+  assert.deepEqual(dead(base), []);
+  const removed = reanalyseEdited(base, text, options, { from: at, removed: 1, added: 0 });
+  assert.ok(removed, 'patched');
+  assert.deepEqual(removed.diagnostics, analyseSaveText(text, DEFAULT_OPTIONS).diagnostics);
+  assert.match(String(dead(removed)), /never matches/);
+  const added = reanalyseEdited(removed, marked, options, { from: at, removed: 0, added: 1 });
+  assert.ok(added, 'patched');
+  assert.deepEqual(added.diagnostics, base.diagnostics);
+});

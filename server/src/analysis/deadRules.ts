@@ -6,7 +6,7 @@
 // between that may change what it tests (MARK, a jump into a chain that marks)
 // breaks the argument.
 import type { Diagnostic, DiagnosticCode, Span } from '../diagnostics';
-import type { Family } from '../knowledge';
+import type { ExtensionSpec, Family } from '../knowledge';
 import { maskFromPrefix } from '../knowledge/addresses';
 import type { RuleFacts } from '../model/ruleFacts';
 import type { Chain, Rule, Ruleset, Table } from '../model/ruleset';
@@ -90,6 +90,21 @@ function unconditional(rule: Rule): boolean {
 
 // ---- targets: which end the way through the chain, which change the packet ----------
 
+/** What a packet may carry changed after a target extension, when it goes on to the next rule (CHANGE bits). */
+function extensionChanges(spec: ExtensionSpec): number {
+  if (spec.terminating && !spec.mayContinue) return 0;
+  return spec.changes ? spec.changes.reduce((bits, c) => bits | CHANGE[c], 0) : ANY_CHANGE;
+}
+
+/**
+ * Whether a rule may change a packet by its own target (a jump's chain aside): a
+ * rule like it added to a chain, or taken out, may change what a jump into the
+ * chain means to the chains that make it (analysis/reanalyse.ts).
+ */
+export function changesPackets(rule: Rule): boolean {
+  return rule.target.kind === 'extension' && extensionChanges(rule.target.spec) !== 0;
+}
+
 /** Per table: what a jump into each user chain may change, and which chains stop every packet. */
 class TableFacts {
   private readonly changes = new Map<Chain, number>();
@@ -111,8 +126,7 @@ class TableFacts {
       case 'verdict':
         return 0;
       case 'extension':
-        if (target.spec.terminating && !target.spec.mayContinue) return 0;
-        return target.spec.changes ? target.spec.changes.reduce((bits, c) => bits | CHANGE[c], 0) : ANY_CHANGE;
+        return extensionChanges(target.spec);
       case 'chain': {
         // A goto never comes back to this chain, nor a jump into a chain that stops every packet.
         if (target.goto || this.alwaysStops(target.chain)) return 0;

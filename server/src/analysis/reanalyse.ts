@@ -24,7 +24,7 @@ import type { CommandLine, SaveFile, Statement, TableBlock } from '../syntax/sav
 import { detectFamily, forgetRecentCommands, readBlockLine, readSaveFile, unshared } from '../syntax/saveFile';
 import { runToEnd, Steps } from '../steps';
 import { Analysis, AnalysisOptions, refuseInput } from './analyse';
-import { chainOutcomes, findDeadRulesInChains } from './deadRules';
+import { chainOutcomes, changesPackets, findDeadRulesInChains } from './deadRules';
 import { reviewRules } from './rulesetChecks';
 
 const DEAD_RULE_CODES: ReadonlySet<string> = new Set(['shadowed-rule', 'duplicate-rule']);
@@ -582,7 +582,9 @@ function shiftedAnalysis0(base: Patchable, text: string, options: AnalysisOption
   const undead = diagnostics.filter((d) => !DEAD_RULE_CODES.has(d.code));
   const outcomesAfter = [...changes.keys()].map((chain) => chainOutcomes(table, family, [chain], undead)[0]);
   const errorsAfter = fresh.some((d) => d.severity === 'error');
-  if (errorsBefore || errorsAfter || outcomesAfter.join('\n') !== outcomesBefore.join('\n')) {
+  // A rule that changes packets, or is broken (may change anything), added or taken out changes what a jump into its chain may change.
+  const changing = [...changes.values()].some((c) => c.gone.some(changesPackets) || c.added.some(changesPackets));
+  if (errorsBefore || errorsAfter || changing || outcomesAfter.join('\n') !== outcomesBefore.join('\n')) {
     // What a jump into a changed chain means changed: the chains that make it, directly or not, are reviewed again.
     const callers = [...callersOf(new Map([...changes.keys()].map((c) => [c, table])))].map(([chain]) => chain).filter((chain) => !reviewAgain.has(chain));
     const stale = ruleLines(callers);
