@@ -59,6 +59,11 @@ function modelOf(ruleset: Ruleset): string {
   return rulesetText(ruleset) + jumps.join('\n');
 }
 
+/** A document's analysis options, with parsed lines kept from one analysis to the next. */
+function optionsFor(name: string): AnalysisOptions {
+  return { ...DEFAULT_OPTIONS, fileName: name, reuse: new ParsedLines() };
+}
+
 /**
  * `edits` random edits in a row on rule lines of `text`; after each, the patched
  * analysis (when there is one) equals the whole analysis. Returns how many were patched.
@@ -66,8 +71,7 @@ function modelOf(ruleset: Ruleset): string {
  */
 function check(name: string, text: string, edits: number, seed: number, told = false): number {
   const next = random(seed);
-  const reuse = new ParsedLines();
-  const options: AnalysisOptions = { ...DEFAULT_OPTIONS, fileName: name, reuse };
+  const options = optionsFor(name);
   let lines = text.split('\n');
   let analysis: Analysis = analyseSaveText(text, options);
   let patched = 0;
@@ -313,8 +317,7 @@ function lineShiftEdit(lines: string[], next: () => number): { at: number; remov
  */
 function checkShifts(name: string, text: string, edits: number, seed: number): number {
   const next = random(seed);
-  const reuse = new ParsedLines();
-  const options: AnalysisOptions = { ...DEFAULT_OPTIONS, fileName: name, reuse };
+  const options = optionsFor(name);
   let lines = text.split('\n');
   let analysis: Analysis = analyseSaveText(text, options);
   let patched = 0;

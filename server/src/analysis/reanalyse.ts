@@ -289,14 +289,8 @@ function commandLineText(line: string): boolean {
 
 /** The index of the statement on `line` in a block's statements (in line order), or -1. */
 function statementAt(statements: readonly Statement[], line: number): number {
-  let lo = 0;
-  let hi = statements.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (statements[mid].line < line) lo = mid + 1;
-    else hi = mid;
-  }
-  return statements[lo]?.line === line ? lo : -1;
+  const at = firstStatementFrom(statements, line);
+  return statements[at]?.line === line ? at : -1;
 }
 
 /**
