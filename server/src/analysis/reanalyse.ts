@@ -15,6 +15,7 @@
 import type { Diagnostic, Span } from '../diagnostics';
 import type { Family } from '../knowledge';
 import { targetRef } from '../model/build';
+import { jumpedChain } from '../model/graph';
 import { ruleCommitProblems } from '../model/kernelChecks';
 import { addressPairs, lineFacts, rememberFacts, ruleCountOf, RuleFacts } from '../model/ruleFacts';
 import { Chain, ChainRule, Rule, Ruleset, Table } from '../model/ruleset';
@@ -623,10 +624,6 @@ function declaredAbove(chain: Chain, line: number): boolean {
 /** The line of a rule read from a file. */
 function ruleLine(rule: Rule): number {
   return (rule.facts.source as CommandLine).line;
-}
-
-function jumpedChain(rule: Rule): Chain | undefined {
-  return rule.target.kind === 'chain' ? rule.target.chain : undefined;
 }
 
 /** The chains the rules jump or go to, as the model lists them (once for a run of rules to the same chain). */
