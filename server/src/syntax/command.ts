@@ -311,30 +311,15 @@ export interface ParseContext {
    * a chain up by it finds its hash already computed.
    */
   names?: Map<string, string>;
-  /** The last few names pooled: a chain's rules come in a row, and jump to the same few chains. */
-  recentNames?: string[];
 }
 
-const RECENT_NAMES = 4;
-
 /** The pooled copy of a name (see ParseContext.names). */
-export function pooledName(ctx: { names?: Map<string, string>; recentNames?: string[] }, token: Token): void {
+export function pooledName(ctx: { names?: Map<string, string> }, token: Token): void {
   const pool = ctx.names;
   if (!pool) return;
-  const text = token.text;
-  const recent = (ctx.recentNames ??= []);
-  // Comparing with a few strings is cheaper than hashing the name for the pool.
-  for (let k = 0; k < recent.length; k++) {
-    if (recent[k] === text) {
-      token.text = recent[k];
-      return;
-    }
-  }
-  let known = pool.get(text);
-  if (known === undefined) pool.set(text, (known = text));
+  const known = pool.get(token.text);
+  if (known === undefined) pool.set(token.text, token.text);
   else token.text = known;
-  if (recent.length === RECENT_NAMES) recent.pop();
-  recent.unshift(known);
 }
 
 /** A match of the same name comes after the one at `k`. */
@@ -399,6 +384,10 @@ interface Resolved {
   letter: string;
   arg: BaseOption['arg'];
 }
+
+/** Each base option's resolution, made once: one is looked up for nearly every word of a rule. */
+const BASE_RESOLVED: ReadonlyMap<string, Resolved> = new Map([...BASE_LONG].map(([name, { letter, arg }]) => [name, Object.freeze({ kind: 'base' as const, letter, arg })]));
+
 interface ResolvedExt {
   kind: 'ext';
   owner: MatchUse | TargetUse;
@@ -516,13 +505,8 @@ class CommandParser {
       this.skipValues(inline !== undefined);
       return;
     }
-    const valueToken = (): Token | undefined => {
-      if (inline !== undefined) return { ...word, ...partOf(word, eq + 1), text: inline };
-      return this.words[this.i] ? this.words[this.i++] : undefined;
-    };
     if (resolved.kind === 'base') {
-      const arg = resolved.arg === 'required' ? valueToken()
-        : resolved.arg === 'optional' && inline !== undefined ? valueToken() : undefined;
+      const arg = resolved.arg === 'required' || (resolved.arg === 'optional' && inline !== undefined) ? this.valueToken(word, eq, inline) : undefined;
       if (resolved.arg === 'required' && !arg) {
         this.report('missing-value', flag, t('`--{0}` needs a value', name));
         return;
@@ -535,8 +519,14 @@ class CommandParser {
       if (resolved.spec.value === undefined && inline !== undefined) {
         this.report('bad-argument', word, t('`--{0}` takes no value', resolved.spec.name));
       }
-      this.extensionOption(resolved.owner, resolved.spec, flag, resolved.spec.value ? valueToken() : undefined);
+      this.extensionOption(resolved.owner, resolved.spec, flag, resolved.spec.value ? this.valueToken(word, eq, inline) : undefined);
     }
+  }
+
+  /** A long option's value: after its `=`, else the next word. */
+  private valueToken(word: Token, eq: number, inline: string | undefined): Token | undefined {
+    if (inline !== undefined) return { ...word, ...partOf(word, eq + 1), text: inline };
+    return this.words[this.i] ? this.words[this.i++] : undefined;
   }
 
   private shortOptions(word: Token): void {
@@ -569,8 +559,8 @@ class CommandParser {
 
   /** getopt_long's lookup: exact name first (base options, then newest module), else a unique prefix. */
   private resolveLong(name: string): Resolved | ResolvedExt | { ambiguous: string[] } | undefined {
-    const base = BASE_LONG.get(name);
-    if (base) return { kind: 'base', letter: base.letter, arg: base.arg };
+    const base = BASE_RESOLVED.get(name);
+    if (base) return base;
     const exact = this.exactOption(name);
     if (exact) return exact;
     if (name === '') return undefined;
