@@ -3,7 +3,7 @@
 // conntrack states, marks, TCP flags). Worked out once per command, while its
 // words are at hand, and compared by the dead-rule review.
 import type { Family, OptionName, PacketChange } from '../knowledge';
-import { checkValue, kinded, type KindedValue } from '../knowledge/values';
+import { checkValue, kinded, type KindedValue, type ValueContext } from '../knowledge/values';
 import { CT_STATES, STATE_NAMES, TCP_FLAGS } from '../knowledge/vocabulary';
 import type { Criterion, MatchUse, OptionUse, RuleSpec } from '../syntax/command';
 
@@ -274,15 +274,25 @@ function protocolOf(number: number, negated: boolean): Shape['protocol'] {
   return p;
 }
 
+/** What values are checked with here, one per family. */
+const CONTEXTS: Readonly<Record<Family, ValueContext>> = { ipv4: Object.freeze({ family: 'ipv4' }), ipv6: Object.freeze({ family: 'ipv6' }) };
+
+/** The shape being worked out, one for every rule: the rule keeps the compact copy made of it. */
+const WORK: Shape = blankShape();
+
+function blankShape(shape?: Shape): Shape {
+  // Every field set here, so that the object keeps one layout.
+  const s = shape ?? ({} as Shape);
+  s.exact = true; s.empty = false; s.protocol = undefined; s.source = undefined; s.destination = undefined; s.inInterface = undefined;
+  s.outInterface = undefined; s.fragment = undefined; s.sport = undefined; s.dport = undefined; s.eitherPort = NONE; s.neitherPort = NONE;
+  s.states = undefined; s.icmp = undefined; s.marks = NONE; s.tcpFlags = NONE; s.reads = 0; s.print = 0;
+  return s;
+}
+
 export function shapeOf(s: RuleSpec, addresses: { source?: string; destination?: string } | undefined, family: Family): Shape {
-  // Every field set here, so that all shapes share one object layout.
-  const shape: Shape = {
-    exact: true, empty: false, protocol: undefined, source: undefined, destination: undefined, inInterface: undefined,
-    outInterface: undefined, fragment: undefined, sport: undefined, dport: undefined, eitherPort: NONE, neitherPort: NONE,
-    states: undefined, icmp: undefined, marks: NONE, tcpFlags: NONE, reads: 0, print: 0,
-  };
+  const shape = blankShape(WORK);
   if (s.protocol) {
-    const n = checkValue('protocol', s.protocol.value.text, { family }).value;
+    const n = checkValue('protocol', s.protocol.value.text, CONTEXTS[family]).value;
     if (n === undefined) shape.exact = false;
     else if (n !== 0) shape.protocol = protocolOf(n, s.protocol.negated);
     // ip6tables tests `-p all` against the header chain it can parse; iptables ignores it.
@@ -295,8 +305,9 @@ export function shapeOf(s: RuleSpec, addresses: { source?: string; destination?:
   if (s.fragment) shape.fragment = s.fragment.negated ? 'first' : 'later';
   for (const m of s.matches) readMatch(shape, m);
   if (shape.sport?.length === 0 || shape.dport?.length === 0 || shape.icmp?.length === 0 || shape.states === 0) shape.empty = true;
-  const h = mix(nameHash(s.target?.name ?? ''), s.matches.length, shape.protocol ? shape.protocol.number * 2 + +shape.protocol.negated : -1,
-    shape.sport?.[0]?.[0] ?? -1, shape.dport?.[0]?.[0] ?? -1, shape.dport?.[0]?.[1] ?? -1);
+  let h = mix(nameHash(s.target?.name ?? ''), s.matches.length);
+  h = mix(h, shape.protocol ? shape.protocol.number * 2 + +shape.protocol.negated : -1);
+  h = mix(mix(mix(h, shape.sport?.[0]?.[0] ?? -1), shape.dport?.[0]?.[0] ?? -1), shape.dport?.[0]?.[1] ?? -1);
   shape.print = netHash(netHash(h, shape.source), shape.destination);
   return new CompactShape(shape);
 }
@@ -347,13 +358,12 @@ class CompactShape implements Shape {
   get tcpFlags() { return this.rare?.tcpFlags ?? NONE; }
 }
 
-function mix(h: number, ...values: number[]): number {
-  for (const v of values) h = Math.imul(h ^ v, 0x9e3779b1) ^ (h >>> 15);
-  return h;
+function mix(h: number, value: number): number {
+  return Math.imul(h ^ value, 0x9e3779b1) ^ (h >>> 15);
 }
 
 function netHash(h: number, n: Net | undefined): number {
-  return n ? mix(h, n.number ?? Number(BigInt.asUintN(32, n.address)), n.prefix * 2 + +n.negated) : mix(h, -1);
+  return n ? mix(mix(h, n.number ?? Number(BigInt.asUintN(32, n.address))), n.prefix * 2 + +n.negated) : mix(h, -1);
 }
 
 function nameHash(name: string): number {
@@ -389,7 +399,7 @@ function net(shape: Shape, c: Criterion | undefined, text: string | undefined, f
   let n: Net | null | undefined = family === 'ipv4' ? plainIPv4Network(key) : undefined;
   n ??= known.get(key);
   if (n === undefined) {
-    const cidr = checkValue('addressList', key, { family }).value;
+    const cidr = checkValue('addressList', key, CONTEXTS[family]).value;
     // Host names (and anything unparsed) are left to the machine that loads the rules.
     n = !(cidr && typeof cidr === 'object' && 'address' in cidr) ? null
       : family === 'ipv4' ? new IPv4Net(Number(cidr.address), Number(cidr.mask), cidr.prefix, false)
@@ -455,7 +465,7 @@ function plainIPv4Network(text: string): Net | undefined {
 function networkInterface(shape: Shape, c: Criterion | undefined): InterfaceName | undefined {
   if (!c) return undefined;
   const text = c.value.text;
-  if (text === '' || checkValue('interface', text, { family: 'ipv4' }).error) {
+  if (text === '' || checkValue('interface', text, CONTEXTS.ipv4).error) {
     shape.exact = false;
     return undefined;
   }
