@@ -12,7 +12,7 @@
 import { Worker } from 'node:worker_threads';
 import { SERVER_WORKER_YOUNG_GENERATION_MB } from '../node/v8Flags';
 import { CompletionParams, HoverParams, Message, MessageReader, MessageWriter, NotificationMessage, RequestMessage, ResponseMessage } from 'vscode-languageserver/node';
-import { TextDocument } from 'vscode-languageserver-textdocument';
+import { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { documentKind } from '../analysis/document';
 import { DocumentLines } from './documentLines';
 import { completionAnswer, hoverAnswer } from './textAnswers';
@@ -71,7 +71,7 @@ interface Large {
 
 /** Routes the editor's messages (`reader`, `writer`) to workers that run `entry`. */
 export function routeLanguage(reader: MessageReader, writer: MessageWriter, entry: string): void {
-  const documents = new Map<string, TextDocument>();
+  const documents = new Map<string, EditorText>();
   const larges = new Map<string, Large>();
   const ended: ServerThreads['ended'] = [];
   /** A worker's requests to the editor, by the id the editor sees. */
@@ -128,7 +128,7 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
     if (!link.uri) {
       link.ended = true;
       sharedWorker = spawn();
-      for (const doc of documents.values()) if (!larges.has(doc.uri)) post(sharedWorker, didOpen(doc));
+      for (const [uri, doc] of documents) if (!larges.has(uri)) post(sharedWorker, didOpen(doc.current()));
       for (const m of link.pending.values()) post(sharedWorker, m);
       return;
     }
@@ -136,7 +136,7 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
     if (!large) return;
     if (large.serving === link) large.serving = undefined;
     // A document that kills every worker is not analysed again and again: the serving one (if any) answers.
-    if (large.newest === link) large.newest = ++large.deaths <= 2 ? spawn(link.uri, documents.get(link.uri)) : large.serving ?? link;
+    if (large.newest === link) large.newest = ++large.deaths <= 2 ? spawn(link.uri, documents.get(link.uri)?.current()) : large.serving ?? link;
     end(link, 'died', large.newest.ended ? undefined : large.newest);
   }
 
@@ -174,7 +174,7 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
       if (m.method === 'initialize') initialize = m;
       if (m.method === 'shutdown') return void writer.write({ jsonrpc: '2.0', id: m.id, result: null } as ResponseMessage);
       if (m.method === SERVER_THREADS_REQUEST) return void writer.write({ jsonrpc: '2.0', id: m.id, result: status() } as ResponseMessage);
-      if (large?.fromText && TEXT_ANSWERS.has(m.method)) return void writer.write(fromText(large.fromText, documents.get(uri!)!, m));
+      if (large?.fromText && TEXT_ANSWERS.has(m.method)) return void writer.write(fromText(large.fromText, documents.get(uri!)!.current(), m));
       return post(linkFor(uri, m.method), m);
     }
     if (!Message.isNotification(m)) return;
@@ -189,20 +189,19 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
       case 'textDocument/didOpen': {
         const { languageId, version, text } = params!.textDocument;
         const doc = TextDocument.create(uri!, languageId, version, text);
-        documents.set(uri!, doc);
+        documents.set(uri!, new EditorText(doc));
         if (text.length >= LARGE_DOCUMENT) larges.set(uri!, { newest: spawn(uri, doc), deaths: 0 });
         else post(shared(), m);
         return;
       }
       case 'textDocument/didChange': {
-        const before = documents.get(uri!);
-        if (!before) return;
-        const doc = TextDocument.update(before, params!.contentChanges, params!.textDocument.version);
-        documents.set(uri!, doc);
+        const doc = documents.get(uri!);
+        if (!doc) return;
+        doc.update(params!.contentChanges, params!.textDocument.version);
         if (!large) return post(shared(), m);
         // Lines added or removed while a whole analysis runs: it is stale, another starts. Else the worker with
         // the last analysis patches it (lines added or removed too), or asks for a whole analysis elsewhere (analyseAnew).
-        if (movesLines(params!.contentChanges) && (large.newest !== large.serving || large.serving.retired)) return analyseAnew(large, doc, m);
+        if (movesLines(params!.contentChanges) && (large.newest !== large.serving || large.serving.retired)) return analyseAnew(large, doc.current(), m);
         for (const link of new Set([large.serving, large.newest])) if (link) post(link, m);
         return;
       }
@@ -242,7 +241,7 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
 
   /** A worker asks for a whole analysis of `uri` elsewhere: a large document's serving worker, or the shared one for a document grown large. */
   function analyseAnewFor(link: Link, uri: string): void {
-    const doc = documents.get(uri);
+    const doc = documents.get(uri)?.current();
     const large = larges.get(uri);
     if (!doc || (large && link !== large.newest)) return;
     if (large) return analyseAnew(large, doc);
@@ -303,6 +302,35 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
 
   reader.listen(fromEditor);
   reader.onClose(() => process.exit(0));
+}
+
+/** Edits kept at most before they are applied to the text, though nothing asked for it. */
+const PENDING_EDITS = 1000;
+
+/**
+ * A document's text as the editor has it, brought up to date when asked for: this thread
+ * needs it only to start a worker and to answer from the text, and applying each keystroke
+ * makes a new copy of the whole text (23 MB for a kube-proxy node's rules).
+ */
+class EditorText {
+  private pending: TextDocumentContentChangeEvent[] = [];
+  private version: number;
+
+  constructor(private doc: TextDocument) {
+    this.version = doc.version;
+  }
+
+  update(changes: TextDocumentContentChangeEvent[], version: number): void {
+    for (const change of changes) this.pending.push(change);
+    this.version = version;
+    if (this.pending.length > PENDING_EDITS) this.current();
+  }
+
+  current(): TextDocument {
+    if (this.pending.length || this.doc.version !== this.version) this.doc = TextDocument.update(this.doc, this.pending, this.version);
+    this.pending = [];
+    return this.doc;
+  }
 }
 
 function didOpen(doc: TextDocument): NotificationMessage {
