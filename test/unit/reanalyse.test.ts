@@ -14,7 +14,7 @@ import { ParsedLines } from '../../server/src/syntax/parsedLines';
 import type { DocumentAnalysis } from '../../server/src/analysis/document';
 import { chainIndex } from '../../server/src/services/chainOccurrences';
 import { semanticTokens } from '../../server/src/services/semanticTokens';
-import { documentSymbols, foldingRanges } from '../../server/src/services/symbols';
+import { carryOver, documentSymbols, foldingRanges } from '../../server/src/services/symbols';
 import { traceLenses } from '../../server/src/services/trace';
 import { generateKubeProxy } from '../bench/kubeProxy';
 import { CORPUS, REPO } from '../support/shared';
@@ -79,6 +79,7 @@ function check(name: string, text: string, edits: number, seed: number, told = f
   if (rules.length === 0) return 0;
   for (let k = 0; k < edits; k++) {
     const at = rules[Math.floor(next() * rules.length)];
+    if (told) shownOf(analysis, lines.join('\n'));
     lines = lines.map((l, i) => (i === at ? editLine(l, next) : l));
     const edited = lines.join('\n');
     const whole = analyseSaveText(edited, { ...DEFAULT_OPTIONS, fileName: name });
@@ -87,6 +88,11 @@ function check(name: string, text: string, edits: number, seed: number, told = f
       patched++;
       assert.deepEqual(again.diagnostics, whole.diagnostics, `${name}, edit ${k} (line ${at + 1}: ${lines[at]})`);
       assert.equal(modelOf(again.ruleset!), modelOf(whole.ruleset!), `${name}, edit ${k}: the model`);
+      if (told) {
+        // The outline and folds carried over from before the edit are those of the new text.
+        carryOver(documentOf(analysis), documentOf(again));
+        assert.equal(shownOf(again, edited), shownOf(whole, edited), `${name}, edit ${k}: outline, folding, lenses, tokens`);
+      }
       analysis = again;
     } else {
       analysis = analyseSaveText(edited, options);
@@ -279,9 +285,18 @@ test('told the edited lines, a parse error typed into a rule and taken out again
   assert.ok(!analysis.diagnostics.some((d) => d.severity === 'error'));
 });
 
+const documents = new WeakMap<Analysis, DocumentAnalysis>();
+
+/** The analysis as the language server holds it (one object per analysis: the services keep what they work out per object). */
+function documentOf(a: Analysis): DocumentAnalysis {
+  let doc = documents.get(a);
+  if (!doc) documents.set(a, doc = { kind: 'save', diagnostics: a.diagnostics, rulesets: a.ruleset ? { [a.ruleset.family]: a.ruleset } : {}, file: a.file, patch: a.patch });
+  return doc;
+}
+
 /** What the editor's outline, folding, code lenses and highlighting show of an analysis of `text`. */
 function shownOf(a: Analysis, text: string): string {
-  const doc: DocumentAnalysis = { kind: 'save', diagnostics: a.diagnostics, rulesets: a.ruleset ? { [a.ruleset.family]: a.ruleset } : {}, file: a.file };
+  const doc = documentOf(a);
   return JSON.stringify([documentSymbols(doc, text), foldingRanges(doc), traceLenses(doc), semanticTokens(chainIndex(doc, text))]);
 }
 
@@ -325,6 +340,8 @@ function checkShifts(name: string, text: string, edits: number, seed: number): n
     if (!lines.some((l) => /^(\[\d+:\d+\] )?-A /.test(l))) break;
     const { at, removed, added } = lineShiftEdit(lines, next);
     const before = lines;
+    // What the editor was shown before the edit: carried over to the patched analysis where the edit cannot have changed it.
+    shownOf(analysis, lines.join('\n'));
     lines = [...lines.slice(0, at), ...added, ...lines.slice(at + removed)];
     const edited = lines.join('\n');
     const whole = analyseSaveText(edited, { ...DEFAULT_OPTIONS, fileName: name });
@@ -338,6 +355,7 @@ function checkShifts(name: string, text: string, edits: number, seed: number): n
       assert.equal(modelOf(again.ruleset!), modelOf(whole.ruleset!), `${what}: the model`);
       assert.deepEqual(again.file!.diagnostics, whole.file!.diagnostics, `${what}: the parse's own diagnostics`);
       assert.deepEqual(again.file!.blocks.map((b) => b.diagnostics), whole.file!.blocks.map((b) => b.diagnostics), `${what}: where each block's begin`);
+      carryOver(documentOf(analysis), documentOf(again));
       assert.equal(shownOf(again, edited), shownOf(whole, edited), `${what}: outline, folding, lenses, tokens`);
       analysis = again;
     } else {

@@ -4,7 +4,7 @@ import type { Diagnostic } from '../diagnostics';
 import type { Family } from '../knowledge';
 import { CHAIN_OWNERS } from '../knowledge/wellKnownChains';
 import { rulesetBuilder } from '../model/fromSave';
-import type { Ruleset } from '../model/ruleset';
+import type { Chain, Ruleset } from '../model/ruleset';
 import type { ParsedLines } from '../syntax/parsedLines';
 import { detectFamily, readSaveFile, SaveFile } from '../syntax/saveFile';
 import { runToEnd, Steps } from '../steps';
@@ -36,6 +36,16 @@ export interface Analysis {
   file?: SaveFile;
   ruleset?: Ruleset;
   diagnostics: Diagnostic[];
+  /** Made by patching the last analysis (analysis/reanalyse.ts): what changed, for what services worked out to be carried over. */
+  patch?: Patch;
+}
+
+/** Old lines `from` to `from + removed` became `added` new ones (none: rules edited in place, the first at `from`); the chains whose rules were edited, taken out or put in. */
+export interface Patch {
+  from: number;
+  removed: number;
+  added: number;
+  chains: readonly Chain[];
 }
 
 export function analyseSaveText(text: string, options: AnalysisOptions = DEFAULT_OPTIONS): Analysis {

@@ -10,7 +10,7 @@ import type { IptablesCall } from '../shell/scriptFirewall';
 import type { SaveFile } from '../syntax/saveFile';
 import type { Machine } from '../shell/utilities';
 import { runToEnd, Steps } from '../steps';
-import { AnalysisOptions, analyseSaveSteps, refuseInput } from './analyse';
+import { AnalysisOptions, analyseSaveSteps, Patch, refuseInput } from './analyse';
 import { LineShift, reanalyseSteps } from './reanalyse';
 import { analyseScriptSteps } from './script';
 
@@ -27,6 +27,8 @@ export interface DocumentAnalysis {
   calls?: IptablesCall[];
   /** A script's iptables-restore inputs (heredocs), positioned in the script. */
   restores?: SaveFile[];
+  /** Made by patching the last analysis: what changed (analysis/reanalyse.ts). */
+  patch?: Patch;
 }
 
 export interface DocumentOptions extends AnalysisOptions {
@@ -92,5 +94,5 @@ export function* reanalyseSaveDocument(base: DocumentAnalysis, text: string, opt
   const ruleset = base.file && base.rulesets[base.file.family];
   if (base.kind !== 'save' || !ruleset) return undefined;
   const a = yield* reanalyseSteps({ file: base.file, ruleset, diagnostics: base.diagnostics }, text, options, edited);
-  return a?.ruleset && { kind: 'save', diagnostics: cleaned(a.diagnostics), rulesets: { [a.ruleset.family]: a.ruleset }, file: a.file };
+  return a?.ruleset && { kind: 'save', diagnostics: cleaned(a.diagnostics), rulesets: { [a.ruleset.family]: a.ruleset }, file: a.file, patch: a.patch };
 }

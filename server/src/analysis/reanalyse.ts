@@ -134,7 +134,9 @@ function* inPlaceSteps(base: Patchable, text: string, options: AnalysisOptions, 
   // As a whole analysis orders them: by place, and at one place the dead-rule review's last.
   diagnostics.sort((a, b) => a.span.line - b.span.line || a.span.start - b.span.start || deadLast(a) - deadLast(b));
   // A ruleset object of its own: whatever was worked out per ruleset (a trace's compiled chains) is of the old rules.
-  return { file, ruleset: { ...ruleset }, diagnostics };
+  let first = Infinity;
+  for (const line of lines) first = Math.min(first, line);
+  return { file, ruleset: { ...ruleset }, diagnostics, patch: { from: first, removed: 0, added: 0, chains: [...chains.keys()] } };
 }
 
 /** The lines of the chains' rules. */
@@ -594,7 +596,7 @@ function shiftedAnalysis0(base: Patchable, text: string, options: AnalysisOption
     reuse.moved(from, removed, added);
     for (const r of read) reuse.set(r.line, r.text, 0, context.table, context.family, r.statement, r.diagnostics);
   }
-  return { file, ruleset: { ...ruleset }, diagnostics };
+  return { file, ruleset: { ...ruleset }, diagnostics, patch: { from, removed, added, chains: [...changes.keys()] } };
 }
 
 /** The first statement on `line` or after it (statements in line order). */

@@ -34,7 +34,48 @@ const FAMILY_NAMES: Record<Family, { name: string; tool: string }> = {
 /** Occurrences that say a chain is worked on here (a jump alone names a chain of elsewhere too). */
 const OWNS = new Set(['declare', 'rename-from', 'rename-to', 'rule', 'command']);
 
+// Worked out once per analysis (the outline of 160k rules takes seconds), and carried over to an analysis patched from it.
+const OUTLINES = new WeakMap<DocumentAnalysis, OutlineSymbol[]>();
+const FOLDS = new WeakMap<DocumentAnalysis, Fold[] | undefined>();
+
 export function documentSymbols(analysis: DocumentAnalysis, text: string): OutlineSymbol[] {
+  let symbols = OUTLINES.get(analysis);
+  if (!symbols) OUTLINES.set(analysis, symbols = outlineOf(analysis, text));
+  return symbols;
+}
+
+/**
+ * The outline and folds of `base` made those of `patched`, its analysis after an
+ * edit (analysis/reanalyse.ts), where the edit cannot have changed them but by
+ * moving lines: rules edited in place change neither; rules added or removed
+ * change a chain's rule count, and folds of runs of rules.
+ */
+export function carryOver(base: DocumentAnalysis, patched: DocumentAnalysis): void {
+  const patch = patched.patch;
+  if (!patch) return;
+  const { from, removed, added, chains } = patch;
+  const inPlace = removed === 0 && added === 0;
+  if (inPlace && FOLDS.has(base)) FOLDS.set(patched, FOLDS.get(base));
+  const outline = OUTLINES.get(base);
+  // A chain shows at its declaration, if it has one above the edit: else where its first rule is, which the edit may have moved.
+  if (!outline || !chains.every((c) => (c.declaration ?? c.policyToken)?.line! < from)) return;
+  if (inPlace) return void OUTLINES.set(patched, outline);
+  const end = from + removed;
+  const line = (l: number) => (l >= end ? l + added - removed : l);
+  const position = (p: Position) => ({ line: line(p.line), character: p.character });
+  const ruleset = patched.file && patched.rulesets[patched.file.family];
+  const counted = new Set(chains.map((c) => `${c.table} ${c.name}`));
+  const move = (s: OutlineSymbol, table?: string): OutlineSymbol => ({
+    ...s,
+    range: { start: position(s.range.start), end: position(s.range.end) },
+    selection: { ...s.selection, line: line(s.selection.line) },
+    detail: s.kind === 'chain' && counted.has(`${table} ${s.name}`) ? chainDetail(ruleset, table!, s.name) : s.detail,
+    children: s.children.map((c) => move(c, s.kind === 'table' ? s.name : table)),
+  });
+  OUTLINES.set(patched, outline.map((s) => move(s)));
+}
+
+function outlineOf(analysis: DocumentAnalysis, text: string): OutlineSymbol[] {
   const occurrences = chainIndex(analysis, text).occurrences.filter((o) => OWNS.has(o.kind));
   const lineEnd = lineLengths(text);
   if (analysis.file) {
@@ -85,7 +126,8 @@ function chainSymbols(occurrences: ChainOccurrence[], ruleset: Ruleset | undefin
     return {
       name, kind: 'chain', detail: chainDetail(ruleset, table, name),
       range: { start: { line: at.line, character: 0 }, end: { line: at.line, character: lineEnd(at.line) } },
-      selection: at,
+      // A copy: the model's own place moves with a patch (carryOver moves the outline's).
+      selection: { line: at.line, start: at.start, end: at.end },
       children: [],
     };
   });
@@ -109,6 +151,11 @@ function chainDetail(ruleset: Ruleset | undefined, table: string, name: string):
  * indentation serves shell code better, and any answer from us replaces it.
  */
 export function foldingRanges(analysis: DocumentAnalysis): Fold[] | undefined {
+  if (!FOLDS.has(analysis)) FOLDS.set(analysis, foldsOf(analysis));
+  return FOLDS.get(analysis);
+}
+
+function foldsOf(analysis: DocumentAnalysis): Fold[] | undefined {
   const file = analysis.file;
   if (!file) return undefined;
   const folds: Fold[] = [];
