@@ -410,6 +410,8 @@ class CommandParser {
   private readonly valueContext: ValueContext;
   /** What module options' values are checked with (the rule's protocol as given so far); reset by `-p`. */
   private optionContext?: ValueContext;
+  /** The last answer of exactOption. */
+  private found?: ResolvedExt;
 
   constructor(
     private readonly words: Token[],
@@ -583,20 +585,31 @@ class CommandParser {
     return candidates.length > 1 ? { ambiguous: fullNames } : undefined;
   }
 
-  /** The loaded module (target first, then the newest match) that has an option of exactly this name. */
+  /**
+   * The loaded module (target first, then the newest match) that has an option of exactly this name.
+   * The answer is one object, overwritten by the next lookup: nearly every option of a rule is found here.
+   */
   private exactOption(name: string): ResolvedExt | undefined {
     const target = this.rule.target;
     const own = target?.spec && optionNamed(target.spec, name);
-    if (own) return { kind: 'ext', owner: target!, spec: own };
+    if (own) return this.foundOption(target!, own);
     const matches = this.rule.matches;
     for (let k = matches.length - 1; k >= 0; k--) {
       const m = matches[k];
       // A module loaded again closes its earlier copy: only the newest copy of a name counts.
       if (!m.spec || loadedAgain(matches, k)) continue;
       const spec = optionNamed(m.spec, name);
-      if (spec) return { kind: 'ext', owner: m, spec };
+      if (spec) return this.foundOption(m, spec);
     }
     return undefined;
+  }
+
+  private foundOption(owner: MatchUse | TargetUse, spec: KnownOptionSpec): ResolvedExt {
+    const found = this.found;
+    if (!found) return (this.found = { kind: 'ext', owner, spec });
+    found.owner = owner;
+    found.spec = spec;
+    return found;
   }
 
   private loadedNewestFirst(): (MatchUse | TargetUse)[] {
@@ -955,7 +968,10 @@ class CommandParser {
         parsed = [...parsed, this.checkOptionValue(spec.second, next, ctx)];
       }
     }
-    owner.options.push({ spec, flag, values, negated: negation !== undefined, parsed });
+    const use: OptionUse = { spec, flag, values, negated: negation !== undefined, parsed };
+    // Most modules get one option: a list of one, not a pushed list's room for seventeen.
+    if (owner.options.length === 0) owner.options = [use];
+    else owner.options.push(use);
   }
 
   private checkOptionValue(spec: ValueSpec, token: Token, ctx: ValueContext): ParsedValue | undefined {
