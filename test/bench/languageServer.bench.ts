@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CompletionRequest, DocumentSymbolRequest, FoldingRangeRequest, HoverRequest, Position, TextDocumentContentChangeEvent } from 'vscode-languageserver-protocol/node';
+import { CompletionRequest, DocumentSymbolRequest, FoldingRangeRequest, HoverRequest, SemanticTokensRequest, Position, TextDocumentContentChangeEvent } from 'vscode-languageserver-protocol/node';
 import { SERVER_V8_FLAGS } from '../../server/src/node/v8Flags';
 import { LspClient } from '../support/lspClient';
 import { REPO } from '../support/shared';
@@ -153,9 +153,10 @@ async function main(): Promise<void> {
     }
     console.log(`one-character edit to fresh diagnostics: ${percentiles(fresh, 'edits')} (target p95 300 ms)`);
     phases.phase('requests and one-character edits');
-    // What VS Code asks after each edit besides diagnostics: the outline and folding of the new version.
+    // What VS Code asks after each edit besides diagnostics: the outline, folding and semantic tokens of the new version.
     const outline: number[] = [];
     const folding: number[] = [];
+    const tokens: number[] = [];
     for (let k = 0; k < 3; k++) {
       const line = rules[Math.floor(((k + 0.25) * rules.length) / 3)];
       const at = lines[line].indexOf('"') + 1;
@@ -167,8 +168,11 @@ async function main(): Promise<void> {
       const f0 = performance.now();
       await client.connection.sendRequest(FoldingRangeRequest.type, { textDocument: { uri } });
       folding.push(performance.now() - f0);
+      const t0 = performance.now();
+      await client.connection.sendRequest(SemanticTokensRequest.type, { textDocument: { uri } });
+      tokens.push(performance.now() - t0);
     }
-    console.log(`after an edit, document symbols: ${percentiles(outline, 'edits')}; folding: ${percentiles(folding, 'edits')}`);
+    console.log(`after an edit, document symbols: ${percentiles(outline, 'edits')}; folding: ${percentiles(folding, 'edits')}; semantic tokens: ${percentiles(tokens, 'edits')}`);
     // A rule added: the lines below move, and the whole text is analysed again.
     const added: number[] = [];
     for (let k = 0; k < 3; k++) {

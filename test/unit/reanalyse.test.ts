@@ -12,8 +12,7 @@ import type { Ruleset } from '../../server/src/model/ruleset';
 import { rulesetText } from '../../server/src/model/saveText';
 import { ParsedLines } from '../../server/src/syntax/parsedLines';
 import type { DocumentAnalysis } from '../../server/src/analysis/document';
-import { chainIndex } from '../../server/src/services/chainOccurrences';
-import { semanticTokens } from '../../server/src/services/semanticTokens';
+import { carryTokens, documentTokens } from '../../server/src/services/semanticTokens';
 import { carryOver, documentSymbols, foldingRanges } from '../../server/src/services/symbols';
 import { traceLenses } from '../../server/src/services/trace';
 import { generateKubeProxy } from '../bench/kubeProxy';
@@ -89,8 +88,9 @@ function check(name: string, text: string, edits: number, seed: number, told = f
       assert.deepEqual(again.diagnostics, whole.diagnostics, `${name}, edit ${k} (line ${at + 1}: ${lines[at]})`);
       assert.equal(modelOf(again.ruleset!), modelOf(whole.ruleset!), `${name}, edit ${k}: the model`);
       if (told) {
-        // The outline and folds carried over from before the edit are those of the new text.
+        // The outline, folds and tokens carried over from before the edit are those of the new text.
         carryOver(documentOf(analysis), documentOf(again));
+        carryTokens(documentOf(analysis), documentOf(again));
         assert.equal(shownOf(again, edited), shownOf(whole, edited), `${name}, edit ${k}: outline, folding, lenses, tokens`);
       }
       analysis = again;
@@ -297,7 +297,7 @@ function documentOf(a: Analysis): DocumentAnalysis {
 /** What the editor's outline, folding, code lenses and highlighting show of an analysis of `text`. */
 function shownOf(a: Analysis, text: string): string {
   const doc = documentOf(a);
-  return JSON.stringify([documentSymbols(doc, text), foldingRanges(doc), traceLenses(doc), semanticTokens(chainIndex(doc, text))]);
+  return JSON.stringify([documentSymbols(doc, text), foldingRanges(doc), traceLenses(doc), documentTokens(doc, text)]);
 }
 
 /** One line added or removed inside a table block: a rule copied, a new rule, a rule deleted, an empty line or a comment, or anything deleted. */
@@ -356,6 +356,7 @@ function checkShifts(name: string, text: string, edits: number, seed: number): n
       assert.deepEqual(again.file!.diagnostics, whole.file!.diagnostics, `${what}: the parse's own diagnostics`);
       assert.deepEqual(again.file!.blocks.map((b) => b.diagnostics), whole.file!.blocks.map((b) => b.diagnostics), `${what}: where each block's begin`);
       carryOver(documentOf(analysis), documentOf(again));
+      carryTokens(documentOf(analysis), documentOf(again));
       assert.equal(shownOf(again, edited), shownOf(whole, edited), `${what}: outline, folding, lenses, tokens`);
       analysis = again;
     } else {

@@ -46,6 +46,8 @@ export interface Patch {
   removed: number;
   added: number;
   chains: readonly Chain[];
+  /** The lines read again, with a command on them (of the new text). */
+  edited: readonly number[];
 }
 
 export function analyseSaveText(text: string, options: AnalysisOptions = DEFAULT_OPTIONS): Analysis {

@@ -22,7 +22,7 @@ import { Chain, ChainRule, Rule, Ruleset, Table } from '../model/ruleset';
 import { Command, moveHead } from '../syntax/command';
 import type { ParsedLines } from '../syntax/parsedLines';
 import type { CommandLine, SaveFile, Statement, TableBlock } from '../syntax/saveFile';
-import { detectFamily, forgetRecentCommands, readBlockLine, readSaveFile, unshared } from '../syntax/saveFile';
+import { detectFamily, firstStatementFrom, forgetRecentCommands, readBlockLine, readSaveFile, statementAt, unshared } from '../syntax/saveFile';
 import { runToEnd, Steps } from '../steps';
 import { Analysis, AnalysisOptions, refuseInput } from './analyse';
 import { chainOutcomes, changesPackets, findDeadRulesInChains } from './deadRules';
@@ -136,7 +136,7 @@ function* inPlaceSteps(base: Patchable, text: string, options: AnalysisOptions, 
   // A ruleset object of its own: whatever was worked out per ruleset (a trace's compiled chains) is of the old rules.
   let first = Infinity;
   for (const line of lines) first = Math.min(first, line);
-  return { file, ruleset: { ...ruleset }, diagnostics, patch: { from: first, removed: 0, added: 0, chains: [...chains.keys()] } };
+  return { file, ruleset: { ...ruleset }, diagnostics, patch: { from: first, removed: 0, added: 0, chains: [...chains.keys()], edited: [...lines] } };
 }
 
 /** The lines of the chains' rules. */
@@ -290,11 +290,6 @@ function commandLineText(line: string): boolean {
   return line !== '' && !/^[#*:]/.test(line) && line !== 'COMMIT' && !line.includes('\r');
 }
 
-/** The index of the statement on `line` in a block's statements (in line order), or -1. */
-function statementAt(statements: readonly Statement[], line: number): number {
-  const at = firstStatementFrom(statements, line);
-  return statements[at]?.line === line ? at : -1;
-}
 
 /**
  * A file's diagnostics (in line order: every block committed) with those of
@@ -596,20 +591,9 @@ function shiftedAnalysis0(base: Patchable, text: string, options: AnalysisOption
     reuse.moved(from, removed, added);
     for (const r of read) reuse.set(r.line, r.text, 0, context.table, context.family, r.statement, r.diagnostics);
   }
-  return { file, ruleset: { ...ruleset }, diagnostics, patch: { from, removed, added, chains: [...changes.keys()] } };
+  return { file, ruleset: { ...ruleset }, diagnostics, patch: { from, removed, added, chains: [...changes.keys()], edited: newStatements.map((st) => st.line) } };
 }
 
-/** The first statement on `line` or after it (statements in line order). */
-function firstStatementFrom(statements: readonly Statement[], line: number): number {
-  let lo = 0;
-  let hi = statements.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (statements[mid].line < line) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** The chain a command's rules go to; null for a command that makes none (no command, another family's), undefined when its chain is missing. */
 function ruleChain(table: Table, statement: CommandLine): Chain | null | undefined {

@@ -31,7 +31,7 @@ import type { ContextSource } from '../services/cursorContext';
 import { quickFixes } from '../services/quickFixes';
 import { chainIndex } from '../services/chainOccurrences';
 import { definition, HighlightKind, highlights, prepareRename, references, rename } from '../services/navigation';
-import { SEMANTIC_TOKEN_LEGEND, semanticTokens } from '../services/semanticTokens';
+import { carryTokens, documentTokens, SEMANTIC_TOKEN_LEGEND } from '../services/semanticTokens';
 import { carryOver, documentSymbols, foldingRanges, OutlineSymbol } from '../services/symbols';
 import { compareWithLive } from '../services/compareLive';
 import { runPacketTests } from '../services/packetTests';
@@ -266,8 +266,9 @@ async function analyse(doc: TextDocument, text: string, version: number, stop: S
     try {
       const patched = await runInSlices(reanalyseSaveDocument(base.analysis, text, options, edited), stop, version);
       if (patched) {
-        // The outline and folds of 160k rules take seconds: what the edit cannot have changed is kept.
+        // The outline, folds and tokens of 160k rules take seconds: what the edit cannot have changed is kept.
         carryOver(base.analysis, patched);
+        carryTokens(base.analysis, patched);
         return { text, version, analysis: patched };
       }
     } catch (e) {
@@ -514,7 +515,7 @@ connection.onFoldingRanges(({ textDocument: { uri } }) => fromAnalysis(uri, 'fol
   }) ?? null));
 
 connection.languages.semanticTokens.on(async ({ textDocument: { uri } }) =>
-  (await fromAnalysis(uri, 'semantic tokens', (a, text, lines) => ({ data: lines.semanticTokens(semanticTokens(chainIndex(a, text))) }))) ?? { data: [] });
+  (await fromAnalysis(uri, 'semantic tokens', (a, text, lines) => ({ data: lines.semanticTokens(documentTokens(a, text)) }))) ?? { data: [] });
 
 // The trace panel: the rulesets of a document for the engine in the webview, and lenses that open it.
 // A document over iptables.maxFileSize is not checked on every edit, but traced when asked: from

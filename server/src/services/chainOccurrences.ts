@@ -8,7 +8,7 @@ import type { DocumentAnalysis } from '../analysis/document';
 import type { Position, Span } from '../diagnostics';
 import { Family, isBuiltinChain, isStandardTarget, TableName } from '../knowledge';
 import { Command, CommandHead, headOf } from '../syntax/command';
-import type { SaveFile } from '../syntax/saveFile';
+import type { CommandLine, SaveFile } from '../syntax/saveFile';
 import { spanOf, Token } from '../syntax/token';
 
 export type OccurrenceKind =
@@ -74,7 +74,8 @@ export function chainIndex(analysis: DocumentAnalysis, text: string): ChainIndex
 }
 
 function buildIndex(analysis: DocumentAnalysis, text: string): ChainIndex {
-  const builder = new IndexBuilder(text, analysis.kind === 'script');
+  const lines = text.split('\n');
+  const builder = new IndexBuilder((line) => lines[line], analysis.kind === 'script');
   if (analysis.file) builder.saveFile(analysis.file);
   for (const call of analysis.calls ?? []) {
     const table = call.command.table;
@@ -89,16 +90,23 @@ function buildIndex(analysis: DocumentAnalysis, text: string): ChainIndex {
   return builder.finish();
 }
 
+/** The occurrences on some command lines of a save file alone (a patched analysis's new lines), in document order. */
+export function commandOccurrences(commands: readonly CommandLine[], family: Family): ChainOccurrence[] {
+  const byLine = new Map(commands.map((c) => [c.line, c]));
+  const builder = new IndexBuilder((line) => byLine.get(line)?.text, false);
+  for (const c of commands) builder.command(c.head, family, c.context.table);
+  return builder.finish().occurrences;
+}
+
 class IndexBuilder {
-  private readonly lines: string[];
   private readonly occurrences: ChainOccurrence[] = [];
   private readonly targets: ChainIndex['targets'] = [];
   private readonly unknown: ChainIndex['unknown'] = [];
   /** A script's loops and functions run a command many times: each place once. */
   private readonly seen?: Set<string>;
 
-  constructor(text: string, private readonly shell: boolean) {
-    this.lines = text.split('\n');
+  /** `lineAt`: the text of a line, where names are found as written. */
+  constructor(private readonly lineAt: (line: number) => string | undefined, private readonly shell: boolean) {
     if (shell) this.seen = new Set();
   }
 
@@ -138,7 +146,7 @@ class IndexBuilder {
     const literal = this.literalOf(token, source);
     const span = literal && literal.line === token.line && literal.start >= token.start && literal.end <= token.end ? literal : spanOf(token);
     if (this.seen && this.repeated(`${family} ${table} ${name} ${kind} ${spanKey(span)} ${literal ? spanKey(literal) : '-'}`)) return;
-    const asWritten = literal ? undefined : this.lines[span.line]?.slice(span.start, span.end);
+    const asWritten = literal ? undefined : this.lineAt(span.line)?.slice(span.start, span.end);
     this.occurrences.push({ name, table, family, kind, builtin: isBuiltinChain(table as TableName, name), span, literal, asWritten });
   }
 
@@ -153,7 +161,7 @@ class IndexBuilder {
 
   /** Does the text at `span` hold exactly `name`, bare (0) or in a pair of quotes (1)? */
   private writes(span: Span, name: string, quotes: 0 | 1): boolean {
-    const line = this.lines[span.line];
+    const line = this.lineAt(span.line);
     if (line === undefined || span.end - span.start !== name.length + 2 * quotes || !line.startsWith(name, span.start + quotes)) return false;
     const q = line[span.start];
     return quotes === 0 || ((q === '"' || q === "'") && line[span.end - 1] === q);

@@ -2,7 +2,10 @@
 // type, so a chain looks the same where it is declared and where it is used;
 // declarations carry `declaration`, built-in chains `defaultLibrary`.
 // The legend is defined here only; the server announces it as it is.
-import type { ChainIndex } from './chainOccurrences';
+import type { DocumentAnalysis } from '../analysis/document';
+import { statementAt } from '../syntax/saveFile';
+import type { CommandLine } from '../syntax/saveFile';
+import { ChainIndex, ChainOccurrence, chainIndex, commandOccurrences } from './chainOccurrences';
 
 export const SEMANTIC_TOKEN_LEGEND = {
   /** `chain` is contributed in package.json (semanticTokenTypes), as a kind of `function`. */
@@ -16,27 +19,94 @@ const DEFAULT_LIBRARY = 1 << SEMANTIC_TOKEN_LEGEND.tokenModifiers.indexOf('defau
 
 /** The tokens of a document in LSP's relative encoding (5 numbers per token). */
 export function semanticTokens(index: ChainIndex): number[] {
+  return encoded(placesOf(index.occurrences));
+}
+
+/** Tokens where they are: line, start, length and modifiers, four numbers each, in document order. */
+type Places = number[];
+
+function placesOf(occurrences: readonly ChainOccurrence[]): Places {
   const tokens: { line: number; start: number; length: number; modifiers: number }[] = [];
-  for (const o of index.occurrences) {
+  for (const o of occurrences) {
     if (!o.literal) continue;
     const modifiers = (o.kind === 'declare' || o.kind === 'rename-to' ? DECLARATION : 0) | (o.builtin ? DEFAULT_LIBRARY : 0);
     tokens.push({ line: o.literal.line, start: o.literal.start, length: o.literal.end - o.literal.start, modifiers });
   }
   tokens.sort((a, b) => a.line - b.line || a.start - b.start);
+  return tokens.flatMap((t) => [t.line, t.start, t.length, t.modifiers]);
+}
+
+function encoded(places: Places): number[] {
   const data: number[] = [];
   let line = 0;
   let start = 0;
   let end = -1;
-  for (const t of tokens) {
-    if (t.line === line && t.start < end) {
+  for (let i = 0; i < places.length; i += 4) {
+    const [at, from, length, modifiers] = [places[i], places[i + 1], places[i + 2], places[i + 3]];
+    if (at === line && from < end) {
       // A name written once for several chains (a script's variable) is one token with every modifier.
-      if (t.start === start) data[data.length - 1] |= t.modifiers;
+      if (from === start) data[data.length - 1] |= modifiers;
       continue;
     }
-    data.push(t.line - line, t.line === line ? t.start - start : t.start, t.length, CHAIN, t.modifiers);
-    line = t.line;
-    start = t.start;
-    end = t.start + t.length;
+    data.push(at - line, at === line ? from - start : from, length, CHAIN, modifiers);
+    line = at;
+    start = from;
+    end = from + length;
   }
   return data;
+}
+
+// Worked out once per analysis (the 160k-rule dump's index takes seconds), and carried over to an analysis patched from it.
+const PLACES = new WeakMap<DocumentAnalysis, Places>();
+
+/** The tokens of an analysed document `text`, in LSP's relative encoding. */
+export function documentTokens(analysis: DocumentAnalysis, text: string): number[] {
+  let places = PLACES.get(analysis);
+  if (!places) PLACES.set(analysis, places = placesOf(chainIndex(analysis, text).occurrences));
+  return encoded(places);
+}
+
+/**
+ * `base`'s tokens made those of `patched`, its analysis after an edit (analysis/reanalyse.ts):
+ * the lines it read again are tokenised again from their commands, the lines below moved.
+ */
+export function carryTokens(base: DocumentAnalysis, patched: DocumentAnalysis): void {
+  const places = PLACES.get(base);
+  const { patch, file } = patched;
+  if (!places || !patch || !file) return;
+  const { from, removed, added, edited } = patch;
+  const inPlace = removed === 0 && added === 0;
+  const redo = new Set(edited);
+  const end = from + removed;
+  const kept: Places = [];
+  for (let i = 0; i < places.length; i += 4) {
+    const line = places[i];
+    if (inPlace ? redo.has(line) : line >= from && line < end) continue;
+    kept.push(line >= end && !inPlace ? line + added - removed : line, places[i + 1], places[i + 2], places[i + 3]);
+  }
+  const commands: CommandLine[] = [];
+  for (const line of edited) {
+    const block = file.blocks.find((b) => b.header.line < line && (b.commit === undefined || line < b.commit.line));
+    const at = block ? statementAt(block.statements, line) : -1;
+    const st = at >= 0 ? block!.statements[at] : undefined;
+    if (st?.kind === 'command') commands.push(st);
+  }
+  PLACES.set(patched, merged(kept, placesOf(commandOccurrences(commands, file.family))));
+}
+
+/** Two lists of places in document order, as one. */
+function merged(a: Places, b: Places): Places {
+  if (b.length === 0) return a;
+  const out: Places = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const fromA = j >= b.length || (i < a.length && (a[i] < b[j] || (a[i] === b[j] && a[i + 1] <= b[j + 1])));
+    const list = fromA ? a : b;
+    const k = fromA ? i : j;
+    out.push(list[k], list[k + 1], list[k + 2], list[k + 3]);
+    if (fromA) i += 4;
+    else j += 4;
+  }
+  return out;
 }

@@ -234,6 +234,24 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
   return { family, blocks, comments, diagnostics };
 }
 
+/** The first of a block's statements (in line order) on `line` or after it. */
+export function firstStatementFrom(statements: readonly Statement[], line: number): number {
+  let lo = 0;
+  let hi = statements.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (statements[mid].line < line) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The index of the statement on `line` among a block's statements (in line order), or -1. */
+export function statementAt(statements: readonly Statement[], line: number): number {
+  const at = firstStatementFrom(statements, line);
+  return statements[at]?.line === line ? at : -1;
+}
+
 const NO_DIAGNOSTICS: readonly Diagnostic[] = Object.freeze([]);
 
 /**
