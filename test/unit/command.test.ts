@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Diagnostic } from '../../server/src/diagnostics';
 import { setLocale } from '../../server/src/l10n';
-import { parseCommand } from '../../server/src/syntax/command';
+import { CommandHead, headOf, lineHeadOf, parseCommand } from '../../server/src/syntax/command';
 import { splitRestoreWords } from '../../server/src/syntax/restoreWords';
 
 function parse(line: string, family: 'ipv4' | 'ipv6' = 'ipv4', table = 'filter') {
@@ -116,4 +116,25 @@ test('in Simplified Chinese, a removed or deprecated module or option gives the 
   } finally {
     setLocale(undefined);
   }
+});
+
+test('a rule file line keeps its head compact, and gives back the same words (places, quotes) as its whole parse', () => {
+  const lines = [
+    '-A INPUT -s 10.0.0.0/8 -j ACCEPT',
+    '-A "INPUT" -j "DROP"',
+    '--append=INPUT -j ACCEPT',
+    '-AINPUT -g "LOG_AND_DROP"',
+    '-I FORWARD 3 -j RETURN',
+    '   -A  OUTPUT   -j  KUBE-SERVICES  ',
+    '-N "my chain"',
+    '-P INPUT DROP',
+  ];
+  for (const line of lines) {
+    const { command } = parse(line);
+    const head = lineHeadOf(command);
+    const words = (h: CommandHead) => ({ flag: h.flag, chain: h.chain, target: h.target?.nameToken, goto: h.goto, name: h.targetName });
+    assert.deepEqual(words(head), words(headOf(command)), line);
+  }
+  // The unquoted, unsplit lines (nearly all of a file) keep no word objects.
+  assert.equal(Object.values(lineHeadOf(parse('-A INPUT -s 10.0.0.0/8 -j ACCEPT').command)).some((v) => typeof v === 'object' && v !== null && 'start' in v), false);
 });

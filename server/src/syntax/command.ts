@@ -153,36 +153,30 @@ export function headOf(command: Command): CommandHead {
 }
 
 /**
- * The head of a rule file's line: its three words kept as numbers and strings, made
+ * The head of a rule file's line: its three words kept as strings and columns, made
  * into tokens when asked for. A 700k-rule file would otherwise keep three word objects
  * and a target object per rule (about a fifth of its model).
  */
 export function lineHeadOf(command: Command): CommandHead {
-  const { flag, chain } = command;
-  const target = command.rule.target;
-  const plain = (token?: Token) => !token || token.unknown === undefined;
-  return !command.symbolic && plain(flag) && plain(chain) && plain(target?.nameToken) ? new LineHead(command) : new Head(command);
+  return !command.symbolic && asWritten(command.flag) && asWritten(command.chain) && asWritten(command.rule.target?.nameToken) ? new LineHead(command) : new Head(command);
 }
 
-const QUOTED_FLAG = 1;
-const QUOTED_CHAIN = 2;
-const QUOTED_TARGET = 4;
-const GOTO = 8;
+/** The word is its text as written, so its end is its start and its length (not quoted, not `--append=NAME`). */
+function asWritten(token: Token | undefined): boolean {
+  return !token || (token.unknown === undefined && !token.quoted && token.end - token.start === token.text.length);
+}
 
 class LineHead implements CommandHead {
   readonly kind?: CommandKind;
   /** Moved by a re-analysis when lines are added or removed above it (moveHead). */
   line: number;
-  private readonly bits: number;
+  readonly goto: boolean;
   private readonly flagText?: string;
   private readonly flagStart: number;
-  private readonly flagEnd: number;
   readonly chainName?: string;
   private readonly chainStart: number;
-  private readonly chainEnd: number;
   readonly targetName?: string;
   private readonly targetStart: number;
-  private readonly targetEnd: number;
   readonly targetSpec: TargetHead['spec'];
   private readonly rare?: RareFields;
 
@@ -191,34 +185,29 @@ class LineHead implements CommandHead {
     const target = command.rule.target;
     this.kind = command.kind;
     this.line = (flag ?? chain ?? target?.nameToken)?.line ?? 0;
-    this.bits = (flag?.quoted ? QUOTED_FLAG : 0) | (chain?.quoted ? QUOTED_CHAIN : 0) | (target?.nameToken.quoted ? QUOTED_TARGET : 0) | (target?.goto ? GOTO : 0);
+    this.goto = target?.goto ?? false;
     this.flagText = flag?.text;
     this.flagStart = flag?.start ?? 0;
-    this.flagEnd = flag?.end ?? 0;
     this.chainName = chain?.text;
     this.chainStart = chain?.start ?? 0;
-    this.chainEnd = chain?.end ?? 0;
     this.targetName = target?.name;
     this.targetStart = target?.nameToken.start ?? 0;
-    this.targetEnd = target?.nameToken.end ?? 0;
     this.targetSpec = target?.spec;
     this.rare = rareFields(command);
   }
 
   get flag(): Token | undefined {
-    return this.token(this.flagText, this.flagStart, this.flagEnd, QUOTED_FLAG);
+    return this.token(this.flagText, this.flagStart);
   }
 
   get chain(): Token | undefined {
-    return this.token(this.chainName, this.chainStart, this.chainEnd, QUOTED_CHAIN);
+    return this.token(this.chainName, this.chainStart);
   }
 
   get target(): TargetHead | undefined {
-    const nameToken = this.token(this.targetName, this.targetStart, this.targetEnd, QUOTED_TARGET);
+    const nameToken = this.token(this.targetName, this.targetStart);
     return nameToken && { name: nameToken.text, nameToken, goto: this.goto, spec: this.targetSpec };
   }
-
-  get goto() { return (this.bits & GOTO) !== 0; }
 
   get ruleNumber() { return this.rare?.ruleNumber; }
   get newName() { return this.rare?.newName; }
@@ -231,9 +220,8 @@ class LineHead implements CommandHead {
     return a.flagText !== undefined && b.flagText !== undefined && a.line === b.line && a.flagStart === b.flagStart;
   }
 
-  private token(text: string | undefined, start: number, end: number, quoted: number): Token | undefined {
-    if (text === undefined) return undefined;
-    return this.bits & quoted ? { text, line: this.line, start, end, quoted: true } : { text, line: this.line, start, end };
+  private token(text: string | undefined, start: number): Token | undefined {
+    return text === undefined ? undefined : { text, line: this.line, start, end: start + text.length };
   }
 }
 
