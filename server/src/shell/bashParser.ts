@@ -4,6 +4,7 @@
 // disk, a browser would fetch them).
 import { Language, Node as SyntaxNode, Parser, Tree } from 'web-tree-sitter';
 import { t } from '../l10n';
+import { PlainLine, readPlainLine } from './plainCommands';
 
 export interface BashWasm {
   treeSitter: Uint8Array;
@@ -42,10 +43,22 @@ export function parseBash(parser: Parser, text: string): Tree {
 export const PIECE_LENGTH = 1 << 14;
 
 /** Top-level statements, each whole, and the tree of the piece of text they are in. */
-export interface Piece {
+export interface TreePiece {
+  kind: 'tree';
   tree: Tree;
   statements: SyntaxNode[];
 }
+
+/** Top-level lines that are plain commands or comments (plainCommands.ts), read without a tree. */
+export interface PlainPiece {
+  kind: 'plain';
+  lines: PlainLine[];
+}
+
+export type Piece = TreePiece | PlainPiece;
+
+/** Plain lines in a row worth reading without tree-sitter (fewer are parsed with the text around them). */
+const PLAIN_RUN = 8;
 
 /**
  * A script's top-level statements, parsed a piece of text at a time. A piece
@@ -56,6 +69,12 @@ export interface Piece {
  * want of the text after the cut: they begin the next piece. A piece that
  * keeps no statement is parsed again twice as long, up to the whole rest
  * (one statement as long as the script, or a syntax error that runs on).
+ *
+ * Given which tools a plain line may name, lines that are plain commands
+ * (plainCommands.ts) are read without tree-sitter where at least PLAIN_RUN of
+ * them follow each other at the top level. As for a parsed piece, the last
+ * line of such a run is left for what follows it to be read with it, and a
+ * parsed piece ends after the first line of the next run.
  */
 export class ScriptPieces {
   private at = 0;
@@ -66,10 +85,13 @@ export class ScriptPieces {
     this.masked = avoidGrammarBugs(text);
   }
 
-  next(): Piece | undefined {
+  next(tool?: (name: string) => boolean): Piece | undefined {
     if (this.at >= this.text.length) return undefined;
-    for (let length = this.pieceLength; ; ) {
-      const end = this.cutAfter(this.at + length);
+    const plain = tool && this.plainRun(tool);
+    if (plain) return plain;
+    let end = this.cutAfter(this.at + this.pieceLength);
+    if (tool) end = Math.min(end, this.beforePlainRun(tool, end));
+    for (;;) {
       const tree = this.parser.parse(this.masked, null, { includedRanges: [{ startIndex: this.at, endIndex: end, startPosition: this.point, endPosition: this.pointAt(end) }] });
       if (!tree) throw new Error(t('tree-sitter could not parse the script'));
       const root = tree.rootNode;
@@ -78,7 +100,7 @@ export class ScriptPieces {
       const whole = end >= this.text.length ? children.length : root.isError ? 0 : wholeStatements(children);
       if (whole === 0 && end < this.text.length) {
         tree.delete();
-        length = 2 * (end - this.at);
+        end = this.cutAfter(this.at + 2 * (end - this.at));
         continue;
       }
       originals.set(tree, this.text);
@@ -87,8 +109,62 @@ export class ScriptPieces {
         this.at = rest.startIndex;
         this.point = rest.startPosition;
       } else this.at = this.text.length;
-      return { tree, statements: children.slice(0, whole) };
+      return { kind: 'tree', tree, statements: children.slice(0, whole) };
     }
+  }
+
+  /** The plain lines from here (at the start of a line), when there are enough of them in a row. */
+  private plainRun(tool: (name: string) => boolean): PlainPiece | undefined {
+    const text = this.text;
+    const lineStart = this.at - this.point.column;
+    if (text.slice(lineStart, this.at).trim() !== '') return undefined;
+    const lines: PlainLine[] = [];
+    let from = lineStart;
+    let row = this.point.row;
+    // Where the last line with a statement starts: the line after it is not read yet when the run ends.
+    let lastFrom = from;
+    while (from < text.length && from - lineStart < this.pieceLength) {
+      let nl = text.indexOf('\n', from);
+      if (nl < 0) nl = text.length;
+      const line = readPlainLine(text, from, nl, row, tool, []);
+      if (!line) break;
+      if (line.words.length || line.commentStart >= 0) {
+        lines.push(line);
+        lastFrom = from;
+      }
+      from = nl + 1;
+      row++;
+    }
+    const toEnd = from >= text.length;
+    if (!toEnd && lines.length) {
+      const last = lines.pop()!;
+      from = lastFrom;
+      row = last.row;
+    }
+    if (!toEnd && lines.length < PLAIN_RUN) return undefined;
+    this.at = Math.min(from, text.length);
+    this.point = { row, column: 0 };
+    return { kind: 'plain', lines };
+  }
+
+  /** Just after the first line of the first run of plain lines after this line, or `limit`. */
+  private beforePlainRun(tool: (name: string) => boolean, limit: number): number {
+    const text = this.text;
+    let from = text.indexOf('\n', this.at) + 1;
+    let run = 0;
+    let firstEnd = 0;
+    while (from > 0 && from < limit) {
+      let nl = text.indexOf('\n', from);
+      if (nl < 0) nl = text.length;
+      const line = readPlainLine(text, from, nl, 0, tool);
+      if (!line) run = 0;
+      else if (line.commentStart >= 0 || readsWords(text, from, nl)) {
+        if (run++ === 0) firstEnd = nl + 1;
+        if (run > PLAIN_RUN) return Math.min(firstEnd, limit);
+      }
+      from = nl + 1;
+    }
+    return limit;
   }
 
   /** Just after the first line end at or past `at` that no backslash continues (or the end of the text). */
@@ -109,6 +185,15 @@ export class ScriptPieces {
     }
     return { row, column: index - lineStart };
   }
+}
+
+/** Whether a line that is plain holds a word (is not blank). */
+function readsWords(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9) return true;
+  }
+  return false;
 }
 
 /** How many of a cut piece's top-level statements are surely read as the whole text reads them. */

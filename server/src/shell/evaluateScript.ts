@@ -30,6 +30,8 @@ export interface ScriptOptions extends BuildOptions {
   machine?: Machine;
   /** Characters of the script parsed at a time (tests make it small). */
   pieceLength?: number;
+  /** False: plain command lines are parsed with tree-sitter too (tests compare both ways). */
+  plainLines?: boolean;
 }
 
 export function evaluateScript(text: string, parser: Parser, options: ScriptOptions): ScriptEvaluation {
@@ -88,7 +90,7 @@ function* evaluate(text: string, options: ScriptOptions, pieces: () => ScriptPie
 function* evaluateOnce(text: string, options: ScriptOptions, pieces: () => ScriptPieces, parse: (code: string) => Tree, fragment: boolean, given: ChainName[]) {
   const posix = /^#!\s*\/(usr\/)?bin\/(env\s+)?(sh|dash)\b/.test(text);
   const firewall = new ScriptFirewall(options, given);
-  const interpreter = new ShellInterpreter(text, firewall, { posix, fragment, machine: options.machine }, parse);
+  const interpreter = new ShellInterpreter(text, firewall, { posix, fragment, machine: options.machine, plainLines: options.plainLines }, parse);
   yield* interpreter.run(pieces());
   return { firewall, interpreter };
 }

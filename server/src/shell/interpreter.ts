@@ -11,6 +11,7 @@ import type { Span } from '../diagnostics';
 import type { Family } from '../knowledge';
 import { evaluateArithmetic, UnknownValue } from './arithmetic';
 import { findNode, Piece, ScriptPieces, SyntaxNode, Tree } from './bashParser';
+import { changesCommandLookup, PlainLine, standardPath } from './plainCommands';
 import { Budget, checkLength, DEFAULT_LIMITS, Limits, TooMuchWork } from './budget';
 import { builtin } from './builtins';
 import { caseStatement, cStyleFor, ExitSignal, forStatement, ifStatement, leavable, Leaving, list, LoopSignal, pipeline, ReturnSignal, whileStatement } from './control';
@@ -98,6 +99,8 @@ export interface ShellOptions {
   machine?: Machine;
   /** How much work the script may ask for (tests lower them). */
   limits?: Limits;
+  /** False: every line is read with tree-sitter, plain commands too (tests compare both ways). */
+  plainLines?: boolean;
 }
 
 /** Standard output being collected (command substitution, pipes), or discarded. */
@@ -188,11 +191,22 @@ export class ShellInterpreter implements ExpansionHost {
   *run(pieces: ScriptPieces): Steps<void> {
     let piece: Piece | undefined;
     try {
-      while ((piece = pieces.next())) {
+      while ((piece = pieces.next(this.options.plainLines === false ? undefined : this.readsPlain))) {
+        if (piece.kind === 'plain') {
+          const { lines } = piece;
+          for (let i = 0; i < lines.length; i++) {
+            this.topStart = lines[i].from;
+            this.plainLine(lines[i]);
+            if (i % STATEMENTS_PER_STEP === STATEMENTS_PER_STEP - 1) yield;
+          }
+          piece = undefined;
+          continue;
+        }
         this.ownTrees.add(piece.tree);
         yield;
         const { statements } = piece;
         for (let i = 0; i < statements.length; i++) {
+          this.topStart = statements[i].startIndex;
           this.statement(statements[i]);
           if (i % STATEMENTS_PER_STEP === STATEMENTS_PER_STEP - 1) yield;
         }
@@ -206,7 +220,7 @@ export class ShellInterpreter implements ExpansionHost {
       }
       const tooMuch = e instanceof TooMuchWork ? e : isStackOverflow(e) ? new TooMuchWork(t('more nesting than the evaluator can follow')) : undefined;
       if (!tooMuch) throw e;
-      this.gaveUp = { span: tooMuch.span ?? (piece ? this.spanOf(piece.tree.rootNode) : { line: 0, start: 0, end: 0 }), what: tooMuch.what };
+      this.gaveUp = { span: tooMuch.span ?? (piece?.kind === 'tree' ? this.spanOf(piece.tree.rootNode) : { line: 0, start: 0, end: 0 }), what: tooMuch.what };
       // Nothing after the place where it gave up is judged: only the piece it gave up in is looked at.
       this.findUnreached(piece, undefined);
     } finally {
@@ -225,27 +239,85 @@ export class ShellInterpreter implements ExpansionHost {
     tree.delete();
   }
 
+  /** Where the top-level statement running now starts in the script. */
+  private topStart = 0;
+
   /**
    * After the script stopped (exit, set -e) in `piece`: the iptables commands
-   * after that point it never runs, there and in the pieces after it.
+   * after that point it never runs, there and in the pieces after it. Those
+   * of the top-level statements before the one it stopped in ran, or are in
+   * a function or branch that did not run for another reason.
    */
   private findUnreached(piece: Piece | undefined, rest: ScriptPieces | undefined): void {
     const stopped = this.stoppedAt;
     if (!stopped || !piece) return;
+    const add = (span: Span) => {
+      if (span.line > stopped.span.line && !(this.gaveUp && span.line >= this.gaveUp.span.line)) this.unreached.push(span);
+    };
     // Only the piece's own statements: the rest of its tree is read again as the next piece.
     const unreached = (p: Piece) => {
-      for (const node of iptablesCommandNodes(p.statements)) {
-        if (this.executed.has(node.id)) continue;
-        const span = this.spanOf(node);
-        if (span.line > stopped.span.line && !(this.gaveUp && span.line >= this.gaveUp.span.line)) this.unreached.push(span);
+      if (p.kind === 'plain') {
+        for (const line of p.lines) if (line.words.length && line.from >= this.topStart) add(plainSpan(line));
+        return;
       }
+      for (const node of iptablesCommandNodes(p.statements)) {
+        if (node.startIndex >= this.topStart && !this.executed.has(node.id)) add(this.spanOf(node));
+      }
+      this.release(p.tree);
     };
     unreached(piece);
-    this.release(piece.tree);
-    for (let next = rest?.next(); next; next = rest!.next()) {
-      this.ownTrees.add(next.tree);
+    for (let next = rest?.next(ANY_TOOL); next; next = rest!.next(ANY_TOOL)) {
+      if (next.kind === 'tree') this.ownTrees.add(next.tree);
       unreached(next);
-      this.release(next.tree);
+    }
+  }
+
+  /** Which tools a plain line may name and be run without its tree: those the script did not make a function of, or find elsewhere. */
+  private readonly readsPlain = (name: string): boolean => {
+    if (this.lookupChanged || this.state.functions.has(name)) return false;
+    const path = this.variable('PATH');
+    return path === undefined || (path.kind === 'scalar' && !path.value.unknown && standardPath(path.value.text));
+  };
+
+  /** The script ran something that may change what a command name runs (an alias, `hash -p`...): every line takes the full path. */
+  private lookupChanged = false;
+
+  /**
+   * A plain line (plainCommands.ts), run as statement() and command() run
+   * its tree: the same steps charged, the same fields, the same call.
+   */
+  private plainLine(line: PlainLine): void {
+    const { words, row } = line;
+    if (words.length) {
+      const span = plainSpan(line);
+      try {
+        this.budget.step();
+        let unquoted = 0;
+        for (const w of words) unquoted += w.unquoted;
+        this.budget.scan(2 * unquoted);
+        const fields: Field[] = [];
+        for (let k = 1; k < words.length; k++) {
+          const w = words[k];
+          const field: Field = { text: w.text, span: { line: row, start: w.start, end: w.end } };
+          if (w.sourceStart >= 0) field.source = { line: row, start: w.sourceStart, end: w.sourceEnd };
+          fields.push(field);
+        }
+        const name = words[0].text;
+        const status = this.iptables(iptablesTool(name)!, fields, span, [], this.functionFrom(name));
+        this.lastStatus = status;
+        this.errexitCheck(status, span);
+      } catch (e) {
+        if (e instanceof TooMuchWork) e.span ??= span;
+        throw e;
+      }
+    }
+    if (line.commentStart >= 0) {
+      try {
+        this.budget.step();
+      } catch (e) {
+        if (e instanceof TooMuchWork) e.span ??= { line: row, start: line.commentStart, end: line.commentEnd };
+        throw e;
+      }
     }
   }
 
@@ -574,10 +646,10 @@ export class ShellInterpreter implements ExpansionHost {
     return v.unknown ? undefined : Number(v.text) !== 0 ? 0 : 1;
   }
 
-  /** set -e: a failing command outside any condition ends the script. */
-  private errexitCheck(status: Status, node: SyntaxNode): void {
+  /** set -e: a failing command (at `span`) outside any condition ends the script. */
+  private errexitCheck(status: Status, span: Span): void {
     if (this.state.errexit && status !== undefined && status !== 0 && this.guardDepth === 0 && !this.conditional) {
-      this.stoppedAt = { span: this.spanOf(node), reason: t('set -e: the script stops at line {0}, where a command fails', node.startPosition.row + 1) };
+      this.stoppedAt = { span, reason: t('set -e: the script stops at line {0}, where a command fails', span.line + 1) };
       throw new ExitSignal(status);
     }
   }
@@ -743,7 +815,7 @@ export class ShellInterpreter implements ExpansionHost {
     const run = () => this.withTemporaries(temp, () => this.execute(fields, node, false, vanished));
     const status = redirects.length ? withRedirects(this, redirects, run) : run();
     this.lastStatus = status;
-    this.errexitCheck(status, node);
+    this.errexitCheck(status, this.spanOf(node));
     return status;
   }
 
@@ -813,7 +885,8 @@ export class ShellInterpreter implements ExpansionHost {
     if (this.ownTrees.has(node.tree)) this.executed.add(node.id);
     if (!bypassFunctions && this.state.functions.has(name)) return this.callFunction(name, args, vanished);
     const tool = iptablesTool(name) ?? (isMultiCall(name) && args[0] ? iptablesTool(args[0].text) : undefined);
-    if (tool) return this.iptables(tool, isMultiCall(name) ? args.slice(1) : args, node, vanished, bypassFunctions ? undefined : this.functionFrom(name));
+    if (tool) return this.iptables(tool, isMultiCall(name) ? args.slice(1) : args, this.spanOf(node), vanished, bypassFunctions ? undefined : this.functionFrom(name));
+    if (changesCommandLookup(name, args)) this.lookupChanged = true;
     return builtin(this, name, args, node);
   }
 
@@ -825,10 +898,10 @@ export class ShellInterpreter implements ExpansionHost {
     return from ? { name, from } : undefined;
   }
 
-  private iptables(tool: IptablesTool, args: Field[], node: SyntaxNode, vanished: string[], maybeFunction: CallContext['maybeFunction']): Status {
+  private iptables(tool: IptablesTool, args: Field[], span: Span, vanished: string[], maybeFunction: CallContext['maybeFunction']): Status {
     this.budget.step(IPTABLES_COST);
     for (const a of args) this.budget.scan(a.text.length);
-    const ctx: CallContext = { guarded: this.guardDepth > 0 || this.stderrDiscarded, conditional: this.conditional, span: this.spanOf(node), vanished, maybeFunction };
+    const ctx: CallContext = { guarded: this.guardDepth > 0 || this.stderrDiscarded, conditional: this.conditional, span, vanished, maybeFunction };
     if (tool.kind === 'iptables') return this.host.iptables(tool, args, ctx);
     if (tool.kind === 'save') {
       const text = this.host.save(tool.family);
@@ -939,6 +1012,14 @@ function joinContinuedWords(source: string, nodes: SyntaxNode[]): SyntaxNode[] {
   }
   flush();
   return out;
+}
+
+/** Any tool may be named by a plain line when only looking for the commands a script never reaches. */
+const ANY_TOOL = () => true;
+
+/** Where a plain line's command is: from its first word to its last. */
+function plainSpan(line: PlainLine): Span {
+  return { line: line.row, start: line.words[0].start, end: line.words[line.words.length - 1].end };
 }
 
 /** Command nodes whose name is an iptables tool written literally (without recursion: a tree can be deep). */
