@@ -12,7 +12,8 @@ import type { RuleFacts } from '../model/ruleFacts';
 import type { Chain, Rule, Ruleset, Table } from '../model/ruleset';
 import { canonicalRule } from '../model/saveText';
 import { ANY_CHANGE, CHANGE, InterfaceName, intersect, Mark, Net, Ranges, Shape, within } from '../model/shape';
-import type { IptablesCall } from '../shell/scriptFirewall';
+import type { IptablesCall } from '../shell/iptablesCalls';
+import type { CommandSource } from '../syntax/saveFile';
 import { Command, sameFlagPlace } from '../syntax/command';
 import { t } from '../l10n';
 import { runToEnd, Steps } from '../steps';
@@ -664,16 +665,18 @@ const REMOVES_RULES: ReadonlySet<Command['kind']> = new Set(['delete', 'replace'
  */
 export function findDeadRulesInScript(rulesets: Record<Family, Ruleset>, calls: readonly IptablesCall[], diagnostics: Diagnostic[]): void {
   for (const family of ['ipv4', 'ipv6'] as const) {
-    const certain = new Set<Command>();
+    // A rule's facts keep the call that made it as their source.
+    const certain = new Set<CommandSource>();
     const skip = new Set<string>();
     for (const call of calls) {
       if (call.family !== family || !call.ok) continue;
-      if (!call.conditional) certain.add(call.command);
-      else if (REMOVES_RULES.has(call.command.kind)) {
-        if (call.command.table?.unknown) for (const table of rulesets[family].tables.keys()) skip.add(table);
-        else skip.add(call.command.table?.text ?? 'filter');
+      const { kind, table } = call.head;
+      if (!call.conditional) certain.add(call);
+      else if (REMOVES_RULES.has(kind)) {
+        if (table?.unknown) for (const name of rulesets[family].tables.keys()) skip.add(name);
+        else skip.add(table?.text ?? 'filter');
       }
     }
-    findDeadRules(rulesets[family], diagnostics, (rule) => certain.has(rule.command), skip);
+    findDeadRules(rulesets[family], diagnostics, (rule) => certain.has(rule.facts.source), skip);
   }
 }

@@ -6,7 +6,7 @@ import { cleanMessage } from '../display';
 import type { Family } from '../knowledge';
 import type { Ruleset } from '../model/ruleset';
 import { callsIptables } from '../shell/detect';
-import type { IptablesCall } from '../shell/scriptFirewall';
+import type { IptablesCall } from '../shell/iptablesCalls';
 import type { SaveFile } from '../syntax/saveFile';
 import type { Machine } from '../shell/utilities';
 import { runToEnd, Steps } from '../steps';

@@ -8,7 +8,7 @@ import {
 } from '../knowledge';
 import { chainPattern } from '../knowledge/wellKnownChains';
 import type { Command, CommandHead } from '../syntax/command';
-import type { SaveFile, Statement, TableBlock } from '../syntax/saveFile';
+import type { CommandSource, SaveFile, Statement, TableBlock } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
 import { added, leadsTo, linkChains, reachFromHooks, spreadHooks } from './graph';
 import { HookSet } from './hookSet';
@@ -489,21 +489,22 @@ export class RulesetBuilder {
    * Runs one iptables command of a script, as the kernel would take it:
    * applied and committed at once, or refused with nothing changed.
    * Diagnostics go to `sink`; the result says whether iptables succeeds.
+   * `source`: what the rules it makes keep of it (a script's call: its head, and its words when asked for).
    */
-  runCommand(command: Command, sink: Diagnostic[]): boolean {
+  runCommand(command: Command, sink: Diagnostic[], source: CommandSource & { head?: CommandHead } = { command }): boolean {
     this.sink = sink;
     try {
-      return this.runScriptCommand(command);
+      return this.runScriptCommand(command, source);
     } finally {
       this.sink = this.diagnostics;
     }
   }
 
-  private runScriptCommand(command: Command): boolean {
+  private runScriptCommand(command: Command, source: CommandSource & { head?: CommandHead }): boolean {
     if (command.printsOnly) return !hasError(this.sink);
     if (!command.kind || hasError(this.sink)) return false;
     const tableName = command.table?.text ?? 'filter';
-    const facts = factsOf(command, { command }, tableName, this.ruleset.family);
+    const facts = factsOf(command, source, tableName, this.ruleset.family, source.head);
     if (command.table?.unknown) return true;
     if (!findTable(tableName)) {
       this.report('unknown-table', command.table!, t('there is no table `{0}`; the tables are filter, nat, mangle, raw and security', tableName));

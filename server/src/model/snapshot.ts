@@ -78,12 +78,12 @@ export type WordSnapshot = [text: string, line: number, start: number, end: numb
 
 /** Where a command or a word is written, for the editor. */
 export interface Places {
-  command(c: Command): Span[];
+  rule(r: Rule): Span[];
   token(t: Token): Span[];
 }
 
 /** In a save file, words are where their tokens say. */
-export const TOKEN_PLACES: Places = { command: (c) => c.words, token: (t) => [t] };
+export const TOKEN_PLACES: Places = { rule: (r) => r.command.words, token: (t) => [t] };
 
 export function snapshotOf(ruleset: Ruleset, places: Places = TOKEN_PLACES): RulesetSnapshot {
   return {
@@ -129,7 +129,7 @@ function asLines(rules: readonly Rule[]): LineRules | undefined {
 }
 
 function ruleSnapshot(rule: Rule, places: Places): RuleSnapshot {
-  const r: RuleSnapshot = { words: rule.command.words.map(wordSnapshot), at: lineRanges(places.command(rule.command)) };
+  const r: RuleSnapshot = { words: rule.command.words.map(wordSnapshot), at: lineRanges(places.rule(rule)) };
   if (rule.addresses) r.addresses = { source: rule.addresses.source, destination: rule.addresses.destination };
   return r;
 }

@@ -7,7 +7,7 @@
 import type { DocumentAnalysis } from '../analysis/document';
 import type { Position, Span } from '../diagnostics';
 import { Family, isBuiltinChain, isStandardTarget, TableName } from '../knowledge';
-import { Command, CommandHead, headOf } from '../syntax/command';
+import { Command, CommandHead } from '../syntax/command';
 import type { CommandLine, SaveFile } from '../syntax/saveFile';
 import { spanOf, Token } from '../syntax/token';
 
@@ -78,13 +78,13 @@ function buildIndex(analysis: DocumentAnalysis, text: string): ChainIndex {
   const builder = new IndexBuilder((line) => lines[line], analysis.kind === 'script');
   if (analysis.file) builder.saveFile(analysis.file);
   for (const call of analysis.calls ?? []) {
-    const table = call.command.table;
+    const table = call.head.table;
     if (table?.unknown) {
       const why = table.unknown;
-      chainWords(headOf(call.command), (token) => builder.unknownWord(token, why));
+      chainWords(call.head, (token) => builder.unknownWord(token, why));
       continue;
     }
-    builder.command(headOf(call.command), call.family, table?.text ?? 'filter', (token) => call.sources[call.command.words.indexOf(token)]);
+    builder.command(call.head, call.family, table?.text ?? 'filter', (token) => call.sourceOf(token));
   }
   for (const file of analysis.restores ?? []) builder.saveFile(file);
   return builder.finish();

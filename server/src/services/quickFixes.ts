@@ -5,7 +5,7 @@
 import type { DocumentAnalysis } from '../analysis/document';
 import type { Diagnostic, FixFacts, Position, Span } from '../diagnostics';
 import type { Family } from '../knowledge';
-import type { IptablesCall } from '../shell/scriptFirewall';
+import type { IptablesCall } from '../shell/iptablesCalls';
 import { iptablesTool, prefixLength } from '../shell/tools';
 import { chainNameProblem, Command } from '../syntax/command';
 import type { SaveFile, TableBlock } from '../syntax/saveFile';
@@ -135,10 +135,11 @@ function declareChainFix(span: Span, name: string, table: string, file: SaveFile
 function scriptChainFix(span: Span, name: string, table: string, calls: IptablesCall[], doc: DocumentText): Candidate[] {
   const here = callAt(calls, span);
   if (!here || !creatable(name, here.family)) return [];
-  const sameTable = calls.filter((c) => c.family === here.family && tableOf(c.command) === table);
+  // Read from the calls' heads: a long script's commands are not parsed again.
+  const sameTable = calls.filter((c) => c.family === here.family && (c.head.table?.text ?? 'filter') === table);
   // Created later on (used too early): a second `-N` would fail there.
-  if (sameTable.some((c) => c.command.kind === 'newChain' && c.command.chain?.text === name)) return [];
-  const first = sameTable.find((c) => c.command.chain?.text === name || c.command.rule.target?.name === name) ?? here;
+  if (sameTable.some((c) => c.head.kind === 'newChain' && c.head.chainName === name)) return [];
+  const first = sameTable.find((c) => c.head.chainName === name || c.head.targetName === name) ?? here;
   // A command run more than once (a loop, a function) would create the chain twice.
   if (calls.filter((c) => c.line === first.line).length > 1) return [];
   const start = commandStart(first, doc);
@@ -201,12 +202,9 @@ function commandAt(analysis: DocumentAnalysis, span: Span): Command | undefined 
 }
 
 function callAt(calls: IptablesCall[], span: Span): IptablesCall | undefined {
-  return calls.find((c) => c.command.words.some((w) => w.line === span.line && w.start <= span.end && span.start <= w.end));
+  return calls.find((c) => c.hasWordOn(span.line) && c.command.words.some((w) => w.line === span.line && w.start <= span.end && span.start <= w.end));
 }
 
-function tableOf(command: Command): string {
-  return command.table?.text ?? 'filter';
-}
 
 /**
  * How a script command runs iptables, as written (`iptables`, `sudo

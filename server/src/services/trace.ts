@@ -4,6 +4,8 @@ import type { DocumentAnalysis, DocumentKind } from '../analysis/document';
 import type { Span } from '../diagnostics';
 import type { Hook } from '../knowledge';
 import { Places, RulesetSnapshot, snapshotOf, TOKEN_PLACES } from '../model/snapshot';
+import type { IptablesCall } from '../shell/iptablesCalls';
+import type { CommandSource } from '../syntax/saveFile';
 
 /** Null when the server stays out of the document (a shell script without iptables). */
 export interface TraceModel {
@@ -38,13 +40,15 @@ export function traceModel(analysis: DocumentAnalysis, uri: string, version: num
  */
 function placesIn(analysis: DocumentAnalysis): Places {
   if (!analysis.calls) return TOKEN_PLACES;
-  const byCommand = new Map(analysis.calls.map((c) => [c.command, c]));
-  const byPolicy = new Map(analysis.calls.filter((c) => c.command.policy).map((c) => [c.command.policy!, c]));
-  const literal = (spans: (Span | undefined)[] | undefined) => commandLines(spans?.filter((s): s is Span => s !== undefined) ?? []);
+  // A rule's facts keep the call that made it as their source.
+  const calls = new Map<CommandSource, IptablesCall>(analysis.calls.map((c) => [c, c]));
+  const byPolicy = new Map(analysis.calls.filter((c) => c.head.kind === 'policy' && c.command.policy).map((c) => [c.command.policy!, c]));
+  const literal = (spans: readonly (Span | undefined)[] | undefined) => commandLines(spans?.filter((s): s is Span => s !== undefined) ?? []);
   return {
-    command: (command) => {
-      const spans = literal(byCommand.get(command)?.sources);
-      return spans.length ? spans : command.words;
+    rule: (rule) => {
+      const source = rule.facts.source;
+      const spans = literal(calls.get(source)?.sources);
+      return spans.length ? spans : rule.command.words;
     },
     token: (t) => {
       const spans = literal(byPolicy.get(t)?.sources);
@@ -90,7 +94,7 @@ export function traceLenses(analysis: DocumentAnalysis): TraceLens[] {
     for (const name of LENS_TABLES) {
       for (const chain of ruleset.tables.get(name)?.chains.values() ?? []) {
         if (!chain.builtin || chains.has(chain.name)) continue;
-        const at = chain.policyToken ? places.token(chain.policyToken)[0] : chain.rules[0] && places.command(chain.rules[0].command)[0];
+        const at = chain.policyToken ? places.token(chain.policyToken)[0] : chain.rules[0] && places.rule(chain.rules[0])[0];
         if (!at) continue;
         chains.add(chain.name);
         const key = `${at.line}:${chain.name}`;

@@ -11,7 +11,7 @@ import type { Span } from '../diagnostics';
 import type { Family } from '../knowledge';
 import { evaluateArithmetic, UnknownValue } from './arithmetic';
 import { findNode, Piece, ScriptPieces, SyntaxNode, Tree } from './bashParser';
-import { changesCommandLookup, PlainLine, standardPath } from './plainCommands';
+import { changesCommandLookup, plainFields, PlainLine, standardPath } from './plainCommands';
 import { Budget, checkLength, DEFAULT_LIMITS, Limits, TooMuchWork } from './budget';
 import { builtin } from './builtins';
 import { caseStatement, cStyleFor, ExitSignal, forStatement, ifStatement, leavable, Leaving, list, LoopSignal, pipeline, ReturnSignal, whileStatement } from './control';
@@ -41,6 +41,8 @@ export interface CallContext {
    * dual-stack `iptables` wrapper): its name, and where it would come from.
    */
   maybeFunction?: { name: string; from: string };
+  /** The command is a plain line of this script (plainCommands.ts): its words can be read again from there. */
+  plain?: { text: string; line: PlainLine };
 }
 
 /** Text handed to iptables-restore, with where each of its lines is in the script. */
@@ -295,15 +297,8 @@ export class ShellInterpreter implements ExpansionHost {
         let unquoted = 0;
         for (const w of words) unquoted += w.unquoted;
         this.budget.scan(2 * unquoted);
-        const fields: Field[] = [];
-        for (let k = 1; k < words.length; k++) {
-          const w = words[k];
-          const field: Field = { text: w.text, span: { line: row, start: w.start, end: w.end } };
-          if (w.sourceStart >= 0) field.source = { line: row, start: w.sourceStart, end: w.sourceEnd };
-          fields.push(field);
-        }
         const name = words[0].text;
-        const status = this.iptables(iptablesTool(name)!, fields, span, [], this.functionFrom(name));
+        const status = this.iptables(iptablesTool(name)!, plainFields(line), span, [], this.functionFrom(name), line);
         this.lastStatus = status;
         this.errexitCheck(status, span);
       } catch (e) {
@@ -898,10 +893,11 @@ export class ShellInterpreter implements ExpansionHost {
     return from ? { name, from } : undefined;
   }
 
-  private iptables(tool: IptablesTool, args: Field[], span: Span, vanished: string[], maybeFunction: CallContext['maybeFunction']): Status {
+  private iptables(tool: IptablesTool, args: Field[], span: Span, vanished: string[], maybeFunction: CallContext['maybeFunction'], plain?: PlainLine): Status {
     this.budget.step(IPTABLES_COST);
     for (const a of args) this.budget.scan(a.text.length);
     const ctx: CallContext = { guarded: this.guardDepth > 0 || this.stderrDiscarded, conditional: this.conditional, span, vanished, maybeFunction };
+    if (plain) ctx.plain = { text: this.source, line: plain };
     if (tool.kind === 'iptables') return this.host.iptables(tool, args, ctx);
     if (tool.kind === 'save') {
       const text = this.host.save(tool.family);

@@ -5,6 +5,7 @@
 // full path would (interpreter.ts, plainLine). Anything the shell could
 // expand, redirect, join or continue is not plain, and takes the full path.
 import { iptablesTool } from './tools';
+import type { Field } from './values';
 
 /** One word of a plain line, as the expander would make it. */
 export interface PlainWord {
@@ -26,8 +27,9 @@ export interface PlainWord {
 /** A line that is plain: a command, a comment, or both. */
 export interface PlainLine {
   row: number;
-  /** Where the line starts in the script. */
+  /** Where the line starts and ends in the script (its line end not included). */
   from: number;
+  to: number;
   /** The command's words, the tool first; none for a comment alone. */
   words: PlainWord[];
   /** Columns of a comment (to the end of the line); -1 when there is none. */
@@ -128,7 +130,20 @@ export function readPlainLine(text: string, from: number, to: number, row: numbe
       words.push({ text: value, start: start - from, end: i - from, sourceStart: literal ? sourceStart - from : -1, sourceEnd: literal ? sourceEnd - from : -1, unquoted });
     }
   }
-  return { row, from, words: words ?? [], commentStart: commentStart < 0 ? -1 : commentStart - from, commentEnd: to - from };
+  return { row, from, to, words: words ?? [], commentStart: commentStart < 0 ? -1 : commentStart - from, commentEnd: to - from };
+}
+
+/** The command's arguments (its words after the tool) as the expander makes them: where each is, and where its text is written. */
+export function plainFields(line: PlainLine): Field[] {
+  const { words, row } = line;
+  const fields: Field[] = [];
+  for (let k = 1; k < words.length; k++) {
+    const w = words[k];
+    const field: Field = { text: w.text, span: { line: row, start: w.start, end: w.end } };
+    if (w.sourceStart >= 0) field.source = { line: row, start: w.sourceStart, end: w.sourceEnd };
+    fields.push(field);
+  }
+  return fields;
 }
 
 /** The directories a root shell's PATH holds on any distribution: an iptables found there is the tool. */

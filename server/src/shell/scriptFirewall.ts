@@ -1,7 +1,7 @@
 // The firewall a script builds, command by command: each iptables call the
 // evaluator meets is parsed as iptables parses it and applied to the IPv4 or
 // IPv6 ruleset, starting from an empty one, the way the kernel would see it.
-import type { Diagnostic, Span } from '../diagnostics';
+import type { Diagnostic } from '../diagnostics';
 import { isBuiltinChain, isStandardTarget } from '../knowledge';
 import type { Family, TableName } from '../knowledge';
 import { BuildOptions, RulesetBuilder } from '../model/build';
@@ -10,8 +10,9 @@ import type { Ruleset } from '../model/ruleset';
 import { rulesetText } from '../model/saveText';
 import { Command, parseCommand } from '../syntax/command';
 import { parseSaveFile, SaveFile } from '../syntax/saveFile';
-import { sameSpan, Token } from '../syntax/token';
+import type { Token } from '../syntax/token';
 import type { Budget } from './budget';
+import { iptablesCall, IptablesCall, toToken } from './iptablesCalls';
 import type { CallContext, FirewallHost, FirewallState, RestoreInput, UndecidedFirewall } from './interpreter';
 import type { IptablesTool } from './tools';
 import type { Field, Status } from './values';
@@ -54,18 +55,6 @@ interface OpenWays {
   doubts: Doubt[];
 }
 
-/** One iptables command as the script ran it. */
-export interface IptablesCall {
-  family: Family;
-  command: Command;
-  ok: boolean;
-  /** Where the command is written in the script. */
-  line: number;
-  conditional?: string;
-  /** For each of `command.words`: where its text is written literally in the script, when it is. */
-  sources: (Span | undefined)[];
-}
-
 export class ScriptFirewall implements FirewallHost {
   private readonly builders: Record<Family, RulesetBuilder>;
   /** Each diagnostic once, with how many times its command produced it, and the chains it failed on that were missing. */
@@ -106,7 +95,10 @@ export class ScriptFirewall implements FirewallHost {
     if (split && everyWay.taken) command = parseCommand(everyWay.taken, context, []);
     explainSplitWords(sink, args);
     noteAssumptions(sink, args);
-    const ok = !command.otherFamily && this.builders[tool.family].runCommand(command, sink);
+    const plain = ctx.plain && { text: ctx.plain.text, from: ctx.plain.line.from, to: ctx.plain.line.to };
+    const call = iptablesCall(tool.family, command, args, ctx.span.line, ctx.conditional, plain);
+    const ok = !command.otherFamily && this.builders[tool.family].runCommand(command, sink, call);
+    call.ok = ok;
     onlyWhileUnset(sink, args, ctx.vanished);
     let missing = ok ? [] : this.failedOnChains(sink, tool.family, command);
     if (missing.length && this.unlessFunction(sink, tool.family, missing, ctx)) missing = [];
@@ -126,7 +118,7 @@ export class ScriptFirewall implements FirewallHost {
     }
     // After `-N X` (it was there, or is now) or a `-X X` that works, X is the same on every way.
     if (!open && (command.kind === 'newChain' || (ok && command.kind === 'deleteChain'))) for (const c of named) this.maybe.delete(c);
-    this.calls.push({ family: tool.family, command, ok, line: ctx.span.line, conditional: ctx.conditional, sources: args.map((a) => a.source) });
+    this.calls.push(call);
     // iptables exits 2 for what it refuses while parsing, 1 for what fails later.
     return ok ? 0 : sink.some((d) => d.severity === 'error' && !STATE_CODES.has(d.code)) ? 2 : 1;
   }
@@ -445,12 +437,4 @@ function counted(d: Diagnostic, count: number): Diagnostic {
 
 function chainKey(family: Family, table: string, chain: string): string {
   return `${family} ${table} ${chain}`;
-}
-
-function toToken(f: Field): Token {
-  const tgt: Token = { text: f.text, line: f.span.line, start: f.span.start, end: f.span.end };
-  if (f.unknown) tgt.unknown = f.unknown;
-  // Only a word written as it is (no quotes, no expansion) has a place for each of its characters.
-  if (!f.source || !sameSpan(f.source, f.span)) tgt.expanded = true;
-  return tgt;
 }

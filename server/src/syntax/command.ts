@@ -158,7 +158,20 @@ export function headOf(command: Command): CommandHead {
  * and a target object per rule (about a fifth of its model).
  */
 export function lineHeadOf(command: Command): CommandHead {
-  return !command.symbolic && asWritten(command.flag) && asWritten(command.chain) && asWritten(command.rule.target?.nameToken) ? new LineHead(command) : new Head(command);
+  return compactHeadOf(command) ?? new Head(command);
+}
+
+/**
+ * The compact head (see lineHeadOf) of a command whose three words are written
+ * as they read, on one line (a rule file's, a script's plain line); else undefined.
+ */
+export function compactHeadOf(command: Command): CommandHead | undefined {
+  const { flag, chain } = command;
+  const target = command.rule.target;
+  const line = (flag ?? chain ?? target?.nameToken)?.line;
+  // A script's word the shell made (expanded) has no place of its own for each character.
+  const plain = (token?: Token) => asWritten(token) && (!token || (!token.expanded && token.line === line));
+  return !command.symbolic && plain(flag) && plain(chain) && plain(target?.nameToken) ? new LineHead(command) : undefined;
 }
 
 /** The word is its text as written, so its end is its start and its length (not quoted, not `--append=NAME`). */
