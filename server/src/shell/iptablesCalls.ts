@@ -1,9 +1,9 @@
 // The iptables commands a script ran, as the services read them (where their
 // words are, which chains they name) and as the rules they made keep them. A
-// command of a plain line (plainCommands.ts) that adds a rule keeps only what
-// it does and where its line is: its words are read again from the line when
-// asked for, as a rule file's are (a generated script of 200k commands would
-// otherwise keep every word of every command).
+// command of a plain line (plainCommands.ts) that adds a rule or a chain keeps
+// only what it does and where its line is: its words are read again from the
+// line when asked for, as a rule file's are (a generated script of 200k
+// commands would otherwise keep every word of every command).
 import type { Span } from '../diagnostics';
 import type { Family } from '../knowledge';
 import { Command, CommandHead, compactHeadOf, headOf, parseCommand } from '../syntax/command';
@@ -39,8 +39,8 @@ export function toToken(f: Field): Token {
   return tgt;
 }
 
-/** Commands of plain lines kept by their line: the only ones that add rules, where the tokens of their head are written as they are. */
-const KEPT_BY_LINE: ReadonlySet<Command['kind']> = new Set(['append', 'insert']);
+/** Commands of plain lines kept by their line (the many of a generated script: rules and chains), where the tokens of their head are written as they are. */
+const KEPT_BY_LINE: ReadonlySet<Command['kind']> = new Set(['append', 'insert', 'newChain']);
 
 /** The call of a command just run: kept by its line where it can be (see KEPT_BY_LINE), else whole. */
 export function iptablesCall(family: Family, command: Command, args: readonly Field[], line: number, conditional: string | undefined, plain: { text: string; from: number; to: number } | undefined): IptablesCall {
@@ -83,7 +83,7 @@ class WholeCall implements IptablesCall {
   }
 }
 
-/** A plain line's command that added rules: its words read again from the line when asked for. */
+/** A plain line's command kept by its line: its words read again from there when asked for. */
 class PlainCall implements IptablesCall {
   ok = false;
 

@@ -104,7 +104,8 @@ export class ScriptFirewall implements FirewallHost {
     if (missing.length && this.unlessFunction(sink, tool.family, missing, ctx)) missing = [];
     const errors = sink.filter((d) => d.severity === 'error');
     const open = this.open[this.open.length - 1];
-    const named = this.chainsNamed(tool.family, command);
+    // Read below only for a command that failed, or makes or deletes a chain (not for every rule of a long script).
+    const named = ok && command.kind !== 'newChain' && command.kind !== 'deleteChain' ? [] : this.chainsNamed(tool.family, command);
     if (!ok && !ctx.guarded && errors.length && errors.every((d) => STATE_CODES.has(d.code)) && (open || named.some((c) => this.maybe.has(c)))) {
       // A chain that exists on some ways only: failing on the way the rules go on from is no error.
       if (open && !named.some((c) => this.maybe.has(c))) open.doubts.push({ family: tool.family, command, errors, ctx, way: open.way, missing });
@@ -410,6 +411,7 @@ function explainSplitWords(sink: Diagnostic[], args: Field[]): void {
  * it. Such errors are warnings that say what they rest on.
  */
 function onlyWhileUnset(sink: Diagnostic[], args: Field[], vanished: string[]): void {
+  if (vanished.length === 0 && !args.some((a) => a.text === '' && a.assumes)) return;
   const assumed = [...new Set([...vanished, ...args.flatMap((a) => (a.text === '' && a.assumes) || [])])];
   if (assumed.length === 0) return;
   for (let i = 0; i < sink.length; i++) {
