@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
-import { analyseScript } from '../../server/src/analysis/script';
+import { analyseScript, analyseScriptSteps } from '../../server/src/analysis/script';
+import { evaluateScriptSteps } from '../../server/src/shell/evaluateScript';
+import type { Steps } from '../../server/src/steps';
 import { nodeBashParser } from '../../server/src/node/bashWasm';
 
 /** `count` plain commands, one published port each, as a generator writes them. */
@@ -46,4 +48,22 @@ test('a loop that never ends after 3,000 commands is stopped at the loop, with e
 test('a small script keeps the budget of 100,000 steps: a loop without end stops there as before', async () => {
   const r = analyseScript('#!/bin/sh\nwhile :; do :; done\niptables -A INPUT -j NOWHERE\n', await nodeBashParser(), DEFAULT_OPTIONS);
   assert.deepEqual(r.diagnostics.map((d) => `${d.span.line + 1} ${d.message}`), ['2 not evaluated further: too much work here (more than 100,000 steps); the commands after this point are not checked']);
+});
+
+test('the review of a long script\'s rules for ones that never match pauses every few thousand rules, as a rule file\'s does', async () => {
+  // kube-proxy's shape: thousands of chains of a few rules each, the last rule of each shadowed by the one before.
+  const lines = ['#!/bin/sh'];
+  for (let i = 0; i < 5000; i++) lines.push(`iptables -N SVC${i}`, `iptables -A SVC${i} -p tcp -j ACCEPT`, `iptables -A SVC${i} -p tcp --dport ${i + 1} -j ACCEPT`);
+  const text = lines.join('\n') + '\n';
+  const parser = await nodeBashParser();
+  const pauses = (steps: Steps<unknown>) => {
+    let n = 0;
+    while (!steps.next().done) n++;
+    return n;
+  };
+  const evaluating = pauses(evaluateScriptSteps(text, parser, DEFAULT_OPTIONS));
+  const analysing = pauses(analyseScriptSteps(text, parser, DEFAULT_OPTIONS));
+  // 10,000 rules reviewed 4,096 at a time: the review pauses twice, beside the evaluation's own pauses.
+  assert.equal(analysing - evaluating, 2);
+  assert.equal(analyseScript(text, parser, DEFAULT_OPTIONS).diagnostics.filter((d) => d.code === 'shadowed-rule').length, 5000);
 });

@@ -661,9 +661,9 @@ const REMOVES_RULES: ReadonlySet<Command['kind']> = new Set(['delete', 'replace'
 /**
  * A script's rulesets: only rules made by a command that runs on every run of
  * the script can hide others, and a table where a command that may or may not
- * run removes rules is left alone.
+ * run removes rules is left alone. In steps, as a rule file's review.
  */
-export function findDeadRulesInScript(rulesets: Record<Family, Ruleset>, calls: readonly IptablesCall[], diagnostics: Diagnostic[]): void {
+export function* findDeadRulesInScriptSteps(rulesets: Record<Family, Ruleset>, calls: readonly IptablesCall[], diagnostics: Diagnostic[]): Steps<void> {
   for (const family of ['ipv4', 'ipv6'] as const) {
     // A rule's facts keep the call that made it as their source.
     const certain = new Set<CommandSource>();
@@ -677,6 +677,6 @@ export function findDeadRulesInScript(rulesets: Record<Family, Ruleset>, calls: 
         else skip.add(table?.text ?? 'filter');
       }
     }
-    findDeadRules(rulesets[family], diagnostics, (rule) => certain.has(rule.facts.source), skip);
+    yield* findDeadRulesSteps(rulesets[family], diagnostics, (rule) => certain.has(rule.facts.source), skip);
   }
 }

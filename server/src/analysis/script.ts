@@ -3,7 +3,7 @@
 import type { Parser } from 'web-tree-sitter';
 import { evaluateScriptSteps, ScriptEvaluation, ScriptOptions } from '../shell/evaluateScript';
 import { runToEnd, Steps } from '../steps';
-import { findDeadRulesInScript } from './deadRules';
+import { findDeadRulesInScriptSteps } from './deadRules';
 
 export type ScriptAnalysis = Omit<ScriptEvaluation, 'followedToEnd'>;
 
@@ -15,7 +15,7 @@ export function analyseScript(text: string, parser: Parser, options: ScriptOptio
 export function* analyseScriptSteps(text: string, parser: Parser, options: ScriptOptions): Steps<ScriptAnalysis> {
   const { followedToEnd, ...a } = yield* evaluateScriptSteps(text, parser, options);
   // The review judges the ruleset the script ends with, which is not known when it was not followed to its end.
-  if (followedToEnd) findDeadRulesInScript(a.rulesets, a.calls, a.diagnostics);
+  if (followedToEnd) yield* findDeadRulesInScriptSteps(a.rulesets, a.calls, a.diagnostics);
   a.diagnostics.sort((x, y) => x.span.line - y.span.line || x.span.start - y.span.start);
   return a;
 }
