@@ -108,7 +108,10 @@ class PlainCall implements IptablesCall {
     let command = RECENT.get(this);
     if (command) return command;
     command = parseCommand(this.fields().map(toToken), { family: this.family, restore: false, table: 'filter' }, []);
-    // Services ask for the same few commands again and again: keep the last ones.
+    // Services ask for the same few commands again and again: keep the last ones, of one script text only
+    // (a call holds its whole script: the versions before an edit are not kept alive by this).
+    if (recentText !== this.text) RECENT.clear();
+    recentText = this.text;
     if (RECENT.size >= 1024) RECENT.delete(RECENT.keys().next().value!);
     RECENT.set(this, command);
     return command;
@@ -129,3 +132,4 @@ class PlainCall implements IptablesCall {
 }
 
 const RECENT = new Map<PlainCall, Command>();
+let recentText: string | undefined;
