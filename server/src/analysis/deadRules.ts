@@ -432,10 +432,23 @@ class Copies {
   /** The rule's canonical text, once the first rule with this fingerprint is filed under its own. */
   private shared(print: number, rule: Rule): string {
     const first = this.byPrint.get(print)!;
-    const firstText = canonicalRule(first.rule, this.family);
+    const firstText = this.textOf(first.rule);
     this.byText ??= new Map();
     if (!this.byText.has(firstText)) this.byText.set(firstText, first);
-    return canonicalRule(rule, this.family);
+    return this.textOf(rule);
+  }
+
+  /** The last rule whose text was worked out, and its text: a rule is looked up (find), then filed (add). */
+  private lastRule?: Rule;
+  private lastText = '';
+
+  /** A rule's canonical text parses its line again: worked out once for the find and add of one rule. */
+  private textOf(rule: Rule): string {
+    if (rule !== this.lastRule) {
+      this.lastText = canonicalRule(rule, this.family);
+      this.lastRule = rule;
+    }
+    return this.lastText;
   }
 }
 
@@ -532,48 +545,61 @@ function ruleSpan(command: Command): Span | undefined {
   return { line: flag.line, start, end };
 }
 
+/** The spans of a chain's rules (ruleSpan), each worked out once: a rule that shadows hundreds is named by each of them, and its line is parsed again for it. */
+class RuleSpans {
+  private readonly known = new Map<RuleFacts, Span | null>();
+
+  /** A fresh object each time: a diagnostic's spans are its own. */
+  of(facts: RuleFacts): Span | undefined {
+    let span = this.known.get(facts);
+    if (span === undefined) this.known.set(facts, (span = ruleSpan(facts.source.command) ?? null));
+    return span ? { line: span.line, start: span.start, end: span.end } : undefined;
+  }
+}
+
 function report(findings: Finding[], chain: Chain, facts: TableFacts, out: Diagnostic[]): void {
   if (findings.length === 0) return;
+  const spans = new RuleSpans();
   const rulesOf = new Map<RuleFacts, number>();
   for (const rule of chain.rules) rulesOf.set(rule.facts, (rulesOf.get(rule.facts) ?? 0) + 1);
   const byCommand = new Map<RuleFacts, Finding[]>();
   for (const f of findings) push(byCommand, f.rule.facts, f);
   for (const [command, list] of byCommand) {
-    const span = ruleSpan(command.source.command);
+    const span = spans.of(command);
     if (!span) continue;
     // A command that makes several rules (`-s a,b`) is a duplicate, or dead, only as a whole; else each dead pair says which it is.
     const whole = list.length === rulesOf.get(command);
-    if (whole && list.every((f) => f.duplicate)) out.push(duplicate(span, list, chain));
-    else if (whole && list.every((f) => f.dead)) out.push(shadowed(span, list, chain, facts, ''));
-    else for (const f of list) if (f.dead) out.push(shadowed(span, [f], chain, facts, t(' for {0}', pairText(f.rule))));
+    if (whole && list.every((f) => f.duplicate)) out.push(duplicate(span, list, chain, spans));
+    else if (whole && list.every((f) => f.dead)) out.push(shadowed(span, list, chain, facts, '', spans));
+    else for (const f of list) if (f.dead) out.push(shadowed(span, [f], chain, facts, t(' for {0}', pairText(f.rule)), spans));
   }
 }
 
 const place = (rule: Rule, chain: Chain) => t('rule {0} of {1} (line {2})', rule.index, chain.name, rule.facts.head.flag!.line + 1);
 
-function diagnostic(code: DiagnosticCode, span: Span, message: string, by: Rule[], relatedMessage: string): Diagnostic {
+function diagnostic(code: DiagnosticCode, span: Span, message: string, by: Rule[], relatedMessage: string, spans: RuleSpans): Diagnostic {
   // One entry per command: the rules of `-d a,b` share their words.
   const related = [...new Set(by.map((r) => r.facts))].flatMap((c) => {
-    const at = ruleSpan(c.source.command);
+    const at = spans.of(c);
     return at ? [{ span: at, message: relatedMessage }] : [];
   });
   return { code, severity: 'warning', span, message, tag: 'unnecessary', related };
 }
 
-function duplicate(span: Span, list: Finding[], chain: Chain): Diagnostic {
+function duplicate(span: Span, list: Finding[], chain: Chain, spans: RuleSpans): Diagnostic {
   const first = list[0].by;
   const why = list.every((f) => f.dead)
     ? t('that one already takes every packet it would match, so this one never matches')
     : t('packets that match go through the same rule twice');
   return diagnostic('duplicate-rule', span, t('this rule is the same as {0}: {1}', place(first, chain), why),
-    list.map((f) => f.by), t('the same rule, first written here'));
+    list.map((f) => f.by), t('the same rule, first written here'), spans);
 }
 
-function shadowed(span: Span, list: Finding[], chain: Chain, facts: TableFacts, qualifier: string): Diagnostic {
+function shadowed(span: Span, list: Finding[], chain: Chain, facts: TableFacts, qualifier: string, spans: RuleSpans): Diagnostic {
   const by = list[0].by;
   return diagnostic('shadowed-rule', span,
     t('this rule never matches{0}: {1} comes first, matches every packet this one would and {2}', qualifier, place(by, chain), facts.howItStops(by)),
-    list.map((f) => f.by), t('this rule takes every packet of the rule on line {0} first', span.line + 1));
+    list.map((f) => f.by), t('this rule takes every packet of the rule on line {0} first', span.line + 1), spans);
 }
 
 function pairText(rule: Rule): string {
@@ -606,7 +632,10 @@ export function* findDeadRulesSteps(ruleset: Ruleset, diagnostics: Diagnostic[],
   for (const table of ruleset.tables.values()) {
     if (skipTables.has(table.name)) continue;
     const facts = new TableFacts(table, ruleset.family, trusted, broken);
-    for (const chain of table.chains.values()) {
+    // An array and an index loop: each step of a for...of over 55k chains made an iterator result.
+    const chains = [...table.chains.values()];
+    for (let i = 0; i < chains.length; i++) {
+      const chain = chains[i];
       // A rule alone in its chain has nothing before it (kube-proxy: tens of thousands of such chains).
       if (chain.rules.length > 1) report(scanChain(chain, facts, trusted, broken), chain, facts, found);
       reviewed += chain.rules.length;

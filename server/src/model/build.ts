@@ -775,11 +775,11 @@ export class RulesetBuilder {
       else reachFromHooks(table);
       // An array grown by push keeps room for 17 or more: 55k small chains would keep megabytes of it.
       // A chain's jumps or references of one were made by `added` with room for it alone.
-      for (const chain of table.chains.values()) {
+      table.chains.forEach((chain) => {
         if (chain.rules.length > 0) chain.rules = chain.rules.slice();
         if (chain.references.length > 1) chain.references = chain.references.slice();
         if (chain.jumps.length > 1) chain.jumps = chain.jumps.slice();
-      }
+      });
     }
     this.stale.clear();
     return this.ruleset;

@@ -6,12 +6,15 @@
 import type { Hook } from '../knowledge';
 import type { Chain, Rule, Table } from './ruleset';
 
+// Passes over every chain or rule are index loops and Map.forEach: code that runs once over
+// 55k chains is not optimized in time, and each step of a for...of made an iterator result.
+
 export function linkChains(table: Table): void {
-  for (const chain of table.chains.values()) {
+  table.chains.forEach((chain) => {
     chain.references = [];
     chain.jumps = [];
-  }
-  for (const chain of table.chains.values()) {
+  });
+  table.chains.forEach((chain) => {
     const rules = chain.rules;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i];
@@ -22,7 +25,7 @@ export function linkChains(table: Table): void {
       target.references = added(target.references, rule);
       if (chain.jumps[chain.jumps.length - 1] !== target) chain.jumps = added(chain.jumps, target);
     }
-  }
+  });
   reachFromHooks(table);
 }
 
@@ -30,16 +33,18 @@ export function linkChains(table: Table): void {
 export function reachFromHooks(table: Table): void {
   // Each chain's set of hooks emptied in place, and the built-in chains (five at most) kept aside.
   const builtins: Chain[] = [];
-  for (const chain of table.chains.values()) {
+  table.chains.forEach((chain) => {
     chain.hooks.bits = 0;
     if (chain.builtin) builtins.push(chain);
-  }
+  });
   for (const chain of builtins) {
     chain.hooks.add(chain.name as Hook);
     const bit = chain.hooks.bits;
     const queue = [chain];
     while (queue.length) {
-      for (const next of queue.pop()!.jumps) {
+      const jumps = queue.pop()!.jumps;
+      for (let i = 0; i < jumps.length; i++) {
+        const next = jumps[i];
         if (!next.builtin && (next.hooks.bits & bit) === 0) {
           next.hooks.bits |= bit;
           queue.push(next);
@@ -59,12 +64,15 @@ export function chainsAtDepth(table: Table, depth: number): Chain[] {
   const chains = numberChains(table);
   const waiting = new Int32Array(chains.length);
   const depths = new Int32Array(chains.length).fill(-1);
-  for (const chain of chains) {
+  for (let i = 0; i < chains.length; i++) {
+    const chain = chains[i];
     if (!chain.builtin && chain.hooks.bits === 0) continue;
-    for (const next of chain.jumps) waiting[next.order]++;
+    const jumps = chain.jumps;
+    for (let j = 0; j < jumps.length; j++) waiting[jumps[j].order]++;
   }
   const ready: Chain[] = [];
-  for (const chain of chains) {
+  for (let i = 0; i < chains.length; i++) {
+    const chain = chains[i];
     if (chain.builtin && waiting[chain.order] === 0) {
       depths[chain.order] = 0;
       ready.push(chain);
@@ -73,7 +81,9 @@ export function chainsAtDepth(table: Table, depth: number): Chain[] {
   while (ready.length) {
     const chain = ready.pop()!;
     const below = depths[chain.order] + 1;
-    for (const next of chain.jumps) {
+    const jumps = chain.jumps;
+    for (let j = 0; j < jumps.length; j++) {
+      const next = jumps[j];
       if (depths[next.order] < below) depths[next.order] = below;
       if (--waiting[next.order] === 0) ready.push(next);
     }
@@ -181,7 +191,8 @@ function hasCycle(table: Table): boolean {
   const state = new Uint8Array(chains.length);
   const path: Chain[] = [];
   const at = new Int32Array(chains.length);
-  for (const root of chains) {
+  for (let i = 0; i < chains.length; i++) {
+    const root = chains[i];
     if (root.jumps.length === 0 || state[root.order] !== 0) continue;
     path.push(root);
     at[0] = 0;

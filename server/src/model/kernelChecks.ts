@@ -34,7 +34,9 @@ export interface HookLimit {
  * table), reported now; the hook limits it leaves for when its chain is known.
  */
 export function commandCommitChecks(spec: RuleSpec, table: string, diagnostics: Diagnostic[], limits: HookLimit[]): void {
-  for (const m of spec.matches) {
+  // Index loops: an iterator for each rule's matches and options added up over 160k rules.
+  for (let k = 0; k < spec.matches.length; k++) {
+    const m = spec.matches[k];
     const anchor = m.nameToken ?? spec.protocol?.value;
     if (m.spec && anchor) checkExtension(table, spec, m.spec, anchor, m.options, diagnostics, limits);
   }
@@ -88,9 +90,10 @@ export function loopProblems(table: Table, diagnostics: Diagnostic[]): boolean {
  */
 function depthProblems(table: Table, diagnostics: Diagnostic[]): void {
   for (const chain of chainsAtDepth(table, NFT_JUMP_LEVELS - 1)) {
-    for (const rule of chain.rules) {
-      const next = jumpedChain(rule);
-      if (next) diagnostics.push(tooDeep(rule, next, chain));
+    const rules = chain.rules;
+    for (let k = 0; k < rules.length; k++) {
+      const next = jumpedChain(rules[k]);
+      if (next) diagnostics.push(tooDeep(rules[k], next, chain));
     }
   }
 }
@@ -124,7 +127,10 @@ function tooDeep(rule: Rule, deep: Chain, from: Chain): Diagnostic {
 
 /** Every check of a whole table, as at an iptables-restore COMMIT. */
 export function tableCommitProblems(table: Table, diagnostics: Diagnostic[]): void {
-  for (const chain of table.chains.values()) for (const rule of chain.rules) ruleCommitProblems(table, chain, rule, diagnostics);
+  table.chains.forEach((chain) => {
+    const rules = chain.rules;
+    for (let k = 0; k < rules.length; k++) ruleCommitProblems(table, chain, rules[k], diagnostics);
+  });
   if (!loopProblems(table, diagnostics)) depthProblems(table, diagnostics);
 }
 
@@ -132,7 +138,7 @@ function checkExtension(table: string, rule: RuleSpec, ext: ExtensionSpec, ancho
   checkPlacement(table, ext, anchor, sink, limits);
   checkProtocol(rule, ext, anchor, sink);
   if (ext.needsMatch) checkNeededMatch(rule, ext, ext.needsMatch, anchor, sink);
-  for (const use of options) checkOption(rule, use, sink, limits);
+  for (let k = 0; k < options.length; k++) checkOption(rule, options[k], sink, limits);
 }
 
 function checkPlacement(table: string, ext: ExtensionSpec, anchor: Span, sink: Diagnostic[], limits: HookLimit[]): void {
