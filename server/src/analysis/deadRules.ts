@@ -412,7 +412,9 @@ class Copies {
   /** Only for fingerprints that two rules share. */
   private byText?: Map<string, Candidate>;
 
-  constructor(private readonly family: Family) {}
+  constructor(private readonly family: Family, first: Candidate) {
+    this.byPrint.set(first.shape.print, first);
+  }
 
   /** The first rule with the same canonical text as `rule`. */
   find(rule: Rule, print: number): Candidate | undefined {
@@ -486,43 +488,58 @@ class Shadow implements Visitor {
   }
 }
 
-function scanChain(chain: Chain, facts: TableFacts, trusted: (rule: Rule) => boolean, broken: (rule: Rule) => boolean): Finding[] {
-  const findings: Finding[] = [];
+const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
+
+function scanChain(chain: Chain, facts: TableFacts, trusted: (rule: Rule) => boolean, broken: (rule: Rule) => boolean): readonly Finding[] {
+  let findings: Finding[] | undefined;
   // Made for the first rule that needs them: most of kube-proxy's 55k chains never do.
   let index: CandidateIndex | undefined;
+  // The first candidate alone, until a second one or a rule with its fingerprint needs the copies filed.
+  let first: Candidate | undefined;
   let copies: Copies | undefined;
   let shadow: Shadow | undefined;
-  const lastChange = new Int32Array(6).fill(-1);
+  // Only once a rule stops packets (before, nothing reads it).
+  let lastChange: Int32Array | undefined;
   let stoppers = false;
   const rules = chain.rules;
   for (let at = 0; at < rules.length; at++) {
     const rule = rules[at];
     if (!rule.facts.head.symbolic && !broken(rule)) {
       const shape = rule.shape;
+      if (!copies && first && first.shape.print === shape.print) copies = new Copies(facts.family, first);
       const copy = copies?.find(rule, shape.print);
       let dead = false;
       if (copy && copy.rule.facts !== rule.facts && !sameSpan(copy.rule, rule)) {
-        dead = copy.stops && stillHolds(copy, lastChange);
-        findings.push({ rule, by: copy.rule, duplicate: true, dead });
+        // A candidate that stops packets made lastChange.
+        dead = copy.stops && stillHolds(copy, lastChange!);
+        (findings ??= []).push({ rule, by: copy.rule, duplicate: true, dead });
       } else if (!shape.empty && index) {
-        const best = (shadow ??= new Shadow(lastChange)).find(rule, index);
-        if (best) findings.push({ rule, by: best.rule, duplicate: false, dead: (dead = true) });
+        // The index holds only candidates that stop packets: lastChange is made.
+        const best = (shadow ??= new Shadow(lastChange!)).find(rule, index);
+        if (best) (findings ??= []).push({ rule, by: best.rule, duplicate: false, dead: (dead = true) });
       }
       // The last rule shadows nothing: no rule comes after it.
       if (at < rules.length - 1 && trusted(rule)) {
         const candidate: Candidate = { rule, at, shape, stops: shape.exact && !shape.empty && facts.stops(rule), next: undefined };
-        if (!copy) (copies ??= new Copies(facts.family)).add(candidate);
+        if (!copy) {
+          if (copies) copies.add(candidate);
+          else if (first) (copies = new Copies(facts.family, first)).add(candidate);
+          else first = candidate;
+        }
         // A dead rule holds nothing its shadow does not hold first (and reads no less, so no rule in between spares the shadow alone).
         if (candidate.stops && !dead) (index ??= new CandidateIndex()).add(candidate);
-        stoppers ||= candidate.stops;
+        if (candidate.stops && !stoppers) {
+          stoppers = true;
+          lastChange = new Int32Array(6).fill(-1);
+        }
       }
     }
     // What a rule changes matters only to rules before it that stop packets.
     if (!stoppers) continue;
     const changes = facts.changesBy(rule);
-    for (let bit = 0; bit < lastChange.length; bit++) if (changes & (1 << bit)) lastChange[bit] = at;
+    for (let bit = 0; bit < lastChange!.length; bit++) if (changes & (1 << bit)) lastChange![bit] = at;
   }
-  return findings;
+  return findings ?? NO_FINDINGS;
 }
 
 function sameSpan(a: Rule, b: Rule): boolean {
@@ -557,7 +574,7 @@ class RuleSpans {
   }
 }
 
-function report(findings: Finding[], chain: Chain, facts: TableFacts, out: Diagnostic[]): void {
+function report(findings: readonly Finding[], chain: Chain, facts: TableFacts, out: Diagnostic[]): void {
   if (findings.length === 0) return;
   const spans = new RuleSpans();
   const rulesOf = new Map<RuleFacts, number>();
@@ -658,6 +675,8 @@ const diagnosticKey = (d: Diagnostic) => `${d.code}|${d.span.line}|${d.span.star
 /** Rules on a line with an error are left out of the review: what they mean is uncertain. */
 function brokenBy(diagnostics: readonly Diagnostic[]): (rule: Rule) => boolean {
   const errorLines = new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.span.line));
+  // Without errors only a rule without a flag is left out: asked without the token a rule file's head makes for its flag.
+  if (errorLines.size === 0) return (rule) => !sameFlagPlace(rule.facts.head, rule.facts.head);
   return (rule) => {
     const flag = rule.facts.head.flag;
     return !flag || errorLines.has(flag.line);

@@ -355,7 +355,7 @@ export class RulesetBuilder {
     if (head.kind === 'append' && !head.otherFamily && facts.lists === undefined) {
       const chain = this.chainNamed(table, head.chainName);
       if (chain) {
-        this.edited(table);
+        // No edit counted per rule: a block of a script's restore is counted as edited when it begins (runRestore), and a file has no checkpoints.
         this.appendRule(table, chain, this.makeRule(table, chain, facts, st.counters));
         return 1;
       }
