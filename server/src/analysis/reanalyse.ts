@@ -419,9 +419,6 @@ export function narrowShift(shift: LineShift, before: string, after: string): Li
  * and no chain jumps to other chains than before. Else undefined, `base` untouched.
  */
 function shiftedAnalysis(base: Patchable, text: string, options: AnalysisOptions, shift: LineShift): Analysis | undefined {
-  const r = shiftedAnalysis0(base, text, options, shift); if (!r) console.log("REFUSED", new Error().stack!.split("\n")[0]); return r;
-}
-function shiftedAnalysis0(base: Patchable, text: string, options: AnalysisOptions, shift: LineShift): Analysis | undefined {
   const { file: old, ruleset } = base;
   const { from, removed, added } = shift;
   const end = from + removed;

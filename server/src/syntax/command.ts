@@ -169,14 +169,15 @@ export function compactHeadOf(command: Command): CommandHead | undefined {
   const { flag, chain } = command;
   const target = command.rule.target;
   const line = (flag ?? chain ?? target?.nameToken)?.line;
-  // A script's word the shell made (expanded) has no place of its own for each character.
-  const plain = (token?: Token) => asWritten(token) && (!token || (!token.expanded && token.line === line));
-  return !command.symbolic && plain(flag) && plain(chain) && plain(target?.nameToken) ? new LineHead(command) : undefined;
+  return !command.symbolic && asWritten(flag, line) && asWritten(chain, line) && asWritten(target?.nameToken, line) ? new LineHead(command) : undefined;
 }
 
-/** The word is its text as written, so its end is its start and its length (not quoted, not `--append=NAME`). */
-function asWritten(token: Token | undefined): boolean {
-  return !token || (token.unknown === undefined && !token.quoted && token.end - token.start === token.text.length);
+/**
+ * The word is its text as written on `line`, so its end is its start and its length: not quoted,
+ * not `--append=NAME`, not made by the shell (an expanded word has no place of its own per character).
+ */
+function asWritten(token: Token | undefined, line: number | undefined): boolean {
+  return !token || (token.unknown === undefined && !token.quoted && !token.expanded && token.line === line && token.end - token.start === token.text.length);
 }
 
 class LineHead implements CommandHead {
