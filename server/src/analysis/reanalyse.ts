@@ -22,7 +22,7 @@ import { Chain, ChainRule, Rule, Ruleset, Table } from '../model/ruleset';
 import { Command, moveHead } from '../syntax/command';
 import type { ParsedLines } from '../syntax/parsedLines';
 import type { CommandLine, SaveFile, Statement, TableBlock } from '../syntax/saveFile';
-import { detectFamily, firstStatementFrom, forgetRecentCommands, readBlockLine, readSaveFile, statementAt, unshared } from '../syntax/saveFile';
+import { blockLine, detectFamily, firstStatementFrom, forgetRecentCommands, readBlockLine, readSaveFile, unshared } from '../syntax/saveFile';
 import { runToEnd, Steps } from '../steps';
 import { Analysis, AnalysisOptions, refuseInput } from './analyse';
 import { chainOutcomes, changesPackets, findDeadRulesInChains } from './deadRules';
@@ -79,6 +79,10 @@ export function* reanalyseSteps(base: Analysis, text: string, options: AnalysisO
 function* inPlaceSteps(base: Patchable, text: string, options: AnalysisOptions, family: Family, editedLines?: ReadonlySet<number>): Steps<Analysis | undefined> {
   const { file: old, ruleset } = base;
   let found = editedLines && rereadLines(old, ruleset.tables, text, editedLines, options.reuse);
+  // A rule typed on an empty line of a block: the caller patches it as a stretch of lines, without reading the whole text here.
+  if (!found && editedLines && plainFile(old) && [...editedLines].some((line) => blockLine(old.blocks, line)?.at === -1)) return undefined;
+  // Read whole, the text is matched with the last parse by the parsed lines kept: without them every rule would look edited.
+  if (!found && !options.reuse) return undefined;
   if (!found) {
     const visit = { block: () => undefined, statement: (st: Statement, command?: Command) => { if (command && st.kind === 'command') rememberFacts(st, command); } };
     const file = yield* readSaveFile(text, { family, reuse: options.reuse, visit });
@@ -212,6 +216,8 @@ function editedRules(old: SaveFile, file: SaveFile, tables: ReadonlyMap<string, 
       const chain = sameRulePlace(x, y) ? table.chains.get(y.head.chainName!) : undefined;
       if (!chain) return undefined;
       edited.push({ table, chain, before: x, after: y });
+      // Rules patched one by one are each searched in their chain: that many are analysed faster whole.
+      if (edited.length > MAX_SHIFTED_LINES) return undefined;
     }
   }
   return edited;
@@ -245,11 +251,11 @@ function rereadLines(old: SaveFile, tables: ReadonlyMap<string, Table>, text: st
   let diagnostics = old.diagnostics;
   for (let k = 0; k < sorted.length; k++) {
     const line = sorted[k];
-    const block = blocks.find((b) => b.header.line < line && line < b.commit!.line);
-    const at = block ? statementAt(block.statements, line) : -1;
-    const before = at >= 0 ? block!.statements[at] : undefined;
+    const { block, at } = blockLine(blocks, line) ?? {};
+    const before = block?.statements[at!];
     if (!block || before?.kind !== 'command' || !commandLineText(texts[k])) return undefined;
-    const { statement: after, command, diagnostics: said } = readBlockLine(texts[k], line, before.column, before.context, reuse);
+    // Kept by the next versions' analyses: a copy of its own (a slice would keep this version's whole text alive), which `reuse` makes.
+    const { statement: after, command, diagnostics: said } = readBlockLine(reuse ? texts[k] : unshared(texts[k]), line, before.column, before.context, reuse);
     if (!after || !plain(after) || !sameRulePlace(before, after)) return undefined;
     rememberFacts(after, command);
     const table = tables.get(block.name.text);
@@ -259,7 +265,7 @@ function rereadLines(old: SaveFile, tables: ReadonlyMap<string, Table>, text: st
       block.statements = block.statements.slice();
       copied.add(block);
     }
-    block.statements[at] = after;
+    block.statements[at!] = after;
     diagnostics = withLineDiagnostics(diagnostics, blocks, line, said);
     edited.push({ table, chain, before, after });
   }
@@ -567,9 +573,13 @@ function shiftedAnalysis(base: Patchable, text: string, options: AnalysisOptions
   const reviewed = ruleLines(reviewAgain);
   let diagnostics = base.diagnostics.filter((d) => !removedDiagnostics.has(d) && !(DEAD_RULE_CODES.has(d.code) && reviewed.has(d.span.line)));
   for (const d of fresh) diagnostics.push(d);
-  for (const [name, chains] of byTable(reviewAgain)) findDeadRulesInChains(ruleset.tables.get(name)!, family, chains, diagnostics);
-  const undead = diagnostics.filter((d) => !DEAD_RULE_CODES.has(d.code));
-  const outcomesAfter = [...changes.keys()].map((chain) => chainOutcomes(table, family, [chain], undead)[0]);
+  // The review works out what a jump into each chain it reviews may do (the changed chains among them).
+  const outcomes = new Map<Chain, string>();
+  for (const [name, chains] of byTable(reviewAgain)) {
+    const found = findDeadRulesInChains(ruleset.tables.get(name)!, family, chains, diagnostics);
+    chains.forEach((chain, k) => outcomes.set(chain, found[k]));
+  }
+  const outcomesAfter = [...changes.keys()].map((chain) => outcomes.get(chain));
   const errorsAfter = fresh.some((d) => d.severity === 'error');
   // A rule that changes packets, or is broken (may change anything), added or taken out changes what a jump into its chain may change.
   const changing = [...changes.values()].some((c) => c.gone.some(changesPackets) || c.added.some(changesPackets));
@@ -649,10 +659,9 @@ function byTable(chains: Iterable<Chain>): Map<string, Chain[]> {
 
 /** The chain of the rule on `line`. */
 function chainAtLine(file: SaveFile, ruleset: Ruleset, line: number): Chain | undefined {
-  const block = file.blocks.find((b) => b.header.line < line && line < b.commit!.line);
-  const at = block ? statementAt(block.statements, line) : -1;
-  const st = at >= 0 ? block!.statements[at] : undefined;
-  return st?.kind === 'command' && st.head.chainName !== undefined ? ruleset.tables.get(block!.name.text)?.chains.get(st.head.chainName) : undefined;
+  const found = blockLine(file.blocks, line);
+  const st = found && found.block.statements[found.at];
+  return st?.kind === 'command' && st.head.chainName !== undefined ? ruleset.tables.get(found!.block.name.text)?.chains.get(st.head.chainName) : undefined;
 }
 
 /**

@@ -3,7 +3,7 @@
 // declarations carry `declaration`, built-in chains `defaultLibrary`.
 // The legend is defined here only; the server announces it as it is.
 import type { DocumentAnalysis } from '../analysis/document';
-import { statementAt } from '../syntax/saveFile';
+import { blockLine } from '../syntax/saveFile';
 import type { CommandLine } from '../syntax/saveFile';
 import { ChainIndex, ChainOccurrence, chainIndex, commandOccurrences } from './chainOccurrences';
 
@@ -98,9 +98,8 @@ export function carryTokens(base: DocumentAnalysis, patched: DocumentAnalysis): 
   }
   const commands: CommandLine[] = [];
   for (const line of edited) {
-    const block = file.blocks.find((b) => b.header.line < line && (b.commit === undefined || line < b.commit.line));
-    const at = block ? statementAt(block.statements, line) : -1;
-    const st = at >= 0 ? block!.statements[at] : undefined;
+    const found = blockLine(file.blocks, line);
+    const st = found && found.block.statements[found.at];
     if (st?.kind === 'command') commands.push(st);
   }
   PLACES.set(patched, merged(kept.subarray(0, n), placesOf(commandOccurrences(commands, file.family))));

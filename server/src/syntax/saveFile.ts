@@ -252,6 +252,12 @@ export function statementAt(statements: readonly Statement[], line: number): num
   return statements[at]?.line === line ? at : -1;
 }
 
+/** The block of `blocks` whose lines hold `line` (after its header, before its COMMIT), and the index of the statement on it (-1: none). */
+export function blockLine<B extends TableBlock>(blocks: readonly B[], line: number): { block: B; at: number } | undefined {
+  const block = blocks.find((b) => b.header.line < line && (b.commit === undefined || line < b.commit.line));
+  return block && { block, at: statementAt(block.statements, line) };
+}
+
 const NO_DIAGNOSTICS: readonly Diagnostic[] = Object.freeze([]);
 
 /**
