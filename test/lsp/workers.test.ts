@@ -11,6 +11,7 @@ import { CompletionList, CompletionRequest, HoverRequest, MarkupContent } from '
 import { ENDED_KEPT, KEEP_SERVING_BELOW, LARGE_DOCUMENT } from '../../server/src/lsp/router';
 import { SERVER_THREADS_REQUEST, ServerThreads } from '../../server/src/protocol/requests';
 import { generateKubeProxy } from '../bench/kubeProxy';
+import { heapProbe } from '../support/heapProbe';
 import { LspClient } from '../support/lspClient';
 
 const client = new LspClient();
@@ -27,7 +28,7 @@ let chains = 0;
 const addRule = (uri: string, to = client) => to.change(uri, { range: { start: { line: masq + 1, character: 0 }, end: { line: masq + 1, character: 0 } }, text: `:KUBE-ADDED-${++chains} - [0:0]\n${rule}` });
 
 const threads = (of = client) => of.connection.sendRequest(SERVER_THREADS_REQUEST) as Promise<ServerThreads>;
-const workersOf = async (uri: string) => (await threads()).documents.find((d) => d.uri === uri)?.workers.map((w) => [w.role, w.version]);
+const workersOf = async (uri: string, of = client) => (await threads(of)).documents.find((d) => d.uri === uri)?.workers.map((w) => [w.role, w.version]);
 /** The document's workers once there are `count` (the serving one asks for a new worker after the typing pause, when it cannot patch). */
 const workersOnce = async (uri: string, count: number) => {
   for (let wait = 0; wait < 100 && (await workersOf(uri))?.length !== count; wait++) await new Promise((r) => setTimeout(r, 50));
@@ -219,4 +220,30 @@ test('a document too large for two analyses at once: its serving worker ends as 
   assert.match(((await hoverAt(at, 5))?.contents as MarkupContent).value, /3 rules\./);
   assert.deepEqual(await workersOf(uri), [['serving', version]]);
   await client.close(uri);
+});
+
+test('a large document\'s worker keeps no text of the versions before the last: after a dozen edits the heaps hold the opened text and the current one only', async () => {
+  const uri = 'file:///tmp/lsp-workers/texts.rules';
+  // 2,100 rules, 310 KB: a worker of its own, and heap snapshots small enough to read here.
+  const small = generateKubeProxy({ services: 66, endpointsPerService: 10 });
+  assert.ok(small.length >= LARGE_DOCUMENT);
+  const probe = heapProbe('texts');
+  const own = await new LspClient().start({}, { command: probe.command });
+  after(() => own.stop());
+  await own.open(uri, small);
+  await own.diagnosticsOf(uri, 1, 60_000);
+  // The main thread keeps the text as opened (edits are applied to it when needed), the worker the text its model was read from.
+  assert.equal(await probe.textsOfLength(own, small.length), 2);
+  const smallLines = small.split('\n');
+  const rules = smallLines.flatMap((l, k) => (/^-A .* -d \d/.test(l) ? [k] : []));
+  for (let k = 0; k < 12; k++) {
+    // A digit of a destination address changed: a rule edited in place, patched by the worker.
+    const line = rules[Math.floor((k * rules.length) / 12)];
+    const at = smallLines[line].indexOf(' -d ') + 4;
+    const version = await own.change(uri, { range: { start: { line, character: at }, end: { line, character: at + 1 } }, text: String((Number(smallLines[line][at]) + 1) % 10) });
+    await own.diagnosticsOf(uri, version, 60_000);
+  }
+  assert.deepEqual(await workersOf(uri, own), [['serving', 1]], 'every edit patched by the worker that opened it');
+  // Besides those two, the worker's current text; a rule read again holds a copy of its line, not a slice of its version's text.
+  assert.equal(await probe.textsOfLength(own, small.length), 3);
 });

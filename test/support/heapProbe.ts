@@ -25,6 +25,8 @@ export interface HeapProbe {
   objectsAfterCollection(client: LspClient): Promise<number>;
   /** MB of the heaps in use after a full collection, code included. */
   usedAfterCollection(client: LspClient): Promise<number>;
+  /** How many flat strings of `length` to `length + 64` characters the heaps hold after a full collection (copies of a document's text). */
+  textsOfLength(client: LspClient, length: number): Promise<number>;
 }
 
 export function heapProbe(name: string, extra = ''): HeapProbe {
@@ -72,6 +74,14 @@ if (isMainThread) process.on('SIGUSR2', () => { channel.postMessage('measure'); 
     async usedAfterCollection(client) {
       return (await collect(client, false)).reduce((sum, used) => sum + Number(used), 0) / 2 ** 20;
     },
+    async textsOfLength(client, length) {
+      let count = 0;
+      for (const file of await collect(client, true)) {
+        count += stringsOfSize(JSON.parse(readFileSync(file, 'utf8')), length, length + 64);
+        rmSync(file, { force: true });
+      }
+      return count;
+    },
   };
 }
 
@@ -90,4 +100,15 @@ function objectsWithoutCode(heap: HeapSnapshot): number {
   let bytes = 0;
   for (let i = 0; i < heap.nodes.length; i += fields.length) if (!left.has(heap.nodes[i + type])) bytes += heap.nodes[i + size];
   return bytes;
+}
+
+/** Flat strings of a snapshot whose own size is `from` to `to` bytes (one byte a character of Latin-1 text, besides a header). */
+function stringsOfSize(heap: HeapSnapshot, from: number, to: number): number {
+  const fields = heap.snapshot.meta.node_fields;
+  const type = fields.indexOf('type');
+  const size = fields.indexOf('self_size');
+  const flat = heap.snapshot.meta.node_types[0].indexOf('string');
+  let count = 0;
+  for (let i = 0; i < heap.nodes.length; i += fields.length) if (heap.nodes[i + type] === flat && heap.nodes[i + size] >= from && heap.nodes[i + size] <= to) count++;
+  return count;
 }

@@ -178,6 +178,10 @@ async function loadSettings(): Promise<void> {
 /** Keystrokes closer together than this make one analysis. */
 const TYPING_PAUSE_MS = 100;
 
+/** Documents just opened: analysed at once, not after a typing pause. */
+const opened = new Set<string>();
+documents.onDidOpen((e) => opened.add(e.document.uri));
+
 documents.onDidChangeContent((change) => {
   const uri = change.document.uri;
   // What is being analysed is out of date now: stop it at once, not after the pause.
@@ -189,7 +193,7 @@ documents.onDidChangeContent((change) => {
       const doc = documents.get(uri);
       if (doc) void validate(doc);
     });
-  }, TYPING_PAUSE_MS));
+  }, opened.delete(uri) ? 0 : TYPING_PAUSE_MS));
 });
 
 documents.onDidClose((e) => {
@@ -222,10 +226,14 @@ function baseOptions(uri: string): DocumentOptions {
   return { externalChains: settings.externalChains, maxFileSize: settings.maxFileSize, fileName: decodeURIComponent(uri.replace(/^[a-z]+:\/\//, '')) };
 }
 
-/** An open document's options: its parsed lines are kept for the next analysis. */
-function optionsFor(doc: TextDocument): DocumentOptions {
+/**
+ * An open document's options: its parsed lines are kept for the next analysis. Not for a large
+ * document: it is analysed whole once by each of its workers (lsp/router.ts), and a patch reads
+ * only the edited lines (keeping them costs its first analysis a copy of every line, and 40 MB).
+ */
+function optionsFor(doc: TextDocument, text: string): DocumentOptions {
   let reuse = parsedLines.get(doc.uri);
-  if (!reuse) parsedLines.set(doc.uri, reuse = new ParsedLines(true));
+  if (!reuse && text.length < LARGE_DOCUMENT) parsedLines.set(doc.uri, reuse = new ParsedLines(true));
   return { ...baseOptions(doc.uri), reuse };
 }
 
@@ -254,7 +262,7 @@ async function analyse(doc: TextDocument, text: string, version: number, stop: S
   await settingsKnown;
   const kind = documentKind(text, undefined, doc.languageId);
   const base = analyses.latest(doc.uri);
-  const options = optionsFor(doc);
+  const options = optionsFor(doc, text);
   // Rules edited in place: the last analysis is patched.
   if (kind === 'save' && base?.analysis) {
     const log = editLogs.get(doc.uri);

@@ -10,7 +10,7 @@
 // serving worker ended as the new one starts: hover and completion are answered here from the
 // text alone until the new analysis is done.
 import { Worker } from 'node:worker_threads';
-import { SERVER_WORKER_YOUNG_GENERATION_MB } from '../node/v8Flags';
+import { SERVER_WORKER_YOUNG_GENERATION_MB, wholeAnalysisHeapGrowth } from '../node/v8Flags';
 import { CompletionParams, HoverParams, Message, MessageReader, MessageWriter, NotificationMessage, RequestMessage, ResponseMessage } from 'vscode-languageserver/node';
 import { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { documentKind } from '../analysis/document';
@@ -96,6 +96,7 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
       worker.postMessage({ jsonrpc: '2.0', method: 'initialized', params: {} });
     }
     if (doc) worker.postMessage(didOpen(doc));
+    if (uri) wholeAnalysisHeapGrowth(true);
     return link;
   }
 
@@ -111,6 +112,7 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
   function end(link: Link, why: ServerThreads['ended'][number]['why'], heir?: Link): void {
     link.ended = true;
     void link.worker.terminate();
+    heapGrowth();
     if (link.uri) {
       ended.push({ uri: link.uri, thread: link.thread, version: link.version, why });
       if (ended.length > ENDED_KEPT) ended.shift();
@@ -278,6 +280,12 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
     large.deaths = 0;
     large.fromText = undefined;
     if (old) end(old, 'replaced', large.newest);
+    heapGrowth();
+  }
+
+  /** The heaps grow faster while a large document is analysed whole (node/v8Flags.ts). */
+  function heapGrowth(): void {
+    wholeAnalysisHeapGrowth([...larges.values()].some((l) => l.newest.role === 'analysing' && !l.newest.ended));
   }
 
   /** Hover or completion from the document's text alone (its lines kept for the version asked about). */
