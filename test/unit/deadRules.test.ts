@@ -76,6 +76,48 @@ test('IPv6 networks are compared the same way', () => {
   assert.deepEqual(filterFindings(['-A INPUT -s 2001:db8::/32 -j DROP', '-A INPUT -s 2001:db8:1::/48 -p tcp -j ACCEPT'], 'ipv6').map((f) => f.split('\n')[0]), [
     '6:1-45 shadowed-rule: this rule never matches: rule 1 of INPUT (line 5) comes first, matches every packet this one would and stops them there (`-j DROP`)',
   ]);
+  // Two /64 networks that differ only in their first 32 bits.
+  assert.deepEqual(filterFindings([
+    '-A INPUT -s 2001:db8:0:1::/64 -j DROP', '-A INPUT -s 2001:db9:0:1::/64 -j DROP',
+    '-A INPUT -s 2001:db9:0:1::5 -p tcp -j ACCEPT', '-A INPUT -s 2001:db7:0:1::5 -p tcp -j ACCEPT',
+  ], 'ipv6').map((f) => f.split('\n')[0]), [
+    '7:1-45 shadowed-rule: this rule never matches: rule 2 of INPUT (line 6) comes first, matches every packet this one would and stops them there (`-j DROP`)',
+  ]);
+});
+
+test('earlier networks in any order and of any length: a rule is shown hidden by the first that holds it', () => {
+  const first = (found: string[]) => found.map((f) => f.split(':')[0] + ' ' + /rule \d+ of INPUT \(line \d+\)/.exec(f)?.[0]);
+  assert.deepEqual(first(filterFindings([
+    '-A INPUT -d 10.9.0.0/16 -j DROP',
+    '-A INPUT -d 10.1.0.0/16 -j DROP',
+    '-A INPUT -d 192.168.0.0/24 -j DROP',
+    '-A INPUT -d 10.0.0.0/8 -j DROP',
+    // inside lines 6 and 8
+    '-A INPUT -d 10.1.2.0/24 -p tcp -j ACCEPT',
+    '-A INPUT -d 172.16.0.2/31 -j DROP',
+    '-A INPUT -d 172.16.0.0/31 -j DROP',
+    // inside line 11 only, though both /31 networks begin with the same 30 bits
+    '-A INPUT -d 172.16.0.1 -p udp -j ACCEPT',
+    '-A INPUT -d 10.200.0.0/16 -p udp -j ACCEPT',
+    '-A INPUT -d 11.0.0.0/8 -j ACCEPT',
+    '-A INPUT -s 192.168.0.0/16 -d 192.168.0.7 -p udp -j ACCEPT',
+  ])), ['9 rule 2 of INPUT (line 6)', '12 rule 7 of INPUT (line 11)', '13 rule 4 of INPUT (line 8)', '15 rule 3 of INPUT (line 7)']);
+});
+
+test('each chain is reviewed on its own: the rules of a chain before hide and repeat nothing in the next', () => {
+  const many = Array.from({ length: 300 }, (_, i) => `-A a -d 10.${i >> 8}.${i & 255}.0/24 -j DROP`);
+  const text = [
+    '*filter', ':INPUT ACCEPT [0:0]', ':a - [0:0]', ':b - [0:0]',
+    '-A INPUT -j a', '-A INPUT -j b',
+    '-A a -d 10.0.0.0/8 -j DROP', '-A a -p tcp --dport 22 -j ACCEPT', ...many, '-A a -p udp -j DROP',
+    '-A b -d 10.1.1.0/24 -j ACCEPT', '-A b -p tcp --dport 22 -j ACCEPT', '-A b -p udp -j DROP', '-A b -p udp -j DROP', '-A b -j RETURN',
+    'COMMIT', '',
+  ].join('\n');
+  const found = findings(analyseSaveText(text, DEFAULT_OPTIONS).diagnostics).map((f) => f.split('\n')[0]);
+  // a's 300 networks inside its first rule's 10.0.0.0/8; in b only the udp rule written twice.
+  assert.equal(found.length, 301);
+  assert.match(found[299], /^308:1-29 shadowed-rule: .* rule 1 of a \(line 7\) comes first/);
+  assert.equal(found[300], '313:1-20 duplicate-rule: this rule is the same as rule 3 of b (line 312): that one already takes every packet it would match, so this one never matches');
 });
 
 test('a jump into a chain that stops every packet, and a goto, end the way through the chain', () => {

@@ -277,122 +277,79 @@ class TableFacts {
 
 // ---- the scan ------------------------------------------------------------------------------
 
-interface Candidate {
-  rule: Rule;
-  /** Its position in the chain, from 0. */
-  at: number;
-  shape: Shape;
-  /** It surely stops every packet it matches (and is understood exactly). */
-  stops: boolean;
-  /** The next candidate in the same index bucket (a list without an array per bucket: they add up). */
-  next?: Candidate;
-}
-
-/** Adds `c` to the front of a bucket's list. */
-function prepend<K>(buckets: Map<K, Candidate>, key: K, c: Candidate): void {
-  c.next = buckets.get(key);
-  buckets.set(key, c);
-}
-
-/** Calls `visit` on each candidate of a bucket while it returns true; false if one said stop. */
-function visitAll(first: Candidate | undefined, visit: Visitor): boolean {
-  for (let c = first; c; c = c.next) if (!visit.visit(c)) return false;
-  return true;
-}
-
-/** An object, not a closure: a closure per rule reviewed (and a context for what it reads) added up. */
-interface Visitor {
-  visit(c: Candidate): boolean;
-}
+/** What a bucket of `Buckets` holds candidates by: a destination or a source network (plus its prefix length), a protocol and port, a fingerprint. */
+const BY_DESTINATION = 0;
+const BY_SOURCE = 256;
+const BY_PORT = 512;
+const BY_PRINT = 513;
 
 /**
- * The earlier rules that stop packets, indexed so that a rule is compared only
- * with those that could hold it: by destination or source network (a rule
- * inside 10.1.0.0/16 looks up 10.0.0.0/8, 10.0.0.0/9, ...), else by protocol
- * and, when it is a single port, destination port.
+ * Lists of candidates by a pair of integers (what the list is by, and a key), in
+ * an open-addressing table of typed arrays. One table serves chain after chain:
+ * a new stamp empties it. Most rules of a ruleset are filed in it: a Map per
+ * index, and its entries, cost a fifth of the analysis of an 8.5k-rule file.
  */
-class CandidateIndex {
-  private readonly byDestination = new NetworkIndex();
-  private readonly bySource = new NetworkIndex();
-  /** By protocol (-1: any), then by destination port (-1: not a single port). */
-  private readonly byProtocol = new Map<number, Map<number, Candidate>>();
+class Buckets {
+  private kinds = new Int32Array(64);
+  private keys = new Int32Array(64);
+  private heads = new Int32Array(64);
+  private stamps = new Int32Array(64);
+  /** IPv6 networks are keyed by bigints: `keys` holds their last 32 bits, and this the whole key. */
+  private bigKeys: bigint[] = [];
+  private stamp = 1;
+  /** The slots in use, less one: as many as a chain needs, so that a short chain's lists stay in a few cache lines. */
+  private mask = 63;
 
-  add(c: Candidate): void {
-    const { source, destination, protocol } = c.shape;
-    if (destination && !destination.negated && destination.prefix >= 0) this.byDestination.add(destination, c);
-    else if (source && !source.negated && source.prefix >= 0) this.bySource.add(source, c);
-    else {
-      const key = protocol && !protocol.negated ? protocol.number : -1;
-      let byPort = this.byProtocol.get(key);
-      if (!byPort) this.byProtocol.set(key, (byPort = new Map()));
-      prepend(byPort, singlePort(c.shape.dport) ?? -1, c);
+  /** Empties the table, made with room for `entries` lists at most (it never grows: a table of thousands would be copied again and again). */
+  clear(entries: number): void {
+    this.stamp++;
+    const size = Math.max(16, 1 << (32 - Math.clz32(entries * 2 - 1)));
+    if (size > this.keys.length) this.allocate(size);
+    this.mask = size - 1;
+  }
+
+  /** The first candidate of a list, or -1. */
+  head(kind: number, key: number, big: bigint | undefined): number {
+    const i = this.slot(kind, key, big);
+    return this.stamps[i] === this.stamp ? this.heads[i] : -1;
+  }
+
+  /** Makes `head` the first candidate of the list; returns the one that was first, or -1. */
+  replace(kind: number, key: number, big: bigint | undefined, head: number): number {
+    const i = this.slot(kind, key, big);
+    if (this.stamps[i] === this.stamp) {
+      const old = this.heads[i];
+      this.heads[i] = head;
+      return old;
     }
+    this.kinds[i] = kind;
+    this.keys[i] = key;
+    this.heads[i] = head;
+    this.stamps[i] = this.stamp;
+    if (big !== undefined) this.bigKeys[i] = big;
+    return -1;
   }
 
-  /** Calls `visit` with each candidate that might hold `b`, in no particular order, until it returns false. */
-  near(b: Shape, visit: Visitor): void {
-    // A rule for one destination port holds only rules for that same port.
-    const port = singlePort(b.dport);
-    if (!this.nearByPort(-1, port, visit)) return;
-    if (b.protocol && !b.protocol.negated && !this.nearByPort(b.protocol.number, port, visit)) return;
-    if (b.destination && !b.destination.negated && !this.byDestination.containing(b.destination, visit)) return;
-    if (b.source && !b.source.negated) this.bySource.containing(b.source, visit);
-  }
-
-  private nearByPort(protocol: number, port: number | undefined, visit: Visitor): boolean {
-    const byPort = this.byProtocol.get(protocol);
-    return !byPort || (visitAll(byPort.get(-1), visit) && (port === undefined || visitAll(byPort.get(port), visit)));
-  }
-}
-
-function singlePort(r: Ranges | undefined): number | undefined {
-  return r && r.length === 1 && r[0][0] === r[0][1] ? r[0][0] : undefined;
-}
-
-/** Candidates by network: per prefix length, by the network's first bits. */
-class NetworkIndex {
-  private readonly prefixes: number[] = [];
-  private readonly networks: Map<number | bigint, Candidate>[] = [];
-
-  add(n: Net, c: Candidate): void {
-    let i = this.prefixes.indexOf(n.prefix);
-    if (i < 0) {
-      // Kept in ascending order, so a lookup can stop at the first longer prefix.
-      i = this.prefixes.findIndex((p) => p > n.prefix);
-      if (i < 0) i = this.prefixes.length;
-      this.prefixes.splice(i, 0, n.prefix);
-      this.networks.splice(i, 0, new Map());
+  /** The slot of the list, or the free slot where it would go. */
+  private slot(kind: number, key: number, big: bigint | undefined): number {
+    const mask = this.mask;
+    const h = Math.imul(Math.imul(kind, 0x27d4eb2d) ^ key, 0x9e3779b1);
+    let i = (h ^ (h >>> 16)) & mask;
+    while (this.stamps[i] === this.stamp) {
+      if (this.keys[i] === key && this.kinds[i] === kind && (big === undefined || this.bigKeys[i] === big)) return i;
+      i = (i + 1) & mask;
     }
-    prepend(this.networks[i], networkKey(n, n.prefix), c);
+    return i;
   }
 
-  /** Visits the candidates whose network holds all of `n`; false if the visitor said stop. */
-  containing(n: Net, visit: Visitor): boolean {
-    for (let i = 0; i < this.prefixes.length; i++) {
-      const prefix = this.prefixes[i];
-      if (n.prefix >= 0 && prefix > n.prefix) break;
-      // A mask that is not a prefix holds a network only if it has all of its bits.
-      const holds = n.prefix >= 0 || (maskFromPrefix(prefix, n.number === undefined ? 'ipv6' : 'ipv4') & ~n.mask) === 0n;
-      if (holds && !visitAll(this.networks[i].get(networkKey(n, prefix)), visit)) return false;
-    }
-    return true;
+  private allocate(size: number): void {
+    this.kinds = new Int32Array(size);
+    this.keys = new Int32Array(size);
+    this.heads = new Int32Array(size);
+    this.stamps = new Int32Array(size);
+    this.bigKeys = [];
+    this.stamp = 1;
   }
-}
-
-/**
- * The network's first `prefix` bits (a number for IPv4: bigint work is slow), at most 30 of them:
- * a key that fits a small integer is not boxed for each lookup, and the candidates of a bucket
- * are compared one by one anyway.
- */
-function networkKey(n: Net, prefix: number): number | bigint {
-  if (n.number !== undefined) return prefix === 0 ? 0 : n.number >>> (32 - Math.min(prefix, 30));
-  return prefix === 0 ? 0n : n.address >> BigInt(128 - prefix);
-}
-
-function push<K, T>(map: Map<K, T[]>, key: K, value: T): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
 }
 
 /** Comparisons allowed per chain: a pathological chain is left partly unexamined rather than slow every keystroke. */
@@ -406,45 +363,188 @@ interface Finding {
   dead: boolean;
 }
 
-/** Trusted rules by canonical text, which is worked out only for rules whose fingerprint another rule shares. */
-class Copies {
-  private readonly byPrint = new Map<number, Candidate>();
+const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
+
+/** ChainReview.unfiled when there is no candidate yet, and once the first is filed. */
+const NONE = -2;
+const FILED = -1;
+
+/**
+ * The review of one chain after another. A chain's trusted rules that may hide
+ * later ones are its candidates, numbered from 0 in arrays kept from chain to
+ * chain, and filed in one table of lists (Buckets):
+ * - those that stop packets, so that a rule is compared only with those that
+ *   could hold it: by destination or source network (a rule inside 10.1.0.0/16
+ *   looks up 10.0.0.0/8, 10.0.0.0/9, ...), else by protocol and, when it is a
+ *   single port, destination port;
+ * - all, by fingerprint (Shape.print): the first of each, and by canonical text
+ *   (which is worked out only for rules whose fingerprint another rule shares)
+ *   the rules written twice.
+ */
+class ChainReview {
+  private rules: Rule[] = [];
+  private shapes: Shape[] = [];
+  /** Its position in the chain, from 0. */
+  private at = new Int32Array(64);
+  /** It surely stops every packet it matches (and is understood exactly). */
+  private stops = new Uint8Array(64);
+  /** The next candidate of the same list, -1 at the end: a list without an array per bucket. */
+  private next = new Int32Array(64);
+  private count = 0;
+  private readonly buckets = new Buckets();
+  /** The prefix lengths under which networks are filed, as bits: a lookup visits the shorter ones in order. */
+  private readonly destinationPrefixes = new Int32Array(5);
+  private readonly sourcePrefixes = new Int32Array(5);
+  /**
+   * By list kind (BY_DESTINATION + prefix, BY_SOURCE + prefix), the lowest and highest key
+   * filed: a look-up outside skips the table. Lists of networks are often sorted, and most
+   * look-ups of a rule's shorter prefixes find nothing.
+   */
+  private readonly lowestKey = new Int32Array(BY_PORT);
+  private readonly highestKey = new Int32Array(BY_PORT);
+  /** Some candidate stops packets (and is filed by network or port). */
+  private indexed = false;
+  /** For each CHANGE bit, the position of the last rule that may change it (once a rule stops packets; before, nothing reads it). */
+  private readonly lastChange = new Int32Array(6);
+  private stoppers = false;
+  /**
+   * The first candidate, filed by fingerprint only once a second one is, or a rule has
+   * its fingerprint: a chain of two rules (55k of kube-proxy's) then files nothing.
+   */
+  private unfiled = NONE;
   /** Only for fingerprints that two rules share. */
-  private byText?: Map<string, Candidate>;
+  private byText: Map<string, number> | undefined;
+  private budget = COMPARISON_BUDGET;
+  // The search for the first candidate that holds a rule.
+  private best = -1;
+  private rule!: Rule;
+  private shape!: Shape;
 
-  constructor(private readonly family: Family, first: Candidate) {
-    this.byPrint.set(first.shape.print, first);
+  constructor(private readonly family: Family) {}
+
+  scan(chain: Chain, facts: TableFacts, trusted: (rule: Rule) => boolean, broken: (rule: Rule) => boolean): readonly Finding[] {
+    this.begin(chain.rules.length);
+    let findings: Finding[] | undefined;
+    const rules = chain.rules;
+    for (let at = 0; at < rules.length; at++) {
+      const rule = rules[at];
+      if (!rule.facts.head.symbolic && !broken(rule)) {
+        const shape = rule.shape;
+        const copy = this.copyOf(rule, shape.print);
+        let dead = false;
+        if (copy >= 0 && this.rules[copy].facts !== rule.facts && !sameSpan(this.rules[copy], rule)) {
+          // A candidate that stops packets set lastChange.
+          dead = this.stops[copy] === 1 && this.stillHolds(copy);
+          (findings ??= []).push({ rule, by: this.rules[copy], duplicate: true, dead });
+        } else if (!shape.empty && this.indexed) {
+          const best = this.shadowOf(rule, shape);
+          if (best >= 0) (findings ??= []).push({ rule, by: this.rules[best], duplicate: false, dead: (dead = true) });
+        }
+        // The last rule shadows nothing: no rule comes after it.
+        if (at < rules.length - 1 && trusted(rule)) {
+          const stops = shape.exact && !shape.empty && facts.stops(rule);
+          const c = this.add(rule, shape, at, stops);
+          if (copy < 0) this.fileCopy(c);
+          // A dead rule holds nothing its shadow does not hold first (and reads no less, so no rule in between spares the shadow alone).
+          if (stops && !dead) this.fileStopper(c);
+          if (stops && !this.stoppers) {
+            this.stoppers = true;
+            this.lastChange.fill(-1);
+          }
+        }
+      }
+      // What a rule changes matters only to rules before it that stop packets.
+      if (!this.stoppers) continue;
+      const changes = facts.changesBy(rule);
+      for (let bit = 0; bit < this.lastChange.length; bit++) if (changes & (1 << bit)) this.lastChange[bit] = at;
+    }
+    return findings ?? NO_FINDINGS;
   }
 
-  /** The first rule with the same canonical text as `rule`. */
-  find(rule: Rule, print: number): Candidate | undefined {
-    if (!this.byPrint.has(print)) return undefined;
-    const text = this.shared(print, rule);
-    return this.byText!.get(text);
+  private begin(rules: number): void {
+    this.count = 0;
+    // A candidate is filed at most twice: by fingerprint, and by network or port.
+    this.buckets.clear(rules * 2);
+    // Most chains file nothing by network (kube-proxy: 55k of them).
+    if (this.indexed) {
+      this.destinationPrefixes.fill(0);
+      this.sourcePrefixes.fill(0);
+      this.indexed = false;
+    }
+    this.stoppers = false;
+    this.unfiled = NONE;
+    this.byText = undefined;
+    this.budget = COMPARISON_BUDGET;
   }
 
-  add(c: Candidate): void {
-    if (!this.byPrint.has(c.shape.print)) this.byPrint.set(c.shape.print, c);
+  private add(rule: Rule, shape: Shape, at: number, stops: boolean): number {
+    const c = this.count++;
+    if (c === this.at.length) {
+      this.at = grown(this.at);
+      this.next = grown(this.next);
+      const s = new Uint8Array(c * 2);
+      s.set(this.stops);
+      this.stops = s;
+    }
+    this.rules[c] = rule;
+    this.shapes[c] = shape;
+    this.at[c] = at;
+    this.stops[c] = stops ? 1 : 0;
+    return c;
+  }
+
+  /** Adds `c` to the front of a list. */
+  private prepend(kind: number, key: number, big: bigint | undefined, c: number): void {
+    this.next[c] = this.buckets.replace(kind, key, big, c);
+  }
+
+  // ---- rules written twice
+
+  /** The first candidate with the same canonical text as `rule`, or -1. */
+  private copyOf(rule: Rule, print: number): number {
+    if (this.unfiled !== FILED) {
+      if (this.unfiled === NONE || this.shapes[this.unfiled].print !== print) return -1;
+      this.fileFirst();
+    }
+    const first = this.buckets.head(BY_PRINT, print, undefined);
+    if (first < 0) return -1;
+    const text = this.shared(first, rule);
+    return this.byText!.get(text) ?? -1;
+  }
+
+  private fileCopy(c: number): void {
+    if (this.unfiled === NONE) {
+      this.unfiled = c;
+      return;
+    }
+    if (this.unfiled !== FILED) this.fileFirst();
+    const print = this.shapes[c].print;
+    const first = this.buckets.head(BY_PRINT, print, undefined);
+    if (first < 0) this.buckets.replace(BY_PRINT, print, undefined, c);
     else {
-      const text = this.shared(c.shape.print, c.rule);
+      const text = this.shared(first, this.rules[c]);
       if (!this.byText!.has(text)) this.byText!.set(text, c);
     }
   }
 
-  /** The rule's canonical text, once the first rule with this fingerprint is filed under its own. */
-  private shared(print: number, rule: Rule): string {
-    const first = this.byPrint.get(print)!;
-    const firstText = this.textOf(first.rule);
+  private fileFirst(): void {
+    this.buckets.replace(BY_PRINT, this.shapes[this.unfiled].print, undefined, this.unfiled);
+    this.unfiled = FILED;
+  }
+
+  /** The rule's canonical text, once the first rule with its fingerprint is filed under its own. */
+  private shared(first: number, rule: Rule): string {
+    const firstText = this.textOf(this.rules[first]);
     this.byText ??= new Map();
     if (!this.byText.has(firstText)) this.byText.set(firstText, first);
     return this.textOf(rule);
   }
 
-  /** The last rule whose text was worked out, and its text: a rule is looked up (find), then filed (add). */
+  /** The last rule whose text was worked out, and its text: a rule is looked up, then filed. */
   private lastRule?: Rule;
   private lastText = '';
 
-  /** A rule's canonical text parses its line again: worked out once for the find and add of one rule. */
+  /** A rule's canonical text parses its line again: worked out once for the look-up and filing of one rule. */
   private textOf(rule: Rule): string {
     if (rule !== this.lastRule) {
       this.lastText = canonicalRule(rule, this.family);
@@ -452,94 +552,122 @@ class Copies {
     }
     return this.lastText;
   }
-}
 
-/** For each CHANGE bit, the position of the last rule that may change it: a candidate still holds when none changed what it reads since. */
-function stillHolds(c: Candidate, lastChange: Int32Array): boolean {
-  const reads = c.shape.reads;
-  for (let bit = 0; bit < lastChange.length; bit++) if (reads & (1 << bit) && lastChange[bit] >= c.at) return false;
-  return true;
-}
+  // ---- rules that hide later ones
 
-/** The search for the first earlier rule that holds `rule`, over the candidates an index offers. */
-class Shadow implements Visitor {
-  best: Candidate | undefined = undefined;
-  rule!: Rule;
-  shape!: Shape;
-  budget = COMPARISON_BUDGET;
+  private fileStopper(c: number): void {
+    this.indexed = true;
+    const { source, destination, protocol, dport } = this.shapes[c];
+    if (destination && !destination.negated && destination.prefix >= 0) this.fileNetwork(BY_DESTINATION, this.destinationPrefixes, destination, c);
+    else if (source && !source.negated && source.prefix >= 0) this.fileNetwork(BY_SOURCE, this.sourcePrefixes, source, c);
+    else this.prepend(BY_PORT, portKey(protocol && !protocol.negated ? protocol.number : -1, singlePort(dport) ?? -1), undefined, c);
+  }
 
-  constructor(readonly lastChange: Int32Array) {}
+  private fileNetwork(kind: number, prefixes: Int32Array, n: Net, c: number): void {
+    const big = bigNetworkKey(n, n.prefix);
+    const key = networkKey(n, n.prefix, big);
+    const bit = 1 << (n.prefix & 31);
+    kind += n.prefix;
+    if ((prefixes[n.prefix >> 5] & bit) === 0) {
+      prefixes[n.prefix >> 5] |= bit;
+      this.lowestKey[kind] = this.highestKey[kind] = key;
+    } else if (key < this.lowestKey[kind]) this.lowestKey[kind] = key;
+    else if (key > this.highestKey[kind]) this.highestKey[kind] = key;
+    this.prepend(kind, key, big, c);
+  }
 
-  /** The earliest candidate of `index` that holds `rule`. */
-  find(rule: Rule, index: CandidateIndex): Candidate | undefined {
-    this.best = undefined;
+  /** The earliest candidate that holds `rule`, or -1. */
+  private shadowOf(rule: Rule, shape: Shape): number {
+    this.best = -1;
     this.rule = rule;
-    this.shape = rule.shape;
-    index.near(this.shape, this);
+    this.shape = shape;
+    // A rule for one destination port holds only rules for that same port.
+    const port = singlePort(shape.dport);
+    if (!this.nearByPort(-1, port)) return this.best;
+    if (shape.protocol && !shape.protocol.negated && !this.nearByPort(shape.protocol.number, port)) return this.best;
+    if (shape.destination && !shape.destination.negated && !this.containing(BY_DESTINATION, this.destinationPrefixes, shape.destination)) return this.best;
+    if (shape.source && !shape.source.negated) this.containing(BY_SOURCE, this.sourcePrefixes, shape.source);
     return this.best;
   }
 
-  visit(c: Candidate): boolean {
-    if (--this.budget < 0) return false;
-    const best = this.best;
-    const rule = this.rule;
-    if ((!best || c.at < best.at) && c.rule.facts !== rule.facts && !sameSpan(c.rule, rule) && stillHolds(c, this.lastChange) && covers(c.shape, this.shape)) this.best = c;
+  private nearByPort(protocol: number, port: number | undefined): boolean {
+    return this.visitList(this.buckets.head(BY_PORT, portKey(protocol, -1), undefined))
+      && (port === undefined || this.visitList(this.buckets.head(BY_PORT, portKey(protocol, port), undefined)));
+  }
+
+  /** Visits the candidates whose network holds all of `n`, shortest prefix first; false if the budget ran out. */
+  private containing(kind: number, prefixes: Int32Array, n: Net): boolean {
+    const last = n.prefix >= 0 ? n.prefix : 128;
+    for (let word = 0; word <= last >> 5; word++) {
+      for (let bits = prefixes[word]; bits !== 0;) {
+        const low = bits & -bits;
+        bits ^= low;
+        const prefix = word * 32 + 31 - Math.clz32(low);
+        if (prefix > last) return true;
+        // A mask that is not a prefix holds a network only if it has all of its bits.
+        if (n.prefix < 0 && (maskFromPrefix(prefix, n.number === undefined ? 'ipv6' : 'ipv4') & ~n.mask) !== 0n) continue;
+        const big = bigNetworkKey(n, prefix);
+        const key = networkKey(n, prefix, big);
+        if (key < this.lowestKey[kind + prefix] || key > this.highestKey[kind + prefix]) continue;
+        if (!this.visitList(this.buckets.head(kind + prefix, key, big))) return false;
+      }
+    }
+    return true;
+  }
+
+  /** Compares the rule searched for with each candidate of a list; false if the budget ran out. */
+  private visitList(first: number): boolean {
+    for (let c = first; c >= 0; c = this.next[c]) {
+      if (--this.budget < 0) return false;
+      const best = this.best;
+      const by = this.rules[c];
+      if ((best < 0 || this.at[c] < this.at[best]) && by.facts !== this.rule.facts && !sameSpan(by, this.rule) && this.stillHolds(c) && covers(this.shapes[c], this.shape)) this.best = c;
+    }
+    return true;
+  }
+
+  /** No rule since the candidate changed what it reads (lastChange). */
+  private stillHolds(c: number): boolean {
+    const reads = this.shapes[c].reads;
+    for (let bit = 0; bit < this.lastChange.length; bit++) if (reads & (1 << bit) && this.lastChange[bit] >= this.at[c]) return false;
     return true;
   }
 }
 
-const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
+function grown(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
 
-function scanChain(chain: Chain, facts: TableFacts, trusted: (rule: Rule) => boolean, broken: (rule: Rule) => boolean): readonly Finding[] {
-  let findings: Finding[] | undefined;
-  // Made for the first rule that needs them: most of kube-proxy's 55k chains never do.
-  let index: CandidateIndex | undefined;
-  // The first candidate alone, until a second one or a rule with its fingerprint needs the copies filed.
-  let first: Candidate | undefined;
-  let copies: Copies | undefined;
-  let shadow: Shadow | undefined;
-  // Only once a rule stops packets (before, nothing reads it).
-  let lastChange: Int32Array | undefined;
-  let stoppers = false;
-  const rules = chain.rules;
-  for (let at = 0; at < rules.length; at++) {
-    const rule = rules[at];
-    if (!rule.facts.head.symbolic && !broken(rule)) {
-      const shape = rule.shape;
-      if (!copies && first && first.shape.print === shape.print) copies = new Copies(facts.family, first);
-      const copy = copies?.find(rule, shape.print);
-      let dead = false;
-      if (copy && copy.rule.facts !== rule.facts && !sameSpan(copy.rule, rule)) {
-        // A candidate that stops packets made lastChange.
-        dead = copy.stops && stillHolds(copy, lastChange!);
-        (findings ??= []).push({ rule, by: copy.rule, duplicate: true, dead });
-      } else if (!shape.empty && index) {
-        // The index holds only candidates that stop packets: lastChange is made.
-        const best = (shadow ??= new Shadow(lastChange!)).find(rule, index);
-        if (best) (findings ??= []).push({ rule, by: best.rule, duplicate: false, dead: (dead = true) });
-      }
-      // The last rule shadows nothing: no rule comes after it.
-      if (at < rules.length - 1 && trusted(rule)) {
-        const candidate: Candidate = { rule, at, shape, stops: shape.exact && !shape.empty && facts.stops(rule), next: undefined };
-        if (!copy) {
-          if (copies) copies.add(candidate);
-          else if (first) (copies = new Copies(facts.family, first)).add(candidate);
-          else first = candidate;
-        }
-        // A dead rule holds nothing its shadow does not hold first (and reads no less, so no rule in between spares the shadow alone).
-        if (candidate.stops && !dead) (index ??= new CandidateIndex()).add(candidate);
-        if (candidate.stops && !stoppers) {
-          stoppers = true;
-          lastChange = new Int32Array(6).fill(-1);
-        }
-      }
-    }
-    // What a rule changes matters only to rules before it that stop packets.
-    if (!stoppers) continue;
-    const changes = facts.changesBy(rule);
-    for (let bit = 0; bit < lastChange!.length; bit++) if (changes & (1 << bit)) lastChange![bit] = at;
-  }
-  return findings ?? NO_FINDINGS;
+function singlePort(r: Ranges | undefined): number | undefined {
+  return r && r.length === 1 && r[0][0] === r[0][1] ? r[0][0] : undefined;
+}
+
+/** A protocol (-1: any) and destination port (-1: not a single port) as one integer. */
+function portKey(protocol: number, port: number): number {
+  return (protocol + 1) * 65537 + port + 1;
+}
+
+/**
+ * An IPv4 network's first `prefix` bits, at most 30 of them: the candidates of a
+ * list are compared one by one anyway. IPv6: the last 32 bits of `big`.
+ */
+function networkKey(n: Net, prefix: number, big: bigint | undefined): number {
+  if (big !== undefined) return Number(BigInt.asIntN(32, big));
+  return prefix === 0 ? 0 : n.number! >>> (32 - Math.min(prefix, 30));
+}
+
+/** An IPv6 network's first `prefix` bits (bigint work is slow: none for IPv4). */
+function bigNetworkKey(n: Net, prefix: number): bigint | undefined {
+  if (n.number !== undefined) return undefined;
+  return prefix === 0 ? 0n : n.address >> BigInt(128 - prefix);
+}
+
+function push<K, T>(map: Map<K, T[]>, key: K, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 function sameSpan(a: Rule, b: Rule): boolean {
@@ -645,6 +773,7 @@ const RULES_PER_STEP = 4096;
 export function* findDeadRulesSteps(ruleset: Ruleset, diagnostics: Diagnostic[], trusted: (rule: Rule) => boolean = () => true, skipTables: ReadonlySet<string> = new Set()): Steps<void> {
   const broken = brokenBy(diagnostics);
   const found: Diagnostic[] = [];
+  const review = new ChainReview(ruleset.family);
   let reviewed = 0;
   for (const table of ruleset.tables.values()) {
     if (skipTables.has(table.name)) continue;
@@ -654,7 +783,7 @@ export function* findDeadRulesSteps(ruleset: Ruleset, diagnostics: Diagnostic[],
     for (let i = 0; i < chains.length; i++) {
       const chain = chains[i];
       // A rule alone in its chain has nothing before it (kube-proxy: tens of thousands of such chains).
-      if (chain.rules.length > 1) report(scanChain(chain, facts, trusted, broken), chain, facts, found);
+      if (chain.rules.length > 1) report(review.scan(chain, facts, trusted, broken), chain, facts, found);
       reviewed += chain.rules.length;
       if (reviewed < RULES_PER_STEP) continue;
       reviewed = 0;
@@ -694,7 +823,8 @@ export function findDeadRulesInChains(table: Table, family: Family, chains: read
   const trusted = () => true;
   const facts = new TableFacts(table, family, trusted, broken);
   const outcomes = chains.map((chain) => facts.outcome(chain));
-  for (const chain of chains) report(scanChain(chain, facts, trusted, broken), chain, facts, diagnostics);
+  const review = new ChainReview(family);
+  for (const chain of chains) report(review.scan(chain, facts, trusted, broken), chain, facts, diagnostics);
   return outcomes;
 }
 
