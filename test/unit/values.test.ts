@@ -40,6 +40,21 @@ test('IPv4 addresses as iptables reads them: short forms, dotted and numeric mas
   assert.equal(checkValue('addressList', '<private_ip>/32', v4).error, '`<private_ip>` is not a valid address or host name');
 });
 
+test('addresses checked while a file is read, where no value is kept, get the same verdicts', () => {
+  const check: ValueContext = { family: 'ipv4', validateOnly: true };
+  for (const a of ['192.0.2.1', '192.0.2.0/24', '0.0.0.0/32', '255.255.255.255/1', '10/8', '010.1.2.3', '0x0a.0.0.1', '10.0.0.0/255.0.0.0', '10.0.0.0/010']) {
+    assert.deepEqual(checkValue('addressList', a, check), {}, a);
+  }
+  // A zero mask makes any address `any`, which the model needs to know.
+  assert.equal(formatAddress((checkValue('addressList', '192.0.2.1/0', check).value as { address: bigint }).address, 'ipv4'), '0.0.0.0');
+  assert.equal(checkValue('addressList', '10.0.0.256', check).error, '`10.0.0.256` is not a valid IPv4 address');
+  assert.equal(checkValue('addressList', '10.0.0.0/33', check).error, '`33` is not a valid IPv4 mask or prefix length');
+  assert.equal(checkValue('addressList', '10.0.0.0/08', check).error, '`08` is not a valid IPv4 mask or prefix length');
+  assert.equal(checkValue('addressList', '10.0.0.0/', check).error, '`` is not a valid IPv4 mask or prefix length');
+  assert.equal(checkValue('addressList', '1.2.3.4.5', check).error, '`1.2.3.4.5` is not a valid IPv4 address');
+  assert.equal(checkValue('host', '192.0.2.0/24', check).error, '`192.0.2.0/24`: a mask is not allowed here');
+});
+
 test('IPv6 addresses, including compressed and embedded IPv4 forms', () => {
   for (const a of ['::1', '2001:db8::/32', '::ffff:192.0.2.1', 'fe80::1:2:3:4/64']) assert.ok(accepts('addressList', a, v6), a);
   for (const a of ['2001:db8:::1', '1:2:3:4:5:6:7:8:9', 'g::1']) assert.ok(!accepts('addressList', a, v6), a);

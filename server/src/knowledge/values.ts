@@ -1,7 +1,7 @@
 // One parser per value kind of schema.ts: each says whether iptables would
 // accept the text, why not, and what it means (for the engine).
 import {
-  Cidr, familyBits, looksLikeHostName, makeCidr, maskFromPrefix, parseAddress, parseCNumber, parseMask,
+  Cidr, familyBits, looksLikeHostName, makeCidr, maskFromPrefix, parseAddress, parseCNumber, parseMask, plainIPv4,
 } from './addresses';
 import type { Family, SimpleValueKind, ValueSpec } from './schema';
 import { SERVICES } from './services';
@@ -287,6 +287,11 @@ function hostName(text: string): ValueResult<HostValue> {
 
 /** One `address[/mask]`, host names allowed (the syntax of -s and -d). */
 function hostMask(text: string, ctx: ValueContext, allowMask = true): ValueResult<HostValue> {
+  // The common case checked without the general parser's slices and bigints (a zero mask has a value: below).
+  if (ctx.validateOnly && allowMask && ctx.family === 'ipv4') {
+    const plain = plainIPv4(text);
+    if (plain >= 0 && plain % 64 !== 0) return ACCEPTED;
+  }
   const slash = text.lastIndexOf('/');
   const addrText = slash >= 0 ? text.slice(0, slash) : text;
   let mask = maskFromPrefix(familyBits(ctx.family), ctx.family);

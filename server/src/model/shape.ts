@@ -3,6 +3,7 @@
 // conntrack states, marks, TCP flags). Worked out once per command, while its
 // words are at hand, and compared by the dead-rule review.
 import type { Family, OptionName, PacketChange } from '../knowledge';
+import { plainIPv4 } from '../knowledge/addresses';
 import { checkValue, kinded, type KindedValue, type ValueContext } from '../knowledge/values';
 import { CT_STATES, STATE_NAMES, TCP_FLAGS } from '../knowledge/vocabulary';
 import type { Criterion, MatchUse, OptionUse, RuleSpec } from '../syntax/command';
@@ -419,47 +420,13 @@ function net(shape: Shape, c: Criterion | undefined, text: string | undefined, f
   return c.negated ? negatedNet(n) : n;
 }
 
-/**
- * `a.b.c.d` or `a.b.c.d/n` in plain decimal, by far the most common form, read
- * without the general parser (and its cache); anything else is left to it.
- */
+/** A plain IPv4 network (addresses.ts, plainIPv4), or undefined for anything else (left to the general parser and its cache). */
 function plainIPv4Network(text: string): Net | undefined {
-  let number = 0;
-  let octets = 0;
-  let i = 0;
-  const n = text.length;
-  while (octets < 4) {
-    const start = i;
-    let value = 0;
-    while (i < n && i - start < 3) {
-      const c = text.charCodeAt(i);
-      if (c < 48 || c > 57) break;
-      value = value * 10 + c - 48;
-      i++;
-    }
-    // Leading zeros mean octal to iptables.
-    if (i === start || value > 255 || (i - start > 1 && text.charCodeAt(start) === 48)) return undefined;
-    number = number * 256 + value;
-    octets++;
-    if (octets < 4) {
-      if (text.charCodeAt(i) !== 46) return undefined;
-      i++;
-    }
-  }
-  let prefix = 32;
-  if (i < n) {
-    if (text.charCodeAt(i) !== 47 || n - i < 2 || n - i > 3) return undefined;
-    prefix = 0;
-    for (let k = i + 1; k < n; k++) {
-      const c = text.charCodeAt(k);
-      if (c < 48 || c > 57) return undefined;
-      prefix = prefix * 10 + c - 48;
-    }
-    if (prefix > 32 || (n - i === 3 && text.charCodeAt(i + 1) === 48)) return undefined;
-  }
+  const plain = plainIPv4(text);
+  if (plain < 0) return undefined;
+  const prefix = plain % 64;
   const maskNumber = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  number = (number & maskNumber) >>> 0;
-  return new IPv4Net(number, maskNumber, prefix, false);
+  return new IPv4Net((((plain - prefix) / 64) & maskNumber) >>> 0, maskNumber, prefix, false);
 }
 
 function networkInterface(shape: Shape, c: Criterion | undefined): InterfaceName | undefined {
