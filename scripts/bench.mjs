@@ -2,6 +2,7 @@
 // (esbuild, no test-time transpiler in the way) and runs them one by one.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import * as esbuild from 'esbuild';
 
 mkdirSync('out/bench', { recursive: true });
@@ -25,7 +26,8 @@ for (const file of benches) {
     // As in scripts/bundles.mjs: the CommonJS build of web-tree-sitter.
     alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/tree-sitter.cjs' },
   });
-  console.log(`\n== ${file}`);
+  // Timings depend on what else runs: each benchmark says the load it started at.
+  console.log(`\n== ${file} (load ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
   // The same V8 flags as the language server and the CLI run with.
   const r = spawnSync(process.execPath, [...v8Flags, outfile], { stdio: 'inherit' });
   failed ||= r.status !== 0;

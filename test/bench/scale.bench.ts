@@ -1,7 +1,8 @@
 // npm run bench: the whole `iptables-lint` run on the rulesets of Kubernetes
 // and Docker nodes, beside the real `iptables-nft-restore --test` and
 // `iptables-legacy-restore --test` on the same files, in the same run: wall
-// time and peak memory of each process (GNU time), median of a few runs.
+// time and peak memory of each process (GNU time), median of a few runs taken
+// in turns (ours, nft, legacy, ours...).
 // Then the same rules written as shell scripts of one `iptables` command each
 // (scriptForm), beside the same rules as a rule file: the script's factor.
 import { spawnSync } from 'node:child_process';
@@ -53,7 +54,7 @@ if (!existsSync(lint)) {
 const dir = mkdtempSync(path.join(tmpdir(), 'iptables-scale-bench-'));
 const inputs = [
   { name: 'Docker host, 2,000 published ports', text: generateDockerHost(2000), runs: 5 },
-  { name: 'kube-proxy, 5,000 services x 10 endpoints', text: generateKubeProxy({ services: 5000, endpointsPerService: 10, nodePortEvery: 10 }), runs: 3 },
+  { name: 'kube-proxy, 5,000 services x 10 endpoints', text: generateKubeProxy({ services: 5000, endpointsPerService: 10, nodePortEvery: 10 }), runs: 5 },
   { name: 'kube-proxy, 21,875 services x 10 endpoints', text: generateKubeProxy({ services: 21_875, endpointsPerService: 10, nodePortEvery: 10 }), runs: 1 },
 ];
 const missing = iptablesMissing();
@@ -65,12 +66,20 @@ try {
     const file = path.join(dir, 'rules.v4');
     writeFileSync(file, text);
     const rules = text.split('\n').filter((l) => l.startsWith('-A ')).length;
-    const times = (command: string[], input?: string) => median(Array.from({ length: runs }, () => measure(command, input)));
-    const ours = times([process.execPath, ...V8_FLAGS, lint, file]);
+    // The three take turns, run after run: a change in the machine's load falls on all of them.
+    const restore = (t: string) => ['ip', 'netns', 'exec', ns!.name, t, '--test'];
+    const runsOf: Run[][] = [[], [], []];
+    for (let r = 0; r < runs; r++) {
+      runsOf[0].push(measure([process.execPath, ...V8_FLAGS, lint, file]));
+      if (ns) {
+        runsOf[1].push(measure(restore('iptables-nft-restore'), text));
+        runsOf[2].push(measure(restore('iptables-legacy-restore'), text));
+      }
+    }
+    const ours = median(runsOf[0]);
     if (ours.status !== 0) console.log(`(iptables-lint exited ${ours.status} on ${name}: it found errors in a file the kernel loads)`);
-    const tool = (t: string) => (ns ? times(['ip', 'netns', 'exec', ns.name, t, '--test'], text) : undefined);
-    const nft = tool('iptables-nft-restore');
-    const legacy = tool('iptables-legacy-restore');
+    const nft = ns ? median(runsOf[1]) : undefined;
+    const legacy = ns ? median(runsOf[2]) : undefined;
     console.log(`${name.padEnd(44)} ${rules.toLocaleString('en').padStart(8)} ${(text.length / 1048576).toFixed(1).padStart(4)} MB | ${show(ours)} | ${show(nft)} | ${show(legacy)}`);
   }
   scripts();
