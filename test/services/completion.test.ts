@@ -190,7 +190,7 @@ test('half-typed and odd input never throws, whatever the position', async () =>
   ];
   for (const [k, marked] of texts.entries()) {
     const { source } = await atCursor(marked, k === 0 ? 'save' : 'script');
-    const lines = source.text.split('\n');
+    const lines = source.text.toString().split('\n');
     for (let line = 0; line <= lines.length; line++) {
       for (let character = 0; character <= (lines[line]?.length ?? 0) + 1; character++) completions(source, { line, character });
     }

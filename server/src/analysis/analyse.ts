@@ -7,6 +7,7 @@ import { rulesetBuilder } from '../model/fromSave';
 import type { Chain, Ruleset } from '../model/ruleset';
 import type { ParsedLines } from '../syntax/parsedLines';
 import { detectFamily, readSaveFile, SaveFile } from '../syntax/saveFile';
+import type { SourceText } from '../sourceText';
 import { runToEnd, Steps } from '../steps';
 import { tableCommitProblems } from '../model/kernelChecks';
 import { findDeadRulesSteps } from './deadRules';
@@ -76,14 +77,14 @@ export function* analyseSaveSteps(text: string, options: AnalysisOptions = DEFAU
 }
 
 /** Binary or oversized input gets one clear diagnostic instead of thousands of wrong ones. */
-export function refuseInput(text: string, maxFileSize: number): Diagnostic | undefined {
+export function refuseInput(text: SourceText, maxFileSize: number): Diagnostic | undefined {
+  const sample = text.slice(0, 65536);
   // The first line as an editor counts it: up to the first line end of any kind, maybe empty.
-  const end = text.search(/[\r\n]/);
+  const end = sample.length < text.length && !/[\r\n]/.test(sample) ? text.toString().search(/[\r\n]/) : sample.search(/[\r\n]/);
   const firstLine = { line: 0, start: 0, end: end < 0 ? text.length : end };
   if (text.length > maxFileSize) {
     return { code: 'file-too-large', severity: 'warning', span: firstLine, message: t('this file is {0} MB, over the {1} MB limit (setting iptables.maxFileSize): it is not analysed', (text.length / 1048576).toFixed(1), (maxFileSize / 1048576).toFixed(1)) };
   }
-  const sample = text.slice(0, 65536);
   // NUL bytes and U+FFFD (what undecodable bytes become) mark binary data.
   const nul = sample.indexOf('\0');
   const bad = (sample.match(/\uFFFD/g)?.length ?? 0) > 8;

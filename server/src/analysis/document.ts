@@ -9,6 +9,7 @@ import { callsIptables } from '../shell/detect';
 import type { IptablesCall } from '../shell/iptablesCalls';
 import type { SaveFile } from '../syntax/saveFile';
 import type { Machine } from '../shell/utilities';
+import type { SourceText } from '../sourceText';
 import { runToEnd, Steps } from '../steps';
 import { AnalysisOptions, analyseSaveSteps, Patch, refuseInput } from './analyse';
 import { LineShift, reanalyseSteps } from './reanalyse';
@@ -43,8 +44,9 @@ const SHELL_LANGUAGE_IDS = new Set(['shellscript', 'sh', 'bash']);
  * one, else from the content: a shebang or shell file name means a script.
  * Undefined: a shell script that never calls iptables (we stay out of it).
  */
-export function documentKind(text: string, fileName?: string, languageId?: string): DocumentKind | undefined {
+export function documentKind(source: SourceText, fileName?: string, languageId?: string): DocumentKind | undefined {
   if (languageId === 'iptables') return 'save';
+  const text = source.toString();
   const script = SHELL_LANGUAGE_IDS.has(languageId ?? '') || /^#!.*\b(ba|da|k|z)?sh\b/.test(text) || /\.(sh|bash)$/.test(fileName ?? '');
   if (script) return callsIptables(text) ? 'script' : undefined;
   const saveFormat = /^(\*\s*\w+\s*|:\S+ \S+.*|-[AIDNXPFRE] .*|COMMIT\s*)$/m.test(text);
@@ -90,7 +92,7 @@ export function familiesOf(analysis: DocumentAnalysis): Family[] {
  * A save file's new version analysed from its last analysis, when the edit allows (analysis/reanalyse.ts), in steps.
  * `edited`: the only lines that differ, when the caller knows them (no line added or removed), or the stretch of lines that replaced others.
  */
-export function* reanalyseSaveDocument(base: DocumentAnalysis, text: string, options: DocumentOptions, edited?: ReadonlySet<number> | LineShift): Steps<DocumentAnalysis | undefined> {
+export function* reanalyseSaveDocument(base: DocumentAnalysis, text: SourceText, options: DocumentOptions, edited?: ReadonlySet<number> | LineShift): Steps<DocumentAnalysis | undefined> {
   const ruleset = base.file && base.rulesets[base.file.family];
   if (base.kind !== 'save' || !ruleset) return undefined;
   const a = yield* reanalyseSteps({ file: base.file, ruleset, diagnostics: base.diagnostics }, text, options, edited);

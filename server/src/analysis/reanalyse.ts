@@ -23,6 +23,7 @@ import { Command, moveHead } from '../syntax/command';
 import type { ParsedLines } from '../syntax/parsedLines';
 import type { CommandLine, SaveFile, Statement, TableBlock } from '../syntax/saveFile';
 import { blockLine, detectFamily, firstStatementFrom, forgetRecentCommands, readBlockLine, readSaveFile, unshared } from '../syntax/saveFile';
+import type { SourceText } from '../sourceText';
 import { runToEnd, Steps } from '../steps';
 import { Analysis, AnalysisOptions, refuseInput } from './analyse';
 import { chainOutcomes, changesPackets, findDeadRulesInChains } from './deadRules';
@@ -41,7 +42,7 @@ interface EditedRule {
  * `base`'s analysis patched to `text`, or undefined when the edit is not of
  * rules in place. `base`'s tables and chains are changed: they belong to the result from then on.
  */
-export function reanalyseEdited(base: Analysis, text: string, options: AnalysisOptions, edited?: ReadonlySet<number> | LineShift): Analysis | undefined {
+export function reanalyseEdited(base: Analysis, text: SourceText, options: AnalysisOptions, edited?: ReadonlySet<number> | LineShift): Analysis | undefined {
   return runToEnd(reanalyseSteps(base, text, options, edited));
 }
 
@@ -56,7 +57,7 @@ export interface LineShift {
  * `reanalyseEdited` in steps (steps.ts): the text is read in steps, the model patched in the last one.
  * `edited`: when known, the only lines that differ from `base`'s text (no line added or removed), or the stretch of lines that replaced others.
  */
-export function* reanalyseSteps(base: Analysis, text: string, options: AnalysisOptions, edited?: ReadonlySet<number> | LineShift): Steps<Analysis | undefined> {
+export function* reanalyseSteps(base: Analysis, text: SourceText, options: AnalysisOptions, edited?: ReadonlySet<number> | LineShift): Steps<Analysis | undefined> {
   const { file: old, ruleset } = base;
   if (!old || !ruleset || refuseInput(text, options.maxFileSize)) return undefined;
   const family = options.family ?? detectFamily(text, options.fileName);
@@ -76,7 +77,7 @@ export function* reanalyseSteps(base: Analysis, text: string, options: AnalysisO
 }
 
 /** The patch of rules edited in place (each line a rule before and after, of the same chain and target). */
-function* inPlaceSteps(base: Patchable, text: string, options: AnalysisOptions, family: Family, editedLines?: ReadonlySet<number>): Steps<Analysis | undefined> {
+function* inPlaceSteps(base: Patchable, text: SourceText, options: AnalysisOptions, family: Family, editedLines?: ReadonlySet<number>): Steps<Analysis | undefined> {
   const { file: old, ruleset } = base;
   let found = editedLines && rereadLines(old, ruleset.tables, text, editedLines, options.reuse);
   // A rule typed on an empty line of a block: the caller patches it as a stretch of lines, without reading the whole text here.
@@ -85,7 +86,7 @@ function* inPlaceSteps(base: Patchable, text: string, options: AnalysisOptions, 
   if (!found && !options.reuse) return undefined;
   if (!found) {
     const visit = { block: () => undefined, statement: (st: Statement, command?: Command) => { if (command && st.kind === 'command') rememberFacts(st, command); } };
-    const file = yield* readSaveFile(text, { family, reuse: options.reuse, visit });
+    const file = yield* readSaveFile(text.toString(), { family, reuse: options.reuse, visit });
     const edited = editedRules(old, file, ruleset.tables);
     found = edited && { file, edited };
   }
@@ -240,7 +241,7 @@ function plainFile(file: SaveFile): boolean {
  * `old` instead of read again (215k lines of a kube-proxy node). Undefined for
  * any other edit: the whole text is read.
  */
-function rereadLines(old: SaveFile, tables: ReadonlyMap<string, Table>, text: string, lines: ReadonlySet<number>, reuse?: ParsedLines): { file: SaveFile; edited: EditedRule[] } | undefined {
+function rereadLines(old: SaveFile, tables: ReadonlyMap<string, Table>, text: SourceText, lines: ReadonlySet<number>, reuse?: ParsedLines): { file: SaveFile; edited: EditedRule[] } | undefined {
   if (!plainFile(old)) return undefined;
   const sorted = [...lines].sort((a, b) => a - b);
   const texts = lineTexts(text, sorted);
@@ -275,7 +276,11 @@ function rereadLines(old: SaveFile, tables: ReadonlyMap<string, Table>, text: st
 }
 
 /** The texts of `lines` (ascending) in `text`, split as the parser splits it; undefined when the text has fewer lines. */
-function lineTexts(text: string, lines: readonly number[]): string[] | undefined {
+function lineTexts(text: SourceText, lines: readonly number[]): string[] | undefined {
+  if (text.lineText) {
+    const found = lines.map((line) => text.lineText!(line));
+    return found.every((t) => t !== undefined) ? found as string[] : undefined;
+  }
   const texts: string[] = [];
   let line = 0;
   let pos = 0;
@@ -402,7 +407,7 @@ interface ReadLine {
  * Enter at the end of a line replaces that line by two, of which the first is
  * the line as it was (and may be a chain line, which the patch leaves alone).
  */
-export function narrowShift(shift: LineShift, before: string, after: string): LineShift {
+export function narrowShift(shift: LineShift, before: SourceText, after: SourceText): LineShift {
   let { from, removed, added } = shift;
   const old = lineTexts(before, [from, from + removed - 1].filter((l) => l >= from));
   const now = lineTexts(after, [from, from + added - 1].filter((l) => l >= from));
@@ -424,7 +429,7 @@ export function narrowShift(shift: LineShift, before: string, after: string): Li
  * one table block and holds only rules, comments and empty lines before and after,
  * and no chain jumps to other chains than before. Else undefined, `base` untouched.
  */
-function shiftedAnalysis(base: Patchable, text: string, options: AnalysisOptions, shift: LineShift): Analysis | undefined {
+function shiftedAnalysis(base: Patchable, text: SourceText, options: AnalysisOptions, shift: LineShift): Analysis | undefined {
   const { file: old, ruleset } = base;
   const { from, removed, added } = shift;
   const end = from + removed;

@@ -2,9 +2,12 @@
 // only `\n` ends one (a lone `\r` is part of the line, and CRLF leaves a `\r`
 // at its end). An editor counts as LSP says: `\n`, `\r\n` and a lone `\r` each
 // end a line. Every position between the server and the editor goes through
-// here, so each is inside the document the editor has.
+// here, so each is inside the document the editor has. After an edit, the text is kept in
+// the pieces the edits left (lsp/pieceText.ts) and the lines worked out from the last ones.
 import type { Position, Span } from '../diagnostics';
 import { lastBelow, type SourceLines } from '../services/cursorContext';
+import type { SourceText } from '../sourceText';
+import { PieceText } from './pieceText';
 
 /** An LSP range. */
 export interface EditorRange {
@@ -18,7 +21,8 @@ export interface LineEdit {
   text: string;
 }
 
-export class DocumentLines implements SourceLines {
+/** A text with its lines; read as a text (SourceText), it is its text. */
+export class DocumentLines implements SourceLines, SourceText {
   /** Where each `\n`-line starts. */
   private readonly starts: ArrayLike<number>;
   /** Where each editor line starts, and where its content ends (before its line end). */
@@ -26,9 +30,9 @@ export class DocumentLines implements SourceLines {
   private readonly editorEnds: ArrayLike<number>;
 
   /** `starts`: where each line starts, when known (the text holds no CR). */
-  constructor(readonly text: string, starts?: Uint32Array) {
+  constructor(readonly text: SourceText, starts?: Uint32Array) {
     // Without a CR (the common case) the editor's lines are the analysis's.
-    if (starts || !text.includes('\r')) {
+    if (starts || text.indexOf('\r') < 0) {
       this.starts = this.editorStarts = starts ?? lineStarts(text);
       const ends = new Uint32Array(this.starts.length);
       for (let line = 1; line < ends.length; line++) ends[line - 1] = this.starts[line] - 1;
@@ -36,24 +40,48 @@ export class DocumentLines implements SourceLines {
       this.editorEnds = ends;
       return;
     }
-    const starts0 = [0];
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) starts0.push(nl + 1);
-    this.starts = starts0;
+    const whole = text.toString();
+    this.starts = lineStarts(whole);
     const editorStarts = [0];
     const editorEnds: number[] = [];
     this.editorStarts = editorStarts;
     this.editorEnds = editorEnds;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
+    for (let i = 0; i < whole.length; i++) {
+      const c = whole.charCodeAt(i);
       if (c === 10) {
-        editorEnds.push(text.charCodeAt(i - 1) === 13 && editorStarts[editorStarts.length - 1] <= i - 1 ? i - 1 : i);
+        editorEnds.push(whole.charCodeAt(i - 1) === 13 && editorStarts[editorStarts.length - 1] <= i - 1 ? i - 1 : i);
         editorStarts.push(i + 1);
-      } else if (c === 13 && text.charCodeAt(i + 1) !== 10) {
+      } else if (c === 13 && whole.charCodeAt(i + 1) !== 10) {
         editorEnds.push(i);
         editorStarts.push(i + 1);
       }
     }
-    editorEnds.push(text.length);
+    editorEnds.push(whole.length);
+  }
+
+  get length(): number {
+    return this.text.length;
+  }
+
+  slice(start: number, end?: number): string {
+    return this.text.slice(start, end);
+  }
+
+  indexOf(search: string, position?: number): number {
+    return this.text.indexOf(search, position);
+  }
+
+  toString(): string {
+    return this.text.toString();
+  }
+
+  lineText(line: number): string | undefined {
+    return line >= 0 && line < this.starts.length ? this.line(line) : undefined;
+  }
+
+  /** Whether the editor's lines are the analysis's (no lone CR ends a line for the editor only). */
+  get sameLines(): boolean {
+    return this.editorStarts.length === this.starts.length;
   }
 
   /** Lines that open or close a table block (`*table`, COMMIT), ascending; found when first asked for. */
@@ -74,44 +102,47 @@ export class DocumentLines implements SourceLines {
   }
 
   /**
-   * The lines of `text`, this text after `edits` (in order, as the editor sent
-   * them): worked out from these lines when neither holds a CR, instead of
-   * reading the whole text again (200k lines at each keystroke).
+   * This text after `edits` (in order, as the editor sent them), kept in pieces, with its lines worked
+   * out from these when neither holds a CR: neither the text nor its lines read again (200k lines at
+   * each keystroke), and no string of the whole text made for the new version.
    */
-  edited(edits: readonly LineEdit[], text: string): DocumentLines {
-    if (this.starts !== this.editorStarts || edits.some((e) => e.text.includes('\r'))) return new DocumentLines(text);
-    let starts = this.starts as Uint32Array;
-    let length = this.text.length;
-    for (const { range, text: inserted } of edits) {
-      // As the editor's document places them: inside the line, past the last line at the end.
-      const offset = (p: { line: number; character: number }) => {
-        if (p.line >= starts.length) return length;
-        if (p.line < 0) return 0;
-        const end = p.line + 1 < starts.length ? starts[p.line + 1] - 1 : length;
-        return Math.min(starts[p.line] + Math.max(0, p.character), end);
-      };
-      const from = offset(range.start);
-      const to = offset(range.end);
-      if (from > to || range.start.line < 0) return new DocumentLines(text);
-      const added = lineStarts(inserted).subarray(1).map((start) => start + from);
-      const kept = Math.min(range.end.line, starts.length - 1) + 1;
-      const after = starts.subarray(kept).map((start) => start + inserted.length - (to - from));
-      const next = new Uint32Array(Math.min(range.start.line, starts.length - 1) + 1 + added.length + after.length);
-      next.set(starts.subarray(0, Math.min(range.start.line, starts.length - 1) + 1));
-      next.set(added, Math.min(range.start.line, starts.length - 1) + 1);
-      next.set(after, next.length - after.length);
-      starts = next;
-      length += inserted.length - (to - from);
-    }
-    if (length !== text.length) return new DocumentLines(text);
-    const lines = new DocumentLines(text, starts);
+  edited(edits: readonly LineEdit[]): DocumentLines {
+    return edits.reduce<DocumentLines>((lines, edit) => lines.editedBy(edit), this);
+  }
+
+  private editedBy({ range: given, text: inserted }: LineEdit): DocumentLines {
+    // A range given end first is read start first, as the editor's document reads it.
+    const { start: a, end: b } = given;
+    const range = a.line < b.line || (a.line === b.line && a.character <= b.character) ? given : { start: b, end: a };
+    const starts = this.starts;
+    const last = starts.length - 1;
+    // As the editor's document places them: inside the line, past the last line at the end.
+    const offset = (p: { line: number; character: number }) => {
+      if (p.line >= this.editorStarts.length) return this.text.length;
+      if (p.line < 0) return 0;
+      return Math.min(this.editorStarts[p.line] + Math.max(0, p.character), this.editorEnds[p.line]);
+    };
+    const from = offset(range.start);
+    const to = offset(range.end);
+    const text = PieceText.of(this.text).edited(from, to, inserted);
+    if (starts !== this.editorStarts || inserted.includes('\r') || range.start.line < 0) return new DocumentLines(text);
+    const first = Math.min(range.start.line, last) + 1;
+    const added = lineStarts(inserted).subarray(1).map((start) => start + from);
+    const kept = Math.min(range.end.line, last) + 1;
+    const after = (starts as Uint32Array).subarray(kept).map((start) => start + inserted.length - (to - from));
+    const next = new Uint32Array(first + added.length + after.length);
+    next.set((starts as Uint32Array).subarray(0, first));
+    next.set(added, first);
+    next.set(after, next.length - after.length);
+    const lines = new DocumentLines(text, next);
     // Lines edited in place that neither were nor are a block's first or last: the same blocks.
-    const last = this.starts.length - 1;
-    const spans = edits.map((e) => ({ start: Math.min(e.range.start.line, last), end: Math.min(e.range.end.line, last), lines: lineCount(e.text) }));
-    if (this.marks && spans.every((e) => e.end - e.start === e.lines - 1)) {
-      const touched = spans.flatMap((e) => Array.from({ length: e.end - e.start + 1 }, (_, k) => e.start + k));
+    const start = Math.min(range.start.line, last);
+    const end = Math.min(range.end.line, last);
+    if (this.marks && end - start === lineCount(inserted) - 1) {
       const marks = new Set(this.marks);
-      if (touched.every((l) => !marks.has(l) && !isBlockMark(lines.line(l)))) lines.marks = this.marks;
+      let same = true;
+      for (let l = start; l <= end && same; l++) same = !marks.has(l) && !isBlockMark(lines.line(l));
+      if (same) lines.marks = this.marks;
     }
     return lines;
   }
@@ -208,7 +239,7 @@ function isBlockMark(line: string): boolean {
 }
 
 /** The lines of `text` that open or close a table block, found without splitting it. */
-function blockMarks(text: string, starts: ArrayLike<number>): number[] {
+function blockMarks(text: SourceText, starts: ArrayLike<number>): number[] {
   const at = new Set<number>();
   if (isBlockMark(lineOf(text, starts, 0))) at.add(0);
   for (const word of ['\n*', '\nCOMMIT']) {
@@ -221,13 +252,13 @@ function blockMarks(text: string, starts: ArrayLike<number>): number[] {
 }
 
 /** Line `line` of `text` (up to its \n), given where each starts. */
-function lineOf(text: string, starts: ArrayLike<number>, line: number): string {
+function lineOf(text: SourceText, starts: ArrayLike<number>, line: number): string {
   if (line < 0 || line >= starts.length) return '';
   return text.slice(starts[line], line + 1 < starts.length ? starts[line + 1] - 1 : text.length);
 }
 
 /** Where each `\n`-line of `text` starts. */
-function lineStarts(text: string): Uint32Array {
+function lineStarts(text: SourceText): Uint32Array {
   const starts = [0];
   for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) starts.push(nl + 1);
   return Uint32Array.from(starts);

@@ -8,7 +8,7 @@ import {
 import { parentPort } from 'node:worker_threads';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
+import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { DEFAULT_OPTIONS } from '../analysis/analyse';
 import { narrowShift } from '../analysis/reanalyse';
 import { analyseDocument, analyseSaveDocument, analyseScriptDocument, DocumentAnalysis, DocumentKind, documentKind, DocumentOptions, reanalyseSaveDocument } from '../analysis/document';
@@ -27,6 +27,7 @@ import { EditLog } from './editLog';
 import { LARGE_DOCUMENT, lineCount } from './router';
 import { completionAnswer, hoverAnswer } from './textAnswers';
 import { runInSlices } from './timeSlices';
+import type { SourceText } from '../sourceText';
 import type { ContextSource } from '../services/cursorContext';
 import { quickFixes } from '../services/quickFixes';
 import { chainIndex } from '../services/chainOccurrences';
@@ -46,35 +47,42 @@ interface Settings {
 }
 
 const connection = createConnection(ProposedFeatures.all, new PortMessageReader(parentPort!), new PortMessageWriter(parentPort!));
+
+/**
+ * An open document as this worker keeps it: a version's lines, over its text kept in the pieces
+ * the edits left (lsp/pieceText.ts). A string of the whole text per version (what the editor's
+ * TextDocument makes) is 23 MB of garbage at each keystroke for a kube-proxy node's rules.
+ */
+class OpenDocument {
+  constructor(readonly uri: string, readonly languageId: string, readonly version: number, readonly lines: DocumentLines) {}
+}
+
 // Each edit is told to the document's parsed lines (the next parse compares only the lines it touched)
 // and to its edit log (a re-analysis reads only the lines edited since the last analysis).
-const documents = new TextDocuments({
+const documents = new TextDocuments<OpenDocument>({
   create: (uri: string, languageId: string, version: number, content: string) => {
     editLogs.set(uri, new EditLog(version));
-    return TextDocument.create(uri, languageId, version, content);
+    return new OpenDocument(uri, languageId, version, new DocumentLines(content));
   },
-  update: (doc: TextDocument, changes: TextDocumentContentChangeEvent[], version: number) => {
+  update: (doc: OpenDocument, changes: TextDocumentContentChangeEvent[], version: number) => {
     const lines = parsedLines.get(doc.uri);
     const log = editLogs.get(doc.uri);
-    const before = documentLines.get(doc.uri);
-    const kept = before?.text === doc.getText() ? before : undefined;
+    let text = doc.lines;
     for (const change of changes) {
       const range = 'range' in change ? { start: change.range.start.line, end: change.range.end.line, lines: lineCount(change.text) } : undefined;
       log?.record(version, range && wholeLines(change as LineEdit, range));
+      // The new text's lines from the old ones: neither the text nor its 200k lines are read again.
+      text = 'range' in change ? text.edited([change]) : new DocumentLines(change.text);
       if (!lines) continue;
       if (range) lines.edited(range.start, range.end, range.lines);
       else parsedLines.delete(doc.uri);
     }
-    const updated = TextDocument.update(doc, changes, version);
-    // The new text's lines from the old ones: the next request does not read 200k lines again.
-    const ranged = changes.filter((c): c is LineEdit => 'range' in c);
-    if (kept && ranged.length === changes.length) documentLines.set(doc.uri, kept.edited(ranged, updated.getText()));
     // A lone CR ends a line for the editor, not for iptables-restore: edits' line numbers are not the parser's.
-    if (updated.getText().includes('\r') && /\r(?!\n)/.test(updated.getText())) {
+    if (!text.sameLines) {
       parsedLines.delete(doc.uri);
       log?.record(version);
     }
-    return updated;
+    return new OpenDocument(doc.uri, doc.languageId, version, text);
   },
 });
 
@@ -96,9 +104,9 @@ let settings: Settings = {
 };
 const pending = new Map<string, NodeJS.Timeout>();
 
-/** A document's analysis with the text and version it was made from (undefined for a document we stay out of). */
+/** A document's analysis with the text (and its lines) and version it was made from (undefined for a document we stay out of). */
 interface Analysed {
-  text: string;
+  lines: DocumentLines;
   version: number;
   analysis?: DocumentAnalysis;
 }
@@ -110,15 +118,6 @@ const publishedFrom = new Map<string, DocumentAnalysis>();
 const parsedLines = new Map<string, ParsedLines>();
 /** Each open document's edits since its last analysis. */
 const editLogs = new Map<string, EditLog>();
-/** Each open document's lines as the analysis and the editor count them, for the text last asked about. */
-const documentLines = new Map<string, DocumentLines>();
-
-/** Lines of `text` (a version of the document at `uri`): every position to and from the editor goes through them. */
-function linesOf(uri: string, text: string): DocumentLines {
-  let lines = documentLines.get(uri);
-  if (lines?.text !== text) documentLines.set(uri, lines = new DocumentLines(text));
-  return lines;
-}
 
 // Messages in the editor's display language (VS Code sends it); other editors may not
 // say, and then the server's own LANG decides, as for the CLIs.
@@ -202,7 +201,6 @@ documents.onDidClose((e) => {
   analyses.delete(e.document.uri);
   parsedLines.delete(e.document.uri);
   editLogs.delete(e.document.uri);
-  documentLines.delete(e.document.uri);
   publishedFrom.delete(e.document.uri);
   retired.delete(e.document.uri);
   connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
@@ -231,7 +229,7 @@ function baseOptions(uri: string): DocumentOptions {
  * document: it is analysed whole once by each of its workers (lsp/router.ts), and a patch reads
  * only the edited lines (keeping them costs its first analysis a copy of every line, and 40 MB).
  */
-function optionsFor(doc: TextDocument, text: string): DocumentOptions {
+function optionsFor(doc: OpenDocument, text: SourceText): DocumentOptions {
   let reuse = parsedLines.get(doc.uri);
   if (!reuse && text.length < LARGE_DOCUMENT) parsedLines.set(doc.uri, reuse = new ParsedLines(true));
   return { ...baseOptions(doc.uri), reuse };
@@ -242,15 +240,14 @@ function optionsFor(doc: TextDocument, text: string): DocumentOptions {
  * matches, else a new one. A save file is analysed in time slices, so requests
  * are answered meanwhile; it stops (StaleAnalysis) when a newer version comes.
  */
-function currentAnalysis(doc: TextDocument): Promise<Analysed> {
+function currentAnalysis(doc: OpenDocument): Promise<Analysed> {
   if (retired.has(doc.uri)) {
     const latest = analyses.latest(doc.uri);
     return latest ? Promise.resolve(latest) : Promise.reject(new StaleAnalysis(doc.version));
   }
-  const { version } = doc;
-  const text = doc.getText();
+  const { version, lines } = doc;
   return analyses.get(doc.uri, version, async (stop) => {
-    const analysed = await analyse(doc, text, version, stop);
+    const analysed = await analyse(doc, lines, version, stop);
     // Published before the requests that waited for it are answered (the outline of 200k lines takes seconds).
     publish(doc.uri, analysed);
     return analysed;
@@ -258,11 +255,11 @@ function currentAnalysis(doc: TextDocument): Promise<Analysed> {
 }
 
 /** A save file patched from its last analysis when the edit allows, else analysed whole, in time slices; a script evaluated. */
-async function analyse(doc: TextDocument, text: string, version: number, stop: Stop): Promise<Analysed> {
+async function analyse(doc: OpenDocument, lines: DocumentLines, version: number, stop: Stop): Promise<Analysed> {
   await settingsKnown;
-  const kind = documentKind(text, undefined, doc.languageId);
+  const kind = documentKind(lines, undefined, doc.languageId);
   const base = analyses.latest(doc.uri);
-  const options = optionsFor(doc, text);
+  const options = optionsFor(doc, lines);
   // Rules edited in place: the last analysis is patched.
   if (kind === 'save' && base?.analysis) {
     const log = editLogs.get(doc.uri);
@@ -270,14 +267,14 @@ async function analyse(doc: TextDocument, text: string, version: number, stop: S
     log?.forget(base.version);
     // Only rules edited in place, or else the stretch of lines that replaced others (narrowed to what differs).
     const shift = log?.shift(base.version, version);
-    const edited = log?.since(base.version, version) ?? (shift && narrowShift(shift, base.text, text));
+    const edited = log?.since(base.version, version) ?? (shift && narrowShift(shift, base.lines, lines));
     try {
-      const patched = await runInSlices(reanalyseSaveDocument(base.analysis, text, options, edited), stop, version);
+      const patched = await runInSlices(reanalyseSaveDocument(base.analysis, lines, options, edited), stop, version);
       if (patched) {
         // The outline, folds and tokens of 160k rules take seconds: what the edit cannot have changed is kept.
         carryOver(base.analysis, patched);
         carryTokens(base.analysis, patched);
-        return { text, version, analysis: patched };
+        return { lines, version, analysis: patched };
       }
     } catch (e) {
       if (e instanceof StaleAnalysis) throw e;
@@ -285,13 +282,14 @@ async function analyse(doc: TextDocument, text: string, version: number, stop: S
     }
   }
   // A large document is analysed whole again in a new worker (lsp/router.ts): this one answers from its last analysis until then.
-  if (base && text.length >= LARGE_DOCUMENT) {
+  if (base && lines.length >= LARGE_DOCUMENT) {
     retire(doc.uri);
     void connection.sendNotification(ANALYSE_ANEW_NOTIFICATION, { uri: doc.uri } satisfies AnalyseAnewParams);
     return base;
   }
-  if (kind !== 'save') return { text, version, analysis: kind && await runInSlices(analyseScriptDocument(text, options, await nodeBashParser()), stop, version) };
-  return { text, version, analysis: await runInSlices(analyseSaveDocument(text, options), stop, version) };
+  const text = lines.toString();
+  if (kind !== 'save') return { lines, version, analysis: kind && await runInSlices(analyseScriptDocument(text, options, await nodeBashParser()), stop, version) };
+  return { lines, version, analysis: await runInSlices(analyseSaveDocument(text, options), stop, version) };
 }
 
 /**
@@ -299,20 +297,19 @@ async function analyse(doc: TextDocument, text: string, version: number, stop: S
  * of a large document): the last finished analysis, without waiting for the
  * one under way. The first analysis of a document is waited for.
  */
-function recentAnalysis(doc: TextDocument, wait = false): Promise<Analysed> {
+function recentAnalysis(doc: OpenDocument, wait = false): Promise<Analysed> {
   const latest = wait ? undefined : analyses.latest(doc.uri);
   return latest ? Promise.resolve(latest) : currentAnalysis(doc);
 }
 
-async function validate(doc: TextDocument): Promise<void> {
-  const kind = documentKind(doc.getText(), undefined, doc.languageId);
+async function validate(doc: OpenDocument): Promise<void> {
+  const kind = documentKind(doc.lines, undefined, doc.languageId);
   if (!settings.diagnostics.enable || !kind) {
     publishedFrom.delete(doc.uri);
     connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
     return;
   }
   const started = performance.now();
-  const text = doc.getText();
   let analysed: Analysed;
   try {
     analysed = await currentAnalysis(doc);
@@ -322,22 +319,21 @@ async function validate(doc: TextDocument): Promise<void> {
     connection.console.error(`analysis of ${doc.uri} failed: ${(e as Error).stack ?? e}`);
     // The last diagnostics may no longer hold: one that says what happened replaces them.
     publishedFrom.delete(doc.uri);
-    if (documents.get(doc.uri)?.version === doc.version) connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: [failure(e, linesOf(doc.uri, text))] });
+    if (documents.get(doc.uri)?.version === doc.version) connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: [failure(e, doc.lines)] });
     return;
   }
   const ms = performance.now() - started;
   // Only slow analyses are worth a line in the output.
-  if (ms > 100) connection.console.info(`analysed ${doc.uri} (${doc.lineCount} lines) in ${ms.toFixed(0)} ms`);
+  if (ms > 100) connection.console.info(`analysed ${doc.uri} (${doc.lines.count} lines) in ${ms.toFixed(0)} ms`);
   publish(doc.uri, analysed);
 }
 
 /** Publishes an analysis's diagnostics once, while the document is still at the version analysed (a script's evaluation may be overtaken). */
-function publish(uri: string, { analysis, text, version }: Analysed): void {
+function publish(uri: string, { analysis, lines, version }: Analysed): void {
   if (!settings.diagnostics.enable || !analysis || documents.get(uri)?.version !== version) return;
   // A document opened while the settings load is validated twice: one publication is enough.
   if (publishedFrom.get(uri) === analysis) return;
   publishedFrom.set(uri, analysis);
-  const lines = linesOf(uri, text);
   connection.sendDiagnostics({ uri, version, diagnostics: analysis.diagnostics.map((d) => toLsp(d, uri, lines)) });
 }
 
@@ -375,9 +371,9 @@ connection.onCodeAction(async ({ textDocument, context }) => {
   const doc = documents.get(textDocument.uri);
   if (!doc || (context.only && !context.only.some((k) => k === CodeActionKind.QuickFix || k === CodeActionKind.Empty))) return [];
   try {
-    const { analysis, text } = await currentAnalysis(doc);
+    const { analysis, lines } = await currentAnalysis(doc);
     if (!analysis) return [];
-    const lines = linesOf(doc.uri, text);
+    const text = lines.toString();
     const actions: CodeAction[] = [];
     for (const shown of context.diagnostics) {
       const core = analysis.diagnostics.find((d) => d.code === shown.code && d.message === shown.message && sameRange(lines.range(d.span), shown.range));
@@ -424,17 +420,16 @@ const ANSWER_WITHIN_MS = 250;
 async function withRecent<T>(uri: string, feature: string, small: boolean, answer: (source: ContextSource, lines: DocumentLines) => T): Promise<T | null> {
   const doc = documents.get(uri);
   if (!doc) return null;
-  const text = doc.getText();
-  const under = small && text.length < LARGE_DOCUMENT ? currentAnalysis(doc) : analyses.latest(doc.uri) ? undefined : currentAnalysis(doc);
+  const { lines } = doc;
+  const under = small && lines.length < LARGE_DOCUMENT ? currentAnalysis(doc) : analyses.latest(doc.uri) ? undefined : currentAnalysis(doc);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ANSWER_WITHIN_MS); });
   // Its failure is reported by the validation that waits for it too.
   under?.catch(() => undefined);
   try {
     const a = (under && await Promise.race([under, late])) ?? analyses.latest(doc.uri);
-    const kind = a ? a.analysis?.kind : documentKind(text, undefined, doc.languageId);
-    const lines = linesOf(uri, text);
-    return kind ? answer({ text, kind, analysis: a?.analysis, lines }, lines) : null;
+    const kind = a ? a.analysis?.kind : documentKind(lines, undefined, doc.languageId);
+    return kind ? answer({ text: lines, kind, analysis: a?.analysis, lines }, lines) : null;
   } catch (e) {
     if (e instanceof StaleAnalysis) throw contentModified();
     connection.console.error(`${feature} in ${uri} failed: ${(e as Error).stack ?? e}`);
@@ -445,10 +440,10 @@ async function withRecent<T>(uri: string, feature: string, small: boolean, answe
 }
 
 /** Answers a request from the analysis of the document as it is now, the text it was made from and its lines. */
-function fromAnalysis<T>(uri: string, feature: string, answer: (analysis: DocumentAnalysis, text: string, lines: DocumentLines) => T): Promise<T | null> {
+function fromAnalysis<T>(uri: string, feature: string, answer: (analysis: DocumentAnalysis, text: SourceText, lines: DocumentLines) => T): Promise<T | null> {
   const doc = documents.get(uri);
   if (!doc) return Promise.resolve(null);
-  return answerFrom(currentAnalysis(doc), uri, feature, (a) => answer(a.analysis!, a.text, linesOf(uri, a.text)));
+  return answerFrom(currentAnalysis(doc), uri, feature, (a) => answer(a.analysis!, a.lines, a.lines));
 }
 
 async function answerFrom<T>(analysed: Promise<Analysed>, uri: string, feature: string, answer: (a: Analysed) => T): Promise<T | null> {
@@ -509,11 +504,8 @@ function toDocumentSymbol(s: OutlineSymbol, lines: DocumentLines): DocumentSymbo
 connection.onDocumentSymbol(({ textDocument: { uri } }) => {
   const doc = documents.get(uri);
   if (!doc) return null;
-  const analysed = recentAnalysis(doc, doc.getText().length < LARGE_DOCUMENT);
-  return answerFrom(analysed, uri, 'outline', (a) => {
-    const lines = linesOf(uri, a.text);
-    return documentSymbols(a.analysis!, a.text).map((s) => toDocumentSymbol(s, lines));
-  });
+  const analysed = recentAnalysis(doc, doc.lines.length < LARGE_DOCUMENT);
+  return answerFrom(analysed, uri, 'outline', (a) => documentSymbols(a.analysis!, a.lines).map((s) => toDocumentSymbol(s, a.lines)));
 });
 
 connection.onFoldingRanges(({ textDocument: { uri } }) => fromAnalysis(uri, 'folding', (a, _text, lines) =>
@@ -532,8 +524,8 @@ connection.onRequest(TRACE_MODEL_REQUEST, async ({ uri, fromDisk }: TraceModelPa
   const doc = fromDisk ? undefined : documents.get(uri);
   try {
     if (!doc) return fromDisk ? await diskTraceModel(uri) : null;
-    const { analysis, text } = await wholeAnalysis(doc);
-    return analysis ? inEditorLines(traceModel(analysis, uri, doc.version), linesOf(uri, text)) : null;
+    const { analysis, lines } = await wholeAnalysis(doc);
+    return analysis ? inEditorLines(traceModel(analysis, uri, doc.version), lines) : null;
   } catch (e) {
     if (e instanceof StaleAnalysis) throw contentModified();
     connection.console.error(`trace model of ${uri} failed: ${(e as Error).stack ?? e}`);
@@ -568,11 +560,11 @@ function inEditorLines(model: TraceModel, lines: DocumentLines): TraceModel {
 }
 
 /** An open document's analysis, made whatever its size when it is over iptables.maxFileSize. */
-async function wholeAnalysis(doc: TextDocument): Promise<Analysed> {
+async function wholeAnalysis(doc: OpenDocument): Promise<Analysed> {
   const current = await currentAnalysis(doc);
   if (current.analysis?.diagnostics[0]?.code !== 'file-too-large') return current;
-  const kind = documentKind(current.text, undefined, doc.languageId);
-  return { text: current.text, version: current.version, analysis: kind && await analyseWhole(current.text, kind, baseOptions(doc.uri), doc.version) };
+  const kind = documentKind(current.lines, undefined, doc.languageId);
+  return { ...current, analysis: kind && await analyseWhole(current.lines.toString(), kind, baseOptions(doc.uri), doc.version) };
 }
 
 /** An analysis whatever the size, in time slices: asked for once, not on every edit. */
@@ -585,7 +577,7 @@ function analyseWhole(text: string, kind: DocumentKind, options: DocumentOptions
 // "Convert to nftables": the document's rulesets (both families of a script) as one nft script.
 connection.onRequest(NFT_SCRIPT_REQUEST, ({ uri }: NftScriptParams): Promise<NftScriptAnswer | null> => fromAnalysis(uri, 'nft script', (a, text) => {
   const rulesets = [a.rulesets.ipv4, a.rulesets.ipv6].filter((r): r is Ruleset => !!r?.tables.size);
-  return nftScript(rulesets, { source: decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1)), text });
+  return nftScript(rulesets, { source: decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1)), text: text.toString() });
 }));
 
 // Compare with Live: the document's ruleset (whatever its size) beside what the extension read on the machine.

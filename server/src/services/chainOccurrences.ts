@@ -6,6 +6,7 @@
 // Navigation, the outline and semantic tokens all read this one index.
 import type { DocumentAnalysis } from '../analysis/document';
 import type { Position, Span } from '../diagnostics';
+import type { SourceText } from '../sourceText';
 import { Family, isBuiltinChain, isStandardTarget, TableName } from '../knowledge';
 import { Command, CommandHead } from '../syntax/command';
 import type { CommandLine, SaveFile } from '../syntax/saveFile';
@@ -64,10 +65,10 @@ export function contains(span: Span, at: Position): boolean {
 const cache = new WeakMap<DocumentAnalysis, ChainIndex>();
 
 /** The index of the analysed document `text` (kept with the analysis). */
-export function chainIndex(analysis: DocumentAnalysis, text: string): ChainIndex {
+export function chainIndex(analysis: DocumentAnalysis, text: SourceText): ChainIndex {
   let index = cache.get(analysis);
   if (!index) {
-    index = buildIndex(analysis, text);
+    index = buildIndex(analysis, text.toString());
     cache.set(analysis, index);
   }
   return index;

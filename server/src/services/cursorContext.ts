@@ -8,6 +8,7 @@ import type { Family } from '../knowledge';
 import { isMultiCall, iptablesTool } from '../shell/tools';
 import { splitRestoreWords } from '../syntax/restoreWords';
 import { detectFamily } from '../syntax/saveFile';
+import type { SourceText } from '../sourceText';
 import type { Token } from '../syntax/token';
 import { heredocAt, restoreFamilyOf, shellCommandAt } from './shellWords';
 
@@ -41,7 +42,7 @@ export type CursorContext =
   | { kind: 'lineStart'; family: Family; table?: string; word: CursorWord };
 
 export interface ContextSource {
-  text: string;
+  text: SourceText;
   kind: DocumentKind;
   /** The last analysis, possibly of an older version: for the family of the document and of `$IPT`. */
   analysis?: DocumentAnalysis;
@@ -181,7 +182,7 @@ export function cursorContext(source: ContextSource, pos: Position): CursorConte
 }
 
 interface TextLines {
-  text: string;
+  text: SourceText;
   lines: string[];
   /** Lines that start or end a table block (`*table`, COMMIT), in order. */
   blockMarks?: number[];
@@ -196,7 +197,7 @@ const split = new WeakMap<DocumentAnalysis, TextLines>();
 function linesOf(source: ContextSource): TextLines {
   const kept = source.analysis && split.get(source.analysis);
   if (kept?.text === source.text) return kept;
-  const fresh = { text: source.text, lines: source.text.split('\n') };
+  const fresh = { text: source.text, lines: source.text.toString().split('\n') };
   if (source.analysis) split.set(source.analysis, fresh);
   return fresh;
 }

@@ -5,6 +5,7 @@
 import type { DocumentAnalysis } from '../analysis/document';
 import { blockLine } from '../syntax/saveFile';
 import type { CommandLine } from '../syntax/saveFile';
+import type { SourceText } from '../sourceText';
 import { ChainIndex, ChainOccurrence, chainIndex, commandOccurrences } from './chainOccurrences';
 
 export const SEMANTIC_TOKEN_LEGEND = {
@@ -67,7 +68,7 @@ function encoded(places: Places): number[] {
 const PLACES = new WeakMap<DocumentAnalysis, Places>();
 
 /** The tokens of an analysed document `text`, in LSP's relative encoding. */
-export function documentTokens(analysis: DocumentAnalysis, text: string): number[] {
+export function documentTokens(analysis: DocumentAnalysis, text: SourceText): number[] {
   let places = PLACES.get(analysis);
   if (!places) PLACES.set(analysis, places = placesOf(chainIndex(analysis, text).occurrences));
   return encoded(places);

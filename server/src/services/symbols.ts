@@ -6,6 +6,7 @@ import type { DocumentAnalysis } from '../analysis/document';
 import type { Position, Span } from '../diagnostics';
 import type { Family } from '../knowledge';
 import type { Ruleset } from '../model/ruleset';
+import type { SourceText } from '../sourceText';
 import { ChainOccurrence, chainIndex } from './chainOccurrences';
 import { ruleCount, t } from '../l10n';
 
@@ -38,9 +39,9 @@ const OWNS = new Set(['declare', 'rename-from', 'rename-to', 'rule', 'command'])
 const OUTLINES = new WeakMap<DocumentAnalysis, OutlineSymbol[]>();
 const FOLDS = new WeakMap<DocumentAnalysis, Fold[] | undefined>();
 
-export function documentSymbols(analysis: DocumentAnalysis, text: string): OutlineSymbol[] {
+export function documentSymbols(analysis: DocumentAnalysis, text: SourceText): OutlineSymbol[] {
   let symbols = OUTLINES.get(analysis);
-  if (!symbols) OUTLINES.set(analysis, symbols = outlineOf(analysis, text));
+  if (!symbols) OUTLINES.set(analysis, symbols = outlineOf(analysis, text.toString()));
   return symbols;
 }
 
