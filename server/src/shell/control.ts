@@ -2,7 +2,8 @@
 // the evaluator cannot decide runs every branch on a copy of the state, and the
 // states are merged after (a variable the branches disagree on becomes unknown).
 import type { SyntaxNode } from './bashParser';
-import type { FirewallState, Output, ShellInterpreter } from './interpreter';
+import type { FirewallState } from './firewallHost';
+import type { Output, ShellInterpreter } from './interpreter';
 import { globPattern, Pattern } from './patterns';
 import { cloneSnapshot, mergeSnapshots, oneOfTexts, sameState, Snapshot } from './state';
 import { concat, known, ShellString, Status, undecidable, unknown } from './values';

@@ -4,85 +4,30 @@
 // anything on the machine, and hands every iptables call to the host.
 // What depends on the machine stays "unknown"; branches it cannot decide are
 // followed both ways and marked conditional. Nothing is guessed silently.
-// This file runs statements and commands; state.ts holds variables and
-// functions, control.ts the control flow, builtins.ts the builtins,
-// testExpressions.ts test/[/[[, redirections.ts heredocs and files.
+// This file runs the script piece by piece and its statements, and answers
+// the expander; state.ts holds variables and functions, assignments.ts sets
+// them, commands.ts runs simple commands, control.ts the control flow,
+// builtins.ts the builtins, testExpressions.ts test/[/[[, redirections.ts
+// heredocs and files, firewallHost.ts is what it asks of the firewall.
 import type { Span } from '../diagnostics';
-import type { Family } from '../knowledge';
 import { evaluateArithmetic, UnknownValue } from './arithmetic';
+import { assignment, declaration, unset } from './assignments';
 import { findNode, Piece, ScriptPieces, SyntaxNode, Tree } from './bashParser';
-import { changesCommandLookup, plainFields, PlainLine, standardPath } from './plainCommands';
+import { standardPath } from './plainCommands';
 import { Budget, checkLength, DEFAULT_LIMITS, Limits, TooMuchWork } from './budget';
-import { builtin } from './builtins';
-import { caseStatement, cStyleFor, ExitSignal, forStatement, ifStatement, leavable, Leaving, list, LoopSignal, pipeline, ReturnSignal, whileStatement } from './control';
+import { command, CommandParts, plainLine, plainSpan } from './commands';
+import { caseStatement, cStyleFor, ExitSignal, forStatement, ifStatement, Leaving, list, LoopSignal, pipeline, ReturnSignal, whileStatement } from './control';
 import { Expander, ExpansionHost } from './expansion';
+import type { FirewallHost, RestoreInput, UndecidedFirewall } from './firewallHost';
 import { globPattern } from './patterns';
-import { redirected, withRedirects } from './redirections';
-import { Frame, ShellState } from './state';
+import { redirected } from './redirections';
+import { ShellState } from './state';
 import { testCommand } from './testExpressions';
-import { iptablesTool, IptablesTool, isMultiCall, prefixLength } from './tools';
+import { iptablesTool } from './tools';
 import type { Machine } from './utilities';
 import { concat, Field, known, ShellString, Status, unknown, VariableValue } from './values';
 import { t } from '../l10n';
 import type { Steps } from '../steps';
-
-/** Where a command runs: what the evaluator could not decide on the way there. */
-export interface CallContext {
-  /** Inside a condition, before `||`/`&&`, or with its errors thrown away (`2>/dev/null`): a failure is expected, not an error. */
-  guarded: boolean;
-  /** The branch was taken without knowing whether it would be (the reason). */
-  conditional?: string;
-  /** Where the command is, as the user sees it (for code that eval runs: the eval's words). */
-  span: Span;
-  /** What its words assumed of variables that were empty and so vanished from them. */
-  vanished: string[];
-  /**
-   * The command's name could be a function this evaluation has not seen (a
-   * dual-stack `iptables` wrapper): its name, and where it would come from.
-   */
-  maybeFunction?: { name: string; from: string };
-  /** The command is a plain line of this script (plainCommands.ts): its words can be read again from there. */
-  plain?: { text: string; line: PlainLine };
-}
-
-/** Text handed to iptables-restore, with where each of its lines is in the script. */
-export interface RestoreInput {
-  text: ShellString;
-  /** Script position of a line of the input, when it is known. */
-  origin?: (line: number) => { line: number; column: number } | undefined;
-}
-
-export interface FirewallHost {
-  iptables(tool: IptablesTool, args: Field[], ctx: CallContext): Status;
-  restore(tool: IptablesTool, args: Field[], input: RestoreInput | undefined, ctx: CallContext): Status;
-  save(family: Family): string | undefined;
-  /** The firewall across the ways of a branch the evaluator cannot decide (see ScriptFirewall.undecided). */
-  undecided(budget: Budget): UndecidedFirewall;
-  /** Changes when the rules change (chains and how many rules each has). */
-  fingerprint(): string;
-}
-
-/** Where the firewall was at some point of the evaluation. */
-export interface FirewallState {
-  /** Its chains, each as `family table name`. */
-  chains: ReadonlySet<string>;
-  /** What ScriptFirewall.fingerprint said then. */
-  fingerprint: string;
-  back(): void;
-  /** Adds to the firewall of now the chains it had that are missing. */
-  addMissing(): void;
-}
-
-export interface UndecidedFirewall {
-  /** Way `way` (from 0) begins, with the rules as they were before the first. */
-  enter(way: number): void;
-  /** The way ran on, or left the script, a function or a loop: where its firewall is. */
-  leave(): FirewallState;
-  /** Every way was followed: the firewall goes on from the first of `continuing`. */
-  settle(continuing: FirewallState[]): void;
-  /** The evaluation stops inside the ways. */
-  abandon(): void;
-}
 
 /** Where the evaluation stopped being exact, or the shell of the #! line differs: shown to the user. */
 export interface EvaluationNote {
@@ -118,27 +63,12 @@ interface Input {
   at: number;
 }
 
-/** How far past an array's end an index may write (the array is a list, so the gap is filled). */
-const MAX_ARRAY_GAP = 100_000;
-
-/** A simple command as the tree has it. */
-interface CommandParts {
-  hasName: boolean;
-  assignments: SyntaxNode[];
-  /** The name and the arguments, words continued over lines joined. */
-  words: SyntaxNode[];
-  redirects: SyntaxNode[];
-}
-
 /** Top-level statements run in one step (steps.ts): a language server answers requests between steps. */
 const STATEMENTS_PER_STEP = 16;
 
-/** An iptables command costs about as much as this many statements (parsing it, changing the ruleset). */
-const IPTABLES_COST = 20;
-
 export class ShellInterpreter implements ExpansionHost {
-  // The parts of the evaluator (control.ts, builtins.ts, redirections.ts,
-  // testExpressions.ts) work on the members below.
+  // The parts of the evaluator (commands.ts, assignments.ts, control.ts,
+  // builtins.ts, redirections.ts, testExpressions.ts) work on the members below.
   readonly state: ShellState;
   readonly budget: Budget;
   lastStatus: Status = 0;
@@ -165,6 +95,8 @@ export class ShellInterpreter implements ExpansionHost {
   private readonly keptTrees = new Set<Tree>();
   /** Command nodes of the pieces alive that ran at least once. */
   private readonly executed = new Set<number>();
+  /** The parts of the script's own commands, read from the tree once (a loop runs a command many times). */
+  readonly commandParts = new Map<number, CommandParts>();
   /** The iptables commands the script never runs because it stopped before them (exit, set -e). */
   readonly unreached: Span[] = [];
   readonly notes: EvaluationNote[] = [];
@@ -174,8 +106,8 @@ export class ShellInterpreter implements ExpansionHost {
   gaveUp?: { span: Span; what: string };
 
   constructor(
-    private readonly source: string,
-    private readonly host: FirewallHost,
+    readonly source: string,
+    readonly host: FirewallHost,
     readonly options: ShellOptions,
     readonly reparse: (text: string) => Tree,
   ) {
@@ -198,7 +130,7 @@ export class ShellInterpreter implements ExpansionHost {
           const { lines } = piece;
           for (let i = 0; i < lines.length; i++) {
             this.topStart = lines[i].from;
-            this.plainLine(lines[i]);
+            plainLine(this, lines[i]);
             if (i % STATEMENTS_PER_STEP === STATEMENTS_PER_STEP - 1) yield;
           }
           piece = undefined;
@@ -282,39 +214,7 @@ export class ShellInterpreter implements ExpansionHost {
   };
 
   /** The script ran something that may change what a command name runs (an alias, `hash -p`...): every line takes the full path. */
-  private lookupChanged = false;
-
-  /**
-   * A plain line (plainCommands.ts), run as statement() and command() run
-   * its tree: the same steps charged, the same fields, the same call.
-   */
-  private plainLine(line: PlainLine): void {
-    const { words, row } = line;
-    if (words.length) {
-      const span = plainSpan(line);
-      try {
-        this.budget.step();
-        let unquoted = 0;
-        for (const w of words) unquoted += w.unquoted;
-        this.budget.scan(2 * unquoted);
-        const name = words[0].text;
-        const status = this.iptables(iptablesTool(name)!, plainFields(line), span, [], this.functionFrom(name), line);
-        this.lastStatus = status;
-        this.errexitCheck(status, span);
-      } catch (e) {
-        if (e instanceof TooMuchWork) e.span ??= span;
-        throw e;
-      }
-    }
-    if (line.commentStart >= 0) {
-      try {
-        this.budget.step();
-      } catch (e) {
-        if (e instanceof TooMuchWork) e.span ??= { line: row, start: line.commentStart, end: line.commentEnd };
-        throw e;
-      }
-    }
-  }
+  lookupChanged = false;
 
   /** Characters of every value the script holds: variables, positional parameters, files. */
   private liveSize(): number {
@@ -341,6 +241,16 @@ export class ShellInterpreter implements ExpansionHost {
    * a node is reported at the statement of the script that ran it.
    * tree-sitter columns are UTF-16 code units for a JS string, as LSP wants them.
    */
+  /** Whether the node is of the script's own text (not of code eval or a heredoc made). */
+  ownNode(node: SyntaxNode): boolean {
+    return this.ownTrees.has(node.tree);
+  }
+
+  /** A command of the script ran (node ids are per tree: only the script's own commands count). */
+  ran(node: SyntaxNode): void {
+    if (this.ownTrees.has(node.tree)) this.executed.add(node.id);
+  }
+
   spanOf(node: SyntaxNode): Span {
     const own = this.ownTrees.has(node.tree) ? node : this.ownStatement;
     if (!own) return { line: 0, start: 0, end: 0 };
@@ -517,6 +427,11 @@ export class ShellInterpreter implements ExpansionHost {
     this.stdout.parts.push(text);
   }
 
+  /** A command run now may fail without that being an error: it is in a condition, or its errors go to /dev/null. */
+  failureExpected(): boolean {
+    return this.guardDepth > 0 || this.stderrDiscarded;
+  }
+
   guarded<T>(body: () => T): T {
     this.guardDepth++;
     try {
@@ -561,24 +476,24 @@ export class ShellInterpreter implements ExpansionHost {
       case ';':
         return this.lastStatus;
       case 'command':
-        status = this.command(node, []);
+        status = command(this, node, []);
         break;
       case 'redirected_statement':
         status = redirected(this, node);
         break;
       case 'variable_assignment':
-        this.assignment(node, false);
+        assignment(this, node, false);
         status = 0;
         break;
       case 'variable_assignments':
-        for (const c of node.namedChildren) if (c) this.assignment(c, false);
+        for (const c of node.namedChildren) if (c) assignment(this, c, false);
         status = 0;
         break;
       case 'declaration_command':
-        status = this.declaration(node);
+        status = declaration(this, node);
         break;
       case 'unset_command':
-        status = this.unset(node);
+        status = unset(this, node);
         break;
       case 'list':
         return list(this, node);
@@ -642,80 +557,14 @@ export class ShellInterpreter implements ExpansionHost {
   }
 
   /** set -e: a failing command (at `span`) outside any condition ends the script. */
-  private errexitCheck(status: Status, span: Span): void {
+  errexitCheck(status: Status, span: Span): void {
     if (this.state.errexit && status !== undefined && status !== 0 && this.guardDepth === 0 && !this.conditional) {
       this.stoppedAt = { span, reason: t('set -e: the script stops at line {0}, where a command fails', span.line + 1) };
       throw new ExitSignal(status);
     }
   }
 
-  // ---- commands ------------------------------------------------------------------------
-
-  private assignment(node: SyntaxNode, local: boolean, into?: Map<string, VariableValue>): void {
-    const nameNode = node.childForFieldName('name') ?? node.namedChildren[0];
-    const valueNode = node.childForFieldName('value') ?? node.namedChildren[1];
-    if (!nameNode) return;
-    const append = node.children.some((c) => c?.type === '+=');
-    let name = nameNode.text;
-    let index: string | undefined;
-    const sub = /^([A-Za-z_]\w*)\[(.*)\]$/.exec(name);
-    if (sub) [, name, index] = sub;
-    const set = (v: VariableValue) => (into ? into.set(name, v) : this.state.setVariable(name, v, local));
-    // The variable found is the one an assignment changes, unless it goes to a new local or a temporary.
-    const inPlace = !into && !local;
-    if (valueNode?.type === 'array') {
-      const existing = this.variable(name);
-      if (existing?.kind === 'assoc' || /\[.*\]=/.test(valueNode.text)) {
-        const items = existing?.kind === 'assoc' && append ? new Map(existing.items) : new Map<string, ShellString>();
-        for (const m of valueNode.text.slice(1, -1).matchAll(/\[([^\]]*)\]=("[^"]*"|'[^']*'|\S*)/g)) {
-          items.set(this.expandFragment(m[1]).text, this.expandFragment(m[2]));
-        }
-        set(existing?.kind === 'assoc' || !/^\(\s*\[\d+\]/.test(valueNode.text) ? { kind: 'assoc', items } : { kind: 'indexed', items: [...items.values()] });
-        return;
-      }
-      const fields = this.expander.fields(valueNode.namedChildren.filter((c): c is SyntaxNode => c !== null));
-      const items = fields.map((f): ShellString => (f.unknown ? { text: f.text, unknown: f.unknown } : known(f.text)));
-      this.budget.stored(items.reduce((n, i) => n + i.text.length, 0));
-      if (append && existing?.kind === 'indexed') {
-        // Appended in place (the live state owns its arrays): a loop that appends stays linear.
-        const target = inPlace ? existing.items : existing.items.slice();
-        for (const i of items) target.push(i);
-        if (!inPlace) set({ kind: 'indexed', items: target });
-        return;
-      }
-      set({ kind: 'indexed', items });
-      return;
-    }
-    let value = valueNode ? this.expander.single(valueNode) : known('');
-    const existing = this.variable(name);
-    if (index !== undefined) {
-      this.budget.stored(value.text.length);
-      if (existing?.kind === 'assoc') {
-        const items = inPlace ? existing.items : new Map(existing.items);
-        items.set(this.expandFragment(index).text, value);
-        if (!inPlace) set({ kind: 'assoc', items });
-      } else {
-        const items = existing?.kind === 'indexed' ? (inPlace ? existing.items : existing.items.slice()) : existing?.kind === 'scalar' ? [existing.value] : [];
-        const given = Number(this.arithmetic(index).text);
-        const i = given < 0 ? items.length + given : given;
-        // An unknown index, or one before the start, changes no element we can name.
-        if (!Number.isInteger(i) || i < 0) return;
-        // The array is a list: an index far past its end would make a huge one.
-        if (i > items.length + MAX_ARRAY_GAP) throw new TooMuchWork(t('an array index of {0}, far past the end of the array', i));
-        items[i] = value;
-        if (!(inPlace && existing?.kind === 'indexed')) set({ kind: 'indexed', items });
-      }
-      return;
-    }
-    if (append && existing?.kind === 'scalar') value = concat([existing.value, value]);
-    if (append && existing?.kind === 'indexed') {
-      this.budget.stored(value.text.length);
-      if (inPlace) existing.items.push(value);
-      else set({ kind: 'indexed', items: [...existing.items, value] });
-      return;
-    }
-    set({ kind: 'scalar', value });
-  }
+  // ---- code and files the script makes at run time ---------------------------------------
 
   /** Expands a small piece of text written in the script (array keys and values). */
   expandFragment(text: string): ShellString {
@@ -724,215 +573,6 @@ export class ShellInterpreter implements ExpansionHost {
     const cmd = findNode(tree.rootNode, 'command');
     const arg = cmd?.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'command_name')[0];
     return arg ? this.expander.single(arg) : known('');
-  }
-
-  private declaration(node: SyntaxNode): Status {
-    const keyword = node.children[0]?.text ?? 'declare';
-    const flags = node.namedChildren.filter((c) => c?.type === 'word' && c.text.startsWith('-')).map((c) => c!.text).join('');
-    // declare in a function is local unless -g, like local itself.
-    const local = keyword === 'local' || (keyword !== 'export' && keyword !== 'readonly' && this.state.frames.length > 0 && !flags.includes('g'));
-    const empty = (): VariableValue => (flags.includes('A') ? { kind: 'assoc', items: new Map() } : flags.includes('a') ? { kind: 'indexed', items: [] } : { kind: 'scalar', value: known('') });
-    for (const c of node.namedChildren) {
-      if (!c || (c.type === 'word' && c.text.startsWith('-'))) continue;
-      if (c.type === 'variable_assignment') {
-        const name = (c.childForFieldName('name') ?? c.namedChildren[0])?.text ?? '';
-        if (flags.includes('A') && !this.variable(name)) this.state.setVariable(name, empty(), local);
-        this.assignment(c, local);
-      } else if (local || !this.variable(c.text)) {
-        this.state.setVariable(c.text, empty(), local);
-      }
-    }
-    return 0;
-  }
-
-  private unset(node: SyntaxNode): Status {
-    const words = node.namedChildren.filter((c): c is SyntaxNode => c !== null).map((c) => c.text);
-    const functions = words.includes('-f');
-    for (const w of words.filter((x) => !x.startsWith('-'))) {
-      if (functions) this.state.functions.delete(w);
-      else {
-        for (const f of this.state.frames) f.locals.delete(w);
-        this.state.globals.delete(w);
-      }
-    }
-    return 0;
-  }
-
-  /** The parts of the script's own commands, read from the tree once (a loop runs a command many times). */
-  private readonly commandParts = new Map<number, CommandParts>();
-
-  private partsOf(node: SyntaxNode): CommandParts {
-    const own = this.ownTrees.has(node.tree);
-    const known = own ? this.commandParts.get(node.id) : undefined;
-    if (known) return known;
-    // One pass, each child's type read once: every read goes through the parser's memory.
-    let nameNode: SyntaxNode | undefined;
-    const assignments: SyntaxNode[] = [];
-    const redirects: SyntaxNode[] = [];
-    const argNodes: SyntaxNode[] = [];
-    for (const c of node.namedChildren) {
-      if (!c) continue;
-      const type = c.type;
-      if (type === 'variable_assignment') assignments.push(c);
-      else if (type === 'command_name') nameNode ??= c;
-      else if (type.endsWith('redirect')) redirects.push(c);
-      else argNodes.push(c);
-    }
-    const words = nameNode ? [nameNode.namedChildren[0] ?? nameNode, ...argNodes] : [];
-    const parts: CommandParts = {
-      hasName: nameNode !== undefined,
-      assignments,
-      // Continuations are found in the script's own text; re-parsed text has none that matter.
-      words: own ? joinContinuedWords(this.source, words) : words,
-      redirects,
-    };
-    if (own) this.commandParts.set(node.id, parts);
-    return parts;
-  }
-
-  /** A simple command: expand, strip prefixes, then run a function, a builtin, iptables or a utility. */
-  private command(node: SyntaxNode, extraAssignments: SyntaxNode[]): Status {
-    const parts = this.partsOf(node);
-    const assignments = [...extraAssignments, ...parts.assignments];
-    if (!parts.hasName) {
-      for (const a of assignments) this.assignment(a, false);
-      return 0;
-    }
-    const redirects = parts.redirects;
-    const temp = new Map<string, VariableValue>();
-    for (const a of assignments) this.assignment(a, false, temp);
-    const outer = this.expander.vanished;
-    this.expander.vanished = [];
-    const fields = this.expander.fields(parts.words);
-    const vanished = [...new Set(this.expander.vanished)];
-    this.expander.vanished = outer;
-    // `\iptables` only skips aliases (which scripts do not expand anyway), so functions still apply.
-    const run = () => this.withTemporaries(temp, () => this.execute(fields, node, false, vanished));
-    const status = redirects.length ? withRedirects(this, redirects, run) : run();
-    this.lastStatus = status;
-    this.errexitCheck(status, this.spanOf(node));
-    return status;
-  }
-
-  private withTemporaries<T>(temp: Map<string, VariableValue>, body: () => T): T {
-    if (temp.size === 0) return body();
-    const frame: Frame = { locals: temp, positional: this.positional(), vanished: this.vanishedArguments() };
-    this.state.frames.push(frame);
-    try {
-      return body();
-    } finally {
-      this.state.frames.splice(this.state.frames.indexOf(frame), 1);
-    }
-  }
-
-  private execute(fields: Field[], node: SyntaxNode, bypassFunctions: boolean, vanished: string[]): Status {
-    let replacesShell = false;
-    // Prefixes that run the rest as a command (sudo, env, exec...), and empty alternatives of `$SUDO`.
-    for (;;) {
-      if (fields.length === 0) return 0;
-      const first = fields[0];
-      if (first.unknown) {
-        if (first.alternatives && first.alternatives.every((a) => a === '' || prefixLength([a]) > 0)) {
-          fields = fields.slice(1);
-          continue;
-        }
-        const tool = sameTool(first.alternatives);
-        if (tool) {
-          // `$IPT` is one of several paths to the same iptables (found by probing): run it as that.
-          fields = [{ span: first.span, text: tool }, ...fields.slice(1)];
-          break;
-        }
-        const split = first.splits ? sameToolSplit(first.alternatives) : undefined;
-        if (split) {
-          // `$command` set to "$IPTABLES_RESTORE $option": the same words after one of those paths.
-          fields = [...split.map((text) => ({ span: first.span, text })), ...fields.slice(1)];
-          break;
-        }
-        this.write(unknown(t('the output of {0}', first.text)));
-        return undefined;
-      }
-      if (first.text === 'command' && fields[1] && !fields[1].text.startsWith('-')) {
-        fields = fields.slice(1);
-        bypassFunctions = true;
-        continue;
-      }
-      const n = prefixLength(fields.map((f) => f.text));
-      if (n > 0) {
-        replacesShell ||= first.text === 'exec' && fields.length > 1;
-        fields = fields.slice(n);
-        continue;
-      }
-      break;
-    }
-    const status = this.dispatch(fields, node, bypassFunctions, vanished);
-    if (replacesShell) {
-      // `exec CMD`: the command takes the shell's place, so the script ends with it.
-      this.stoppedAt ??= { span: this.spanOf(node), reason: t('`exec` on line {0} replaces the script', node.startPosition.row + 1) };
-      throw new ExitSignal(status);
-    }
-    return status;
-  }
-
-  private dispatch(fields: Field[], node: SyntaxNode, bypassFunctions: boolean, vanished: string[]): Status {
-    const name = fields[0].text;
-    const args = fields.slice(1);
-    // Node ids are per tree: only the script's own commands count as run.
-    if (this.ownTrees.has(node.tree)) this.executed.add(node.id);
-    if (!bypassFunctions && this.state.functions.has(name)) return this.callFunction(name, args, vanished);
-    const tool = iptablesTool(name) ?? (isMultiCall(name) && args[0] ? iptablesTool(args[0].text) : undefined);
-    if (tool) return this.iptables(tool, isMultiCall(name) ? args.slice(1) : args, this.spanOf(node), vanished, bypassFunctions ? undefined : this.functionFrom(name));
-    if (changesCommandLookup(name, args)) this.lookupChanged = true;
-    return builtin(this, name, args, node);
-  }
-
-  /** Where a function called `name` could come from that the evaluation cannot see: a file it could not read, or the script that sources this one. */
-  private functionFrom(name: string): CallContext['maybeFunction'] {
-    // A path is never a function's name.
-    if (name.includes('/')) return undefined;
-    const from = this.options.fragment ? t('the script that sources this file') : this.unreadSource();
-    return from ? { name, from } : undefined;
-  }
-
-  private iptables(tool: IptablesTool, args: Field[], span: Span, vanished: string[], maybeFunction: CallContext['maybeFunction'], plain?: PlainLine): Status {
-    this.budget.step(IPTABLES_COST);
-    for (const a of args) this.budget.scan(a.text.length);
-    const ctx: CallContext = { guarded: this.guardDepth > 0 || this.stderrDiscarded, conditional: this.conditional, span, vanished, maybeFunction };
-    if (plain) ctx.plain = { text: this.source, line: plain };
-    if (tool.kind === 'iptables') return this.host.iptables(tool, args, ctx);
-    if (tool.kind === 'save') {
-      const text = this.host.save(tool.family);
-      this.write(text === undefined ? unknown(t('the output of iptables-save')) : known(text));
-      return 0;
-    }
-    const fileArg = args.find((a, i) => !a.text.startsWith('-') && !takesValue(args[i - 1]?.text, a.text));
-    let input: RestoreInput | undefined;
-    if (fileArg) {
-      const f = fileArg.unknown ? undefined : this.files.get(fileArg.text);
-      input = f ? { text: f.text, origin: f.origin } : { text: unknown(t('the contents of {0}', fileArg.text)) };
-    } else if (this.stdin) {
-      input = { text: { ...this.stdin.text, text: this.stdin.text.text.slice(this.stdin.at) }, origin: this.pendingRestoreOrigin };
-      this.stdin.at = this.stdin.text.text.length;
-    }
-    this.budget.scan(input?.text.text.length ?? 0);
-    return this.host.restore(tool, args, input, ctx);
-  }
-
-  private callFunction(name: string, args: Field[], vanished: string[]): Status {
-    const def = this.state.functions.get(name)!;
-    const body = def.childForFieldName('body') ?? def.namedChildren[def.namedChildren.length - 1]!;
-    this.state.frames.push({ locals: new Map(), positional: args, vanished });
-    try {
-      return leavable(this, 'function', () => {
-        try {
-          return this.statement(body);
-        } catch (e) {
-          if (e instanceof ReturnSignal && !e.left) return e.status;
-          throw e;
-        }
-      });
-    } finally {
-      this.state.frames.pop();
-    }
   }
 
   evalText(code: string): Status {
@@ -951,72 +591,8 @@ export class ShellInterpreter implements ExpansionHost {
   }
 }
 
-/** An empty name ("not found"), or one that starts with `-` (a suffix after one: `./-restore`, ` --wait`): no program the script means. */
-const NOT_FOUND = /^(.*\/)?(-.*)?$/;
-
-/**
- * The command the values of a probed command name all run, when they agree
- * (the empty value, "not found", aside): `/sbin/iptables` or `/usr/sbin/iptables`.
- */
-function sameTool(values: readonly string[] | undefined): string | undefined {
-  const named = values?.filter((v) => !NOT_FOUND.test(v)) ?? [];
-  const tools = named.map(iptablesTool);
-  const first = tools[0];
-  if (!first || tools.some((tgt) => !tgt || tgt.kind !== first.kind || tgt.family !== first.family)) return undefined;
-  return named[0];
-}
-
-/** Whether `word` is the value of the iptables-restore option before it (`--wait 60`, `-T nat`), not its file. */
-function takesValue(option: string | undefined, word: string): boolean {
-  if (option === '-w' || option === '--wait') return /^\d+(\.\d+)?$/.test(word);
-  return option === '-W' || option === '--wait-interval' || option === '-M' || option === '--modprobe' || option === '-T' || option === '--table';
-}
-
-/** Values of an unquoted word that split into one of several paths to the same iptables and the same words after it. */
-function sameToolSplit(values: readonly string[] | undefined): string[] | undefined {
-  const words = values?.map((v) => v.split(/[ \t\n]+/).filter((w) => w !== '')).filter((w) => w.length > 0 && !NOT_FOUND.test(w[0])) ?? [];
-  const rest = words[0]?.slice(1).join(' ');
-  if (words.length === 0 || words.some((w) => w.slice(1).join(' ') !== rest)) return undefined;
-  const tool = sameTool(words.map((w) => w[0]));
-  return tool ? [tool, ...words[0].slice(1)] : undefined;
-}
-
-/**
- * `"a"\<newline>"b"`: a backslash-newline between two words removes itself, so
- * they are one word (tree-sitter keeps them as two nodes).
- */
-function joinContinuedWords(source: string, nodes: SyntaxNode[]): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
-  // Each run of continued words is joined once (joining them pairwise was quadratic in a long run).
-  let run: SyntaxNode[] = [];
-  const flush = () => {
-    if (run.length === 1) out.push(run[0]);
-    else if (run.length > 1) {
-      const first = run[0];
-      const last = run[run.length - 1];
-      const children = run.flatMap((n) => (n.type === 'concatenation' ? n.children : [n]));
-      out.push({ type: 'concatenation', tree: first.tree, children, text: run.map((n) => n.text).join(''), startPosition: first.startPosition, endPosition: last.endPosition, startIndex: first.startIndex, endIndex: last.endIndex } as unknown as SyntaxNode);
-    }
-    run = [];
-  };
-  for (const n of nodes) {
-    const prev = run[run.length - 1];
-    const gap = prev && source.slice(prev.endIndex, n.startIndex);
-    // Nothing between two words also makes one (the grammar splits `$dir/$1` after the `$`).
-    if (gap !== '\\\n' && gap !== '') flush();
-    run.push(n);
-  }
-  flush();
-  return out;
-}
-
 /** Any tool may be named by a plain line when only looking for the commands a script never reaches. */
 const ANY_TOOL = () => true;
-
-/** Where a plain line's command is: from its first word to its last. */
-function plainSpan(line: PlainLine): Span {
-  return { line: line.row, start: line.words[0].start, end: line.words[line.words.length - 1].end };
-}
 
 /** Command nodes whose name is an iptables tool written literally (without recursion: a tree can be deep). */
 function iptablesCommandNodes(statements: SyntaxNode[]): SyntaxNode[] {

@@ -2,7 +2,7 @@
 // -p tcp --dport 22 -j ACCEPT`, quoted strings without `$` allowed), read
 // without tree-sitter: a generated script of a million such lines is read at
 // the cost of splitting words, and the evaluator hands them to iptables as the
-// full path would (interpreter.ts, plainLine). Anything the shell could
+// full path would (commands.ts, plainLine). Anything the shell could
 // expand, redirect, join or continue is not plain, and takes the full path.
 import { iptablesTool } from './tools';
 import type { Field } from './values';

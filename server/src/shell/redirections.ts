@@ -3,7 +3,8 @@
 // from or written to the machine.
 import { findNode, sourceText, SyntaxNode } from './bashParser';
 import { runPipeline } from './control';
-import type { RestoreInput, ShellInterpreter } from './interpreter';
+import type { RestoreInput } from './firewallHost';
+import type { ShellInterpreter } from './interpreter';
 import { concat, known, ShellString, Status, unknown } from './values';
 import { t } from '../l10n';
 

@@ -13,7 +13,7 @@ import { parseSaveFile, SaveFile } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
 import type { Budget } from './budget';
 import { iptablesCall, IptablesCall, toToken } from './iptablesCalls';
-import type { CallContext, FirewallHost, FirewallState, RestoreInput, UndecidedFirewall } from './interpreter';
+import type { CallContext, FirewallHost, FirewallState, RestoreInput, UndecidedFirewall } from './firewallHost';
 import type { IptablesTool } from './tools';
 import type { Field, Status } from './values';
 import { t } from '../l10n';
