@@ -2,7 +2,7 @@
 // web-tree-sitter. Loaded once, on first use: activation never pays for it.
 // Pure: the caller hands in the two WebAssembly files (Node reads them from
 // disk, a browser would fetch them).
-import { Language, Node as SyntaxNode, Parser, Tree } from 'web-tree-sitter';
+import { Language, Node as SyntaxNode, ParseOptions, Parser, Tree } from 'web-tree-sitter';
 import { t } from '../l10n';
 import { PlainLine, readPlainLine } from './plainCommands';
 
@@ -30,7 +30,12 @@ export function bashParser(load: () => BashWasm): Promise<Parser> {
 const originals = new WeakMap<Tree, string>();
 
 export function parseBash(parser: Parser, text: string): Tree {
-  const tree = parser.parse(avoidGrammarBugs(text));
+  return parseMasked(parser, avoidGrammarBugs(text), text);
+}
+
+/** The tree of `masked` (avoidGrammarBugs of `text`), or of the ranges of it given. */
+function parseMasked(parser: Parser, masked: string, text: string, options?: ParseOptions): Tree {
+  const tree = parser.parse(masked, null, options);
   if (!tree) throw new Error(t('tree-sitter could not parse the script'));
   originals.set(tree, text);
   return tree;
@@ -92,8 +97,7 @@ export class ScriptPieces {
     let end = this.cutAfter(this.at + this.pieceLength);
     if (tool) end = Math.min(end, this.beforePlainRun(tool, end));
     for (;;) {
-      const tree = this.parser.parse(this.masked, null, { includedRanges: [{ startIndex: this.at, endIndex: end, startPosition: this.point, endPosition: this.pointAt(end) }] });
-      if (!tree) throw new Error(t('tree-sitter could not parse the script'));
+      const tree = parseMasked(this.parser, this.masked, this.text, { includedRanges: [{ startIndex: this.at, endIndex: end, startPosition: this.point, endPosition: this.pointAt(end) }] });
       const root = tree.rootNode;
       const children = root.namedChildren.filter((c): c is SyntaxNode => c !== null);
       // A root that is itself an error (a loop whose `done` is past the cut) holds pieces of statements.
@@ -103,7 +107,6 @@ export class ScriptPieces {
         end = this.cutAfter(this.at + 2 * (end - this.at));
         continue;
       }
-      originals.set(tree, this.text);
       const rest = children[whole];
       if (rest) {
         this.at = rest.startIndex;

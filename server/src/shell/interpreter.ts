@@ -210,8 +210,15 @@ export class ShellInterpreter implements ExpansionHost {
   private readonly readsPlain = (name: string): boolean => {
     if (this.lookupChanged || this.state.functions.has(name)) return false;
     const path = this.variable('PATH');
-    return path === undefined || (path.kind === 'scalar' && !path.value.unknown && standardPath(path.value.text));
+    if (path === undefined) return true;
+    if (path.kind !== 'scalar' || path.value.unknown) return false;
+    // Asked for every line of a run, and again for the lines after a parsed piece: PATH is split once per value.
+    if (this.pathRead?.text !== path.value.text) this.pathRead = { text: path.value.text, standard: standardPath(path.value.text) };
+    return this.pathRead.standard;
   };
+
+  /** The last PATH readsPlain looked at, and whether it is of system directories only. */
+  private pathRead?: { text: string; standard: boolean };
 
   /** The script ran something that may change what a command name runs (an alias, `hash -p`...): every line takes the full path. */
   lookupChanged = false;
