@@ -1,6 +1,7 @@
 // A script's syntax trees live in the bash parser's WebAssembly memory, which
 // no garbage collector frees: the language server evaluates a script at every
 // keystroke, so a tree that is not deleted is memory the server never gets back.
+// Nor may anything kept for the services hold an evaluation after it is dropped.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
@@ -28,4 +29,21 @@ test('evaluating a script again and again does not grow the parser\'s memory (it
   const grown = (process.memoryUsage().external - before) / 2 ** 20;
   assert.equal(rules, 2000);
   assert.ok(grown < 8, `the parser's memory grew by ${grown.toFixed(0)} MB over 40 evaluations`);
+});
+
+test('the commands a script\'s plain lines are read again into for the services go with its evaluation', async () => {
+  const parser = await nodeBashParser();
+  const script = '#!/bin/bash\n' + Array.from({ length: 12 }, (_, i) => `iptables -A INPUT -p tcp --dport ${1000 + i} -j ACCEPT`).join('\n') + '\n';
+  let first: ReturnType<typeof evaluateScript> | undefined = evaluateScript(script, parser, DEFAULT_OPTIONS);
+  // Hover and the trace ask a call for its command: a plain line's is read again from the script and kept.
+  const asked = first.calls[3].command;
+  assert.equal(asked.words.find((w) => w.text === '1003')?.line, 4);
+  assert.equal(first.calls[3].command, asked);
+  const dropped = new WeakRef(first.calls[3]);
+  // The document closed: its evaluation dropped (no other script asked for a command since).
+  first = undefined;
+  // A weak reference keeps its target until the task that made it ends.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  gc();
+  assert.equal(dropped.deref(), undefined, 'a call of the dropped evaluation is still held');
 });

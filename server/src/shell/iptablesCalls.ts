@@ -42,10 +42,25 @@ export function toToken(f: Field): Token {
 /** Commands of plain lines kept by their line (the many of a generated script: rules and chains), where the tokens of their head are written as they are. */
 const KEPT_BY_LINE: ReadonlySet<Command['kind']> = new Set(['append', 'insert', 'newChain']);
 
+/**
+ * The text of the script one evaluation ran, shared by the calls of its plain
+ * lines, with the commands read again from those lines for the services: they
+ * go with the evaluation's calls, never outliving them.
+ */
+export class ScriptText {
+  /** The last ones asked for (services ask for the same few again and again). */
+  readonly recent = new Map<PlainCall, Command>();
+
+  constructor(readonly text: string) {}
+}
+
+/** Commands kept read again per script evaluated. */
+const RECENT_KEPT = 1024;
+
 /** The call of a command just run: kept by its line where it can be (see KEPT_BY_LINE), else whole. */
-export function iptablesCall(family: Family, command: Command, args: readonly Field[], line: number, conditional: string | undefined, plain: { text: string; from: number; to: number } | undefined): IptablesCall {
+export function iptablesCall(family: Family, command: Command, args: readonly Field[], line: number, conditional: string | undefined, plain: { script: ScriptText; from: number; to: number } | undefined): IptablesCall {
   const head = plain && conditional === undefined && KEPT_BY_LINE.has(command.kind) ? compactHeadOf(command) : undefined;
-  if (head) return new PlainCall(family, head, line, plain!.text, plain!.from, plain!.to);
+  if (head) return new PlainCall(family, head, line, plain!.script, plain!.from, plain!.to);
   return new WholeCall(family, command, args.map((a) => a.source), line, conditional);
 }
 
@@ -91,7 +106,7 @@ class PlainCall implements IptablesCall {
     readonly family: Family,
     readonly head: CommandHead,
     readonly line: number,
-    private readonly text: string,
+    private readonly script: ScriptText,
     private readonly from: number,
     private readonly to: number,
   ) {}
@@ -105,15 +120,12 @@ class PlainCall implements IptablesCall {
   }
 
   get command(): Command {
-    let command = RECENT.get(this);
+    const recent = this.script.recent;
+    let command = recent.get(this);
     if (command) return command;
     command = parseCommand(this.fields().map(toToken), { family: this.family, restore: false, table: 'filter' }, []);
-    // Services ask for the same few commands again and again: keep the last ones, of one script text only
-    // (a call holds its whole script: the versions before an edit are not kept alive by this).
-    if (recentText !== this.text) RECENT.clear();
-    recentText = this.text;
-    if (RECENT.size >= 1024) RECENT.delete(RECENT.keys().next().value!);
-    RECENT.set(this, command);
+    if (recent.size >= RECENT_KEPT) recent.delete(recent.keys().next().value!);
+    recent.set(this, command);
     return command;
   }
 
@@ -127,9 +139,6 @@ class PlainCall implements IptablesCall {
   }
 
   private fields(): Field[] {
-    return plainFields(readPlainLine(this.text, this.from, this.to, this.line, () => true, [])!);
+    return plainFields(readPlainLine(this.script.text, this.from, this.to, this.line, () => true, [])!);
   }
 }
-
-const RECENT = new Map<PlainCall, Command>();
-let recentText: string | undefined;

@@ -12,7 +12,7 @@ import { Command, parseCommand } from '../syntax/command';
 import { parseSaveFile, SaveFile } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
 import type { Budget } from './budget';
-import { iptablesCall, IptablesCall, toToken } from './iptablesCalls';
+import { iptablesCall, IptablesCall, ScriptText, toToken } from './iptablesCalls';
 import type { CallContext, FirewallHost, FirewallState, RestoreInput, UndecidedFirewall } from './firewallHost';
 import type { IptablesTool } from './tools';
 import type { Field, Status } from './values';
@@ -82,6 +82,14 @@ export class ScriptFirewall implements FirewallHost {
     for (const c of given) this.builders[c.family].givenChain(c.table, c.name);
   }
 
+  /** The script whose plain lines the calls keep (one per evaluation: the commands read again from them go with it). */
+  private script?: ScriptText;
+
+  private scriptText(text: string): ScriptText {
+    if (this.script?.text !== text) this.script = new ScriptText(text);
+    return this.script;
+  }
+
   iptables(tool: IptablesTool, args: Field[], ctx: CallContext): Status {
     const sink: Diagnostic[] = [];
     const context = { family: tool.family, restore: false, table: 'filter' };
@@ -95,7 +103,7 @@ export class ScriptFirewall implements FirewallHost {
     if (split && everyWay.taken) command = parseCommand(everyWay.taken, context, []);
     explainSplitWords(sink, args);
     noteAssumptions(sink, args);
-    const plain = ctx.plain && { text: ctx.plain.text, from: ctx.plain.line.from, to: ctx.plain.line.to };
+    const plain = ctx.plain && { script: this.scriptText(ctx.plain.text), from: ctx.plain.line.from, to: ctx.plain.line.to };
     const call = iptablesCall(tool.family, command, args, ctx.span.line, ctx.conditional, plain);
     const ok = !command.otherFamily && this.builders[tool.family].runCommand(command, sink, call);
     call.ok = ok;
