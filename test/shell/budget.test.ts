@@ -92,3 +92,20 @@ test('undecided branches pay for putting back only the tables they changed: 600 
   assert.deepEqual(r.diagnostics.filter((d) => d.code === 'not-evaluated').map(summary), []);
   assert.equal(rulesetText(r.rulesets.ipv4).split('\n').filter((l) => l.startsWith('-A INPUT')).length, 600);
 });
+
+// A generated restore input written into the script: as long as the script, over the 16 M characters a value
+// may otherwise hold. A 17 M character comment line makes it so at little cost.
+const LONG_COMMENT = '# ' + 'x'.repeat(17_000_000);
+
+test('a heredoc with expansions as long as the script is read whatever its length (it was refused over 16 M characters)', async () => {
+  const r = await analyse(`#!/bin/bash\nX=ACCEPT\niptables-restore <<EOF\n*filter\n${LONG_COMMENT}\n-A INPUT -s 10.0.0.1 -j $X\nCOMMIT\nEOF\n${AFTER}\n`);
+  assert.deepEqual(r.diagnostics.map((d) => `${d.span.line + 1} ${d.code}`), ['9 undefined-jump']);
+  assert.match(rulesetText(r.rulesets.ipv4), /^-A INPUT -s 10\.0\.0\.1\/32 -j ACCEPT$/m);
+});
+
+test('a value longer than the script, and than 16 M characters, stops the analysis with the script\'s length as the limit', async () => {
+  // $Y doubled 20 times: 1 M characters more than the heredoc's own text.
+  const script = `#!/bin/bash\n${BEFORE}\nY=y\nfor i in $(seq 20); do Y=$Y$Y; done\ncat > /tmp/rules <<EOF\n${LONG_COMMENT}\n$Y\nEOF\n${AFTER}\n`;
+  const r = await analyse(script);
+  assert.deepEqual(r.diagnostics.map(summary), [BEFORE_ERROR, `5:1 information not-evaluated: ${stop(`a value of more than ${script.length.toLocaleString('en-US')} characters, the length of the script`)}`]);
+});

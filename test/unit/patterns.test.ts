@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { globPattern, regexPattern, replaceMatches, suffixGlobPattern } from '../../server/src/shell/patterns';
 
-const free = { scan() {}, range() {} };
+const free = { scan() {}, range() {}, value() {} };
 
 test('grep -E and grep: which lines match', () => {
   const cases: [boolean, string, string, boolean][] = [
@@ -43,7 +43,7 @@ test('case patterns and the trims and replacements of ${x...}', () => {
 
 test('a pattern that makes a backtracking matcher run for ages takes linear time here', () => {
   let work = 0;
-  const meter = { scan(n: number) { work += n; }, range() {} };
+  const meter = { scan(n: number) { work += n; }, range() {}, value() {} };
   const text = 'a'.repeat(100_000) + 'c';
   assert.equal(globPattern('*a*a*a*a*a*a*a*a*a*a*a*a').matchesAll(text, meter), false);
   assert.equal(regexPattern('^(a+)+$', { extended: true })!.occursIn(text, meter), false);

@@ -65,7 +65,7 @@ export function assignment(sh: ShellInterpreter, node: SyntaxNode, local: boolea
     }
     return;
   }
-  if (append && existing?.kind === 'scalar') value = concat([existing.value, value]);
+  if (append && existing?.kind === 'scalar') value = concat([existing.value, value], sh.budget);
   if (append && existing?.kind === 'indexed') {
     sh.budget.stored(value.text.length);
     if (inPlace) existing.items.push(value);

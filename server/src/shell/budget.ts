@@ -20,8 +20,10 @@ export interface Limits {
   stepsPerCharacter: number;
   /** Statements, calls, substitutions and expansions inside each other. */
   depth: number;
-  /** Characters of all the values the script holds at once (variables, files). */
+  /** Characters of all the values the script holds at once (variables, files), or twice the script's where that is more. */
   totalSize: number;
+  /** Characters of one value (a variable, a word, a command's output, a file), or the script's where that is more. */
+  valueLength: number;
   /** Words of one brace expansion, numbers of one `seq`. */
   rangeItems: number;
   /** `eval` and `source` inside each other. */
@@ -33,12 +35,10 @@ export const DEFAULT_LIMITS: Limits = {
   stepsPerCharacter: 2,
   depth: 200,
   totalSize: 1 << 25,
+  valueLength: 1 << 24,
   rangeItems: 100_000,
   evalNesting: 50,
 };
-
-/** Characters of one value (a variable, a word, a command's output, a file). */
-export const MAX_VALUE_LENGTH = 1 << 24;
 
 /** Characters scanned, copied or matched that cost as much as one statement. */
 const CHARACTERS_PER_STEP = 1024;
@@ -55,11 +55,8 @@ export interface Meter {
   /** Work proportional to text: scanning, copying or matching `n` characters. */
   scan(n: number): void;
   range(items: number, what: string): void;
-}
-
-/** Refuses a value before it is built, when it would be longer than any value may be. */
-export function checkLength(length: number): void {
-  if (length > MAX_VALUE_LENGTH) throw new TooMuchWork(t('a value of more than {0} characters', grouped(MAX_VALUE_LENGTH)));
+  /** A value of `length` characters is about to be built: refused, before it is, when longer than one value may be. */
+  value(length: number): void;
 }
 
 export class Budget implements Meter {
@@ -69,6 +66,8 @@ export class Budget implements Meter {
   private evalDepth = 0;
   private storedSinceCount = 0;
   private readonly allowed: number;
+  private readonly valueLength: number;
+  private readonly totalSize: number;
 
   /**
    * @param liveSize the characters of every value the script holds now: counted
@@ -77,6 +76,10 @@ export class Budget implements Meter {
    */
   constructor(private readonly limits: Limits, private readonly liveSize: () => number, scriptLength: number) {
     this.allowed = Math.max(limits.steps, limits.stepsPerCharacter * scriptLength);
+    // A heredoc as long as the script is a value as long as the script (a generated restore input),
+    // which it may also write to a file and read back.
+    this.valueLength = Math.max(limits.valueLength, scriptLength);
+    this.totalSize = Math.max(limits.totalSize, 2 * scriptLength);
   }
 
   step(n = 1): void {
@@ -124,12 +127,19 @@ export class Budget implements Meter {
     this.step(Math.ceil(items / 16));
   }
 
+  value(length: number): void {
+    if (length <= this.valueLength) return;
+    throw new TooMuchWork(this.valueLength > this.limits.valueLength
+      ? t('a value of more than {0} characters, the length of the script', grouped(this.valueLength))
+      : t('a value of more than {0} characters', grouped(this.valueLength)));
+  }
+
   /** `n` characters were stored in a variable or file. */
   stored(n: number): void {
     this.storedSinceCount += n;
-    if (this.storedSinceCount < this.limits.totalSize / 8) return;
+    if (this.storedSinceCount < this.totalSize / 8) return;
     this.storedSinceCount = 0;
     const size = this.liveSize();
-    if (size > this.limits.totalSize) throw new TooMuchWork(t('values of more than {0} characters in all', grouped(this.limits.totalSize)));
+    if (size > this.totalSize) throw new TooMuchWork(t('values of more than {0} characters in all', grouped(this.totalSize)));
   }
 }

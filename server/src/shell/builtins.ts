@@ -1,7 +1,7 @@
 // The shell builtins and simple commands firewall scripts use (echo, printf,
 // read, set, eval, source, exit...), computed on what the evaluator knows;
 // the text utilities are in utilities.ts.
-import { checkLength, Meter } from './budget';
+import type { Meter } from './budget';
 import type { SyntaxNode } from './bashParser';
 import type { ShellInterpreter } from './interpreter';
 import { ExitSignal, LoopSignal, ReturnSignal } from './control';
@@ -26,9 +26,9 @@ export function builtin(sh: ShellInterpreter, name: string, args: Field[], node:
         if (words[i].includes('e')) escapes = true;
         i++;
       }
-      const out = concat(args.slice(i).flatMap((a, k) => (k ? [known(' '), a] : [a])));
+      const out = concat(args.slice(i).flatMap((a, k) => (k ? [known(' '), a] : [a])), sh.budget);
       if (escapes) sh.budget.scan(out.text.length);
-      sh.write(concat([escapes ? { ...out, text: out.text.replace(/\\n/g, '\n').replace(/\\t/g, '\t') } : out, known(newline ? '\n' : '')]));
+      sh.write(concat([escapes ? { ...out, text: out.text.replace(/\\n/g, '\n').replace(/\\t/g, '\t') } : out, known(newline ? '\n' : '')], sh.budget));
       return 0;
     }
     case 'printf': {
@@ -82,7 +82,7 @@ export function builtin(sh: ShellInterpreter, name: string, args: Field[], node:
     case 'set':
       return set(sh, args);
     case 'eval': {
-      const code = concat(args.flatMap((a, k) => (k ? [known(' '), a] : [a])));
+      const code = concat(args.flatMap((a, k) => (k ? [known(' '), a] : [a])), sh.budget);
       if (code.unknown) return undefined;
       return sh.evalText(code.text);
     }
@@ -279,13 +279,13 @@ function printf(format: string, args: string[], meter: Meter): string {
       const a = args[i++] ?? '';
       const v = conv === 'd' ? String(parseInt(a, 10) || 0) : conv === 'x' ? (parseInt(a, 10) || 0).toString(16) : a;
       const w = Number(width);
-      checkLength(out.length + Math.abs(w));
+      meter.value(out.length + Math.abs(w));
       meter.scan(Math.abs(w));
       // `%05d`: numbers are padded with zeros after their sign.
       if (w > 0 && width.startsWith('0') && (conv === 'd' || conv === 'x')) return v.startsWith('-') ? '-' + v.slice(1).padStart(w - 1, '0') : v.padStart(w, '0');
       return w > 0 ? v.padStart(w) : w < 0 ? v.padEnd(-w) : v;
     });
-    checkLength(out.length);
+    meter.value(out.length);
   } while (i < args.length && /%[-\d]*[sdbxc]/.test(fmt));
   return out;
 }

@@ -54,7 +54,7 @@ export function leavable(sh: ShellInterpreter, kind: Leaving['kind'], body: () =
     return status!;
   }
   const ways: Omit<Leaving['exits'][number], 'firewall'>[] = [...frame.exits];
-  if (ended) ways.push({ state: sh.state.current(), output: concat(frame.output.parts), status: status! });
+  if (ended) ways.push({ state: sh.state.current(), output: concat(frame.output.parts, sh.budget), status: status! });
   // The rules go on from the way that ran to the end (else from the first way out), with the chains only the others created.
   const others = ended ? frame.exits : frame.exits.slice(1);
   if (!ended) frame.exits[0].firewall.back();
@@ -102,7 +102,7 @@ function undecided(sh: ShellInterpreter, reason: string, alternatives: (() => vo
       try {
         alt();
         after.push(sh.state.current());
-        outputs.push(concat(out.parts));
+        outputs.push(concat(out.parts, sh.budget));
         continuing.push(firewall.leave());
       } catch (e) {
         if (e instanceof ExitSignal) {
@@ -113,13 +113,13 @@ function undecided(sh: ShellInterpreter, reason: string, alternatives: (() => vo
         }
         const frame = leavingFor(sh, e);
         if (frame) {
-          frame.exits.push({ state: sh.state.current(), output: concat([...frame.output.parts, ...out.parts]), status: e instanceof ReturnSignal ? e.status : 0, firewall: firewall.leave() });
+          frame.exits.push({ state: sh.state.current(), output: concat([...frame.output.parts, ...out.parts], sh.budget), status: e instanceof ReturnSignal ? e.status : 0, firewall: firewall.leave() });
           left = e as ReturnSignal | LoopSignal;
           continue;
         }
         if (e instanceof ReturnSignal || e instanceof LoopSignal) {
           after.push(sh.state.current());
-          outputs.push(concat(out.parts));
+          outputs.push(concat(out.parts, sh.budget));
           continuing.push(firewall.leave());
           continue;
         }
@@ -202,7 +202,7 @@ export function runPipeline(sh: ShellInterpreter, stages: (() => Status)[]): Sta
         status = sh.inSubshell(stages[i]);
       } else {
         const out = sh.capture(() => { status = sh.inSubshell(stages[i]); });
-        input = { text: concat(out.parts), at: 0 };
+        input = { text: concat(out.parts, sh.budget), at: 0 };
       }
     } finally {
       sh.stdin = savedIn;

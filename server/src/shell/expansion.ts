@@ -62,7 +62,7 @@ export class Expander {
 
   /** One word, no splitting (assignments, case subjects, redirect targets). */
   single(node: SyntaxNode): ShellString {
-    return concat(this.pieces(node, false).map((p) => p.value));
+    return concat(this.pieces(node, false).map((p) => p.value), this.host.budget);
   }
 
   private wordFields(node: SyntaxNode): Field[] {
@@ -93,7 +93,7 @@ export class Expander {
     let unquotedUnknown = false;
     const flush = (force: boolean) => {
       if (current.length || (force && hasQuoted)) {
-        const v = concat(current);
+        const v = concat(current, this.host.budget);
         const field: Field = { ...v, span };
         if (unquotedUnknown && v.unknown) field.splits = true;
         fields.push(field);
@@ -286,7 +286,7 @@ export class Expander {
         return values.map((v, i) => ({ value: v, quoted: true, breakBefore: i > 0 }));
       }
       const sep = inQuotes ? (this.host.ifs()[0] ?? '') : ' ';
-      return [{ value: concat(values.flatMap((v, i) => (i ? [known(sep), v] : [v]))), quoted: inQuotes }];
+      return [{ value: concat(values.flatMap((v, i) => (i ? [known(sep), v] : [v])), this.host.budget), quoted: inQuotes }];
     }
     if (index !== undefined) return [{ value: this.subscript(name, index), quoted: inQuotes }];
     return [{ value: this.scalar(name), quoted: inQuotes }];
@@ -336,9 +336,9 @@ export class Expander {
   }
 
   private operator(name: string, index: string | undefined, base: Piece[], rest: string, node: SyntaxNode, inQuotes: boolean): Piece[] {
-    const value = concat(base.map((p) => p.value));
+    const value = concat(base.map((p) => p.value), this.host.budget);
     const isSet = index !== undefined || name === '@' || name === '*' || this.host.variable(name) !== undefined || /^\d+$/.test(name) && (this.host.positional().length >= Number(name) || this.host.positional().some((a) => a.rest));
-    const word = (): ShellString => concat(operatorWords(node).flatMap((n) => this.pieces(n, inQuotes).map((p) => p.value)));
+    const word = (): ShellString => concat(operatorWords(node).flatMap((n) => this.pieces(n, inQuotes).map((p) => p.value)), this.host.budget);
     const piece = (v: ShellString): Piece[] => [{ value: v, quoted: inQuotes }];
     const op = /^(:?[-=+?]|##?|%%?|\/#|\/%|\/\/?|\^\^?|,,?|:)/.exec(rest)?.[0];
     if (value.unknown && op !== ':-' && op !== '-' && op !== ':=' && op !== '=') return piece(value);
@@ -370,7 +370,7 @@ export class Expander {
       case '//':
       case '/#':
       case '/%': {
-        const [pat, rep] = replaceParts(node, this, inQuotes);
+        const [pat, rep] = replaceParts(node, this, inQuotes, this.host.budget);
         if (pat.unknown || rep.unknown) return piece(pat.unknown ? pat : rep);
         return piece(known(replacePattern(value.text, pat.text, rep.text, op, this.host.budget)));
       }
@@ -411,7 +411,7 @@ export class Expander {
 
   /** Public for replaceParts: pieces of a child node. */
   piecesOf(node: SyntaxNode, inQuotes: boolean): ShellString {
-    return concat(this.pieces(node, inQuotes).map((p) => p.value));
+    return concat(this.pieces(node, inQuotes).map((p) => p.value), this.host.budget);
   }
 }
 
@@ -449,14 +449,14 @@ function operatorWords(node: SyntaxNode): SyntaxNode[] {
   return opAt < 0 ? [] : kids.slice(opAt + 1).filter((c) => c.type !== '}');
 }
 
-function replaceParts(node: SyntaxNode, expander: Expander, inQuotes: boolean): [ShellString, ShellString] {
+function replaceParts(node: SyntaxNode, expander: Expander, inQuotes: boolean, meter: Meter): [ShellString, ShellString] {
   const kids = node.children.filter((c): c is SyntaxNode => c !== null && c.type !== '}' && c.type !== '${');
   const opAt = kids.findIndex((c) => /^(\/\/?|\/#|\/%)$/.test(c.type));
   const rest = kids.slice(opAt + 1);
   const slash = rest.findIndex((c) => c.type === '/');
   const patNodes = slash < 0 ? rest : rest.slice(0, slash);
   const repNodes = slash < 0 ? [] : rest.slice(slash + 1);
-  const join = (nodes: SyntaxNode[]) => concat(nodes.map((n) => (n.type === 'regex' ? known(n.text) : expander.piecesOf(n, inQuotes))));
+  const join = (nodes: SyntaxNode[]) => concat(nodes.map((n) => (n.type === 'regex' ? known(n.text) : expander.piecesOf(n, inQuotes))), meter);
   return [join(patNodes), join(repNodes)];
 }
 

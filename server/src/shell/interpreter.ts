@@ -14,7 +14,7 @@ import { evaluateArithmetic, UnknownValue } from './arithmetic';
 import { assignment, declaration, unset } from './assignments';
 import { findNode, Piece, ScriptPieces, SyntaxNode, Tree } from './bashParser';
 import { standardPath } from './plainCommands';
-import { Budget, checkLength, DEFAULT_LIMITS, Limits, TooMuchWork } from './budget';
+import { Budget, DEFAULT_LIMITS, Limits, TooMuchWork } from './budget';
 import { command, CommandParts, plainLine, plainSpan } from './commands';
 import { caseStatement, cStyleFor, ExitSignal, forStatement, ifStatement, Leaving, list, LoopSignal, pipeline, ReturnSignal, whileStatement } from './control';
 import { Expander, ExpansionHost } from './expansion';
@@ -356,7 +356,7 @@ export class ShellInterpreter implements ExpansionHost {
     const body = node.namedChildren.filter((c): c is SyntaxNode => c !== null);
     const out = this.capture(() => this.inSubshell(() => this.block(body)));
     if (node.type === 'process_substitution') return known(this.tempFile(out));
-    const text = concat(out.parts);
+    const text = concat(out.parts, this.budget);
     const strip = (tgt: string) => tgt.slice(0, tgt.length - trailing(tgt, '\n'));
     if (!text.unknown) return known(strip(text.text));
     const alternatives = text.alternatives && [...new Set(text.alternatives.map(strip))];
@@ -430,7 +430,7 @@ export class ShellInterpreter implements ExpansionHost {
 
   write(text: ShellString): void {
     if (!this.stdout) return;
-    checkLength(this.stdout.length += text.text.length);
+    this.budget.value(this.stdout.length += text.text.length);
     this.stdout.parts.push(text);
   }
 
@@ -593,7 +593,7 @@ export class ShellInterpreter implements ExpansionHost {
     const n = ++this.tempCounter;
     const xs = trailing(template, 'X');
     const path = xs ? template.slice(0, template.length - xs) + String(n).padStart(xs, '0') : template;
-    this.files.set(path, { text: concat(out.parts) });
+    this.files.set(path, { text: concat(out.parts, this.budget) });
     return path;
   }
 }

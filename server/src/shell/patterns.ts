@@ -4,7 +4,7 @@
 // costs the text's length times the pattern's size: a pattern such as
 // `^(a+)+$` or `*a*a*a*a*a*a*a*a*a*a*a*a`, which makes a backtracking matcher
 // run for ages, costs no more than any other. The cost is charged to a meter.
-import { checkLength, Meter, TooMuchWork } from './budget';
+import { Meter, TooMuchWork } from './budget';
 import { grouped, t } from '../l10n';
 
 type Assertion = 'start' | 'end' | 'word-boundary' | 'not-word-boundary' | 'word-start' | 'word-end';
@@ -53,7 +53,7 @@ export function replaceMatches(p: Pattern, text: string, replacement: string, al
     // Each match costs more than its characters (the search, the pieces): charged as 64.
     meter.scan(64);
     length += match[0] - copied + replacement.length;
-    checkLength(length + text.length - match[1]);
+    meter.value(length + text.length - match[1]);
     chunk.push(text.slice(copied, match[0]), replacement);
     if (chunk.length >= 8192) { chunks.push(chunk.join('')); chunk = []; }
     copied = match[1];

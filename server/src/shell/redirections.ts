@@ -79,7 +79,7 @@ export function withRedirects(sh: ShellInterpreter, redirects: SyntaxNode[], bod
       restoreOrigin = doc.origin;
     } else if (r.type === 'herestring_redirect') {
       const word = r.namedChildren[0];
-      sh.stdin = { text: word ? concat([sh.expander.single(word), known('\n')]) : known('\n'), at: 0 };
+      sh.stdin = { text: word ? concat([sh.expander.single(word), known('\n')], sh.budget) : known('\n'), at: 0 };
     } else if (r.type === 'file_redirect') {
       const op = r.children.find((c) => c !== null && /^[<>&|]+$/.test(c.type))?.type ?? '>';
       const fd = r.children.find((c) => c?.type === 'file_descriptor')?.text;
@@ -119,7 +119,7 @@ export function withRedirects(sh: ShellInterpreter, redirects: SyntaxNode[], bod
     sh.stderrDiscarded = savedErr;
     if (outFile) {
       const prev = outFile.append ? sh.files.get(outFile.path) : undefined;
-      const text = concat([...(prev ? [prev.text] : []), ...outFile.parts]);
+      const text = concat([...(prev ? [prev.text] : []), ...outFile.parts], sh.budget);
       sh.files.set(outFile.path, { text, origin: outFile.append ? undefined : restoreOrigin });
     }
   }
@@ -166,7 +166,7 @@ function expandHeredoc(sh: ShellInterpreter, raw: string): ShellString {
     at = c.endIndex;
   }
   parts.push(known(unescapeHeredoc(written.slice(at - body.startIndex))));
-  const text = concat(parts);
+  const text = concat(parts, sh.budget);
   return raw.endsWith('\n') ? text : { ...text, text: text.text.replace(/\n$/, '') };
 }
 

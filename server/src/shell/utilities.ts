@@ -2,7 +2,7 @@
 // cut, seq, wc...), computed on text the evaluator knows. Anything it cannot
 // compute exactly answers `undefined`: the caller turns that into "unknown".
 // Their work is reported to a meter: the evaluator's budget.
-import { checkLength, Meter } from './budget';
+import type { Meter } from './budget';
 import { Pattern, regexPattern } from './patterns';
 
 export interface UtilityResult {
@@ -30,8 +30,8 @@ type Utility = (input: UtilityInput) => UtilityResult | undefined;
 
 const ok = (stdout: string): UtilityResult => ({ stdout, status: 0 });
 const lines = (text: string): string[] => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
-function joinLines(items: string[]): string {
-  checkLength(items.reduce((n, l) => n + l.length + 1, 0));
+function joinLines(items: string[], meter: Meter): string {
+  meter.value(items.reduce((n, l) => n + l.length + 1, 0));
   return items.length ? items.join('\n') + '\n' : '';
 }
 
@@ -79,7 +79,7 @@ const UTILITIES: Record<string, Utility> = {
     const found = lines(text).filter(hit);
     const status = found.length ? 0 : 1;
     if (f.has('q')) return { stdout: '', status };
-    return { stdout: f.has('c') ? `${found.length}\n` : joinLines(found), status };
+    return { stdout: f.has('c') ? `${found.length}\n` : joinLines(found, input.meter), status };
   },
   sort: (input) => {
     const { flags: f, operands } = flags(input.args);
@@ -91,13 +91,13 @@ const UTILITIES: Record<string, Utility> = {
     let items = lines(text).sort((a, b) => (f.has('n') ? parseFloat(a) - parseFloat(b) || (a < b ? -1 : a > b ? 1 : 0) : a < b ? -1 : a > b ? 1 : 0));
     if (f.has('r')) items.reverse();
     if (f.has('u')) items = items.filter((l, i) => i === 0 || l !== items[i - 1]);
-    return ok(joinLines(items));
+    return ok(joinLines(items, input.meter));
   },
   uniq: (input) => {
     const text = inputOf(input, flags(input.args).operands);
     if (text === undefined) return undefined;
     const items = lines(text);
-    return ok(joinLines(items.filter((l, i) => i === 0 || l !== items[i - 1])));
+    return ok(joinLines(items.filter((l, i) => i === 0 || l !== items[i - 1]), input.meter));
   },
   head: (input) => headTail(input, (items, n) => items.slice(0, n)),
   tail: (input) => headTail(input, (items, n) => items.slice(Math.max(0, items.length - n))),
@@ -135,7 +135,7 @@ const UTILITIES: Record<string, Utility> = {
       input.meter.scan(l.length * wanted.length);
       const parts = l.split(delim);
       return parts.length === 1 ? l : wanted.map((n) => parts[n - 1]).filter((x) => x !== undefined).join(delim);
-    })));
+    }), input.meter));
   },
   seq: (input) => {
     const nums = input.args.map(Number);
@@ -145,7 +145,7 @@ const UTILITIES: Record<string, Utility> = {
     input.meter.range(Math.max(0, Math.floor((last - first) / step) + 1), '`seq`');
     const out: number[] = [];
     for (let n = first; step > 0 ? n <= last : n >= last; n += step) out.push(n);
-    return ok(joinLines(out.map(String)));
+    return ok(joinLines(out.map(String), input.meter));
   },
   awk: (input) => {
     // The one-liners firewall scripts use: `awk [-F sep] '{ print $N[, $M]...[; exit] }'`.
@@ -164,7 +164,7 @@ const UTILITIES: Record<string, Utility> = {
       out.push(fields.map((n) => (n === 0 ? line : parts[n - 1] ?? '')).join(' '));
       if (m[2]) break;
     }
-    return ok(joinLines(out));
+    return ok(joinLines(out, input.meter));
   },
   ip: (input) => {
     // `ip [-4|-6] [-o] addr show [dev] NAME`, answered from the machine's description.
@@ -185,7 +185,7 @@ const UTILITIES: Record<string, Utility> = {
         out.push(`${n + 1}: ${i.name}    ${v6 ? 'inet6' : 'inet'} ${a} scope global ${i.name}\\       valid_lft forever preferred_lft forever`);
       }
     });
-    return ok(joinLines(out));
+    return ok(joinLines(out, input.meter));
   },
   sed: (input) => {
     // Substitutions only: `sed [-e] 's/RE/REPL/[g]'` (any delimiter, -E/-r for extended, `;` between).
@@ -204,7 +204,7 @@ const UTILITIES: Record<string, Utility> = {
     if (commands.some((c) => c === undefined)) return undefined;
     const text = inputOf(input, files);
     if (text === undefined) return undefined;
-    return ok(joinLines(lines(text).map((l) => commands.reduce((acc, c) => substitute(acc, c!, input.meter), l))));
+    return ok(joinLines(lines(text).map((l) => commands.reduce((acc, c) => substitute(acc, c!, input.meter), l)), input.meter));
   },
   basename: (input) => (input.args[0] === undefined ? undefined : ok(input.args[0].replace(/\/+$/, '').replace(/.*\//, '') + '\n')),
   dirname: (input) => (input.args[0] === undefined ? undefined : ok((input.args[0].replace(/\/[^/]*$/, '') || '/') + '\n')),
@@ -254,7 +254,7 @@ function substitute(line: string, s: Substitution, meter: Meter): string {
     const match = s.pattern.find(line, from, meter);
     if (!match) break;
     out += line.slice(copied, match[0]) + s.pieces.join(line.slice(match[0], match[1]));
-    checkLength(out.length);
+    meter.value(out.length);
     copied = match[1];
     if (!s.all) break;
     from = match[1] > match[0] ? match[1] : match[1] + 1;
@@ -273,7 +273,7 @@ function headTail(input: UtilityInput, pick: (items: string[], n: number) => str
   }
   const text = inputOf(input, files);
   if (text === undefined || !(n >= 0)) return undefined;
-  return ok(joinLines(pick(lines(text), n)));
+  return ok(joinLines(pick(lines(text), n), input.meter));
 }
 
 /** Runs a utility on known input; undefined when the name or the use is not covered. */

@@ -2,7 +2,7 @@
 // or an "unknown" that says why not (an environment variable, the output of a
 // program it cannot run). Unknowns are carried along, never guessed.
 import type { Span } from '../diagnostics';
-import { checkLength } from './budget';
+import type { Meter } from './budget';
 
 /** A string, or a placeholder for a value only the running machine knows. */
 export interface ShellString {
@@ -57,11 +57,11 @@ export function unknown(reason: string, alternatives?: string[]): ShellString {
  * Concatenation: unknown if any part is (alternatives survive when only one
  * part has them). Its length is checked before the text is made.
  */
-export function concat(parts: ShellString[]): ShellString {
+export function concat(parts: ShellString[], meter: Meter): ShellString {
   if (parts.length === 1) return parts[0];
   let length = 0;
   for (const p of parts) length += p.text.length;
-  checkLength(length);
+  meter.value(length);
   const unknowns = parts.filter((p) => p.unknown);
   // `+` joins without copying (the engine keeps a rope), so appending in a loop stays linear.
   let text = '';
