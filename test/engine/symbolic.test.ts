@@ -235,3 +235,9 @@ test('--ctstate DNAT of an established connection whose first packet was sent to
   assert.deepEqual(mixed.map((c) => c.fate).sort(), ['dropped', 'forwarded']);
   for (const c of mixed) assert.match(c.assumptions.find((x) => x.criterion === '--ctstate DNAT')?.reason ?? '', /differs among these connections: conntrack counts one as DNAT only if NAT changed its first packet, and some of them were opened with 198\.51\.100\.7 already/);
 });
+
+test('NETMAP to a network given by a host name: the destination becomes some address, for want of the lookup (the analysis threw on it)', () => {
+  const named = rules(table('nat', ':PREROUTING ACCEPT [0:0]', '-A PREROUTING -d 10.0.0.0/24 -p tcp --dport 80 -j NETMAP --to gateway.example/24'));
+  assert.deepEqual([...new Set(serviceMatrix(named, { protocol: 6, port: 80 }).entries.flatMap((e) => e.rewrites))],
+    ['destination → some address in anywhere (`gateway.example` is a host name: its address is looked up when the rules load)']);
+});

@@ -5,16 +5,16 @@
 // SNAT range is left alone), then each part's new address and port is one
 // value, the packet's own, or "some value in a range" when the kernel picks
 // it by a hash or at random.
-import { natRewrite, type Hook } from '../../knowledge';
-import { Cidr, familyBits } from '../../knowledge/addresses';
+import { natRewrite, type Family, type Hook } from '../../knowledge';
+import { familyBits } from '../../knowledge/addresses';
 import type { NatRange as ParsedNat } from '../../knowledge/values';
 import { t } from '../../l10n';
 import type { TargetUse } from '../../syntax/command';
-import { option } from '../matches/common';
+import { first, option } from '../matches/common';
 import { hasPorts } from '../packet';
 import { IntervalSet } from './intervals';
 import { currentSet, Piece, splitBy } from './piece';
-import type { Dim } from './space';
+import { allAddresses, type Dim } from './space';
 
 /** What becomes of one field: kept, set to the one value the target gives every packet, or some value in a range. */
 export type FieldPlan = { kind: 'keep' } | { kind: 'one' } | { kind: 'some'; within: IntervalSet; why: string };
@@ -49,7 +49,7 @@ const SOURCE_PORT_CLASSES: [IntervalSet, IntervalSet][] = [
  * to the address and port it changes. The piece has a connection (the
  * target does nothing without one) and one kind of protocol (with ports or not).
  */
-export function natPlans(piece: Piece, use: TargetUse, hook: Hook): NatPlan[] {
+export function natPlans(piece: Piece, use: TargetUse, hook: Hook, family: Family): NatPlan[] {
   const name = use.spec?.name ?? use.name;
   const manip = natRewrite(use.spec, hook) ?? 'dst';
   const addressDim: Dim = manip === 'src' ? 'src' : 'dst';
@@ -62,7 +62,7 @@ export function natPlans(piece: Piece, use: TargetUse, hook: Hook): NatPlan[] {
   // The address: the target's one address, the host's (MASQUERADE, REDIRECT), the same network (NETMAP), or one a hash picks.
   let address: FieldPlan = KEEP;
   if (name === 'MASQUERADE' || name === 'REDIRECT') address = { kind: 'one' };
-  else if (name === 'NETMAP') address = netmapPlan(piece, use, addressDim);
+  else if (name === 'NETMAP') address = netmapPlan(piece, use, addressDim, family);
   else if (r?.addressFrom !== undefined) {
     address = r.addressFrom === r.addressTo ? { kind: 'one' } : { kind: 'some', within: IntervalSet.range(r.addressFrom, r.addressTo!), why: t('is picked from the NAT range by a hash of the addresses') };
   }
@@ -124,10 +124,15 @@ export function natPlans(piece: Piece, use: TargetUse, hook: Hook): NatPlan[] {
   return out;
 }
 
-/** NETMAP keeps the host part: one address in, one out; for more, some address of the target network. */
-function netmapPlan(piece: Piece, use: TargetUse, dim: Dim): FieldPlan {
+/**
+ * NETMAP keeps the host part: one address in, one out; for more, some address
+ * of the target network. A network given by a host name is known only when the
+ * rules load: the address becomes any one (the concrete engine changes nothing then).
+ */
+function netmapPlan(piece: Piece, use: TargetUse, dim: Dim, family: Family): FieldPlan {
+  const to = first(option(use, 'to')!);
+  if (!('address' in to)) return { kind: 'some', within: allAddresses(family), why: t('`{0}` is a host name: its address is looked up when the rules load', to.hostname) };
   if (currentSet(piece, dim).isSingleton) return { kind: 'one' };
-  const to = option(use, 'to')!.parsed[0] as Cidr;
   const host = (1n << BigInt(familyBits(to.family))) - 1n ^ to.mask;
   return { kind: 'some', within: IntervalSet.range(to.address, to.address | host), why: t('is mapped into the NETMAP network') };
 }

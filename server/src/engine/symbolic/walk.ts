@@ -882,7 +882,7 @@ export class SymbolicWalk {
         for (let i = lo; i <= hi; i++) parts.push(withDimSet(byProto, 'in', IntervalSet.of(i)));
         return parts;
       })) {
-        for (const plan of natPlans(byIn, use, place.hook)) {
+        for (const plan of natPlans(byIn, use, place.hook, this.s.family)) {
           const rep = { ...representative(plan.piece, this.s) };
           const skb = cloneSkb(plan.piece.skb);
           const result = target.run(evalContext(rep, new Reads(), plan.piece, this.s, place, skb)) as TargetResult;
