@@ -345,26 +345,31 @@ export interface NftArgument {
  * translation the extension's form writes (`with`), not written at all but
  * worth a note (`note`), or not expressible (`none`, with the reason).
  */
-export type NftOption = NftTest | NftArgument | { form: NftForm } | { with: string } | { note: string } | { none: string };
+export type NftOption = NftTest | NftArgument | { form: NftMatchForm } | { with: string } | { note: string } | { none: string };
 
 /**
  * Translations whose options combine into something no single option says
  * (`--limit` with `--limit-burst`, MARK's value/mask arithmetic). Each is a
- * function of the conversion stage (server/src/nft/forms.ts).
+ * function of the conversion stage (server/src/nft/forms.ts). These write a
+ * match, or an option of one, with its companions.
  */
-export type NftForm =
+export type NftMatchForm =
   | 'tcpFlags' | 'icmpType' | 'multiport' | 'conntrackState' | 'connlimit' | 'connbytes' | 'socket' | 'policy'
   | 'ipset' | 'rpfilter' | 'limit' | 'hashlimit' | 'statistic' | 'time' | 'addrtype' | 'ipv6header' | 'quota'
-  | 'osf' | 'cgroupPath' | 'comment' | 'connlabel' | 'mhType'
-  | 'mark' | 'connmark' | 'tosTarget' | 'tcpmss' | 'tcpoptstrip' | 'ct' | 'setTarget' | 'tproxy' | 'netmap' | 'secmark';
+  | 'osf' | 'cgroupPath' | 'comment' | 'connlabel' | 'mhType';
+
+/** The forms that write a target whole (they read its options as a target's). */
+export type NftTargetForm = 'mark' | 'connmark' | 'tosTarget' | 'tcpmss' | 'tcpoptstrip' | 'ct' | 'setTarget' | 'tproxy' | 'netmap' | 'secmark';
 
 /**
  * How an extension is written in nftables: a statement its options add to
- * (a target), a form that writes it whole, no equivalent and why, or (a match
- * whose options each say for themselves) the test it is when given no option.
+ * (a target), a form that writes it whole (a match's or a target's), no
+ * equivalent and why, or (a match whose options each say for themselves) the
+ * test it is when given no option.
  */
 export type NftExtension =
   | { statement: NftText }
-  | { form: NftForm }
+  | { form: NftMatchForm }
+  | { targetForm: NftTargetForm }
   | { none: string }
   | { alone: NftText };

@@ -3,7 +3,7 @@
 // noted where they were checked against the kernel (burst and nth counting,
 // ICMP codes, the never-raise rule of TCPMSS).
 import { formatAddress } from '../knowledge/addresses';
-import { natManip, type Family, type NftForm, type OptionName } from '../knowledge';
+import { natManip, type Family, type NftMatchForm, type NftTargetForm, type OptionName } from '../knowledge';
 import { NFT_ICMP_TYPES } from '../knowledge/nftables';
 import type { HostValue, MarkMask, PortRange } from '../knowledge/values';
 import { MH_TYPES, TCP_FLAGS, TCP_HEADER_FLAGS } from '../knowledge/vocabulary';
@@ -11,7 +11,7 @@ import { t } from '../l10n';
 import { first, isOption, second, type MatchUse, type OptionUse, type OptionUseOf, type TargetUse } from '../syntax/command';
 import { num } from '../engine/matches/common';
 import { addressValue, hex, isNftChainName, quoted, range, setOf } from './text';
-import { comparison, Form, RuleWriter } from './writer';
+import { comparison, Form, RuleWriter, TargetForm } from './writer';
 
 const ip = (f: Family) => (f === 'ipv4' ? 'ip' : 'ip6');
 const addrType = (f: Family) => (f === 'ipv4' ? 'ipv4_addr' : 'ipv6_addr');
@@ -446,13 +446,12 @@ function markStatement(w: RuleWriter, use: TargetUse, expr: string): boolean {
   return true;
 }
 
-const mark: Form = (w, use) => {
-  markStatement(w, use as TargetUse, 'meta mark');
+const mark: TargetForm = (w, use) => {
+  markStatement(w, use, 'meta mark');
 };
 
 /** CONNMARK: the same operations on the connection mark, and copies between the two marks. */
-const connmark: Form = (w, use) => {
-  const target = use as TargetUse;
+const connmark: TargetForm = (w, target) => {
   if (option(target, 'left-shift-mark') || option(target, 'right-shift-mark')) w.fail(t('nft cannot shift one mark while copying it into the other'));
   if (markStatement(w, target, 'ct mark')) return;
   const both = option(target, 'mask') ? BigInt(first(option(target, 'mask')!)) : undefined;
@@ -466,7 +465,7 @@ const connmark: Form = (w, use) => {
 };
 
 /** TOS writes (tos & ~mask) ^ value: nft sets the DSCP and ECN parts of the byte, not other bits. */
-const tosTarget: Form = (w, use) => {
+const tosTarget: TargetForm = (w, use) => {
   const o = use.options[0];
   let v: MarkMask;
   if (isOption(o, 'set-tos')) v = first(o);
@@ -482,7 +481,7 @@ const tosTarget: Form = (w, use) => {
 };
 
 /** iptables never raises an MSS (checked: a SYN with a lower one keeps it); nft sets what it is told. */
-const tcpmss: Form = (w, use) => {
+const tcpmss: TargetForm = (w, use) => {
   const set = option(use, 'set-mss');
   w.note(t('on a SYN without an MSS option, iptables adds one and nft adds none'));
   if (set) {
@@ -499,7 +498,7 @@ const TCP_OPTION_NAMES: Readonly<Record<string, string>> = {
   sack: 'sack', '5': 'sack', timestamp: 'timestamp', '8': 'timestamp',
 };
 
-const tcpoptstrip: Form = (w, use) => {
+const tcpoptstrip: TargetForm = (w, use) => {
   const o = option(use, 'strip-options');
   if (!o) return;
   for (const name of o.values[0].text.split(',')) {
@@ -513,7 +512,7 @@ const tcpoptstrip: Form = (w, use) => {
 const CT_EVENT_BITS = ['new', 'related', 'destroy', 'reply', 'assured', 'protoinfo', 'helper', 'mark', 'natseqinfo', 'secmark'];
 
 /** Each CT setting is a statement; a helper is an object of the table, named after it and its protocol. */
-const ct: Form = (w, use) => {
+const ct: TargetForm = (w, use) => {
   if (option(use, 'notrack')) return w.statement('notrack');
   if (option(use, 'timeout')) w.fail(t('`--timeout` names a policy made with `nfct`; declare a `ct timeout` object with its values and use `ct timeout set`'));
   if (option(use, 'expevents')) w.fail(t('`--expevents`: nft sets the events of connections, not of expectations'));
@@ -540,7 +539,7 @@ const ct: Form = (w, use) => {
 };
 
 /** SET: adds to or deletes from a set of the table (nft's dynamic sets stand for ipsets). */
-const setTarget: Form = (w, use) => {
+const setTarget: TargetForm = (w, use) => {
   if (option(use, 'map-set')) w.fail(t('`--map-set`: copy values from a set entry with an nft map instead (`meta mark set ip saddr map @name`), declared by hand'));
   const o = (option(use, 'add-set') ?? option(use, 'del-set'))!;
   const name = first(o);
@@ -560,7 +559,7 @@ const setTarget: Form = (w, use) => {
  * drops a packet no socket takes, where nft's rule just does not match (the
  * kernel showed it forwarded): a second rule with the same tests drops it.
  */
-const tproxy: Form = (w, use) => {
+const tproxy: TargetForm = (w, use) => {
   const port = first(option(use, 'on-port')!);
   const onIp = option(use, 'on-ip');
   let address = onIp ? addressText(w, first(onIp)).value : '';
@@ -576,8 +575,8 @@ const tproxy: Form = (w, use) => {
 };
 
 /** NETMAP keeps the host part: nft's `prefix` NAT; the destination where packets come in, the source where they go out. */
-const netmap: Form = (w, use) => {
-  const to = first(option(use as TargetUse, 'to')!);
+const netmap: TargetForm = (w, use) => {
+  const to = first(option(use, 'to')!);
   if (!('address' in to)) return w.fail(t('`{0}` is a host name: its address is looked up when the rules load', to.hostname));
   if (to.prefix < 0) w.fail(t('the mask of `--to` is not a prefix'));
   const hooks = [...w.ctx.hooks];
@@ -587,15 +586,18 @@ const netmap: Form = (w, use) => {
   w.statement(`${dst ? 'dnat' : 'snat'} ${ip(w.family)} prefix to ${formatAddress(to.address, w.family)}/${to.prefix}`);
 };
 
-const secmark: Form = (w, use) => {
+const secmark: TargetForm = (w, use) => {
   const context = option(use, 'selctx')!.values[0].text;
   const name = `secmark_${w.ctx.ruleId}`;
   w.declare(`secmark ${name}`, `secmark ${name} { ${quoted(context).text} }`);
   w.statement(`meta secmark set "${name}"`);
 };
 
-export const FORMS: Readonly<Record<NftForm, Form>> = {
+export const MATCH_FORMS: Readonly<Record<NftMatchForm, Form>> = {
   tcpFlags, icmpType, multiport, conntrackState, connlimit, connbytes, socket, policy, ipset, rpfilter, limit,
   hashlimit, statistic, time, addrtype, ipv6header, quota, osf, cgroupPath, comment, connlabel, mhType,
+};
+
+export const TARGET_FORMS: Readonly<Record<NftTargetForm, TargetForm>> = {
   mark, connmark, tosTarget, tcpmss, tcpoptstrip, ct, setTarget, tproxy, netmap, secmark,
 };

@@ -8,7 +8,7 @@ import { checkValue } from '../knowledge/values';
 import { protocolNumber } from '../knowledge/vocabulary';
 import { localized, t } from '../l10n';
 import type { RuleSpec, TargetUse } from '../syntax/command';
-import { FORMS } from './forms';
+import { MATCH_FORMS, TARGET_FORMS } from './forms';
 import { addressValue, commentText, forFamily, interfaceName, setOf } from './text';
 import { protocolText, Untranslatable } from './values';
 import { comparison, NftDeclaration, RuleContext, RuleWriter } from './writer';
@@ -33,7 +33,7 @@ export interface NftRule {
 export function translateRule(spec: RuleSpec, ctx: RuleContext, symbolic = false): NftRule {
   try {
     if (symbolic) throw new Untranslatable(t('a word of the command is only known when the script runs'));
-    const w = new RuleWriter(spec, ctx, FORMS);
+    const w = new RuleWriter(spec, ctx, MATCH_FORMS);
     const protocol = baseCriteria(w);
     for (const m of spec.matches) w.match(m);
     // nft reads `tcp dport` only in TCP packets: a test of the protocol's header says `-p` already.
@@ -108,7 +108,7 @@ function target(w: RuleWriter, use: TargetUse | undefined): void {
   const nft = ext.nft;
   if (!nft) w.fail(t('`-j {0}` has no nft equivalent we know of', ext.name));
   if ('none' in nft) w.fail(t('`-j {0}` has no nft equivalent: {1}', ext.name, localized(nft.none)));
-  if ('form' in nft) return FORMS[nft.form](w, use);
-  if ('alone' in nft) w.fail(t('`-j {0}` is described as a match', ext.name));
+  if ('targetForm' in nft) return TARGET_FORMS[nft.targetForm](w, use);
+  if ('alone' in nft || 'form' in nft) w.fail(t('`-j {0}` is described as a match', ext.name));
   w.statement(w.statementText(ext, use, forFamily(nft.statement, w.family)));
 }

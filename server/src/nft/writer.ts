@@ -2,7 +2,7 @@
 // `counter`), notes and declarations, and the application of the knowledge
 // base's `nft` facts to an option or a target. Forms (forms.ts) get the writer
 // to add what they make of their options.
-import type { ExtensionSpec, Family, Hook, NftForm, NftTest } from '../knowledge';
+import type { ExtensionSpec, Family, Hook, NftMatchForm, NftTest } from '../knowledge';
 import { protocolNumber } from '../knowledge/vocabulary';
 import { localized, t } from '../l10n';
 import type { MatchUse, OptionUse, RuleSpec, TargetUse } from '../syntax/command';
@@ -30,8 +30,10 @@ export interface RuleContext {
   addresses?: { source?: string; destination?: string };
 }
 
-/** A translation that writes a whole extension, or an option with its companions. */
+/** A translation that writes a whole match, or an option with its companions. */
 export type Form = (w: RuleWriter, use: MatchUse | TargetUse, option?: OptionUse) => void;
+/** A translation that writes a whole target. */
+export type TargetForm = (w: RuleWriter, use: TargetUse) => void;
 
 export class RuleWriter {
   readonly tests: string[] = [];
@@ -42,7 +44,7 @@ export class RuleWriter {
   /** Statements of a second rule with the same tests, for what one nft rule cannot do (it carries no counter). */
   readonly followUp: string[] = [];
 
-  constructor(readonly spec: RuleSpec, readonly ctx: RuleContext, private readonly forms: Readonly<Record<NftForm, Form>>) {}
+  constructor(readonly spec: RuleSpec, readonly ctx: RuleContext, private readonly forms: Readonly<Record<NftMatchForm, Form>>) {}
 
   get family(): Family {
     return this.ctx.family;

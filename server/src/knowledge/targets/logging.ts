@@ -148,7 +148,7 @@ export const LOGGING_TARGETS = [
     terminating: false,
     changes: ['sets'],
     needsOneOf: ['add-set', 'del-set', 'map-set'],
-    nft: { form: 'setTarget' },
+    nft: { targetForm: 'setTarget' },
     doc: 'Adds the packet\'s addresses or ports to an ipset, removes them, or copies values stored in a set entry onto the packet. The set must already exist (`ipset create`) when the rules load.',
     options: [
       { name: 'add-set', value: 'setName', second: { kind: 'enumList', values: ['src', 'dst'], maxItems: 6 },

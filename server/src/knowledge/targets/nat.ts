@@ -85,7 +85,7 @@ export const NAT_TARGETS = [
     complete: true,
     tables: ['nat'],
     terminating: true,
-    nft: { form: 'netmap' },
+    nft: { targetForm: 'netmap' },
     doc: 'Maps a whole network onto another one address by address, keeping the host part: destination in PREROUTING and OUTPUT, source in INPUT and POSTROUTING.',
     options: [
       { name: 'to', value: 'hostMask', save: { form: 'cidr' }, mandatory: true,

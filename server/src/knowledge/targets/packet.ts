@@ -33,7 +33,7 @@ function tcpmss(family: Family, maxMss: number) {
     changes: ['header'],
     needsOneOf: ['set-mss', 'clamp-mss-to-pmtu'],
     needsMatch: { name: 'tcp', options: ['syn', 'tcp-flags'] },
-    nft: { form: 'tcpmss' },
+    nft: { targetForm: 'tcpmss' },
     doc: 'Rewrites the MSS option of TCP SYN packets, the usual cure for stalled connections over PPPoE or tunnels. The kernel insists the rule only matches SYNs: add `--tcp-flags SYN,RST SYN` (or `--syn`).',
     options: [
       { name: 'set-mss', value: { kind: 'uint', max: maxMss },
@@ -52,7 +52,7 @@ export const PACKET_TARGETS = [
     terminating: false,
     changes: ['mark'],
     needsOneOf: MARK_OPS,
-    nft: { form: 'mark' },
+    nft: { targetForm: 'mark' },
     doc: 'Sets the packet\'s firewall mark (nfmark), a 32-bit number only this host sees; policy routing (`ip rule fwmark`), tc and later rules can act on it. Choose exactly one operation.',
     options: markOperations('packet mark', MARK_OPS),
   },
@@ -65,7 +65,7 @@ export const PACKET_TARGETS = [
     terminating: false,
     changes: ['mark', 'conntrack'],
     needsOneOf: CONNMARK_OPS,
-    nft: { form: 'connmark' },
+    nft: { targetForm: 'connmark' },
     doc: 'Sets the mark stored with the connection (ctmark), or copies between it and the packet mark: `--save-mark` after marking the first packet, `--restore-mark` early for every later one. Choose exactly one operation.',
     options: [
       ...markOperations('connection mark', CONNMARK_OPS),
@@ -93,7 +93,7 @@ export const PACKET_TARGETS = [
     terminating: false,
     changes: ['header'],
     needsOneOf: TOS_OPS,
-    nft: { form: 'tosTarget' },
+    nft: { targetForm: 'tosTarget' },
     doc: 'Changes the IPv4 Type of Service byte (the IPv6 traffic class). Mostly historic: use DSCP for QoS marking today. Choose exactly one operation.',
     options: [
       { name: 'set-tos', value: 'tosMask', excludes: others(TOS_OPS, 'set-tos'),
@@ -180,7 +180,7 @@ export const PACKET_TARGETS = [
     protocols: ['tcp'],
     terminating: false,
     changes: ['header'],
-    nft: { form: 'tcpoptstrip' },
+    nft: { targetForm: 'tcpoptstrip' },
     doc: 'Removes the listed options from the TCP header (they are overwritten with NOPs), for example to work around middleboxes that mishandle them.',
     options: [
       { name: 'strip-options', value: { kind: 'string' },
@@ -248,7 +248,7 @@ export const PACKET_TARGETS = [
     tables: ['mangle', 'security'],
     terminating: false,
     changes: ['other'],
-    nft: { form: 'secmark' },
+    nft: { targetForm: 'secmark' },
     doc: 'Labels the packet with an SELinux security context, so the policy can decide which domains may send or receive it. The kernel refuses the rule if the context is unknown to the loaded policy.',
     options: [
       { name: 'selctx', value: { kind: 'string', maxLength: 255 }, mandatory: true,

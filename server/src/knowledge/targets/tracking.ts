@@ -13,7 +13,7 @@ export const TRACKING_TARGETS = [
     tables: ['raw'],
     terminating: false,
     changes: ['conntrack'],
-    nft: { form: 'ct' },
+    nft: { targetForm: 'ct' },
     doc: 'Sets up how connection tracking treats the packet\'s connection before it is tracked: exempt it (`--notrack`), attach a helper or timeout policy, or place it in a zone.',
     options: [
       { name: 'notrack',

@@ -140,7 +140,7 @@ export const VERDICT_TARGETS = [
     hooks: ['PREROUTING'],
     protocols: ['tcp', 'udp'],
     terminating: true,
-    nft: { form: 'tproxy' },
+    nft: { targetForm: 'tproxy' },
     doc: 'Transparent proxying: delivers the packet to a local socket (opened with `IP_TRANSPARENT`) without changing its addresses. Needs a policy route for the mark it sets, and drops the packet when no socket is found.',
     options: [
       { name: 'on-port', value: 'port', mandatory: true,
