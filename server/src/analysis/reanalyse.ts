@@ -706,20 +706,22 @@ function moveLines(file: SaveFile, ruleset: Ruleset, diagnostics: readonly (read
       move(st.counters);
       const facts = st.facts as RuleFacts | undefined;
       if (!facts) continue;
-      for (const p of facts.problems) moveDiagnostic(p);
-      for (const limit of facts.limits) move(limit.anchor);
-      for (const c of [facts.inInterface, facts.outInterface]) {
-        move(c?.flag);
-        move(c?.value);
-      }
+      // Index loops: this runs once per edit over 200k rules, before V8 optimises it, and each step of a for...of allocates.
+      const { problems, limits, inInterface, outInterface } = facts;
+      for (let i = 0; i < problems.length; i++) moveDiagnostic(problems[i]);
+      for (let i = 0; i < limits.length; i++) move(limits[i].anchor);
+      move(inInterface?.flag);
+      move(inInterface?.value);
+      move(outInterface?.flag);
+      move(outInterface?.value);
     }
   }
-  for (const list of diagnostics) for (const d of list) moveDiagnostic(d);
-  for (const table of ruleset.tables.values()) {
+  for (const list of diagnostics) list.forEach(moveDiagnostic);
+  ruleset.tables.forEach((table) => {
     move(table.header);
-    for (const chain of table.chains.values()) {
+    table.chains.forEach((chain) => {
       move(chain.policyToken);
       move(chain.declaration);
-    }
-  }
+    });
+  });
 }

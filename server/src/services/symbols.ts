@@ -65,14 +65,20 @@ export function carryOver(base: DocumentAnalysis, patched: DocumentAnalysis): vo
   const line = (l: number) => (l >= end ? l + added - removed : l);
   const position = (p: Position) => ({ line: line(p.line), character: p.character });
   const ruleset = patched.file && patched.rulesets[patched.file.family];
-  const counted = new Set(chains.map((c) => `${c.table} ${c.name}`));
-  const move = (s: OutlineSymbol, table?: string): OutlineSymbol => ({
-    ...s,
-    range: { start: position(s.range.start), end: position(s.range.end) },
-    selection: { ...s.selection, line: line(s.selection.line) },
-    detail: s.kind === 'chain' && counted.has(`${table} ${s.name}`) ? chainDetail(ruleset, table!, s.name) : s.detail,
-    children: s.children.map((c) => move(c, s.kind === 'table' ? s.name : table)),
-  });
+  const counted = new Map<string, Set<string>>();
+  for (const c of chains) counted.set(c.table, (counted.get(c.table) ?? new Set()).add(c.name));
+  const move = (s: OutlineSymbol, table?: string): OutlineSymbol => {
+    const recount = s.kind === 'chain' && !!counted.get(table!)?.has(s.name);
+    // Above the edit, with the same count: the symbol as it was (the 55k chains of a kube-proxy node are not all made again).
+    if (s.range.end.line < from && !recount) return s;
+    return {
+      ...s,
+      range: { start: position(s.range.start), end: position(s.range.end) },
+      selection: { ...s.selection, line: line(s.selection.line) },
+      detail: recount ? chainDetail(ruleset, table!, s.name) : s.detail,
+      children: s.children.map((c) => move(c, s.kind === 'table' ? s.name : table)),
+    };
+  };
   OUTLINES.set(patched, outline.map((s) => move(s)));
 }
 
