@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyseSaveText, DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
-import { MATCHES, TARGETS, type Family } from '../../server/src/knowledge';
+import { MATCHES, TARGETS, type Family, type MisplacedNftForm } from '../../server/src/knowledge';
+import { MATCH_FORMS, TARGET_FORMS } from '../../server/src/nft/forms';
 import { setLocale } from '../../server/src/l10n';
 import { nftRule } from '../../server/src/nft/script';
 
@@ -188,6 +189,23 @@ test('every match, target and option of the knowledge base says how nft writes i
       .concat(e.nft === undefined && e.options.every((o) => !o.nft) ? [`-${e.kind === 'match' ? 'm' : 'j'} ${e.name}`] : []);
   });
   assert.deepEqual(silent, []);
+});
+
+// A match given a target's form, or a target a match's, is a type error naming it here.
+const formsOfTheirKind: [MisplacedNftForm] extends [never] ? true : MisplacedNftForm = true;
+
+test('a match is written whole only by a match\'s form and a target only by a target\'s, as loaded too', () => {
+  assert.equal(formsOfTheirKind, true);
+  const misplaced = [...MATCHES, ...TARGETS].flatMap((e) => {
+    if (!e.nft) return [];
+    if ('targetForm' in e.nft && (e.kind !== 'target' || !(e.nft.targetForm in TARGET_FORMS))) return [`-${e.kind === 'match' ? 'm' : 'j'} ${e.name}: ${e.nft.targetForm}`];
+    if ('form' in e.nft && (e.kind !== 'match' || !(e.nft.form in MATCH_FORMS))) return [`-${e.kind === 'match' ? 'm' : 'j'} ${e.name}: ${e.nft.form}`];
+    return [];
+  });
+  assert.deepEqual(misplaced, []);
+  // Every form is used.
+  const used = new Set([...MATCHES, ...TARGETS].flatMap((e) => [...(e.nft && 'form' in e.nft ? [e.nft.form] : []), ...(e.nft && 'targetForm' in e.nft ? [e.nft.targetForm] : []), ...e.options.flatMap((o) => (o.nft && 'form' in o.nft ? [o.nft.form] : []))]));
+  assert.deepEqual([...Object.keys(MATCH_FORMS), ...Object.keys(TARGET_FORMS)].filter((f) => !used.has(f as never)), []);
 });
 
 test('in Simplified Chinese, why nft has no equivalent, and what it does differently, are Chinese; the nft code and the iptables words as written', () => {

@@ -68,6 +68,10 @@ type MisnamedNeeds<E> = E extends { needsMatch: { name: infer M; options: infer 
   ? Exclude<Names<L>, Extract<ExtensionData, { kind: 'match'; name: M }>['options'][number]['name']> : never;
 /** Held to never by test/unit/knowledgeNames.test.ts. */
 export type MisnamedInData = Misnamed<ExtensionData> | MisnamedNeeds<ExtensionData>;
+/** Extensions whose nft form is of the other kind (a match written by a target's form, a target by a match's): never (test/nft/translate.test.ts). */
+export type MisplacedNftForm =
+  | Extract<ExtensionData, { kind: 'match'; nft: { targetForm: unknown } }>['name']
+  | Extract<ExtensionData, { kind: 'target'; nft: { form: unknown } }>['name'];
 
 /** An option of the knowledge base: its name is one the compiler knows. */
 export interface KnownOptionSpec extends OptionSpec { name: OptionName }
