@@ -7,6 +7,10 @@ import type { Diagnostic } from '../../server/src/diagnostics';
 import type { Family } from '../../server/src/knowledge';
 import { nodeBashParser } from '../../server/src/node/bashWasm';
 import { analyseScript } from '../../server/src/analysis/script';
+import { findDeadRules, findDeadRulesSteps } from '../../server/src/analysis/deadRules';
+import { rulesetFromSave } from '../../server/src/model/fromSave';
+import { chainsAtDepth } from '../../server/src/model/graph';
+import { parseSaveFile } from '../../server/src/syntax/saveFile';
 
 const DEAD = new Set(['shadowed-rule', 'duplicate-rule']);
 
@@ -212,6 +216,30 @@ test('in a script, a rule made in a branch that may not run hides nothing; one w
   assert.deepEqual(both.map((f) => f.split('\n')[0]), [
     '4:8-44 shadowed-rule: this rule never matches: rule 1 of INPUT (line 3) comes first, matches every packet this one would and stops them there (`-j DROP`)',
   ]);
+});
+
+test('the review in steps finds the same when a walk of the jump graph numbers the chains again between its steps', () => {
+  // Chain a jumps into 2,100 chains that drop every packet, then c0..c2099 (the review pauses every 4,096 rules), then b jumps into them again.
+  const n = 2100;
+  const lines = ['*filter', ':INPUT ACCEPT [0:0]', ':a - [0:0]', ...Array.from({ length: n }, (_, i) => `:c${i} - [0:0]`), ':b - [0:0]', '-A INPUT -j a', '-A INPUT -j b'];
+  for (const [chain, proto] of [['a', 'tcp'], ['b', 'udp']]) {
+    for (let i = 0; i < n; i++) lines.push(`-A ${chain} -s 10.${i >> 8}.${i & 255}.0/24 -j c${i}`, `-A ${chain} -s 10.${i >> 8}.${i & 255}.1 -p ${proto} -j ACCEPT`);
+  }
+  for (let i = 0; i < n; i++) lines.push(`-A c${i} -j LOG`, `-A c${i} -j DROP`);
+  const ruleset = () => rulesetFromSave(parseSaveFile([...lines, 'COMMIT', ''].join('\n')), DEFAULT_OPTIONS, []);
+  const whole: Diagnostic[] = [];
+  findDeadRules(ruleset(), whole);
+  const stepped: Diagnostic[] = [];
+  const r = ruleset();
+  const steps = findDeadRulesSteps(r, stepped);
+  let pauses = 0;
+  while (!steps.next().done) {
+    pauses++;
+    chainsAtDepth(r.tables.get('filter')!, 1);
+  }
+  assert.ok(pauses > 2);
+  assert.equal(whole.length, 2 * n);
+  assert.deepEqual(findings(stepped), findings(whole));
 });
 
 /** Chains c0 -> c1 -> ... jumping one to the next, `depth` deep, the last with `last`: their declarations, and their rules. */

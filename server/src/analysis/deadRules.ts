@@ -108,8 +108,17 @@ export function changesPackets(rule: Rule): boolean {
 
 /** Per table: what a jump into each user chain may change, and which chains stop every packet. */
 class TableFacts {
-  private readonly changes = new Map<Chain, number>();
-  private readonly stoppers = new Map<Chain, Rule | null>();
+  /**
+   * The chains looked into, by the number given them when first met (Chain.order, which
+   * a walk of graph.ts gives again): what is known of each is kept in arrays, not in maps
+   * keyed by chain (kube-proxy: 55k chains). Numbered when met, not all at first: after an
+   * edit a few chains of 55k are reviewed.
+   */
+  private readonly met: Chain[] = [];
+  /** By chain: what a jump into it may change (CHANGE bits), -1 while not known. */
+  private readonly changes: number[] = [];
+  /** By chain: its rule that stops every packet, null for none, undefined while not known. */
+  private readonly stoppers: (Rule | null | undefined)[] = [];
 
   constructor(
     readonly table: Table,
@@ -118,9 +127,22 @@ class TableFacts {
     private readonly broken: (rule: Rule) => boolean,
   ) {}
 
+  private numberOf(chain: Chain): number {
+    if (this.met[chain.order] === chain) return chain.order;
+    chain.order = this.met.length;
+    this.met.push(chain);
+    this.changes.push(-1);
+    this.stoppers.push(undefined);
+    return chain.order;
+  }
+
   /** What a packet may carry changed after it meets this rule and goes on to the next (CHANGE bits). */
   changesBy(rule: Rule): number {
-    if (rule.facts.head.symbolic || this.broken(rule)) return ANY_CHANGE;
+    return rule.facts.head.symbolic || this.broken(rule) ? ANY_CHANGE : this.targetChanges(rule);
+  }
+
+  /** changesBy for a rule known to be neither symbolic nor broken. */
+  targetChanges(rule: Rule): number {
     const target = rule.target;
     switch (target.kind) {
       case 'none':
@@ -155,23 +177,23 @@ class TableFacts {
    * not overflow JavaScript's.
    */
   private chainChanges(chain: Chain): number {
-    const known = this.changes.get(chain);
-    if (known !== undefined) return known;
+    const known = this.changes[this.numberOf(chain)];
+    if (known >= 0) return known;
     // A cycle (which the kernel refuses) adds nothing new: a chain under way counts as changing nothing.
-    this.changes.set(chain, 0);
+    this.changes[chain.order] = 0;
     const stack = [{ chain, at: 0, bits: 0 }];
     while (stack.length) {
       const frame = stack[stack.length - 1];
       const next = this.unknownChainAfter(frame);
       if (next) {
-        this.changes.set(next, 0);
+        this.changes[next.order] = 0;
         stack.push({ chain: next, at: 0, bits: 0 });
         continue;
       }
-      this.changes.set(frame.chain, frame.bits);
+      this.changes[frame.chain.order] = frame.bits;
       stack.pop();
     }
-    return this.changes.get(chain)!;
+    return this.changes[chain.order];
   }
 
   /**
@@ -185,12 +207,12 @@ class TableFacts {
       const target = rule.target;
       // Inside a jumped chain a goto leads on, and a RETURN there comes back to our caller.
       const goto = (target.kind === 'chain' || target.kind === 'unresolved') && target.goto;
-      if (target.kind === 'chain' && !this.changes.has(target.chain)) {
+      if (target.kind === 'chain' && this.changes[this.numberOf(target.chain)] < 0) {
         // What changesBy would look into: a goto's chain, or a jump's that may come back.
         const entered = goto || !(rule.facts.head.symbolic || this.broken(rule) || this.alwaysStops(target.chain));
         if (entered) return target.chain;
       }
-      frame.bits |= !goto ? this.changesBy(rule) : target.kind === 'chain' ? this.changes.get(target.chain)! : ANY_CHANGE;
+      frame.bits |= !goto ? this.changesBy(rule) : target.kind === 'chain' ? this.changes[target.chain.order] : ANY_CHANGE;
     }
     return undefined;
   }
@@ -229,10 +251,10 @@ class TableFacts {
    * Depth first with a stack of its own, as chainChanges.
    */
   private alwaysStops(chain: Chain): Rule | undefined {
-    const known = this.stoppers.get(chain);
+    const known = this.stoppers[this.numberOf(chain)];
     if (known !== undefined) return known ?? undefined;
     // A chain under way (a cycle) does not stop packets.
-    this.stoppers.set(chain, null);
+    this.stoppers[chain.order] = null;
     const stack = [{ chain, at: 0 }];
     while (stack.length) {
       const frame = stack[stack.length - 1];
@@ -240,14 +262,14 @@ class TableFacts {
       const enter = this.enter;
       if (enter) {
         this.enter = undefined;
-        this.stoppers.set(enter, null);
+        this.stoppers[enter.order] = null;
         stack.push({ chain: enter, at: 0 });
         continue;
       }
-      this.stoppers.set(frame.chain, stopper ?? null);
+      this.stoppers[frame.chain.order] = stopper ?? null;
       stack.pop();
     }
-    return this.stoppers.get(chain) ?? undefined;
+    return this.stoppers[chain.order] ?? undefined;
   }
 
   /** Set by stopperFrom to a chain to look into first. */
@@ -265,7 +287,7 @@ class TableFacts {
       if (rule.facts.head.symbolic || this.broken(rule)) return undefined;
       if ((target.kind === 'verdict' && target.name === 'RETURN') || ((target.kind === 'chain' || target.kind === 'unresolved') && target.goto)) return undefined;
       if (!unconditional(rule) || !this.trusted(rule)) continue;
-      if (target.kind === 'chain' && !this.stoppers.has(target.chain)) {
+      if (target.kind === 'chain' && this.stoppers[this.numberOf(target.chain)] === undefined) {
         this.enter = target.chain;
         return undefined;
       }
@@ -384,6 +406,7 @@ const FILED = -1;
 class ChainReview {
   private rules: Rule[] = [];
   private shapes: Shape[] = [];
+  // Made with room for the longest chain so far: a chain has at most as many candidates as rules.
   /** Its position in the chain, from 0. */
   private at = new Int32Array(64);
   /** It surely stops every packet it matches (and is understood exactly). */
@@ -428,7 +451,8 @@ class ChainReview {
     const rules = chain.rules;
     for (let at = 0; at < rules.length; at++) {
       const rule = rules[at];
-      if (!rule.facts.head.symbolic && !broken(rule)) {
+      const understood = !rule.facts.head.symbolic && !broken(rule);
+      if (understood) {
         const shape = rule.shape;
         const copy = this.copyOf(rule, shape.print);
         let dead = false;
@@ -455,7 +479,7 @@ class ChainReview {
       }
       // What a rule changes matters only to rules before it that stop packets.
       if (!this.stoppers) continue;
-      const changes = facts.changesBy(rule);
+      const changes = understood ? facts.targetChanges(rule) : ANY_CHANGE;
       for (let bit = 0; bit < this.lastChange.length; bit++) if (changes & (1 << bit)) this.lastChange[bit] = at;
     }
     return findings ?? NO_FINDINGS;
@@ -463,6 +487,12 @@ class ChainReview {
 
   private begin(rules: number): void {
     this.count = 0;
+    if (rules > this.at.length) {
+      const size = 1 << (32 - Math.clz32(rules - 1));
+      this.at = new Int32Array(size);
+      this.next = new Int32Array(size);
+      this.stops = new Uint8Array(size);
+    }
     // A candidate is filed at most twice: by fingerprint, and by network or port.
     this.buckets.clear(rules * 2);
     // Most chains file nothing by network (kube-proxy: 55k of them).
@@ -479,13 +509,6 @@ class ChainReview {
 
   private add(rule: Rule, shape: Shape, at: number, stops: boolean): number {
     const c = this.count++;
-    if (c === this.at.length) {
-      this.at = grown(this.at);
-      this.next = grown(this.next);
-      const s = new Uint8Array(c * 2);
-      s.set(this.stops);
-      this.stops = s;
-    }
     this.rules[c] = rule;
     this.shapes[c] = shape;
     this.at[c] = at;
@@ -632,12 +655,6 @@ class ChainReview {
     for (let bit = 0; bit < this.lastChange.length; bit++) if (reads & (1 << bit) && this.lastChange[bit] >= this.at[c]) return false;
     return true;
   }
-}
-
-function grown(a: Int32Array): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
 }
 
 function singlePort(r: Ranges | undefined): number | undefined {

@@ -25,7 +25,8 @@ export function* reviewRulesetSteps(ruleset: Ruleset, diagnostics: Diagnostic[])
     for (let i = 0; i < chains.length; i++) {
       const chain = chains[i];
       const reach = reachOf(chain);
-      if (reach) for (const rule of chain.rules) checkInterfaces(chain, reach, rule, report);
+      const rules = chain.rules;
+      if (reach) for (let k = 0; k < rules.length; k++) checkInterfaces(chain, reach, rules[k], report);
       if (!chain.builtin && chain.references.length === 0 && chain.declaration) {
         report('unused-chain', chain.declaration, t('no rule jumps to chain {0}, so its rules never run{1}', chain.name, table.fragment ? t(' (unless rules loaded from elsewhere jump here)') : ''), 'hint', 'unnecessary');
       }
