@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { CompletionList, CompletionRequest, HoverRequest, MarkupContent } from 'vscode-languageserver-protocol/node';
+import { CompletionList, CompletionRequest, DocumentSymbol, DocumentSymbolRequest, HoverRequest, MarkupContent, SemanticTokensRequest } from 'vscode-languageserver-protocol/node';
 import { ENDED_KEPT, KEEP_SERVING_BELOW, LARGE_DOCUMENT } from '../../server/src/lsp/router';
 import { SERVER_THREADS_REQUEST, ServerThreads } from '../../server/src/protocol/requests';
 import { generateKubeProxy } from '../bench/kubeProxy';
@@ -244,6 +244,11 @@ test('a large document\'s worker keeps no text of the versions before the last: 
     await own.diagnosticsOf(uri, version, 60_000);
   }
   assert.deepEqual(await workersOf(uri, own), [['serving', 1]], 'every edit patched by the worker that opened it');
+  // What VS Code asks after an edit reads the lines, not a string of the whole text.
+  const outline = await own.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } }) as DocumentSymbol[];
+  assert.deepEqual(outline.map((s) => s.name).sort(), ['filter', 'nat']);
+  const tokens = await own.connection.sendRequest(SemanticTokensRequest.type, { textDocument: { uri } });
+  assert.ok(tokens!.data.length > 5 * rules.length, 'a token or more for each rule');
   // The worker's current text is pieces of the opened one and what was typed; a rule read again holds a copy of its line, not a slice of its version's text.
   assert.equal(await probe.textsOfLength(own, small.length), 2);
 });

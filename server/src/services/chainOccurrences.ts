@@ -68,15 +68,21 @@ const cache = new WeakMap<DocumentAnalysis, ChainIndex>();
 export function chainIndex(analysis: DocumentAnalysis, text: SourceText): ChainIndex {
   let index = cache.get(analysis);
   if (!index) {
-    index = buildIndex(analysis, text.toString());
+    index = buildIndex(analysis, lineReader(text));
     cache.set(analysis, index);
   }
   return index;
 }
 
-function buildIndex(analysis: DocumentAnalysis, text: string): ChainIndex {
-  const lines = text.split('\n');
-  const builder = new IndexBuilder((line) => lines[line], analysis.kind === 'script');
+/** Each line of `text` (up to its \n): from its known line starts when it has them, as the server's text of 200k lines, which is then neither joined nor split. */
+export function lineReader(text: SourceText): (line: number) => string {
+  if (text.lineText) return (line) => text.lineText!(line)!;
+  const lines = text.toString().split('\n');
+  return (line) => lines[line];
+}
+
+function buildIndex(analysis: DocumentAnalysis, lineOf: (line: number) => string): ChainIndex {
+  const builder = new IndexBuilder(lineOf, analysis.kind === 'script');
   if (analysis.file) builder.saveFile(analysis.file);
   for (const call of analysis.calls ?? []) {
     const table = call.head.table;

@@ -7,7 +7,7 @@ import type { Position, Span } from '../diagnostics';
 import type { Family } from '../knowledge';
 import type { Ruleset } from '../model/ruleset';
 import type { SourceText } from '../sourceText';
-import { ChainOccurrence, chainIndex } from './chainOccurrences';
+import { ChainOccurrence, chainIndex, lineReader } from './chainOccurrences';
 import { ruleCount, t } from '../l10n';
 
 export interface OutlineSymbol {
@@ -41,7 +41,7 @@ const FOLDS = new WeakMap<DocumentAnalysis, Fold[] | undefined>();
 
 export function documentSymbols(analysis: DocumentAnalysis, text: SourceText): OutlineSymbol[] {
   let symbols = OUTLINES.get(analysis);
-  if (!symbols) OUTLINES.set(analysis, symbols = outlineOf(analysis, text.toString()));
+  if (!symbols) OUTLINES.set(analysis, symbols = outlineOf(analysis, text));
   return symbols;
 }
 
@@ -82,9 +82,9 @@ export function carryOver(base: DocumentAnalysis, patched: DocumentAnalysis): vo
   OUTLINES.set(patched, outline.map((s) => move(s)));
 }
 
-function outlineOf(analysis: DocumentAnalysis, text: string): OutlineSymbol[] {
+function outlineOf(analysis: DocumentAnalysis, text: SourceText): OutlineSymbol[] {
   const occurrences = chainIndex(analysis, text).occurrences.filter((o) => OWNS.has(o.kind));
-  const lineEnd = lineLengths(text);
+  const lineEnd = lineLengths(lineReader(text));
   if (analysis.file) {
     const ruleset = analysis.rulesets[analysis.file.family];
     let next = 0;
@@ -209,12 +209,9 @@ function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
 }
 
 /** The length of each line, without its line break. */
-function lineLengths(text: string): (line: number) => number {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+function lineLengths(lineOf: (line: number) => string | undefined): (line: number) => number {
   return (line) => {
-    const from = starts[line] ?? text.length;
-    const to = line + 1 < starts.length ? starts[line + 1] - 1 : text.length;
-    return Math.max(0, to - from - (text.charCodeAt(to - 1) === 13 ? 1 : 0));
+    const text = lineOf(line) ?? '';
+    return text.length - (text.endsWith('\r') ? 1 : 0);
   };
 }
