@@ -24,6 +24,8 @@ export interface AddressLists {
   destinations: readonly (string | undefined)[];
   /** The kernel rules iptables makes of the command: sources times destinations. */
   count: number;
+  /** Those rules' address pairs, made when first asked for (addressPairs). */
+  pairs?: readonly AddressPair[];
 }
 
 export interface RuleFacts {
@@ -91,24 +93,24 @@ export function ruleCountOf(facts: RuleFacts): number {
   return facts.lists?.count ?? 1;
 }
 
-// Made only for the commands whose rules the model holds one by one: a list of a
-// few hundred addresses on each side would otherwise cost its product at once.
-const PAIRS = new WeakMap<RuleFacts, readonly AddressPair[]>();
-
-/** The kernel rules of `-s a,b -d c,d`, one per address pair, sources outermost. */
+/**
+ * The kernel rules of `-s a,b -d c,d`, one per address pair, sources outermost.
+ * Made only for the commands whose rules the model holds one by one (a list of a
+ * few hundred addresses on each side would otherwise cost its product at once),
+ * and kept on the lists: a module-level WeakMap keyed by the facts made the
+ * scavenger keep every finished analysis until a full collection.
+ */
 export function addressPairs(facts: RuleFacts, family: Family): readonly AddressPair[] | undefined {
   const lists = facts.lists;
   if (!lists) return undefined;
-  let pairs = PAIRS.get(facts);
-  if (!pairs) {
+  if (!lists.pairs) {
     const { command } = facts.source;
-    pairs = lists.sources.flatMap((s) => lists.destinations.map((d) => {
+    lists.pairs = lists.sources.flatMap((s) => lists.destinations.map((d) => {
       const addresses = { source: s, destination: d };
       return { ...addresses, shape: shapeOf(command.rule, addresses, family) };
     }));
-    PAIRS.set(facts, pairs);
   }
-  return pairs;
+  return lists.pairs;
 }
 
 /** The rule of one address pair, found by its addresses (without a search through every pair). */
