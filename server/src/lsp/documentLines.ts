@@ -207,7 +207,9 @@ export class DocumentLines implements SourceLines, SourceText {
    * token that a lone `\r` splits keeps its first part.
    */
   semanticTokens(data: readonly number[]): number[] {
-    const out: number[] = [];
+    // Made at its largest size and cut to what was written (2M numbers for 160k rules).
+    const out: number[] = new Array(data.length - (data.length % 5));
+    let n = 0;
     let line = 0;
     let start = 0;
     let lastLine = 0;
@@ -215,14 +217,31 @@ export class DocumentLines implements SourceLines, SourceText {
     for (let i = 0; i + 4 < data.length; i += 5) {
       line += data[i];
       start = data[i] === 0 ? start + data[i + 1] : data[i + 1];
-      const from = this.toEditor(line, start);
-      const to = this.toEditor(line, start + data[i + 2]);
-      const length = (to.line === from.line ? to.character : this.editorEnds[from.line] - this.editorStarts[from.line]) - from.character;
+      let at = line;
+      let character: number;
+      let length: number;
+      if (this.starts === this.editorStarts && line < this.starts.length) {
+        // The editor's lines are the analysis's: a token is only cut at its line's end.
+        const lineLength = this.editorEnds[line] - this.editorStarts[line];
+        character = Math.min(start, lineLength);
+        length = Math.min(start + data[i + 2], lineLength) - character;
+      } else {
+        const from = this.toEditor(line, start);
+        const to = this.toEditor(line, start + data[i + 2]);
+        at = from.line;
+        character = from.character;
+        length = (to.line === from.line ? to.character : this.editorEnds[from.line] - this.editorStarts[from.line]) - from.character;
+      }
       if (length <= 0) continue;
-      out.push(from.line - lastLine, from.line === lastLine ? from.character - lastStart : from.character, length, data[i + 3], data[i + 4]);
-      lastLine = from.line;
-      lastStart = from.character;
+      out[n++] = at - lastLine;
+      out[n++] = at === lastLine ? character - lastStart : character;
+      out[n++] = length;
+      out[n++] = data[i + 3];
+      out[n++] = data[i + 4];
+      lastLine = at;
+      lastStart = character;
     }
+    out.length = n;
     return out;
   }
 }
