@@ -173,6 +173,7 @@ async function main(): Promise<void> {
       tokens.push(performance.now() - t0);
     }
     console.log(`after an edit, document symbols: ${percentiles(outline, 'edits')}; folding: ${percentiles(folding, 'edits')}; semantic tokens: ${percentiles(tokens, 'edits')}`);
+    phases.phase('outline, folding and tokens after edits');
     // A rule added: the lines below move, and the whole text is analysed again.
     const added: number[] = [];
     for (let k = 0; k < 3; k++) {
