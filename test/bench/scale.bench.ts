@@ -67,19 +67,20 @@ try {
     writeFileSync(file, text);
     const rules = text.split('\n').filter((l) => l.startsWith('-A ')).length;
     // The three take turns, run after run: a change in the machine's load falls on all of them.
-    const restore = (t: string) => ['ip', 'netns', 'exec', ns!.name, t, '--test'];
-    const runsOf: Run[][] = [[], [], []];
+    const ourRuns: Run[] = [];
+    const nftRuns: Run[] = [];
+    const legacyRuns: Run[] = [];
     for (let r = 0; r < runs; r++) {
-      runsOf[0].push(measure([process.execPath, ...V8_FLAGS, lint, file]));
+      ourRuns.push(measure([process.execPath, ...V8_FLAGS, lint, file]));
       if (ns) {
-        runsOf[1].push(measure(restore('iptables-nft-restore'), text));
-        runsOf[2].push(measure(restore('iptables-legacy-restore'), text));
+        nftRuns.push(measure(['ip', 'netns', 'exec', ns.name, 'iptables-nft-restore', '--test'], text));
+        legacyRuns.push(measure(['ip', 'netns', 'exec', ns.name, 'iptables-legacy-restore', '--test'], text));
       }
     }
-    const ours = median(runsOf[0]);
+    const ours = median(ourRuns);
     if (ours.status !== 0) console.log(`(iptables-lint exited ${ours.status} on ${name}: it found errors in a file the kernel loads)`);
-    const nft = ns ? median(runsOf[1]) : undefined;
-    const legacy = ns ? median(runsOf[2]) : undefined;
+    const nft = ns ? median(nftRuns) : undefined;
+    const legacy = ns ? median(legacyRuns) : undefined;
     console.log(`${name.padEnd(44)} ${rules.toLocaleString('en').padStart(8)} ${(text.length / 1048576).toFixed(1).padStart(4)} MB | ${show(ours)} | ${show(nft)} | ${show(legacy)}`);
   }
   scripts();

@@ -25,19 +25,16 @@ export interface LineEdit {
 export class DocumentLines implements SourceLines, SourceText {
   /** Where each `\n`-line starts. */
   private readonly starts: ArrayLike<number>;
-  /** Where each editor line starts, and where its content ends (before its line end). */
+  /** Where each editor line starts, and (when a CR is in the text) where its content ends (before its line end). */
   private readonly editorStarts: ArrayLike<number>;
-  private readonly editorEnds: ArrayLike<number>;
+  private readonly editorEnds?: ArrayLike<number>;
 
   /** `starts`: where each line starts, when known (the text holds no CR). */
   constructor(readonly text: SourceText, starts?: Uint32Array) {
     // Without a CR (the common case) the editor's lines are the analysis's.
+    // Their ends are then the next line's start less its \n: not an array made at each keystroke.
     if (starts || text.indexOf('\r') < 0) {
       this.starts = this.editorStarts = starts ?? lineStarts(text);
-      const ends = new Uint32Array(this.starts.length);
-      for (let line = 1; line < ends.length; line++) ends[line - 1] = this.starts[line] - 1;
-      ends[ends.length - 1] = text.length;
-      this.editorEnds = ends;
       return;
     }
     const whole = text.toString();
@@ -120,7 +117,7 @@ export class DocumentLines implements SourceLines, SourceText {
     const offset = (p: { line: number; character: number }) => {
       if (p.line >= this.editorStarts.length) return this.text.length;
       if (p.line < 0) return 0;
-      return Math.min(this.editorStarts[p.line] + Math.max(0, p.character), this.editorEnds[p.line]);
+      return Math.min(this.editorStarts[p.line] + Math.max(0, p.character), this.editorEnd(p.line));
     };
     const from = offset(range.start);
     const to = offset(range.end);
@@ -129,11 +126,12 @@ export class DocumentLines implements SourceLines, SourceText {
     const first = Math.min(range.start.line, last) + 1;
     const added = lineStarts(inserted).subarray(1).map((start) => start + from);
     const kept = Math.min(range.end.line, last) + 1;
-    const after = (starts as Uint32Array).subarray(kept).map((start) => start + inserted.length - (to - from));
-    const next = new Uint32Array(first + added.length + after.length);
+    const shift = inserted.length - (to - from);
+    const next = new Uint32Array(first + added.length + starts.length - kept);
     next.set((starts as Uint32Array).subarray(0, first));
     next.set(added, first);
-    next.set(after, next.length - after.length);
+    // The lines after the edit, moved: written in place (a mapped copy first was another 200k-line array per keystroke).
+    for (let k = kept, at = first + added.length; k < starts.length; k++, at++) next[at] = starts[k] + shift;
     const lines = new DocumentLines(text, next);
     // Lines edited in place that neither were nor are a block's first or last: the same blocks.
     const start = Math.min(range.start.line, last);
@@ -151,14 +149,23 @@ export class DocumentLines implements SourceLines, SourceText {
   private offsetOf(line: number, column: number): number {
     if (line >= this.starts.length) return this.text.length;
     const start = this.starts[Math.max(0, line)];
-    const end = line + 1 < this.starts.length ? this.starts[line + 1] - 1 : this.text.length;
-    return start + Math.min(Math.max(0, column), end - start);
+    return start + Math.min(Math.max(0, column), this.lineEnd(line) - start);
+  }
+
+  /** Where the content of line `line` (as the analysis reads lines) ends: before its \n. */
+  private lineEnd(line: number): number {
+    return line + 1 < this.starts.length ? this.starts[line + 1] - 1 : this.text.length;
+  }
+
+  /** Where the content of editor line `line` ends (before its line end). */
+  private editorEnd(line: number): number {
+    return this.editorEnds ? this.editorEnds[line] : this.lineEnd(line);
   }
 
   /** The editor's position of an offset: on the line it is in, at most at the end of that line's content. */
   private positionAt(offset: number): { line: number; character: number } {
     const line = lineAt(this.editorStarts, offset);
-    return { line, character: Math.min(offset, this.editorEnds[line]) - this.editorStarts[line] };
+    return { line, character: Math.min(offset, this.editorEnd(line)) - this.editorStarts[line] };
   }
 
   /** A place of the analysis as the editor counts it. */
@@ -174,7 +181,7 @@ export class DocumentLines implements SourceLines, SourceText {
   /** A span of the analysis on one editor line: the line it starts on, cut at that line's end. */
   editorSpan(span: Span): Span {
     const { start, end } = this.range(span);
-    const lineEnd = this.editorEnds[start.line] - this.editorStarts[start.line];
+    const lineEnd = this.editorEnd(start.line) - this.editorStarts[start.line];
     return { line: start.line, start: start.character, end: end.line === start.line ? end.character : lineEnd };
   }
 
@@ -196,7 +203,7 @@ export class DocumentLines implements SourceLines, SourceText {
   /** An editor's position as the analysis counts it; one past the end of a line (or of the document) means its end, as LSP says. */
   fromEditor(p: { line: number; character: number }): Position {
     const line = Math.min(Math.max(0, p.line), this.editorStarts.length - 1);
-    const offset = this.editorStarts[line] + Math.min(Math.max(0, p.character), this.editorEnds[line] - this.editorStarts[line]);
+    const offset = this.editorStarts[line] + Math.min(Math.max(0, p.character), this.editorEnd(line) - this.editorStarts[line]);
     const at = lineAt(this.starts, offset);
     return { line: at, character: offset - this.starts[at] };
   }
@@ -222,7 +229,7 @@ export class DocumentLines implements SourceLines, SourceText {
       let length: number;
       if (this.starts === this.editorStarts && line < this.starts.length) {
         // The editor's lines are the analysis's: a token is only cut at its line's end.
-        const lineLength = this.editorEnds[line] - this.editorStarts[line];
+        const lineLength = this.editorEnd(line) - this.editorStarts[line];
         character = Math.min(start, lineLength);
         length = Math.min(start + data[i + 2], lineLength) - character;
       } else {
@@ -230,7 +237,7 @@ export class DocumentLines implements SourceLines, SourceText {
         const to = this.toEditor(line, start + data[i + 2]);
         at = from.line;
         character = from.character;
-        length = (to.line === from.line ? to.character : this.editorEnds[from.line] - this.editorStarts[from.line]) - from.character;
+        length = (to.line === from.line ? to.character : this.editorEnd(from.line) - this.editorStarts[from.line]) - from.character;
       }
       if (length <= 0) continue;
       out[n++] = at - lastLine;
