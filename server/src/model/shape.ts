@@ -397,7 +397,8 @@ function net(shape: Shape, c: Criterion | undefined, text: string | undefined, f
   if (!c) return undefined;
   const key = text ?? c.value.text;
   const known = NETWORKS[family];
-  let n: Net | null | undefined = family === 'ipv4' ? plainIPv4Network(key) : undefined;
+  let n: Net | null | undefined = family !== 'ipv4' ? undefined
+    : plainIPv4Network(text === undefined && c.plain !== undefined ? c.plain : plainIPv4(key));
   n ??= known.get(key);
   if (n === undefined) {
     const cidr = checkValue('addressList', key, CONTEXTS[family]).value;
@@ -420,9 +421,8 @@ function net(shape: Shape, c: Criterion | undefined, text: string | undefined, f
   return c.negated ? negatedNet(n) : n;
 }
 
-/** A plain IPv4 network (addresses.ts, plainIPv4), or undefined for anything else (left to the general parser and its cache). */
-function plainIPv4Network(text: string): Net | undefined {
-  const plain = plainIPv4(text);
+/** A plain IPv4 network (as addresses.ts plainIPv4 reads it), or undefined for anything else (left to the general parser and its cache). */
+function plainIPv4Network(plain: number): Net | undefined {
   if (plain < 0) return undefined;
   const prefix = plain % 64;
   const maskNumber = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;

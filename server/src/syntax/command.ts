@@ -11,6 +11,7 @@ import {
 import {
   BASE_LONG_OPTIONS as BASE_LONG, BASE_SHORT_OPTIONS as BASE_SHORT, BaseOption, COMMAND_LETTERS as COMMANDS, CommandKind, RULE_COMMANDS,
 } from '../knowledge/baseOptions';
+import { plainIPv4 } from '../knowledge/addresses';
 import { checkValue, describeValue, ParsedValue, ValueContext } from '../knowledge/values';
 import { protocolName } from '../knowledge/vocabulary';
 import { partOf, spanOf, Token } from './token';
@@ -26,6 +27,11 @@ export interface Criterion {
   flag: Token;
   value: Token;
   negated: boolean;
+  /**
+   * `-s`/`-d` of an IPv4 rule: the value read by knowledge/addresses.ts plainIPv4 (-1: not a plain network),
+   * so that the model does not read the address a second time.
+   */
+  plain?: number;
 }
 
 /** An option of a match or target as the rule gives it. */
@@ -841,7 +847,7 @@ class CommandParser {
       if (letter === 'p') {
         rule.protocol = { flag, value: v, negated };
         this.optionContext = undefined;
-      } else if (letter === 's' || letter === 'd') rule[letter === 's' ? 'source' : 'destination'] = { flag, value: v, negated };
+      } else if (letter === 's' || letter === 'd') rule[letter === 's' ? 'source' : 'destination'] = { flag, value: v, negated, plain: -1 };
       else if (letter === 'i' || letter === 'o') rule[letter === 'i' ? 'inInterface' : 'outInterface'] = { flag, value: v, negated };
       return;
     }
@@ -858,13 +864,17 @@ class CommandParser {
       case 's': case 'd': {
         // `-d ! addr` (the old syntax): the stray address is reported as a bad argument.
         if (v.text === '!') return;
-        const r = checkValue('addressList', v.text, ctx);
-        if (r.error) this.report('invalid-value', v, r.error);
-        else if (r.warning) this.report('machine-dependent', v, r.warning, 'warning');
-        if (negated && Array.isArray(r.value)) {
-          this.report('invalid-value', negation!, t('`!` cannot negate a list of several addresses; write one rule per address'));
+        // A plain network with a mask above 0 is valid: what checkValue would find (values.ts hostMask), read once here for the model too.
+        const plain = this.ctx.family === 'ipv4' ? plainIPv4(v.text) : -1;
+        if (plain < 0 || plain % 64 === 0) {
+          const r = checkValue('addressList', v.text, ctx);
+          if (r.error) this.report('invalid-value', v, r.error);
+          else if (r.warning) this.report('machine-dependent', v, r.warning, 'warning');
+          if (negated && Array.isArray(r.value)) {
+            this.report('invalid-value', negation!, t('`!` cannot negate a list of several addresses; write one rule per address'));
+          }
         }
-        rule[letter === 's' ? 'source' : 'destination'] = { flag, value: v, negated };
+        rule[letter === 's' ? 'source' : 'destination'] = { flag, value: v, negated, plain };
         return;
       }
       case 'i': case 'o': {
