@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CompletionRequest, DocumentSymbolRequest, FoldingRangeRequest, HoverRequest, SemanticTokensRequest, Position, TextDocumentContentChangeEvent } from 'vscode-languageserver-protocol/node';
+import { CompletionRequest, DocumentSymbolRequest, FoldingRangeRequest, HoverRequest, SemanticTokensDeltaRequest, SemanticTokensRequest, Position, TextDocumentContentChangeEvent } from 'vscode-languageserver-protocol/node';
 import { SERVER_V8_FLAGS } from '../../server/src/node/v8Flags';
 import { LspClient } from '../support/lspClient';
 import { REPO } from '../support/shared';
@@ -119,6 +119,15 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const symbols = await client.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } });
     console.log(`idle, document symbols: ${(performance.now() - t0).toFixed(0)} ms (${symbols?.length ?? 0} top-level)`);
+    // VS Code asks for the tokens of a document it shows, then after each edit for edits of the last ones (delta).
+    const k0 = performance.now();
+    const full = await client.connection.sendRequest(SemanticTokensRequest.type, { textDocument: { uri } });
+    console.log(`idle, semantic tokens: ${(performance.now() - k0).toFixed(0)} ms (${full?.data.length ?? 0} numbers)`);
+    let tokensId = full?.resultId ?? '';
+    // As VS Code does: edits of the last tokens when the server offers them (an older build being measured may not).
+    const provider = client.capabilities.semanticTokensProvider;
+    const offersDelta = typeof provider?.full === 'object' && !!provider.full.delta;
+    phases.phase('requests when idle (hover, completion, outline, tokens)');
 
     // One-character edits on rules spread over the file, one at a time: a digit
     // of an address or port changed, or a letter typed in a comment (when the
@@ -152,7 +161,7 @@ async function main(): Promise<void> {
       await timeEdit({ range: { start: { line, character: at }, end: { line, character: at + 1 } }, text: digit ? String((Number(l[at]) + 1) % 10) : `x${l[at]}` }, fresh);
     }
     console.log(`one-character edit to fresh diagnostics: ${percentiles(fresh, 'edits')} (target p95 300 ms)`);
-    phases.phase('requests and one-character edits');
+    phases.phase('one-character edits with requests');
     // What VS Code asks after each edit besides diagnostics: the outline, folding and semantic tokens of the new version.
     const outline: number[] = [];
     const folding: number[] = [];
@@ -169,10 +178,13 @@ async function main(): Promise<void> {
       await client.connection.sendRequest(FoldingRangeRequest.type, { textDocument: { uri } });
       folding.push(performance.now() - f0);
       const t0 = performance.now();
-      await client.connection.sendRequest(SemanticTokensRequest.type, { textDocument: { uri } });
+      const answer = offersDelta
+        ? await client.connection.sendRequest(SemanticTokensDeltaRequest.type, { textDocument: { uri }, previousResultId: tokensId })
+        : await client.connection.sendRequest(SemanticTokensRequest.type, { textDocument: { uri } });
       tokens.push(performance.now() - t0);
+      tokensId = answer?.resultId ?? '';
     }
-    console.log(`after an edit, document symbols: ${percentiles(outline, 'edits')}; folding: ${percentiles(folding, 'edits')}; semantic tokens: ${percentiles(tokens, 'edits')}`);
+    console.log(`after an edit, document symbols: ${percentiles(outline, 'edits')}; folding: ${percentiles(folding, 'edits')}; semantic tokens${offersDelta ? ' (delta)' : ''}: ${percentiles(tokens, 'edits')}`);
     phases.phase('outline, folding and tokens after edits');
     // A rule added: the lines below move, and the whole text is analysed again.
     const added: number[] = [];

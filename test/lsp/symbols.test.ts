@@ -5,8 +5,11 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
-  DocumentSymbol, DocumentSymbolRequest, FoldingRangeRequest, SemanticTokensLegend, SemanticTokensRequest, SymbolKind,
+  DocumentSymbol, DocumentSymbolRequest, FoldingRangeRequest, SemanticTokens, SemanticTokensDelta, SemanticTokensDeltaRequest, SemanticTokensLegend,
+  SemanticTokensRequest, SymbolKind, TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node';
+import { LARGE_DOCUMENT } from '../../server/src/lsp/router';
+import { generateKubeProxy } from '../bench/kubeProxy';
 import { LspClient } from '../support/lspClient';
 import { decodeTokens } from '../support/semanticTokens';
 import { REPO } from '../support/shared';
@@ -127,3 +130,62 @@ test('a shell script that does not run iptables gets no outline and no tokens', 
   assert.equal(await client.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } }), null);
   assert.deepEqual(await client.connection.sendRequest(SemanticTokensRequest.type, { textDocument: { uri } }), { data: [] });
 });
+
+/** `data` with a delta answer's edits applied, as the editor does. */
+function applyTokens(data: number[], answer: SemanticTokens | SemanticTokensDelta): number[] {
+  if ('data' in answer) return answer.data;
+  const out = [...data];
+  // LSP: each edit is at its place in the tokens as they were; from the last, they do not move each other.
+  for (const e of [...answer.edits].sort((a, b) => b.start - a.start)) out.splice(e.start, e.deleteCount, ...(e.data ?? []));
+  return out;
+}
+
+for (const [size, text] of [['small', generateKubeProxy({ services: 8, endpointsPerService: 3 })], ['large', generateKubeProxy({ services: 66, endpointsPerService: 10 })]] as const) {
+  test(`semantic tokens asked as edits of the last ones (a ${size} document): after random edits, the tokens of a full answer; an edit in place answered with a few numbers`, async () => {
+    assert.equal(text.length >= LARGE_DOCUMENT, size === 'large');
+    const provider = client.capabilities.semanticTokensProvider as { legend: SemanticTokensLegend; full: { delta?: boolean } };
+    assert.deepEqual(provider.full, { delta: true });
+    // Two documents edited alike: the editor asks one for edits of its last tokens, the other for all of them.
+    const byDelta = `file:///tmp/lsp-symbols/delta-${size}.rules`;
+    const byFull = `file:///tmp/lsp-symbols/full-${size}.rules`;
+    await client.open(byDelta, text);
+    await client.open(byFull, text);
+    const first = await client.connection.sendRequest(SemanticTokensRequest.type, { textDocument: { uri: byDelta } });
+    let data = first!.data;
+    let resultId = first!.resultId!;
+    let lines = text.split('\n');
+    let seed = 11;
+    const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    let small = 0;
+    for (let k = 0; k < 16; k++) {
+      const rules = lines.flatMap((l, i) => (/^-A .*(?:-[sd] |--dport |--to-destination )\D*\d/.test(l) ? [i] : []));
+      const line = rules[next(rules.length)];
+      const kind = next(5);
+      const digit = /(?:-[sd] |--dport |--to-destination )\D*\d/.exec(lines[line])!;
+      const at = digit.index + digit[0].length - 1;
+      const edit: TextDocumentContentChangeEvent =
+        // A digit of an address or port changed, a copy of it added above, the rule deleted, a jump added, a new chain (analysed whole).
+        kind === 0 ? { range: { start: { line, character: at }, end: { line, character: at + 1 } }, text: String((Number(lines[line][at]) + 1) % 10) }
+          : kind === 1 ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: `${lines[line]}\n` }
+            : kind === 2 ? { range: { start: { line, character: 0 }, end: { line: line + 1, character: 0 } }, text: '' }
+              : kind === 3 ? { range: { start: { line, character: lines[line].length }, end: { line, character: lines[line].length } }, text: ' -j web' }
+                : { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: `:NEW-${k} - [0:0]\n-A NEW-${k} -j ACCEPT\n` };
+      const version = await client.change(byDelta, edit);
+      await client.change(byFull, edit);
+      await client.diagnosticsOf(byDelta, version, 60_000);
+      await client.diagnosticsOf(byFull, version, 60_000);
+      const answer = await client.connection.sendRequest(SemanticTokensDeltaRequest.type, { textDocument: { uri: byDelta }, previousResultId: resultId });
+      const full = await client.connection.sendRequest(SemanticTokensRequest.type, { textDocument: { uri: byFull } });
+      data = applyTokens(data, answer!);
+      resultId = answer!.resultId!;
+      const now = lines.slice(0, edit.range!.start.line).concat(((lines[edit.range!.start.line] ?? '').slice(0, edit.range!.start.character) + edit.text + (lines[edit.range!.end.line] ?? '').slice(edit.range!.end.character)).split('\n'), lines.slice(edit.range!.end.line + 1));
+      lines = now;
+      assert.deepEqual(decodeTokens(data, lines.join('\n'), provider.legend), decodeTokens(full!.data, lines.join('\n'), provider.legend), `edit ${k} (kind ${kind})`);
+      if (kind === 0 && 'edits' in answer!) {
+        assert.ok(answer.edits.reduce((n, e) => n + (e.data?.length ?? 0), 0) <= 20, `edit ${k}: a few numbers`);
+        small++;
+      }
+    }
+    assert.ok(small >= 2, `${small} edits in place answered as edits`);
+  });
+}

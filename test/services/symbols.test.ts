@@ -5,7 +5,7 @@ import { DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
 import { analyseDocument, documentKind } from '../../server/src/analysis/document';
 import { nodeBashParser } from '../../server/src/node/bashWasm';
 import { chainIndex } from '../../server/src/services/chainOccurrences';
-import { SEMANTIC_TOKEN_LEGEND, semanticTokens } from '../../server/src/services/semanticTokens';
+import { documentTokens, SEMANTIC_TOKEN_LEGEND, semanticTokens, tokenEdits } from '../../server/src/services/semanticTokens';
 import { documentSymbols, foldingRanges, OutlineSymbol } from '../../server/src/services/symbols';
 import { decodeTokens } from '../support/semanticTokens';
 
@@ -123,6 +123,34 @@ test('semantic tokens in a script: chain names where they are written, not the v
     '3:12 INPUT chain.defaultLibrary',
     '4:12 web chain',
   ]);
+});
+
+test('the tokens of a document made without keeping its chain index are those of the index, also when a script names a chain on a line above the command', async () => {
+  const script = '#!/bin/bash\nC=web\niptables -N web\niptables -A INPUT -j "$C"\n';
+  for (const text of [SAVE, script]) {
+    // A fresh analysis has no index yet: its tokens are made from the occurrences as they come.
+    const tokens = Array.from(documentTokens(await analyse(text), text));
+    assert.deepEqual(tokens, semanticTokens(chainIndex(await analyse(text), text)), text);
+    if (text === script) assert.deepEqual(decode(tokens, text), ['1:2 web chain', '2:12 web chain.declaration', '3:12 INPUT chain.defaultLibrary']);
+  }
+});
+
+test('the edit between two lists of semantic tokens makes the first the second (LSP\'s delta)', () => {
+  let seed = 5;
+  const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const list = () => Array.from({ length: next(12) }, () => next(3));
+  for (let k = 0; k < 2000; k++) {
+    const before = list();
+    // Often the same list with a change inside, as after an edit; else any list.
+    const after = k % 2 ? list() : [...before.slice(0, next(before.length + 1)), ...list(), ...before.slice(next(before.length + 1))];
+    const edits = tokenEdits(before, after);
+    const applied = [...before];
+    for (const e of edits) applied.splice(e.start, e.deleteCount, ...e.data);
+    assert.deepEqual(applied, after, `${before} -> ${after}`);
+    assert.ok(edits.length <= 1);
+    if (edits.length) assert.ok(edits[0].data.length <= after.length && (edits[0].deleteCount > 0 || edits[0].data.length > 0));
+    else assert.deepEqual(before, after);
+  }
 });
 
 test('the outline, folding and tokens of broken input show what can be read of it, or nothing', async () => {

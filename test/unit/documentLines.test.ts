@@ -39,7 +39,7 @@ test('semantic tokens are re-encoded on the editor\'s lines; a token split by a 
   const lines = new DocumentLines('-A IN\rPUT -j X\n-A Y');
   // Tokens: (0,0,2) (0,3,6: "IN\rPUT") (0,13,1: "X") (1,3,1: "Y"), each type 1, no modifiers.
   const data = [0, 0, 2, 1, 0, 0, 3, 6, 1, 0, 0, 10, 1, 1, 0, 1, 3, 1, 1, 0];
-  assert.deepEqual(lines.semanticTokens(data), [0, 0, 2, 1, 0, 0, 3, 2, 1, 0, 1, 7, 1, 1, 0, 1, 3, 1, 1, 0]);
+  assert.deepEqual(Array.from(lines.semanticTokens(data)), [0, 0, 2, 1, 0, 0, 3, 2, 1, 0, 1, 7, 1, 1, 0, 1, 3, 1, 1, 0]);
 });
 
 /** A small deterministic random source, so that a failure can be run again. */

@@ -297,7 +297,7 @@ function documentOf(a: Analysis): DocumentAnalysis {
 /** What the editor's outline, folding, code lenses and highlighting show of an analysis of `text`. */
 function shownOf(a: Analysis, text: string): string {
   const doc = documentOf(a);
-  return JSON.stringify([documentSymbols(doc, text), foldingRanges(doc), traceLenses(doc), documentTokens(doc, text)]);
+  return JSON.stringify([documentSymbols(doc, text), foldingRanges(doc), traceLenses(doc), Array.from(documentTokens(doc, text))]);
 }
 
 /** One line added or removed inside a table block: a rule copied, a new rule, a rule deleted, an empty line or a comment, or anything deleted. */

@@ -213,9 +213,9 @@ export class DocumentLines implements SourceLines, SourceText {
    * type, modifiers) given in analysis lines, re-encoded in editor lines; a
    * token that a lone `\r` splits keeps its first part.
    */
-  semanticTokens(data: readonly number[]): number[] {
+  semanticTokens(data: ArrayLike<number>): Int32Array {
     // Made at its largest size and cut to what was written (2M numbers for 160k rules).
-    const out: number[] = new Array(data.length - (data.length % 5));
+    const out = new Int32Array(data.length - (data.length % 5));
     let n = 0;
     let line = 0;
     let start = 0;
@@ -248,8 +248,7 @@ export class DocumentLines implements SourceLines, SourceText {
       lastLine = at;
       lastStart = character;
     }
-    out.length = n;
-    return out;
+    return n === out.length ? out : out.slice(0, n);
   }
 }
 

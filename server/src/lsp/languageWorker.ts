@@ -3,9 +3,9 @@
 import {
   CodeAction, CodeActionKind, createConnection, Diagnostic as LspDiagnostic,
   DiagnosticSeverity, DiagnosticTag, DocumentHighlightKind, DocumentSymbol, FoldingRangeKind, InitializeResult, LSPErrorCodes,
-  PortMessageReader, PortMessageWriter, ProposedFeatures, Range, ResponseError, SymbolKind, TextDocuments, TextDocumentSyncKind,
+  PortMessageReader, PortMessageWriter, ProposedFeatures, Range, ResponseError, SemanticTokens, SemanticTokensDelta, SymbolKind, TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, threadId } from 'node:worker_threads';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
@@ -32,7 +32,7 @@ import type { ContextSource } from '../services/cursorContext';
 import { quickFixes } from '../services/quickFixes';
 import { chainIndex } from '../services/chainOccurrences';
 import { definition, HighlightKind, highlights, prepareRename, references, rename } from '../services/navigation';
-import { carryTokens, documentTokens, SEMANTIC_TOKEN_LEGEND } from '../services/semanticTokens';
+import { carryTokens, documentTokens, SEMANTIC_TOKEN_LEGEND, tokenEdits } from '../services/semanticTokens';
 import { carryOver, documentSymbols, foldingRanges, OutlineSymbol } from '../services/symbols';
 import { compareWithLive } from '../services/compareLive';
 import { runPacketTests } from '../services/packetTests';
@@ -138,7 +138,7 @@ const INITIALIZE_RESULT: InitializeResult = {
     renameProvider: { prepareProvider: true },
     documentSymbolProvider: true,
     foldingRangeProvider: true,
-    semanticTokensProvider: { legend: { tokenTypes: [...SEMANTIC_TOKEN_LEGEND.tokenTypes], tokenModifiers: [...SEMANTIC_TOKEN_LEGEND.tokenModifiers] }, full: true },
+    semanticTokensProvider: { legend: { tokenTypes: [...SEMANTIC_TOKEN_LEGEND.tokenTypes], tokenModifiers: [...SEMANTIC_TOKEN_LEGEND.tokenModifiers] }, full: { delta: true } },
     codeLensProvider: { resolveProvider: false },
   },
   serverInfo: { name: 'iptables-language-server' },
@@ -202,6 +202,7 @@ documents.onDidClose((e) => {
   parsedLines.delete(e.document.uri);
   editLogs.delete(e.document.uri);
   publishedFrom.delete(e.document.uri);
+  sentTokens.delete(e.document.uri);
   retired.delete(e.document.uri);
   connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   if (documents.all().every((d) => d.uri === e.document.uri)) {
@@ -514,8 +515,26 @@ connection.onFoldingRanges(({ textDocument: { uri } }) => fromAnalysis(uri, 'fol
     return f.kind ? { ...range, kind: FoldingRangeKind.Comment } : range;
   }) ?? null));
 
-connection.languages.semanticTokens.on(async ({ textDocument: { uri } }) =>
-  (await fromAnalysis(uri, 'semantic tokens', (a, text, lines) => ({ data: lines.semanticTokens(documentTokens(a, text)) }))) ?? { data: [] });
+// After an edit the editor asks for the tokens as edits of the last ones it got (LSP's delta): for a
+// kube-proxy node's rules that is a few numbers, not 2M of them copied to the main thread and written out.
+connection.languages.semanticTokens.on(({ textDocument: { uri } }) => tokensAnswer(uri));
+connection.languages.semanticTokens.onDelta(({ textDocument: { uri }, previousResultId }) => tokensAnswer(uri, previousResultId));
+
+/** The semantic tokens last answered for each document, which the next delta request starts from. */
+const sentTokens = new Map<string, { resultId: string; data: Int32Array }>();
+let tokenAnswers = 0;
+
+function tokensAnswer(uri: string): Promise<SemanticTokens>;
+function tokensAnswer(uri: string, previousResultId: string): Promise<SemanticTokens | SemanticTokensDelta>;
+async function tokensAnswer(uri: string, previousResultId?: string): Promise<SemanticTokens | SemanticTokensDelta> {
+  const data = await fromAnalysis(uri, 'semantic tokens', (a, text, lines) => lines.semanticTokens(documentTokens(a, text)));
+  if (!data) return { data: [] };
+  const last = sentTokens.get(uri);
+  // Unique among the server's workers: a document's next worker does not have this one's tokens.
+  const resultId = `${threadId}.${++tokenAnswers}`;
+  sentTokens.set(uri, { resultId, data });
+  return last && last.resultId === previousResultId ? { resultId, edits: tokenEdits(last.data, data) } : { resultId, data: Array.from(data) };
+}
 
 // The trace panel: the rulesets of a document for the engine in the webview, and lenses that open it.
 // A document over iptables.maxFileSize is not checked on every edit, but traced when asked: from

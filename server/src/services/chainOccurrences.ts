@@ -81,8 +81,19 @@ export function lineReader(text: SourceText): (line: number) => string {
   return (line) => lines[line];
 }
 
-function buildIndex(analysis: DocumentAnalysis, lineOf: (line: number) => string): ChainIndex {
-  const builder = new IndexBuilder(lineOf, analysis.kind === 'script');
+/**
+ * Each occurrence of the analysed document `text` given to `visit` (not in document order), without
+ * keeping them: the index of a kube-proxy node's rules is 400k of them (50 MB) that the semantic tokens
+ * need only once. From the index when it is made already.
+ */
+export function visitOccurrences(analysis: DocumentAnalysis, text: SourceText, visit: (o: ChainOccurrence) => void): void {
+  const index = cache.get(analysis);
+  if (index) index.occurrences.forEach(visit);
+  else buildIndex(analysis, lineReader(text), visit);
+}
+
+function buildIndex(analysis: DocumentAnalysis, lineOf: (line: number) => string, visit?: (o: ChainOccurrence) => void): ChainIndex {
+  const builder = new IndexBuilder(lineOf, analysis.kind === 'script', visit);
   if (analysis.file) builder.saveFile(analysis.file);
   for (const call of analysis.calls ?? []) {
     const table = call.head.table;
@@ -112,8 +123,8 @@ class IndexBuilder {
   /** A script's loops and functions run a command many times: each place once. */
   private readonly seen?: Set<string>;
 
-  /** `lineAt`: the text of a line, where names are found as written. */
-  constructor(private readonly lineAt: (line: number) => string | undefined, private readonly shell: boolean) {
+  /** `lineAt`: the text of a line, where names are found as written; `visit`: each occurrence is given to it, not kept. */
+  constructor(private readonly lineAt: (line: number) => string | undefined, private readonly shell: boolean, private readonly visit?: (o: ChainOccurrence) => void) {
     if (shell) this.seen = new Set();
   }
 
@@ -154,7 +165,9 @@ class IndexBuilder {
     const span = literal && literal.line === token.line && literal.start >= token.start && literal.end <= token.end ? literal : spanOf(token);
     if (this.seen && this.repeated(`${family} ${table} ${name} ${kind} ${spanKey(span)} ${literal ? spanKey(literal) : '-'}`)) return;
     const asWritten = literal ? undefined : this.lineAt(span.line)?.slice(span.start, span.end);
-    this.occurrences.push({ name, table, family, kind, builtin: isBuiltinChain(table as TableName, name), span, literal, asWritten });
+    const occurrence: ChainOccurrence = { name, table, family, kind, builtin: isBuiltinChain(table as TableName, name), span, literal, asWritten };
+    if (this.visit) this.visit(occurrence);
+    else this.occurrences.push(occurrence);
   }
 
   /** Where the name is written exactly: the word itself (inside its quotes), or where a script took it from. */

@@ -6,7 +6,7 @@ import type { DocumentAnalysis } from '../analysis/document';
 import { blockLine } from '../syntax/saveFile';
 import type { CommandLine } from '../syntax/saveFile';
 import type { SourceText } from '../sourceText';
-import { ChainIndex, ChainOccurrence, chainIndex, commandOccurrences } from './chainOccurrences';
+import { ChainIndex, ChainOccurrence, commandOccurrences, visitOccurrences } from './chainOccurrences';
 
 export const SEMANTIC_TOKEN_LEGEND = {
   /** `chain` is contributed in package.json (semanticTokenTypes), as a kind of `function`. */
@@ -20,33 +20,56 @@ const DEFAULT_LIBRARY = 1 << SEMANTIC_TOKEN_LEGEND.tokenModifiers.indexOf('defau
 
 /** The tokens of a document in LSP's relative encoding (5 numbers per token). */
 export function semanticTokens(index: ChainIndex): number[] {
-  return encoded(placesOf(index.occurrences));
+  return Array.from(encoded(placesOf(index.occurrences)));
 }
 
 /** Tokens where they are: line, start, length and modifiers, four numbers each, in document order (400k tokens in a kube-proxy node's rules). */
 type Places = Int32Array;
 
-function placesOf(occurrences: readonly ChainOccurrence[]): Places {
-  const tokens: { line: number; start: number; length: number; modifiers: number }[] = [];
-  for (const o of occurrences) {
-    if (!o.literal) continue;
-    const modifiers = (o.kind === 'declare' || o.kind === 'rename-to' ? DECLARATION : 0) | (o.builtin ? DEFAULT_LIBRARY : 0);
-    tokens.push({ line: o.literal.line, start: o.literal.start, length: o.literal.end - o.literal.start, modifiers });
+/** Places written as the occurrences come, put in document order at the end (a save file's come in that order already). */
+class PlaceWriter {
+  private places = new Int32Array(4096);
+  private n = 0;
+  private sorted = true;
+
+  add(o: ChainOccurrence): void {
+    const literal = o.literal;
+    if (!literal) return;
+    if (this.n === this.places.length) {
+      const grown = new Int32Array(this.places.length * 2);
+      grown.set(this.places);
+      this.places = grown;
+    }
+    const p = this.places;
+    const n = this.n;
+    if (n > 0 && (literal.line < p[n - 4] || (literal.line === p[n - 4] && literal.start < p[n - 3]))) this.sorted = false;
+    p[n] = literal.line;
+    p[n + 1] = literal.start;
+    p[n + 2] = literal.end - literal.start;
+    p[n + 3] = (o.kind === 'declare' || o.kind === 'rename-to' ? DECLARATION : 0) | (o.builtin ? DEFAULT_LIBRARY : 0);
+    this.n += 4;
   }
-  tokens.sort((a, b) => a.line - b.line || a.start - b.start);
-  const places = new Int32Array(tokens.length * 4);
-  tokens.forEach((t, k) => {
-    places[k * 4] = t.line;
-    places[k * 4 + 1] = t.start;
-    places[k * 4 + 2] = t.length;
-    places[k * 4 + 3] = t.modifiers;
-  });
-  return places;
+
+  finish(): Places {
+    const p = this.places;
+    const count = this.n >> 2;
+    if (this.sorted) return p.slice(0, this.n);
+    const order = Array.from({ length: count }, (_, k) => k * 4).sort((a, b) => p[a] - p[b] || p[a + 1] - p[b + 1]);
+    const out = new Int32Array(this.n);
+    order.forEach((from, k) => out.set(p.subarray(from, from + 4), k * 4));
+    return out;
+  }
 }
 
-function encoded(places: Places): number[] {
-  // Made at its largest size and cut to what was written: 2M numbers for the 160k-rule dump, which a growing array copies as it grows.
-  const data: number[] = new Array((places.length >> 2) * 5);
+function placesOf(occurrences: readonly ChainOccurrence[]): Places {
+  const writer = new PlaceWriter();
+  for (const o of occurrences) writer.add(o);
+  return writer.finish();
+}
+
+function encoded(places: Places): Int32Array {
+  // 2M numbers for the 160k-rule dump: a typed array is half the memory of an array of them.
+  const data = new Int32Array((places.length >> 2) * 5);
   let n = 0;
   let line = 0;
   let start = 0;
@@ -70,18 +93,32 @@ function encoded(places: Places): number[] {
     start = from;
     end = from + length;
   }
-  data.length = n;
-  return data;
+  return n === data.length ? data : data.slice(0, n);
 }
 
 // Worked out once per analysis (the 160k-rule dump's index takes seconds), and carried over to an analysis patched from it.
 const PLACES = new WeakMap<DocumentAnalysis, Places>();
 
 /** The tokens of an analysed document `text`, in LSP's relative encoding. */
-export function documentTokens(analysis: DocumentAnalysis, text: SourceText): number[] {
+export function documentTokens(analysis: DocumentAnalysis, text: SourceText): Int32Array {
   let places = PLACES.get(analysis);
-  if (!places) PLACES.set(analysis, places = placesOf(chainIndex(analysis, text).occurrences));
+  if (!places) {
+    const writer = new PlaceWriter();
+    visitOccurrences(analysis, text, (o) => writer.add(o));
+    PLACES.set(analysis, places = writer.finish());
+  }
   return encoded(places);
+}
+
+/** The edit that makes `before` (semantic tokens, LSP's encoding) `after`: what they do not share at either end (LSP's semantic tokens delta). */
+export function tokenEdits(before: ArrayLike<number>, after: ArrayLike<number>): { start: number; deleteCount: number; data: number[] }[] {
+  const shorter = Math.min(before.length, after.length);
+  let start = 0;
+  while (start < shorter && before[start] === after[start]) start++;
+  let end = 0;
+  while (end < shorter - start && before[before.length - 1 - end] === after[after.length - 1 - end]) end++;
+  if (start === before.length && start === after.length) return [];
+  return [{ start, deleteCount: before.length - start - end, data: Array.from({ length: after.length - start - end }, (_, k) => after[start + k]) }];
 }
 
 /**
