@@ -87,6 +87,21 @@ test('NAT ranges: addresses, ports, IPv6 in brackets, ports need a protocol', ()
   assert.ok(accepts('natPorts', 'ftp-data', tcp));
 });
 
+test('plain decimal ports, numbers and DNAT addresses read the same as their other spellings', () => {
+  const tcp = { family: 'ipv4', protocol: 'tcp' } as const;
+  // `a.b.c.d:port` (kube-proxy writes one per endpoint) against the same written as a range in hex.
+  assert.deepEqual(checkValue('natRange', '10.244.3.7:8080', tcp).value, checkValue('natRange', '10.244.3.7-10.244.3.7:0x1f90', tcp).value);
+  assert.deepEqual(checkValue('natRange', '10.244.3.7', v4).value, { addressFrom: 0x0af40307n, addressTo: 0x0af40307n });
+  assert.equal(checkValue('natRange', '10.244.3.7/32:80', tcp).error, '`10.244.3.7/32` is not a valid IPv4 address');
+  assert.equal(checkValue('natRange', '10.244.3.7:65536', tcp).error, '`65536` is not a valid port');
+  assert.deepEqual(checkValue('natPorts', '0', tcp).value, { portFrom: 0, portTo: 0 });
+  const byte = { kind: 'uint', min: 1, max: 255 } as const;
+  assert.equal(checkValue(byte, '255', v4).value, checkValue(byte, '0xff', v4).value);
+  assert.ok(!accepts(byte, '0'));
+  assert.ok(!accepts(byte, '256'));
+  assert.ok(!accepts(byte, '0x100'));
+});
+
 test('numbers follow strtoul: hex and octal, no minus, 64-bit limits exact', () => {
   assert.equal(checkValue({ kind: 'uint', max: 255 }, '0x1f', v4).value, 31);
   assert.equal(checkValue({ kind: 'uint', max: 255 }, '010', v4).value, 8);

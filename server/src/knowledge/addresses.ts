@@ -32,7 +32,7 @@ export function parseCNumber(text: string, decimalOnly = false): bigint | undefi
 }
 
 /** The common case, a short decimal without a leading zero, or -1. */
-function plainDecimal(text: string): number {
+export function plainDecimal(text: string): number {
   const n = text.length;
   if (n === 0 || n > 9 || (n > 1 && text.charCodeAt(0) === 48)) return -1;
   let v = 0;

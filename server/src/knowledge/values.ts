@@ -1,7 +1,7 @@
 // One parser per value kind of schema.ts: each says whether iptables would
 // accept the text, why not, and what it means (for the engine).
 import {
-  Cidr, familyBits, looksLikeHostName, makeCidr, maskFromPrefix, parseAddress, parseCNumber, parseMask, plainIPv4,
+  Cidr, familyBits, looksLikeHostName, makeCidr, maskFromPrefix, parseAddress, parseCNumber, parseMask, plainDecimal, plainIPv4,
 } from './addresses';
 import type { Family, SimpleValueKind, ValueSpec } from './schema';
 import { SERVICES } from './services';
@@ -138,6 +138,9 @@ const fail = (error: string): ValueResult<never> => ({ error });
 const UINT64_MAX = (1n << 64n) - 1n;
 
 function uint(text: string, min: number, max: number, decimalOnly = false): number | bigint | undefined {
+  // Ports, marks, rule numbers: mostly short decimals, compared without bigints.
+  const plain = plainDecimal(text);
+  if (plain >= 0) return plain >= min && plain <= max ? plain : undefined;
   const v = parseCNumber(text, decimalOnly);
   // 2^64 - 1 cannot be written as a JS number; it rounds up to 2^64.
   const upper = max >= 2 ** 64 ? UINT64_MAX : BigInt(max);
@@ -205,6 +208,9 @@ function portList(text: string, ctx: ValueContext): ValueResult<PortRange[]> {
 
 /** `port[-port[/base]]`: a single port may be a service name; a range takes numbers only. */
 function natPorts(text: string, ctx: ValueContext, allowBase = false): ValueResult<NatRange> {
+  // One port in plain decimal (no service name is all digits): without the pattern.
+  const plain = plainDecimal(text);
+  if (plain >= 0) return plain <= 65535 ? ok({ portFrom: plain, portTo: plain } satisfies NatRange) : fail(t('`{0}` is not a valid port', text));
   const service = SERVICES.get(text);
   if (service) return ok({ portFrom: service.port, portTo: service.port } satisfies NatRange);
   const m = /^([^-/]*)(?:-([^/]*))?(?:\/(.*))?$/.exec(text);
@@ -260,7 +266,11 @@ function natRange(text: string, ctx: ValueContext): ValueResult<NatRange> {
     if (r.error) return r;
     Object.assign(result, r.value);
   }
-  if (addresses !== '') {
+  // One plain a.b.c.d (a DNAT to a pod), read without the general parser's split and slices.
+  const plain = ctx.family === 'ipv4' ? plainIPv4(addresses) : -1;
+  if (plain >= 0 && plain % 64 === 32 && !addresses.includes('/')) {
+    result.addressFrom = result.addressTo = BigInt((plain - 32) / 64);
+  } else if (addresses !== '') {
     const [from, to, extra] = addresses.split('-');
     if (extra !== undefined) return fail(t('`{0}` is not an address or `from-to` range', addresses));
     const a = parseAddress(from, ctx.family);

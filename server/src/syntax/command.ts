@@ -356,6 +356,8 @@ function optionRules(spec: ExtensionSpec): OptionRules | null {
   return rules;
 }
 
+const NOTHING_REFUSED: readonly string[] = Object.freeze([]);
+
 /** Shared by every option without values: never pushed to. */
 const EMPTY: never[] = Object.freeze([]) as never[];
 
@@ -903,7 +905,7 @@ class CommandParser {
       this.report('invalid-value', name, t('empty target name'));
     } else if (name.text.length > MAX_CHAIN_NAME) {
       this.report('invalid-value', name, t('target name `{0}` is longer than {1} characters', name.text, MAX_CHAIN_NAME));
-    } else if (/\s/.test(name.text)) {
+    } else if (hasWhiteSpace(name.text)) {
       this.report('invalid-value', name, t('target name `{0}` contains white space', name.text));
     }
     // `-j CONTINUE` is accepted and means "no target".
@@ -1021,7 +1023,7 @@ class CommandParser {
     }
     if (this.negation) this.report('bad-argument', this.negation, t('`!` at the end of the line negates nothing'));
     const table = cmd.table?.text ?? ctx.table;
-    const refused = findTable(table)?.refuses ?? [];
+    const refused = findTable(table)?.refuses ?? NOTHING_REFUSED;
     if (rule.target && !rule.target.goto && refused.includes(rule.target.name)) {
       this.report('nat-drop', rule.target.nameToken, t('the {0} table is not for filtering: iptables refuses {1} here; drop in the filter table (or raw/mangle) instead', table, rule.target.name));
     }
@@ -1060,53 +1062,85 @@ class CommandParser {
   private finalCheck(spec: ExtensionSpec, options: OptionUse[], anchor: Token): void {
     const rules = optionRules(spec);
     if (!rules) return;
-    const where = () => spec.kind === 'match' ? `\`-m ${spec.name}\`` : `\`-j ${spec.name}\``;
-    for (const name of rules.mandatory) {
-      if (!hasOption(options, name)) this.report('missing-option', anchor, t('{0} needs `--{1}`', where(), name));
+    // Index loops and no closure: this runs for most rules (tcp, statistic, DNAT... have such rules).
+    const mandatory = rules.mandatory;
+    for (let k = 0; k < mandatory.length; k++) {
+      if (!hasOption(options, mandatory[k])) this.report('missing-option', anchor, t('{0} needs `--{1}`', extensionLabel(spec), mandatory[k]));
     }
     if (spec.needsAnOption && options.length === 0) {
-      this.report('missing-option', anchor, t('{0} needs at least one of its options: {1}', where(), spec.options.filter((o) => !o.removed).slice(0, 6).map((o) => '`--' + o.name + '`').join(t(', '))));
+      this.report('missing-option', anchor, t('{0} needs at least one of its options: {1}', extensionLabel(spec), spec.options.filter((o) => !o.removed).slice(0, 6).map((o) => '`--' + o.name + '`').join(t(', '))));
     }
-    if (spec.needsOneOf && !spec.needsOneOf.some((n) => hasOption(options, n))) {
-      this.report('missing-option', anchor, t('{0} needs one of {1}', where(), spec.needsOneOf.map((n) => '`--' + n + '`').join(t(', '))));
+    if (spec.needsOneOf && !hasOneOf(options, spec.needsOneOf)) {
+      this.report('missing-option', anchor, t('{0} needs one of {1}', extensionLabel(spec), spec.needsOneOf.map((n) => '`--' + n + '`').join(t(', '))));
     }
     let reported: Set<string> | undefined;
-    for (const use of options) {
-      if (!rules.related.has(use.spec)) continue;
-      for (const other of use.spec.excludes ?? []) {
-        if (!hasOption(options, other)) continue;
-        const key = [use.spec.name, other].sort().join(' ');
-        reported ??= new Set();
-        if (!reported.has(key)) {
-          reported.add(key);
-          this.report('option-conflict', use.flag, t('`--{0}` cannot be combined with `--{1}`', use.spec.name, other));
+    for (let u = 0; u < options.length; u++) {
+      const use = options[u];
+      const own = use.spec;
+      if (!rules.related.has(own)) continue;
+      const excludes = own.excludes;
+      if (excludes) {
+        for (const other of excludes) {
+          if (!hasOption(options, other)) continue;
+          const key = [own.name, other].sort().join(' ');
+          reported ??= new Set();
+          if (!reported.has(key)) {
+            reported.add(key);
+            this.report('option-conflict', use.flag, t('`--{0}` cannot be combined with `--{1}`', own.name, other));
+          }
         }
       }
-      for (const needed of use.spec.requires ?? []) {
-        if (!hasOption(options, needed)) this.report('missing-option', use.flag, t('`--{0}` also needs `--{1}`', use.spec.name, needed));
+      const requires = own.requires;
+      if (requires) {
+        for (let k = 0; k < requires.length; k++) {
+          if (!hasOption(options, requires[k])) this.report('missing-option', use.flag, t('`--{0}` also needs `--{1}`', own.name, requires[k]));
+        }
       }
-      const w = use.spec.onlyWith;
-      if (w && !options.some((o) => o.spec.name === w.option && !o.negated && o.values[0]?.text === w.value)) {
+      const w = own.onlyWith;
+      if (w && !hasOptionValue(options, w.option, w.value)) {
         const option = `--${w.option} ${w.value}`;
         this.report('missing-option', use.flag, hasOption(options, w.option)
-          ? t('`--{0}` works only with `{1}`', use.spec.name, option)
-          : t('`--{0}` also needs `{1}`', use.spec.name, option));
+          ? t('`--{0}` works only with `{1}`', own.name, option)
+          : t('`--{0}` also needs `{1}`', own.name, option));
       }
-      const oneOf = use.spec.requiresOneOf;
-      if (oneOf && !oneOf.some((n) => hasOption(options, n))) {
-        this.report('missing-option', use.flag, t('`--{0}` needs at least one of {1}', use.spec.name, oneOf.map((n) => '`--' + n + '`').join(t(', '))));
+      const oneOf = own.requiresOneOf;
+      if (oneOf && !hasOneOf(options, oneOf)) {
+        this.report('missing-option', use.flag, t('`--{0}` needs at least one of {1}', own.name, oneOf.map((n) => '`--' + n + '`').join(t(', '))));
       }
-      for (const earlier of use.spec.after ?? []) {
-        if (hasOption(options, earlier) && !hasOption(options.slice(0, options.indexOf(use)), earlier)) {
-          this.report('missing-option', use.flag, t('`--{0}` must come after `--{1}`: iptables reads the options in order', use.spec.name, earlier));
+      const after = own.after;
+      if (after) {
+        for (const earlier of after) {
+          if (hasOption(options, earlier) && !hasOption(options.slice(0, u), earlier)) {
+            this.report('missing-option', use.flag, t('`--{0}` must come after `--{1}`: iptables reads the options in order', own.name, earlier));
+          }
         }
       }
-      const limit = use.spec.below && options.find((o) => o.spec.name === use.spec.below);
+      const limit = own.below && options.find((o) => o.spec.name === own.below);
       if (limit && typeof use.parsed[0] === 'number' && typeof limit.parsed[0] === 'number' && use.parsed[0] >= limit.parsed[0]) {
-        this.report('invalid-value', use.values[0], t('`--{0}` must be below `--{1}` ({2}): it counts from 0', use.spec.name, limit.spec.name, limit.parsed[0]));
+        this.report('invalid-value', use.values[0], t('`--{0}` must be below `--{1}` ({2}): it counts from 0', own.name, limit.spec.name, limit.parsed[0]));
       }
     }
   }
+}
+
+/** `-m NAME` or `-j NAME` in backquotes, for a message. */
+function extensionLabel(spec: ExtensionSpec): string {
+  return spec.kind === 'match' ? `\`-m ${spec.name}\`` : `\`-j ${spec.name}\``;
+}
+
+/** The rule gives one of these options. */
+function hasOneOf(options: readonly OptionUse[], names: readonly string[]): boolean {
+  for (let k = 0; k < names.length; k++) if (hasOption(options, names[k])) return true;
+  return false;
+}
+
+/** The rule gives `--name value`, not negated. */
+function hasOptionValue(options: readonly OptionUse[], name: string, value: string): boolean {
+  for (let k = 0; k < options.length; k++) {
+    const o = options[k];
+    if (o.spec.name === name && !o.negated && o.values[0]?.text === value) return true;
+  }
+  return false;
 }
 
 /** `--name` in backquotes, for a message (made only when there is one). */
@@ -1115,13 +1149,13 @@ function optionLabel(spec: OptionSpec): string {
 }
 
 function usesOption(options: readonly OptionUse[], spec: OptionSpec): boolean {
-  for (const o of options) if (o.spec === spec) return true;
+  for (let k = 0; k < options.length; k++) if (options[k].spec === spec) return true;
   return false;
 }
 
 /** A rule has a few options: a scan costs less than a set. */
 export function hasOption(options: readonly OptionUse[], name: string): boolean {
-  for (const o of options) if (o.spec.name === name) return true;
+  for (let k = 0; k < options.length; k++) if (options[k].spec.name === name) return true;
   return false;
 }
 
@@ -1133,10 +1167,19 @@ export function chainNameProblem(name: string, family: Family, creating: boolean
   if (name.length > MAX_CHAIN_NAME) return t('chain name `{0}` is {1} characters long; iptables allows at most {2}', name, name.length, MAX_CHAIN_NAME);
   if (!creating) return undefined;
   if (name.startsWith('-') || name.startsWith('!')) return t('a chain name cannot start with `{0}`', name[0]);
-  if (/\s/.test(name)) return t('chain name `{0}` contains white space', name);
+  if (hasWhiteSpace(name)) return t('chain name `{0}` contains white space', name);
   if (name === '') return t('empty chain name');
   if (isStandardTarget(name) || findTarget(name, family)) return t('`{0}` is the name of a target; a chain cannot be called that', name);
   return undefined;
+}
+
+/** `\s` somewhere in the name: asked of every target name, so the pattern only where a character could be one (all are below 33 or above 126). */
+function hasWhiteSpace(name: string): boolean {
+  for (let k = 0; k < name.length; k++) {
+    const c = name.charCodeAt(k);
+    if (c < 33 || c > 126) return /\s/.test(name);
+  }
+  return false;
 }
 
 /** The match `-p NAME` loads on demand, by protocol name or number. */

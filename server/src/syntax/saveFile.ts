@@ -223,7 +223,8 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
     } else {
       ({ statement, command, diagnostics: found } = readBlockLine(lineText, line, col, context!, options.reuse));
     }
-    for (const d of found) diagnostics.push(d);
+    // An index loop: `found` is mostly the frozen empty list, and for...of over it made an iterator result per line.
+    for (let k = 0; k < found.length; k++) diagnostics.push(found[k]);
     if (!statement) continue;
     block.statements.push(statement);
     work += options.visit?.statement(statement, command) || 0;
