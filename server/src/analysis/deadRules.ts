@@ -714,7 +714,7 @@ class RuleSpans {
   /** A fresh object each time: a diagnostic's spans are its own. */
   of(facts: RuleFacts): Span | undefined {
     let span = this.known.get(facts);
-    if (span === undefined) this.known.set(facts, (span = ruleSpan(facts.source.command) ?? null));
+    if (span === undefined) this.known.set(facts, (span = ruleSpan(facts.origin.command) ?? null));
     return span ? { line: span.line, start: span.start, end: span.end } : undefined;
   }
 }
@@ -872,6 +872,6 @@ export function* findDeadRulesInScriptSteps(rulesets: Record<Family, Ruleset>, c
         else skip.add(table?.text ?? 'filter');
       }
     }
-    yield* findDeadRulesSteps(rulesets[family], diagnostics, (rule) => certain.has(rule.facts.source), skip);
+    yield* findDeadRulesSteps(rulesets[family], diagnostics, (rule) => certain.has(rule.facts.origin), skip);
   }
 }

@@ -18,7 +18,7 @@ import { targetRef } from '../model/build';
 import { jumpedChain } from '../model/graph';
 import { ruleCommitProblems } from '../model/kernelChecks';
 import { addressPairs, lineFacts, rememberFacts, ruleCountOf, RuleFacts } from '../model/ruleFacts';
-import { Chain, ChainRule, Rule, Ruleset, Table } from '../model/ruleset';
+import { Chain, ChainRule, chainRule, Rule, Ruleset, Table } from '../model/ruleset';
 import { Command, moveHead } from '../syntax/command';
 import type { ParsedLines } from '../syntax/parsedLines';
 import type { CommandLine, SaveFile, Statement, TableBlock } from '../syntax/saveFile';
@@ -375,7 +375,7 @@ function rulesOf(chain: Chain, facts: RuleFacts): Rule[] | undefined {
 function replaceRules(chain: Chain, old: Rule[], facts: RuleFacts, statement: CommandLine): Rule[] {
   const pairs = addressPairs(facts, statement.context.family) ?? [undefined];
   const at = chain.rules.indexOf(old[0]);
-  const rules = pairs.map((pair, k) => new ChainRule(old[k].table, old[k].chain, old[k].index, old[k].target, facts, statement.counters, pair));
+  const rules = pairs.map((pair, k) => chainRule(old[k].table, old[k].chain, old[k].index, old[k].target, facts, pair));
   rules.forEach((rule, k) => {
     chain.rules[at + k] = rule;
     const target = rule.target.kind === 'chain' ? rule.target.chain : undefined;
@@ -494,7 +494,7 @@ function shiftedAnalysis(base: Patchable, text: SourceText, options: AnalysisOpt
     if (!chain || facts.lists || !declaredAbove(chain, from)) return undefined;
     const target = targetRef(table, statement.head);
     if (target.kind === 'unresolved' || (target.kind === 'chain' && (target.chain.builtin || !declaredAbove(target.chain, from)))) return undefined;
-    changeOf(chain).added.push(new ChainRule(table.name, chain.name, 0, target, facts, statement.counters));
+    changeOf(chain).added.push(new ChainRule(table.name, chain.name, 0, target, facts));
   }
   // A chain's new rules, and whether it jumps to the same chains (else hooks, loops and unused chains may change: the whole analysis).
   const patched = new Map<Chain, Rule[]>();
@@ -621,7 +621,7 @@ function declaredAbove(chain: Chain, line: number): boolean {
 
 /** The line of a rule read from a file. */
 function ruleLine(rule: Rule): number {
-  return (rule.facts.source as CommandLine).line;
+  return (rule.facts.origin as CommandLine).line;
 }
 
 /** The chains the rules jump or go to, as the model lists them (once for a run of rules to the same chain). */
@@ -707,13 +707,13 @@ function moveLines(file: SaveFile, ruleset: Ruleset, diagnostics: readonly (read
       const facts = st.facts as RuleFacts | undefined;
       if (!facts) continue;
       // Index loops: this runs once per edit over 200k rules, before V8 optimises it, and each step of a for...of allocates.
-      const { problems, limits, inInterface, outInterface } = facts;
+      const { problems, limits, input, output } = facts;
       for (let i = 0; i < problems.length; i++) moveDiagnostic(problems[i]);
       for (let i = 0; i < limits.length; i++) move(limits[i].anchor);
-      move(inInterface?.flag);
-      move(inInterface?.value);
-      move(outInterface?.flag);
-      move(outInterface?.value);
+      move(input?.flag);
+      move(input?.value);
+      move(output?.flag);
+      move(output?.value);
     }
   }
   for (const list of diagnostics) list.forEach(moveDiagnostic);

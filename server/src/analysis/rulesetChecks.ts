@@ -70,11 +70,11 @@ function reachOf(chain: Chain): Reach {
 }
 
 function checkInterfaces(chain: Chain, reach: Reach, rule: Rule, report: Report): void {
-  const spec = rule.facts;
-  if (reach & ONLY_OUTGOING && spec.inInterface && !spec.inInterface.negated) {
-    report('interface-direction', spec.inInterface.flag, t('{0} is reached only from {1}, where packets have no input interface: this rule never matches', chain.name, hookList(chain.hooks)), 'warning');
+  const { input, output } = rule.facts;
+  if (reach & ONLY_OUTGOING && input && !input.negated) {
+    report('interface-direction', input.flag, t('{0} is reached only from {1}, where packets have no input interface: this rule never matches', chain.name, hookList(chain.hooks)), 'warning');
   }
-  if (reach & ONLY_INCOMING && spec.outInterface && !spec.outInterface.negated) {
-    report('interface-direction', spec.outInterface.flag, t('{0} is reached only from {1}, where packets have no output interface yet: this rule never matches', chain.name, hookList(chain.hooks)), 'warning');
+  if (reach & ONLY_INCOMING && output && !output.negated) {
+    report('interface-direction', output.flag, t('{0} is reached only from {1}, where packets have no output interface yet: this rule never matches', chain.name, hookList(chain.hooks)), 'warning');
   }
 }

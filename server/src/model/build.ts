@@ -15,7 +15,7 @@ import { HookSet } from './hookSet';
 import { canonicalRule } from './saveText';
 import { addedDepthProblems, loopProblems, ruleCommitProblems, tableCommitProblems } from './kernelChecks';
 import { addressPairs, factsOf, lineFacts, rememberFacts, RuleFacts } from './ruleFacts';
-import { Chain, ChainRule, Rule, Ruleset, Table, TargetRef } from './ruleset';
+import { Chain, ChainRule, PairRule, Rule, Ruleset, Table, TargetRef } from './ruleset';
 import { grouped, ruleCount, t } from '../l10n';
 
 export interface BuildOptions {
@@ -142,7 +142,7 @@ export class RulesetBuilder {
   }
 
   /** Applies a command; returns the rules it added (for -A, -I, -R). */
-  private apply(table: Table, facts: RuleFacts, counters?: Token): Rule[] {
+  private apply(table: Table, facts: RuleFacts): Rule[] {
     this.edited(table);
     const command = facts.head;
     if (!command.kind || command.otherFamily) return [];
@@ -151,7 +151,7 @@ export class RulesetBuilder {
       // The chain's token is made (a rule file's head keeps none) only for a message.
       const c = chain ?? this.needChain(table, command.chain, undefined, true);
       if (!c) return [];
-      const rules = this.withAddresses(this.makeRule(table, c, facts, counters), true);
+      const rules = this.withAddresses(this.makeRule(table, c, facts), true);
       const n = command.ruleNumber?.value;
       if (command.kind === 'append') {
         for (const rule of rules) this.appendRule(table, c, rule);
@@ -169,7 +169,7 @@ export class RulesetBuilder {
           return [];
         }
         if (rules.length > 1) {
-          const spec = facts.source.command.rule;
+          const spec = facts.origin.command.rule;
           this.report('invalid-value', spec.source?.value ?? spec.destination!.value, t('`-R` replaces one rule: it takes a single source and destination address'));
           return [];
         }
@@ -356,11 +356,11 @@ export class RulesetBuilder {
       const chain = this.chainNamed(table, head.chainName);
       if (chain) {
         // No edit counted per rule: a block of a script's restore is counted as edited when it begins (runRestore), and a file has no checkpoints.
-        this.appendRule(table, chain, this.makeRule(table, chain, facts, st.counters));
+        this.appendRule(table, chain, this.makeRule(table, chain, facts));
         return 1;
       }
     }
-    return this.apply(table, facts, st.counters).length;
+    return this.apply(table, facts).length;
   }
 
   /** The chain a command names, looked up once for a run of lines that name the same one (a file lists a chain's rules together). */
@@ -399,7 +399,7 @@ export class RulesetBuilder {
     if (!lists) return [rule];
     if ((adding ? this.listed : 0) + lists.count > MAX_LISTED_RULES) {
       if (adding) {
-        const spec = rule.facts.source.command.rule;
+        const spec = rule.facts.origin.command.rule;
         const sides = t('{0} sources × {1} destinations', grouped(lists.sources.length), grouped(lists.destinations.length));
         this.report('too-many-rules', spec.source?.value ?? spec.destination!.value,
           t('iptables makes {0} rules of this command ({1}); past {2} rules from address lists in one file they are not checked one by one: this command is checked as one rule', grouped(lists.count), sides, grouped(MAX_LISTED_RULES)), 'information');
@@ -407,7 +407,7 @@ export class RulesetBuilder {
       return [rule];
     }
     if (adding) this.listed += lists.count;
-    return addressPairs(rule.facts, this.ruleset.family)!.map((pair) => new ChainRule(rule.table, rule.chain, rule.index, rule.target, rule.facts, rule.counters, pair));
+    return addressPairs(rule.facts, this.ruleset.family)!.map((pair) => new PairRule(rule.table, rule.chain, rule.index, rule.target, rule.facts, pair));
   }
 
   /** A rule as a command describes it, only to compare with existing ones (-D, -C). */
@@ -415,8 +415,8 @@ export class RulesetBuilder {
     return new ChainRule(table.name, chain.name, 0, targetRef(table, facts.head), facts);
   }
 
-  private makeRule(table: Table, chain: Chain, facts: RuleFacts, counters?: Token): Rule {
-    const rule = new ChainRule(table.name, chain.name, 0, NO_TARGET, facts, counters);
+  private makeRule(table: Table, chain: Chain, facts: RuleFacts): Rule {
+    const rule = new ChainRule(table.name, chain.name, 0, NO_TARGET, facts);
     const head = facts.head;
     if (head.targetName === undefined) return rule;
     const target = targetRef(table, head);

@@ -75,10 +75,8 @@ export interface Rule {
   target: TargetRef;
   /** What the model keeps of the rule's command (shared by the rules of one `-s a,b` command). */
   facts: RuleFacts;
-  /** A `[packets:bytes]` prefix from iptables-save -c. */
-  counters?: Token;
   /** `-s a,b -d c,d` makes one rule per pair of addresses: the pair this rule has. */
-  addresses?: AddressPair;
+  readonly addresses?: AddressPair;
   /** The rule's whole command; for a rule read from a file, parsed again from its line. */
   readonly command: Command;
   readonly spec: RuleSpec;
@@ -86,7 +84,10 @@ export interface Rule {
   readonly shape: Shape;
 }
 
-/** A rule of a chain. Its command is not kept: the facts' source gives it again. */
+/**
+ * A rule of a chain. Its command is not kept: the facts' origin gives it again.
+ * Five fields: a rule of one address pair is a PairRule.
+ */
 export class ChainRule implements Rule {
   constructor(
     public table: string,
@@ -94,19 +95,41 @@ export class ChainRule implements Rule {
     public index: number,
     public target: TargetRef,
     public facts: RuleFacts,
-    public counters?: Token,
-    public addresses?: AddressPair,
   ) {}
 
   get command(): Command {
-    return this.facts.source.command;
+    return this.facts.origin.command;
   }
 
   get spec(): RuleSpec {
     return this.command.rule;
   }
 
+  get addresses(): AddressPair | undefined {
+    return undefined;
+  }
+
   get shape(): Shape {
-    return this.addresses?.shape ?? this.facts.shape;
+    return this.facts;
+  }
+}
+
+/** A rule of a chain, of one address pair when `pair` is given. */
+export function chainRule(table: string, chain: string, index: number, target: TargetRef, facts: RuleFacts, pair: AddressPair | undefined): ChainRule {
+  return pair ? new PairRule(table, chain, index, target, facts, pair) : new ChainRule(table, chain, index, target, facts);
+}
+
+/** One kernel rule of `-s a,b -d c,d`: its pair of addresses, and what it matches. */
+export class PairRule extends ChainRule {
+  constructor(table: string, chain: string, index: number, target: TargetRef, facts: RuleFacts, private readonly pair: AddressPair) {
+    super(table, chain, index, target, facts);
+  }
+
+  override get addresses(): AddressPair {
+    return this.pair;
+  }
+
+  override get shape(): Shape {
+    return this.pair.shape;
   }
 }

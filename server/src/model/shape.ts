@@ -290,7 +290,8 @@ function blankShape(shape?: Shape): Shape {
   return s;
 }
 
-export function shapeOf(s: RuleSpec, addresses: { source?: string; destination?: string } | undefined, family: Family): Shape {
+/** The shape of a rule (or of one address pair of it), worked out in a scratch object reused for every rule: copy what is kept. */
+export function workOutShape(s: RuleSpec, addresses: { source?: string; destination?: string } | undefined, family: Family): Shape {
   const shape = blankShape(WORK);
   if (s.protocol) {
     const n = checkValue('protocol', s.protocol.value.text, CONTEXTS[family]).value;
@@ -310,45 +311,59 @@ export function shapeOf(s: RuleSpec, addresses: { source?: string; destination?:
   h = mix(h, shape.protocol ? shape.protocol.number * 2 + +shape.protocol.negated : -1);
   h = mix(mix(mix(h, shape.sport?.[0]?.[0] ?? -1), shape.dport?.[0]?.[0] ?? -1), shape.dport?.[0]?.[1] ?? -1);
   shape.print = netHash(netHash(h, shape.source), shape.destination);
-  return new CompactShape(shape);
+  return shape;
 }
 
-type RareCriteria = Pick<Shape, 'inInterface' | 'outInterface' | 'eitherPort' | 'neitherPort' | 'states' | 'icmp' | 'marks' | 'tcpFlags'>;
+export function shapeOf(s: RuleSpec, addresses: { source?: string; destination?: string } | undefined, family: Family): Shape {
+  return new CompactShape(workOutShape(s, addresses, family));
+}
 
-/** What few rules test is kept aside: a rule's shape is nine fields, kept for each of 700k rules. */
-class CompactShape implements Shape {
-  readonly exact: boolean;
-  readonly empty: boolean;
+type RareCriteria = Pick<Shape, 'inInterface' | 'outInterface' | 'sport' | 'eitherPort' | 'neitherPort' | 'states' | 'icmp' | 'marks' | 'tcpFlags'>;
+
+// exact, empty, fragment and reads in one number of a compact shape.
+const EXACT = 1;
+const EMPTY = 2;
+const LATER = 4;
+const FIRST = 8;
+const READS_AT = 4;
+/** Where a subclass may keep bits of its own in `bits`. */
+export const SHAPE_BITS = 10;
+
+/**
+ * What few rules test is kept aside, and the flags in one number: a rule's shape is
+ * seven fields, kept for each of 700k rules (every field is 8 bytes: Node keeps full pointers).
+ */
+export class CompactShape implements Shape {
+  protected readonly bits: number;
   readonly protocol: Shape['protocol'];
   readonly source: Net | undefined;
   readonly destination: Net | undefined;
-  readonly sport: Ranges | undefined;
-  readonly dport: Ranges | undefined;
   /** Not rare: every rule with `-p tcp --dport` has it. */
-  readonly fragment: Shape['fragment'];
-  readonly reads: number;
+  readonly dport: Ranges | undefined;
   readonly print: number;
   private readonly rare: RareCriteria | undefined;
 
-  constructor(s: Shape) {
-    this.exact = s.exact;
-    this.empty = s.empty;
+  /** `more`: a subclass's bits, from SHAPE_BITS on. */
+  constructor(s: Shape, more = 0) {
+    this.bits = (s.exact ? EXACT : 0) | (s.empty ? EMPTY : 0) | (s.fragment === 'later' ? LATER : s.fragment === 'first' ? FIRST : 0) | (s.reads << READS_AT) | more;
     this.protocol = s.protocol;
     this.source = s.source;
     this.destination = s.destination;
-    this.sport = s.sport;
     this.dport = s.dport;
-    this.fragment = s.fragment;
-    this.reads = s.reads;
     this.print = s.print;
-    const rare = s.inInterface || s.outInterface || s.states !== undefined || s.icmp
+    const rare = s.inInterface || s.outInterface || s.sport || s.states !== undefined || s.icmp
       || s.eitherPort.length || s.neitherPort.length || s.marks.length || s.tcpFlags.length;
     this.rare = rare ? {
-      inInterface: s.inInterface, outInterface: s.outInterface, eitherPort: s.eitherPort,
+      inInterface: s.inInterface, outInterface: s.outInterface, sport: s.sport, eitherPort: s.eitherPort,
       neitherPort: s.neitherPort, states: s.states, icmp: s.icmp, marks: s.marks, tcpFlags: s.tcpFlags,
     } : undefined;
   }
 
+  get exact() { return (this.bits & EXACT) !== 0; }
+  get empty() { return (this.bits & EMPTY) !== 0; }
+  get fragment(): Shape['fragment'] { return this.bits & LATER ? 'later' : this.bits & FIRST ? 'first' : undefined; }
+  get reads() { return (this.bits >>> READS_AT) & ANY_CHANGE; }
+  get sport() { return this.rare?.sport; }
   get inInterface() { return this.rare?.inInterface; }
   get outInterface() { return this.rare?.outInterface; }
   get eitherPort() { return this.rare?.eitherPort ?? NONE; }

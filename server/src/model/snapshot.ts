@@ -24,7 +24,7 @@ import { targetRef } from './build';
 import { linkChains } from './graph';
 import { HookSet } from './hookSet';
 import { AddressPair, addressPair, factsOf, RuleFacts, rulesetStarts } from './ruleFacts';
-import { Chain, ChainRef, ChainRule, Rule, Ruleset, Table, TargetRef } from './ruleset';
+import { Chain, ChainRef, chainRule, Rule, Ruleset, Table, TargetRef } from './ruleset';
 import type { Shape } from './shape';
 
 export interface RulesetSnapshot {
@@ -115,7 +115,7 @@ function asLines(rules: readonly Rule[]): LineRules | undefined {
   let paired = false;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i];
-    const source = rule.facts.source;
+    const source = rule.facts.origin;
     // A lone \r inside the line ends a line for the editor: the places the panel would find in it are wrong there.
     if (!(source instanceof CommandLine) || source.column !== 0 || LONE_CR.test(source.text)) return undefined;
     at.push(source.line);
@@ -182,7 +182,7 @@ export function rulesetFromSnapshot(s: RulesetSnapshot): Ruleset {
         const command = parseCommand(r.words.map(tokenOf), { family: s.family, restore: false, table: t.name }, []);
         const facts = factsOf(command, { command }, t.name, s.family);
         const pair = r.addresses && addressPair(facts, s.family, r.addresses.source, r.addresses.destination);
-        return new ChainRule(t.name, c.name, 0, targetRef(table, facts.head), facts, undefined, pair);
+        return chainRule(t.name, c.name, 0, targetRef(table, facts.head), facts, pair);
       });
     }
     // A script's chains are linked as built; a save file's come with their hooks and nothing else needs the links.

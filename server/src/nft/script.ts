@@ -106,7 +106,7 @@ function sourceComments(text: string): { leading: SourceComment[]; others: Sourc
 
 /** The line a rule begins on in the document (a file's rule says it without parsing its line again). */
 function ruleLine(rule: Rule): number {
-  const source = rule.facts.source;
+  const source = rule.facts.origin;
   if ('line' in source && typeof source.line === 'number') return source.line;
   const first: Token | undefined = rule.command.flag ?? rule.command.words[0];
   return first?.line ?? -1;

@@ -46,7 +46,7 @@ function placesIn(analysis: DocumentAnalysis): Places {
   const literal = (spans: readonly (Span | undefined)[] | undefined) => commandLines(spans?.filter((s): s is Span => s !== undefined) ?? []);
   return {
     rule: (rule) => {
-      const source = rule.facts.source;
+      const source = rule.facts.origin;
       const spans = literal(calls.get(source)?.sources);
       return spans.length ? spans : rule.command.words;
     },

@@ -82,7 +82,7 @@ function hostWithNames(rulesets: Ruleset | Ruleset[], base: Host): Host {
     for (const c of t.chains.values()) {
       for (const r of c.rules) {
         // The facts keep the interfaces: a rule's whole command is parsed again on each look at its spec.
-        for (const x of [r.facts.inInterface, r.facts.outInterface]) {
+        for (const x of [r.facts.input, r.facts.output]) {
           const name = x?.value.unknown === undefined ? x?.value.text : undefined;
           if (name && !name.endsWith('+') && name.length <= 15 && !base.interfaces.has(name)) names.add(name);
         }
