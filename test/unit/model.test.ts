@@ -91,3 +91,13 @@ test('in Simplified Chinese, the ruleset\'s messages are Chinese: one rule and s
     setLocale(undefined);
   }
 });
+
+test('jump depth counts the ways from built-in chains only, and a circle anywhere in the table is reported instead', () => {
+  const deep = Array.from({ length: 16 }, (_, i) => `-A ${i ? `d${i}` : 'INPUT'} -j d${i + 1}`);
+  const chains = Array.from({ length: 16 }, (_, i) => `:d${i + 1} - [0:0]`);
+  // u is reached by nothing: its jump into d2 makes no way from a hook longer.
+  const text = (extra: string[]) => ['*filter', ':INPUT ACCEPT [0:0]', ':u - [0:0]', ':v - [0:0]', ...chains, ...deep, '-A u -j d2', ...extra, 'COMMIT', ''].join('\n');
+  const found = (t: string) => load(t).diagnostics.filter((d) => d.code === 'jump-depth' || d.code === 'jump-loop').map((d) => [d.code, d.span.line + 1, d.severity]);
+  assert.deepEqual(found(text([])), [['jump-depth', 36, 'warning']]);
+  assert.deepEqual(found(text(['-A u -j v', '-A v -j u'])), [['jump-loop', 39, 'warning']]);
+});

@@ -54,33 +54,47 @@ export function reachFromHooks(table: Table): void {
   }
 }
 
+/** What one pass in Kahn's order over a table's jumps tells (see jumpDepths). */
+export interface JumpDepths {
+  /** The table's chains, numbered in `order`. */
+  chains: Chain[];
+  /** By a chain's order: its longest way from a built-in chain in jumps (and gotos), as nf_tables counts; -1 for a chain no built-in chain reaches. */
+  depths: Int32Array;
+  /** Some jumps close a circle: the depths of the chains on and below it are not known. */
+  circle: boolean;
+}
+
 /**
- * The chains whose longest way from a built-in chain is `depth` jumps (and gotos),
- * as nf_tables counts when it checks a table. Only for a table without a circle;
- * chains that no built-in chain reaches are left out.
+ * Each chain's longest way down from a built-in chain, and whether the jumps close
+ * a circle, in one pass: a chain is taken once every jump into it is counted, so
+ * the chains left over are those on a circle or below one.
  */
-export function chainsAtDepth(table: Table, depth: number): Chain[] {
-  // Kahn's order over the reached chains: a chain's depth is final once every jump into it is counted.
+export function jumpDepths(table: Table): JumpDepths {
   const chains = numberChains(table);
   const waiting = new Int32Array(chains.length);
+  // A built-in chain is where a way starts unless a chain that packets reach jumps into it.
+  const fromReached = new Int32Array(chains.length);
   const depths = new Int32Array(chains.length).fill(-1);
   for (let i = 0; i < chains.length; i++) {
     const chain = chains[i];
-    if (!chain.builtin && chain.hooks.bits === 0) continue;
+    const reached = chain.builtin || chain.hooks.bits !== 0;
     const jumps = chain.jumps;
-    for (let j = 0; j < jumps.length; j++) waiting[jumps[j].order]++;
+    for (let j = 0; j < jumps.length; j++) {
+      waiting[jumps[j].order]++;
+      if (reached) fromReached[jumps[j].order]++;
+    }
   }
   const ready: Chain[] = [];
   for (let i = 0; i < chains.length; i++) {
     const chain = chains[i];
-    if (chain.builtin && waiting[chain.order] === 0) {
-      depths[chain.order] = 0;
-      ready.push(chain);
-    }
+    if (chain.builtin && fromReached[i] === 0) depths[i] = 0;
+    if (waiting[i] === 0) ready.push(chain);
   }
+  let taken = 0;
   while (ready.length) {
     const chain = ready.pop()!;
-    const below = depths[chain.order] + 1;
+    taken++;
+    const below = depths[chain.order] < 0 ? -1 : depths[chain.order] + 1;
     const jumps = chain.jumps;
     for (let j = 0; j < jumps.length; j++) {
       const next = jumps[j];
@@ -88,6 +102,16 @@ export function chainsAtDepth(table: Table, depth: number): Chain[] {
       if (--waiting[next.order] === 0) ready.push(next);
     }
   }
+  return { chains, depths, circle: taken < chains.length };
+}
+
+/**
+ * The chains whose longest way from a built-in chain is `depth` jumps (and gotos),
+ * as nf_tables counts when it checks a table. Only for a table without a circle;
+ * chains that no built-in chain reaches are left out.
+ */
+export function chainsAtDepth(table: Table, depth: number, known: JumpDepths = jumpDepths(table)): Chain[] {
+  const { chains, depths } = known;
   return chains.filter((chain) => depths[chain.order] === depth);
 }
 
@@ -179,44 +203,8 @@ export function leadsTo(from: Chain, to: Chain): boolean {
  * Each cycle is reported once, by the rule that closes it. Rules are looked
  * at only when the chains' jumps have a cycle at all (tables almost never do).
  */
-export function findJumpCycles(table: Table): Rule[][] {
-  return hasCycle(table) ? cyclesByRule(table) : [];
-}
-
-/** Depth first over the chains' jumps, without recursion: the path in an array, each step's next jump in another. */
-function hasCycle(table: Table): boolean {
-  const ACTIVE = 1;
-  const DONE = 2;
-  const chains = numberChains(table);
-  const state = new Uint8Array(chains.length);
-  const path: Chain[] = [];
-  const at = new Int32Array(chains.length);
-  for (let i = 0; i < chains.length; i++) {
-    const root = chains[i];
-    if (root.jumps.length === 0 || state[root.order] !== 0) continue;
-    path.push(root);
-    at[0] = 0;
-    state[root.order] = ACTIVE;
-    while (path.length) {
-      const top = path.length - 1;
-      const chain = path[top];
-      if (at[top] >= chain.jumps.length) {
-        state[chain.order] = DONE;
-        path.pop();
-        continue;
-      }
-      const next = chain.jumps[at[top]++];
-      if (next.jumps.length === 0) continue;
-      const s = state[next.order];
-      if (s === ACTIVE) return true;
-      if (s === 0) {
-        state[next.order] = ACTIVE;
-        at[path.length] = 0;
-        path.push(next);
-      }
-    }
-  }
-  return false;
+export function findJumpCycles(table: Table, known: JumpDepths = jumpDepths(table)): Rule[][] {
+  return known.circle ? cyclesByRule(table) : [];
 }
 
 function cyclesByRule(table: Table): Rule[][] {

@@ -6,7 +6,7 @@ import { Diagnostic, diagnostic, DiagnosticCode, FixFacts, Severity, Span } from
 import { ExtensionSpec, Hook, HOOKS, hookList, NFT_JUMP_LEVELS } from '../knowledge';
 import { PROTOCOLS, protocolNumber } from '../knowledge/vocabulary';
 import type { OptionUse, RuleSpec } from '../syntax/command';
-import { chainsAtDepth, findJumpCycles, jumpedChain, levelsAbove, levelsBelow } from './graph';
+import { chainsAtDepth, findJumpCycles, JumpDepths, jumpDepths, jumpedChain, levelsAbove, levelsBelow } from './graph';
 import type { Chain, Rule, Table } from './ruleset';
 import { orList, t } from '../l10n';
 
@@ -72,8 +72,8 @@ function limitProblem(table: Table, chain: Chain, rule: Rule, limit: HookLimit, 
 }
 
 /** Loops between chains: the kernel refuses the table (ELOOP). Says whether there is one. */
-export function loopProblems(table: Table, diagnostics: Diagnostic[]): boolean {
-  const cycles = findJumpCycles(table);
+export function loopProblems(table: Table, diagnostics: Diagnostic[], known?: JumpDepths): boolean {
+  const cycles = findJumpCycles(table, known);
   for (const cycle of cycles) {
     const names = [...cycle.map((r) => r.chain), cycle[0].chain].join(' → ');
     const closing = cycle[cycle.length - 1];
@@ -88,8 +88,8 @@ export function loopProblems(table: Table, diagnostics: Diagnostic[]): boolean {
  * chain NFT_JUMP_LEVELS below a built-in chain; the legacy backend loads it, so
  * it is a warning. Reported once, on each jump out of a chain one level above.
  */
-function depthProblems(table: Table, diagnostics: Diagnostic[]): void {
-  for (const chain of chainsAtDepth(table, NFT_JUMP_LEVELS - 1)) {
+function depthProblems(table: Table, known: JumpDepths, diagnostics: Diagnostic[]): void {
+  for (const chain of chainsAtDepth(table, NFT_JUMP_LEVELS - 1, known)) {
     const rules = chain.rules;
     for (let k = 0; k < rules.length; k++) {
       const next = jumpedChain(rules[k]);
@@ -131,7 +131,9 @@ export function tableCommitProblems(table: Table, diagnostics: Diagnostic[]): vo
     const rules = chain.rules;
     for (let k = 0; k < rules.length; k++) ruleCommitProblems(table, chain, rules[k], diagnostics);
   });
-  if (!loopProblems(table, diagnostics)) depthProblems(table, diagnostics);
+  // One walk tells both whether the jumps close a circle and how deep each chain is.
+  const known = jumpDepths(table);
+  if (!loopProblems(table, diagnostics, known)) depthProblems(table, known, diagnostics);
 }
 
 function checkExtension(table: string, rule: RuleSpec, ext: ExtensionSpec, anchor: Span, options: OptionUse[], sink: Diagnostic[], limits: HookLimit[]): void {
