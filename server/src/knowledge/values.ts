@@ -353,9 +353,19 @@ function addressRange(text: string, ctx: ValueContext): ValueResult<AddressRange
 
 // ---- names and small grammars ---------------------------------------------
 
+/** The first of `words` that is `text` but for case, or undefined. */
+function sameIgnoringCase(words: readonly string[], text: string): string | undefined {
+  const lower = text.toLowerCase();
+  for (let k = 0; k < words.length; k++) if (words[k].toLowerCase() === lower) return words[k];
+  return undefined;
+}
+
 function enumValue(spec: { values: readonly string[]; ignoreCase?: boolean; prefix?: boolean }, text: string): ValueResult<string> {
-  const eq = spec.ignoreCase ? (a: string) => a.toLowerCase() === text.toLowerCase() : (a: string) => a === text;
-  const exact = spec.values.find(eq);
+  // Asked for every `--mode random`, `--ctstate`...: no closure per call.
+  const values = spec.values;
+  let exact: string | undefined;
+  if (spec.ignoreCase) exact = sameIgnoringCase(values, text);
+  else for (let k = 0; k < values.length && exact === undefined; k++) if (values[k] === text) exact = values[k];
   if (exact) return ok(exact);
   if (spec.prefix && text !== '') {
     const lower = text.toLowerCase();
@@ -548,11 +558,12 @@ export function checkValue(spec: ValueSpec, text: string, ctx: ValueContext): Va
   if (typeof spec === 'string') return SIMPLE[spec](text, ctx);
   switch (spec.kind) {
     case 'uint': {
-      const word = spec.words?.find((w) => w.toLowerCase() === text.toLowerCase());
+      const word = spec.words && sameIgnoringCase(spec.words, text);
       if (word) return ok(word);
       const v = uint(text, spec.min ?? 0, spec.max, spec.decimalOnly);
+      if (v !== undefined) return ok(v);
       const alternatives = spec.words ? ` or ${spec.words.map((w) => '`' + w + '`').join(', ')}` : '';
-      return v === undefined ? fail(t('`{0}` is not a number in {1}{2}', text, rangeText(spec.min ?? 0, spec.max), alternatives)) : ok(v);
+      return fail(t('`{0}` is not a number in {1}{2}', text, rangeText(spec.min ?? 0, spec.max), alternatives));
     }
     case 'uintRange': {
       const r = uintRange(text, spec.min ?? 0, spec.max);
