@@ -125,6 +125,22 @@ test('semantic tokens in a script: chain names where they are written, not the v
   ]);
 });
 
+test('a chain shows in each block that works on it, at its declaration there, else where a block first names it', async () => {
+  const text = [
+    '*filter', ':INPUT ACCEPT [0:0]', '-A INPUT -j web', '-A INPUT -j ACCEPT', '-N web', '-A web -j ACCEPT', 'COMMIT',
+    '*filter', '-A web -j DROP', '-A INPUT -j ACCEPT', '-N web', '-A web -j ACCEPT', ':INPUT ACCEPT [0:0]', 'COMMIT', '',
+  ].join('\n');
+  const symbols = outline(documentSymbols(await analyse(text), text));
+  assert.deepEqual(symbols.map((l) => l.replace(/ \(.*\)/, '')), [
+    'filter 0:0-6:6 @0:1-7',
+    '  INPUT 1:0-1:19 @1:1-6',
+    '  web 4:0-4:6 @4:3-6',
+    'filter 7:0-13:6 @7:1-7',
+    '  web 10:0-10:6 @10:3-6',
+    '  INPUT 12:0-12:19 @12:1-6',
+  ]);
+});
+
 test('the tokens of a document made without keeping its chain index are those of the index, also when a script names a chain on a line above the command', async () => {
   const script = '#!/bin/bash\nC=web\niptables -N web\niptables -A INPUT -j "$C"\n';
   for (const text of [SAVE, script]) {

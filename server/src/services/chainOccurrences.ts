@@ -194,9 +194,13 @@ class IndexBuilder {
   }
 
   finish(): ChainIndex {
-    const byPosition = (a: { span: Span }, b: { span: Span }) => a.span.line - b.span.line || a.span.start - b.span.start;
     return { occurrences: this.occurrences.sort(byPosition), targets: this.targets.sort(byPosition), unknown: this.unknown.sort(byPosition), shell: this.shell };
   }
+}
+
+/** Document order of things with a place. */
+export function byPosition(a: { span: Span }, b: { span: Span }): number {
+  return a.span.line - b.span.line || a.span.start - b.span.start;
 }
 
 const COMMAND_KIND: Partial<Record<NonNullable<Command['kind']>, OccurrenceKind>> = {

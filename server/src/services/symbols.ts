@@ -7,7 +7,7 @@ import type { Position, Span } from '../diagnostics';
 import type { Family } from '../knowledge';
 import type { Ruleset } from '../model/ruleset';
 import type { SourceText } from '../sourceText';
-import { ChainOccurrence, chainIndex, lineReader } from './chainOccurrences';
+import { byPosition, ChainOccurrence, lineReader, visitOccurrences } from './chainOccurrences';
 import { ruleCount, t } from '../l10n';
 
 export interface OutlineSymbol {
@@ -83,7 +83,7 @@ export function carryOver(base: DocumentAnalysis, patched: DocumentAnalysis): vo
 }
 
 function outlineOf(analysis: DocumentAnalysis, text: SourceText): OutlineSymbol[] {
-  const occurrences = chainIndex(analysis, text).occurrences.filter((o) => OWNS.has(o.kind));
+  const occurrences = ownerOccurrences(analysis, text);
   const lineEnd = lineLengths(lineReader(text));
   if (analysis.file) {
     const ruleset = analysis.rulesets[analysis.file.family];
@@ -112,6 +112,34 @@ function outlineOf(analysis: DocumentAnalysis, text: SourceText): OutlineSymbol[
       children: chainSymbols(inTable, analysis.rulesets[family], lineEnd),
     })),
   }));
+}
+
+/**
+ * The occurrences that say a chain is worked on here, in document order. Not from the chain index, which
+ * would be kept with the analysis (400k occurrences of a kube-proxy node's rules, 50 MB): navigation makes
+ * it when asked. A save file's outline shows a chain of a block at its declaration, else where it is first
+ * named: only those two of each are kept (a script's tables span every line that names one of their chains).
+ */
+function ownerOccurrences(analysis: DocumentAnalysis, text: SourceText): ChainOccurrence[] {
+  const owners: ChainOccurrence[] = [];
+  const blocks = analysis.file?.blocks;
+  let block = 0;
+  const kept = new Set<string>();
+  visitOccurrences(analysis, text, (o) => {
+    if (!OWNS.has(o.kind)) return;
+    if (blocks) {
+      // A save file's occurrences come block by block.
+      while (block + 1 < blocks.length && o.span.line > blocks[block + 1].header.line) block++;
+      const key = `${block} ${o.table} ${o.name}`;
+      const first = !kept.has(key);
+      const declaration = o.kind === 'declare' && !kept.has(`${key} declare`);
+      if (!first && !declaration) return;
+      kept.add(key);
+      if (o.kind === 'declare') kept.add(`${key} declare`);
+    }
+    owners.push(o);
+  });
+  return owners.sort(byPosition);
 }
 
 /** A family or a table of a script: from the first to the last line naming one of its chains. */
