@@ -252,3 +252,18 @@ test('a large document\'s worker keeps no text of the versions before the last: 
   // The worker's current text is pieces of the opened one and what was typed; a rule read again holds a copy of its line, not a slice of its version's text.
   assert.equal(await probe.textsOfLength(own, small.length), 2);
 });
+
+test('the main thread, which only passes messages on, keeps a small young generation; a large document\'s worker gets the large one its analysis needs', async () => {
+  const probe = heapProbe('young');
+  const own = await new LspClient().start({}, { command: probe.command });
+  after(() => own.stop());
+  const uri = 'file:///tmp/lsp-workers/young.rules';
+  await own.open(uri, text);
+  await own.diagnosticsOf(uri, 1, 120_000);
+  const young = await probe.youngGenerations(own);
+  // Two semi-spaces of 4 MB, where V8's default would keep 32 MB for the thread that holds the editor's texts.
+  assert.ok(young.main <= 8, `main thread: ${young.main} MB`);
+  // The analysis of 8k rules has grown its worker's young generation past the main thread's limit (the flag did not reach the workers).
+  assert.equal(young.workers.length, 2, 'the shared worker and the document\'s');
+  assert.ok(Math.max(...young.workers) > 8, `workers: ${young.workers.join(', ')} MB`);
+});

@@ -14,6 +14,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { SERVER_V8_FLAGS } from '../../server/src/node/v8Flags';
 import { SERVER_THREADS_REQUEST, ServerThreads } from '../../server/src/protocol/requests';
 import type { LspClient } from './lspClient';
 import { REPO } from './shared';
@@ -27,6 +28,8 @@ export interface HeapProbe {
   usedAfterCollection(client: LspClient): Promise<number>;
   /** How many flat strings of `length` to `length + 64` characters the heaps hold after a full collection (copies of a document's text). */
   textsOfLength(client: LspClient, length: number): Promise<number>;
+  /** MB of each thread's young generation (the memory V8 keeps for it, used or not): the main thread's, and the workers'. */
+  youngGenerations(client: LspClient): Promise<{ main: number; workers: number[] }>;
 }
 
 export function heapProbe(name: string, extra = ''): HeapProbe {
@@ -34,6 +37,8 @@ export function heapProbe(name: string, extra = ''): HeapProbe {
   const heapFile = `${probe}.heap`;
   // Present: each thread writes a heap snapshot and names it, instead of its heap's size.
   const snapshots = `${probe}.snapshots`;
+  // Present: each thread names its young generation's size instead.
+  const young = `${probe}.young`;
   writeFileSync(probe, `${extra}
 const { BroadcastChannel, isMainThread, threadId } = require('node:worker_threads');
 const channel = new BroadcastChannel(${JSON.stringify(heapFile)});
@@ -43,11 +48,12 @@ const measure = () => {
   const fs = require('node:fs');
   let figure = process.memoryUsage().heapUsed;
   if (fs.existsSync(${JSON.stringify(snapshots)})) figure = require('node:v8').writeHeapSnapshot(${JSON.stringify(`${probe}.`)} + threadId + '.heapsnapshot');
+  if (fs.existsSync(${JSON.stringify(young)})) figure = (isMainThread ? 'main:' : 'worker:') + require('node:v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
   fs.appendFileSync(${JSON.stringify(heapFile)}, threadId + ' ' + figure + '\\n');
 };
 channel.onmessage = measure;
 if (isMainThread) process.on('SIGUSR2', () => { channel.postMessage('measure'); measure(); });\n`);
-  const collect = async (client: LspClient, snapshot: boolean): Promise<string[]> => {
+  const collect = async (client: LspClient, snapshot: boolean, youngOnly = false): Promise<string[]> => {
     // A request is answered after every message sent before it (by the shared worker; small documents);
     // the server's threads are the main one, the shared worker and each large document's.
     await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: 'file:///none' }, position: { line: 0, character: 0 } });
@@ -56,13 +62,16 @@ if (isMainThread) process.on('SIGUSR2', () => { channel.postMessage('measure'); 
     rmSync(heapFile, { force: true });
     if (snapshot) writeFileSync(snapshots, '');
     else rmSync(snapshots, { force: true });
+    if (youngOnly) writeFileSync(young, '');
+    else rmSync(young, { force: true });
     process.kill(client.pid!, 'SIGUSR2');
     const lines = () => existsSync(heapFile) ? readFileSync(heapFile, 'utf8').trim().split('\n') : [];
     while (lines().length < threads) await new Promise((r) => setTimeout(r, 50));
     return lines().map((l) => l.slice(l.indexOf(' ') + 1));
   };
   return {
-    command: [process.execPath, '--expose-gc', '-r', probe, path.join(REPO, 'server', 'out', 'server.js')],
+    // With the Node flags the extension gives the server.
+    command: [process.execPath, ...SERVER_V8_FLAGS, '--expose-gc', '-r', probe, path.join(REPO, 'server', 'out', 'server.js')],
     async objectsAfterCollection(client) {
       let bytes = 0;
       for (const file of await collect(client, true)) {
@@ -73,6 +82,11 @@ if (isMainThread) process.on('SIGUSR2', () => { channel.postMessage('measure'); 
     },
     async usedAfterCollection(client) {
       return (await collect(client, false)).reduce((sum, used) => sum + Number(used), 0) / 2 ** 20;
+    },
+    async youngGenerations(client) {
+      const sizes = (await collect(client, false, true)).map((l) => l.split(':'));
+      const mb = (kind: string) => sizes.filter(([k]) => k === kind).map(([, bytes]) => Number(bytes) / 2 ** 20);
+      return { main: mb('main')[0], workers: mb('worker') };
     },
     async textsOfLength(client, length) {
       let count = 0;

@@ -10,7 +10,7 @@
 // serving worker ended as the new one starts: hover and completion are answered here from the
 // text alone until the new analysis is done.
 import { Worker } from 'node:worker_threads';
-import { SERVER_WORKER_YOUNG_GENERATION_MB, wholeAnalysisHeapGrowth } from '../node/v8Flags';
+import { SERVER_WORKER_YOUNG_GENERATION_MB, wholeAnalysisHeapGrowth, workerYoungGeneration } from '../node/v8Flags';
 import { CompletionParams, HoverParams, Message, MessageReader, MessageWriter, NotificationMessage, RequestMessage, ResponseMessage } from 'vscode-languageserver/node';
 import { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { documentKind } from '../analysis/document';
@@ -84,6 +84,7 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
   const shared = (): Link => sharedWorker ??= spawn();
 
   function spawn(uri?: string, doc?: TextDocument): Link {
+    workerYoungGeneration();
     const worker = new Worker(entry, { stdout: true, resourceLimits: { maxYoungGenerationSizeMb: SERVER_WORKER_YOUNG_GENERATION_MB } });
     // A worker's console must not reach the editor's channel (stdio is the protocol).
     worker.stdout.pipe(process.stderr);

@@ -7,7 +7,9 @@
 //   32 MB, 3.8-5.0 s with 16 MB). The server gives it to its worker threads
 //   only (`serverWorkerYoungGenerationMb`): its main thread holds texts, and
 //   the flag, which would override the workers' own limit, made its young
-//   generation 128 MB of memory too.
+//   generation 128 MB of memory too. The main thread, which passes messages
+//   on, has 4 MB semi-spaces (V8's default kept 32 MB of young generation):
+//   that flag is unset before a worker starts (`workerYoungGeneration`).
 // - The old generation grows by at most 2x its live size between full
 //   collections in the CLIs (V8 otherwise lets it reach 4x: a 700k-rule file
 //   peaked at 1.7 GB of which half was garbage), 1.25x in the server, where a
@@ -37,4 +39,12 @@ export function wholeAnalysisHeapGrowth(running: boolean): void {
   if (running === wholeAnalysis) return;
   wholeAnalysis = running;
   setFlagsFromString(running ? `--heap-growing-percent=${flags.serverWholeAnalysisHeapGrowingPercent}` : LEAN_HEAP_GROWTH);
+}
+
+/**
+ * The worker threads started from now on get the young generation their resource limits give: the
+ * main thread's own semi-space flag (`server`), which V8 reads as each heap is set up, would override it.
+ */
+export function workerYoungGeneration(): void {
+  setFlagsFromString('--max-semi-space-size=0');
 }
