@@ -34,8 +34,27 @@ export class RulesetBuilder {
   readonly ruleset: Ruleset;
   private readonly external: RegExp[];
   private pending: PendingJump[] = [];
-  /** Chains declared in the current block, with where: to explain "declared later". */
-  private declaredInBlock = new Map<string, Token>();
+  /**
+   * Where the chains created in the current block (`:NAME`, `-N`) were declared, in order: to
+   * explain "declared later". Filed by name only when a message asks (declaredInBlock): kube-proxy's
+   * nat block declares 55k chains and asks for none.
+   */
+  private declared: Token[] = [];
+  private declaredByName?: Map<string, Token>;
+
+  private declaring(token: Token): void {
+    this.declared.push(token);
+    this.declaredByName?.set(token.text, token);
+  }
+
+  /** The last declaration of the chain `name` in the current block. */
+  private declaredInBlock(name: string): Token | undefined {
+    if (!this.declaredByName) {
+      this.declaredByName = new Map();
+      for (const token of this.declared) this.declaredByName.set(token.text, token);
+    }
+    return this.declaredByName.get(name);
+  }
 
   constructor(
     family: Family,
@@ -114,7 +133,7 @@ export class RulesetBuilder {
         return;
       } else {
         table.chains.set(chainName, newChain(chainName, table.name, false, name));
-        this.declaredInBlock.set(chainName, name);
+        this.declaring(name);
       }
     }
     if (!policy || policy.text === '-') return;
@@ -216,7 +235,7 @@ export class RulesetBuilder {
           return [];
         }
         table.chains.set(chainToken.text, newChain(chainToken.text, table.name, false, chainToken));
-        this.declaredInBlock.set(chainToken.text, chainToken);
+        this.declaring(chainToken);
         return [];
       }
       case 'flush':
@@ -319,7 +338,7 @@ export class RulesetBuilder {
   }
 
   private reportMissing(table: Table, token: Token, creating: boolean): void {
-    const declared = this.declaredInBlock.get(token.text);
+    const declared = this.declaredInBlock(token.text);
     const later = declared && declared.line > token.line ? declared : undefined;
     if (later) {
       this.report('chain-not-in-table', token, t('chain `{0}` is only created further down (line {1}); iptables-restore needs it before this line', token.text, later.line + 1));
@@ -435,7 +454,7 @@ export class RulesetBuilder {
     this.missing = [];
     for (const p of this.pending) {
       const name = p.token.text;
-      const later = this.declaredInBlock.get(name);
+      const later = this.declaredInBlock(name);
       const verb = p.goto ? t('goes to') : t('jumps to');
       if (later && p.table.chains.has(name)) {
         this.report('undefined-jump', p.token, t('this rule {0} `{1}` before the chain is created (line {2}): iptables-restore fails here; declare the chain at the top of the table', verb, name, later.line + 1));
@@ -451,7 +470,8 @@ export class RulesetBuilder {
       }
     }
     this.pending = [];
-    this.declaredInBlock = new Map();
+    this.declared = [];
+    this.declaredByName = undefined;
   }
 
   // ---- scripts: each iptables command is its own commit, from an empty ruleset ----
