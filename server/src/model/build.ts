@@ -878,7 +878,7 @@ function restoreChains(table: Table, saved: ReturnType<typeof snapshotChains>): 
 
 /** Every chain with the same fields in the same order: one object shape for the walks over tens of thousands. */
 function newChain(name: string, table: string, builtin: boolean, declaration?: Token): Chain {
-  return { name, table, builtin, policy: builtin ? 'ACCEPT' : undefined, policyToken: undefined, declaration, rules: [], references: [], hooks: new HookSet(), jumps: [], order: 0, jumpRef: undefined, gotoRef: undefined };
+  return { name, table, builtin, policy: builtin ? 'ACCEPT' : undefined, policyToken: undefined, declaration, rules: [], references: [], hooks: HookSet.from(0), jumps: [], order: 0, jumpRef: undefined, gotoRef: undefined };
 }
 
 function where(token: Token | undefined): string {

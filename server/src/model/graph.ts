@@ -4,6 +4,7 @@
 // Each rule's jump is followed once, and no walk recurses: a table of 160k
 // rules, or chains that jump one to the next thousands deep, stay cheap.
 import type { Hook } from '../knowledge';
+import { HookSet } from './hookSet';
 import type { Chain, Rule, Table } from './ruleset';
 
 // Passes over every chain or rule are index loops and Map.forEach: code that runs once over
@@ -34,11 +35,11 @@ export function reachFromHooks(table: Table): void {
   // Each chain's set of hooks emptied in place, and the built-in chains (five at most) kept aside.
   const builtins: Chain[] = [];
   table.chains.forEach((chain) => {
-    chain.hooks.bits = 0;
+    chain.hooks = HookSet.from(0);
     if (chain.builtin) builtins.push(chain);
   });
   for (const chain of builtins) {
-    chain.hooks.add(chain.name as Hook);
+    chain.hooks = chain.hooks.with(chain.name as Hook);
     const bit = chain.hooks.bits;
     const queue = [chain];
     while (queue.length) {
@@ -46,7 +47,7 @@ export function reachFromHooks(table: Table): void {
       for (let i = 0; i < jumps.length; i++) {
         const next = jumps[i];
         if (!next.builtin && (next.hooks.bits & bit) === 0) {
-          next.hooks.bits |= bit;
+          next.hooks = HookSet.from(next.hooks.bits | bit);
           queue.push(next);
         }
       }
@@ -175,7 +176,7 @@ export function spreadHooks(bits: number, to: Chain, gained: Chain[]): void {
   while (queue.length) {
     const chain = queue.pop()!;
     if (chain.builtin || (chain.hooks.bits | bits) === chain.hooks.bits) continue;
-    chain.hooks.bits |= bits;
+    chain.hooks = HookSet.from(chain.hooks.bits | bits);
     gained.push(chain);
     for (const next of chain.jumps) queue.push(next);
   }

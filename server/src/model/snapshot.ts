@@ -166,7 +166,7 @@ export function rulesetFromSnapshot(s: RulesetSnapshot): Ruleset {
   for (const t of s.tables) {
     const table: Table = { name: t.name, spec: findTable(t.name), chains: new Map(), fragment: t.fragment };
     for (const c of t.chains) {
-      const hooks = new HookSet(c.hooks);
+      const hooks = HookSet.from(c.hooks);
       const chain: Chain = c.lines
         ? new LineChain(c.name, t.name, c.builtin, hooks, table, s.family, c.lines)
         : { name: c.name, table: t.name, builtin: c.builtin, rules: [], references: [], hooks, jumps: [], order: 0, jumpRef: undefined, gotoRef: undefined };

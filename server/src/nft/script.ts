@@ -56,7 +56,7 @@ export function nftCommandRule(command: Command, family: Family, tableName: stri
   const chainName = command.chain?.text ?? '';
   const chain = table?.chains.get(chainName);
   const map = table ? tableChainNames(table) : undefined;
-  const hooks = chain?.hooks ?? (isBuiltinChain(tableName as TableName, chainName) ? HookSet.of([chainName as Hook]) : new HookSet());
+  const hooks = chain?.hooks ?? (isBuiltinChain(tableName as TableName, chainName) ? HookSet.of([chainName as Hook]) : HookSet.from(0));
   const nameOf = (name: string) => (map ? map.get(name) : chainNames([name]).get(name));
   return translateRule(command.rule, {
     family,
