@@ -138,7 +138,7 @@ class TableFacts {
 
   /** What a packet may carry changed after it meets this rule and goes on to the next (CHANGE bits). */
   changesBy(rule: Rule): number {
-    return rule.facts.head.symbolic || this.broken(rule) ? ANY_CHANGE : this.targetChanges(rule);
+    return rule.facts.symbolic || this.broken(rule) ? ANY_CHANGE : this.targetChanges(rule);
   }
 
   /** changesBy for a rule known to be neither symbolic nor broken. */
@@ -209,7 +209,7 @@ class TableFacts {
       const goto = (target.kind === 'chain' || target.kind === 'unresolved') && target.goto;
       if (target.kind === 'chain' && this.changes[this.numberOf(target.chain)] < 0) {
         // What changesBy would look into: a goto's chain, or a jump's that may come back.
-        const entered = goto || !(rule.facts.head.symbolic || this.broken(rule) || this.alwaysStops(target.chain));
+        const entered = goto || !(rule.facts.symbolic || this.broken(rule) || this.alwaysStops(target.chain));
         if (entered) return target.chain;
       }
       frame.bits |= !goto ? this.changesBy(rule) : target.kind === 'chain' ? this.changes[target.chain.order] : ANY_CHANGE;
@@ -284,7 +284,7 @@ class TableFacts {
     for (; frame.at < rules.length; frame.at++) {
       const rule = rules[frame.at];
       const target = rule.target;
-      if (rule.facts.head.symbolic || this.broken(rule)) return undefined;
+      if (rule.facts.symbolic || this.broken(rule)) return undefined;
       if ((target.kind === 'verdict' && target.name === 'RETURN') || ((target.kind === 'chain' || target.kind === 'unresolved') && target.goto)) return undefined;
       if (!unconditional(rule) || !this.trusted(rule)) continue;
       if (target.kind === 'chain' && this.stoppers[this.numberOf(target.chain)] === undefined) {
@@ -451,7 +451,7 @@ class ChainReview {
     const rules = chain.rules;
     for (let at = 0; at < rules.length; at++) {
       const rule = rules[at];
-      const understood = !rule.facts.head.symbolic && !broken(rule);
+      const understood = !rule.facts.symbolic && !broken(rule);
       if (understood) {
         const shape = rule.shape;
         const copy = this.copyOf(rule, shape.print);
@@ -822,7 +822,7 @@ const diagnosticKey = (d: Diagnostic) => `${d.code}|${d.span.line}|${d.span.star
 function brokenBy(diagnostics: readonly Diagnostic[]): (rule: Rule) => boolean {
   const errorLines = new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.span.line));
   // Without errors only a rule without a flag is left out: asked without the token a rule file's head makes for its flag.
-  if (errorLines.size === 0) return (rule) => !sameFlagPlace(rule.facts.head, rule.facts.head);
+  if (errorLines.size === 0) return (rule) => !rule.facts.flagged;
   return (rule) => {
     const flag = rule.facts.head.flag;
     return !flag || errorLines.has(flag.line);

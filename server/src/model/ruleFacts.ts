@@ -5,7 +5,7 @@
 // are parsed again from its line when a service asks for them.
 import type { Diagnostic } from '../diagnostics';
 import type { Family } from '../knowledge';
-import { Command, CommandHead, Criterion, hasOption, headOf, MatchUse, RuleSpec, TargetUse } from '../syntax/command';
+import { Command, CommandHead, Criterion, hasOption, headOf, MatchUse, RuleSpec, sameFlagPlace, TargetUse } from '../syntax/command';
 import type { CommandLine, CommandSource } from '../syntax/saveFile';
 import { commandCommitChecks, HookLimit } from './kernelChecks';
 import type { Ruleset } from './ruleset';
@@ -49,7 +49,8 @@ export class RuleFacts extends CompactShape {
   private readonly more: RareFacts;
 
   constructor(work: Shape, head: CommandHead, origin: CommandSource, more: RareFacts, starts: number) {
-    super(work, starts << SHAPE_BITS);
+    // What the dead-rule review asks of every rule's head, kept in the bits: the head is another object to fetch.
+    super(work, (starts | (head.symbolic ? SYMBOLIC : 0) | (sameFlagPlace(head, head) ? FLAGGED : 0)) << SHAPE_BITS);
     this.head = head;
     this.origin = origin;
     this.more = more;
@@ -70,8 +71,16 @@ export class RuleFacts extends CompactShape {
   get input(): Criterion | undefined { return this.more.input; }
   get output(): Criterion | undefined { return this.more.output; }
   /** What loading the rule makes the kernel start: STARTS bits. */
-  get starts(): number { return this.bits >>> SHAPE_BITS; }
+  get starts(): number { return (this.bits >>> SHAPE_BITS) & (STARTS.conntrack | STARTS.defrag); }
+  /** The head's `symbolic`: words only a running script knows decide what the command is. */
+  get symbolic(): boolean { return ((this.bits >>> SHAPE_BITS) & SYMBOLIC) !== 0; }
+  /** The command has its flag (`-A`, `-I`...): a rule without one is not what it was meant to be. */
+  get flagged(): boolean { return ((this.bits >>> SHAPE_BITS) & FLAGGED) !== 0; }
 }
+
+// RuleFacts' bits above the shape's: STARTS, then these.
+const SYMBOLIC = 4;
+const FLAGGED = 8;
 
 /** What a rule can make the kernel start (ExtensionSpec.starts), as bits. */
 export const STARTS = { conntrack: 1, defrag: 2 } as const;
