@@ -61,6 +61,12 @@ class MemoryPhases {
   }
 }
 
+/** The Node flags a build of the server starts with: those its build wrote into its `#!` line (another build's may differ from this one's). */
+function flagsOf(server: string): readonly string[] {
+  const first = readFileSync(server, 'utf8').slice(0, 500).split('\n')[0];
+  return first.startsWith('#!') ? first.split(' ').filter((w) => w.startsWith('--')) : SERVER_V8_FLAGS;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
@@ -90,7 +96,7 @@ async function main(): Promise<void> {
   }
 
   // Started as the extension starts it: with its Node flags.
-  const client = await new LspClient().start({}, { command: [process.execPath, ...SERVER_V8_FLAGS, server] });
+  const client = await new LspClient().start({}, { command: [process.execPath, ...flagsOf(server), server] });
   const uri = 'file:///bench/kube-proxy.rules';
   const phases = new MemoryPhases(client.pid);
   try {

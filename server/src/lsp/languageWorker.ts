@@ -32,7 +32,7 @@ import type { ContextSource } from '../services/cursorContext';
 import { quickFixes } from '../services/quickFixes';
 import { chainIndex } from '../services/chainOccurrences';
 import { definition, HighlightKind, highlights, prepareRename, references, rename } from '../services/navigation';
-import { carryTokens, documentTokens, SEMANTIC_TOKEN_LEGEND, tokenEdits } from '../services/semanticTokens';
+import { carryTokens, documentTokens, numbers, SEMANTIC_TOKEN_LEGEND, tokenEdits } from '../services/semanticTokens';
 import { carryOver, documentSymbols, foldingRanges, OutlineSymbol } from '../services/symbols';
 import { compareWithLive } from '../services/compareLive';
 import { runPacketTests } from '../services/packetTests';
@@ -533,7 +533,7 @@ async function tokensAnswer(uri: string, previousResultId?: string): Promise<Sem
   // Unique among the server's workers: a document's next worker does not have this one's tokens.
   const resultId = `${threadId}.${++tokenAnswers}`;
   sentTokens.set(uri, { resultId, data });
-  return last && last.resultId === previousResultId ? { resultId, edits: tokenEdits(last.data, data) } : { resultId, data: Array.from(data) };
+  return last && last.resultId === previousResultId ? { resultId, edits: tokenEdits(last.data, data) } : { resultId, data: numbers(data) };
 }
 
 // The trace panel: the rulesets of a document for the engine in the webview, and lenses that open it.

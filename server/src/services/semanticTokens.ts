@@ -20,7 +20,17 @@ const DEFAULT_LIBRARY = 1 << SEMANTIC_TOKEN_LEGEND.tokenModifiers.indexOf('defau
 
 /** The tokens of a document in LSP's relative encoding (5 numbers per token). */
 export function semanticTokens(index: ChainIndex): number[] {
-  return Array.from(encoded(placesOf(index.occurrences)));
+  return numbers(encoded(placesOf(index.occurrences)));
+}
+
+/**
+ * Typed-array tokens as the array of numbers an LSP answer holds, made at its size: Array.from grows
+ * the array as it reads (for the 1.6M numbers of a kube-proxy node's rules: 54 MB and 0.36 s, against 13 MB and 40 ms).
+ */
+export function numbers(data: ArrayLike<number>, from = 0, to = data.length): number[] {
+  const out: number[] = new Array(to - from);
+  for (let i = from; i < to; i++) out[i - from] = data[i];
+  return out;
 }
 
 /** Tokens where they are: line, start, length and modifiers, four numbers each, in document order (400k tokens in a kube-proxy node's rules). */
@@ -118,7 +128,7 @@ export function tokenEdits(before: ArrayLike<number>, after: ArrayLike<number>):
   let end = 0;
   while (end < shorter - start && before[before.length - 1 - end] === after[after.length - 1 - end]) end++;
   if (start === before.length && start === after.length) return [];
-  return [{ start, deleteCount: before.length - start - end, data: Array.from({ length: after.length - start - end }, (_, k) => after[start + k]) }];
+  return [{ start, deleteCount: before.length - start - end, data: numbers(after, start, after.length - end) }];
 }
 
 /**
