@@ -124,18 +124,19 @@ function ownerOccurrences(analysis: DocumentAnalysis, text: SourceText): ChainOc
   const owners: ChainOccurrence[] = [];
   const blocks = analysis.file?.blocks;
   let block = 0;
-  const kept = new Set<string>();
+  /** The chains of the block being read (its table's): named (1), declared too (2). */
+  let kept = new Map<string, 1 | 2>();
   visitOccurrences(analysis, text, (o) => {
     if (!OWNS.has(o.kind)) return;
     if (blocks) {
       // A save file's occurrences come block by block.
-      while (block + 1 < blocks.length && o.span.line > blocks[block + 1].header.line) block++;
-      const key = `${block} ${o.table} ${o.name}`;
-      const first = !kept.has(key);
-      const declaration = o.kind === 'declare' && !kept.has(`${key} declare`);
-      if (!first && !declaration) return;
-      kept.add(key);
-      if (o.kind === 'declare') kept.add(`${key} declare`);
+      while (block + 1 < blocks.length && o.span.line > blocks[block + 1].header.line) {
+        block++;
+        kept = new Map();
+      }
+      const seen = kept.get(o.name);
+      if (seen === 2 || (seen === 1 && o.kind !== 'declare')) return;
+      kept.set(o.name, o.kind === 'declare' ? 2 : 1);
     }
     owners.push(o);
   });
