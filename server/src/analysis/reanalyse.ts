@@ -375,7 +375,7 @@ function rulesOf(chain: Chain, facts: RuleFacts): Rule[] | undefined {
 function replaceRules(chain: Chain, old: Rule[], facts: RuleFacts, statement: CommandLine): Rule[] {
   const pairs = addressPairs(facts, statement.context.family) ?? [undefined];
   const at = chain.rules.indexOf(old[0]);
-  const rules = pairs.map((pair, k) => chainRule(old[k].table, old[k].chain, old[k].index, old[k].target, facts, pair));
+  const rules = pairs.map((pair, k) => chainRule(old[k].chain, old[k].index, old[k].target, facts, pair));
   rules.forEach((rule, k) => {
     chain.rules[at + k] = rule;
     const target = rule.target.kind === 'chain' ? rule.target.chain : undefined;
@@ -494,7 +494,7 @@ function shiftedAnalysis(base: Patchable, text: SourceText, options: AnalysisOpt
     if (!chain || facts.lists || !declaredAbove(chain, from)) return undefined;
     const target = targetRef(table, statement.head);
     if (target.kind === 'unresolved' || (target.kind === 'chain' && (target.chain.builtin || !declaredAbove(target.chain, from)))) return undefined;
-    changeOf(chain).added.push(new ChainRule(table.name, chain.name, 0, target, facts));
+    changeOf(chain).added.push(new ChainRule(chain.name, 0, target, facts));
   }
   // A chain's new rules, and whether it jumps to the same chains (else hooks, loops and unused chains may change: the whole analysis).
   const patched = new Map<Chain, Rule[]>();

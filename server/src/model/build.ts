@@ -7,7 +7,7 @@ import {
   ExtensionSpec, Family, POLICIES, STANDARD_TARGETS, TABLES, findTable, isBuiltinChain, isStandardTarget, targetsFor,
 } from '../knowledge';
 import { chainPattern } from '../knowledge/wellKnownChains';
-import type { Command, CommandHead } from '../syntax/command';
+import { type Command, type CommandHead, headOf } from '../syntax/command';
 import type { CommandSource, SaveFile, Statement, TableBlock } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
 import { added, leadsTo, linkChains, reachFromHooks, spreadHooks } from './graph';
@@ -426,16 +426,16 @@ export class RulesetBuilder {
       return [rule];
     }
     if (adding) this.listed += lists.count;
-    return addressPairs(rule.facts, this.ruleset.family)!.map((pair) => new PairRule(rule.table, rule.chain, rule.index, rule.target, rule.facts, pair));
+    return addressPairs(rule.facts, this.ruleset.family)!.map((pair) => new PairRule(rule.chain, rule.index, rule.target, rule.facts, pair));
   }
 
   /** A rule as a command describes it, only to compare with existing ones (-D, -C). */
   private ruleLike(table: Table, chain: Chain, facts: RuleFacts): Rule {
-    return new ChainRule(table.name, chain.name, 0, targetRef(table, facts.head), facts);
+    return new ChainRule(chain.name, 0, targetRef(table, facts.head), facts);
   }
 
   private makeRule(table: Table, chain: Chain, facts: RuleFacts): Rule {
-    const rule = new ChainRule(table.name, chain.name, 0, NO_TARGET, facts);
+    const rule = new ChainRule(chain.name, 0, NO_TARGET, facts);
     const head = facts.head;
     if (head.targetName === undefined) return rule;
     const target = targetRef(table, head);
@@ -511,7 +511,7 @@ export class RulesetBuilder {
    * Diagnostics go to `sink`; the result says whether iptables succeeds.
    * `source`: what the rules it makes keep of it (a script's call: its head, and its words when asked for).
    */
-  runCommand(command: Command, sink: Diagnostic[], source: CommandSource & { head?: CommandHead } = { command }): boolean {
+  runCommand(command: Command, sink: Diagnostic[], source: CommandSource = { command, head: headOf(command) }): boolean {
     this.sink = sink;
     try {
       return this.runScriptCommand(command, source);
@@ -520,11 +520,11 @@ export class RulesetBuilder {
     }
   }
 
-  private runScriptCommand(command: Command, source: CommandSource & { head?: CommandHead }): boolean {
+  private runScriptCommand(command: Command, source: CommandSource): boolean {
     if (command.printsOnly) return !hasError(this.sink);
     if (!command.kind || hasError(this.sink)) return false;
     const tableName = command.table?.text ?? 'filter';
-    const facts = factsOf(command, source, tableName, this.ruleset.family, source.head);
+    const facts = factsOf(command, source, tableName, this.ruleset.family);
     if (command.table?.unknown) return true;
     if (!findTable(tableName)) {
       this.report('unknown-table', command.table!, t('there is no table `{0}`; the tables are filter, nat, mangle, raw and security', tableName));

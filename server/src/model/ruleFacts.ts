@@ -4,8 +4,8 @@
 // per address pair. A rule read from a file keeps these, not its words, which
 // are parsed again from its line when a service asks for them.
 import type { Diagnostic } from '../diagnostics';
-import type { Family } from '../knowledge';
-import { Command, CommandHead, Criterion, hasOption, headOf, MatchUse, RuleSpec, sameFlagPlace, TargetUse } from '../syntax/command';
+import { type Family, TABLES } from '../knowledge';
+import { Command, CommandHead, Criterion, hasOption, MatchUse, RuleSpec, sameFlagPlace, TargetUse } from '../syntax/command';
 import type { CommandLine, CommandSource } from '../syntax/saveFile';
 import { commandCommitChecks, HookLimit } from './kernelChecks';
 import type { Ruleset } from './ruleset';
@@ -43,17 +43,27 @@ interface RareFacts {
  * instead of two of twenty.
  */
 export class RuleFacts extends CompactShape {
-  readonly head: CommandHead;
   /** The whole command: the command itself in a script, its line (parsed again) in a file. */
   readonly origin: CommandSource;
   private readonly more: RareFacts;
 
-  constructor(work: Shape, head: CommandHead, origin: CommandSource, more: RareFacts, starts: number) {
+  constructor(work: Shape, origin: CommandSource, table: string, more: RareFacts, starts: number) {
     // What the dead-rule review asks of every rule's head, kept in the bits: the head is another object to fetch.
-    super(work, (starts | (head.symbolic ? SYMBOLIC : 0) | (sameFlagPlace(head, head) ? FLAGGED : 0)) << SHAPE_BITS);
-    this.head = head;
+    const head = origin.head;
+    const flags = starts | (head.symbolic ? SYMBOLIC : 0) | (sameFlagPlace(head, head) ? FLAGGED : 0);
+    super(work, (flags | (TABLE_NAMES.indexOf(table) + 1) * TABLE) << SHAPE_BITS);
     this.origin = origin;
     this.more = more;
+  }
+
+  /** What the command does (its origin's). */
+  get head(): CommandHead {
+    return this.origin.head;
+  }
+
+  /** The table the facts were worked out for (undefined for a table the kernel does not have: no rule is made there). */
+  get table(): string | undefined {
+    return TABLE_NAMES[((this.bits >>> SHAPE_BITS) / TABLE | 0) - 1];
   }
 
   /** The packets the command matches (for `-s a,b`, each pair has a shape of its own). */
@@ -78,9 +88,11 @@ export class RuleFacts extends CompactShape {
   get flagged(): boolean { return ((this.bits >>> SHAPE_BITS) & FLAGGED) !== 0; }
 }
 
-// RuleFacts' bits above the shape's: STARTS, then these.
+// RuleFacts' bits above the shape's: STARTS, then these, then the table's place in TABLES plus one.
 const SYMBOLIC = 4;
 const FLAGGED = 8;
+const TABLE = 16;
+const TABLE_NAMES: readonly string[] = TABLES.map((t) => t.name);
 
 /** What a rule can make the kernel start (ExtensionSpec.starts), as bits. */
 export const STARTS = { conntrack: 1, defrag: 2 } as const;
@@ -92,7 +104,7 @@ const LIMITS: HookLimit[] = [];
 /** The rare facts of nearly every rule: none, or only its target's own hook limit. */
 const PLAIN: RareFacts = Object.freeze({ problems: NONE, limits: NONE, lists: undefined, input: undefined, output: undefined });
 
-export function factsOf(command: Command, source: CommandSource, table: string, family: Family, head: CommandHead = headOf(command)): RuleFacts {
+export function factsOf(command: Command, source: CommandSource, table: string, family: Family): RuleFacts {
   const spec = command.rule;
   // Filled for the few rules that have problems or hook limits, copied out of these then.
   const problems = PROBLEMS;
@@ -103,7 +115,7 @@ export function factsOf(command: Command, source: CommandSource, table: string, 
   const output = spec.outInterface;
   const more = problems.length === 0 && lists === undefined && input === undefined && output === undefined ? plainFacts(limits)
     : { problems: problems.length ? problems.splice(0) : NONE, limits: limits.length ? limits.splice(0) : NONE, lists, input, output };
-  return new RuleFacts(workOutShape(spec, undefined, family), head, source, more, startsOf(spec));
+  return new RuleFacts(workOutShape(spec, undefined, family), source, table, more, startsOf(spec));
 }
 
 /** The rare facts of a rule with nothing rare but `limits` (taken out of it): one object for all the rules with only a target's own limit (a DNAT's). */
@@ -191,7 +203,7 @@ function isList(c: Criterion | undefined): boolean {
 
 /** The facts of a line just parsed, kept with the line (a document's next version reuses unchanged lines). */
 export function rememberFacts(statement: CommandLine, command: Command): void {
-  statement.facts = factsOf(command, statement, statement.context.table, statement.context.family, statement.head);
+  statement.facts = factsOf(command, statement, statement.context.table, statement.context.family);
 }
 
 export function lineFacts(statement: CommandLine): RuleFacts {

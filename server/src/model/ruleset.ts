@@ -90,12 +90,16 @@ export interface Rule {
  */
 export class ChainRule implements Rule {
   constructor(
-    public table: string,
     public chain: string,
     public index: number,
     public target: TargetRef,
     public facts: RuleFacts,
   ) {}
+
+  /** Its facts were worked out for its table. */
+  get table(): string {
+    return this.facts.table!;
+  }
 
   get command(): Command {
     return this.facts.origin.command;
@@ -115,14 +119,14 @@ export class ChainRule implements Rule {
 }
 
 /** A rule of a chain, of one address pair when `pair` is given. */
-export function chainRule(table: string, chain: string, index: number, target: TargetRef, facts: RuleFacts, pair: AddressPair | undefined): ChainRule {
-  return pair ? new PairRule(table, chain, index, target, facts, pair) : new ChainRule(table, chain, index, target, facts);
+export function chainRule(chain: string, index: number, target: TargetRef, facts: RuleFacts, pair: AddressPair | undefined): ChainRule {
+  return pair ? new PairRule(chain, index, target, facts, pair) : new ChainRule(chain, index, target, facts);
 }
 
 /** One kernel rule of `-s a,b -d c,d`: its pair of addresses, and what it matches. */
 export class PairRule extends ChainRule {
-  constructor(table: string, chain: string, index: number, target: TargetRef, facts: RuleFacts, private readonly pair: AddressPair) {
-    super(table, chain, index, target, facts);
+  constructor(chain: string, index: number, target: TargetRef, facts: RuleFacts, private readonly pair: AddressPair) {
+    super(chain, index, target, facts);
   }
 
   override get addresses(): AddressPair {

@@ -17,7 +17,7 @@
 // rule starts conntrack) comes worked out.
 import type { Span } from '../diagnostics';
 import { findTable, Family } from '../knowledge';
-import { Command, parseCommand, RuleSpec } from '../syntax/command';
+import { Command, headOf, parseCommand, RuleSpec } from '../syntax/command';
 import { CommandLine, readCommandLine } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
 import { targetRef } from './build';
@@ -180,9 +180,9 @@ export function rulesetFromSnapshot(s: RulesetSnapshot): Ruleset {
       table.chains.get(c.name)!.rules = c.rules.map((r) => {
         // Not restore input: a script's words may carry `-t`; the table is the context either way.
         const command = parseCommand(r.words.map(tokenOf), { family: s.family, restore: false, table: t.name }, []);
-        const facts = factsOf(command, { command }, t.name, s.family);
+        const facts = factsOf(command, { command, head: headOf(command) }, t.name, s.family);
         const pair = r.addresses && addressPair(facts, s.family, r.addresses.source, r.addresses.destination);
-        return chainRule(t.name, c.name, 0, targetRef(table, facts.head), facts, pair);
+        return chainRule(c.name, 0, targetRef(table, facts.head), facts, pair);
       });
     }
     // A script's chains are linked as built; a save file's come with their hooks and nothing else needs the links.
@@ -259,7 +259,7 @@ class LineRule implements Rule {
 
   get facts(): RuleFacts {
     const { statement, command } = this.parsed();
-    return this.known ??= factsOf(command, statement, this.owner.name, this.family, statement.head);
+    return this.known ??= factsOf(command, statement, this.owner.name, this.family);
   }
 
   get target(): TargetRef {

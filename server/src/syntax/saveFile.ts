@@ -24,6 +24,8 @@ export interface ChainDeclaration {
 /** Anything that can give a whole parsed command, now or by parsing it again. */
 export interface CommandSource {
   readonly command: Command;
+  /** What the command does, kept without its words. */
+  readonly head: CommandHead;
 }
 
 /**
