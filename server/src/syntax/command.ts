@@ -190,30 +190,40 @@ class LineHead implements CommandHead {
   readonly kind?: CommandKind;
   /** Moved by a re-analysis when lines are added or removed above it (moveHead). */
   line: number;
-  readonly goto: boolean;
-  private readonly flagText?: string;
   private readonly flagStart: number;
   readonly chainName?: string;
   private readonly chainStart: number;
   readonly targetName?: string;
   private readonly targetStart: number;
   readonly targetSpec: TargetHead['spec'];
-  private readonly rare?: RareFields;
+  /** Also `-g` and a flag not written as its letter (`--append`): kept for each of 700k rules, a head is eight fields. */
+  private readonly rare?: RareLineFields;
 
   constructor(command: Command) {
     const { flag, chain } = command;
     const target = command.rule.target;
     this.kind = command.kind;
     this.line = (flag ?? chain ?? target?.nameToken)?.line ?? 0;
-    this.goto = target?.goto ?? false;
-    this.flagText = flag?.text;
     this.flagStart = flag?.start ?? 0;
     this.chainName = chain?.text;
     this.chainStart = chain?.start ?? 0;
     this.targetName = target?.name;
     this.targetStart = target?.nameToken.start ?? 0;
     this.targetSpec = target?.spec;
-    this.rare = rareFields(command);
+    const goto = target?.goto ?? false;
+    const flagText = flag && flag.text !== shortFlag(command.kind) ? flag.text : undefined;
+    const { ruleNumber, newName, policy, table, otherFamily } = command;
+    this.rare = ruleNumber || newName || policy || table || otherFamily || goto || flagText
+      ? { ruleNumber, newName, policy, table, otherFamily, goto, flagText } : undefined;
+  }
+
+  get goto(): boolean {
+    return this.rare?.goto ?? false;
+  }
+
+  /** The flag as written: its letter (a command's flag and kind come together), else kept aside. */
+  private get flagText(): string | undefined {
+    return this.rare?.flagText ?? shortFlag(this.kind);
   }
 
   get flag(): Token | undefined {
@@ -243,6 +253,15 @@ class LineHead implements CommandHead {
   private token(text: string | undefined, start: number): Token | undefined {
     return text === undefined ? undefined : { text, line: this.line, start, end: start + text.length };
   }
+}
+
+type RareLineFields = RareFields & { goto: boolean; flagText?: string };
+
+/** `-A` for append...: the spelling most heads' flags have (see shortOption in restoreWords.ts: one string each). */
+const SHORT_FLAGS = new Map<CommandKind | undefined, string>(Object.entries(COMMANDS).map(([letter, kind]) => [kind, '-' + letter]));
+
+function shortFlag(kind: CommandKind | undefined): string | undefined {
+  return SHORT_FLAGS.get(kind);
 }
 
 /**

@@ -34,20 +34,32 @@ export interface CommandSource {
  * would otherwise keep millions of words in memory.
  */
 export class CommandLine implements CommandSource {
-  readonly kind = 'command';
+  /** On the prototype (below), like what few lines have (`placed`): a 160k-rule file keeps one of these per rule. */
+  declare readonly kind: 'command';
+  private readonly placed?: { readonly column: number; readonly counters?: Token };
 
   constructor(
     /** Moved by a re-analysis when lines are added or removed above it (analysis/reanalyse.ts). */
     public line: number,
-    /** Where the line's text starts (a heredoc's lines are shifted in their script). */
-    readonly column: number,
+    column: number,
     /** The line as written. */
     readonly text: string,
     readonly context: ParseContext,
     readonly head: CommandHead,
-    /** A `[packets:bytes]` prefix. */
-    readonly counters?: Token,
-  ) {}
+    counters?: Token,
+  ) {
+    this.placed = column !== 0 || counters ? { column, counters } : undefined;
+  }
+
+  /** Where the line's text starts (a heredoc's lines are shifted in their script). */
+  get column(): number {
+    return this.placed?.column ?? 0;
+  }
+
+  /** A `[packets:bytes]` prefix. */
+  get counters(): Token | undefined {
+    return this.placed?.counters;
+  }
 
   /** What a later stage worked out from the line (model/ruleFacts.ts), kept with it for the next analysis. */
   facts: unknown = undefined;
@@ -62,6 +74,8 @@ export class CommandLine implements CommandSource {
     return command;
   }
 }
+
+Object.defineProperty(CommandLine.prototype, 'kind', { value: 'command' });
 
 const RECENT = new Map<CommandLine, Command>();
 
