@@ -404,3 +404,12 @@ test('a rule line added or removed that changes packets (a MARK) redoes the revi
   assert.ok(added, 'patched');
   assert.deepEqual(added.diagnostics, base.diagnostics);
 });
+
+test('a file with a table in two blocks is analysed whole after a rule line is added, not patched', () => {
+  const lines = ['*filter', ':INPUT ACCEPT [0:0]', '-A INPUT -j ACCEPT', 'COMMIT', '*filter', '-A INPUT -s 10.0.0.1 -j DROP', 'COMMIT', ''];
+  const base = analyseSaveText(lines.join('\n'), DEFAULT_OPTIONS);
+  const edited = [...lines.slice(0, 6), '-A INPUT -s 10.0.0.2 -j DROP', ...lines.slice(6)].join('\n');
+  // The outline's carry-over (symbols.ts carryOver) recounts a chain only under the table symbol the edit is in.
+  assert.equal(reanalyseEdited(base, edited, DEFAULT_OPTIONS, { from: 6, removed: 0, added: 1 }), undefined);
+  assert.ok(reanalyseEdited(analyseSaveText(lines.slice(0, 4).join('\n'), DEFAULT_OPTIONS), [...lines.slice(0, 3), '-A INPUT -s 10.0.0.2 -j DROP', 'COMMIT'].join('\n'), DEFAULT_OPTIONS, { from: 3, removed: 0, added: 1 }), 'the same line added to the table in one block is patched');
+});

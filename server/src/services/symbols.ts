@@ -70,6 +70,7 @@ export function carryOver(base: DocumentAnalysis, patched: DocumentAnalysis): vo
   const move = (s: OutlineSymbol, table?: string): OutlineSymbol => {
     const recount = s.kind === 'chain' && !!counted.get(table!)?.has(s.name);
     // Above the edit, with the same count: the symbol as it was (the 55k chains of a kube-proxy node are not all made again).
+    // A table above the edit holds none of the recounted chains: a patched file has each table in one block (reanalyse.ts plainFile).
     if (s.range.end.line < from && !recount) return s;
     return {
       ...s,
