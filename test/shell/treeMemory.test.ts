@@ -36,6 +36,8 @@ test('the commands a script\'s plain lines are read again into for the services 
   const script = '#!/bin/bash\n' + Array.from({ length: 12 }, (_, i) => `iptables -A INPUT -p tcp --dport ${1000 + i} -j ACCEPT`).join('\n') + '\n';
   let first: ReturnType<typeof evaluateScript> | undefined = evaluateScript(script, parser, DEFAULT_OPTIONS);
   // Hover and the trace ask a call for its command: a plain line's is read again from the script and kept.
+  // (Twelve lines make a run long enough to be read as plain lines: a call kept whole holds its command as a field.)
+  assert.ok(!Object.hasOwn(first.calls[3], 'command'), 'the fourth command is kept by its line');
   const asked = first.calls[3].command;
   assert.equal(asked.words.find((w) => w.text === '1003')?.line, 4);
   assert.equal(first.calls[3].command, asked);

@@ -242,12 +242,6 @@ export class ShellInterpreter implements ExpansionHost {
 
   // ---- positions ---------------------------------------------------------------
 
-  /**
-   * Where a node is, for the user. Positions in text the evaluator parsed
-   * itself (eval, an unquoted heredoc, array values) mean nothing there: such
-   * a node is reported at the statement of the script that ran it.
-   * tree-sitter columns are UTF-16 code units for a JS string, as LSP wants them.
-   */
   /** Whether the node is of the script's own text (not of code eval or a heredoc made). */
   ownNode(node: SyntaxNode): boolean {
     return this.ownTrees.has(node.tree);
@@ -255,11 +249,17 @@ export class ShellInterpreter implements ExpansionHost {
 
   /** A command of the script ran (node ids are per tree: only the script's own commands count). */
   ran(node: SyntaxNode): void {
-    if (this.ownTrees.has(node.tree)) this.executed.add(node.id);
+    if (this.ownNode(node)) this.executed.add(node.id);
   }
 
+  /**
+   * Where a node is, for the user. Positions in text the evaluator parsed
+   * itself (eval, an unquoted heredoc, array values) mean nothing there: such
+   * a node is reported at the statement of the script that ran it.
+   * tree-sitter columns are UTF-16 code units for a JS string, as LSP wants them.
+   */
   spanOf(node: SyntaxNode): Span {
-    const own = this.ownTrees.has(node.tree) ? node : this.ownStatement;
+    const own = this.ownNode(node) ? node : this.ownStatement;
     if (!own) return { line: 0, start: 0, end: 0 };
     // Asking the tree for positions is costly, and a loop asks for the same ones again.
     // (Words joined over continuation lines are made here and have no id.)
