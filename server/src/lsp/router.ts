@@ -71,6 +71,8 @@ interface Large {
 
 /** Routes the editor's messages (`reader`, `writer`) to workers that run `entry`. */
 export function routeLanguage(reader: MessageReader, writer: MessageWriter, entry: string): void {
+  // Once: the main thread's heap is set up already, every worker after this reads the flag unset.
+  workerYoungGeneration();
   const documents = new Map<string, EditorText>();
   const larges = new Map<string, Large>();
   const ended: ServerThreads['ended'] = [];
@@ -84,7 +86,6 @@ export function routeLanguage(reader: MessageReader, writer: MessageWriter, entr
   const shared = (): Link => sharedWorker ??= spawn();
 
   function spawn(uri?: string, doc?: TextDocument): Link {
-    workerYoungGeneration();
     const worker = new Worker(entry, { stdout: true, resourceLimits: { maxYoungGenerationSizeMb: SERVER_WORKER_YOUNG_GENERATION_MB } });
     // A worker's console must not reach the editor's channel (stdio is the protocol).
     worker.stdout.pipe(process.stderr);

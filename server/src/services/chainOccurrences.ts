@@ -74,9 +74,9 @@ export function chainIndex(analysis: DocumentAnalysis, text: SourceText): ChainI
   return index;
 }
 
-/** Each line of `text` (up to its \n): from its known line starts when it has them, as the server's text of 200k lines, which is then neither joined nor split. */
-export function lineReader(text: SourceText): (line: number) => string {
-  if (text.lineText) return (line) => text.lineText!(line)!;
+/** Each line of `text` (up to its \n; undefined past the last): from its known line starts when it has them, as the server's text of 200k lines, which is then neither joined nor split. */
+export function lineReader(text: SourceText): (line: number) => string | undefined {
+  if (text.lineText) return (line) => text.lineText!(line);
   const lines = text.toString().split('\n');
   return (line) => lines[line];
 }
@@ -92,7 +92,7 @@ export function visitOccurrences(analysis: DocumentAnalysis, text: SourceText, v
   else buildIndex(analysis, lineReader(text), visit);
 }
 
-function buildIndex(analysis: DocumentAnalysis, lineOf: (line: number) => string, visit?: (o: ChainOccurrence) => void): ChainIndex {
+function buildIndex(analysis: DocumentAnalysis, lineOf: (line: number) => string | undefined, visit?: (o: ChainOccurrence) => void): ChainIndex {
   const builder = new IndexBuilder(lineOf, analysis.kind === 'script', visit);
   if (analysis.file) builder.saveFile(analysis.file);
   for (const call of analysis.calls ?? []) {
