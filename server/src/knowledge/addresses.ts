@@ -94,6 +94,21 @@ export function plainIPv4(text: string): number {
   return number * 64 + prefix;
 }
 
+/** The prefix length of a plainIPv4 network (32 for a bare address). */
+export function plainPrefix(plain: number): number {
+  return plain % 64;
+}
+
+/** The address of a plainIPv4 network, as written (not masked). */
+export function plainAddress(plain: number): number {
+  return (plain - (plain % 64)) / 64;
+}
+
+/** A plainIPv4 network iptables takes as written: any but one with a zero mask, which gets a warning of its own. */
+export function plainNetworkValid(plain: number): boolean {
+  return plain >= 0 && plain % 64 !== 0;
+}
+
 /**
  * A numeric IPv4 address. Like iptables, fewer than four parts are a network
  * prefix padded with zeros, unless `isMask` is set.

@@ -1,7 +1,7 @@
 // One parser per value kind of schema.ts: each says whether iptables would
 // accept the text, why not, and what it means (for the engine).
 import {
-  Cidr, familyBits, looksLikeHostName, makeCidr, maskFromPrefix, parseAddress, parseCNumber, parseMask, plainDecimal, plainIPv4,
+  Cidr, familyBits, looksLikeHostName, makeCidr, maskFromPrefix, parseAddress, parseCNumber, parseMask, plainAddress, plainDecimal, plainIPv4, plainNetworkValid, plainPrefix,
 } from './addresses';
 import type { Family, SimpleValueKind, ValueSpec } from './schema';
 import { SERVICES } from './services';
@@ -268,8 +268,8 @@ function natRange(text: string, ctx: ValueContext): ValueResult<NatRange> {
   }
   // One plain a.b.c.d (a DNAT to a pod), read without the general parser's split and slices.
   const plain = ctx.family === 'ipv4' ? plainIPv4(addresses) : -1;
-  if (plain >= 0 && plain % 64 === 32 && !addresses.includes('/')) {
-    result.addressFrom = result.addressTo = BigInt((plain - 32) / 64);
+  if (plain >= 0 && plainPrefix(plain) === 32 && !addresses.includes('/')) {
+    result.addressFrom = result.addressTo = BigInt(plainAddress(plain));
   } else if (addresses !== '') {
     const [from, to, extra] = addresses.split('-');
     if (extra !== undefined) return fail(t('`{0}` is not an address or `from-to` range', addresses));
@@ -299,8 +299,7 @@ function hostName(text: string): ValueResult<HostValue> {
 function hostMask(text: string, ctx: ValueContext, allowMask = true): ValueResult<HostValue> {
   // The common case checked without the general parser's slices and bigints (a zero mask has a value: below).
   if (ctx.validateOnly && allowMask && ctx.family === 'ipv4') {
-    const plain = plainIPv4(text);
-    if (plain >= 0 && plain % 64 !== 0) return ACCEPTED;
+    if (plainNetworkValid(plainIPv4(text))) return ACCEPTED;
   }
   const slash = text.lastIndexOf('/');
   const addrText = slash >= 0 ? text.slice(0, slash) : text;

@@ -3,7 +3,7 @@
 // conntrack states, marks, TCP flags). Worked out once per command, while its
 // words are at hand, and compared by the dead-rule review.
 import type { Family, OptionName, PacketChange } from '../knowledge';
-import { plainIPv4 } from '../knowledge/addresses';
+import { plainAddress, plainIPv4, plainPrefix } from '../knowledge/addresses';
 import { checkValue, kinded, type KindedValue, type ValueContext } from '../knowledge/values';
 import { CT_STATES, STATE_NAMES, TCP_FLAGS } from '../knowledge/vocabulary';
 import type { Criterion, MatchUse, OptionUse, RuleSpec } from '../syntax/command';
@@ -439,9 +439,9 @@ function net(shape: Shape, c: Criterion | undefined, text: string | undefined, f
 /** A plain IPv4 network (as addresses.ts plainIPv4 reads it), or undefined for anything else (left to the general parser and its cache). */
 function plainIPv4Network(plain: number): Net | undefined {
   if (plain < 0) return undefined;
-  const prefix = plain % 64;
+  const prefix = plainPrefix(plain);
   const maskNumber = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return new IPv4Net((((plain - prefix) / 64) & maskNumber) >>> 0, maskNumber, prefix, false);
+  return new IPv4Net((plainAddress(plain) & maskNumber) >>> 0, maskNumber, prefix, false);
 }
 
 function networkInterface(shape: Shape, c: Criterion | undefined): InterfaceName | undefined {

@@ -11,7 +11,7 @@ import {
 import {
   BASE_LONG_OPTIONS as BASE_LONG, BASE_SHORT_OPTIONS as BASE_SHORT, BaseOption, COMMAND_LETTERS as COMMANDS, CommandKind, RULE_COMMANDS,
 } from '../knowledge/baseOptions';
-import { plainIPv4 } from '../knowledge/addresses';
+import { plainIPv4, plainNetworkValid } from '../knowledge/addresses';
 import { checkValue, describeValue, ParsedValue, ValueContext } from '../knowledge/values';
 import { protocolName } from '../knowledge/vocabulary';
 import { partOf, spanOf, Token } from './token';
@@ -885,9 +885,9 @@ class CommandParser {
       case 's': case 'd': {
         // `-d ! addr` (the old syntax): the stray address is reported as a bad argument.
         if (v.text === '!') return;
-        // A plain network with a mask above 0 is valid: what checkValue would find (values.ts hostMask), read once here for the model too.
+        // A plain network is read once, here, for the check and for the model: checkValue only for the rest.
         const plain = this.ctx.family === 'ipv4' ? plainIPv4(v.text) : -1;
-        if (plain < 0 || plain % 64 === 0) {
+        if (!plainNetworkValid(plain)) {
           const r = checkValue('addressList', v.text, ctx);
           if (r.error) this.report('invalid-value', v, r.error);
           else if (r.warning) this.report('machine-dependent', v, r.warning, 'warning');
