@@ -3,7 +3,7 @@
 // kernel start connection tracking. Compiled once per ruleset, chain by chain.
 import type { Family, Hook } from '../knowledge';
 import { CONNTRACK_PRIORITY, isEntryHook, TABLES } from '../knowledge/tables';
-import { checkValue } from '../knowledge/values';
+import { checkValue, lookedUpWhenLoaded } from '../knowledge/values';
 import { rulesetStarts, STARTS } from '../model/ruleFacts';
 import type { Chain, Rule, Ruleset, Table } from '../model/ruleset';
 import type { Criterion as RuleCriterion } from '../syntax/command';
@@ -177,7 +177,7 @@ function addressTest(family: Family, c: RuleCriterion | undefined, text: string 
   if (text === undefined && value.includes(',')) return listTest(family, value, label, c.negated, field);
   const v = checkValue('hostMask', value, { family }).value;
   if (!v || !('address' in v)) {
-    return { text: label, test: () => uncertain(t('`{0}` is a host name: its address is looked up when the rules load', value)) };
+    return { text: label, test: () => uncertain(lookedUpWhenLoaded(value)) };
   }
   const { address, mask } = v;
   const negated = c.negated;
@@ -193,7 +193,7 @@ function listTest(family: Family, value: string, label: string, negated: boolean
   const nets: { address: bigint; mask: bigint }[] = [];
   for (const item of value.split(',')) {
     const v = checkValue('hostMask', item.trim(), { family }).value;
-    if (!v || !('address' in v)) return { text: label, test: () => uncertain(t('`{0}` is a host name: its address is looked up when the rules load', item.trim())) };
+    if (!v || !('address' in v)) return { text: label, test: () => uncertain(lookedUpWhenLoaded(item.trim())) };
     nets.push(v);
   }
   const test = (ctx: EvalContext) => {

@@ -2,7 +2,7 @@
 // keyed by the knowledge base's target names. A terminating target ends the
 // walk of its table with a verdict; the others change something and continue.
 import { natManip, type Family, type FirstValue } from '../knowledge';
-import type { MarkMask, NatRange as ParsedNat } from '../knowledge/values';
+import { lookedUpWhenLoaded, type MarkMask, type NatRange as ParsedNat } from '../knowledge/values';
 import { REJECT_TYPES_V4, REJECT_TYPES_V6 } from '../knowledge/vocabulary';
 import { isOption, type OptionUseOf, type TargetUse } from '../syntax/command';
 import { EvalContext, Uncertain, uncertain } from './context';
@@ -205,7 +205,7 @@ const REDIRECT = make((use) => {
 /** A prefix given as a host name is looked up when the rules load: what the target writes is not known. */
 function lookedUp(use: TargetUse, hostName: string): CompiledTarget['run'] {
   const verdict: TargetResult['verdict'] = use.spec?.terminating ? 'accept' : 'continue';
-  return () => ({ verdict, action: t('`{0}` is a host name: its address is looked up when the rules load', hostName), changed: [], notes: [t('what it changes on the packet is not known')] });
+  return () => ({ verdict, action: lookedUpWhenLoaded(hostName), changed: [], notes: [t('what it changes on the packet is not known')] });
 }
 
 /** NETMAP keeps the host part and swaps the network: destination before routing, source after. */

@@ -287,6 +287,11 @@ function natRange(text: string, ctx: ValueContext): ValueResult<NatRange> {
 
 const familyName = (f: Family) => (f === 'ipv4' ? 'IPv4' : 'IPv6');
 
+/** Why what a host name stands for is not known here (the engine's notes, nft's refusals). */
+export function lookedUpWhenLoaded(name: string): string {
+  return t('`{0}` is a host name: its address is looked up when the rules load', name);
+}
+
 function hostName(text: string): ValueResult<HostValue> {
   if (!looksLikeHostName(text)) return fail(t('`{0}` is not a valid address or host name', text));
   return {

@@ -5,7 +5,7 @@
 import { formatAddress } from '../knowledge/addresses';
 import { natManip, type Family, type NftMatchForm, type NftTargetForm, type OptionName } from '../knowledge';
 import { NFT_ICMP_TYPES } from '../knowledge/nftables';
-import type { HostValue, MarkMask, PortRange } from '../knowledge/values';
+import { lookedUpWhenLoaded, type HostValue, type MarkMask, type PortRange } from '../knowledge/values';
 import { MH_TYPES, TCP_FLAGS, TCP_HEADER_FLAGS } from '../knowledge/vocabulary';
 import { t } from '../l10n';
 import { first, isOption, second, type MatchUse, type OptionUse, type OptionUseOf, type TargetUse } from '../syntax/command';
@@ -167,7 +167,7 @@ const socket: Form = (w, use) => {
 
 /** An address or network as nft writes it; a host name iptables looks up when the rules load, nft cannot. */
 function addressText(w: RuleWriter, v: HostValue): { value: string; mask?: string } {
-  if (!('address' in v)) return w.fail(t('`{0}` is a host name: its address is looked up when the rules load', v.hostname));
+  if (!('address' in v)) return w.fail(lookedUpWhenLoaded(v.hostname));
   return addressValue(v);
 }
 
@@ -577,7 +577,7 @@ const tproxy: TargetForm = (w, use) => {
 /** NETMAP keeps the host part: nft's `prefix` NAT; the destination where packets come in, the source where they go out. */
 const netmap: TargetForm = (w, use) => {
   const to = first(option(use, 'to')!);
-  if (!('address' in to)) return w.fail(t('`{0}` is a host name: its address is looked up when the rules load', to.hostname));
+  if (!('address' in to)) return w.fail(lookedUpWhenLoaded(to.hostname));
   if (to.prefix < 0) w.fail(t('the mask of `--to` is not a prefix'));
   const hooks = [...w.ctx.hooks];
   const dst = hooks.every((h) => natManip(h) === 'dst');

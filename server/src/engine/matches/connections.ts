@@ -3,7 +3,7 @@
 // it: cluster share, IPVS, local sockets, IPsec policy, ipsets.
 import type { Cidr } from '../../knowledge/addresses';
 import type { FirstValue } from '../../knowledge';
-import type { HostValue, PortRange, UintRange } from '../../knowledge/values';
+import { lookedUpWhenLoaded, type HostValue, type PortRange, type UintRange } from '../../knowledge/values';
 import { isOption, type MatchUse, type OptionUse, type OptionUseOf } from '../../syntax/command';
 import { Connection, CtInfo, expiresIn } from '../conntrack';
 import { Criterion, EvalContext, Tri, uncertain } from '../context';
@@ -77,7 +77,7 @@ type ConnectionTest = (c: Connection, ctx: EvalContext) => Tri;
 
 /** A conntrack address option: a host name is looked up when the rules load, as for -s and -d. */
 function addressTest(net: HostValue, address: (c: Connection) => bigint): ConnectionTest {
-  if (!('address' in net)) return () => uncertain(t('`{0}` is a host name: its address is looked up when the rules load', net.hostname));
+  if (!('address' in net)) return () => uncertain(lookedUpWhenLoaded(net.hostname));
   return (c) => cidrHas(net, address(c));
 }
 

@@ -3,7 +3,7 @@
 // from the scenario's state (a freshly loaded ruleset, the packets before the
 // probe, the time, a random draw) and are uncertain without it.
 import type { OptionName } from '../../knowledge';
-import type { Rate } from '../../knowledge/values';
+import { lookedUpWhenLoaded, type Rate } from '../../knowledge/values';
 import type { MatchUse } from '../../syntax/command';
 import { Criterion, EvalContext, Tri, uncertain } from '../context';
 import { showAddress } from '../json';
@@ -140,7 +140,7 @@ function recent(use: MatchUse, cc: { family: string }): CompiledMatch {
   const maskOpt = option(use, 'mask');
   const maskValue = maskOpt ? first(maskOpt) : undefined;
   // A host name is looked up when the rules load, as for -s and -d.
-  if (maskValue && !('address' in maskValue)) return { criteria: [whole(use, () => uncertain(t('`{0}` is a host name: its address is looked up when the rules load', maskValue.hostname)))] };
+  if (maskValue && !('address' in maskValue)) return { criteria: [whole(use, () => uncertain(lookedUpWhenLoaded(maskValue.hostname)))] };
   const mask = maskValue ? maskValue.address : cc.family === 'ipv4' ? 0xffffffffn : (1n << 128n) - 1n;
   const secondsOpt = option(use, 'seconds');
   const seconds = secondsOpt ? num(secondsOpt) : 0;

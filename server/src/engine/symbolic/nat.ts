@@ -7,7 +7,7 @@
 // it by a hash or at random.
 import { natRewrite, type Family, type Hook } from '../../knowledge';
 import { familyBits } from '../../knowledge/addresses';
-import type { NatRange as ParsedNat } from '../../knowledge/values';
+import { lookedUpWhenLoaded, type NatRange as ParsedNat } from '../../knowledge/values';
 import { t } from '../../l10n';
 import type { TargetUse } from '../../syntax/command';
 import { first, option } from '../matches/common';
@@ -131,7 +131,7 @@ export function natPlans(piece: Piece, use: TargetUse, hook: Hook, family: Famil
  */
 function netmapPlan(piece: Piece, use: TargetUse, dim: Dim, family: Family): FieldPlan {
   const to = first(option(use, 'to')!);
-  if (!('address' in to)) return { kind: 'some', within: allAddresses(family), why: t('`{0}` is a host name: its address is looked up when the rules load', to.hostname) };
+  if (!('address' in to)) return { kind: 'some', within: allAddresses(family), why: lookedUpWhenLoaded(to.hostname) };
   if (currentSet(piece, dim).isSingleton) return { kind: 'one' };
   const host = (1n << BigInt(familyBits(to.family))) - 1n ^ to.mask;
   return { kind: 'some', within: IntervalSet.range(to.address, to.address | host), why: t('is mapped into the NETMAP network') };
