@@ -8,6 +8,7 @@ import {
   DocumentSymbol, DocumentSymbolRequest, FoldingRangeRequest, SemanticTokens, SemanticTokensDelta, SemanticTokensDeltaRequest, SemanticTokensLegend,
   SemanticTokensRequest, SymbolKind, TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { LARGE_DOCUMENT } from '../../server/src/lsp/router';
 import { generateKubeProxy } from '../bench/kubeProxy';
 import { LspClient } from '../support/lspClient';
@@ -153,6 +154,8 @@ for (const [size, text] of [['small', generateKubeProxy({ services: 8, endpoints
     const first = await client.connection.sendRequest(SemanticTokensRequest.type, { textDocument: { uri: byDelta } });
     let data = first!.data;
     let resultId = first!.resultId!;
+    // What the editor holds after each edit, to decode the tokens against.
+    let doc = TextDocument.create(byDelta, 'iptables', 0, text);
     let lines = text.split('\n');
     let seed = 11;
     const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
@@ -178,8 +181,8 @@ for (const [size, text] of [['small', generateKubeProxy({ services: 8, endpoints
       const full = await client.connection.sendRequest(SemanticTokensRequest.type, { textDocument: { uri: byFull } });
       data = applyTokens(data, answer!);
       resultId = answer!.resultId!;
-      const now = lines.slice(0, edit.range!.start.line).concat(((lines[edit.range!.start.line] ?? '').slice(0, edit.range!.start.character) + edit.text + (lines[edit.range!.end.line] ?? '').slice(edit.range!.end.character)).split('\n'), lines.slice(edit.range!.end.line + 1));
-      lines = now;
+      doc = TextDocument.update(doc, [edit], version);
+      lines = doc.getText().split('\n');
       assert.deepEqual(decodeTokens(data, lines.join('\n'), provider.legend), decodeTokens(full!.data, lines.join('\n'), provider.legend), `edit ${k} (kind ${kind})`);
       if (kind === 0 && 'edits' in answer!) {
         assert.ok(answer.edits.reduce((n, e) => n + (e.data?.length ?? 0), 0) <= 20, `edit ${k}: a few numbers`);
