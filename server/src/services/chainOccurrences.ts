@@ -145,7 +145,8 @@ class IndexBuilder {
       if (token.unknown) this.unknownWord(token, token.unknown);
       else this.add(token, kind, family, table, sourceOf?.(token));
     });
-    const target = command.target;
+    // Only occurrences are visited: targets and unknown words are the index's.
+    const target = this.visit ? undefined : command.target;
     if (target && !target.nameToken.unknown && !jumpsToChain(command)) {
       if (this.seen && this.repeated(`target ${spanKey(target.nameToken)}`)) return;
       // The token itself: thousands of `-j RETURN` are not worth a copy each.
@@ -154,7 +155,7 @@ class IndexBuilder {
   }
 
   unknownWord(token: Token, why: string): void {
-    if (this.seen && this.repeated(`unknown ${spanKey(token)}`)) return;
+    if (this.visit || (this.seen && this.repeated(`unknown ${spanKey(token)}`))) return;
     this.unknown.push({ span: spanOf(token), why });
   }
 
