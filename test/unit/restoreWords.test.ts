@@ -41,3 +41,10 @@ test('an unterminated quote takes the rest of the line, and closesQuote tells it
   const e = splitRestoreWords(escapedEnd, 0, 0)[1];
   assert.equal(closesQuote(escapedEnd, e.start, e.end), false);
 });
+
+test('after a quote, a tab or a newline, words are still split at every separator', () => {
+  assert.deepEqual(words('-A X --comment "a b" -j Y\tc"d e"f  g\nh -p tcp\t"" z'), [
+    ['-A', 0, 2], ['X', 3, 4], ['--comment', 5, 14], ['a b', 15, 20], ['-j', 21, 23], ['Y', 24, 25], ['cd e', 26, 32], ['f', 32, 33],
+    ['g', 35, 36], ['h', 37, 38], ['-p', 39, 41], ['tcp', 42, 45], ['', 46, 48], ['z', 49, 50],
+  ]);
+});

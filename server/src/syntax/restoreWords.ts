@@ -18,6 +18,22 @@ function isSeparator(c: number): boolean {
   return c === 32 || c === 9 || c === 10;
 }
 
+/** Where the first quote, tab or newline at `from` or after is (`n`: none). Before it, only a space ends a word. */
+function nextSpecial(text: string, from: number, n: number): number {
+  let at = n;
+  let k = text.indexOf('"', from);
+  if (k >= 0) at = k;
+  k = text.indexOf('\t', from);
+  if (k >= 0 && k < at) at = k;
+  k = text.indexOf('\n', from);
+  if (k >= 0 && k < at) at = k;
+  return at;
+}
+
+function plainWord(text: string, start: number, end: number): string {
+  return end - start === 2 && text.charCodeAt(start) === 45 ? shortOption(text.charCodeAt(start + 1)) : text.slice(start, end);
+}
+
 /**
  * `offset` shifts the columns (text embedded in a script, such as a heredoc).
  * A quote that is never closed makes the rest of the line the last word (see closesQuote).
@@ -26,14 +42,27 @@ export function splitRestoreWords(text: string, line: number, from = 0, offset =
   const words: Token[] = [];
   const n = text.length;
   let i = from;
+  let special = nextSpecial(text, from, n);
   while (i < n) {
     while (i < n && isSeparator(text.charCodeAt(i))) i++;
     if (i >= n) break;
     const start = i;
-    // Plain words (nearly all of them) are one slice.
+    // Plain words (nearly all of them) are one slice, and before the next quote, tab or newline
+    // their end is the next space: found by indexOf, not a character at a time (a quarter of the split's time).
+    if (i < special) {
+      const space = text.indexOf(' ', i);
+      const end = space < 0 ? n : space;
+      if (end <= special) {
+        i = end;
+        words.push({ text: plainWord(text, start, i), line, start: start + offset, end: i + offset });
+        continue;
+      }
+      i = special;
+    }
     while (i < n && !isSeparator(text.charCodeAt(i)) && text.charCodeAt(i) !== QUOTE) i++;
+    if (i > special) special = nextSpecial(text, i, n);
     if (i >= n || text.charCodeAt(i) !== QUOTE) {
-      words.push({ text: i - start === 2 && text.charCodeAt(start) === 45 ? shortOption(text.charCodeAt(start + 1)) : text.slice(start, i), line, start: start + offset, end: i + offset });
+      words.push({ text: plainWord(text, start, i), line, start: start + offset, end: i + offset });
       continue;
     }
     // Pieces are sliced, not added a character at a time (a chain of one-character strings per word).
@@ -57,6 +86,7 @@ export function splitRestoreWords(text: string, line: number, from = 0, offset =
       }
     }
     if (!closed) value += text.slice(piece, i);
+    if (i > special) special = nextSpecial(text, i, n);
     words.push({ text: value, line, start: start + offset, end: i + offset, quoted: true });
   }
   return words;
