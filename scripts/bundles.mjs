@@ -1,5 +1,6 @@
 // The esbuild bundles of the extension: the client, the language server, the trace panel's
 // webview and the CLIs, and the TextMate grammars generated from the knowledge base.
+import { spawnSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -35,11 +36,13 @@ export async function buildBundles({ production = false, watch = false, outRoot 
     { ...common, platform: 'browser', entryPoints: ['client/webview/style.css'], outfile: join(outRoot, 'client/out/webview.css') },
   ];
   if (!production) {
-    builds.push(
-      { ...common, ...cjsTreeSitter, ...executable, entryPoints: ['server/src/cli/lint.ts'], outfile: join(outRoot, 'server/out/cli.js') },
-      { ...common, ...cjsTreeSitter, ...executable, entryPoints: ['server/src/cli/trace.ts'], outfile: join(outRoot, 'server/out/trace.js') },
-      { ...common, ...cjsTreeSitter, ...executable, entryPoints: ['server/src/cli/diff.ts'], outfile: join(outRoot, 'server/out/diff.js') },
-    );
+    // Each command is its launcher (server/src/node/launch.ts) and, next to it, its bundle and code cache.
+    for (const { entry, bin } of COMMANDS) {
+      builds.push(
+        { ...common, ...executable, entryPoints: ['server/src/node/launch.ts'], outfile: join(outRoot, `server/out/${bin}.js`) },
+        { ...common, ...cjsTreeSitter, entryPoints: [`server/src/cli/${entry}.ts`], outfile: join(outRoot, `server/out/${bin}.main.js`), plugins: watch ? [staleCacheRemoved] : [] },
+      );
+    }
   }
   copyBashGrammar(outRoot);
   copyPanelAssets(outRoot);
@@ -54,8 +57,35 @@ export async function buildBundles({ production = false, watch = false, outRoot 
       const file = join(outRoot, entry);
       if (existsSync(file)) chmodSync(file, 0o755);
     }
+    if (!production) for (const command of COMMANDS) writeCodeCache(outRoot, command, v8Flags.cli);
   }
 }
+
+/** The command lines: their source under server/src/cli/, their executable under server/out/, and a run that calls what a typical run does. */
+const COMMANDS = [
+  { entry: 'lint', bin: 'cli', warmUp: ['examples/rules.v4', 'examples/mistakes.rules', 'examples/ip6tables.rules'] },
+  { entry: 'trace', bin: 'trace', warmUp: ['examples/rules.v4', '--packet', 'tcp 198.51.100.7:40000 -> 203.0.113.1:80 in eth0 syn'] },
+  { entry: 'diff', bin: 'diff', warmUp: ['examples/rules.v4', 'examples/mistakes.rules'] },
+];
+
+/**
+ * A command's code cache (server/src/node/launch.ts): its warm-up run, with the V8 flags of its `#!`
+ * line (V8 refuses a cache made with others), writes what it compiled.
+ */
+function writeCodeCache(outRoot, { bin, warmUp }, flags) {
+  const cache = join(outRoot, `server/out/${bin}.main.cache`);
+  rmSync(cache, { force: true });
+  spawnSync(process.execPath, [...flags, join(outRoot, `server/out/${bin}.js`), ...warmUp], { stdio: 'ignore', env: { ...process.env, IPTABLES_VSCODE_WRITE_CODE_CACHE: '1' } });
+  if (!existsSync(cache)) throw new Error(`the warm-up run of server/out/${bin}.js wrote no code cache`);
+}
+
+/** In watch mode a rebuilt bundle would meet the cache of the one before, which V8 may take if only their lengths are alike: removed. */
+const staleCacheRemoved = {
+  name: 'stale-code-cache',
+  setup(build) {
+    build.onEnd(() => rmSync(build.initialOptions.outfile.replace(/\.js$/, '.cache'), { force: true }));
+  },
+};
 
 /**
  * web-tree-sitter's ES module build needs import.meta.url, which a CommonJS

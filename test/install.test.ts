@@ -35,8 +35,10 @@ const packed = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--js
 const tarball = path.join(work, packed[0].filename);
 
 test('the package holds the four commands, built, and declares no dependencies to download', () => {
+  // Each command line is a launcher, its bundle and its code cache (server/src/node/launch.ts).
+  const commandLine = (bin: string) => [`server/out/${bin}.js`, `server/out/${bin}.main.cache`, `server/out/${bin}.main.js`];
   assert.deepEqual(packed[0].files.map((f: { path: string }) => f.path).sort(), [
-    'LICENSE', 'README.md', 'package.json', 'server/out/cli.js', 'server/out/diff.js', 'server/out/server.js', 'server/out/trace.js',
+    'LICENSE', 'README.md', 'package.json', ...commandLine('cli'), ...commandLine('diff'), 'server/out/server.js', ...commandLine('trace'),
     'server/out/tree-sitter-bash.wasm', 'server/out/tree-sitter.wasm',
   ]);
   assert.deepEqual(Object.keys(manifest.bin).sort(), ['iptables-diff', 'iptables-language-server', 'iptables-lint', 'iptables-trace']);
