@@ -220,6 +220,7 @@ test('edits that are not of rules in place are left to the whole analysis', () =
     ['a rule removed', CHAINS.replace('-A INPUT -j blocked\n', '')],
     ['a target changed', CHAINS.replace('-A INPUT -j blocked', '-A INPUT -j DROP   ')],
     ['a chain renamed', CHAINS.replace(':blocked - [0:0]', ':blocker - [0:0]')],
+    ['a policy\'s counters typed wrong', CHAINS.replace(':INPUT DROP [0:0]', ':INPUT DROP [0:x]')],
     ['an insert in place of an append', CHAINS.replace('-A INPUT -p tcp', '-I INPUT -p tcp')],
   ];
   for (const [what, text] of cases) {

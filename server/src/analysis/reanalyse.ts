@@ -21,7 +21,7 @@ import { addressPairs, lineFacts, rememberFacts, ruleCountOf, RuleFacts } from '
 import { Chain, ChainRule, chainRule, Rule, Ruleset, Table } from '../model/ruleset';
 import { Command, moveHead } from '../syntax/command';
 import type { ParsedLines } from '../syntax/parsedLines';
-import type { CommandLine, SaveFile, Statement, TableBlock } from '../syntax/saveFile';
+import type { ChainDeclaration, CommandLine, SaveFile, Statement, TableBlock } from '../syntax/saveFile';
 import { blockLine, detectFamily, firstStatementFrom, forgetRecentCommands, readBlockLine, readSaveFile, unshared } from '../syntax/saveFile';
 import type { SourceText } from '../sourceText';
 import { runToEnd, Steps } from '../steps';
@@ -335,10 +335,9 @@ function plain(s: Statement): boolean {
   return s.kind === 'chain' || (!s.head.symbolic && (s.head.kind === 'append' || s.head.kind === undefined || !!s.head.otherFamily));
 }
 
-function sameDeclaration(x: Extract<Statement, { kind: 'chain' }>, y: Extract<Statement, { kind: 'chain' }>): boolean {
-  const same = (a?: { text: string; line: number; start: number; end: number }, b?: { text: string; line: number; start: number; end: number }) =>
-    a === b || (a !== undefined && b !== undefined && a.text === b.text && a.line === b.line && a.start === b.start && a.end === b.end);
-  return x.line === y.line && same(x.name, y.name) && same(x.policy, y.policy) && same(x.counters, y.counters);
+/** The same text at the same place (its name where it was: the line starts in the same column). */
+function sameDeclaration(x: ChainDeclaration, y: ChainDeclaration): boolean {
+  return x.line === y.line && x.text === y.text && x.name.start === y.name.start;
 }
 
 /** The same line, appending to the same chain with the same target: the edit changed what the rule matches. */
@@ -699,7 +698,6 @@ function moveLines(file: SaveFile, ruleset: Ruleset, diagnostics: readonly (read
       if (st.kind === 'chain') {
         move(st.name);
         move(st.policy);
-        move(st.counters);
         continue;
       }
       moveHead(st.head, delta, move);

@@ -116,7 +116,7 @@ export class RulesetBuilder {
   /** Inside an `iptables-restore --noflush` block: declaring an existing chain empties it. */
   private noflush = false;
 
-  /** `:CHAIN POLICY [counters]`. */
+  /** `:CHAIN POLICY [counters]`; `policy` undefined for `-` (ChainDeclaration). */
   private declareChain(table: Table, name: Token, policy: Token | undefined): void {
     const chainName = name.text;
     if (chainName === '') return;
@@ -136,7 +136,7 @@ export class RulesetBuilder {
         this.declaring(name);
       }
     }
-    if (!policy || policy.text === '-') return;
+    if (!policy) return;
     if (!builtin) {
       const other = isBuiltinChain('mangle', chainName) ? t(' ({0} is a built-in chain of other tables, not of {1})', chainName, table.name) : '';
       this.report(other ? 'chain-not-in-table' : 'policy-on-user-chain', policy, t('only built-in chains have a policy; write `:{0} -` for a user-defined chain{1}', chainName, other));

@@ -13,13 +13,27 @@ import { closesQuote, splitRestoreWords } from './restoreWords';
 import type { Token } from './token';
 import { grouped, t } from '../l10n';
 
-export interface ChainDeclaration {
-  kind: 'chain';
-  line: number;
-  name: Token;
-  policy?: Token;
-  counters?: Token;
+/**
+ * `:CHAIN POLICY [packets:bytes]`. A kube-proxy dump declares a chain for every third rule or so:
+ * each keeps its name's word and its line as written, and the policy's word only for a policy
+ * (`-`, a user chain's, sets none). The counters' word is not kept: the model ignores them, and
+ * the line tells whether an edit changed them.
+ */
+export class ChainDeclaration {
+  /** On the prototype, like CommandLine's. */
+  declare readonly kind: 'chain';
+
+  constructor(
+    /** Moved by a re-analysis when lines are added or removed above it (analysis/reanalyse.ts). */
+    public line: number,
+    readonly name: Token,
+    readonly policy: Token | undefined,
+    /** The line as written. */
+    readonly text: string,
+  ) {}
 }
+
+Object.defineProperty(ChainDeclaration.prototype, 'kind', { value: 'chain' });
 
 /** Anything that can give a whole parsed command, now or by parsing it again. */
 export interface CommandSource {
@@ -223,7 +237,8 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
       continue;
     }
     if (first === 58 /* : */) {
-      const declaration = chainDeclaration(lineText, line, col, report);
+      // As a command line's (readBlockLine): a slice kept by a patched version would keep this version's whole text alive.
+      const declaration = chainDeclaration(options.reuse ? unshared(lineText) : lineText, line, col, report);
       pooledName(context!, declaration.name);
       block.statements.push(declaration);
       work += options.visit?.statement(declaration) || 0;
@@ -357,7 +372,7 @@ const EMPTY_COMMAND: Command = Object.freeze({ rule: { matches: [] }, words: [] 
 
 function chainDeclaration(lineText: string, line: number, col: number, report: (code: DiagnosticCode, span: Span, message: string, severity?: Severity) => void): ChainDeclaration {
   const [name, policy, counters] = splitRestoreWords(lineText, line, 1, col);
-  const decl: ChainDeclaration = { kind: 'chain', line, name: name ?? { text: '', line, start: col, end: col + 1 }, policy, counters };
+  const decl = new ChainDeclaration(line, name ?? { text: '', line, start: col, end: col + 1 }, policy?.text === '-' ? undefined : policy, lineText);
   if (!name) {
     report('bad-chain-line', { line, start: col, end: col + lineText.length }, t('a chain line needs a name and a policy: `:NAME - [0:0]` or `:INPUT ACCEPT [0:0]`'));
   } else if (!policy) {
