@@ -13,7 +13,7 @@ import { LiveError, LiveRuleset, readLiveRuleset, runCommand } from '../node/liv
 import { semanticDiff, semanticDiffJson, semanticDiffText } from '../engine/symbolic/diff';
 import { parseService, type Service, serviceLimits } from '../engine/symbolic/matrix';
 import { Arguments, UsageError } from './arguments';
-import { loadRules, refusedRules, runCommandLine, terminalText } from './input';
+import { loadRules, print, printError, refusedRules, runCommandLine, terminalText } from './input';
 
 const usage = (): string => t(`usage: iptables-diff [--semantic [--port tcp:22]] [--format text|json] [--live-command CMD] [--family 4|6] [--external CHAIN]... A B
 
@@ -71,7 +71,7 @@ function parseArgs(argv: string[]): Args {
   const words = new Arguments(argv);
   for (let word = words.next(); word !== undefined; word = words.next()) {
     if (word === '--help' || word === '-h') {
-      process.stdout.write(usage() + '\n');
+      print(usage() + '\n');
       process.exit(0);
     } else if (word === '--format') {
       const f = words.value();
@@ -121,7 +121,7 @@ async function readSide(file: string, args: Args): Promise<Side | string> {
   const { analysis } = rules;
   if (analysis.kind === 'save' && rules.errors.length) return refusedRules(rules, t('compare'));
   // A failing command leaves the kernel as it was and the script goes on: the rest is compared.
-  if (rules.errors.length) process.stderr.write(rules.errors.length === 1 ? t('iptables-diff: {0}: 1 command would fail (iptables-lint lists it); compared without it\n', terminalText(rules.name)) : t('iptables-diff: {0}: {1} commands would fail (iptables-lint lists them); compared without them\n', terminalText(rules.name), rules.errors.length));
+  if (rules.errors.length) printError(rules.errors.length === 1 ? t('iptables-diff: {0}: 1 command would fail (iptables-lint lists it); compared without it\n', terminalText(rules.name)) : t('iptables-diff: {0}: {1} commands would fail (iptables-lint lists them); compared without them\n', terminalText(rules.name), rules.errors.length));
   return { name: rules.name, rulesets: analysis.rulesets, families: familiesOf(analysis) };
 }
 
@@ -164,8 +164,8 @@ function semantic(a: Side, b: Side, families: Family[], args: Args): number {
   });
   const names = { a: a.name, b: b.name };
   if (args.format === 'json') {
-    process.stdout.write(JSON.stringify({ equal: diffs.every((d) => d.changes.length === 0), a: sideJson(a), b: sideJson(b), families: diffs.map(semanticDiffJson) }, null, 2) + '\n');
-  } else process.stdout.write(terminalText(diffs.map((d) => semanticDiffText(d, names)).join('')));
+    print(JSON.stringify({ equal: diffs.every((d) => d.changes.length === 0), a: sideJson(a), b: sideJson(b), families: diffs.map(semanticDiffJson) }, null, 2) + '\n');
+  } else print(terminalText(diffs.map((d) => semanticDiffText(d, names)).join('')));
   return diffs.some((d) => d.changes.length) ? 1 : 0;
 }
 
@@ -174,7 +174,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     args = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(t('iptables-diff: {0}\n\n{1}\n', (e as Error).message, usage()));
+    printError(t('iptables-diff: {0}\n\n{1}\n', (e as Error).message, usage()));
     return 2;
   }
   const sides: Side[] = [];
@@ -189,18 +189,18 @@ async function main(argv: string[]): Promise<number> {
       }
     } catch (e) {
       if (!(e instanceof LiveError)) throw e;
-      process.stderr.write(t('iptables-diff: {0}\n', terminalText(e.message)));
+      printError(t('iptables-diff: {0}\n', terminalText(e.message)));
       return 2;
     }
   }
   const [a, b] = sides;
-  for (const w of live?.live?.warnings ?? []) process.stderr.write(t('iptables-diff: warning: {0}\n', terminalText(w)));
+  for (const w of live?.live?.warnings ?? []) printError(t('iptables-diff: warning: {0}\n', terminalText(w)));
   const families = comparedFamilies(a, b);
   if (args.semantic) return semantic(a, b, families, args);
   const chains = rulesetDrift(a.rulesets, b.rulesets, families);
   if (args.format === 'json') {
-    process.stdout.write(JSON.stringify({ equal: chains.length === 0, a: sideJson(a), b: sideJson(b), families, chains }, null, 2) + '\n');
-  } else process.stdout.write(terminalText(renderText(a, b, chains, families)));
+    print(JSON.stringify({ equal: chains.length === 0, a: sideJson(a), b: sideJson(b), families, chains }, null, 2) + '\n');
+  } else print(terminalText(renderText(a, b, chains, families)));
   return chains.length ? 1 : 0;
 }
 

@@ -69,6 +69,27 @@ export function refusal(rules: LoadedRules): { errors: string; load: string; lin
   };
 }
 
+/**
+ * What the command lines print goes through these two. Node makes standard output and
+ * standard error when first asked for them, and loads its streams for them (6 ms of an
+ * empty file's 85 ms run): a run that prints nothing, such as a clean file's, makes neither.
+ */
+let printed = false;
+let printedError = false;
+
+export function print(text: string): void {
+  if (!printed) {
+    printed = true;
+    quietOnClosedPipe();
+  }
+  process.stdout.write(text);
+}
+
+export function printError(text: string): void {
+  printedError = true;
+  process.stderr.write(text);
+}
+
 /** `iptables-x ... | head` closes the pipe early: stop quietly. */
 function quietOnClosedPipe(): void {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -93,11 +114,28 @@ export function terminalText(text: string): string {
 export function runCommandLine(tool: string, main: () => Promise<number>): void {
   const fail = (e: unknown) => {
     const what = e instanceof Error ? `${e.name === 'Error' ? '' : e.name + ': '}${e.message}` : String(e);
-    process.stderr.write(`${tool}: ${t('internal error: {0}', shorten(escapeControls(what), 300))}\n`);
+    printError(`${tool}: ${t('internal error: {0}', shorten(escapeControls(what), 300))}\n`);
     process.exit(2);
   };
   process.on('uncaughtException', fail);
   process.on('unhandledRejection', fail);
-  quietOnClosedPipe();
-  main().then((status) => { process.exitCode = status; }, fail);
+  main().then(exitWhenWritten, fail);
+}
+
+/**
+ * Exits once what the command printed has left and the callbacks already queued have run (a
+ * late error still counts, above): left to end by itself, Node would first tear down the heap,
+ * 20 ms more after a 160k-rule file's run.
+ */
+function exitWhenWritten(status: number): void {
+  process.exitCode = status;
+  const streams = [printed && process.stdout, printedError && process.stderr].filter((s) => s !== false);
+  let pending = streams.length;
+  const exit = () => setImmediate(() => process.exit());
+  if (pending === 0) exit();
+  for (const stream of streams) {
+    stream.write('', () => {
+      if (--pending === 0) exit();
+    });
+  }
 }

@@ -12,7 +12,7 @@ import { environmentLocale, setLocale, t } from '../l10n';
 import { nodeBashParser } from '../node/bashWasm';
 import { version } from '../../../package.json';
 import { Arguments, UsageError } from './arguments';
-import { runCommandLine, terminalText } from './input';
+import { print, printError, runCommandLine, terminalText } from './input';
 import { Finding, ReadFailure, sarifLog } from './sarif';
 
 const usage = () => t(`usage: iptables-lint [--format text|json|sarif] [--family 4|6] [--external CHAIN]... [--print-ruleset | --to-nft] [--max-size MB] FILE... | -
@@ -50,7 +50,7 @@ function parseArgs(argv: string[]) {
   const files: string[] = [];
   const words = new Arguments(argv);
   for (let a = words.next(); a !== undefined; a = words.next()) {
-    if (a === '--help' || a === '-h') { process.stdout.write(usage() + '\n'); process.exit(0); }
+    if (a === '--help' || a === '-h') { print(usage() + '\n'); process.exit(0); }
     else if (a === '--format') {
       const f = words.value();
       if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(t('unknown format `{0}` (text, json or sarif)', f));
@@ -91,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     args = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(`iptables-lint: ${(e as Error).message}\n\n${usage()}\n`);
+    printError(`iptables-lint: ${(e as Error).message}\n\n${usage()}\n`);
     return 2;
   }
   const findings: Finding[] = [];
@@ -104,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const why = err.code === 'ENOENT' ? t('no such file') : err.code === 'EISDIR' ? t('is a directory') : err.code === 'EACCES' ? t('permission denied') : err.message;
-      process.stderr.write(`${escapeControls(name)}: error: ${escapeControls(why)}\n`);
+      printError(`${escapeControls(name)}: error: ${escapeControls(why)}\n`);
       failures.push({ file: name, message: why });
       continue;
     }
@@ -116,12 +116,12 @@ async function main(argv: string[]): Promise<number> {
       const v4 = analysis.rulesets.ipv4;
       const v6 = analysis.rulesets.ipv6;
       // A comment's control characters are escaped: iptables-save would print them raw, to the terminal.
-      if (v4?.tables.size) process.stdout.write(terminalText(rulesetText(v4)));
-      if (v6?.tables.size) process.stdout.write(terminalText(`# ip6tables\n${rulesetText(v6)}`));
+      if (v4?.tables.size) print(terminalText(rulesetText(v4)));
+      if (v6?.tables.size) print(terminalText(`# ip6tables\n${rulesetText(v6)}`));
     }
     if (args.toNft) {
       const rulesets = [analysis.rulesets.ipv4, analysis.rulesets.ipv6].filter((r): r is Ruleset => !!r?.tables.size);
-      process.stdout.write(terminalText(nftScript(rulesets, { source: fileName ? basename(fileName) : undefined, text }).text));
+      print(terminalText(nftScript(rulesets, { source: fileName ? basename(fileName) : undefined, text }).text));
     }
     for (const d of diagnostics) {
       findings.push({
@@ -131,13 +131,13 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (args.printRuleset || args.toNft) {
-    for (const f of findings.filter((x) => x.severity === 'error')) process.stderr.write(findingLine(f));
+    for (const f of findings.filter((x) => x.severity === 'error')) printError(findingLine(f));
   } else if (args.format === 'sarif') {
-    process.stdout.write(JSON.stringify(sarifLog(findings, failures, version, process.cwd()), null, 2) + '\n');
+    print(JSON.stringify(sarifLog(findings, failures, version, process.cwd()), null, 2) + '\n');
   } else if (args.format === 'json') {
-    process.stdout.write(JSON.stringify(findings, null, 2) + '\n');
+    print(JSON.stringify(findings, null, 2) + '\n');
   } else {
-    for (const f of findings) process.stdout.write(findingLine(f));
+    for (const f of findings) print(findingLine(f));
   }
   if (failures.length) return 2;
   return findings.some((f) => f.severity === 'error') ? 1 : 0;

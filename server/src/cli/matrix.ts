@@ -6,7 +6,7 @@ import { matrixJson, matrixText, parseService, Service, serviceMatrix } from '..
 import type { Family } from '../knowledge';
 import { t } from '../l10n';
 import { Arguments, UsageError } from './arguments';
-import { loadRules, readError, readText, refusal, terminalText } from './input';
+import { loadRules, print, printError, readError, readText, refusal, terminalText } from './input';
 
 export const matrixUsage = (): string => t(`iptables-trace --matrix [--port tcp:22] RULES [--format text|json] [--host FILE.json] [--conntrack on]
 
@@ -83,11 +83,11 @@ export async function runMatrixCommand(argv: string[], usage: string): Promise<n
     if (args.host) host = readHost(args.host);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(t('iptables-trace: {0}\n\n{1}\n', terminalText(e.message), usage));
+    printError(t('iptables-trace: {0}\n\n{1}\n', terminalText(e.message), usage));
     return 2;
   }
   const fail = (message: string) => {
-    process.stderr.write(t('iptables-trace: {0}\n', terminalText(message)));
+    printError(t('iptables-trace: {0}\n', terminalText(message)));
     return 2;
   };
   const rules = await loadRules(args.rules!, { external: args.external, family: args.family });
@@ -96,12 +96,12 @@ export async function runMatrixCommand(argv: string[], usage: string): Promise<n
   if (rules.errors.length) {
     const r = refusal(rules);
     const warning = t('{0} has {1}; {2}; the matrix reads the rules as written, and what a refused value would test as unknown:\n{3}', rules.name, r.errors, r.load, r.lines);
-    process.stderr.write(t('iptables-trace: warning: {0}\n', terminalText(warning)));
+    printError(t('iptables-trace: warning: {0}\n', terminalText(warning)));
   }
   const family: Family = args.family ?? (rules.analysis.rulesets.ipv4 ? 'ipv4' : 'ipv6');
   const ruleset = rules.analysis.rulesets[family];
   if (!ruleset) return fail(t('{0} has no {1} rules', rules.name, family === 'ipv4' ? 'IPv4 (iptables)' : 'IPv6 (ip6tables)'));
   const matrix = serviceMatrix(ruleset, args.service, { host, conntrack: args.conntrack });
-  process.stdout.write(args.format === 'json' ? JSON.stringify(matrixJson(matrix), null, 2) + '\n' : terminalText(matrixText(matrix)));
+  print(args.format === 'json' ? JSON.stringify(matrixJson(matrix), null, 2) + '\n' : terminalText(matrixText(matrix)));
   return 0;
 }

@@ -9,7 +9,7 @@ import type { Ruleset } from '../model/ruleset';
 import { PacketTestResult, runPacketTest } from '../services/packetTests';
 import { rulesPathOf, SAMPLES_DIR, testName } from '../services/testFiles';
 import { Arguments, UsageError } from './arguments';
-import { loadRules, LoadedRules, readError, readText, terminalText } from './input';
+import { loadRules, LoadedRules, print, printError, readError, readText, terminalText } from './input';
 import { t } from '../l10n';
 
 export const packetTestsUsage = (): string => t(`iptables-trace --test [DIR | FILE.json...] [--format text|json|junit] [--external CHAIN]...
@@ -169,13 +169,13 @@ export async function runPacketTestsCommand(argv: string[], usage: string): Prom
     if (files.length === 0) throw new UsageError(t('no packet tests (*.json) in {0}', args.paths.join(', ') || SAMPLES_DIR));
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(t('iptables-trace: {0}\n\n{1}\n', e.message, usage));
+    printError(t('iptables-trace: {0}\n\n{1}\n', e.message, usage));
     return 2;
   }
   const reports = await runAll(files, args);
   if (args.format === 'json') {
     const entries = reports.map(({ file, name, rules, passed, error, failures }) => ({ file, name, rules, passed, ...(error ? { error } : {}), failures }));
-    process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
-  } else process.stdout.write(args.format === 'junit' ? junitReport(reports) : terminalText(textReport(reports)));
+    print(JSON.stringify(entries, null, 2) + '\n');
+  } else print(args.format === 'junit' ? junitReport(reports) : terminalText(textReport(reports)));
   return reports.every((r) => r.passed) ? 0 : 1;
 }

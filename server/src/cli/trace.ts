@@ -9,7 +9,7 @@ import { fateWord, packetLine, verdictLine } from '../engine/describe';
 import type { Family } from '../knowledge';
 import { environmentLocale, orList, setLocale, t } from '../l10n';
 import { Arguments, UsageError } from './arguments';
-import { loadRules, readError, readText, refusedRules, runCommandLine, terminalText } from './input';
+import { loadRules, print, printError, readError, readText, refusedRules, runCommandLine, terminalText } from './input';
 import { matrixUsage, runMatrixCommand } from './matrix';
 import { packetTestsUsage, runPacketTestsCommand } from './packetTests';
 
@@ -92,7 +92,7 @@ function parseArgs(argv: string[]): Args {
   const words = new Arguments(argv);
   for (let word = words.next(); word !== undefined; word = words.next()) {
     if (word === '--help' || word === '-h') {
-      process.stdout.write(usage() + '\n');
+      print(usage() + '\n');
       process.exit(0);
     }
     const set = OPTIONS[word];
@@ -113,11 +113,11 @@ async function main(argv: string[]): Promise<number> {
   try {
     args = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(t('iptables-trace: {0}\n\n{1}\n', (e as Error).message, usage()));
+    printError(t('iptables-trace: {0}\n\n{1}\n', (e as Error).message, usage()));
     return 2;
   }
   const fail = (message: string): number => {
-    process.stderr.write(terminalText(t('iptables-trace: {0}\n', message)));
+    printError(terminalText(t('iptables-trace: {0}\n', message)));
     return 2;
   };
   const rules = await loadRules(args.rules, { external: args.external, family: args.family });
@@ -156,9 +156,9 @@ async function main(argv: string[]): Promise<number> {
   if (args.format === 'json') {
     // Each outcome carries only its steps after the shared ones, so a long walk is written once.
     const outcomes = trace.outcomes.map((o) => ({ ...o, steps: o.steps.slice(trace.steps.length) }));
-    process.stdout.write(JSON.stringify({ ...trace, outcomes }, null, 2) + '\n');
+    print(JSON.stringify({ ...trace, outcomes }, null, 2) + '\n');
   }
-  else process.stdout.write(terminalText(renderText(trace, rulesName, args.brief)));
+  else print(terminalText(renderText(trace, rulesName, args.brief)));
   return 0;
 }
 
