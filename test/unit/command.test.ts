@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Diagnostic } from '../../server/src/diagnostics';
 import { setLocale } from '../../server/src/l10n';
-import { CommandHead, headOf, lineHeadOf, parseCommand } from '../../server/src/syntax/command';
+import { CommandHead, headOf, parseCommand } from '../../server/src/syntax/command';
 import { splitRestoreWords } from '../../server/src/syntax/restoreWords';
+import { readCommandLine } from '../../server/src/syntax/saveFile';
 
 function parse(line: string, family: 'ipv4' | 'ipv6' = 'ipv4', table = 'filter') {
   const diagnostics: Diagnostic[] = [];
@@ -129,12 +130,14 @@ test('a rule file line keeps its head compact, and gives back the same words (pl
     '-N "my chain"',
     '-P INPUT DROP',
   ];
+  const read = (line: string) => readCommandLine(line, 0, { family: 'ipv4', restore: true, table: 'filter' })!;
   for (const line of lines) {
-    const { command } = parse(line);
-    const head = lineHeadOf(command);
-    const words = (h: CommandHead) => ({ flag: h.flag, chain: h.chain, target: h.target?.nameToken, goto: h.goto, name: h.targetName });
-    assert.deepEqual(words(head), words(headOf(command)), line);
+    const { statement, command } = read(line);
+    const words = (h: CommandHead) => ({ kind: h.kind, flag: h.flag, chain: h.chain, target: h.target?.nameToken, goto: h.goto, name: h.targetName });
+    assert.deepEqual(words(statement.head), words(headOf(command)), line);
   }
-  // The unquoted, unsplit lines (nearly all of a file) keep no word objects.
-  assert.equal(Object.values(lineHeadOf(parse('-A INPUT -s 10.0.0.0/8 -j ACCEPT').command)).some((v) => typeof v === 'object' && v !== null && 'start' in v), false);
+  // The unquoted, unsplit lines (nearly all of a file) keep no word objects: the line is its own head.
+  const { statement } = read('-A INPUT -s 10.0.0.0/8 -j ACCEPT');
+  assert.equal(statement.head, statement);
+  assert.equal(Object.values(statement).some((v) => typeof v === 'object' && v !== null && 'start' in v), false);
 });

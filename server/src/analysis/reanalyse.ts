@@ -85,7 +85,7 @@ function* inPlaceSteps(base: Patchable, text: SourceText, options: AnalysisOptio
   // Read whole, the text is matched with the last parse by the parsed lines kept: without them every rule would look edited.
   if (!found && !options.reuse) return undefined;
   if (!found) {
-    const visit = { block: () => undefined, statement: (st: Statement, command?: Command) => { if (command && st.kind === 'command') rememberFacts(st, command); } };
+    const visit = { block: () => undefined, statement: (st: Statement, command?: Command) => { if (command && st.kind !== 'chain') rememberFacts(st, command); } };
     const file = yield* readSaveFile(text.toString(), { family, reuse: options.reuse, visit });
     const edited = editedRules(old, file, ruleset.tables);
     found = edited && { file, edited };
@@ -254,7 +254,7 @@ function rereadLines(old: SaveFile, tables: ReadonlyMap<string, Table>, text: So
     const line = sorted[k];
     const { block, at } = blockLine(blocks, line) ?? {};
     const before = block?.statements[at!];
-    if (!block || before?.kind !== 'command' || !commandLineText(texts[k])) return undefined;
+    if (!block || !before || before.kind === 'chain' || !commandLineText(texts[k])) return undefined;
     // Kept by the next versions' analyses: a copy of its own (a slice would keep this version's whole text alive), which `reuse` makes.
     const { statement: after, command, diagnostics: said } = readBlockLine(reuse ? texts[k] : unshared(texts[k]), line, before.column, before.context, reuse);
     if (!after || !plain(after) || !sameRulePlace(before, after)) return undefined;
@@ -444,8 +444,8 @@ function shiftedAnalysis(base: Patchable, text: SourceText, options: AnalysisOpt
   let last = first;
   while (last < statements.length && statements[last].line < end) last++;
   const gone = statements.slice(first, last);
-  if (gone.some((st) => st.kind !== 'command')) return undefined;
-  const context = (statements.find((st) => st.kind === 'command') as CommandLine | undefined)?.context;
+  if (gone.some((st) => st.kind === 'chain')) return undefined;
+  const context = (statements.find((st) => st.kind !== 'chain') as CommandLine | undefined)?.context;
   const texts = added ? lineTexts(text, Array.from({ length: added }, (_, k) => from + k)) : [];
   if (!context || !texts) return undefined;
 
@@ -665,7 +665,7 @@ function byTable(chains: Iterable<Chain>): Map<string, Chain[]> {
 function chainAtLine(file: SaveFile, ruleset: Ruleset, line: number): Chain | undefined {
   const found = blockLine(file.blocks, line);
   const st = found && found.block.statements[found.at];
-  return st?.kind === 'command' && st.head.chainName !== undefined ? ruleset.tables.get(found!.block.name.text)?.chains.get(st.head.chainName) : undefined;
+  return st && st.kind !== 'chain' && st.head.chainName !== undefined ? ruleset.tables.get(found!.block.name.text)?.chains.get(st.head.chainName) : undefined;
 }
 
 /**
@@ -700,7 +700,9 @@ function moveLines(file: SaveFile, ruleset: Ruleset, diagnostics: readonly (read
         move(st.policy);
         continue;
       }
-      moveHead(st.head, delta, move);
+      // A line that is its own head (saveFile.ts CommandLine) moved its head's words with its line.
+      const head = st.head;
+      moveHead(head, head === st ? 0 : delta, move);
       move(st.counters);
       const facts = st.facts as RuleFacts | undefined;
       if (!facts) continue;

@@ -196,7 +196,7 @@ function commandAt(analysis: DocumentAnalysis, span: Span): Command | undefined 
   const input = restoreInputAt(analysis, span.line);
   if (input) {
     const statement = blockAt(input, span.line)?.statements.find((s) => s.line === span.line);
-    return statement?.kind === 'command' ? statement.command : undefined;
+    return statement && statement.kind !== 'chain' ? statement.command : undefined;
   }
   return callAt(analysis.calls ?? [], span)?.command;
 }

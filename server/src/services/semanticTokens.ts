@@ -158,7 +158,7 @@ export function carryTokens(base: DocumentAnalysis, patched: DocumentAnalysis): 
   for (const line of edited) {
     const found = blockLine(file.blocks, line);
     const st = found && found.block.statements[found.at];
-    if (st?.kind === 'command') commands.push(st);
+    if (st && st.kind !== 'chain') commands.push(st);
   }
   PLACES.set(patched, merged(kept.subarray(0, n), placesOf(commandOccurrences(commands, file.family))));
 }

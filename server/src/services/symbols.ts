@@ -205,8 +205,8 @@ function foldsOf(analysis: DocumentAnalysis): Fold[] | undefined {
     // Runs of rules appended or inserted into one chain.
     let run: { chain: string; start: number; end: number } | undefined;
     for (const st of block.statements) {
-      const kind = st.kind === 'command' ? st.head.kind : undefined;
-      const chain = st.kind === 'command' && (kind === 'append' || kind === 'insert') ? st.head.chainName : undefined;
+      const kind = st.kind !== 'chain' ? st.head.kind : undefined;
+      const chain = st.kind !== 'chain' && (kind === 'append' || kind === 'insert') ? st.head.chainName : undefined;
       if (run && chain === run.chain) {
         run.end = st.line;
         continue;

@@ -159,23 +159,19 @@ export function headOf(command: Command): CommandHead {
 }
 
 /**
- * The head of a rule file's line: its three words kept as strings and columns, made
- * into tokens when asked for. A 700k-rule file would otherwise keep three word objects
- * and a target object per rule (about a fifth of its model).
- */
-export function lineHeadOf(command: Command): CommandHead {
-  return compactHeadOf(command) ?? new Head(command);
-}
-
-/**
- * The compact head (see lineHeadOf) of a command whose three words are written
- * as they read, on one line (a rule file's, a script's plain line); else undefined.
+ * The compact head (LineHead) of a command whose three words are written
+ * as they read, on one line (a script's plain line); else undefined.
  */
 export function compactHeadOf(command: Command): CommandHead | undefined {
+  return writtenAsRead(command) ? new LineHead(command) : undefined;
+}
+
+/** The command's three words are written as they read, on one line: a LineHead gives them back. */
+export function writtenAsRead(command: Command): boolean {
   const { flag, chain } = command;
   const target = command.rule.target;
   const line = (flag ?? chain ?? target?.nameToken)?.line;
-  return !command.symbolic && asWritten(flag, line) && asWritten(chain, line) && asWritten(target?.nameToken, line) ? new LineHead(command) : undefined;
+  return !command.symbolic && asWritten(flag, line) && asWritten(chain, line) && asWritten(target?.nameToken, line);
 }
 
 /**
@@ -186,7 +182,13 @@ function asWritten(token: Token | undefined, line: number | undefined): boolean 
   return !token || (token.unknown === undefined && !token.quoted && !token.expanded && token.line === line && token.end - token.start === token.text.length);
 }
 
-class LineHead implements CommandHead {
+/**
+ * The head of a command whose words are written as they read: its three words kept as strings
+ * and columns, made into tokens when asked for. A 700k-rule file would otherwise keep three word
+ * objects and a target object per rule (about a fifth of its model). A rule file's line is its
+ * own head (saveFile.ts CommandLine extends it): one object per rule, not two.
+ */
+export class LineHead implements CommandHead {
   readonly kind?: CommandKind;
   /** Moved by a re-analysis when lines are added or removed above it (moveHead). */
   line: number;

@@ -6,7 +6,7 @@
 import type { SourceText } from '../sourceText';
 import type { Diagnostic, DiagnosticCode, Severity, Span } from '../diagnostics';
 import type { Family } from '../knowledge';
-import { Command, CommandHead, lineHeadOf, parseCommand, ParseContext, pooledName } from './command';
+import { Command, CommandHead, headOf, LineHead, parseCommand, ParseContext, pooledName, writtenAsRead } from './command';
 import type { ParsedLines } from './parsedLines';
 import { runToEnd, Steps } from '../steps';
 import { closesQuote, splitRestoreWords } from './restoreWords';
@@ -45,24 +45,33 @@ export interface CommandSource {
 /**
  * A command line of a table block. What it does is kept (its head); the rest of
  * its words are parsed again from the line when asked for: a file of 160k rules
- * would otherwise keep millions of words in memory.
+ * would otherwise keep millions of words in memory. A line whose words are written
+ * as they read (nearly all) is its own head: one object per rule, not two. Its
+ * `kind` is its command's, as a head's (a chain line's is 'chain').
  */
-export class CommandLine implements CommandSource {
-  /** On the prototype (below), like what few lines have (`placed`): a 160k-rule file keeps one of these per rule. */
-  declare readonly kind: 'command';
-  private readonly placed?: { readonly column: number; readonly counters?: Token };
+export class CommandLine extends LineHead implements CommandSource {
+  /** What few lines have: a column, counters, a head of their own (words quoted, `--append=NAME`). */
+  private readonly placed?: { readonly column: number; readonly counters?: Token; readonly head?: CommandHead };
 
   constructor(
-    /** Moved by a re-analysis when lines are added or removed above it (analysis/reanalyse.ts). */
-    public line: number,
+    line: number,
     column: number,
     /** The line as written. */
     readonly text: string,
     readonly context: ParseContext,
-    readonly head: CommandHead,
+    command: Command,
     counters?: Token,
   ) {
-    this.placed = column !== 0 || counters ? { column, counters } : undefined;
+    super(command);
+    // Moved by a re-analysis when lines are added or removed above it (analysis/reanalyse.ts), with the head's words when it is its own head.
+    this.line = line;
+    const head = writtenAsRead(command) ? undefined : headOf(command);
+    this.placed = column !== 0 || counters || head ? { column, counters, head } : undefined;
+  }
+
+  /** What the command does: the line itself, or a head of its own. */
+  get head(): CommandHead {
+    return this.placed?.head ?? this;
   }
 
   /** Where the line's text starts (a heredoc's lines are shifted in their script). */
@@ -88,8 +97,6 @@ export class CommandLine implements CommandSource {
     return command;
   }
 }
-
-Object.defineProperty(CommandLine.prototype, 'kind', { value: 'command' });
 
 const RECENT = new Map<CommandLine, Command>();
 
@@ -309,7 +316,7 @@ export function readBlockLine(lineText: string, line: number, col: number, conte
   // A line kept for the next versions gets a copy of its own: a slice would keep this version's whole text alive.
   const own = reuse ? unshared(lineText) : lineText;
   const read = parseCommandLine(own, line, col, context);
-  const statement = read.command.words.length ? new CommandLine(line, col, own, context, lineHeadOf(read.command), read.counters) : undefined;
+  const statement = read.command.words.length ? new CommandLine(line, col, own, context, read.command, read.counters) : undefined;
   const diagnostics = read.diagnostics.length ? read.diagnostics : NO_DIAGNOSTICS;
   reuse?.set(line, own, col, context.table, context.family, statement, diagnostics);
   return { statement, command: read.command, diagnostics };
@@ -319,7 +326,7 @@ export function readBlockLine(lineText: string, line: number, col: number, conte
 export function readCommandLine(lineText: string, line: number, context: ParseContext): { statement: CommandLine; command: Command } | undefined {
   const { command, counters } = parseCommandLine(lineText, line, 0, context);
   if (!command.words.length) return undefined;
-  return { statement: new CommandLine(line, 0, lineText, context, lineHeadOf(command), counters), command };
+  return { statement: new CommandLine(line, 0, lineText, context, command, counters), command };
 }
 
 /** A command line inside a table block: its optional `[packets:bytes]` prefix, words and command. */
