@@ -89,8 +89,10 @@ test('IPv6 networks are compared the same way', () => {
   ]);
 });
 
+/** Each finding's line, and the rule of INPUT it names as the first that hides it. */
+const first = (found: string[]) => found.map((f) => f.split(':')[0] + ' ' + /rule \d+ of INPUT \(line \d+\)/.exec(f)?.[0]);
+
 test('earlier networks in any order and of any length: a rule is shown hidden by the first that holds it', () => {
-  const first = (found: string[]) => found.map((f) => f.split(':')[0] + ' ' + /rule \d+ of INPUT \(line \d+\)/.exec(f)?.[0]);
   assert.deepEqual(first(filterFindings([
     '-A INPUT -d 10.9.0.0/16 -j DROP',
     '-A INPUT -d 10.1.0.0/16 -j DROP',
@@ -106,6 +108,22 @@ test('earlier networks in any order and of any length: a rule is shown hidden by
     '-A INPUT -d 11.0.0.0/8 -j ACCEPT',
     '-A INPUT -s 192.168.0.0/16 -d 192.168.0.7 -p udp -j ACCEPT',
   ])), ['9 rule 2 of INPUT (line 6)', '12 rule 7 of INPUT (line 11)', '13 rule 4 of INPUT (line 8)', '15 rule 3 of INPUT (line 7)']);
+});
+
+test('a sorted list of networks, as address-block lists are written: a rule inside an earlier network is found whatever came in between', () => {
+  assert.deepEqual(first(filterFindings([
+    '-A INPUT -d 1.0.0.0/24 -j DROP',
+    '-A INPUT -d 1.0.4.0/22 -j DROP',
+    '-A INPUT -d 1.0.8.0/21 -j DROP',
+    // inside line 6, with line 7 after it; then inside line 7 up to its end, and inside line 5 from its start
+    '-A INPUT -d 1.0.5.0/24 -j DROP',
+    '-A INPUT -d 1.0.12.0/22 -j DROP',
+    '-A INPUT -d 1.0.0.0/25 -j DROP',
+    '-A INPUT -d 1.0.16.0/24 -j DROP',
+    '-A INPUT -d 0.0.0.0/6 -j DROP',
+    // inside a network of fewer than 8 bits only
+    '-A INPUT -d 3.1.0.0/16 -j DROP',
+  ])), ['8 rule 2 of INPUT (line 6)', '9 rule 3 of INPUT (line 7)', '10 rule 1 of INPUT (line 5)', '13 rule 8 of INPUT (line 12)']);
 });
 
 test('each chain is reviewed on its own: the rules of a chain before hide and repeat nothing in the next', () => {

@@ -425,6 +425,14 @@ class ChainReview {
    */
   private readonly lowestKey = new Int32Array(BY_PORT);
   private readonly highestKey = new Int32Array(BY_PORT);
+  /**
+   * By list kind plus an IPv4 network's first 8 bits: the lowest start and highest end (its
+   * last 24 bits) of the networks of 8 bits or more filed there. A network that neither
+   * reaches holds only networks of shorter prefixes: a sorted list of disjoint networks
+   * (a country's address blocks) then looks up none of its 9 to 32-bit prefixes.
+   */
+  private readonly blockStart = new Int32Array(BY_PORT).fill(NO_START);
+  private readonly blockEnd = new Int32Array(BY_PORT).fill(NO_END);
   /** Some candidate stops packets (and is filed by network or port). */
   private indexed = false;
   /** For each CHANGE bit, the position of the last rule that may change it (once a rule stops packets; before, nothing reads it). */
@@ -499,6 +507,8 @@ class ChainReview {
     if (this.indexed) {
       this.destinationPrefixes.fill(0);
       this.sourcePrefixes.fill(0);
+      this.blockStart.fill(NO_START);
+      this.blockEnd.fill(NO_END);
       this.indexed = false;
     }
     this.stoppers = false;
@@ -587,6 +597,13 @@ class ChainReview {
   }
 
   private fileNetwork(kind: number, prefixes: Int32Array, n: Net, c: number): void {
+    if (n.number !== undefined && n.prefix >= 8) {
+      const block = kind + (n.number >>> 24);
+      const start = blockOffset(n);
+      const end = blockEnd(n);
+      if (start < this.blockStart[block]) this.blockStart[block] = start;
+      if (end > this.blockEnd[block]) this.blockEnd[block] = end;
+    }
     const big = bigNetworkKey(n, n.prefix);
     const key = networkKey(n, n.prefix, big);
     const bit = 1 << (n.prefix & 31);
@@ -597,6 +614,12 @@ class ChainReview {
     } else if (key < this.lowestKey[kind]) this.lowestKey[kind] = key;
     else if (key > this.highestKey[kind]) this.highestKey[kind] = key;
     this.prepend(kind, key, big, c);
+  }
+
+  /** Some IPv4 network of 8 bits or more filed under `kind` may hold `n` (see blockStart). */
+  private blockMayHold(kind: number, n: Net): boolean {
+    const block = kind + (n.number! >>> 24);
+    return this.blockStart[block] <= blockOffset(n) && blockEnd(n) <= this.blockEnd[block];
   }
 
   /** The earliest candidate that holds `rule`, or -1. */
@@ -621,8 +644,9 @@ class ChainReview {
   /** Visits the candidates whose network holds all of `n`, shortest prefix first; false if the budget ran out. */
   private containing(kind: number, prefixes: Int32Array, n: Net): boolean {
     const last = n.prefix >= 0 ? n.prefix : 128;
-    for (let word = 0; word <= last >> 5; word++) {
-      for (let bits = prefixes[word]; bits !== 0;) {
+    const shortOnly = n.number !== undefined && n.prefix >= 8 && !this.blockMayHold(kind, n);
+    for (let word = 0; word <= (shortOnly ? 0 : last >> 5); word++) {
+      for (let bits = shortOnly ? prefixes[0] & SHORT_PREFIXES : prefixes[word]; bits !== 0;) {
         const low = bits & -bits;
         bits ^= low;
         const prefix = word * 32 + 31 - Math.clz32(low);
@@ -656,6 +680,16 @@ class ChainReview {
     return true;
   }
 }
+
+/** blockStart and blockEnd of a block where nothing is filed. */
+const NO_START = 1 << 24;
+const NO_END = -1;
+const LOW_24 = 0xffffff;
+/** Where an IPv4 network starts and ends in its first 8 bits' block. */
+const blockOffset = (n: Net) => n.number! & n.maskNumber! & LOW_24;
+const blockEnd = (n: Net) => (n.number! | ~n.maskNumber!) & LOW_24;
+/** The prefix lengths 0 to 7, as bits of ChainReview.destinationPrefixes' first word. */
+const SHORT_PREFIXES = 0xff;
 
 function singlePort(r: Ranges | undefined): number | undefined {
   return r && r.length === 1 && r[0][0] === r[0][1] ? r[0][0] : undefined;
