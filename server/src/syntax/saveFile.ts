@@ -56,9 +56,9 @@ export class CommandLine extends LineHead implements CommandSource {
   constructor(
     line: number,
     column: number,
-    /** The line as written. */
-    readonly text: string,
-    readonly context: ParseContext,
+    /** The line as written, or where it starts in its block's source (see `text`). */
+    private readonly written: string | number,
+    readonly context: BlockContext,
     command: Command,
     counters?: Token,
   ) {
@@ -67,6 +67,12 @@ export class CommandLine extends LineHead implements CommandSource {
     this.line = line;
     const head = writtenAsRead(command) ? undefined : headOf(command);
     this.placed = column !== 0 || counters || head ? { column, counters, head } : undefined;
+  }
+
+  /** The line as written: a file read once keeps where each line starts, not a slice of its text per line (32 B each). */
+  get text(): string {
+    const written = this.written;
+    return typeof written === 'string' ? written : lineAt(this.context.source!, written);
   }
 
   /** What the command does: the line itself, or a head of its own. */
@@ -96,6 +102,20 @@ export class CommandLine extends LineHead implements CommandSource {
     RECENT.set(this, command);
     return command;
   }
+}
+
+/** The line of `source` that starts at `from`, without its line end (a CR before the LF is not part of the line: readSaveFile). */
+function lineAt(source: string, from: number): string {
+  let end = source.indexOf('\n', from);
+  if (end < 0) end = source.length;
+  if (end > from && source.charCodeAt(end - 1) === 13 /* \r */) end--;
+  return source.slice(from, end);
+}
+
+/** A block's parse context, with the text its lines are read from. */
+export interface BlockContext extends ParseContext {
+  /** The text of a file read once; undefined where lines are kept for its next versions (each keeps its own text: readBlockLine). */
+  readonly source?: string;
 }
 
 const RECENT = new Map<CommandLine, Command>();
@@ -180,7 +200,7 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
   const comments: number[] = [];
   let block: TableBlock | undefined;
   /** One parse context per block, shared by its lines. */
-  let context: ParseContext | undefined;
+  let context: BlockContext | undefined;
   let crlfReported = false;
 
   options.reuse?.begin();
@@ -194,6 +214,7 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
     const at = options.origin?.(inputLine);
     const line = at?.line ?? inputLine;
     const col = at?.column ?? 0;
+    const from = pos;
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = text.length;
     let lineText = text.slice(pos, nl);
@@ -234,7 +255,7 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
       }
       block = { name, header: lineSpan(line, col, lineText), statements: [], diagnostics: { from: diagnostics.length } };
       // Not for lines kept for the next versions: a reused line keeps its context, and with it a pool per old version.
-      context = { family, restore: true, table: name.text, names: options.reuse ? undefined : new Map() };
+      context = options.reuse ? { family, restore: true, table: name.text, names: undefined, source: undefined } : { family, restore: true, table: name.text, names: new Map(), source: text };
       blocks.push(block);
       options.visit?.block(block);
       continue;
@@ -259,7 +280,7 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
       statement = options.reuse.statement(line);
       found = options.reuse.diagnostics(line);
     } else {
-      ({ statement, command, diagnostics: found } = readBlockLine(lineText, line, col, context!, options.reuse));
+      ({ statement, command, diagnostics: found } = readBlockLine(lineText, line, col, context!, options.reuse, from));
     }
     // An index loop: `found` is mostly the frozen empty list, and for...of over it made an iterator result per line.
     for (let k = 0; k < found.length; k++) diagnostics.push(found[k]);
@@ -311,12 +332,14 @@ export function unshared(text: string): string {
 /**
  * A command line of a table block, as `readSaveFile` reads it (`statement` undefined for a line
  * without words), kept in `reuse` for the next parse. Also for a line read again after an edit.
+ * `from`: where the line starts in the context's source (a file read once), kept instead of its text.
  */
-export function readBlockLine(lineText: string, line: number, col: number, context: ParseContext, reuse?: ParsedLines): { statement?: CommandLine; command: Command; diagnostics: readonly Diagnostic[] } {
+export function readBlockLine(lineText: string, line: number, col: number, context: BlockContext, reuse?: ParsedLines, from?: number): { statement?: CommandLine; command: Command; diagnostics: readonly Diagnostic[] } {
   // A line kept for the next versions gets a copy of its own: a slice would keep this version's whole text alive.
   const own = reuse ? unshared(lineText) : lineText;
   const read = parseCommandLine(own, line, col, context);
-  const statement = read.command.words.length ? new CommandLine(line, col, own, context, read.command, read.counters) : undefined;
+  const written = context.source !== undefined && from !== undefined ? from : own;
+  const statement = read.command.words.length ? new CommandLine(line, col, written, context, read.command, read.counters) : undefined;
   const diagnostics = read.diagnostics.length ? read.diagnostics : NO_DIAGNOSTICS;
   reuse?.set(line, own, col, context.table, context.family, statement, diagnostics);
   return { statement, command: read.command, diagnostics };
