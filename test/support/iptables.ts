@@ -84,9 +84,13 @@ export function runShellCase(ns: string, dir: string, backend: Backend): { statu
   const binary = (tool: string) => execFileSync('readlink', ['-f', execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim()], { encoding: 'utf8' }).trim();
   const [use, other] = backend === 'legacy' ? [binary('xtables-legacy-multi'), binary('xtables-nft-multi')] : [binary('xtables-nft-multi'), binary('xtables-legacy-multi')];
   const shell = /^#!\s*\S*\b(sh|dash)\b/.test(execFileSync('head', ['-n', '1', `${dir}/script.sh`], { encoding: 'utf8' })) ? 'sh' : 'bash';
+  // The script is read before /tmp is hidden and run as ./script.sh from /tmp/case, as run-case
+  // does: a checkout under /tmp would otherwise lose sight of it.
   const inner = `set -u
+body=$(cat "$4"; echo x) || exit 97
 mount --bind "$1" "$2" && mount -t tmpfs -o size=16m,mode=1777 live-tmp /tmp && mkdir /tmp/case && cd /tmp/case || exit 97
-exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C XTABLES_LOCKFILE=/tmp/.xtables.lock timeout 60 "$3" "$4"`;
+printf "%s" "\${body%x}" > script.sh
+exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C XTABLES_LOCKFILE=/tmp/.xtables.lock timeout 60 "$3" script.sh`;
   const r = inNamespace(ns, ['bash', '-c', inner, 'inner', use, other, shell, `${dir}/script.sh`]);
   return { status: r.status, stderr: r.stderr };
 }
