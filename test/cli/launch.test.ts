@@ -8,12 +8,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { V8_FLAGS } from '../../server/src/node/v8Flags';
 import { REPO } from '../support/shared';
 
 const OUT = path.join(REPO, 'server', 'out');
 const dir = mkdtempSync(path.join(tmpdir(), 'iptables-launch-'));
+// It holds a copy of server/out (20 MB).
+after(() => rmSync(dir, { recursive: true, force: true }));
 // Reports, as the command exits, whether V8 took the code cache it was given.
 const probe = path.join(dir, 'probe.js');
 writeFileSync(probe, `const vm = require('node:vm');
