@@ -101,3 +101,15 @@ test('jump depth counts the ways from built-in chains only, and a circle anywher
   assert.deepEqual(found(text([])), [['jump-depth', 36, 'warning']]);
   assert.deepEqual(found(text(['-A u -j v', '-A v -j u'])), [['jump-loop', 39, 'warning']]);
 });
+
+test('a rule\'s head gives the chain and target names written on its line, whatever the target is, also after a rename', () => {
+  const text = '*nat\n:a - [0:0]\n:b - [0:0]\n-A PREROUTING -j a\n-A a -p tcp -j DNAT --to-destination 10.0.0.1\n-A a -j RETURN\n-I a 1 -g b\n'
+    + '-A a -j nowhere\n-A a -j CONTINUE\n-A b\n-E b c\n-A c -j ACCEPT\nCOMMIT\n';
+  const rules = [...load(text).ruleset!.tables.get('nat')!.chains.values()].flatMap((c) => c.rules);
+  const heads = rules.map((r) => r.facts.head);
+  assert.deepEqual(heads.map((h) => [h.chainName, h.targetName]), [
+    ['PREROUTING', 'a'], ['a', 'b'], ['a', 'DNAT'], ['a', 'RETURN'], ['a', 'nowhere'], ['a', undefined], ['b', undefined], ['c', 'ACCEPT'],
+  ]);
+  assert.deepEqual(heads.map((h) => [h.chain?.text, h.target?.nameToken.text]), heads.map((h) => [h.chainName, h.targetName]));
+  assert.deepEqual(rules.map((r) => r.target.kind === 'chain' && r.target.name), ['a', 'c', false, false, false, false, false, false]);
+});

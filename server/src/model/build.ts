@@ -7,7 +7,7 @@ import {
   ExtensionSpec, Family, POLICIES, STANDARD_TARGETS, TABLES, findTable, isBuiltinChain, isStandardTarget, targetsFor,
 } from '../knowledge';
 import { chainPattern } from '../knowledge/wellKnownChains';
-import { type Command, type CommandHead, headOf } from '../syntax/command';
+import { type Command, type CommandHead, headOf, LineHead } from '../syntax/command';
 import type { CommandSource, SaveFile, Statement, TableBlock } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
 import { added, leadsTo, linkChains, reachFromHooks, spreadHooks } from './graph';
@@ -435,12 +435,12 @@ export class RulesetBuilder {
   }
 
   private makeRule(table: Table, chain: Chain, facts: RuleFacts): Rule {
-    const rule = new ChainRule(chain.name, 0, NO_TARGET, facts);
     const head = facts.head;
-    if (head.targetName === undefined) return rule;
     const target = targetRef(table, head);
+    // The model's strings of the names (the same text): a chain's rules keep one string of its name, not a slice of their line each.
+    if (head instanceof LineHead) head.shareNames(chain.name, nameOf(target));
+    const rule = new ChainRule(chain.name, 0, target, facts);
     if (target.kind === 'unresolved') this.pending.push({ rule, token: head.target!.nameToken, goto: head.goto, table });
-    rule.target = target;
     if (target.kind === 'chain' && target.chain.builtin) {
       this.report('undefined-jump', head.target!.nameToken, t('{0} is a built-in chain: rules cannot jump to it (only to user-defined chains)', head.targetName));
     }
@@ -832,7 +832,8 @@ export function targetRef(table: Table, head: CommandHead): TargetRef {
   if (chain) {
     const known = goto ? chain.gotoRef : chain.jumpRef;
     if (known?.name === name) return known;
-    const ref = { kind: 'chain', name, goto, chain } as const;
+    // The chain's own string where it is the name (a script's branches can leave a chain under another).
+    const ref = { kind: 'chain', name: chain.name === name ? chain.name : name, goto, chain } as const;
     if (goto) chain.gotoRef = ref;
     else chain.jumpRef = ref;
     return ref;
@@ -842,6 +843,16 @@ export function targetRef(table: Table, head: CommandHead): TargetRef {
   let ref = EXTENSIONS.get(spec);
   if (!ref) EXTENSIONS.set(spec, ref = { kind: 'extension', spec });
   return ref;
+}
+
+/** The model's string of the name of what a target reference refers to (an extension's is the name it is found by). */
+function nameOf(target: TargetRef): string | undefined {
+  switch (target.kind) {
+    case 'none': return undefined;
+    case 'extension': return target.spec.name;
+    case 'chain': return target.chain.name;
+    default: return target.name;
+  }
 }
 
 // Target references are never changed in place (a rename makes new ones), so the rules

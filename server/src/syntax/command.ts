@@ -193,9 +193,10 @@ export class LineHead implements CommandHead {
   /** Moved by a re-analysis when lines are added or removed above it (moveHead). */
   line: number;
   private readonly flagStart: number;
-  readonly chainName?: string;
+  /** The model gives it its own string of the same name (shareNames). */
+  chainName?: string;
   private readonly chainStart: number;
-  readonly targetName?: string;
+  targetName?: string;
   private readonly targetStart: number;
   readonly targetSpec: TargetHead['spec'];
   /** Also `-g` and a flag not written as its letter (`--append`): kept for each of 700k rules, a head is eight fields. */
@@ -221,6 +222,16 @@ export class LineHead implements CommandHead {
 
   get goto(): boolean {
     return this.rare?.goto ?? false;
+  }
+
+  /**
+   * The model's own strings of the chain's and target's names, each taken where it is the same
+   * text as the line's word: the rules of a chain then keep one string of its name, not a copy
+   * of their line's word each. (A script's branches can leave a chain under a name that is not its own.)
+   */
+  shareNames(chainName: string, targetName: string | undefined): void {
+    if (chainName === this.chainName) this.chainName = chainName;
+    if (targetName !== undefined && targetName === this.targetName) this.targetName = targetName;
   }
 
   /** The flag as written: its letter (a command's flag and kind come together), else kept aside. */
@@ -334,21 +345,6 @@ export interface ParseContext {
   restore: boolean;
   /** The table the command applies to (restore: the current `*table`). */
   table: string;
-  /**
-   * Chain and target names seen so far in this table block: a rule's names are
-   * this one string, so 160k rules keep one copy of a chain's name, and looking
-   * a chain up by it finds its hash already computed.
-   */
-  names?: Map<string, string>;
-}
-
-/** The pooled copy of a name (see ParseContext.names). */
-export function pooledName(ctx: { names?: Map<string, string> }, token: Token): void {
-  const pool = ctx.names;
-  if (!pool) return;
-  const known = pool.get(token.text);
-  if (known === undefined) pool.set(token.text, token.text);
-  else token.text = known;
 }
 
 /** A match of the same name comes after the one at `k`. */
@@ -805,7 +801,6 @@ class CommandParser {
     let chain = value;
     if (optionalArg && !chain && this.hasPlainArg()) chain = this.words[this.i++];
     if (chain) {
-      pooledName(this.ctx, chain);
       this.cmd.chain = chain;
       this.checkChainName(chain, kind === 'newChain');
     }
@@ -931,7 +926,6 @@ class CommandParser {
     }
     // `-j CONTINUE` is accepted and means "no target".
     if (!goto && name.text === 'CONTINUE') return;
-    pooledName(this.ctx, name);
     const spec = goto ? undefined : findTarget(name.text, this.ctx.family);
     if (spec?.removed) this.report('removed', name, t('the {0} target no longer exists: {1}', spec.name, localized(spec.removed)));
     this.rule.target = { name: name.text, flag, nameToken: name, goto, spec, options: [] };

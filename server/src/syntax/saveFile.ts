@@ -6,7 +6,7 @@
 import type { SourceText } from '../sourceText';
 import type { Diagnostic, DiagnosticCode, Severity, Span } from '../diagnostics';
 import type { Family } from '../knowledge';
-import { Command, CommandHead, headOf, LineHead, parseCommand, ParseContext, pooledName, writtenAsRead } from './command';
+import { Command, CommandHead, headOf, LineHead, parseCommand, ParseContext, writtenAsRead } from './command';
 import type { ParsedLines } from './parsedLines';
 import { runToEnd, Steps } from '../steps';
 import { closesQuote, splitRestoreWords } from './restoreWords';
@@ -254,8 +254,8 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
         continue;
       }
       block = { name, header: lineSpan(line, col, lineText), statements: [], diagnostics: { from: diagnostics.length } };
-      // Not for lines kept for the next versions: a reused line keeps its context, and with it a pool per old version.
-      context = options.reuse ? { family, restore: true, table: name.text, names: undefined, source: undefined } : { family, restore: true, table: name.text, names: new Map(), source: text };
+      // Not for lines kept for the next versions: each keeps its own text (readBlockLine).
+      context = { family, restore: true, table: name.text, source: options.reuse ? undefined : text };
       blocks.push(block);
       options.visit?.block(block);
       continue;
@@ -267,7 +267,6 @@ export function* readSaveFile(text: string, options: SaveParseOptions = {}): Ste
     if (first === 58 /* : */) {
       // As a command line's (readBlockLine): a slice kept by a patched version would keep this version's whole text alive.
       const declaration = chainDeclaration(options.reuse ? unshared(lineText) : lineText, line, col, report);
-      pooledName(context!, declaration.name);
       block.statements.push(declaration);
       work += options.visit?.statement(declaration) || 0;
       continue;
