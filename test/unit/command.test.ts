@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Diagnostic } from '../../server/src/diagnostics';
 import { setLocale } from '../../server/src/l10n';
-import { CommandHead, headOf, parseCommand } from '../../server/src/syntax/command';
+import { CommandHead, headOf, OptionUse, parseCommand } from '../../server/src/syntax/command';
 import { splitRestoreWords } from '../../server/src/syntax/restoreWords';
 import { readCommandLine } from '../../server/src/syntax/saveFile';
 
@@ -30,6 +30,19 @@ test('long options may be abbreviated when the prefix is unique among loaded mod
   assert.equal(command.rule.target?.options[0].spec.name, 'to-destination');
   assert.deepEqual(parse('-A INPUT --d 10.0.0.1').messages, [
     'unknown-option: `--d` is ambiguous: it could be `--delete` or `--delete-chain` or `--destination`',
+  ]);
+});
+
+test('a loaded module\'s option is its whole name as written, before an `=` too, or one of its aliases', () => {
+  const { command, messages } = parse('-A PREROUTING -p tcp -m comment --comment=web -m tcp --destination-port 80 -j DNAT --to-destination=10.0.0.1:80', 'ipv4', 'nat');
+  assert.deepEqual(messages, []);
+  const options = (owner: { options: OptionUse[] } | undefined) => owner?.options.map((o) => [o.spec.name, o.values[0].text]);
+  assert.deepEqual(command.rule.matches.map(options), [[['comment', 'web']], [['destination-port', '80']]]);
+  assert.deepEqual(options(command.rule.target), [['to-destination', '10.0.0.1:80']]);
+  // A name the module's option only starts: not that option.
+  assert.deepEqual(parse('-A INPUT -m comment --commentx a -j ACCEPT').messages, [
+    'unknown-option: unknown option `--commentx` (did you mean `--comment`?)',
+    'missing-option: `-m comment` needs `--comment`',
   ]);
 });
 

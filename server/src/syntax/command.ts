@@ -6,7 +6,7 @@
 import { closest, Diagnostic, diagnostic, didYouMean, DiagnosticCode, FixFacts, Severity } from '../diagnostics';
 import {
   ExtensionSpec, Family, FirstValue, KnownExtensionSpec, KnownOptionSpec, MAX_CHAIN_NAME, findTable, OptionName, OptionSpec, SecondValue, ValueSpec, findMatch, findTarget, isStandardTarget,
-  matchesFor, modulesDefining, optionNamed, optionNames, otherFamilyExtension, Hook, HOOKS, INPUT_INTERFACE_HOOKS, OUTPUT_INTERFACE_HOOKS,
+  matchesFor, modulesDefining, optionNames, otherFamilyExtension, Hook, HOOKS, INPUT_INTERFACE_HOOKS, OUTPUT_INTERFACE_HOOKS,
 } from '../knowledge';
 import {
   BASE_LONG_OPTIONS as BASE_LONG, BASE_SHORT_OPTIONS as BASE_SHORT, BaseOption, COMMAND_LETTERS as COMMANDS, CommandKind, RULE_COMMANDS,
@@ -415,6 +415,42 @@ interface Resolved {
 /** Each base option's resolution, made once: one is looked up for nearly every word of a rule. */
 const BASE_RESOLVED: ReadonlyMap<string, Resolved> = new Map([...BASE_LONG].map(([name, { letter, arg }]) => [name, Object.freeze({ kind: 'base' as const, letter, arg })]));
 
+/**
+ * An extension's options by their full names, in the order optionNamed finds them, without the
+ * names of base options (getopt takes those as the base option's). The parser compares a written
+ * word with these names: a rule's long options are found without a slice of each word and its hash.
+ */
+interface OptionNames {
+  names: readonly string[];
+  specs: readonly KnownOptionSpec[];
+}
+
+const OPTION_NAMES = new WeakMap<KnownExtensionSpec, OptionNames>();
+
+/** The extension's option whose full name is `text` from `from` to `end`, unless a base option has that name. */
+function writtenOption(ext: KnownExtensionSpec, text: string, from: number, end: number): KnownOptionSpec | undefined {
+  let table = OPTION_NAMES.get(ext);
+  if (!table) {
+    const names: string[] = [];
+    const specs: KnownOptionSpec[] = [];
+    for (const spec of ext.options) {
+      for (const name of optionNames(spec)) {
+        if (BASE_RESOLVED.has(name) || names.includes(name)) continue;
+        names.push(name);
+        specs.push(spec);
+      }
+    }
+    OPTION_NAMES.set(ext, (table = { names, specs }));
+  }
+  const { names, specs } = table;
+  const length = end - from;
+  for (let k = 0; k < names.length; k++) {
+    const name = names[k];
+    if (name.length === length && text.startsWith(name, from)) return specs[k];
+  }
+  return undefined;
+}
+
 interface ResolvedExt {
   kind: 'ext';
   owner: MatchUse | TargetUse;
@@ -508,10 +544,38 @@ class CommandParser {
   // ---- getopt -------------------------------------------------------------
 
   private longOption(word: Token): void {
-    const eq = word.text.indexOf('=');
-    const name = word.text.slice(2, eq >= 0 ? eq : undefined);
-    const inline = eq >= 0 ? word.text.slice(eq + 1) : undefined;
+    const text = word.text;
+    const eq = text.indexOf('=');
+    const end = eq >= 0 ? eq : text.length;
+    const inline = eq >= 0 ? text.slice(eq + 1) : undefined;
     const flag: Token = eq >= 0 ? { ...word, ...partOf(word, 0, eq) } : word;
+    // Nearly every long option of a rule is its modules' own, found by the word as written.
+    const resolved = this.exactOption(text, 2, end) ?? this.resolveLongName(text.slice(2, end), flag, inline !== undefined);
+    if (!resolved) return;
+    if (resolved.kind === 'base') {
+      const arg = resolved.arg === 'required' || (resolved.arg === 'optional' && inline !== undefined) ? this.valueToken(word, eq, inline) : undefined;
+      if (resolved.arg === 'required' && !arg) {
+        this.report('missing-value', flag, t('`--{0}` needs a value', text.slice(2, end)));
+        return;
+      }
+      if (resolved.arg === 'none' && inline !== undefined) {
+        this.report('bad-argument', word, t('`--{0}` takes no value', text.slice(2, end)));
+      }
+      this.baseOption(resolved.letter, flag, arg, resolved.arg === 'optional' && inline === undefined);
+    } else {
+      if (resolved.spec.value === undefined && inline !== undefined) {
+        this.report('bad-argument', word, t('`--{0}` takes no value', resolved.spec.name));
+      }
+      this.extensionOption(resolved.owner, resolved.spec, flag, resolved.spec.value ? this.valueToken(word, eq, inline) : undefined);
+    }
+  }
+
+  /**
+   * A long option that is not a loaded module's own by its full name: a base option, a name's unique
+   * prefix, or either once the protocol's match is loaded. Undefined once an unknown or ambiguous
+   * name is reported (and its values skipped).
+   */
+  private resolveLongName(name: string, flag: Token, hadInline: boolean): Resolved | ResolvedExt | undefined {
     let resolved = this.resolveLong(name);
     // getopt fails on unknown and on ambiguous names alike; either way iptables
     // then loads the protocol's match and tries again.
@@ -526,30 +590,15 @@ class CommandParser {
     if (resolved && 'ambiguous' in resolved) {
       this.takeNegation();
       this.report('unknown-option', flag, t('`--{0}` is ambiguous: it could be {1}', name, resolved.ambiguous.map((n) => '`--' + n + '`').join(t(' or '))));
-      this.skipValues(inline !== undefined);
-      return;
+      this.skipValues(hadInline);
+      return undefined;
     }
     if (!resolved) {
       this.unknownOption(flag, name);
-      this.skipValues(inline !== undefined);
-      return;
+      this.skipValues(hadInline);
+      return undefined;
     }
-    if (resolved.kind === 'base') {
-      const arg = resolved.arg === 'required' || (resolved.arg === 'optional' && inline !== undefined) ? this.valueToken(word, eq, inline) : undefined;
-      if (resolved.arg === 'required' && !arg) {
-        this.report('missing-value', flag, t('`--{0}` needs a value', name));
-        return;
-      }
-      if (resolved.arg === 'none' && inline !== undefined) {
-        this.report('bad-argument', word, t('`--{0}` takes no value', name));
-      }
-      this.baseOption(resolved.letter, flag, arg, resolved.arg === 'optional' && inline === undefined);
-    } else {
-      if (resolved.spec.value === undefined && inline !== undefined) {
-        this.report('bad-argument', word, t('`--{0}` takes no value', resolved.spec.name));
-      }
-      this.extensionOption(resolved.owner, resolved.spec, flag, resolved.spec.value ? this.valueToken(word, eq, inline) : undefined);
-    }
+    return resolved;
   }
 
   /** A long option's value: after its `=`, else the next word. */
@@ -590,7 +639,7 @@ class CommandParser {
   private resolveLong(name: string): Resolved | ResolvedExt | { ambiguous: string[] } | undefined {
     const base = BASE_RESOLVED.get(name);
     if (base) return base;
-    const exact = this.exactOption(name);
+    const exact = this.exactOption(name, 0, name.length);
     if (exact) return exact;
     if (name === '') return undefined;
     const owners = this.loadedNewestFirst();
@@ -613,19 +662,20 @@ class CommandParser {
   }
 
   /**
-   * The loaded module (target first, then the newest match) that has an option of exactly this name.
+   * The loaded module (target first, then the newest match) that has an option named by
+   * `text` from `from` to `end` (the whole name, not a prefix), unless a base option has that name.
    * The answer is one object, overwritten by the next lookup: nearly every option of a rule is found here.
    */
-  private exactOption(name: string): ResolvedExt | undefined {
+  private exactOption(text: string, from: number, end: number): ResolvedExt | undefined {
     const target = this.rule.target;
-    const own = target?.spec && optionNamed(target.spec, name);
+    const own = target?.spec && writtenOption(target.spec, text, from, end);
     if (own) return this.foundOption(target!, own);
     const matches = this.rule.matches;
     for (let k = matches.length - 1; k >= 0; k--) {
       const m = matches[k];
       // A module loaded again closes its earlier copy: only the newest copy of a name counts.
       if (!m.spec || loadedAgain(matches, k)) continue;
-      const spec = optionNamed(m.spec, name);
+      const spec = writtenOption(m.spec, text, from, end);
       if (spec) return this.foundOption(m, spec);
     }
     return undefined;
