@@ -405,6 +405,12 @@ function optionContext(family: Family, protocol: string | undefined): ValueConte
   return ctx;
 }
 
+/** Each short option's argument kind (BASE_SHORT) by its letter's character code: a table read, not a map's, for most words of a rule. */
+const SHORT_ARGS: readonly (BaseOption['arg'] | undefined)[] = Array.from({ length: 128 }, (_, code) => BASE_SHORT.get(String.fromCharCode(code)));
+
+/** The command of each letter (COMMANDS) by its character code; for every base option given. */
+const COMMAND_KINDS: readonly (CommandKind | undefined)[] = Array.from({ length: 128 }, (_, code) => COMMANDS[String.fromCharCode(code)]);
+
 /** An option name, as the user could have typed it, resolved against what is loaded. */
 interface Resolved {
   kind: 'base';
@@ -613,7 +619,8 @@ class CommandParser {
       const letter = text[k];
       const flag: Token = text.length === 2 ? word
         : { text: '-' + letter, ...partOf(word, k === 1 ? 0 : k, k + 1) };
-      const arg = BASE_SHORT.get(letter);
+      const code = text.charCodeAt(k);
+      const arg = code < 128 ? SHORT_ARGS[code] : undefined;
       if (arg === undefined) {
         this.unknownOption(flag, letter, true);
         return;
@@ -782,7 +789,7 @@ class CommandParser {
 
   private baseOption(letter: string, flag: Token, value: Token | undefined, optionalArg: boolean): void {
     const negation = this.takeNegation();
-    const command = COMMANDS[letter];
+    const command = COMMAND_KINDS[letter.charCodeAt(0)];
     if (command) {
       this.command(command, flag, value, optionalArg, negation);
       return;
