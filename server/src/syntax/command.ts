@@ -463,9 +463,28 @@ interface ResolvedExt {
   spec: KnownOptionSpec;
 }
 
+/**
+ * A rule with all its fields from the start, as undefined: the parser then reads and writes
+ * one layout of object, where fields added as they come made a layout per order of options.
+ */
+function newRule(): RuleSpec {
+  return {
+    protocol: undefined, source: undefined, destination: undefined, inInterface: undefined, outInterface: undefined,
+    fragment: undefined, matches: [], target: undefined, counters: undefined, unattributed: undefined,
+  };
+}
+
+/** A command with all its fields from the start (see newRule). */
+function newCommand(rule: RuleSpec, words: Token[]): Command {
+  return {
+    symbolic: undefined, kind: undefined, flag: undefined, chain: undefined, ruleNumber: undefined, newName: undefined,
+    policy: undefined, table: undefined, otherFamily: undefined, rule, words, printsOnly: undefined,
+  };
+}
+
 class CommandParser {
   private readonly cmd: Command;
-  private readonly rule: RuleSpec = { matches: [] };
+  private readonly rule: RuleSpec = newRule();
   private i = 0;
   private negation?: Token;
   private protocolUsed = false;
@@ -487,7 +506,7 @@ class CommandParser {
     private readonly ctx: ParseContext,
     private readonly diagnostics: Diagnostic[],
   ) {
-    this.cmd = { rule: this.rule, words };
+    this.cmd = newCommand(this.rule, words);
     this.valueContext = VALIDATE_ONLY[ctx.family];
   }
 
