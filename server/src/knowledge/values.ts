@@ -264,7 +264,8 @@ function natRange(text: string, ctx: ValueContext): ValueResult<NatRange> {
     if (missing) return fail(missing);
     const r = natPorts(ports, ctx, true);
     if (r.error) return r;
-    Object.assign(result, r.value);
+    result.portFrom = r.value!.portFrom;
+    result.portTo = r.value!.portTo;
   }
   // One plain a.b.c.d (a DNAT to a pod), read without the general parser's split and slices.
   const plain = ctx.family === 'ipv4' ? plainIPv4(addresses) : -1;
