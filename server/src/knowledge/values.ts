@@ -142,9 +142,10 @@ function uint(text: string, min: number, max: number, decimalOnly = false): numb
   const plain = plainDecimal(text);
   if (plain >= 0) return plain >= min && plain <= max ? plain : undefined;
   const v = parseCNumber(text, decimalOnly);
+  if (v === undefined) return undefined;
   // 2^64 - 1 cannot be written as a JS number; it rounds up to 2^64.
   const upper = max >= 2 ** 64 ? UINT64_MAX : BigInt(max);
-  if (v === undefined || v < BigInt(min) || v > upper) return undefined;
+  if (v < BigInt(min) || v > upper) return undefined;
   return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
@@ -518,11 +519,11 @@ const SIMPLE: { [K in SimpleValueKind]: (text: string, ctx: ValueContext) => Val
     return LOG_LEVELS.some((l) => l.name === text) ? ok(text) : fail(t('unknown log level `{0}`; use 0-7 or {1}', text, LOG_LEVELS.map((l) => l.name).join(', ')));
   },
   protocol: (text) => {
+    // By name first (nearly every `-p`): no name reads as a number, and a number is read by a pattern.
+    const named = PROTOCOLS.get(text.toLowerCase());
+    if (named !== undefined) return ok(named);
     const n = uint(text, 0, 255);
-    if (n !== undefined) return ok(Number(n));
-    const lower = text.toLowerCase();
-    const named = PROTOCOLS.get(lower);
-    return named !== undefined ? ok(named) : fail(t('unknown protocol `{0}`; use a name such as tcp, udp, icmp or a number 0-255', text));
+    return n !== undefined ? ok(Number(n)) : fail(t('unknown protocol `{0}`; use a name such as tcp, udp, icmp or a number 0-255', text));
   },
   icmpType: (text) => icmpType(text, ICMP_TYPES, 'ICMP'),
   icmpv6Type: (text) => icmpType(text, ICMPV6_TYPES, 'ICMPv6'),
