@@ -1137,7 +1137,7 @@ class CommandParser {
     } else if (rule.counters && (cmd.kind === 'delete' || cmd.kind === 'check')) {
       this.report('option-not-allowed', this.countersFlag!, t('`-c` has no meaning with `{0}`', cmd.flag!.text));
     }
-    if (cmd.chain && isRule) {
+    if (cmd.chain && isRule && (rule.inInterface || rule.outInterface)) {
       const chain = cmd.chain.text as Hook;
       const hook = HOOKS.includes(chain);
       if (hook && rule.outInterface && !OUTPUT_INTERFACE_HOOKS.includes(chain)) {
