@@ -113,3 +113,13 @@ test('a rule\'s head gives the chain and target names written on its line, whate
   assert.deepEqual(heads.map((h) => [h.chain?.text, h.target?.nameToken.text]), heads.map((h) => [h.chainName, h.targetName]));
   assert.deepEqual(rules.map((r) => r.target.kind === 'chain' && r.target.name), ['a', 'c', false, false, false, false, false, false]);
 });
+
+test('-I into chains that have no rules, jumps or references yet links each jump as it comes', () => {
+  const rs = load('*filter\n:a - [0:0]\n:b - [0:0]\n-I a -j b\n-I a -p tcp -j b\n-I INPUT -j a\n-A b -j ACCEPT\nCOMMIT\n').ruleset!;
+  const chains = rs.tables.get('filter')!.chains;
+  assert.deepEqual(chains.get('a')!.rules.map((r) => [r.index, r.target.kind === 'chain' && r.target.name]), [[1, 'b'], [2, 'b']]);
+  assert.deepEqual(chains.get('b')!.references.map((r) => `${r.chain}#${r.index}`).sort(), ['a#1', 'a#2']);
+  assert.deepEqual(chains.get('a')!.jumps.map((c) => c.name), ['b']);
+  assert.deepEqual(chains.get('a')!.references.map((r) => r.chain), ['INPUT']);
+  assert.deepEqual([...chains.get('b')!.hooks], ['INPUT']);
+});

@@ -10,7 +10,7 @@ import { chainPattern } from '../knowledge/wellKnownChains';
 import { type Command, type CommandHead, headOf, LineHead } from '../syntax/command';
 import type { CommandSource, SaveFile, Statement, TableBlock } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
-import { added, leadsTo, linkChains, reachFromHooks, spreadHooks } from './graph';
+import { added, leadsTo, linkChains, NO_ITEMS, reachFromHooks, spreadHooks } from './graph';
 import { HookSet } from './hookSet';
 import { canonicalRule } from './saveText';
 import { addedDepthProblems, loopProblems, ruleCommitProblems, tableCommitProblems } from './kernelChecks';
@@ -652,8 +652,8 @@ export class RulesetBuilder {
     for (const rule of rules) {
       const target = rule.target.kind === 'chain' ? rule.target.chain : undefined;
       if (!target) continue;
-      target.references.push(rule);
-      if (!chain.jumps.includes(target)) chain.jumps.push(target);
+      target.references = added(target.references, rule);
+      if (!chain.jumps.includes(target)) chain.jumps = added(chain.jumps, target);
     }
   }
 
@@ -889,7 +889,7 @@ function restoreChains(table: Table, saved: ReturnType<typeof snapshotChains>): 
 
 /** Every chain with the same fields in the same order: one object shape for the walks over tens of thousands. */
 function newChain(name: string, table: string, builtin: boolean, declaration?: Token): Chain {
-  return { name, table, builtin, policy: builtin ? 'ACCEPT' : undefined, policyToken: undefined, declaration, rules: [], references: [], hooks: HookSet.from(0), jumps: [], order: 0, jumpRef: undefined, gotoRef: undefined };
+  return { name, table, builtin, policy: builtin ? 'ACCEPT' : undefined, policyToken: undefined, declaration, rules: [], references: NO_ITEMS, hooks: HookSet.from(0), jumps: NO_ITEMS, order: 0, jumpRef: undefined, gotoRef: undefined };
 }
 
 function where(token: Token | undefined): string {
