@@ -422,37 +422,61 @@ interface Resolved {
 const BASE_RESOLVED: ReadonlyMap<string, Resolved> = new Map([...BASE_LONG].map(([name, { letter, arg }]) => [name, Object.freeze({ kind: 'base' as const, letter, arg })]));
 
 /**
+ * What the parser reads of a module's option at each use, in one layout: option specs have a layout
+ * per set of fields they give, and reading theirs made megamorphic loads for every option of a rule.
+ */
+interface OptionFacts {
+  spec: KnownOptionSpec;
+  value: ValueSpec | undefined;
+  second: ValueSpec | undefined;
+  invert: boolean;
+  repeatable: boolean;
+  removed: boolean;
+}
+
+const OPTION_FACTS = new WeakMap<KnownOptionSpec, OptionFacts>();
+
+function optionFacts(spec: KnownOptionSpec): OptionFacts {
+  let facts = OPTION_FACTS.get(spec);
+  if (!facts) {
+    facts = { spec, value: spec.value, second: spec.second, invert: !!spec.invert, repeatable: !!spec.repeatable, removed: !!spec.removed };
+    OPTION_FACTS.set(spec, facts);
+  }
+  return facts;
+}
+
+/**
  * An extension's options by their full names, in the order optionNamed finds them, without the
  * names of base options (getopt takes those as the base option's). The parser compares a written
  * word with these names: a rule's long options are found without a slice of each word and its hash.
  */
 interface OptionNames {
   names: readonly string[];
-  specs: readonly KnownOptionSpec[];
+  options: readonly OptionFacts[];
 }
 
 const OPTION_NAMES = new WeakMap<KnownExtensionSpec, OptionNames>();
 
 /** The extension's option whose full name is `text` from `from` to `end`, unless a base option has that name. */
-function writtenOption(ext: KnownExtensionSpec, text: string, from: number, end: number): KnownOptionSpec | undefined {
+function writtenOption(ext: KnownExtensionSpec, text: string, from: number, end: number): OptionFacts | undefined {
   let table = OPTION_NAMES.get(ext);
   if (!table) {
     const names: string[] = [];
-    const specs: KnownOptionSpec[] = [];
+    const options: OptionFacts[] = [];
     for (const spec of ext.options) {
       for (const name of optionNames(spec)) {
         if (BASE_RESOLVED.has(name) || names.includes(name)) continue;
         names.push(name);
-        specs.push(spec);
+        options.push(optionFacts(spec));
       }
     }
-    OPTION_NAMES.set(ext, (table = { names, specs }));
+    OPTION_NAMES.set(ext, (table = { names, options }));
   }
-  const { names, specs } = table;
+  const { names, options } = table;
   const length = end - from;
   for (let k = 0; k < names.length; k++) {
     const name = names[k];
-    if (name.length === length && text.startsWith(name, from)) return specs[k];
+    if (name.length === length && text.startsWith(name, from)) return options[k];
   }
   return undefined;
 }
@@ -460,7 +484,7 @@ function writtenOption(ext: KnownExtensionSpec, text: string, from: number, end:
 interface ResolvedExt {
   kind: 'ext';
   owner: MatchUse | TargetUse;
-  spec: KnownOptionSpec;
+  option: OptionFacts;
 }
 
 /**
@@ -588,10 +612,11 @@ class CommandParser {
       }
       this.baseOption(resolved.letter, flag, arg, resolved.arg === 'optional' && inline === undefined);
     } else {
-      if (resolved.spec.value === undefined && inline !== undefined) {
-        this.report('bad-argument', word, t('`--{0}` takes no value', resolved.spec.name));
+      const option = resolved.option;
+      if (option.value === undefined && inline !== undefined) {
+        this.report('bad-argument', word, t('`--{0}` takes no value', option.spec.name));
       }
-      this.extensionOption(resolved.owner, resolved.spec, flag, resolved.spec.value ? this.valueToken(word, eq, inline) : undefined);
+      this.extensionOption(resolved.owner, option, flag, option.value ? this.valueToken(word, eq, inline) : undefined);
     }
   }
 
@@ -680,7 +705,7 @@ class CommandParser {
     for (const owner of owners) {
       for (const spec of owner.spec?.options ?? []) {
         const hit = optionNames(spec).find((n) => n.startsWith(name));
-        if (hit) { candidates.push({ kind: 'ext', owner, spec }); fullNames.push(hit); }
+        if (hit) { candidates.push({ kind: 'ext', owner, option: optionFacts(spec) }); fullNames.push(hit); }
       }
     }
     if (candidates.length === 1) return candidates[0];
@@ -701,17 +726,17 @@ class CommandParser {
       const m = matches[k];
       // A module loaded again closes its earlier copy: only the newest copy of a name counts.
       if (!m.spec || loadedAgain(matches, k)) continue;
-      const spec = writtenOption(m.spec, text, from, end);
-      if (spec) return this.foundOption(m, spec);
+      const option = writtenOption(m.spec, text, from, end);
+      if (option) return this.foundOption(m, option);
     }
     return undefined;
   }
 
-  private foundOption(owner: MatchUse | TargetUse, spec: KnownOptionSpec): ResolvedExt {
+  private foundOption(owner: MatchUse | TargetUse, option: OptionFacts): ResolvedExt {
     const found = this.found;
-    if (!found) return (this.found = { kind: 'ext', owner, spec });
+    if (!found) return (this.found = { kind: 'ext', owner, option });
     found.owner = owner;
-    found.spec = spec;
+    found.option = option;
     return found;
   }
 
@@ -1049,28 +1074,29 @@ class CommandParser {
 
   // ---- module options --------------------------------------------------------
 
-  private extensionOption(owner: MatchUse | TargetUse, spec: KnownOptionSpec, flag: Token, value: Token | undefined): void {
+  private extensionOption(owner: MatchUse | TargetUse, option: OptionFacts, flag: Token, value: Token | undefined): void {
     const negation = this.takeNegation();
-    if (spec.value && !value) {
-      this.report('missing-value', flag, t('{0} needs a value: {1}', optionLabel(spec), describeValue(spec.value)));
+    const spec = option.spec;
+    if (option.value && !value) {
+      this.report('missing-value', flag, t('{0} needs a value: {1}', optionLabel(spec), describeValue(option.value)));
       return;
     }
-    if (spec.removed) this.report('removed', flag, t('{0} was removed from iptables: {1}', optionLabel(spec), localized(spec.removed)), 'error', spec.renamedTo ? { replaceWith: `--${spec.renamedTo}` } : undefined);
-    if (negation && !spec.invert) this.report('cannot-invert', negation, t('{0} cannot be negated with `!`', optionLabel(spec)));
-    if (!spec.repeatable && usesOption(owner.options, spec)) {
+    if (option.removed) this.report('removed', flag, t('{0} was removed from iptables: {1}', optionLabel(spec), localized(spec.removed!)), 'error', spec.renamedTo ? { replaceWith: `--${spec.renamedTo}` } : undefined);
+    if (negation && !option.invert) this.report('cannot-invert', negation, t('{0} cannot be negated with `!`', optionLabel(spec)));
+    if (!option.repeatable && usesOption(owner.options, spec)) {
       this.report('duplicate-option', flag, t('{0} can be given only once', optionLabel(spec)));
     }
     let values: Token[] = value ? [value] : EMPTY;
     const ctx = this.optionContext ??= optionContext(this.ctx.family, this.ruleProtocol());
-    let parsed: OptionUse['parsed'] = value && spec.value ? [this.checkOptionValue(spec.value, value, ctx)] : EMPTY;
-    if (spec.second) {
+    let parsed: OptionUse['parsed'] = value && option.value ? [this.checkOptionValue(option.value, value, ctx)] : EMPTY;
+    if (option.second) {
       const next = this.words[this.i];
       if (!next || next.text.startsWith('-') || next.text.startsWith('!')) {
-        this.report('missing-value', flag, t('{0} needs two values: {1}, then {2}', optionLabel(spec), describeValue(spec.value!), describeValue(spec.second)));
+        this.report('missing-value', flag, t('{0} needs two values: {1}, then {2}', optionLabel(spec), describeValue(option.value!), describeValue(option.second)));
       } else {
         this.i++;
         values = [...values, next];
-        parsed = [...parsed, this.checkOptionValue(spec.second, next, ctx)];
+        parsed = [...parsed, this.checkOptionValue(option.second, next, ctx)];
       }
     }
     const use: OptionUse = { spec, flag, values, negated: negation !== undefined, parsed };
