@@ -357,6 +357,9 @@ function loadedAgain(matches: readonly MatchUse[], k: number): boolean {
 interface OptionRules {
   mandatory: readonly string[];
   related: ReadonlySet<OptionSpec>;
+  /** The extension's own rules (see ExtensionSpec), read here in one layout. */
+  needsAnOption: boolean;
+  needsOneOf: readonly string[] | undefined;
 }
 
 const OPTION_RULES = new WeakMap<ExtensionSpec, OptionRules | null>();
@@ -367,7 +370,8 @@ function optionRules(spec: ExtensionSpec): OptionRules | null {
   if (rules === undefined) {
     const mandatory = spec.options.filter((o) => o.mandatory).map((o) => o.name);
     const related = new Set(spec.options.filter((o) => o.excludes?.length || o.requires?.length || o.onlyWith || o.requiresOneOf?.length || o.after?.length || o.below));
-    rules = mandatory.length || related.size || spec.needsAnOption || spec.needsOneOf ? { mandatory, related } : null;
+    const { needsAnOption, needsOneOf } = spec;
+    rules = mandatory.length || related.size || needsAnOption || needsOneOf ? { mandatory, related, needsAnOption: !!needsAnOption, needsOneOf } : null;
     OPTION_RULES.set(spec, rules);
   }
   return rules;
@@ -1184,11 +1188,12 @@ class CommandParser {
     for (let k = 0; k < mandatory.length; k++) {
       if (!hasOption(options, mandatory[k])) this.report('missing-option', anchor, t('{0} needs `--{1}`', extensionLabel(spec), mandatory[k]));
     }
-    if (spec.needsAnOption && options.length === 0) {
+    if (rules.needsAnOption && options.length === 0) {
       this.report('missing-option', anchor, t('{0} needs at least one of its options: {1}', extensionLabel(spec), spec.options.filter((o) => !o.removed).slice(0, 6).map((o) => '`--' + o.name + '`').join(t(', '))));
     }
-    if (spec.needsOneOf && !hasOneOf(options, spec.needsOneOf)) {
-      this.report('missing-option', anchor, t('{0} needs one of {1}', extensionLabel(spec), spec.needsOneOf.map((n) => '`--' + n + '`').join(t(', '))));
+    const oneOfThese = rules.needsOneOf;
+    if (oneOfThese && !hasOneOf(options, oneOfThese)) {
+      this.report('missing-option', anchor, t('{0} needs one of {1}', extensionLabel(spec), oneOfThese.map((n) => '`--' + n + '`').join(t(', '))));
     }
     let reported: Set<string> | undefined;
     for (let u = 0; u < options.length; u++) {
