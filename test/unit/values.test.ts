@@ -102,6 +102,23 @@ test('plain decimal ports, numbers and DNAT addresses read the same as their oth
   assert.ok(!accepts(byte, '0x100'));
 });
 
+test('a probability written as a plain fraction is the number any other spelling reads as', () => {
+  const probability = { kind: 'double', min: 0, max: 1 } as const;
+  // Digits as kube-proxy writes them (ten decimals) and random ones up to the plain form's 15 digits.
+  const texts = ['0.1000000000', '0.0416666667', '1.0000000000', '00.5', '0.000000000000001', '0.999999999999999', '1.', '.5', '-0.5', '0.5e-1', ' 0.5'];
+  for (let k = 0; k < 2000; k++) {
+    const digits = Array.from({ length: 1 + (k % 15) }, () => String(Math.floor(Math.random() * 10))).join('');
+    const dot = 1 + Math.floor(Math.random() * Math.max(1, digits.length - 1));
+    texts.push(digits.length > 1 ? digits.slice(0, dot) + '.' + digits.slice(dot) : '0.' + digits);
+  }
+  for (const text of texts) {
+    const r = checkValue(probability, text, v4);
+    const expected = Number(text);
+    if (expected >= 0 && expected <= 1) assert.equal(r.value, expected, text);
+    else assert.ok(r.error, text);
+  }
+});
+
 test('numbers follow strtoul: hex and octal, no minus, 64-bit limits exact', () => {
   assert.equal(checkValue({ kind: 'uint', max: 255 }, '0x1f', v4).value, 31);
   assert.equal(checkValue({ kind: 'uint', max: 255 }, '010', v4).value, 8);

@@ -149,6 +149,28 @@ function uint(text: string, min: number, max: number, decimalOnly = false): numb
   return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
+/** 10^k, written out: each is exact. */
+const POWERS_OF_TEN = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14];
+
+/**
+ * A plain decimal fraction of at most 15 digits (`0.1000000000`, the probability of each of kube-proxy's
+ * endpoint rules) read without the general number parser, else NaN. The digits make an integer below 2^53
+ * and the power of ten is exact, so the one rounding of the division gives the double Number() gives.
+ */
+function plainFraction(text: string): number {
+  const n = text.length;
+  if (n < 3 || n > 16) return NaN;
+  let digits = 0;
+  let dot = -1;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 && dot < 0 && i > 0 && i < n - 1) dot = i;
+    else if (c >= 48 && c <= 57) digits = digits * 10 + (c - 48);
+    else return NaN;
+  }
+  return dot < 0 ? NaN : digits / POWERS_OF_TEN[n - 1 - dot];
+}
+
 function rangeText(min: number, max: number): string {
   return `${min}-${max}`;
 }
@@ -578,7 +600,8 @@ export function checkValue(spec: ValueSpec, text: string, ctx: ValueContext): Va
       return text.includes(':') && from < to ? r : fail(t('`{0}` must be a range `from:to` with from below to', text));
     }
     case 'double': {
-      const v = Number(text);
+      const plain = plainFraction(text);
+      const v = Number.isNaN(plain) ? Number(text) : plain;
       if (text.trim() === '' || Number.isNaN(v)) return fail(t('`{0}` is not a number', text));
       if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
         return fail(t('`{0}` is out of range {1}-{2}', text, spec.min ?? '', spec.max ?? ''));
