@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyseSaveText, DEFAULT_OPTIONS } from '../../server/src/analysis/analyse';
 import { setLocale } from '../../server/src/l10n';
+import { rulesetText } from '../../server/src/model/saveText';
 import { detectFamily } from '../../server/src/syntax/saveFile';
 
 const load = (text: string) => analyseSaveText(text, DEFAULT_OPTIONS);
@@ -60,11 +61,14 @@ test('chains created by other tools are warnings, by setting and in fragments', 
   assert.deepEqual(fragment.map((d) => [d.code, d.severity]), [['chain-not-in-table', 'error'], ['undefined-jump', 'warning']]);
 });
 
-test('-E renames a chain and the jumps to it', () => {
-  const rs = load('*filter\n-N old\n-A INPUT -j old\n-E old new\nCOMMIT\n').ruleset!;
+test('-E renames a chain and the jumps and gotos to it, made before and after', () => {
+  const rs = load('*filter\n-N old\n-A INPUT -j old\n-A FORWARD -g old\n-E old new\n-A OUTPUT -j new\n-A OUTPUT -g new\nCOMMIT\n').ruleset!;
   const chains = rs.tables.get('filter')!.chains;
   assert.equal(chains.has('old'), false);
-  assert.deepEqual(chains.get('new')!.references.map((r) => r.chain), ['INPUT']);
+  const renamed = chains.get('new')!;
+  assert.deepEqual(renamed.references.map((r) => r.target.kind === 'chain' && [r.chain, r.target.name, r.target.goto, r.target.chain === renamed]),
+    [['INPUT', 'new', false, true], ['FORWARD', 'new', true, true], ['OUTPUT', 'new', false, true], ['OUTPUT', 'new', true, true]]);
+  assert.match(rulesetText(rs), /-A INPUT -j new\n-A FORWARD -g new\n-A OUTPUT -j new\n-A OUTPUT -g new\n/);
 });
 
 test('the address family comes from the header, the file name, then the content', () => {

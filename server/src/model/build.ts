@@ -10,12 +10,12 @@ import { chainPattern } from '../knowledge/wellKnownChains';
 import { type Command, type CommandHead, headOf, LineHead } from '../syntax/command';
 import type { CommandSource, SaveFile, Statement, TableBlock } from '../syntax/saveFile';
 import type { Token } from '../syntax/token';
-import { added, leadsTo, linkChains, NO_ITEMS, reachFromHooks, spreadHooks } from './graph';
+import { added, leadsTo, linkChains, reachFromHooks, spreadHooks } from './graph';
 import { HookSet } from './hookSet';
 import { canonicalRule } from './saveText';
 import { addedDepthProblems, loopProblems, ruleCommitProblems, tableCommitProblems } from './kernelChecks';
 import { addressPairs, factsOf, lineFacts, rememberFacts, RuleFacts } from './ruleFacts';
-import { Chain, ChainRule, PairRule, Rule, Ruleset, Table, TargetRef } from './ruleset';
+import { Chain, ChainRule, PairRule, Rule, Ruleset, Table, TableChain, TargetRef } from './ruleset';
 import { grouped, ruleCount, t } from '../l10n';
 
 export interface BuildOptions {
@@ -830,13 +830,11 @@ export function targetRef(table: Table, head: CommandHead): TargetRef {
   if (verdict) return verdict;
   const chain = table.chains.get(name);
   if (chain) {
-    const known = goto ? chain.gotoRef : chain.jumpRef;
-    if (known?.name === name) return known;
-    // The chain's own string where it is the name (a script's branches can leave a chain under another).
-    const ref = { kind: 'chain', name: chain.name === name ? chain.name : name, goto, chain } as const;
-    if (goto) chain.gotoRef = ref;
-    else chain.jumpRef = ref;
-    return ref;
+    // A chain is the target of the jumps to it; one that a script's branches left under another name gets a reference of its own.
+    if (chain.name !== name) return { kind: 'chain', name, goto, chain };
+    if (!goto) return chain;
+    if (chain.gotoRef?.name === name) return chain.gotoRef;
+    return (chain.gotoRef = { kind: 'chain', name: chain.name, goto, chain });
   }
   const spec = head.targetSpec;
   if (!spec) return { kind: 'unresolved', name, goto };
@@ -855,9 +853,10 @@ function nameOf(target: TargetRef): string | undefined {
   }
 }
 
-// Target references are never changed in place (a rename makes new ones), so the rules
-// that jump to one chain (Chain.jumpRef), or use one target extension, share one:
-// kube-proxy's 700k rules nearly all jump somewhere.
+// Target references are never changed in place (a rename makes new ones for `-g`; a chain, the
+// target of the jumps to it, takes its new name), so the rules that go to one chain
+// (Chain.gotoRef), or use one target extension, share one: kube-proxy's 700k rules nearly all
+// jump somewhere.
 const EXTENSIONS = new WeakMap<ExtensionSpec, TargetRef>();
 
 function hasError(sink: Diagnostic[]): boolean {
@@ -887,9 +886,9 @@ function restoreChains(table: Table, saved: ReturnType<typeof snapshotChains>): 
   }));
 }
 
-/** Every chain with the same fields in the same order: one object shape for the walks over tens of thousands. */
+/** A chain as a table gets it: empty, a built-in one with policy ACCEPT. */
 function newChain(name: string, table: string, builtin: boolean, declaration?: Token): Chain {
-  return { name, table, builtin, policy: builtin ? 'ACCEPT' : undefined, policyToken: undefined, declaration, rules: [], references: NO_ITEMS, hooks: HookSet.from(0), jumps: NO_ITEMS, order: 0, jumpRef: undefined, gotoRef: undefined };
+  return new TableChain(name, table, builtin, builtin ? 'ACCEPT' : undefined, HookSet.from(0), declaration);
 }
 
 function where(token: Token | undefined): string {

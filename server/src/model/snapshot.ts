@@ -24,7 +24,7 @@ import { targetRef } from './build';
 import { linkChains } from './graph';
 import { HookSet } from './hookSet';
 import { AddressPair, addressPair, factsOf, RuleFacts, rulesetStarts } from './ruleFacts';
-import { Chain, ChainRef, chainRule, Rule, Ruleset, Table, TargetRef } from './ruleset';
+import { Chain, ChainRef, chainRule, jumpTargets, Rule, Ruleset, Table, TableChain, TargetRef } from './ruleset';
 import type { Shape } from './shape';
 
 export interface RulesetSnapshot {
@@ -169,7 +169,7 @@ export function rulesetFromSnapshot(s: RulesetSnapshot): Ruleset {
       const hooks = HookSet.from(c.hooks);
       const chain: Chain = c.lines
         ? new LineChain(c.name, t.name, c.builtin, hooks, table, s.family, c.lines)
-        : { name: c.name, table: t.name, builtin: c.builtin, rules: [], references: [], hooks, jumps: [], order: 0, jumpRef: undefined, gotoRef: undefined };
+        : new TableChain(c.name, t.name, c.builtin, undefined, hooks);
       if (c.policy) chain.policy = c.policy;
       table.chains.set(c.name, chain);
     }
@@ -198,11 +198,13 @@ export function rulesetFromSnapshot(s: RulesetSnapshot): Ruleset {
  * `references` and `jumps` stay empty: the engine does not read them.
  */
 class LineChain implements Chain {
+  declare readonly kind: 'chain';
+  declare readonly goto: false;
+  readonly chain: Chain = this;
   policy?: string;
   references: Rule[] = [];
   jumps: Chain[] = [];
   order = 0;
-  jumpRef?: ChainRef = undefined;
   gotoRef?: ChainRef = undefined;
   private made?: Rule[];
 
@@ -228,6 +230,8 @@ class LineChain implements Chain {
     this.made = rules;
   }
 }
+
+jumpTargets(LineChain);
 
 /** A rule of a save file rebuilt from its line, parsed again when a trace compiles its chain. */
 class LineRule implements Rule {
