@@ -337,7 +337,7 @@ function plain(s: Statement): boolean {
 
 /** The same text at the same place (its name where it was: the line starts in the same column). */
 function sameDeclaration(x: ChainDeclaration, y: ChainDeclaration): boolean {
-  return x.line === y.line && x.text === y.text && x.name.start === y.name.start;
+  return x.line === y.line && x.lineText === y.lineText && x.name.start === y.name.start;
 }
 
 /** The same line, appending to the same chain with the same target: the edit changed what the rule matches. */
@@ -696,6 +696,8 @@ function moveLines(file: SaveFile, ruleset: Ruleset, diagnostics: readonly (read
       const st = statements[k];
       st.line += delta;
       if (st.kind === 'chain') {
+        // The line is its name's word (saveFile.ts ChainDeclaration), moved with it: diagnostics and the chain hold it.
+        moved.add(st);
         move(st.name);
         move(st.policy);
         continue;
