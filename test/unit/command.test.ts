@@ -142,6 +142,11 @@ test('a rule file line keeps its head compact, and gives back the same words (pl
     '   -A  OUTPUT   -j  KUBE-SERVICES  ',
     '-N "my chain"',
     '-P INPUT DROP',
+    // Columns past 1023 are kept aside (the head packs three below 1024 in one number); the target at 1023, at 1024.
+    `-A INPUT -m comment --comment "${'x'.repeat(1100)}" -j ACCEPT`,
+    `-A INPUT -m comment --comment "${'x'.repeat(987)}" -j ACCEPT`,
+    `-A INPUT -m comment --comment "${'x'.repeat(988)}" -j ACCEPT`,
+    `${' '.repeat(1030)}-A INPUT -j DROP`,
   ];
   const read = (line: string) => readCommandLine(line, 0, { family: 'ipv4', restore: true, table: 'filter' })!;
   for (const line of lines) {

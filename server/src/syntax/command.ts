@@ -192,14 +192,13 @@ export class LineHead implements CommandHead {
   readonly kind?: CommandKind;
   /** Moved by a re-analysis when lines are added or removed above it (moveHead). */
   line: number;
-  private readonly flagStart: number;
   /** The model gives it its own string of the same name (shareNames). */
   chainName?: string;
-  private readonly chainStart: number;
   targetName?: string;
-  private readonly targetStart: number;
+  /** The three words' columns in one number, 10 bits each, when each is below 1024 (a rule file's nearly always); else -1 and kept aside. */
+  private readonly columns: number;
   readonly targetSpec: TargetHead['spec'];
-  /** Also `-g` and a flag not written as its letter (`--append`): kept for each of 700k rules, a head is eight fields. */
+  /** Also `-g`, a flag not written as its letter (`--append`) and columns past 1023: kept for each of 700k rules, a head is six fields. */
   private readonly rare?: RareLineFields;
 
   constructor(command: Command) {
@@ -207,17 +206,30 @@ export class LineHead implements CommandHead {
     const target = command.rule.target;
     this.kind = command.kind;
     this.line = (flag ?? chain ?? target?.nameToken)?.line ?? 0;
-    this.flagStart = flag?.start ?? 0;
     this.chainName = chain?.text;
-    this.chainStart = chain?.start ?? 0;
     this.targetName = target?.name;
-    this.targetStart = target?.nameToken.start ?? 0;
+    const flagStart = flag?.start ?? 0;
+    const chainStart = chain?.start ?? 0;
+    const targetStart = target?.nameToken.start ?? 0;
+    const packed = flagStart < COLUMN_LIMIT && chainStart < COLUMN_LIMIT && targetStart < COLUMN_LIMIT;
+    this.columns = packed ? flagStart | (chainStart << COLUMN_BITS) | (targetStart << (2 * COLUMN_BITS)) : -1;
     this.targetSpec = target?.spec;
     const goto = target?.goto ?? false;
     const flagText = flag && flag.text !== shortFlag(command.kind) ? flag.text : undefined;
+    const starts = packed ? undefined : [flagStart, chainStart, targetStart] as const;
     const { ruleNumber, newName, policy, table, otherFamily } = command;
-    this.rare = ruleNumber || newName || policy || table || otherFamily || goto || flagText
-      ? { ruleNumber, newName, policy, table, otherFamily, goto, flagText } : undefined;
+    this.rare = ruleNumber || newName || policy || table || otherFamily || goto || flagText || starts
+      ? { ruleNumber, newName, policy, table, otherFamily, goto, flagText, starts } : undefined;
+  }
+
+  /** Where the word `k` starts: 0 the flag, 1 the chain, 2 the target. */
+  private start(k: 0 | 1 | 2): number {
+    const columns = this.columns;
+    return columns < 0 ? this.rare!.starts![k] : (columns >>> (k * COLUMN_BITS)) & (COLUMN_LIMIT - 1);
+  }
+
+  private get flagStart(): number {
+    return this.start(0);
   }
 
   get goto(): boolean {
@@ -244,11 +256,11 @@ export class LineHead implements CommandHead {
   }
 
   get chain(): Token | undefined {
-    return this.token(this.chainName, this.chainStart);
+    return this.token(this.chainName, this.start(1));
   }
 
   get target(): TargetHead | undefined {
-    const nameToken = this.token(this.targetName, this.targetStart);
+    const nameToken = this.token(this.targetName, this.start(2));
     return nameToken && { name: nameToken.text, nameToken, goto: this.goto, spec: this.targetSpec };
   }
 
@@ -268,7 +280,10 @@ export class LineHead implements CommandHead {
   }
 }
 
-type RareLineFields = RareFields & { goto: boolean; flagText?: string };
+type RareLineFields = RareFields & { goto: boolean; flagText?: string; starts?: readonly [number, number, number] };
+
+const COLUMN_BITS = 10;
+const COLUMN_LIMIT = 1 << COLUMN_BITS;
 
 /** `-A` for append...: the spelling most heads' flags have (see shortOption in restoreWords.ts: one string each). */
 const SHORT_FLAGS = new Map<CommandKind | undefined, string>(Object.entries(COMMANDS).map(([letter, kind]) => [kind, '-' + letter]));
