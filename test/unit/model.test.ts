@@ -127,3 +127,16 @@ test('-I into chains that have no rules, jumps or references yet links each jump
   assert.deepEqual(chains.get('a')!.references.map((r) => r.chain), ['INPUT']);
   assert.deepEqual([...chains.get('b')!.hooks], ['INPUT']);
 });
+
+test("a rule's IPv4 networks give their address and mask as bigints, a mask of 2^31 or more included", () => {
+  const text = '*filter\n-A INPUT -s 10.1.2.3/8 -j DROP\n-A INPUT -s 192.168.1.0/24 -d 1.2.3.4 -j DROP\n-A INPUT ! -s 128.0.0.0/1 -j DROP\n-A INPUT -s 10.0.5.0/255.0.255.0 -j DROP\nCOMMIT\n';
+  const rules = load(text).ruleset!.tables.get('filter')!.chains.get('INPUT')!.rules;
+  const nets = rules.flatMap((r) => [r.shape.source, r.shape.destination]).filter((n) => n !== undefined)
+    .map((n) => [n.address.toString(16), n.mask.toString(16), n.prefix, n.negated]);
+  assert.deepEqual(nets, [
+    ['a000000', 'ff000000', 8, false],
+    ['c0a80100', 'ffffff00', 24, false], ['1020304', 'ffffffff', 32, false],
+    ['80000000', '80000000', 1, true],
+    ['a000500', 'ff00ff00', -1, false],
+  ]);
+});

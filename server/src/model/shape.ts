@@ -73,6 +73,10 @@ export interface Net {
   readonly negated: boolean;
   /** IPv4: the address and mask as numbers, for the index and comparisons (bigint work is slow). */
   readonly number?: number;
+  /**
+   * The mask as a signed 32-bit integer, as bit operations read it: a small integer kept in its
+   * field, where an unsigned mask of 2^31 or more was a heap number of 16 B for each network.
+   */
   readonly maskNumber?: number;
 }
 
@@ -85,7 +89,7 @@ class IPv4Net implements Net {
   }
 
   get mask(): bigint {
-    return BigInt(this.maskNumber);
+    return BigInt(this.maskNumber >>> 0);
   }
 }
 
@@ -419,7 +423,7 @@ function net(shape: Shape, c: Criterion | undefined, text: string | undefined, f
     const cidr = checkValue('addressList', key, CONTEXTS[family]).value;
     // Host names (and anything unparsed) are left to the machine that loads the rules.
     n = !(cidr && typeof cidr === 'object' && 'address' in cidr) ? null
-      : family === 'ipv4' ? new IPv4Net(Number(cidr.address), Number(cidr.mask), cidr.prefix, false)
+      : family === 'ipv4' ? new IPv4Net(Number(cidr.address), Number(cidr.mask) | 0, cidr.prefix, false)
         : { address: cidr.address, mask: cidr.mask, prefix: cidr.prefix, negated: false };
     if (known.size >= MAX_NETWORKS) known.clear();
     known.set(key, n);
@@ -440,7 +444,7 @@ function net(shape: Shape, c: Criterion | undefined, text: string | undefined, f
 function plainIPv4Network(plain: number): Net | undefined {
   if (plain < 0) return undefined;
   const prefix = plainPrefix(plain);
-  const maskNumber = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  const maskNumber = prefix === 0 ? 0 : 0xffffffff << (32 - prefix);
   return new IPv4Net((plainAddress(plain) & maskNumber) >>> 0, maskNumber, prefix, false);
 }
 
