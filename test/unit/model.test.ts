@@ -140,3 +140,19 @@ test("a rule's IPv4 networks give their address and mask as bigints, a mask of 2
     ['a000500', 'ff00ff00', -1, false],
   ]);
 });
+
+test('rules go to the chain their line names as it is then, in declaration order or not, after -X, -E and a chain made again', () => {
+  const text = '*filter\n:a - [0:0]\n:b - [0:0]\n:c - [0:0]\n:d - [0:0]\n:f - [0:0]\n-A a -j ACCEPT\n-X b\n-A b -j DROP\n-E c e\n-A c -j DROP\n'
+    + '-A e -j RETURN\n-N b\n-A b -j ACCEPT\n-A f -j b\n-A d -j DROP\n-A a -j d\nCOMMIT\n';
+  const result = load(text);
+  const chains = result.ruleset!.tables.get('filter')!.chains;
+  assert.deepEqual([...chains.values()].map((c) => [c.name, c.rules.map((r) => r.facts.head.targetName)]), [
+    ['INPUT', []], ['FORWARD', []], ['OUTPUT', []], ['a', ['ACCEPT', 'd']], ['d', ['DROP']], ['f', ['b']], ['e', ['RETURN']], ['b', ['ACCEPT']],
+  ]);
+  assert.deepEqual(result.diagnostics.filter((d) => d.code === 'chain-not-in-table').map((d) => d.span.line), [8, 10]);
+  assert.deepEqual(chains.get('b')!.references.map((r) => r.chain), ['f']);
+  // -X without a name removes b, the chain declared after the one of the line before.
+  const swept = load('*filter\n:a - [0:0]\n:b - [0:0]\n:c - [0:0]\n-A INPUT -j a\n-A INPUT -j c\n-A a -j ACCEPT\n-X\n-A b -j DROP\n-A c -j DROP\nCOMMIT\n');
+  assert.deepEqual([...swept.ruleset!.tables.get('filter')!.chains.keys()], ['INPUT', 'FORWARD', 'OUTPUT', 'a', 'c']);
+  assert.deepEqual(swept.diagnostics.filter((d) => d.code === 'chain-not-in-table').map((d) => d.span.line), [8]);
+});

@@ -382,20 +382,45 @@ export class RulesetBuilder {
     return this.apply(table, facts).length;
   }
 
-  /** The chain a command names, looked up once for a run of lines that name the same one (a file lists a chain's rules together). */
+  /**
+   * The chain a command names, looked up once for a run of lines that name the same one (a file lists a chain's rules together).
+   * The next run is most often the next chain declared (iptables-save lists the chains' rules in that order):
+   * that chain, read in the map's own order, is taken when its key is the name, before the lookup by hash.
+   */
   private chainNamed(table: Table, name: string | undefined): Chain | undefined {
     if (name === undefined) return undefined;
-    const last = this.lastChain;
-    if (last !== undefined && name === last.name && table.chains === this.lastChains) return last;
-    const chain = table.chains.get(name);
+    const chains = table.chains;
+    if (chains === this.lastChains) {
+      const last = this.lastChain;
+      if (last !== undefined && name === last.name) return last;
+    } else {
+      this.lastChains = chains;
+      this.declarationOrder = chains.entries();
+    }
+    const chain = this.declaredNext(name) ?? chains.get(name);
     this.lastChain = chain;
-    this.lastChains = table.chains;
     return chain;
+  }
+
+  /** The chain under `name` among the next few of declarationOrder, which then goes on after it. */
+  private declaredNext(name: string): Chain | undefined {
+    for (let i = 0; i < DECLARATION_GAP; i++) {
+      const step = this.declarationOrder!.next();
+      if (step.done) return undefined;
+      if (step.value[0] === name) return step.value[1];
+    }
+    return undefined;
   }
 
   /** chainNamed's last answer, for the chains of `lastChains`; forgotten by any command that may remove a chain. */
   private lastChain?: Chain;
   private lastChains?: Map<string, Chain>;
+  /**
+   * The entries of `lastChains` from the one after the last that chainNamed found by it. A map's iterator
+   * follows the map as it changes (a deleted chain is skipped, a new one comes at the end), so what
+   * it gives is always in the map under that key; read once through, it gives nothing more.
+   */
+  private declarationOrder?: Iterator<[string, Chain]>;
 
   /** For a name that is no target: the chain or target it is probably a typo of, for the message and a quick fix. */
   private targetGuess(table: Table, name: string): { hint: string; fix?: FixFacts } {
@@ -813,6 +838,12 @@ export class RulesetBuilder {
  * command past the bound is still checked, as one rule.
  */
 export const MAX_LISTED_RULES = 100_000;
+
+/**
+ * How many chains chainNamed looks past for the next one a file names: chains without rules
+ * between them (kube-proxy declares a few); the whole order is read at most once.
+ */
+const DECLARATION_GAP = 4;
 
 /** Shared, immutable: thousands of rules end in the same verdict. */
 const VERDICTS: ReadonlyMap<string, TargetRef> = new Map(
