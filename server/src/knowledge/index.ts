@@ -168,17 +168,9 @@ export function optionNames(option: OptionSpec): readonly string[] {
   return option.aliases ? [option.name, ...option.aliases] : [option.name];
 }
 
-const OPTION_INDEX = new WeakMap<KnownExtensionSpec, ReadonlyMap<string, KnownOptionSpec>>();
-
-/** The extension's option by one of its full names (a lookup the parser makes for every option it reads). */
+/** The extension's first option with this full name or alias (the parser has its own table: syntax/command.ts writtenOption). */
 export function optionNamed(ext: KnownExtensionSpec, name: string): KnownOptionSpec | undefined {
-  let index = OPTION_INDEX.get(ext);
-  if (!index) {
-    const map = new Map<string, KnownOptionSpec>();
-    for (const o of ext.options) for (const n of optionNames(o)) if (!map.has(n)) map.set(n, o);
-    OPTION_INDEX.set(ext, (index = map));
-  }
-  return index.get(name);
+  return ext.options.find((o) => optionNames(o).includes(name));
 }
 
 /** Match modules whose options include this long name: for "`--ctstate` needs `-m conntrack`". */

@@ -47,8 +47,7 @@ export class ChainDeclaration implements Token {
 
   /** The line as written. */
   get lineText(): string {
-    const written = this.written;
-    return typeof written === 'string' ? written : lineAt(this.context.source!, written);
+    return lineFromKept(this.written, this.context);
   }
 }
 
@@ -90,8 +89,7 @@ export class CommandLine extends LineHead implements CommandSource {
 
   /** The line as written: a file read once keeps where each line starts, not a slice of its text per line (32 B each). */
   get text(): string {
-    const written = this.written;
-    return typeof written === 'string' ? written : lineAt(this.context.source!, written);
+    return lineFromKept(this.written, this.context);
   }
 
   /** What the command does: the line itself, or a head of its own. */
@@ -121,6 +119,19 @@ export class CommandLine extends LineHead implements CommandSource {
     RECENT.set(this, command);
     return command;
   }
+}
+
+/**
+ * What a line keeps of its text: where it starts in its block's source for a file read once, else
+ * the text itself (a line kept for the next versions: see BlockContext.source).
+ */
+function keptOfLine(context: BlockContext, lineText: string, from: number | undefined): string | number {
+  return context.source !== undefined && from !== undefined ? from : lineText;
+}
+
+/** A line's text from what it kept (keptOfLine). */
+function lineFromKept(kept: string | number, context: BlockContext): string {
+  return typeof kept === 'string' ? kept : lineAt(context.source!, kept);
 }
 
 /** The line of `source` that starts at `from`, without its line end (a CR before the LF is not part of the line: readSaveFile). */
@@ -356,8 +367,7 @@ export function readBlockLine(lineText: string, line: number, col: number, conte
   // A line kept for the next versions gets a copy of its own: a slice would keep this version's whole text alive.
   const own = reuse ? unshared(lineText) : lineText;
   const read = parseCommandLine(own, line, col, context);
-  const written = context.source !== undefined && from !== undefined ? from : own;
-  const statement = read.command.words.length ? new CommandLine(line, col, written, context, read.command, read.counters) : undefined;
+  const statement = read.command.words.length ? new CommandLine(line, col, keptOfLine(context, own, from), context, read.command, read.counters) : undefined;
   const diagnostics = read.diagnostics.length ? read.diagnostics : NO_DIAGNOSTICS;
   reuse?.set(line, own, col, context.table, context.family, statement, diagnostics);
   return { statement, command: read.command, diagnostics };
@@ -422,8 +432,7 @@ const EMPTY_COMMAND: Command = Object.freeze({ rule: { matches: [] }, words: [] 
 function chainDeclaration(lineText: string, line: number, col: number, context: BlockContext, from: number, report: (code: DiagnosticCode, span: Span, message: string, severity?: Severity) => void): ChainDeclaration {
   const [name, policy, counters] = splitRestoreWords(lineText, line, 1, col);
   const word = name ?? { text: '', line, start: col, end: col + 1 };
-  const written = context.source !== undefined ? from : lineText;
-  const decl = new ChainDeclaration(line, word.text, word.start, word.end, policy?.text === '-' ? undefined : policy, written, context, name && !name.quoted ? undefined : word);
+  const decl = new ChainDeclaration(line, word.text, word.start, word.end, policy?.text === '-' ? undefined : policy, keptOfLine(context, lineText, from), context, name && !name.quoted ? undefined : word);
   if (!name) {
     report('bad-chain-line', { line, start: col, end: col + lineText.length }, t('a chain line needs a name and a policy: `:NAME - [0:0]` or `:INPUT ACCEPT [0:0]`'));
   } else if (!policy) {
