@@ -33,8 +33,16 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /** Runs a command from the palette by its label. */
 export async function runCommand(page: Page, label: string): Promise<void> {
-  const input = await openPalette(page);
-  await input.fill('>' + label);
+  // The palette can also close between its box showing and the typing (focus moving in a busy workbench): open it again.
+  for (let attempt = 1; ; attempt++) {
+    const input = await openPalette(page);
+    try {
+      await input.fill('>' + label, { timeout: 5_000 });
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
   await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first().waitFor({ timeout: 20_000 });
   await page.keyboard.press('Enter');
 }
